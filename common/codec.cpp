@@ -1,0 +1,87 @@
+#include "common/codec.h"
+
+#include <msgpack.hpp>
+
+namespace orion {
+
+const CodecLimits& default_limits() {
+  static const CodecLimits limits;
+  return limits;
+}
+
+namespace {
+
+// Converts an unpacked msgpack object. Depth was bounded by the unpacker, but it is checked
+// again so that this recursion is bounded on its own.
+Status to_json(const msgpack::object& o, Json& out, std::size_t depth, const CodecLimits& limits) {
+  if (depth > limits.max_depth) return make_error(ErrorCode::TOO_LARGE, "value nested too deeply");
+  switch (o.type) {
+    case msgpack::type::NIL: out = nullptr; return {};
+    case msgpack::type::BOOLEAN: out = o.via.boolean; return {};
+    case msgpack::type::POSITIVE_INTEGER: out = o.via.u64; return {};
+    case msgpack::type::NEGATIVE_INTEGER: out = o.via.i64; return {};
+    case msgpack::type::FLOAT32:
+    case msgpack::type::FLOAT64: out = o.via.f64; return {};
+    case msgpack::type::STR: out = std::string(o.via.str.ptr, o.via.str.size); return {};
+    case msgpack::type::BIN:
+      out = Json::binary(std::vector<std::uint8_t>(o.via.bin.ptr, o.via.bin.ptr + o.via.bin.size));
+      return {};
+    case msgpack::type::ARRAY: {
+      out = Json::array();
+      for (std::uint32_t i = 0; i < o.via.array.size; ++i) {
+        Json item;
+        if (auto s = to_json(o.via.array.ptr[i], item, depth + 1, limits); !s) return s;
+        out.push_back(std::move(item));
+      }
+      return {};
+    }
+    case msgpack::type::MAP: {
+      out = Json::object();
+      for (std::uint32_t i = 0; i < o.via.map.size; ++i) {
+        const auto& kv = o.via.map.ptr[i];
+        if (kv.key.type != msgpack::type::STR) return make_error(ErrorCode::MALFORMED, "map key is not a string");
+        Json item;
+        if (auto s = to_json(kv.val, item, depth + 1, limits); !s) return s;
+        out[std::string(kv.key.via.str.ptr, kv.key.via.str.size)] = std::move(item);
+      }
+      return {};
+    }
+    case msgpack::type::EXT: return make_error(ErrorCode::MALFORMED, "msgpack ext types are not accepted");
+  }
+  return make_error(ErrorCode::MALFORMED, "unknown msgpack type");
+}
+
+}  // namespace
+
+Result<Json> decode_value(const void* data, std::size_t size, const CodecLimits& limits) {
+  if (size > limits.max_bytes) {
+    return make_error(ErrorCode::TOO_LARGE, "frame of " + std::to_string(size) + " bytes exceeds " +
+                                                std::to_string(limits.max_bytes));
+  }
+  if (size == 0) return make_error(ErrorCode::MALFORMED, "empty value");
+  try {
+    std::size_t offset = 0;
+    msgpack::unpack_limit lim(limits.max_container, limits.max_container, limits.max_string, limits.max_string,
+                              0, limits.max_depth);
+    msgpack::object_handle handle =
+        msgpack::unpack(static_cast<const char*>(data), size, offset, nullptr, nullptr, lim);
+    if (offset != size) return make_error(ErrorCode::MALFORMED, "trailing bytes after value");
+    Json out;
+    if (auto s = to_json(handle.get(), out, 0, limits); !s) return s.error();
+    return out;
+  } catch (const msgpack::size_overflow& e) {
+    return make_error(ErrorCode::TOO_LARGE, std::string("value over a bound: ") + e.what());
+  } catch (const msgpack::insufficient_bytes&) {
+    return make_error(ErrorCode::MALFORMED, "truncated msgpack value");
+  } catch (const std::exception& e) {
+    return make_error(ErrorCode::MALFORMED, std::string("invalid msgpack: ") + e.what());
+  }
+}
+
+std::string encode_value(const Json& value) {
+  std::string out;
+  Json::to_msgpack(value, out);
+  return out;
+}
+
+}  // namespace orion

@@ -1,0 +1,65 @@
+#include "common/envelope.h"
+
+namespace orion {
+
+std::vector<std::string> encode_frames(const Envelope& envelope) {
+  std::vector<std::string> frames;
+  frames.reserve(kEnvelopeFrames);
+  frames.emplace_back(kProtocol);
+  frames.emplace_back(1, static_cast<char>(envelope.type));
+  frames.push_back(envelope.request_id);
+  frames.push_back(encode_value(envelope.body));
+  return frames;
+}
+
+Result<Envelope> decode_frame_views(const std::vector<std::string_view>& frames, std::string* request_id,
+                                    const CodecLimits& limits) {
+  if (request_id) request_id->clear();
+  if (frames.size() >= 3 && frames[2].size() <= kMaxRequestIdBytes && request_id) {
+    request_id->assign(frames[2]);
+  }
+  if (frames.size() != kEnvelopeFrames) {
+    return make_error(ErrorCode::MALFORMED, "expected " + std::to_string(kEnvelopeFrames) + " frames, got " +
+                                                std::to_string(frames.size()));
+  }
+  std::string_view proto = frames[0];
+  if (proto.substr(0, kProtocolPrefix.size()) != kProtocolPrefix) {
+    return make_error(ErrorCode::MALFORMED, "frame 0 is not an Orion protocol frame");
+  }
+  if (proto != kProtocol) {
+    return make_error(ErrorCode::UNSUPPORTED_VERSION,
+                      "protocol '" + std::string(proto.substr(0, 16)) + "' is not supported; this peer speaks " +
+                          std::string(kProtocol));
+  }
+  if (frames[1].size() != 1) return make_error(ErrorCode::MALFORMED, "frame 1 (type) must be 1 byte");
+  auto type = static_cast<MsgType>(static_cast<std::uint8_t>(frames[1][0]));
+  if (!is_known(type)) {
+    return make_error(ErrorCode::UNKNOWN_TYPE,
+                      "unknown message type " + std::to_string(static_cast<unsigned>(type)));
+  }
+  if (frames[2].size() > kMaxRequestIdBytes) {
+    return make_error(ErrorCode::TOO_LARGE, "request id longer than " + std::to_string(kMaxRequestIdBytes) + " bytes");
+  }
+  auto body = decode_value(frames[3].data(), frames[3].size(), limits);
+  if (!body) return body.error();
+  if (!body->is_object()) return make_error(ErrorCode::MALFORMED, "body is not a msgpack map");
+  return Envelope{type, std::string(frames[2]), std::move(*body)};
+}
+
+Envelope error_envelope(const std::string& request_id, const Error& error) {
+  Json body = {{"code", static_cast<int>(error.code)}, {"message", error.message}};
+  return Envelope{MsgType::ERROR, request_id, std::move(body)};
+}
+
+Error error_from_body(const Json& body) {
+  if (!body.is_object() || !body.contains("code") || !body["code"].is_number_integer()) {
+    return make_error(ErrorCode::MALFORMED, "error reply without a code");
+  }
+  auto code = body["code"].get<int>();
+  if (code < 0 || code > static_cast<int>(ErrorCode::INTERNAL)) code = 0;
+  std::string message = body.contains("message") && body["message"].is_string() ? body["message"].get<std::string>()
+                                                                                 : std::string();
+  return Error{static_cast<ErrorCode>(code), message};
+}
+
+}  // namespace orion

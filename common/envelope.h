@@ -1,0 +1,62 @@
+// The Orion envelope: every command, reply and event is these frames (after any ROUTER
+// identity, and after the topic frame on the event bus):
+//
+//   frame 0  protocol  "ORION/1"            protocol id and version, 7 bytes
+//   frame 1  type      1 byte               MsgType
+//   frame 2  request   0..64 bytes          client-chosen request id (echoed in the reply)
+//   frame 3  body      msgpack map          named fields; unknown fields are ignored
+//
+//   Envelope e{MsgType::SUBMIT, "req-1", body};
+//   auto frames = encode_frames(e);             // 4 strings
+//   std::string rid;
+//   auto back = decode_frames(frames, &rid);    // Result<Envelope>; rid set even on error
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/codec.h"
+#include "common/messages.h"
+
+namespace orion {
+
+inline constexpr std::string_view kProtocolPrefix = "ORION/";
+inline constexpr std::string_view kProtocol = "ORION/1";
+inline constexpr std::size_t kMaxRequestIdBytes = 64;
+inline constexpr std::size_t kEnvelopeFrames = 4;
+
+struct Envelope {
+  MsgType type = MsgType::UNKNOWN;
+  std::string request_id;
+  Json body = Json::object();
+};
+
+std::vector<std::string> encode_frames(const Envelope& envelope);
+
+// Decodes exactly kEnvelopeFrames frames. On error *request_id (if given) holds the request
+// id when frame 2 was readable, so the error reply can still be correlated.
+template <class Frame>
+Result<Envelope> decode_frames(const std::vector<Frame>& frames, std::string* request_id = nullptr,
+                               const CodecLimits& limits = default_limits());
+
+// The frame views decode_frames works on; Frame is std::string or zmq::message_t.
+Result<Envelope> decode_frame_views(const std::vector<std::string_view>& frames, std::string* request_id,
+                                    const CodecLimits& limits);
+
+template <class Frame>
+Result<Envelope> decode_frames(const std::vector<Frame>& frames, std::string* request_id,
+                               const CodecLimits& limits) {
+  std::vector<std::string_view> views;
+  views.reserve(frames.size());
+  for (const auto& f : frames) views.emplace_back(static_cast<const char*>(f.data()), f.size());
+  return decode_frame_views(views, request_id, limits);
+}
+
+// Body of an ERROR reply: {code: int, message: str}.
+Envelope error_envelope(const std::string& request_id, const Error& error);
+// Reads an ERROR body back into an Error (MALFORMED if the body is not one).
+Error error_from_body(const Json& body);
+
+}  // namespace orion

@@ -1,0 +1,52 @@
+// Reads named, typed fields out of a message body, collecting the first error with the
+// field's name. Unknown fields are ignored (the protocol's forward-compatibility rule).
+//
+//   Fields f(body);
+//   f.str("type", spec.type, Need::REQUIRED);
+//   f.integer("priority", p, Need::OPTIONAL, 1, 5);
+//   if (!f.ok()) return f.error();   // INVALID_ARGUMENT: field 'priority': must be ...
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/codec.h"
+
+namespace orion {
+
+enum class Need { REQUIRED, OPTIONAL };
+
+inline constexpr std::size_t kMaxNameBytes = 256;    // ids, names, types, capabilities
+inline constexpr std::size_t kMaxListItems = 1024;   // capabilities, agent lists in one message
+
+class Fields {
+ public:
+  explicit Fields(const Json& body) : body_(body) {}
+
+  // Each reader leaves `out` untouched when the field is absent and optional.
+  void str(const char* key, std::string& out, Need need, std::size_t max_bytes = kMaxNameBytes);
+  void integer(const char* key, std::int64_t& out, Need need, std::int64_t lo, std::int64_t hi);
+  void number(const char* key, double& out, Need need, double lo, double hi);
+  void boolean(const char* key, bool& out, Need need);
+  void str_list(const char* key, std::vector<std::string>& out, Need need, std::size_t max_items = kMaxListItems);
+  void str_map(const char* key, std::map<std::string, std::string>& out, Need need);
+  // Any value (input, output); absent gives null.
+  void any(const char* key, Json& out, Need need);
+  // A map (metadata); absent leaves out as is.
+  void object(const char* key, Json& out, Need need);
+
+  bool ok() const { return ok_; }
+  Error error() const { return error_; }
+
+ private:
+  const Json* find(const char* key, Need need);
+  void fail(const char* key, const std::string& why);
+
+  const Json& body_;
+  bool ok_ = true;
+  Error error_;
+};
+
+}  // namespace orion

@@ -1,0 +1,417 @@
+#include "common/messages.h"
+
+#include "common/fields.h"
+
+namespace orion {
+
+bool is_known(MsgType type) { return to_string(type)[0] != '?'; }
+
+const char* to_string(MsgType type) {
+  switch (type) {
+    case MsgType::UNKNOWN: return "?UNKNOWN";
+    case MsgType::ERROR: return "ERROR";
+    case MsgType::REGISTER: return "REGISTER";
+    case MsgType::REGISTER_OK: return "REGISTER_OK";
+    case MsgType::HEARTBEAT: return "HEARTBEAT";
+    case MsgType::HEARTBEAT_OK: return "HEARTBEAT_OK";
+    case MsgType::DEREGISTER: return "DEREGISTER";
+    case MsgType::DEREGISTER_OK: return "DEREGISTER_OK";
+    case MsgType::LIST_AGENTS: return "LIST_AGENTS";
+    case MsgType::AGENT_LIST: return "AGENT_LIST";
+    case MsgType::DISCOVER: return "DISCOVER";
+    case MsgType::DISCOVERY: return "DISCOVERY";
+    case MsgType::ANNOUNCE: return "ANNOUNCE";
+    case MsgType::ANNOUNCE_OK: return "ANNOUNCE_OK";
+    case MsgType::SUBMIT: return "SUBMIT";
+    case MsgType::SUBMIT_OK: return "SUBMIT_OK";
+    case MsgType::GET_TASK: return "GET_TASK";
+    case MsgType::TASK_INFO: return "TASK_INFO";
+    case MsgType::WAIT_TASK: return "WAIT_TASK";
+    case MsgType::ATTACH: return "ATTACH";
+    case MsgType::ATTACH_OK: return "ATTACH_OK";
+    case MsgType::AGENT_HEARTBEAT: return "AGENT_HEARTBEAT";
+    case MsgType::AGENT_HEARTBEAT_OK: return "AGENT_HEARTBEAT_OK";
+    case MsgType::ASSIGN: return "ASSIGN";
+    case MsgType::TASK_PROGRESS: return "TASK_PROGRESS";
+    case MsgType::TASK_RESULT: return "TASK_RESULT";
+    case MsgType::RESULT_OK: return "RESULT_OK";
+    case MsgType::CANCEL_TASK: return "CANCEL_TASK";
+    case MsgType::DETACH: return "DETACH";
+    case MsgType::EVENT: return "EVENT";
+  }
+  return "?";
+}
+
+namespace {
+
+template <class T, class Fn>
+Result<T> read(const Json& b, Fn&& fn) {
+  if (!b.is_object()) return make_error(ErrorCode::MALFORMED, "body is not a map");
+  T out;
+  Fields f(b);
+  fn(f, out);
+  if (!f.ok()) return f.error();
+  return out;
+}
+
+constexpr std::int64_t kMaxCapacity = 100'000;
+constexpr std::int64_t kMaxAttempt = 1'000'000;
+
+Json refs_to_json(const std::vector<TaskRef>& refs) {
+  Json a = Json::array();
+  for (const auto& r : refs) a.push_back({{"task_id", r.task_id}, {"attempt", r.attempt}});
+  return a;
+}
+
+}  // namespace
+
+// ---- Agents ---------------------------------------------------------------------------------
+
+Json AgentSpec::to_json() const {
+  return {{"agent_id", agent_id}, {"capabilities", capabilities}, {"capacity", capacity},
+          {"weight", weight},     {"labels", labels},             {"sdk_version", sdk_version}};
+}
+
+Result<AgentSpec> AgentSpec::from_json(const Json& j) {
+  auto r = read<AgentSpec>(j, [](Fields& f, AgentSpec& a) {
+    f.str("agent_id", a.agent_id, Need::REQUIRED);
+    f.str_list("capabilities", a.capabilities, Need::OPTIONAL);
+    f.integer("capacity", a.capacity, Need::OPTIONAL, 1, kMaxCapacity);
+    f.number("weight", a.weight, Need::OPTIONAL, 1e-9, 1e9);
+    f.str_map("labels", a.labels, Need::OPTIONAL);
+    f.str("sdk_version", a.sdk_version, Need::OPTIONAL);
+  });
+  if (r && r->agent_id.empty()) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'agent_id': must not be empty");
+  return r;
+}
+
+Json AgentView::to_json() const {
+  Json j = spec.to_json();
+  j["state"] = state;
+  j["load"] = load;
+  j["registered_ms"] = registered_ms;
+  j["last_seen_ms"] = last_seen_ms;
+  return j;
+}
+
+Result<AgentView> AgentView::from_json(const Json& j) {
+  auto spec = AgentSpec::from_json(j);
+  if (!spec) return spec.error();
+  auto r = read<AgentView>(j, [](Fields& f, AgentView& v) {
+    f.str("state", v.state, Need::OPTIONAL);
+    f.integer("load", v.load, Need::OPTIONAL, 0, INT64_MAX);
+    f.integer("registered_ms", v.registered_ms, Need::OPTIONAL, 0, INT64_MAX);
+    f.integer("last_seen_ms", v.last_seen_ms, Need::OPTIONAL, 0, INT64_MAX);
+  });
+  if (r) r->spec = std::move(*spec);
+  return r;
+}
+
+Json Register::to_body() const { return {{"agent", agent.to_json()}}; }
+Result<Register> Register::from_body(const Json& b) {
+  if (!b.is_object() || !b.contains("agent")) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'agent': is required");
+  auto a = AgentSpec::from_json(b["agent"]);
+  if (!a) return a.error();
+  return Register{std::move(*a)};
+}
+
+Json RegisterOk::to_body() const { return {{"heartbeat_ms", heartbeat_ms}, {"liveness", liveness}, {"replaced", replaced}}; }
+Result<RegisterOk> RegisterOk::from_body(const Json& b) {
+  return read<RegisterOk>(b, [](Fields& f, RegisterOk& m) {
+    f.integer("heartbeat_ms", m.heartbeat_ms, Need::REQUIRED, 1, 3'600'000);
+    f.integer("liveness", m.liveness, Need::OPTIONAL, 1, 1000);
+    f.boolean("replaced", m.replaced, Need::OPTIONAL);
+  });
+}
+
+Json Heartbeat::to_body() const { return {{"agent_id", agent_id}, {"load", load}}; }
+Result<Heartbeat> Heartbeat::from_body(const Json& b) {
+  return read<Heartbeat>(b, [](Fields& f, Heartbeat& m) {
+    f.str("agent_id", m.agent_id, Need::REQUIRED);
+    f.integer("load", m.load, Need::OPTIONAL, 0, kMaxCapacity);
+  });
+}
+
+Json Deregister::to_body() const { return {{"agent_id", agent_id}}; }
+Result<Deregister> Deregister::from_body(const Json& b) {
+  return read<Deregister>(b, [](Fields& f, Deregister& m) { f.str("agent_id", m.agent_id, Need::REQUIRED); });
+}
+
+Json AgentList::to_body() const {
+  Json a = Json::array();
+  for (const auto& v : agents) a.push_back(v.to_json());
+  return {{"agents", a}};
+}
+Result<AgentList> AgentList::from_body(const Json& b) {
+  if (!b.is_object() || !b.contains("agents") || !b["agents"].is_array()) {
+    return make_error(ErrorCode::INVALID_ARGUMENT, "field 'agents': must be an array");
+  }
+  AgentList out;
+  for (const auto& j : b["agents"]) {
+    auto v = AgentView::from_json(j);
+    if (!v) return v.error();
+    out.agents.push_back(std::move(*v));
+  }
+  return out;
+}
+
+Json Discovery::to_body() const {
+  return {{"scheduler_client", scheduler_client},
+          {"scheduler_agent", scheduler_agent},
+          {"events_pub", events_pub},
+          {"events_sub", events_sub},
+          {"consensus", consensus}};
+}
+Result<Discovery> Discovery::from_body(const Json& b) {
+  return read<Discovery>(b, [](Fields& f, Discovery& m) {
+    f.str("scheduler_client", m.scheduler_client, Need::OPTIONAL);
+    f.str("scheduler_agent", m.scheduler_agent, Need::OPTIONAL);
+    f.str("events_pub", m.events_pub, Need::OPTIONAL);
+    f.str("events_sub", m.events_sub, Need::OPTIONAL);
+    f.str("consensus", m.consensus, Need::OPTIONAL);
+  });
+}
+
+Json Announce::to_body() const { return {{"service", service}, {"endpoints", endpoints}}; }
+Result<Announce> Announce::from_body(const Json& b) {
+  return read<Announce>(b, [](Fields& f, Announce& m) {
+    f.str("service", m.service, Need::REQUIRED);
+    f.str_map("endpoints", m.endpoints, Need::REQUIRED);
+  });
+}
+
+// ---- Tasks ----------------------------------------------------------------------------------
+
+Json TaskSpec::to_json() const {
+  return {{"name", name},
+          {"type", type},
+          {"capabilities", capabilities},
+          {"priority", static_cast<int>(priority)},
+          {"timeout_ms", timeout_ms},
+          {"input", input},
+          {"metadata", metadata}};
+}
+
+Result<TaskSpec> TaskSpec::from_json(const Json& j) {
+  std::int64_t priority = static_cast<std::int64_t>(Priority::NORMAL);
+  auto r = read<TaskSpec>(j, [&](Fields& f, TaskSpec& t) {
+    f.str("name", t.name, Need::OPTIONAL);
+    f.str("type", t.type, Need::REQUIRED);
+    f.str_list("capabilities", t.capabilities, Need::OPTIONAL);
+    f.integer("priority", priority, Need::OPTIONAL, 1, 5);
+    f.integer("timeout_ms", t.timeout_ms, Need::OPTIONAL, 0, kMaxTimeoutMs);
+    f.any("input", t.input, Need::OPTIONAL);
+    f.object("metadata", t.metadata, Need::OPTIONAL);
+  });
+  if (!r) return r;
+  if (r->type.empty()) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'type': must not be empty");
+  if (encode_value(r->input).size() > kMaxInputBytes) {
+    return make_error(ErrorCode::TOO_LARGE, "field 'input': larger than " + std::to_string(kMaxInputBytes) + " bytes");
+  }
+  r->priority = static_cast<Priority>(priority);
+  return r;
+}
+
+Json TaskView::to_json() const {
+  Json j = spec.to_json();
+  j["task_id"] = task_id;
+  j["state"] = static_cast<int>(state);
+  j["assigned_agent"] = assigned_agent;
+  j["attempt"] = attempt;
+  j["progress"] = progress;
+  j["output"] = output;
+  j["error"] = error;
+  j["reason"] = reason;
+  j["created_ms"] = created_ms;
+  j["assigned_ms"] = assigned_ms;
+  j["started_ms"] = started_ms;
+  j["finished_ms"] = finished_ms;
+  return j;
+}
+
+Result<TaskView> TaskView::from_json(const Json& j) {
+  auto spec = TaskSpec::from_json(j);
+  if (!spec) return spec.error();
+  std::int64_t state = 0;
+  auto r = read<TaskView>(j, [&](Fields& f, TaskView& v) {
+    f.str("task_id", v.task_id, Need::REQUIRED);
+    f.integer("state", state, Need::REQUIRED, 0, 7);
+    f.str("assigned_agent", v.assigned_agent, Need::OPTIONAL);
+    f.integer("attempt", v.attempt, Need::OPTIONAL, 0, kMaxAttempt);
+    f.number("progress", v.progress, Need::OPTIONAL, 0, 100);
+    f.any("output", v.output, Need::OPTIONAL);
+    f.str("error", v.error, Need::OPTIONAL, kMaxInputBytes);
+    f.str("reason", v.reason, Need::OPTIONAL, 4096);
+    f.integer("created_ms", v.created_ms, Need::OPTIONAL, 0, INT64_MAX);
+    f.integer("assigned_ms", v.assigned_ms, Need::OPTIONAL, 0, INT64_MAX);
+    f.integer("started_ms", v.started_ms, Need::OPTIONAL, 0, INT64_MAX);
+    f.integer("finished_ms", v.finished_ms, Need::OPTIONAL, 0, INT64_MAX);
+  });
+  if (!r) return r;
+  r->spec = std::move(*spec);
+  r->state = static_cast<TaskState>(state);
+  return r;
+}
+
+Json SubmitTask::to_body() const { return {{"task", spec.to_json()}}; }
+Result<SubmitTask> SubmitTask::from_body(const Json& b) {
+  if (!b.is_object() || !b.contains("task")) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'task': is required");
+  auto s = TaskSpec::from_json(b["task"]);
+  if (!s) return s.error();
+  return SubmitTask{std::move(*s)};
+}
+
+Json SubmitOk::to_body() const { return {{"task_id", task_id}, {"duplicate", duplicate}}; }
+Result<SubmitOk> SubmitOk::from_body(const Json& b) {
+  return read<SubmitOk>(b, [](Fields& f, SubmitOk& m) {
+    f.str("task_id", m.task_id, Need::REQUIRED);
+    f.boolean("duplicate", m.duplicate, Need::OPTIONAL);
+  });
+}
+
+Json GetTask::to_body() const { return {{"task_id", task_id}}; }
+Result<GetTask> GetTask::from_body(const Json& b) {
+  return read<GetTask>(b, [](Fields& f, GetTask& m) { f.str("task_id", m.task_id, Need::REQUIRED); });
+}
+
+Json WaitTask::to_body() const { return {{"task_id", task_id}, {"timeout_ms", timeout_ms}}; }
+Result<WaitTask> WaitTask::from_body(const Json& b) {
+  return read<WaitTask>(b, [](Fields& f, WaitTask& m) {
+    f.str("task_id", m.task_id, Need::REQUIRED);
+    f.integer("timeout_ms", m.timeout_ms, Need::OPTIONAL, 0, 3'600'000);
+  });
+}
+
+Json TaskInfo::to_body() const { return {{"task", task.to_json()}}; }
+Result<TaskInfo> TaskInfo::from_body(const Json& b) {
+  if (!b.is_object() || !b.contains("task")) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'task': is required");
+  auto v = TaskView::from_json(b["task"]);
+  if (!v) return v.error();
+  return TaskInfo{std::move(*v)};
+}
+
+// ---- Agent channel --------------------------------------------------------------------------
+
+Json Attach::to_body() const { return {{"agent", agent.to_json()}}; }
+Result<Attach> Attach::from_body(const Json& b) {
+  auto r = Register::from_body(b);
+  if (!r) return r.error();
+  return Attach{std::move(r->agent)};
+}
+
+Json AttachOk::to_body() const { return {{"heartbeat_ms", heartbeat_ms}, {"liveness", liveness}}; }
+Result<AttachOk> AttachOk::from_body(const Json& b) {
+  return read<AttachOk>(b, [](Fields& f, AttachOk& m) {
+    f.integer("heartbeat_ms", m.heartbeat_ms, Need::REQUIRED, 1, 3'600'000);
+    f.integer("liveness", m.liveness, Need::OPTIONAL, 1, 1000);
+  });
+}
+
+Json AgentHeartbeat::to_body() const { return {{"agent_id", agent_id}, {"running", refs_to_json(running)}}; }
+Result<AgentHeartbeat> AgentHeartbeat::from_body(const Json& b) {
+  auto r = read<AgentHeartbeat>(b, [](Fields& f, AgentHeartbeat& m) { f.str("agent_id", m.agent_id, Need::REQUIRED); });
+  if (!r) return r;
+  if (b.contains("running")) {
+    const auto& a = b["running"];
+    if (!a.is_array() || a.size() > kMaxCapacity) {
+      return make_error(ErrorCode::INVALID_ARGUMENT, "field 'running': must be an array of {task_id, attempt}");
+    }
+    for (const auto& item : a) {
+      TaskRef ref;
+      auto ok = read<TaskRef>(item, [&](Fields& f, TaskRef&) {
+        f.str("task_id", ref.task_id, Need::REQUIRED);
+        f.integer("attempt", ref.attempt, Need::REQUIRED, 0, kMaxAttempt);
+      });
+      if (!ok) return ok.error();
+      r->running.push_back(std::move(ref));
+    }
+  }
+  return r;
+}
+
+Json Assign::to_body() const {
+  return {{"task_id", task_id}, {"attempt", attempt},   {"type", type},
+          {"input", input},     {"metadata", metadata}, {"timeout_ms", timeout_ms}};
+}
+Result<Assign> Assign::from_body(const Json& b) {
+  return read<Assign>(b, [](Fields& f, Assign& m) {
+    f.str("task_id", m.task_id, Need::REQUIRED);
+    f.integer("attempt", m.attempt, Need::REQUIRED, 1, kMaxAttempt);
+    f.str("type", m.type, Need::REQUIRED);
+    f.any("input", m.input, Need::OPTIONAL);
+    f.object("metadata", m.metadata, Need::OPTIONAL);
+    f.integer("timeout_ms", m.timeout_ms, Need::OPTIONAL, 0, kMaxTimeoutMs);
+  });
+}
+
+Json TaskProgress::to_body() const {
+  return {{"task_id", task_id}, {"attempt", attempt}, {"progress", progress}, {"message", message}};
+}
+Result<TaskProgress> TaskProgress::from_body(const Json& b) {
+  return read<TaskProgress>(b, [](Fields& f, TaskProgress& m) {
+    f.str("task_id", m.task_id, Need::REQUIRED);
+    f.integer("attempt", m.attempt, Need::REQUIRED, 1, kMaxAttempt);
+    f.number("progress", m.progress, Need::OPTIONAL, 0, 100);
+    f.str("message", m.message, Need::OPTIONAL, 4096);
+  });
+}
+
+Json TaskResult::to_body() const {
+  return {{"task_id", task_id}, {"attempt", attempt}, {"ok", ok}, {"output", output}, {"error", error}};
+}
+Result<TaskResult> TaskResult::from_body(const Json& b) {
+  auto r = read<TaskResult>(b, [](Fields& f, TaskResult& m) {
+    f.str("task_id", m.task_id, Need::REQUIRED);
+    f.integer("attempt", m.attempt, Need::REQUIRED, 1, kMaxAttempt);
+    f.boolean("ok", m.ok, Need::REQUIRED);
+    f.any("output", m.output, Need::OPTIONAL);
+    f.str("error", m.error, Need::OPTIONAL, kMaxInputBytes);
+  });
+  if (r && encode_value(r->output).size() > kMaxInputBytes) {
+    return make_error(ErrorCode::TOO_LARGE, "field 'output': larger than " + std::to_string(kMaxInputBytes) + " bytes");
+  }
+  return r;
+}
+
+Json ResultOk::to_body() const { return {{"task_id", task_id}, {"attempt", attempt}, {"accepted", accepted}}; }
+Result<ResultOk> ResultOk::from_body(const Json& b) {
+  return read<ResultOk>(b, [](Fields& f, ResultOk& m) {
+    f.str("task_id", m.task_id, Need::REQUIRED);
+    f.integer("attempt", m.attempt, Need::REQUIRED, 0, kMaxAttempt);
+    f.boolean("accepted", m.accepted, Need::OPTIONAL);
+  });
+}
+
+Json CancelTask::to_body() const { return {{"task_id", task_id}, {"attempt", attempt}, {"reason", reason}}; }
+Result<CancelTask> CancelTask::from_body(const Json& b) {
+  return read<CancelTask>(b, [](Fields& f, CancelTask& m) {
+    f.str("task_id", m.task_id, Need::REQUIRED);
+    f.integer("attempt", m.attempt, Need::REQUIRED, 0, kMaxAttempt);
+    f.str("reason", m.reason, Need::OPTIONAL, 4096);
+  });
+}
+
+Json Detach::to_body() const { return {{"agent_id", agent_id}}; }
+Result<Detach> Detach::from_body(const Json& b) {
+  return read<Detach>(b, [](Fields& f, Detach& m) { f.str("agent_id", m.agent_id, Need::REQUIRED); });
+}
+
+// ---- Events ---------------------------------------------------------------------------------
+
+Json Event::to_body() const {
+  return {{"topic", topic}, {"publisher", publisher}, {"seq", seq}, {"ts_ms", ts_ms}, {"data", data}};
+}
+Result<Event> Event::from_body(const Json& b) {
+  std::int64_t seq = 0;
+  auto r = read<Event>(b, [&](Fields& f, Event& m) {
+    f.str("topic", m.topic, Need::REQUIRED);
+    f.str("publisher", m.publisher, Need::OPTIONAL);
+    f.integer("seq", seq, Need::OPTIONAL, 0, INT64_MAX);
+    f.integer("ts_ms", m.ts_ms, Need::OPTIONAL, 0, INT64_MAX);
+    f.object("data", m.data, Need::OPTIONAL);
+  });
+  if (r) r->seq = static_cast<std::uint64_t>(seq);
+  return r;
+}
+
+}  // namespace orion

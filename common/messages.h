@@ -1,0 +1,302 @@
+// Every Orion message as a value type with to_body() and a from_body() that returns an
+// INVALID_ARGUMENT error naming the first bad field. docs/protocol.md is the specification;
+// this file and that document change together.
+//
+//   SubmitTask m; m.spec.type = "echo"; m.spec.input = {{"x", 1}};
+//   Json body = to_body(m);
+//   Result<SubmitTask> back = SubmitTask::from_body(body);
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/codec.h"
+#include "common/task_model.h"
+
+namespace orion {
+
+// Wire values are frozen: add new types, never renumber.
+enum class MsgType : std::uint8_t {
+  UNKNOWN = 0,
+  ERROR = 1,  // a reply to any request: {code, message}
+
+  // Registry, ROUTER 7100
+  REGISTER = 10,       // agent -> registry
+  REGISTER_OK = 11,
+  HEARTBEAT = 12,      // agent -> registry
+  HEARTBEAT_OK = 13,
+  DEREGISTER = 14,     // agent -> registry
+  DEREGISTER_OK = 15,
+  LIST_AGENTS = 16,    // client -> registry
+  AGENT_LIST = 17,
+  DISCOVER = 18,       // anyone -> registry
+  DISCOVERY = 19,
+  ANNOUNCE = 20,       // service -> registry: where I am
+  ANNOUNCE_OK = 21,
+
+  // Scheduler client API, ROUTER 7200
+  SUBMIT = 30,
+  SUBMIT_OK = 31,
+  GET_TASK = 32,
+  TASK_INFO = 33,      // reply to GET_TASK and WAIT_TASK
+  WAIT_TASK = 34,
+
+  // Scheduler agent channel, ROUTER 7201
+  ATTACH = 50,          // agent -> scheduler
+  ATTACH_OK = 51,
+  AGENT_HEARTBEAT = 52, // agent -> scheduler
+  AGENT_HEARTBEAT_OK = 53,
+  ASSIGN = 54,          // scheduler -> agent, no reply
+  TASK_PROGRESS = 55,   // agent -> scheduler, no reply
+  TASK_RESULT = 56,     // agent -> scheduler
+  RESULT_OK = 57,
+  CANCEL_TASK = 58,     // scheduler -> agent, no reply
+  DETACH = 59,          // agent -> scheduler, no reply
+
+  // Event bus (after a topic frame)
+  EVENT = 80,
+};
+
+bool is_known(MsgType type);
+const char* to_string(MsgType type);
+
+// ---- Agents ---------------------------------------------------------------------------------
+
+struct AgentSpec {
+  std::string agent_id;
+  std::vector<std::string> capabilities;
+  std::int64_t capacity = 1;  // concurrent tasks, >= 1
+  double weight = 1.0;        // vote weight, > 0
+  std::map<std::string, std::string> labels;
+  std::string sdk_version;
+
+  Json to_json() const;
+  static Result<AgentSpec> from_json(const Json& j);
+};
+
+// An agent as the registry lists it.
+struct AgentView {
+  AgentSpec spec;
+  std::string state;            // "UP" or "DOWN"
+  std::int64_t load = 0;        // tasks it reports running
+  std::int64_t registered_ms = 0;  // wall clock
+  std::int64_t last_seen_ms = 0;   // wall clock
+
+  Json to_json() const;
+  static Result<AgentView> from_json(const Json& j);
+};
+
+struct Register {
+  AgentSpec agent;
+  Json to_body() const;
+  static Result<Register> from_body(const Json& b);
+};
+
+struct RegisterOk {
+  std::int64_t heartbeat_ms = 1000;  // send HEARTBEAT this often
+  std::int64_t liveness = 3;         // missed heartbeats before DOWN
+  bool replaced = false;             // an earlier session of this id was replaced
+  Json to_body() const;
+  static Result<RegisterOk> from_body(const Json& b);
+};
+
+struct Heartbeat {
+  std::string agent_id;
+  std::int64_t load = 0;
+  Json to_body() const;
+  static Result<Heartbeat> from_body(const Json& b);
+};
+
+struct Deregister {
+  std::string agent_id;
+  Json to_body() const;
+  static Result<Deregister> from_body(const Json& b);
+};
+
+struct AgentList {
+  std::vector<AgentView> agents;
+  Json to_body() const;
+  static Result<AgentList> from_body(const Json& b);
+};
+
+// Where the services are. Empty strings mean "not known yet".
+struct Discovery {
+  std::string scheduler_client;  // ROUTER for clients (SUBMIT, GET_TASK, WAIT_TASK)
+  std::string scheduler_agent;   // ROUTER for agents (ATTACH, ...)
+  std::string events_pub;        // XSUB: publishers connect a PUB here
+  std::string events_sub;        // XPUB: subscribers connect a SUB here
+  std::string consensus;         // ROUTER of the consensus leader
+  Json to_body() const;
+  static Result<Discovery> from_body(const Json& b);
+};
+
+struct Announce {
+  std::string service;  // "scheduler" or "consensus"
+  std::map<std::string, std::string> endpoints;  // scheduler: {"client": ..., "agent": ...}
+  Json to_body() const;
+  static Result<Announce> from_body(const Json& b);
+};
+
+// ---- Tasks ----------------------------------------------------------------------------------
+
+inline constexpr std::size_t kMaxInputBytes = 4u << 20;   // encoded input of one task, 4 MiB
+inline constexpr std::int64_t kMaxTimeoutMs = 7LL * 24 * 3600 * 1000;  // a week
+
+struct TaskSpec {
+  std::string name;
+  std::string type;                       // required, non-empty: selects the agent's handler
+  std::vector<std::string> capabilities;  // an agent must have every one
+  Priority priority = Priority::NORMAL;
+  std::int64_t timeout_ms = 0;            // 0 = no timeout
+  Json input;                             // any value
+  Json metadata = Json::object();         // a map, stored and shown, never interpreted
+
+  Json to_json() const;
+  static Result<TaskSpec> from_json(const Json& j);
+};
+
+struct TaskView {
+  std::string task_id;
+  TaskSpec spec;
+  TaskState state = TaskState::UNKNOWN;
+  std::string assigned_agent;
+  std::int64_t attempt = 0;     // 1 for the first assignment
+  double progress = 0;          // per cent, 0..100
+  Json output;                  // set when COMPLETED
+  std::string error;            // set when FAILED, TIMEOUT or CANCELLED
+  std::string reason;           // why it is where it is (e.g. why still PENDING)
+  std::int64_t created_ms = 0, assigned_ms = 0, started_ms = 0, finished_ms = 0;  // wall clock, 0 = not yet
+
+  Json to_json() const;
+  static Result<TaskView> from_json(const Json& j);
+};
+
+struct SubmitTask {
+  TaskSpec spec;
+  Json to_body() const;
+  static Result<SubmitTask> from_body(const Json& b);
+};
+
+struct SubmitOk {
+  std::string task_id;
+  bool duplicate = false;  // the request id was seen before: this is the first answer again
+  Json to_body() const;
+  static Result<SubmitOk> from_body(const Json& b);
+};
+
+struct GetTask {
+  std::string task_id;
+  Json to_body() const;
+  static Result<GetTask> from_body(const Json& b);
+};
+
+// Answered with TASK_INFO when the task is terminal, or when timeout_ms has passed.
+struct WaitTask {
+  std::string task_id;
+  std::int64_t timeout_ms = 30'000;
+  Json to_body() const;
+  static Result<WaitTask> from_body(const Json& b);
+};
+
+struct TaskInfo {
+  TaskView task;
+  Json to_body() const;
+  static Result<TaskInfo> from_body(const Json& b);
+};
+
+// ---- Agent channel --------------------------------------------------------------------------
+
+struct Attach {
+  AgentSpec agent;
+  Json to_body() const;
+  static Result<Attach> from_body(const Json& b);
+};
+
+struct AttachOk {
+  std::int64_t heartbeat_ms = 1000;
+  std::int64_t liveness = 3;
+  Json to_body() const;
+  static Result<AttachOk> from_body(const Json& b);
+};
+
+struct TaskRef {
+  std::string task_id;
+  std::int64_t attempt = 0;
+};
+
+struct AgentHeartbeat {
+  std::string agent_id;
+  std::vector<TaskRef> running;
+  Json to_body() const;
+  static Result<AgentHeartbeat> from_body(const Json& b);
+};
+
+struct Assign {
+  std::string task_id;
+  std::int64_t attempt = 0;
+  std::string type;
+  Json input;
+  Json metadata = Json::object();
+  std::int64_t timeout_ms = 0;
+  Json to_body() const;
+  static Result<Assign> from_body(const Json& b);
+};
+
+struct TaskProgress {
+  std::string task_id;
+  std::int64_t attempt = 0;
+  double progress = 0;  // per cent
+  std::string message;
+  Json to_body() const;
+  static Result<TaskProgress> from_body(const Json& b);
+};
+
+struct TaskResult {
+  std::string task_id;
+  std::int64_t attempt = 0;
+  bool ok = true;
+  Json output;
+  std::string error;
+  Json to_body() const;
+  static Result<TaskResult> from_body(const Json& b);
+};
+
+struct ResultOk {
+  std::string task_id;
+  std::int64_t attempt = 0;
+  bool accepted = true;  // false: stale or already final; the agent drops it either way
+  Json to_body() const;
+  static Result<ResultOk> from_body(const Json& b);
+};
+
+struct CancelTask {
+  std::string task_id;
+  std::int64_t attempt = 0;
+  std::string reason;
+  Json to_body() const;
+  static Result<CancelTask> from_body(const Json& b);
+};
+
+struct Detach {
+  std::string agent_id;
+  Json to_body() const;
+  static Result<Detach> from_body(const Json& b);
+};
+
+// ---- Events ---------------------------------------------------------------------------------
+
+// Body of an EVENT. Each publisher numbers its events from 1; a gap tells a subscriber it
+// missed some and should re-read state with a command.
+struct Event {
+  std::string topic;      // also frame 0 on the bus: "task.completed", "agent.down", ...
+  std::string publisher;  // "scheduler", "registry"
+  std::uint64_t seq = 0;
+  std::int64_t ts_ms = 0;  // wall clock
+  Json data = Json::object();
+  Json to_body() const;
+  static Result<Event> from_body(const Json& b);
+};
+
+}  // namespace orion

@@ -1,0 +1,112 @@
+#include "common/sockets.h"
+
+#include <string_view>
+
+namespace orion {
+
+zmq::socket_t make_socket(zmq::context_t& ctx, zmq::socket_type type, const SocketOptions& o) {
+  zmq::socket_t s(ctx, type);
+  s.set(zmq::sockopt::sndhwm, o.send_hwm);
+  s.set(zmq::sockopt::rcvhwm, o.recv_hwm);
+  s.set(zmq::sockopt::maxmsgsize, o.max_msg_bytes);
+  s.set(zmq::sockopt::linger, o.linger_ms);
+  if (type != zmq::socket_type::pair) {
+    s.set(zmq::sockopt::heartbeat_ivl, o.heartbeat_ivl_ms);
+    s.set(zmq::sockopt::heartbeat_timeout, o.heartbeat_timeout_ms);
+    s.set(zmq::sockopt::heartbeat_ttl, o.heartbeat_timeout_ms);
+  }
+  if (type == zmq::socket_type::router && o.router_mandatory) s.set(zmq::sockopt::router_mandatory, 1);
+  if (type == zmq::socket_type::xpub) s.set(zmq::sockopt::xpub_nodrop, 0);
+  return s;
+}
+
+std::string bind_socket(zmq::socket_t& socket, const std::string& endpoint) {
+  std::string ep = endpoint;
+  // Accept ":0" as the conventional "any free port".
+  if (ep.size() > 2 && ep.compare(ep.size() - 2, 2, ":0") == 0) ep = ep.substr(0, ep.size() - 1) + "*";
+  socket.bind(ep);
+  return socket.get(zmq::sockopt::last_endpoint);
+}
+
+std::string advertised_endpoint(const std::string& bound, const std::string& host) {
+  constexpr std::string_view kTcp = "tcp://";
+  if (host.empty() || bound.compare(0, kTcp.size(), kTcp) != 0) return bound;
+  auto colon = bound.rfind(':');
+  if (colon == std::string::npos || colon < kTcp.size()) return bound;
+  return std::string(kTcp) + host + bound.substr(colon);
+}
+
+bool receive(zmq::socket_t& socket, Incoming& in, bool routed, bool topic) {
+  std::vector<zmq::message_t> frames;
+  std::size_t extra = 0;  // frames past kMaxFrames: read (so the message is drained) and dropped
+  bool more = true;
+  bool got_any = false;
+  while (more) {
+    zmq::message_t msg;
+    auto r = socket.recv(msg, got_any ? zmq::recv_flags::none : zmq::recv_flags::dontwait);
+    if (!r) return false;
+    got_any = true;
+    more = msg.more();
+    if (frames.size() < kMaxFrames) frames.push_back(std::move(msg));
+    else ++extra;
+  }
+  in.identity.clear();
+  in.topic.clear();
+  std::size_t first = 0;
+  if (routed) {
+    in.identity = frames.empty() ? std::string() : frames[0].to_string();
+    first = 1;
+  }
+  if (topic && frames.size() > first) {
+    in.topic = frames[first].to_string();
+    first += 1;
+  }
+  std::vector<std::string_view> views;
+  for (std::size_t i = first; i < frames.size(); ++i) {
+    views.emplace_back(static_cast<const char*>(frames[i].data()), frames[i].size());
+  }
+  in.envelope = decode_frame_views(views, &in.request_id, default_limits());
+  if (extra > 0) in.envelope = make_error(ErrorCode::MALFORMED, "too many frames");
+  return true;
+}
+
+namespace {
+
+bool send_frames(zmq::socket_t& socket, const std::string* identity, const std::string* topic,
+                 const Envelope& envelope) {
+  auto frames = encode_frames(envelope);
+  try {
+    if (identity && !socket.send(zmq::buffer(*identity), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+      return false;
+    }
+    if (topic && !socket.send(zmq::buffer(*topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) return false;
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+      auto flags = zmq::send_flags::dontwait;
+      if (i + 1 < frames.size()) flags = flags | zmq::send_flags::sndmore;
+      if (!socket.send(zmq::buffer(frames[i]), flags)) return false;
+    }
+    return true;
+  } catch (const zmq::error_t&) {
+    return false;  // EHOSTUNREACH under ROUTER_MANDATORY: the peer is gone
+  }
+}
+
+}  // namespace
+
+bool send_envelope(zmq::socket_t& socket, const std::string& identity, const Envelope& envelope) {
+  return send_frames(socket, &identity, nullptr, envelope);
+}
+
+bool send_envelope(zmq::socket_t& socket, const Envelope& envelope) {
+  return send_frames(socket, nullptr, nullptr, envelope);
+}
+
+bool send_event(zmq::socket_t& pub, const Envelope& envelope, const std::string& topic) {
+  return send_frames(pub, nullptr, &topic, envelope);
+}
+
+bool send_error(zmq::socket_t& socket, const std::string& identity, const std::string& request_id, const Error& error) {
+  return send_envelope(socket, identity, error_envelope(request_id, error));
+}
+
+}  // namespace orion

@@ -1,0 +1,71 @@
+// Socket set-up in one place, so no service configures a ZeroMQ socket by hand.
+//
+//   zmq::context_t ctx;
+//   auto router = make_socket(ctx, zmq::socket_type::router);
+//   std::string ep = bind_socket(router, "tcp://127.0.0.1:*");   // the resolved endpoint
+//   Incoming in;
+//   if (receive(router, in, /*routed=*/true)) { ... in.envelope ... in.identity ... }
+//   send_envelope(router, in.identity, reply);
+//
+// Why these options:
+// - ZMQ_MAXMSGSIZE: a peer cannot make us allocate more than one bounded frame.
+// - High-water marks: past them ZeroMQ drops (PUB, ROUTER) or blocks (DEALER) silently. We set
+//   them high and deliberately, send non-blocking, and count what could not be sent.
+// - ZMQ_ROUTER_MANDATORY: a reply to a peer that is gone is an error we count, not a silent drop.
+// - ZMTP heartbeats: a dead TCP peer is noticed even when no application message flows.
+// - Linger: a closing socket waits a bounded time for queued replies, never forever.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "common/envelope.h"
+
+namespace orion {
+
+struct SocketOptions {
+  int send_hwm = 100'000;           // messages
+  int recv_hwm = 100'000;           // messages
+  std::int64_t max_msg_bytes = 16 << 20;  // one frame, 16 MiB
+  int linger_ms = 200;
+  int heartbeat_ivl_ms = 2'000;     // ZMTP PING interval (connection-oriented sockets)
+  int heartbeat_timeout_ms = 6'000;
+  bool router_mandatory = true;     // ROUTER only
+};
+
+zmq::socket_t make_socket(zmq::context_t& ctx, zmq::socket_type type, const SocketOptions& options = {});
+
+// Binds and returns the endpoint actually bound ("tcp://127.0.0.1:*" becomes the chosen port).
+std::string bind_socket(zmq::socket_t& socket, const std::string& endpoint);
+
+// Replaces the host of a bound endpoint with `host` (e.g. "0.0.0.0" -> "scheduler") so others can
+// connect to it; returns it unchanged when host is empty or the endpoint is not tcp://.
+std::string advertised_endpoint(const std::string& bound, const std::string& host);
+
+// At most this many frames are accepted in one message; the rest are read and dropped.
+inline constexpr std::size_t kMaxFrames = 8;
+
+struct Incoming {
+  std::string identity;  // ROUTER peer identity, empty on other sockets
+  std::string topic;     // event bus topic, when read with topic=true
+  Result<Envelope> envelope = Error{ErrorCode::MALFORMED, "nothing received"};
+  std::string request_id;  // set even when the envelope failed to decode
+};
+
+// Receives one whole multipart message without blocking (false when none is waiting). A
+// message that does not decode still returns true, with in.envelope holding the error.
+bool receive(zmq::socket_t& socket, Incoming& in, bool routed, bool topic = false);
+
+// Sends without blocking. Returns false (and the caller counts it) when the peer is unknown or
+// its queue is full.
+bool send_envelope(zmq::socket_t& socket, const std::string& identity, const Envelope& envelope);
+bool send_envelope(zmq::socket_t& socket, const Envelope& envelope);
+bool send_event(zmq::socket_t& pub, const Envelope& envelope, const std::string& topic);
+
+bool send_error(zmq::socket_t& socket, const std::string& identity, const std::string& request_id, const Error& error);
+
+}  // namespace orion
