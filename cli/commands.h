@@ -1,0 +1,16 @@
+// orionctl's subcommands. Each takes the arguments after its name and returns the exit code:
+// 0 on success, 1 when the request failed (one line on stderr), 2 for a usage error.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace orion::cli {
+
+int cmd_submit(int argc, char** argv);
+int cmd_status(int argc, char** argv);
+int cmd_wait(int argc, char** argv);
+int cmd_agents(int argc, char** argv);
+int cmd_watch(int argc, char** argv);
+
+}  // namespace orion::cli

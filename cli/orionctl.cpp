@@ -1,0 +1,38 @@
+// orionctl: Orion's command line for people and scripts.
+#include <cstring>
+#include <iostream>
+
+#include "cli/commands.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: orionctl COMMAND [options]
+
+commands:
+  submit   submit a task            orionctl submit --type echo --cap text --input '{"x":1}'
+  status   show a task              orionctl status t42 [--json]
+  wait     wait until a task ends   orionctl wait t42 [--timeout 30]
+  agents   list agents              orionctl agents [--json]
+  watch    print events as they come orionctl watch [--topic task.] [--count N]
+
+Every command takes --registry tcp://host:port (default tcp://127.0.0.1:7100, env ORION_REGISTRY)
+and --json for machine-readable output. 'orionctl COMMAND --help' lists a command's options.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  std::string cmd = argv[1];
+  // Each subcommand parses argv[1..] so that its own name is argv[0] in its help.
+  if (cmd == "submit") return orion::cli::cmd_submit(argc - 1, argv + 1);
+  if (cmd == "status") return orion::cli::cmd_status(argc - 1, argv + 1);
+  if (cmd == "wait") return orion::cli::cmd_wait(argc - 1, argv + 1);
+  if (cmd == "agents") return orion::cli::cmd_agents(argc - 1, argv + 1);
+  if (cmd == "watch") return orion::cli::cmd_watch(argc - 1, argv + 1);
+  std::cerr << "orionctl: unknown command '" << cmd << "'\n" << kUsage;
+  return 2;
+}

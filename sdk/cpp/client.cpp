@@ -1,0 +1,123 @@
+#include "sdk/cpp/client.h"
+
+#include <chrono>
+
+#include "common/ids.h"
+#include "common/sockets.h"
+
+namespace orion::sdk {
+
+namespace {
+std::int64_t mono_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+Client::Client(ClientOptions options) : options_(std::move(options)), ctx_(1) {
+  registry_.endpoint = options_.registry;
+}
+
+Client::~Client() {
+  registry_.socket.reset();
+  scheduler_.socket.reset();
+}
+
+void Client::connect(Peer& peer) {
+  SocketOptions so;
+  so.linger_ms = 0;  // an abandoned request must not hold the process open
+  peer.socket = std::make_unique<zmq::socket_t>(make_socket(ctx_, zmq::socket_type::dealer, so));
+  peer.socket->connect(peer.endpoint);
+}
+
+Result<Envelope> Client::call(bool to_scheduler, MsgType type, const Json& body, std::int64_t timeout_ms) {
+  if (to_scheduler) {
+    if (auto s = ensure_scheduler(); !s) return s.error();
+  }
+  Peer& peer = to_scheduler ? scheduler_ : registry_;
+  Envelope request{type, random_hex(8), body};
+  Error last = make_error(ErrorCode::UNAVAILABLE, "no reply from " + peer.endpoint);
+  for (int attempt = 0; attempt < options_.tries; ++attempt) {
+    if (!peer.socket) connect(peer);
+    if (!send_envelope(*peer.socket, request)) {
+      peer.socket.reset();
+      continue;
+    }
+    auto deadline = mono_ms() + timeout_ms;
+    for (std::int64_t left = timeout_ms; left > 0; left = deadline - mono_ms()) {
+      zmq::pollitem_t item{peer.socket->handle(), 0, ZMQ_POLLIN, 0};
+      zmq::poll(&item, 1, std::chrono::milliseconds(left));
+      Incoming in;
+      while (receive(*peer.socket, in, false)) {
+        if (in.request_id != request.request_id) continue;  // a late answer to an earlier try
+        if (!in.envelope) return in.envelope.error();
+        if (in.envelope->type == MsgType::ERROR) return error_from_body(in.envelope->body);
+        return std::move(*in.envelope);
+      }
+    }
+    // No answer in time: the peer may be gone or restarting. A new socket drops whatever the
+    // old one queued; the retry carries the same request id, so the server deduplicates it.
+    peer.socket.reset();
+    if (to_scheduler) {
+      // The scheduler may have moved: ask the registry again before the next try.
+      scheduler_.endpoint.clear();
+      if (auto s = ensure_scheduler(); !s) last = s.error();
+    }
+  }
+  return last;
+}
+
+Status Client::ensure_scheduler() {
+  if (!scheduler_.endpoint.empty()) return {};
+  auto d = discover();
+  if (!d) return d.error();
+  if (d->scheduler_client.empty()) return make_error(ErrorCode::UNAVAILABLE, "the registry knows no scheduler yet");
+  scheduler_.endpoint = d->scheduler_client;
+  scheduler_.socket.reset();
+  return {};
+}
+
+Result<Discovery> Client::discover() {
+  auto r = call(false, MsgType::DISCOVER, Json::object(), options_.request_timeout_ms);
+  if (!r) return r.error();
+  return Discovery::from_body(r->body);
+}
+
+Result<std::string> Client::submit(const TaskSpec& spec) {
+  auto r = call(true, MsgType::SUBMIT, SubmitTask{spec}.to_body(), options_.request_timeout_ms);
+  if (!r) return r.error();
+  auto ok = SubmitOk::from_body(r->body);
+  if (!ok) return ok.error();
+  return ok->task_id;
+}
+
+Result<TaskView> Client::status(const std::string& task_id) {
+  auto r = call(true, MsgType::GET_TASK, GetTask{task_id}.to_body(), options_.request_timeout_ms);
+  if (!r) return r.error();
+  auto info = TaskInfo::from_body(r->body);
+  if (!info) return info.error();
+  return std::move(info->task);
+}
+
+Result<TaskView> Client::wait(const std::string& task_id, std::int64_t timeout_ms) {
+  auto deadline = mono_ms() + timeout_ms;
+  while (true) {
+    // Long-poll in slices so a lost scheduler is noticed within one slice.
+    std::int64_t slice = std::max<std::int64_t>(0, std::min<std::int64_t>(deadline - mono_ms(), 10'000));
+    auto r = call(true, MsgType::WAIT_TASK, WaitTask{task_id, slice}.to_body(), slice + options_.request_timeout_ms);
+    if (!r) return r.error();
+    auto info = TaskInfo::from_body(r->body);
+    if (!info) return info.error();
+    if (is_terminal(info->task.state) || mono_ms() >= deadline) return std::move(info->task);
+  }
+}
+
+Result<std::vector<AgentView>> Client::agents() {
+  auto r = call(false, MsgType::LIST_AGENTS, Json::object(), options_.request_timeout_ms);
+  if (!r) return r.error();
+  auto list = AgentList::from_body(r->body);
+  if (!list) return list.error();
+  return std::move(list->agents);
+}
+
+}  // namespace orion::sdk

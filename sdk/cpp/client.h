@@ -1,0 +1,64 @@
+// The Orion client: submit tasks, read their status, wait for them, list agents. Configured
+// with the registry's address alone; it learns the scheduler's from the registry.
+//
+//   orion::sdk::Client client({"tcp://127.0.0.1:7100"});
+//   orion::TaskSpec spec;
+//   spec.type = "echo"; spec.input = {{"hello", "world"}};
+//   auto id = client.submit(spec);                  // Result<std::string>
+//   auto done = client.wait(*id, 10'000);           // Result<TaskView>
+//   if (done && done->state == orion::TaskState::COMPLETED) use(done->output);
+//
+// Every call is a request with a fresh request id, retried with the same id after a timeout
+// on a new socket (the zguide's Lazy Pirate), so a retried submit never makes two tasks.
+// A Client is not thread-safe: use one per thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "common/envelope.h"
+
+namespace orion::sdk {
+
+struct ClientOptions {
+  std::string registry = "tcp://127.0.0.1:7100";
+  std::int64_t request_timeout_ms = 3000;  // one try
+  int tries = 3;                            // tries per call, the same request id each time
+};
+
+class Client {
+ public:
+  explicit Client(ClientOptions options = {});
+  ~Client();
+
+  Result<Discovery> discover();
+  Result<std::string> submit(const TaskSpec& spec);
+  Result<TaskView> status(const std::string& task_id);
+  // Returns when the task is terminal or timeout_ms has passed (then with its current,
+  // non-terminal state: check view.state).
+  Result<TaskView> wait(const std::string& task_id, std::int64_t timeout_ms);
+  Result<std::vector<AgentView>> agents();
+
+  // One request/reply with retries. `to_scheduler` selects the scheduler's client socket,
+  // otherwise the registry. An ERROR reply comes back as its Error.
+  Result<Envelope> call(bool to_scheduler, MsgType type, const Json& body, std::int64_t timeout_ms);
+
+ private:
+  struct Peer {
+    std::string endpoint;
+    std::unique_ptr<zmq::socket_t> socket;
+  };
+  void connect(Peer& peer);
+  Status ensure_scheduler();
+
+  ClientOptions options_;
+  zmq::context_t ctx_;
+  Peer registry_, scheduler_;
+};
+
+}  // namespace orion::sdk

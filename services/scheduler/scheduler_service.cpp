@@ -1,0 +1,221 @@
+#include "services/scheduler/scheduler_service.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "common/ids.h"
+#include "common/log.h"
+
+namespace orion::scheduler {
+
+namespace {
+// Messages read from one socket in one turn: bounds the latency a flood on one socket can add
+// to the others, while still batching many requests into one commit.
+constexpr int kMaxBatch = 2048;
+}  // namespace
+
+SchedulerService::SchedulerService(ServiceOptions options, const Clock& clock)
+    : options_(std::move(options)),
+      clock_(clock),
+      ctx_(1),
+      client_(make_socket(ctx_, zmq::socket_type::router)),
+      agent_(make_socket(ctx_, zmq::socket_type::router)),
+      registry_(make_socket(ctx_, zmq::socket_type::dealer)),
+      events_(make_socket(ctx_, zmq::socket_type::pub)),
+      core_(clock, options_.core) {}
+
+SchedulerService::~SchedulerService() = default;
+
+Status SchedulerService::start() {
+  std::error_code ec;
+  std::filesystem::create_directories(options_.data_dir, ec);
+  if (ec) return make_error(ErrorCode::INTERNAL, "cannot create " + options_.data_dir + ": " + ec.message());
+  if (auto s = store_.open(options_.data_dir + "/tasks.db"); !s) return s;
+  std::size_t loaded = 0;
+  if (auto s = store_.load([&](TaskRecord r) { core_.restore(std::move(r)), ++loaded; }); !s) return s;
+  core_.drain_dirty([&](const TaskRecord& r) { store_.stage(r); });
+  if (auto s = store_.commit(); !s) return s;
+  spdlog::info("event=recovered tasks={} pending={}", loaded, core_.pending_count());
+  try {
+    client_ep_ = advertised_endpoint(bind_socket(client_, options_.bind_client), options_.advertise_host);
+    agent_ep_ = advertised_endpoint(bind_socket(agent_, options_.bind_agent), options_.advertise_host);
+    registry_.connect(options_.registry);
+  } catch (const zmq::error_t& e) {
+    return make_error(ErrorCode::UNAVAILABLE, std::string("cannot bind: ") + e.what());
+  }
+  spdlog::info("event=serving client={} agent={} registry={}", client_ep_, agent_ep_, options_.registry);
+  return {};
+}
+
+void SchedulerService::stop() { stopping_ = true; }
+
+void SchedulerService::run() {
+  while (!stopping_) turn(20);
+}
+
+void SchedulerService::announce() {
+  if (clock_.now_ms() < next_announce_ms_) return;
+  next_announce_ms_ = clock_.now_ms() + options_.announce_ms;
+  Announce a{"scheduler", {{"client", client_ep_}, {"agent", agent_ep_}}};
+  send_envelope(registry_, Envelope{MsgType::ANNOUNCE, random_hex(8), a.to_body()});
+}
+
+void SchedulerService::turn(int poll_ms) {
+  announce();
+  zmq::pollitem_t items[] = {{client_.handle(), 0, ZMQ_POLLIN, 0},
+                             {agent_.handle(), 0, ZMQ_POLLIN, 0},
+                             {registry_.handle(), 0, ZMQ_POLLIN, 0}};
+  zmq::poll(items, 3, std::chrono::milliseconds(poll_ms));
+  Incoming in;
+  for (int i = 0; i < kMaxBatch && receive(agent_, in, true); ++i) handle_agent(in);
+  for (int i = 0; i < kMaxBatch && receive(client_, in, true); ++i) handle_client(in);
+  for (int i = 0; i < kMaxBatch && receive(registry_, in, false); ++i) handle_registry(in);
+  core_.tick();
+  flush();
+}
+
+void SchedulerService::handle_client(Incoming& in) {
+  if (!in.envelope) {
+    ++stats_.bad_frames;
+    spdlog::warn("event=bad_frame socket=client error=\"{}\"", in.envelope.error().to_string());
+    client_replies_.push_back({in.identity, error_envelope(in.request_id, in.envelope.error())});
+    return;
+  }
+  const Envelope& e = *in.envelope;
+  auto reply_error = [&](const Error& err) { client_replies_.push_back({in.identity, error_envelope(e.request_id, err)}); };
+  switch (e.type) {
+    case MsgType::SUBMIT: {
+      auto m = SubmitTask::from_body(e.body);
+      if (!m) return reply_error(m.error());
+      auto ok = core_.submit(e.request_id, std::move(m->spec));
+      if (!ok) return reply_error(ok.error());
+      client_replies_.push_back({in.identity, Envelope{MsgType::SUBMIT_OK, e.request_id, ok->to_body()}});
+      return;
+    }
+    case MsgType::GET_TASK: {
+      auto m = GetTask::from_body(e.body);
+      if (!m) return reply_error(m.error());
+      auto v = core_.get(m->task_id);
+      if (!v) return reply_error(v.error());
+      client_replies_.push_back({in.identity, Envelope{MsgType::TASK_INFO, e.request_id, TaskInfo{*v}.to_body()}});
+      return;
+    }
+    case MsgType::WAIT_TASK: {
+      auto m = WaitTask::from_body(e.body);
+      if (!m) return reply_error(m.error());
+      auto v = core_.wait(in.identity, e.request_id, *m);
+      if (!v) return reply_error(v.error());
+      if (v->has_value()) {
+        client_replies_.push_back(
+            {in.identity, Envelope{MsgType::TASK_INFO, e.request_id, TaskInfo{**v}.to_body()}});
+      }
+      return;
+    }
+    default:
+      return reply_error(make_error(ErrorCode::UNKNOWN_TYPE,
+                                    std::string(to_string(e.type)) + " is not served on the scheduler's client socket"));
+  }
+}
+
+void SchedulerService::handle_agent(Incoming& in) {
+  if (!in.envelope) {
+    ++stats_.bad_frames;
+    spdlog::warn("event=bad_frame socket=agent error=\"{}\"", in.envelope.error().to_string());
+    agent_replies_.push_back({in.identity, error_envelope(in.request_id, in.envelope.error())});
+    return;
+  }
+  const Envelope& e = *in.envelope;
+  auto reply = [&](MsgType t, Json body) { agent_replies_.push_back({in.identity, Envelope{t, e.request_id, std::move(body)}}); };
+  auto reply_error = [&](const Error& err) { agent_replies_.push_back({in.identity, error_envelope(e.request_id, err)}); };
+  switch (e.type) {
+    case MsgType::ATTACH: {
+      auto m = Attach::from_body(e.body);
+      if (!m) return reply_error(m.error());
+      return reply(MsgType::ATTACH_OK, core_.attach(in.identity, m->agent).to_body());
+    }
+    case MsgType::AGENT_HEARTBEAT: {
+      auto m = AgentHeartbeat::from_body(e.body);
+      if (!m) return reply_error(m.error());
+      auto s = core_.heartbeat(in.identity, *m);
+      if (!s) return reply_error(s.error());
+      return reply(MsgType::AGENT_HEARTBEAT_OK, Json::object());
+    }
+    case MsgType::TASK_PROGRESS: {
+      auto m = TaskProgress::from_body(e.body);
+      if (m) core_.progress(*m);
+      return;  // one-way: no reply, a bad one is only logged
+    }
+    case MsgType::TASK_RESULT: {
+      auto m = TaskResult::from_body(e.body);
+      if (!m) return reply_error(m.error());
+      return reply(MsgType::RESULT_OK, core_.result(*m).to_body());
+    }
+    case MsgType::DETACH: {
+      auto m = Detach::from_body(e.body);
+      if (m) core_.detach(m->agent_id);
+      return;
+    }
+    default:
+      return reply_error(make_error(ErrorCode::UNKNOWN_TYPE,
+                                    std::string(to_string(e.type)) + " is not served on the scheduler's agent socket"));
+  }
+}
+
+void SchedulerService::handle_registry(Incoming& in) {
+  if (!in.envelope || in.envelope->type != MsgType::ANNOUNCE_OK) return;
+  auto d = Discovery::from_body(in.envelope->body);
+  if (!d || d->events_pub.empty() || d->events_pub == events_connected_) return;
+  try {
+    if (!events_connected_.empty()) events_.disconnect(events_connected_);
+    events_.connect(d->events_pub);
+    events_connected_ = d->events_pub;
+    spdlog::info("event=bus_connected events_pub={}", events_connected_);
+  } catch (const zmq::error_t& err) {
+    spdlog::warn("event=bus_connect_failed endpoint={} error=\"{}\"", d->events_pub, err.what());
+  }
+}
+
+void SchedulerService::publish(const std::string& topic, const Json& data) {
+  if (events_connected_.empty()) return;  // events are news: nobody to tell yet
+  Event ev{topic, "scheduler", ++event_seq_, clock_.wall_ms(), data};
+  if (!send_event(events_, Envelope{MsgType::EVENT, "", ev.to_body()}, topic)) ++stats_.send_failures;
+}
+
+void SchedulerService::flush() {
+  std::size_t staged = 0;
+  core_.drain_dirty([&](const TaskRecord& r) { store_.stage(r), ++staged; });
+  if (staged > 0) {
+    if (auto s = store_.commit(); !s) {
+      // Memory is ahead of disk and nothing may be acknowledged: stop, and let a restart
+      // recover the last committed state.
+      spdlog::critical("event=commit_failed error=\"{}\"", s.error().to_string());
+      std::abort();
+    }
+    ++stats_.commits;
+  }
+  for (auto& r : client_replies_) {
+    if (!send_envelope(client_, r.identity, r.envelope)) ++stats_.send_failures;
+  }
+  client_replies_.clear();
+  for (auto& r : agent_replies_) {
+    if (!send_envelope(agent_, r.identity, r.envelope)) ++stats_.send_failures;
+  }
+  agent_replies_.clear();
+  Outbox& out = core_.outbox();
+  for (auto& m : out.to_clients) {
+    if (!send_envelope(client_, m.identity, m.envelope)) ++stats_.send_failures;
+  }
+  std::vector<std::string> unreachable;
+  for (auto& m : out.to_agents) {
+    if (!send_envelope(agent_, m.identity, m.envelope)) {
+      ++stats_.send_failures;
+      unreachable.push_back(m.agent_id);
+    }
+  }
+  for (auto& ev : out.events) publish(ev.topic, ev.data);
+  out.clear();
+  // Changes made here are committed and sent on the next turn.
+  for (const auto& id : unreachable) core_.agent_unreachable(id);
+}
+
+}  // namespace orion::scheduler

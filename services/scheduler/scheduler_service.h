@@ -1,0 +1,86 @@
+// orion-scheduler's event loop: owns the client ROUTER, the agent ROUTER, the DEALER to the
+// registry and the PUB to the event bus, and drives a SchedulerCore and a TaskStore.
+//
+// One turn of the loop: read every waiting message (bounded per socket), apply each to the
+// core, tick the core, commit everything it changed in one SQLite transaction (group commit),
+// and only then send the replies, assignments and events. So an acknowledgement always
+// follows its fsync, and concurrent requests share that fsync.
+//
+//   SchedulerService svc(options, clock);
+//   if (auto s = svc.start(); !s) die(s.error());   // binds, recovers state from disk
+//   std::thread t([&] { svc.run(); });
+//   ... svc.stop(); t.join();
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "common/clock.h"
+#include "common/sockets.h"
+#include "services/scheduler/scheduler_core.h"
+#include "services/scheduler/task_store.h"
+
+namespace orion::scheduler {
+
+struct ServiceOptions {
+  std::string bind_client = "tcp://127.0.0.1:7200";
+  std::string bind_agent = "tcp://127.0.0.1:7201";
+  std::string registry = "tcp://127.0.0.1:7100";
+  std::string advertise_host;      // host others use to reach us; empty = as bound
+  std::string data_dir = "./data/scheduler";
+  std::int64_t announce_ms = 1000; // re-announce to the registry this often
+  CoreOptions core;
+};
+
+struct ServiceStats {
+  std::uint64_t commits = 0;
+  std::uint64_t send_failures = 0;
+  std::uint64_t bad_frames = 0;
+};
+
+class SchedulerService {
+ public:
+  SchedulerService(ServiceOptions options, const Clock& clock);
+  ~SchedulerService();
+
+  Status start();
+  void run();   // until stop()
+  void stop();  // thread-safe
+
+  const std::string& client_endpoint() const { return client_ep_; }
+  const std::string& agent_endpoint() const { return agent_ep_; }
+  const ServiceStats& stats() const { return stats_; }
+
+ private:
+  struct Reply {
+    std::string identity;
+    Envelope envelope;
+  };
+  void turn(int poll_ms);
+  void handle_client(Incoming& in);
+  void handle_agent(Incoming& in);
+  void handle_registry(Incoming& in);
+  void announce();
+  void publish(const std::string& topic, const Json& data);
+  void flush();
+
+  ServiceOptions options_;
+  const Clock& clock_;
+  zmq::context_t ctx_;
+  zmq::socket_t client_, agent_, registry_, events_;
+  std::string client_ep_, agent_ep_, events_connected_;
+  TaskStore store_;
+  SchedulerCore core_;
+  std::vector<Reply> client_replies_, agent_replies_;
+  std::int64_t next_announce_ms_ = 0;
+  std::uint64_t event_seq_ = 0;
+  std::atomic<bool> stopping_{false};
+  ServiceStats stats_;
+};
+
+}  // namespace orion::scheduler

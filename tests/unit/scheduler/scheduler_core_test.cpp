@@ -1,0 +1,310 @@
+// SchedulerCore in simulated time: every timeout and lease here is driven by a ManualClock.
+#include "services/scheduler/scheduler_core.h"
+
+#include <gtest/gtest.h>
+
+namespace orion::scheduler {
+namespace {
+
+class SchedulerCoreTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    auto s = core.check_invariants();
+    EXPECT_TRUE(s.ok()) << s.error().to_string();
+  }
+
+  TaskSpec spec(const std::string& type, std::vector<std::string> caps = {}, Priority p = Priority::NORMAL) {
+    TaskSpec s;
+    s.type = type;
+    s.capabilities = std::move(caps);
+    s.priority = p;
+    s.input = {{"n", 1}};
+    return s;
+  }
+  std::string submit(TaskSpec s, const std::string& rid = "") {
+    static int n = 0;
+    auto r = core.submit(rid.empty() ? "r" + std::to_string(++n) : rid, std::move(s));
+    EXPECT_TRUE(r.ok());
+    return r->task_id;
+  }
+  void attach(const std::string& id, std::vector<std::string> caps, int capacity = 1) {
+    AgentSpec a;
+    a.agent_id = id;
+    a.capabilities = std::move(caps);
+    a.capacity = capacity;
+    core.attach("ident-" + id, a);
+  }
+  // The ASSIGN messages sent since the last call, as (agent, task id, attempt).
+  std::vector<std::tuple<std::string, std::string, std::int64_t>> assigned() {
+    std::vector<std::tuple<std::string, std::string, std::int64_t>> out;
+    for (auto& m : core.outbox().to_agents) {
+      if (m.envelope.type != MsgType::ASSIGN) continue;
+      auto a = Assign::from_body(m.envelope.body);
+      out.emplace_back(m.agent_id, a->task_id, a->attempt);
+    }
+    core.outbox().clear();
+    return out;
+  }
+  TaskView view(const std::string& id) { return *core.get(id); }
+  void heartbeat(const std::string& id) { ASSERT_TRUE(core.heartbeat("ident-" + id, AgentHeartbeat{id, {}}).ok()); }
+
+  ManualClock clock{1000};
+  SchedulerCore core{clock, CoreOptions{100, 3, 10}};
+};
+
+TEST_F(SchedulerCoreTest, ASubmittedTaskIsPendingUntilACapableAgentAttaches) {
+  auto id = submit(spec("echo", {"text"}));
+  core.tick();
+  EXPECT_TRUE(assigned().empty());
+  EXPECT_EQ(view(id).state, TaskState::PENDING);
+  EXPECT_NE(view(id).reason.find("no live agent has capabilities [text]"), std::string::npos);
+  attach("a1", {"text"});
+  core.tick();
+  auto a = assigned();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0], std::make_tuple(std::string("a1"), id, std::int64_t{1}));
+  EXPECT_EQ(view(id).state, TaskState::ASSIGNED);
+}
+
+TEST_F(SchedulerCoreTest, AnAgentIsChosenOnlyIfItHasEveryRequiredCapability) {
+  attach("only-a", {"a"});
+  attach("a-and-b", {"a", "b"});
+  auto id = submit(spec("echo", {"a", "b"}));
+  core.tick();
+  auto a = assigned();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(std::get<0>(a[0]), "a-and-b");
+  EXPECT_EQ(view(id).assigned_agent, "a-and-b");
+}
+
+TEST_F(SchedulerCoreTest, HigherPriorityIsServedFirstThenSubmissionOrder) {
+  auto low = submit(spec("echo", {}, Priority::LOW));
+  auto n1 = submit(spec("echo", {}, Priority::NORMAL));
+  auto urgent = submit(spec("echo", {}, Priority::URGENT));
+  auto n2 = submit(spec("echo", {}, Priority::NORMAL));
+  attach("a1", {}, 1);
+  std::vector<std::string> order;
+  for (int i = 0; i < 4; ++i) {
+    core.tick();
+    auto a = assigned();
+    ASSERT_EQ(a.size(), 1u);
+    order.push_back(std::get<1>(a[0]));
+    heartbeat("a1");
+    core.result(TaskResult{std::get<1>(a[0]), 1, true, Json(1), ""});
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{urgent, n1, n2, low}));
+}
+
+TEST_F(SchedulerCoreTest, CapacityBoundsConcurrentAssignmentsAndTheLeastLoadedAgentWins) {
+  attach("big", {}, 3);
+  attach("small", {}, 1);
+  for (int i = 0; i < 6; ++i) submit(spec("echo"));
+  core.tick();
+  std::map<std::string, int> per_agent;
+  for (auto& a : assigned()) per_agent[std::get<0>(a)]++;
+  EXPECT_EQ(per_agent["big"], 3);
+  EXPECT_EQ(per_agent["small"], 1);
+  EXPECT_EQ(core.pending_count(), 2u);
+}
+
+TEST_F(SchedulerCoreTest, ResultsCompleteOrFailTheTaskAndFreeTheSlot) {
+  attach("a1", {}, 1);
+  auto ok = submit(spec("echo"));
+  auto bad = submit(spec("fail"));
+  core.tick();
+  ASSERT_EQ(assigned().size(), 1u);
+  core.progress(TaskProgress{ok, 1, 0, "started"});
+  EXPECT_EQ(view(ok).state, TaskState::RUNNING);
+  EXPECT_TRUE(core.result(TaskResult{ok, 1, true, Json{{"x", 2}}, ""}).accepted);
+  EXPECT_EQ(view(ok).state, TaskState::COMPLETED);
+  EXPECT_EQ(view(ok).output, (Json{{"x", 2}}));
+  EXPECT_EQ(view(ok).progress, 100);
+  core.tick();
+  ASSERT_EQ(assigned().size(), 1u);
+  EXPECT_TRUE(core.result(TaskResult{bad, 1, false, Json(), "boom"}).accepted);
+  EXPECT_EQ(view(bad).state, TaskState::FAILED);
+  EXPECT_EQ(view(bad).error, "boom");
+}
+
+TEST_F(SchedulerCoreTest, ASecondResultForTheSameAttemptIsRejectedAndChangesNothing) {
+  attach("a1", {});
+  auto id = submit(spec("echo"));
+  core.tick();
+  EXPECT_TRUE(core.result(TaskResult{id, 1, true, Json(1), ""}).accepted);
+  EXPECT_FALSE(core.result(TaskResult{id, 1, false, Json(), "late"}).accepted);
+  EXPECT_EQ(view(id).state, TaskState::COMPLETED);
+  EXPECT_EQ(view(id).output, Json(1));
+}
+
+TEST_F(SchedulerCoreTest, ALostAgentsTasksAreRequeuedWithTheNextAttemptAndTheOldAttemptIsFenced) {
+  attach("a1", {});
+  auto id = submit(spec("echo"));
+  core.tick();
+  ASSERT_EQ(assigned().size(), 1u);
+  attach("a2", {});
+  // a2 heartbeats, a1 goes silent: lost after heartbeat_ms * liveness = 300 ms, not sooner.
+  for (int t = 0; t < 300; t += 50) {
+    clock.advance(50);
+    heartbeat("a2");
+    core.tick();
+    ASSERT_EQ(view(id).assigned_agent, "a1") << "lost too early at +" << t + 50 << " ms";
+  }
+  clock.advance(1);
+  heartbeat("a2");
+  core.tick();
+  auto a = assigned();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0], std::make_tuple(std::string("a2"), id, std::int64_t{2}));
+  EXPECT_FALSE(core.result(TaskResult{id, 1, true, Json("old"), ""}).accepted);
+  EXPECT_TRUE(core.result(TaskResult{id, 2, true, Json("new"), ""}).accepted);
+  EXPECT_EQ(view(id).output, Json("new"));
+}
+
+TEST_F(SchedulerCoreTest, ATaskPastItsTimeoutEndsTimeoutAndItsAgentIsToldToCancel) {
+  attach("a1", {});
+  auto s = spec("sleep");
+  s.timeout_ms = 500;
+  auto id = submit(s);
+  core.tick();
+  assigned();
+  clock.advance(250);
+  heartbeat("a1");
+  core.tick();
+  EXPECT_EQ(view(id).state, TaskState::ASSIGNED);
+  clock.advance(249);
+  heartbeat("a1");
+  core.tick();
+  EXPECT_EQ(view(id).state, TaskState::ASSIGNED);
+  clock.advance(1);
+  core.tick();
+  EXPECT_EQ(view(id).state, TaskState::TIMEOUT);
+  bool cancel_sent = false;
+  for (auto& m : core.outbox().to_agents) cancel_sent |= m.envelope.type == MsgType::CANCEL_TASK;
+  EXPECT_TRUE(cancel_sent);
+  core.outbox().clear();
+  EXPECT_FALSE(core.result(TaskResult{id, 1, true, Json(1), ""}).accepted);
+}
+
+TEST_F(SchedulerCoreTest, TheSameRequestIdReturnsTheFirstTaskInsteadOfANewOne) {
+  auto first = core.submit("same", spec("echo"));
+  auto again = core.submit("same", spec("echo"));
+  EXPECT_EQ(first->task_id, again->task_id);
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(core.task_count(), 1u);
+}
+
+TEST_F(SchedulerCoreTest, AWaitIsAnsweredWhenTheTaskEndsOrWhenItsTimeoutPasses) {
+  attach("a1", {});
+  auto id = submit(spec("echo"));
+  auto held = core.wait("c1", "w1", WaitTask{id, 1000});
+  ASSERT_TRUE(held.ok());
+  EXPECT_FALSE(held->has_value());
+  auto other = submit(spec("never", {"nobody-has-this"}));
+  ASSERT_FALSE(core.wait("c2", "w2", WaitTask{other, 1000})->has_value());
+  core.tick();
+  assigned();
+  core.result(TaskResult{id, 1, true, Json(1), ""});
+  ASSERT_EQ(core.outbox().to_clients.size(), 1u);
+  EXPECT_EQ(core.outbox().to_clients[0].envelope.request_id, "w1");
+  core.outbox().clear();
+  clock.advance(999);
+  core.tick();
+  EXPECT_TRUE(core.outbox().to_clients.empty());
+  clock.advance(1);
+  core.tick();
+  ASSERT_EQ(core.outbox().to_clients.size(), 1u);
+  auto info = TaskInfo::from_body(core.outbox().to_clients[0].envelope.body);
+  EXPECT_EQ(info->task.state, TaskState::PENDING);
+}
+
+TEST_F(SchedulerCoreTest, WaitersBeyondTheBoundAreRefusedAsUnavailable) {
+  auto id = submit(spec("echo", {"none"}));
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(core.wait("c", "w" + std::to_string(i), WaitTask{id, 1000}).ok());
+  auto r = core.wait("c", "w-over", WaitTask{id, 1000});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::UNAVAILABLE);
+}
+
+TEST_F(SchedulerCoreTest, AnUnknownTaskIsNotFound) {
+  for (const char* id : {"t999", "x1", "t", "t12a", ""}) {
+    auto r = core.get(id);
+    ASSERT_FALSE(r.ok()) << id;
+    EXPECT_EQ(r.error().code, ErrorCode::NOT_FOUND);
+  }
+}
+
+TEST_F(SchedulerCoreTest, AHeartbeatFromAnUnattachedAgentAsksItToAttachAgain) {
+  auto s = core.heartbeat("ident-x", AgentHeartbeat{"x", {}});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, ErrorCode::NOT_FOUND);
+}
+
+TEST_F(SchedulerCoreTest, ReattachingFromANewConnectionFencesTheOldLeases) {
+  attach("a1", {});
+  auto id = submit(spec("echo"));
+  core.tick();
+  assigned();
+  AgentSpec a;
+  a.agent_id = "a1";
+  core.attach("new-ident", a);
+  core.tick();
+  auto again = assigned();
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(std::get<2>(again[0]), 2);
+  EXPECT_EQ(view(id).attempt, 2);
+}
+
+TEST_F(SchedulerCoreTest, RestoringLeasedTasksRequeuesThemAndTerminalOnesStayAsTheyWere) {
+  TaskRecord running;
+  running.seq = 7;
+  running.request_id = "r7";
+  running.view.spec = spec("echo");
+  running.view.state = TaskState::RUNNING;
+  running.view.attempt = 1;
+  running.view.assigned_agent = "gone";
+  TaskRecord done = running;
+  done.seq = 3;
+  done.request_id = "r3";
+  done.view.state = TaskState::COMPLETED;
+  done.view.output = Json("kept");
+  core.restore(running);
+  core.restore(done);
+  EXPECT_EQ(view("t7").state, TaskState::PENDING);
+  EXPECT_EQ(view("t3").output, Json("kept"));
+  // New tasks continue after the highest restored seq, and the old request id is remembered.
+  EXPECT_EQ(submit(spec("echo")), "t8");
+  EXPECT_EQ(core.submit("r3", spec("echo"))->task_id, "t3");
+  attach("a1", {});
+  core.tick();
+  auto a = assigned();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0], std::make_tuple(std::string("a1"), std::string("t7"), std::int64_t{2}));
+}
+
+TEST_F(SchedulerCoreTest, ADetachedAgentsTasksGoToAnotherAgent) {
+  attach("a1", {});
+  auto id = submit(spec("echo"));
+  core.tick();
+  assigned();
+  core.detach("a1");
+  attach("a2", {});
+  core.tick();
+  auto a = assigned();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(std::get<0>(a[0]), "a2");
+  EXPECT_EQ(core.agent("a1"), nullptr);
+  EXPECT_EQ(view(id).attempt, 2);
+}
+
+TEST_F(SchedulerCoreTest, ChangesAreMarkedDirtyOnceEachUntilDrained) {
+  auto id = submit(spec("echo"));
+  std::vector<std::string> dirty;
+  core.drain_dirty([&](const TaskRecord& r) { dirty.push_back(r.view.task_id); });
+  EXPECT_EQ(dirty, std::vector<std::string>{id});
+  dirty.clear();
+  core.drain_dirty([&](const TaskRecord& r) { dirty.push_back(r.view.task_id); });
+  EXPECT_TRUE(dirty.empty());
+}
+
+}  // namespace
+}  // namespace orion::scheduler
