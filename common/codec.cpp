@@ -69,6 +69,10 @@ Result<Json> decode_value(const void* data, std::size_t size, const CodecLimits&
     Json out;
     if (auto s = to_json(handle.get(), out, 0, limits); !s) return s.error();
     return out;
+  } catch (const msgpack::ext_size_overflow&) {
+    // The unpacker is given an ext bound of 0, so every ext value lands here: it is a type we
+    // refuse, not a size we exceed.
+    return make_error(ErrorCode::MALFORMED, "msgpack ext types are not accepted");
   } catch (const msgpack::size_overflow& e) {
     return make_error(ErrorCode::TOO_LARGE, std::string("value over a bound: ") + e.what());
   } catch (const msgpack::insufficient_bytes&) {

@@ -55,8 +55,9 @@ Error error_from_body(const Json& body) {
   if (!body.is_object() || !body.contains("code") || !body["code"].is_number_integer()) {
     return make_error(ErrorCode::MALFORMED, "error reply without a code");
   }
-  auto code = body["code"].get<int>();
-  if (code < 0 || code > static_cast<int>(ErrorCode::INTERNAL)) code = 0;
+  // Read as int64 first: a huge value must not wrap into a valid code.
+  auto raw = body["code"].get<std::int64_t>();
+  int code = (raw < 0 || raw > static_cast<int>(ErrorCode::INTERNAL)) ? 0 : static_cast<int>(raw);
   std::string message = body.contains("message") && body["message"].is_string() ? body["message"].get<std::string>()
                                                                                  : std::string();
   return Error{static_cast<ErrorCode>(code), message};
