@@ -18,6 +18,9 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// JSON text for people and scripts; invalid UTF-8 from a peer is replaced, never an exception.
+std::string text(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
 int fail(const std::string& what) {
   std::cerr << "orionctl: " << what << "\n";
   return 1;
@@ -90,7 +93,7 @@ Json view_json(const TaskView& v) {
 
 void print_view(const TaskView& v, bool json) {
   if (json) {
-    std::cout << view_json(v).dump() << "\n";
+    std::cout << text(view_json(v)) << "\n";
     return;
   }
   std::cout << "task      " << v.task_id << (v.spec.name.empty() ? "" : " (" + v.spec.name + ")") << "\n"
@@ -99,7 +102,7 @@ void print_view(const TaskView& v, bool json) {
             << "%\n"
             << "agent     " << (v.assigned_agent.empty() ? "-" : v.assigned_agent) << "\n";
   if (!v.reason.empty()) std::cout << "reason    " << v.reason << "\n";
-  if (v.state == TaskState::COMPLETED) std::cout << "output    " << v.output.dump() << "\n";
+  if (v.state == TaskState::COMPLETED) std::cout << "output    " << text(v.output) << "\n";
   if (!v.error.empty()) std::cout << "error     " << v.error << "\n";
 }
 
@@ -148,7 +151,7 @@ int cmd_submit(int argc, char** argv) {
     auto client = make_client(args);
     auto id = client.submit(spec);
     if (!id) return fail(id.error());
-    if (args.count("json")) std::cout << Json{{"task_id", *id}}.dump() << "\n";
+    if (args.count("json")) std::cout << text(Json{{"task_id", *id}}) << "\n";
     else std::cout << *id << "\n";
     return 0;
   });
@@ -201,7 +204,7 @@ int cmd_agents(int argc, char** argv) {
     if (args.count("json")) {
       Json a = Json::array();
       for (const auto& v : *list) a.push_back(v.to_json());
-      std::cout << Json{{"agents", a}}.dump() << "\n";
+      std::cout << text(Json{{"agents", a}}) << "\n";
       return 0;
     }
     std::printf("%-20s %-5s %-9s %-7s %s\n", "AGENT", "STATE", "LOAD/CAP", "WEIGHT", "CAPABILITIES");
@@ -260,8 +263,8 @@ int cmd_watch(int argc, char** argv) {
         }
         last = ev->seq;
         ++seen;
-        if (json) std::cout << ev->to_body().dump() << std::endl;
-        else std::cout << ev->publisher << "#" << ev->seq << " " << ev->topic << " " << ev->data.dump() << std::endl;
+        if (json) std::cout << text(ev->to_body()) << std::endl;
+        else std::cout << ev->publisher << "#" << ev->seq << " " << ev->topic << " " << text(ev->data) << std::endl;
       }
     }
     return 0;

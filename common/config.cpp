@@ -44,14 +44,16 @@ cxxopts::ParseResult parse_or_exit(cxxopts::Options& options, int argc, char** a
   }
 }
 
-void write_ready_file(const std::string& path, const std::string& json_text) {
-  if (path.empty()) return;
+bool write_ready_file(const std::string& path, const std::string& json_text) {
+  if (path.empty()) return true;
   std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << json_text << "\n";
+    out.flush();
+    if (!out) return false;
   }
-  std::rename(tmp.c_str(), path.c_str());
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
 }  // namespace orion

@@ -26,8 +26,9 @@ void add_common_options(cxxopts::Options& options, const std::string& default_da
 // Parses; on --help prints help and exits 0; on a bad flag prints the error and exits 2.
 cxxopts::ParseResult parse_or_exit(cxxopts::Options& options, int argc, char** argv);
 
-// Writes `json_text` to `path` atomically (write then rename); no-op when path is empty.
-// Tests and scripts wait for this file to learn the endpoints a service bound.
-void write_ready_file(const std::string& path, const std::string& json_text);
+// Writes `json_text` to `path` atomically (write then rename); true when path is empty.
+// Tests and scripts wait for this file to learn the endpoints a service bound, so a failure
+// must be reported (the caller exits) rather than leave them waiting.
+bool write_ready_file(const std::string& path, const std::string& json_text);
 
 }  // namespace orion

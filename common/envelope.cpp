@@ -27,9 +27,11 @@ Result<Envelope> decode_frame_views(const std::vector<std::string_view>& frames,
     return make_error(ErrorCode::MALFORMED, "frame 0 is not an Orion protocol frame");
   }
   if (proto != kProtocol) {
+    // Echo at most 16 bytes of the peer's frame, printable ASCII only, so the reply stays valid text.
+    std::string shown;
+    for (char c : proto.substr(0, 16)) shown.push_back(c >= 0x20 && c < 0x7f ? c : '?');
     return make_error(ErrorCode::UNSUPPORTED_VERSION,
-                      "protocol '" + std::string(proto.substr(0, 16)) + "' is not supported; this peer speaks " +
-                          std::string(kProtocol));
+                      "protocol '" + shown + "' is not supported; this peer speaks " + std::string(kProtocol));
   }
   if (frames[1].size() != 1) return make_error(ErrorCode::MALFORMED, "frame 1 (type) must be 1 byte");
   auto type = static_cast<MsgType>(static_cast<std::uint8_t>(frames[1][0]));

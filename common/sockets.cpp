@@ -43,7 +43,15 @@ bool receive(zmq::socket_t& socket, Incoming& in, bool routed, bool topic) {
   bool got_any = false;
   while (more) {
     zmq::message_t msg;
-    auto r = socket.recv(msg, got_any ? zmq::recv_flags::none : zmq::recv_flags::dontwait);
+    zmq::recv_result_t r;
+    try {
+      r = socket.recv(msg, got_any ? zmq::recv_flags::none : zmq::recv_flags::dontwait);
+    } catch (const zmq::error_t& e) {
+      // EINTR before the first frame: nothing was taken off the socket, report "none waiting".
+      // Later frames of a message are already queued, so they cannot block.
+      if (e.num() == EINTR && !got_any) return false;
+      throw;
+    }
     if (!r) return false;
     got_any = true;
     more = msg.more();

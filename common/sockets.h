@@ -56,6 +56,9 @@ struct Incoming {
   std::string request_id;  // set even when the envelope failed to decode
 };
 
+// Note for loops: zmq::poll throws zmq::error_t with EINTR when a signal arrives; every service
+// loop catches it and re-checks its stop flag. receive() itself treats EINTR as "none waiting".
+//
 // Receives one whole multipart message without blocking (false when none is waiting). A
 // message that does not decode still returns true, with in.envelope holding the error.
 bool receive(zmq::socket_t& socket, Incoming& in, bool routed, bool topic = false);

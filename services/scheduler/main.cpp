@@ -50,8 +50,12 @@ int main(int argc, char** argv) {
   g_service = &service;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  orion::write_ready_file(args["ready-file"].as<std::string>(),
-                          orion::Json{{"client", service.client_endpoint()}, {"agent", service.agent_endpoint()}}.dump());
+  const auto ready_file = args["ready-file"].as<std::string>();
+  if (!orion::write_ready_file(ready_file, orion::Json{{"client", service.client_endpoint()},
+                                                       {"agent", service.agent_endpoint()}}.dump())) {
+    spdlog::critical("event=start_failed error=\"cannot write ready file {}\"", ready_file);
+    return 1;
+  }
   service.run();
   spdlog::info("event=stopped");
   return 0;

@@ -65,7 +65,12 @@ void SchedulerService::turn(int poll_ms) {
   zmq::pollitem_t items[] = {{client_.handle(), 0, ZMQ_POLLIN, 0},
                              {agent_.handle(), 0, ZMQ_POLLIN, 0},
                              {registry_.handle(), 0, ZMQ_POLLIN, 0}};
-  zmq::poll(items, 3, std::chrono::milliseconds(poll_ms));
+  try {
+    zmq::poll(items, 3, std::chrono::milliseconds(poll_ms));
+  } catch (const zmq::error_t& e) {
+    if (e.num() != EINTR) throw;
+    return;  // a signal: run() checks stopping_ and comes back
+  }
   Incoming in;
   for (int i = 0; i < kMaxBatch && receive(agent_, in, true); ++i) handle_agent(in);
   for (int i = 0; i < kMaxBatch && receive(client_, in, true); ++i) handle_client(in);

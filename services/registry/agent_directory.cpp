@@ -1,0 +1,100 @@
+#include "services/registry/agent_directory.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace orion::registry {
+
+namespace {
+
+Error not_registered(const std::string& agent_id) {
+  return make_error(ErrorCode::NOT_FOUND, "agent " + agent_id + " is not registered; register again");
+}
+
+}  // namespace
+
+AgentDirectory::AgentDirectory(const Clock& clock, std::int64_t heartbeat_ms, std::int64_t liveness)
+    : clock_(clock), heartbeat_ms_(heartbeat_ms), liveness_(liveness) {
+  if (heartbeat_ms_ < 1 || liveness_ < 1) throw std::invalid_argument("heartbeat_ms and liveness must be >= 1");
+}
+
+AgentDirectory::RegisterOutcome AgentDirectory::register_agent(const AgentSpec& spec) {
+  Agent a;
+  a.spec = spec;
+  a.up = true;
+  a.load = 0;  // a new session has no tasks yet as far as we know
+  a.registered_wall_ms = clock_.wall_ms();
+  a.last_seen_ms = clock_.now_ms();
+  a.last_seen_wall_ms = a.registered_wall_ms;
+  auto [it, inserted] = agents_.insert_or_assign(spec.agent_id, std::move(a));
+  (void)it;
+  return RegisterOutcome{!inserted};
+}
+
+Status AgentDirectory::heartbeat(const std::string& agent_id, std::int64_t load) {
+  auto it = agents_.find(agent_id);
+  if (it == agents_.end() || !it->second.up) return not_registered(agent_id);
+  it->second.last_seen_ms = clock_.now_ms();
+  it->second.last_seen_wall_ms = clock_.wall_ms();
+  it->second.load = std::max<std::int64_t>(0, load);
+  return Status();
+}
+
+Status AgentDirectory::deregister(const std::string& agent_id) {
+  if (agents_.erase(agent_id) == 0) return not_registered(agent_id);
+  return Status();
+}
+
+AgentDirectory::Expiry AgentDirectory::expire() {
+  Expiry out;
+  const std::int64_t now = clock_.now_ms();
+  for (auto it = agents_.begin(); it != agents_.end();) {
+    Agent& a = it->second;
+    // ">=": silent for exactly heartbeat_ms * liveness is DOWN; one ms less is still UP.
+    if (a.up && now - a.last_seen_ms >= down_after_ms()) {
+      a.up = false;
+      a.down_since_ms = now;
+      out.down.push_back(DownAgent{it->first, a.last_seen_wall_ms});
+    }
+    if (!a.up && now - a.down_since_ms >= kDownRetentionMs) {
+      out.forgotten.push_back(it->first);
+      it = agents_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return out;
+}
+
+std::vector<AgentView> AgentDirectory::list() const {
+  std::vector<AgentView> out;
+  out.reserve(agents_.size());
+  for (const auto& [id, a] : agents_) {
+    AgentView v;
+    v.spec = a.spec;
+    v.state = a.up ? "UP" : "DOWN";
+    v.load = a.load;
+    v.registered_ms = a.registered_wall_ms;
+    v.last_seen_ms = a.last_seen_wall_ms;
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+bool AgentDirectory::is_up(const std::string& agent_id) const {
+  auto it = agents_.find(agent_id);
+  return it != agents_.end() && it->second.up;
+}
+
+std::string AgentDirectory::check_invariants() const {
+  const std::int64_t now = clock_.now_ms();
+  for (const auto& [id, a] : agents_) {
+    if (a.spec.agent_id != id) return "agent " + id + " is keyed under a different id " + a.spec.agent_id;
+    if (a.load < 0) return "agent " + id + " has negative load";
+    if (a.last_seen_ms > now) return "agent " + id + " was seen in the future";
+    if (!a.up && a.down_since_ms < a.last_seen_ms) return "agent " + id + " went down before it was last seen";
+  }
+  return std::string();
+}
+
+}  // namespace orion::registry

@@ -1,0 +1,25 @@
+#include "services/registry/event_publisher.h"
+
+#include <utility>
+
+#include "common/sockets.h"
+
+namespace orion::registry {
+
+EventPublisher::EventPublisher(zmq::context_t& ctx, const std::string& connect_to, std::string publisher,
+                               const Clock& clock)
+    : pub_(make_socket(ctx, zmq::socket_type::pub)), publisher_(std::move(publisher)), clock_(clock) {
+  pub_.connect(connect_to);
+}
+
+bool EventPublisher::publish(const std::string& topic, Json data) {
+  Event event;
+  event.topic = topic;
+  event.publisher = publisher_;
+  event.seq = ++seq_;
+  event.ts_ms = clock_.wall_ms();
+  event.data = std::move(data);
+  return send_event(pub_, Envelope{MsgType::EVENT, std::string(), event.to_body()}, topic);
+}
+
+}  // namespace orion::registry

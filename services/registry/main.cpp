@@ -1,0 +1,64 @@
+// orion-registry: wiring only. Options, one start-up line, one RegistryService, run until
+// SIGINT/SIGTERM, exit 0.
+#include <csignal>
+#include <exception>
+#include <filesystem>
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+#include "common/clock.h"
+#include "common/config.h"
+#include "common/log.h"
+#include "services/registry/registry_service.h"
+
+namespace {
+
+// The handler may only do async-signal-safe work: RegistryService::stop() is one atomic store.
+orion::registry::RegistryService* g_service = nullptr;
+
+extern "C" void on_signal(int) {
+  if (g_service) g_service->stop();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cxxopts::Options options("orion-registry", "Orion registry: agent directory, service discovery, event bus");
+  orion::registry::add_registry_options(options);
+  auto args = orion::parse_or_exit(options, argc, argv);
+  auto config = orion::registry::registry_config_from(args);
+  if (!config) {
+    std::cerr << "orion-registry: " << config.error().message << "\n";
+    return 2;
+  }
+  orion::init_logging("registry", config->log_level);
+
+  try {
+    std::filesystem::create_directories(config->data_dir);
+    orion::SystemClock clock;
+    orion::registry::RegistryService service(*config, clock);
+    const auto& ep = service.endpoints();
+    spdlog::info("event=start {} registry={} events_pub={} events_sub={}", config->describe(), ep.registry,
+                 ep.events_pub, ep.events_sub);
+
+    g_service = &service;
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+
+    if (!orion::write_ready_file(config->ready_file, ep.to_json())) {
+      spdlog::critical("event=fatal error=\"cannot write ready file {}\"", config->ready_file);
+      return 1;
+    }
+    service.run();
+    g_service = nullptr;
+    spdlog::info("event=stop send_failures_total={}", service.send_failures());
+  } catch (const std::exception& e) {
+    spdlog::critical("event=fatal error=\"{}\"", e.what());
+    return 1;
+  }
+  return 0;
+}
