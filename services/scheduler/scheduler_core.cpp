@@ -310,7 +310,10 @@ AgentSession* SchedulerCore::select_agent(const TaskSpec& spec, std::size_t* cap
     auto cap = static_cast<std::size_t>(a.spec.capacity);
     if (a.running.size() >= cap) continue;
     double load = static_cast<double>(a.running.size()) / static_cast<double>(cap);
-    if (load < best_load) best = &a, best_load = load;  // ties: the first by agent id
+    // Least loaded wins; among equals, the one assigned to least recently, so work spreads.
+    if (load < best_load || (load == best_load && best && a.last_assigned < best->last_assigned)) {
+      best = &a, best_load = load;
+    }
   }
   return best;
 }
@@ -351,6 +354,7 @@ void SchedulerCore::dispatch() {
                " agents with capabilities [" + join(v.spec.capabilities) + "]";
     t.deadline_ms = v.spec.timeout_ms > 0 ? clock_.now_ms() + v.spec.timeout_ms : 0;
     a->running.insert(t.seq);
+    a->last_assigned = ++assignments_;
     Assign msg{v.task_id, v.attempt, v.spec.type, v.spec.input, v.spec.metadata, v.spec.timeout_ms};
     outbox_.to_agents.push_back({a->identity, a->spec.agent_id, Envelope{MsgType::ASSIGN, "", msg.to_body()}});
     mark(t, "task.assigned");

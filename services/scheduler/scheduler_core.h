@@ -44,6 +44,7 @@ struct AgentSession {
   std::string identity;             // ROUTER identity of its current connection
   std::int64_t last_seen_ms = 0;    // monotonic
   std::set<std::uint64_t> running;  // seqs of tasks leased to it; size() <= spec.capacity
+  std::uint64_t last_assigned = 0;  // dispatch counter at its latest assignment (ties go to the oldest)
 };
 
 // Messages the core wants sent once the current batch is durable.
@@ -144,6 +145,7 @@ class SchedulerCore {
   std::multimap<std::uint64_t, Waiter> waiters_;
   std::set<std::uint64_t> dirty_;
   bool dispatch_needed_ = false;
+  std::uint64_t assignments_ = 0;  // counts every assignment ever made
   Outbox outbox_;
 };
 

@@ -107,6 +107,20 @@ TEST_F(SchedulerCoreTest, CapacityBoundsConcurrentAssignmentsAndTheLeastLoadedAg
   EXPECT_EQ(core.pending_count(), 2u);
 }
 
+TEST_F(SchedulerCoreTest, AmongEquallyLoadedAgentsTheLeastRecentlyAssignedGetsTheNextTask) {
+  attach("a", {}, 4);
+  attach("b", {}, 4);
+  // One task at a time, each finished before the next: loads are always equal (zero).
+  std::vector<std::string> agents;
+  for (int i = 0; i < 4; ++i) {
+    auto id = submit(spec("echo"));
+    core.tick();
+    for (auto& a : assigned()) agents.push_back(std::get<0>(a));
+    core.result(TaskResult{id, 1, true, Json(1), ""});
+  }
+  EXPECT_EQ(agents, (std::vector<std::string>{"a", "b", "a", "b"}));
+}
+
 TEST_F(SchedulerCoreTest, ResultsCompleteOrFailTheTaskAndFreeTheSlot) {
   attach("a1", {}, 1);
   auto ok = submit(spec("echo"));

@@ -1,0 +1,64 @@
+#include "examples/example_handlers.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace orion::examples {
+
+namespace {
+constexpr std::int64_t kSleepSliceMs = 50;  // how often `sleep` looks at its cancel token
+}  // namespace
+
+Json echo_handler(sdk::TaskContext& ctx) { return ctx.input(); }
+
+Json sleep_handler(sdk::TaskContext& ctx) {
+  const Json& in = ctx.input();
+  if (!in.is_object() || !in.contains("ms") || !in["ms"].is_number_integer() || in["ms"].get<std::int64_t>() < 0) {
+    throw std::invalid_argument("input.ms must be a non-negative integer");
+  }
+  const auto total_ms = in["ms"].get<std::int64_t>();
+  int reported = -1;  // last whole percent sent, so progress is not repeated
+  for (std::int64_t slept_ms = 0; slept_ms < total_ms;) {
+    if (ctx.cancelled()) throw std::runtime_error("cancelled");
+    auto slice_ms = std::min(kSleepSliceMs, total_ms - slept_ms);
+    std::this_thread::sleep_for(std::chrono::milliseconds(slice_ms));
+    slept_ms += slice_ms;
+    int percent = static_cast<int>(slept_ms * 100 / total_ms);
+    if (percent != reported) {
+      ctx.progress(percent, "slept " + std::to_string(slept_ms) + " of " + std::to_string(total_ms) + " ms");
+      reported = percent;
+    }
+  }
+  return {{"slept_ms", total_ms}};
+}
+
+Json fail_handler(sdk::TaskContext& ctx) {
+  const Json& in = ctx.input();
+  if (in.is_object() && in.contains("message") && in["message"].is_string()) {
+    throw std::runtime_error(in["message"].get<std::string>());
+  }
+  throw std::runtime_error("failed on purpose");
+}
+
+Json flaky_handler(sdk::TaskContext& ctx) {
+  const Json& in = ctx.input();
+  std::int64_t failures = 0;
+  if (in.is_object() && in.contains("failures") && in["failures"].is_number_integer()) {
+    failures = in["failures"].get<std::int64_t>();
+  }
+  if (ctx.attempt() <= failures) throw std::runtime_error("flaky failure " + std::to_string(ctx.attempt()));
+  return in;
+}
+
+void add_example_handlers(sdk::Agent& agent) {
+  agent.handle("echo", echo_handler);
+  agent.handle("sleep", sleep_handler);
+  agent.handle("fail", fail_handler);
+  agent.handle("flaky", flaky_handler);
+}
+
+}  // namespace orion::examples

@@ -1,0 +1,25 @@
+// The task types every demo and test relies on, as plain handlers.
+//
+//   Agent agent(options);
+//   orion::examples::add_example_handlers(agent);   // echo, sleep, fail, flaky
+//   agent.run();
+//
+//   echo   output = input
+//   sleep  input {"ms": N}: sleeps N ms in slices of <= 50 ms, reporting progress; output
+//          {"slept_ms": N}; fails with "cancelled" as soon as it sees the cancel token
+//   fail   fails with input["message"] (default "failed on purpose")
+//   flaky  fails attempts 1..input["failures"] with "flaky failure <attempt>", then echoes
+#pragma once
+
+#include "sdk/cpp/agent.h"
+
+namespace orion::examples {
+
+Json echo_handler(sdk::TaskContext& ctx);
+Json sleep_handler(sdk::TaskContext& ctx);
+Json fail_handler(sdk::TaskContext& ctx);
+Json flaky_handler(sdk::TaskContext& ctx);
+
+void add_example_handlers(sdk::Agent& agent);
+
+}  // namespace orion::examples

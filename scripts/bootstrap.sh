@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Orion builds and runs with, when any is missing. Idempotent and
+# quiet: on a machine that has them all it only checks.
+set -euo pipefail
+
+PACKAGES=(
+  g++ cmake make pkg-config ccache
+  libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libcxxopts-dev libspdlog-dev nlohmann-json3-dev
+  libsqlite3-dev libgtest-dev libgmock-dev
+  docker-compose python3
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "bootstrap: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

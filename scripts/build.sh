@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Configures and builds Orion into ./build (executables in build/bin). Warnings are errors in CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+werror=OFF
+if [ "${CI:-}" = "true" ]; then werror=ON; fi
+cmake -S . -B build -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" -DORION_WERROR="$werror" >/dev/null
+cmake --build build -j"${JOBS:-2}"

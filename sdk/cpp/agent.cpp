@@ -1,0 +1,341 @@
+// The agent's side of the protocol (docs/protocol.md has the whole of it).
+//
+// One networking thread (the one in run()) owns both DEALER sockets and every field of Impl
+// below the "networking thread" line; handlers run on a WorkerPool and hand their progress and
+// results back through an Outbox (a mutex-protected queue plus a self-pipe the loop polls).
+// The loop wakes at least every kMaxPollMs; all timing reads the injected Clock.
+//
+// Registry link: DEALER to options.registry.
+//   state        event                                     actions                               next
+//   REGISTERING  REGISTER_OK for our request id            reset backoff, start heartbeats       REGISTERED
+//   REGISTERING  deadline; nothing heard since REGISTER    new socket (Lazy Pirate), REGISTER    REGISTERING
+//   REGISTERING  deadline; an answer came (e.g. ERROR)     REGISTER again                        REGISTERING
+//   REGISTERED   heartbeat_ms passed                       HEARTBEAT {agent_id, load}            REGISTERED
+//   REGISTERED   ERROR NOT_FOUND to a HEARTBEAT            REGISTER                              REGISTERING
+//   REGISTERED   nothing heard for heartbeat_ms*liveness   new socket (Paranoid Pirate), REGISTER REGISTERING
+// Each REGISTER waits backoff.next_ms() (reconnect_initial_ms, x2, ... reconnect_max_ms).
+//
+// Scheduler link: DEALER to DISCOVERY.scheduler_agent.
+//   NO_ADDRESS   registry REGISTERED, no DISCOVER pending  DISCOVER on the registry link         NO_ADDRESS
+//   NO_ADDRESS   DISCOVERY, scheduler_agent empty          DISCOVER again after a backoff        NO_ADDRESS
+//   NO_ADDRESS   DISCOVERY, scheduler_agent set            connect, ATTACH                       ATTACHING
+//   ATTACHING    ATTACH_OK for our request id              reset backoff, re-send results        ATTACHED
+//   ATTACHING    deadline; nothing heard since ATTACH      close socket (re-DISCOVER next)       NO_ADDRESS
+//   ATTACHING    deadline; an answer came (e.g. ERROR)     ATTACH again                          ATTACHING
+//   ATTACHED     heartbeat_ms passed                       AGENT_HEARTBEAT, re-send results      ATTACHED
+//   ATTACHED     ERROR NOT_FOUND to an AGENT_HEARTBEAT     ATTACH                                ATTACHING
+//   ATTACHED     nothing heard for heartbeat_ms*liveness   close socket (re-DISCOVER next)       NO_ADDRESS
+//
+// Tasks, on the scheduler link in any state:
+//   ASSIGN (k = task_id, attempt)  k running or its result unacknowledged: ignore (re-send the
+//                                  result); no handler: TASK_RESULT ok=false at once; else
+//                                  TASK_PROGRESS 0 "started", then the handler on a worker.
+//   CANCEL_TASK k                  k's cancel token set (only that attempt).
+//   handler ends                   TASK_RESULT kept until RESULT_OK k (accepted or not), re-sent
+//                                  on every heartbeat tick and after ATTACH_OK.
+//   ERROR to a TASK_RESULT         kept when the code says retry (UNAVAILABLE, INTERNAL,
+//                                  DEADLINE_EXCEEDED, NOT_LEADER); otherwise dropped with a warning.
+//
+// stop(): ignore further ASSIGNs, drop jobs no worker started (DETACH lets the scheduler
+// re-queue them), cancel the running ones, keep the loop going until handlers end and results
+// are acknowledged (at most kStopGraceMs), DETACH, DEREGISTER (waits kGoodbyeMs for the answer).
+
+#include "sdk/cpp/agent.h"
+
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "common/ids.h"
+#include "sdk/cpp/agent_impl.h"
+
+namespace orion::sdk {
+
+using namespace detail;  // NOLINT: the constants and types of agent_impl.h
+
+Agent::Impl::Impl(AgentOptions options, const Clock* clock)
+    : options_(std::move(options)),
+      clock_(clock ? *clock : system_clock_),
+      outbox_(std::make_shared<Outbox>()),
+      registry_("registry", options_),
+      scheduler_("scheduler", options_),
+      discover_backoff_(options_.reconnect_initial_ms, options_.reconnect_max_ms) {
+  if (options_.agent_id.empty()) throw std::invalid_argument("AgentOptions.agent_id is required");
+  if (options_.capacity < 1) throw std::invalid_argument("AgentOptions.capacity must be >= 1");
+  if (!(options_.weight > 0) || !std::isfinite(options_.weight)) {
+    throw std::invalid_argument("AgentOptions.weight must be > 0");
+  }
+  spec_.agent_id = options_.agent_id;
+  spec_.capabilities = options_.capabilities;
+  spec_.capacity = options_.capacity;
+  spec_.weight = options_.weight;
+  spec_.labels = options_.labels;
+  spec_.sdk_version = kSdkVersion;
+  // The registry would refuse what its decoder refuses (over-long names, too many items): say so now.
+  auto check = AgentSpec::from_json(spec_.to_json());
+  if (!check) throw std::invalid_argument("AgentOptions: " + check.error().message);
+}
+
+void Agent::Impl::handle(const std::string& task_type, Handler handler) {
+  if (started_.load()) throw std::logic_error("Agent::handle() must be called before run()");
+  if (!handler) throw std::invalid_argument("Agent::handle(): empty handler for '" + task_type + "'");
+  handlers_[task_type] = std::move(handler);
+}
+
+int Agent::Impl::run() {
+  if (started_.exchange(true)) throw std::logic_error("Agent::run() may be called only once");
+  detail::WorkerPool pool(options_.capacity);
+  pool_ = &pool;
+  spdlog::info("event=agent_starting agent={} registry={} capacity={} capabilities={}", spec_.agent_id,
+               options_.registry, spec_.capacity, Json(spec_.capabilities).dump());
+
+  open(registry_, options_.registry);  // throws zmq::error_t for a malformed endpoint
+  send_register(clock_.now_ms());
+  while (true) {
+    std::int64_t now = clock_.now_ms();
+    if (stop_requested_.load() && !stopping_) begin_stop(now);
+    if (stopping_ && stop_finished(now)) break;
+    poll_once(poll_timeout_ms(now));
+    outbox_->clear_wake();  // before draining: a push after take_all() wakes the next poll
+    receive_all(registry_);
+    receive_all(scheduler_);
+    drain_outbox();
+    on_timers(clock_.now_ms());
+  }
+  say_goodbye();
+  pool_ = nullptr;
+  int stuck = pool.shutdown(kWorkerJoinMs);
+  if (stuck > 0) {
+    spdlog::warn("event=handlers_abandoned agent={} threads={} why=they_ignored_cancellation", spec_.agent_id,
+                 stuck);
+  }
+  return 0;
+}
+
+// ---- sockets --------------------------------------------------------------------------------
+
+void Agent::Impl::open(Link& link, const std::string& endpoint) {
+  close(link);
+  link.socket.emplace(make_socket(ctx_, zmq::socket_type::dealer));
+  try {
+    link.socket->connect(endpoint);
+  } catch (...) {
+    link.socket.reset();
+    throw;
+  }
+  link.endpoint = endpoint;
+}
+
+void Agent::Impl::close(Link& link) {
+  if (link.socket) link.socket->close();  // linger (sockets.h) bounds how long queued frames wait
+  link.socket.reset();
+  link.requests.clear();
+  link.handshake_id.clear();
+}
+
+void Agent::Impl::send(Link& link, MsgType type, Json body, const std::string& request_id) {
+  if (!link.socket) return;
+  if (!request_id.empty()) link.requests.remember(request_id, type);
+  if (!send_envelope(*link.socket, Envelope{type, request_id, std::move(body)})) {
+    spdlog::debug("event=send_failed agent={} peer={} type={}", spec_.agent_id, link.name, to_string(type));
+  }
+}
+
+void Agent::Impl::send_register(std::int64_t now) {
+  registry_.handshake_id = random_hex(8);
+  registry_.heard_since_handshake = false;
+  std::int64_t wait_ms = registry_.backoff.next_ms();
+  registry_.handshake_deadline_ms = now + wait_ms;
+  spdlog::debug("event=register_sent agent={} registry={} wait_ms={}", spec_.agent_id, registry_.endpoint, wait_ms);
+  send(registry_, MsgType::REGISTER, Register{spec_}.to_body(), registry_.handshake_id);
+}
+
+void Agent::Impl::send_discover(std::int64_t now) {
+  discover_id_ = random_hex(8);
+  discover_deadline_ms_ = now + discover_backoff_.next_ms();
+  send(registry_, MsgType::DISCOVER, Json::object(), discover_id_);
+}
+
+void Agent::Impl::send_attach(std::int64_t now) {
+  scheduler_.handshake_id = random_hex(8);
+  scheduler_.heard_since_handshake = false;
+  std::int64_t wait_ms = scheduler_.backoff.next_ms();
+  scheduler_.handshake_deadline_ms = now + wait_ms;
+  spdlog::debug("event=attach_sent agent={} scheduler={} wait_ms={}", spec_.agent_id, scheduler_.endpoint, wait_ms);
+  send(scheduler_, MsgType::ATTACH, Attach{spec_}.to_body(), scheduler_.handshake_id);
+}
+
+// ---- the loop -------------------------------------------------------------------------------
+
+void Agent::Impl::poll_once(std::int64_t timeout_ms) {
+  std::vector<zmq::pollitem_t> items;
+  items.push_back({nullptr, outbox_->wake_fd(), ZMQ_POLLIN, 0});
+  if (registry_.socket) items.push_back({registry_.socket->handle(), 0, ZMQ_POLLIN, 0});
+  if (scheduler_.socket) items.push_back({scheduler_.socket->handle(), 0, ZMQ_POLLIN, 0});
+  try {
+    zmq::poll(items, std::chrono::milliseconds(timeout_ms));
+  } catch (const zmq::error_t& e) {
+    if (e.num() != EINTR) throw;  // a signal (e.g. the SIGINT that calls stop()) is not an error
+  }
+}
+
+// Until the earliest timer, but never more than kMaxPollMs (stop() and lost wake-ups are
+// noticed within that).
+std::int64_t Agent::Impl::poll_timeout_ms(std::int64_t now) const {
+  std::int64_t next = now + kMaxPollMs;
+  auto consider = [&](std::int64_t t) { next = std::min(next, t); };
+  if (registry_state_ == RegistryState::REGISTERING) {
+    consider(registry_.handshake_deadline_ms);
+  } else {
+    consider(registry_.next_heartbeat_ms);
+    consider(registry_.last_heard_ms + registry_.silence_limit_ms() + 1);
+    if (scheduler_state_ == SchedulerState::NO_ADDRESS && !discover_id_.empty()) consider(discover_deadline_ms_);
+  }
+  if (scheduler_state_ == SchedulerState::ATTACHING) consider(scheduler_.handshake_deadline_ms);
+  if (scheduler_state_ == SchedulerState::ATTACHED) {
+    consider(scheduler_.next_heartbeat_ms);
+    consider(scheduler_.last_heard_ms + scheduler_.silence_limit_ms() + 1);
+  }
+  if (stopping_) consider(stop_deadline_ms_);
+  return std::clamp<std::int64_t>(next - now, 0, kMaxPollMs);
+}
+
+void Agent::Impl::receive_all(Link& link) {
+  for (std::size_t i = 0; i < kMaxMessagesPerTurn && link.socket; ++i) {
+    Incoming in;
+    try {
+      if (!receive(*link.socket, in, /*routed=*/false)) return;
+    } catch (const zmq::error_t& e) {
+      spdlog::debug("event=receive_failed agent={} peer={} error={}", spec_.agent_id, link.name, e.what());
+      return;
+    }
+    if (&link == &registry_) on_registry(in, clock_.now_ms());
+    else on_scheduler(in, clock_.now_ms());
+  }
+}
+
+void Agent::Impl::on_timers(std::int64_t now) {
+  // Registry link.
+  if (registry_state_ == RegistryState::REGISTERING) {
+    if (now >= registry_.handshake_deadline_ms) {
+      if (!registry_.heard_since_handshake) {
+        // debug while backing off; info once the delay is at its maximum, one line per retry.
+        auto level = registry_.backoff.peek_ms() >= registry_.backoff.max_ms() ? spdlog::level::info
+                                                                                : spdlog::level::debug;
+        spdlog::log(level, "event=registry_no_answer agent={} registry={} action=reconnect", spec_.agent_id,
+                    registry_.endpoint);
+        open(registry_, options_.registry);
+        discover_id_.clear();  // it went with the old socket
+      }
+      send_register(now);
+    }
+  } else if (now - registry_.last_heard_ms > registry_.silence_limit_ms()) {
+    spdlog::warn("event=registry_silent agent={} registry={} silent_ms={} action=register_again", spec_.agent_id,
+                 registry_.endpoint, now - registry_.last_heard_ms);
+    open(registry_, options_.registry);
+    discover_id_.clear();
+    registry_state_ = RegistryState::REGISTERING;
+    send_register(now);
+  } else if (now >= registry_.next_heartbeat_ms) {
+    Heartbeat hb{spec_.agent_id, static_cast<std::int64_t>(running_.size())};
+    send(registry_, MsgType::HEARTBEAT, hb.to_body(), random_hex(8));
+    registry_.next_heartbeat_ms = now + registry_.heartbeat_ms;
+  }
+
+  // Discovery, on the registry link, while the scheduler's address is needed.
+  if (scheduler_state_ == SchedulerState::NO_ADDRESS && registry_state_ == RegistryState::REGISTERED && !stopping_ &&
+      (discover_id_.empty() || now >= discover_deadline_ms_)) {
+    send_discover(now);
+  }
+
+  // Scheduler link.
+  if (scheduler_state_ == SchedulerState::ATTACHING && now >= scheduler_.handshake_deadline_ms) {
+    if (scheduler_.heard_since_handshake) {
+      send_attach(now);
+    } else {
+      spdlog::info("event=scheduler_no_answer agent={} scheduler={} action=discover_again", spec_.agent_id,
+                   scheduler_.endpoint);
+      close(scheduler_);
+      scheduler_state_ = SchedulerState::NO_ADDRESS;
+      discover_id_.clear();
+    }
+  } else if (scheduler_state_ == SchedulerState::ATTACHED) {
+    if (now - scheduler_.last_heard_ms > scheduler_.silence_limit_ms()) {
+      spdlog::warn("event=scheduler_silent agent={} scheduler={} silent_ms={} action=discover_again", spec_.agent_id,
+                   scheduler_.endpoint, now - scheduler_.last_heard_ms);
+      close(scheduler_);
+      scheduler_state_ = SchedulerState::NO_ADDRESS;
+      discover_id_.clear();
+    } else if (now >= scheduler_.next_heartbeat_ms) {
+      AgentHeartbeat hb;
+      hb.agent_id = spec_.agent_id;
+      for (const auto& entry : running_) hb.running.push_back({entry.first.first, entry.first.second});
+      send(scheduler_, MsgType::AGENT_HEARTBEAT, hb.to_body(), random_hex(8));
+      resend_results();
+      scheduler_.next_heartbeat_ms = now + scheduler_.heartbeat_ms;
+    }
+  }
+}
+
+// ---- stop -----------------------------------------------------------------------------------
+
+void Agent::Impl::begin_stop(std::int64_t now) {
+  stopping_ = true;
+  stop_deadline_ms_ = now + kStopGraceMs;
+  for (const auto& key : pool_->drop_queued()) running_.erase(key);
+  for (auto& entry : running_) entry.second->cancelled.store(true);
+  spdlog::info("event=stopping agent={} running={} unacked_results={}", spec_.agent_id, running_.size(),
+               unacked_.size());
+}
+
+bool Agent::Impl::stop_finished(std::int64_t now) const {
+  if (now >= stop_deadline_ms_) return true;
+  return running_.empty() && (unacked_.empty() || scheduler_state_ != SchedulerState::ATTACHED);
+}
+
+void Agent::Impl::say_goodbye() {
+  if (scheduler_.socket) send(scheduler_, MsgType::DETACH, Detach{spec_.agent_id}.to_body(), random_hex(8));
+  if (registry_.socket && registry_state_ == RegistryState::REGISTERED) {
+    std::string id = random_hex(8);
+    send(registry_, MsgType::DEREGISTER, Deregister{spec_.agent_id}.to_body(), id);
+    std::int64_t deadline = clock_.now_ms() + kGoodbyeMs;
+    bool answered = false;
+    // Bounded by turns too, so a stopped test clock cannot hold us here.
+    for (std::int64_t turn = 0; turn <= kGoodbyeMs / kMaxPollMs && !answered; ++turn) {
+      std::int64_t left = deadline - clock_.now_ms();
+      if (left <= 0) break;
+      std::vector<zmq::pollitem_t> items{{registry_.socket->handle(), 0, ZMQ_POLLIN, 0}};
+      try {
+        zmq::poll(items, std::chrono::milliseconds(std::min(left, kMaxPollMs)));
+        Incoming in;
+        while (!answered && receive(*registry_.socket, in, false)) answered = in.request_id == id;
+      } catch (const zmq::error_t&) {
+        // EINTR: try again while time is left.
+      }
+    }
+    if (!answered) spdlog::debug("event=deregister_unanswered agent={}", spec_.agent_id);
+  }
+  if (!unacked_.empty() || !running_.empty()) {
+    spdlog::warn("event=stopped_with_work agent={} running={} unacked_results={}", spec_.agent_id, running_.size(),
+                 unacked_.size());
+  }
+  spdlog::info("event=stopped agent={}", spec_.agent_id);
+  close(scheduler_);
+  close(registry_);
+}
+
+// ---- Agent ----------------------------------------------------------------------------------
+
+Agent::Agent(AgentOptions options) : impl_(std::make_unique<Impl>(std::move(options), nullptr)) {}
+Agent::Agent(AgentOptions options, const Clock& clock) : impl_(std::make_unique<Impl>(std::move(options), &clock)) {}
+Agent::~Agent() = default;
+
+void Agent::handle(const std::string& task_type, Handler handler) { impl_->handle(task_type, std::move(handler)); }
+int Agent::run() { return impl_->run(); }
+void Agent::stop() { impl_->stop(); }
+
+}  // namespace orion::sdk

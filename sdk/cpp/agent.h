@@ -1,0 +1,106 @@
+// The Orion agent SDK: run handlers for task types, with registration, discovery, heartbeats,
+// reconnects and at-least-once results done for you.
+//
+//   #include "sdk/cpp/agent.h"
+//   using namespace orion::sdk;
+//
+//   int main() {
+//     AgentOptions options;
+//     options.agent_id = "worker-1";
+//     options.capabilities = {"echo"};
+//     Agent agent(options);
+//     agent.handle("echo", [](TaskContext& ctx) { return ctx.input(); });
+//     return agent.run();                      // until agent.stop()
+//   }
+//
+// A handler returns the task's output, or throws a std::exception whose what() becomes the
+// task's error. It runs on one of `capacity` worker threads, never on the networking thread, and
+// should look at ctx.cancelled() now and then: it turns true when the scheduler cancels the
+// attempt (timeout, user cancel) or the agent stops. The protocol is docs/protocol.md; the
+// agent's side of it is described at the top of agent.cpp.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/codec.h"
+
+namespace orion::sdk {
+
+inline constexpr const char* kSdkVersion = "cpp/0.1";
+
+struct AgentOptions {
+  std::string registry = "tcp://127.0.0.1:7100";  // the one address an agent needs
+  std::string agent_id;                           // required, unique in the cluster
+  std::vector<std::string> capabilities;          // what tasks may require of this agent
+  int capacity = 1;                               // concurrent tasks = worker threads, >= 1
+  double weight = 1.0;                            // vote weight, > 0
+  std::map<std::string, std::string> labels;
+  std::int64_t reconnect_initial_ms = 100;  // first retry delay; doubles per failure ...
+  std::int64_t reconnect_max_ms = 5000;     // ... up to this
+};
+
+namespace detail {
+struct RunningTask;
+class Outbox;
+}  // namespace detail
+
+// One attempt of one task, given to its handler. Valid during the handler call.
+class TaskContext {
+ public:
+  // Made by the Agent; tests may make their own with a detail::RunningTask.
+  TaskContext(std::shared_ptr<detail::RunningTask> task, std::shared_ptr<detail::Outbox> outbox);
+
+  const std::string& task_id() const;
+  std::int64_t attempt() const;  // 1 for the first assignment, +1 per retry
+  const std::string& type() const;
+  const Json& input() const;
+  const Json& metadata() const;
+  std::int64_t timeout_ms() const;  // 0 = none; the scheduler enforces it
+
+  // Reports progress (percent is clamped to 0..100). Thread-safe; never blocks on the network.
+  void progress(double percent, const std::string& message = "");
+  // The cancel token: true once the scheduler sent CANCEL_TASK for this attempt, or the agent
+  // is stopping. The handler decides what to do; whatever it returns is still reported.
+  bool cancelled() const;
+
+ private:
+  std::shared_ptr<detail::RunningTask> task_;
+  std::shared_ptr<detail::Outbox> outbox_;  // null: progress goes nowhere
+};
+
+// Returns the output; throws std::exception to fail the attempt with e.what().
+using Handler = std::function<Json(TaskContext&)>;
+
+class Agent {
+ public:
+  // Throws std::invalid_argument for an empty agent_id, capacity < 1 or weight <= 0.
+  explicit Agent(AgentOptions options);
+  // `clock` (for tests) times heartbeats, liveness and backoff; it must outlive the Agent.
+  Agent(AgentOptions options, const Clock& clock);
+  ~Agent();  // only once run() has returned (or was never called)
+  Agent(const Agent&) = delete;
+  Agent& operator=(const Agent&) = delete;
+
+  // Before run(): handler for task_type (replaces an earlier one). Throws std::logic_error after.
+  void handle(const std::string& task_type, Handler handler);
+
+  // Runs the agent on the calling thread until stop(); returns 0. Call it once.
+  int run();
+
+  // Asks run() to finish: no new work, running handlers see cancelled(), up to ~2 s for them to
+  // end and their results to be acknowledged, then DETACH and DEREGISTER. Returns at once.
+  // Thread-safe and async-signal-safe (an atomic store and a write(2)); may precede run().
+  void stop();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace orion::sdk

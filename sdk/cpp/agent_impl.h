@@ -1,0 +1,162 @@
+// Agent::Impl, the networking side of the agent SDK, declared once for its two source files:
+// agent.cpp (set-up, the loop, timers, stop) and agent_messages.cpp (what each message does).
+// Internal to sdk/cpp; the protocol it speaks is described at the top of agent.cpp.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <zmq.hpp>
+
+#include "common/messages.h"
+#include "common/sockets.h"
+#include "sdk/cpp/agent.h"
+#include "sdk/cpp/backoff.h"
+#include "sdk/cpp/outbox.h"
+#include "sdk/cpp/running_task.h"
+#include "sdk/cpp/worker_pool.h"
+
+namespace orion::sdk {
+namespace detail {
+
+inline constexpr std::int64_t kMaxPollMs = 50;              // longest the loop sleeps, ms
+inline constexpr std::int64_t kStopGraceMs = 2000;          // stop(): wait for handlers and acks, ms
+inline constexpr std::int64_t kGoodbyeMs = 500;             // stop(): wait for DEREGISTER_OK, ms
+inline constexpr std::int64_t kWorkerJoinMs = 200;          // then wait for worker threads (real time), ms
+inline constexpr std::size_t kMaxRememberedRequests = 256;  // per link
+inline constexpr std::size_t kMaxMessagesPerTurn = 1000;    // per socket and loop turn, so timers still run
+
+// What the recent requests on one link asked, so an ERROR reply (which carries only the request
+// id) can be understood. Bounded: the oldest entries fall off.
+class RequestLog {
+ public:
+  void remember(const std::string& request_id, MsgType type) {
+    entries_.emplace_back(request_id, type);
+    if (entries_.size() > kMaxRememberedRequests) entries_.pop_front();
+  }
+  // The type of the request with this id (UNKNOWN when not remembered), forgetting it.
+  MsgType take(const std::string& request_id) {
+    auto it = std::find_if(entries_.begin(), entries_.end(), [&](const auto& e) { return e.first == request_id; });
+    if (it == entries_.end()) return MsgType::UNKNOWN;
+    MsgType type = it->second;
+    entries_.erase(it);
+    return type;
+  }
+  void clear() { entries_.clear(); }
+
+ private:
+  std::deque<std::pair<std::string, MsgType>> entries_;
+};
+
+// One DEALER connection to a peer and its timers.
+struct Link {
+  Link(const char* link_name, const AgentOptions& o)
+      : name(link_name), backoff(o.reconnect_initial_ms, o.reconnect_max_ms) {}
+
+  const char* name;                     // "registry" or "scheduler", for logs
+  std::string endpoint;                 // where `socket` is connected
+  std::optional<zmq::socket_t> socket;  // open while the link is in use
+  Backoff backoff;                      // reset by REGISTER_OK / ATTACH_OK
+  std::int64_t heartbeat_ms = 1000;     // from REGISTER_OK / ATTACH_OK
+  std::int64_t liveness = 3;
+  std::int64_t last_heard_ms = 0;       // any message on this socket
+  std::int64_t next_heartbeat_ms = 0;
+  std::string handshake_id;             // request id of the REGISTER / ATTACH in flight
+  std::int64_t handshake_deadline_ms = 0;
+  bool heard_since_handshake = false;   // anything at all arrived since the handshake was sent
+  RequestLog requests;
+
+  std::int64_t silence_limit_ms() const { return heartbeat_ms * liveness; }
+};
+
+}  // namespace detail
+
+class Agent::Impl {
+ public:
+  Impl(AgentOptions options, const Clock* clock);
+
+  void handle(const std::string& task_type, Handler handler);
+  int run();
+  void stop() {
+    stop_requested_.store(true);
+    outbox_->wake();
+  }
+
+ private:
+  enum class RegistryState { REGISTERING, REGISTERED };
+  enum class SchedulerState { NO_ADDRESS, ATTACHING, ATTACHED };
+
+  struct PendingResult {
+    TaskResult result;
+    std::string request_id;  // the same on every re-send, so a retry is recognisable
+  };
+
+  using Link = detail::Link;
+  using Outbox = detail::Outbox;
+  using RunningTask = detail::RunningTask;
+  using TaskKey = detail::TaskKey;
+
+  void open(Link& link, const std::string& endpoint);
+  void close(Link& link);
+  void send(Link& link, MsgType type, Json body, const std::string& request_id);
+  void send_register(std::int64_t now);
+  void send_discover(std::int64_t now);
+  void send_attach(std::int64_t now);
+
+  void poll_once(std::int64_t timeout_ms);
+  std::int64_t poll_timeout_ms(std::int64_t now) const;
+  void receive_all(Link& link);
+  void on_registry(const Incoming& in, std::int64_t now);
+  void on_discovery(const Envelope& e, std::int64_t now);
+  void on_scheduler(const Incoming& in, std::int64_t now);
+  void on_scheduler_error(const Envelope& e, std::int64_t now);
+  void on_assign(const Json& body);
+  void on_cancel(const Json& body);
+  void on_result_ok(const Envelope& e);
+  void drain_outbox();
+  void on_timers(std::int64_t now);
+
+  void add_result(TaskResult result);
+  void send_result(const PendingResult& pending);
+  void resend_results();
+
+  void begin_stop(std::int64_t now);
+  bool stop_finished(std::int64_t now) const;
+  void say_goodbye();
+
+  AgentOptions options_;
+  SystemClock system_clock_;
+  const Clock& clock_;                     // system_clock_ unless one was injected
+  AgentSpec spec_;                         // what REGISTER and ATTACH announce
+  std::map<std::string, Handler> handlers_;  // by task type; fixed once run() started
+  std::atomic<bool> started_{false};
+  std::atomic<bool> stop_requested_{false};
+  std::shared_ptr<Outbox> outbox_;         // workers and stop() -> networking thread
+
+  // ---- networking thread only -----------------------------------------------------------
+  zmq::context_t ctx_;  // declared before the links: their sockets close first
+  Link registry_;
+  Link scheduler_;
+  RegistryState registry_state_ = RegistryState::REGISTERING;
+  SchedulerState scheduler_state_ = SchedulerState::NO_ADDRESS;
+  bool attached_before_ = false;           // for the log: attached vs re-attached
+  std::string discover_id_;                // DISCOVER in flight (empty: none)
+  std::int64_t discover_deadline_ms_ = 0;  // when to ask again
+  Backoff discover_backoff_;
+  detail::WorkerPool* pool_ = nullptr;     // lives in run()
+  // Handed to a worker and no result yet. Keys are disjoint from unacked_'s.
+  std::map<TaskKey, std::shared_ptr<RunningTask>> running_;
+  // Results the scheduler has not answered with RESULT_OK yet.
+  std::map<TaskKey, PendingResult> unacked_;
+  bool stopping_ = false;                  // stop() seen; never goes back
+  std::int64_t stop_deadline_ms_ = 0;
+};
+
+}  // namespace orion::sdk

@@ -1,0 +1,308 @@
+// What each message from the registry or the scheduler does to the agent, and how results
+// flow back. The state tables are at the top of agent.cpp.
+#include <algorithm>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include "common/ids.h"
+#include "sdk/cpp/agent_impl.h"
+
+namespace orion::sdk {
+
+using namespace detail;  // NOLINT: the constants and types of agent_impl.h
+
+namespace {
+
+// Codes after which the same TASK_RESULT may succeed later (status.h); any other code refuses it.
+bool retryable(ErrorCode code) {
+  return code == ErrorCode::UNAVAILABLE || code == ErrorCode::INTERNAL || code == ErrorCode::DEADLINE_EXCEEDED ||
+         code == ErrorCode::NOT_LEADER;
+}
+
+}  // namespace
+
+// ---- registry messages ----------------------------------------------------------------------
+
+void Agent::Impl::on_registry(const Incoming& in, std::int64_t now) {
+  registry_.last_heard_ms = now;
+  registry_.heard_since_handshake = true;
+  if (!in.envelope) {
+    spdlog::warn("event=bad_message agent={} peer=registry error={}", spec_.agent_id, in.envelope.error().to_string());
+    return;
+  }
+  const Envelope& e = *in.envelope;
+  switch (e.type) {
+    case MsgType::REGISTER_OK: {
+      registry_.requests.take(e.request_id);
+      if (registry_state_ != RegistryState::REGISTERING || e.request_id != registry_.handshake_id) return;  // stale
+      auto ok = RegisterOk::from_body(e.body);
+      if (!ok) {
+        spdlog::warn("event=bad_message agent={} peer=registry type=REGISTER_OK error={}", spec_.agent_id,
+                     ok.error().to_string());
+        return;
+      }
+      registry_state_ = RegistryState::REGISTERED;
+      registry_.handshake_id.clear();
+      registry_.backoff.reset();
+      registry_.heartbeat_ms = ok->heartbeat_ms;
+      registry_.liveness = ok->liveness;
+      registry_.next_heartbeat_ms = now + ok->heartbeat_ms;
+      spdlog::info("event=registered agent={} registry={} heartbeat_ms={} liveness={} replaced={}", spec_.agent_id,
+                   registry_.endpoint, ok->heartbeat_ms, ok->liveness, ok->replaced);
+      return;
+    }
+    case MsgType::DISCOVERY:
+      registry_.requests.take(e.request_id);
+      on_discovery(e, now);
+      return;
+    case MsgType::HEARTBEAT_OK:
+    case MsgType::DEREGISTER_OK:
+      registry_.requests.take(e.request_id);
+      return;
+    case MsgType::ERROR: {
+      Error err = error_from_body(e.body);
+      MsgType asked = registry_.requests.take(e.request_id);
+      if (asked == MsgType::HEARTBEAT && err.code == ErrorCode::NOT_FOUND &&
+          registry_state_ == RegistryState::REGISTERED) {
+        spdlog::info("event=registry_forgot_agent agent={} registry={} action=register_again", spec_.agent_id,
+                     registry_.endpoint);
+        registry_state_ = RegistryState::REGISTERING;
+        send_register(now);
+        return;
+      }
+      spdlog::warn("event=peer_error agent={} peer=registry request={} error={}", spec_.agent_id, to_string(asked),
+                   err.to_string());
+      return;
+    }
+    default:
+      spdlog::warn("event=unexpected_message agent={} peer=registry type={}", spec_.agent_id, to_string(e.type));
+  }
+}
+
+void Agent::Impl::on_discovery(const Envelope& e, std::int64_t now) {
+  if (e.request_id != discover_id_ || scheduler_state_ != SchedulerState::NO_ADDRESS || stopping_) return;  // stale
+  auto d = Discovery::from_body(e.body);
+  if (!d) {
+    spdlog::warn("event=bad_message agent={} peer=registry type=DISCOVERY error={}", spec_.agent_id,
+                 d.error().to_string());
+    return;  // asked again at discover_deadline_ms_
+  }
+  if (d->scheduler_agent.empty()) {
+    spdlog::debug("event=scheduler_not_known_yet agent={} retry_in_ms={}", spec_.agent_id,
+                  discover_deadline_ms_ - now);
+    return;
+  }
+  try {
+    open(scheduler_, d->scheduler_agent);
+  } catch (const zmq::error_t& ex) {
+    spdlog::warn("event=bad_scheduler_address agent={} address={} error={}", spec_.agent_id, d->scheduler_agent,
+                 ex.what());
+    return;
+  }
+  discover_id_.clear();
+  discover_backoff_.reset();
+  scheduler_state_ = SchedulerState::ATTACHING;
+  send_attach(now);
+}
+
+// ---- scheduler messages ---------------------------------------------------------------------
+
+void Agent::Impl::on_scheduler(const Incoming& in, std::int64_t now) {
+  scheduler_.last_heard_ms = now;
+  scheduler_.heard_since_handshake = true;
+  if (!in.envelope) {
+    spdlog::warn("event=bad_message agent={} peer=scheduler error={}", spec_.agent_id,
+                 in.envelope.error().to_string());
+    return;
+  }
+  const Envelope& e = *in.envelope;
+  switch (e.type) {
+    case MsgType::ATTACH_OK: {
+      scheduler_.requests.take(e.request_id);
+      if (scheduler_state_ != SchedulerState::ATTACHING || e.request_id != scheduler_.handshake_id) return;  // stale
+      auto ok = AttachOk::from_body(e.body);
+      if (!ok) {
+        spdlog::warn("event=bad_message agent={} peer=scheduler type=ATTACH_OK error={}", spec_.agent_id,
+                     ok.error().to_string());
+        return;
+      }
+      scheduler_state_ = SchedulerState::ATTACHED;
+      scheduler_.handshake_id.clear();
+      scheduler_.backoff.reset();
+      scheduler_.heartbeat_ms = ok->heartbeat_ms;
+      scheduler_.liveness = ok->liveness;
+      scheduler_.next_heartbeat_ms = now + ok->heartbeat_ms;
+      spdlog::info("event={} agent={} scheduler={} heartbeat_ms={} liveness={} unacked_results={}",
+                   attached_before_ ? "reattached" : "attached", spec_.agent_id, scheduler_.endpoint,
+                   ok->heartbeat_ms, ok->liveness, unacked_.size());
+      attached_before_ = true;
+      resend_results();
+      return;
+    }
+    case MsgType::AGENT_HEARTBEAT_OK:
+      scheduler_.requests.take(e.request_id);
+      return;
+    case MsgType::ASSIGN:
+      on_assign(e.body);
+      return;
+    case MsgType::CANCEL_TASK:
+      on_cancel(e.body);
+      return;
+    case MsgType::RESULT_OK:
+      on_result_ok(e);
+      return;
+    case MsgType::ERROR:
+      on_scheduler_error(e, now);
+      return;
+    default:
+      spdlog::warn("event=unexpected_message agent={} peer=scheduler type={}", spec_.agent_id, to_string(e.type));
+  }
+}
+
+void Agent::Impl::on_scheduler_error(const Envelope& e, std::int64_t now) {
+  Error err = error_from_body(e.body);
+  MsgType asked = scheduler_.requests.take(e.request_id);
+  if (asked == MsgType::AGENT_HEARTBEAT && err.code == ErrorCode::NOT_FOUND &&
+      scheduler_state_ == SchedulerState::ATTACHED) {
+    spdlog::info("event=scheduler_forgot_agent agent={} scheduler={} action=attach_again", spec_.agent_id,
+                 scheduler_.endpoint);
+    scheduler_state_ = SchedulerState::ATTACHING;
+    send_attach(now);
+    return;
+  }
+  if (asked == MsgType::TASK_RESULT && !retryable(err.code)) {
+    auto it = std::find_if(unacked_.begin(), unacked_.end(),
+                           [&](const auto& entry) { return entry.second.request_id == e.request_id; });
+    if (it != unacked_.end()) {
+      spdlog::warn("event=result_refused agent={} task={} attempt={} error={} action=drop", spec_.agent_id,
+                   it->first.first, it->first.second, err.to_string());
+      unacked_.erase(it);
+      return;
+    }
+  }
+  spdlog::warn("event=peer_error agent={} peer=scheduler request={} error={}", spec_.agent_id, to_string(asked),
+               err.to_string());
+}
+
+void Agent::Impl::on_assign(const Json& body) {
+  auto a = Assign::from_body(body);
+  if (!a) {
+    spdlog::warn("event=bad_message agent={} peer=scheduler type=ASSIGN error={}", spec_.agent_id,
+                 a.error().to_string());
+    return;
+  }
+  if (stopping_) {
+    spdlog::debug("event=assign_ignored agent={} task={} attempt={} why=stopping", spec_.agent_id, a->task_id,
+                  a->attempt);
+    return;
+  }
+  TaskKey key{a->task_id, a->attempt};
+  if (running_.count(key)) {
+    spdlog::debug("event=assign_duplicate agent={} task={} attempt={}", spec_.agent_id, a->task_id, a->attempt);
+    return;
+  }
+  if (auto done = unacked_.find(key); done != unacked_.end()) {
+    spdlog::debug("event=assign_duplicate agent={} task={} attempt={} result=resent", spec_.agent_id, a->task_id,
+                  a->attempt);
+    send_result(done->second);
+    return;
+  }
+  auto handler = handlers_.find(a->type);
+  if (handler == handlers_.end()) {
+    spdlog::warn("event=no_handler agent={} task={} attempt={} type={}", spec_.agent_id, a->task_id, a->attempt,
+                 a->type);
+    TaskResult r;
+    r.task_id = a->task_id;
+    r.attempt = a->attempt;
+    r.ok = false;
+    r.error = "no handler for task type '" + a->type + "'";
+    add_result(std::move(r));
+    return;
+  }
+  auto task = std::make_shared<RunningTask>();
+  task->task_id = a->task_id;
+  task->attempt = a->attempt;
+  task->type = a->type;
+  task->input = std::move(a->input);
+  task->metadata = std::move(a->metadata);
+  task->timeout_ms = a->timeout_ms;
+  running_[key] = task;
+  if (static_cast<std::int64_t>(running_.size()) > spec_.capacity) {
+    spdlog::warn("event=over_capacity agent={} running={} capacity={} task={}", spec_.agent_id, running_.size(),
+                 spec_.capacity, a->task_id);
+  }
+  // "started" goes out before the job exists, so it precedes every message the handler causes.
+  TaskProgress started{a->task_id, a->attempt, 0.0, "started"};
+  send(scheduler_, MsgType::TASK_PROGRESS, started.to_body(), "");
+  spdlog::debug("event=task_started agent={} task={} attempt={} type={}", spec_.agent_id, a->task_id, a->attempt,
+                a->type);
+  pool_->submit({key, [task, outbox = outbox_, h = handler->second] { run_handler(task, outbox, h); }});
+}
+
+void Agent::Impl::on_cancel(const Json& body) {
+  auto c = CancelTask::from_body(body);
+  if (!c) {
+    spdlog::warn("event=bad_message agent={} peer=scheduler type=CANCEL_TASK error={}", spec_.agent_id,
+                 c.error().to_string());
+    return;
+  }
+  auto it = running_.find({c->task_id, c->attempt});
+  if (it == running_.end()) {
+    spdlog::debug("event=cancel_unknown agent={} task={} attempt={}", spec_.agent_id, c->task_id, c->attempt);
+    return;
+  }
+  it->second->cancelled.store(true);
+  spdlog::debug("event=task_cancelled agent={} task={} attempt={} reason={}", spec_.agent_id, c->task_id, c->attempt,
+                c->reason);
+}
+
+void Agent::Impl::on_result_ok(const Envelope& e) {
+  scheduler_.requests.take(e.request_id);
+  auto ok = ResultOk::from_body(e.body);
+  if (!ok) {
+    spdlog::warn("event=bad_message agent={} peer=scheduler type=RESULT_OK error={}", spec_.agent_id,
+                 ok.error().to_string());
+    return;
+  }
+  if (unacked_.erase({ok->task_id, ok->attempt}) > 0) {
+    spdlog::debug("event=result_acknowledged agent={} task={} attempt={} accepted={}", spec_.agent_id, ok->task_id,
+                  ok->attempt, ok->accepted);
+  }
+}
+
+// ---- results --------------------------------------------------------------------------------
+
+void Agent::Impl::drain_outbox() {
+  for (auto& message : outbox_->take_all()) {
+    if (auto* p = std::get_if<TaskProgress>(&message)) {
+      // Progress is news: sent only while the attempt runs and the scheduler listens.
+      if (scheduler_state_ == SchedulerState::ATTACHED && running_.count({p->task_id, p->attempt})) {
+        send(scheduler_, MsgType::TASK_PROGRESS, p->to_body(), "");
+      }
+      continue;
+    }
+    auto& r = std::get<TaskResult>(message);
+    running_.erase({r.task_id, r.attempt});
+    spdlog::debug("event=task_finished agent={} task={} attempt={} ok={}", spec_.agent_id, r.task_id, r.attempt, r.ok);
+    add_result(std::move(r));
+  }
+}
+
+void Agent::Impl::add_result(TaskResult result) {
+  TaskKey key{result.task_id, result.attempt};
+  PendingResult& pending = unacked_[key];
+  pending.result = std::move(result);
+  pending.request_id = random_hex(8);
+  if (scheduler_state_ == SchedulerState::ATTACHED) send_result(pending);
+}
+
+void Agent::Impl::send_result(const PendingResult& pending) {
+  send(scheduler_, MsgType::TASK_RESULT, pending.result.to_body(), pending.request_id);
+}
+
+void Agent::Impl::resend_results() {
+  for (const auto& entry : unacked_) send_result(entry.second);
+}
+
+}  // namespace orion::sdk

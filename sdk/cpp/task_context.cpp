@@ -1,0 +1,77 @@
+// TaskContext (what a handler sees) and run_handler (what a worker thread does with it).
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "sdk/cpp/agent.h"
+#include "sdk/cpp/outbox.h"
+#include "sdk/cpp/running_task.h"
+
+namespace orion::sdk {
+
+namespace {
+constexpr std::size_t kMaxProgressMessageBytes = 4096;  // TaskProgress.message bound on the wire
+}  // namespace
+
+using detail::Outbox;
+using detail::RunningTask;
+
+TaskContext::TaskContext(std::shared_ptr<RunningTask> task, std::shared_ptr<Outbox> outbox)
+    : task_(std::move(task)), outbox_(std::move(outbox)) {
+  if (!task_) throw std::invalid_argument("TaskContext needs a task");
+}
+
+const std::string& TaskContext::task_id() const { return task_->task_id; }
+std::int64_t TaskContext::attempt() const { return task_->attempt; }
+const std::string& TaskContext::type() const { return task_->type; }
+const Json& TaskContext::input() const { return task_->input; }
+const Json& TaskContext::metadata() const { return task_->metadata; }
+std::int64_t TaskContext::timeout_ms() const { return task_->timeout_ms; }
+bool TaskContext::cancelled() const { return task_->cancelled.load(); }
+
+void TaskContext::progress(double percent, const std::string& message) {
+  if (!outbox_) return;
+  TaskProgress p;
+  p.task_id = task_->task_id;
+  p.attempt = task_->attempt;
+  p.progress = std::isnan(percent) ? 0.0 : std::clamp(percent, 0.0, 100.0);
+  p.message = message.substr(0, kMaxProgressMessageBytes);
+  outbox_->push(std::move(p));
+}
+
+namespace detail {
+
+void run_handler(const std::shared_ptr<RunningTask>& task, const std::shared_ptr<Outbox>& outbox,
+                 const Handler& handler) {
+  TaskResult r;
+  r.task_id = task->task_id;
+  r.attempt = task->attempt;
+  try {
+    TaskContext ctx(task, outbox);
+    r.output = handler(ctx);
+    r.ok = true;
+    auto bytes = encode_value(r.output).size();
+    if (bytes > kMaxInputBytes) {
+      r.ok = false;
+      r.output = Json();
+      r.error = "output is " + std::to_string(bytes) + " bytes, more than the limit of " +
+                std::to_string(kMaxInputBytes);
+    }
+  } catch (const std::exception& e) {
+    r.ok = false;
+    r.output = Json();
+    r.error = e.what();
+  } catch (...) {
+    r.ok = false;
+    r.output = Json();
+    r.error = "handler threw something that is not a std::exception";
+  }
+  if (r.error.size() > kMaxInputBytes) r.error.resize(kMaxInputBytes);
+  outbox->push(std::move(r));
+}
+
+}  // namespace detail
+}  // namespace orion::sdk

@@ -1,0 +1,87 @@
+#include "tests/integration/cluster.h"
+
+#include <stdexcept>
+
+namespace orion::testing {
+
+Cluster::Cluster() : dir_("orion-it") {}
+
+Cluster::~Cluster() {
+  // Agents first, then the scheduler, then the registry: each stops while its peers still answer.
+  agents_.clear();
+  scheduler_.reset();
+  registry_.reset();
+}
+
+void Cluster::start_registry() {
+  std::string ready = dir_.file("registry.ready");
+  std::remove(ready.c_str());
+  registry_ = std::make_unique<Process>(
+      bin("orion-registry"),
+      std::vector<std::string>{"--bind", registry_endpoint.empty() ? "tcp://127.0.0.1:0" : registry_endpoint,
+                               "--bind-events-pub", events_pub.empty() ? "tcp://127.0.0.1:0" : events_pub,
+                               "--bind-events-sub", events_sub.empty() ? "tcp://127.0.0.1:0" : events_sub,
+                               "--heartbeat-ms", "200", "--data-dir", dir_.file("registry"), "--ready-file", ready},
+      dir_.file("registry.log"));
+  auto j = wait_for_json_file(ready, 10'000);
+  if (!j) throw std::runtime_error("registry did not become ready:\n" + registry_->log_tail());
+  registry_endpoint = j->at("registry").get<std::string>();
+  events_pub = j->at("events_pub").get<std::string>();
+  events_sub = j->at("events_sub").get<std::string>();
+}
+
+void Cluster::start_scheduler(const std::vector<std::string>& extra_args) {
+  std::string ready = dir_.file("scheduler.ready");
+  std::remove(ready.c_str());
+  std::vector<std::string> args{"--registry",   registry_endpoint,
+                                "--bind-client", scheduler_client.empty() ? "tcp://127.0.0.1:0" : scheduler_client,
+                                "--bind-agent",  scheduler_agent.empty() ? "tcp://127.0.0.1:0" : scheduler_agent,
+                                "--heartbeat-ms", "200", "--data-dir", dir_.file("scheduler"), "--ready-file", ready};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  scheduler_ = std::make_unique<Process>(bin("orion-scheduler"), args,
+                                         dir_.file("scheduler-" + std::to_string(++scheduler_starts_) + ".log"));
+  auto j = wait_for_json_file(ready, 10'000);
+  if (!j) throw std::runtime_error("scheduler did not become ready:\n" + scheduler_->log_tail());
+  scheduler_client = j->at("client").get<std::string>();
+  scheduler_agent = j->at("agent").get<std::string>();
+}
+
+void Cluster::start_agent(const std::string& id, const std::vector<std::string>& caps, int capacity) {
+  std::vector<std::string> args{"--registry", registry_endpoint, "--id", id, "--capacity", std::to_string(capacity)};
+  for (const auto& c : caps) args.insert(args.end(), {"--cap", c});
+  agents_[id] = std::make_unique<Process>(bin("orion-example-agent"), args, dir_.file("agent-" + id + ".log"));
+}
+
+sdk::ClientOptions Cluster::client_options() const {
+  sdk::ClientOptions o;
+  o.registry = registry_endpoint;
+  o.request_timeout_ms = 2000;
+  o.tries = 5;
+  return o;
+}
+
+bool Cluster::wait_agents_up(std::size_t n, std::int64_t timeout_ms) {
+  sdk::Client client(client_options());
+  return wait_until(
+      [&] {
+        auto list = client.agents();
+        if (!list) return false;
+        std::size_t up = 0;
+        for (const auto& a : *list) up += a.state == "UP";
+        return up >= n;
+      },
+      timeout_ms);
+}
+
+std::string Cluster::logs() const {
+  std::string out;
+  auto add = [&](const std::string& name, const Process* p) {
+    if (p) out += "---- " + name + " ----\n" + p->log_tail(3000) + "\n";
+  };
+  add("registry", registry_.get());
+  add("scheduler", scheduler_.get());
+  for (const auto& [id, p] : agents_) add("agent " + id, p.get());
+  return out;
+}
+
+}  // namespace orion::testing

@@ -1,0 +1,105 @@
+// orionctl's contract, run as a real process against a real stack: JSON fields, exit codes,
+// one-line errors.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "tests/integration/cluster.h"
+
+namespace orion::testing {
+namespace {
+
+class OrionctlTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cluster.start_registry();
+    cluster.start_scheduler();
+    cluster.start_agent("cli-agent", {"text"}, 2);
+  }
+  void TearDown() override {
+    if (HasFailure()) std::cerr << cluster.logs();
+  }
+  CommandResult ctl(std::vector<std::string> args) {
+    args.insert(args.end(), {"--registry", cluster.registry_endpoint});
+    return run_command(bin("orionctl"), args, cluster.dir().path());
+  }
+  Cluster cluster;
+};
+
+TEST_F(OrionctlTest, SubmitThenWaitThenStatusPrintTheContractedJson) {
+  auto sub = ctl({"submit", "--name", "greet", "--type", "echo", "--cap", "text", "--priority", "high", "--timeout",
+                  "2.5", "--input", R"({"hello":"world"})", "--metadata", R"({"team":"x"})", "--json"});
+  ASSERT_EQ(sub.exit_code, 0) << sub.err;
+  auto id = Json::parse(sub.out).at("task_id").get<std::string>();
+  auto w = ctl({"wait", id, "--timeout", "20", "--json"});
+  ASSERT_EQ(w.exit_code, 0) << w.err << w.out;
+  auto st = ctl({"status", id, "--json"});
+  ASSERT_EQ(st.exit_code, 0) << st.err;
+  auto j = Json::parse(st.out);
+  EXPECT_EQ(j.at("task_id"), id);
+  EXPECT_EQ(j.at("status"), "COMPLETED");
+  EXPECT_EQ(j.at("assigned_agent"), "cli-agent");
+  EXPECT_EQ(j.at("attempt"), 1);
+  EXPECT_EQ(j.at("output"), (Json{{"hello", "world"}}));
+  EXPECT_EQ(j.at("error"), "");
+  EXPECT_EQ(j.at("priority"), "HIGH");
+  EXPECT_EQ(j.at("timeout_ms"), 2500);
+  EXPECT_EQ(j.at("metadata"), (Json{{"team", "x"}}));
+}
+
+TEST_F(OrionctlTest, AgentsJsonListsTheRegisteredAgent) {
+  ASSERT_TRUE(cluster.wait_agents_up(1));
+  auto r = ctl({"agents", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = Json::parse(r.out);
+  ASSERT_EQ(j.at("agents").size(), 1u);
+  EXPECT_EQ(j["agents"][0].at("agent_id"), "cli-agent");
+  EXPECT_EQ(j["agents"][0].at("state"), "UP");
+}
+
+TEST_F(OrionctlTest, WatchPrintsTheEventsOfATask) {
+  Process watch(bin("orionctl"),
+                {"watch", "--registry", cluster.registry_endpoint, "--json", "--topic", "task.completed", "--count",
+                 "1", "--timeout", "30"},
+                cluster.dir().file("watch.out"), cluster.dir().file("watch.err"));
+  // The subscription takes a moment to reach the bus: keep submitting until one is seen.
+  std::string seen;
+  bool got = wait_until(
+      [&] {
+        ctl({"submit", "--type", "echo", "--cap", "text", "--input", "1"});
+        std::ifstream in(cluster.dir().file("watch.out"));
+        std::getline(in, seen);
+        return !seen.empty();
+      },
+      20'000);
+  ASSERT_TRUE(got);
+  auto ev = Json::parse(seen);
+  EXPECT_EQ(ev.at("topic"), "task.completed");
+  EXPECT_EQ(ev.at("publisher"), "scheduler");
+  EXPECT_EQ(ev.at("data").at("state"), "COMPLETED");
+  EXPECT_EQ(watch.wait_exit(10'000), 0);
+}
+
+TEST_F(OrionctlTest, BadInputGivesAOneLineErrorAndANonZeroExit) {
+  auto no_type = ctl({"submit", "--cap", "text"});
+  EXPECT_EQ(no_type.exit_code, 2);
+  EXPECT_NE(no_type.err.find("--type"), std::string::npos);
+  auto bad_json = ctl({"submit", "--type", "echo", "--input", "{nope"});
+  EXPECT_EQ(bad_json.exit_code, 2);
+  auto bad_priority = ctl({"submit", "--type", "echo", "--priority", "mega"});
+  EXPECT_EQ(bad_priority.exit_code, 2);
+  auto missing = ctl({"status", "t999999", "--json"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("NOT_FOUND"), std::string::npos) << missing.err;
+  EXPECT_EQ(std::count(missing.err.begin(), missing.err.end(), '\n'), 1) << missing.err;
+  auto failing = ctl({"submit", "--type", "fail", "--cap", "text", "--json"});
+  ASSERT_EQ(failing.exit_code, 0);
+  auto id = Json::parse(failing.out).at("task_id").get<std::string>();
+  auto w = ctl({"wait", id, "--timeout", "20"});
+  EXPECT_EQ(w.exit_code, 1);
+  EXPECT_NE(w.err.find("FAILED"), std::string::npos) << w.err;
+}
+
+}  // namespace
+}  // namespace orion::testing

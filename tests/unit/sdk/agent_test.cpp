@@ -1,0 +1,546 @@
+// The agent SDK against a fake registry and a fake scheduler: two ROUTER sockets on loopback,
+// pumped by the test thread, answering the way the real services do. Every wait is on a
+// condition with a deadline; heartbeat_ms is 50 so re-sends come quickly.
+#include "sdk/cpp/agent.h"
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <zmq.hpp>
+
+#include "common/sockets.h"
+#include "examples/example_handlers.h"
+#include "sdk/cpp/outbox.h"
+#include "sdk/cpp/running_task.h"
+
+namespace orion::sdk {
+namespace {
+
+constexpr int kWaitMs = 5000;  // generous: a loaded 2-core machine must not fail these
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// ManualClock, but safe to advance from the test thread while the agent's thread reads it.
+class SteppedClock final : public Clock {
+ public:
+  std::int64_t now_ms() const override { return now_ms_.load(); }
+  std::int64_t wall_ms() const override { return 1'700'000'000'000 + now_ms_.load(); }
+  void advance(std::int64_t ms) { now_ms_ += ms; }
+
+ private:
+  std::atomic<std::int64_t> now_ms_{1000};
+};
+
+struct Received {
+  MsgType type;
+  std::string request_id;
+  Json body;
+  std::string identity;
+};
+
+class FakeCluster {
+ public:
+  FakeCluster()
+      : registry_(make_socket(ctx_, zmq::socket_type::router)), scheduler_(make_socket(ctx_, zmq::socket_type::router)) {
+    registry_endpoint = bind_socket(registry_, "tcp://127.0.0.1:*");
+    scheduler_endpoint = bind_socket(scheduler_, "tcp://127.0.0.1:*");
+  }
+
+  // Knobs, set by the test thread between pumps.
+  std::int64_t heartbeat_ms = 50;
+  std::int64_t liveness = 40;          // 2 s of silence: a busy machine does not trip it by accident
+  bool registry_answers = true;        // false: the registry swallows everything
+  bool scheduler_known = true;         // false: DISCOVERY has an empty scheduler_agent
+  bool ack_results = true;             // false: TASK_RESULT gets no RESULT_OK
+  int not_found_agent_heartbeats = 0;  // answer this many AGENT_HEARTBEATs with ERROR NOT_FOUND
+
+  std::string registry_endpoint, scheduler_endpoint;
+  std::vector<Received> at_registry, at_scheduler;  // everything the agent sent, in order
+  std::string agent_identity;                        // the agent's identity on the scheduler ROUTER
+
+  void pump(int timeout_ms) {
+    std::vector<zmq::pollitem_t> items{{registry_.handle(), 0, ZMQ_POLLIN, 0}, {scheduler_.handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::poll(items, std::chrono::milliseconds(timeout_ms));
+    Incoming in;
+    while (receive(registry_, in, true)) on_registry(in);
+    while (receive(scheduler_, in, true)) on_scheduler(in);
+  }
+
+  bool wait_until(const std::function<bool()>& done, int timeout_ms = kWaitMs) {
+    const auto deadline = steady_ms() + timeout_ms;
+    while (steady_ms() < deadline) {
+      if (done()) return true;
+      pump(10);
+    }
+    return done();
+  }
+
+  void send_to_agent(MsgType type, const Json& body) {
+    ASSERT_FALSE(agent_identity.empty()) << "the agent has not attached";
+    ASSERT_TRUE(send_envelope(scheduler_, agent_identity, Envelope{type, "", body}));
+  }
+
+  static std::vector<Received> of(const std::vector<Received>& log, MsgType type, const std::string& task_id = "") {
+    std::vector<Received> out;
+    for (const auto& r : log) {
+      if (r.type != type) continue;
+      if (!task_id.empty() && r.body.value("task_id", "") != task_id) continue;
+      out.push_back(r);
+    }
+    return out;
+  }
+  std::size_t count_at_registry(MsgType t) const { return of(at_registry, t).size(); }
+  std::size_t count_at_scheduler(MsgType t, const std::string& task_id = "") const {
+    return of(at_scheduler, t, task_id).size();
+  }
+
+ private:
+  void reply(zmq::socket_t& s, const Incoming& in, MsgType type, const Json& body) {
+    send_envelope(s, in.identity, Envelope{type, in.request_id, body});
+  }
+
+  void on_registry(const Incoming& in) {
+    ASSERT_TRUE(in.envelope.ok()) << in.envelope.error().to_string();
+    const Envelope& e = *in.envelope;
+    at_registry.push_back({e.type, e.request_id, e.body, in.identity});
+    if (!registry_answers) return;
+    switch (e.type) {
+      case MsgType::REGISTER:
+        reply(registry_, in, MsgType::REGISTER_OK, RegisterOk{heartbeat_ms, liveness, false}.to_body());
+        break;
+      case MsgType::HEARTBEAT:
+        reply(registry_, in, MsgType::HEARTBEAT_OK, Json::object());
+        break;
+      case MsgType::DISCOVER: {
+        Discovery d;
+        if (scheduler_known) d.scheduler_agent = scheduler_endpoint;
+        reply(registry_, in, MsgType::DISCOVERY, d.to_body());
+        break;
+      }
+      case MsgType::DEREGISTER:
+        reply(registry_, in, MsgType::DEREGISTER_OK, Json::object());
+        break;
+      default:
+        break;
+    }
+  }
+
+  void on_scheduler(const Incoming& in) {
+    ASSERT_TRUE(in.envelope.ok()) << in.envelope.error().to_string();
+    const Envelope& e = *in.envelope;
+    at_scheduler.push_back({e.type, e.request_id, e.body, in.identity});
+    switch (e.type) {
+      case MsgType::ATTACH:
+        agent_identity = in.identity;
+        reply(scheduler_, in, MsgType::ATTACH_OK, AttachOk{heartbeat_ms, liveness}.to_body());
+        break;
+      case MsgType::AGENT_HEARTBEAT:
+        if (not_found_agent_heartbeats > 0) {
+          --not_found_agent_heartbeats;
+          send_error(scheduler_, in.identity, in.request_id, Error{ErrorCode::NOT_FOUND, "agent is not attached"});
+        } else {
+          reply(scheduler_, in, MsgType::AGENT_HEARTBEAT_OK, Json::object());
+        }
+        break;
+      case MsgType::TASK_RESULT:
+        if (ack_results) {
+          ResultOk ok{e.body.at("task_id").get<std::string>(), e.body.at("attempt").get<std::int64_t>(), true};
+          reply(scheduler_, in, MsgType::RESULT_OK, ok.to_body());
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  zmq::context_t ctx_;
+  zmq::socket_t registry_;
+  zmq::socket_t scheduler_;
+};
+
+// An Agent running on its own thread; stopped and joined on destruction.
+class RunningAgent {
+ public:
+  RunningAgent(const AgentOptions& options, const std::function<void(Agent&)>& setup, const Clock* clock = nullptr)
+      : agent_(clock ? std::make_unique<Agent>(options, *clock) : std::make_unique<Agent>(options)) {
+    setup(*agent_);
+    thread_ = std::thread([this] {
+      rc_ = agent_->run();
+      finished_ = true;
+    });
+  }
+  ~RunningAgent() {
+    agent_->stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  void stop() { agent_->stop(); }
+  bool finished() const { return finished_; }
+  int join() {
+    thread_.join();
+    return rc_;
+  }
+
+ private:
+  std::unique_ptr<Agent> agent_;
+  std::thread thread_;
+  std::atomic<bool> finished_{false};
+  int rc_ = -1;
+};
+
+Json assign_body(const std::string& task_id, std::int64_t attempt, const std::string& type, const Json& input) {
+  Assign a;
+  a.task_id = task_id;
+  a.attempt = attempt;
+  a.type = type;
+  a.input = input;
+  return a.to_body();
+}
+
+class AgentTest : public ::testing::Test {
+ protected:
+  AgentOptions options() {
+    AgentOptions o;
+    o.registry = cluster.registry_endpoint;
+    o.agent_id = "agent-under-test";
+    o.capabilities = {"echo", "sleep"};
+    o.capacity = 2;
+    o.labels = {{"zone", "test"}};
+    o.reconnect_initial_ms = 20;
+    o.reconnect_max_ms = 200;
+    return o;
+  }
+
+  void start(const std::function<void(Agent&)>& setup = orion::examples::add_example_handlers) {
+    agent = std::make_unique<RunningAgent>(options(), setup);
+  }
+
+  void start_and_attach() {
+    start();
+    ASSERT_TRUE(cluster.wait_until([&] { return cluster.count_at_scheduler(MsgType::ATTACH) >= 1; }));
+  }
+
+  // The result the agent sent for task_id (the first one), waiting for it.
+  Json result_of(const std::string& task_id) {
+    EXPECT_TRUE(cluster.wait_until([&] { return cluster.count_at_scheduler(MsgType::TASK_RESULT, task_id) >= 1; }))
+        << "no TASK_RESULT for " << task_id;
+    auto results = FakeCluster::of(cluster.at_scheduler, MsgType::TASK_RESULT, task_id);
+    return results.empty() ? Json() : results.front().body;
+  }
+
+  // Stops the agent while the fakes answer, so its goodbye is quick (no 2 s wait for acks).
+  void TearDown() override {
+    if (!agent) return;
+    cluster.ack_results = true;
+    cluster.registry_answers = true;
+    agent->stop();
+    cluster.wait_until([&] { return agent->finished(); });
+    agent.reset();
+  }
+
+  FakeCluster cluster;                   // declared first: outlives the agent
+  SteppedClock clock;                    // for the tests that inject it; outlives the agent too
+  std::unique_ptr<RunningAgent> agent;
+};
+
+TEST_F(AgentTest, RegistersDiscoversThenAttachesAnnouncingItsSpec) {
+  start_and_attach();
+  ASSERT_GE(cluster.count_at_registry(MsgType::REGISTER), 1u);
+  ASSERT_GE(cluster.count_at_registry(MsgType::DISCOVER), 1u);
+
+  const Json& reg = cluster.at_registry.front().body;
+  EXPECT_EQ(cluster.at_registry.front().type, MsgType::REGISTER);
+  EXPECT_EQ(cluster.at_registry.front().request_id.size(), 16u);  // random_hex(8)
+  auto spec = AgentSpec::from_json(reg.at("agent"));
+  ASSERT_TRUE(spec.ok());
+  EXPECT_EQ(spec->agent_id, "agent-under-test");
+  EXPECT_EQ(spec->capabilities, (std::vector<std::string>{"echo", "sleep"}));
+  EXPECT_EQ(spec->capacity, 2);
+  EXPECT_EQ(spec->labels.at("zone"), "test");
+  EXPECT_EQ(spec->sdk_version, "cpp/0.1");
+
+  auto attach = Attach::from_body(FakeCluster::of(cluster.at_scheduler, MsgType::ATTACH).front().body);
+  ASSERT_TRUE(attach.ok());
+  EXPECT_EQ(attach->agent.agent_id, "agent-under-test");
+}
+
+TEST_F(AgentTest, HeartbeatsTheRegistryAndTheSchedulerOnceAttached) {
+  start_and_attach();
+  ASSERT_TRUE(cluster.wait_until([&] {
+    return cluster.count_at_registry(MsgType::HEARTBEAT) >= 2 && cluster.count_at_scheduler(MsgType::AGENT_HEARTBEAT) >= 2;
+  }));
+  auto hb = AgentHeartbeat::from_body(FakeCluster::of(cluster.at_scheduler, MsgType::AGENT_HEARTBEAT).front().body);
+  ASSERT_TRUE(hb.ok());
+  EXPECT_EQ(hb->agent_id, "agent-under-test");
+  EXPECT_TRUE(hb->running.empty());
+}
+
+TEST_F(AgentTest, KeepsDiscoveringUntilTheSchedulerIsKnown) {
+  cluster.scheduler_known = false;
+  start();
+  ASSERT_TRUE(cluster.wait_until([&] { return cluster.count_at_registry(MsgType::DISCOVER) >= 3; }));
+  EXPECT_EQ(cluster.count_at_scheduler(MsgType::ATTACH), 0u);
+  cluster.scheduler_known = true;
+  EXPECT_TRUE(cluster.wait_until([&] { return cluster.count_at_scheduler(MsgType::ATTACH) >= 1; }));
+}
+
+TEST_F(AgentTest, EchoReportsStartedThenReturnsItsInputAsOutput) {
+  start_and_attach();
+  Json input = {{"hello", "world"}, {"n", 42}};
+  cluster.send_to_agent(MsgType::ASSIGN, assign_body("T1", 1, "echo", input));
+  Json result = result_of("T1");
+
+  auto progress = FakeCluster::of(cluster.at_scheduler, MsgType::TASK_PROGRESS, "T1");
+  ASSERT_FALSE(progress.empty());
+  EXPECT_EQ(progress.front().body.at("progress").get<double>(), 0.0);
+  EXPECT_EQ(progress.front().body.at("message"), "started");
+  // "started" came before the result on the same connection.
+  std::size_t progress_at = 0, result_at = 0;
+  for (std::size_t i = 0; i < cluster.at_scheduler.size(); ++i) {
+    const auto& r = cluster.at_scheduler[i];
+    if (r.body.is_object() && r.body.value("task_id", "") != "T1") continue;
+    if (r.type == MsgType::TASK_PROGRESS && progress_at == 0) progress_at = i + 1;
+    if (r.type == MsgType::TASK_RESULT && result_at == 0) result_at = i + 1;
+  }
+  EXPECT_LT(progress_at, result_at);
+
+  auto r = TaskResult::from_body(result);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->ok);
+  EXPECT_EQ(r->attempt, 1);
+  EXPECT_EQ(r->output, input);
+}
+
+TEST_F(AgentTest, ResendsAResultUntilTheSchedulerAcknowledgesIt) {
+  cluster.ack_results = false;
+  start_and_attach();
+  cluster.send_to_agent(MsgType::ASSIGN, assign_body("T2", 1, "echo", Json{{"x", 1}}));
+  ASSERT_TRUE(cluster.wait_until([&] { return cluster.count_at_scheduler(MsgType::TASK_RESULT, "T2") >= 3; }));
+  auto sent = FakeCluster::of(cluster.at_scheduler, MsgType::TASK_RESULT, "T2");
+  EXPECT_EQ(sent[0].request_id, sent[1].request_id) << "a re-send keeps its request id";
+
+  cluster.ack_results = true;
+  ASSERT_TRUE(cluster.wait_until([&] {
+    return FakeCluster::of(cluster.at_scheduler, MsgType::TASK_RESULT, "T2").size() > sent.size();
+  }));  // this one gets its RESULT_OK
+  const auto after_ack = cluster.count_at_scheduler(MsgType::TASK_RESULT, "T2");
+  const auto heartbeats = cluster.count_at_scheduler(MsgType::AGENT_HEARTBEAT);
+  ASSERT_TRUE(cluster.wait_until([&] { return cluster.count_at_scheduler(MsgType::AGENT_HEARTBEAT) >= heartbeats + 3; }));
+  // At most one more: a re-send may have crossed the RESULT_OK on the wire; then it stops.
+  EXPECT_LE(cluster.count_at_scheduler(MsgType::TASK_RESULT, "T2"), after_ack + 1);
+}
+
+TEST_F(AgentTest, AnswersAnUnknownTaskTypeAtOnceWithAFailedResult) {
+  start_and_attach();
+  cluster.send_to_agent(MsgType::ASSIGN, assign_body("T3", 1, "no-such-type", Json()));
+  auto r = TaskResult::from_body(result_of("T3"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->ok);
+  EXPECT_EQ(r->error, "no handler for task type 'no-such-type'");
+  EXPECT_EQ(cluster.count_at_scheduler(MsgType::TASK_PROGRESS, "T3"), 0u) << "it never started";
+}
+
+TEST_F(AgentTest, ReportsAHandlerExceptionAsAFailedResultWithItsMessage) {
+  start_and_attach();
+  cluster.send_to_agent(MsgType::ASSIGN, assign_body("T4", 1, "fail", Json{{"message", "boom"}}));
+  cluster.send_to_agent(MsgType::ASSIGN, assign_body("T5", 1, "fail", Json::object()));
+  auto boom = TaskResult::from_body(result_of("T4"));
+  auto plain = TaskResult::from_body(result_of("T5"));
+  ASSERT_TRUE(boom.ok() && plain.ok());
+  EXPECT_FALSE(boom->ok);
+  EXPECT_EQ(boom->error, "boom");
+  EXPECT_EQ(plain->error, "failed on purpose");
+}
+
+TEST_F(AgentTest, FlakyFailsItsFirstAttemptsThenEchoes) {
+  start_and_attach();
+  Json input = {{"failures", 2}};
+  cluster.send_to_agent(MsgType::ASSIGN, assign_body("T6", 2, "flaky", input));
+  cluster.send_to_agent(MsgType::ASSIGN, assign_body("T6", 3, "flaky", input));
+  ASSERT_TRUE(cluster.wait_until([&] { return cluster.count_at_scheduler(MsgType::TASK_RESULT, "T6") >= 2; }));
+  for (const auto& sent : FakeCluster::of(cluster.at_scheduler, MsgType::TASK_RESULT, "T6")) {
+    auto r = TaskResult::from_body(sent.body);
+    ASSERT_TRUE(r.ok());
+    if (r->attempt == 2) {
+      EXPECT_FALSE(r->ok);
+      EXPECT_EQ(r->error, "flaky failure 2");
+    } else {
+      EXPECT_TRUE(r->ok);
+      EXPECT_EQ(r->output, input);
+    }
+  }
+}
+
+TEST_F(AgentTest, CancelTaskForTheRunningAttemptCancelsASleep) {
+  start_and_attach();
+  cluster.send_to_agent(MsgType::ASSIGN, assign_body("T7", 1, "sleep", Json{{"ms", 60'000}}));
+  ASSERT_TRUE(cluster.wait_until([&] { return cluster.count_at_scheduler(MsgType::TASK_PROGRESS, "T7") >= 1; }));
+
+  // A cancel for another attempt is not for this one: the task keeps running.
+  cluster.send_to_agent(MsgType::CANCEL_TASK, CancelTask{"T7", 2, "stale"}.to_body());
+  const auto heartbeats = cluster.count_at_scheduler(MsgType::AGENT_HEARTBEAT);
+  ASSERT_TRUE(cluster.wait_until([&] { return cluster.count_at_scheduler(MsgType::AGENT_HEARTBEAT) >= heartbeats + 3; }));
+  EXPECT_EQ(cluster.count_at_scheduler(MsgType::TASK_RESULT, "T7"), 0u);
+  auto hb = AgentHeartbeat::from_body(FakeCluster::of(cluster.at_scheduler, MsgType::AGENT_HEARTBEAT).back().body);
+  ASSERT_TRUE(hb.ok());
+  ASSERT_EQ(hb->running.size(), 1u);
+  EXPECT_EQ(hb->running[0].task_id, "T7");
+  EXPECT_EQ(hb->running[0].attempt, 1);
+
+  cluster.send_to_agent(MsgType::CANCEL_TASK, CancelTask{"T7", 1, "user asked"}.to_body());
+  auto r = TaskResult::from_body(result_of("T7"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->ok);
+  EXPECT_EQ(r->error, "cancelled");
+}
+
+TEST_F(AgentTest, IgnoresASecondAssignOfARunningAttempt) {
+  std::atomic<int> calls{0};
+  start([&](Agent& a) {
+    a.handle("wait", [&](TaskContext& ctx) {
+      ++calls;
+      while (!ctx.cancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      return Json("done");
+    });
+  });
+  ASSERT_TRUE(cluster.wait_until([&] { return cluster.count_at_scheduler(MsgType::ATTACH) >= 1; }));
+  cluster.send_to_agent(MsgType::ASSIGN, assign_body("T8", 1, "wait", Json()));
+  cluster.send_to_agent(MsgType::ASSIGN, assign_body("T8", 1, "wait", Json()));
+  const auto heartbeats = cluster.count_at_scheduler(MsgType::AGENT_HEARTBEAT);
+  ASSERT_TRUE(cluster.wait_until([&] { return cluster.count_at_scheduler(MsgType::AGENT_HEARTBEAT) >= heartbeats + 2; }));
+  EXPECT_EQ(calls.load(), 1);
+  EXPECT_EQ(cluster.count_at_scheduler(MsgType::TASK_PROGRESS, "T8"), 1u);
+  cluster.send_to_agent(MsgType::CANCEL_TASK, CancelTask{"T8", 1, ""}.to_body());
+  EXPECT_EQ(result_of("T8").at("output"), "done");
+}
+
+TEST_F(AgentTest, ErrorNotFoundToAnAgentHeartbeatMakesItAttachAgain) {
+  start_and_attach();
+  cluster.not_found_agent_heartbeats = 1;
+  ASSERT_TRUE(cluster.wait_until([&] { return cluster.count_at_scheduler(MsgType::ATTACH) >= 2; }));
+  // And it carries on heartbeating after the second ATTACH_OK.
+  const auto heartbeats = cluster.count_at_scheduler(MsgType::AGENT_HEARTBEAT);
+  EXPECT_TRUE(cluster.wait_until([&] { return cluster.count_at_scheduler(MsgType::AGENT_HEARTBEAT) > heartbeats; }));
+}
+
+TEST_F(AgentTest, ResendsAnUnacknowledgedResultAfterAttachingAgain) {
+  cluster.ack_results = false;
+  start_and_attach();
+  cluster.send_to_agent(MsgType::ASSIGN, assign_body("T9", 1, "echo", Json(1)));
+  result_of("T9");
+  cluster.not_found_agent_heartbeats = 1;
+  ASSERT_TRUE(cluster.wait_until([&] { return cluster.count_at_scheduler(MsgType::ATTACH) >= 2; }));
+  const auto attach_at = cluster.at_scheduler.size();
+  ASSERT_TRUE(cluster.wait_until([&] {
+    for (auto i = attach_at; i < cluster.at_scheduler.size(); ++i) {
+      if (cluster.at_scheduler[i].type == MsgType::TASK_RESULT) return true;
+    }
+    return false;
+  }));
+}
+
+TEST_F(AgentTest, RegistersAgainOnANewSocketWhenTheRegistryFallsSilent) {
+  cluster.liveness = 3;  // 150 ms
+  start_and_attach();
+  const auto first_identity = cluster.at_registry.front().identity;
+  cluster.registry_answers = false;
+  ASSERT_TRUE(cluster.wait_until([&] { return cluster.count_at_registry(MsgType::REGISTER) >= 2; }));
+  cluster.registry_answers = true;
+  ASSERT_TRUE(cluster.wait_until([&] {
+    auto regs = FakeCluster::of(cluster.at_registry, MsgType::REGISTER);
+    return regs.back().identity != first_identity;
+  })) << "a silent peer means a new socket (Paranoid Pirate)";
+  EXPECT_TRUE(cluster.wait_until([&] {
+    return !cluster.at_registry.empty() && cluster.at_registry.back().type == MsgType::HEARTBEAT;
+  }));
+}
+
+TEST_F(AgentTest, RetriesAnUnansweredRegisterOnANewSocketAtBackoffIntervals) {
+  cluster.registry_answers = false;
+  AgentOptions o = options();
+  o.reconnect_initial_ms = 100;
+  o.reconnect_max_ms = 400;
+  agent = std::make_unique<RunningAgent>(o, orion::examples::add_example_handlers, &clock);
+  auto registers = [&] { return FakeCluster::of(cluster.at_registry, MsgType::REGISTER); };
+  ASSERT_TRUE(cluster.wait_until([&] { return registers().size() == 1; }));
+
+  // Time stands still: however long we wait in real time, no retry (Clock drives every timer).
+  cluster.wait_until([] { return false; }, 200);
+  ASSERT_EQ(registers().size(), 1u);
+
+  std::size_t expected = 1;
+  for (std::int64_t delay_ms : {100, 200, 400, 400}) {
+    clock.advance(delay_ms - 1);
+    cluster.wait_until([] { return false; }, 60);
+    EXPECT_EQ(registers().size(), expected) << "retried before " << delay_ms << " ms";
+    clock.advance(1);
+    ++expected;
+    ASSERT_TRUE(cluster.wait_until([&] { return registers().size() == expected; })) << "after " << delay_ms << " ms";
+    auto all = registers();
+    EXPECT_NE(all[expected - 1].identity, all[expected - 2].identity) << "Lazy Pirate: a new socket per retry";
+    EXPECT_NE(all[expected - 1].request_id, all[expected - 2].request_id);
+  }
+}
+
+TEST_F(AgentTest, StopSendsDetachAndDeregisterAndRunReturnsZero) {
+  start_and_attach();
+  agent->stop();
+  ASSERT_TRUE(cluster.wait_until([&] { return agent->finished(); }));
+  EXPECT_EQ(agent->join(), 0);
+  ASSERT_TRUE(cluster.wait_until([&] { return cluster.count_at_scheduler(MsgType::DETACH) >= 1; }));
+  EXPECT_EQ(cluster.count_at_registry(MsgType::DEREGISTER), 1u);
+  auto detach = Detach::from_body(FakeCluster::of(cluster.at_scheduler, MsgType::DETACH).front().body);
+  ASSERT_TRUE(detach.ok());
+  EXPECT_EQ(detach->agent_id, "agent-under-test");
+}
+
+TEST_F(AgentTest, StopCancelsARunningHandlerAndDeliversItsResultFirst) {
+  start_and_attach();
+  cluster.send_to_agent(MsgType::ASSIGN, assign_body("T10", 1, "sleep", Json{{"ms", 60'000}}));
+  // "started" is sent before a worker picks the job up; the handler's own progress proves it
+  // runs (a job no worker has started when stop() comes is dropped, and DETACH re-queues it).
+  ASSERT_TRUE(cluster.wait_until([&] { return cluster.count_at_scheduler(MsgType::TASK_PROGRESS, "T10") >= 2; }));
+  agent->stop();
+  ASSERT_TRUE(cluster.wait_until([&] { return agent->finished(); }));
+  EXPECT_EQ(agent->join(), 0);
+  auto r = TaskResult::from_body(result_of("T10"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->error, "cancelled");
+  ASSERT_TRUE(cluster.wait_until([&] { return cluster.count_at_scheduler(MsgType::DETACH) >= 1; }));
+}
+
+TEST(AgentOptionsTest, AnEmptyAgentIdIsRefused) {
+  AgentOptions o;
+  EXPECT_THROW(Agent{o}, std::invalid_argument);
+  o.agent_id = "a";
+  o.capacity = 0;
+  EXPECT_THROW(Agent{o}, std::invalid_argument);
+}
+
+TEST(TaskContextTest, ProgressIsClampedAndQueuedForTheNetworkingThread) {
+  auto task = std::make_shared<detail::RunningTask>();
+  task->task_id = "T";
+  task->attempt = 3;
+  auto outbox = std::make_shared<detail::Outbox>();
+  TaskContext ctx(task, outbox);
+  ctx.progress(150, "more than done");
+  ctx.progress(-5);
+  auto sent = outbox->take_all();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(std::get<TaskProgress>(sent[0]).progress, 100.0);
+  EXPECT_EQ(std::get<TaskProgress>(sent[0]).attempt, 3);
+  EXPECT_EQ(std::get<TaskProgress>(sent[1]).progress, 0.0);
+  EXPECT_FALSE(ctx.cancelled());
+  task->cancelled = true;
+  EXPECT_TRUE(ctx.cancelled());
+}
+
+}  // namespace
+}  // namespace orion::sdk
