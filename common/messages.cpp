@@ -27,6 +27,14 @@ const char* to_string(MsgType type) {
     case MsgType::GET_TASK: return "GET_TASK";
     case MsgType::TASK_INFO: return "TASK_INFO";
     case MsgType::WAIT_TASK: return "WAIT_TASK";
+    case MsgType::SUBMIT_BATCH: return "SUBMIT_BATCH";
+    case MsgType::SUBMIT_BATCH_OK: return "SUBMIT_BATCH_OK";
+    case MsgType::CANCEL: return "CANCEL";
+    case MsgType::CANCEL_OK: return "CANCEL_OK";
+    case MsgType::REPRIORITIZE: return "REPRIORITIZE";
+    case MsgType::REPRIORITIZE_OK: return "REPRIORITIZE_OK";
+    case MsgType::LIST_TASKS: return "LIST_TASKS";
+    case MsgType::TASK_LIST: return "TASK_LIST";
     case MsgType::ATTACH: return "ATTACH";
     case MsgType::ATTACH_OK: return "ATTACH_OK";
     case MsgType::AGENT_HEARTBEAT: return "AGENT_HEARTBEAT";
@@ -182,14 +190,54 @@ Result<Announce> Announce::from_body(const Json& b) {
 
 // ---- Tasks ----------------------------------------------------------------------------------
 
+const char* to_string(BackoffKind kind) {
+  switch (kind) {
+    case BackoffKind::FIXED: return "fixed";
+    case BackoffKind::EXPONENTIAL: return "exponential";
+    default: return "unknown";
+  }
+}
+
+Json RetryPolicy::to_json() const {
+  return {{"kind", static_cast<int>(kind)},
+          {"initial_ms", initial_ms},
+          {"max_ms", max_ms},
+          {"multiplier", multiplier},
+          {"jitter", jitter}};
+}
+
+Result<RetryPolicy> RetryPolicy::from_json(const Json& j) {
+  std::int64_t kind = static_cast<std::int64_t>(BackoffKind::FIXED);
+  auto r = read<RetryPolicy>(j, [&](Fields& f, RetryPolicy& p) {
+    f.integer("kind", kind, Need::OPTIONAL, 1, 2);
+    f.integer("initial_ms", p.initial_ms, Need::OPTIONAL, 0, kMaxTimeoutMs);
+    f.integer("max_ms", p.max_ms, Need::OPTIONAL, 0, kMaxTimeoutMs);
+    f.number("multiplier", p.multiplier, Need::OPTIONAL, 1.0, 10.0);
+    f.number("jitter", p.jitter, Need::OPTIONAL, 0.0, 1.0);
+  });
+  if (!r) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'retry': " + r.error().message);
+  r->kind = static_cast<BackoffKind>(kind);
+  if (r->max_ms < r->initial_ms) r->max_ms = r->initial_ms;
+  return r;
+}
+
 Json TaskSpec::to_json() const {
-  return {{"name", name},
-          {"type", type},
-          {"capabilities", capabilities},
-          {"priority", static_cast<int>(priority)},
-          {"timeout_ms", timeout_ms},
-          {"input", input},
-          {"metadata", metadata}};
+  Json j = {{"name", name},
+            {"type", type},
+            {"capabilities", capabilities},
+            {"priority", static_cast<int>(priority)},
+            {"timeout_ms", timeout_ms},
+            {"input", input},
+            {"metadata", metadata}};
+  // Optional fields only when set: keeps the common message small and its wire form stable.
+  if (!preferred_agents.empty()) j["preferred_agents"] = preferred_agents;
+  if (!excluded_agents.empty()) j["excluded_agents"] = excluded_agents;
+  if (retries != 0) j["retries"] = retries;
+  if (retries != 0 || retry.kind != BackoffKind::FIXED || retry.initial_ms != 1000) j["retry"] = retry.to_json();
+  if (!depends_on.empty()) j["depends_on"] = depends_on;
+  if (!idempotency_key.empty()) j["idempotency_key"] = idempotency_key;
+  if (unschedulable_timeout_ms >= 0) j["unschedulable_timeout_ms"] = unschedulable_timeout_ms;
+  return j;
 }
 
 Result<TaskSpec> TaskSpec::from_json(const Json& j) {
@@ -198,13 +246,24 @@ Result<TaskSpec> TaskSpec::from_json(const Json& j) {
     f.str("name", t.name, Need::OPTIONAL);
     f.str("type", t.type, Need::REQUIRED);
     f.str_list("capabilities", t.capabilities, Need::OPTIONAL);
+    f.str_list("preferred_agents", t.preferred_agents, Need::OPTIONAL);
+    f.str_list("excluded_agents", t.excluded_agents, Need::OPTIONAL);
     f.integer("priority", priority, Need::OPTIONAL, 1, 5);
     f.integer("timeout_ms", t.timeout_ms, Need::OPTIONAL, 0, kMaxTimeoutMs);
+    f.integer("retries", t.retries, Need::OPTIONAL, 0, kMaxRetries);
+    f.str_list("depends_on", t.depends_on, Need::OPTIONAL, kMaxBatchTasks);
+    f.str("idempotency_key", t.idempotency_key, Need::OPTIONAL);
+    f.integer("unschedulable_timeout_ms", t.unschedulable_timeout_ms, Need::OPTIONAL, -1, kMaxTimeoutMs);
     f.any("input", t.input, Need::OPTIONAL);
     f.object("metadata", t.metadata, Need::OPTIONAL);
   });
   if (!r) return r;
   if (r->type.empty()) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'type': must not be empty");
+  if (j.contains("retry") && !j["retry"].is_null()) {
+    auto p = RetryPolicy::from_json(j["retry"]);
+    if (!p) return p.error();
+    r->retry = *p;
+  }
   if (encode_value(r->input).size() > kMaxInputBytes) {
     return make_error(ErrorCode::TOO_LARGE, "field 'input': larger than " + std::to_string(kMaxInputBytes) + " bytes");
   }
@@ -216,6 +275,16 @@ Json TaskView::to_json() const {
   Json j = spec.to_json();
   j["task_id"] = task_id;
   j["state"] = static_cast<int>(state);
+  j["effective_priority"] = static_cast<int>(effective_priority);
+  j["failures"] = failures;
+  j["retry_at_ms"] = retry_at_ms;
+  j["waiting_on"] = waiting_on;
+  Json h = Json::array();
+  for (const auto& c : history) {
+    h.push_back({{"state", static_cast<int>(c.state)}, {"at_ms", c.at_ms}, {"attempt", c.attempt}, {"agent", c.agent},
+                 {"note", c.note}});
+  }
+  j["history"] = std::move(h);
   j["assigned_agent"] = assigned_agent;
   j["attempt"] = attempt;
   j["progress"] = progress;
@@ -232,10 +301,14 @@ Json TaskView::to_json() const {
 Result<TaskView> TaskView::from_json(const Json& j) {
   auto spec = TaskSpec::from_json(j);
   if (!spec) return spec.error();
-  std::int64_t state = 0;
+  std::int64_t state = 0, effective = 0;
   auto r = read<TaskView>(j, [&](Fields& f, TaskView& v) {
     f.str("task_id", v.task_id, Need::REQUIRED);
     f.integer("state", state, Need::REQUIRED, 0, 7);
+    f.integer("effective_priority", effective, Need::OPTIONAL, 0, 5);
+    f.integer("failures", v.failures, Need::OPTIONAL, 0, kMaxRetries + 1);
+    f.integer("retry_at_ms", v.retry_at_ms, Need::OPTIONAL, 0, INT64_MAX);
+    f.str_list("waiting_on", v.waiting_on, Need::OPTIONAL, kMaxBatchTasks);
     f.str("assigned_agent", v.assigned_agent, Need::OPTIONAL);
     f.integer("attempt", v.attempt, Need::OPTIONAL, 0, kMaxAttempt);
     f.number("progress", v.progress, Need::OPTIONAL, 0, 100);
@@ -250,7 +323,170 @@ Result<TaskView> TaskView::from_json(const Json& j) {
   if (!r) return r;
   r->spec = std::move(*spec);
   r->state = static_cast<TaskState>(state);
+  r->effective_priority = static_cast<Priority>(effective);
+  if (j.contains("history")) {
+    const auto& h = j["history"];
+    if (!h.is_array() || h.size() > kMaxHistory) {
+      return make_error(ErrorCode::INVALID_ARGUMENT, "field 'history': must be an array of at most 64 entries");
+    }
+    for (const auto& item : h) {
+      std::int64_t st = 0;
+      auto c = read<StateChange>(item, [&](Fields& f, StateChange& x) {
+        f.integer("state", st, Need::REQUIRED, 0, 7);
+        f.integer("at_ms", x.at_ms, Need::OPTIONAL, 0, INT64_MAX);
+        f.integer("attempt", x.attempt, Need::OPTIONAL, 0, kMaxAttempt);
+        f.str("agent", x.agent, Need::OPTIONAL);
+        f.str("note", x.note, Need::OPTIONAL, 4096);
+      });
+      if (!c) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'history': " + c.error().message);
+      c->state = static_cast<TaskState>(st);
+      r->history.push_back(std::move(*c));
+    }
+  }
   return r;
+}
+
+Json SubmitBatch::to_body() const {
+  Json a = Json::array();
+  for (const auto& e : tasks) a.push_back({{"key", e.key}, {"task", e.spec.to_json()}});
+  return {{"tasks", std::move(a)}};
+}
+Result<SubmitBatch> SubmitBatch::from_body(const Json& b) {
+  if (!b.is_object() || !b.contains("tasks") || !b["tasks"].is_array()) {
+    return make_error(ErrorCode::INVALID_ARGUMENT, "field 'tasks': must be an array");
+  }
+  const auto& a = b["tasks"];
+  if (a.empty()) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'tasks': must not be empty");
+  if (a.size() > kMaxBatchTasks) {
+    return make_error(ErrorCode::TOO_LARGE, "field 'tasks': more than " + std::to_string(kMaxBatchTasks) + " tasks");
+  }
+  SubmitBatch out;
+  out.tasks.reserve(a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto& item = a[i];
+    std::string where = "tasks[" + std::to_string(i) + "]";
+    if (!item.is_object()) return make_error(ErrorCode::INVALID_ARGUMENT, "field '" + where + "': must be a map");
+    BatchEntry e;
+    auto k = read<BatchEntry>(item, [&](Fields& f, BatchEntry&) { f.str("key", e.key, Need::REQUIRED); });
+    if (!k) return make_error(ErrorCode::INVALID_ARGUMENT, where + ": " + k.error().message);
+    if (e.key.empty()) return make_error(ErrorCode::INVALID_ARGUMENT, where + ": field 'key': must not be empty");
+    if (!item.contains("task")) return make_error(ErrorCode::INVALID_ARGUMENT, where + ": field 'task': is required");
+    auto spec = TaskSpec::from_json(item["task"]);
+    if (!spec) return Error{spec.error().code, where + " (key '" + e.key + "'): " + spec.error().message};
+    e.spec = std::move(*spec);
+    out.tasks.push_back(std::move(e));
+  }
+  return out;
+}
+
+Json SubmitBatchOk::to_body() const { return {{"task_ids", task_ids}, {"duplicate", duplicate}}; }
+Result<SubmitBatchOk> SubmitBatchOk::from_body(const Json& b) {
+  return read<SubmitBatchOk>(b, [](Fields& f, SubmitBatchOk& m) {
+    f.str_map("task_ids", m.task_ids, Need::REQUIRED, kMaxBatchTasks);  // one per task of the batch
+    f.boolean("duplicate", m.duplicate, Need::OPTIONAL);
+  });
+}
+
+Json Cancel::to_body() const { return {{"task_id", task_id}, {"reason", reason}}; }
+Result<Cancel> Cancel::from_body(const Json& b) {
+  return read<Cancel>(b, [](Fields& f, Cancel& m) {
+    f.str("task_id", m.task_id, Need::REQUIRED);
+    f.str("reason", m.reason, Need::OPTIONAL, 4096);
+  });
+}
+
+Json CancelOk::to_body() const {
+  return {{"task_id", task_id}, {"state", static_cast<int>(state)}, {"also_ended", also_ended}};
+}
+Result<CancelOk> CancelOk::from_body(const Json& b) {
+  std::int64_t state = 0;
+  auto r = read<CancelOk>(b, [&](Fields& f, CancelOk& m) {
+    f.str("task_id", m.task_id, Need::REQUIRED);
+    f.integer("state", state, Need::REQUIRED, 0, 7);
+    f.str_list("also_ended", m.also_ended, Need::OPTIONAL, kMaxBatchTasks);
+  });
+  if (r) r->state = static_cast<TaskState>(state);
+  return r;
+}
+
+Json Reprioritize::to_body() const { return {{"task_id", task_id}, {"priority", static_cast<int>(priority)}}; }
+Result<Reprioritize> Reprioritize::from_body(const Json& b) {
+  std::int64_t p = 0;
+  auto r = read<Reprioritize>(b, [&](Fields& f, Reprioritize& m) {
+    f.str("task_id", m.task_id, Need::REQUIRED);
+    f.integer("priority", p, Need::REQUIRED, 1, 5);
+  });
+  if (r) r->priority = static_cast<Priority>(p);
+  return r;
+}
+
+Json ReprioritizeOk::to_body() const {
+  return {{"task_id", task_id},
+          {"priority", static_cast<int>(priority)},
+          {"effective_priority", static_cast<int>(effective_priority)}};
+}
+Result<ReprioritizeOk> ReprioritizeOk::from_body(const Json& b) {
+  std::int64_t p = 0, e = 0;
+  auto r = read<ReprioritizeOk>(b, [&](Fields& f, ReprioritizeOk& m) {
+    f.str("task_id", m.task_id, Need::REQUIRED);
+    f.integer("priority", p, Need::REQUIRED, 1, 5);
+    f.integer("effective_priority", e, Need::OPTIONAL, 0, 5);
+  });
+  if (r) r->priority = static_cast<Priority>(p), r->effective_priority = static_cast<Priority>(e);
+  return r;
+}
+
+Json ListTasks::to_body() const {
+  Json st = Json::array(), pr = Json::array();
+  for (auto s : states) st.push_back(static_cast<int>(s));
+  for (auto p : priorities) pr.push_back(static_cast<int>(p));
+  return {{"states", st}, {"types", types}, {"priorities", pr}, {"limit", limit}, {"after", after}};
+}
+Result<ListTasks> ListTasks::from_body(const Json& b) {
+  auto r = read<ListTasks>(b, [](Fields& f, ListTasks& m) {
+    f.str_list("types", m.types, Need::OPTIONAL);
+    f.integer("limit", m.limit, Need::OPTIONAL, 1, 10'000);
+    f.str("after", m.after, Need::OPTIONAL);
+  });
+  if (!r) return r;
+  auto ints = [&](const char* key, int lo, int hi, auto push) -> Status {
+    if (!b.contains(key) || b[key].is_null()) return {};
+    if (!b[key].is_array() || b[key].size() > 16) {
+      return make_error(ErrorCode::INVALID_ARGUMENT, std::string("field '") + key + "': must be a short array of integers");
+    }
+    for (const auto& v : b[key]) {
+      if (!v.is_number_integer() || v.get<std::int64_t>() < lo || v.get<std::int64_t>() > hi) {
+        return make_error(ErrorCode::INVALID_ARGUMENT, std::string("field '") + key + "': values must be in " +
+                                                           std::to_string(lo) + ".." + std::to_string(hi));
+      }
+      push(v.get<int>());
+    }
+    return {};
+  };
+  if (auto s = ints("states", 1, 7, [&](int v) { r->states.push_back(static_cast<TaskState>(v)); }); !s) return s.error();
+  if (auto s = ints("priorities", 1, 5, [&](int v) { r->priorities.push_back(static_cast<Priority>(v)); }); !s) {
+    return s.error();
+  }
+  return r;
+}
+
+Json TaskList::to_body() const {
+  Json a = Json::array();
+  for (const auto& t : tasks) a.push_back(t.to_json());
+  return {{"tasks", std::move(a)}, {"next", next}};
+}
+Result<TaskList> TaskList::from_body(const Json& b) {
+  if (!b.is_object() || !b.contains("tasks") || !b["tasks"].is_array()) {
+    return make_error(ErrorCode::INVALID_ARGUMENT, "field 'tasks': must be an array");
+  }
+  TaskList out;
+  for (const auto& j : b["tasks"]) {
+    auto v = TaskView::from_json(j);
+    if (!v) return v.error();
+    out.tasks.push_back(std::move(*v));
+  }
+  if (b.contains("next") && b["next"].is_string()) out.next = b["next"].get<std::string>();
+  return out;
 }
 
 Json SubmitTask::to_body() const { return {{"task", spec.to_json()}}; }
@@ -330,8 +566,10 @@ Result<AgentHeartbeat> AgentHeartbeat::from_body(const Json& b) {
 }
 
 Json Assign::to_body() const {
-  return {{"task_id", task_id}, {"attempt", attempt},   {"type", type},
-          {"input", input},     {"metadata", metadata}, {"timeout_ms", timeout_ms}};
+  Json j = {{"task_id", task_id}, {"attempt", attempt},   {"type", type},
+            {"input", input},     {"metadata", metadata}, {"timeout_ms", timeout_ms}};
+  if (!deps.empty()) j["deps"] = deps;
+  return j;
 }
 Result<Assign> Assign::from_body(const Json& b) {
   return read<Assign>(b, [](Fields& f, Assign& m) {
@@ -341,6 +579,7 @@ Result<Assign> Assign::from_body(const Json& b) {
     f.any("input", m.input, Need::OPTIONAL);
     f.object("metadata", m.metadata, Need::OPTIONAL);
     f.integer("timeout_ms", m.timeout_ms, Need::OPTIONAL, 0, kMaxTimeoutMs);
+    f.object("deps", m.deps, Need::OPTIONAL);
   });
 }
 

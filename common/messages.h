@@ -42,6 +42,14 @@ enum class MsgType : std::uint8_t {
   GET_TASK = 32,
   TASK_INFO = 33,      // reply to GET_TASK and WAIT_TASK
   WAIT_TASK = 34,
+  SUBMIT_BATCH = 35,
+  SUBMIT_BATCH_OK = 36,
+  CANCEL = 37,
+  CANCEL_OK = 38,
+  REPRIORITIZE = 39,
+  REPRIORITIZE_OK = 40,
+  LIST_TASKS = 41,
+  TASK_LIST = 42,
 
   // Scheduler agent channel, ROUTER 7201
   ATTACH = 50,          // agent -> scheduler
@@ -144,12 +152,38 @@ struct Announce {
 inline constexpr std::size_t kMaxInputBytes = 4u << 20;   // encoded input of one task, 4 MiB
 inline constexpr std::int64_t kMaxTimeoutMs = 7LL * 24 * 3600 * 1000;  // a week
 
+enum class BackoffKind : std::uint8_t { UNKNOWN = 0, FIXED = 1, EXPONENTIAL = 2 };
+const char* to_string(BackoffKind kind);
+
+// How long to wait before retry n (n = 1 for the first retry):
+//   FIXED        initial_ms
+//   EXPONENTIAL  min(max_ms, initial_ms * multiplier^(n-1))
+// then shortened by a deterministic fraction in [0, jitter) drawn from (task, n), so a replay
+// of the log gives the same delays.
+struct RetryPolicy {
+  BackoffKind kind = BackoffKind::FIXED;
+  std::int64_t initial_ms = 1000;
+  std::int64_t max_ms = 60'000;
+  double multiplier = 2.0;  // 1..10
+  double jitter = 0.0;      // 0..1
+
+  Json to_json() const;
+  static Result<RetryPolicy> from_json(const Json& j);
+};
+
 struct TaskSpec {
   std::string name;
   std::string type;                       // required, non-empty: selects the agent's handler
   std::vector<std::string> capabilities;  // an agent must have every one
+  std::vector<std::string> preferred_agents;  // tried first when they qualify
+  std::vector<std::string> excluded_agents;   // never chosen
   Priority priority = Priority::NORMAL;
   std::int64_t timeout_ms = 0;            // 0 = no timeout
+  std::int64_t retries = 0;               // failures retried this many times, then FAILED
+  RetryPolicy retry;
+  std::vector<std::string> depends_on;    // task ids (in a batch: keys of the batch, or ids)
+  std::string idempotency_key;            // the same key returns the first task's id
+  std::int64_t unschedulable_timeout_ms = -1;  // fail after this long with no capable agent; -1 = scheduler default, 0 = never
   Json input;                             // any value
   Json metadata = Json::object();         // a map, stored and shown, never interpreted
 
@@ -157,10 +191,24 @@ struct TaskSpec {
   static Result<TaskSpec> from_json(const Json& j);
 };
 
+// One state change of a task, for its history.
+struct StateChange {
+  TaskState state = TaskState::UNKNOWN;
+  std::int64_t at_ms = 0;  // wall clock
+  std::int64_t attempt = 0;
+  std::string agent;
+  std::string note;
+};
+
 struct TaskView {
   std::string task_id;
   TaskSpec spec;
   TaskState state = TaskState::UNKNOWN;
+  Priority effective_priority = Priority::UNKNOWN;  // after inheritance from dependants
+  std::int64_t failures = 0;    // failed attempts so far (retries used = failures while PENDING)
+  std::int64_t retry_at_ms = 0; // wall clock of the next retry, 0 = none scheduled
+  std::vector<std::string> waiting_on;  // dependencies not yet COMPLETED
+  std::vector<StateChange> history;     // oldest first, at most kMaxHistory entries
   std::string assigned_agent;
   std::int64_t attempt = 0;     // 1 for the first assignment
   double progress = 0;          // per cent, 0..100
@@ -171,6 +219,77 @@ struct TaskView {
 
   Json to_json() const;
   static Result<TaskView> from_json(const Json& j);
+};
+
+inline constexpr std::size_t kMaxHistory = 64;
+inline constexpr std::size_t kMaxBatchTasks = 200'000;  // tasks in one SUBMIT_BATCH
+inline constexpr std::int64_t kMaxRetries = 100;
+
+struct BatchEntry {
+  std::string key;  // unique in the batch; other entries' depends_on may name it
+  TaskSpec spec;
+};
+
+struct SubmitBatch {
+  std::vector<BatchEntry> tasks;
+  Json to_body() const;
+  static Result<SubmitBatch> from_body(const Json& b);
+};
+
+struct SubmitBatchOk {
+  std::map<std::string, std::string> task_ids;  // key -> task id
+  bool duplicate = false;
+  Json to_body() const;
+  static Result<SubmitBatchOk> from_body(const Json& b);
+};
+
+// Cancels a task and, transitively, the tasks that depend on it.
+struct Cancel {
+  std::string task_id;
+  std::string reason;
+  Json to_body() const;
+  static Result<Cancel> from_body(const Json& b);
+};
+
+struct CancelOk {
+  std::string task_id;
+  TaskState state = TaskState::UNKNOWN;  // its state after the cancel (already terminal: unchanged)
+  std::vector<std::string> also_ended;   // dependants ended by the cascade
+  Json to_body() const;
+  static Result<CancelOk> from_body(const Json& b);
+};
+
+struct Reprioritize {
+  std::string task_id;
+  Priority priority = Priority::NORMAL;
+  Json to_body() const;
+  static Result<Reprioritize> from_body(const Json& b);
+};
+
+struct ReprioritizeOk {
+  std::string task_id;
+  Priority priority = Priority::NORMAL;
+  Priority effective_priority = Priority::NORMAL;
+  Json to_body() const;
+  static Result<ReprioritizeOk> from_body(const Json& b);
+};
+
+// Filters are ANDed; an empty list matches all. Tasks come in id order after `after`.
+struct ListTasks {
+  std::vector<TaskState> states;
+  std::vector<std::string> types;
+  std::vector<Priority> priorities;
+  std::int64_t limit = 100;     // 1..10000
+  std::string after;            // a task id; list those after it
+  Json to_body() const;
+  static Result<ListTasks> from_body(const Json& b);
+};
+
+struct TaskList {
+  std::vector<TaskView> tasks;
+  std::string next;  // pass as `after` for the next page; empty at the end
+  Json to_body() const;
+  static Result<TaskList> from_body(const Json& b);
 };
 
 struct SubmitTask {
@@ -238,6 +357,7 @@ struct Assign {
   std::int64_t attempt = 0;
   std::string type;
   Json input;
+  Json deps = Json::object();  // dependency task id -> its output
   Json metadata = Json::object();
   std::int64_t timeout_ms = 0;
   Json to_body() const;

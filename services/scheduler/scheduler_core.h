@@ -1,22 +1,34 @@
-// The scheduler's state machine: tasks, their queue, the attached agents and their leases.
-// Single-threaded and free of sockets and disk: the service feeds it decoded messages and
-// clock ticks, then persists what it marked dirty, and only after that commit sends what it
-// queued in its outbox. Tests drive it with a ManualClock.
+// The scheduler's state machine: tasks, their dependency graph, the ready queues, the
+// attached agents and their leases. Single-threaded and free of sockets and disk: the service
+// feeds it decoded messages and clock ticks, then persists what it marked dirty, and only
+// after that commit sends what it queued in its outbox. Tests drive it with a ManualClock.
 //
 //   SchedulerCore core(clock, {});
-//   auto ok = core.submit("req-1", spec);       // Result<SubmitOk>
+//   auto ok = core.submit("req-1", spec);        // Result<SubmitOk>
 //   core.attach("ident", agent_spec);
-//   core.tick();                                 // expiries, timeouts, then dispatch
-//   for (auto& m : core.outbox().to_agents) ...  // ASSIGN to the agent
+//   core.tick();                                  // timers, then dispatch
+//   for (auto& m : core.outbox().to_agents) ...   // ASSIGN to the agent
 //
 // Task lifecycle (state, event -> actions, next state):
-//   PENDING   dispatch finds an agent  -> attempt+1, lease, ASSIGN         -> ASSIGNED
-//   ASSIGNED  TASK_PROGRESS (attempt)  -> started_ms                        -> RUNNING
-//   ASSIGNED/RUNNING  TASK_RESULT ok   -> output, free the slot            -> COMPLETED
-//   ASSIGNED/RUNNING  TASK_RESULT !ok  -> error, free the slot             -> FAILED
-//   ASSIGNED/RUNNING  timeout passes   -> CANCEL_TASK to agent, free slot  -> TIMEOUT
-//   ASSIGNED/RUNNING  agent lost or re-attached -> fence the attempt       -> PENDING
-//   any terminal      anything         -> a late result is answered accepted=false
+//   PENDING   dependencies unmet        -> waits (blocked)                        -> PENDING
+//   PENDING   last dependency COMPLETED -> ready: joins its class's queue         -> PENDING
+//   PENDING   a dependency ends FAILED, CANCELLED or TIMEOUT -> cause names it     -> FAILED
+//   PENDING   dispatch finds an agent   -> attempt+1, lease, ASSIGN with deps' outputs -> ASSIGNED
+//   PENDING   no capable agent for its unschedulable timeout -> reason            -> FAILED
+//   ASSIGNED  TASK_PROGRESS (attempt)   -> started                                -> RUNNING
+//   ASSIGNED/RUNNING  TASK_RESULT ok    -> output; dependants may become ready    -> COMPLETED
+//   ASSIGNED/RUNNING  TASK_RESULT !ok, failures <= retries -> retry after backoff -> PENDING
+//   ASSIGNED/RUNNING  TASK_RESULT !ok, retries spent       -> cascade             -> FAILED
+//   ASSIGNED/RUNNING  timeout passes    -> CANCEL_TASK to agent, cascade          -> TIMEOUT
+//   ASSIGNED/RUNNING  agent lost, detached or re-attached -> attempt fenced off   -> PENDING
+//   any non-terminal  CANCEL            -> CANCEL_TASK if leased, cascade         -> CANCELLED
+//   any terminal      a late result     -> answered accepted=false, no change
+//
+// Queue order: each ready task has a key ready_ms - effective_priority * ageing_ms, served
+// lowest first (then by seq). A task of priority p therefore overtakes one of priority p+1
+// that became ready more than ageing_ms later: LOW work waits at most 4 * ageing_ms behind a
+// steady stream of URGENT work. Ready tasks are queued per class (same capabilities and
+// exclusions), so a class no agent can serve costs one check per dispatch, not one per task.
 #pragma once
 
 #include <cstdint>
@@ -29,22 +41,17 @@
 
 #include "common/clock.h"
 #include "common/envelope.h"
+#include "services/scheduler/agent_pool.h"
 #include "services/scheduler/task_record.h"
 
 namespace orion::scheduler {
 
 struct CoreOptions {
-  std::int64_t heartbeat_ms = 1000;  // agents heartbeat this often
-  std::int64_t liveness = 3;         // an agent unheard for heartbeat_ms * liveness is lost
-  std::size_t max_waiters = 100'000; // concurrent WAIT_TASK requests held
-};
-
-struct AgentSession {
-  AgentSpec spec;
-  std::string identity;             // ROUTER identity of its current connection
-  std::int64_t last_seen_ms = 0;    // monotonic
-  std::set<std::uint64_t> running;  // seqs of tasks leased to it; size() <= spec.capacity
-  std::uint64_t last_assigned = 0;  // dispatch counter at its latest assignment (ties go to the oldest)
+  std::int64_t heartbeat_ms = 1000;          // agents heartbeat this often
+  std::int64_t liveness = 3;                 // an agent unheard for heartbeat_ms * liveness is lost
+  std::size_t max_waiters = 100'000;         // concurrent WAIT_TASK requests held
+  std::int64_t ageing_ms = 10'000;           // waiting this long is worth one priority level
+  std::int64_t unschedulable_timeout_ms = 0; // default for tasks that do not set it; 0 = never
 };
 
 // Messages the core wants sent once the current batch is durable.
@@ -68,12 +75,19 @@ class SchedulerCore {
  public:
   SchedulerCore(const Clock& clock, CoreOptions options);
 
-  // Puts a stored task back (at start-up). Tasks that were ASSIGNED or RUNNING are re-queued:
-  // their agents' sessions did not survive the restart, so their attempts are fenced off.
+  // Puts stored tasks back at start-up, in any order; then finish_restore() links the graph
+  // and re-queues. Tasks that were ASSIGNED or RUNNING are re-queued: their agents' sessions
+  // did not survive the restart, so their attempts are fenced off.
   void restore(TaskRecord record);
+  void finish_restore();
 
-  // Accepts a validated spec. The same request id returns the first task (duplicate=true).
+  // Accepts a validated spec; the same request id or idempotency key returns the first task.
   Result<SubmitOk> submit(const std::string& request_id, TaskSpec spec);
+  // All or nothing: a bad entry or a cycle refuses the whole batch and changes nothing.
+  Result<SubmitBatchOk> submit_batch(const std::string& request_id, std::vector<BatchEntry> entries);
+  Result<CancelOk> cancel(const Cancel& request);
+  Result<ReprioritizeOk> reprioritize(const Reprioritize& request);
+  Result<TaskList> list(const ListTasks& request) const;
   // The task with why it is where it is; NOT_FOUND for an unknown id.
   Result<TaskView> get(const std::string& task_id) const;
   // Answers now (returns the view) when the task is terminal or timeout_ms is 0; otherwise holds
@@ -90,7 +104,8 @@ class SchedulerCore {
   // The send of a message to this agent failed: its connection is gone.
   void agent_unreachable(const std::string& agent_id);
 
-  // Expires lost agents and timed-out tasks, answers expired waits, then assigns ready tasks.
+  // Expires lost agents, timed-out tasks, due retries, unschedulable tasks and waits; then
+  // assigns ready tasks.
   void tick();
 
   // Every task changed since the last call, once each.
@@ -102,50 +117,70 @@ class SchedulerCore {
   Outbox& outbox() { return outbox_; }
 
   std::size_t task_count() const { return tasks_.size(); }
-  std::size_t pending_count() const { return pending_.size(); }
-  std::size_t agent_count() const { return agents_.size(); }
-  const AgentSession* agent(const std::string& agent_id) const;
+  std::size_t ready_count() const { return ready_count_; }
+  const AgentSession* agent(const std::string& agent_id) const { return pool_.find(agent_id); }
+  AgentPool& pool() { return pool_; }
 
-  // Checks every invariant below; returns the first broken one (tests call it after each step).
+  // Checks every invariant documented on the members; returns the first broken one.
   Status check_invariants() const;
 
  private:
+  struct QueueClass {
+    std::set<std::pair<std::int64_t, std::uint64_t>> ready;  // (ageing key, seq)
+    std::int64_t unservable_since_ms = -1;  // monotonic; -1 while some agent has its capabilities
+  };
+
   TaskRecord* find(const std::string& task_id);
   const TaskRecord* find(const std::string& task_id) const;
+  std::optional<std::uint64_t> lookup(const std::string& task_id) const;
+  TaskRecord& create(const std::string& request_id, TaskSpec spec);
+  void link(TaskRecord& t, const std::vector<std::uint64_t>& deps);
+  void note(TaskRecord& t, TaskState state, const std::string& text);
   void mark(TaskRecord& t, const char* topic);
-  void enqueue(TaskRecord& t);
+  std::int64_t queue_key(const TaskRecord& t) const;
+  void make_ready(TaskRecord& t);
+  void unqueue(TaskRecord& t);
   void finish(TaskRecord& t, TaskState state, const char* topic);
+  void cascade(TaskRecord& root, std::vector<std::string>* ended);
+  void on_completed(TaskRecord& t);
   void requeue(TaskRecord& t, const std::string& why);
   void release_slot(TaskRecord& t);
+  void raise_priority(std::uint64_t seq, Priority p);
+  void recompute_priority(std::uint64_t seq);
   void lose_agent(const std::string& agent_id, const std::string& why);
   void expire_agents();
   void expire_tasks();
+  void expire_retries();
+  void expire_unschedulable();
   void expire_waiters();
   void answer_waiters(const TaskRecord& t);
   void dispatch();
-  AgentSession* select_agent(const TaskSpec& spec, std::size_t* capable);
+  void assign(TaskRecord& t, AgentSession& a, const std::string& why);
   std::string explain_pending(const TaskRecord& t) const;
 
   const Clock& clock_;
   CoreOptions options_;
-  // Every task ever accepted, by seq. Invariant: a task's seq never changes and ids are unique.
-  std::unordered_map<std::uint64_t, TaskRecord> tasks_;
+  // Every task ever accepted, by seq. Invariant: ids are "t<seq>" and never change.
+  std::map<std::uint64_t, TaskRecord> tasks_;
   std::unordered_map<std::string, std::uint64_t> by_request_;
+  std::unordered_map<std::string, std::uint64_t> by_idempotency_;
   std::uint64_t next_seq_ = 1;  // Invariant: > every seq in tasks_
-  // PENDING tasks in dispatch order: higher priority first, then submission order.
-  // Invariant: holds exactly the tasks whose state is PENDING.
-  std::set<std::pair<int, std::uint64_t>> pending_;
-  // Invariant: a task is in agents_[a].running iff it is ASSIGNED or RUNNING with assigned_agent a.
-  std::map<std::string, AgentSession> agents_;
+  // Ready tasks by class. Invariant: a task is in its class's queue iff it is PENDING with
+  // unmet == 0 and no retry due; ready_count_ is the sum of the queues' sizes.
+  std::map<std::string, QueueClass> classes_;
+  std::size_t ready_count_ = 0;
+  // PENDING tasks waiting out a retry backoff: (monotonic due time, seq).
+  std::set<std::pair<std::int64_t, std::uint64_t>> retry_wait_;
+  // Invariant: a task is in pool_ agent a's running set iff it is ASSIGNED or RUNNING on a.
+  AgentPool pool_;
   struct Waiter {
     std::string identity, request_id;
-    std::uint64_t seq;
     std::int64_t deadline_ms;
   };
   std::multimap<std::uint64_t, Waiter> waiters_;
   std::set<std::uint64_t> dirty_;
   bool dispatch_needed_ = false;
-  std::uint64_t assignments_ = 0;  // counts every assignment ever made
+  std::int64_t next_sweep_ms_ = 0;  // monotonic time of the next unschedulable sweep
   Outbox outbox_;
 };
 

@@ -33,9 +33,10 @@ Status SchedulerService::start() {
   if (auto s = store_.open(options_.data_dir + "/tasks.db"); !s) return s;
   std::size_t loaded = 0;
   if (auto s = store_.load([&](TaskRecord r) { core_.restore(std::move(r)), ++loaded; }); !s) return s;
+  core_.finish_restore();
   core_.drain_dirty([&](const TaskRecord& r) { store_.stage(r); });
   if (auto s = store_.commit(); !s) return s;
-  spdlog::info("event=recovered tasks={} pending={}", loaded, core_.pending_count());
+  spdlog::info("event=recovered tasks={} ready={}", loaded, core_.ready_count());
   try {
     client_ep_ = advertised_endpoint(bind_socket(client_, options_.bind_client), options_.advertise_host);
     agent_ep_ = advertised_endpoint(bind_socket(agent_, options_.bind_agent), options_.advertise_host);
@@ -114,6 +115,38 @@ void SchedulerService::handle_client(Incoming& in) {
         client_replies_.push_back(
             {in.identity, Envelope{MsgType::TASK_INFO, e.request_id, TaskInfo{**v}.to_body()}});
       }
+      return;
+    }
+    case MsgType::SUBMIT_BATCH: {
+      auto m = SubmitBatch::from_body(e.body);
+      if (!m) return reply_error(m.error());
+      auto ok = core_.submit_batch(e.request_id, std::move(m->tasks));
+      if (!ok) return reply_error(ok.error());
+      client_replies_.push_back({in.identity, Envelope{MsgType::SUBMIT_BATCH_OK, e.request_id, ok->to_body()}});
+      return;
+    }
+    case MsgType::CANCEL: {
+      auto m = Cancel::from_body(e.body);
+      if (!m) return reply_error(m.error());
+      auto ok = core_.cancel(*m);
+      if (!ok) return reply_error(ok.error());
+      client_replies_.push_back({in.identity, Envelope{MsgType::CANCEL_OK, e.request_id, ok->to_body()}});
+      return;
+    }
+    case MsgType::REPRIORITIZE: {
+      auto m = Reprioritize::from_body(e.body);
+      if (!m) return reply_error(m.error());
+      auto ok = core_.reprioritize(*m);
+      if (!ok) return reply_error(ok.error());
+      client_replies_.push_back({in.identity, Envelope{MsgType::REPRIORITIZE_OK, e.request_id, ok->to_body()}});
+      return;
+    }
+    case MsgType::LIST_TASKS: {
+      auto m = ListTasks::from_body(e.body);
+      if (!m) return reply_error(m.error());
+      auto ok = core_.list(*m);
+      if (!ok) return reply_error(ok.error());
+      client_replies_.push_back({in.identity, Envelope{MsgType::TASK_LIST, e.request_id, ok->to_body()}});
       return;
     }
     default:

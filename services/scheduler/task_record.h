@@ -1,20 +1,27 @@
-// One task as the scheduler holds it: the spec the client submitted plus its execution state.
-// The store persists exactly this; the core changes it only through its transitions.
+// One task as the scheduler holds it: the spec the client submitted, its execution state, and
+// its place in the dependency graph. The store persists `view`, `deps` and `ready_ms`; the
+// rest is derived again when the scheduler restarts.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/messages.h"
 
 namespace orion::scheduler {
 
 struct TaskRecord {
-  std::uint64_t seq = 0;       // submission order, unique, > 0; the task id is derived from it
+  std::uint64_t seq = 0;       // submission order, unique, > 0; the task id is "t<seq>"
   std::string request_id;      // the client's request id of the SUBMIT (deduplicates retries)
   TaskView view;               // id, spec and execution state as shown to clients
-  // Monotonic deadline of the running attempt (0 = none). Not persisted: re-derived on assign.
-  std::int64_t deadline_ms = 0;
+  std::vector<std::uint64_t> deps;        // seqs this task waits on (persisted)
+  std::vector<std::uint64_t> dependants;  // seqs waiting on this one (derived)
+  std::uint32_t unmet = 0;     // deps not yet COMPLETED (derived). Invariant: 0 before assignment
+  std::int64_t ready_ms = 0;   // wall clock when it last became ready: the base of its ageing
+  std::int64_t deadline_ms = 0;   // monotonic end of the running attempt; 0 = none (derived)
+  std::int64_t retry_due_ms = 0;  // monotonic time its retry becomes ready; 0 = none (derived)
+  std::string class_key;       // capabilities + exclusions: tasks of one class are served alike
 };
 
 std::string task_id_for(std::uint64_t seq);  // "t42"

@@ -31,7 +31,7 @@ class TaskStore {
   Status open(const std::string& path);
   // Calls `fn` for every stored task, in seq order.
   Status load(const std::function<void(TaskRecord)>& fn);
-  // Remembers the record's current content for the next commit (the last stage of a task wins).
+  // Serialises the record's current content for the next commit (the last stage of a task wins).
   void stage(const TaskRecord& record);
   std::size_t staged() const { return staged_.size(); }
   // Writes every staged record in one transaction. On error nothing staged is written and the
@@ -44,7 +44,11 @@ class TaskStore {
 
   sqlite3* db_ = nullptr;
   sqlite3_stmt* upsert_ = nullptr;
-  std::unordered_map<std::uint64_t, TaskRecord> staged_;
+  struct Row {
+    std::string request_id;
+    std::string record;  // msgpack: {"v": TaskView, "d": [dependency seqs], "r": ready_ms}
+  };
+  std::unordered_map<std::uint64_t, Row> staged_;
 };
 
 }  // namespace orion::scheduler

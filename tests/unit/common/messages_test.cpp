@@ -676,11 +676,20 @@ TEST(MessageFields, ABodyThatIsNotAMapIsMalformedOrNamesItsField) {
   EXPECT_FALSE(AgentList::from_body(Json(nullptr)));
 }
 
+TEST(MessageFields, ASubmitBatchOkCarriesAnIdForEveryTaskOfABigBatch) {
+  SubmitBatchOk ok;
+  for (int i = 0; i < 5000; ++i) ok.task_ids["k" + std::to_string(i)] = "t" + std::to_string(i);
+  auto back = SubmitBatchOk::from_body(ok.to_body());
+  ASSERT_TRUE(back.ok()) << back.error().to_string();
+  EXPECT_EQ(back->task_ids.size(), 5000u);
+}
+
 // ---- Type table -----------------------------------------------------------------------------
 
 TEST(MessageTypes, KnowsEveryTypeInTheTableAndNoOther) {
   std::vector<int> known = {1,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 30, 31, 32,
-                            33, 34, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 80};
+                            33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 50, 51, 52, 53, 54, 55,
+                            56, 57, 58, 59, 80};
   int count = 0;
   for (int t = 0; t < 256; ++t) {
     bool expected = std::find(known.begin(), known.end(), t) != known.end();

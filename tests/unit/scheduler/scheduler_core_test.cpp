@@ -104,7 +104,7 @@ TEST_F(SchedulerCoreTest, CapacityBoundsConcurrentAssignmentsAndTheLeastLoadedAg
   for (auto& a : assigned()) per_agent[std::get<0>(a)]++;
   EXPECT_EQ(per_agent["big"], 3);
   EXPECT_EQ(per_agent["small"], 1);
-  EXPECT_EQ(core.pending_count(), 2u);
+  EXPECT_EQ(core.ready_count(), 2u);
 }
 
 TEST_F(SchedulerCoreTest, AmongEquallyLoadedAgentsTheLeastRecentlyAssignedGetsTheNextTask) {
@@ -283,6 +283,7 @@ TEST_F(SchedulerCoreTest, RestoringLeasedTasksRequeuesThemAndTerminalOnesStayAsT
   done.view.output = Json("kept");
   core.restore(running);
   core.restore(done);
+  core.finish_restore();
   EXPECT_EQ(view("t7").state, TaskState::PENDING);
   EXPECT_EQ(view("t3").output, Json("kept"));
   // New tasks continue after the highest restored seq, and the old request id is remembered.

@@ -1,0 +1,88 @@
+// The agents attached to the scheduler, indexed by capability, and the choice of an agent for
+// a task. Selection rules, in order:
+//   1. only agents with every required capability and a free slot (running < capacity);
+//   2. never an excluded agent;
+//   3. preferred agents first, when one qualifies;
+//   4. then the least loaded (running / capacity);
+//   5. ties: the higher performance score (success rate and run time, exponentially
+//      weighted), then the least recently assigned.
+//
+//   AgentPool pool;
+//   pool.attach(spec, "ident", now_ms);
+//   auto c = pool.select(task_spec);     // c.agent == nullptr when none qualifies; c.why says why
+//
+// Bound: select() visits the agents holding the task's rarest capability (all agents when it
+// needs none), so its cost is that posting list's length, not the pool's size.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/messages.h"
+
+namespace orion::scheduler {
+
+struct AgentStats {
+  std::uint64_t done = 0, failed = 0, timed_out = 0;
+  double success_ewma = 1.0;     // 1 = every recent task succeeded
+  double runtime_ewma_ms = 0.0;  // recent run time
+  // Higher is better: the success rate discounted by run time (a 1 s task halves the score).
+  double score() const { return success_ewma / (1.0 + runtime_ewma_ms / 1000.0); }
+};
+
+struct AgentSession {
+  AgentSpec spec;
+  std::string identity;             // ROUTER identity of its current connection
+  std::int64_t last_seen_ms = 0;    // monotonic
+  std::set<std::uint64_t> running;  // seqs of tasks leased to it. Invariant: size() <= capacity
+  std::uint64_t last_assigned = 0;  // pool-wide assignment counter at its latest assignment
+  std::vector<int> cap_ids;         // interned capabilities, sorted
+  AgentStats stats;
+
+  bool has_free_slot() const { return running.size() < static_cast<std::size_t>(spec.capacity); }
+  double load() const { return static_cast<double>(running.size()) / static_cast<double>(spec.capacity); }
+};
+
+class AgentPool {
+ public:
+  struct Choice {
+    AgentSession* agent = nullptr;
+    std::size_t capable = 0;  // agents with every capability (excluded ones not counted)
+    std::string why;          // why this agent, or why none
+  };
+
+  // Adds or replaces the agent's session. Returns the session.
+  AgentSession& attach(const AgentSpec& spec, const std::string& identity, std::int64_t now_ms);
+  void remove(const std::string& agent_id);
+  AgentSession* find(const std::string& agent_id);
+  const AgentSession* find(const std::string& agent_id) const;
+
+  Choice select(const TaskSpec& spec);
+  // Counts capable agents and those with a free slot, for explaining a PENDING task.
+  void count(const TaskSpec& spec, std::size_t* capable, std::size_t* free) const;
+  void note_assigned(AgentSession& a, std::uint64_t seq);
+  // Folds a finished task into the agent's performance (alpha 0.2).
+  void record_outcome(const std::string& agent_id, bool ok, bool timed_out, double runtime_ms);
+
+  std::size_t size() const { return agents_.size(); }
+  std::size_t free_slots() const;
+  const std::map<std::string, AgentSession>& agents() const { return agents_; }
+  std::map<std::string, AgentSession>& agents() { return agents_; }
+
+ private:
+  // Interned capability ids of a task, or -1 in `missing` when some capability no agent ever had.
+  bool intern_lookup(const std::vector<std::string>& caps, std::vector<int>& ids) const;
+  template <class Fn>
+  void for_each_capable(const std::vector<int>& need, Fn&& fn) const;
+
+  std::map<std::string, AgentSession> agents_;  // node-based: pointers stay valid
+  std::unordered_map<std::string, int> cap_ids_;
+  std::vector<std::set<AgentSession*>> by_cap_;  // capability id -> agents that have it
+  std::uint64_t assignments_ = 0;
+};
+
+}  // namespace orion::scheduler

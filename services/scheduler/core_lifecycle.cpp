@@ -1,0 +1,375 @@
+// SchedulerCore, part 2: agents, leases, results, timers and dispatch.
+#include <algorithm>
+
+#include "common/log.h"
+#include "services/scheduler/retry_policy.h"
+#include "services/scheduler/scheduler_core.h"
+
+namespace orion::scheduler {
+
+void SchedulerCore::answer_waiters(const TaskRecord& t) {
+  auto range = waiters_.equal_range(t.seq);
+  if (range.first == range.second) return;
+  auto view = *get(t.view.task_id);
+  for (auto it = range.first; it != range.second; ++it) {
+    outbox_.to_clients.push_back(
+        {it->second.identity, "", Envelope{MsgType::TASK_INFO, it->second.request_id, TaskInfo{view}.to_body()}});
+  }
+  waiters_.erase(range.first, range.second);
+}
+
+void SchedulerCore::expire_waiters() {
+  auto now = clock_.now_ms();
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    if (it->second.deadline_ms > now) {
+      ++it;
+      continue;
+    }
+    auto view = get(task_id_for(it->first));
+    outbox_.to_clients.push_back(
+        {it->second.identity, "", Envelope{MsgType::TASK_INFO, it->second.request_id, TaskInfo{*view}.to_body()}});
+    it = waiters_.erase(it);
+  }
+}
+
+void SchedulerCore::release_slot(TaskRecord& t) {
+  AgentSession* a = pool_.find(t.view.assigned_agent);
+  if (a && a->running.erase(t.seq)) dispatch_needed_ = true;
+  t.deadline_ms = 0;
+}
+
+void SchedulerCore::finish(TaskRecord& t, TaskState state, const char* topic) {
+  unqueue(t);
+  release_slot(t);
+  t.view.state = state;
+  t.view.finished_ms = clock_.wall_ms();
+  note(t, state, t.view.error);
+  mark(t, topic);
+  answer_waiters(t);
+}
+
+// Ends every non-terminal task that depends, directly or not, on `root` (which just ended
+// FAILED, CANCELLED or TIMEOUT) as FAILED with a cause naming its failed dependency.
+void SchedulerCore::cascade(TaskRecord& root, std::vector<std::string>* ended) {
+  std::vector<std::uint64_t> work{root.seq};
+  while (!work.empty()) {
+    TaskRecord& cause = tasks_.at(work.back());
+    work.pop_back();
+    for (auto d : cause.dependants) {
+      TaskRecord& t = tasks_.at(d);
+      if (is_terminal(t.view.state)) continue;
+      if (t.view.state == TaskState::ASSIGNED || t.view.state == TaskState::RUNNING) {
+        // Cannot happen while deps gate assignment, but a lease must never be left behind.
+        if (AgentSession* a = pool_.find(t.view.assigned_agent)) {
+          CancelTask msg{t.view.task_id, t.view.attempt, "a dependency failed"};
+          outbox_.to_agents.push_back({a->identity, a->spec.agent_id, Envelope{MsgType::CANCEL_TASK, "", msg.to_body()}});
+        }
+      }
+      t.view.error = "dependency " + cause.view.task_id + " ended " + std::string(to_string(cause.view.state)) +
+                     (root.seq != cause.seq ? " (root cause " + root.view.task_id + ")" : "");
+      t.unmet = 0;
+      finish(t, TaskState::FAILED, "task.failed");
+      if (ended) ended->push_back(t.view.task_id);
+      work.push_back(d);
+    }
+  }
+}
+
+void SchedulerCore::on_completed(TaskRecord& t) {
+  for (auto d : t.dependants) {
+    TaskRecord& dep = tasks_.at(d);
+    if (dep.view.state != TaskState::PENDING || dep.unmet == 0) continue;
+    if (--dep.unmet == 0) {
+      dep.ready_ms = 0;
+      make_ready(dep);
+      mark(dep, nullptr);
+    }
+  }
+}
+
+void SchedulerCore::requeue(TaskRecord& t, const std::string& why) {
+  release_slot(t);
+  spdlog::info("event=task_requeued task={} attempt={} reason=\"{}\"", t.view.task_id, t.view.attempt, why);
+  t.view.reason = "re-queued: " + why + " (attempt " + std::to_string(t.view.attempt) + " fenced off)";
+  note(t, TaskState::PENDING, t.view.reason);
+  t.view.assigned_agent.clear();
+  t.view.progress = 0;
+  make_ready(t);  // keeps its ready_ms: a task that lost its agent does not lose its place
+  mark(t, "task.requeued");
+}
+
+AttachOk SchedulerCore::attach(const std::string& identity, const AgentSpec& spec) {
+  AgentSession* existing = pool_.find(spec.agent_id);
+  if (existing && existing->identity != identity) {
+    // A new connection for a known agent: the process restarted or reconnected. Either way its
+    // old leases cannot be trusted to finish; fence them and re-queue (a late result is stale).
+    lose_agent(spec.agent_id, "agent " + spec.agent_id + " re-attached");
+    existing = nullptr;
+  }
+  if (!existing) {
+    spdlog::info("event=agent_attached agent={} capacity={}", spec.agent_id, spec.capacity);
+    pool_.attach(spec, identity, clock_.now_ms());
+  } else {
+    existing->last_seen_ms = clock_.now_ms();
+  }
+  dispatch_needed_ = true;
+  return AttachOk{options_.heartbeat_ms, options_.liveness};
+}
+
+Status SchedulerCore::heartbeat(const std::string& identity, const AgentHeartbeat& hb) {
+  AgentSession* a = pool_.find(hb.agent_id);
+  if (!a || a->identity != identity) {
+    return make_error(ErrorCode::NOT_FOUND, "agent " + hb.agent_id + " is not attached; attach again");
+  }
+  a->last_seen_ms = clock_.now_ms();
+  return {};
+}
+
+void SchedulerCore::detach(const std::string& agent_id) { lose_agent(agent_id, "agent " + agent_id + " detached"); }
+
+void SchedulerCore::agent_unreachable(const std::string& agent_id) {
+  lose_agent(agent_id, "agent " + agent_id + " is unreachable");
+}
+
+void SchedulerCore::lose_agent(const std::string& agent_id, const std::string& why) {
+  AgentSession* a = pool_.find(agent_id);
+  if (!a) return;
+  auto running = a->running;  // copy: requeue edits the set
+  spdlog::info("event=agent_lost agent={} reason=\"{}\" requeued={}", agent_id, why, running.size());
+  for (auto seq : running) requeue(tasks_.at(seq), why);
+  pool_.remove(agent_id);
+  dispatch_needed_ = true;
+}
+
+void SchedulerCore::progress(const TaskProgress& p) {
+  TaskRecord* t = find(p.task_id);
+  if (!t || t->view.attempt != p.attempt) return;
+  auto& v = t->view;
+  if (v.state == TaskState::ASSIGNED) {
+    v.state = TaskState::RUNNING;
+    v.started_ms = clock_.wall_ms();
+    v.progress = p.progress;
+    note(*t, TaskState::RUNNING, "started");
+    mark(*t, "task.running");
+  } else if (v.state == TaskState::RUNNING) {
+    v.progress = p.progress;
+    mark(*t, "task.progress");
+  }
+}
+
+ResultOk SchedulerCore::result(const TaskResult& r) {
+  TaskRecord* t = find(r.task_id);
+  if (!t) return ResultOk{r.task_id, r.attempt, false};
+  auto& v = t->view;
+  if (v.attempt != r.attempt || (v.state != TaskState::ASSIGNED && v.state != TaskState::RUNNING)) {
+    spdlog::debug("event=stale_result task={} attempt={} current_attempt={} state={}", r.task_id, r.attempt,
+                  v.attempt, to_string(v.state));
+    return ResultOk{r.task_id, r.attempt, false};
+  }
+  if (v.started_ms == 0) v.started_ms = clock_.wall_ms();
+  double runtime_ms = static_cast<double>(std::max<std::int64_t>(0, clock_.wall_ms() - v.started_ms));
+  pool_.record_outcome(v.assigned_agent, r.ok, false, runtime_ms);
+  if (r.ok) {
+    v.output = r.output;
+    v.progress = 100;
+    v.error.clear();
+    finish(*t, TaskState::COMPLETED, "task.completed");
+    on_completed(*t);
+    return ResultOk{r.task_id, r.attempt, true};
+  }
+  v.error = r.error.empty() ? "failed without a message" : r.error;
+  v.failures += 1;
+  if (v.failures <= v.spec.retries) {
+    release_slot(*t);
+    auto delay = retry_delay_ms(v.spec.retry, t->seq, v.failures);
+    v.state = TaskState::PENDING;
+    v.assigned_agent.clear();
+    v.progress = 0;
+    t->retry_due_ms = clock_.now_ms() + delay;
+    v.retry_at_ms = clock_.wall_ms() + delay;
+    retry_wait_.insert({t->retry_due_ms, t->seq});
+    note(*t, TaskState::PENDING, "attempt " + std::to_string(v.attempt) + " failed (" + v.error + "); retry " +
+                                     std::to_string(v.failures) + " of " + std::to_string(v.spec.retries) + " in " +
+                                     std::to_string(delay) + " ms");
+    mark(*t, "task.retrying");
+    return ResultOk{r.task_id, r.attempt, true};
+  }
+  finish(*t, TaskState::FAILED, "task.failed");
+  cascade(*t, nullptr);
+  return ResultOk{r.task_id, r.attempt, true};
+}
+
+void SchedulerCore::expire_agents() {
+  auto cutoff = clock_.now_ms() - options_.heartbeat_ms * options_.liveness;
+  std::vector<std::string> lost;
+  for (const auto& [id, a] : pool_.agents()) {
+    if (a.last_seen_ms < cutoff) lost.push_back(id);
+  }
+  for (const auto& id : lost) lose_agent(id, "agent " + id + " missed its heartbeats");
+}
+
+void SchedulerCore::expire_tasks() {
+  auto now = clock_.now_ms();
+  std::vector<std::uint64_t> expired;
+  for (const auto& [id, a] : pool_.agents()) {
+    for (auto seq : a.running) {
+      const auto& t = tasks_.at(seq);
+      if (t.deadline_ms != 0 && t.deadline_ms <= now) expired.push_back(seq);
+    }
+  }
+  for (auto seq : expired) {
+    TaskRecord& t = tasks_.at(seq);
+    if (AgentSession* a = pool_.find(t.view.assigned_agent)) {
+      CancelTask c{t.view.task_id, t.view.attempt, "timed out"};
+      outbox_.to_agents.push_back({a->identity, a->spec.agent_id, Envelope{MsgType::CANCEL_TASK, "", c.to_body()}});
+      pool_.record_outcome(a->spec.agent_id, false, true, static_cast<double>(t.view.spec.timeout_ms));
+    }
+    t.view.error = "timed out after " + std::to_string(t.view.spec.timeout_ms) + " ms";
+    finish(t, TaskState::TIMEOUT, "task.timeout");
+    cascade(t, nullptr);
+  }
+}
+
+void SchedulerCore::expire_retries() {
+  auto now = clock_.now_ms();
+  while (!retry_wait_.empty() && retry_wait_.begin()->first <= now) {
+    TaskRecord& t = tasks_.at(retry_wait_.begin()->second);
+    retry_wait_.erase(retry_wait_.begin());
+    t.retry_due_ms = 0;
+    t.ready_ms = 0;
+    make_ready(t);
+    mark(t, nullptr);
+  }
+}
+
+// Once a second: notes which classes no live agent can serve, and fails their tasks once they
+// have waited past their unschedulable timeout. Cost: one capability check per class, plus a
+// scan of a class's queue only while it is unservable and some timeout applies.
+void SchedulerCore::expire_unschedulable() {
+  auto now = clock_.now_ms();
+  if (now < next_sweep_ms_) return;
+  next_sweep_ms_ = now + 1000;
+  for (auto& [key, qc] : classes_) {
+    if (qc.ready.empty()) continue;
+    const TaskRecord& head = tasks_.at(qc.ready.begin()->second);
+    std::size_t capable = 0, free = 0;
+    pool_.count(head.view.spec, &capable, &free);
+    if (capable > 0) {
+      qc.unservable_since_ms = -1;
+      continue;
+    }
+    if (qc.unservable_since_ms < 0) qc.unservable_since_ms = now;
+    std::vector<std::uint64_t> doomed;
+    for (const auto& [k, seq] : qc.ready) {
+      const auto& s = tasks_.at(seq).view.spec;
+      auto limit = s.unschedulable_timeout_ms >= 0 ? s.unschedulable_timeout_ms : options_.unschedulable_timeout_ms;
+      if (limit > 0 && now - qc.unservable_since_ms >= limit) doomed.push_back(seq);
+    }
+    for (auto seq : doomed) {
+      TaskRecord& t = tasks_.at(seq);
+      std::string caps;
+      for (const auto& c : t.view.spec.capabilities) caps += (caps.empty() ? "" : ",") + c;
+      t.view.error = "unschedulable: no live agent has capabilities [" + caps + "] for " +
+                     std::to_string(now - qc.unservable_since_ms) + " ms";
+      finish(t, TaskState::FAILED, "task.failed");
+      cascade(t, nullptr);
+    }
+  }
+}
+
+void SchedulerCore::assign(TaskRecord& t, AgentSession& a, const std::string& why) {
+  auto& v = t.view;
+  v.state = TaskState::ASSIGNED;
+  v.attempt += 1;
+  v.assigned_agent = a.spec.agent_id;
+  v.assigned_ms = clock_.wall_ms();
+  v.started_ms = 0;
+  v.progress = 0;
+  v.reason = why;
+  t.deadline_ms = v.spec.timeout_ms > 0 ? clock_.now_ms() + v.spec.timeout_ms : 0;
+  pool_.note_assigned(a, t.seq);
+  note(t, TaskState::ASSIGNED, why);
+  Assign msg{v.task_id, v.attempt, v.spec.type, v.spec.input, Json::object(), v.spec.metadata, v.spec.timeout_ms};
+  for (auto d : t.deps) msg.deps[task_id_for(d)] = tasks_.at(d).view.output;
+  outbox_.to_agents.push_back({a.identity, a.spec.agent_id, Envelope{MsgType::ASSIGN, "", msg.to_body()}});
+  mark(t, "task.assigned");
+}
+
+// Assigns ready tasks while agents have free slots. Each round takes, among the classes some
+// agent can serve now, the head with the lowest ageing key. Cost per assignment: one look at
+// each non-empty class head plus one select(); a class that cannot be served is skipped for
+// the rest of the pass.
+void SchedulerCore::dispatch() {
+  if (!dispatch_needed_) return;
+  dispatch_needed_ = false;
+  std::size_t free_slots = pool_.free_slots();
+  std::set<const QueueClass*> blocked;
+  while (free_slots > 0 && ready_count_ > 0) {
+    QueueClass* best = nullptr;
+    for (auto& [key, qc] : classes_) {
+      if (qc.ready.empty() || blocked.count(&qc)) continue;
+      if (!best || *qc.ready.begin() < *best->ready.begin()) best = &qc;
+    }
+    if (!best) break;
+    TaskRecord& t = tasks_.at(best->ready.begin()->second);
+    auto choice = pool_.select(t.view.spec);
+    if (!choice.agent) {
+      blocked.insert(best);
+      continue;
+    }
+    best->ready.erase(best->ready.begin());
+    --ready_count_;
+    --free_slots;
+    assign(t, *choice.agent, choice.why);
+  }
+}
+
+void SchedulerCore::tick() {
+  expire_agents();
+  expire_tasks();
+  expire_retries();
+  expire_unschedulable();
+  expire_waiters();
+  dispatch();
+}
+
+Status SchedulerCore::check_invariants() const {
+  auto broken = [](const std::string& what) { return Status(make_error(ErrorCode::INTERNAL, what)); };
+  std::size_t queued = 0;
+  for (const auto& [key, qc] : classes_) queued += qc.ready.size();
+  if (queued != ready_count_) return broken("ready_count_ does not match the queues");
+  for (const auto& [seq, t] : tasks_) {
+    const auto& v = t.view;
+    if (seq >= next_seq_) return broken("seq not below next_seq");
+    if (v.task_id != task_id_for(seq)) return broken("task id does not match seq " + std::to_string(seq));
+    bool ready = v.state == TaskState::PENDING && t.unmet == 0 && t.retry_due_ms == 0;
+    auto qc = classes_.find(t.class_key);
+    bool in_queue = qc != classes_.end() && qc->second.ready.count({queue_key(t), seq});
+    if (ready != in_queue) return broken("ready queue out of step for " + v.task_id);
+    if ((t.retry_due_ms != 0) != (retry_wait_.count({t.retry_due_ms, seq}) > 0)) {
+      return broken("retry queue out of step for " + v.task_id);
+    }
+    bool leased = v.state == TaskState::ASSIGNED || v.state == TaskState::RUNNING;
+    if (leased) {
+      const AgentSession* a = pool_.find(v.assigned_agent);
+      if (!a || !a->running.count(seq)) return broken("leased task " + v.task_id + " is not on its agent");
+      if (t.unmet != 0) return broken("task " + v.task_id + " was assigned with unmet dependencies");
+    }
+    std::uint32_t unmet = 0;
+    for (auto d : t.deps) unmet += tasks_.at(d).view.state != TaskState::COMPLETED;
+    if (!is_terminal(v.state) && unmet != t.unmet) return broken("unmet count wrong for " + v.task_id);
+    if (v.effective_priority < v.spec.priority) return broken("effective priority below own for " + v.task_id);
+  }
+  for (const auto& [id, a] : pool_.agents()) {
+    if (a.running.size() > static_cast<std::size_t>(a.spec.capacity)) return broken("agent " + id + " over capacity");
+    for (auto seq : a.running) {
+      const auto& v = tasks_.at(seq).view;
+      if (v.assigned_agent != id || (v.state != TaskState::ASSIGNED && v.state != TaskState::RUNNING)) {
+        return broken("agent " + id + " holds task " + v.task_id + " that is not leased to it");
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace orion::scheduler
