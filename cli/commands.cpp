@@ -1,153 +1,127 @@
+// orionctl's subcommands for submitting and following tasks: submit (one task or a batch
+// file), status, wait, agents, watch. cancel, reprioritize and list are in task_commands.cpp.
 #include "cli/commands.h"
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <map>
+#include <sstream>
 
-#include <cxxopts.hpp>
-
-#include "common/config.h"
+#include "cli/batch_file.h"
+#include "cli/support.h"
 #include "common/sockets.h"
-#include "sdk/cpp/client.h"
 
 namespace orion::cli {
 
 namespace {
 
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-// JSON text for people and scripts; invalid UTF-8 from a peer is replaced, never an exception.
-std::string text(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
-
-int fail(const std::string& what) {
-  std::cerr << "orionctl: " << what << "\n";
-  return 1;
+// Seconds from a flag into milliseconds; UsageError naming the flag when out of range.
+std::int64_t flag_ms(const cxxopts::ParseResult& args, const char* flag) {
+  auto ms = seconds_to_ms(args[flag].as<double>());
+  if (!ms) throw UsageError(std::string("--") + flag + " must be between 0 and a week, in seconds");
+  return *ms;
 }
 
-int fail(const Error& e) { return fail(e.to_string()); }
+// The flags that describe one task; --batch takes none of them (its file says it all).
+constexpr const char* kTaskFlags[] = {"name",       "type",         "cap",         "priority",   "timeout",
+                                      "input",      "metadata",     "depends-on",  "prefer",     "exclude",
+                                      "retries",    "backoff",      "backoff-initial", "backoff-max",
+                                      "backoff-multiplier", "jitter", "idempotency-key", "unschedulable-timeout"};
 
-cxxopts::Options base_options(const std::string& name, const std::string& help) {
-  cxxopts::Options o("orionctl " + name, help);
-  o.add_options()("registry", "registry address (env ORION_REGISTRY)",
-                  cxxopts::value<std::string>()->default_value(env_or("ORION_REGISTRY", "tcp://127.0.0.1:7100")))(
-      "json", "machine-readable output")("h,help", "show this help");
-  return o;
-}
-
-// Parses; prints help and returns false when asked; throws UsageError on bad flags.
-bool parse(cxxopts::Options& o, int argc, char** argv, cxxopts::ParseResult& out) {
-  try {
-    out = o.parse(argc, argv);
-  } catch (const std::exception& e) {
-    throw UsageError(e.what());
+TaskSpec spec_from_flags(const cxxopts::ParseResult& args) {
+  if (!args.count("type")) throw UsageError("--type is required");
+  TaskSpec spec;
+  spec.name = args["name"].as<std::string>();
+  spec.type = args["type"].as<std::string>();
+  spec.capabilities = strings(args, "cap");
+  auto p = priority_from_string(args["priority"].as<std::string>());
+  if (!p) throw UsageError("--priority must be one of low, normal, high, critical, urgent");
+  spec.priority = *p;
+  spec.timeout_ms = flag_ms(args, "timeout");
+  spec.input = parse_json_arg("input", args["input"].as<std::string>());
+  spec.metadata = parse_json_arg("metadata", args["metadata"].as<std::string>());
+  if (!spec.metadata.is_object()) throw UsageError("--metadata must be a JSON object");
+  spec.depends_on = strings(args, "depends-on");
+  spec.preferred_agents = strings(args, "prefer");
+  spec.excluded_agents = strings(args, "exclude");
+  spec.retries = args["retries"].as<std::int64_t>();
+  if (spec.retries < 0 || spec.retries > kMaxRetries) {
+    throw UsageError("--retries must be in 0.." + std::to_string(kMaxRetries));
   }
-  if (out.count("help")) {
-    std::cout << o.help() << "\n";
-    return false;
+  auto kind = backoff_from_string(args["backoff"].as<std::string>());
+  if (!kind) throw UsageError("--backoff must be fixed or exponential");
+  spec.retry.kind = *kind;
+  spec.retry.initial_ms = flag_ms(args, "backoff-initial");
+  spec.retry.max_ms = flag_ms(args, "backoff-max");
+  if (spec.retry.max_ms < spec.retry.initial_ms) throw UsageError("--backoff-max must not be less than --backoff-initial");
+  spec.retry.multiplier = args["backoff-multiplier"].as<double>();
+  if (!(spec.retry.multiplier >= 1.0 && spec.retry.multiplier <= 10.0)) {
+    throw UsageError("--backoff-multiplier must be in 1..10");
   }
-  return true;
+  spec.retry.jitter = args["jitter"].as<double>();
+  if (!(spec.retry.jitter >= 0.0 && spec.retry.jitter <= 1.0)) throw UsageError("--jitter must be in 0..1");
+  spec.idempotency_key = args["idempotency-key"].as<std::string>();
+  if (args.count("unschedulable-timeout")) spec.unschedulable_timeout_ms = flag_ms(args, "unschedulable-timeout");
+  return spec;
 }
 
-sdk::Client make_client(const cxxopts::ParseResult& args) {
-  sdk::ClientOptions co;
-  co.registry = args["registry"].as<std::string>();
-  return sdk::Client(co);
-}
-
-Json parse_json_arg(const std::string& flag, const std::string& text) {
-  try {
-    return Json::parse(text);
-  } catch (const std::exception& e) {
-    throw UsageError("--" + flag + " is not valid JSON: " + e.what());
+int submit_batch(const cxxopts::ParseResult& args) {
+  for (const char* flag : kTaskFlags) {
+    if (args.count(flag)) throw UsageError(std::string("--batch takes no --") + flag + ": the file describes the tasks");
   }
-}
-
-std::string positional_id(const cxxopts::ParseResult& args, const char* what) {
-  if (!args.count("id")) throw UsageError(std::string("missing ") + what);
-  return args["id"].as<std::string>();
-}
-
-Json view_json(const TaskView& v) {
-  return {{"task_id", v.task_id},
-          {"name", v.spec.name},
-          {"type", v.spec.type},
-          {"capabilities", v.spec.capabilities},
-          {"priority", std::string(to_string(v.spec.priority))},
-          {"timeout_ms", v.spec.timeout_ms},
-          {"status", std::string(to_string(v.state))},
-          {"assigned_agent", v.assigned_agent},
-          {"attempt", v.attempt},
-          {"progress", v.progress},
-          {"input", v.spec.input},
-          {"metadata", v.spec.metadata},
-          {"output", v.output},
-          {"error", v.error},
-          {"reason", v.reason},
-          {"created_ms", v.created_ms},
-          {"assigned_ms", v.assigned_ms},
-          {"started_ms", v.started_ms},
-          {"finished_ms", v.finished_ms}};
-}
-
-void print_view(const TaskView& v, bool json) {
-  if (json) {
-    std::cout << text(view_json(v)) << "\n";
-    return;
+  const auto path = args["batch"].as<std::string>();
+  std::ifstream in(path);
+  if (!in) throw UsageError("cannot read batch file " + path);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  auto entries = parse_batch(buf.str());
+  if (!entries) throw UsageError(path + ": " + entries.error().message);
+  auto client = make_client(args);
+  auto ids = client.submit_batch(*entries);
+  if (!ids) return fail(ids.error());
+  if (args.count("json")) {
+    std::cout << text(Json(*ids)) << "\n";
+    return 0;
   }
-  std::cout << "task      " << v.task_id << (v.spec.name.empty() ? "" : " (" + v.spec.name + ")") << "\n"
-            << "type      " << v.spec.type << "  priority " << to_string(v.spec.priority) << "\n"
-            << "status    " << to_string(v.state) << "  attempt " << v.attempt << "  progress " << v.progress
-            << "%\n"
-            << "agent     " << (v.assigned_agent.empty() ? "-" : v.assigned_agent) << "\n";
-  if (!v.reason.empty()) std::cout << "reason    " << v.reason << "\n";
-  if (v.state == TaskState::COMPLETED) std::cout << "output    " << text(v.output) << "\n";
-  if (!v.error.empty()) std::cout << "error     " << v.error << "\n";
-}
-
-template <class Fn>
-int guarded(Fn&& fn) {
-  try {
-    return fn();
-  } catch (const UsageError& e) {
-    std::cerr << "orionctl: " << e.what() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
-    return fail(e.what());
+  for (const auto& e : *entries) {  // in the file's order
+    auto it = ids->find(e.key);
+    std::cout << e.key << " " << (it == ids->end() ? "-" : it->second) << "\n";
   }
+  return 0;
 }
 
 }  // namespace
 
 int cmd_submit(int argc, char** argv) {
   return guarded([&] {
-    auto o = base_options("submit", "Submit a task; prints its id");
+    auto o = base_options("submit", "Submit a task (or a batch file of tasks); prints its id");
     o.add_options()("name", "task name", cxxopts::value<std::string>()->default_value(""))(
         "type", "task type (selects the agent's handler)", cxxopts::value<std::string>())(
         "cap", "required capability (repeatable)", cxxopts::value<std::vector<std::string>>())(
         "priority", "low|normal|high|critical|urgent", cxxopts::value<std::string>()->default_value("normal"))(
         "timeout", "seconds, fractions allowed; 0 = none", cxxopts::value<double>()->default_value("0"))(
         "input", "input as JSON", cxxopts::value<std::string>()->default_value("null"))(
-        "metadata", "metadata as a JSON object", cxxopts::value<std::string>()->default_value("{}"));
+        "metadata", "metadata as a JSON object", cxxopts::value<std::string>()->default_value("{}"))(
+        "depends-on", "a task id that must COMPLETE first (repeatable)", cxxopts::value<std::vector<std::string>>())(
+        "prefer", "an agent to try first (repeatable)", cxxopts::value<std::vector<std::string>>())(
+        "exclude", "an agent never to use (repeatable)", cxxopts::value<std::vector<std::string>>())(
+        "retries", "retry a failure this many times", cxxopts::value<std::int64_t>()->default_value("0"))(
+        "backoff", "fixed|exponential", cxxopts::value<std::string>()->default_value("fixed"))(
+        "backoff-initial", "seconds before the first retry", cxxopts::value<double>()->default_value("1"))(
+        "backoff-max", "longest delay between retries, seconds", cxxopts::value<double>()->default_value("60"))(
+        "backoff-multiplier", "exponential growth per retry, 1..10", cxxopts::value<double>()->default_value("2"))(
+        "jitter", "shorten each delay by up to this fraction, 0..1", cxxopts::value<double>()->default_value("0"))(
+        "idempotency-key", "the same key returns the first task's id",
+        cxxopts::value<std::string>()->default_value(""))(
+        "unschedulable-timeout", "fail after this many seconds with no capable agent",
+        cxxopts::value<double>())(
+        "batch", "submit every task of a JSON file at once; prints key -> id", cxxopts::value<std::string>());
     cxxopts::ParseResult args;
     if (!parse(o, argc, argv, args)) return 0;
-    if (!args.count("type")) throw UsageError("--type is required");
-    TaskSpec spec;
-    spec.name = args["name"].as<std::string>();
-    spec.type = args["type"].as<std::string>();
-    if (args.count("cap")) spec.capabilities = args["cap"].as<std::vector<std::string>>();
-    auto p = priority_from_string(args["priority"].as<std::string>());
-    if (!p) throw UsageError("--priority must be one of low, normal, high, critical, urgent");
-    spec.priority = *p;
-    double timeout_s = args["timeout"].as<double>();
-    if (!(timeout_s >= 0) || timeout_s * 1000 > static_cast<double>(kMaxTimeoutMs)) {
-      throw UsageError("--timeout must be between 0 and a week, in seconds");
-    }
-    spec.timeout_ms = static_cast<std::int64_t>(timeout_s * 1000 + 0.5);
-    spec.input = parse_json_arg("input", args["input"].as<std::string>());
-    spec.metadata = parse_json_arg("metadata", args["metadata"].as<std::string>());
-    if (!spec.metadata.is_object()) throw UsageError("--metadata must be a JSON object");
+    if (args.count("batch")) return submit_batch(args);
+    TaskSpec spec = spec_from_flags(args);
     auto client = make_client(args);
     auto id = client.submit(spec);
     if (!id) return fail(id.error());

@@ -12,5 +12,8 @@ int cmd_status(int argc, char** argv);
 int cmd_wait(int argc, char** argv);
 int cmd_agents(int argc, char** argv);
 int cmd_watch(int argc, char** argv);
+int cmd_cancel(int argc, char** argv);
+int cmd_reprioritize(int argc, char** argv);
+int cmd_list(int argc, char** argv);
 
 }  // namespace orion::cli

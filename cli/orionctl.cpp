@@ -9,11 +9,20 @@ namespace {
 constexpr const char* kUsage = R"(usage: orionctl COMMAND [options]
 
 commands:
-  submit   submit a task            orionctl submit --type echo --cap text --input '{"x":1}'
-  status   show a task              orionctl status t42 [--json]
-  wait     wait until a task ends   orionctl wait t42 [--timeout 30]
-  agents   list agents              orionctl agents [--json]
-  watch    print events as they come orionctl watch [--topic task.] [--count N]
+  submit        submit a task           orionctl submit --type echo --cap text --input '{"x":1}'
+                  [--priority high] [--timeout 2.5] [--depends-on ID]... [--prefer AGENT]...
+                  [--exclude AGENT]... [--retries 3 --backoff exponential|fixed
+                  --backoff-initial 1 --backoff-max 60 --jitter 0.1] [--idempotency-key K]
+                  [--unschedulable-timeout 30]
+                submit a batch file     orionctl submit --batch tasks.json   (prints key -> id)
+  status        show a task             orionctl status t42 [--json]
+  wait          wait until a task ends  orionctl wait t42 [--timeout 30]
+  cancel        cancel a task and its dependants   orionctl cancel t42 [--reason R]
+  reprioritize  change a queued task's priority    orionctl reprioritize t42 --priority urgent
+  list          list tasks              orionctl list [--state PENDING]... [--type T]...
+                                          [--priority high]... [--limit 100] [--after ID]
+  agents        list agents             orionctl agents [--json]
+  watch         print events as they come orionctl watch [--topic task.] [--count N]
 
 Every command takes --registry tcp://host:port (default tcp://127.0.0.1:7100, env ORION_REGISTRY)
 and --json for machine-readable output. 'orionctl COMMAND --help' lists a command's options.
@@ -33,6 +42,9 @@ int main(int argc, char** argv) {
   if (cmd == "wait") return orion::cli::cmd_wait(argc - 1, argv + 1);
   if (cmd == "agents") return orion::cli::cmd_agents(argc - 1, argv + 1);
   if (cmd == "watch") return orion::cli::cmd_watch(argc - 1, argv + 1);
+  if (cmd == "cancel") return orion::cli::cmd_cancel(argc - 1, argv + 1);
+  if (cmd == "reprioritize") return orion::cli::cmd_reprioritize(argc - 1, argv + 1);
+  if (cmd == "list") return orion::cli::cmd_list(argc - 1, argv + 1);
   std::cerr << "orionctl: unknown command '" << cmd << "'\n" << kUsage;
   return 2;
 }

@@ -77,11 +77,11 @@ void Fields::str_list(const char* key, std::vector<std::string>& out, Need need,
   out = std::move(items);
 }
 
-void Fields::str_map(const char* key, std::map<std::string, std::string>& out, Need need) {
+void Fields::str_map(const char* key, std::map<std::string, std::string>& out, Need need, std::size_t max_items) {
   const Json* v = find(key, need);
   if (!v) return;
   if (!v->is_object()) return fail(key, "must be a map of strings");
-  if (v->size() > kMaxListItems) return fail(key, "has too many entries");
+  if (v->size() > max_items) return fail(key, "has more than " + std::to_string(max_items) + " entries");
   std::map<std::string, std::string> m;
   for (auto it = v->begin(); it != v->end(); ++it) {
     if (!it.value().is_string()) return fail(key, "must be a map of strings");

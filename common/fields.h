@@ -31,7 +31,8 @@ class Fields {
   void number(const char* key, double& out, Need need, double lo, double hi);
   void boolean(const char* key, bool& out, Need need);
   void str_list(const char* key, std::vector<std::string>& out, Need need, std::size_t max_items = kMaxListItems);
-  void str_map(const char* key, std::map<std::string, std::string>& out, Need need);
+  void str_map(const char* key, std::map<std::string, std::string>& out, Need need,
+               std::size_t max_items = kMaxListItems);
   // Any value (input, output); absent gives null.
   void any(const char* key, Json& out, Need need);
   // A map (metadata); absent leaves out as is.

@@ -61,6 +61,9 @@ class TaskContext {
   const std::string& type() const;
   const Json& input() const;
   const Json& metadata() const;
+  // The outputs of the task's dependencies: a map from dependency task id to its output
+  // (empty when the task has none).
+  const Json& deps() const;
   std::int64_t timeout_ms() const;  // 0 = none; the scheduler enforces it
 
   // Reports progress (percent is clamped to 0..100). Thread-safe; never blocks on the network.

@@ -226,6 +226,7 @@ void Agent::Impl::on_assign(const Json& body) {
   task->type = a->type;
   task->input = std::move(a->input);
   task->metadata = std::move(a->metadata);
+  task->deps = std::move(a->deps);
   task->timeout_ms = a->timeout_ms;
   running_[key] = task;
   if (static_cast<std::int64_t>(running_.size()) > spec_.capacity) {

@@ -1,6 +1,8 @@
 #include "sdk/cpp/client.h"
 
+#include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "common/ids.h"
 #include "common/sockets.h"
@@ -69,12 +71,20 @@ Result<Envelope> Client::call(bool to_scheduler, MsgType type, const Json& body,
 
 Status Client::ensure_scheduler() {
   if (!scheduler_.endpoint.empty()) return {};
-  auto d = discover();
-  if (!d) return d.error();
-  if (d->scheduler_client.empty()) return make_error(ErrorCode::UNAVAILABLE, "the registry knows no scheduler yet");
-  scheduler_.endpoint = d->scheduler_client;
-  scheduler_.socket.reset();
-  return {};
+  // A scheduler that just started may not have announced itself yet: ask again for up to one
+  // request timeout, every 50 ms, before giving up with UNAVAILABLE.
+  auto deadline = mono_ms() + options_.request_timeout_ms;
+  while (true) {
+    auto d = discover();
+    if (!d) return d.error();
+    if (!d->scheduler_client.empty()) {
+      scheduler_.endpoint = d->scheduler_client;
+      scheduler_.socket.reset();
+      return {};
+    }
+    if (mono_ms() >= deadline) return make_error(ErrorCode::UNAVAILABLE, "the registry knows no scheduler yet");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // pacing between asks, not a race
+  }
 }
 
 Result<Discovery> Client::discover() {
@@ -118,6 +128,35 @@ Result<std::vector<AgentView>> Client::agents() {
   auto list = AgentList::from_body(r->body);
   if (!list) return list.error();
   return std::move(list->agents);
+}
+
+Result<std::map<std::string, std::string>> Client::submit_batch(const std::vector<BatchEntry>& tasks) {
+  SubmitBatch batch;
+  batch.tasks = tasks;
+  auto timeout_ms = std::max(options_.request_timeout_ms, options_.batch_timeout_ms);
+  auto r = call(true, MsgType::SUBMIT_BATCH, batch.to_body(), timeout_ms);
+  if (!r) return r.error();
+  auto ok = SubmitBatchOk::from_body(r->body);
+  if (!ok) return ok.error();
+  return std::move(ok->task_ids);
+}
+
+Result<CancelOk> Client::cancel(const std::string& task_id, const std::string& reason) {
+  auto r = call(true, MsgType::CANCEL, Cancel{task_id, reason}.to_body(), options_.request_timeout_ms);
+  if (!r) return r.error();
+  return CancelOk::from_body(r->body);
+}
+
+Result<ReprioritizeOk> Client::reprioritize(const std::string& task_id, Priority priority) {
+  auto r = call(true, MsgType::REPRIORITIZE, Reprioritize{task_id, priority}.to_body(), options_.request_timeout_ms);
+  if (!r) return r.error();
+  return ReprioritizeOk::from_body(r->body);
+}
+
+Result<TaskList> Client::list(const ListTasks& query) {
+  auto r = call(true, MsgType::LIST_TASKS, query.to_body(), options_.request_timeout_ms);
+  if (!r) return r.error();
+  return TaskList::from_body(r->body);
 }
 
 }  // namespace orion::sdk

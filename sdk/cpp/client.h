@@ -8,12 +8,17 @@
 //   auto done = client.wait(*id, 10'000);           // Result<TaskView>
 //   if (done && done->state == orion::TaskState::COMPLETED) use(done->output);
 //
+//   orion::BatchEntry a{"a", spec}, b{"b", spec};
+//   b.spec.depends_on = {"a"};                      // a key of the batch, or an existing id
+//   auto ids = client.submit_batch({a, b});         // Result<map key -> task id>
+//
 // Every call is a request with a fresh request id, retried with the same id after a timeout
 // on a new socket (the zguide's Lazy Pirate), so a retried submit never makes two tasks.
 // A Client is not thread-safe: use one per thread.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,6 +33,7 @@ namespace orion::sdk {
 struct ClientOptions {
   std::string registry = "tcp://127.0.0.1:7100";
   std::int64_t request_timeout_ms = 3000;  // one try
+  std::int64_t batch_timeout_ms = 30'000;  // one try of SUBMIT_BATCH: at least this (100,000 tasks take a while)
   int tries = 3;                            // tries per call, the same request id each time
 };
 
@@ -43,6 +49,18 @@ class Client {
   // non-terminal state: check view.state).
   Result<TaskView> wait(const std::string& task_id, std::int64_t timeout_ms);
   Result<std::vector<AgentView>> agents();
+
+  // Submits every entry in one request, accepted or refused as a whole (a cycle, an unknown
+  // dependency or a bad field refuses all, with INVALID_ARGUMENT naming the entry). Returns
+  // key -> task id. Each try waits max(request_timeout_ms, batch_timeout_ms).
+  Result<std::map<std::string, std::string>> submit_batch(const std::vector<BatchEntry>& tasks);
+  // Cancels the task and, transitively, its dependants. A task already terminal is unchanged
+  // (CancelOk.state says which state it is in).
+  Result<CancelOk> cancel(const std::string& task_id, const std::string& reason);
+  // Changes the priority of a task that is not yet running.
+  Result<ReprioritizeOk> reprioritize(const std::string& task_id, Priority priority);
+  // One page of tasks matching the filters; pass TaskList::next as `after` for the next one.
+  Result<TaskList> list(const ListTasks& query);
 
   // One request/reply with retries. `to_scheduler` selects the scheduler's client socket,
   // otherwise the registry. An ERROR reply comes back as its Error.

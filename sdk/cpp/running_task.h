@@ -25,6 +25,7 @@ struct RunningTask {
   std::string type;
   Json input;
   Json metadata = Json::object();
+  Json deps = Json::object();   // dependency task id -> its output (Assign.deps)
   std::int64_t timeout_ms = 0;  // 0 = none; the scheduler enforces it, the handler may read it
 
   // False until CANCEL_TASK for this exact attempt arrives or the agent stops; never goes back.

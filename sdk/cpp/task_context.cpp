@@ -29,6 +29,7 @@ std::int64_t TaskContext::attempt() const { return task_->attempt; }
 const std::string& TaskContext::type() const { return task_->type; }
 const Json& TaskContext::input() const { return task_->input; }
 const Json& TaskContext::metadata() const { return task_->metadata; }
+const Json& TaskContext::deps() const { return task_->deps; }
 std::int64_t TaskContext::timeout_ms() const { return task_->timeout_ms; }
 bool TaskContext::cancelled() const { return task_->cancelled.load(); }
 

@@ -240,9 +240,10 @@ void SchedulerCore::recompute_priority(std::uint64_t seq) {
 Result<ReprioritizeOk> SchedulerCore::reprioritize(const Reprioritize& r) {
   TaskRecord* t = find(r.task_id);
   if (!t) return make_error(ErrorCode::NOT_FOUND, "task " + r.task_id + " does not exist");
-  if (is_terminal(t->view.state)) {
+  if (t->view.state != TaskState::PENDING) {
+    // Only queued work has a place to change; an assigned task's priority no longer matters.
     return make_error(ErrorCode::FAILED_PRECONDITION,
-                      "task " + r.task_id + " already ended " + std::string(to_string(t->view.state)));
+                      "task " + r.task_id + " is " + std::string(to_string(t->view.state)) + "; only a PENDING task can be reprioritized");
   }
   t->view.spec.priority = r.priority;
   note(*t, t->view.state, "priority set to " + std::string(to_string(r.priority)));

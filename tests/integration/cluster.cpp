@@ -44,6 +44,16 @@ void Cluster::start_scheduler(const std::vector<std::string>& extra_args) {
   if (!j) throw std::runtime_error("scheduler did not become ready:\n" + scheduler_->log_tail());
   scheduler_client = j->at("client").get<std::string>();
   scheduler_agent = j->at("agent").get<std::string>();
+  // The ready file comes before the scheduler's ANNOUNCE has reached the registry; until it has,
+  // a client's first request fails with "the registry knows no scheduler yet". Wait for it.
+  sdk::Client client(client_options());
+  bool announced = wait_until(
+      [&] {
+        auto d = client.discover();
+        return d.ok() && d->scheduler_client == scheduler_client;
+      },
+      10'000);
+  if (!announced) throw std::runtime_error("the registry never learned of the scheduler:\n" + scheduler_->log_tail());
 }
 
 void Cluster::start_agent(const std::string& id, const std::vector<std::string>& caps, int capacity) {

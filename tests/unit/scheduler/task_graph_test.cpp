@@ -323,6 +323,9 @@ TEST_F(TaskGraphTest, ReprioritizingAQueuedTaskChangesItsPlace) {
   EXPECT_EQ(tick().at(0).task_id, b);
   EXPECT_EQ(view(a).state, TaskState::PENDING);
   EXPECT_EQ(core.reprioritize(Reprioritize{"t999", Priority::LOW}).error().code, ErrorCode::NOT_FOUND);
+  auto assigned = core.reprioritize(Reprioritize{b, Priority::LOW});
+  ASSERT_FALSE(assigned.ok());
+  EXPECT_EQ(assigned.error().code, ErrorCode::FAILED_PRECONDITION);
 }
 
 TEST_F(TaskGraphTest, LoweringADependantsPriorityLowersWhatItHadLentItsDependency) {

@@ -318,6 +318,36 @@ TEST_F(AgentTest, EchoReportsStartedThenReturnsItsInputAsOutput) {
   EXPECT_EQ(r->output, input);
 }
 
+TEST_F(AgentTest, TheOutputsOfDependenciesInAnAssignReachTheHandlerAsDeps) {
+  Json seen_deps, seen_input;
+  std::atomic<bool> ran{false};
+  start([&](Agent& a) {
+    a.handle("join", [&](TaskContext& ctx) {
+      seen_deps = ctx.deps();
+      seen_input = ctx.input();
+      ran = true;
+      return Json("joined");
+    });
+    a.handle("plain", [&](TaskContext& ctx) { return Json(ctx.deps().is_object() && ctx.deps().empty()); });
+  });
+  ASSERT_TRUE(cluster.wait_until([&] { return cluster.count_at_scheduler(MsgType::ATTACH) >= 1; }));
+  Assign a;
+  a.task_id = "T20";
+  a.attempt = 1;
+  a.type = "join";
+  a.input = {{"n", 1}};
+  a.deps = {{"t1", {{"rows", 10}}}, {"t2", "text"}};
+  cluster.send_to_agent(MsgType::ASSIGN, a.to_body());
+  cluster.send_to_agent(MsgType::ASSIGN, assign_body("T21", 1, "plain", Json()));
+  auto joined = TaskResult::from_body(result_of("T20"));
+  auto plain = TaskResult::from_body(result_of("T21"));
+  ASSERT_TRUE(joined.ok() && plain.ok());
+  EXPECT_TRUE(ran.load());
+  EXPECT_EQ(seen_deps, (Json{{"t1", {{"rows", 10}}}, {"t2", "text"}}));
+  EXPECT_EQ(seen_input, (Json{{"n", 1}})) << "deps come beside the input, never inside it";
+  EXPECT_EQ(plain->output, Json(true)) << "no deps: an empty map";
+}
+
 TEST_F(AgentTest, ResendsAResultUntilTheSchedulerAcknowledgesIt) {
   cluster.ack_results = false;
   start_and_attach();

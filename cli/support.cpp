@@ -1,0 +1,161 @@
+#include "cli/support.h"
+
+#include <iostream>
+
+#include "common/config.h"
+
+namespace orion::cli {
+
+std::string text(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+int fail(const std::string& what) {
+  std::cerr << "orionctl: " << what << "\n";
+  return 1;
+}
+
+int fail(const Error& e) { return fail(e.to_string()); }
+
+cxxopts::Options base_options(const std::string& name, const std::string& help) {
+  cxxopts::Options o("orionctl " + name, help);
+  o.add_options()("registry", "registry address (env ORION_REGISTRY)",
+                  cxxopts::value<std::string>()->default_value(env_or("ORION_REGISTRY", "tcp://127.0.0.1:7100")))(
+      "json", "machine-readable output")("h,help", "show this help");
+  return o;
+}
+
+bool parse(cxxopts::Options& o, int argc, char** argv, cxxopts::ParseResult& out) {
+  try {
+    out = o.parse(argc, argv);
+  } catch (const std::exception& e) {
+    throw UsageError(e.what());
+  }
+  if (out.count("help")) {
+    std::cout << o.help() << "\n";
+    return false;
+  }
+  return true;
+}
+
+sdk::Client make_client(const cxxopts::ParseResult& args) {
+  sdk::ClientOptions co;
+  co.registry = args["registry"].as<std::string>();
+  return sdk::Client(co);
+}
+
+Json parse_json_arg(const std::string& flag, const std::string& text) {
+  try {
+    return Json::parse(text);
+  } catch (const std::exception& e) {
+    throw UsageError("--" + flag + " is not valid JSON: " + e.what());
+  }
+}
+
+std::string positional_id(const cxxopts::ParseResult& args, const char* what) {
+  if (!args.count("id")) throw UsageError(std::string("missing ") + what);
+  return args["id"].as<std::string>();
+}
+
+std::vector<std::string> strings(const cxxopts::ParseResult& args, const char* flag) {
+  if (!args.count(flag)) return {};
+  return args[flag].as<std::vector<std::string>>();
+}
+
+namespace {
+
+Json history_json(const std::vector<StateChange>& history) {
+  Json a = Json::array();
+  for (const auto& c : history) {
+    a.push_back({{"state", std::string(to_string(c.state))},
+                 {"at_ms", c.at_ms},
+                 {"attempt", c.attempt},
+                 {"agent", c.agent},
+                 {"note", c.note}});
+  }
+  return a;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+}  // namespace
+
+Json view_json(const TaskView& v) {
+  const RetryPolicy& rp = v.spec.retry;
+  return {{"task_id", v.task_id},
+          {"name", v.spec.name},
+          {"type", v.spec.type},
+          {"capabilities", v.spec.capabilities},
+          {"priority", std::string(to_string(v.spec.priority))},
+          {"effective_priority", std::string(to_string(v.effective_priority))},
+          {"timeout_ms", v.spec.timeout_ms},
+          {"status", std::string(to_string(v.state))},
+          {"assigned_agent", v.assigned_agent},
+          {"attempt", v.attempt},
+          {"progress", v.progress},
+          {"retries", v.spec.retries},
+          {"backoff",
+           {{"kind", to_string(rp.kind)},
+            {"initial_ms", rp.initial_ms},
+            {"max_ms", rp.max_ms},
+            {"multiplier", rp.multiplier},
+            {"jitter", rp.jitter}}},
+          {"failures", v.failures},
+          {"retry_at_ms", v.retry_at_ms},
+          {"depends_on", v.spec.depends_on},
+          {"waiting_on", v.waiting_on},
+          {"preferred_agents", v.spec.preferred_agents},
+          {"excluded_agents", v.spec.excluded_agents},
+          {"idempotency_key", v.spec.idempotency_key},
+          {"unschedulable_timeout_ms", v.spec.unschedulable_timeout_ms},
+          {"input", v.spec.input},
+          {"metadata", v.spec.metadata},
+          {"output", v.output},
+          {"error", v.error},
+          {"reason", v.reason},
+          {"created_ms", v.created_ms},
+          {"assigned_ms", v.assigned_ms},
+          {"started_ms", v.started_ms},
+          {"finished_ms", v.finished_ms},
+          {"history", history_json(v.history)}};
+}
+
+void print_view(const TaskView& v, bool json) {
+  if (json) {
+    std::cout << text(view_json(v)) << "\n";
+    return;
+  }
+  std::cout << "task      " << v.task_id << (v.spec.name.empty() ? "" : " (" + v.spec.name + ")") << "\n"
+            << "type      " << v.spec.type << "  priority " << to_string(v.spec.priority);
+  if (v.effective_priority != Priority::UNKNOWN && v.effective_priority != v.spec.priority) {
+    std::cout << " (effective " << to_string(v.effective_priority) << ")";
+  }
+  std::cout << "\n"
+            << "status    " << to_string(v.state) << "  attempt " << v.attempt << "  progress " << v.progress
+            << "%\n"
+            << "agent     " << (v.assigned_agent.empty() ? "-" : v.assigned_agent) << "\n";
+  if (v.spec.retries > 0) {
+    std::cout << "retries   " << v.failures << " failures of " << v.spec.retries << " retries allowed ("
+              << to_string(v.spec.retry.kind) << " backoff)";
+    if (v.retry_at_ms > 0) std::cout << "  next retry at " << v.retry_at_ms << " ms";
+    std::cout << "\n";
+  }
+  if (!v.spec.depends_on.empty()) std::cout << "depends   " << joined(v.spec.depends_on) << "\n";
+  if (!v.waiting_on.empty()) std::cout << "waiting   " << joined(v.waiting_on) << "\n";
+  if (!v.reason.empty()) std::cout << "reason    " << v.reason << "\n";
+  if (v.state == TaskState::COMPLETED) std::cout << "output    " << text(v.output) << "\n";
+  if (!v.error.empty()) std::cout << "error     " << v.error << "\n";
+  if (!v.history.empty()) {
+    std::cout << "history\n";
+    for (const auto& c : v.history) {
+      std::cout << "  " << c.at_ms << "  " << to_string(c.state) << "  attempt " << c.attempt;
+      if (!c.agent.empty()) std::cout << "  agent " << c.agent;
+      if (!c.note.empty()) std::cout << "  " << c.note;
+      std::cout << "\n";
+    }
+  }
+}
+
+}  // namespace orion::cli

@@ -1,0 +1,57 @@
+// What every orionctl subcommand shares: option parsing with the common flags, the exit-code
+// contract (0 ok, 1 the request failed with one line on stderr, 2 a usage error), and how a
+// task is shown (status, wait, list).
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <cxxopts.hpp>
+
+#include "common/messages.h"
+#include "sdk/cpp/client.h"
+
+namespace orion::cli {
+
+// A bad flag or file: exit 2 with its message.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// JSON text for people and scripts; invalid UTF-8 from a peer is replaced, never an exception.
+std::string text(const Json& j);
+
+// One line on stderr; returns 1.
+int fail(const std::string& what);
+int fail(const Error& e);
+
+// Options with --registry, --json and --help already there.
+cxxopts::Options base_options(const std::string& name, const std::string& help);
+// Parses; prints help and returns false when asked; throws UsageError on bad flags.
+bool parse(cxxopts::Options& o, int argc, char** argv, cxxopts::ParseResult& out);
+sdk::Client make_client(const cxxopts::ParseResult& args);
+Json parse_json_arg(const std::string& flag, const std::string& text);
+std::string positional_id(const cxxopts::ParseResult& args, const char* what);
+// A repeatable string flag's values (empty when absent).
+std::vector<std::string> strings(const cxxopts::ParseResult& args, const char* flag);
+
+// A task as `status --json` prints it (and each item of `list --json`).
+Json view_json(const TaskView& v);
+// `status` without --json: a few aligned lines, then the history.
+void print_view(const TaskView& v, bool json);
+
+// Runs a command body with the exit-code contract: UsageError -> 2, other exceptions -> 1.
+template <class Fn>
+int guarded(Fn&& fn) {
+  try {
+    return fn();
+  } catch (const UsageError& e) {
+    fail(e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+}
+
+}  // namespace orion::cli
