@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "common/ids.h"
+#include "services/scheduler/task_codec.h"
 #include "common/log.h"
 
 namespace orion::scheduler {
@@ -30,12 +31,22 @@ Status SchedulerService::start() {
   std::error_code ec;
   std::filesystem::create_directories(options_.data_dir, ec);
   if (ec) return make_error(ErrorCode::INTERNAL, "cannot create " + options_.data_dir + ": " + ec.message());
-  if (auto s = store_.open(options_.data_dir + "/tasks.db"); !s) return s;
+  auto log = SqliteLogStore::open(options_.data_dir + "/scheduler.db");
+  if (!log) return log.error();
   std::size_t loaded = 0;
-  if (auto s = store_.load([&](TaskRecord r) { core_.restore(std::move(r)), ++loaded; }); !s) return s;
+  auto replayed = (*log)->replay([&](std::uint64_t seq, std::string_view bytes) -> Status {
+    auto r = decode_task_record(seq, bytes);
+    if (!r) return r.error();
+    core_.restore(std::move(*r));
+    ++loaded;
+    return {};
+  });
+  if (!replayed) return replayed;
   core_.finish_restore();
-  core_.drain_dirty([&](const TaskRecord& r) { store_.stage(r); });
-  if (auto s = store_.commit(); !s) return s;
+  LogBatch recovered;
+  core_.drain_dirty([&](const TaskRecord& r) { recovered.put(r.seq, encode_task_record(r)); });
+  if (auto s = (*log)->append(recovered); !s) return s;
+  commit_ = std::make_unique<GroupCommit>(std::move(*log));
   spdlog::info("event=recovered tasks={} ready={}", loaded, core_.ready_count());
   try {
     client_ep_ = advertised_endpoint(bind_socket(client_, options_.bind_client), options_.advertise_host);
@@ -52,6 +63,9 @@ void SchedulerService::stop() { stopping_ = true; }
 
 void SchedulerService::run() {
   while (!stopping_) turn(20);
+  // Everything handed to the writer becomes durable, and its replies go out, before we stop.
+  commit_->flush();
+  release();
 }
 
 void SchedulerService::announce() {
@@ -65,9 +79,10 @@ void SchedulerService::turn(int poll_ms) {
   announce();
   zmq::pollitem_t items[] = {{client_.handle(), 0, ZMQ_POLLIN, 0},
                              {agent_.handle(), 0, ZMQ_POLLIN, 0},
-                             {registry_.handle(), 0, ZMQ_POLLIN, 0}};
+                             {registry_.handle(), 0, ZMQ_POLLIN, 0},
+                             {nullptr, commit_->fd(), ZMQ_POLLIN, 0}};
   try {
-    zmq::poll(items, 3, std::chrono::milliseconds(poll_ms));
+    zmq::poll(items, 4, std::chrono::milliseconds(poll_ms));
   } catch (const zmq::error_t& e) {
     if (e.num() != EINTR) throw;
     return;  // a signal: run() checks stopping_ and comes back
@@ -77,7 +92,8 @@ void SchedulerService::turn(int poll_ms) {
   for (int i = 0; i < kMaxBatch && receive(client_, in, true); ++i) handle_client(in);
   for (int i = 0; i < kMaxBatch && receive(registry_, in, false); ++i) handle_registry(in);
   core_.tick();
-  flush();
+  hold();
+  release();
 }
 
 void SchedulerService::handle_client(Incoming& in) {
@@ -219,40 +235,56 @@ void SchedulerService::publish(const std::string& topic, const Json& data) {
   if (!send_event(events_, Envelope{MsgType::EVENT, "", ev.to_body()}, topic)) ++stats_.send_failures;
 }
 
-void SchedulerService::flush() {
-  std::size_t staged = 0;
-  core_.drain_dirty([&](const TaskRecord& r) { store_.stage(r), ++staged; });
-  if (staged > 0) {
-    if (auto s = store_.commit(); !s) {
-      // Memory is ahead of disk and nothing may be acknowledged: stop, and let a restart
-      // recover the last committed state.
-      spdlog::critical("event=commit_failed error=\"{}\"", s.error().to_string());
-      std::abort();
-    }
-    ++stats_.commits;
-  }
-  for (auto& r : client_replies_) {
-    if (!send_envelope(client_, r.identity, r.envelope)) ++stats_.send_failures;
-  }
-  client_replies_.clear();
-  for (auto& r : agent_replies_) {
-    if (!send_envelope(agent_, r.identity, r.envelope)) ++stats_.send_failures;
-  }
-  agent_replies_.clear();
+void SchedulerService::hold() {
+  LogBatch batch;
+  core_.drain_dirty([&](const TaskRecord& r) { batch.put(r.seq, encode_task_record(r)); });
+  if (!batch.empty()) last_batch_ = commit_->submit(std::move(batch));
   Outbox& out = core_.outbox();
-  for (auto& m : out.to_clients) {
-    if (!send_envelope(client_, m.identity, m.envelope)) ++stats_.send_failures;
+  if (client_replies_.empty() && agent_replies_.empty() && out.to_agents.empty() && out.to_clients.empty() &&
+      out.events.empty()) {
+    return;
   }
+  // Even a turn that changed nothing waits for the batches before it: what it answers may
+  // read state an earlier, not yet durable, turn wrote.
+  Held h;
+  h.batch = last_batch_;
+  h.client.swap(client_replies_);
+  h.agent.swap(agent_replies_);
+  std::swap(h.outbox, out);
+  held_.push_back(std::move(h));
+}
+
+void SchedulerService::release() {
+  commit_->drain_wakeups();
+  if (commit_->failed()) {
+    // Memory is ahead of disk and nothing more may be acknowledged: stop, and let a restart
+    // recover the last committed state.
+    spdlog::critical("event=commit_failed error=\"{}\"", commit_->failure().to_string());
+    std::abort();
+  }
+  auto committed = commit_->committed();
   std::vector<std::string> unreachable;
-  for (auto& m : out.to_agents) {
-    if (!send_envelope(agent_, m.identity, m.envelope)) {
-      ++stats_.send_failures;
-      unreachable.push_back(m.agent_id);
+  while (!held_.empty() && held_.front().batch <= committed) {
+    Held& h = held_.front();
+    for (auto& r : h.client) {
+      if (!send_envelope(client_, r.identity, r.envelope)) ++stats_.send_failures;
     }
+    for (auto& r : h.agent) {
+      if (!send_envelope(agent_, r.identity, r.envelope)) ++stats_.send_failures;
+    }
+    for (auto& m : h.outbox.to_clients) {
+      if (!send_envelope(client_, m.identity, m.envelope)) ++stats_.send_failures;
+    }
+    for (auto& m : h.outbox.to_agents) {
+      if (!send_envelope(agent_, m.identity, m.envelope)) {
+        ++stats_.send_failures;
+        unreachable.push_back(m.agent_id);
+      }
+    }
+    for (auto& ev : h.outbox.events) publish(ev.topic, ev.data);
+    held_.pop_front();
   }
-  for (auto& ev : out.events) publish(ev.topic, ev.data);
-  out.clear();
-  // Changes made here are committed and sent on the next turn.
+  // Changes made here are committed and sent on a later turn.
   for (const auto& id : unreachable) core_.agent_unreachable(id);
 }
 

@@ -1,10 +1,12 @@
 // orion-scheduler's event loop: owns the client ROUTER, the agent ROUTER, the DEALER to the
-// registry and the PUB to the event bus, and drives a SchedulerCore and a TaskStore.
+// registry and the PUB to the event bus, and drives a SchedulerCore over a Log.
 //
 // One turn of the loop: read every waiting message (bounded per socket), apply each to the
-// core, tick the core, commit everything it changed in one SQLite transaction (group commit),
-// and only then send the replies, assignments and events. So an acknowledgement always
-// follows its fsync, and concurrent requests share that fsync.
+// core, tick the core, hand everything it changed to the group-commit writer as one batch,
+// and hold the turn's replies, assignments and events until that batch (and every one before
+// it) is durable. The loop serves the next turn while the writer fsyncs, and the writer folds
+// all batches queued meanwhile into one transaction. So an acknowledgement always follows its
+// fsync, nothing a client sees is ahead of the disk, and concurrent requests share fsyncs.
 //
 //   SchedulerService svc(options, clock);
 //   if (auto s = svc.start(); !s) die(s.error());   // binds, recovers state from disk
@@ -13,6 +15,7 @@
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -23,7 +26,7 @@
 #include "common/clock.h"
 #include "common/sockets.h"
 #include "services/scheduler/scheduler_core.h"
-#include "services/scheduler/task_store.h"
+#include "common/group_commit.h"
 
 namespace orion::scheduler {
 
@@ -38,7 +41,6 @@ struct ServiceOptions {
 };
 
 struct ServiceStats {
-  std::uint64_t commits = 0;
   std::uint64_t send_failures = 0;
   std::uint64_t bad_frames = 0;
 };
@@ -55,11 +57,18 @@ class SchedulerService {
   const std::string& client_endpoint() const { return client_ep_; }
   const std::string& agent_endpoint() const { return agent_ep_; }
   const ServiceStats& stats() const { return stats_; }
+  std::uint64_t fsyncs() const { return commit_ ? commit_->fsyncs() : 0; }
 
  private:
   struct Reply {
     std::string identity;
     Envelope envelope;
+  };
+  // What one turn produced, sent once batch `batch` is committed.
+  struct Held {
+    std::uint64_t batch = 0;
+    std::vector<Reply> client, agent;
+    Outbox outbox;
   };
   void turn(int poll_ms);
   void handle_client(Incoming& in);
@@ -67,14 +76,17 @@ class SchedulerService {
   void handle_registry(Incoming& in);
   void announce();
   void publish(const std::string& topic, const Json& data);
-  void flush();
+  void hold();
+  void release();
 
   ServiceOptions options_;
   const Clock& clock_;
   zmq::context_t ctx_;
   zmq::socket_t client_, agent_, registry_, events_;
   std::string client_ep_, agent_ep_, events_connected_;
-  TaskStore store_;
+  std::unique_ptr<GroupCommit> commit_;
+  std::uint64_t last_batch_ = 0;  // number of the latest batch handed to commit_
+  std::deque<Held> held_;
   SchedulerCore core_;
   std::vector<Reply> client_replies_, agent_replies_;
   std::int64_t next_announce_ms_ = 0;

@@ -1,0 +1,486 @@
+#include "bench/scheduler_bench.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+#include "bench/stack.h"
+#include "common/envelope.h"
+#include "common/ids.h"
+#include "common/sockets.h"
+#include "sdk/cpp/client.h"
+#include "services/scheduler/agent_pool.h"
+
+namespace orion::bench {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+void progress(const std::string& line) { std::cerr << "[orion-bench] " << line << std::endl; }
+
+// Nearest-rank percentile of an unsorted sample (p in 0..100).
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  auto rank = static_cast<std::size_t>(std::max(1.0, std::ceil(p / 100.0 * static_cast<double>(v.size()))));
+  return v[std::min(rank, v.size()) - 1];
+}
+
+struct Figure {
+  std::string name;
+  double value;
+  std::string unit;
+};
+
+class Reporter {
+ public:
+  explicit Reporter(const std::set<std::string>& only) : only_(only) {}
+  bool wanted(const std::string& name) const { return only_.empty() || only_.count(name) > 0; }
+  void print(const Figure& f) {
+    if (!wanted(f.name)) return;
+    char value[64];
+    if (f.unit == "tasks/s") std::snprintf(value, sizeof value, "%.0f", f.value);
+    else if (f.unit == "MiB") std::snprintf(value, sizeof value, "%.1f", f.value);
+    else std::snprintf(value, sizeof value, "%.3f", f.value);
+    std::cout << f.name << " " << value << " " << f.unit << std::endl;
+  }
+
+ private:
+  std::set<std::string> only_;
+};
+
+// ---- Task specs -----------------------------------------------------------------------------
+
+// An echo task needing one capability: "echo" for the example agent, "bench-none" for a task
+// no agent can run, which stays PENDING.
+TaskSpec echo_task(std::int64_t i, const char* capability = "echo") {
+  TaskSpec s;
+  s.type = "echo";
+  s.capabilities = {capability};
+  s.input = i;
+  return s;
+}
+
+TaskSpec parked_task(std::int64_t i) { return echo_task(i, "bench-none"); }
+
+void expect_completed(const Result<TaskView>& v, const std::string& id) {
+  if (!v) throw std::runtime_error("wait " + id + ": " + v.error().to_string());
+  if (v->state != TaskState::COMPLETED) {
+    throw std::runtime_error("task " + id + " ended " + std::string(to_string(v->state)) + ": " + v->error + " " +
+                             v->reason);
+  }
+}
+
+std::string require_ok(const Result<std::string>& r, const char* what) {
+  if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().to_string());
+  return *r;
+}
+
+// Sends one pre-encoded request on its own DEALER socket and waits for the reply, so that a
+// timing covers the wire and the server, not the client's encoding of a huge body.
+class RawCaller {
+ public:
+  explicit RawCaller(const std::string& endpoint) {
+    SocketOptions so;
+    so.linger_ms = 0;
+    so.max_msg_bytes = 256 << 20;  // a reply naming 100,000 task ids
+    socket_ = std::make_unique<zmq::socket_t>(make_socket(ctx_, zmq::socket_type::dealer, so));
+    socket_->connect(endpoint);
+  }
+
+  // Returns the reply envelope; the time from the first frame sent to the reply read is in *ms.
+  Envelope call(const std::vector<std::string>& frames, const std::string& request_id, std::int64_t timeout_ms,
+                double* ms) {
+    auto t0 = Clock::now();
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+      auto flags = i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
+      if (!socket_->send(zmq::buffer(frames[i]), flags)) throw std::runtime_error("send failed");
+    }
+    auto deadline = t0 + std::chrono::milliseconds(timeout_ms);
+    while (Clock::now() < deadline) {
+      zmq::pollitem_t item{socket_->handle(), 0, ZMQ_POLLIN, 0};
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      zmq::poll(&item, 1, std::max(left, std::chrono::milliseconds(1)));
+      Incoming in;
+      while (receive(*socket_, in, false)) {
+        if (in.request_id != request_id) continue;
+        *ms = ms_since(t0);
+        if (!in.envelope) throw std::runtime_error("reply did not decode: " + in.envelope.error().to_string());
+        if (in.envelope->type == MsgType::ERROR) {
+          throw std::runtime_error("refused: " + error_from_body(in.envelope->body).to_string());
+        }
+        return std::move(*in.envelope);
+      }
+    }
+    throw std::runtime_error("no reply within " + std::to_string(timeout_ms) + " ms");
+  }
+
+ private:
+  zmq::context_t ctx_{1};
+  std::unique_ptr<zmq::socket_t> socket_;
+};
+
+std::string scheduler_endpoint(sdk::Client& client) {
+  auto d = client.discover();
+  if (!d) throw std::runtime_error("discover: " + d.error().to_string());
+  if (d->scheduler_client.empty()) throw std::runtime_error("the registry knows no scheduler");
+  return d->scheduler_client;
+}
+
+// Encodes a SUBMIT_BATCH, sends it and checks that every key got an id. Returns the ms.
+double send_batch(RawCaller& caller, const SubmitBatch& batch, std::int64_t timeout_ms) {
+  Envelope request{MsgType::SUBMIT_BATCH, random_hex(8), batch.to_body()};
+  auto frames = encode_frames(request);
+  std::size_t bytes = 0;
+  for (const auto& f : frames) bytes += f.size();
+  if (bytes > (16u << 20)) {
+    progress("warning: the batch is " + std::to_string(bytes) + " bytes, over the 16 MiB frame bound");
+  }
+  double ms = 0;
+  Envelope reply = caller.call(frames, request.request_id, timeout_ms, &ms);
+  auto ok = SubmitBatchOk::from_body(reply.body);
+  if (!ok) throw std::runtime_error("SUBMIT_BATCH_OK did not decode: " + ok.error().to_string());
+  if (ok->task_ids.size() != batch.tasks.size()) {
+    throw std::runtime_error("SUBMIT_BATCH_OK names " + std::to_string(ok->task_ids.size()) + " tasks, sent " +
+                             std::to_string(batch.tasks.size()));
+  }
+  return ms;
+}
+
+// ---- select_us ------------------------------------------------------------------------------
+
+void bench_select(bool quick, Reporter& out) {
+  constexpr int kAgents = 10'000, kCaps = 100, kCapsPerAgent = 10, kCapacity = 4;
+  const int selections = quick ? 10'000 : 100'000;
+  progress("select: AgentPool of " + std::to_string(kAgents) + " agents, " + std::to_string(selections) +
+           " selections");
+  std::mt19937_64 rng(42);
+  auto cap_name = [](std::size_t c) { return "cap" + std::to_string(c); };
+  std::vector<std::size_t> all(kCaps);
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+
+  scheduler::AgentPool pool;
+  std::uint64_t seq = 0;
+  for (int i = 0; i < kAgents; ++i) {
+    AgentSpec spec;
+    spec.agent_id = "agent-" + std::to_string(i);
+    spec.capacity = kCapacity;
+    std::shuffle(all.begin(), all.end(), rng);
+    for (int k = 0; k < kCapsPerAgent; ++k) spec.capabilities.push_back(cap_name(all[static_cast<std::size_t>(k)]));
+    auto& session = pool.attach(spec, "ident-" + std::to_string(i), 0);
+    // A busy fleet: 0..capacity tasks already running on each agent.
+    auto running = static_cast<int>(rng() % (kCapacity + 1));
+    for (int r = 0; r < running; ++r) pool.note_assigned(session, ++seq);
+  }
+
+  std::vector<TaskSpec> tasks(static_cast<std::size_t>(selections));
+  for (auto& t : tasks) {
+    t.type = "work";
+    std::shuffle(all.begin(), all.end(), rng);
+    auto n = 1 + rng() % 3;
+    for (std::size_t k = 0; k < n; ++k) t.capabilities.push_back(cap_name(all[k]));
+  }
+
+  std::vector<double> us;
+  us.reserve(tasks.size());
+  std::size_t chosen = 0;
+  for (const auto& t : tasks) {
+    auto t0 = Clock::now();
+    auto c = pool.select(t);
+    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    chosen += c.agent != nullptr;
+  }
+  progress("select: an agent was found for " + std::to_string(chosen) + " of " + std::to_string(tasks.size()) +
+           " tasks; p99 " + std::to_string(percentile(us, 99)) + " us");
+  out.print({"select_us", percentile(us, 50), "us"});
+}
+
+// ---- submit_p50_ms, submit_p99_ms -----------------------------------------------------------
+
+void bench_submit(bool quick, Reporter& out) {
+  const int n = quick ? 200 : 2'000, warmup = quick ? 20 : 100;
+  progress("submit: fresh stack, " + std::to_string(n) + " sequential submits (plus " + std::to_string(warmup) +
+           " warm-up)");
+  Stack stack("submit", StackConfig{0, 1, {}});
+  sdk::Client client(stack.client_options());
+  for (int i = 0; i < warmup; ++i) require_ok(client.submit(parked_task(i)), "submit");
+  std::vector<double> ms;
+  ms.reserve(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    auto spec = parked_task(i);
+    auto t0 = Clock::now();
+    auto r = client.submit(spec);
+    ms.push_back(ms_since(t0));
+    require_ok(r, "submit");
+  }
+  out.print({"submit_p50_ms", percentile(ms, 50), "ms"});
+  out.print({"submit_p99_ms", percentile(ms, 99), "ms"});
+}
+
+// ---- roundtrip_p50_ms, roundtrip_p99_ms -----------------------------------------------------
+
+void bench_roundtrip(bool quick, Reporter& out) {
+  const int n = quick ? 100 : 1'000, warmup = quick ? 10 : 50;
+  progress("roundtrip: fresh stack, 1 agent, " + std::to_string(n) + " submit+wait (plus " +
+           std::to_string(warmup) + " warm-up)");
+  Stack stack("roundtrip", StackConfig{1, 4, {"echo"}});
+  sdk::Client client(stack.client_options());
+  std::vector<double> ms;
+  ms.reserve(static_cast<std::size_t>(n));
+  for (int i = 0; i < warmup + n; ++i) {
+    auto spec = echo_task(i);
+    auto t0 = Clock::now();
+    auto id = require_ok(client.submit(spec), "submit");
+    auto v = client.wait(id, 30'000);
+    double took = ms_since(t0);
+    expect_completed(v, id);
+    if (i >= warmup) ms.push_back(took);
+  }
+  out.print({"roundtrip_p50_ms", percentile(ms, 50), "ms"});
+  out.print({"roundtrip_p99_ms", percentile(ms, 99), "ms"});
+}
+
+// ---- chain200_per_link_ms -------------------------------------------------------------------
+
+void bench_chain(bool quick, Reporter& out) {
+  const int links = quick ? 20 : 200, chains = 3;
+  progress("chain: fresh stack, 1 agent, " + std::to_string(chains) + " chains of " + std::to_string(links) +
+           " dependent tasks, each one SUBMIT_BATCH");
+  Stack stack("chain", StackConfig{1, 4, {"echo"}});
+  sdk::Client client(stack.client_options());
+  // Warm-up: the agent is attached and the connections are open.
+  expect_completed(client.wait(require_ok(client.submit(echo_task(-1)), "submit"), 30'000), "warm-up");
+  std::vector<double> per_link;
+  for (int c = 0; c < chains; ++c) {
+    std::vector<BatchEntry> entries;
+    for (int i = 0; i < links; ++i) {
+      BatchEntry e{"c" + std::to_string(i), echo_task(i)};
+      if (i > 0) e.spec.depends_on = {"c" + std::to_string(i - 1)};
+      entries.push_back(std::move(e));
+    }
+    auto t0 = Clock::now();
+    auto ids = client.submit_batch(entries);
+    if (!ids) throw std::runtime_error("submit_batch: " + ids.error().to_string());
+    const std::string last = ids->at("c" + std::to_string(links - 1));
+    auto v = client.wait(last, 120'000);
+    double took = ms_since(t0);
+    expect_completed(v, last);
+    progress("chain " + std::to_string(c + 1) + ": " + std::to_string(took) + " ms");
+    per_link.push_back(took / links);
+  }
+  out.print({"chain200_per_link_ms", percentile(per_link, 50), "ms"});
+}
+
+// ---- throughput_tasks_per_s -----------------------------------------------------------------
+
+void bench_throughput(bool quick, Reporter& out) {
+  const int threads = 8, agents = 4, capacity = 16;
+  const int total = quick ? 4'000 : 40'000;
+  Stack stack("throughput", StackConfig{agents, capacity, {"echo"}});
+
+  // SUBMIT_BATCH pipelines best; without it, each client submits a window sequentially.
+  bool batch = false;
+  {
+    sdk::Client probe(stack.client_options());
+    auto r = probe.submit_batch({BatchEntry{"probe", echo_task(-1)}});
+    batch = r.ok();
+    if (r) expect_completed(probe.wait(r->begin()->second, 30'000), "probe");
+    else progress("throughput: SUBMIT_BATCH unavailable (" + r.error().to_string() + "); sequential submits");
+  }
+  const int window = batch ? 500 : 64;
+  progress("throughput: " + std::to_string(agents) + " agents x capacity " + std::to_string(capacity) + ", " +
+           std::to_string(threads) + " clients, " + std::to_string(total) + " echo tasks, " +
+           (batch ? "SUBMIT_BATCH of " : "windows of ") + std::to_string(window) + " then wait each");
+
+  std::atomic<long> completed{0};
+  std::mutex m;
+  std::condition_variable cv;
+  int ready = 0;
+  bool go = false;
+  std::string first_error;
+  auto fail = [&](const std::string& e) {
+    std::lock_guard<std::mutex> lock(m);
+    if (first_error.empty()) first_error = e;
+  };
+
+  auto worker = [&](int index, int tasks) {
+    try {
+      sdk::Client client(stack.client_options());
+      // Warm-up outside the timing: discovery, connection, one task end to end.
+      expect_completed(client.wait(require_ok(client.submit(echo_task(-1)), "submit"), 30'000), "warm-up");
+      {
+        std::unique_lock<std::mutex> lock(m);
+        ++ready;
+        cv.notify_all();
+        cv.wait(lock, [&] { return go; });
+      }
+      std::vector<std::string> ids;
+      for (int done = 0; done < tasks;) {
+        int n = std::min(window, tasks - done);
+        ids.clear();
+        if (batch) {
+          std::vector<BatchEntry> entries;
+          entries.reserve(static_cast<std::size_t>(n));
+          for (int i = 0; i < n; ++i) {
+            entries.push_back(BatchEntry{"t" + std::to_string(i), echo_task(index * 1'000'000L + done + i)});
+          }
+          auto r = client.submit_batch(entries);
+          if (!r) throw std::runtime_error("submit_batch: " + r.error().to_string());
+          for (const auto& kv : *r) ids.push_back(kv.second);
+        } else {
+          for (int i = 0; i < n; ++i) ids.push_back(require_ok(client.submit(echo_task(done + i)), "submit"));
+        }
+        for (const auto& id : ids) {
+          expect_completed(client.wait(id, 120'000), id);
+          completed.fetch_add(1, std::memory_order_relaxed);
+        }
+        done += n;
+      }
+    } catch (const std::exception& e) {
+      fail(e.what());
+      std::lock_guard<std::mutex> lock(m);
+      ++ready;  // never leave the starter waiting for a worker that died in its warm-up
+      cv.notify_all();
+    }
+  };
+
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) pool.emplace_back(worker, t, total / threads + (t < total % threads ? 1 : 0));
+  Clock::time_point t0;
+  {
+    std::unique_lock<std::mutex> lock(m);
+    cv.wait(lock, [&] { return ready >= threads; });
+    go = true;
+    t0 = Clock::now();
+  }
+  cv.notify_all();
+  for (auto& t : pool) t.join();
+  double seconds = ms_since(t0) / 1000.0;
+  if (!first_error.empty()) throw std::runtime_error(first_error);
+  progress("throughput: " + std::to_string(completed.load()) + " tasks COMPLETED in " + std::to_string(seconds) +
+           " s");
+  out.print({"throughput_tasks_per_s", static_cast<double>(completed.load()) / seconds, "tasks/s"});
+}
+
+// ---- dag_100k_ms ----------------------------------------------------------------------------
+
+void bench_dag(bool quick, Reporter& out) {
+  const int n = quick ? 10'000 : 100'000, width = quick ? 100 : 1'000;
+  progress("dag: fresh stack, one SUBMIT_BATCH of a " + std::to_string(n) + "-task layered DAG (" +
+           std::to_string(n / width) + " layers of " + std::to_string(width) + ", 1-2 dependencies each)");
+  Stack stack("dag", StackConfig{0, 1, {}});
+  sdk::Client client(stack.client_options());
+  require_ok(client.submit(parked_task(-1)), "submit");  // warm-up
+  RawCaller caller(scheduler_endpoint(client));
+
+  std::mt19937_64 rng(7);
+  SubmitBatch batch;
+  batch.tasks.reserve(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    BatchEntry e{"d" + std::to_string(i), parked_task(i)};
+    e.spec.input = nullptr;
+    int layer = i / width;
+    if (layer > 0) {
+      // One dependency in the layer above, and half the time one more in any earlier layer.
+      auto above = (layer - 1) * width + static_cast<int>(rng() % static_cast<std::uint64_t>(width));
+      e.spec.depends_on.push_back("d" + std::to_string(above));
+      if (rng() % 2 == 0) {
+        auto earlier = static_cast<int>(rng() % static_cast<std::uint64_t>(layer * width));
+        if (earlier != above) e.spec.depends_on.push_back("d" + std::to_string(earlier));
+      }
+    }
+    batch.tasks.push_back(std::move(e));
+  }
+  double ms = send_batch(caller, batch, 180'000);
+  out.print({"dag_100k_ms", ms, "ms"});
+}
+
+// ---- rss_1m_queued_mib ----------------------------------------------------------------------
+
+void bench_rss(bool quick, Reporter& out) {
+  const int total = quick ? 100'000 : 1'000'000, per_batch = quick ? 10'000 : 50'000;
+  progress("rss: fresh stack, " + std::to_string(total) + " queued tasks in batches of " +
+           std::to_string(per_batch));
+  Stack stack("rss", StackConfig{0, 1, {}});
+  sdk::Client client(stack.client_options());
+  require_ok(client.submit(parked_task(-1)), "submit");
+  RawCaller caller(scheduler_endpoint(client));
+  progress("rss: scheduler RSS before " + std::to_string(rss_mib(stack.scheduler_pid())) + " MiB");
+  double total_ms = 0;
+  for (int sent = 0; sent < total; sent += per_batch) {
+    SubmitBatch batch;
+    batch.tasks.reserve(static_cast<std::size_t>(per_batch));
+    for (int i = 0; i < per_batch; ++i) batch.tasks.push_back(BatchEntry{"r" + std::to_string(i), parked_task(sent + i)});
+    total_ms += send_batch(caller, batch, 180'000);
+  }
+  testing::pause_ms(500);
+  double rss = rss_mib(stack.scheduler_pid());
+  if (rss < 0) throw std::runtime_error("cannot read VmRSS of the scheduler");
+  progress("rss: " + std::to_string(total) + " tasks accepted in " + std::to_string(total_ms) + " ms of batches");
+  out.print({"rss_1m_queued_mib", rss, "MiB"});
+}
+
+struct Group {
+  const char* name;
+  std::vector<const char*> figures;
+  std::function<void(bool, Reporter&)> run;
+};
+
+const std::vector<Group>& groups() {
+  static const std::vector<Group> g{
+      {"submit", {"submit_p50_ms", "submit_p99_ms"}, bench_submit},
+      {"roundtrip", {"roundtrip_p50_ms", "roundtrip_p99_ms"}, bench_roundtrip},
+      {"chain", {"chain200_per_link_ms"}, bench_chain},
+      {"throughput", {"throughput_tasks_per_s"}, bench_throughput},
+      {"select", {"select_us"}, bench_select},
+      {"dag", {"dag_100k_ms"}, bench_dag},
+      {"rss", {"rss_1m_queued_mib"}, bench_rss},
+  };
+  return g;
+}
+
+}  // namespace
+
+const std::vector<std::string>& scheduler_figure_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const auto& g : groups()) v.insert(v.end(), g.figures.begin(), g.figures.end());
+    return v;
+  }();
+  return names;
+}
+
+int run_scheduler_bench(const SchedulerBenchOptions& options) {
+  Reporter out(options.only);
+  int failed = 0;
+  for (const auto& g : groups()) {
+    bool wanted = false;
+    for (const char* f : g.figures) wanted = wanted || out.wanted(f);
+    if (!wanted) continue;
+    auto t0 = Clock::now();
+    try {
+      g.run(options.quick, out);
+      progress(std::string(g.name) + ": done in " + std::to_string(ms_since(t0) / 1000.0) + " s");
+    } catch (const std::exception& e) {
+      ++failed;
+      progress(std::string(g.name) + ": FAILED: " + e.what());
+    }
+  }
+  return failed == 0 ? 0 : 1;
+}
+
+}  // namespace orion::bench

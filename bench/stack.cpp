@@ -1,0 +1,178 @@
+#include "bench/stack.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+
+namespace orion::bench {
+
+namespace {
+
+std::array<std::atomic<pid_t>, 64> g_children{};  // 0 = free slot
+
+}  // namespace
+
+std::string bin_dir() {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    auto dir = self.parent_path();
+    if (std::filesystem::exists(dir / "orion-scheduler", ec)) return dir.string();
+  }
+  return ORION_BIN_DIR;
+}
+
+void track_child(pid_t pid) {
+  for (auto& slot : g_children) {
+    pid_t expected = 0;
+    if (slot.compare_exchange_strong(expected, pid)) return;
+  }
+  // More than 64 children: the handler cannot kill this one, the destructor still will.
+}
+
+void untrack_child(pid_t pid) {
+  for (auto& slot : g_children) {
+    pid_t expected = pid;
+    if (slot.compare_exchange_strong(expected, 0)) return;
+  }
+}
+
+void kill_tracked_children() {
+  for (auto& slot : g_children) {
+    pid_t pid = slot.load();
+    if (pid > 0) ::kill(pid, SIGKILL);
+  }
+}
+
+Child::Child(const std::string& path, const std::vector<std::string>& args, const std::string& log_path)
+    : process_(std::make_unique<testing::Process>(path, args, log_path)), pid_(process_->pid()) {
+  track_child(pid_);
+}
+
+Child::~Child() {
+  // A scheduler holding a million tasks may take a moment to close its store.
+  process_->stop(10'000);
+  untrack_child(pid_);
+}
+
+Stack::Stack(const std::string& name, const StackConfig& config) : dir_("orion-bench-" + name) {
+  const std::string bin = bin_dir();
+  const std::string any = "tcp://127.0.0.1:0";
+
+  std::string ready = dir_.file("registry.ready");
+  registry_ = std::make_unique<Child>(
+      bin + "/orion-registry",
+      std::vector<std::string>{"--bind", any, "--bind-events-pub", any, "--bind-events-sub", any, "--data-dir",
+                               dir_.file("registry"), "--ready-file", ready, "--log-level", "warn"},
+      dir_.file("registry.log"));
+  auto r = testing::wait_for_json_file(ready, 10'000);
+  if (!r) throw std::runtime_error("orion-registry did not become ready:\n" + logs());
+  registry_endpoint_ = r->at("registry").get<std::string>();
+
+  ready = dir_.file("scheduler.ready");
+  std::vector<std::string> args{"--registry",   registry_endpoint_, "--bind-client", any, "--bind-agent", any,
+                                "--data-dir",   dir_.file("scheduler"), "--ready-file", ready, "--log-level",
+                                "warn"};
+  // Queued benchmark tasks must stay queued, never fail as unschedulable.
+  if (scheduler_has_flag("unschedulable-timeout")) args.insert(args.end(), {"--unschedulable-timeout", "0"});
+  scheduler_ = std::make_unique<Child>(bin + "/orion-scheduler", args, dir_.file("scheduler.log"));
+  auto s = testing::wait_for_json_file(ready, 10'000);
+  if (!s) throw std::runtime_error("orion-scheduler did not become ready:\n" + logs());
+  {
+    // The ready file is written before the registry has the scheduler's ANNOUNCE.
+    sdk::Client client(client_options());
+    bool known = testing::wait_until(
+        [&] {
+          auto d = client.discover();
+          return d && !d->scheduler_client.empty();
+        },
+        10'000);
+    if (!known) throw std::runtime_error("the registry never learned the scheduler's address:\n" + logs());
+  }
+
+  for (int i = 0; i < config.agents; ++i) {
+    std::string id = "bench-agent-" + std::to_string(i + 1);
+    std::vector<std::string> a{"--registry", registry_endpoint_, "--id", id, "--capacity",
+                               std::to_string(config.agent_capacity), "--log-level", "warn"};
+    for (const auto& c : config.agent_caps) a.insert(a.end(), {"--cap", c});
+    agents_.push_back(std::make_unique<Child>(bin + "/orion-example-agent", a, dir_.file(id + ".log")));
+  }
+  if (config.agents > 0) {
+    wait_agents_up(static_cast<std::size_t>(config.agents), 20'000);
+    testing::pause_ms(300);  // registered with the registry; let them attach to the scheduler too
+  }
+}
+
+Stack::~Stack() {
+  // Agents first, then the scheduler, then the registry: each stops while its peers still answer.
+  agents_.clear();
+  scheduler_.reset();
+  registry_.reset();
+}
+
+sdk::ClientOptions Stack::client_options() const {
+  sdk::ClientOptions o;
+  o.registry = registry_endpoint_;
+  o.request_timeout_ms = 10'000;
+  o.batch_timeout_ms = 180'000;
+  o.tries = 2;
+  return o;
+}
+
+void Stack::wait_agents_up(std::size_t n, std::int64_t timeout_ms) {
+  sdk::Client client(client_options());
+  bool up = testing::wait_until(
+      [&] {
+        auto list = client.agents();
+        if (!list) return false;
+        std::size_t count = 0;
+        for (const auto& a : *list) count += a.state == "UP";
+        return count >= n;
+      },
+      timeout_ms);
+  if (!up) throw std::runtime_error("agents did not come up:\n" + logs());
+}
+
+std::string Stack::logs() const {
+  std::string out;
+  auto add = [&](const std::string& name, const std::unique_ptr<Child>& c) {
+    if (c) out += "---- " + name + " ----\n" + c->process().log_tail(2000) + "\n";
+  };
+  add("registry", registry_);
+  add("scheduler", scheduler_);
+  for (std::size_t i = 0; i < agents_.size(); ++i) add("agent " + std::to_string(i + 1), agents_[i]);
+  return out;
+}
+
+double rss_mib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) {
+      std::istringstream fields(line.substr(6));
+      double kib = -1;
+      fields >> kib;
+      return kib < 0 ? -1 : kib / 1024.0;
+    }
+  }
+  return -1;
+}
+
+bool scheduler_has_flag(const std::string& flag) {
+  static std::string help;  // the binary does not change during a run
+  if (help.empty()) {
+    testing::TempDir dir("orion-bench-help");
+    auto r = testing::run_command(bin_dir() + "/orion-scheduler", {"--help"}, dir.path(), 10'000);
+    help = r.out + r.err + " ";
+  }
+  return help.find("--" + flag) != std::string::npos;
+}
+
+}  // namespace orion::bench

@@ -1,0 +1,110 @@
+#include "common/log_store.h"
+
+#include <sqlite3.h>
+
+namespace orion {
+
+void LogBatch::merge(LogBatch&& other) {
+  if (records.empty()) {
+    records = std::move(other.records);
+    return;
+  }
+  records.insert(records.end(), std::make_move_iterator(other.records.begin()),
+                 std::make_move_iterator(other.records.end()));
+}
+
+namespace {
+constexpr int kSchemaVersion = 3;
+constexpr const char* kSchema = "CREATE TABLE IF NOT EXISTS records (key INTEGER PRIMARY KEY, record BLOB NOT NULL)";
+constexpr const char* kUpsert = "INSERT OR REPLACE INTO records (key, record) VALUES (?,?)";
+
+int query_int(sqlite3* db, const char* sql) {
+  sqlite3_stmt* st = nullptr;
+  int v = 0;
+  if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+    v = sqlite3_column_int(st, 0);
+  }
+  sqlite3_finalize(st);
+  return v;
+}
+}  // namespace
+
+SqliteLogStore::~SqliteLogStore() {
+  if (upsert_) sqlite3_finalize(upsert_);
+  if (db_) sqlite3_close(db_);
+}
+
+Error SqliteLogStore::sql_error(const char* what) const {
+  return make_error(ErrorCode::INTERNAL, std::string(what) + ": " + (db_ ? sqlite3_errmsg(db_) : "no database"));
+}
+
+Status SqliteLogStore::exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown";
+    sqlite3_free(err);
+    return make_error(ErrorCode::INTERNAL, std::string("sqlite: ") + msg);
+  }
+  return {};
+}
+
+Result<std::unique_ptr<SqliteLogStore>> SqliteLogStore::open(const std::string& path) {
+  std::unique_ptr<SqliteLogStore> s(new SqliteLogStore());
+  if (sqlite3_open(path.c_str(), &s->db_) != SQLITE_OK) return s->sql_error(("open " + path).c_str());
+  // WAL + synchronous=FULL: a commit returns only once its WAL frames are fsynced.
+  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=5000"}) {
+    if (auto st = s->exec(sql); !st) return st.error();
+  }
+  int tables = query_int(s->db_, "SELECT count(*) FROM sqlite_master WHERE type='table'");
+  int version = query_int(s->db_, "PRAGMA user_version");
+  if (tables > 0 && version != kSchemaVersion) {
+    return make_error(ErrorCode::FAILED_PRECONDITION, path + " has schema version " + std::to_string(version) +
+                                                          "; this build reads version " + std::to_string(kSchemaVersion));
+  }
+  if (auto st = s->exec(kSchema); !st) return st.error();
+  if (auto st = s->exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str()); !st) return st.error();
+  if (sqlite3_prepare_v2(s->db_, kUpsert, -1, &s->upsert_, nullptr) != SQLITE_OK) return s->sql_error("prepare");
+  return s;
+}
+
+Status SqliteLogStore::replay(const std::function<Status(std::uint64_t, std::string_view)>& fn) {
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db_, "SELECT key, record FROM records ORDER BY key", -1, &st, nullptr) != SQLITE_OK) {
+    return sql_error("prepare replay");
+  }
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    auto key = static_cast<std::uint64_t>(sqlite3_column_int64(st, 0));
+    std::string_view rec(static_cast<const char*>(sqlite3_column_blob(st, 1)),
+                         static_cast<std::size_t>(sqlite3_column_bytes(st, 1)));
+    if (auto s = fn(key, rec); !s) {
+      sqlite3_finalize(st);
+      return s;
+    }
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return sql_error("replay");
+  return {};
+}
+
+Status SqliteLogStore::append(const LogBatch& batch) {
+  if (batch.empty()) return {};
+  if (auto s = exec("BEGIN IMMEDIATE"); !s) return s;
+  for (const auto& [key, rec] : batch.records) {
+    sqlite3_reset(upsert_);
+    sqlite3_bind_int64(upsert_, 1, static_cast<sqlite3_int64>(key));
+    sqlite3_bind_blob(upsert_, 2, rec.data(), static_cast<int>(rec.size()), SQLITE_STATIC);
+    if (sqlite3_step(upsert_) != SQLITE_DONE) {
+      Error e = sql_error("append");
+      exec("ROLLBACK");
+      return e;
+    }
+  }
+  if (auto s = exec("COMMIT"); !s) {
+    exec("ROLLBACK");
+    return s;
+  }
+  return {};
+}
+
+}  // namespace orion

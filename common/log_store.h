@@ -1,0 +1,66 @@
+// The Log: where a service's state changes become durable. A service applies commands to its
+// in-memory state machine in order; every record that a turn of its loop changed goes into one
+// LogBatch, appended all or nothing. Records are keyed: a later record for a key supersedes
+// the earlier one, so the log is compacted as it is written and replay yields current state.
+//
+//   auto log = SqliteLogStore::open("data/scheduler/state.db");   // the embedded backend
+//   (*log)->replay([&](std::uint64_t key, std::string_view rec) { ...; return Status(); });
+//   LogBatch b; b.put(42, bytes);
+//   (*log)->append(b);                                             // one transaction, one fsync
+//
+// Backends: SqliteLogStore (SQLite in WAL mode, synchronous=FULL: the embedded default). A
+// replicated backend (Raft) implements the same interface by replicating each batch as one
+// entry before applying it to its SQLite state.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace orion {
+
+struct LogBatch {
+  std::vector<std::pair<std::uint64_t, std::string>> records;
+  void put(std::uint64_t key, std::string record) { records.emplace_back(key, std::move(record)); }
+  bool empty() const { return records.empty(); }
+  // Appends `other`'s records after this batch's (so they win for a key in both).
+  void merge(LogBatch&& other);
+};
+
+class LogStore {
+ public:
+  virtual ~LogStore() = default;
+  // Calls fn for the current record of every key, in key order; stops at fn's first error.
+  virtual Status replay(const std::function<Status(std::uint64_t key, std::string_view record)>& fn) = 0;
+  // Makes every record of the batch durable, all or nothing.
+  virtual Status append(const LogBatch& batch) = 0;
+};
+
+class SqliteLogStore final : public LogStore {
+ public:
+  // Opens or creates the file (its directory must exist). A file written by another schema
+  // version is refused with FAILED_PRECONDITION rather than misread.
+  static Result<std::unique_ptr<SqliteLogStore>> open(const std::string& path);
+  ~SqliteLogStore() override;
+
+  Status replay(const std::function<Status(std::uint64_t key, std::string_view record)>& fn) override;
+  Status append(const LogBatch& batch) override;
+
+ private:
+  SqliteLogStore() = default;
+  Status exec(const char* sql);
+  Error sql_error(const char* what) const;
+
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* upsert_ = nullptr;
+};
+
+}  // namespace orion

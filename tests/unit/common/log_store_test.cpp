@@ -1,0 +1,136 @@
+// SqliteLogStore against a real SQLite file, and GroupCommit on its writer thread.
+#include "common/log_store.h"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+
+#include "common/group_commit.h"
+
+namespace orion {
+namespace {
+
+class LogStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = std::filesystem::temp_directory_path() /
+          ("orion-log-" + std::to_string(::getpid()) + "-" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir); }
+  std::string path() const { return (dir / "state.db").string(); }
+  std::map<std::uint64_t, std::string> read_all(LogStore& log) {
+    std::map<std::uint64_t, std::string> out;
+    EXPECT_TRUE(log.replay([&](std::uint64_t k, std::string_view v) {
+                     out[k] = std::string(v);
+                     return Status();
+                   }).ok());
+    return out;
+  }
+  std::filesystem::path dir;
+};
+
+TEST_F(LogStoreTest, AppendedRecordsReplayAfterReopeningAndTheLatestRecordOfAKeyWins) {
+  {
+    auto log = SqliteLogStore::open(path());
+    ASSERT_TRUE(log.ok()) << log.error().to_string();
+    LogBatch b;
+    b.put(1, "one");
+    b.put(2, std::string("t\0wo", 4));
+    b.put(1, "uno");
+    ASSERT_TRUE((*log)->append(b).ok());
+  }
+  auto log = SqliteLogStore::open(path());
+  ASSERT_TRUE(log.ok());
+  auto all = read_all(**log);
+  EXPECT_EQ(all, (std::map<std::uint64_t, std::string>{{1, "uno"}, {2, std::string("t\0wo", 4)}}));
+}
+
+TEST_F(LogStoreTest, ReplayStopsAtTheCallbacksFirstError) {
+  auto log = SqliteLogStore::open(path());
+  LogBatch b;
+  for (std::uint64_t k = 1; k <= 5; ++k) b.put(k, "x");
+  ASSERT_TRUE((*log)->append(b).ok());
+  int seen = 0;
+  auto s = (*log)->replay([&](std::uint64_t k, std::string_view) -> Status {
+    ++seen;
+    if (k == 3) return make_error(ErrorCode::INTERNAL, "bad record 3");
+    return {};
+  });
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().message, "bad record 3");
+  EXPECT_EQ(seen, 3);
+}
+
+TEST_F(LogStoreTest, AFileOfAnotherSchemaVersionIsRefused) {
+  {
+    auto log = SqliteLogStore::open(path());
+    ASSERT_TRUE(log.ok());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto again = SqliteLogStore::open(path());
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, ErrorCode::FAILED_PRECONDITION);
+  EXPECT_NE(again.error().message.find("schema version 99"), std::string::npos);
+}
+
+TEST_F(LogStoreTest, OpeningInAMissingDirectoryFailsWithAnError) {
+  auto log = SqliteLogStore::open((dir / "missing" / "x.db").string());
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.error().code, ErrorCode::INTERNAL);
+}
+
+bool wait_readable(int fd, int timeout_ms) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, timeout_ms) == 1;
+}
+
+TEST_F(LogStoreTest, GroupCommitNumbersBatchesMakesThemDurableAndWakesItsFd) {
+  auto log = SqliteLogStore::open(path());
+  ASSERT_TRUE(log.ok());
+  {
+    GroupCommit gc(std::move(*log));
+    std::uint64_t last = 0;
+    for (std::uint64_t k = 1; k <= 100; ++k) {
+      LogBatch b;
+      b.put(k, "v" + std::to_string(k));
+      last = gc.submit(std::move(b));
+    }
+    EXPECT_EQ(last, 100u);
+    while (gc.committed() < last) ASSERT_TRUE(wait_readable(gc.fd(), 5000)) << "no wake-up from the writer";
+    gc.drain_wakeups();
+    EXPECT_LE(gc.fsyncs(), 100u);
+    EXPECT_GE(gc.fsyncs(), 1u);
+  }
+  auto reopened = SqliteLogStore::open(path());
+  EXPECT_EQ(read_all(**reopened).size(), 100u);
+}
+
+class FailingLog : public LogStore {
+ public:
+  Status replay(const std::function<Status(std::uint64_t, std::string_view)>&) override { return {}; }
+  Status append(const LogBatch&) override { return make_error(ErrorCode::INTERNAL, "disk gone"); }
+};
+
+TEST_F(LogStoreTest, AFailedAppendIsReportedAndNothingAfterItCountsAsCommitted) {
+  GroupCommit gc(std::make_unique<FailingLog>());
+  LogBatch b;
+  b.put(1, "x");
+  gc.submit(std::move(b));
+  gc.flush();
+  EXPECT_TRUE(gc.failed());
+  EXPECT_EQ(gc.failure().message, "disk gone");
+  EXPECT_EQ(gc.committed(), 0u);
+}
+
+}  // namespace
+}  // namespace orion
