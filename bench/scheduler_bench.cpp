@@ -304,7 +304,7 @@ void bench_throughput(bool quick, Reporter& out) {
   const int window = batch ? 500 : 64;
   progress("throughput: " + std::to_string(agents) + " agents x capacity " + std::to_string(capacity) + ", " +
            std::to_string(threads) + " clients, " + std::to_string(total) + " echo tasks, " +
-           (batch ? "SUBMIT_BATCH of " : "windows of ") + std::to_string(window) + " then wait each");
+           (batch ? "SUBMIT_BATCH of " : "windows of ") + std::to_string(window) + ", then WAIT_TASKS on the window");
 
   std::atomic<long> completed{0};
   std::mutex m;
@@ -344,8 +344,11 @@ void bench_throughput(bool quick, Reporter& out) {
         } else {
           for (int i = 0; i < n; ++i) ids.push_back(require_ok(client.submit(echo_task(done + i)), "submit"));
         }
-        for (const auto& id : ids) {
-          expect_completed(client.wait(id, 120'000), id);
+        // One long-poll for the whole window (WAIT_TASKS), as a user waiting on a group would.
+        auto views = client.wait_all(ids, 120'000);
+        if (!views) throw std::runtime_error("wait_all: " + views.error().to_string());
+        for (const auto& v : *views) {
+          if (v.state != TaskState::COMPLETED) expect_completed(Result<TaskView>(v), v.task_id);
           completed.fetch_add(1, std::memory_order_relaxed);
         }
         done += n;

@@ -2,13 +2,19 @@
 
 namespace orion {
 
+Json body_of(const Envelope& envelope) {
+  if (envelope.packed_body.empty()) return envelope.body;
+  auto v = decode_value(envelope.packed_body.data(), envelope.packed_body.size());
+  return v ? std::move(*v) : Json();
+}
+
 std::vector<std::string> encode_frames(const Envelope& envelope) {
   std::vector<std::string> frames;
   frames.reserve(kEnvelopeFrames);
   frames.emplace_back(kProtocol);
   frames.emplace_back(1, static_cast<char>(envelope.type));
   frames.push_back(envelope.request_id);
-  frames.push_back(encode_value(envelope.body));
+  frames.push_back(envelope.packed_body.empty() ? encode_value(envelope.body) : envelope.packed_body);
   return frames;
 }
 

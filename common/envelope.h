@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/codec.h"
@@ -28,9 +29,15 @@ inline constexpr std::size_t kMaxRequestIdBytes = 64;
 inline constexpr std::size_t kEnvelopeFrames = 4;
 
 struct Envelope {
+  Envelope() = default;
+  Envelope(MsgType t, std::string rid, Json b = Json::object())
+      : type(t), request_id(std::move(rid)), body(std::move(b)) {}
+
   MsgType type = MsgType::UNKNOWN;
   std::string request_id;
   Json body = Json::object();
+  // When set, the body as msgpack already (common/msg_writer.h), sent instead of `body`.
+  std::string packed_body;
 };
 
 std::vector<std::string> encode_frames(const Envelope& envelope);
@@ -53,6 +60,16 @@ Result<Envelope> decode_frames(const std::vector<Frame>& frames, std::string* re
   for (const auto& f : frames) views.emplace_back(static_cast<const char*>(f.data()), f.size());
   return decode_frame_views(views, request_id, limits);
 }
+
+// An envelope whose body is already msgpack (common/msg_writer.h).
+inline Envelope packed_envelope(MsgType type, std::string request_id, std::string packed_body) {
+  Envelope e{type, std::move(request_id)};
+  e.packed_body = std::move(packed_body);
+  return e;
+}
+
+// The body as a value: `body`, or `packed_body` decoded when that is set.
+Json body_of(const Envelope& envelope);
 
 // Body of an ERROR reply: {code: int, message: str}.
 Envelope error_envelope(const std::string& request_id, const Error& error);

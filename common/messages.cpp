@@ -35,6 +35,7 @@ const char* to_string(MsgType type) {
     case MsgType::REPRIORITIZE_OK: return "REPRIORITIZE_OK";
     case MsgType::LIST_TASKS: return "LIST_TASKS";
     case MsgType::TASK_LIST: return "TASK_LIST";
+    case MsgType::WAIT_TASKS: return "WAIT_TASKS";
     case MsgType::ATTACH: return "ATTACH";
     case MsgType::ATTACH_OK: return "ATTACH_OK";
     case MsgType::AGENT_HEARTBEAT: return "AGENT_HEARTBEAT";
@@ -45,6 +46,20 @@ const char* to_string(MsgType type) {
     case MsgType::RESULT_OK: return "RESULT_OK";
     case MsgType::CANCEL_TASK: return "CANCEL_TASK";
     case MsgType::DETACH: return "DETACH";
+    case MsgType::PROPOSE: return "PROPOSE";
+    case MsgType::PROPOSE_OK: return "PROPOSE_OK";
+    case MsgType::VOTE: return "VOTE";
+    case MsgType::VOTE_OK: return "VOTE_OK";
+    case MsgType::GET_PROPOSAL: return "GET_PROPOSAL";
+    case MsgType::PROPOSAL_INFO: return "PROPOSAL_INFO";
+    case MsgType::WAIT_PROPOSAL: return "WAIT_PROPOSAL";
+    case MsgType::ACQUIRE_LEASE: return "ACQUIRE_LEASE";
+    case MsgType::RENEW_LEASE: return "RENEW_LEASE";
+    case MsgType::RELEASE_LEASE: return "RELEASE_LEASE";
+    case MsgType::LEASE_INFO: return "LEASE_INFO";
+    case MsgType::GET_LEASE: return "GET_LEASE";
+    case MsgType::GET_REPLICA: return "GET_REPLICA";
+    case MsgType::REPLICA_INFO: return "REPLICA_INFO";
     case MsgType::EVENT: return "EVENT";
   }
   return "?";
@@ -516,6 +531,16 @@ Result<WaitTask> WaitTask::from_body(const Json& b) {
     f.str("task_id", m.task_id, Need::REQUIRED);
     f.integer("timeout_ms", m.timeout_ms, Need::OPTIONAL, 0, 3'600'000);
   });
+}
+
+Json WaitTasks::to_body() const { return {{"task_ids", task_ids}, {"timeout_ms", timeout_ms}}; }
+Result<WaitTasks> WaitTasks::from_body(const Json& b) {
+  auto r = read<WaitTasks>(b, [](Fields& f, WaitTasks& m) {
+    f.str_list("task_ids", m.task_ids, Need::REQUIRED, kMaxWaitTasks);
+    f.integer("timeout_ms", m.timeout_ms, Need::OPTIONAL, 0, 3'600'000);
+  });
+  if (r && r->task_ids.empty()) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'task_ids': must not be empty");
+  return r;
 }
 
 Json TaskInfo::to_body() const { return {{"task", task.to_json()}}; }

@@ -49,7 +49,8 @@ enum class MsgType : std::uint8_t {
   REPRIORITIZE = 39,
   REPRIORITIZE_OK = 40,
   LIST_TASKS = 41,
-  TASK_LIST = 42,
+  TASK_LIST = 42,      // reply to LIST_TASKS and WAIT_TASKS
+  WAIT_TASKS = 43,     // answered when every task named is terminal, or after timeout_ms
 
   // Scheduler agent channel, ROUTER 7201
   ATTACH = 50,          // agent -> scheduler
@@ -62,6 +63,22 @@ enum class MsgType : std::uint8_t {
   RESULT_OK = 57,
   CANCEL_TASK = 58,     // scheduler -> agent, no reply
   DETACH = 59,          // agent -> scheduler, no reply
+
+  // Consensus, ROUTER 7300 (bodies in common/consensus_messages.h)
+  PROPOSE = 60,         // client -> consensus leader
+  PROPOSE_OK = 61,
+  VOTE = 62,            // agent -> consensus leader, signed
+  VOTE_OK = 63,
+  GET_PROPOSAL = 64,    // client -> consensus leader
+  PROPOSAL_INFO = 65,   // reply to GET_PROPOSAL and WAIT_PROPOSAL
+  WAIT_PROPOSAL = 66,   // answered when decided or after timeout_ms
+  ACQUIRE_LEASE = 67,   // client -> consensus leader
+  RENEW_LEASE = 68,
+  RELEASE_LEASE = 69,
+  LEASE_INFO = 70,      // reply to the lease requests
+  GET_LEASE = 71,
+  GET_REPLICA = 72,     // anyone -> any replica: its role and progress (never redirected)
+  REPLICA_INFO = 73,
 
   // Event bus (after a topic frame)
   EVENT = 80,
@@ -317,6 +334,17 @@ struct WaitTask {
   std::int64_t timeout_ms = 30'000;
   Json to_body() const;
   static Result<WaitTask> from_body(const Json& b);
+};
+
+inline constexpr std::size_t kMaxWaitTasks = 10'000;  // task ids in one WAIT_TASKS
+
+// Waits for many tasks at once: one reply (TASK_LIST, in the order asked) when every one is
+// terminal, or at timeout_ms with their states then.
+struct WaitTasks {
+  std::vector<std::string> task_ids;  // 1..kMaxWaitTasks
+  std::int64_t timeout_ms = 30'000;
+  Json to_body() const;
+  static Result<WaitTasks> from_body(const Json& b);
 };
 
 struct TaskInfo {

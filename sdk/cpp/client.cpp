@@ -122,6 +122,19 @@ Result<TaskView> Client::wait(const std::string& task_id, std::int64_t timeout_m
   }
 }
 
+Result<std::vector<TaskView>> Client::wait_all(const std::vector<std::string>& task_ids, std::int64_t timeout_ms) {
+  auto deadline = mono_ms() + timeout_ms;
+  while (true) {
+    std::int64_t slice = std::max<std::int64_t>(0, std::min<std::int64_t>(deadline - mono_ms(), 10'000));
+    auto r = call(true, MsgType::WAIT_TASKS, WaitTasks{task_ids, slice}.to_body(), slice + options_.request_timeout_ms);
+    if (!r) return r.error();
+    auto list = TaskList::from_body(r->body);
+    if (!list) return list.error();
+    bool done = std::all_of(list->tasks.begin(), list->tasks.end(), [](const TaskView& v) { return is_terminal(v.state); });
+    if (done || mono_ms() >= deadline) return std::move(list->tasks);
+  }
+}
+
 Result<std::vector<AgentView>> Client::agents() {
   auto r = call(false, MsgType::LIST_AGENTS, Json::object(), options_.request_timeout_ms);
   if (!r) return r.error();

@@ -48,6 +48,9 @@ class Client {
   // Returns when the task is terminal or timeout_ms has passed (then with its current,
   // non-terminal state: check view.state).
   Result<TaskView> wait(const std::string& task_id, std::int64_t timeout_ms);
+  // Waits for many tasks (at most 10,000) in one long-poll; returns their views in the order
+  // given once every one is terminal, or when timeout_ms passes (some may not be terminal).
+  Result<std::vector<TaskView>> wait_all(const std::vector<std::string>& task_ids, std::int64_t timeout_ms);
   Result<std::vector<AgentView>> agents();
 
   // Submits every entry in one request, accepted or refused as a whole (a cycle, an unknown

@@ -2,24 +2,50 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "common/task_pack.h"
 #include "services/scheduler/retry_policy.h"
 #include "services/scheduler/scheduler_core.h"
 
 namespace orion::scheduler {
 
+void SchedulerCore::answer_group(std::uint64_t group) {
+  auto it = group_waiters_.find(group);
+  std::vector<TaskView> views;
+  views.reserve(it->second.seqs.size());
+  for (auto seq : it->second.seqs) views.push_back(*get(task_id_for(seq)));
+  const Waiter& w = it->second.waiter;
+  outbox_.to_clients.push_back({w.identity, "", packed_envelope(MsgType::TASK_LIST, w.request_id, pack_task_list(views))});
+  group_waiters_.erase(it);
+}
+
 void SchedulerCore::answer_waiters(const TaskRecord& t) {
+  auto groups = group_index_.equal_range(t.seq);
+  for (auto g = groups.first; g != groups.second; ++g) {
+    if (--group_waiters_.at(g->second).pending == 0) answer_group(g->second);
+  }
+  group_index_.erase(groups.first, groups.second);
   auto range = waiters_.equal_range(t.seq);
   if (range.first == range.second) return;
   auto view = *get(t.view.task_id);
   for (auto it = range.first; it != range.second; ++it) {
     outbox_.to_clients.push_back(
-        {it->second.identity, "", Envelope{MsgType::TASK_INFO, it->second.request_id, TaskInfo{view}.to_body()}});
+        {it->second.identity, "", packed_envelope(MsgType::TASK_INFO, it->second.request_id, pack_task_info(view))});
   }
   waiters_.erase(range.first, range.second);
 }
 
 void SchedulerCore::expire_waiters() {
   auto now = clock_.now_ms();
+  for (auto g = group_waiters_.begin(); g != group_waiters_.end();) {
+    auto group = g++->first;
+    auto& gw = group_waiters_.at(group);
+    if (gw.waiter.deadline_ms > now) continue;
+    for (auto seq : gw.seqs) {
+      auto range = group_index_.equal_range(seq);
+      for (auto it = range.first; it != range.second;) it = it->second == group ? group_index_.erase(it) : std::next(it);
+    }
+    answer_group(group);
+  }
   for (auto it = waiters_.begin(); it != waiters_.end();) {
     if (it->second.deadline_ms > now) {
       ++it;
@@ -27,7 +53,7 @@ void SchedulerCore::expire_waiters() {
     }
     auto view = get(task_id_for(it->first));
     outbox_.to_clients.push_back(
-        {it->second.identity, "", Envelope{MsgType::TASK_INFO, it->second.request_id, TaskInfo{*view}.to_body()}});
+        {it->second.identity, "", packed_envelope(MsgType::TASK_INFO, it->second.request_id, pack_task_info(*view))});
     it = waiters_.erase(it);
   }
 }
@@ -289,9 +315,10 @@ void SchedulerCore::assign(TaskRecord& t, AgentSession& a, const std::string& wh
   t.deadline_ms = v.spec.timeout_ms > 0 ? clock_.now_ms() + v.spec.timeout_ms : 0;
   pool_.note_assigned(a, t.seq);
   note(t, TaskState::ASSIGNED, why);
-  Assign msg{v.task_id, v.attempt, v.spec.type, v.spec.input, Json::object(), v.spec.metadata, v.spec.timeout_ms};
-  for (auto d : t.deps) msg.deps[task_id_for(d)] = tasks_.at(d).view.output;
-  outbox_.to_agents.push_back({a.identity, a.spec.agent_id, Envelope{MsgType::ASSIGN, "", msg.to_body()}});
+  std::vector<std::pair<std::string, const Json*>> deps;
+  deps.reserve(t.deps.size());
+  for (auto d : t.deps) deps.emplace_back(task_id_for(d), &tasks_.at(d).view.output);
+  outbox_.to_agents.push_back({a.identity, a.spec.agent_id, packed_envelope(MsgType::ASSIGN, "", pack_assign(v, deps))});
   mark(t, "task.assigned");
 }
 

@@ -21,6 +21,10 @@ int main(int argc, char** argv) {
   orion::add_option(opts, "advertise-host", "ORION_ADVERTISE_HOST", "", "host name others use to reach us");
   orion::add_option(opts, "heartbeat-ms", "ORION_HEARTBEAT_MS", "1000", "agent heartbeat interval");
   orion::add_option(opts, "liveness", "ORION_LIVENESS", "3", "missed heartbeats before an agent is lost");
+  orion::add_option(opts, "unschedulable-timeout", "ORION_UNSCHEDULABLE_TIMEOUT", "0",
+                    "seconds (fractions allowed) after which a task no live agent can run fails; 0 = never");
+  orion::add_option(opts, "ageing-ms", "ORION_AGEING_MS", "10000",
+                    "queue wait worth one priority level, so low priorities are never starved");
   orion::add_common_options(opts, "./data/scheduler");
   auto args = orion::parse_or_exit(opts, argc, argv);
 
@@ -34,12 +38,24 @@ int main(int argc, char** argv) {
   try {
     o.core.heartbeat_ms = std::stoll(args["heartbeat-ms"].as<std::string>());
     o.core.liveness = std::stoll(args["liveness"].as<std::string>());
+    o.core.ageing_ms = std::stoll(args["ageing-ms"].as<std::string>());
+    double unschedulable_s = std::stod(args["unschedulable-timeout"].as<std::string>());
+    if (o.core.heartbeat_ms < 1 || o.core.liveness < 1 || o.core.ageing_ms < 1 || !(unschedulable_s >= 0) ||
+        unschedulable_s > 7 * 24 * 3600) {
+      throw std::out_of_range("range");
+    }
+    o.core.unschedulable_timeout_ms = static_cast<std::int64_t>(unschedulable_s * 1000);
   } catch (const std::exception&) {
-    spdlog::critical("event=bad_flag error=\"--heartbeat-ms and --liveness take whole numbers\"");
+    spdlog::critical(
+        "event=bad_flag error=\"--heartbeat-ms, --liveness and --ageing-ms take positive whole numbers; "
+        "--unschedulable-timeout takes seconds from 0 to a week\"");
     return 2;
   }
-  spdlog::info("event=config bind_client={} bind_agent={} registry={} data_dir={} heartbeat_ms={} liveness={}",
-               o.bind_client, o.bind_agent, o.registry, o.data_dir, o.core.heartbeat_ms, o.core.liveness);
+  spdlog::info(
+      "event=config bind_client={} bind_agent={} registry={} data_dir={} heartbeat_ms={} liveness={} ageing_ms={} "
+      "unschedulable_timeout_ms={}",
+      o.bind_client, o.bind_agent, o.registry, o.data_dir, o.core.heartbeat_ms, o.core.liveness, o.core.ageing_ms,
+      o.core.unschedulable_timeout_ms);
 
   orion::SystemClock clock;
   orion::scheduler::SchedulerService service(o, clock);

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "common/msg_writer.h"
 #include "services/scheduler/batch_plan.h"
 
 namespace orion::scheduler {
@@ -63,12 +64,18 @@ void SchedulerCore::mark(TaskRecord& t, const char* topic) {
   dirty_.insert(t.seq);
   if (!topic) return;
   const TaskView& v = t.view;
-  Json data = {{"task_id", v.task_id},     {"state", std::string(to_string(v.state))},
-               {"type", v.spec.type},      {"name", v.spec.name},
-               {"agent", v.assigned_agent}, {"attempt", v.attempt},
-               {"priority", std::string(to_string(v.effective_priority))}, {"progress", v.progress}};
-  if (!v.error.empty()) data["error"] = v.error;
-  outbox_.events.push_back({topic, std::move(data)});
+  MsgWriter w;
+  w.map(v.error.empty() ? 8 : 9);
+  w.key("task_id"), w.str(v.task_id);
+  w.key("state"), w.str(to_string(v.state));
+  w.key("type"), w.str(v.spec.type);
+  w.key("name"), w.str(v.spec.name);
+  w.key("agent"), w.str(v.assigned_agent);
+  w.key("attempt"), w.integer(v.attempt);
+  w.key("priority"), w.str(to_string(v.effective_priority));
+  w.key("progress"), w.number(v.progress);
+  if (!v.error.empty()) w.key("error"), w.str(v.error);
+  outbox_.events.push_back({topic, w.take()});
 }
 
 std::int64_t SchedulerCore::queue_key(const TaskRecord& t) const {
@@ -340,11 +347,38 @@ Result<std::optional<TaskView>> SchedulerCore::wait(const std::string& identity,
   const TaskRecord* t = find(request.task_id);
   if (!t) return make_error(ErrorCode::NOT_FOUND, "task " + request.task_id + " does not exist");
   if (is_terminal(t->view.state) || request.timeout_ms == 0) return std::optional<TaskView>(*get(request.task_id));
-  if (waiters_.size() >= options_.max_waiters) {
+  if (waiters_.size() + group_waiters_.size() >= options_.max_waiters) {
     return make_error(ErrorCode::UNAVAILABLE, "too many waiting requests; retry later");
   }
   waiters_.insert({t->seq, Waiter{identity, request_id, clock_.now_ms() + request.timeout_ms}});
   return std::optional<TaskView>();
+}
+
+Result<std::optional<std::vector<TaskView>>> SchedulerCore::wait_all(const std::string& identity,
+                                                                     const std::string& request_id,
+                                                                     const WaitTasks& request) {
+  GroupWaiter g;
+  g.waiter = Waiter{identity, request_id, clock_.now_ms() + request.timeout_ms};
+  for (const auto& id : request.task_ids) {
+    const TaskRecord* t = find(id);
+    if (!t) return make_error(ErrorCode::NOT_FOUND, "task " + id + " does not exist");
+    g.seqs.push_back(t->seq);
+    if (!is_terminal(t->view.state)) ++g.pending;
+  }
+  if (g.pending == 0 || request.timeout_ms == 0) {
+    std::vector<TaskView> views;
+    for (const auto& id : request.task_ids) views.push_back(*get(id));
+    return std::optional<std::vector<TaskView>>(std::move(views));
+  }
+  if (waiters_.size() + group_waiters_.size() >= options_.max_waiters) {
+    return make_error(ErrorCode::UNAVAILABLE, "too many waiting requests; retry later");
+  }
+  auto group = next_group_++;
+  for (auto seq : g.seqs) {
+    if (!is_terminal(tasks_.at(seq).view.state)) group_index_.insert({seq, group});
+  }
+  group_waiters_.emplace(group, std::move(g));
+  return std::optional<std::vector<TaskView>>();
 }
 
 void SchedulerCore::restore(TaskRecord record) {

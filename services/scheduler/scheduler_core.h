@@ -63,7 +63,7 @@ struct Outbox {
   };
   struct EventOut {
     std::string topic;
-    Json data;
+    std::string data;  // msgpack map: the event's data
   };
   std::vector<ToPeer> to_agents;
   std::vector<ToPeer> to_clients;  // answers to WAIT_TASK
@@ -94,6 +94,11 @@ class SchedulerCore {
   // the request and answers through the outbox when it ends or the timeout passes.
   Result<std::optional<TaskView>> wait(const std::string& identity, const std::string& request_id,
                                        const WaitTask& request);
+  // WAIT_TASKS: answers now (the views, in the order asked) when every task is terminal or
+  // timeout_ms is 0; otherwise holds one request for all of them, answered through the outbox
+  // (a packed TASK_LIST) when the last one ends or the timeout passes.
+  Result<std::optional<std::vector<TaskView>>> wait_all(const std::string& identity, const std::string& request_id,
+                                                        const WaitTasks& request);
 
   AttachOk attach(const std::string& identity, const AgentSpec& spec);
   // NOT_FOUND when the agent is unknown: it must ATTACH again.
@@ -178,6 +183,16 @@ class SchedulerCore {
     std::int64_t deadline_ms;
   };
   std::multimap<std::uint64_t, Waiter> waiters_;
+  struct GroupWaiter {
+    Waiter waiter;
+    std::vector<std::uint64_t> seqs;  // in the order asked
+    std::size_t pending = 0;          // not yet terminal
+  };
+  // Invariant: group_index_ holds (seq, group) for each task of a group not yet terminal.
+  std::map<std::uint64_t, GroupWaiter> group_waiters_;
+  std::multimap<std::uint64_t, std::uint64_t> group_index_;
+  std::uint64_t next_group_ = 1;
+  void answer_group(std::uint64_t group);
   std::set<std::uint64_t> dirty_;
   bool dispatch_needed_ = false;
   std::int64_t next_sweep_ms_ = 0;  // monotonic time of the next unschedulable sweep

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "common/ids.h"
+#include "common/task_pack.h"
 #include "services/scheduler/task_codec.h"
 #include "common/log.h"
 
@@ -119,7 +120,7 @@ void SchedulerService::handle_client(Incoming& in) {
       if (!m) return reply_error(m.error());
       auto v = core_.get(m->task_id);
       if (!v) return reply_error(v.error());
-      client_replies_.push_back({in.identity, Envelope{MsgType::TASK_INFO, e.request_id, TaskInfo{*v}.to_body()}});
+      client_replies_.push_back({in.identity, packed_envelope(MsgType::TASK_INFO, e.request_id, pack_task_info(*v))});
       return;
     }
     case MsgType::WAIT_TASK: {
@@ -129,7 +130,17 @@ void SchedulerService::handle_client(Incoming& in) {
       if (!v) return reply_error(v.error());
       if (v->has_value()) {
         client_replies_.push_back(
-            {in.identity, Envelope{MsgType::TASK_INFO, e.request_id, TaskInfo{**v}.to_body()}});
+            {in.identity, packed_envelope(MsgType::TASK_INFO, e.request_id, pack_task_info(**v))});
+      }
+      return;
+    }
+    case MsgType::WAIT_TASKS: {
+      auto m = WaitTasks::from_body(e.body);
+      if (!m) return reply_error(m.error());
+      auto v = core_.wait_all(in.identity, e.request_id, *m);
+      if (!v) return reply_error(v.error());
+      if (v->has_value()) {
+        client_replies_.push_back({in.identity, packed_envelope(MsgType::TASK_LIST, e.request_id, pack_task_list(**v))});
       }
       return;
     }
@@ -229,10 +240,10 @@ void SchedulerService::handle_registry(Incoming& in) {
   }
 }
 
-void SchedulerService::publish(const std::string& topic, const Json& data) {
+void SchedulerService::publish(const std::string& topic, const std::string& packed_data) {
   if (events_connected_.empty()) return;  // events are news: nobody to tell yet
-  Event ev{topic, "scheduler", ++event_seq_, clock_.wall_ms(), data};
-  if (!send_event(events_, Envelope{MsgType::EVENT, "", ev.to_body()}, topic)) ++stats_.send_failures;
+  auto body = pack_event(topic, "scheduler", ++event_seq_, clock_.wall_ms(), packed_data);
+  if (!send_event(events_, packed_envelope(MsgType::EVENT, "", std::move(body)), topic)) ++stats_.send_failures;
 }
 
 void SchedulerService::hold() {

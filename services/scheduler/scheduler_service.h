@@ -75,7 +75,7 @@ class SchedulerService {
   void handle_agent(Incoming& in);
   void handle_registry(Incoming& in);
   void announce();
-  void publish(const std::string& topic, const Json& data);
+  void publish(const std::string& topic, const std::string& packed_data);
   void hold();
   void release();
 

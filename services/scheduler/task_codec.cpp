@@ -1,14 +1,20 @@
 #include "services/scheduler/task_codec.h"
 
+#include "common/task_pack.h"
+
 namespace orion::scheduler {
 
 std::string task_id_for(std::uint64_t seq) { return "t" + std::to_string(seq); }
 
 std::string encode_task_record(const TaskRecord& r) {
-  Json view = r.view.to_json();
-  view.erase("waiting_on");  // derived
-  Json rec = {{"v", std::move(view)}, {"d", r.deps}, {"r", r.ready_ms}, {"q", r.request_id}};
-  return encode_value(rec);
+  MsgWriter w;
+  w.map(4);
+  w.key("v"), pack(w, r.view, /*with_waiting_on=*/false);  // waiting_on is derived
+  w.key("d"), w.array(r.deps.size());
+  for (auto d : r.deps) w.integer(static_cast<std::int64_t>(d));
+  w.key("r"), w.integer(r.ready_ms);
+  w.key("q"), w.str(r.request_id);
+  return w.take();
 }
 
 Result<TaskRecord> decode_task_record(std::uint64_t seq, std::string_view bytes) {

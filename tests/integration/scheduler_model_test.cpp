@@ -328,3 +328,51 @@ TEST_F(SchedulerModelTest, OrionctlReprioritizesAndCancelsAQueuedTask) {
 
 }  // namespace
 }  // namespace orion::testing
+
+namespace orion::testing {
+namespace {
+
+// --unschedulable-timeout fails a task no live agent could ever run, and WAIT_TASKS answers
+// once for a whole group, in the order asked, with every outcome.
+TEST(SchedulerFlagsTest, UnschedulableTimeoutFailsATaskNoAgentCanRunAndWaitAllReportsTheGroup) {
+  Cluster cluster;
+  cluster.start_registry();
+  cluster.start_scheduler({"--unschedulable-timeout", "0.3"});
+  cluster.start_agent("a1", {"text"}, 2);
+  ASSERT_TRUE(cluster.wait_agents_up(1));
+  sdk::Client client(cluster.client_options());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    auto id = client.submit(task("echo", Json{{"i", i}}));
+    ASSERT_TRUE(id.ok()) << id.error().to_string();
+    ids.push_back(*id);
+  }
+  TaskSpec orphan = task("echo", Json{{"i", 9}});
+  orphan.capabilities = {"nobody-has-this"};
+  auto orphan_id = client.submit(orphan);
+  ASSERT_TRUE(orphan_id.ok()) << orphan_id.error().to_string();
+  ids.insert(ids.begin() + 1, *orphan_id);
+
+  auto views = client.wait_all(ids, kWaitMs);
+  ASSERT_TRUE(views.ok()) << views.error().to_string() << cluster.logs();
+  ASSERT_EQ(views->size(), 4u);
+  for (std::size_t i = 0; i < views->size(); ++i) EXPECT_EQ((*views)[i].task_id, ids[i]);
+  EXPECT_EQ((*views)[1].state, TaskState::FAILED);
+  EXPECT_TRUE(contains((*views)[1].error, "unschedulable")) << (*views)[1].error;
+  EXPECT_TRUE(contains((*views)[1].error, "nobody-has-this")) << (*views)[1].error;
+  EXPECT_EQ((*views)[0].state, TaskState::COMPLETED);
+  EXPECT_EQ((*views)[0].output, Json({{"i", 0}}));
+  EXPECT_EQ((*views)[3].output, Json({{"i", 2}}));
+  if (HasFailure()) std::cerr << cluster.logs();
+}
+
+TEST(SchedulerFlagsTest, AnOutOfRangeFlagIsRefusedWithExitCodeTwo) {
+  TempDir dir("orion-flags");
+  auto r = run_command(std::string(ORION_BIN_DIR) + "/orion-scheduler", {"--unschedulable-timeout", "-1"}, dir.path(),
+                       10'000);
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out + r.err, "--unschedulable-timeout")) << r.out << r.err;
+}
+
+}  // namespace
+}  // namespace orion::testing

@@ -39,7 +39,7 @@ class SchedulerCoreTest : public ::testing::Test {
     std::vector<std::tuple<std::string, std::string, std::int64_t>> out;
     for (auto& m : core.outbox().to_agents) {
       if (m.envelope.type != MsgType::ASSIGN) continue;
-      auto a = Assign::from_body(m.envelope.body);
+      auto a = Assign::from_body(body_of(m.envelope));
       out.emplace_back(m.agent_id, a->task_id, a->attempt);
     }
     core.outbox().clear();
@@ -227,8 +227,67 @@ TEST_F(SchedulerCoreTest, AWaitIsAnsweredWhenTheTaskEndsOrWhenItsTimeoutPasses) 
   clock.advance(1);
   core.tick();
   ASSERT_EQ(core.outbox().to_clients.size(), 1u);
-  auto info = TaskInfo::from_body(core.outbox().to_clients[0].envelope.body);
+  auto info = TaskInfo::from_body(body_of(core.outbox().to_clients[0].envelope));
   EXPECT_EQ(info->task.state, TaskState::PENDING);
+}
+
+TEST_F(SchedulerCoreTest, AWaitForManyIsAnsweredOnceWhenTheLastEndsInTheOrderAsked) {
+  attach("a1", {}, 3);
+  auto t1 = submit(spec("echo")), t2 = submit(spec("echo")), t3 = submit(spec("echo"));
+  core.tick();
+  assigned();
+  auto held = core.wait_all("c1", "w1", WaitTasks{{t3, t1, t2}, 1000});
+  ASSERT_TRUE(held.ok());
+  EXPECT_FALSE(held->has_value());
+  core.result(TaskResult{t1, 1, true, Json("one"), ""});
+  core.result(TaskResult{t3, 1, false, Json(), "boom"});
+  EXPECT_TRUE(core.outbox().to_clients.empty());
+  core.result(TaskResult{t2, 1, true, Json("two"), ""});
+  ASSERT_EQ(core.outbox().to_clients.size(), 1u);
+  EXPECT_EQ(core.outbox().to_clients[0].envelope.type, MsgType::TASK_LIST);
+  EXPECT_EQ(core.outbox().to_clients[0].envelope.request_id, "w1");
+  auto list = TaskList::from_body(body_of(core.outbox().to_clients[0].envelope));
+  ASSERT_TRUE(list.ok()) << list.error().to_string();
+  ASSERT_EQ(list->tasks.size(), 3u);
+  EXPECT_EQ(list->tasks[0].task_id, t3);
+  EXPECT_EQ(list->tasks[0].state, TaskState::FAILED);
+  EXPECT_EQ(list->tasks[1].output, Json("one"));
+  EXPECT_EQ(list->tasks[2].output, Json("two"));
+  core.outbox().clear();
+  // Answered once: later ticks send nothing more.
+  clock.advance(2000);
+  core.tick();
+  EXPECT_TRUE(core.outbox().to_clients.empty());
+  // Every one already terminal: answered at once.
+  auto now = core.wait_all("c1", "w2", WaitTasks{{t1, t2}, 1000});
+  ASSERT_TRUE(now.ok() && now->has_value());
+  EXPECT_EQ((**now).size(), 2u);
+}
+
+TEST_F(SchedulerCoreTest, AWaitForManyAnswersAtItsTimeoutWithTheStatesThenAndRefusesUnknownIds) {
+  attach("a1", {});
+  auto done = submit(spec("echo")), stuck = submit(spec("echo", {"nobody-has-this"}));
+  core.tick();
+  assigned();
+  core.result(TaskResult{done, 1, true, Json(1), ""});
+  auto unknown = core.wait_all("c1", "w0", WaitTasks{{done, "t999"}, 1000});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, ErrorCode::NOT_FOUND);
+  ASSERT_FALSE(core.wait_all("c1", "w1", WaitTasks{{done, stuck}, 500})->has_value());
+  clock.advance(499);
+  core.tick();
+  EXPECT_TRUE(core.outbox().to_clients.empty());
+  clock.advance(1);
+  core.tick();
+  ASSERT_EQ(core.outbox().to_clients.size(), 1u);
+  auto list = TaskList::from_body(body_of(core.outbox().to_clients[0].envelope));
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->tasks[0].state, TaskState::COMPLETED);
+  EXPECT_EQ(list->tasks[1].state, TaskState::PENDING);
+  core.outbox().clear();
+  // The expired group is gone: the stuck task ending later answers nobody.
+  ASSERT_TRUE(core.cancel(Cancel{stuck, ""}).ok());
+  EXPECT_TRUE(core.outbox().to_clients.empty());
 }
 
 TEST_F(SchedulerCoreTest, WaitersBeyondTheBoundAreRefusedAsUnavailable) {

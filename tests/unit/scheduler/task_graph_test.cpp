@@ -38,11 +38,11 @@ class TaskGraphTest : public ::testing::Test {
     core.tick();
     std::vector<Assign> out;
     for (auto& m : core.outbox().to_agents) {
-      if (m.envelope.type == MsgType::ASSIGN) out.push_back(*Assign::from_body(m.envelope.body));
+      if (m.envelope.type == MsgType::ASSIGN) out.push_back(*Assign::from_body(body_of(m.envelope)));
     }
     cancels.clear();
     for (auto& m : core.outbox().to_agents) {
-      if (m.envelope.type == MsgType::CANCEL_TASK) cancels.push_back(*CancelTask::from_body(m.envelope.body));
+      if (m.envelope.type == MsgType::CANCEL_TASK) cancels.push_back(*CancelTask::from_body(body_of(m.envelope)));
     }
     core.outbox().clear();
     return out;

@@ -1,0 +1,136 @@
+#include "common/task_pack.h"
+
+namespace orion {
+
+void pack(MsgWriter& w, const RetryPolicy& r) {
+  w.map(5);
+  w.key("kind"), w.integer(static_cast<int>(r.kind));
+  w.key("initial_ms"), w.integer(r.initial_ms);
+  w.key("max_ms"), w.integer(r.max_ms);
+  w.key("multiplier"), w.number(r.multiplier);
+  w.key("jitter"), w.number(r.jitter);
+}
+
+namespace {
+
+// The optional fields of TaskSpec::to_json, in one place for counting and writing.
+struct SpecOptionals {
+  bool preferred, excluded, retries, retry, depends_on, idempotency, unschedulable;
+  explicit SpecOptionals(const TaskSpec& s)
+      : preferred(!s.preferred_agents.empty()),
+        excluded(!s.excluded_agents.empty()),
+        retries(s.retries != 0),
+        retry(s.retries != 0 || s.retry.kind != BackoffKind::FIXED || s.retry.initial_ms != 1000),
+        depends_on(!s.depends_on.empty()),
+        idempotency(!s.idempotency_key.empty()),
+        unschedulable(s.unschedulable_timeout_ms >= 0) {}
+  std::size_t count() const {
+    return std::size_t{preferred} + excluded + retries + retry + depends_on + idempotency + unschedulable;
+  }
+};
+
+constexpr std::size_t kSpecFields = 7;  // always written
+constexpr std::size_t kViewFields = 16;  // TaskView's own, besides waiting_on
+
+void pack_spec_fields(MsgWriter& w, const TaskSpec& s, const SpecOptionals& o) {
+  w.key("name"), w.str(s.name);
+  w.key("type"), w.str(s.type);
+  w.key("capabilities"), w.str_list(s.capabilities);
+  w.key("priority"), w.integer(static_cast<int>(s.priority));
+  w.key("timeout_ms"), w.integer(s.timeout_ms);
+  w.key("input"), w.json(s.input);
+  w.key("metadata"), w.json(s.metadata);
+  if (o.preferred) w.key("preferred_agents"), w.str_list(s.preferred_agents);
+  if (o.excluded) w.key("excluded_agents"), w.str_list(s.excluded_agents);
+  if (o.retries) w.key("retries"), w.integer(s.retries);
+  if (o.retry) w.key("retry"), pack(w, s.retry);
+  if (o.depends_on) w.key("depends_on"), w.str_list(s.depends_on);
+  if (o.idempotency) w.key("idempotency_key"), w.str(s.idempotency_key);
+  if (o.unschedulable) w.key("unschedulable_timeout_ms"), w.integer(s.unschedulable_timeout_ms);
+}
+
+}  // namespace
+
+void pack(MsgWriter& w, const TaskSpec& s) {
+  SpecOptionals o(s);
+  w.map(kSpecFields + o.count());
+  pack_spec_fields(w, s, o);
+}
+
+void pack(MsgWriter& w, const TaskView& v, bool with_waiting_on) {
+  SpecOptionals o(v.spec);
+  w.map(kSpecFields + o.count() + kViewFields + (with_waiting_on ? 1 : 0));
+  pack_spec_fields(w, v.spec, o);
+  w.key("task_id"), w.str(v.task_id);
+  w.key("state"), w.integer(static_cast<int>(v.state));
+  w.key("effective_priority"), w.integer(static_cast<int>(v.effective_priority));
+  w.key("failures"), w.integer(v.failures);
+  w.key("retry_at_ms"), w.integer(v.retry_at_ms);
+  if (with_waiting_on) w.key("waiting_on"), w.str_list(v.waiting_on);
+  w.key("history"), w.array(v.history.size());
+  for (const auto& c : v.history) {
+    w.map(5);
+    w.key("state"), w.integer(static_cast<int>(c.state));
+    w.key("at_ms"), w.integer(c.at_ms);
+    w.key("attempt"), w.integer(c.attempt);
+    w.key("agent"), w.str(c.agent);
+    w.key("note"), w.str(c.note);
+  }
+  w.key("assigned_agent"), w.str(v.assigned_agent);
+  w.key("attempt"), w.integer(v.attempt);
+  w.key("progress"), w.number(v.progress);
+  w.key("output"), w.json(v.output);
+  w.key("error"), w.str(v.error);
+  w.key("reason"), w.str(v.reason);
+  w.key("created_ms"), w.integer(v.created_ms);
+  w.key("assigned_ms"), w.integer(v.assigned_ms);
+  w.key("started_ms"), w.integer(v.started_ms);
+  w.key("finished_ms"), w.integer(v.finished_ms);
+}
+
+std::string pack_task_info(const TaskView& v) {
+  MsgWriter w;
+  w.map(1);
+  w.key("task");
+  pack(w, v);
+  return w.take();
+}
+
+std::string pack_task_list(const std::vector<TaskView>& views) {
+  MsgWriter w;
+  w.map(2);
+  w.key("tasks"), w.array(views.size());
+  for (const auto& v : views) pack(w, v);
+  w.key("next"), w.str("");
+  return w.take();
+}
+
+std::string pack_assign(const TaskView& v, const std::vector<std::pair<std::string, const Json*>>& deps) {
+  MsgWriter w;
+  w.map(deps.empty() ? 6 : 7);
+  w.key("task_id"), w.str(v.task_id);
+  w.key("attempt"), w.integer(v.attempt);
+  w.key("type"), w.str(v.spec.type);
+  w.key("input"), w.json(v.spec.input);
+  w.key("metadata"), w.json(v.spec.metadata);
+  w.key("timeout_ms"), w.integer(v.spec.timeout_ms);
+  if (!deps.empty()) {
+    w.key("deps"), w.map(deps.size());
+    for (const auto& d : deps) w.key(d.first), w.json(*d.second);
+  }
+  return w.take();
+}
+
+std::string pack_event(const std::string& topic, const std::string& publisher, std::uint64_t seq,
+                       std::int64_t ts_ms, std::string_view packed_data) {
+  MsgWriter w;
+  w.map(5);
+  w.key("topic"), w.str(topic);
+  w.key("publisher"), w.str(publisher);
+  w.key("seq"), w.integer(static_cast<std::int64_t>(seq));
+  w.key("ts_ms"), w.integer(ts_ms);
+  w.key("data"), w.raw(packed_data);
+  return w.take();
+}
+
+}  // namespace orion

@@ -1,0 +1,32 @@
+// Task values written straight to msgpack with MsgWriter: the same maps as TaskSpec::to_json
+// and TaskView::to_json (same keys, same optional fields), without the Json tree. The
+// scheduler's hot paths use these; the tests check they decode to exactly what to_json gives.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/messages.h"
+#include "common/msg_writer.h"
+
+namespace orion {
+
+void pack(MsgWriter& w, const RetryPolicy& r);
+void pack(MsgWriter& w, const TaskSpec& s);
+// with_waiting_on = false leaves out the derived "waiting_on" (stored records).
+void pack(MsgWriter& w, const TaskView& v, bool with_waiting_on = true);
+// A TASK_INFO body: {"task": view}.
+std::string pack_task_info(const TaskView& v);
+// A TASK_LIST body with no next page: {"tasks": [views], "next": ""}.
+std::string pack_task_list(const std::vector<TaskView>& views);
+// An ASSIGN body, as Assign::to_body for the view's current attempt; `deps` holds
+// (dependency task id, its output) pairs.
+std::string pack_assign(const TaskView& v, const std::vector<std::pair<std::string, const Json*>>& deps);
+// An EVENT body, as Event::to_body, around data already packed (one msgpack map).
+std::string pack_event(const std::string& topic, const std::string& publisher, std::uint64_t seq,
+                       std::int64_t ts_ms, std::string_view packed_data);
+
+}  // namespace orion

@@ -1,0 +1,142 @@
+// The direct msgpack writers must give the same values as the Json path they replace.
+#include <gtest/gtest.h>
+
+#include <limits>
+
+#include "common/codec.h"
+#include "common/envelope.h"
+#include "common/task_pack.h"
+
+namespace orion {
+namespace {
+
+Json decode(const std::string& bytes) {
+  auto v = decode_value(bytes.data(), bytes.size());
+  EXPECT_TRUE(v.ok()) << (v ? "" : v.error().to_string());
+  return v ? *v : Json();
+}
+
+TaskView full_view() {
+  TaskView v;
+  v.task_id = "t42";
+  v.spec.name = "train";
+  v.spec.type = "ml";
+  v.spec.capabilities = {"gpu", "python"};
+  v.spec.preferred_agents = {"a1"};
+  v.spec.excluded_agents = {"a2", "a3"};
+  v.spec.priority = Priority::URGENT;
+  v.spec.timeout_ms = 1500;
+  v.spec.retries = 3;
+  v.spec.retry = RetryPolicy{BackoffKind::EXPONENTIAL, 100, 5000, 1.5, 0.25};
+  v.spec.depends_on = {"t1", "t2"};
+  v.spec.idempotency_key = "k";
+  v.spec.unschedulable_timeout_ms = 0;
+  v.spec.input = {{"n", -7}, {"big", std::numeric_limits<std::int64_t>::max()}, {"f", 0.1}, {"s", "x"},
+                  {"l", {1, "two", nullptr, true}}};
+  v.spec.metadata = {{"owner", "ops"}};
+  v.state = TaskState::RUNNING;
+  v.effective_priority = Priority::URGENT;
+  v.failures = 1;
+  v.retry_at_ms = 99;
+  v.waiting_on = {"t2"};
+  v.history = {StateChange{TaskState::PENDING, 1, 0, "", "created"},
+               StateChange{TaskState::ASSIGNED, 2, 1, "a1", std::string(300, 'w')}};
+  v.assigned_agent = "a1";
+  v.attempt = 2;
+  v.progress = 37.5;
+  v.output = Json::array({1, 2});
+  v.error = "e";
+  v.reason = "r";
+  v.created_ms = 1;
+  v.assigned_ms = -5;  // out of the decoder's range, still written faithfully
+  v.started_ms = 70000;
+  v.finished_ms = 1LL << 40;
+  return v;
+}
+
+TEST(TaskPack, AFullViewDecodesToWhatToJsonGives) {
+  auto v = full_view();
+  MsgWriter w;
+  pack(w, v);
+  EXPECT_EQ(decode(w.bytes()), v.to_json());
+}
+
+TEST(TaskPack, AMinimalSpecLeavesOutTheSameOptionalFieldsAsToJson) {
+  TaskSpec s;
+  s.type = "echo";
+  MsgWriter w;
+  pack(w, s);
+  EXPECT_EQ(decode(w.bytes()), s.to_json());
+  EXPECT_FALSE(decode(w.bytes()).contains("retry"));
+}
+
+TEST(TaskPack, AViewWithoutWaitingOnIsTheJsonViewWithoutIt) {
+  auto v = full_view();
+  MsgWriter w;
+  pack(w, v, /*with_waiting_on=*/false);
+  Json expected = v.to_json();
+  expected.erase("waiting_on");
+  EXPECT_EQ(decode(w.bytes()), expected);
+}
+
+TEST(TaskPack, TaskInfoAssignAndEventBodiesReadBackThroughTheirDecoders) {
+  auto v = full_view();
+  v.assigned_ms = 5;
+  auto info = TaskInfo::from_body(decode(pack_task_info(v)));
+  ASSERT_TRUE(info.ok()) << info.error().to_string();
+  EXPECT_EQ(info->task.to_json(), TaskView::from_json(v.to_json())->to_json());
+
+  Json out1 = {{"x", 1}};
+  auto assign = Assign::from_body(decode(pack_assign(v, {{"t1", &out1}})));
+  ASSERT_TRUE(assign.ok()) << assign.error().to_string();
+  Assign expected{v.task_id, v.attempt, v.spec.type, v.spec.input, {{"t1", out1}}, v.spec.metadata,
+                  v.spec.timeout_ms};
+  EXPECT_EQ(decode(pack_assign(v, {{"t1", &out1}})), expected.to_body());
+  expected.deps = Json::object();
+  EXPECT_EQ(decode(pack_assign(v, {})), expected.to_body());
+
+  MsgWriter data;
+  data.map(1), data.key("task_id"), data.str("t42");
+  auto ev = Event::from_body(decode(pack_event("task.completed", "scheduler", 9, 1234, data.bytes())));
+  ASSERT_TRUE(ev.ok()) << ev.error().to_string();
+  EXPECT_EQ(ev->topic, "task.completed");
+  EXPECT_EQ(ev->seq, 9u);
+  EXPECT_EQ(ev->data, Json({{"task_id", "t42"}}));
+}
+
+TEST(TaskPack, IntegersAndStringsUseTheSmallestFormatLikeNlohmann) {
+  const std::int64_t values[] = {0,      1,      127,         128,         255,       256,
+                                 65535,  65536,  4294967295,  4294967296,  -1,        -32,
+                                 -33,    -128,   -129,        -32768,      -32769,    -2147483648LL,
+                                 -2147483649LL, std::numeric_limits<std::int64_t>::min(),
+                                 std::numeric_limits<std::int64_t>::max()};
+  for (std::int64_t n : values) {
+    MsgWriter w;
+    w.integer(n);
+    EXPECT_EQ(w.bytes(), encode_value(Json(n))) << n;
+  }
+  for (std::size_t len : {0u, 31u, 32u, 255u, 256u, 65535u, 65536u}) {
+    MsgWriter w;
+    std::string s(len, 'a');
+    w.str(s);
+    EXPECT_EQ(w.bytes(), encode_value(Json(s))) << len;
+  }
+  for (std::size_t n : {0u, 15u, 16u, 65535u, 65536u}) {
+    MsgWriter w;
+    w.array(n);
+    for (std::size_t i = 0; i < n; ++i) w.nil();
+    EXPECT_EQ(w.bytes(), encode_value(Json(std::vector<std::nullptr_t>(n, nullptr)))) << n;
+  }
+}
+
+TEST(TaskPack, APackedEnvelopeSendsItsPackedBody) {
+  auto e = packed_envelope(MsgType::TASK_INFO, "r1", pack_task_info(full_view()));
+  auto frames = encode_frames(e);
+  auto back = decode_frames(frames);
+  ASSERT_TRUE(back.ok()) << back.error().to_string();
+  EXPECT_EQ(back->body, body_of(e));
+  EXPECT_EQ(back->request_id, "r1");
+}
+
+}  // namespace
+}  // namespace orion
