@@ -13,6 +13,7 @@ int cmd_wait(int argc, char** argv);
 int cmd_agents(int argc, char** argv);
 int cmd_watch(int argc, char** argv);
 int cmd_cancel(int argc, char** argv);
+int cmd_drain(int argc, char** argv);
 int cmd_reprioritize(int argc, char** argv);
 int cmd_list(int argc, char** argv);
 

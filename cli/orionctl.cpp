@@ -22,6 +22,7 @@ commands:
   list          list tasks              orionctl list [--state PENDING]... [--type T]...
                                           [--priority high]... [--limit 100] [--after ID]
   agents        list agents             orionctl agents [--json]
+  drain         drain an agent: no new work, it leaves when idle   orionctl drain worker-1
   watch         print events as they come orionctl watch [--topic task.] [--count N]
 
 Every command takes --registry tcp://host:port (default tcp://127.0.0.1:7100, env ORION_REGISTRY)
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
   if (cmd == "agents") return orion::cli::cmd_agents(argc - 1, argv + 1);
   if (cmd == "watch") return orion::cli::cmd_watch(argc - 1, argv + 1);
   if (cmd == "cancel") return orion::cli::cmd_cancel(argc - 1, argv + 1);
+  if (cmd == "drain") return orion::cli::cmd_drain(argc - 1, argv + 1);
   if (cmd == "reprioritize") return orion::cli::cmd_reprioritize(argc - 1, argv + 1);
   if (cmd == "list") return orion::cli::cmd_list(argc - 1, argv + 1);
   std::cerr << "orionctl: unknown command '" << cmd << "'\n" << kUsage;

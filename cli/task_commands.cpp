@@ -32,6 +32,26 @@ int cmd_cancel(int argc, char** argv) {
   });
 }
 
+int cmd_drain(int argc, char** argv) {
+  return guarded([&] {
+    auto o = base_options("drain", "Give an agent no new task; it finishes what it runs, then leaves");
+    o.add_options()("id", "agent id", cxxopts::value<std::string>());
+    o.parse_positional({"id"});
+    cxxopts::ParseResult args;
+    if (!parse(o, argc, argv, args)) return 0;
+    auto id = positional_id(args, "agent id");
+    auto client = make_client(args);
+    auto r = client.drain(id);
+    if (!r) return fail(r.error());
+    if (args.count("json")) {
+      std::cout << text(Json{{"agent_id", r->agent_id}, {"draining", true}, {"running", r->running}}) << "\n";
+      return 0;
+    }
+    std::cout << r->agent_id << " DRAINING, " << r->running << " task(s) still running\n";
+    return 0;
+  });
+}
+
 int cmd_reprioritize(int argc, char** argv) {
   return guarded([&] {
     auto o = base_options("reprioritize", "Change the priority of a task that has not started");

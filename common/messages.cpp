@@ -36,6 +36,9 @@ const char* to_string(MsgType type) {
     case MsgType::LIST_TASKS: return "LIST_TASKS";
     case MsgType::TASK_LIST: return "TASK_LIST";
     case MsgType::WAIT_TASKS: return "WAIT_TASKS";
+    case MsgType::DRAIN_AGENT: return "DRAIN_AGENT";
+    case MsgType::DRAIN_AGENT_OK: return "DRAIN_AGENT_OK";
+    case MsgType::DRAIN: return "DRAIN";
     case MsgType::ATTACH: return "ATTACH";
     case MsgType::ATTACH_OK: return "ATTACH_OK";
     case MsgType::AGENT_HEARTBEAT: return "AGENT_HEARTBEAT";
@@ -568,9 +571,16 @@ Result<AttachOk> AttachOk::from_body(const Json& b) {
   });
 }
 
-Json AgentHeartbeat::to_body() const { return {{"agent_id", agent_id}, {"running", refs_to_json(running)}}; }
+Json AgentHeartbeat::to_body() const {
+  Json j = {{"agent_id", agent_id}, {"running", refs_to_json(running)}};
+  if (draining) j["draining"] = true;
+  return j;
+}
 Result<AgentHeartbeat> AgentHeartbeat::from_body(const Json& b) {
-  auto r = read<AgentHeartbeat>(b, [](Fields& f, AgentHeartbeat& m) { f.str("agent_id", m.agent_id, Need::REQUIRED); });
+  auto r = read<AgentHeartbeat>(b, [](Fields& f, AgentHeartbeat& m) {
+    f.str("agent_id", m.agent_id, Need::REQUIRED);
+    f.boolean("draining", m.draining, Need::OPTIONAL);
+  });
   if (!r) return r;
   if (b.contains("running")) {
     const auto& a = b["running"];
@@ -588,6 +598,22 @@ Result<AgentHeartbeat> AgentHeartbeat::from_body(const Json& b) {
     }
   }
   return r;
+}
+
+Json DrainAgent::to_body() const { return {{"agent_id", agent_id}}; }
+Result<DrainAgent> DrainAgent::from_body(const Json& b) {
+  return read<DrainAgent>(b, [](Fields& f, DrainAgent& m) { f.str("agent_id", m.agent_id, Need::REQUIRED); });
+}
+Json DrainAgentOk::to_body() const { return {{"agent_id", agent_id}, {"running", running}}; }
+Result<DrainAgentOk> DrainAgentOk::from_body(const Json& b) {
+  return read<DrainAgentOk>(b, [](Fields& f, DrainAgentOk& m) {
+    f.str("agent_id", m.agent_id, Need::REQUIRED);
+    f.integer("running", m.running, Need::OPTIONAL, 0, kMaxCapacity);
+  });
+}
+Json Drain::to_body() const { return {{"reason", reason}}; }
+Result<Drain> Drain::from_body(const Json& b) {
+  return read<Drain>(b, [](Fields& f, Drain& m) { f.str("reason", m.reason, Need::OPTIONAL, 4096); });
 }
 
 Json Assign::to_body() const {

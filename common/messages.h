@@ -51,6 +51,9 @@ enum class MsgType : std::uint8_t {
   LIST_TASKS = 41,
   TASK_LIST = 42,      // reply to LIST_TASKS and WAIT_TASKS
   WAIT_TASKS = 43,     // answered when every task named is terminal, or after timeout_ms
+  DRAIN_AGENT = 44,    // client -> scheduler: no new work for an agent; it leaves once idle
+  DRAIN_AGENT_OK = 45,
+  DRAIN = 46,          // scheduler -> agent (ROUTER 7201), no reply: finish running work, then leave
 
   // Scheduler agent channel, ROUTER 7201
   ATTACH = 50,          // agent -> scheduler
@@ -376,8 +379,28 @@ struct TaskRef {
 struct AgentHeartbeat {
   std::string agent_id;
   std::vector<TaskRef> running;
+  bool draining = false;  // the agent is draining: assign it nothing more
   Json to_body() const;
   static Result<AgentHeartbeat> from_body(const Json& b);
+};
+
+struct DrainAgent {
+  std::string agent_id;
+  Json to_body() const;
+  static Result<DrainAgent> from_body(const Json& b);
+};
+
+struct DrainAgentOk {
+  std::string agent_id;
+  std::int64_t running = 0;  // its tasks still running; it leaves when they end
+  Json to_body() const;
+  static Result<DrainAgentOk> from_body(const Json& b);
+};
+
+struct Drain {
+  std::string reason;
+  Json to_body() const;
+  static Result<Drain> from_body(const Json& b);
 };
 
 struct Assign {

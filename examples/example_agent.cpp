@@ -25,8 +25,18 @@ namespace {
 
 orion::sdk::Agent* g_agent = nullptr;  // set before the signal handlers are installed
 
-extern "C" void on_signal(int) {
-  if (g_agent) g_agent->stop();  // async-signal-safe: an atomic store and a write(2)
+volatile std::sig_atomic_t g_terms = 0;
+
+// Both are async-signal-safe: an atomic store and a write(2).
+// SIGTERM drains: no new work, running tasks finish, then it leaves; a second SIGTERM stops.
+extern "C" void on_sigterm(int) {
+  if (!g_agent) return;
+  if (g_terms++ == 0) g_agent->drain();
+  else g_agent->stop();
+}
+// SIGINT stops at once: running handlers are cancelled.
+extern "C" void on_sigint(int) {
+  if (g_agent) g_agent->stop();
 }
 
 std::vector<std::string> split_commas(const std::string& s) {
@@ -78,8 +88,8 @@ int main(int argc, char** argv) {
     orion::sdk::Agent agent(options);
     orion::examples::add_example_handlers(agent);
     g_agent = &agent;
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
+    std::signal(SIGINT, on_sigint);
+    std::signal(SIGTERM, on_sigterm);
     int rc = agent.run();
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);

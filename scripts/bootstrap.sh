@@ -7,7 +7,7 @@ PACKAGES=(
   g++ cmake make pkg-config ccache
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libcxxopts-dev libspdlog-dev nlohmann-json3-dev
   libsqlite3-dev libgtest-dev libgmock-dev
-  docker-compose python3
+  docker-compose python3 python3-zmq python3-msgpack
 )
 
 missing=()

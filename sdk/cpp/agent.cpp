@@ -36,6 +36,10 @@
 //   ERROR to a TASK_RESULT         kept when the code says retry (UNAVAILABLE, INTERNAL,
 //                                  DEADLINE_EXCEEDED, NOT_LEADER); otherwise dropped with a warning.
 //
+// drain() or DRAIN from the scheduler: AGENT_HEARTBEAT at once and from then on with
+// draining = true (the scheduler assigns nothing more); ASSIGNs already on their way still run;
+// once nothing runs and every result is acknowledged, stop() as below (nothing to cancel).
+//
 // stop(): ignore further ASSIGNs, drop jobs no worker started (DETACH lets the scheduler
 // re-queue them), cancel the running ones, keep the loop going until handlers end and results
 // are acknowledged (at most kStopGraceMs), DETACH, DEREGISTER (waits kGoodbyeMs for the answer).
@@ -97,6 +101,9 @@ int Agent::Impl::run() {
   send_register(clock_.now_ms());
   while (true) {
     std::int64_t now = clock_.now_ms();
+    if (drain_requested_.load() && !draining_ && !stopping_) begin_drain(now);
+    // Drained: nothing running, every result acknowledged. Then leave as stop() does.
+    if (draining_ && !stopping_ && running_.empty() && unacked_.empty()) begin_stop(now);
     if (stop_requested_.load() && !stopping_) begin_stop(now);
     if (stopping_ && stop_finished(now)) break;
     poll_once(poll_timeout_ms(now));
@@ -273,6 +280,7 @@ void Agent::Impl::on_timers(std::int64_t now) {
     } else if (now >= scheduler_.next_heartbeat_ms) {
       AgentHeartbeat hb;
       hb.agent_id = spec_.agent_id;
+      hb.draining = draining_;
       for (const auto& entry : running_) hb.running.push_back({entry.first.first, entry.first.second});
       send(scheduler_, MsgType::AGENT_HEARTBEAT, hb.to_body(), random_hex(8));
       resend_results();
@@ -282,6 +290,13 @@ void Agent::Impl::on_timers(std::int64_t now) {
 }
 
 // ---- stop -----------------------------------------------------------------------------------
+
+void Agent::Impl::begin_drain(std::int64_t now) {
+  draining_ = true;
+  scheduler_.next_heartbeat_ms = now;  // tell the scheduler at once: no new work
+  spdlog::info("event=draining agent={} running={} unacked_results={}", spec_.agent_id, running_.size(),
+               unacked_.size());
+}
 
 void Agent::Impl::begin_stop(std::int64_t now) {
   stopping_ = true;
@@ -337,5 +352,6 @@ Agent::~Agent() = default;
 void Agent::handle(const std::string& task_type, Handler handler) { impl_->handle(task_type, std::move(handler)); }
 int Agent::run() { return impl_->run(); }
 void Agent::stop() { impl_->stop(); }
+void Agent::drain() { impl_->drain(); }
 
 }  // namespace orion::sdk

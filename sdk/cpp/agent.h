@@ -100,6 +100,10 @@ class Agent {
   // end and their results to be acknowledged, then DETACH and DEREGISTER. Returns at once.
   // Thread-safe and async-signal-safe (an atomic store and a write(2)); may precede run().
   void stop();
+  // Graceful: asks the scheduler for no new work, lets running handlers finish (not cancelled)
+  // and their results be acknowledged, then leaves as stop() does. What SIGTERM should call;
+  // a scheduler's DRAIN (orionctl drain) does the same. Thread-safe and async-signal-safe.
+  void drain();
 
  private:
   class Impl;

@@ -88,6 +88,10 @@ class Agent::Impl {
     stop_requested_.store(true);
     outbox_->wake();
   }
+  void drain() {
+    drain_requested_.store(true);
+    outbox_->wake();
+  }
 
  private:
   enum class RegistryState { REGISTERING, REGISTERED };
@@ -127,6 +131,7 @@ class Agent::Impl {
   void send_result(const PendingResult& pending);
   void resend_results();
 
+  void begin_drain(std::int64_t now);
   void begin_stop(std::int64_t now);
   bool stop_finished(std::int64_t now) const;
   void say_goodbye();
@@ -138,6 +143,7 @@ class Agent::Impl {
   std::map<std::string, Handler> handlers_;  // by task type; fixed once run() started
   std::atomic<bool> started_{false};
   std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> drain_requested_{false};  // drain() or a DRAIN from the scheduler
   std::shared_ptr<Outbox> outbox_;         // workers and stop() -> networking thread
 
   // ---- networking thread only -----------------------------------------------------------
@@ -155,6 +161,7 @@ class Agent::Impl {
   std::map<TaskKey, std::shared_ptr<RunningTask>> running_;
   // Results the scheduler has not answered with RESULT_OK yet.
   std::map<TaskKey, PendingResult> unacked_;
+  bool draining_ = false;                  // drain seen: heartbeats say so; stops once idle
   bool stopping_ = false;                  // stop() seen; never goes back
   std::int64_t stop_deadline_ms_ = 0;
 };

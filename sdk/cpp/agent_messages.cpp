@@ -132,7 +132,7 @@ void Agent::Impl::on_scheduler(const Incoming& in, std::int64_t now) {
       scheduler_.backoff.reset();
       scheduler_.heartbeat_ms = ok->heartbeat_ms;
       scheduler_.liveness = ok->liveness;
-      scheduler_.next_heartbeat_ms = now + ok->heartbeat_ms;
+      scheduler_.next_heartbeat_ms = draining_ ? now : now + ok->heartbeat_ms;
       spdlog::info("event={} agent={} scheduler={} heartbeat_ms={} liveness={} unacked_results={}",
                    attached_before_ ? "reattached" : "attached", spec_.agent_id, scheduler_.endpoint,
                    ok->heartbeat_ms, ok->liveness, unacked_.size());
@@ -148,6 +148,10 @@ void Agent::Impl::on_scheduler(const Incoming& in, std::int64_t now) {
       return;
     case MsgType::CANCEL_TASK:
       on_cancel(e.body);
+      return;
+    case MsgType::DRAIN:
+      spdlog::info("event=drain_requested agent={} by=scheduler", spec_.agent_id);
+      drain_requested_.store(true);
       return;
     case MsgType::RESULT_OK:
       on_result_ok(e);

@@ -160,6 +160,12 @@ Result<CancelOk> Client::cancel(const std::string& task_id, const std::string& r
   return CancelOk::from_body(r->body);
 }
 
+Result<DrainAgentOk> Client::drain(const std::string& agent_id) {
+  auto r = call(true, MsgType::DRAIN_AGENT, DrainAgent{agent_id}.to_body(), options_.request_timeout_ms);
+  if (!r) return r.error();
+  return DrainAgentOk::from_body(r->body);
+}
+
 Result<ReprioritizeOk> Client::reprioritize(const std::string& task_id, Priority priority) {
   auto r = call(true, MsgType::REPRIORITIZE, Reprioritize{task_id, priority}.to_body(), options_.request_timeout_ms);
   if (!r) return r.error();

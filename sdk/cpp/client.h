@@ -60,6 +60,9 @@ class Client {
   // Cancels the task and, transitively, its dependants. A task already terminal is unchanged
   // (CancelOk.state says which state it is in).
   Result<CancelOk> cancel(const std::string& task_id, const std::string& reason);
+  // The agent gets no new task; it finishes what it runs, then deregisters. NOT_FOUND if it is
+  // not attached to the scheduler.
+  Result<DrainAgentOk> drain(const std::string& agent_id);
   // Changes the priority of a task that is not yet running.
   Result<ReprioritizeOk> reprioritize(const std::string& task_id, Priority priority);
   // One page of tasks matching the filters; pass TaskList::next as `after` for the next one.

@@ -109,9 +109,11 @@ AgentPool::Choice AgentPool::select(const TaskSpec& spec) {
     if (sa != sb) return sa > sb;
     return a.last_assigned < best->last_assigned;
   };
+  std::size_t draining = 0;
   for_each_capable(need, [&](AgentSession& a) {
     if (!spec.excluded_agents.empty() && listed(spec.excluded_agents, a.spec.agent_id)) return;
     ++choice.capable;
+    draining += a.draining;
     if (!a.has_free_slot()) return;
     bool preferred = !spec.preferred_agents.empty() && listed(spec.preferred_agents, a.spec.agent_id);
     if (better(a, preferred)) best = &a, best_preferred = preferred;
@@ -128,19 +130,21 @@ AgentPool::Choice AgentPool::select(const TaskSpec& spec) {
     choice.why = "no live agent has capabilities " + caps +
                  (spec.excluded_agents.empty() ? "" : " (excluding " + join(spec.excluded_agents) + ")");
   } else {
-    choice.why = "all " + std::to_string(choice.capable) + " capable agents are at capacity";
+    choice.why = "all " + std::to_string(choice.capable) + " capable agents are at capacity" +
+                 (draining ? " or draining (" + std::to_string(draining) + " draining)" : "");
   }
   return choice;
 }
 
-void AgentPool::count(const TaskSpec& spec, std::size_t* capable, std::size_t* free) const {
-  *capable = *free = 0;
+void AgentPool::count(const TaskSpec& spec, std::size_t* capable, std::size_t* free, std::size_t* draining) const {
+  *capable = *free = *draining = 0;
   std::vector<int> need;
   if (!intern_lookup(spec.capabilities, need)) return;
   for_each_capable(need, [&](AgentSession& a) {
     if (!spec.excluded_agents.empty() && listed(spec.excluded_agents, a.spec.agent_id)) return;
     ++*capable;
     if (a.has_free_slot()) ++*free;
+    if (a.draining) ++*draining;
   });
 }
 

@@ -42,8 +42,9 @@ struct AgentSession {
   std::uint64_t last_assigned = 0;  // pool-wide assignment counter at its latest assignment
   std::vector<int> cap_ids;         // interned capabilities, sorted
   AgentStats stats;
+  bool draining = false;            // assigned nothing more; leaves once its running tasks end
 
-  bool has_free_slot() const { return running.size() < static_cast<std::size_t>(spec.capacity); }
+  bool has_free_slot() const { return !draining && running.size() < static_cast<std::size_t>(spec.capacity); }
   double load() const { return static_cast<double>(running.size()) / static_cast<double>(spec.capacity); }
 };
 
@@ -63,7 +64,7 @@ class AgentPool {
 
   Choice select(const TaskSpec& spec);
   // Counts capable agents and those with a free slot, for explaining a PENDING task.
-  void count(const TaskSpec& spec, std::size_t* capable, std::size_t* free) const;
+  void count(const TaskSpec& spec, std::size_t* capable, std::size_t* free, std::size_t* draining) const;
   void note_assigned(AgentSession& a, std::uint64_t seq);
   // Folds a finished task into the agent's performance (alpha 0.2).
   void record_outcome(const std::string& agent_id, bool ok, bool timed_out, double runtime_ms);

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "common/msg_writer.h"
 #include "common/task_pack.h"
 #include "services/scheduler/retry_policy.h"
 #include "services/scheduler/scheduler_core.h"
@@ -148,7 +149,29 @@ Status SchedulerCore::heartbeat(const std::string& identity, const AgentHeartbea
     return make_error(ErrorCode::NOT_FOUND, "agent " + hb.agent_id + " is not attached; attach again");
   }
   a->last_seen_ms = clock_.now_ms();
+  if (hb.draining && !a->draining) start_draining(*a, "the agent is draining");
   return {};
+}
+
+Result<DrainAgentOk> SchedulerCore::drain(const DrainAgent& request) {
+  AgentSession* a = pool_.find(request.agent_id);
+  if (!a) return make_error(ErrorCode::NOT_FOUND, "agent " + request.agent_id + " is not attached");
+  if (!a->draining) {
+    start_draining(*a, "drain requested");
+    outbox_.to_agents.push_back({a->identity, a->spec.agent_id, Envelope{MsgType::DRAIN, "", Drain{"drain requested"}.to_body()}});
+  }
+  return DrainAgentOk{a->spec.agent_id, static_cast<std::int64_t>(a->running.size())};
+}
+
+void SchedulerCore::start_draining(AgentSession& a, const std::string& why) {
+  a.draining = true;
+  spdlog::info("event=agent_draining agent={} running={} reason=\"{}\"", a.spec.agent_id, a.running.size(), why);
+  MsgWriter w;
+  w.map(3);
+  w.key("agent_id"), w.str(a.spec.agent_id);
+  w.key("running"), w.integer(static_cast<std::int64_t>(a.running.size()));
+  w.key("reason"), w.str(why);
+  outbox_.events.push_back({"agent.draining", w.take()});
 }
 
 void SchedulerCore::detach(const std::string& agent_id) { lose_agent(agent_id, "agent " + agent_id + " detached"); }
@@ -278,8 +301,8 @@ void SchedulerCore::expire_unschedulable() {
   for (auto& [key, qc] : classes_) {
     if (qc.ready.empty()) continue;
     const TaskRecord& head = tasks_.at(qc.ready.begin()->second);
-    std::size_t capable = 0, free = 0;
-    pool_.count(head.view.spec, &capable, &free);
+    std::size_t capable = 0, free = 0, draining = 0;
+    pool_.count(head.view.spec, &capable, &free, &draining);
     if (capable > 0) {
       qc.unservable_since_ms = -1;
       continue;

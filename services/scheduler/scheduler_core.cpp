@@ -316,8 +316,8 @@ std::string SchedulerCore::explain_pending(const TaskRecord& t) const {
     return "retry " + std::to_string(t.view.failures) + " of " + std::to_string(t.view.spec.retries) + " due in " +
            std::to_string(std::max<std::int64_t>(0, t.retry_due_ms - clock_.now_ms())) + " ms";
   }
-  std::size_t capable = 0, free = 0;
-  pool_.count(t.view.spec, &capable, &free);
+  std::size_t capable = 0, free = 0, draining = 0;
+  pool_.count(t.view.spec, &capable, &free, &draining);
   std::string base = t.view.reason.empty() ? "" : t.view.reason + "; ";
   std::string caps;
   for (const auto& c : t.view.spec.capabilities) caps += (caps.empty() ? "" : ",") + c;
@@ -327,7 +327,10 @@ std::string SchedulerCore::explain_pending(const TaskRecord& t) const {
     return base + "waiting: no live agent has capabilities [" + caps + "]" +
            (excl.empty() ? "" : " (excluding " + excl + ")");
   }
-  if (free == 0) return base + "waiting: all " + std::to_string(capable) + " capable agents are at capacity";
+  if (free == 0) {
+    return base + "waiting: all " + std::to_string(capable) + " capable agents are at capacity" +
+           (draining ? " or draining (" + std::to_string(draining) + " draining)" : "");
+  }
   return base + "waiting: queued behind tasks of higher priority or earlier submission";
 }
 

@@ -104,6 +104,9 @@ class SchedulerCore {
   // NOT_FOUND when the agent is unknown: it must ATTACH again.
   Status heartbeat(const std::string& identity, const AgentHeartbeat& hb);
   void detach(const std::string& agent_id);
+  // No new work for the agent; it is told (DRAIN) to finish what it runs and leave. NOT_FOUND
+  // when no such agent is attached.
+  Result<DrainAgentOk> drain(const DrainAgent& request);
   void progress(const TaskProgress& p);
   ResultOk result(const TaskResult& r);
   // The send of a message to this agent failed: its connection is gone.
@@ -152,6 +155,7 @@ class SchedulerCore {
   void release_slot(TaskRecord& t);
   void raise_priority(std::uint64_t seq, Priority p);
   void recompute_priority(std::uint64_t seq);
+  void start_draining(AgentSession& a, const std::string& why);
   void lose_agent(const std::string& agent_id, const std::string& why);
   void expire_agents();
   void expire_tasks();

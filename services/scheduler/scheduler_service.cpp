@@ -134,6 +134,14 @@ void SchedulerService::handle_client(Incoming& in) {
       }
       return;
     }
+    case MsgType::DRAIN_AGENT: {
+      auto m = DrainAgent::from_body(e.body);
+      if (!m) return reply_error(m.error());
+      auto ok = core_.drain(*m);
+      if (!ok) return reply_error(ok.error());
+      client_replies_.push_back({in.identity, Envelope{MsgType::DRAIN_AGENT_OK, e.request_id, ok->to_body()}});
+      return;
+    }
     case MsgType::WAIT_TASKS: {
       auto m = WaitTasks::from_body(e.body);
       if (!m) return reply_error(m.error());

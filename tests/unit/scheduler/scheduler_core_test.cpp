@@ -290,6 +290,54 @@ TEST_F(SchedulerCoreTest, AWaitForManyAnswersAtItsTimeoutWithTheStatesThenAndRef
   EXPECT_TRUE(core.outbox().to_clients.empty());
 }
 
+TEST_F(SchedulerCoreTest, ADrainedAgentKeepsItsRunningTasksGetsNoNewOneAndIsToldToLeave) {
+  attach("a1", {}, 2);
+  attach("a2", {}, 2);
+  auto prefer_a1 = [&] {
+    auto s = spec("echo");
+    s.preferred_agents = {"a1"};
+    return s;
+  };
+  auto t1 = submit(prefer_a1()), t2 = submit(prefer_a1());
+  core.tick();
+  EXPECT_EQ(assigned().size(), 2u);
+  EXPECT_EQ(view(t1).assigned_agent, "a1");
+  EXPECT_EQ(view(t2).assigned_agent, "a1");
+
+  auto ok = core.drain(DrainAgent{"a1"});
+  ASSERT_TRUE(ok.ok()) << ok.error().to_string();
+  EXPECT_EQ(ok->running, 2);
+  ASSERT_EQ(core.outbox().to_agents.size(), 1u);
+  EXPECT_EQ(core.outbox().to_agents[0].envelope.type, MsgType::DRAIN);
+  EXPECT_EQ(core.outbox().to_agents[0].agent_id, "a1");
+  core.outbox().clear();
+
+  // Its results still count; new work, even preferring it, goes elsewhere.
+  core.result(TaskResult{t1, 1, true, Json(1), ""});
+  EXPECT_EQ(view(t1).state, TaskState::COMPLETED);
+  auto t3 = submit(prefer_a1());
+  core.tick();
+  auto a = assigned();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(std::get<0>(a[0]), "a2");
+  EXPECT_EQ(view(t3).assigned_agent, "a2");
+  // Draining again is harmless; an unknown agent is NOT_FOUND.
+  EXPECT_TRUE(core.drain(DrainAgent{"a1"}).ok());
+  EXPECT_TRUE(core.outbox().to_agents.empty());
+  EXPECT_EQ(core.drain(DrainAgent{"nobody"}).error().code, ErrorCode::NOT_FOUND);
+}
+
+TEST_F(SchedulerCoreTest, AnAgentThatSaysItIsDrainingInItsHeartbeatGetsNoNewTask) {
+  attach("a1", {});
+  AgentHeartbeat hb{"a1", {}};
+  hb.draining = true;
+  ASSERT_TRUE(core.heartbeat("ident-a1", hb).ok());
+  auto id = submit(spec("echo"));
+  core.tick();
+  EXPECT_TRUE(assigned().empty());
+  EXPECT_NE(view(id).reason.find("draining"), std::string::npos) << view(id).reason;
+}
+
 TEST_F(SchedulerCoreTest, WaitersBeyondTheBoundAreRefusedAsUnavailable) {
   auto id = submit(spec("echo", {"none"}));
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(core.wait("c", "w" + std::to_string(i), WaitTask{id, 1000}).ok());

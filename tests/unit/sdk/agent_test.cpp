@@ -182,6 +182,7 @@ class RunningAgent {
     if (thread_.joinable()) thread_.join();
   }
   void stop() { agent_->stop(); }
+  void drain() { agent_->drain(); }
   bool finished() const { return finished_; }
   int join() {
     thread_.join();
@@ -544,6 +545,37 @@ TEST_F(AgentTest, StopCancelsARunningHandlerAndDeliversItsResultFirst) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->error, "cancelled");
   ASSERT_TRUE(cluster.wait_until([&] { return cluster.count_at_scheduler(MsgType::DETACH) >= 1; }));
+}
+
+TEST_F(AgentTest, ADrainFromTheSchedulerSaysDrainingLetsTheHandlerFinishUncancelledThenLeaves) {
+  start_and_attach();
+  cluster.send_to_agent(MsgType::ASSIGN, assign_body("T20", 1, "sleep", Json{{"ms", 300}}));
+  ASSERT_TRUE(cluster.wait_until([&] { return cluster.count_at_scheduler(MsgType::TASK_PROGRESS, "T20") >= 2; }));
+  cluster.send_to_agent(MsgType::DRAIN, Drain{"test"}.to_body());
+  // At once (not a heartbeat interval later), a heartbeat saying it is draining.
+  ASSERT_TRUE(cluster.wait_until([&] {
+    for (const auto& m : FakeCluster::of(cluster.at_scheduler, MsgType::AGENT_HEARTBEAT)) {
+      auto hb = AgentHeartbeat::from_body(m.body);
+      if (hb.ok() && hb->draining) return true;
+    }
+    return false;
+  }));
+  EXPECT_FALSE(agent->finished()) << "it waits for its running task";
+  auto r = TaskResult::from_body(result_of("T20"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->ok) << "a drained task finishes normally: " << r->error;
+  ASSERT_TRUE(cluster.wait_until([&] { return agent->finished(); }));
+  EXPECT_EQ(agent->join(), 0);
+  EXPECT_GE(cluster.count_at_scheduler(MsgType::DETACH), 1u);
+  EXPECT_EQ(cluster.count_at_registry(MsgType::DEREGISTER), 1u);
+}
+
+TEST_F(AgentTest, DrainWithNothingRunningLeavesAtOnce) {
+  start_and_attach();
+  agent->drain();
+  ASSERT_TRUE(cluster.wait_until([&] { return agent->finished(); }));
+  EXPECT_EQ(agent->join(), 0);
+  EXPECT_EQ(cluster.count_at_registry(MsgType::DEREGISTER), 1u);
 }
 
 TEST(AgentOptionsTest, AnEmptyAgentIdIsRefused) {

@@ -1,0 +1,143 @@
+#!/usr/bin/python3
+"""The Python twin of orion-example-agent: an agent running the example task types.
+
+    /usr/bin/python3 sdk/python/examples/agent.py --id py1 --cap echo --cap sleep --capacity 4 \\
+        --registry tcp://127.0.0.1:7100
+
+    echo   output = input
+    sleep  input {"ms": N}: sleeps N ms in slices of <= 50 ms, reporting progress; output
+           {"slept_ms": N}; fails with "cancelled" as soon as it sees the cancel token
+    fail   fails with input["message"] (default "failed on purpose")
+    flaky  fails attempts 1..input["failures"] with "flaky failure <attempt>", then echoes
+
+Every flag has an environment default: ORION_AGENT_ID, ORION_CAPS (comma-separated),
+ORION_CAPACITY, ORION_WEIGHT, ORION_REGISTRY, ORION_LOG_LEVEL. SIGTERM drains it (no new work,
+running tasks finish, then it leaves; a second SIGTERM stops); SIGINT stops it at once.
+Runs from a checkout as is: it finds orion_sdk next to this directory.
+"""
+
+import argparse
+import logging
+import os
+import signal
+import socket
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from orion_sdk import Agent  # noqa: E402 - after the path set-up
+
+SLEEP_SLICE_MS = 50  # how often `sleep` looks at its cancel token
+
+
+def _is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def echo_handler(ctx):
+    return ctx.input
+
+
+def sleep_handler(ctx):
+    data = ctx.input
+    if not isinstance(data, dict) or not _is_int(data.get("ms")) or not 0 <= data["ms"] <= 2**63 - 1:
+        raise ValueError("input.ms must be a non-negative integer")
+    total_ms = data["ms"]
+    reported = -1  # last whole percent sent, so progress is not repeated
+    slept_ms = 0
+    while slept_ms < total_ms:
+        if ctx.cancelled():
+            raise RuntimeError("cancelled")
+        slice_ms = min(SLEEP_SLICE_MS, total_ms - slept_ms)
+        if ctx.cancel_token.wait(slice_ms / 1000.0):
+            raise RuntimeError("cancelled")
+        slept_ms += slice_ms
+        percent = slept_ms * 100 // total_ms
+        if percent != reported:
+            ctx.progress(percent, "slept %d of %d ms" % (slept_ms, total_ms))
+            reported = percent
+    return {"slept_ms": total_ms}
+
+
+def fail_handler(ctx):
+    data = ctx.input
+    if isinstance(data, dict) and isinstance(data.get("message"), str):
+        raise RuntimeError(data["message"])
+    raise RuntimeError("failed on purpose")
+
+
+def flaky_handler(ctx):
+    data = ctx.input
+    failures = 0
+    if isinstance(data, dict) and _is_int(data.get("failures")):
+        failures = data["failures"]
+    if ctx.attempt <= failures:
+        raise RuntimeError("flaky failure %d" % ctx.attempt)
+    return data
+
+
+def add_example_handlers(agent):
+    agent.handle("echo", echo_handler)
+    agent.handle("sleep", sleep_handler)
+    agent.handle("fail", fail_handler)
+    agent.handle("flaky", flaky_handler)
+
+
+def _env_int(name, default):
+    value = os.environ.get(name, "")
+    return value if value else default
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="agent.py", description="An Orion agent running the example task types")
+    parser.add_argument("--id", default=os.environ.get("ORION_AGENT_ID") or "example-py-" + socket.gethostname(),
+                        help="agent id, unique in the cluster")
+    parser.add_argument("--cap", action="append", help="a capability (repeatable; default from ORION_CAPS)")
+    parser.add_argument("--capacity", default=_env_int("ORION_CAPACITY", "1"), help="concurrent tasks")
+    parser.add_argument("--weight", default=_env_int("ORION_WEIGHT", "1.0"), help="vote weight")
+    parser.add_argument("--registry", default=os.environ.get("ORION_REGISTRY") or "tcp://127.0.0.1:7100",
+                        help="registry endpoint")
+    parser.add_argument("--log-level", default=os.environ.get("ORION_LOG_LEVEL") or "info",
+                        help="debug, info, warning, error")
+    args = parser.parse_args(argv)
+
+    level = {"trace": "DEBUG", "warn": "WARNING", "critical": "CRITICAL"}.get(args.log_level.lower(),
+                                                                          args.log_level.upper())
+    logging.basicConfig(stream=sys.stderr, level=getattr(logging, level, logging.INFO),
+                        format="%(asctime)s.%(msecs)03d level=%(levelname)s svc=agent %(message)s",
+                        datefmt="%Y-%m-%dT%H:%M:%S")
+    caps = args.cap if args.cap else [c for c in os.environ.get("ORION_CAPS", "").split(",") if c]
+    try:
+        capacity = int(args.capacity)
+        weight = float(args.weight)
+    except ValueError:
+        print("agent.py: --capacity must be an integer and --weight a number", file=sys.stderr)
+        return 2
+    logging.info("event=config agent=%s registry=%s capacity=%d weight=%s capabilities=%s", args.id, args.registry,
+                 capacity, weight, caps)
+    try:
+        agent = Agent(args.id, capabilities=caps, registry=args.registry, capacity=capacity, weight=weight)
+    except ValueError as e:
+        print("agent.py: %s" % e, file=sys.stderr)
+        return 2
+    add_example_handlers(agent)
+    signal.signal(signal.SIGINT, lambda *_: agent.stop())
+    terms = [0]
+
+    def on_sigterm(*_):
+        terms[0] += 1
+        if terms[0] == 1:
+            agent.drain()
+        else:
+            agent.stop()
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        return agent.run()
+    except Exception as e:  # a bad registry endpoint, for one
+        logging.critical("event=agent_failed error=%s", e)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

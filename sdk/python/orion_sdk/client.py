@@ -1,0 +1,207 @@
+"""The Orion client for Python: submit tasks, read their status, wait for them. The twin of
+sdk/cpp/client.h, configured with the registry's address alone (it learns the scheduler's).
+
+    from orion_sdk import Client, TaskState
+
+    with Client("tcp://127.0.0.1:7100") as client:
+        task_id = client.submit("echo", {"hello": "world"}, capabilities=["text"], priority="high")
+        view = client.wait(task_id, timeout_ms=10_000)
+        if view.state == TaskState.COMPLETED:
+            print(view.output)
+
+Every call is a request with a fresh request id, retried with the same id after a timeout on a
+new socket (the zguide's Lazy Pirate), so a retried submit never makes two tasks. An ERROR reply
+or a reply that does not decode raises OrionError (its .code says what to do next). A Client is
+not thread-safe: use one per thread.
+"""
+
+import secrets
+import time
+
+import zmq
+
+from . import protocol as p
+from .protocol import ErrorCode, MsgType, OrionError, TaskState
+from .sockets import make_socket, receive, send_envelope
+
+
+def _monotonic_ms():
+    return int(time.monotonic() * 1000)
+
+
+class TaskView:
+    """A task as the scheduler reports it (TASK_INFO). Attributes: every key of the TaskView
+    record in docs/protocol.md section 5.1 (task_id, state, type, name, input, output, error,
+    reason, attempt, assigned_agent, progress, failures, history, ...); state is a TaskState and
+    priority a Priority. to_dict() gives them as plain values, with enum names for state and
+    priority, ready for json.dumps (bytes values are left as they are)."""
+
+    def __init__(self, fields):
+        self.__dict__.update(fields)
+
+    @property
+    def terminal(self):
+        return self.state.terminal
+
+    def to_dict(self):
+        out = {}
+        for k, v in self.__dict__.items():
+            if k in ("state", "priority", "effective_priority"):
+                v = v.name
+            elif k == "history":
+                v = [dict(h, state=h["state"].name) for h in v]
+            out[k] = v
+        return out
+
+    def __repr__(self):
+        return "TaskView(%s %s attempt=%d)" % (self.task_id, self.state.name, self.attempt)
+
+
+class _Peer:
+    def __init__(self, endpoint=""):
+        self.endpoint = endpoint
+        self.socket = None
+
+    def close(self):
+        if self.socket is not None:
+            self.socket.close(0)
+        self.socket = None
+
+
+class Client:
+    """registry: the registry's endpoint. request_timeout_ms: one try. tries: per call, the same
+    request id each time."""
+
+    def __init__(self, registry="tcp://127.0.0.1:7100", request_timeout_ms=3000, tries=3):
+        self.request_timeout_ms = int(request_timeout_ms)
+        self.tries = max(1, int(tries))
+        self._ctx = zmq.Context()
+        self._registry = _Peer(registry)
+        self._scheduler = _Peer()
+
+    def close(self):
+        self._registry.close()
+        self._scheduler.close()
+        self._ctx.term()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # ---- the one request/reply ----
+
+    def call(self, to_scheduler, msg_type, body, timeout_ms):
+        """One request with retries: the reply Envelope. `to_scheduler` selects the scheduler's
+        client socket, otherwise the registry. An ERROR reply raises its OrionError."""
+        if to_scheduler:
+            self._ensure_scheduler()
+        peer = self._scheduler if to_scheduler else self._registry
+        request = p.Envelope(msg_type, secrets.token_hex(8), p.encode_value(body))
+        last = OrionError(ErrorCode.UNAVAILABLE, "no reply from %s" % peer.endpoint)
+        for _ in range(self.tries):
+            if peer.socket is None:
+                # linger 0: an abandoned request must not hold the process open
+                peer.socket = make_socket(self._ctx, zmq.DEALER, linger_ms=0)
+                peer.socket.connect(peer.endpoint)
+            if not send_envelope(peer.socket, request):
+                peer.close()
+                continue
+            deadline = _monotonic_ms() + timeout_ms
+            left = timeout_ms
+            while left > 0:
+                peer.socket.poll(left, zmq.POLLIN)
+                while True:
+                    incoming = receive(peer.socket)
+                    if incoming is None:
+                        break
+                    if incoming.request_id != request.request_id:
+                        continue  # a late answer to an earlier try
+                    if incoming.error is not None:
+                        raise incoming.error
+                    if incoming.envelope.type == MsgType.ERROR:
+                        raise p.error_from_body(incoming.envelope.body)
+                    return incoming.envelope
+                left = deadline - _monotonic_ms()
+            # No answer in time: the peer may be gone or restarting. A new socket drops what the
+            # old one queued; the retry carries the same request id, so the server deduplicates it.
+            peer.close()
+            if to_scheduler:
+                self._scheduler.endpoint = ""  # the scheduler may have moved: ask the registry again
+                try:
+                    self._ensure_scheduler()
+                except OrionError as e:
+                    last = e
+        raise last
+
+    def _ensure_scheduler(self):
+        if self._scheduler.endpoint:
+            return
+        # A scheduler that just started may not have announced itself yet: ask again for up to
+        # one request timeout, every 50 ms, before giving up with UNAVAILABLE.
+        deadline = _monotonic_ms() + self.request_timeout_ms
+        while True:
+            d = self.discover()
+            if d["scheduler_client"]:
+                self._scheduler.close()
+                self._scheduler.endpoint = d["scheduler_client"]
+                return
+            if _monotonic_ms() >= deadline:
+                raise OrionError(ErrorCode.UNAVAILABLE, "the registry knows no scheduler yet")
+            time.sleep(0.05)  # pacing between asks, not a race
+
+    # ---- the API ----
+
+    def discover(self):
+        """Where the services are: {scheduler_client, scheduler_agent, events_pub, events_sub,
+        consensus}; "" = not known yet."""
+        r = self.call(False, MsgType.DISCOVER, {}, self.request_timeout_ms)
+        return p.parse_discovery(r.body)
+
+    def agents(self):
+        """Every agent the registry knows, as dicts (AgentView: agent_id, state "UP"/"DOWN",
+        capabilities, capacity, load, ...)."""
+        r = self.call(False, MsgType.LIST_AGENTS, {}, self.request_timeout_ms)
+        return p.parse_agent_list(r.body)
+
+    def submit(self, task_type, input=None, **options):
+        """Submits one task; returns its id once the scheduler has stored it durably.
+
+        options: name, capabilities, priority (1..5 or "low".."urgent"), timeout_ms, metadata,
+        retries, retry (dict: kind "fixed"/"exponential", initial_ms, max_ms, multiplier, jitter),
+        depends_on, preferred_agents, excluded_agents, idempotency_key, unschedulable_timeout_ms.
+        A bad field raises OrionError INVALID_ARGUMENT naming it, before anything is sent."""
+        if "retry" in options and options["retry"] is not None:
+            options["retry"] = p.retry_policy(**options["retry"])
+        spec = p.task_spec(task_type, input, **options)
+        p.parse_task_spec(spec)  # refuse here what the scheduler would refuse
+        r = self.call(True, MsgType.SUBMIT, p.submit_body(spec), self.request_timeout_ms)
+        return p.parse_submit_ok(r.body)["task_id"]
+
+    def status(self, task_id):
+        """The task as it is now: a TaskView. NOT_FOUND for an unknown id."""
+        r = self.call(True, MsgType.GET_TASK, p.get_task_body(task_id), self.request_timeout_ms)
+        return TaskView(p.parse_task_info(r.body))
+
+    def wait(self, task_id, timeout_ms=30_000):
+        """Returns when the task is terminal or timeout_ms has passed (then with its current,
+        non-terminal state: check view.terminal)."""
+        deadline = _monotonic_ms() + timeout_ms
+        while True:
+            # Long-poll in slices so a lost scheduler is noticed within one slice.
+            slice_ms = max(0, min(deadline - _monotonic_ms(), 10_000))
+            r = self.call(True, MsgType.WAIT_TASK, p.wait_task_body(task_id, slice_ms),
+                          slice_ms + self.request_timeout_ms)
+            view = TaskView(p.parse_task_info(r.body))
+            if view.terminal or _monotonic_ms() >= deadline:
+                return view
+
+    def cancel(self, task_id, reason=""):
+        """Cancels the task and, transitively, its dependants: {task_id, state (TaskState after
+        the cancel), also_ended}. A task already terminal is unchanged."""
+        r = self.call(True, MsgType.CANCEL, p.cancel_body(task_id, reason), self.request_timeout_ms)
+        return p.parse_cancel_ok(r.body)
+
+
+__all__ = ["Client", "TaskView", "TaskState"]

@@ -1,0 +1,96 @@
+"""ZeroMQ sockets set up as the C++ make_socket() does (common/sockets.*), and whole-message
+send and receive of ORION/1 envelopes.
+
+    ctx = zmq.Context()
+    s = make_socket(ctx, zmq.DEALER)
+    s.connect("tcp://127.0.0.1:7100")
+    send_envelope(s, Envelope(MsgType.DISCOVER, b"r-1", {}))
+    incoming = receive(s)          # None when nothing is waiting
+    if incoming and incoming.error: ...   # an OrionError: the message did not decode
+"""
+
+import zmq
+
+from .protocol import MAX_FRAMES, OrionError, ErrorCode, decode_frames, encode_frames, request_id_of
+
+SEND_HWM = 100_000
+RECV_HWM = 100_000
+MAX_MSG_BYTES = 16 << 20
+LINGER_MS = 200
+HEARTBEAT_IVL_MS = 2_000
+HEARTBEAT_TIMEOUT_MS = 6_000
+
+
+def make_socket(ctx, socket_type, linger_ms=LINGER_MS):
+    """A socket with the options every Orion socket has: bounded frames (ZMQ_MAXMSGSIZE),
+    high-water marks, ZMTP heartbeats, a bounded linger."""
+    s = ctx.socket(socket_type)
+    s.setsockopt(zmq.SNDHWM, SEND_HWM)
+    s.setsockopt(zmq.RCVHWM, RECV_HWM)
+    s.setsockopt(zmq.MAXMSGSIZE, MAX_MSG_BYTES)
+    s.setsockopt(zmq.LINGER, linger_ms)
+    s.setsockopt(zmq.HEARTBEAT_IVL, HEARTBEAT_IVL_MS)
+    s.setsockopt(zmq.HEARTBEAT_TIMEOUT, HEARTBEAT_TIMEOUT_MS)
+    s.setsockopt(zmq.HEARTBEAT_TTL, HEARTBEAT_TIMEOUT_MS)
+    if socket_type == zmq.ROUTER:
+        s.setsockopt(zmq.ROUTER_MANDATORY, 1)
+    return s
+
+
+def send_envelope(socket, envelope, identity=None):
+    """Sends without blocking; False when it cannot be queued (the peer is unknown or its queue
+    is full). Raises OrionError only for a body that cannot be encoded."""
+    frames = encode_frames(envelope)
+    if identity is not None:
+        frames.insert(0, identity)
+    try:
+        socket.send_multipart(frames, flags=zmq.NOBLOCK, copy=False)
+        return True
+    except zmq.Again:
+        return False
+    except zmq.ZMQError:
+        return False  # EHOSTUNREACH under ROUTER_MANDATORY: the peer is gone
+
+
+class Incoming:
+    """One received message: `envelope` (an Envelope) or `error` (an OrionError), `request_id`
+    (bytes; set even when the message did not decode, if frame 2 was readable) and, on a ROUTER,
+    `identity`."""
+
+    __slots__ = ("envelope", "error", "request_id", "identity")
+
+    def __init__(self, envelope=None, error=None, request_id=b"", identity=b""):
+        self.envelope = envelope
+        self.error = error
+        self.request_id = request_id
+        self.identity = identity
+
+
+def receive(socket, routed=False):
+    """Receives one whole multipart message without blocking: None when none is waiting. At
+    most MAX_FRAMES frames are kept; the rest are read and dropped and the message is MALFORMED.
+    A message that does not decode still comes back, with `error` set."""
+    try:
+        first = socket.recv(zmq.NOBLOCK)
+    except zmq.Again:
+        return None
+    frames = [first]
+    extra = 0
+    while socket.getsockopt(zmq.RCVMORE):
+        part = socket.recv()  # the rest of a message arrives with its first frame: never blocks
+        if len(frames) < MAX_FRAMES:
+            frames.append(part)
+        else:
+            extra += 1
+    identity = b""
+    if routed:
+        identity = frames.pop(0)
+    rid = request_id_of(frames)
+    if extra:
+        return Incoming(error=OrionError(ErrorCode.MALFORMED, "too many frames", rid), request_id=rid,
+                        identity=identity)
+    try:
+        env = decode_frames(frames)
+    except OrionError as e:
+        return Incoming(error=e, request_id=e.request_id, identity=identity)
+    return Incoming(envelope=env, request_id=env.request_id, identity=identity)
