@@ -169,25 +169,46 @@ int cmd_wait(int argc, char** argv) {
 
 int cmd_agents(int argc, char** argv) {
   return guarded([&] {
-    auto o = base_options("agents", "List the agents the registry knows");
+    auto o = base_options("agents", "List the agents the registry knows, with their performance");
     cxxopts::ParseResult args;
     if (!parse(o, argc, argv, args)) return 0;
     auto client = make_client(args);
     auto list = client.agents();
     if (!list) return fail(list.error());
+    // Performance comes from the scheduler; without one, the registry's view alone.
+    std::map<std::string, AgentPerf> perf;
+    if (auto stats = client.agent_stats()) {
+      for (auto& p : *stats) perf[p.agent_id] = std::move(p);
+    }
     if (args.count("json")) {
       Json a = Json::array();
-      for (const auto& v : *list) a.push_back(v.to_json());
+      for (const auto& v : *list) {
+        Json j = v.to_json();
+        if (auto it = perf.find(v.spec.agent_id); it != perf.end()) j["performance"] = it->second.to_json();
+        a.push_back(std::move(j));
+      }
       std::cout << text(Json{{"agents", a}}) << "\n";
       return 0;
     }
-    std::printf("%-20s %-5s %-9s %-7s %s\n", "AGENT", "STATE", "LOAD/CAP", "WEIGHT", "CAPABILITIES");
+    std::printf("%-20s %-5s %-9s %-7s %6s %6s %7s %7s %8s %8s %s\n", "AGENT", "STATE", "LOAD/CAP", "WEIGHT", "DONE",
+                "FAILED", "TIMEOUT", "SUCCESS", "MEAN_MS", "P95_MS", "CAPABILITIES");
     for (const auto& v : *list) {
       std::string caps;
       for (const auto& c : v.spec.capabilities) caps += (caps.empty() ? "" : ",") + c;
-      std::string load = std::to_string(v.load) + "/" + std::to_string(v.spec.capacity);
-      std::printf("%-20s %-5s %-9s %-7.2f %s\n", v.spec.agent_id.c_str(), v.state.c_str(), load.c_str(),
-                  v.spec.weight, caps.c_str());
+      std::string state = v.state;
+      std::int64_t load = v.load;
+      AgentPerf p;
+      auto it = perf.find(v.spec.agent_id);
+      if (it != perf.end()) {
+        p = it->second;
+        if (p.attached) load = p.load;
+        if (p.draining) state = "DRAIN";
+      }
+      std::string load_cap = std::to_string(load) + "/" + std::to_string(v.spec.capacity);
+      std::printf("%-20s %-5s %-9s %-7.2f %6lld %6lld %7lld %6.1f%% %8.1f %8.1f %s\n", v.spec.agent_id.c_str(),
+                  state.c_str(), load_cap.c_str(), v.spec.weight, static_cast<long long>(p.done),
+                  static_cast<long long>(p.failed), static_cast<long long>(p.timed_out), 100.0 * p.success_rate,
+                  p.mean_ms, p.p95_ms, caps.c_str());
     }
     return 0;
   });

@@ -39,6 +39,8 @@ const char* to_string(MsgType type) {
     case MsgType::DRAIN_AGENT: return "DRAIN_AGENT";
     case MsgType::DRAIN_AGENT_OK: return "DRAIN_AGENT_OK";
     case MsgType::DRAIN: return "DRAIN";
+    case MsgType::AGENT_STATS: return "AGENT_STATS";
+    case MsgType::AGENT_STATS_OK: return "AGENT_STATS_OK";
     case MsgType::ATTACH: return "ATTACH";
     case MsgType::ATTACH_OK: return "ATTACH_OK";
     case MsgType::AGENT_HEARTBEAT: return "AGENT_HEARTBEAT";
@@ -611,6 +613,45 @@ Result<DrainAgentOk> DrainAgentOk::from_body(const Json& b) {
     f.integer("running", m.running, Need::OPTIONAL, 0, kMaxCapacity);
   });
 }
+Json AgentPerf::to_json() const {
+  return {{"agent_id", agent_id}, {"attached", attached}, {"draining", draining}, {"load", load},
+          {"capacity", capacity}, {"done", done}, {"failed", failed}, {"timed_out", timed_out},
+          {"success_rate", success_rate}, {"mean_ms", mean_ms}, {"p95_ms", p95_ms}, {"score", score}};
+}
+Result<AgentPerf> AgentPerf::from_json(const Json& j) {
+  return read<AgentPerf>(j, [](Fields& f, AgentPerf& m) {
+    f.str("agent_id", m.agent_id, Need::REQUIRED);
+    f.boolean("attached", m.attached, Need::OPTIONAL);
+    f.boolean("draining", m.draining, Need::OPTIONAL);
+    f.integer("load", m.load, Need::OPTIONAL, 0, kMaxCapacity);
+    f.integer("capacity", m.capacity, Need::OPTIONAL, 0, kMaxCapacity);
+    f.integer("done", m.done, Need::OPTIONAL, 0, INT64_MAX);
+    f.integer("failed", m.failed, Need::OPTIONAL, 0, INT64_MAX);
+    f.integer("timed_out", m.timed_out, Need::OPTIONAL, 0, INT64_MAX);
+    f.number("success_rate", m.success_rate, Need::OPTIONAL, 0, 1);
+    f.number("mean_ms", m.mean_ms, Need::OPTIONAL, 0, 1e15);
+    f.number("p95_ms", m.p95_ms, Need::OPTIONAL, 0, 1e15);
+    f.number("score", m.score, Need::OPTIONAL, 0, 1);
+  });
+}
+Json AgentStatsOk::to_body() const {
+  Json a = Json::array();
+  for (const auto& p : agents) a.push_back(p.to_json());
+  return {{"agents", std::move(a)}};
+}
+Result<AgentStatsOk> AgentStatsOk::from_body(const Json& b) {
+  if (!b.is_object() || !b.contains("agents") || !b["agents"].is_array() || b["agents"].size() > 1'000'000) {
+    return make_error(ErrorCode::INVALID_ARGUMENT, "field 'agents': must be an array");
+  }
+  AgentStatsOk out;
+  for (const auto& j : b["agents"]) {
+    auto p = AgentPerf::from_json(j);
+    if (!p) return p.error();
+    out.agents.push_back(std::move(*p));
+  }
+  return out;
+}
+
 Json Drain::to_body() const { return {{"reason", reason}}; }
 Result<Drain> Drain::from_body(const Json& b) {
   return read<Drain>(b, [](Fields& f, Drain& m) { f.str("reason", m.reason, Need::OPTIONAL, 4096); });

@@ -54,6 +54,8 @@ enum class MsgType : std::uint8_t {
   DRAIN_AGENT = 44,    // client -> scheduler: no new work for an agent; it leaves once idle
   DRAIN_AGENT_OK = 45,
   DRAIN = 46,          // scheduler -> agent (ROUTER 7201), no reply: finish running work, then leave
+  AGENT_STATS = 47,    // client -> scheduler: performance of every agent it has seen
+  AGENT_STATS_OK = 48,
 
   // Scheduler agent channel, ROUTER 7201
   ATTACH = 50,          // agent -> scheduler
@@ -395,6 +397,26 @@ struct DrainAgentOk {
   std::int64_t running = 0;  // its tasks still running; it leaves when they end
   Json to_body() const;
   static Result<DrainAgentOk> from_body(const Json& b);
+};
+
+// One agent's performance as the scheduler saw it (its tasks' outcomes and run times).
+struct AgentPerf {
+  std::string agent_id;
+  bool attached = false;   // false: gone (lost or detached); the figures are its history
+  bool draining = false;
+  std::int64_t load = 0, capacity = 0;  // attempts it holds now, of its capacity
+  std::int64_t done = 0, failed = 0, timed_out = 0;
+  double success_rate = 1.0;  // done / (done + failed + timed_out); 1 with none yet
+  double mean_ms = 0, p95_ms = 0;  // over its last 256 attempts
+  double score = 1.0;         // what selection ranks by (recent success, discounted by run time)
+  Json to_json() const;
+  static Result<AgentPerf> from_json(const Json& j);
+};
+
+struct AgentStatsOk {
+  std::vector<AgentPerf> agents;  // by agent id
+  Json to_body() const;
+  static Result<AgentStatsOk> from_body(const Json& b);
 };
 
 struct Drain {

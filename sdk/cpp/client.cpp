@@ -166,6 +166,14 @@ Result<DrainAgentOk> Client::drain(const std::string& agent_id) {
   return DrainAgentOk::from_body(r->body);
 }
 
+Result<std::vector<AgentPerf>> Client::agent_stats() {
+  auto r = call(true, MsgType::AGENT_STATS, Json::object(), options_.request_timeout_ms);
+  if (!r) return r.error();
+  auto ok = AgentStatsOk::from_body(r->body);
+  if (!ok) return ok.error();
+  return std::move(ok->agents);
+}
+
 Result<ReprioritizeOk> Client::reprioritize(const std::string& task_id, Priority priority) {
   auto r = call(true, MsgType::REPRIORITIZE, Reprioritize{task_id, priority}.to_body(), options_.request_timeout_ms);
   if (!r) return r.error();

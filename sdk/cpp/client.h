@@ -63,6 +63,8 @@ class Client {
   // The agent gets no new task; it finishes what it runs, then deregisters. NOT_FOUND if it is
   // not attached to the scheduler.
   Result<DrainAgentOk> drain(const std::string& agent_id);
+  // Every agent's performance as the scheduler saw it: outcomes, success rate, run times.
+  Result<std::vector<AgentPerf>> agent_stats();
   // Changes the priority of a task that is not yet running.
   Result<ReprioritizeOk> reprioritize(const std::string& task_id, Priority priority);
   // One page of tasks matching the filters; pass TaskList::next as `after` for the next one.

@@ -1,6 +1,7 @@
 #include "services/scheduler/agent_pool.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace orion::scheduler {
 
@@ -26,11 +27,12 @@ std::string join(const std::vector<std::string>& v) {
 }  // namespace
 
 AgentSession& AgentPool::attach(const AgentSpec& spec, const std::string& identity, std::int64_t now_ms) {
-  auto existing = agents_.find(spec.agent_id);
+  remove(spec.agent_id);  // a re-attach replaces the session
+  // Performance history outlives a reconnect.
   AgentStats keep;
-  if (existing != agents_.end()) {
-    keep = existing->second.stats;  // performance history outlives a reconnect
-    remove(spec.agent_id);
+  if (auto r = retired_.find(spec.agent_id); r != retired_.end()) {
+    keep = std::move(r->second);
+    retired_.erase(r);
   }
   AgentSession& a = agents_[spec.agent_id];
   a.spec = spec;
@@ -52,6 +54,7 @@ void AgentPool::remove(const std::string& agent_id) {
   auto it = agents_.find(agent_id);
   if (it == agents_.end()) return;
   for (int c : it->second.cap_ids) by_cap_[static_cast<std::size_t>(c)].erase(&it->second);
+  retired_[agent_id] = std::move(it->second.stats);
   agents_.erase(it);
 }
 
@@ -164,6 +167,23 @@ void AgentPool::record_outcome(const std::string& agent_id, bool ok, bool timed_
   s.success_ewma = (1 - kAlpha) * s.success_ewma + kAlpha * (ok ? 1.0 : 0.0);
   s.runtime_ewma_ms = s.done + s.failed + s.timed_out == 1 ? runtime_ms
                                                             : (1 - kAlpha) * s.runtime_ewma_ms + kAlpha * runtime_ms;
+  s.recent_ms.push_back(runtime_ms);
+  if (s.recent_ms.size() > AgentStats::kRecent) s.recent_ms.pop_front();
+}
+
+double AgentStats::mean_ms() const {
+  if (recent_ms.empty()) return 0;
+  double sum = 0;
+  for (double v : recent_ms) sum += v;
+  return sum / static_cast<double>(recent_ms.size());
+}
+
+double AgentStats::p95_ms() const {
+  if (recent_ms.empty()) return 0;
+  std::vector<double> sorted(recent_ms.begin(), recent_ms.end());
+  std::sort(sorted.begin(), sorted.end());
+  auto rank = static_cast<std::size_t>(std::ceil(0.95 * static_cast<double>(sorted.size())));
+  return sorted[std::max<std::size_t>(rank, 1) - 1];
 }
 
 std::size_t AgentPool::free_slots() const {

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <set>
 #include <string>
@@ -27,9 +28,13 @@
 namespace orion::scheduler {
 
 struct AgentStats {
+  static constexpr std::size_t kRecent = 256;
   std::uint64_t done = 0, failed = 0, timed_out = 0;
   double success_ewma = 1.0;     // 1 = every recent task succeeded
   double runtime_ewma_ms = 0.0;  // recent run time
+  std::deque<double> recent_ms;  // run times of the last kRecent attempts, oldest first
+  double mean_ms() const;
+  double p95_ms() const;         // nearest rank over recent_ms; 0 when empty
   // Higher is better: the success rate discounted by run time (a 1 s task halves the score).
   double score() const { return success_ewma / (1.0 + runtime_ewma_ms / 1000.0); }
 };
@@ -72,6 +77,8 @@ class AgentPool {
   std::size_t size() const { return agents_.size(); }
   std::size_t free_slots() const;
   const std::map<std::string, AgentSession>& agents() const { return agents_; }
+  // Stats of agents no longer attached (lost, detached), by id.
+  const std::map<std::string, AgentStats>& retired() const { return retired_; }
   std::map<std::string, AgentSession>& agents() { return agents_; }
 
  private:
@@ -81,6 +88,7 @@ class AgentPool {
   void for_each_capable(const std::vector<int>& need, Fn&& fn) const;
 
   std::map<std::string, AgentSession> agents_;  // node-based: pointers stay valid
+  std::map<std::string, AgentStats> retired_;   // stats of agents gone, back if they return
   std::unordered_map<std::string, int> cap_ids_;
   std::vector<std::set<AgentSession*>> by_cap_;  // capability id -> agents that have it
   std::uint64_t assignments_ = 0;

@@ -163,6 +163,35 @@ Result<DrainAgentOk> SchedulerCore::drain(const DrainAgent& request) {
   return DrainAgentOk{a->spec.agent_id, static_cast<std::int64_t>(a->running.size())};
 }
 
+AgentStatsOk SchedulerCore::agent_stats() const {
+  auto perf = [](const std::string& id, const AgentStats& s) {
+    AgentPerf p;
+    p.agent_id = id;
+    p.done = static_cast<std::int64_t>(s.done);
+    p.failed = static_cast<std::int64_t>(s.failed);
+    p.timed_out = static_cast<std::int64_t>(s.timed_out);
+    auto total = s.done + s.failed + s.timed_out;
+    p.success_rate = total ? static_cast<double>(s.done) / static_cast<double>(total) : 1.0;
+    p.mean_ms = s.mean_ms();
+    p.p95_ms = s.p95_ms();
+    p.score = s.score();
+    return p;
+  };
+  std::map<std::string, AgentPerf> all;
+  for (const auto& [id, s] : pool_.retired()) all[id] = perf(id, s);
+  for (const auto& [id, a] : pool_.agents()) {
+    AgentPerf p = perf(id, a.stats);
+    p.attached = true;
+    p.draining = a.draining;
+    p.load = static_cast<std::int64_t>(a.running.size());
+    p.capacity = a.spec.capacity;
+    all[id] = p;
+  }
+  AgentStatsOk out;
+  for (auto& [id, p] : all) out.agents.push_back(std::move(p));
+  return out;
+}
+
 void SchedulerCore::start_draining(AgentSession& a, const std::string& why) {
   a.draining = true;
   spdlog::info("event=agent_draining agent={} running={} reason=\"{}\"", a.spec.agent_id, a.running.size(), why);
@@ -215,8 +244,10 @@ ResultOk SchedulerCore::result(const TaskResult& r) {
                   v.attempt, to_string(v.state));
     return ResultOk{r.task_id, r.attempt, false};
   }
+  // Run time from "started", or from the assignment when the agent never said it started.
+  std::int64_t from = v.started_ms ? v.started_ms : v.assigned_ms;
+  double runtime_ms = static_cast<double>(std::max<std::int64_t>(0, clock_.wall_ms() - from));
   if (v.started_ms == 0) v.started_ms = clock_.wall_ms();
-  double runtime_ms = static_cast<double>(std::max<std::int64_t>(0, clock_.wall_ms() - v.started_ms));
   pool_.record_outcome(v.assigned_agent, r.ok, false, runtime_ms);
   if (r.ok) {
     v.output = r.output;

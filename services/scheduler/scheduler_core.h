@@ -107,6 +107,8 @@ class SchedulerCore {
   // No new work for the agent; it is told (DRAIN) to finish what it runs and leave. NOT_FOUND
   // when no such agent is attached.
   Result<DrainAgentOk> drain(const DrainAgent& request);
+  // Every agent seen since start-up, attached or not, by id.
+  AgentStatsOk agent_stats() const;
   void progress(const TaskProgress& p);
   ResultOk result(const TaskResult& r);
   // The send of a message to this agent failed: its connection is gone.

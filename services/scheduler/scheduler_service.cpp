@@ -142,6 +142,9 @@ void SchedulerService::handle_client(Incoming& in) {
       client_replies_.push_back({in.identity, Envelope{MsgType::DRAIN_AGENT_OK, e.request_id, ok->to_body()}});
       return;
     }
+    case MsgType::AGENT_STATS:
+      client_replies_.push_back({in.identity, Envelope{MsgType::AGENT_STATS_OK, e.request_id, core_.agent_stats().to_body()}});
+      return;
     case MsgType::WAIT_TASKS: {
       auto m = WaitTasks::from_body(e.body);
       if (!m) return reply_error(m.error());

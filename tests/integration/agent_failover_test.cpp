@@ -83,6 +83,23 @@ TEST_F(AgentFailoverTest, Kill9OfAnAgentDuring500TasksCompletesEachExactlyOnceAn
     }
   }
   EXPECT_GE(requeued_from_w1, 1) << "the tasks w1 was running went to other agents";
+  // Per-agent performance adds up: 500 completions in all, w1's kept though it is gone.
+  auto stats = client.agent_stats();
+  ASSERT_TRUE(stats.ok()) << stats.error().to_string();
+  std::int64_t done = 0;
+  for (const auto& p : *stats) {
+    done += p.done;
+    if (p.agent_id == "w1") {
+      EXPECT_FALSE(p.attached);
+    }
+    if (p.agent_id == "w2") {
+      EXPECT_TRUE(p.attached);
+      EXPECT_GT(p.done, 0);
+      EXPECT_GE(p.p95_ms, p.mean_ms * 0.5);
+      EXPECT_GE(p.mean_ms, 10.0) << "sleep tasks of 20 ms";
+    }
+  }
+  EXPECT_EQ(done, 500);
   std::string log = read_file(cluster.scheduler().log_path());
   EXPECT_NE(log.find("event=agent_lost agent=w1"), std::string::npos) << "the scheduler logs the re-queue";
 

@@ -327,6 +327,39 @@ TEST_F(SchedulerCoreTest, ADrainedAgentKeepsItsRunningTasksGetsNoNewOneAndIsTold
   EXPECT_EQ(core.drain(DrainAgent{"nobody"}).error().code, ErrorCode::NOT_FOUND);
 }
 
+TEST_F(SchedulerCoreTest, AgentStatsCountOutcomesAndRunTimesAndOutliveTheSession) {
+  attach("a1", {});
+  for (int i = 1; i <= 20; ++i) {
+    auto id = submit(spec("echo"));
+    core.tick();
+    ASSERT_EQ(assigned().size(), 1u);
+    clock.advance(i * 10);  // run times 10, 20, ... 200 ms
+    heartbeat("a1");
+    core.result(TaskResult{id, 1, i != 20, Json(i), i == 20 ? "boom" : ""});
+  }
+  auto find = [&](const std::string& id) {
+    for (const auto& p : core.agent_stats().agents) {
+      if (p.agent_id == id) return p;
+    }
+    ADD_FAILURE() << id << " not in agent_stats";
+    return AgentPerf{};
+  };
+  auto p = find("a1");
+  EXPECT_TRUE(p.attached);
+  EXPECT_EQ(p.done, 19);
+  EXPECT_EQ(p.failed, 1);
+  EXPECT_DOUBLE_EQ(p.success_rate, 0.95);
+  EXPECT_DOUBLE_EQ(p.mean_ms, 105.0);
+  EXPECT_DOUBLE_EQ(p.p95_ms, 190.0);  // nearest rank: the 19th of 20
+  EXPECT_EQ(p.capacity, 1);
+  core.detach("a1");
+  EXPECT_FALSE(find("a1").attached);
+  EXPECT_EQ(find("a1").done, 19);
+  attach("a1", {});
+  EXPECT_TRUE(find("a1").attached);
+  EXPECT_EQ(find("a1").done, 19) << "history outlives a reconnect";
+}
+
 TEST_F(SchedulerCoreTest, AnAgentThatSaysItIsDrainingInItsHeartbeatGetsNoNewTask) {
   attach("a1", {});
   AgentHeartbeat hb{"a1", {}};
