@@ -4,22 +4,22 @@ FROM debian:bookworm AS build
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       g++ cmake make pkg-config ccache \
       libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libcxxopts-dev libspdlog-dev nlohmann-json3-dev \
-      libsqlite3-dev libgtest-dev libgmock-dev \
+      libsqlite3-dev libgtest-dev libgmock-dev libraft-dev libuv1-dev libsodium-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DORION_WERROR=ON \
-    && cmake --build build -j"$(nproc)" --target orion-registry orion-scheduler orion-example-agent orionctl
+    && cmake --build build -j"$(nproc)" --target orion-registry orion-scheduler orion-consensus orion-example-agent orionctl
 
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      libzmq5 libspdlog1.10 libfmt9 libsqlite3-0 ca-certificates \
+      libzmq5 libspdlog1.10 libfmt9 libsqlite3-0 libraft2 libuv1 libsodium23 ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home /var/lib/orion --create-home orion
-COPY --from=build /src/build/bin/orion-registry /src/build/bin/orion-scheduler \
+COPY --from=build /src/build/bin/orion-registry /src/build/bin/orion-scheduler /src/build/bin/orion-consensus \
                   /src/build/bin/orion-example-agent /src/build/bin/orionctl /usr/local/bin/
 USER orion
 WORKDIR /var/lib/orion
 ENV ORION_DATA_DIR=/var/lib/orion/data
-EXPOSE 7100 7101 7102 7200 7201
+EXPOSE 7100 7101 7102 7200 7201 7300 7309
 CMD ["orion-registry"]

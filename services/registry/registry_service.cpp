@@ -225,6 +225,12 @@ Result<Envelope> RegistryService::on_announce(const Envelope& request) {
     endpoints[key] = it->second;
   }
   auto& known = announced_[m->service];
+  // Consensus replicas all announce; a follower ("leader": "false") is handed out only while
+  // no leader has announced, since a client it reaches is redirected anyway.
+  auto leader = m->endpoints.find("leader");
+  if (m->service == "consensus" && leader != m->endpoints.end() && leader->second == "false" && !known.empty()) {
+    return Envelope{MsgType::ANNOUNCE_OK, request.request_id, discovery().to_body()};
+  }
   if (known != endpoints) {
     std::string fields;
     for (const auto& [k, v] : endpoints) fields += " " + k + "=" + printable(v);

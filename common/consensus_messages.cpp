@@ -1,0 +1,403 @@
+#include "common/consensus_messages.h"
+
+#include <cctype>
+#include <set>
+
+#include "common/fields.h"
+
+namespace orion {
+
+namespace {
+
+template <class T, class Fn>
+Result<T> read(const Json& b, Fn&& fn) {
+  if (!b.is_object()) return make_error(ErrorCode::MALFORMED, "body is not a map");
+  T out;
+  Fields f(b);
+  fn(f, out);
+  if (!f.ok()) return f.error();
+  return out;
+}
+
+Error invalid(const std::string& field, const std::string& why) {
+  return make_error(ErrorCode::INVALID_ARGUMENT, "field '" + field + "': " + why);
+}
+
+bool is_hex(const std::string& s) {
+  for (unsigned char c : s) {
+    if (!std::isxdigit(c)) return false;
+  }
+  return true;
+}
+
+// Ids end up in the signed bytes, where 0x00 separates fields.
+bool has_nul(const std::string& s) { return s.find('\0') != std::string::npos; }
+
+constexpr std::int64_t kMaxCount = 1'000'000'000;
+
+}  // namespace
+
+const char* to_string(ConsensusType type) {
+  switch (type) {
+    case ConsensusType::MAJORITY: return "MAJORITY";
+    case ConsensusType::UNANIMOUS: return "UNANIMOUS";
+    case ConsensusType::WEIGHTED: return "WEIGHTED";
+    case ConsensusType::PBFT: return "PBFT";
+    case ConsensusType::RAFT: return "RAFT";
+    default: return "UNKNOWN";
+  }
+}
+
+ConsensusType consensus_type_from_string(std::string_view name) {
+  std::string upper;
+  for (char c : name) upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  for (int v = 1; v <= 5; ++v) {
+    if (upper == to_string(static_cast<ConsensusType>(v))) return static_cast<ConsensusType>(v);
+  }
+  return ConsensusType::UNKNOWN;
+}
+
+const char* to_string(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::PENDING: return "PENDING";
+    case Outcome::APPROVED: return "APPROVED";
+    case Outcome::REJECTED: return "REJECTED";
+    case Outcome::EXPIRED: return "EXPIRED";
+    default: return "UNKNOWN";
+  }
+}
+
+std::string vote_signing_bytes(std::string_view proposal_id, std::string_view agent_id, bool yes) {
+  std::string out("ORION-VOTE/1");
+  out.push_back('\0');
+  out.append(proposal_id);
+  out.push_back('\0');
+  out.append(agent_id);
+  out.push_back('\0');
+  out.append(yes ? "yes" : "no");
+  return out;
+}
+
+// ---- Voter, Propose ---------------------------------------------------------------------------
+
+Json Voter::to_json() const { return {{"agent_id", agent_id}, {"weight", weight}, {"public_key", public_key}}; }
+
+Result<Voter> Voter::from_json(const Json& j) {
+  auto r = read<Voter>(j, [](Fields& f, Voter& v) {
+    f.str("agent_id", v.agent_id, Need::REQUIRED);
+    f.number("weight", v.weight, Need::OPTIONAL, 1e-9, 1e9);
+    f.str("public_key", v.public_key, Need::OPTIONAL, kPublicKeyHexBytes);
+  });
+  if (!r) return r;
+  if (r->agent_id.empty() || has_nul(r->agent_id)) return invalid("agent_id", "must be non-empty, without NUL bytes");
+  if (!r->public_key.empty() && (r->public_key.size() != kPublicKeyHexBytes || !is_hex(r->public_key))) {
+    return invalid("public_key", "must be 64 hex digits (an Ed25519 public key)");
+  }
+  return r;
+}
+
+Json Propose::to_body() const {
+  Json v = Json::array();
+  for (const auto& voter : voters) v.push_back(voter.to_json());
+  return {{"proposer", proposer},
+          {"type", type},
+          {"data", data},
+          {"capability", capability},
+          {"consensus_type", static_cast<int>(consensus_type)},
+          {"voters", std::move(v)},
+          {"timeout_ms", timeout_ms}};
+}
+
+Result<Propose> Propose::from_body(const Json& b) {
+  std::int64_t ctype = static_cast<std::int64_t>(ConsensusType::MAJORITY);
+  auto r = read<Propose>(b, [&](Fields& f, Propose& m) {
+    f.str("proposer", m.proposer, Need::OPTIONAL);
+    f.str("type", m.type, Need::REQUIRED);
+    f.any("data", m.data, Need::OPTIONAL);
+    f.str("capability", m.capability, Need::OPTIONAL);
+    f.integer("consensus_type", ctype, Need::OPTIONAL, 1, 5);
+    f.integer("timeout_ms", m.timeout_ms, Need::OPTIONAL, 1, kMaxTimeoutMs);
+  });
+  if (!r) return r;
+  if (r->type.empty()) return invalid("type", "must not be empty");
+  r->consensus_type = static_cast<ConsensusType>(ctype);
+  if (encode_value(r->data).size() > kMaxInputBytes) {
+    return make_error(ErrorCode::TOO_LARGE, "field 'data': larger than " + std::to_string(kMaxInputBytes) + " bytes");
+  }
+  const bool raft = r->consensus_type == ConsensusType::RAFT;
+  if (b.contains("voters") && !b["voters"].is_null()) {
+    const auto& a = b["voters"];
+    if (!a.is_array() || a.size() > kMaxVoters) return invalid("voters", "must be an array of at most 1024 voters");
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      auto v = Voter::from_json(a[i]);
+      if (!v) return invalid("voters[" + std::to_string(i) + "]", v.error().message);
+      if (!seen.insert(v->agent_id).second) {
+        return invalid("voters[" + std::to_string(i) + "]", "agent '" + v->agent_id + "' is listed twice");
+      }
+      if (!raft && v->public_key.empty()) {
+        return invalid("voters[" + std::to_string(i) + "].public_key", "is required: every vote is signed");
+      }
+      r->voters.push_back(std::move(*v));
+    }
+  }
+  if (raft) {
+    r->voters.clear();  // the replicas decide; agents do not vote
+  } else if (r->voters.empty()) {
+    return invalid("voters", "must name at least one eligible voter");
+  }
+  return r;
+}
+
+Json ProposeOk::to_body() const {
+  return {{"proposal_id", proposal_id}, {"outcome", static_cast<int>(outcome)}, {"duplicate", duplicate}};
+}
+Result<ProposeOk> ProposeOk::from_body(const Json& b) {
+  std::int64_t outcome = 1;
+  auto r = read<ProposeOk>(b, [&](Fields& f, ProposeOk& m) {
+    f.str("proposal_id", m.proposal_id, Need::REQUIRED);
+    f.integer("outcome", outcome, Need::OPTIONAL, 0, 4);
+    f.boolean("duplicate", m.duplicate, Need::OPTIONAL);
+  });
+  if (r) r->outcome = static_cast<Outcome>(outcome);
+  return r;
+}
+
+// ---- Votes ------------------------------------------------------------------------------------
+
+Json Vote::to_body() const {
+  return {{"proposal_id", proposal_id}, {"agent_id", agent_id}, {"vote", yes ? "yes" : "no"}, {"signature", signature}};
+}
+Result<Vote> Vote::from_body(const Json& b) {
+  std::string vote;
+  auto r = read<Vote>(b, [&](Fields& f, Vote& m) {
+    f.str("proposal_id", m.proposal_id, Need::REQUIRED);
+    f.str("agent_id", m.agent_id, Need::REQUIRED);
+    f.str("vote", vote, Need::REQUIRED);
+    f.str("signature", m.signature, Need::REQUIRED, kSignatureHexBytes);
+  });
+  if (!r) return r;
+  if (vote != "yes" && vote != "no") return invalid("vote", "must be \"yes\" or \"no\"");
+  r->yes = vote == "yes";
+  if (r->agent_id.empty() || has_nul(r->agent_id)) return invalid("agent_id", "must be non-empty, without NUL bytes");
+  if (has_nul(r->proposal_id)) return invalid("proposal_id", "must not contain NUL bytes");
+  if (r->signature.size() != kSignatureHexBytes || !is_hex(r->signature)) {
+    return invalid("signature", "must be 128 hex digits (an Ed25519 signature)");
+  }
+  return r;
+}
+
+Json VoteOk::to_body() const {
+  return {{"proposal_id", proposal_id},
+          {"agent_id", agent_id},
+          {"outcome", static_cast<int>(outcome)},
+          {"duplicate", duplicate}};
+}
+Result<VoteOk> VoteOk::from_body(const Json& b) {
+  std::int64_t outcome = 1;
+  auto r = read<VoteOk>(b, [&](Fields& f, VoteOk& m) {
+    f.str("proposal_id", m.proposal_id, Need::REQUIRED);
+    f.str("agent_id", m.agent_id, Need::REQUIRED);
+    f.integer("outcome", outcome, Need::OPTIONAL, 0, 4);
+    f.boolean("duplicate", m.duplicate, Need::OPTIONAL);
+  });
+  if (r) r->outcome = static_cast<Outcome>(outcome);
+  return r;
+}
+
+Json GetProposal::to_body() const { return {{"proposal_id", proposal_id}}; }
+Result<GetProposal> GetProposal::from_body(const Json& b) {
+  return read<GetProposal>(b, [](Fields& f, GetProposal& m) { f.str("proposal_id", m.proposal_id, Need::REQUIRED); });
+}
+
+Json WaitProposal::to_body() const { return {{"proposal_id", proposal_id}, {"timeout_ms", timeout_ms}}; }
+Result<WaitProposal> WaitProposal::from_body(const Json& b) {
+  return read<WaitProposal>(b, [](Fields& f, WaitProposal& m) {
+    f.str("proposal_id", m.proposal_id, Need::REQUIRED);
+    f.integer("timeout_ms", m.timeout_ms, Need::OPTIONAL, 0, kMaxWaitProposalMs);
+  });
+}
+
+// ---- Proposal views ---------------------------------------------------------------------------
+
+Json Tally::to_json() const {
+  return {{"eligible", eligible},          {"yes", yes},
+          {"no", no},                      {"faulty", faulty},
+          {"eligible_weight", eligible_weight}, {"yes_weight", yes_weight},
+          {"no_weight", no_weight},        {"quorum", quorum}};
+}
+Result<Tally> Tally::from_json(const Json& j) {
+  return read<Tally>(j, [](Fields& f, Tally& t) {
+    f.integer("eligible", t.eligible, Need::OPTIONAL, 0, kMaxCount);
+    f.integer("yes", t.yes, Need::OPTIONAL, 0, kMaxCount);
+    f.integer("no", t.no, Need::OPTIONAL, 0, kMaxCount);
+    f.integer("faulty", t.faulty, Need::OPTIONAL, 0, kMaxCount);
+    f.number("eligible_weight", t.eligible_weight, Need::OPTIONAL, 0, 1e15);
+    f.number("yes_weight", t.yes_weight, Need::OPTIONAL, 0, 1e15);
+    f.number("no_weight", t.no_weight, Need::OPTIONAL, 0, 1e15);
+    f.integer("quorum", t.quorum, Need::OPTIONAL, 0, kMaxCount);
+  });
+}
+
+Json ProposalView::to_json() const {
+  Json v = Json::array(), cast = Json::array();
+  for (const auto& voter : voters) v.push_back(voter.to_json());
+  for (const auto& x : votes) {
+    cast.push_back({{"agent_id", x.agent_id},
+                    {"vote", x.yes ? "yes" : "no"},
+                    {"weight", x.weight},
+                    {"at_ms", x.at_ms},
+                    {"signature", x.signature}});
+  }
+  return {{"proposal_id", proposal_id},
+          {"proposer", proposer},
+          {"type", type},
+          {"capability", capability},
+          {"data", data},
+          {"consensus_type", static_cast<int>(consensus_type)},
+          {"voters", std::move(v)},
+          {"votes", std::move(cast)},
+          {"faulty", faulty},
+          {"tally", tally.to_json()},
+          {"outcome", static_cast<int>(outcome)},
+          {"created_ms", created_ms},
+          {"deadline_ms", deadline_ms},
+          {"decided_ms", decided_ms}};
+}
+
+Result<ProposalView> ProposalView::from_json(const Json& j) {
+  std::int64_t ctype = 0, outcome = 0;
+  auto r = read<ProposalView>(j, [&](Fields& f, ProposalView& m) {
+    f.str("proposal_id", m.proposal_id, Need::REQUIRED);
+    f.str("proposer", m.proposer, Need::OPTIONAL);
+    f.str("type", m.type, Need::OPTIONAL);
+    f.str("capability", m.capability, Need::OPTIONAL);
+    f.any("data", m.data, Need::OPTIONAL);
+    f.integer("consensus_type", ctype, Need::OPTIONAL, 0, 5);
+    f.str_list("faulty", m.faulty, Need::OPTIONAL, kMaxVoters);
+    f.integer("outcome", outcome, Need::REQUIRED, 0, 4);
+    f.integer("created_ms", m.created_ms, Need::OPTIONAL, 0, INT64_MAX);
+    f.integer("deadline_ms", m.deadline_ms, Need::OPTIONAL, 0, INT64_MAX);
+    f.integer("decided_ms", m.decided_ms, Need::OPTIONAL, 0, INT64_MAX);
+  });
+  if (!r) return r;
+  r->consensus_type = static_cast<ConsensusType>(ctype);
+  r->outcome = static_cast<Outcome>(outcome);
+  if (j.contains("voters") && !j["voters"].is_null()) {
+    const auto& a = j["voters"];
+    if (!a.is_array() || a.size() > kMaxVoters) return invalid("voters", "must be an array of at most 1024 voters");
+    for (const auto& item : a) {
+      auto v = Voter::from_json(item);
+      if (!v) return invalid("voters", v.error().message);
+      r->voters.push_back(std::move(*v));
+    }
+  }
+  if (j.contains("votes") && !j["votes"].is_null()) {
+    const auto& a = j["votes"];
+    if (!a.is_array() || a.size() > 2 * kMaxVoters) return invalid("votes", "must be an array of at most 2048 votes");
+    for (const auto& item : a) {
+      std::string vote;
+      auto x = read<VoteRecord>(item, [&](Fields& f, VoteRecord& m) {
+        f.str("agent_id", m.agent_id, Need::REQUIRED);
+        f.str("vote", vote, Need::REQUIRED);
+        f.number("weight", m.weight, Need::OPTIONAL, 0, 1e9);
+        f.integer("at_ms", m.at_ms, Need::OPTIONAL, 0, INT64_MAX);
+        f.str("signature", m.signature, Need::OPTIONAL, kSignatureHexBytes);
+      });
+      if (!x) return invalid("votes", x.error().message);
+      if (vote != "yes" && vote != "no") return invalid("votes", "field 'vote': must be \"yes\" or \"no\"");
+      x->yes = vote == "yes";
+      r->votes.push_back(std::move(*x));
+    }
+  }
+  if (j.contains("tally") && !j["tally"].is_null()) {
+    auto t = Tally::from_json(j["tally"]);
+    if (!t) return invalid("tally", t.error().message);
+    r->tally = *t;
+  }
+  return r;
+}
+
+Json ProposalInfo::to_body() const { return {{"proposal", proposal.to_json()}}; }
+Result<ProposalInfo> ProposalInfo::from_body(const Json& b) {
+  if (!b.is_object() || !b.contains("proposal")) return invalid("proposal", "is required");
+  auto v = ProposalView::from_json(b["proposal"]);
+  if (!v) return v.error();
+  return ProposalInfo{std::move(*v)};
+}
+
+// ---- Leases -----------------------------------------------------------------------------------
+
+Json LeaseRequest::to_body() const { return {{"name", name}, {"holder", holder}, {"ttl_ms", ttl_ms}}; }
+Result<LeaseRequest> LeaseRequest::from_body(const Json& b) {
+  auto r = read<LeaseRequest>(b, [](Fields& f, LeaseRequest& m) {
+    f.str("name", m.name, Need::REQUIRED);
+    f.str("holder", m.holder, Need::REQUIRED);
+    f.integer("ttl_ms", m.ttl_ms, Need::REQUIRED, 1, kMaxLeaseTtlMs);
+  });
+  if (r && r->name.empty()) return invalid("name", "must not be empty");
+  if (r && r->holder.empty()) return invalid("holder", "must not be empty");
+  return r;
+}
+
+Json ReleaseLease::to_body() const { return {{"name", name}, {"holder", holder}}; }
+Result<ReleaseLease> ReleaseLease::from_body(const Json& b) {
+  auto r = read<ReleaseLease>(b, [](Fields& f, ReleaseLease& m) {
+    f.str("name", m.name, Need::REQUIRED);
+    f.str("holder", m.holder, Need::REQUIRED);
+  });
+  if (r && r->name.empty()) return invalid("name", "must not be empty");
+  if (r && r->holder.empty()) return invalid("holder", "must not be empty");
+  return r;
+}
+
+Json GetLease::to_body() const { return {{"name", name}}; }
+Result<GetLease> GetLease::from_body(const Json& b) {
+  return read<GetLease>(b, [](Fields& f, GetLease& m) { f.str("name", m.name, Need::REQUIRED); });
+}
+
+Json LeaseView::to_json() const {
+  return {{"name", name}, {"holder", holder}, {"token", token}, {"acquired_ms", acquired_ms}, {"expires_ms", expires_ms}};
+}
+Result<LeaseView> LeaseView::from_json(const Json& j) {
+  return read<LeaseView>(j, [](Fields& f, LeaseView& m) {
+    f.str("name", m.name, Need::REQUIRED);
+    f.str("holder", m.holder, Need::OPTIONAL);
+    f.integer("token", m.token, Need::OPTIONAL, 0, INT64_MAX);
+    f.integer("acquired_ms", m.acquired_ms, Need::OPTIONAL, 0, INT64_MAX);
+    f.integer("expires_ms", m.expires_ms, Need::OPTIONAL, 0, INT64_MAX);
+  });
+}
+
+Json LeaseInfo::to_body() const { return {{"lease", lease.to_json()}, {"granted", granted}}; }
+Result<LeaseInfo> LeaseInfo::from_body(const Json& b) {
+  if (!b.is_object() || !b.contains("lease")) return invalid("lease", "is required");
+  auto v = LeaseView::from_json(b["lease"]);
+  if (!v) return v.error();
+  LeaseInfo out{std::move(*v)};
+  Fields f(b);
+  f.boolean("granted", out.granted, Need::OPTIONAL);
+  if (!f.ok()) return f.error();
+  return out;
+}
+
+// ---- Replicas ---------------------------------------------------------------------------------
+
+Json ReplicaInfo::to_body() const {
+  return {{"replica_id", replica_id}, {"role", role},       {"leader_id", leader_id}, {"leader_client", leader_client},
+          {"term", term},             {"applied", applied}, {"proposals", proposals},         {"digest", digest}};
+}
+Result<ReplicaInfo> ReplicaInfo::from_body(const Json& b) {
+  return read<ReplicaInfo>(b, [](Fields& f, ReplicaInfo& m) {
+    f.str("replica_id", m.replica_id, Need::REQUIRED);
+    f.str("role", m.role, Need::REQUIRED);
+    f.str("leader_id", m.leader_id, Need::OPTIONAL);
+    f.str("leader_client", m.leader_client, Need::OPTIONAL);
+    f.integer("term", m.term, Need::OPTIONAL, 0, INT64_MAX);
+    f.integer("applied", m.applied, Need::OPTIONAL, 0, INT64_MAX);
+    f.integer("proposals", m.proposals, Need::OPTIONAL, 0, INT64_MAX);
+    f.str("digest", m.digest, Need::OPTIONAL, 64);
+  });
+}
+
+}  // namespace orion

@@ -1,0 +1,48 @@
+#include "services/consensus/command.h"
+
+#include "common/fields.h"
+
+namespace orion::consensus {
+
+const char* to_string(CommandKind kind) {
+  switch (kind) {
+    case CommandKind::PROPOSE: return "PROPOSE";
+    case CommandKind::VOTE: return "VOTE";
+    case CommandKind::TICK: return "TICK";
+    case CommandKind::ACQUIRE: return "ACQUIRE";
+    case CommandKind::RENEW: return "RENEW";
+    case CommandKind::RELEASE: return "RELEASE";
+    case CommandKind::HELLO: return "HELLO";
+    default: return "UNKNOWN";
+  }
+}
+
+std::string encode_command(const Command& c) {
+  return encode_value(Json{{"k", static_cast<int>(c.kind)},
+                           {"t", c.now_ms},
+                           {"r", c.request_id},
+                           {"o", c.origin},
+                           {"s", c.seq},
+                           {"b", c.body}});
+}
+
+Result<Command> decode_command(std::string_view bytes) {
+  auto v = decode_value(bytes.data(), bytes.size());
+  if (!v) return v.error();
+  if (!v->is_object()) return make_error(ErrorCode::MALFORMED, "command is not a map");
+  Command c;
+  std::int64_t kind = 0, seq = 0;
+  Fields f(*v);
+  f.integer("k", kind, Need::REQUIRED, 1, 7);
+  f.integer("t", c.now_ms, Need::REQUIRED, 0, INT64_MAX);
+  f.str("r", c.request_id, Need::OPTIONAL, 64);
+  f.str("o", c.origin, Need::OPTIONAL);
+  f.integer("s", seq, Need::OPTIONAL, 0, INT64_MAX);
+  f.object("b", c.body, Need::OPTIONAL);
+  if (!f.ok()) return make_error(ErrorCode::MALFORMED, "command: " + f.error().message);
+  c.kind = static_cast<CommandKind>(kind);
+  c.seq = static_cast<std::uint64_t>(seq);
+  return c;
+}
+
+}  // namespace orion::consensus

@@ -1,0 +1,44 @@
+// A command: one entry of the consensus log. The leader (or the single replica) turns each
+// accepted request into a Command stamped with its wall clock, and every replica applies the
+// same Commands in the same order to a ConsensusCore. The body is the request's wire body, so
+// it is decoded with the same bounds as the request was.
+//
+//   Command c{CommandKind::VOTE, clock.wall_ms(), request_id, origin, seq, vote.to_body()};
+//   std::string bytes = encode_command(c);           // what the Log stores
+//   Result<Command> back = decode_command(bytes);     // MALFORMED on anything else
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/codec.h"
+
+namespace orion::consensus {
+
+// Frozen: these values are in every stored log.
+enum class CommandKind : std::uint8_t {
+  UNKNOWN = 0,
+  PROPOSE = 1,  // body: Propose
+  VOTE = 2,     // body: Vote
+  TICK = 3,     // body: {}; only moves time on (expiry of proposals)
+  ACQUIRE = 4,  // body: LeaseRequest
+  RENEW = 5,    // body: LeaseRequest
+  RELEASE = 6,  // body: ReleaseLease
+  HELLO = 7,    // body: {replica, client}; a new leader says where clients reach it
+};
+const char* to_string(CommandKind kind);
+
+struct Command {
+  CommandKind kind = CommandKind::UNKNOWN;
+  std::int64_t now_ms = 0;   // the leader's wall clock when it accepted the request
+  std::string request_id;    // the client's, for deduplication of PROPOSE
+  std::string origin;        // the replica incarnation that appended it ("" in tests)
+  std::uint64_t seq = 0;     // numbered by origin: its reply goes to the client that asked
+  Json body = Json::object();
+};
+
+std::string encode_command(const Command& c);
+Result<Command> decode_command(std::string_view bytes);
+
+}  // namespace orion::consensus

@@ -1,0 +1,45 @@
+// orion-consensus's configuration and its command-line/environment form.
+//
+//   cxxopts::Options opts("orion-consensus", "...");
+//   add_consensus_options(opts);
+//   auto args = parse_or_exit(opts, argc, argv);
+//   Result<ConsensusConfig> config = consensus_config_from(args);   // INVALID_ARGUMENT names the flag
+//
+// With no --peers the service is one replica over SQLite (the embedded default). With
+// --peers listing 3 or 5 replicas as ID@HOST:PORT (the Raft peer addresses, 7309 by default)
+// and --id naming this one, it is a Raft replica.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include <cxxopts.hpp>
+
+#include "common/status.h"
+
+namespace orion::consensus {
+
+struct ConsensusConfig {
+  std::string bind_client = "tcp://127.0.0.1:7300";  // ROUTER for PROPOSE, VOTE, ...
+  std::string registry = "tcp://127.0.0.1:7100";
+  std::string advertise_host;                        // replaces the bound host in what we announce
+  std::string data_dir = "./data/consensus";
+  std::string ready_file;
+  std::string log_level = "info";
+  std::uint64_t id = 0;                              // Raft replica id; 0 = single replica
+  std::map<std::uint64_t, std::string> peers;        // id -> Raft "host:port"; empty = single replica
+  std::int64_t election_ms = 300;                    // Raft election timeout (randomised up to 2x)
+  std::int64_t heartbeat_ms = 30;                    // Raft heartbeat
+  std::int64_t snapshot_threshold = 1024;            // Raft entries between snapshots
+  std::int64_t announce_ms = 500;                    // ANNOUNCE to the registry this often
+
+  bool replicated() const { return !peers.empty(); }
+  std::string replica_name() const { return replicated() ? std::to_string(id) : "single"; }
+  std::string describe() const;
+};
+
+void add_consensus_options(cxxopts::Options& options);
+Result<ConsensusConfig> consensus_config_from(const cxxopts::ParseResult& args);
+
+}  // namespace orion::consensus

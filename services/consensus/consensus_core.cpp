@@ -1,0 +1,433 @@
+#include "services/consensus/consensus_core.h"
+
+#include <algorithm>
+#include <charconv>
+#include <climits>
+
+#include <spdlog/fmt/fmt.h>
+
+#include "common/fields.h"
+#include "services/consensus/tally.h"
+#include "services/consensus/vote_signature.h"
+
+namespace orion::consensus {
+
+namespace {
+
+// "p17" -> 17; 0 when it is not a proposal id.
+std::uint64_t parse_number(const std::string& id) {
+  if (id.size() < 2 || id[0] != 'p') return 0;
+  std::uint64_t n = 0;
+  auto [end, ec] = std::from_chars(id.data() + 1, id.data() + id.size(), n);
+  if (ec != std::errc() || end != id.data() + id.size()) return 0;
+  return n;
+}
+
+std::string id_of(std::uint64_t number) { return "p" + std::to_string(number); }
+
+Json created_data(const ProposalView& v) {
+  Json voters = Json::array();
+  for (const auto& x : v.voters) voters.push_back(x.agent_id);
+  return {{"proposal_id", v.proposal_id},
+          {"proposer", v.proposer},
+          {"type", v.type},
+          {"capability", v.capability},
+          {"consensus_type", to_string(v.consensus_type)},
+          {"voters", std::move(voters)},
+          {"data", v.data},
+          {"created_ms", v.created_ms},
+          {"deadline_ms", v.deadline_ms}};
+}
+
+Json decided_data(const ProposalView& v) {
+  return {{"proposal_id", v.proposal_id},
+          {"type", v.type},
+          {"capability", v.capability},
+          {"consensus_type", to_string(v.consensus_type)},
+          {"outcome", to_string(v.outcome)},
+          {"tally", v.tally.to_json()},
+          {"faulty", v.faulty},
+          {"decided_ms", v.decided_ms}};
+}
+
+}  // namespace
+
+std::string proposal_topic(const char* what, const std::string& capability) {
+  std::string topic = std::string("proposal.") + what;
+  if (!capability.empty()) topic += "." + capability;
+  return topic;
+}
+
+// ---- Applying commands ------------------------------------------------------------------------
+
+Result<Reply> ConsensusCore::apply(const Command& c) {
+  ++applied_;
+  meta_dirty_ = true;
+  advance(c.now_ms);
+  switch (c.kind) {
+    case CommandKind::PROPOSE: return on_propose(c);
+    case CommandKind::VOTE: return on_vote(c);
+    case CommandKind::TICK: return Reply{MsgType::UNKNOWN, Json::object()};
+    case CommandKind::ACQUIRE:
+    case CommandKind::RENEW:
+    case CommandKind::RELEASE: return on_lease(c);
+    case CommandKind::HELLO: return on_hello(c);
+    default: return make_error(ErrorCode::INTERNAL, "unknown command kind");
+  }
+}
+
+void ConsensusCore::advance(std::int64_t stamp_ms) {
+  now_ms_ = std::max(now_ms_, stamp_ms);
+  // Expire every PENDING proposal whose deadline has come, earliest first.
+  while (!deadlines_.empty() && deadlines_.begin()->first <= now_ms_) {
+    auto [deadline, number] = *deadlines_.begin();
+    decided(proposals_.at(number), Outcome::EXPIRED, deadline);
+  }
+}
+
+void ConsensusCore::decided(Proposal& p, Outcome outcome, std::int64_t at_ms) {
+  deadlines_.erase({p.view.deadline_ms, p.number});
+  p.view.outcome = outcome;
+  p.view.decided_ms = at_ms;
+  dirty_.insert(p.number);
+  decided_.push_back(p.view.proposal_id);
+  events_.push_back({proposal_topic("decided", p.view.capability), decided_data(p.view)});
+}
+
+void ConsensusCore::settle(Proposal& p) {
+  p.view.tally = count_votes(p.view);
+  dirty_.insert(p.number);
+  if (p.view.outcome != Outcome::PENDING) return;
+  Outcome o = decide(p.view.consensus_type, p.view.tally);
+  if (o != Outcome::PENDING) decided(p, o, now_ms_);
+}
+
+Result<Reply> ConsensusCore::on_propose(const Command& c) {
+  auto m = Propose::from_body(c.body);
+  if (!m) return m.error();
+  if (!c.request_id.empty()) {
+    auto it = by_request_.find(c.request_id);
+    if (it != by_request_.end()) {
+      const auto& v = proposals_.at(it->second).view;
+      return Reply{MsgType::PROPOSE_OK, ProposeOk{v.proposal_id, v.outcome, true}.to_body()};
+    }
+  }
+  Proposal p;
+  p.number = next_number_++;
+  p.request_id = c.request_id;
+  ProposalView& v = p.view;
+  v.proposal_id = id_of(p.number);
+  v.proposer = m->proposer;
+  v.type = m->type;
+  v.capability = m->capability;
+  v.data = std::move(m->data);
+  v.consensus_type = m->consensus_type;
+  v.voters = std::move(m->voters);
+  v.outcome = Outcome::PENDING;
+  v.created_ms = now_ms_;
+  v.deadline_ms = now_ms_ + m->timeout_ms;
+  auto number = p.number;
+  if (!p.request_id.empty()) by_request_[p.request_id] = number;
+  Proposal& stored = proposals_.emplace(number, std::move(p)).first->second;
+  deadlines_.insert({stored.view.deadline_ms, number});
+  events_.push_back({proposal_topic("created", stored.view.capability), created_data(stored.view)});
+  settle(stored);  // a RAFT proposal is decided here: committing it was the agreement
+  return Reply{MsgType::PROPOSE_OK, ProposeOk{stored.view.proposal_id, stored.view.outcome, false}.to_body()};
+}
+
+Status ConsensusCore::precheck_vote(const Vote& v) const {
+  const Proposal* p = find(v.proposal_id);
+  if (!p) return make_error(ErrorCode::NOT_FOUND, "proposal '" + v.proposal_id + "' does not exist");
+  if (p->view.consensus_type == ConsensusType::RAFT) {
+    return make_error(ErrorCode::FAILED_PRECONDITION,
+                      v.proposal_id + " is a RAFT proposal: the replicas decide it, agents do not vote");
+  }
+  auto voter = std::find_if(p->view.voters.begin(), p->view.voters.end(),
+                            [&](const Voter& x) { return x.agent_id == v.agent_id; });
+  if (voter == p->view.voters.end()) {
+    return make_error(ErrorCode::PERMISSION_DENIED,
+                      "agent '" + v.agent_id + "' is not an eligible voter of " + v.proposal_id);
+  }
+  if (!verify_vote(voter->public_key, v.proposal_id, v.agent_id, v.yes, v.signature)) {
+    return make_error(ErrorCode::PERMISSION_DENIED,
+                      "bad signature: agent '" + v.agent_id + "' did not sign this vote on " + v.proposal_id);
+  }
+  return {};
+}
+
+Result<Reply> ConsensusCore::on_vote(const Command& c) {
+  auto m = Vote::from_body(c.body);
+  if (!m) return m.error();
+  if (auto s = precheck_vote(*m); !s) return s.error();
+  Proposal& p = *find(m->proposal_id);
+  ProposalView& v = p.view;
+  auto ok = [&](bool duplicate) {
+    return Reply{MsgType::VOTE_OK, VoteOk{v.proposal_id, m->agent_id, v.outcome, duplicate}.to_body()};
+  };
+  if (std::find(v.faulty.begin(), v.faulty.end(), m->agent_id) != v.faulty.end()) {
+    return make_error(ErrorCode::PERMISSION_DENIED, "agent '" + m->agent_id + "' was reported faulty on " +
+                                                        v.proposal_id + ": its votes are discarded");
+  }
+  auto counted = std::find_if(v.votes.begin(), v.votes.end(),
+                              [&](const VoteRecord& r) { return r.agent_id == m->agent_id; });
+  if (counted != v.votes.end() && counted->yes == m->yes) return ok(true);  // a retry: harmless
+  if (v.outcome != Outcome::PENDING) {
+    return make_error(ErrorCode::FAILED_PRECONDITION,
+                      fmt::format("{} is already {}: no more votes are counted", v.proposal_id, to_string(v.outcome)));
+  }
+  if (counted != v.votes.end()) {
+    if (v.consensus_type != ConsensusType::PBFT) {
+      return make_error(ErrorCode::FAILED_PRECONDITION,
+                        fmt::format("agent '{}' already voted {} on {}: a vote cannot change", m->agent_id,
+                                    counted->yes ? "yes" : "no", v.proposal_id));
+    }
+    // Two validly signed, different votes from one agent: Byzantine. Discard both, for good.
+    v.votes.erase(counted);
+    v.faulty.push_back(m->agent_id);
+    events_.push_back({"proposal.faulty", {{"proposal_id", v.proposal_id}, {"agent_id", m->agent_id}}});
+    settle(p);
+    return make_error(ErrorCode::PERMISSION_DENIED,
+                      fmt::format("agent '{}' signed both yes and no on {}: reported faulty, its votes discarded",
+                                  m->agent_id, v.proposal_id));
+  }
+  double weight = 1.0;
+  for (const auto& x : v.voters) {
+    if (x.agent_id == m->agent_id) weight = x.weight;
+  }
+  v.votes.push_back(VoteRecord{m->agent_id, m->yes, weight, now_ms_, m->signature});
+  settle(p);
+  return ok(false);
+}
+
+Result<Reply> ConsensusCore::on_lease(const Command& c) {
+  if (c.kind == CommandKind::RELEASE) {
+    auto m = ReleaseLease::from_body(c.body);
+    if (!m) return m.error();
+    return Reply{MsgType::LEASE_INFO, leases_.release(m->name, m->holder, now_ms_).to_body()};
+  }
+  auto m = LeaseRequest::from_body(c.body);
+  if (!m) return m.error();
+  auto r = c.kind == CommandKind::ACQUIRE ? leases_.acquire(m->name, m->holder, m->ttl_ms, now_ms_)
+                                          : leases_.renew(m->name, m->holder, m->ttl_ms, now_ms_);
+  if (!r) return r.error();
+  return Reply{MsgType::LEASE_INFO, r->to_body()};
+}
+
+Result<Reply> ConsensusCore::on_hello(const Command& c) {
+  std::string replica, client;
+  Fields f(c.body);
+  f.str("replica", replica, Need::REQUIRED);
+  f.str("client", client, Need::REQUIRED);
+  if (!f.ok()) return f.error();
+  replicas_[replica] = client;
+  return Reply{MsgType::UNKNOWN, Json::object()};
+}
+
+// ---- Reads ------------------------------------------------------------------------------------
+
+ConsensusCore::Proposal* ConsensusCore::find(const std::string& proposal_id) {
+  auto it = proposals_.find(parse_number(proposal_id));
+  return it == proposals_.end() ? nullptr : &it->second;
+}
+
+const ConsensusCore::Proposal* ConsensusCore::find(const std::string& proposal_id) const {
+  auto it = proposals_.find(parse_number(proposal_id));
+  return it == proposals_.end() ? nullptr : &it->second;
+}
+
+Result<ProposalView> ConsensusCore::proposal(const std::string& proposal_id) const {
+  const Proposal* p = find(proposal_id);
+  if (!p) return make_error(ErrorCode::NOT_FOUND, "proposal '" + proposal_id + "' does not exist");
+  return p->view;
+}
+
+std::int64_t ConsensusCore::next_deadline_ms() const {
+  return deadlines_.empty() ? INT64_MAX : deadlines_.begin()->first;
+}
+
+std::string ConsensusCore::replica_client(const std::string& replica_id) const {
+  auto it = replicas_.find(replica_id);
+  return it == replicas_.end() ? std::string() : it->second;
+}
+
+std::vector<CoreEvent> ConsensusCore::take_events() { return std::exchange(events_, {}); }
+std::vector<std::string> ConsensusCore::take_decided() { return std::exchange(decided_, {}); }
+
+// ---- Persistence ------------------------------------------------------------------------------
+
+std::string ConsensusCore::encode_meta() const {
+  return encode_value(Json{{"now_ms", now_ms_},
+                           {"applied", applied_},
+                           {"next_number", next_number_},
+                           {"next_token", leases_.next_token()},
+                           {"next_slot", leases_.next_slot()},
+                           {"replicas", replicas_}});
+}
+
+std::string ConsensusCore::encode_proposal(const Proposal& p) const {
+  Json j = p.view.to_json();
+  j["number"] = p.number;
+  j["request_id"] = p.request_id;
+  return encode_value(j);
+}
+
+std::string ConsensusCore::encode_lease(const LeaseTable::Lease& l) const {
+  Json j = l.view.to_json();
+  j["slot"] = l.slot;
+  return encode_value(j);
+}
+
+void ConsensusCore::drain_dirty(const std::function<void(std::uint64_t, std::string)>& fn) {
+  if (meta_dirty_) fn(kMetaKey, encode_meta());
+  meta_dirty_ = false;
+  for (auto n : dirty_) fn(n, encode_proposal(proposals_.at(n)));
+  dirty_.clear();
+  leases_.drain_dirty([&](const LeaseTable::Lease& l) { fn(kLeaseKeyBase + l.slot, encode_lease(l)); });
+}
+
+Status ConsensusCore::restore_record(std::uint64_t key, std::string_view record) {
+  auto v = decode_value(record.data(), record.size());
+  if (!v) return v.error();
+  auto bad = [&](const std::string& why) {
+    return make_error(ErrorCode::FAILED_PRECONDITION, "record " + std::to_string(key) + ": " + why);
+  };
+  if (!v->is_object()) return bad("not a map");
+  Fields f(*v);
+  if (key == kMetaKey) {
+    std::int64_t now = 0, applied = 0, next_number = 1, next_token = 1, next_slot = 1;
+    f.integer("now_ms", now, Need::REQUIRED, 0, INT64_MAX);
+    f.integer("applied", applied, Need::REQUIRED, 0, INT64_MAX);
+    f.integer("next_number", next_number, Need::REQUIRED, 1, INT64_MAX);
+    f.integer("next_token", next_token, Need::REQUIRED, 1, INT64_MAX);
+    f.integer("next_slot", next_slot, Need::REQUIRED, 1, INT64_MAX);
+    f.str_map("replicas", replicas_, Need::OPTIONAL);
+    if (!f.ok()) return bad(f.error().message);
+    now_ms_ = now;
+    applied_ = static_cast<std::uint64_t>(applied);
+    next_number_ = static_cast<std::uint64_t>(next_number);
+    leases_.set_counters(next_token, static_cast<std::uint64_t>(next_slot));
+    return {};
+  }
+  if (key >= kLeaseKeyBase) {
+    auto view = LeaseView::from_json(*v);
+    if (!view) return bad(view.error().message);
+    std::int64_t slot = 0;
+    f.integer("slot", slot, Need::REQUIRED, 1, INT64_MAX);
+    if (!f.ok()) return bad(f.error().message);
+    leases_.restore(LeaseTable::Lease{std::move(*view), static_cast<std::uint64_t>(slot)});
+    return {};
+  }
+  auto view = ProposalView::from_json(*v);
+  if (!view) return bad(view.error().message);
+  Proposal p;
+  p.number = key;
+  f.str("request_id", p.request_id, Need::OPTIONAL, 64);
+  if (!f.ok()) return bad(f.error().message);
+  p.view = std::move(*view);
+  proposals_[key] = std::move(p);
+  return {};
+}
+
+void ConsensusCore::finish_restore() {
+  by_request_.clear();
+  deadlines_.clear();
+  for (const auto& [n, p] : proposals_) {
+    if (!p.request_id.empty()) by_request_[p.request_id] = n;
+    if (p.view.outcome == Outcome::PENDING) deadlines_.insert({p.view.deadline_ms, n});
+  }
+  events_.clear();
+  decided_.clear();
+  dirty_.clear();
+  meta_dirty_ = false;
+}
+
+std::string ConsensusCore::snapshot() const {
+  Json records = Json::array();
+  auto add = [&](std::uint64_t key, const std::string& r) {
+    Json item = Json::array();
+    item.push_back(key);
+    item.push_back(Json::binary(std::vector<std::uint8_t>(r.begin(), r.end())));
+    records.push_back(std::move(item));
+  };
+  add(kMetaKey, encode_meta());
+  for (const auto& [n, p] : proposals_) add(n, encode_proposal(p));
+  std::vector<const LeaseTable::Lease*> by_slot;
+  for (const auto& [name, l] : leases_.all()) by_slot.push_back(&l);
+  std::sort(by_slot.begin(), by_slot.end(), [](auto* a, auto* b) { return a->slot < b->slot; });
+  for (const auto* l : by_slot) add(kLeaseKeyBase + l->slot, encode_lease(*l));
+  return encode_value(Json{{"records", std::move(records)}});
+}
+
+Status ConsensusCore::restore_snapshot(std::string_view bytes) {
+  reset();
+  auto v = decode_value(bytes.data(), bytes.size());
+  if (!v) return v.error();
+  if (!v->is_object() || !v->contains("records") || !(*v)["records"].is_array()) {
+    return make_error(ErrorCode::FAILED_PRECONDITION, "snapshot: no records");
+  }
+  for (const auto& item : (*v)["records"]) {
+    if (!item.is_array() || item.size() != 2 || !item[0].is_number_unsigned() || !item[1].is_binary()) {
+      return make_error(ErrorCode::FAILED_PRECONDITION, "snapshot: a record is not [key, bytes]");
+    }
+    const auto& b = item[1].get_binary();
+    std::string_view rec(reinterpret_cast<const char*>(b.data()), b.size());
+    if (auto s = restore_record(item[0].get<std::uint64_t>(), rec); !s) return s;
+  }
+  finish_restore();
+  return {};
+}
+
+void ConsensusCore::reset() { *this = ConsensusCore(); }
+
+// ---- Invariants -------------------------------------------------------------------------------
+
+std::string ConsensusCore::check_invariants() const {
+  std::string out;
+  auto fail = [&](const std::string& what) { out += what + "\n"; };
+  std::size_t pending = 0;
+  for (const auto& [n, p] : proposals_) {
+    const ProposalView& v = p.view;
+    const std::string& id = v.proposal_id;
+    if (id != id_of(n)) fail("proposal " + std::to_string(n) + " is filed as " + id);
+    if (n >= next_number_) fail(id + " is not below next_number");
+    if (v.created_ms > now_ms_) fail(id + " was created after the log's now");
+    if (v.deadline_ms <= v.created_ms) fail(id + " has its deadline at or before its creation");
+    const bool is_pending = v.outcome == Outcome::PENDING;
+    if (is_pending != (deadlines_.count({v.deadline_ms, n}) == 1)) fail(id + " is PENDING iff in the deadline index");
+    if (is_pending) {
+      ++pending;
+      if (v.decided_ms != 0) fail(id + " is PENDING with a decision time");
+      if (v.deadline_ms <= now_ms_) fail(id + " is PENDING past its deadline");
+      if (decide(v.consensus_type, v.tally) != Outcome::PENDING) fail(id + " is PENDING but its votes decide it");
+    } else if (!is_decided(v.outcome)) {
+      fail(id + " has outcome " + to_string(v.outcome));
+    } else if (v.decided_ms < v.created_ms || v.decided_ms > v.deadline_ms) {
+      fail(id + " was decided outside [created, deadline]");
+    }
+    Tally t = count_votes(v);
+    if (t.yes != v.tally.yes || t.no != v.tally.no || t.faulty != v.tally.faulty || t.yes_weight != v.tally.yes_weight) {
+      fail(id + "'s stored tally differs from its votes");
+    }
+    std::set<std::string> eligible, voted;
+    for (const auto& x : v.voters) eligible.insert(x.agent_id);
+    for (const auto& x : v.votes) {
+      if (!eligible.count(x.agent_id)) fail(id + " counts a vote of ineligible agent " + x.agent_id);
+      if (!voted.insert(x.agent_id).second) fail(id + " counts two votes of " + x.agent_id);
+      if (std::find(v.faulty.begin(), v.faulty.end(), x.agent_id) != v.faulty.end()) {
+        fail(id + " counts a vote of faulty agent " + x.agent_id);
+      }
+    }
+    if (v.consensus_type == ConsensusType::RAFT && (!v.votes.empty() || v.outcome != Outcome::APPROVED)) {
+      fail(id + " is a RAFT proposal with votes or not APPROVED");
+    }
+    if (!p.request_id.empty()) {
+      auto it = by_request_.find(p.request_id);
+      if (it == by_request_.end() || it->second != n) fail(id + " is missing from the request index");
+    }
+  }
+  if (pending != deadlines_.size()) fail("the deadline index holds proposals that are not PENDING");
+  if (auto l = leases_.check_invariants(); !l.empty()) fail(l);
+  return out;
+}
+
+}  // namespace orion::consensus

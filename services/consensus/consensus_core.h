@@ -1,0 +1,142 @@
+// The consensus state machine: proposals, their votes and outcomes, and leases. It changes
+// only by apply(Command), in log order, and never reads a clock or anything else outside the
+// command: the time it uses is the leader's stamp on each command (kept monotonic), so every
+// replica that applies the same log holds the same state and gives the same replies.
+//
+//   ConsensusCore core;
+//   Command c{CommandKind::PROPOSE, clock.wall_ms(), "req-1", "", 0, propose.to_body()};
+//   Result<Reply> r = core.apply(c);          // PROPOSE_OK {proposal_id: "p1"} or an Error
+//   for (auto& e : core.take_events()) publish(e.topic, e.data);
+//   core.drain_dirty([&](std::uint64_t key, std::string rec) { batch.put(key, rec); });
+//
+// The proposal lifecycle (docs/consensus.md has the whole table):
+//
+//   state     event                                   action                        next
+//   -         PROPOSE (RAFT type)                     created, decided at once      APPROVED
+//   -         PROPOSE (other types)                   created, deadline set         PENDING
+//   PENDING   VOTE, valid, first from this agent      counted, re-tallied           PENDING / APPROVED / REJECTED
+//   PENDING   VOTE identical to the counted one       nothing (duplicate)           PENDING
+//   PENDING   VOTE changed, PBFT                      agent faulty, votes discarded PENDING / REJECTED
+//   PENDING   VOTE changed, other types               refused                       PENDING
+//   PENDING   any command stamped >= deadline         expired                       EXPIRED
+//   decided   VOTE identical to the counted one       nothing (duplicate)           decided
+//   decided   any other VOTE                          refused                       decided
+//
+// Every command first moves time to max(now, stamp) and expires the proposals whose deadline
+// has passed, then does its own work; a TICK does only the first part.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/consensus_messages.h"
+#include "services/consensus/command.h"
+#include "services/consensus/lease_table.h"
+
+namespace orion::consensus {
+
+struct Reply {
+  MsgType type = MsgType::UNKNOWN;
+  Json body = Json::object();
+};
+
+struct CoreEvent {
+  std::string topic;
+  Json data;
+};
+
+// Event topics: "proposal.created.<capability>" and "proposal.decided.<capability>", or without
+// the last part when the proposal names no capability. SUB filters by prefix, so a voter with
+// capability gpu subscribes to "proposal.created.gpu" (and checks data.capability, since the
+// prefix also matches "gpu2").
+std::string proposal_topic(const char* what, const std::string& capability);
+
+// Record keys in the Log: 0 is the meta record, 1.. the proposals by number, and leases from
+// kLeaseKeyBase on by slot.
+inline constexpr std::uint64_t kMetaKey = 0;
+inline constexpr std::uint64_t kLeaseKeyBase = 1ULL << 48;
+
+class ConsensusCore {
+ public:
+  // Applies one command and returns the reply for whoever sent it (an Error is a reply too: it
+  // is decided by the log, so every replica reaches the same one).
+  Result<Reply> apply(const Command& c);
+
+  // ---- Reads (no state change) --------------------------------------------------------------
+  Result<ProposalView> proposal(const std::string& proposal_id) const;
+  LeaseView lease(const std::string& name, std::int64_t now_ms) const { return leases_.get(name, now_ms); }
+  // The checks of a VOTE that do not depend on the votes before it (the proposal exists and
+  // names the agent, the signature is good), so a leader can refuse a bad vote without putting
+  // it in the log. apply() checks them again.
+  Status precheck_vote(const Vote& v) const;
+  // Deadline of the earliest PENDING proposal; INT64_MAX when none.
+  std::int64_t next_deadline_ms() const;
+  std::int64_t now_ms() const { return now_ms_; }
+  std::uint64_t applied() const { return applied_; }
+  std::size_t proposal_count() const { return proposals_.size(); }
+  // The client endpoint a replica announced in its HELLO, "" when unknown.
+  std::string replica_client(const std::string& replica_id) const;
+
+  // ---- Outputs since the last call ----------------------------------------------------------
+  std::vector<CoreEvent> take_events();
+  std::vector<std::string> take_decided();  // ids of proposals that were decided
+
+  // ---- Persistence --------------------------------------------------------------------------
+  // Records changed since the last call (key, encoded record): what the SQLite Log stores.
+  void drain_dirty(const std::function<void(std::uint64_t key, std::string record)>& fn);
+  // Rebuilds state from records (any order), then finish_restore().
+  Status restore_record(std::uint64_t key, std::string_view record);
+  void finish_restore();
+  // Every record in key order as one value: the Raft snapshot, and the determinism check.
+  std::string snapshot() const;
+  Status restore_snapshot(std::string_view bytes);
+  void reset();
+
+  // Broken invariants, one per line; "" when the state is consistent.
+  std::string check_invariants() const;
+
+ private:
+  struct Proposal {
+    std::uint64_t number = 0;
+    std::string request_id;  // PROPOSE's, "" when none (then not deduplicated)
+    ProposalView view;
+  };
+
+  void advance(std::int64_t stamp_ms);
+  void settle(Proposal& p);  // re-tally; decide when certain
+  void decided(Proposal& p, Outcome outcome, std::int64_t at_ms);
+  Result<Reply> on_propose(const Command& c);
+  Result<Reply> on_vote(const Command& c);
+  Result<Reply> on_lease(const Command& c);
+  Result<Reply> on_hello(const Command& c);
+  Proposal* find(const std::string& proposal_id);
+  const Proposal* find(const std::string& proposal_id) const;
+  std::string encode_meta() const;
+  std::string encode_proposal(const Proposal& p) const;
+  std::string encode_lease(const LeaseTable::Lease& l) const;
+
+  // Time of the log: the largest stamp applied so far (wall-clock ms). Never goes back.
+  std::int64_t now_ms_ = 0;
+  std::uint64_t applied_ = 0;        // commands applied
+  std::uint64_t next_number_ = 1;    // the next proposal is "p<next_number_>"
+  // Every proposal ever made, by number. Invariant: view.outcome is PENDING exactly for the
+  // proposals in deadlines_, and a PENDING proposal's votes do not yet decide it.
+  std::map<std::uint64_t, Proposal> proposals_;
+  std::map<std::string, std::uint64_t> by_request_;                // PROPOSE request id -> number
+  std::set<std::pair<std::int64_t, std::uint64_t>> deadlines_;    // (deadline_ms, number), PENDING only
+  LeaseTable leases_;
+  std::map<std::string, std::string> replicas_;  // replica id -> client endpoint (HELLO)
+
+  std::vector<CoreEvent> events_;
+  std::vector<std::string> decided_;
+  std::set<std::uint64_t> dirty_;  // proposal numbers
+  bool meta_dirty_ = false;
+};
+
+}  // namespace orion::consensus

@@ -1,0 +1,494 @@
+#include "services/consensus/consensus_service.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "common/ids.h"
+#include "services/consensus/raft_log.h"
+
+namespace orion::consensus {
+
+namespace {
+
+// Requests read in one turn: bounds the latency one flood adds, while batching many writes
+// into one raft_apply / one commit.
+constexpr int kMaxBatch = 2048;
+// WAIT_PROPOSAL requests held at once; past this a new one is answered UNAVAILABLE.
+constexpr std::size_t kMaxWaiters = 100'000;
+// The longest poll: bounds how late a role change, a waiter's deadline or an expiry is seen.
+constexpr std::int64_t kPollMs = 20;
+
+bool sampled(std::uint64_t count) { return count <= 10 || count % 1000 == 0; }
+
+// 64-bit FNV-1a in hex: the same bytes give the same digest in every process.
+std::string state_digest(const std::string& bytes) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
+}  // namespace
+
+ConsensusService::ConsensusService(ConsensusConfig config, const Clock& clock)
+    : config_(std::move(config)),
+      clock_(clock),
+      ctx_(1),
+      client_(make_socket(ctx_, zmq::socket_type::router)),
+      registry_(make_socket(ctx_, zmq::socket_type::dealer)),
+      events_(make_socket(ctx_, zmq::socket_type::pub)),
+      origin_(config_.replica_name() + "-" + random_hex(6)) {}
+
+ConsensusService::~ConsensusService() {
+  if (auto* raft = dynamic_cast<RaftLog*>(log_.get())) raft->stop();
+}
+
+std::string ConsensusService::ready_json() const {
+  return Json{{"client", client_ep_}, {"replica", config_.replica_name()}}.dump();
+}
+
+Status ConsensusService::start() {
+  std::error_code ec;
+  std::filesystem::create_directories(config_.data_dir, ec);
+  if (ec) return make_error(ErrorCode::INTERNAL, "cannot create " + config_.data_dir + ": " + ec.message());
+  try {
+    client_ep_ = advertised_endpoint(bind_socket(client_, config_.bind_client), config_.advertise_host);
+    registry_.connect(config_.registry);
+  } catch (const zmq::error_t& e) {
+    return make_error(ErrorCode::UNAVAILABLE, std::string("cannot bind ") + config_.bind_client + ": " + e.what());
+  }
+  if (!config_.replicated()) {
+    auto store = SqliteLogStore::open(config_.data_dir + "/consensus.db");
+    if (!store) return store.error();
+    auto replayed = (*store)->replay([&](std::uint64_t key, std::string_view rec) { return core_.restore_record(key, rec); });
+    if (!replayed) return replayed;
+    core_.finish_restore();
+    if (auto broken = core_.check_invariants(); !broken.empty()) {
+      return make_error(ErrorCode::FAILED_PRECONDITION, "recovered state is inconsistent: " + broken);
+    }
+    commit_ = std::make_unique<GroupCommit>(std::move(*store));
+    log_ = std::make_unique<LocalLog>();
+    role_ = log_->role();
+    ready_ = true;
+    spdlog::info("event=recovered proposals={} applied={}", core_.proposal_count(), core_.applied());
+  } else {
+    RaftOptions o;
+    o.id = config_.id;
+    o.peers = config_.peers;
+    o.dir = config_.data_dir + "/raft";
+    o.election_timeout_ms = static_cast<unsigned>(config_.election_ms);
+    o.heartbeat_timeout_ms = static_cast<unsigned>(config_.heartbeat_ms);
+    o.snapshot_threshold = static_cast<unsigned>(config_.snapshot_threshold);
+    o.snapshot_trailing = std::max(2u, o.snapshot_threshold / 8);
+    auto raft = std::make_unique<RaftLog>(o);
+    if (auto s = raft->start(); !s) return s;
+    log_ = std::move(raft);
+    role_ = RoleInfo{};
+  }
+  spdlog::info("event=serving client={} replica={} registry={}", client_ep_, config_.replica_name(), config_.registry);
+  return {};
+}
+
+void ConsensusService::run() {
+  while (!stopping_.load()) turn();
+  if (commit_) {
+    commit_->flush();
+    release();
+  }
+}
+
+// ---- One turn -----------------------------------------------------------------------------------
+
+void ConsensusService::turn() {
+  check_role();
+  maybe_hello();
+  announce();
+  std::vector<zmq::pollitem_t> items = {{client_.handle(), 0, ZMQ_POLLIN, 0}, {registry_.handle(), 0, ZMQ_POLLIN, 0}};
+  if (log_->fd() >= 0) items.push_back({nullptr, log_->fd(), ZMQ_POLLIN, 0});
+  if (commit_) items.push_back({nullptr, commit_->fd(), ZMQ_POLLIN, 0});
+  std::int64_t timeout = kPollMs;
+  if (ready_ && leading()) timeout = std::clamp<std::int64_t>(core_.next_deadline_ms() - clock_.wall_ms(), 0, kPollMs);
+  try {
+    zmq::poll(items.data(), items.size(), std::chrono::milliseconds(timeout));
+  } catch (const zmq::error_t& e) {
+    if (e.num() != EINTR) throw;
+    return;  // a signal: run() checks stopping_
+  }
+  Incoming in;
+  for (int i = 0; i < kMaxBatch && receive(registry_, in, false); ++i) handle_registry(in);
+  for (int i = 0; i < kMaxBatch && receive(client_, in, true); ++i) handle(in);
+  maybe_tick();
+  if (!commands_.empty()) log_->append(std::exchange(commands_, {}));
+  log_->drain_wakeups();
+  apply_ready();
+  answer_waiters();
+  finish_turn();
+}
+
+void ConsensusService::check_role() {
+  RoleInfo now = log_->role();
+  if (now == role_) return;
+  const bool was = role_.role == Role::LEADER, is = now.role == Role::LEADER;
+  spdlog::info("event=role_changed replica={} role={} leader={} term={}", config_.replica_name(), to_string(now.role),
+               now.leader_id.empty() ? "-" : now.leader_id, now.term);
+  if (was && (!is || now.term != role_.term)) {
+    ready_ = false;
+    hello_seq_ = tick_seq_ = 0;
+    fail_pending(make_error(ErrorCode::UNAVAILABLE, "leadership lost: outcome unknown, retry with the same request id"));
+  }
+  if (is && (!was || now.term != role_.term)) {
+    ready_ = false;
+    hello_seq_ = 0;
+  }
+  role_ = now;
+  next_announce_ms_ = 0;
+}
+
+// A new leader's first command. Once applied, its state holds every entry committed before its
+// term, so it may serve. Sent again if it failed while we are still leader.
+void ConsensusService::maybe_hello() {
+  if (role_.role != Role::LEADER || ready_ || hello_seq_ != 0) return;
+  hello_seq_ = next_seq_++;
+  pending_[hello_seq_] = Pending{"", "", MsgType::UNKNOWN};
+  Json body = {{"replica", config_.replica_name()}, {"client", client_ep_}};
+  commands_.emplace_back(hello_seq_, encode_command(Command{CommandKind::HELLO, clock_.wall_ms(), "", origin_,
+                                                            hello_seq_, std::move(body)}));
+}
+
+void ConsensusService::fail_pending(const Error& error) {
+  for (auto& [seq, p] : pending_) {
+    if (!p.identity.empty()) reply_error(p.identity, p.request_id, error);
+  }
+  pending_.clear();
+  for (auto& [id, w] : waiters_) {
+    reply_error(w.identity, w.request_id, make_error(ErrorCode::NOT_LEADER, "leadership lost; ask the new leader"));
+  }
+  waiters_.clear();
+}
+
+// ---- Requests -----------------------------------------------------------------------------------
+
+void ConsensusService::reply_error(const std::string& identity, const std::string& request_id, const Error& error) {
+  Envelope e = error_envelope(request_id, error);
+  if (error.code == ErrorCode::NOT_LEADER) {
+    std::string leader = role_.leader_id.empty() ? std::string() : core_.replica_client(role_.leader_id);
+    e.body["leader"] = leader;
+    e.body["message"] = leader.empty() ? "not the leader; the leader is not known yet, retry shortly"
+                                       : "not the leader; the leader is " + leader;
+  }
+  reply(identity, std::move(e));
+}
+
+void ConsensusService::handle(Incoming& in) {
+  if (!in.envelope) {
+    spdlog::warn("event=bad_frame error=\"{}\"", in.envelope.error().to_string());
+    return reply_error(in.identity, in.request_id, in.envelope.error());
+  }
+  const Envelope& e = *in.envelope;
+  switch (e.type) {
+    case MsgType::GET_REPLICA: {
+      ReplicaInfo info = replica_info();
+      // The digest costs one encoding of the whole state: only on request.
+      if (e.body.contains("digest") && e.body["digest"] == true) info.digest = state_digest(core_.snapshot());
+      return reply(in.identity, Envelope{MsgType::REPLICA_INFO, e.request_id, info.to_body()});
+    }
+    case MsgType::PROPOSE:
+    case MsgType::VOTE:
+    case MsgType::ACQUIRE_LEASE:
+    case MsgType::RENEW_LEASE:
+    case MsgType::RELEASE_LEASE:
+    case MsgType::GET_PROPOSAL:
+    case MsgType::WAIT_PROPOSAL:
+    case MsgType::GET_LEASE:
+      if (!leading()) return reply_error(in.identity, e.request_id, make_error(ErrorCode::NOT_LEADER, ""));
+      if (e.type == MsgType::GET_PROPOSAL || e.type == MsgType::WAIT_PROPOSAL || e.type == MsgType::GET_LEASE) {
+        return handle_read(in, e);
+      }
+      return handle_write(in, e);
+    default:
+      return reply_error(in.identity, e.request_id,
+                         make_error(ErrorCode::UNKNOWN_TYPE,
+                                    std::string(to_string(e.type)) + " is not served on the consensus socket"));
+  }
+}
+
+void ConsensusService::handle_write(const Incoming& in, const Envelope& e) {
+  auto refuse = [&](const Error& err) { reply_error(in.identity, e.request_id, err); };
+  switch (e.type) {
+    case MsgType::PROPOSE: {
+      auto m = Propose::from_body(e.body);
+      if (!m) return refuse(m.error());
+      return append(CommandKind::PROPOSE, in.identity, e, m->to_body(), e.type);
+    }
+    case MsgType::VOTE: {
+      auto m = Vote::from_body(e.body);
+      if (!m) return refuse(m.error());
+      // Refuse what can never count without putting it in the log (apply() checks again).
+      if (ready_) {
+        if (auto s = core_.precheck_vote(*m); !s) {
+          if (s.error().code == ErrorCode::PERMISSION_DENIED && sampled(++refused_votes_)) {
+            spdlog::warn("event=vote_refused proposal={} agent={} error=\"{}\" refused_total={}", m->proposal_id,
+                         m->agent_id, s.error().message, refused_votes_);
+          }
+          return refuse(s.error());
+        }
+      }
+      return append(CommandKind::VOTE, in.identity, e, m->to_body(), e.type);
+    }
+    case MsgType::ACQUIRE_LEASE:
+    case MsgType::RENEW_LEASE: {
+      auto m = LeaseRequest::from_body(e.body);
+      if (!m) return refuse(m.error());
+      return append(e.type == MsgType::ACQUIRE_LEASE ? CommandKind::ACQUIRE : CommandKind::RENEW, in.identity, e,
+                    m->to_body(), e.type);
+    }
+    case MsgType::RELEASE_LEASE: {
+      auto m = ReleaseLease::from_body(e.body);
+      if (!m) return refuse(m.error());
+      return append(CommandKind::RELEASE, in.identity, e, m->to_body(), e.type);
+    }
+    default: return;
+  }
+}
+
+void ConsensusService::append(CommandKind kind, const std::string& identity, const Envelope& e, Json body,
+                              MsgType type) {
+  auto seq = next_seq_++;
+  pending_[seq] = Pending{identity, e.request_id, type};
+  commands_.emplace_back(seq, encode_command(Command{kind, clock_.wall_ms(), e.request_id, origin_, seq, std::move(body)}));
+}
+
+void ConsensusService::handle_read(const Incoming& in, const Envelope& e) {
+  if (!ready_) {
+    return reply_error(in.identity, e.request_id,
+                       make_error(ErrorCode::UNAVAILABLE, "a new leader is catching up; retry shortly"));
+  }
+  switch (e.type) {
+    case MsgType::GET_PROPOSAL: {
+      auto m = GetProposal::from_body(e.body);
+      if (!m) return reply_error(in.identity, e.request_id, m.error());
+      auto v = core_.proposal(m->proposal_id);
+      if (!v) return reply_error(in.identity, e.request_id, v.error());
+      return reply(in.identity, Envelope{MsgType::PROPOSAL_INFO, e.request_id, ProposalInfo{*v}.to_body()});
+    }
+    case MsgType::WAIT_PROPOSAL: {
+      auto m = WaitProposal::from_body(e.body);
+      if (!m) return reply_error(in.identity, e.request_id, m.error());
+      auto v = core_.proposal(m->proposal_id);
+      if (!v) return reply_error(in.identity, e.request_id, v.error());
+      if (v->outcome != Outcome::PENDING || m->timeout_ms == 0) {
+        return reply(in.identity, Envelope{MsgType::PROPOSAL_INFO, e.request_id, ProposalInfo{*v}.to_body()});
+      }
+      if (waiters_.size() >= kMaxWaiters) {
+        return reply_error(in.identity, e.request_id, make_error(ErrorCode::UNAVAILABLE, "too many waiters; retry later"));
+      }
+      waiters_.emplace(m->proposal_id,
+                       Waiter{in.identity, e.request_id, m->proposal_id, clock_.now_ms() + m->timeout_ms});
+      return;
+    }
+    case MsgType::GET_LEASE: {
+      auto m = GetLease::from_body(e.body);
+      if (!m) return reply_error(in.identity, e.request_id, m.error());
+      LeaseInfo info{core_.lease(m->name, std::max(core_.now_ms(), clock_.wall_ms())), false};
+      return reply(in.identity, Envelope{MsgType::LEASE_INFO, e.request_id, info.to_body()});
+    }
+    default: return;
+  }
+}
+
+// Expiry is the leader's decision, recorded as a TICK so that every replica expires the same
+// proposals at the same point of the log. One TICK in flight at a time.
+void ConsensusService::maybe_tick() {
+  if (!ready_ || !leading() || tick_seq_ != 0) return;
+  auto now = clock_.wall_ms();
+  if (core_.next_deadline_ms() > now) return;
+  tick_seq_ = next_seq_++;
+  pending_[tick_seq_] = Pending{"", "", MsgType::UNKNOWN};
+  commands_.emplace_back(tick_seq_, encode_command(Command{CommandKind::TICK, now, "", origin_, tick_seq_, Json::object()}));
+}
+
+// ---- Applying what the log made ready -----------------------------------------------------------
+
+void ConsensusService::apply_ready() {
+  std::deque<LogItem> items;
+  log_->take(items);
+  for (auto& item : items) {
+    switch (item.kind) {
+      case LogItem::APPLY: {
+        auto c = decode_command(item.bytes);
+        if (!c) {
+          // Every replica refuses the same bytes the same way: the state stays identical.
+          spdlog::error("event=bad_log_entry error=\"{}\"", c.error().to_string());
+          break;
+        }
+        auto result = core_.apply(*c);
+        if (c->origin != origin_) break;
+        auto p = pending_.find(c->seq);
+        if (p == pending_.end()) break;
+        if (c->seq == hello_seq_) {
+          ready_ = true;
+          hello_seq_ = 0;
+          next_announce_ms_ = 0;
+          spdlog::info("event=leader_ready replica={} term={} applied={}", config_.replica_name(), role_.term,
+                       core_.applied());
+        }
+        if (c->seq == tick_seq_) tick_seq_ = 0;
+        if (!p->second.identity.empty()) {
+          if (result) {
+            reply(p->second.identity, Envelope{result->type, p->second.request_id, std::move(result->body)});
+          } else {
+            if (result.error().code == ErrorCode::PERMISSION_DENIED && sampled(++refused_votes_)) {
+              spdlog::warn("event=vote_refused error=\"{}\" refused_total={}", result.error().message, refused_votes_);
+            }
+            reply_error(p->second.identity, p->second.request_id, result.error());
+          }
+        }
+        pending_.erase(p);
+        break;
+      }
+      case LogItem::RESTORE:
+        if (auto s = core_.restore_snapshot(item.bytes); !s) {
+          spdlog::critical("event=restore_failed error=\"{}\"", s.error().to_string());
+          std::abort();  // a replica that cannot read its snapshot must not serve
+        }
+        spdlog::info("event=snapshot_restored proposals={} applied={}", core_.proposal_count(), core_.applied());
+        break;
+      case LogItem::SNAPSHOT: log_->snapshot_taken(core_.snapshot()); break;
+      case LogItem::FAILED:
+        for (auto seq : item.seqs) {
+          auto p = pending_.find(seq);
+          if (p == pending_.end()) continue;
+          if (seq == hello_seq_) hello_seq_ = 0;
+          if (seq == tick_seq_) tick_seq_ = 0;
+          if (!p->second.identity.empty()) reply_error(p->second.identity, p->second.request_id, item.error);
+          pending_.erase(p);
+        }
+        break;
+    }
+  }
+  auto events = core_.take_events();
+  if (leading()) turn_events_.insert(turn_events_.end(), events.begin(), events.end());
+}
+
+void ConsensusService::answer_waiters() {
+  auto answer = [&](const Waiter& w) {
+    auto v = core_.proposal(w.proposal_id);
+    if (v) reply(w.identity, Envelope{MsgType::PROPOSAL_INFO, w.request_id, ProposalInfo{*v}.to_body()});
+    else reply_error(w.identity, w.request_id, v.error());
+  };
+  for (const auto& id : core_.take_decided()) {
+    auto range = waiters_.equal_range(id);
+    for (auto it = range.first; it != range.second; ++it) answer(it->second);
+    waiters_.erase(range.first, range.second);
+  }
+  auto now = clock_.now_ms();
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    if (it->second.deadline_ms <= now) {
+      answer(it->second);
+      it = waiters_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+// ---- Durability and sending ---------------------------------------------------------------------
+
+void ConsensusService::finish_turn() {
+  if (!commit_) {
+    // Raft: every applied command was durable on a majority before it was applied.
+    for (auto& r : replies_) {
+      if (!send_envelope(client_, r.identity, r.envelope)) ++send_failures_;
+    }
+    for (auto& e : turn_events_) publish(e);
+    replies_.clear();
+    turn_events_.clear();
+    return;
+  }
+  LogBatch batch;
+  core_.drain_dirty([&](std::uint64_t key, std::string rec) { batch.put(key, std::move(rec)); });
+  if (!batch.empty()) last_batch_ = commit_->submit(std::move(batch));
+  if (!replies_.empty() || !turn_events_.empty()) {
+    // Even a turn that changed nothing waits for the batches before it: what it answers may
+    // read state an earlier, not yet durable, turn wrote.
+    held_.push_back(Held{last_batch_, std::exchange(replies_, {}), std::exchange(turn_events_, {})});
+  }
+  release();
+}
+
+void ConsensusService::release() {
+  commit_->drain_wakeups();
+  if (commit_->failed()) {
+    // Memory is ahead of disk and nothing more may be acknowledged: stop; a restart recovers
+    // the last committed state.
+    spdlog::critical("event=commit_failed error=\"{}\"", commit_->failure().to_string());
+    std::abort();
+  }
+  auto committed = commit_->committed();
+  while (!held_.empty() && held_.front().batch <= committed) {
+    for (auto& r : held_.front().replies) {
+      if (!send_envelope(client_, r.identity, r.envelope)) ++send_failures_;
+    }
+    for (auto& e : held_.front().events) publish(e);
+    held_.pop_front();
+  }
+}
+
+void ConsensusService::publish(const CoreEvent& event) {
+  if (events_connected_.empty()) return;  // events are news: nobody to tell yet
+  Event ev{event.topic, "consensus-" + config_.replica_name(), ++event_seq_, clock_.wall_ms(), event.data};
+  if (!send_event(events_, Envelope{MsgType::EVENT, "", ev.to_body()}, event.topic)) ++send_failures_;
+}
+
+// ---- Registry -----------------------------------------------------------------------------------
+
+void ConsensusService::announce() {
+  if (clock_.now_ms() < next_announce_ms_) return;
+  next_announce_ms_ = clock_.now_ms() + config_.announce_ms;
+  const bool leader = ready_ && leading();
+  Announce a{"consensus",
+             {{"client", client_ep_}, {"leader", leader ? "true" : "false"}, {"replica", config_.replica_name()}}};
+  send_envelope(registry_, Envelope{MsgType::ANNOUNCE, random_hex(8), a.to_body()});
+}
+
+void ConsensusService::handle_registry(Incoming& in) {
+  if (!in.envelope || in.envelope->type != MsgType::ANNOUNCE_OK) return;
+  auto d = Discovery::from_body(in.envelope->body);
+  if (!d || d->events_pub.empty() || d->events_pub == events_connected_) return;
+  try {
+    if (!events_connected_.empty()) events_.disconnect(events_connected_);
+    events_.connect(d->events_pub);
+    events_connected_ = d->events_pub;
+    spdlog::info("event=bus_connected events_pub={}", events_connected_);
+  } catch (const zmq::error_t& err) {
+    spdlog::warn("event=bus_connect_failed endpoint={} error=\"{}\"", d->events_pub, err.what());
+  }
+}
+
+ReplicaInfo ConsensusService::replica_info() const {
+  ReplicaInfo r;
+  r.replica_id = config_.replica_name();
+  r.role = to_string(role_.role);
+  if (role_.role == Role::SINGLE) {
+    r.leader_id = r.replica_id;
+    r.leader_client = client_ep_;
+  } else {
+    r.leader_id = role_.leader_id;
+    r.leader_client = role_.leader_id.empty() ? std::string() : core_.replica_client(role_.leader_id);
+  }
+  r.term = static_cast<std::int64_t>(role_.term);
+  r.applied = static_cast<std::int64_t>(core_.applied());
+  r.proposals = static_cast<std::int64_t>(core_.proposal_count());
+  return r;
+}
+
+}  // namespace orion::consensus

@@ -1,0 +1,134 @@
+// orion-consensus's event loop: owns the client ROUTER, the DEALER to the registry and the PUB
+// to the event bus, and drives a ConsensusCore over a CommandLog (LocalLog + SQLite records for
+// one replica, RaftLog for 3 or 5).
+//
+// One turn: read waiting requests (bounded); turn each write (PROPOSE, VOTE, ACQUIRE_LEASE,
+// RENEW_LEASE, RELEASE_LEASE) into a Command stamped with this replica's wall clock and append
+// them all to the log at once; apply whatever the log says is ready, in order, answering the
+// requests this replica appended; answer reads from the applied state; answer WAIT_PROPOSAL
+// once its proposal is decided. With SQLite, what the turn changed goes to the group-commit
+// writer and the turn's replies and events wait until it is durable; with Raft, a command is
+// durable on a majority before it is applied, so they go out at once.
+//
+// Roles. A follower (or candidate) answers every request but GET_REPLICA with ERROR NOT_LEADER
+// whose body names the leader's client endpoint (field `leader`, "" while unknown). A new leader
+// first appends HELLO (its client endpoint, replicated to all): once that is applied, everything
+// committed before it is applied too, and only then does it serve reads, check votes early,
+// drive expiry and announce itself as leader. Only the leader (or the single replica) publishes
+// events.
+//
+//   ConsensusService svc(config, clock);
+//   if (auto s = svc.start(); !s) die(s.error());   // binds; recovers state or starts Raft
+//   std::thread t([&] { svc.run(); });
+//   ... svc.stop(); t.join();
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "common/clock.h"
+#include "common/group_commit.h"
+#include "common/sockets.h"
+#include "services/consensus/command_log.h"
+#include "services/consensus/consensus_config.h"
+#include "services/consensus/consensus_core.h"
+
+namespace orion::consensus {
+
+class ConsensusService {
+ public:
+  ConsensusService(ConsensusConfig config, const Clock& clock);
+  ~ConsensusService();
+  ConsensusService(const ConsensusService&) = delete;
+  ConsensusService& operator=(const ConsensusService&) = delete;
+
+  Status start();
+  void run();                                  // until stop()
+  void stop() noexcept { stopping_.store(true); }  // any thread, or a signal handler
+
+  const std::string& client_endpoint() const { return client_ep_; }
+  // The ready file: {"client": ..., "replica": ...}
+  std::string ready_json() const;
+  std::uint64_t send_failures() const { return send_failures_; }
+
+ private:
+  struct Pending {  // a command this replica appended, waiting to be applied
+    std::string identity, request_id;
+    MsgType type = MsgType::UNKNOWN;
+  };
+  struct Waiter {  // a WAIT_PROPOSAL held until its proposal is decided or deadline_ms
+    std::string identity, request_id, proposal_id;
+    std::int64_t deadline_ms = 0;  // monotonic
+  };
+  struct Out {
+    std::string identity;
+    Envelope envelope;
+  };
+  struct Held {  // a turn's output, sent once batch `batch` is durable
+    std::uint64_t batch = 0;
+    std::vector<Out> replies;
+    std::vector<CoreEvent> events;
+  };
+
+  void turn();
+  void check_role();
+  void maybe_hello();
+  void handle(Incoming& in);
+  void handle_write(const Incoming& in, const Envelope& e);
+  void handle_read(const Incoming& in, const Envelope& e);
+  void append(CommandKind kind, const std::string& identity, const Envelope& e, Json body, MsgType type);
+  void maybe_tick();
+  void apply_ready();
+  void answer_waiters();
+  void fail_pending(const Error& error);
+  void finish_turn();
+  void release();
+  void handle_registry(Incoming& in);
+  void announce();
+  void reply(const std::string& identity, Envelope envelope) { replies_.push_back({identity, std::move(envelope)}); }
+  void reply_error(const std::string& identity, const std::string& request_id, const Error& error);
+  void publish(const CoreEvent& event);
+  bool leading() const { return role_.role == Role::LEADER || role_.role == Role::SINGLE; }
+  ReplicaInfo replica_info() const;
+
+  const ConsensusConfig config_;
+  const Clock& clock_;
+  zmq::context_t ctx_;
+  zmq::socket_t client_, registry_, events_;
+  std::string client_ep_, events_connected_;
+  std::unique_ptr<CommandLog> log_;
+  std::unique_ptr<GroupCommit> commit_;  // SQLite records; single replica only
+  ConsensusCore core_;
+
+  RoleInfo role_;
+  // True while this replica may serve: the single replica always; a leader once its HELLO of
+  // this term is applied (so its state holds everything committed before its term).
+  bool ready_ = false;
+  std::string origin_;             // this incarnation: replica id + random suffix
+  std::uint64_t next_seq_ = 1;
+  std::uint64_t hello_seq_ = 0;    // the HELLO of the current leadership, 0 = none pending
+  std::uint64_t tick_seq_ = 0;     // the TICK in flight, 0 = none
+  std::map<std::uint64_t, Pending> pending_;
+  std::vector<std::pair<std::uint64_t, std::string>> commands_;  // this turn's, not yet appended
+  std::multimap<std::string, Waiter> waiters_;  // by proposal id
+
+  std::vector<Out> replies_;
+  std::vector<CoreEvent> turn_events_;
+  std::deque<Held> held_;
+  std::uint64_t last_batch_ = 0;
+
+  std::int64_t next_announce_ms_ = 0;
+  std::uint64_t event_seq_ = 0;
+  std::uint64_t send_failures_ = 0;
+  std::uint64_t refused_votes_ = 0;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace orion::consensus

@@ -1,0 +1,62 @@
+// orion-consensus: wiring only. Options, one start-up line, one ConsensusService, run until
+// SIGINT/SIGTERM, exit 0.
+#include <csignal>
+#include <exception>
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+#include "common/clock.h"
+#include "common/config.h"
+#include "common/log.h"
+#include "services/consensus/consensus_service.h"
+
+namespace {
+
+// The handler may only do async-signal-safe work: stop() is one atomic store.
+orion::consensus::ConsensusService* g_service = nullptr;
+
+extern "C" void on_signal(int) {
+  if (g_service) g_service->stop();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cxxopts::Options options("orion-consensus", "Orion consensus: proposals, signed votes, leases; one replica or Raft");
+  orion::consensus::add_consensus_options(options);
+  auto args = orion::parse_or_exit(options, argc, argv);
+  auto config = orion::consensus::consensus_config_from(args);
+  if (!config) {
+    std::cerr << "orion-consensus: " << config.error().message << "\n";
+    return 2;
+  }
+  orion::init_logging("consensus", config->log_level);
+  spdlog::info("event=start {}", config->describe());
+
+  try {
+    orion::SystemClock clock;
+    orion::consensus::ConsensusService service(*config, clock);
+    if (auto s = service.start(); !s) {
+      spdlog::critical("event=start_failed error=\"{}\"", s.error().to_string());
+      return 1;
+    }
+    g_service = &service;
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    if (!orion::write_ready_file(config->ready_file, service.ready_json())) {
+      spdlog::critical("event=start_failed error=\"cannot write ready file {}\"", config->ready_file);
+      return 1;
+    }
+    service.run();
+    g_service = nullptr;
+    spdlog::info("event=stop send_failures_total={}", service.send_failures());
+  } catch (const std::exception& e) {
+    spdlog::critical("event=fatal error=\"{}\"", e.what());
+    return 1;
+  }
+  return 0;
+}

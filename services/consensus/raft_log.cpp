@@ -1,0 +1,406 @@
+#include "services/consensus/raft_log.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <charconv>
+#include <condition_variable>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+// The raft headers have no extern "C" of their own (notes/libraft.md, gotcha 2).
+extern "C" {
+#include <raft.h>
+#include <raft/uv.h>
+#include <uv.h>
+}
+
+namespace orion::consensus {
+
+namespace {
+
+// How often the raft thread looks at its role: raft 0.15 has no state-change callback.
+constexpr std::uint64_t kRolePollMs = 10;
+
+// Raft may hand back an entry or snapshot longer than what was stored (the on-disk format pads
+// entries to 8 bytes), so every buffer we give it starts with its length: 4 bytes, little endian.
+// We also pad each buffer to a multiple of 8 bytes ourselves, as dqlite does: raft 0.15 was
+// seen to hand a restarted follower an entry at a wrong offset when lengths were not.
+constexpr std::size_t kFrameHeader = 4;
+
+void* frame(const std::string& payload, std::size_t* len) {
+  *len = (kFrameHeader + payload.size() + 7) / 8 * 8;
+  auto* p = static_cast<unsigned char*>(raft_malloc(*len));
+  if (!p) return nullptr;
+  std::memset(p, 0, *len);
+  auto n = static_cast<std::uint32_t>(payload.size());
+  for (std::size_t i = 0; i < kFrameHeader; ++i) p[i] = static_cast<unsigned char>(n >> (8 * i));
+  std::memcpy(p + kFrameHeader, payload.data(), payload.size());
+  return p;
+}
+
+// The payload of a framed buffer; empty when the length does not fit (then decoding refuses it).
+std::string unframe(const void* base, std::size_t len) {
+  if (len < kFrameHeader) return {};
+  const auto* p = static_cast<const unsigned char*>(base);
+  std::uint32_t n = 0;
+  for (std::size_t i = 0; i < kFrameHeader; ++i) n |= static_cast<std::uint32_t>(p[i]) << (8 * i);
+  if (n > len - kFrameHeader) {
+    spdlog::error("event=bad_raft_frame len={} declared={}", len, n);
+    return {};
+  }
+  return std::string(reinterpret_cast<const char*>(p + kFrameHeader), n);
+}
+
+Error raft_error(const char* what, int rv, const char* detail) {
+  return make_error(ErrorCode::INTERNAL, std::string(what) + ": " + raft_strerror(rv) + " (" +
+                                             (detail && *detail ? detail : "no detail") + ")");
+}
+
+}  // namespace
+
+struct RaftLog::Impl {
+  explicit Impl(RaftOptions o) : options(std::move(o)), event_fd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+  ~Impl() {
+    if (event_fd >= 0) ::close(event_fd);
+  }
+
+  // One raft_apply of several commands; freed in its callback.
+  struct ApplyRequest {
+    struct raft_apply req {};
+    Impl* self = nullptr;
+    std::vector<std::uint64_t> seqs;
+  };
+
+  const RaftOptions options;
+  int event_fd;
+
+  // ---- Shared between the two threads, under mu -----------------------------------------------
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::pair<std::uint64_t, std::string>> submitted;  // appended, not yet handed to raft
+  std::deque<LogItem> ready;                                      // for the service thread
+  RoleInfo role;
+  std::optional<std::string> snapshot_state;  // the service's answer to the last SNAPSHOT item
+  bool stopping = false;
+
+  // ---- Raft thread only ---------------------------------------------------------------------------
+  uv_loop_t loop{};
+  uv_async_t async{};
+  uv_timer_t timer{};
+  struct raft_uv_transport transport {};
+  struct raft_io io {};
+  struct raft_fsm fsm {};
+  struct raft raft {};
+  bool closing = false;
+  std::thread thread;
+  bool started = false;
+
+  void wake_service() {
+    std::uint64_t one = 1;
+    [[maybe_unused]] auto w = ::write(event_fd, &one, sizeof one);
+  }
+
+  void push(LogItem item) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      ready.push_back(std::move(item));
+    }
+    wake_service();
+  }
+
+  void fail(std::vector<std::uint64_t> seqs, Error error) {
+    if (!seqs.empty()) push(LogItem{LogItem::FAILED, {}, std::move(seqs), std::move(error)});
+  }
+
+  Error not_leader() const { return make_error(ErrorCode::NOT_LEADER, "this replica is not the leader"); }
+
+  // ---- FSM callbacks (raft thread) ----------------------------------------------------------------
+
+  static int fsm_apply(struct raft_fsm* fsm, const struct raft_buffer* buf, void** result) {
+    auto* self = static_cast<Impl*>(fsm->data);
+    self->push(LogItem{LogItem::APPLY, unframe(buf->base, buf->len), {}, {}});
+    *result = nullptr;
+    return 0;  // never non-zero: that would stop raft's apply loop (gotcha 4)
+  }
+
+  static int fsm_snapshot(struct raft_fsm* fsm, struct raft_buffer* bufs[], unsigned* n_bufs) {
+    auto* self = static_cast<Impl*>(fsm->data);
+    std::unique_lock<std::mutex> lock(self->mu);
+    self->snapshot_state.reset();
+    self->ready.push_back(LogItem{LogItem::SNAPSHOT, {}, {}, {}});
+    self->wake_service();
+    // Bounded by the service's next turn; stop() ends the wait too.
+    self->cv.wait(lock, [&] { return self->snapshot_state.has_value() || self->stopping; });
+    if (!self->snapshot_state) return RAFT_SHUTDOWN;
+    std::string state = std::move(*self->snapshot_state);
+    self->snapshot_state.reset();
+    lock.unlock();
+    // Raft frees both with raft_free (fsm version 1).
+    auto* array = static_cast<struct raft_buffer*>(raft_malloc(sizeof(struct raft_buffer)));
+    std::size_t len = 0;
+    void* data = frame(state, &len);
+    if (!array || !data) {
+      raft_free(array);
+      raft_free(data);
+      return RAFT_NOMEM;
+    }
+    array[0].base = data;
+    array[0].len = len;
+    *bufs = array;
+    *n_bufs = 1;
+    return 0;
+  }
+
+  static int fsm_restore(struct raft_fsm* fsm, struct raft_buffer* buf) {
+    auto* self = static_cast<Impl*>(fsm->data);
+    std::string state = unframe(buf->base, buf->len);
+    raft_free(buf->base);  // restore owns the buffer
+    self->push(LogItem{LogItem::RESTORE, std::move(state), {}, {}});
+    return 0;
+  }
+
+  // ---- Loop callbacks (raft thread) ---------------------------------------------------------------
+
+  static void on_async(uv_async_t* handle) {
+    auto* self = static_cast<Impl*>(handle->data);
+    std::vector<std::pair<std::uint64_t, std::string>> commands;
+    bool stop;
+    {
+      std::lock_guard<std::mutex> lock(self->mu);
+      commands.swap(self->submitted);
+      stop = self->stopping;
+    }
+    if (stop) return self->close();
+    if (!commands.empty()) self->submit(std::move(commands));
+  }
+
+  // Every command of one turn in one raft_apply: one AppendEntries per follower (gotcha 5).
+  void submit(std::vector<std::pair<std::uint64_t, std::string>> commands) {
+    std::vector<std::uint64_t> seqs;
+    for (const auto& c : commands) seqs.push_back(c.first);
+    if (raft_state(&raft) != RAFT_LEADER) return fail(std::move(seqs), not_leader());
+    std::vector<struct raft_buffer> bufs(commands.size());
+    for (std::size_t i = 0; i < commands.size(); ++i) bufs[i].base = frame(commands[i].second, &bufs[i].len);
+    auto* req = new ApplyRequest;
+    req->self = this;
+    req->req.data = req;
+    req->seqs = seqs;
+    int rv = raft_apply(&raft, &req->req, bufs.data(), static_cast<unsigned>(bufs.size()), on_applied);
+    if (rv != 0) {
+      for (auto& b : bufs) raft_free(b.base);  // not taken over on failure
+      delete req;
+      fail(std::move(seqs), rv == RAFT_NOTLEADER ? not_leader()
+                                                 : raft_error("raft_apply", rv, raft_errmsg(&raft)));
+    }
+  }
+
+  // Called once per raft_apply: when its first entry was applied, or when it failed. Replies
+  // come from the APPLY items; a failure means these commands may or may not commit later.
+  static void on_applied(struct raft_apply* req, int status, void*) {
+    auto* r = static_cast<ApplyRequest*>(req->data);
+    if (status != 0) {
+      r->self->fail(std::move(r->seqs),
+                    make_error(ErrorCode::UNAVAILABLE, std::string("leadership changed before the commit (") +
+                                                           raft_strerror(status) +
+                                                           "): outcome unknown, retry with the same request id"));
+    }
+    delete r;
+  }
+
+  static void on_timer(uv_timer_t* handle) {
+    auto* self = static_cast<Impl*>(handle->data);
+    RoleInfo now;
+    switch (raft_state(&self->raft)) {
+      case RAFT_LEADER: now.role = Role::LEADER; break;
+      case RAFT_FOLLOWER: now.role = Role::FOLLOWER; break;
+      case RAFT_CANDIDATE: now.role = Role::CANDIDATE; break;
+      default: now.role = Role::UNAVAILABLE;
+    }
+    raft_id leader = 0;
+    const char* address = nullptr;
+    raft_leader(&self->raft, &leader, &address);
+    if (leader != 0) now.leader_id = std::to_string(leader);
+    now.term = self->raft.current_term;
+    bool changed;
+    {
+      std::lock_guard<std::mutex> lock(self->mu);
+      changed = now != self->role;
+      self->role = now;
+    }
+    if (changed) self->wake_service();
+  }
+
+  void close() {
+    if (closing) return;
+    closing = true;
+    uv_timer_stop(&timer);
+    raft_close(&raft, [](struct raft* r) {
+      auto* self = static_cast<Impl*>(r->data);
+      raft_uv_close(&self->io);
+      raft_uv_tcp_close(&self->transport);
+      uv_close(reinterpret_cast<uv_handle_t*>(&self->async), nullptr);
+      uv_close(reinterpret_cast<uv_handle_t*>(&self->timer), nullptr);
+    });
+  }
+
+  // ---- The raft thread ------------------------------------------------------------------------------
+
+  Status setup() {
+    std::string address = options.peers.at(options.id);
+    if (int rv = uv_loop_init(&loop); rv != 0) return make_error(ErrorCode::INTERNAL, uv_strerror(rv));
+    if (int rv = raft_uv_tcp_init(&transport, &loop); rv != 0) return raft_error("raft_uv_tcp_init", rv, "");
+    if (int rv = raft_uv_init(&io, &loop, options.dir.c_str(), &transport); rv != 0) {
+      return raft_error("raft_uv_init", rv, io.errmsg);
+    }
+    raft_uv_set_connect_retry_delay(&io, options.connect_retry_ms);
+    fsm.version = 1;
+    fsm.data = this;
+    fsm.apply = fsm_apply;
+    fsm.snapshot = fsm_snapshot;
+    fsm.restore = fsm_restore;
+    if (int rv = raft_init(&raft, &io, &fsm, options.id, address.c_str()); rv != 0) {
+      return raft_error("raft_init", rv, raft_errmsg(&raft));
+    }
+    raft.data = this;
+    struct raft_configuration conf;
+    raft_configuration_init(&conf);
+    for (const auto& [id, addr] : options.peers) raft_configuration_add(&conf, id, addr.c_str(), RAFT_VOTER);
+    int rv = raft_bootstrap(&raft, &conf);
+    raft_configuration_close(&conf);
+    if (rv != 0 && rv != RAFT_CANTBOOTSTRAP) return raft_error("raft_bootstrap", rv, raft_errmsg(&raft));
+    raft_set_election_timeout(&raft, options.election_timeout_ms);
+    raft_set_heartbeat_timeout(&raft, options.heartbeat_timeout_ms);
+    raft_set_pre_vote(&raft, true);
+    raft_set_snapshot_threshold(&raft, options.snapshot_threshold);
+    raft_set_snapshot_trailing(&raft, options.snapshot_trailing);
+    if (int r2 = raft_start(&raft); r2 != 0) return raft_error("raft_start", r2, raft_errmsg(&raft));
+    uv_async_init(&loop, &async, on_async);
+    async.data = this;
+    uv_timer_init(&loop, &timer);
+    timer.data = this;
+    uv_timer_start(&timer, on_timer, 0, kRolePollMs);
+    return {};
+  }
+
+  void run(std::promise<Status>& ready_promise) {
+    Status s = setup();
+    bool ok = s.ok();
+    ready_promise.set_value(s);
+    if (!ok) return;  // half-initialised raft is abandoned: the process exits on a failed start
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+  }
+};
+
+RaftLog::RaftLog(RaftOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+RaftLog::~RaftLog() { stop(); }
+
+Status RaftLog::start() {
+  auto& o = impl_->options;
+  if (o.id == 0 || o.peers.count(o.id) == 0) {
+    return make_error(ErrorCode::INVALID_ARGUMENT, "--id " + std::to_string(o.id) + " is not one of --peers");
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(o.dir, ec);
+  if (ec) return make_error(ErrorCode::INTERNAL, "cannot create " + o.dir + ": " + ec.message());
+  // Raft writes to dead peers without MSG_NOSIGNAL (gotcha 1): a killed leader must not take
+  // the followers down with it.
+  std::signal(SIGPIPE, SIG_IGN);
+  std::promise<Status> ready;
+  auto started = ready.get_future();
+  impl_->thread = std::thread([this, &ready] { impl_->run(ready); });
+  Status s = started.get();
+  if (!s) {
+    impl_->thread.join();
+    return s;
+  }
+  impl_->started = true;
+  return {};
+}
+
+void RaftLog::stop() {
+  if (!impl_->started) return;
+  impl_->started = false;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->stopping = true;
+  }
+  impl_->cv.notify_all();
+  uv_async_send(&impl_->async);
+  impl_->thread.join();
+}
+
+void RaftLog::append(std::vector<std::pair<std::uint64_t, std::string>> commands) {
+  if (commands.empty()) return;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    for (auto& c : commands) impl_->submitted.push_back(std::move(c));
+  }
+  uv_async_send(&impl_->async);
+}
+
+void RaftLog::take(std::deque<LogItem>& out) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  for (auto& i : impl_->ready) out.push_back(std::move(i));
+  impl_->ready.clear();
+}
+
+int RaftLog::fd() const { return impl_->event_fd; }
+
+void RaftLog::drain_wakeups() {
+  std::uint64_t v;
+  while (::read(impl_->event_fd, &v, sizeof v) == sizeof v) {
+  }
+}
+
+RoleInfo RaftLog::role() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->role;
+}
+
+void RaftLog::snapshot_taken(std::string state) {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->snapshot_state = std::move(state);
+  }
+  impl_->cv.notify_all();
+}
+
+Result<std::map<std::uint64_t, std::string>> RaftLog::parse_peers(const std::string& text) {
+  std::map<std::uint64_t, std::string> peers;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    std::string item = text.substr(start, end - start);
+    start = end + 1;
+    if (item.empty()) {
+      if (end == text.size()) break;
+      continue;
+    }
+    auto at = item.find('@');
+    std::uint64_t id = 0;
+    auto [p, ec] = std::from_chars(item.data(), item.data() + (at == std::string::npos ? 0 : at), id);
+    if (at == std::string::npos || ec != std::errc() || p != item.data() + at || id == 0 ||
+        item.find(':', at) == std::string::npos) {
+      return make_error(ErrorCode::INVALID_ARGUMENT,
+                        "--peers: '" + item + "' is not ID@HOST:PORT with an ID of 1 or more");
+    }
+    if (!peers.emplace(id, item.substr(at + 1)).second) {
+      return make_error(ErrorCode::INVALID_ARGUMENT, "--peers: id " + std::to_string(id) + " appears twice");
+    }
+  }
+  return peers;
+}
+
+}  // namespace orion::consensus

@@ -1,0 +1,79 @@
+// The replicated backend of the consensus Log: Canonical's libraft (C, Debian libraft-dev) on
+// its own thread, behind the CommandLog interface, so that it can be replaced.
+//
+//   RaftOptions o;
+//   o.id = 1;
+//   o.peers = {{1, "127.0.0.1:7309"}, {2, "127.0.0.1:7319"}, {3, "127.0.0.1:7329"}};
+//   o.dir = "data/consensus-1/raft";
+//   RaftLog log(o);
+//   if (auto s = log.start(); !s) die(s.error());   // bootstraps on first start, else reloads
+//   ... log.append(...), poll log.fd(), log.take(...) from the service thread ...
+//   log.stop();
+//
+// Threads. A raft thread owns a libuv loop, the raft instance and its I/O; every raft_* call
+// happens there. The service thread talks to it through two locked queues: append() pushes
+// commands and wakes the loop (uv_async_send, the one thread-safe libuv call); the raft
+// thread pushes ready items (committed commands, snapshots to restore, snapshot requests,
+// failures) and wakes the service through an eventfd. The state machine itself lives on the
+// service thread: the raft FSM callbacks only forward.
+//
+// Snapshots: when raft asks its FSM for a snapshot, the raft thread queues a SNAPSHOT item
+// behind every command applied so far and waits (bounded by stop()) until the service thread,
+// reaching it, hands back the encoded state with snapshot_taken(): that state is exactly the
+// state as of raft's last applied index. A snapshot received from the leader (InstallSnapshot)
+// or loaded at start arrives as a RESTORE item, in order with the commands.
+//
+// Failures. When this replica is not the leader, appended commands come back at once as FAILED
+// (NOT_LEADER). When leadership is lost with commands in flight, raft fails their request and
+// they come back FAILED (UNAVAILABLE, outcome unknown): they may still commit under the next
+// leader, so clients retry with the same request id and the state machine deduplicates.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "services/consensus/command_log.h"
+
+namespace orion::consensus {
+
+struct RaftOptions {
+  std::uint64_t id = 0;                          // this replica, >= 1
+  std::map<std::uint64_t, std::string> peers;    // id -> "host:port" of every replica, self included
+  std::string dir;                               // raft's log and snapshots; created if missing
+  unsigned election_timeout_ms = 300;            // randomised by raft in [1x, 2x)
+  unsigned heartbeat_timeout_ms = 30;
+  unsigned snapshot_threshold = 1024;            // entries between snapshots
+  unsigned snapshot_trailing = 128;              // entries kept after a snapshot
+  unsigned connect_retry_ms = 100;               // reconnect to a lost peer this often
+};
+
+class RaftLog final : public CommandLog {
+ public:
+  explicit RaftLog(RaftOptions options);
+  ~RaftLog() override;  // stop()
+
+  // Starts the raft thread; returns once raft_start() ran (or failed, with raft's message).
+  Status start();
+  // Closes raft and joins the thread. Idempotent.
+  void stop();
+
+  void append(std::vector<std::pair<std::uint64_t, std::string>> commands) override;
+  void take(std::deque<LogItem>& out) override;
+  int fd() const override;
+  void drain_wakeups() override;
+  RoleInfo role() const override;
+  void snapshot_taken(std::string state) override;
+  bool durable_before_apply() const override { return true; }
+
+  // Parses "1@127.0.0.1:7309,2@127.0.0.1:7319": INVALID_ARGUMENT naming the bad item.
+  static Result<std::map<std::uint64_t, std::string>> parse_peers(const std::string& text);
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace orion::consensus

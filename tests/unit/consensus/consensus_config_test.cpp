@@ -1,0 +1,65 @@
+// orion-consensus flags (services/consensus/consensus_config.*): one replica by default, Raft
+// with 3 or 5 peers and an --id among them; bad values are refused naming the flag.
+#include "services/consensus/consensus_config.h"
+
+#include <gtest/gtest.h>
+
+#include "services/consensus/raft_log.h"
+
+namespace orion::consensus {
+namespace {
+
+Result<ConsensusConfig> parse(std::vector<std::string> args) {
+  cxxopts::Options options("orion-consensus", "test");
+  add_consensus_options(options);
+  args.insert(args.begin(), "orion-consensus");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  auto parsed = options.parse(static_cast<int>(argv.size()), argv.data());
+  return consensus_config_from(parsed);
+}
+
+TEST(ConsensusConfig, NoFlagsIsOneReplicaOnSqliteAtTheDefaultPort) {
+  auto c = parse({});
+  ASSERT_TRUE(c) << c.error().to_string();
+  EXPECT_FALSE(c->replicated());
+  EXPECT_EQ(c->bind_client, "tcp://127.0.0.1:7300");
+  EXPECT_EQ(c->replica_name(), "single");
+  EXPECT_NE(c->describe().find("log=sqlite"), std::string::npos);
+}
+
+TEST(ConsensusConfig, PeersAndIdMakeARaftReplica) {
+  auto c = parse({"--id", "2", "--peers", "1@127.0.0.1:7309,2@127.0.0.1:7319,3@127.0.0.1:7329"});
+  ASSERT_TRUE(c) << c.error().to_string();
+  EXPECT_TRUE(c->replicated());
+  EXPECT_EQ(c->id, 2u);
+  EXPECT_EQ(c->peers.at(3), "127.0.0.1:7329");
+  EXPECT_EQ(c->replica_name(), "2");
+}
+
+TEST(ConsensusConfig, RefusesBadClustersNamingTheFlag) {
+  auto two = parse({"--id", "1", "--peers", "1@h:1,2@h:2"});
+  EXPECT_NE(two.error().message.find("3 or 5"), std::string::npos);
+  auto stranger = parse({"--id", "9", "--peers", "1@h:1,2@h:2,3@h:3"});
+  EXPECT_NE(stranger.error().message.find("--id"), std::string::npos);
+  auto no_peers = parse({"--id", "1"});
+  EXPECT_NE(no_peers.error().message.find("--id"), std::string::npos);
+  auto bad_ms = parse({"--election-ms", "0"});
+  EXPECT_NE(bad_ms.error().message.find("--election-ms"), std::string::npos);
+}
+
+TEST(RaftPeers, ParsesIdAtHostPortAndRefusesTheRest) {
+  auto ok = RaftLog::parse_peers("1@a:1,2@b:2,3@c:3");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->size(), 3u);
+  EXPECT_EQ(ok->at(2), "b:2");
+  EXPECT_FALSE(RaftLog::parse_peers("0@a:1"));
+  EXPECT_FALSE(RaftLog::parse_peers("x@a:1"));
+  EXPECT_FALSE(RaftLog::parse_peers("1@a"));
+  EXPECT_FALSE(RaftLog::parse_peers("1a:1"));
+  auto twice = RaftLog::parse_peers("1@a:1,1@b:2");
+  EXPECT_NE(twice.error().message.find("twice"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace orion::consensus
