@@ -46,14 +46,17 @@ AgentSession& AgentPool::attach(const AgentSpec& spec, const std::string& identi
   }
   std::sort(a.cap_ids.begin(), a.cap_ids.end());
   a.cap_ids.erase(std::unique(a.cap_ids.begin(), a.cap_ids.end()), a.cap_ids.end());
-  for (int c : a.cap_ids) by_cap_[static_cast<std::size_t>(c)].insert(&a);
+  for (int c : a.cap_ids) by_cap_[static_cast<std::size_t>(c)].push_back(&a);
   return a;
 }
 
 void AgentPool::remove(const std::string& agent_id) {
   auto it = agents_.find(agent_id);
   if (it == agents_.end()) return;
-  for (int c : it->second.cap_ids) by_cap_[static_cast<std::size_t>(c)].erase(&it->second);
+  for (int c : it->second.cap_ids) {
+    auto& list = by_cap_[static_cast<std::size_t>(c)];
+    list.erase(std::find(list.begin(), list.end(), &it->second));
+  }
   retired_[agent_id] = std::move(it->second.stats);
   agents_.erase(it);
 }
@@ -85,7 +88,7 @@ void AgentPool::for_each_capable(const std::vector<int>& need, Fn&& fn) const {
     return;
   }
   // Walk the rarest capability's agents; check the rest on each.
-  const std::set<AgentSession*>* rarest = nullptr;
+  const std::vector<AgentSession*>* rarest = nullptr;
   for (int c : need) {
     const auto& list = by_cap_[static_cast<std::size_t>(c)];
     if (!rarest || list.size() < rarest->size()) rarest = &list;
@@ -167,20 +170,24 @@ void AgentPool::record_outcome(const std::string& agent_id, bool ok, bool timed_
   s.success_ewma = (1 - kAlpha) * s.success_ewma + kAlpha * (ok ? 1.0 : 0.0);
   s.runtime_ewma_ms = s.done + s.failed + s.timed_out == 1 ? runtime_ms
                                                             : (1 - kAlpha) * s.runtime_ewma_ms + kAlpha * runtime_ms;
-  s.recent_ms.push_back(runtime_ms);
-  if (s.recent_ms.size() > AgentStats::kRecent) s.recent_ms.pop_front();
+  if (s.recent_ms.size() < AgentStats::kRecent) {
+    s.recent_ms.push_back(static_cast<float>(runtime_ms));
+  } else {
+    s.recent_ms[s.recent_next] = static_cast<float>(runtime_ms);
+    s.recent_next = (s.recent_next + 1) % AgentStats::kRecent;
+  }
 }
 
 double AgentStats::mean_ms() const {
   if (recent_ms.empty()) return 0;
   double sum = 0;
-  for (double v : recent_ms) sum += v;
+  for (float v : recent_ms) sum += v;
   return sum / static_cast<double>(recent_ms.size());
 }
 
 double AgentStats::p95_ms() const {
   if (recent_ms.empty()) return 0;
-  std::vector<double> sorted(recent_ms.begin(), recent_ms.end());
+  std::vector<float> sorted(recent_ms.begin(), recent_ms.end());
   std::sort(sorted.begin(), sorted.end());
   auto rank = static_cast<std::size_t>(std::ceil(0.95 * static_cast<double>(sorted.size())));
   return sorted[std::max<std::size_t>(rank, 1) - 1];

@@ -16,7 +16,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <set>
 #include <string>
@@ -32,7 +31,10 @@ struct AgentStats {
   std::uint64_t done = 0, failed = 0, timed_out = 0;
   double success_ewma = 1.0;     // 1 = every recent task succeeded
   double runtime_ewma_ms = 0.0;  // recent run time
-  std::deque<double> recent_ms;  // run times of the last kRecent attempts, oldest first
+  // Run times of the last kRecent attempts: a ring, allocated on the first outcome (a deque
+  // would allocate per agent up front and spread the sessions selection scans over memory).
+  std::vector<float> recent_ms;
+  std::size_t recent_next = 0;   // where the next one goes once the ring is full
   double mean_ms() const;
   double p95_ms() const;         // nearest rank over recent_ms; 0 when empty
   // Higher is better: the success rate discounted by run time (a 1 s task halves the score).
@@ -90,7 +92,9 @@ class AgentPool {
   std::map<std::string, AgentSession> agents_;  // node-based: pointers stay valid
   std::map<std::string, AgentStats> retired_;   // stats of agents gone, back if they return
   std::unordered_map<std::string, int> cap_ids_;
-  std::vector<std::set<AgentSession*>> by_cap_;  // capability id -> agents that have it
+  // Capability id -> agents that have it. A vector, not a set: selection walks it on every
+  // assignment, attach and remove (which search it) are rare.
+  std::vector<std::vector<AgentSession*>> by_cap_;
   std::uint64_t assignments_ = 0;
 };
 
