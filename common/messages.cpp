@@ -1,5 +1,7 @@
 #include "common/messages.h"
 
+#include <algorithm>
+
 #include "common/fields.h"
 
 namespace orion {
@@ -96,8 +98,10 @@ Json refs_to_json(const std::vector<TaskRef>& refs) {
 // ---- Agents ---------------------------------------------------------------------------------
 
 Json AgentSpec::to_json() const {
-  return {{"agent_id", agent_id}, {"capabilities", capabilities}, {"capacity", capacity},
-          {"weight", weight},     {"labels", labels},             {"sdk_version", sdk_version}};
+  Json j{{"agent_id", agent_id}, {"capabilities", capabilities}, {"capacity", capacity},
+         {"weight", weight},     {"labels", labels},             {"sdk_version", sdk_version}};
+  if (!public_key.empty()) j["public_key"] = public_key;  // omitted when empty: older peers see no change
+  return j;
 }
 
 Result<AgentSpec> AgentSpec::from_json(const Json& j) {
@@ -108,8 +112,15 @@ Result<AgentSpec> AgentSpec::from_json(const Json& j) {
     f.number("weight", a.weight, Need::OPTIONAL, 1e-9, 1e9);
     f.str_map("labels", a.labels, Need::OPTIONAL);
     f.str("sdk_version", a.sdk_version, Need::OPTIONAL);
+    f.str("public_key", a.public_key, Need::OPTIONAL);
   });
   if (r && r->agent_id.empty()) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'agent_id': must not be empty");
+  if (r && !r->public_key.empty()) {
+    bool hex = r->public_key.size() == 64 && std::all_of(r->public_key.begin(), r->public_key.end(), [](char c) {
+                 return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+               });
+    if (!hex) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'public_key': must be 64 hex digits or empty");
+  }
   return r;
 }
 

@@ -101,6 +101,7 @@ struct AgentSpec {
   double weight = 1.0;        // vote weight, > 0
   std::map<std::string, std::string> labels;
   std::string sdk_version;
+  std::string public_key;     // Ed25519 vote key, 64 hex digits; "" = the agent does not vote
 
   Json to_json() const;
   static Result<AgentSpec> from_json(const Json& j);

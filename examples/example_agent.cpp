@@ -2,8 +2,13 @@
 //
 //   orion-example-agent --id a1 --cap echo --cap sleep --capacity 4 --registry tcp://127.0.0.1:7100
 //
+// It also votes on the proposals that name it (--vote yes|no, default yes; a proposal's data
+// {"votes": {"<agent id>": "yes"|"no"}} overrides it), with the Ed25519 key --secret-key (128
+// hex digits, or a 64-digit seed), else a new one whose public key it logs and registers.
+//
 // Every flag has an environment default: ORION_AGENT_ID, ORION_CAPS (comma-separated),
-// ORION_CAPACITY, ORION_WEIGHT, ORION_REGISTRY, ORION_LOG_LEVEL. SIGINT/SIGTERM stop it cleanly.
+// ORION_CAPACITY, ORION_WEIGHT, ORION_REGISTRY, ORION_VOTE, ORION_SECRET_KEY, ORION_LOG_LEVEL.
+// SIGINT/SIGTERM stop it cleanly.
 #include <unistd.h>
 
 #include <csignal>
@@ -64,6 +69,8 @@ int main(int argc, char** argv) {
   orion::add_option(opts, "capacity", "ORION_CAPACITY", "1", "concurrent tasks");
   orion::add_option(opts, "weight", "ORION_WEIGHT", "1.0", "vote weight");
   orion::add_option(opts, "registry", "ORION_REGISTRY", "tcp://127.0.0.1:7100", "registry endpoint");
+  orion::add_option(opts, "vote", "ORION_VOTE", "yes", "answer to every proposal naming this agent: yes or no");
+  orion::add_option(opts, "secret-key", "ORION_SECRET_KEY", "", "Ed25519 vote key in hex (default: a new one)");
   orion::add_option(opts, "log-level", "ORION_LOG_LEVEL", "info", "trace, debug, info, warn, error");
   opts.add_options()("h,help", "show this help");
   auto args = orion::parse_or_exit(opts, argc, argv);
@@ -81,12 +88,19 @@ int main(int argc, char** argv) {
     std::cerr << "orion-example-agent: --capacity must be an integer and --weight a number\n";
     return 2;
   }
-  spdlog::info("event=config agent={} registry={} capacity={} weight={} capabilities={}", options.agent_id,
-               options.registry, options.capacity, options.weight, orion::Json(options.capabilities).dump());
+  const std::string vote = args["vote"].as<std::string>();
+  if (vote != "yes" && vote != "no") {
+    std::cerr << "orion-example-agent: --vote must be yes or no\n";
+    return 2;
+  }
+  options.secret_key_hex = args["secret-key"].as<std::string>();
+  spdlog::info("event=config agent={} registry={} capacity={} weight={} capabilities={} vote={}", options.agent_id,
+               options.registry, options.capacity, options.weight, orion::Json(options.capabilities).dump(), vote);
 
   try {
     orion::sdk::Agent agent(options);
     orion::examples::add_example_handlers(agent);
+    agent.on_vote(orion::examples::example_vote_handler(options.agent_id, vote == "yes"));
     g_agent = &agent;
     std::signal(SIGINT, on_sigint);
     std::signal(SIGTERM, on_sigterm);

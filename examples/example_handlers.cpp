@@ -54,6 +54,20 @@ Json flaky_handler(sdk::TaskContext& ctx) {
   return in;
 }
 
+sdk::VoteHandler example_vote_handler(const std::string& agent_id, bool default_yes) {
+  return [agent_id, default_yes](const ProposalView& p) {
+    if (p.data.is_object() && p.data.contains("votes") && p.data["votes"].is_object()) {
+      const Json& votes = p.data["votes"];
+      if (votes.contains(agent_id) && votes[agent_id].is_string()) {
+        const std::string& v = votes[agent_id].get_ref<const std::string&>();
+        if (v == "yes") return true;
+        if (v == "no") return false;
+      }
+    }
+    return default_yes;
+  };
+}
+
 void add_example_handlers(sdk::Agent& agent) {
   agent.handle("echo", echo_handler);
   agent.handle("sleep", sleep_handler);

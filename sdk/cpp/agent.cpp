@@ -40,6 +40,22 @@
 // draining = true (the scheduler assigns nothing more); ASSIGNs already on their way still run;
 // once nothing runs and every result is acknowledged, stop() as below (nothing to cancel).
 //
+// Votes (only with a vote handler, Agent::on_vote):
+//   DISCOVERY                      events_sub: SUB connected, subscribed to proposal.created.<cap>
+//                                  for each capability; consensus: the DEALER to the leader.
+//                                  DISCOVER is repeated (backoff) while either is still unknown.
+//   proposal.created event         capability one of ours, consensus type not RAFT, this agent
+//                                  among `voters`, not seen before: the handler runs on the vote
+//                                  thread, which signs the answer (vote_signature.h).
+//   signed vote                    VOTE (one request id per proposal) to the leader, re-sent every
+//                                  kVoteRetryMs until VOTE_OK; nothing at all heard from the
+//                                  leader since the last send: forget its endpoint, DISCOVER.
+//   ERROR to a VOTE                NOT_LEADER with a leader: reconnect there, re-send at once;
+//                                  NOT_LEADER without one: DISCOVER, re-send; UNAVAILABLE,
+//                                  INTERNAL, DEADLINE_EXCEEDED: re-send later; any other code
+//                                  (PERMISSION_DENIED, FAILED_PRECONDITION, ...): dropped, logged.
+//   Events are news: a proposal whose event was lost gets no vote from this agent.
+//
 // stop(): ignore further ASSIGNs, drop jobs no worker started (DETACH lets the scheduler
 // re-queue them), cancel the running ones, keep the loop going until handlers end and results
 // are acknowledged (at most kStopGraceMs), DETACH, DEREGISTER (waits kGoodbyeMs for the answer).
@@ -55,6 +71,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/ids.h"
+#include "common/vote_signature.h"
 #include "sdk/cpp/agent_impl.h"
 
 namespace orion::sdk {
@@ -67,7 +84,8 @@ Agent::Impl::Impl(AgentOptions options, const Clock* clock)
       outbox_(std::make_shared<Outbox>()),
       registry_("registry", options_),
       scheduler_("scheduler", options_),
-      discover_backoff_(options_.reconnect_initial_ms, options_.reconnect_max_ms) {
+      discover_backoff_(options_.reconnect_initial_ms, options_.reconnect_max_ms),
+      consensus_("consensus", options_) {
   if (options_.agent_id.empty()) throw std::invalid_argument("AgentOptions.agent_id is required");
   if (options_.capacity < 1) throw std::invalid_argument("AgentOptions.capacity must be >= 1");
   if (!(options_.weight > 0) || !std::isfinite(options_.weight)) {
@@ -79,6 +97,23 @@ Agent::Impl::Impl(AgentOptions options, const Clock* clock)
   spec_.weight = options_.weight;
   spec_.labels = options_.labels;
   spec_.sdk_version = kSdkVersion;
+  if (options_.secret_key_hex.empty()) {
+    consensus::VoteKeys keys = consensus::VoteKeys::generate();
+    secret_key_ = keys.secret_key;
+    spec_.public_key = keys.public_key_hex();
+    spdlog::info("event=vote_key_generated agent={} public_key={}", spec_.agent_id, spec_.public_key);
+  } else {
+    std::string raw = consensus::from_hex(options_.secret_key_hex);
+    if (raw.size() != 32 && raw.size() != 64) {
+      throw std::invalid_argument("AgentOptions.secret_key_hex must be 128 hex digits (secret key) or 64 (seed)");
+    }
+    consensus::VoteKeys keys = consensus::VoteKeys::from_seed(std::string_view(raw).substr(0, 32));
+    if (raw.size() == 64 && raw.substr(32) != keys.public_key) {
+      throw std::invalid_argument("AgentOptions.secret_key_hex: its public half does not match its seed");
+    }
+    secret_key_ = keys.secret_key;
+    spec_.public_key = keys.public_key_hex();
+  }
   // The registry would refuse what its decoder refuses (over-long names, too many items): say so now.
   auto check = AgentSpec::from_json(spec_.to_json());
   if (!check) throw std::invalid_argument("AgentOptions: " + check.error().message);
@@ -90,12 +125,21 @@ void Agent::Impl::handle(const std::string& task_type, Handler handler) {
   handlers_[task_type] = std::move(handler);
 }
 
+void Agent::Impl::on_vote(VoteHandler handler) {
+  if (started_.load()) throw std::logic_error("Agent::on_vote() must be called before run()");
+  vote_handler_ = std::move(handler);
+}
+
 int Agent::Impl::run() {
   if (started_.exchange(true)) throw std::logic_error("Agent::run() may be called only once");
   detail::WorkerPool pool(options_.capacity);
   pool_ = &pool;
-  spdlog::info("event=agent_starting agent={} registry={} capacity={} capabilities={}", spec_.agent_id,
-               options_.registry, spec_.capacity, Json(spec_.capabilities).dump());
+  std::optional<detail::WorkerPool> vote_pool;  // one thread, only when voting
+  if (voting()) vote_pool.emplace(1);
+  vote_pool_ = vote_pool ? &*vote_pool : nullptr;
+  spdlog::info("event=agent_starting agent={} registry={} capacity={} capabilities={} voting={} public_key={}",
+               spec_.agent_id, options_.registry, spec_.capacity, Json(spec_.capabilities).dump(), voting(),
+               spec_.public_key);
 
   open(registry_, options_.registry);  // throws zmq::error_t for a malformed endpoint
   send_register(clock_.now_ms());
@@ -110,11 +154,20 @@ int Agent::Impl::run() {
     outbox_->clear_wake();  // before draining: a push after take_all() wakes the next poll
     receive_all(registry_);
     receive_all(scheduler_);
+    receive_all(consensus_);
+    receive_events();
     drain_outbox();
     on_timers(clock_.now_ms());
   }
   say_goodbye();
   pool_ = nullptr;
+  vote_pool_ = nullptr;
+  if (vote_pool) {
+    vote_pool->drop_queued();
+    if (vote_pool->shutdown(kWorkerJoinMs) > 0) {
+      spdlog::warn("event=vote_handler_abandoned agent={} why=still_running_at_stop", spec_.agent_id);
+    }
+  }
   int stuck = pool.shutdown(kWorkerJoinMs);
   if (stuck > 0) {
     spdlog::warn("event=handlers_abandoned agent={} threads={} why=they_ignored_cancellation", spec_.agent_id,
@@ -183,6 +236,8 @@ void Agent::Impl::poll_once(std::int64_t timeout_ms) {
   items.push_back({nullptr, outbox_->wake_fd(), ZMQ_POLLIN, 0});
   if (registry_.socket) items.push_back({registry_.socket->handle(), 0, ZMQ_POLLIN, 0});
   if (scheduler_.socket) items.push_back({scheduler_.socket->handle(), 0, ZMQ_POLLIN, 0});
+  if (consensus_.socket) items.push_back({consensus_.socket->handle(), 0, ZMQ_POLLIN, 0});
+  if (events_) items.push_back({events_->handle(), 0, ZMQ_POLLIN, 0});
   try {
     zmq::poll(items, std::chrono::milliseconds(timeout_ms));
   } catch (const zmq::error_t& e) {
@@ -200,8 +255,9 @@ std::int64_t Agent::Impl::poll_timeout_ms(std::int64_t now) const {
   } else {
     consider(registry_.next_heartbeat_ms);
     consider(registry_.last_heard_ms + registry_.silence_limit_ms() + 1);
-    if (scheduler_state_ == SchedulerState::NO_ADDRESS && !discover_id_.empty()) consider(discover_deadline_ms_);
+    if (need_discovery() && !discover_id_.empty()) consider(discover_deadline_ms_);
   }
+  for (const auto& entry : votes_) consider(entry.second.next_send_ms);
   if (scheduler_state_ == SchedulerState::ATTACHING) consider(scheduler_.handshake_deadline_ms);
   if (scheduler_state_ == SchedulerState::ATTACHED) {
     consider(scheduler_.next_heartbeat_ms);
@@ -221,6 +277,7 @@ void Agent::Impl::receive_all(Link& link) {
       return;
     }
     if (&link == &registry_) on_registry(in, clock_.now_ms());
+    else if (&link == &consensus_) on_consensus(in, clock_.now_ms());
     else on_scheduler(in, clock_.now_ms());
   }
 }
@@ -253,8 +310,9 @@ void Agent::Impl::on_timers(std::int64_t now) {
     registry_.next_heartbeat_ms = now + registry_.heartbeat_ms;
   }
 
-  // Discovery, on the registry link, while the scheduler's address is needed.
-  if (scheduler_state_ == SchedulerState::NO_ADDRESS && registry_state_ == RegistryState::REGISTERED && !stopping_ &&
+  // Discovery, on the registry link, while the scheduler's (or, voting, the bus's or the
+  // consensus leader's) address is needed.
+  if (need_discovery() && registry_state_ == RegistryState::REGISTERED && !stopping_ &&
       (discover_id_.empty() || now >= discover_deadline_ms_)) {
     send_discover(now);
   }
@@ -287,6 +345,8 @@ void Agent::Impl::on_timers(std::int64_t now) {
       scheduler_.next_heartbeat_ms = now + scheduler_.heartbeat_ms;
     }
   }
+
+  on_vote_timers(now);
 }
 
 // ---- stop -----------------------------------------------------------------------------------
@@ -302,6 +362,7 @@ void Agent::Impl::begin_stop(std::int64_t now) {
   stopping_ = true;
   stop_deadline_ms_ = now + kStopGraceMs;
   for (const auto& key : pool_->drop_queued()) running_.erase(key);
+  if (vote_pool_) vote_pool_->drop_queued();
   for (auto& entry : running_) entry.second->cancelled.store(true);
   spdlog::info("event=stopping agent={} running={} unacked_results={}", spec_.agent_id, running_.size(),
                unacked_.size());
@@ -341,6 +402,9 @@ void Agent::Impl::say_goodbye() {
   spdlog::info("event=stopped agent={}", spec_.agent_id);
   close(scheduler_);
   close(registry_);
+  close(consensus_);
+  if (events_) events_->close();
+  events_.reset();
 }
 
 // ---- Agent ----------------------------------------------------------------------------------
@@ -350,6 +414,8 @@ Agent::Agent(AgentOptions options, const Clock& clock) : impl_(std::make_unique<
 Agent::~Agent() = default;
 
 void Agent::handle(const std::string& task_type, Handler handler) { impl_->handle(task_type, std::move(handler)); }
+void Agent::on_vote(VoteHandler handler) { impl_->on_vote(std::move(handler)); }
+const std::string& Agent::public_key_hex() const { return impl_->public_key_hex(); }
 int Agent::run() { return impl_->run(); }
 void Agent::stop() { impl_->stop(); }
 void Agent::drain() { impl_->drain(); }

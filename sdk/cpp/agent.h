@@ -18,6 +18,15 @@
 // should look at ctx.cancelled() now and then: it turns true when the scheduler cancels the
 // attempt (timeout, user cancel) or the agent stops. The protocol is docs/protocol.md; the
 // agent's side of it is described at the top of agent.cpp.
+//
+// Voting (docs/protocol.md section 13): with a vote handler set (on_vote), the agent subscribes
+// to `proposal.created.<capability>` for each of its capabilities and, for every proposal that
+// names it among the voters, asks the handler yes or no (on a thread of its own, never the
+// networking thread), signs the answer with its Ed25519 key and sends VOTE to the consensus
+// leader until VOTE_OK or a refusal. Its public key goes out in REGISTER (AgentSpec.public_key),
+// so a proposer can copy it from LIST_AGENTS into the proposal's voters.
+//
+//   agent.on_vote([](const ProposalView& p) { return p.type == "deploy"; });
 #pragma once
 
 #include <cstdint>
@@ -29,6 +38,7 @@
 
 #include "common/clock.h"
 #include "common/codec.h"
+#include "common/consensus_messages.h"
 
 namespace orion::sdk {
 
@@ -43,6 +53,9 @@ struct AgentOptions {
   std::map<std::string, std::string> labels;
   std::int64_t reconnect_initial_ms = 100;  // first retry delay; doubles per failure ...
   std::int64_t reconnect_max_ms = 5000;     // ... up to this
+  // Ed25519 vote key: 128 hex digits (libsodium's 64-byte secret key) or 64 (its 32-byte
+  // seed). Empty: a new key pair is generated at construction and its public key logged.
+  std::string secret_key_hex;
 };
 
 namespace detail {
@@ -80,6 +93,12 @@ class TaskContext {
 // Returns the output; throws std::exception to fail the attempt with e.what().
 using Handler = std::function<Json(TaskContext&)>;
 
+// Decides this agent's vote on a proposal: true = yes. It sees what the proposal.created event
+// carries: proposal_id, proposer, type, capability, data, consensus_type, voters (agent ids
+// only), outcome PENDING, created_ms and deadline_ms. Runs on the agent's vote thread, one
+// proposal at a time; an exception means no vote (logged).
+using VoteHandler = std::function<bool(const ProposalView&)>;
+
 class Agent {
  public:
   // Throws std::invalid_argument for an empty agent_id, capacity < 1 or weight <= 0.
@@ -92,6 +111,10 @@ class Agent {
 
   // Before run(): handler for task_type (replaces an earlier one). Throws std::logic_error after.
   void handle(const std::string& task_type, Handler handler);
+  // Before run(): vote on the proposals this agent is a voter of. Throws std::logic_error after.
+  void on_vote(VoteHandler handler);
+  // The Ed25519 public key announced in REGISTER, 64 lower-case hex digits.
+  const std::string& public_key_hex() const;
 
   // Runs the agent on the calling thread until stop(); returns 0. Call it once.
   int run();

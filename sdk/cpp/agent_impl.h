@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -32,6 +33,8 @@ inline constexpr std::int64_t kGoodbyeMs = 500;             // stop(): wait for 
 inline constexpr std::int64_t kWorkerJoinMs = 200;          // then wait for worker threads (real time), ms
 inline constexpr std::size_t kMaxRememberedRequests = 256;  // per link
 inline constexpr std::size_t kMaxMessagesPerTurn = 1000;    // per socket and loop turn, so timers still run
+inline constexpr std::int64_t kVoteRetryMs = 500;           // a VOTE unanswered this long is sent again, ms
+inline constexpr std::size_t kMaxRememberedProposals = 4096;  // proposal ids already handed to the vote thread
 
 // What the recent requests on one link asked, so an ERROR reply (which carries only the request
 // id) can be understood. Bounded: the oldest entries fall off.
@@ -60,7 +63,7 @@ struct Link {
   Link(const char* link_name, const AgentOptions& o)
       : name(link_name), backoff(o.reconnect_initial_ms, o.reconnect_max_ms) {}
 
-  const char* name;                     // "registry" or "scheduler", for logs
+  const char* name;                     // "registry", "scheduler" or "consensus", for logs
   std::string endpoint;                 // where `socket` is connected
   std::optional<zmq::socket_t> socket;  // open while the link is in use
   Backoff backoff;                      // reset by REGISTER_OK / ATTACH_OK
@@ -83,6 +86,8 @@ class Agent::Impl {
   Impl(AgentOptions options, const Clock* clock);
 
   void handle(const std::string& task_type, Handler handler);
+  void on_vote(VoteHandler handler);
+  const std::string& public_key_hex() const { return spec_.public_key; }
   int run();
   void stop() {
     stop_requested_.store(true);
@@ -100,6 +105,13 @@ class Agent::Impl {
   struct PendingResult {
     TaskResult result;
     std::string request_id;  // the same on every re-send, so a retry is recognisable
+  };
+
+  struct PendingVote {
+    Vote vote;               // signed
+    std::string request_id;  // the same on every re-send: the leader answers a repeat VOTE_OK duplicate
+    std::int64_t sent_ms = -1;       // last send; -1 = not sent yet (no consensus endpoint)
+    std::int64_t next_send_ms = 0;
   };
 
   using Link = detail::Link;
@@ -131,6 +143,18 @@ class Agent::Impl {
   void send_result(const PendingResult& pending);
   void resend_results();
 
+  // Voting (agent_messages.cpp).
+  bool voting() const { return static_cast<bool>(vote_handler_); }
+  bool need_discovery() const;
+  void use_vote_endpoints(const Discovery& d);
+  void receive_events();
+  void on_proposal_created(const Json& data);
+  void on_consensus(const Incoming& in, std::int64_t now);
+  void add_vote(Vote vote, std::int64_t now);
+  void send_vote(PendingVote& pending, std::int64_t now);
+  void on_vote_timers(std::int64_t now);
+  void lose_consensus(const char* why);
+
   void begin_drain(std::int64_t now);
   void begin_stop(std::int64_t now);
   bool stop_finished(std::int64_t now) const;
@@ -141,6 +165,8 @@ class Agent::Impl {
   const Clock& clock_;                     // system_clock_ unless one was injected
   AgentSpec spec_;                         // what REGISTER and ATTACH announce
   std::map<std::string, Handler> handlers_;  // by task type; fixed once run() started
+  VoteHandler vote_handler_;               // empty: the agent does not vote; fixed once run() started
+  std::string secret_key_;                 // Ed25519, 64 bytes (libsodium form); spec_.public_key is its half
   std::atomic<bool> started_{false};
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> drain_requested_{false};  // drain() or a DRAIN from the scheduler
@@ -157,6 +183,14 @@ class Agent::Impl {
   std::int64_t discover_deadline_ms_ = 0;  // when to ask again
   Backoff discover_backoff_;
   detail::WorkerPool* pool_ = nullptr;     // lives in run()
+  // Voting, used only with a vote handler.
+  detail::WorkerPool* vote_pool_ = nullptr;  // one thread, lives in run()
+  std::optional<zmq::socket_t> events_;    // SUB to DISCOVERY.events_sub, proposal.created.<capability>
+  std::string events_endpoint_;
+  Link consensus_;                         // DEALER to the consensus leader (DISCOVERY.consensus, NOT_LEADER)
+  std::map<std::string, PendingVote> votes_;  // by proposal id, until VOTE_OK or a refusal
+  std::set<std::string> seen_proposals_;   // handed to the vote thread already (events may repeat)
+  std::deque<std::string> seen_order_;     // oldest first, to bound seen_proposals_
   // Handed to a worker and no result yet. Keys are disjoint from unacked_'s.
   std::map<TaskKey, std::shared_ptr<RunningTask>> running_;
   // Results the scheduler has not answered with RESULT_OK yet.

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/ids.h"
+#include "common/vote_signature.h"
 #include "sdk/cpp/agent_impl.h"
 
 namespace orion::sdk {
@@ -81,12 +82,20 @@ void Agent::Impl::on_registry(const Incoming& in, std::int64_t now) {
 }
 
 void Agent::Impl::on_discovery(const Envelope& e, std::int64_t now) {
-  if (e.request_id != discover_id_ || scheduler_state_ != SchedulerState::NO_ADDRESS || stopping_) return;  // stale
+  if (e.request_id != discover_id_ || stopping_) return;  // stale
   auto d = Discovery::from_body(e.body);
   if (!d) {
     spdlog::warn("event=bad_message agent={} peer=registry type=DISCOVERY error={}", spec_.agent_id,
                  d.error().to_string());
     return;  // asked again at discover_deadline_ms_
+  }
+  if (voting()) use_vote_endpoints(*d);
+  if (scheduler_state_ != SchedulerState::NO_ADDRESS) {
+    if (!need_discovery()) {
+      discover_id_.clear();
+      discover_backoff_.reset();
+    }
+    return;
   }
   if (d->scheduler_agent.empty()) {
     spdlog::debug("event=scheduler_not_known_yet agent={} retry_in_ms={}", spec_.agent_id,
@@ -100,9 +109,11 @@ void Agent::Impl::on_discovery(const Envelope& e, std::int64_t now) {
                  ex.what());
     return;
   }
-  discover_id_.clear();
-  discover_backoff_.reset();
   scheduler_state_ = SchedulerState::ATTACHING;
+  if (!need_discovery()) {  // else asked again at discover_deadline_ms_ for what is still missing
+    discover_id_.clear();
+    discover_backoff_.reset();
+  }
   send_attach(now);
 }
 
@@ -287,6 +298,10 @@ void Agent::Impl::drain_outbox() {
       }
       continue;
     }
+    if (auto* v = std::get_if<Vote>(&message)) {
+      add_vote(std::move(*v), clock_.now_ms());
+      continue;
+    }
     auto& r = std::get<TaskResult>(message);
     running_.erase({r.task_id, r.attempt});
     spdlog::debug("event=task_finished agent={} task={} attempt={} ok={}", spec_.agent_id, r.task_id, r.attempt, r.ok);
@@ -308,6 +323,229 @@ void Agent::Impl::send_result(const PendingResult& pending) {
 
 void Agent::Impl::resend_results() {
   for (const auto& entry : unacked_) send_result(entry.second);
+}
+
+// ---- votes ----------------------------------------------------------------------------------
+
+bool Agent::Impl::need_discovery() const {
+  if (scheduler_state_ == SchedulerState::NO_ADDRESS) return true;
+  return voting() && (events_endpoint_.empty() || consensus_.endpoint.empty());
+}
+
+void Agent::Impl::use_vote_endpoints(const Discovery& d) {
+  if (!d.events_sub.empty() && d.events_sub != events_endpoint_) {
+    try {
+      if (events_) events_->close();
+      events_.emplace(make_socket(ctx_, zmq::socket_type::sub));
+      std::vector<std::string> topics;
+      for (const auto& cap : spec_.capabilities) topics.push_back("proposal.created." + cap);
+      for (const auto& topic : topics) events_->set(zmq::sockopt::subscribe, topic);
+      events_->connect(d.events_sub);
+      events_endpoint_ = d.events_sub;
+      spdlog::info("event=vote_subscribed agent={} bus={} topics={}", spec_.agent_id, events_endpoint_,
+                   Json(topics).dump());
+      if (topics.empty()) {
+        spdlog::warn("event=vote_no_capabilities agent={} why=proposals_are_published_per_capability",
+                     spec_.agent_id);
+      }
+    } catch (const zmq::error_t& ex) {
+      events_.reset();
+      events_endpoint_.clear();
+      spdlog::warn("event=bad_bus_address agent={} address={} error={}", spec_.agent_id, d.events_sub, ex.what());
+    }
+  }
+  if (!d.consensus.empty() && consensus_.endpoint.empty()) {
+    try {
+      open(consensus_, d.consensus);
+    } catch (const zmq::error_t& ex) {
+      spdlog::warn("event=bad_consensus_address agent={} address={} error={}", spec_.agent_id, d.consensus,
+                   ex.what());
+      return;
+    }
+    spdlog::debug("event=consensus_known agent={} consensus={} pending_votes={}", spec_.agent_id, d.consensus,
+                  votes_.size());
+    std::int64_t now = clock_.now_ms();
+    for (auto& entry : votes_) send_vote(entry.second, now);
+  }
+}
+
+void Agent::Impl::receive_events() {
+  for (std::size_t i = 0; i < kMaxMessagesPerTurn && events_; ++i) {
+    Incoming in;
+    try {
+      if (!receive(*events_, in, /*routed=*/false, /*topic=*/true)) return;
+    } catch (const zmq::error_t& e) {
+      spdlog::debug("event=receive_failed agent={} peer=bus error={}", spec_.agent_id, e.what());
+      return;
+    }
+    if (!in.envelope || in.envelope->type != MsgType::EVENT) continue;
+    const Json& body = in.envelope->body;
+    if (!body.is_object() || !body.contains("data") || !body["data"].is_object()) continue;
+    if (in.topic.rfind("proposal.created", 0) != 0) continue;  // prefixes may match more
+    on_proposal_created(body["data"]);
+  }
+}
+
+void Agent::Impl::on_proposal_created(const Json& data) {
+  if (stopping_ || !vote_pool_) return;
+  ProposalView p;
+  try {
+    p.proposal_id = data.value("proposal_id", "");
+    p.proposer = data.value("proposer", "");
+    p.type = data.value("type", "");
+    p.capability = data.value("capability", "");
+    p.consensus_type = consensus_type_from_string(data.value("consensus_type", ""));
+    if (data.contains("data")) p.data = data["data"];
+    if (data.contains("voters") && data["voters"].is_array()) {
+      for (const auto& v : data["voters"]) {
+        if (v.is_string()) p.voters.push_back(Voter{v.get<std::string>(), 1.0, ""});
+      }
+    }
+    p.created_ms = data.value("created_ms", std::int64_t{0});
+    p.deadline_ms = data.value("deadline_ms", std::int64_t{0});
+  } catch (const std::exception& ex) {  // a field of the wrong type
+    spdlog::warn("event=bad_event agent={} topic=proposal.created error={}", spec_.agent_id, ex.what());
+    return;
+  }
+  p.outcome = Outcome::PENDING;
+  if (p.proposal_id.empty()) return;
+  // Subscriptions are prefixes: "proposal.created.gpu" also brings capability "gpu2".
+  if (std::find(spec_.capabilities.begin(), spec_.capabilities.end(), p.capability) == spec_.capabilities.end()) {
+    return;
+  }
+  if (p.consensus_type == ConsensusType::RAFT || p.consensus_type == ConsensusType::UNKNOWN) return;
+  bool eligible = std::any_of(p.voters.begin(), p.voters.end(), [&](const Voter& v) { return v.agent_id == spec_.agent_id; });
+  if (!eligible) {
+    spdlog::debug("event=vote_not_eligible agent={} proposal={}", spec_.agent_id, p.proposal_id);
+    return;
+  }
+  if (!seen_proposals_.insert(p.proposal_id).second) return;  // the same event again
+  seen_order_.push_back(p.proposal_id);
+  if (seen_order_.size() > kMaxRememberedProposals) {
+    seen_proposals_.erase(seen_order_.front());
+    seen_order_.pop_front();
+  }
+  spdlog::debug("event=vote_asked agent={} proposal={} type={} consensus_type={}", spec_.agent_id, p.proposal_id,
+                p.type, to_string(p.consensus_type));
+  std::string id = p.proposal_id;
+  vote_pool_->submit({{id, 0},
+                      [view = std::move(p), handler = vote_handler_, outbox = outbox_, key = secret_key_,
+                       agent = spec_.agent_id] {
+                        bool yes = false;
+                        try {
+                          yes = handler(view);
+                        } catch (const std::exception& ex) {
+                          spdlog::warn("event=vote_handler_failed agent={} proposal={} error={} action=no_vote", agent,
+                                       view.proposal_id, ex.what());
+                          return;
+                        } catch (...) {
+                          spdlog::warn("event=vote_handler_failed agent={} proposal={} action=no_vote", agent,
+                                       view.proposal_id);
+                          return;
+                        }
+                        outbox->push(Vote{view.proposal_id, agent, yes,
+                                          consensus::sign_vote(key, view.proposal_id, agent, yes)});
+                      }});
+}
+
+void Agent::Impl::add_vote(Vote vote, std::int64_t now) {
+  if (stopping_) return;
+  spdlog::info("event=vote_decided agent={} proposal={} vote={}", spec_.agent_id, vote.proposal_id,
+               vote.yes ? "yes" : "no");
+  std::string id = vote.proposal_id;
+  PendingVote& pending = votes_[id];
+  pending.vote = std::move(vote);
+  pending.request_id = random_hex(8);
+  send_vote(pending, now);
+}
+
+void Agent::Impl::send_vote(PendingVote& pending, std::int64_t now) {
+  pending.next_send_ms = now + kVoteRetryMs;
+  if (!consensus_.socket) return;  // DISCOVER is under way; sent when the leader is known
+  if (pending.sent_ms < 0 || consensus_.last_heard_ms >= pending.sent_ms) pending.sent_ms = now;
+  send(consensus_, MsgType::VOTE, pending.vote.to_body(), pending.request_id);
+}
+
+void Agent::Impl::lose_consensus(const char* why) {
+  spdlog::info("event=consensus_lost agent={} consensus={} why={} action=discover_again", spec_.agent_id,
+               consensus_.endpoint, why);
+  close(consensus_);
+  consensus_.endpoint.clear();
+  for (auto& entry : votes_) entry.second.sent_ms = -1;
+  // need_discovery() is true now: DISCOVER goes out on the next timer turn (or is in flight).
+}
+
+void Agent::Impl::on_vote_timers(std::int64_t now) {
+  if (votes_.empty() || stopping_) return;
+  // Nothing at all heard from the leader for kVoteRetryMs since a VOTE went out: it is gone or
+  // no longer leads. Ask the registry again (Lazy Pirate, as for the registry link).
+  if (consensus_.socket) {
+    for (const auto& entry : votes_) {
+      const PendingVote& v = entry.second;
+      if (v.sent_ms >= 0 && consensus_.last_heard_ms < v.sent_ms && now - v.sent_ms >= kVoteRetryMs) {
+        lose_consensus("no_answer");
+        break;
+      }
+    }
+  }
+  for (auto& entry : votes_) {
+    if (now >= entry.second.next_send_ms) send_vote(entry.second, now);
+  }
+}
+
+void Agent::Impl::on_consensus(const Incoming& in, std::int64_t now) {
+  consensus_.last_heard_ms = now;
+  if (!in.envelope) {
+    spdlog::warn("event=bad_message agent={} peer=consensus error={}", spec_.agent_id, in.envelope.error().to_string());
+    return;
+  }
+  const Envelope& e = *in.envelope;
+  consensus_.requests.take(e.request_id);
+  auto it = std::find_if(votes_.begin(), votes_.end(),
+                         [&](const auto& entry) { return entry.second.request_id == e.request_id; });
+  if (it == votes_.end()) return;  // an answer to a vote already settled
+  if (e.type == MsgType::VOTE_OK) {
+    auto ok = VoteOk::from_body(e.body);
+    spdlog::info("event=vote_counted agent={} proposal={} vote={} outcome={} duplicate={}", spec_.agent_id,
+                 it->first, it->second.vote.yes ? "yes" : "no", ok ? to_string(ok->outcome) : "?",
+                 ok ? ok->duplicate : false);
+    votes_.erase(it);
+    return;
+  }
+  if (e.type != MsgType::ERROR) {
+    spdlog::warn("event=unexpected_message agent={} peer=consensus type={}", spec_.agent_id, to_string(e.type));
+    return;
+  }
+  Error err = error_from_body(e.body);
+  if (err.code == ErrorCode::NOT_LEADER) {
+    std::string leader = e.body.contains("leader") && e.body["leader"].is_string() ? e.body["leader"].get<std::string>()
+                                                                                   : std::string();
+    if (leader.empty() || leader == consensus_.endpoint) {
+      // An election is under way: the same replica again at next_send_ms names the winner (a
+      // dead one is noticed by its silence).
+      spdlog::debug("event=vote_retry agent={} proposal={} why=no_leader_yet", spec_.agent_id, it->first);
+      return;
+    }
+    spdlog::info("event=consensus_redirect agent={} from={} to={}", spec_.agent_id, consensus_.endpoint, leader);
+    try {
+      open(consensus_, leader);
+    } catch (const zmq::error_t&) {
+      lose_consensus("bad_redirect");
+      return;
+    }
+    for (auto& entry : votes_) {
+      entry.second.sent_ms = -1;
+      send_vote(entry.second, now);
+    }
+    return;
+  }
+  if (retryable(err.code)) {
+    spdlog::debug("event=vote_retry agent={} proposal={} error={}", spec_.agent_id, it->first, err.to_string());
+    return;  // re-sent at next_send_ms
+  }
+  spdlog::warn("event=vote_refused agent={} proposal={} error={} action=drop", spec_.agent_id, it->first,
+               err.to_string());
+  votes_.erase(it);
 }
 
 }  // namespace orion::sdk

@@ -18,11 +18,13 @@
 #include <variant>
 #include <vector>
 
+#include "common/consensus_messages.h"
 #include "common/messages.h"
 
 namespace orion::sdk::detail {
 
-using Outgoing = std::variant<TaskProgress, TaskResult>;
+// A Vote comes from the vote thread, signed, ready to send.
+using Outgoing = std::variant<TaskProgress, TaskResult, Vote>;
 
 class Outbox {
  public:

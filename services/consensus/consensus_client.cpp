@@ -6,7 +6,7 @@
 
 #include "common/ids.h"
 #include "common/sockets.h"
-#include "services/consensus/vote_signature.h"
+#include "common/vote_signature.h"
 
 namespace orion::consensus {
 

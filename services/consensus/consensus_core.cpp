@@ -8,7 +8,7 @@
 
 #include "common/fields.h"
 #include "services/consensus/tally.h"
-#include "services/consensus/vote_signature.h"
+#include "common/vote_signature.h"
 
 namespace orion::consensus {
 

@@ -56,9 +56,11 @@ void Cluster::start_scheduler(const std::vector<std::string>& extra_args) {
   if (!announced) throw std::runtime_error("the registry never learned of the scheduler:\n" + scheduler_->log_tail());
 }
 
-void Cluster::start_agent(const std::string& id, const std::vector<std::string>& caps, int capacity) {
+void Cluster::start_agent(const std::string& id, const std::vector<std::string>& caps, int capacity,
+                          const std::vector<std::string>& extra_args) {
   std::vector<std::string> args{"--registry", registry_endpoint, "--id", id, "--capacity", std::to_string(capacity)};
   for (const auto& c : caps) args.insert(args.end(), {"--cap", c});
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
   agents_[id] = std::make_unique<Process>(bin("orion-example-agent"), args, dir_.file("agent-" + id + ".log"));
 }
 

@@ -28,7 +28,9 @@ class Cluster {
 
   void start_registry();
   void start_scheduler(const std::vector<std::string>& extra_args = {});
-  void start_agent(const std::string& id, const std::vector<std::string>& caps, int capacity = 1);
+  // extra_args go to orion-example-agent as they are (e.g. {"--vote", "no"}).
+  void start_agent(const std::string& id, const std::vector<std::string>& caps, int capacity = 1,
+                   const std::vector<std::string>& extra_args = {});
 
   Process& registry() { return *registry_; }
   Process& scheduler() { return *scheduler_; }

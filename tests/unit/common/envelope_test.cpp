@@ -248,7 +248,7 @@ std::vector<Seed> valid_bodies() {
   view.state = TaskState::RUNNING;
   view.attempt = 2;
   view.progress = 12.5;
-  AgentSpec agent{"agent-1", {"gpu"}, 4, 2.5, {{"zone", "a"}}, "0.1.0"};
+  AgentSpec agent{"agent-1", {"gpu"}, 4, 2.5, {{"zone", "a"}}, "0.1.0", ""};
   AgentView agent_view{agent, "UP", 3, 1'700'000'000'000, 1'700'000'000'500};
   Assign assign;
   assign.task_id = "T42";

@@ -59,6 +59,7 @@ AgentSpec sample_agent() {
   a.weight = 2.75;
   a.labels = {{"zone", "eu-west-1a"}, {"owner", kUnicode}};
   a.sdk_version = "0.1.0+cpp";
+  a.public_key = std::string(32, 'a') + std::string(32, 'F');
   return a;
 }
 
@@ -69,6 +70,7 @@ void expect_same(const AgentSpec& a, const AgentSpec& b) {
   EXPECT_EQ(a.weight, b.weight);
   EXPECT_EQ(a.labels, b.labels);
   EXPECT_EQ(a.sdk_version, b.sdk_version);
+  EXPECT_EQ(a.public_key, b.public_key);
 }
 
 TaskSpec sample_spec() {
@@ -256,6 +258,26 @@ TEST(MessageRoundTrip, AttachOkKeepsHeartbeatAndLiveness) {
   ASSERT_TRUE(back) << back.error().to_string();
   EXPECT_EQ(back->heartbeat_ms, 3'600'000);
   EXPECT_EQ(back->liveness, 1000);
+}
+
+TEST(MessageBounds, AgentSpecPublicKeyIsEmptyOr64HexDigits) {
+  AgentSpec a;
+  a.agent_id = "a1";
+  auto back = AgentSpec::from_json(a.to_json());
+  ASSERT_TRUE(back) << back.error().to_string();
+  EXPECT_EQ(back->public_key, "");
+  EXPECT_FALSE(a.to_json().contains("public_key"));  // empty is omitted
+  for (const std::string& bad : {std::string(63, 'a'), std::string(65, 'a'), std::string(63, 'a') + "g"}) {
+    Json j = a.to_json();
+    j["public_key"] = bad;
+    auto r = AgentSpec::from_json(j);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::INVALID_ARGUMENT);
+    EXPECT_NE(r.error().message.find("public_key"), std::string::npos);
+  }
+  Json j = a.to_json();
+  j["public_key"] = 7;
+  EXPECT_FALSE(AgentSpec::from_json(j));
 }
 
 TEST(MessageRoundTrip, AgentHeartbeatKeepsTheRunningTasksInOrder) {

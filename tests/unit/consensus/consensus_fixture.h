@@ -16,7 +16,7 @@
 
 #include "common/clock.h"
 #include "services/consensus/consensus_core.h"
-#include "services/consensus/vote_signature.h"
+#include "common/vote_signature.h"
 
 namespace orion::consensus::testing {
 

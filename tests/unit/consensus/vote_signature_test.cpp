@@ -1,5 +1,5 @@
 // Ed25519 vote signatures (services/consensus/vote_signature.*) and the exact signed bytes.
-#include "services/consensus/vote_signature.h"
+#include "common/vote_signature.h"
 
 #include <gtest/gtest.h>
 

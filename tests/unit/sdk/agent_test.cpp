@@ -1,5 +1,6 @@
 // The agent SDK against a fake registry and a fake scheduler: two ROUTER sockets on loopback,
-// pumped by the test thread, answering the way the real services do. Every wait is on a
+// pumped by the test thread, answering the way the real services do. For votes, also a fake
+// event bus (PUB) and two fake consensus replicas (ROUTER): a follower that redirects and a leader. Every wait is on a
 // condition with a deadline; heartbeat_ms is 50 so re-sends come quickly.
 #include "sdk/cpp/agent.h"
 
@@ -7,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -14,6 +16,7 @@
 #include <zmq.hpp>
 
 #include "common/sockets.h"
+#include "common/vote_signature.h"
 #include "examples/example_handlers.h"
 #include "sdk/cpp/outbox.h"
 #include "sdk/cpp/running_task.h"
@@ -22,6 +25,7 @@ namespace orion::sdk {
 namespace {
 
 constexpr int kWaitMs = 5000;  // generous: a loaded 2-core machine must not fail these
+constexpr int kSettleMs = 1500;  // three times the agent's vote retry interval (kVoteRetryMs)
 
 std::int64_t steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -49,9 +53,16 @@ struct Received {
 class FakeCluster {
  public:
   FakeCluster()
-      : registry_(make_socket(ctx_, zmq::socket_type::router)), scheduler_(make_socket(ctx_, zmq::socket_type::router)) {
+      : registry_(make_socket(ctx_, zmq::socket_type::router)),
+        scheduler_(make_socket(ctx_, zmq::socket_type::router)),
+        bus_(make_socket(ctx_, zmq::socket_type::pub)),
+        follower_(make_socket(ctx_, zmq::socket_type::router)),
+        leader_(make_socket(ctx_, zmq::socket_type::router)) {
     registry_endpoint = bind_socket(registry_, "tcp://127.0.0.1:*");
     scheduler_endpoint = bind_socket(scheduler_, "tcp://127.0.0.1:*");
+    bus_endpoint = bind_socket(bus_, "tcp://127.0.0.1:*");
+    follower_endpoint = bind_socket(follower_, "tcp://127.0.0.1:*");
+    leader_endpoint = bind_socket(leader_, "tcp://127.0.0.1:*");
   }
 
   // Knobs, set by the test thread between pumps.
@@ -62,17 +73,45 @@ class FakeCluster {
   bool ack_results = true;             // false: TASK_RESULT gets no RESULT_OK
   int not_found_agent_heartbeats = 0;  // answer this many AGENT_HEARTBEATs with ERROR NOT_FOUND
 
-  std::string registry_endpoint, scheduler_endpoint;
+  bool consensus_known = true;          // false: DISCOVERY has no consensus endpoint
+  std::string registry_endpoint, scheduler_endpoint, bus_endpoint, follower_endpoint, leader_endpoint;
   std::vector<Received> at_registry, at_scheduler;  // everything the agent sent, in order
+  std::vector<Received> at_follower, at_leader;     // what reached each consensus replica
   std::string agent_identity;                        // the agent's identity on the scheduler ROUTER
 
   void pump(int timeout_ms) {
-    std::vector<zmq::pollitem_t> items{{registry_.handle(), 0, ZMQ_POLLIN, 0}, {scheduler_.handle(), 0, ZMQ_POLLIN, 0}};
+    std::vector<zmq::pollitem_t> items{{registry_.handle(), 0, ZMQ_POLLIN, 0},
+                                       {scheduler_.handle(), 0, ZMQ_POLLIN, 0},
+                                       {follower_.handle(), 0, ZMQ_POLLIN, 0},
+                                       {leader_.handle(), 0, ZMQ_POLLIN, 0}};
     zmq::poll(items, std::chrono::milliseconds(timeout_ms));
     Incoming in;
     while (receive(registry_, in, true)) on_registry(in);
     while (receive(scheduler_, in, true)) on_scheduler(in);
+    while (receive(follower_, in, true)) on_consensus(in, /*leader=*/false);
+    while (receive(leader_, in, true)) on_consensus(in, /*leader=*/true);
   }
+
+  // A proposal.created event on the fake bus, as orion-consensus publishes it.
+  void publish_proposal(const std::string& proposal_id, const std::string& capability,
+                        const std::vector<std::string>& voters, const Json& data = Json::object(),
+                        const std::string& consensus_type = "MAJORITY") {
+    Json event_data{{"proposal_id", proposal_id}, {"proposer", "test"},      {"type", "deploy"},
+                    {"capability", capability},   {"consensus_type", consensus_type}, {"voters", voters},
+                    {"data", data},               {"created_ms", 1},          {"deadline_ms", 60'001}};
+    std::string topic = "proposal.created." + capability;
+    Json body{{"topic", topic}, {"publisher", "consensus-single"}, {"seq", ++bus_seq_}, {"ts_ms", 1},
+              {"data", event_data}};
+    send_event(bus_, Envelope{MsgType::EVENT, "", body}, topic);
+  }
+  std::vector<Received> votes_at_leader(const std::string& proposal_id) const {
+    std::vector<Received> out;
+    for (const auto& r : at_leader) {
+      if (r.type == MsgType::VOTE && r.body.value("proposal_id", "") == proposal_id) out.push_back(r);
+    }
+    return out;
+  }
+  std::size_t votes_anywhere() const { return of(at_leader, MsgType::VOTE).size() + of(at_follower, MsgType::VOTE).size(); }
 
   bool wait_until(const std::function<bool()>& done, int timeout_ms = kWaitMs) {
     const auto deadline = steady_ms() + timeout_ms;
@@ -122,6 +161,8 @@ class FakeCluster {
       case MsgType::DISCOVER: {
         Discovery d;
         if (scheduler_known) d.scheduler_agent = scheduler_endpoint;
+        d.events_sub = bus_endpoint;
+        if (consensus_known) d.consensus = follower_endpoint;  // as if the registry were out of date
         reply(registry_, in, MsgType::DISCOVERY, d.to_body());
         break;
       }
@@ -161,9 +202,31 @@ class FakeCluster {
     }
   }
 
+  // The follower redirects every request to the leader; the leader counts votes.
+  void on_consensus(const Incoming& in, bool leader) {
+    ASSERT_TRUE(in.envelope.ok()) << in.envelope.error().to_string();
+    const Envelope& e = *in.envelope;
+    (leader ? at_leader : at_follower).push_back({e.type, e.request_id, e.body, in.identity});
+    if (!leader) {
+      Envelope err = error_envelope(in.request_id, Error{ErrorCode::NOT_LEADER, "not the leader"});
+      err.body["leader"] = leader_endpoint;
+      send_envelope(follower_, in.identity, err);
+      return;
+    }
+    if (e.type != MsgType::VOTE) return;
+    auto v = Vote::from_body(e.body);
+    ASSERT_TRUE(v.ok()) << v.error().to_string();
+    VoteOk ok{v->proposal_id, v->agent_id, Outcome::PENDING, false};
+    reply(leader_, in, MsgType::VOTE_OK, ok.to_body());
+  }
+
   zmq::context_t ctx_;
   zmq::socket_t registry_;
   zmq::socket_t scheduler_;
+  zmq::socket_t bus_;
+  zmq::socket_t follower_;
+  zmq::socket_t leader_;
+  std::int64_t bus_seq_ = 0;
 };
 
 // An Agent running on its own thread; stopped and joined on destruction.
@@ -183,6 +246,7 @@ class RunningAgent {
   }
   void stop() { agent_->stop(); }
   void drain() { agent_->drain(); }
+  Agent& agent() { return *agent_; }
   bool finished() const { return finished_; }
   int join() {
     thread_.join();
@@ -602,6 +666,142 @@ TEST(TaskContextTest, ProgressIsClampedAndQueuedForTheNetworkingThread) {
   EXPECT_FALSE(ctx.cancelled());
   task->cancelled = true;
   EXPECT_TRUE(ctx.cancelled());
+}
+
+// ---- votes ------------------------------------------------------------------------------------
+
+TEST_F(AgentTest, VotesSignedOnProposalsNamingItFollowingTheRedirectToTheLeader) {
+  std::mutex mu;
+  std::vector<ProposalView> asked;  // what the handler saw
+  AgentOptions o = options();
+  o.capabilities = {"gpu"};
+  agent = std::make_unique<RunningAgent>(o, [&](Agent& a) {
+    a.on_vote([&](const ProposalView& p) {
+      std::lock_guard<std::mutex> lock(mu);
+      asked.push_back(p);
+      return p.data.value("answer", "yes") == "yes";
+    });
+  });
+  const std::string me = o.agent_id;
+  const std::string public_key = agent->agent().public_key_hex();
+  ASSERT_EQ(public_key.size(), 64u);
+
+  // REGISTER announces the public key.
+  ASSERT_TRUE(cluster.wait_until([&] { return cluster.count_at_registry(MsgType::REGISTER) >= 1; }));
+  auto reg = Register::from_body(cluster.at_registry.front().body);
+  ASSERT_TRUE(reg.ok());
+  EXPECT_EQ(reg->agent.public_key, public_key);
+
+  // The subscription takes a moment to reach the bus: publish until the vote arrives. Then once
+  // more with a new proposal last: by the time its vote arrives, the events before it in that
+  // round were seen (one bus, in order; one vote thread, in order).
+  auto round = [&](const std::string& mine) {
+    cluster.publish_proposal("p-other", "gpu", {"someone-else", "another"});  // not a voter
+    cluster.publish_proposal("p-gpu2", "gpu2", {me});                         // not our capability
+    cluster.publish_proposal("p-raft", "gpu", {me}, Json::object(), "RAFT");   // agents never vote
+    cluster.publish_proposal(mine, "gpu", {"someone-else", me}, Json{{"answer", mine == "p-mine" ? "no" : "yes"}});
+    return !cluster.votes_at_leader(mine).empty();
+  };
+  ASSERT_TRUE(cluster.wait_until([&] { return round("p-mine"); })) << "no VOTE reached the leader";
+  ASSERT_TRUE(cluster.wait_until([&] { return round("p-mine2"); })) << "no VOTE reached the leader";
+
+  // First at the registry's (stale) consensus endpoint, redirected to the leader.
+  ASSERT_GE(FakeCluster::of(cluster.at_follower, MsgType::VOTE).size(), 1u);
+  auto vote = Vote::from_body(cluster.votes_at_leader("p-mine").front().body);
+  ASSERT_TRUE(vote.ok()) << vote.error().to_string();
+  EXPECT_EQ(vote->agent_id, me);
+  EXPECT_FALSE(vote->yes);
+  EXPECT_TRUE(consensus::verify_vote(public_key, "p-mine", me, false, vote->signature));
+  EXPECT_FALSE(consensus::verify_vote(public_key, "p-mine", me, true, vote->signature));
+  // The same request id as at the follower: a retry the leader can recognise.
+  EXPECT_EQ(cluster.votes_at_leader("p-mine").front().request_id,
+            FakeCluster::of(cluster.at_follower, MsgType::VOTE).front().request_id);
+
+  EXPECT_TRUE(cluster.votes_at_leader("p-other").empty());
+  EXPECT_TRUE(cluster.votes_at_leader("p-gpu2").empty());
+  EXPECT_TRUE(cluster.votes_at_leader("p-raft").empty());
+  auto vote2 = Vote::from_body(cluster.votes_at_leader("p-mine2").front().body);
+  ASSERT_TRUE(vote2.ok());
+  EXPECT_TRUE(vote2->yes);
+  EXPECT_TRUE(consensus::verify_vote(public_key, "p-mine2", me, true, vote2->signature));
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    ASSERT_EQ(asked.size(), 2u);  // once per proposal, however often its event came
+    EXPECT_EQ(asked[0].proposal_id, "p-mine");
+    EXPECT_EQ(asked[0].type, "deploy");
+    EXPECT_EQ(asked[0].capability, "gpu");
+    EXPECT_EQ(asked[0].consensus_type, ConsensusType::MAJORITY);
+    EXPECT_EQ(asked[0].outcome, Outcome::PENDING);
+    ASSERT_EQ(asked[0].voters.size(), 2u);
+    EXPECT_EQ(asked[0].voters[1].agent_id, me);
+  }
+
+  // VOTE_OK settles it: no re-send after that, even past the retry interval.
+  std::size_t sent = cluster.votes_anywhere();
+  const auto until = steady_ms() + kSettleMs;
+  cluster.wait_until([&] { return steady_ms() >= until; }, kSettleMs + 500);
+  EXPECT_EQ(cluster.votes_anywhere(), sent);
+}
+
+TEST_F(AgentTest, AnAgentNotAmongTheVotersDoesNotVote) {
+  std::atomic<int> asked{0};
+  AgentOptions o = options();
+  o.capabilities = {"gpu"};
+  agent = std::make_unique<RunningAgent>(o, [&](Agent& a) {
+    a.on_vote([&](const ProposalView&) {
+      ++asked;
+      return true;
+    });
+  });
+  const std::string me = o.agent_id;
+  // p-sync names the agent, so its vote shows when the events before it were seen (see above).
+  auto round = [&](const std::string& sync) {
+    cluster.publish_proposal("p-not-me", "gpu", {"a1", "a2", "a3"});
+    cluster.publish_proposal(sync, "gpu", {me});
+    return !cluster.votes_at_leader(sync).empty();
+  };
+  ASSERT_TRUE(cluster.wait_until([&] { return round("p-sync1"); }));
+  ASSERT_TRUE(cluster.wait_until([&] { return round("p-sync2"); }));
+  EXPECT_TRUE(cluster.votes_at_leader("p-not-me").empty());
+  EXPECT_EQ(asked.load(), 2);
+}
+
+TEST(AgentOptionsTest, TheVoteKeyComesFromTheOptionsOrIsGenerated) {
+  AgentOptions o;
+  o.agent_id = "a1";
+  Agent generated(o), generated2(o);
+  EXPECT_EQ(generated.public_key_hex().size(), 64u);
+  EXPECT_NE(generated.public_key_hex(), generated2.public_key_hex());
+
+  auto keys = consensus::VoteKeys::from_seed(std::string(32, 's'));
+  o.secret_key_hex = consensus::to_hex(keys.secret_key);  // 128 digits
+  EXPECT_EQ(Agent(o).public_key_hex(), keys.public_key_hex());
+  o.secret_key_hex = consensus::to_hex(std::string(32, 's'));  // the seed, 64 digits
+  EXPECT_EQ(Agent(o).public_key_hex(), keys.public_key_hex());
+
+  o.secret_key_hex = "abc";
+  EXPECT_THROW(Agent{o}, std::invalid_argument);
+  std::string wrong = keys.secret_key;
+  wrong[40] ^= 1;  // a public half that is not the seed's
+  o.secret_key_hex = consensus::to_hex(wrong);
+  EXPECT_THROW(Agent{o}, std::invalid_argument);
+}
+
+TEST(ExampleVoteHandler, AnswersItsDefaultUnlessTheDataNamesThisAgent) {
+  auto yes = orion::examples::example_vote_handler("a1", true);
+  auto no = orion::examples::example_vote_handler("a1", false);
+  ProposalView p;
+  EXPECT_TRUE(yes(p));
+  EXPECT_FALSE(no(p));
+  p.data = {{"votes", {{"a1", "no"}, {"a2", "yes"}}}};
+  EXPECT_FALSE(yes(p));
+  EXPECT_FALSE(no(p));
+  p.data = {{"votes", {{"a1", "yes"}}}};
+  EXPECT_TRUE(no(p));
+  p.data = {{"votes", {{"a2", "no"}}}};
+  EXPECT_TRUE(yes(p));
+  p.data = {{"votes", {{"a1", "maybe"}}}};
+  EXPECT_TRUE(yes(p));
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "services/consensus/vote_signature.h"
+#include "common/vote_signature.h"
 
 #include <stdexcept>
 

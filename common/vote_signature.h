@@ -1,5 +1,6 @@
-// Ed25519 vote signatures (libsodium). What is signed is vote_signing_bytes() in
-// common/consensus_messages.h; keys and signatures travel as lower-case hex.
+// Ed25519 vote signatures (libsodium), one implementation for orion-consensus (verifies) and
+// the agent SDK (signs). What is signed is vote_signing_bytes() in common/consensus_messages.h;
+// keys and signatures travel as lower-case hex.
 //
 //   VoteKeys keys = VoteKeys::generate();                        // an agent's key pair
 //   std::string sig = sign_vote(keys.secret_key, "p7", "a1", true);   // 128 hex digits
