@@ -14,6 +14,9 @@ int cmd_agents(int argc, char** argv);
 int cmd_watch(int argc, char** argv);
 int cmd_cancel(int argc, char** argv);
 int cmd_drain(int argc, char** argv);
+int cmd_propose(int argc, char** argv);
+int cmd_vote(int argc, char** argv);
+int cmd_decision(int argc, char** argv);
 int cmd_reprioritize(int argc, char** argv);
 int cmd_list(int argc, char** argv);
 

@@ -23,6 +23,10 @@ commands:
                                           [--priority high]... [--limit 100] [--after ID]
   agents        list agents             orionctl agents [--json]
   drain         drain an agent: no new work, it leaves when idle   orionctl drain worker-1
+  propose       ask agents to decide    orionctl propose --type deploy --consensus majority|unanimous|
+                                          weighted|pbft --cap deploy [--voter A]... --data '{}' --timeout 30
+  vote          cast a signed vote      orionctl vote p1 --agent A --yes|--no --secret-key HEX
+  decision      votes and outcome       orionctl decision p1 [--wait 10] [--json]
   watch         print events as they come orionctl watch [--topic task.] [--count N]
 
 Every command takes --registry tcp://host:port (default tcp://127.0.0.1:7100, env ORION_REGISTRY)
@@ -45,6 +49,9 @@ int main(int argc, char** argv) {
   if (cmd == "watch") return orion::cli::cmd_watch(argc - 1, argv + 1);
   if (cmd == "cancel") return orion::cli::cmd_cancel(argc - 1, argv + 1);
   if (cmd == "drain") return orion::cli::cmd_drain(argc - 1, argv + 1);
+  if (cmd == "propose") return orion::cli::cmd_propose(argc - 1, argv + 1);
+  if (cmd == "vote") return orion::cli::cmd_vote(argc - 1, argv + 1);
+  if (cmd == "decision") return orion::cli::cmd_decision(argc - 1, argv + 1);
   if (cmd == "reprioritize") return orion::cli::cmd_reprioritize(argc - 1, argv + 1);
   if (cmd == "list") return orion::cli::cmd_list(argc - 1, argv + 1);
   std::cerr << "orionctl: unknown command '" << cmd << "'\n" << kUsage;

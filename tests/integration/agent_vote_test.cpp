@@ -76,6 +76,24 @@ class AgentVoteTest : public ::testing::Test {
     return client_->wait(ok->proposal_id, timeout_ms + 2'000);
   }
 
+  // Each agent's bus subscription takes a moment to reach the publisher, and a proposal whose
+  // event an agent missed gets no vote from it. Ready = a unanimous all-yes proposal approved,
+  // which takes every agent's vote; proposals that expire before that are simply left behind.
+  bool every_agent_votes() {
+    const Json all_yes{{"votes", {{"voter-yes", "yes"}, {"voter-no", "yes"}, {"voter-data", "yes"}}}};
+    return wait_until(
+        [&] {
+          auto r = decide(ConsensusType::UNANIMOUS, all_yes, 2'000);
+          return r && r->outcome == Outcome::APPROVED;
+        },
+        40'000);
+  }
+
+  CommandResult orionctl(std::vector<std::string> args) {
+    args.insert(args.end(), {"--registry", cluster.registry_endpoint});
+    return run_command(bin("orionctl"), args, cluster.dir().path(), 30'000);
+  }
+
   // Every counted vote agrees with what the agent was told to answer.
   void expect_votes(const ProposalView& p, const std::map<std::string, bool>& expected) {
     EXPECT_FALSE(p.votes.empty());
@@ -92,17 +110,7 @@ TEST_F(AgentVoteTest, TheAgentsVotesDecideMajorityAndUnanimousProposals) {
   voters_ = voters();
   ASSERT_EQ(voters_.size(), 3u);
 
-  // Each agent's bus subscription takes a moment to reach the publisher, and a proposal whose
-  // event an agent missed gets no vote from it. Ready = a unanimous all-yes proposal approved,
-  // which takes every agent's vote; proposals that expire before that are simply left behind.
-  const Json all_yes{{"votes", {{"voter-yes", "yes"}, {"voter-no", "yes"}, {"voter-data", "yes"}}}};
-  bool ready = wait_until(
-      [&] {
-        auto r = decide(ConsensusType::UNANIMOUS, all_yes, 2'000);
-        return r && r->outcome == Outcome::APPROVED;
-      },
-      40'000);
-  ASSERT_TRUE(ready) << "the agents never all voted";
+  ASSERT_TRUE(every_agent_votes()) << "the agents never all voted";
 
   // MAJORITY, the data agent told yes: yes, no, yes -> APPROVED.
   auto approved = decide(ConsensusType::MAJORITY, {{"votes", {{"voter-data", "yes"}}}});
@@ -132,6 +140,32 @@ TEST_F(AgentVoteTest, TheAgentsVotesDecideMajorityAndUnanimousProposals) {
   bool no_from_voter_no = false;
   for (const auto& v : unanimous->votes) no_from_voter_no |= v.agent_id == "voter-no" && !v.yes;
   EXPECT_TRUE(no_from_voter_no);
+}
+
+TEST_F(AgentVoteTest, OrionctlProposesToTheAgentsOfACapabilityAndShowsTheDecision) {
+  voters_ = voters();
+  ASSERT_TRUE(every_agent_votes()) << "the agents never all voted";
+
+  auto proposed = orionctl({"propose", "--type", "deploy", "--consensus", "majority", "--cap", kCapability, "--data",
+                            R"({"votes": {"voter-data": "yes"}})", "--timeout", "15", "--json"});
+  ASSERT_EQ(proposed.exit_code, 0) << proposed.out << proposed.err;
+  auto id = Json::parse(proposed.out).at("proposal_id").get<std::string>();
+  EXPECT_EQ(Json::parse(proposed.out).at("voters").size(), 3u);
+
+  auto decided = orionctl({"decision", id, "--wait", "15", "--json"});
+  ASSERT_EQ(decided.exit_code, 0) << decided.out << decided.err;
+  auto j = Json::parse(decided.out);
+  EXPECT_EQ(j.at("outcome"), "APPROVED") << decided.out;
+  EXPECT_DOUBLE_EQ(j.at("yes_weight").get<double>(), 2.0) << decided.out;
+  EXPECT_DOUBLE_EQ(j.at("no_weight").get<double>(), 1.0) << decided.out;
+  EXPECT_EQ(j.at("votes").size(), 3u);
+
+  // A vote for an agent that is not a voter is refused with a one-line error and exit 1.
+  auto stranger = orionctl({"vote", id, "--agent", "stranger", "--yes", "--secret-key", std::string(64, '1')});
+  EXPECT_EQ(stranger.exit_code, 1) << stranger.out << stranger.err;
+  EXPECT_FALSE(stranger.err.empty());
+  // Bad usage exits 2.
+  EXPECT_EQ(orionctl({"propose", "--type", "x", "--consensus", "sometimes", "--cap", "c"}).exit_code, 2);
 }
 
 }  // namespace

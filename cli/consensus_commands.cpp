@@ -1,0 +1,160 @@
+// orionctl's consensus subcommands: propose, vote, decision. They speak to orion-consensus
+// through ConsensusClient, which finds the leader through the registry.
+#include <algorithm>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/support.h"
+#include "common/consensus_messages.h"
+#include "common/vote_signature.h"
+#include "services/consensus/consensus_client.h"
+
+namespace orion::cli {
+namespace {
+
+consensus::ConsensusClient make_consensus(const cxxopts::ParseResult& args) {
+  consensus::ConsensusClientOptions o;
+  o.registry = args["registry"].as<std::string>();
+  return consensus::ConsensusClient(o);
+}
+
+Json decision_json(const ProposalView& p) {
+  Json votes = Json::array();
+  for (const auto& v : p.votes) {
+    votes.push_back({{"agent_id", v.agent_id}, {"vote", v.yes ? "yes" : "no"}, {"weight", v.weight}});
+  }
+  return {{"proposal_id", p.proposal_id},
+          {"type", p.type},
+          {"consensus", to_string(p.consensus_type)},
+          {"outcome", to_string(p.outcome)},
+          {"yes_weight", p.tally.yes_weight},
+          {"no_weight", p.tally.no_weight},
+          {"eligible_weight", p.tally.eligible_weight},
+          {"votes", votes},
+          {"faulty", p.faulty},
+          {"decided_ms", p.decided_ms}};
+}
+
+void print_decision(const ProposalView& p, bool json) {
+  if (json) {
+    std::cout << text(decision_json(p)) << "\n";
+    return;
+  }
+  std::cout << p.proposal_id << " " << to_string(p.outcome) << " (" << to_string(p.consensus_type) << ", yes "
+            << p.tally.yes_weight << " / no " << p.tally.no_weight << " of " << p.tally.eligible_weight << ")\n";
+  for (const auto& v : p.votes) std::cout << "  " << v.agent_id << " " << (v.yes ? "yes" : "no") << "\n";
+}
+
+}  // namespace
+
+int cmd_propose(int argc, char** argv) {
+  return guarded([&] {
+    auto o = base_options("propose", "Ask the agents to decide: prints the proposal id");
+    o.add_options()("type", "what is proposed", cxxopts::value<std::string>())(
+        "consensus", "majority|unanimous|weighted|pbft", cxxopts::value<std::string>()->default_value("majority"))(
+        "data", "JSON handed to the voters", cxxopts::value<std::string>()->default_value("{}"))(
+        "timeout", "seconds until it expires", cxxopts::value<double>()->default_value("30"))(
+        "cap", "the capability whose live agents vote (and the event topic)", cxxopts::value<std::string>())(
+        "voter", "a voting agent (repeatable; default: every live agent with --cap)",
+        cxxopts::value<std::vector<std::string>>())("proposer", "who asks", cxxopts::value<std::string>()->default_value("orionctl"));
+    cxxopts::ParseResult args;
+    if (!parse(o, argc, argv, args)) return 0;
+    if (!args.count("type")) throw UsageError("--type is required");
+    auto kind = consensus_type_from_string(args["consensus"].as<std::string>());
+    if (kind == ConsensusType::UNKNOWN || kind == ConsensusType::RAFT) {
+      throw UsageError("--consensus must be one of majority, unanimous, weighted, pbft");
+    }
+    double timeout_s = args["timeout"].as<double>();
+    if (!(timeout_s > 0) || timeout_s > 7 * 24 * 3600) throw UsageError("--timeout must be in (0, a week]");
+    Propose p;
+    p.proposer = args["proposer"].as<std::string>();
+    p.type = args["type"].as<std::string>();
+    p.data = parse_json_arg("data", args["data"].as<std::string>());
+    p.consensus_type = kind;
+    p.timeout_ms = static_cast<std::int64_t>(timeout_s * 1000);
+    if (args.count("cap")) p.capability = args["cap"].as<std::string>();
+    auto named = strings(args, "voter");
+    if (named.empty() && p.capability.empty()) throw UsageError("name the voters with --voter, or --cap");
+
+    // Voters, their weights and public keys, from the registry: the agents named, or every live
+    // agent with the capability.
+    auto client = make_client(args);
+    auto agents = client.agents();
+    if (!agents) return fail(agents.error());
+    for (const auto& a : *agents) {
+      const auto& caps = a.spec.capabilities;
+      bool wanted = named.empty() ? a.state == "UP" && std::count(caps.begin(), caps.end(), p.capability) > 0
+                                  : std::count(named.begin(), named.end(), a.spec.agent_id) > 0;
+      if (!wanted) continue;
+      if (a.spec.public_key.empty()) return fail("agent " + a.spec.agent_id + " has no public key: it cannot vote");
+      p.voters.push_back(Voter{a.spec.agent_id, a.spec.weight, a.spec.public_key});
+    }
+    for (const auto& n : named) {
+      bool found = std::any_of(p.voters.begin(), p.voters.end(), [&](const Voter& v) { return v.agent_id == n; });
+      if (!found) return fail("agent " + n + " is not registered");
+    }
+    if (p.voters.empty()) return fail("no live agent has capability " + p.capability);
+    auto c = make_consensus(args);
+    auto ok = c.propose(p);
+    if (!ok) return fail(ok.error());
+    if (args.count("json")) {
+      Json voters = Json::array();
+      for (const auto& v : p.voters) voters.push_back(v.agent_id);
+      std::cout << text(Json{{"proposal_id", ok->proposal_id}, {"voters", voters}}) << "\n";
+    } else {
+      std::cout << ok->proposal_id << "\n";
+    }
+    return 0;
+  });
+}
+
+int cmd_vote(int argc, char** argv) {
+  return guarded([&] {
+    auto o = base_options("vote", "Cast an agent's signed vote on a proposal");
+    o.add_options()("id", "proposal id", cxxopts::value<std::string>())(
+        "agent", "the voting agent", cxxopts::value<std::string>())("yes", "vote yes")("no", "vote no")(
+        "secret-key", "the agent's Ed25519 key: 64 hex digits (seed) or 128 (secret key)",
+        cxxopts::value<std::string>());
+    o.parse_positional({"id"});
+    cxxopts::ParseResult args;
+    if (!parse(o, argc, argv, args)) return 0;
+    auto id = positional_id(args, "proposal id");
+    if (!args.count("agent")) throw UsageError("--agent is required");
+    if (args.count("yes") == args.count("no")) throw UsageError("give exactly one of --yes and --no");
+    if (!args.count("secret-key")) throw UsageError("--secret-key is required: votes are signed");
+    std::string raw = consensus::from_hex(args["secret-key"].as<std::string>());
+    if (raw.size() != 32 && raw.size() != 64) throw UsageError("--secret-key must be 64 or 128 hex digits");
+    auto keys = consensus::VoteKeys::from_seed(std::string_view(raw).substr(0, 32));
+    auto c = make_consensus(args);
+    auto ok = c.vote(id, args["agent"].as<std::string>(), args.count("yes") > 0, keys.secret_key);
+    if (!ok) return fail(ok.error());
+    if (args.count("json")) {
+      std::cout << text(Json{{"proposal_id", id}, {"outcome", to_string(ok->outcome)}, {"duplicate", ok->duplicate}})
+                << "\n";
+    } else {
+      std::cout << id << " vote counted; outcome " << to_string(ok->outcome) << "\n";
+    }
+    return 0;
+  });
+}
+
+int cmd_decision(int argc, char** argv) {
+  return guarded([&] {
+    auto o = base_options("decision", "Show a proposal's votes and outcome");
+    o.add_options()("id", "proposal id", cxxopts::value<std::string>())(
+        "wait", "seconds to wait for the decision (0 = now)", cxxopts::value<double>()->default_value("0"));
+    o.parse_positional({"id"});
+    cxxopts::ParseResult args;
+    if (!parse(o, argc, argv, args)) return 0;
+    auto id = positional_id(args, "proposal id");
+    double wait_s = args["wait"].as<double>();
+    if (!(wait_s >= 0) || wait_s > 3600) throw UsageError("--wait must be in [0, 3600] seconds");
+    auto c = make_consensus(args);
+    auto p = wait_s > 0 ? c.wait(id, static_cast<std::int64_t>(wait_s * 1000)) : c.status(id);
+    if (!p) return fail(p.error());
+    print_decision(*p, args.count("json") > 0);
+    return 0;
+  });
+}
+
+}  // namespace orion::cli
