@@ -205,6 +205,16 @@ void SchedulerCore::start_draining(AgentSession& a, const std::string& why) {
 
 void SchedulerCore::detach(const std::string& agent_id) { lose_agent(agent_id, "agent " + agent_id + " detached"); }
 
+void SchedulerCore::agent_down(const std::string& agent_id) {
+  AgentSession* a = pool_.find(agent_id);
+  if (!a) return;
+  if (clock_.now_ms() - a->last_seen_ms <= options_.heartbeat_ms) {
+    spdlog::info("event=agent_down_ignored agent={} reason=\"heard from it within a heartbeat\"", agent_id);
+    return;
+  }
+  lose_agent(agent_id, "the registry marked agent " + agent_id + " down");
+}
+
 void SchedulerCore::agent_unreachable(const std::string& agent_id) {
   lose_agent(agent_id, "agent " + agent_id + " is unreachable");
 }

@@ -111,6 +111,10 @@ class SchedulerCore {
   AgentStatsOk agent_stats() const;
   void progress(const TaskProgress& p);
   ResultOk result(const TaskResult& r);
+  // The registry published agent.down for it. Its leases expire at once, unless the agent was
+  // heard from here within the last heartbeat interval (then it is alive for us: a partition
+  // from the registry alone does not fence running work).
+  void agent_down(const std::string& agent_id);
   // The send of a message to this agent failed: its connection is gone.
   void agent_unreachable(const std::string& agent_id);
 

@@ -24,7 +24,10 @@ SchedulerService::SchedulerService(ServiceOptions options, const Clock& clock)
       agent_(make_socket(ctx_, zmq::socket_type::router)),
       registry_(make_socket(ctx_, zmq::socket_type::dealer)),
       events_(make_socket(ctx_, zmq::socket_type::pub)),
-      core_(clock, options_.core) {}
+      bus_in_(make_socket(ctx_, zmq::socket_type::sub)),
+      core_(clock, options_.core) {
+  bus_in_.set(zmq::sockopt::subscribe, "agent.down");
+}
 
 SchedulerService::~SchedulerService() = default;
 
@@ -81,9 +84,10 @@ void SchedulerService::turn(int poll_ms) {
   zmq::pollitem_t items[] = {{client_.handle(), 0, ZMQ_POLLIN, 0},
                              {agent_.handle(), 0, ZMQ_POLLIN, 0},
                              {registry_.handle(), 0, ZMQ_POLLIN, 0},
-                             {nullptr, commit_->fd(), ZMQ_POLLIN, 0}};
+                             {nullptr, commit_->fd(), ZMQ_POLLIN, 0},
+                             {bus_in_.handle(), 0, ZMQ_POLLIN, 0}};
   try {
-    zmq::poll(items, 4, std::chrono::milliseconds(poll_ms));
+    zmq::poll(items, 5, std::chrono::milliseconds(poll_ms));
   } catch (const zmq::error_t& e) {
     if (e.num() != EINTR) throw;
     return;  // a signal: run() checks stopping_ and comes back
@@ -92,6 +96,7 @@ void SchedulerService::turn(int poll_ms) {
   for (int i = 0; i < kMaxBatch && receive(agent_, in, true); ++i) handle_agent(in);
   for (int i = 0; i < kMaxBatch && receive(client_, in, true); ++i) handle_client(in);
   for (int i = 0; i < kMaxBatch && receive(registry_, in, false); ++i) handle_registry(in);
+  for (int i = 0; i < kMaxBatch && receive(bus_in_, in, false, /*topic=*/true); ++i) handle_bus(in);
   core_.tick();
   hold();
   release();
@@ -237,9 +242,27 @@ void SchedulerService::handle_agent(Incoming& in) {
   }
 }
 
+void SchedulerService::handle_bus(Incoming& in) {
+  if (!in.envelope || in.envelope->type != MsgType::EVENT) return;
+  auto ev = Event::from_body(in.envelope->body);
+  if (!ev || ev->topic != "agent.down" || !ev->data.contains("agent_id") || !ev->data["agent_id"].is_string()) return;
+  core_.agent_down(ev->data["agent_id"].get<std::string>());
+}
+
 void SchedulerService::handle_registry(Incoming& in) {
   if (!in.envelope || in.envelope->type != MsgType::ANNOUNCE_OK) return;
   auto d = Discovery::from_body(in.envelope->body);
+  // The bus's out side, for the registry's agent.down (leases expire at once, not a heartbeat
+  // later).
+  if (d && !d->events_sub.empty() && d->events_sub != bus_in_connected_) {
+    try {
+      if (!bus_in_connected_.empty()) bus_in_.disconnect(bus_in_connected_);
+      bus_in_.connect(d->events_sub);
+      bus_in_connected_ = d->events_sub;
+    } catch (const zmq::error_t& err) {
+      spdlog::warn("event=bus_connect_failed endpoint={} error=\"{}\"", d->events_sub, err.what());
+    }
+  }
   if (!d || d->events_pub.empty() || d->events_pub == events_connected_) return;
   try {
     if (!events_connected_.empty()) events_.disconnect(events_connected_);

@@ -78,12 +78,14 @@ class SchedulerService {
   void publish(const std::string& topic, const std::string& packed_data);
   void hold();
   void release();
+  void handle_bus(Incoming& in);
 
   ServiceOptions options_;
   const Clock& clock_;
   zmq::context_t ctx_;
   zmq::socket_t client_, agent_, registry_, events_;
-  std::string client_ep_, agent_ep_, events_connected_;
+  zmq::socket_t bus_in_;  // SUB to the bus: the registry's agent.down
+  std::string client_ep_, agent_ep_, events_connected_, bus_in_connected_;
   std::unique_ptr<GroupCommit> commit_;
   std::uint64_t last_batch_ = 0;  // number of the latest batch handed to commit_
   std::deque<Held> held_;

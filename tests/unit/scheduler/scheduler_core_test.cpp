@@ -360,6 +360,30 @@ TEST_F(SchedulerCoreTest, AgentStatsCountOutcomesAndRunTimesAndOutliveTheSession
   EXPECT_EQ(find("a1").done, 19) << "history outlives a reconnect";
 }
 
+TEST_F(SchedulerCoreTest, TheRegistrysAgentDownExpiresLeasesAtOnceUnlessTheAgentWasJustHeard) {
+  attach("a1", {});
+  auto id = submit(spec("echo"));
+  core.tick();
+  ASSERT_EQ(assigned().size(), 1u);
+  // Heard within a heartbeat (100 ms here): alive for the scheduler, the lease stands.
+  clock.advance(100);
+  core.agent_down("a1");
+  EXPECT_EQ(view(id).state, TaskState::ASSIGNED);
+  // Silent for more than a heartbeat, short of the scheduler's own liveness (300 ms): the
+  // registry's word expires the lease now, and the task is re-queued as a new attempt.
+  clock.advance(1);
+  core.agent_down("a1");
+  EXPECT_EQ(view(id).state, TaskState::PENDING);
+  EXPECT_NE(view(id).history.back().note.find("registry marked agent a1 down"), std::string::npos)
+      << view(id).history.back().note;
+  attach("a2", {});
+  core.tick();
+  auto a = assigned();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0], std::make_tuple(std::string("a2"), id, std::int64_t{2}));
+  core.agent_down("nobody");  // unknown: nothing happens
+}
+
 TEST_F(SchedulerCoreTest, AnAgentThatSaysItIsDrainingInItsHeartbeatGetsNoNewTask) {
   attach("a1", {});
   AgentHeartbeat hb{"a1", {}};
