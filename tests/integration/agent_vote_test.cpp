@@ -146,19 +146,35 @@ TEST_F(AgentVoteTest, OrionctlProposesToTheAgentsOfACapabilityAndShowsTheDecisio
   voters_ = voters();
   ASSERT_TRUE(every_agent_votes()) << "the agents never all voted";
 
-  auto proposed = orionctl({"propose", "--type", "deploy", "--consensus", "majority", "--cap", kCapability, "--data",
-                            R"({"votes": {"voter-data": "yes"}})", "--timeout", "15", "--json"});
-  ASSERT_EQ(proposed.exit_code, 0) << proposed.out << proposed.err;
-  auto id = Json::parse(proposed.out).at("proposal_id").get<std::string>();
-  EXPECT_EQ(Json::parse(proposed.out).at("voters").size(), 3u);
+  // A proposal is decided as soon as its outcome is certain, so a vote that arrives after the
+  // deciding one may not be counted: check only what the decision needed.
+  auto propose = [&](const std::string& consensus, const std::string& data) {
+    auto r = orionctl({"propose", "--type", "deploy", "--consensus", consensus, "--cap", kCapability, "--data", data,
+                       "--timeout", "15", "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    auto j = Json::parse(r.out.empty() ? "{}" : r.out);
+    EXPECT_EQ(j.value("voters", Json::array()).size(), 3u) << r.out;
+    return j.value("proposal_id", std::string());
+  };
+  auto decision = [&](const std::string& id) {
+    auto r = orionctl({"decision", id, "--wait", "15", "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    return Json::parse(r.out.empty() ? "{}" : r.out);
+  };
 
-  auto decided = orionctl({"decision", id, "--wait", "15", "--json"});
-  ASSERT_EQ(decided.exit_code, 0) << decided.out << decided.err;
-  auto j = Json::parse(decided.out);
-  EXPECT_EQ(j.at("outcome"), "APPROVED") << decided.out;
-  EXPECT_DOUBLE_EQ(j.at("yes_weight").get<double>(), 2.0) << decided.out;
-  EXPECT_DOUBLE_EQ(j.at("no_weight").get<double>(), 1.0) << decided.out;
-  EXPECT_EQ(j.at("votes").size(), 3u);
+  // UNANIMOUS, everyone told yes: approved only with all three votes.
+  auto all_yes = decision(propose("unanimous", R"({"votes": {"voter-no": "yes", "voter-data": "yes"}})"));
+  EXPECT_EQ(all_yes.value("outcome", ""), "APPROVED") << all_yes;
+  EXPECT_DOUBLE_EQ(all_yes.value("yes_weight", -1.0), 3.0) << all_yes;
+  EXPECT_DOUBLE_EQ(all_yes.value("no_weight", -1.0), 0.0) << all_yes;
+  EXPECT_EQ(all_yes.value("votes", Json::array()).size(), 3u) << all_yes;
+
+  // MAJORITY, the data agent told no: rejected by the two no votes, both counted.
+  auto rejected = decision(propose("majority", R"({"votes": {"voter-data": "no"}})"));
+  EXPECT_EQ(rejected.value("outcome", ""), "REJECTED") << rejected;
+  EXPECT_DOUBLE_EQ(rejected.value("no_weight", -1.0), 2.0) << rejected;
+  EXPECT_LE(rejected.value("yes_weight", -1.0), 1.0) << rejected;
+  std::string id = rejected.value("proposal_id", "");
 
   // A vote for an agent that is not a voter is refused with a one-line error and exit 1.
   auto stranger = orionctl({"vote", id, "--agent", "stranger", "--yes", "--secret-key", std::string(64, '1')});
