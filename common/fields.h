@@ -50,4 +50,16 @@ class Fields {
   Error error_;
 };
 
+// A body read field by field into a T: MALFORMED when it is not a map, otherwise the first bad
+// field's error.   auto r = read_body<GetWorkflow>(b, [](Fields& f, GetWorkflow& m) { ... });
+template <class T, class Fn>
+Result<T> read_body(const Json& b, Fn&& fn) {
+  if (!b.is_object()) return make_error(ErrorCode::MALFORMED, "body is not a map");
+  T out;
+  Fields f(b);
+  fn(f, out);
+  if (!f.ok()) return f.error();
+  return out;
+}
+
 }  // namespace orion

@@ -14,7 +14,9 @@ void LogBatch::merge(LogBatch&& other) {
 }
 
 namespace {
-constexpr int kSchemaVersion = 3;
+// 4: record kinds in the key's top byte (log_key). 3: one keyed records table.
+constexpr int kSchemaVersion = 4;
+constexpr int kMigratableVersion = 3;
 constexpr const char* kSchema = "CREATE TABLE IF NOT EXISTS records (key INTEGER PRIMARY KEY, record BLOB NOT NULL)";
 constexpr const char* kUpsert = "INSERT OR REPLACE INTO records (key, record) VALUES (?,?)";
 
@@ -57,6 +59,11 @@ Result<std::unique_ptr<SqliteLogStore>> SqliteLogStore::open(const std::string& 
   }
   int tables = query_int(s->db_, "SELECT count(*) FROM sqlite_master WHERE type='table'");
   int version = query_int(s->db_, "PRAGMA user_version");
+  if (tables > 0 && version == kMigratableVersion) {
+    // v3 -> v4: v3 keys are kind 0 keys already; nothing to rewrite.
+    if (auto st = s->exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str()); !st) return st.error();
+    version = kSchemaVersion;
+  }
   if (tables > 0 && version != kSchemaVersion) {
     return make_error(ErrorCode::FAILED_PRECONDITION, path + " has schema version " + std::to_string(version) +
                                                           "; this build reads version " + std::to_string(kSchemaVersion));

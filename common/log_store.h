@@ -8,6 +8,11 @@
 //   LogBatch b; b.put(42, bytes);
 //   (*log)->append(b);                                             // one transaction, one fsync
 //
+// Record kinds: a store may hold several kinds of record (the scheduler: tasks and workflows).
+// The kind is the key's top byte, log_key(kind, id): kind 0 keys are plain ids, so a store
+// written before kinds existed reads as all kind 0, and replay (in key order) yields every
+// record of kind 0 before any of kind 1.
+//
 // Backends: SqliteLogStore (SQLite in WAL mode, synchronous=FULL: the embedded default). A
 // replicated backend (Raft) implements the same interface by replicating each batch as one
 // entry before applying it to its SQLite state.
@@ -26,6 +31,13 @@ struct sqlite3;
 struct sqlite3_stmt;
 
 namespace orion {
+
+inline constexpr std::uint64_t kLogKindShift = 56;  // ids below 2^56 per kind
+constexpr std::uint64_t log_key(std::uint8_t kind, std::uint64_t id) {
+  return (static_cast<std::uint64_t>(kind) << kLogKindShift) | id;
+}
+constexpr std::uint8_t log_kind(std::uint64_t key) { return static_cast<std::uint8_t>(key >> kLogKindShift); }
+constexpr std::uint64_t log_id(std::uint64_t key) { return key & ((std::uint64_t{1} << kLogKindShift) - 1); }
 
 struct LogBatch {
   std::vector<std::pair<std::uint64_t, std::string>> records;
@@ -46,8 +58,11 @@ class LogStore {
 
 class SqliteLogStore final : public LogStore {
  public:
-  // Opens or creates the file (its directory must exist). A file written by another schema
-  // version is refused with FAILED_PRECONDITION rather than misread.
+  // Opens or creates the file (its directory must exist). A file of schema version 3 (before
+  // record kinds) is migrated in place: its records are all kind 0 as they stand, so only the
+  // version changes, in one transaction. A file of any other version is refused with
+  // FAILED_PRECONDITION rather than misread (an older build refuses a version 4 file, which
+  // may hold kinds it does not know).
   static Result<std::unique_ptr<SqliteLogStore>> open(const std::string& path);
   ~SqliteLogStore() override;
 

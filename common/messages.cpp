@@ -68,6 +68,14 @@ const char* to_string(MsgType type) {
     case MsgType::GET_REPLICA: return "GET_REPLICA";
     case MsgType::REPLICA_INFO: return "REPLICA_INFO";
     case MsgType::EVENT: return "EVENT";
+    case MsgType::WORKFLOW_RUN: return "WORKFLOW_RUN";
+    case MsgType::WORKFLOW_RUN_OK: return "WORKFLOW_RUN_OK";
+    case MsgType::GET_WORKFLOW: return "GET_WORKFLOW";
+    case MsgType::WORKFLOW_INFO: return "WORKFLOW_INFO";
+    case MsgType::CANCEL_WORKFLOW: return "CANCEL_WORKFLOW";
+    case MsgType::CANCEL_WORKFLOW_OK: return "CANCEL_WORKFLOW_OK";
+    case MsgType::RETRY_WORKFLOW: return "RETRY_WORKFLOW";
+    case MsgType::RETRY_WORKFLOW_OK: return "RETRY_WORKFLOW_OK";
   }
   return "?";
 }

@@ -87,6 +87,16 @@ enum class MsgType : std::uint8_t {
 
   // Event bus (after a topic frame)
   EVENT = 80,
+
+  // Workflows, scheduler client API ROUTER 7200 (bodies in common/workflow_messages.h)
+  WORKFLOW_RUN = 90,
+  WORKFLOW_RUN_OK = 91,
+  GET_WORKFLOW = 92,
+  WORKFLOW_INFO = 93,
+  CANCEL_WORKFLOW = 94,
+  CANCEL_WORKFLOW_OK = 95,
+  RETRY_WORKFLOW = 96,
+  RETRY_WORKFLOW_OK = 97,
 };
 
 bool is_known(MsgType type);

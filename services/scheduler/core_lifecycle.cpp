@@ -369,6 +369,19 @@ void SchedulerCore::expire_unschedulable() {
 
 void SchedulerCore::assign(TaskRecord& t, AgentSession& a, const std::string& why) {
   auto& v = t.view;
+  // Workflow hook: a step's references to other steps' outputs are resolved now.
+  std::optional<Json> input;
+  if (input_resolver_) {
+    auto r = input_resolver_(t);
+    if (!r) {
+      v.error = r.error().message;
+      finish(t, TaskState::FAILED, "task.failed");
+      cascade(t, nullptr);
+      dispatch_needed_ = true;  // the slot this task would have taken is still free
+      return;
+    }
+    input = std::move(*r);
+  }
   v.state = TaskState::ASSIGNED;
   v.attempt += 1;
   v.assigned_agent = a.spec.agent_id;
@@ -382,7 +395,15 @@ void SchedulerCore::assign(TaskRecord& t, AgentSession& a, const std::string& wh
   std::vector<std::pair<std::string, const Json*>> deps;
   deps.reserve(t.deps.size());
   for (auto d : t.deps) deps.emplace_back(task_id_for(d), &tasks_.at(d).view.output);
-  outbox_.to_agents.push_back({a.identity, a.spec.agent_id, packed_envelope(MsgType::ASSIGN, "", pack_assign(v, deps))});
+  std::string body;
+  if (input) {
+    TaskView sent = v;
+    sent.spec.input = std::move(*input);
+    body = pack_assign(sent, deps);
+  } else {
+    body = pack_assign(v, deps);
+  }
+  outbox_.to_agents.push_back({a.identity, a.spec.agent_id, packed_envelope(MsgType::ASSIGN, "", std::move(body))});
   mark(t, "task.assigned");
 }
 

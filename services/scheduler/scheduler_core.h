@@ -32,6 +32,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -138,6 +139,22 @@ class SchedulerCore {
   // Checks every invariant documented on the members; returns the first broken one.
   Status check_invariants() const;
 
+  // ---- Workflow hooks (services/scheduler/workflow_manager.h; bodies in core_workflow_hooks.cpp)
+  // Asked at each assignment for the input to send: nullopt sends the spec's input; a value
+  // is sent instead (a workflow step's references resolved); an error fails the task (FAILED,
+  // with the message, dependants cascade) instead of assigning it.
+  using InputResolver = std::function<Result<std::optional<Json>>(const TaskRecord&)>;
+  void set_input_resolver(InputResolver resolver) { input_resolver_ = std::move(resolver); }
+  // Re-opens ended tasks in place, all or nothing (RETRY_WORKFLOW): each must be FAILED,
+  // CANCELLED or TIMEOUT, and each of its dependencies COMPLETED, not ended, or re-opened too.
+  // A re-opened task is PENDING again with its error, output, failures and retry budget reset
+  // and its attempt count kept, so its next assignment is attempt+1 (a late result of an old
+  // attempt stays fenced off). FAILED_PRECONDITION or NOT_FOUND, changing nothing, otherwise.
+  Status reopen(const std::vector<std::string>& task_ids, const std::string& why);
+  // The task with this seq, or nullptr.
+  const TaskRecord* task(std::uint64_t seq) const;
+  std::optional<std::uint64_t> seq_of(const std::string& task_id) const { return lookup(task_id); }
+
  private:
   struct QueueClass {
     std::set<std::pair<std::int64_t, std::uint64_t>> ready;  // (ageing key, seq)
@@ -207,6 +224,7 @@ class SchedulerCore {
   bool dispatch_needed_ = false;
   std::int64_t next_sweep_ms_ = 0;  // monotonic time of the next unschedulable sweep
   Outbox outbox_;
+  InputResolver input_resolver_;  // workflows; empty: every task gets its spec's input
 };
 
 }  // namespace orion::scheduler

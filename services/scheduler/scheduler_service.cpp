@@ -39,6 +39,8 @@ Status SchedulerService::start() {
   if (!log) return log.error();
   std::size_t loaded = 0;
   auto replayed = (*log)->replay([&](std::uint64_t seq, std::string_view bytes) -> Status {
+    // Workflows are records of their own kind; they replay after every task.
+    if (log_kind(seq) == kWorkflowRecordKind) return workflows_.restore(log_id(seq), bytes);
     auto r = decode_task_record(seq, bytes);
     if (!r) return r.error();
     core_.restore(std::move(*r));
@@ -47,11 +49,16 @@ Status SchedulerService::start() {
   });
   if (!replayed) return replayed;
   core_.finish_restore();
+  if (auto s = workflows_.finish_restore(); !s) return s;
   LogBatch recovered;
-  core_.drain_dirty([&](const TaskRecord& r) { recovered.put(r.seq, encode_task_record(r)); });
+  core_.drain_dirty([&](const TaskRecord& r) {
+    recovered.put(r.seq, encode_task_record(r));
+    workflows_.on_task(r);
+  });
+  workflows_.drain_dirty([&](std::uint64_t key, std::string rec) { recovered.put(key, std::move(rec)); });
   if (auto s = (*log)->append(recovered); !s) return s;
   commit_ = std::make_unique<GroupCommit>(std::move(*log));
-  spdlog::info("event=recovered tasks={} ready={}", loaded, core_.ready_count());
+  spdlog::info("event=recovered tasks={} ready={} workflows={}", loaded, core_.ready_count(), workflows_.workflow_count());
   try {
     client_ep_ = advertised_endpoint(bind_socket(client_, options_.bind_client), options_.advertise_host);
     agent_ep_ = advertised_endpoint(bind_socket(agent_, options_.bind_agent), options_.advertise_host);
@@ -192,6 +199,13 @@ void SchedulerService::handle_client(Incoming& in) {
       client_replies_.push_back({in.identity, Envelope{MsgType::TASK_LIST, e.request_id, ok->to_body()}});
       return;
     }
+    case MsgType::WORKFLOW_RUN:
+    case MsgType::GET_WORKFLOW:
+    case MsgType::CANCEL_WORKFLOW:
+    case MsgType::RETRY_WORKFLOW:
+      // Workflows: services/scheduler/workflow_manager.h.
+      client_replies_.push_back({in.identity, workflows_.handle(e)});
+      return;
     default:
       return reply_error(make_error(ErrorCode::UNKNOWN_TYPE,
                                     std::string(to_string(e.type)) + " is not served on the scheduler's client socket"));
@@ -282,7 +296,11 @@ void SchedulerService::publish(const std::string& topic, const std::string& pack
 
 void SchedulerService::hold() {
   LogBatch batch;
-  core_.drain_dirty([&](const TaskRecord& r) { batch.put(r.seq, encode_task_record(r)); });
+  core_.drain_dirty([&](const TaskRecord& r) {
+    batch.put(r.seq, encode_task_record(r));
+    workflows_.on_task(r);  // step changes: workflow events and ends, in this same batch
+  });
+  workflows_.drain_dirty([&](std::uint64_t key, std::string rec) { batch.put(key, std::move(rec)); });
   if (!batch.empty()) last_batch_ = commit_->submit(std::move(batch));
   Outbox& out = core_.outbox();
   if (client_replies_.empty() && agent_replies_.empty() && out.to_agents.empty() && out.to_clients.empty() &&

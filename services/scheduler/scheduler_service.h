@@ -26,6 +26,7 @@
 #include "common/clock.h"
 #include "common/sockets.h"
 #include "services/scheduler/scheduler_core.h"
+#include "services/scheduler/workflow_manager.h"
 #include "common/group_commit.h"
 
 namespace orion::scheduler {
@@ -90,6 +91,7 @@ class SchedulerService {
   std::uint64_t last_batch_ = 0;  // number of the latest batch handed to commit_
   std::deque<Held> held_;
   SchedulerCore core_;
+  WorkflowManager workflows_{core_, clock_};  // workflows over core_ (after it: built from it)
   std::vector<Reply> client_replies_, agent_replies_;
   std::int64_t next_announce_ms_ = 0;
   std::uint64_t event_seq_ = 0;

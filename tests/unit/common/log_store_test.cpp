@@ -83,6 +83,49 @@ TEST_F(LogStoreTest, AFileOfAnotherSchemaVersionIsRefused) {
   EXPECT_NE(again.error().message.find("schema version 99"), std::string::npos);
 }
 
+TEST_F(LogStoreTest, AVersion3FileIsMigratedAndReadsAsKindZeroRecords) {
+  {
+    // A store as version 3 wrote it: the records table and user_version 3, nothing else.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "CREATE TABLE records (key INTEGER PRIMARY KEY, record BLOB NOT NULL);"
+                           "INSERT INTO records VALUES (1, 'one'), (7, 'seven');"
+                           "PRAGMA user_version=3;",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  {
+    auto log = SqliteLogStore::open(path());
+    ASSERT_TRUE(log.ok()) << log.error().to_string();
+    auto all = read_all(**log);
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[1], "one");
+    EXPECT_EQ(log_kind(7), 0);
+    // New kinds go next to the old records and replay after them.
+    LogBatch b;
+    b.put(log_key(1, 1), "workflow one");
+    ASSERT_TRUE((*log)->append(b).ok());
+    std::vector<std::uint64_t> order;
+    ASSERT_TRUE((*log)->replay([&](std::uint64_t k, std::string_view) {
+      order.push_back(k);
+      return Status();
+    }).ok());
+    EXPECT_EQ(order, (std::vector<std::uint64_t>{1, 7, log_key(1, 1)}));
+    EXPECT_EQ(log_kind(order.back()), 1);
+    EXPECT_EQ(log_id(order.back()), 1u);
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 4);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
 TEST_F(LogStoreTest, OpeningInAMissingDirectoryFailsWithAnError) {
   auto log = SqliteLogStore::open((dir / "missing" / "x.db").string());
   ASSERT_FALSE(log.ok());

@@ -1,0 +1,77 @@
+// SchedulerCore, part 3: what workflows (workflow_manager.h) need from the core and nothing
+// else does: re-opening ended tasks for RETRY_WORKFLOW, and reading a task by seq.
+#include <algorithm>
+#include <set>
+
+#include "services/scheduler/scheduler_core.h"
+
+namespace orion::scheduler {
+
+const TaskRecord* SchedulerCore::task(std::uint64_t seq) const {
+  auto it = tasks_.find(seq);
+  return it == tasks_.end() ? nullptr : &it->second;
+}
+
+// Checks everything first, then changes: a refused reopen changes nothing. Cost: O(tasks +
+// their dependency edges), plus priority inheritance up the graph as for a submit.
+Status SchedulerCore::reopen(const std::vector<std::string>& task_ids, const std::string& why) {
+  std::vector<TaskRecord*> ts;
+  std::set<std::uint64_t> reopening;
+  for (const auto& id : task_ids) {
+    TaskRecord* t = find(id);
+    if (!t) return make_error(ErrorCode::NOT_FOUND, "task " + id + " does not exist");
+    auto st = t->view.state;
+    if (st != TaskState::FAILED && st != TaskState::CANCELLED && st != TaskState::TIMEOUT) {
+      return make_error(ErrorCode::FAILED_PRECONDITION, "task " + id + " is " + std::string(to_string(st)) +
+                                                            "; only a FAILED, CANCELLED or TIMEOUT task can be re-opened");
+    }
+    if (reopening.insert(t->seq).second) ts.push_back(t);
+  }
+  for (TaskRecord* t : ts) {
+    for (auto d : t->deps) {
+      const auto& dep = tasks_.at(d).view;
+      if (is_terminal(dep.state) && dep.state != TaskState::COMPLETED && !reopening.count(d)) {
+        return make_error(ErrorCode::FAILED_PRECONDITION, "task " + t->view.task_id + " depends on " + dep.task_id +
+                                                              ", which ended " + std::string(to_string(dep.state)) +
+                                                              " and is not re-opened with it");
+      }
+    }
+  }
+  for (TaskRecord* t : ts) {
+    auto& v = t->view;
+    v.state = TaskState::PENDING;
+    v.error.clear();
+    v.output = nullptr;
+    v.failures = 0;
+    v.retry_at_ms = 0;
+    v.finished_ms = 0;
+    v.assigned_ms = 0;
+    v.started_ms = 0;
+    v.assigned_agent.clear();
+    v.progress = 0;
+    v.reason = why;
+    v.effective_priority = v.spec.priority;
+    t->ready_ms = 0;
+    t->unmet = 0;
+    note(*t, TaskState::PENDING, why);
+    mark(*t, "task.reopened");
+  }
+  // Count unmet dependencies only once every task is PENDING again, so a re-opened dependency
+  // counts as unmet whatever the order of task_ids; queue the ready ones; only then lend
+  // priority upwards (raise_priority re-queues a task it finds queued, so the queues must be
+  // right before it runs).
+  for (TaskRecord* t : ts) {
+    for (auto d : t->deps) t->unmet += tasks_.at(d).view.state != TaskState::COMPLETED;
+  }
+  for (TaskRecord* t : ts) {
+    if (t->unmet == 0) make_ready(*t);
+  }
+  for (TaskRecord* t : ts) {
+    for (auto d : t->deps) {
+      if (tasks_.at(d).view.state != TaskState::COMPLETED) raise_priority(d, t->view.effective_priority);
+    }
+  }
+  return {};
+}
+
+}  // namespace orion::scheduler

@@ -1,0 +1,356 @@
+#include "services/scheduler/workflow_manager.h"
+
+#include <algorithm>
+
+#include "common/log.h"
+
+namespace orion::scheduler {
+
+WorkflowManager::WorkflowManager(SchedulerCore& core, const Clock& clock) : core_(core), clock_(clock) {
+  core_.set_input_resolver([this](const TaskRecord& t) { return resolve_input(t); });
+}
+
+Envelope WorkflowManager::handle(const Envelope& e) {
+  auto answer = [&](MsgType type, auto&& result) {
+    if (!result) return error_envelope(e.request_id, result.error());
+    return Envelope{type, e.request_id, result->to_body()};
+  };
+  switch (e.type) {
+    case MsgType::WORKFLOW_RUN: {
+      auto m = WorkflowRun::from_body(e.body);
+      if (!m) return error_envelope(e.request_id, m.error());
+      return answer(MsgType::WORKFLOW_RUN_OK, run(e.request_id, std::move(m->workflow)));
+    }
+    case MsgType::GET_WORKFLOW: {
+      auto m = GetWorkflow::from_body(e.body);
+      if (!m) return error_envelope(e.request_id, m.error());
+      auto v = get(m->workflow_id);
+      if (!v) return error_envelope(e.request_id, v.error());
+      return Envelope{MsgType::WORKFLOW_INFO, e.request_id, WorkflowInfo{std::move(*v)}.to_body()};
+    }
+    case MsgType::CANCEL_WORKFLOW: {
+      auto m = CancelWorkflow::from_body(e.body);
+      if (!m) return error_envelope(e.request_id, m.error());
+      return answer(MsgType::CANCEL_WORKFLOW_OK, cancel(*m));
+    }
+    case MsgType::RETRY_WORKFLOW: {
+      auto m = RetryWorkflow::from_body(e.body);
+      if (!m) return error_envelope(e.request_id, m.error());
+      return answer(MsgType::RETRY_WORKFLOW_OK, retry(e.request_id, *m));
+    }
+    default:
+      return error_envelope(e.request_id, make_error(ErrorCode::UNKNOWN_TYPE, std::string(to_string(e.type)) +
+                                                                                   " is not a workflow request"));
+  }
+}
+
+WorkflowRecord* WorkflowManager::find(const std::string& workflow_id) {
+  auto it = flows_.find(workflow_seq_of(workflow_id));
+  return it == flows_.end() ? nullptr : &it->second;
+}
+
+const WorkflowRecord* WorkflowManager::find(const std::string& workflow_id) const {
+  auto it = flows_.find(workflow_seq_of(workflow_id));
+  return it == flows_.end() ? nullptr : &it->second;
+}
+
+// The derived fields of `w`, and its entries in the indexes.
+void WorkflowManager::index(WorkflowRecord& w) {
+  w.step_states.assign(w.spec.steps.size(), TaskState::UNKNOWN);
+  w.has_refs.assign(w.spec.steps.size(), false);
+  w.by_name.clear();
+  for (std::size_t i = 0; i < w.spec.steps.size(); ++i) {
+    w.by_name[w.spec.steps[i].name] = i;
+    w.has_refs[i] = may_hold_refs(w.spec.steps[i].task.input);
+    if (const TaskRecord* t = core_.task(w.task_seqs[i])) w.step_states[i] = t->view.state;
+    by_task_[w.task_seqs[i]] = {w.seq, i};
+  }
+  if (!w.request_id.empty()) by_request_[w.request_id] = w.seq;
+  next_seq_ = std::max(next_seq_, w.seq + 1);
+}
+
+WorkflowRunOk WorkflowManager::run_ok(const WorkflowRecord& w, bool duplicate) const {
+  WorkflowRunOk ok;
+  ok.workflow_id = workflow_id_for(w.seq);
+  ok.duplicate = duplicate;
+  for (std::size_t i = 0; i < w.spec.steps.size(); ++i) ok.task_ids[w.spec.steps[i].name] = task_id_for(w.task_seqs[i]);
+  return ok;
+}
+
+void WorkflowManager::publish(const char* topic, const WorkflowRecord& w) {
+  std::size_t done = 0;
+  for (auto s : w.step_states) done += s == TaskState::COMPLETED;
+  Json data{{"workflow_id", workflow_id_for(w.seq)},
+            {"name", w.spec.name},
+            {"state", std::string(to_string(w.state))},
+            {"run", w.run},
+            {"steps", w.spec.steps.size()},
+            {"steps_completed", done}};
+  if (!w.reason.empty()) data["reason"] = w.reason;
+  core_.outbox().events.push_back({topic, encode_value(data)});
+}
+
+Result<WorkflowRunOk> WorkflowManager::run(const std::string& request_id, WorkflowSpec spec) {
+  if (!request_id.empty()) {
+    auto it = by_request_.find(request_id);
+    if (it != by_request_.end()) return run_ok(flows_.at(it->second), true);
+  }
+  // ---- CONSENSUS GATE HOOK: the one place where a workflow's gate meets the scheduler. ----
+  // spec.consensus ({"type", "capability", "voters", "timeout_ms", "data"}) is meant to become
+  // the batch-level `consensus` of the SUBMIT_BATCH below, which holds every step PENDING until
+  // one proposal is APPROVED and cancels them all if it is REJECTED or EXPIRED. Until the
+  // scheduler has that gate, a gated workflow is refused here, before anything changes.
+  if (!spec.consensus.is_null()) {
+    return make_error(ErrorCode::FAILED_PRECONDITION, "consensus-gated workflows need the scheduler's consensus gate");
+  }
+  const std::uint64_t seq = next_seq_;
+  const std::string id = workflow_id_for(seq);
+  std::vector<BatchEntry> entries;
+  entries.reserve(spec.steps.size());
+  for (const auto& step : spec.steps) {
+    BatchEntry e{step.name, step.task};
+    e.spec.name = step.name;
+    e.spec.metadata["workflow_id"] = id;
+    e.spec.metadata["workflow_step"] = step.name;
+    entries.push_back(std::move(e));
+  }
+  // All or nothing: a refused batch created no task. Its request ids ("wf:<rid>#<step>") keep
+  // apart from plain submits'.
+  auto batch = core_.submit_batch(request_id.empty() ? "" : "wf:" + request_id, std::move(entries));
+  if (!batch) return batch.error();
+  WorkflowRecord& w = flows_[seq];
+  w.seq = seq;
+  w.request_id = request_id;
+  w.spec = std::move(spec);
+  w.created_ms = clock_.wall_ms();
+  for (const auto& step : w.spec.steps) w.task_seqs.push_back(*core_.seq_of(batch->task_ids.at(step.name)));
+  index(w);
+  dirty_.insert(seq);
+  spdlog::info("event=workflow_started workflow={} name=\"{}\" steps={}", id, w.spec.name, w.spec.steps.size());
+  publish("workflow.started", w);
+  return run_ok(w, false);
+}
+
+Result<WorkflowView> WorkflowManager::get(const std::string& workflow_id) const {
+  const WorkflowRecord* w = find(workflow_id);
+  if (!w) return make_error(ErrorCode::NOT_FOUND, "workflow " + workflow_id + " does not exist");
+  WorkflowView v;
+  v.workflow_id = workflow_id_for(w->seq);
+  v.name = w->spec.name;
+  v.state = w->state;
+  v.run = w->run;
+  v.reason = w->reason;
+  v.consensus = w->spec.consensus;
+  v.created_ms = w->created_ms;
+  v.finished_ms = w->finished_ms;
+  double total = 0;
+  for (std::size_t i = 0; i < w->spec.steps.size(); ++i) {
+    const TaskView& t = core_.task(w->task_seqs[i])->view;
+    StepView s;
+    s.name = w->spec.steps[i].name;
+    s.task_id = t.task_id;
+    s.type = t.spec.type;
+    s.depends_on = w->spec.steps[i].task.depends_on;
+    s.state = t.state;
+    s.progress = t.state == TaskState::COMPLETED ? 100.0 : t.progress;
+    s.attempt = t.attempt;
+    s.agent = t.assigned_agent;
+    s.error = t.error;
+    s.created_ms = t.created_ms;
+    s.started_ms = t.started_ms ? t.started_ms : t.assigned_ms;
+    s.finished_ms = t.finished_ms;
+    if (s.started_ms && (v.started_ms == 0 || s.started_ms < v.started_ms)) v.started_ms = s.started_ms;
+    total += s.progress;
+    v.steps.push_back(std::move(s));
+  }
+  v.progress = total / static_cast<double>(w->spec.steps.size());
+  return v;
+}
+
+Result<CancelWorkflowOk> WorkflowManager::cancel(const CancelWorkflow& r) {
+  WorkflowRecord* w = find(r.workflow_id);
+  if (!w) return make_error(ErrorCode::NOT_FOUND, "workflow " + r.workflow_id + " does not exist");
+  CancelWorkflowOk ok{workflow_id_for(w->seq), w->state, {}};
+  if (is_terminal(w->state)) return ok;
+  std::vector<bool> open(w->spec.steps.size());
+  for (std::size_t i = 0; i < open.size(); ++i) open[i] = !is_terminal(core_.task(w->task_seqs[i])->view.state);
+  const std::string why = "workflow " + ok.workflow_id + " cancelled" + (r.reason.empty() ? "" : ": " + r.reason);
+  for (std::size_t i = 0; i < open.size(); ++i) {
+    // A step an earlier cancel's cascade ended is answered as it is: no change.
+    if (open[i]) core_.cancel(Cancel{task_id_for(w->task_seqs[i]), why});
+  }
+  for (std::size_t i = 0; i < open.size(); ++i) {
+    if (open[i]) ok.ended.push_back(w->spec.steps[i].name);
+  }
+  w->state = WorkflowState::CANCELLED;
+  w->reason = why;
+  w->finished_ms = clock_.wall_ms();
+  dirty_.insert(w->seq);
+  spdlog::info("event=workflow_cancelled workflow={} ended={}", ok.workflow_id, ok.ended.size());
+  publish("workflow.cancelled", *w);
+  ok.state = w->state;
+  return ok;
+}
+
+Result<RetryWorkflowOk> WorkflowManager::retry(const std::string& request_id, const RetryWorkflow& r) {
+  WorkflowRecord* w = find(r.workflow_id);
+  if (!w) return make_error(ErrorCode::NOT_FOUND, "workflow " + r.workflow_id + " does not exist");
+  const std::string id = workflow_id_for(w->seq);
+  if (!request_id.empty() && request_id == w->retry_request_id) return RetryWorkflowOk{id, w->state, w->run, w->last_retried};
+  if (w->state != WorkflowState::FAILED && w->state != WorkflowState::CANCELLED) {
+    return make_error(ErrorCode::FAILED_PRECONDITION, "workflow " + id + " is " + std::string(to_string(w->state)) +
+                                                          "; only a FAILED or CANCELLED workflow can be retried");
+  }
+  std::vector<std::string> tasks, steps;
+  for (std::size_t i = 0; i < w->spec.steps.size(); ++i) {
+    if (core_.task(w->task_seqs[i])->view.state == TaskState::COMPLETED) continue;
+    tasks.push_back(task_id_for(w->task_seqs[i]));
+    steps.push_back(w->spec.steps[i].name);
+  }
+  auto s = core_.reopen(tasks, "re-opened by a retry of workflow " + id + " (run " + std::to_string(w->run + 1) + ")");
+  if (!s) return s.error();
+  w->state = WorkflowState::RUNNING;
+  w->run += 1;
+  w->reason.clear();
+  w->finished_ms = 0;
+  w->retry_request_id = request_id;
+  w->last_retried = steps;
+  dirty_.insert(w->seq);
+  spdlog::info("event=workflow_retried workflow={} run={} steps={}", id, w->run, steps.size());
+  publish("workflow.retried", *w);
+  return RetryWorkflowOk{id, w->state, w->run, std::move(steps)};
+}
+
+void WorkflowManager::on_task(const TaskRecord& t) {
+  auto it = by_task_.find(t.seq);
+  if (it == by_task_.end()) return;
+  WorkflowRecord& w = flows_.at(it->second.first);
+  std::size_t i = it->second.second;
+  if (w.step_states[i] == t.view.state) return;  // progress or priority only: not a step change
+  w.step_states[i] = t.view.state;
+  Json data{{"workflow_id", workflow_id_for(w.seq)},
+            {"step", w.spec.steps[i].name},
+            {"task_id", t.view.task_id},
+            {"state", std::string(to_string(t.view.state))},
+            {"agent", t.view.assigned_agent},
+            {"attempt", t.view.attempt}};
+  if (!t.view.error.empty()) data["error"] = t.view.error;
+  core_.outbox().events.push_back({"workflow.step", encode_value(data)});
+  end_if_done(w);
+}
+
+// RUNNING -> COMPLETED or FAILED once every step has ended.
+void WorkflowManager::end_if_done(WorkflowRecord& w) {
+  if (w.state != WorkflowState::RUNNING) return;
+  const TaskView* first_failure = nullptr;
+  std::size_t failed_step = 0;
+  for (std::size_t i = 0; i < w.task_seqs.size(); ++i) {
+    const TaskView& v = core_.task(w.task_seqs[i])->view;
+    if (!is_terminal(v.state)) return;
+    if (v.state == TaskState::COMPLETED) continue;
+    // The step that failed by itself, not one a dependency's failure ended.
+    bool cascaded = v.error.rfind("dependency ", 0) == 0;
+    if (!first_failure || (!cascaded && first_failure->error.rfind("dependency ", 0) == 0)) {
+      first_failure = &v;
+      failed_step = i;
+    }
+  }
+  const std::string id = workflow_id_for(w.seq);
+  w.finished_ms = clock_.wall_ms();
+  dirty_.insert(w.seq);
+  if (!first_failure) {
+    w.state = WorkflowState::COMPLETED;
+    spdlog::info("event=workflow_completed workflow={} run={}", id, w.run);
+    publish("workflow.completed", w);
+    return;
+  }
+  w.state = WorkflowState::FAILED;
+  w.reason = "step " + w.spec.steps[failed_step].name + " (" + first_failure->task_id + ") ended " +
+             std::string(to_string(first_failure->state)) +
+             (first_failure->error.empty() ? "" : ": " + first_failure->error);
+  spdlog::info("event=workflow_failed workflow={} run={} reason=\"{}\"", id, w.run, w.reason);
+  publish("workflow.failed", w);
+}
+
+// The input a step's task is assigned with: its references to ancestors' outputs resolved.
+// Every ancestor is COMPLETED by then (a task is assigned only once its dependencies are).
+Result<std::optional<Json>> WorkflowManager::resolve_input(const TaskRecord& t) const {
+  auto it = by_task_.find(t.seq);
+  if (it == by_task_.end()) return std::optional<Json>();
+  const WorkflowRecord& w = flows_.at(it->second.first);
+  std::size_t i = it->second.second;
+  if (!w.has_refs[i]) return std::optional<Json>();
+  auto resolved = resolve_refs(t.view.spec.input, "input", [&](const std::string& step) -> const Json* {
+    auto s = w.by_name.find(step);
+    if (s == w.by_name.end()) return nullptr;
+    const TaskRecord* dep = core_.task(w.task_seqs[s->second]);
+    return dep && dep->view.state == TaskState::COMPLETED ? &dep->view.output : nullptr;
+  });
+  if (!resolved) {
+    return make_error(ErrorCode::INVALID_ARGUMENT, "workflow " + workflow_id_for(w.seq) + " step " +
+                                                       w.spec.steps[i].name + ": " + resolved.error().message);
+  }
+  return std::optional<Json>(std::move(*resolved));
+}
+
+Status WorkflowManager::restore(std::uint64_t seq, std::string_view bytes) {
+  auto r = decode_workflow_record(seq, bytes);
+  if (!r) return r.error();
+  flows_[seq] = std::move(*r);
+  restored_.push_back(seq);
+  return {};
+}
+
+Status WorkflowManager::finish_restore() {
+  for (auto seq : restored_) {
+    WorkflowRecord& w = flows_.at(seq);
+    for (auto t : w.task_seqs) {
+      if (!core_.task(t)) {
+        return make_error(ErrorCode::INTERNAL, "stored workflow " + workflow_id_for(seq) + " names task " +
+                                                   task_id_for(t) + ", which is not in the store");
+      }
+    }
+    index(w);
+    end_if_done(w);  // cannot change anything unless the store was written by a buggy build
+  }
+  restored_.clear();
+  return {};
+}
+
+Status WorkflowManager::check_invariants() const {
+  auto broken = [](const std::string& what) { return Status(make_error(ErrorCode::INTERNAL, what)); };
+  for (const auto& [seq, w] : flows_) {
+    const std::string id = workflow_id_for(seq);
+    if (seq >= next_seq_) return broken(id + ": seq not below next_seq");
+    if (w.task_seqs.size() != w.spec.steps.size()) return broken(id + ": not one task per step");
+    std::size_t ended = 0, completed = 0;
+    for (std::size_t i = 0; i < w.task_seqs.size(); ++i) {
+      const TaskRecord* t = core_.task(w.task_seqs[i]);
+      if (!t) return broken(id + ": step " + w.spec.steps[i].name + " has no task");
+      auto b = by_task_.find(w.task_seqs[i]);
+      if (b == by_task_.end() || b->second != std::make_pair(seq, i)) return broken(id + ": task index out of step");
+      if (w.step_states[i] != t->view.state) return broken(id + ": step " + w.spec.steps[i].name + " state not seen");
+      ended += is_terminal(t->view.state);
+      completed += t->view.state == TaskState::COMPLETED;
+    }
+    const std::size_t n = w.task_seqs.size();
+    switch (w.state) {
+      case WorkflowState::RUNNING:
+        if (ended == n) return broken(id + " is RUNNING with every step ended");
+        if (w.finished_ms != 0) return broken(id + " is RUNNING with a finish time");
+        break;
+      case WorkflowState::COMPLETED:
+        if (completed != n) return broken(id + " is COMPLETED with a step not COMPLETED");
+        break;
+      case WorkflowState::FAILED:
+      case WorkflowState::CANCELLED:
+        if (ended != n) return broken(id + " ended with a step still running");
+        break;
+      default:
+        return broken(id + " has no state");
+    }
+  }
+  return {};
+}
+
+}  // namespace orion::scheduler
