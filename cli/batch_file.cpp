@@ -89,7 +89,7 @@ class EntryReader {
 };
 
 const std::set<std::string>& known_fields() {
-  static const std::set<std::string> k = {"key",     "name",       "type",     "capabilities", "priority",
+  static const std::set<std::string> k = {"name",     "type",       "capabilities", "priority",
                                           "timeout", "retries",    "input",    "metadata",     "depends_on",
                                           "prefer",  "exclude",    "backoff",  "idempotency_key",
                                           "unschedulable_timeout"};
@@ -150,19 +150,30 @@ void read_backoff(EntryReader& r, TaskSpec& spec) {
 
 // One entry into `out`; false with `err` set on the first bad field.
 bool read_entry(const Json& item, BatchEntry& out, EntryError& err) {
-  if (!item.is_object()) {
-    err = {"", "must be a JSON object"};
+  if (auto e = read_task_fields(item, out.spec, {"key"})) {
+    err = {e->first, e->second};
     return false;
   }
+  EntryReader r(item);
+  r.str("key", out.key, true);
+  if (!r.ok()) {
+    err = r.error();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::pair<std::string, std::string>> read_task_fields(const Json& item, TaskSpec& s,
+                                                                    const std::set<std::string>& also_known) {
+  if (!item.is_object()) return std::make_pair(std::string(), std::string("must be a JSON object"));
   for (auto it = item.begin(); it != item.end(); ++it) {
-    if (!known_fields().count(it.key())) {
-      err = {it.key(), "is not a known field"};
-      return false;
+    if (!known_fields().count(it.key()) && !also_known.count(it.key())) {
+      return std::make_pair(it.key(), std::string("is not a known field"));
     }
   }
   EntryReader r(item);
-  TaskSpec& s = out.spec;
-  r.str("key", out.key, true);
   r.str("type", s.type, true);
   r.str("name", s.name);
   r.str_list("capabilities", s.capabilities);
@@ -180,14 +191,9 @@ bool read_entry(const Json& item, BatchEntry& out, EntryError& err) {
   read_backoff(r, s);
   r.str("idempotency_key", s.idempotency_key);
   r.seconds("unschedulable_timeout", s.unschedulable_timeout_ms);
-  if (!r.ok()) {
-    err = r.error();
-    return false;
-  }
-  return true;
+  if (!r.ok()) return std::make_pair(r.error().field, r.error().why);
+  return std::nullopt;
 }
-
-}  // namespace
 
 std::optional<std::int64_t> seconds_to_ms(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0 || seconds * 1000 > static_cast<double>(kMaxTimeoutMs)) {

@@ -20,7 +20,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/messages.h"
@@ -30,6 +32,13 @@ namespace orion::cli {
 // Parses the file's text. Errors are INVALID_ARGUMENT, one line, naming the entry (index and,
 // when known, key) and the field.
 Result<std::vector<BatchEntry>> parse_batch(const std::string& text);
+
+// The task fields of one object of a file (every field above but `key`) into `spec`; fields in
+// `also_known` are the caller's to read and are not refused. nullopt, or the first problem as
+// (field, why); the field is "" when the object itself is wrong. Workflow files read their
+// steps with it (cli/workflow_file.h).
+std::optional<std::pair<std::string, std::string>> read_task_fields(const Json& item, TaskSpec& spec,
+                                                                    const std::set<std::string>& also_known = {});
 
 // Seconds as people write them (fractions allowed) to milliseconds, rounded; nullopt when
 // negative, not finite, or over kMaxTimeoutMs.

@@ -12,6 +12,12 @@
 //   b.spec.depends_on = {"a"};                      // a key of the batch, or an existing id
 //   auto ids = client.submit_batch({a, b});         // Result<map key -> task id>
 //
+//   orion::WorkflowStep collect{"collect", spec}, train{"train", spec};
+//   train.task.depends_on = {"collect"};
+//   train.task.input = {{"rows", "${steps.collect.output.rows}"}};
+//   auto run = client.coordinate_multi_agent_workflow("ml", {collect, train});  // WorkflowRunOk
+//   auto end = client.wait_workflow(run->workflow_id, 60'000);                 // WorkflowView
+//
 // Every call is a request with a fresh request id, retried with the same id after a timeout
 // on a new socket (the zguide's Lazy Pirate), so a retried submit never makes two tasks.
 // A Client is not thread-safe: use one per thread.
@@ -27,6 +33,7 @@
 #include <zmq.hpp>
 
 #include "common/envelope.h"
+#include "common/workflow_messages.h"
 
 namespace orion::sdk {
 
@@ -69,6 +76,28 @@ class Client {
   Result<ReprioritizeOk> reprioritize(const std::string& task_id, Priority priority);
   // One page of tasks matching the filters; pass TaskList::next as `after` for the next one.
   Result<TaskList> list(const ListTasks& query);
+
+  // ---- Workflows (docs/workflows.md) ----
+  // Runs a workflow: every step's task is created in one request, all or nothing (a bad step,
+  // a cycle or a wrong reference refuses it, INVALID_ARGUMENT naming the place). Returns the
+  // workflow id and step name -> task id. Checked here first, so a bad spec is not sent.
+  Result<WorkflowRunOk> run_workflow(const WorkflowSpec& spec);
+  // The product brief's call: a workflow named `name` of `steps` (each a task template whose
+  // task.depends_on names other steps), gated by `require_consensus`: null or false for no
+  // gate, true for {"type": "majority"}, or the gate's map ({"type", "capability", "voters",
+  // "timeout_ms", "data"}). The scheduler refuses a gate (FAILED_PRECONDITION) until it has
+  // its consensus gate.
+  Result<WorkflowRunOk> coordinate_multi_agent_workflow(const std::string& name, const std::vector<WorkflowStep>& steps,
+                                                        const Json& require_consensus = nullptr);
+  // Every step's state, progress and timing, and the workflow's.
+  Result<WorkflowView> workflow_status(const std::string& workflow_id);
+  // Cancels every unfinished step; a workflow already ended is unchanged.
+  Result<CancelWorkflowOk> cancel_workflow(const std::string& workflow_id, const std::string& reason = "");
+  // Re-runs a FAILED or CANCELLED workflow's steps that did not complete, in place.
+  Result<RetryWorkflowOk> retry_workflow(const std::string& workflow_id);
+  // Returns when the workflow has ended, or when timeout_ms has passed (then with its current,
+  // RUNNING state: check view.state).
+  Result<WorkflowView> wait_workflow(const std::string& workflow_id, std::int64_t timeout_ms);
 
   // One request/reply with retries. `to_scheduler` selects the scheduler's client socket,
   // otherwise the registry. An ERROR reply comes back as its Error.

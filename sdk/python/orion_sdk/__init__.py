@@ -8,6 +8,7 @@ Needs only Debian's python3-zmq and python3-msgpack. See docs/python-sdk.md.
 from .agent import SDK_VERSION, Agent, TaskContext
 from .client import Client, TaskView
 from .protocol import ErrorCode, MsgType, OrionError, Priority, TaskState
+from .workflow import WorkflowState
 
 __all__ = ["Agent", "TaskContext", "Client", "TaskView", "OrionError", "ErrorCode", "MsgType", "Priority",
-           "TaskState", "SDK_VERSION"]
+           "TaskState", "WorkflowState", "SDK_VERSION"]

@@ -21,6 +21,7 @@ import time
 import zmq
 
 from . import protocol as p
+from . import workflow as wf
 from .protocol import ErrorCode, MsgType, OrionError, TaskState
 from .sockets import make_socket, receive, send_envelope
 
@@ -202,6 +203,50 @@ class Client:
         the cancel), also_ended}. A task already terminal is unchanged."""
         r = self.call(True, MsgType.CANCEL, p.cancel_body(task_id, reason), self.request_timeout_ms)
         return p.parse_cancel_ok(r.body)
+
+    # ---- workflows (docs/workflows.md; bodies in workflow.py) ----
+
+    def coordinate_multi_agent_workflow(self, workflow_name, workflow_tasks, require_consensus=False):
+        """Runs a workflow: a named DAG of steps, each a dict of task fields with `name`, `type`
+        and `depends_on` (step names); inputs may refer to ancestors' outputs with
+        "${steps.NAME.output.PATH}". Every step's task is created in one request, all or
+        nothing. require_consensus: False for no gate, True for a MAJORITY gate, or the gate's
+        dict; the scheduler refuses a gate (FAILED_PRECONDITION) until it has its consensus gate.
+        Returns {workflow_id, task_ids (step -> task id), duplicate}."""
+        body = {"workflow": wf.workflow_spec(workflow_name, workflow_tasks, require_consensus)}
+        r = self.call(True, MsgType.WORKFLOW_RUN, body, max(self.request_timeout_ms, 30_000))
+        return wf.parse_workflow_run_ok(r.body)
+
+    def workflow_status(self, workflow_id):
+        """The workflow as a dict: state (WorkflowState), progress, run, reason, timing, and
+        steps, each with its task_id, state (TaskState), progress, attempt, agent and timing."""
+        r = self.call(True, MsgType.GET_WORKFLOW, {"workflow_id": workflow_id}, self.request_timeout_ms)
+        return wf.parse_workflow_info(r.body)
+
+    def cancel_workflow(self, workflow_id, reason=""):
+        """Cancels every unfinished step: {workflow_id, state, ended (steps)}."""
+        r = self.call(True, MsgType.CANCEL_WORKFLOW, {"workflow_id": workflow_id, "reason": reason},
+                      self.request_timeout_ms)
+        return wf.parse_cancel_workflow_ok(r.body)
+
+    def retry_workflow(self, workflow_id):
+        """Re-runs, in place, the steps of a FAILED or CANCELLED workflow that did not complete:
+        {workflow_id, state, run, retried (steps)}."""
+        r = self.call(True, MsgType.RETRY_WORKFLOW, {"workflow_id": workflow_id}, self.request_timeout_ms)
+        return wf.parse_retry_workflow_ok(r.body)
+
+    def wait_workflow(self, workflow_id, timeout_ms=60_000):
+        """Returns the workflow once it has ended, or when timeout_ms has passed (then still
+        RUNNING: check ["state"].terminal). Long-polls its unfinished steps' tasks."""
+        deadline = _monotonic_ms() + timeout_ms
+        while True:
+            view = self.workflow_status(workflow_id)
+            if view["state"].terminal or _monotonic_ms() >= deadline:
+                return view
+            for step in view["steps"]:
+                if not step["state"].terminal:
+                    self.wait(step["task_id"], max(0, deadline - _monotonic_ms()))
+                    break
 
 
 __all__ = ["Client", "TaskView", "TaskState"]

@@ -113,6 +113,14 @@ class MsgType(enum.IntEnum):
     GET_REPLICA = 72
     REPLICA_INFO = 73
     EVENT = 80
+    WORKFLOW_RUN = 90
+    WORKFLOW_RUN_OK = 91
+    GET_WORKFLOW = 92
+    WORKFLOW_INFO = 93
+    CANCEL_WORKFLOW = 94
+    CANCEL_WORKFLOW_OK = 95
+    RETRY_WORKFLOW = 96
+    RETRY_WORKFLOW_OK = 97
 
 
 _KNOWN_TYPES = frozenset(int(t) for t in MsgType if t != MsgType.UNKNOWN)
