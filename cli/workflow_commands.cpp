@@ -82,7 +82,10 @@ int run(int argc, char** argv) {
   if (!args.count("file")) throw UsageError("missing workflow file");
   auto path = args["file"].as<std::string>();
   auto spec = parse_workflow_file(read_file(path), path);
-  if (!spec) throw UsageError(path + ": " + spec.error().message);
+  if (!spec) {
+    const auto& m = spec.error().message;
+    throw UsageError(m.rfind(path, 0) == 0 ? m : path + ": " + m);  // YAML syntax errors name the file already
+  }
   auto client = make_client(args);
   auto r = client.run_workflow(*spec);
   if (!r) return fail(r.error());
