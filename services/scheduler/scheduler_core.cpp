@@ -136,6 +136,7 @@ void SchedulerCore::link(TaskRecord& t, const std::vector<std::uint64_t>& deps) 
     ++t.unmet;
     raise_priority(d, t.view.effective_priority);
   }
+  if (t.view.gate.pending()) ++t.unmet;
   if (failed_dep) {
     t.view.error = "dependency " + failed_dep->view.task_id + " ended " +
                    std::string(to_string(failed_dep->view.state)) +
@@ -162,13 +163,17 @@ Result<SubmitOk> SchedulerCore::submit(const std::string& request_id, TaskSpec s
     if (!seq) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'depends_on': unknown dependency '" + d + "'");
     deps.push_back(*seq);
   }
+  if (auto s = check_gate(spec, spec.consensus); !s) return s.error();
+  bool gated = spec.consensus.enabled();
   TaskRecord& t = create(request_id, std::move(spec));
+  if (gated) open_gate(t, t.view.task_id);
   mark(t, "task.submitted");
   link(t, deps);
   return SubmitOk{t.view.task_id, false};
 }
 
-Result<SubmitBatchOk> SchedulerCore::submit_batch(const std::string& request_id, std::vector<BatchEntry> entries) {
+Result<SubmitBatchOk> SchedulerCore::submit_batch(const std::string& request_id, std::vector<BatchEntry> entries,
+                                                  const ConsensusGate& gate) {
   // A retried batch: its tasks carry request ids "<rid>#<key>".
   if (!request_id.empty() && by_request_.count(request_id + "#" + entries.front().key)) {
     SubmitBatchOk again;
@@ -181,6 +186,16 @@ Result<SubmitBatchOk> SchedulerCore::submit_batch(const std::string& request_id,
   }
   auto plan = plan_batch(entries, [&](const std::string& id) { return lookup(id); });
   if (!plan) return plan.error();
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    auto& spec = entries[i].spec;
+    if (gate.enabled() && spec.consensus.enabled()) {
+      return make_error(ErrorCode::INVALID_ARGUMENT, "tasks[" + std::to_string(i) + "] (key '" + entries[i].key +
+                                                         "'): field 'consensus': the batch is gated as a whole");
+    }
+    auto s = check_gate(spec, gate.enabled() ? gate : spec.consensus);
+    if (!s) return Error{s.error().code, "tasks[" + std::to_string(i) + "] (key '" + entries[i].key + "'): " + s.error().message};
+  }
+  std::string batch_gate;  // the batch's gate: the id of its first new task
   SubmitBatchOk ok;
   std::vector<std::uint64_t> seqs(entries.size(), 0);
   for (auto i : plan->order) {
@@ -198,7 +213,11 @@ Result<SubmitBatchOk> SchedulerCore::submit_batch(const std::string& request_id,
     // Dependencies are stored by id, so a restart can relink them.
     e.spec.depends_on.clear();
     for (auto d : deps) e.spec.depends_on.push_back(task_id_for(d));
+    if (gate.enabled()) e.spec.consensus = gate;
+    bool gated = e.spec.consensus.enabled();
     TaskRecord& t = create(request_id.empty() ? "" : request_id + "#" + e.key, std::move(e.spec));
+    if (gate.enabled() && batch_gate.empty()) batch_gate = t.view.task_id;
+    if (gated) open_gate(t, gate.enabled() ? batch_gate : t.view.task_id);
     seqs[i] = t.seq;
     ok.task_ids[e.key] = t.view.task_id;
     mark(t, "task.submitted");
@@ -305,6 +324,7 @@ Result<TaskList> SchedulerCore::list(const ListTasks& r) const {
 }
 
 std::string SchedulerCore::explain_pending(const TaskRecord& t) const {
+  if (t.view.gate.pending()) return explain_gate(t);
   if (t.unmet > 0) {
     std::string waiting;
     for (auto d : t.deps) {
@@ -407,6 +427,10 @@ void SchedulerCore::finish_restore() {
     if (is_terminal(v.state)) continue;
     t.unmet = 0;
     for (auto d : t.deps) t.unmet += tasks_.count(d) && tasks_.at(d).view.state != TaskState::COMPLETED;
+    if (v.gate.pending()) {
+      ++t.unmet;
+      open_gate(t, v.gate.id);
+    }
     if (v.state == TaskState::ASSIGNED || v.state == TaskState::RUNNING) {
       v.reason = "re-queued after a scheduler restart (attempt " + std::to_string(v.attempt) + " fenced off)";
       v.assigned_agent.clear();
