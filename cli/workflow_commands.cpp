@@ -35,7 +35,7 @@ Json workflow_json(const WorkflowView& v) {
   for (const auto& s : v.steps) steps.push_back(step_json(s));
   return {{"workflow_id", v.workflow_id}, {"name", v.name},          {"state", std::string(to_string(v.state))},
           {"progress", v.progress},       {"run", v.run},            {"reason", v.reason},
-          {"consensus", v.consensus},     {"created_ms", v.created_ms}, {"started_ms", v.started_ms},
+          {"consensus", v.consensus},     {"gate", v.gate},          {"created_ms", v.created_ms}, {"started_ms", v.started_ms},
           {"finished_ms", v.finished_ms}, {"steps", std::move(steps)}};
 }
 
@@ -47,6 +47,11 @@ void print_workflow(const WorkflowView& v, bool json) {
   std::cout << v.workflow_id << " " << v.name << " " << to_string(v.state) << " " << std::fixed << std::setprecision(0)
             << v.progress << "% run " << v.run << "\n";
   if (!v.reason.empty()) std::cout << "  reason: " << v.reason << "\n";
+  if (v.gate.is_object()) {
+    const std::string outcome = v.gate.value("outcome", ""), proposal = v.gate.value("proposal_id", "");
+    std::cout << "  consensus gate: " << (outcome.empty() ? "waiting for votes" : outcome)
+              << (proposal.empty() ? "" : " (proposal " + proposal + ")") << "\n";
+  }
   auto secs = [](std::int64_t from, std::int64_t to) {
     if (!from || !to) return std::string("-");
     std::ostringstream o;

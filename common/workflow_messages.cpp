@@ -58,6 +58,7 @@ Json WorkflowView::to_json() const {
          {"started_ms", started_ms},   {"finished_ms", finished_ms}, {"steps", std::move(s)}};
   if (!reason.empty()) j["reason"] = reason;
   if (!consensus.is_null()) j["consensus"] = consensus;
+  if (!gate.is_null()) j["gate"] = gate;
   return j;
 }
 
@@ -71,6 +72,7 @@ Result<WorkflowView> WorkflowView::from_json(const Json& j) {
     f.integer("run", w.run, Need::OPTIONAL, 1, kMaxRun);
     f.str("reason", w.reason, Need::OPTIONAL, kMaxInputBytes);
     f.object("consensus", w.consensus, Need::OPTIONAL);
+    f.object("gate", w.gate, Need::OPTIONAL);
     f.integer("created_ms", w.created_ms, Need::OPTIONAL, 0, INT64_MAX);
     f.integer("started_ms", w.started_ms, Need::OPTIONAL, 0, INT64_MAX);
     f.integer("finished_ms", w.finished_ms, Need::OPTIONAL, 0, INT64_MAX);

@@ -52,6 +52,7 @@ struct WorkflowView {
   std::int64_t run = 1;     // 1, then +1 for each RETRY_WORKFLOW
   std::string reason;       // why FAILED or CANCELLED
   Json consensus;           // the gate as submitted, or null
+  Json gate;                // with a gate: {id, proposal_id, outcome} (GateState), else null
   std::int64_t created_ms = 0, started_ms = 0, finished_ms = 0;  // wall clock, 0 = not yet
   std::vector<StepView> steps;  // in the order submitted
   Json to_json() const;

@@ -236,13 +236,13 @@ Result<WorkflowSpec> WorkflowSpec::from_json(const Json& j) {
   if (w.name.size() > kMaxNameBytes) return invalid("name", "longer than " + std::to_string(kMaxNameBytes) + " bytes");
   auto c = j.find("consensus");
   if (c != j.end() && !c->is_null()) {
-    static const std::set<std::string> kinds = {"majority", "unanimous", "weighted", "pbft"};
-    if (!c->is_object()) return invalid("consensus", "must be a map");
-    auto t = c->find("type");
-    if (t == c->end() || !t->is_string() || !kinds.count(t->get<std::string>())) {
-      return invalid("consensus.type", "must be majority, unanimous, weighted or pbft");
+    auto g = ConsensusGate::from_json(*c, "consensus");
+    if (!g) {  // "field 'consensus': why" -> "consensus: why", like every other location here
+      const std::string prefix = "field 'consensus': ";
+      const auto& m = g.error().message;
+      return invalid("consensus", m.rfind(prefix, 0) == 0 ? m.substr(prefix.size()) : m);
     }
-    w.consensus = *c;
+    w.consensus = g->to_json();
   }
   auto steps = j.find("steps");
   if (steps == j.end() || !steps->is_array() || steps->empty()) return invalid("steps", "must be a non-empty array");

@@ -36,7 +36,7 @@ struct WorkflowStep {
 struct WorkflowSpec {
   std::string name;                  // required, <= 256 bytes; not unique (one file, many runs)
   std::vector<WorkflowStep> steps;   // 1..kMaxWorkflowSteps
-  Json consensus;                    // null, or the gate's map (see docs/workflows.md)
+  Json consensus;                    // null, or the gate (ConsensusGate::to_json, checked)
 
   // {"name", "steps": [TaskSpec maps whose "name" is the step name], "consensus"?}
   Json to_json() const;

@@ -96,12 +96,14 @@ Result<WorkflowRunOk> WorkflowManager::run(const std::string& request_id, Workfl
     if (it != by_request_.end()) return run_ok(flows_.at(it->second), true);
   }
   // ---- CONSENSUS GATE HOOK: the one place where a workflow's gate meets the scheduler. ----
-  // spec.consensus ({"type", "capability", "voters", "timeout_ms", "data"}) is meant to become
-  // the batch-level `consensus` of the SUBMIT_BATCH below, which holds every step PENDING until
-  // one proposal is APPROVED and cancels them all if it is REJECTED or EXPIRED. Until the
-  // scheduler has that gate, a gated workflow is refused here, before anything changes.
+  // spec.consensus ({"type", "capability", "voters", "timeout_ms", "data"}, checked by
+  // WorkflowSpec) becomes the batch-level gate of the submit_batch below: every step is held
+  // PENDING until one proposal is APPROVED, and all are cancelled if it is REJECTED or EXPIRED.
+  ConsensusGate gate;
   if (!spec.consensus.is_null()) {
-    return make_error(ErrorCode::FAILED_PRECONDITION, "consensus-gated workflows need the scheduler's consensus gate");
+    auto g = ConsensusGate::from_json(spec.consensus, "consensus");
+    if (!g) return g.error();
+    gate = std::move(*g);
   }
   const std::uint64_t seq = next_seq_;
   const std::string id = workflow_id_for(seq);
@@ -116,7 +118,7 @@ Result<WorkflowRunOk> WorkflowManager::run(const std::string& request_id, Workfl
   }
   // All or nothing: a refused batch created no task. Its request ids ("wf:<rid>#<step>") keep
   // apart from plain submits'.
-  auto batch = core_.submit_batch(request_id.empty() ? "" : "wf:" + request_id, std::move(entries));
+  auto batch = core_.submit_batch(request_id.empty() ? "" : "wf:" + request_id, std::move(entries), gate);
   if (!batch) return batch.error();
   WorkflowRecord& w = flows_[seq];
   w.seq = seq;
@@ -141,6 +143,7 @@ Result<WorkflowView> WorkflowManager::get(const std::string& workflow_id) const 
   v.run = w->run;
   v.reason = w->reason;
   v.consensus = w->spec.consensus;
+  if (!w->spec.consensus.is_null()) v.gate = core_.task(w->task_seqs[0])->view.gate.to_json();
   v.created_ms = w->created_ms;
   v.finished_ms = w->finished_ms;
   double total = 0;
@@ -203,7 +206,16 @@ Result<RetryWorkflowOk> WorkflowManager::retry(const std::string& request_id, co
   }
   std::vector<std::string> tasks, steps;
   for (std::size_t i = 0; i < w->spec.steps.size(); ++i) {
-    if (core_.task(w->task_seqs[i])->view.state == TaskState::COMPLETED) continue;
+    const TaskView& v = core_.task(w->task_seqs[i])->view;
+    // A step its consensus gate stopped was never approved: re-opening it would run it
+    // ungated. Asking the agents again is a new run of the workflow.
+    if (!v.gate.id.empty() && v.gate.outcome != "APPROVED") {
+      return make_error(ErrorCode::FAILED_PRECONDITION,
+                        "workflow " + id + ": the consensus gate of step " + w->spec.steps[i].name + " ended " +
+                            (v.gate.outcome.empty() ? std::string("undecided") : v.gate.outcome) +
+                            "; run the workflow again to ask for a new approval");
+    }
+    if (v.state == TaskState::COMPLETED) continue;
     tasks.push_back(task_id_for(w->task_seqs[i]));
     steps.push_back(w->spec.steps[i].name);
   }
@@ -264,12 +276,14 @@ void WorkflowManager::end_if_done(WorkflowRecord& w) {
     publish("workflow.completed", w);
     return;
   }
-  w.state = WorkflowState::FAILED;
+  // A step that was cancelled (CANCEL of its task, or a consensus gate that did not approve)
+  // and not one that failed by itself: the workflow was cancelled, not failed.
+  w.state = first_failure->state == TaskState::CANCELLED ? WorkflowState::CANCELLED : WorkflowState::FAILED;
   w.reason = "step " + w.spec.steps[failed_step].name + " (" + first_failure->task_id + ") ended " +
              std::string(to_string(first_failure->state)) +
              (first_failure->error.empty() ? "" : ": " + first_failure->error);
-  spdlog::info("event=workflow_failed workflow={} run={} reason=\"{}\"", id, w.run, w.reason);
-  publish("workflow.failed", w);
+  spdlog::info("event=workflow_ended workflow={} state={} run={} reason=\"{}\"", id, to_string(w.state), w.run, w.reason);
+  publish(w.state == WorkflowState::CANCELLED ? "workflow.cancelled" : "workflow.failed", w);
 }
 
 // The input a step's task is assigned with: its references to ancestors' outputs resolved.

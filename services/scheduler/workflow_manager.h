@@ -10,11 +10,14 @@
 // Workflow lifecycle (state, event -> actions, next state):
 //   (none)     WORKFLOW_RUN, valid      -> every step's task in one submit_batch;
 //                                          workflow.started                         -> RUNNING
-//   (none)     WORKFLOW_RUN with consensus -> refused (see CONSENSUS GATE HOOK in run())
+//   (none)     WORKFLOW_RUN with consensus -> the same, in one gated batch: every step
+//                                          PENDING until the proposal is APPROVED   -> RUNNING
 //   RUNNING    a step's task changes state -> workflow.step                         -> RUNNING
 //   RUNNING    every step COMPLETED     -> workflow.completed                       -> COMPLETED
 //   RUNNING    every step ended, some not COMPLETED -> reason names the first step that
-//                                          failed by itself; workflow.failed        -> FAILED
+//                                          ended by itself; workflow.failed         -> FAILED
+//              ... and that step was CANCELLED (CANCEL of its task, a gate that did not
+//                  approve); workflow.cancelled                                      -> CANCELLED
 //   RUNNING    CANCEL_WORKFLOW          -> CANCEL of every unfinished step (dependants
 //                                          cascade); workflow.cancelled             -> CANCELLED
 //   FAILED/CANCELLED  RETRY_WORKFLOW    -> core.reopen() of every step not COMPLETED, in
@@ -22,6 +25,8 @@
 //                                          workflow.retried                         -> RUNNING
 //   COMPLETED/FAILED/CANCELLED  CANCEL_WORKFLOW -> nothing; answered with its state
 //   RUNNING/COMPLETED  RETRY_WORKFLOW   -> FAILED_PRECONDITION, nothing changes
+//   ended, a step's gate not APPROVED   RETRY_WORKFLOW -> FAILED_PRECONDITION (re-opening
+//                                          would run it ungated), nothing changes
 // A workflow does not fail fast: when a step fails, its dependants fail with it (the core's
 // cascade), independent branches run on, and the workflow ends once no step can change.
 #pragma once

@@ -212,7 +212,7 @@ steps:
   EXPECT_EQ(last->output, (Json{{"slept", 3000}, {"n", 7}}));
 }
 
-TEST_F(WorkflowTest, BadFilesAndGatedWorkflowsAreRefusedAndChangeNothingAndCancelEndsARunningOne) {
+TEST_F(WorkflowTest, BadFilesAreRefusedAndChangeNothingAndCancelEndsARunningOne) {
   start({{"a1", {"work"}}});
   auto bad = write("bad.yaml", R"(name: bad
 steps:
@@ -222,9 +222,10 @@ steps:
   auto r = ctl({"workflow", "run", bad});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(contains(r.err, "steps[1].input.rows: unknown step \"colect\"")) << r.err;
-  auto gated = ctl({"workflow", "run", example("ml_pipeline_gated.yaml")});
-  EXPECT_EQ(gated.exit_code, 1);
-  EXPECT_TRUE(contains(gated.err, "consensus-gated workflows need the scheduler's consensus gate")) << gated.err;
+  auto gated = write("gated.yaml", "name: g\nconsensus: {type: sortition}\nsteps: [{name: a, type: echo}]\n");
+  auto g = ctl({"workflow", "run", gated});
+  EXPECT_EQ(g.exit_code, 2);
+  EXPECT_TRUE(contains(g.err, "consensus: type must be one of majority, unanimous, weighted, pbft")) << g.err;
   ListTasks all;
   auto list = client().list(all);
   ASSERT_TRUE(list.ok());
@@ -274,10 +275,18 @@ TEST_F(WorkflowTest, TheCppClientCoordinatesAMultiAgentWorkflow) {
   auto report = client().status(run->task_ids.at("report"));
   ASSERT_TRUE(report.ok());
   EXPECT_EQ(report->output, (Json{{"text", "trained on 42 rows"}}));
-  // A gate is refused until the scheduler has one, and a bad reference before anything is sent.
-  auto gated = client().coordinate_multi_agent_workflow("gated", steps, true);
-  ASSERT_FALSE(gated.ok());
-  EXPECT_EQ(gated.error().code, ErrorCode::FAILED_PRECONDITION);
+  // With a gate (and no consensus service here) the steps wait for an approval; cancel ends it.
+  auto gated = client().coordinate_multi_agent_workflow("gated", steps, Json{{"type", "majority"}, {"capability", "data"}});
+  ASSERT_TRUE(gated.ok()) << gated.error().to_string();
+  auto held = client().workflow_status(gated->workflow_id);
+  ASSERT_TRUE(held.ok());
+  EXPECT_EQ(held->state, WorkflowState::RUNNING);
+  EXPECT_EQ(held->gate.at("outcome"), "");
+  for (const auto& s : held->steps) EXPECT_EQ(s.state, TaskState::PENDING) << s.name;
+  auto stop = client().cancel_workflow(gated->workflow_id, "no approval today");
+  ASSERT_TRUE(stop.ok());
+  EXPECT_EQ(stop->state, WorkflowState::CANCELLED);
+  // A bad reference is refused before anything is sent.
   steps[2].task.input = {{"x", "${steps.nowhere.output}"}};
   auto bad = client().coordinate_multi_agent_workflow("bad", steps);
   ASSERT_FALSE(bad.ok());
@@ -315,11 +324,9 @@ with Client(sys.argv[2], request_timeout_ms=2000, tries=5) as client:
     out["agents"] = [s["agent"] for s in view["steps"]]
     out["states"] = [s["state"].name for s in view["steps"]]
     out["deploy_task"] = run["task_ids"]["model-deployment"]
-    try:
-        client.coordinate_multi_agent_workflow("gated", steps, require_consensus=True)
-        out["gated"] = "accepted"
-    except OrionError as e:
-        out["gated"] = e.code.name
+    gated = client.coordinate_multi_agent_workflow("gated", steps, require_consensus=True)
+    out["gated"] = client.workflow_status(gated["workflow_id"])["state"].name  # waits for votes
+    out["gated_cancel"] = client.cancel_workflow(gated["workflow_id"], "no vote here")["state"].name
     try:
         client.workflow_status("w999")
     except OrionError as e:
@@ -338,8 +345,84 @@ print(json.dumps(out))
   auto deploy = client().status(seen.at("deploy_task").get<std::string>());
   ASSERT_TRUE(deploy.ok());
   EXPECT_EQ(deploy->output, (Json{{"model", "gbm"}, {"auc", 0.91}}));
-  EXPECT_EQ(seen.at("gated"), "FAILED_PRECONDITION");
+  EXPECT_EQ(seen.at("gated"), "RUNNING");
+  EXPECT_EQ(seen.at("gated_cancel"), "CANCELLED");
   EXPECT_EQ(seen.at("missing"), "NOT_FOUND");
+}
+
+// Gated workflows with a real orion-consensus and voting agents: approved, the six-step ML
+// pipeline runs over five agents; rejected by vote, it ends CANCELLED without starting a step.
+class WorkflowGateTest : public WorkflowTest {
+ protected:
+  void SetUp() override {
+    cluster.start_registry();
+    cluster.start_consensus();
+    cluster.start_scheduler();
+    cluster.start_agent("data-1", {"data", "approve"}, 2);
+    cluster.start_agent("feat-1", {"features", "approve"}, 2);
+    cluster.start_agent("gpu-1", {"gpu"}, 2);
+    cluster.start_agent("eval-1", {"evaluation"}, 2);
+    cluster.start_agent("ops-1", {"deploy"}, 2);
+    ASSERT_TRUE(cluster.wait_agents_up(5));
+  }
+  // A voter hears proposals once its bus subscription reached the publisher. Ready = a small
+  // gated workflow (2 s gate) was approved by both voters and ran.
+  bool every_voter_votes() {
+    auto warm = write("warm.yaml", "name: warm\nconsensus: {type: unanimous, capability: approve, timeout: 2}\n"
+                                   "steps: [{name: only, type: echo, capabilities: [data]}]\n");
+    return wait_until(
+        [&] {
+          auto id = run_file(warm);
+          return !id.empty() && ctl({"workflow", "wait", id, "--timeout", "10"}).exit_code == 0;
+        },
+        60'000);
+  }
+};
+
+TEST_F(WorkflowGateTest, AnApprovedGateRunsTheSixStepMlPipelineOverFiveAgents) {
+  ASSERT_TRUE(every_voter_votes());
+  Json tasks;
+  auto id = run_file(example("ml_pipeline_gated.yaml"), &tasks);
+  auto w = ctl({"workflow", "wait", id, "--timeout", "60"});
+  ASSERT_EQ(w.exit_code, 0) << w.err << w.out;
+  auto wf = status(id);
+  EXPECT_EQ(wf.at("state"), "COMPLETED");
+  EXPECT_EQ(wf.at("gate").at("outcome"), "APPROVED");
+  EXPECT_FALSE(wf.at("gate").at("proposal_id").get<std::string>().empty());
+  std::set<std::string> agents;
+  for (const auto& s : wf.at("steps")) agents.insert(s.at("agent").get<std::string>());
+  EXPECT_EQ(agents.size(), 5u) << wf.dump();
+  auto deploy = client().status(tasks.at("model-deployment").get<std::string>());
+  ASSERT_TRUE(deploy.ok());
+  EXPECT_EQ(deploy->output.at("model"), "gradient-boosting");
+  EXPECT_EQ(deploy->output.at("evaluated_with"), "auc");
+}
+
+TEST_F(WorkflowGateTest, AGateRejectedByVoteNeverStartsAStep) {
+  ASSERT_TRUE(every_voter_votes());
+  auto path = write("rejected.yaml", R"(name: rejected
+consensus: {type: unanimous, capability: approve, timeout: 20, data: {votes: {feat-1: "no"}}}
+steps:
+  - {name: collect, type: echo, capabilities: [data]}
+  - {name: train, type: echo, capabilities: [gpu], depends_on: [collect]}
+)");
+  auto id = run_file(path);
+  auto w = ctl({"workflow", "wait", id, "--timeout", "60"});
+  EXPECT_EQ(w.exit_code, 1);
+  auto wf = status(id);
+  EXPECT_EQ(wf.at("state"), "CANCELLED");
+  EXPECT_EQ(wf.at("gate").at("outcome"), "REJECTED");
+  EXPECT_TRUE(contains(wf.at("reason"), "REJECTED")) << wf.at("reason");
+  for (const auto& s : wf.at("steps")) {
+    EXPECT_EQ(s.at("attempt"), 0) << s.dump();
+    EXPECT_EQ(s.at("agent"), "") << s.dump();
+    auto v = client().status(s.at("task_id").get<std::string>());
+    ASSERT_TRUE(v.ok());
+    for (const auto& h : v->history) EXPECT_NE(h.state, TaskState::ASSIGNED) << s.dump();
+  }
+  auto r = ctl({"workflow", "retry", id});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "ended REJECTED")) << r.err;
 }
 
 }  // namespace

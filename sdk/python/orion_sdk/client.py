@@ -211,7 +211,7 @@ class Client:
         and `depends_on` (step names); inputs may refer to ancestors' outputs with
         "${steps.NAME.output.PATH}". Every step's task is created in one request, all or
         nothing. require_consensus: False for no gate, True for a MAJORITY gate, or the gate's
-        dict; the scheduler refuses a gate (FAILED_PRECONDITION) until it has its consensus gate.
+        dict ({type, capability, voters, timeout_ms, data}): no step runs until the agents approve.
         Returns {workflow_id, task_ids (step -> task id), duplicate}."""
         body = {"workflow": wf.workflow_spec(workflow_name, workflow_tasks, require_consensus)}
         r = self.call(True, MsgType.WORKFLOW_RUN, body, max(self.request_timeout_ms, 30_000))

@@ -32,7 +32,7 @@ class WorkflowState(enum.IntEnum):
 
 def workflow_spec(name, steps, require_consensus=False):
     """The `workflow` of WORKFLOW_RUN. require_consensus: False/None for no gate, True for
-    {"type": "majority"}, or the gate's dict. Raises OrionError INVALID_ARGUMENT naming the step
+    {"type": "majority"}, or the gate's dict ({type, capability, voters, timeout_ms, data}). Raises OrionError INVALID_ARGUMENT naming the step
     and field for what can be checked here (the scheduler checks the rest)."""
     if not isinstance(name, str) or not name:
         raise OrionError(ErrorCode.INVALID_ARGUMENT, "name: is required: a non-empty string")
@@ -110,6 +110,7 @@ def parse_workflow_info(b):
             "run": p.read_int(j, "run", 1, 1_000_000, default=1),
             "reason": p.read_str(j, "reason", max_bytes=p.MAX_INPUT_BYTES),
             "consensus": j.get("consensus") if isinstance(j.get("consensus"), dict) else None,
+            "gate": j.get("gate") if isinstance(j.get("gate"), dict) else None,
             "created_ms": p.read_int(j, "created_ms", 0, 2**63 - 1),
             "started_ms": p.read_int(j, "started_ms", 0, 2**63 - 1),
             "finished_ms": p.read_int(j, "finished_ms", 0, 2**63 - 1),

@@ -73,9 +73,10 @@ TEST(WorkflowFile, AConsensusTimeoutInSecondsIsSentInMilliseconds) {
                                "steps: [{name: a, type: echo}]\n",
                                "g.yaml");
   ASSERT_TRUE(w.ok()) << w.error().to_string();
-  EXPECT_EQ(w->consensus, Json({{"type", "unanimous"}, {"capability", "approve"}, {"timeout_ms", 30000}}));
+  EXPECT_EQ(w->consensus,
+            Json({{"type", "unanimous"}, {"capability", "approve"}, {"timeout_ms", 30000}, {"data", Json::object()}}));
   EXPECT_EQ(error_of("name: g\nconsensus: {type: maybe}\nsteps: [{name: a, type: echo}]\n"),
-            "consensus.type: must be majority, unanimous, weighted or pbft");
+            "consensus: type must be one of majority, unanimous, weighted, pbft");
 }
 
 TEST(WorkflowFile, TheShippedExamplesAreValid) {
@@ -90,6 +91,9 @@ TEST(WorkflowFile, TheShippedExamplesAreValid) {
   for (const auto& s : ml->steps) caps.insert(s.task.capabilities.at(0));
   EXPECT_GE(caps.size(), 5u);  // spread over several kinds of agent
   EXPECT_TRUE(ml->consensus.is_null());
+  auto gated = parse_workflow_file(slurp(std::string(ORION_SOURCE_DIR) + "/examples/workflows/ml_pipeline_gated.yaml"), "g.yaml");
+  EXPECT_EQ(gated->consensus.at("type"), "unanimous");
+  EXPECT_EQ(gated->consensus.at("capability"), "approve");
 }
 
 }  // namespace

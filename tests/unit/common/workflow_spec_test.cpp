@@ -111,7 +111,9 @@ TEST(WorkflowSpec, EveryOtherBadFieldNamesItsLocation) {
   EXPECT_EQ(error_of(j), "name: is required: a non-empty string");
   j = diamond();
   j["consensus"] = {{"type", "sortition"}};
-  EXPECT_EQ(error_of(j), "consensus.type: must be majority, unanimous, weighted or pbft");
+  EXPECT_EQ(error_of(j), "consensus: type must be one of majority, unanimous, weighted, pbft");
+  j["consensus"] = {{"type", "majority"}, {"timeout_ms", 0}};
+  EXPECT_NE(error_of(j).find("consensus: "), std::string::npos) << error_of(j);
 }
 
 TEST(WorkflowSpec, TooManyStepsAreRefusedAsTooLarge) {

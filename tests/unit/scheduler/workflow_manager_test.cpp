@@ -243,15 +243,63 @@ TEST_F(WorkflowManagerTest, CancelEndsEveryUnfinishedStepAndTheWorkflowAndRetryR
   EXPECT_EQ(view("w1").state, WorkflowState::COMPLETED);
 }
 
-TEST_F(WorkflowManagerTest, AGatedWorkflowIsRefusedUntilTheGateExistsAndChangesNothing) {
+TEST_F(WorkflowManagerTest, AGatedWorkflowRunsNoStepUntilItsProposalIsApproved) {
   Json j = diamond_fan_out();
   j["consensus"] = {{"type", "unanimous"}, {"capability", "approve"}};
+  auto ok = run(j);
+  auto v = view("w1");
+  EXPECT_EQ(v.state, WorkflowState::RUNNING);
+  EXPECT_EQ(v.consensus.at("type"), "unanimous");
+  ASSERT_TRUE(v.gate.is_object());
+  const std::string gate = v.gate.at("id").get<std::string>();
+  EXPECT_EQ(gate, ok.task_ids["collect"]);  // one gate for the whole batch
+  EXPECT_TRUE(sent.empty());
+  for (const auto& s : v.steps) EXPECT_EQ(s.state, TaskState::PENDING) << s.name;
+  core->gate_proposed(gate, "p1");
+  turn();
+  EXPECT_TRUE(sent.empty()) << "proposed is not approved";
+  EXPECT_EQ(view("w1").gate.at("proposal_id"), "p1");
+  core->gate_decided("p1", "APPROVED");
+  turn();
+  ASSERT_EQ(sent.size(), 1u);
+  answer_all();
+  answer_all();
+  answer_all();
+  EXPECT_EQ(view("w1").state, WorkflowState::COMPLETED);
+  EXPECT_EQ(view("w1").gate.at("outcome"), "APPROVED");
+}
+
+TEST_F(WorkflowManagerTest, ARejectedGateCancelsTheWorkflowBeforeAnyStepRunsAndCannotBeRetried) {
+  Json j = diamond_fan_out();
+  j["consensus"] = {{"type", "majority"}, {"capability", "approve"}};
+  auto ok = run(j);
+  core->gate_proposed(ok.task_ids["collect"], "p9");
+  core->gate_decided("p9", "REJECTED");
+  turn();
+  EXPECT_TRUE(sent.empty()) << "no step ever ran";
+  auto v = view("w1");
+  EXPECT_EQ(v.state, WorkflowState::CANCELLED);
+  EXPECT_NE(v.reason.find("REJECTED"), std::string::npos) << v.reason;
+  for (const auto& s : v.steps) {
+    EXPECT_EQ(s.attempt, 0) << s.name;
+    EXPECT_TRUE(s.state == TaskState::CANCELLED || s.state == TaskState::FAILED) << s.name;
+  }
+  EXPECT_EQ(count("workflow.cancelled"), 1u);
+  auto r = wf->retry("r", RetryWorkflow{"w1"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::FAILED_PRECONDITION);
+  EXPECT_NE(r.error().message.find("ended REJECTED"), std::string::npos) << r.error().message;
+}
+
+TEST_F(WorkflowManagerTest, ABadGateIsRefusedAndChangesNothing) {
+  Json j = diamond_fan_out();  // its steps need no capability, so the gate must name one
+  j["consensus"] = {{"type", "majority"}};
   auto spec = WorkflowSpec::from_json(j);
   ASSERT_TRUE(spec.ok());
   auto r = wf->run("gated", *spec);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, ErrorCode::FAILED_PRECONDITION);
-  EXPECT_EQ(r.error().message, "consensus-gated workflows need the scheduler's consensus gate");
+  EXPECT_EQ(r.error().code, ErrorCode::INVALID_ARGUMENT);
+  EXPECT_NE(r.error().message.find("consensus.capability"), std::string::npos) << r.error().message;
   EXPECT_EQ(core->task_count(), 0u);
   EXPECT_EQ(wf->workflow_count(), 0u);
   turn();
