@@ -9,6 +9,8 @@ send and receive of ORION/1 envelopes.
     if incoming and incoming.error: ...   # an OrionError: the message did not decode
 """
 
+import time
+
 import zmq
 
 from .protocol import MAX_FRAMES, OrionError, ErrorCode, decode_frames, encode_frames, request_id_of
@@ -95,3 +97,26 @@ def receive(socket, routed=False, topic=False):
     except OrionError as e:
         return Incoming(error=e, request_id=e.request_id, identity=identity, topic=subject)
     return Incoming(envelope=env, request_id=env.request_id, identity=identity, topic=subject)
+
+
+def wait_reply(socket, request_id, timeout_ms):
+    """Waits up to timeout_ms for the reply to `request_id` on a DEALER, dropping late answers to
+    earlier tries: the reply Envelope, or None at the timeout. A reply that does not decode raises
+    its OrionError."""
+    def now():
+        return int(time.monotonic() * 1000)
+    deadline = now() + timeout_ms
+    left = timeout_ms
+    while left > 0:
+        socket.poll(left, zmq.POLLIN)
+        while True:
+            incoming = receive(socket)
+            if incoming is None:
+                break
+            if incoming.request_id != request_id:
+                continue  # a late answer to an earlier try
+            if incoming.error is not None:
+                raise incoming.error
+            return incoming.envelope
+        left = deadline - now()
+    return None
