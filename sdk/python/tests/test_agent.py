@@ -532,7 +532,7 @@ class AgentApiTest(unittest.TestCase):
                 Agent(**kwargs)
 
     def test_the_vote_handler_must_be_callable_and_set_before_run(self):
-        agent = Agent("a")
+        agent = Agent("a", registry="tcp://127.0.0.1:1")  # nothing listens: run() only starts and stops
         self.assertIsNone(agent.vote_handler)
         handler = agent.on_vote(lambda proposal: True)
         self.assertIs(agent.vote_handler, handler)
