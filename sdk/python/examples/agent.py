@@ -5,6 +5,7 @@
         --registry tcp://127.0.0.1:7100
 
     echo   output = input
+    merge  output = {"input": input, "from": {dependency task id: its output, ...}}
     sleep  input {"ms": N}: sleeps N ms in slices of <= 50 ms, reporting progress; output
            {"slept_ms": N}; fails with "cancelled" as soon as it sees the cancel token
     fail   fails with input["message"] (default "failed on purpose")
@@ -40,6 +41,10 @@ def _is_int(v):
 
 def echo_handler(ctx):
     return ctx.input
+
+
+def merge_handler(ctx):
+    return {"input": ctx.input, "from": dict(ctx.deps)}
 
 
 def sleep_handler(ctx):
@@ -82,6 +87,7 @@ def flaky_handler(ctx):
 
 def add_example_handlers(agent):
     agent.handle("echo", echo_handler)
+    agent.handle("merge", merge_handler)
     agent.handle("sleep", sleep_handler)
     agent.handle("fail", fail_handler)
     agent.handle("flaky", flaky_handler)

@@ -167,7 +167,9 @@ class Client:
 
         options: name, capabilities, priority (1..5 or "low".."urgent"), timeout_ms, metadata,
         retries, retry (dict: kind "fixed"/"exponential", initial_ms, max_ms, multiplier, jitter),
-        depends_on, preferred_agents, excluded_agents, idempotency_key, unschedulable_timeout_ms.
+        depends_on, preferred_agents, excluded_agents, idempotency_key, unschedulable_timeout_ms,
+        consensus (run only once the agents approve: "unanimous", or a dict {type, capability,
+        voters, timeout_ms, data}; the view's `gate` then shows the proposal and its outcome).
         A bad field raises OrionError INVALID_ARGUMENT naming it, before anything is sent."""
         if "retry" in options and options["retry"] is not None:
             options["retry"] = p.retry_policy(**options["retry"])
