@@ -12,6 +12,8 @@
 //   b.spec.depends_on = {"a"};                      // a key of the batch, or an existing id
 //   auto ids = client.submit_batch({a, b});         // Result<map key -> task id>
 //
+//   spec.consensus.type = "unanimous";              // runs only once the agents approve it
+//
 //   auto d = client.make_distributed_decision("deploy", data, orion::ConsensusType::MAJORITY, 30'000, "deploy");
 //   auto decided = client.wait_decision(d->proposal_id, 30'000);   // decisions.h
 //
@@ -64,8 +66,11 @@ class Client {
 
   // Submits every entry in one request, accepted or refused as a whole (a cycle, an unknown
   // dependency or a bad field refuses all, with INVALID_ARGUMENT naming the entry). Returns
-  // key -> task id. Each try waits max(request_timeout_ms, batch_timeout_ms).
-  Result<std::map<std::string, std::string>> submit_batch(const std::vector<BatchEntry>& tasks);
+  // key -> task id. Each try waits max(request_timeout_ms, batch_timeout_ms). With `gate`
+  // enabled, no task of the batch runs before one proposal to the agents is APPROVED; on
+  // REJECTED or EXPIRED they all end CANCELLED (docs/protocol.md 13.9).
+  Result<std::map<std::string, std::string>> submit_batch(const std::vector<BatchEntry>& tasks,
+                                                          const ConsensusGate& gate = {});
   // Cancels the task and, transitively, its dependants. A task already terminal is unchanged
   // (CancelOk.state says which state it is in).
   Result<CancelOk> cancel(const std::string& task_id, const std::string& reason);
