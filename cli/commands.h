@@ -19,5 +19,6 @@ int cmd_vote(int argc, char** argv);
 int cmd_decision(int argc, char** argv);
 int cmd_reprioritize(int argc, char** argv);
 int cmd_list(int argc, char** argv);
+int cmd_stats(int argc, char** argv);
 
 }  // namespace orion::cli

@@ -30,6 +30,7 @@ commands:
   vote          cast a signed vote      orionctl vote p1 --agent A --yes|--no --secret-key HEX
   decision      votes and outcome       orionctl decision p1 [--wait 10] [--json]
   watch         print events as they come orionctl watch [--topic task.] [--count N]
+  stats         tasks, wait/run times, agents, proposals, bottlenecks   orionctl stats [--json]
 
 Every command takes --registry tcp://host:port (default tcp://127.0.0.1:7100, env ORION_REGISTRY)
 and --json for machine-readable output. 'orionctl COMMAND --help' lists a command's options.
@@ -56,6 +57,7 @@ int main(int argc, char** argv) {
   if (cmd == "decision") return orion::cli::cmd_decision(argc - 1, argv + 1);
   if (cmd == "reprioritize") return orion::cli::cmd_reprioritize(argc - 1, argv + 1);
   if (cmd == "list") return orion::cli::cmd_list(argc - 1, argv + 1);
+  if (cmd == "stats") return orion::cli::cmd_stats(argc - 1, argv + 1);
   std::cerr << "orionctl: unknown command '" << cmd << "'\n" << kUsage;
   return 2;
 }

@@ -67,7 +67,11 @@ const char* to_string(MsgType type) {
     case MsgType::GET_LEASE: return "GET_LEASE";
     case MsgType::GET_REPLICA: return "GET_REPLICA";
     case MsgType::REPLICA_INFO: return "REPLICA_INFO";
+    case MsgType::PROPOSAL_STATS: return "PROPOSAL_STATS";
+    case MsgType::PROPOSAL_STATS_OK: return "PROPOSAL_STATS_OK";
     case MsgType::EVENT: return "EVENT";
+    case MsgType::SCHEDULER_STATS: return "SCHEDULER_STATS";
+    case MsgType::SCHEDULER_STATS_OK: return "SCHEDULER_STATS_OK";
   }
   return "?";
 }

@@ -33,6 +33,7 @@
 
 #include "common/consensus_messages.h"
 #include "common/envelope.h"
+#include "common/stats_messages.h"
 #include "sdk/cpp/decisions.h"
 
 namespace orion::consensus {
@@ -95,6 +96,12 @@ class Client {
   Result<ProposalView> get_decision_status(const std::string& proposal_id);
   // Returns once it is decided, or when timeout_ms has passed (then PENDING: check outcome).
   Result<ProposalView> wait_decision(const std::string& proposal_id, std::int64_t timeout_ms);
+
+  // Statistics (client_stats.cpp; docs/stats.md): the scheduler's tasks by state, priority
+  // and type, with wait and run percentiles; the consensus leader's proposals by outcome and
+  // type (UNAVAILABLE when the registry knows no consensus service or it does not answer in 3 s).
+  Result<SchedulerStatsOk> scheduler_stats();
+  Result<ProposalStatsOk> proposal_stats();
 
   // One request/reply with retries. `to_scheduler` selects the scheduler's client socket,
   // otherwise the registry. An ERROR reply comes back as its Error.

@@ -112,7 +112,11 @@ class MsgType(enum.IntEnum):
     GET_LEASE = 71
     GET_REPLICA = 72
     REPLICA_INFO = 73
+    PROPOSAL_STATS = 74
+    PROPOSAL_STATS_OK = 75
     EVENT = 80
+    SCHEDULER_STATS = 98
+    SCHEDULER_STATS_OK = 99
 
 
 _KNOWN_TYPES = frozenset(int(t) for t in MsgType if t != MsgType.UNKNOWN)

@@ -207,8 +207,14 @@ class AgentTest(unittest.TestCase):
         return agent
 
     def start_and_attach(self, **kwargs):
+        """Starts the agent and waits until it is ATTACHED: an AGENT_HEARTBEAT from the identity
+        that attached. (An ATTACH alone is not enough: an agent that did not read ATTACH_OK
+        within its first backoff, on a loaded machine, attaches again on a new socket, and an
+        ASSIGN sent to the first one is lost.)"""
         agent = self.start(**kwargs)
-        self.assertTrue(self.cluster.wait_until(lambda: self.cluster.count_at_scheduler(MsgType.ATTACH) >= 1))
+        c = self.cluster
+        self.assertTrue(c.wait_until(lambda: any(
+            r.identity == c.agent_identity for r in c.of(c.at_scheduler, MsgType.AGENT_HEARTBEAT))))
         return agent
 
     def result_of(self, task_id):

@@ -712,7 +712,7 @@ TEST(MessageTypes, KnowsEveryTypeInTheTableAndNoOther) {
   std::vector<int> known = {1,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 30, 31, 32,
                             33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 50, 51, 52, 53, 54, 55,
                             56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71,
-                            72, 73, 80};
+                            72, 73, 74, 75, 80, 98, 99};
   int count = 0;
   for (int t = 0; t < 256; ++t) {
     bool expected = std::find(known.begin(), known.end(), t) != known.end();
