@@ -170,6 +170,25 @@ class Demo:
                   f"no {d['no_weight']:g} of {d['eligible_weight']:g}: {shown}")
             self.check(d["outcome"] == want, f"{kind} decided {want}")
 
+    def statistics(self):
+        self.heading(6, "system statistics")
+        # One task no agent can serve, so the report has a bottleneck to show.
+        stuck = self.submit(name="quantum-sim", type="echo", cap="quantum", input={"qubits": 64})
+        report = subprocess.run([f"{self.bin}/orionctl", "stats", "--registry", self.registry],
+                                capture_output=True, text=True, timeout=60)
+        print("".join("    " + line + "\n" for line in report.stdout.splitlines()), end="")
+        st = self.ctl("stats")
+        by_state = st["tasks"]["by_state"]
+        self.check(st["tasks"]["total"] >= 10 and by_state.get("COMPLETED", 0) >= 8,
+                   f"tasks counted by state ({by_state})")
+        self.check(st["agents"]["by_state"].get("UP") == len(AGENTS), "every agent UP")
+        outcomes = (st.get("proposals") or {}).get("by_outcome", {})
+        self.check(outcomes.get("APPROVED", 0) >= 2 and outcomes.get("REJECTED", 0) >= 3,
+                   f"proposals counted by outcome ({outcomes})")
+        kinds = {(b["kind"], tuple(b.get("capabilities", []))) for b in st["bottlenecks"]}
+        self.check(("missing_capability", ("quantum",)) in kinds, "the task nobody can run is named a bottleneck")
+        self.ctl("cancel", stuck, "--reason", "demo over")
+
     def run(self):
         print("== Agents")
         table = subprocess.run([f"{self.bin}/orionctl", "agents", "--registry", self.registry],
@@ -177,7 +196,7 @@ class Demo:
         print("".join("    " + line + "\n" for line in table.stdout.splitlines()), end="")
         if not self.council_ready():
             self.failures.append("the agents never all voted on a warm-up proposal")
-        for scenario in (self.basic, self.gated, self.dependencies, self.decisions):
+        for scenario in (self.basic, self.gated, self.dependencies, self.decisions, self.statistics):
             try:
                 scenario()
             except Exception as e:  # a report of what broke, then the next scenario
