@@ -20,5 +20,6 @@ int cmd_decision(int argc, char** argv);
 int cmd_reprioritize(int argc, char** argv);
 int cmd_list(int argc, char** argv);
 int cmd_workflow(int argc, char** argv);  // run, status, wait, cancel, retry
+int cmd_stats(int argc, char** argv);
 
 }  // namespace orion::cli

@@ -67,6 +67,8 @@ const char* to_string(MsgType type) {
     case MsgType::GET_LEASE: return "GET_LEASE";
     case MsgType::GET_REPLICA: return "GET_REPLICA";
     case MsgType::REPLICA_INFO: return "REPLICA_INFO";
+    case MsgType::PROPOSAL_STATS: return "PROPOSAL_STATS";
+    case MsgType::PROPOSAL_STATS_OK: return "PROPOSAL_STATS_OK";
     case MsgType::EVENT: return "EVENT";
     case MsgType::WORKFLOW_RUN: return "WORKFLOW_RUN";
     case MsgType::WORKFLOW_RUN_OK: return "WORKFLOW_RUN_OK";
@@ -76,6 +78,8 @@ const char* to_string(MsgType type) {
     case MsgType::CANCEL_WORKFLOW_OK: return "CANCEL_WORKFLOW_OK";
     case MsgType::RETRY_WORKFLOW: return "RETRY_WORKFLOW";
     case MsgType::RETRY_WORKFLOW_OK: return "RETRY_WORKFLOW_OK";
+    case MsgType::SCHEDULER_STATS: return "SCHEDULER_STATS";
+    case MsgType::SCHEDULER_STATS_OK: return "SCHEDULER_STATS_OK";
   }
   return "?";
 }

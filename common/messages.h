@@ -85,6 +85,8 @@ enum class MsgType : std::uint8_t {
   GET_LEASE = 71,
   GET_REPLICA = 72,     // anyone -> any replica: its role and progress (never redirected)
   REPLICA_INFO = 73,
+  PROPOSAL_STATS = 74,  // client -> consensus leader: proposals by outcome and type (common/stats_messages.h)
+  PROPOSAL_STATS_OK = 75,
 
   // Event bus (after a topic frame)
   EVENT = 80,
@@ -98,6 +100,9 @@ enum class MsgType : std::uint8_t {
   CANCEL_WORKFLOW_OK = 95,
   RETRY_WORKFLOW = 96,
   RETRY_WORKFLOW_OK = 97,
+  // Scheduler client API, ROUTER 7200: statistics (common/stats_messages.h)
+  SCHEDULER_STATS = 98,  // client -> scheduler: tasks by state, priority, type; waiting classes
+  SCHEDULER_STATS_OK = 99,
 };
 
 bool is_known(MsgType type);

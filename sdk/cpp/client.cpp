@@ -6,6 +6,7 @@
 
 #include "common/ids.h"
 #include "common/sockets.h"
+#include "services/consensus/consensus_client.h"
 
 namespace orion::sdk {
 
@@ -21,6 +22,7 @@ Client::Client(ClientOptions options) : options_(std::move(options)), ctx_(1) {
 }
 
 Client::~Client() {
+  consensus_.reset();
   registry_.socket.reset();
   scheduler_.socket.reset();
 }
@@ -143,9 +145,11 @@ Result<std::vector<AgentView>> Client::agents() {
   return std::move(list->agents);
 }
 
-Result<std::map<std::string, std::string>> Client::submit_batch(const std::vector<BatchEntry>& tasks) {
+Result<std::map<std::string, std::string>> Client::submit_batch(const std::vector<BatchEntry>& tasks,
+                                                                const ConsensusGate& gate) {
   SubmitBatch batch;
   batch.tasks = tasks;
+  batch.consensus = gate;
   auto timeout_ms = std::max(options_.request_timeout_ms, options_.batch_timeout_ms);
   auto r = call(true, MsgType::SUBMIT_BATCH, batch.to_body(), timeout_ms);
   if (!r) return r.error();

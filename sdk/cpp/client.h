@@ -17,6 +17,10 @@
 //   train.task.input = {{"rows", "${steps.collect.output.rows}"}};
 //   auto run = client.coordinate_multi_agent_workflow("ml", {collect, train});  // WorkflowRunOk
 //   auto end = client.wait_workflow(run->workflow_id, 60'000);                 // WorkflowView
+//   spec.consensus.type = "unanimous";              // runs only once the agents approve it
+//
+//   auto d = client.make_distributed_decision("deploy", data, orion::ConsensusType::MAJORITY, 30'000, "deploy");
+//   auto decided = client.wait_decision(d->proposal_id, 30'000);   // decisions.h
 //
 // Every call is a request with a fresh request id, retried with the same id after a timeout
 // on a new socket (the zguide's Lazy Pirate), so a retried submit never makes two tasks.
@@ -32,8 +36,15 @@
 
 #include <zmq.hpp>
 
+#include "common/consensus_messages.h"
 #include "common/envelope.h"
 #include "common/workflow_messages.h"
+#include "common/stats_messages.h"
+#include "sdk/cpp/decisions.h"
+
+namespace orion::consensus {
+class ConsensusClient;
+}
 
 namespace orion::sdk {
 
@@ -62,8 +73,11 @@ class Client {
 
   // Submits every entry in one request, accepted or refused as a whole (a cycle, an unknown
   // dependency or a bad field refuses all, with INVALID_ARGUMENT naming the entry). Returns
-  // key -> task id. Each try waits max(request_timeout_ms, batch_timeout_ms).
-  Result<std::map<std::string, std::string>> submit_batch(const std::vector<BatchEntry>& tasks);
+  // key -> task id. Each try waits max(request_timeout_ms, batch_timeout_ms). With `gate`
+  // enabled, no task of the batch runs before one proposal to the agents is APPROVED; on
+  // REJECTED or EXPIRED they all end CANCELLED (docs/protocol.md 13.9).
+  Result<std::map<std::string, std::string>> submit_batch(const std::vector<BatchEntry>& tasks,
+                                                          const ConsensusGate& gate = {});
   // Cancels the task and, transitively, its dependants. A task already terminal is unchanged
   // (CancelOk.state says which state it is in).
   Result<CancelOk> cancel(const std::string& task_id, const std::string& reason);
@@ -85,8 +99,7 @@ class Client {
   // The product brief's call: a workflow named `name` of `steps` (each a task template whose
   // task.depends_on names other steps), gated by `require_consensus`: null or false for no
   // gate, true for {"type": "majority"}, or the gate's map ({"type", "capability", "voters",
-  // "timeout_ms", "data"}). The scheduler refuses a gate (FAILED_PRECONDITION) until it has
-  // its consensus gate.
+  // "timeout_ms", "data"}): no step runs until the agents approve it.
   Result<WorkflowRunOk> coordinate_multi_agent_workflow(const std::string& name, const std::vector<WorkflowStep>& steps,
                                                         const Json& require_consensus = nullptr);
   // Every step's state, progress and timing, and the workflow's.
@@ -98,6 +111,23 @@ class Client {
   // Returns when the workflow has ended, or when timeout_ms has passed (then with its current,
   // RUNNING state: check view.state).
   Result<WorkflowView> wait_workflow(const std::string& workflow_id, std::int64_t timeout_ms);
+  // Distributed decisions (decisions.h; implemented in decisions.cpp). Resolves the voters from
+  // the registry (the named ones, or every live agent with the capability, with their weights
+  // and public keys), proposes to the consensus leader (found through the registry, NOT_LEADER
+  // followed, retried with the same request id) and returns the proposal id and its voters.
+  Result<Decision> make_distributed_decision(const DecisionRequest& request);
+  Result<Decision> make_distributed_decision(const std::string& type, const Json& data, ConsensusType consensus_type,
+                                             std::int64_t timeout_ms, const std::string& capability);
+  // The decision now: outcome, tally (yes/no counts and weights), the counted votes.
+  Result<ProposalView> get_decision_status(const std::string& proposal_id);
+  // Returns once it is decided, or when timeout_ms has passed (then PENDING: check outcome).
+  Result<ProposalView> wait_decision(const std::string& proposal_id, std::int64_t timeout_ms);
+
+  // Statistics (client_stats.cpp; docs/stats.md): the scheduler's tasks by state, priority
+  // and type, with wait and run percentiles; the consensus leader's proposals by outcome and
+  // type (UNAVAILABLE when the registry knows no consensus service or it does not answer in 3 s).
+  Result<SchedulerStatsOk> scheduler_stats();
+  Result<ProposalStatsOk> proposal_stats();
 
   // One request/reply with retries. `to_scheduler` selects the scheduler's client socket,
   // otherwise the registry. An ERROR reply comes back as its Error.
@@ -110,10 +140,12 @@ class Client {
   };
   void connect(Peer& peer);
   Status ensure_scheduler();
+  consensus::ConsensusClient& consensus();  // made on first use
 
   ClientOptions options_;
   zmq::context_t ctx_;
   Peer registry_, scheduler_;
+  std::unique_ptr<consensus::ConsensusClient> consensus_;
 };
 
 }  // namespace orion::sdk

@@ -80,6 +80,11 @@ class ConsensusCore {
   std::int64_t now_ms() const { return now_ms_; }
   std::uint64_t applied() const { return applied_; }
   std::size_t proposal_count() const { return proposals_.size(); }
+  // Calls fn(const ProposalView&) for every proposal, in number order (PROPOSAL_STATS).
+  template <class Fn>
+  void for_each_proposal(Fn&& fn) const {
+    for (const auto& entry : proposals_) fn(entry.second.view);
+  }
   // The client endpoint a replica announced in its HELLO, "" when unknown.
   std::string replica_client(const std::string& replica_id) const;
 

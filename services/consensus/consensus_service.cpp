@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/ids.h"
+#include "services/consensus/proposal_stats.h"
 #include "services/consensus/raft_log.h"
 
 namespace orion::consensus {
@@ -209,8 +210,10 @@ void ConsensusService::handle(Incoming& in) {
     case MsgType::GET_PROPOSAL:
     case MsgType::WAIT_PROPOSAL:
     case MsgType::GET_LEASE:
+    case MsgType::PROPOSAL_STATS:
       if (!leading()) return reply_error(in.identity, e.request_id, make_error(ErrorCode::NOT_LEADER, ""));
-      if (e.type == MsgType::GET_PROPOSAL || e.type == MsgType::WAIT_PROPOSAL || e.type == MsgType::GET_LEASE) {
+      if (e.type == MsgType::GET_PROPOSAL || e.type == MsgType::WAIT_PROPOSAL || e.type == MsgType::GET_LEASE ||
+          e.type == MsgType::PROPOSAL_STATS) {
         return handle_read(in, e);
       }
       return handle_write(in, e);
@@ -273,6 +276,8 @@ void ConsensusService::handle_read(const Incoming& in, const Envelope& e) {
                        make_error(ErrorCode::UNAVAILABLE, "a new leader is catching up; retry shortly"));
   }
   switch (e.type) {
+    case MsgType::PROPOSAL_STATS:
+      return reply(in.identity, Envelope{MsgType::PROPOSAL_STATS_OK, e.request_id, proposal_stats(core_).to_body()});
     case MsgType::GET_PROPOSAL: {
       auto m = GetProposal::from_body(e.body);
       if (!m) return reply_error(in.identity, e.request_id, m.error());

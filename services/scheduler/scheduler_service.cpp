@@ -6,6 +6,7 @@
 #include "common/ids.h"
 #include "common/task_pack.h"
 #include "services/scheduler/task_codec.h"
+#include "services/scheduler/task_stats.h"
 #include "common/log.h"
 
 namespace orion::scheduler {
@@ -162,6 +163,10 @@ void SchedulerService::handle_client(Incoming& in) {
     }
     case MsgType::AGENT_STATS:
       client_replies_.push_back({in.identity, Envelope{MsgType::AGENT_STATS_OK, e.request_id, core_.agent_stats().to_body()}});
+      return;
+    case MsgType::SCHEDULER_STATS:
+      client_replies_.push_back({in.identity, Envelope{MsgType::SCHEDULER_STATS_OK, e.request_id,
+                                                       task_stats(core_.tasks(), clock_.wall_ms()).to_body()}});
       return;
     case MsgType::WAIT_TASKS: {
       auto m = WaitTasks::from_body(e.body);

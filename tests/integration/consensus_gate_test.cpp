@@ -3,6 +3,7 @@
 // proposal's data decides). A gated task waits PENDING while the agents vote, runs once they
 // approve, and ends CANCELLED with the outcome as its cause when they reject it. Also a PBFT
 // proposal with one voter signing both ways: it is reported faulty and its votes do not count.
+#include <algorithm>
 #include <iostream>
 #include <map>
 
@@ -144,6 +145,47 @@ TEST_F(ConsensusGateTest, AGatedTaskWaitsPendingWhileTheVoteIsOpenAndSurvivesASc
   ASSERT_TRUE(expired);
   EXPECT_EQ(expired->state, TaskState::CANCELLED);
   EXPECT_NE(expired->error.find("EXPIRED"), std::string::npos) << expired->error;
+}
+
+TEST_F(ConsensusGateTest, ABatchUnderOneGateRunsWhollyWhenApprovedAndNotAtAllWhenRejected) {
+  ASSERT_TRUE(every_agent_votes()) << "the agents never all voted";
+  auto batch = [&](const Json& votes) {
+    TaskSpec s;
+    s.type = "echo";
+    s.capabilities = {kCap};
+    BatchEntry a{"a", s}, b{"b", s}, c{"c", s};
+    c.spec.depends_on = {"a", "b"};
+    ConsensusGate gate;
+    gate.type = "majority";
+    gate.timeout_ms = 15'000;
+    gate.data = {{"votes", votes}};
+    return client->submit_batch({a, b, c}, gate);
+  };
+  auto yes = batch({{"voter-data", "yes"}});
+  ASSERT_TRUE(yes) << yes.error().to_string();
+  auto no = batch(Json::object());
+  ASSERT_TRUE(no) << no.error().to_string();
+  std::vector<std::string> all;
+  for (const auto* ids : {&*yes, &*no}) {
+    for (const auto& [key, id] : *ids) all.push_back(id);
+  }
+  auto views = client->wait_all(all, 30'000);
+  ASSERT_TRUE(views) << views.error().to_string();
+  std::string proposal_yes, proposal_no;
+  for (const auto& v : *views) {
+    bool approved = std::any_of(yes->begin(), yes->end(), [&](const auto& kv) { return kv.second == v.task_id; });
+    EXPECT_EQ(v.state, approved ? TaskState::COMPLETED : TaskState::CANCELLED) << v.task_id << " " << v.error;
+    (approved ? proposal_yes : proposal_no) = v.gate.proposal_id;
+    if (!approved) {
+      EXPECT_FALSE(was_assigned(v)) << v.task_id;
+    }
+  }
+  EXPECT_FALSE(proposal_yes.empty());
+  EXPECT_NE(proposal_yes, proposal_no) << "one proposal per batch";
+  for (const auto& v : *views) {
+    bool approved = std::any_of(yes->begin(), yes->end(), [&](const auto& kv) { return kv.second == v.task_id; });
+    EXPECT_EQ(v.gate.proposal_id, approved ? proposal_yes : proposal_no) << "every task of a batch, one gate";
+  }
 }
 
 TEST_F(ConsensusGateTest, APbftProposalStaysCorrectWhenOneVoterSignsBothWays) {

@@ -112,6 +112,8 @@ class MsgType(enum.IntEnum):
     GET_LEASE = 71
     GET_REPLICA = 72
     REPLICA_INFO = 73
+    PROPOSAL_STATS = 74
+    PROPOSAL_STATS_OK = 75
     EVENT = 80
     WORKFLOW_RUN = 90
     WORKFLOW_RUN_OK = 91
@@ -121,6 +123,8 @@ class MsgType(enum.IntEnum):
     CANCEL_WORKFLOW_OK = 95
     RETRY_WORKFLOW = 96
     RETRY_WORKFLOW_OK = 97
+    SCHEDULER_STATS = 98
+    SCHEDULER_STATS_OK = 99
 
 
 _KNOWN_TYPES = frozenset(int(t) for t in MsgType if t != MsgType.UNKNOWN)
@@ -693,10 +697,14 @@ def _need_map(body):
 # with the defaults filled in.
 
 
-def agent_spec(agent_id, capabilities=(), capacity=1, weight=1.0, labels=None, sdk_version=""):
-    """AgentSpec (REGISTER, ATTACH)."""
-    return {"agent_id": agent_id, "capabilities": list(capabilities), "capacity": int(capacity),
-            "weight": float(weight), "labels": dict(labels or {}), "sdk_version": sdk_version}
+def agent_spec(agent_id, capabilities=(), capacity=1, weight=1.0, labels=None, sdk_version="", public_key=""):
+    """AgentSpec (REGISTER, ATTACH). `public_key` (the Ed25519 vote key, 64 hex digits) is on the
+    wire only when set, as in C++."""
+    j = {"agent_id": agent_id, "capabilities": list(capabilities), "capacity": int(capacity),
+         "weight": float(weight), "labels": dict(labels or {}), "sdk_version": sdk_version}
+    if public_key:
+        j["public_key"] = public_key
+    return j
 
 
 def parse_agent_spec(j):
@@ -708,9 +716,13 @@ def parse_agent_spec(j):
         "weight": read_num(j, "weight", 1e-9, 1e9, default=1.0),
         "labels": read_str_map(j, "labels"),
         "sdk_version": read_str(j, "sdk_version"),
+        "public_key": read_str(j, "public_key"),
     }
     if not out["agent_id"]:
         raise _invalid("agent_id", "must not be empty")
+    pk = out["public_key"]
+    if pk and (len(pk) != 64 or any(c not in "0123456789abcdefABCDEF" for c in pk)):
+        raise _invalid("public_key", "must be 64 hex digits or empty")
     return out
 
 
@@ -851,10 +863,11 @@ _DEFAULT_RETRY = retry_policy()
 
 def task_spec(task_type, input=None, name="", capabilities=(), priority=Priority.NORMAL, timeout_ms=0,
               metadata=None, retries=0, retry=None, depends_on=(), preferred_agents=(), excluded_agents=(),
-              idempotency_key="", unschedulable_timeout_ms=-1):
+              idempotency_key="", unschedulable_timeout_ms=-1, consensus=None):
     """A TaskSpec body (the `task` of SUBMIT), with the fields C++ TaskSpec::to_json emits:
     always name, type, capabilities, priority, timeout_ms, input, metadata; the later optional
-    fields only when they differ from their defaults."""
+    fields only when they differ from their defaults. `consensus` gates the task (protocol.md
+    13.9): a type name ("unanimous") or a dict {type, capability, voters, timeout_ms, data}."""
     j = {"name": name, "type": task_type, "capabilities": list(capabilities), "priority": int(priority_of(priority)),
          "timeout_ms": int(timeout_ms), "input": input, "metadata": {} if metadata is None else metadata}
     if preferred_agents:
@@ -874,7 +887,36 @@ def task_spec(task_type, input=None, name="", capabilities=(), priority=Priority
         j["idempotency_key"] = idempotency_key
     if unschedulable_timeout_ms >= 0:
         j["unschedulable_timeout_ms"] = int(unschedulable_timeout_ms)
+    if consensus:
+        j["consensus"] = parse_consensus_gate({"type": consensus} if isinstance(consensus, str) else consensus)
     return j
+
+
+_GATE_TYPES = ("majority", "unanimous", "weighted", "pbft")
+MAX_GATE_TIMEOUT_MS = 7 * 24 * 3600 * 1000
+
+
+def parse_consensus_gate(g, where="consensus"):
+    """A ConsensusGate (protocol.md 13.9) with its defaults filled in; INVALID_ARGUMENT names
+    the field."""
+    try:
+        _need_map(g)
+        out = {"type": read_str(g, "type", required=True).lower(),
+               "timeout_ms": read_int(g, "timeout_ms", 1, MAX_GATE_TIMEOUT_MS, default=60_000),
+               "data": read_map(g, "data")}
+        if out["type"] not in _GATE_TYPES:
+            raise _invalid("type", "must be one of majority, unanimous, weighted, pbft")
+        capability = read_str(g, "capability")
+        voters = read_str_list(g, "voters")
+        if len(set(voters)) != len(voters):
+            raise _invalid("voters", "a voter is named twice")
+    except OrionError as e:
+        raise OrionError(ErrorCode.INVALID_ARGUMENT, "field '%s': %s" % (where, e.message)) from None
+    if capability:
+        out["capability"] = capability
+    if voters:
+        out["voters"] = voters
+    return out
 
 
 def parse_task_spec(j):
@@ -912,6 +954,9 @@ def parse_task_spec(j):
         out["retry"] = policy
     if len(encode_value(out["input"])) > MAX_INPUT_BYTES:
         raise OrionError(ErrorCode.TOO_LARGE, "field 'input': larger than %d bytes" % MAX_INPUT_BYTES)
+    gate = j.get("consensus", j.get("require_consensus"))
+    if gate is not None:
+        out["consensus"] = parse_consensus_gate({"type": gate} if isinstance(gate, str) else gate)
     return out
 
 
@@ -936,6 +981,14 @@ def parse_task_view(j):
         "started_ms": read_int(j, "started_ms", 0, INT64_MAX),
         "finished_ms": read_int(j, "finished_ms", 0, INT64_MAX),
     })
+    if j.get("gate") is not None:  # a gated task's consensus gate: {id, proposal_id, outcome}
+        g = j["gate"]
+        try:
+            _need_map(g)
+            out["gate"] = {"id": read_str(g, "id", required=True), "proposal_id": read_str(g, "proposal_id"),
+                           "outcome": read_str(g, "outcome")}
+        except OrionError as e:
+            raise OrionError(ErrorCode.INVALID_ARGUMENT, "field 'gate': %s" % e.message) from None
     history = []
     if "history" in j:
         h = j["history"]

@@ -335,7 +335,7 @@ class Envelope(unittest.TestCase):
             self.assertEqual(self.error_of(frames).code, ErrorCode.MALFORMED)
 
     def test_an_unknown_type_is_unknown_type(self):
-        for t in (0, 2, 9, 22, 29, 47, 49, 74, 79, 81, 255):
+        for t in (0, 2, 9, 22, 29, 47, 49, 76, 79, 81, 100, 255):
             frames = self.frames()
             frames[1] = bytes([t])
             self.assertEqual(self.error_of(frames).code, ErrorCode.UNKNOWN_TYPE, t)
@@ -462,6 +462,22 @@ class Fields(unittest.TestCase):
         self.assert_names(p.parse_task_info, {"task": dict(view, state=8)}, "state")
         self.assert_names(p.parse_task_info, {"task": dict(view, history=[{"state": 1}] * 65)}, "history")
         self.assert_names(p.parse_task_info, {}, "task")
+
+    def test_a_consensus_gate_goes_as_cpp_reads_it_and_a_bad_one_names_the_field(self):
+        short = p.task_spec("deploy", capabilities=["ops"], consensus="UNANIMOUS")
+        self.assertEqual(short["consensus"], {"type": "unanimous", "timeout_ms": 60_000, "data": {}})
+        full = p.task_spec("deploy", consensus={"type": "weighted", "capability": "ops", "voters": ["a", "b"],
+                                                "timeout_ms": 5000, "data": {"v": 2}})
+        self.assertEqual(p.parse_task_spec(full)["consensus"]["voters"], ["a", "b"])
+        for bad in ({"type": "raft"}, {"type": "majority", "timeout_ms": 0}, {"type": "majority", "voters": ["a", "a"]},
+                    {"type": "majority", "data": 5}, {"capability": "ops"}):
+            with self.assertRaises(OrionError) as e:
+                p.task_spec("deploy", consensus=bad)
+            self.assertEqual(e.exception.code, ErrorCode.INVALID_ARGUMENT)
+            self.assertIn("consensus", e.exception.message)
+        view = dict(full, task_id="t1", state=6, gate={"id": "t1", "proposal_id": "p3", "outcome": "REJECTED"})
+        self.assertEqual(p.parse_task_info({"task": view})["gate"]["outcome"], "REJECTED")
+        self.assert_names(p.parse_task_info, {"task": dict(view, gate={"proposal_id": "p3"})}, "gate")
 
 
 if __name__ == "__main__":

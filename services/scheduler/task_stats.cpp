@@ -1,0 +1,81 @@
+#include "services/scheduler/task_stats.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+namespace orion::scheduler {
+
+namespace {
+
+struct TypeSamples {
+  std::int64_t tasks = 0;
+  std::vector<double> waits, runs;
+};
+
+struct ClassSamples {
+  std::int64_t tasks = 0;
+  std::int64_t oldest_wait_ms = 0;
+};
+
+// Rows with the most tasks first (ties by name, so the answer is stable), at most kMaxStatsRows.
+template <class Row>
+void keep_largest(std::vector<Row>& rows) {
+  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.tasks > b.tasks; });
+  if (rows.size() > kMaxStatsRows) rows.resize(kMaxStatsRows);
+}
+
+}  // namespace
+
+double percentile(std::vector<double>& values, double q) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size())));
+  return values[std::min(values.size(), std::max<std::size_t>(rank, 1)) - 1];
+}
+
+SchedulerStatsOk task_stats(const std::map<std::uint64_t, TaskRecord>& tasks, std::int64_t now_ms) {
+  SchedulerStatsOk out;
+  std::map<std::string, TypeSamples> by_type;
+  std::map<std::vector<std::string>, ClassSamples> waiting;
+  for (const auto& [seq, r] : tasks) {
+    const TaskView& v = r.view;
+    ++out.total;
+    ++out.by_state[std::string(to_string(v.state))];
+    ++out.by_priority[std::string(to_string(v.spec.priority))];
+    TypeSamples& t = by_type[v.spec.type];
+    ++t.tasks;
+    std::int64_t ready_ms = r.ready_ms > 0 ? r.ready_ms : v.created_ms;
+    if (v.assigned_ms > 0) t.waits.push_back(static_cast<double>(std::max<std::int64_t>(0, v.assigned_ms - ready_ms)));
+    if (is_terminal(v.state) && v.started_ms > 0 && v.finished_ms >= v.started_ms) {
+      t.runs.push_back(static_cast<double>(v.finished_ms - v.started_ms));
+    }
+    // Ready and waiting for an agent: dependencies met, no retry pending.
+    if (v.state == TaskState::PENDING && r.unmet == 0 && r.retry_due_ms == 0) {
+      auto caps = v.spec.capabilities;
+      std::sort(caps.begin(), caps.end());
+      ClassSamples& c = waiting[caps];
+      ++c.tasks;
+      c.oldest_wait_ms = std::max(c.oldest_wait_ms, std::max<std::int64_t>(0, now_ms - ready_ms));
+    }
+  }
+  for (auto& [type, s] : by_type) {
+    TypeStats row;
+    row.type = type;
+    row.tasks = s.tasks;
+    row.started = static_cast<std::int64_t>(s.waits.size());
+    row.finished = static_cast<std::int64_t>(s.runs.size());
+    row.wait_p50_ms = percentile(s.waits, 0.50);
+    row.wait_p95_ms = percentile(s.waits, 0.95);
+    row.run_p50_ms = percentile(s.runs, 0.50);
+    row.run_p95_ms = percentile(s.runs, 0.95);
+    out.types.push_back(std::move(row));
+  }
+  for (auto& [caps, c] : waiting) out.waiting.push_back(WaitingClass{caps, c.tasks, c.oldest_wait_ms});
+  keep_largest(out.types);
+  keep_largest(out.waiting);
+  return out;
+}
+
+}  // namespace orion::scheduler

@@ -1,0 +1,25 @@
+// What SCHEDULER_STATS answers (common/stats_messages.h): tasks by state and by priority, queue
+// wait and run time (p50, p95) per task type, and the ready tasks still waiting, by the
+// capabilities they need. A read of the tasks the scheduler holds; it changes nothing.
+//
+//   SchedulerStatsOk s = task_stats(core.tasks(), wall_clock_now_ms);
+//
+// Queue wait of a task = its (last) assignment - when it (last) became ready; run time = its end
+// - its (last) start. Retried tasks count their last attempt. Cost: O(n log n) in the tasks held,
+// once per request (orionctl stats, the demo), never on a hot path.
+#pragma once
+
+#include <cstdint>
+#include <map>
+
+#include "common/stats_messages.h"
+#include "services/scheduler/task_record.h"
+
+namespace orion::scheduler {
+
+SchedulerStatsOk task_stats(const std::map<std::uint64_t, TaskRecord>& tasks, std::int64_t now_ms);
+
+// The nearest-rank percentile (0 < q <= 1) of `values`, which it sorts; 0 for none.
+double percentile(std::vector<double>& values, double q);
+
+}  // namespace orion::scheduler
