@@ -88,7 +88,9 @@ Status ConsensusService::start() {
     o.election_timeout_ms = static_cast<unsigned>(config_.election_ms);
     o.heartbeat_timeout_ms = static_cast<unsigned>(config_.heartbeat_ms);
     o.snapshot_threshold = static_cast<unsigned>(config_.snapshot_threshold);
-    o.snapshot_trailing = std::max(2u, o.snapshot_threshold / 8);
+    o.snapshot_trailing = config_.snapshot_trailing > 0 ? static_cast<unsigned>(config_.snapshot_trailing)
+                                                        : o.snapshot_threshold;
+    o.install_snapshot_timeout_ms = static_cast<unsigned>(config_.install_snapshot_ms);
     auto raft = std::make_unique<RaftLog>(o);
     if (auto s = raft->start(); !s) return s;
     log_ = std::move(raft);

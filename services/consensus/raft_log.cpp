@@ -30,10 +30,12 @@ namespace {
 // How often the raft thread looks at its role: raft 0.15 has no state-change callback.
 constexpr std::uint64_t kRolePollMs = 10;
 
-// Raft may hand back an entry or snapshot longer than what was stored (the on-disk format pads
-// entries to 8 bytes), so every buffer we give it starts with its length: 4 bytes, little endian.
-// We also pad each buffer to a multiple of 8 bytes ourselves, as dqlite does: raft 0.15 was
-// seen to hand a restarted follower an entry at a wrong offset when lengths were not.
+// Every buffer we give raft starts with its payload's length (4 bytes, little endian) and is
+// padded with zeros to a multiple of 8 bytes. The padding is a requirement, not a workaround:
+// libraft's disk format (uv segments) writes each entry's bytes as they are but reads entries
+// back assuming every length is a multiple of 8, so an unpadded entry is read at a shifted
+// offset after a restart (canonical/raft issues #189 and #304; dqlite pads the same way). The
+// length lets us ignore whatever padding raft hands back.
 constexpr std::size_t kFrameHeader = 4;
 
 void* frame(const std::string& payload, std::size_t* len) {
@@ -277,11 +279,7 @@ struct RaftLog::Impl {
     int rv = raft_bootstrap(&raft, &conf);
     raft_configuration_close(&conf);
     if (rv != 0 && rv != RAFT_CANTBOOTSTRAP) return raft_error("raft_bootstrap", rv, raft_errmsg(&raft));
-    raft_set_election_timeout(&raft, options.election_timeout_ms);
-    raft_set_heartbeat_timeout(&raft, options.heartbeat_timeout_ms);
-    raft_set_pre_vote(&raft, true);
-    raft_set_snapshot_threshold(&raft, options.snapshot_threshold);
-    raft_set_snapshot_trailing(&raft, options.snapshot_trailing);
+    tune_raft(&raft, options);
     if (int r2 = raft_start(&raft); r2 != 0) return raft_error("raft_start", r2, raft_errmsg(&raft));
     uv_async_init(&loop, &async, on_async);
     async.data = this;
@@ -300,6 +298,15 @@ struct RaftLog::Impl {
     uv_loop_close(&loop);
   }
 };
+
+void tune_raft(struct ::raft* r, const RaftOptions& options) {
+  raft_set_election_timeout(r, options.election_timeout_ms);
+  raft_set_heartbeat_timeout(r, options.heartbeat_timeout_ms);
+  raft_set_pre_vote(r, true);
+  raft_set_snapshot_threshold(r, options.snapshot_threshold);
+  raft_set_snapshot_trailing(r, options.snapshot_trailing);
+  raft_set_install_snapshot_timeout(r, options.install_snapshot_timeout_ms);
+}
 
 RaftLog::RaftLog(RaftOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 

@@ -36,6 +36,8 @@
 
 #include "services/consensus/command_log.h"
 
+struct raft;  // libraft's instance (raft.h stays out of this header)
+
 namespace orion::consensus {
 
 struct RaftOptions {
@@ -45,9 +47,17 @@ struct RaftOptions {
   unsigned election_timeout_ms = 300;            // randomised by raft in [1x, 2x)
   unsigned heartbeat_timeout_ms = 30;
   unsigned snapshot_threshold = 1024;            // entries between snapshots
-  unsigned snapshot_trailing = 128;              // entries kept after a snapshot
+  unsigned snapshot_trailing = 1024;             // entries kept after a snapshot
+  // A follower busy with a snapshot of its own drops an InstallSnapshot without an answer, and
+  // the leader sends nothing but heartbeats to it until this passes (libraft's default: 30 s).
+  unsigned install_snapshot_timeout_ms = 1000;
   unsigned connect_retry_ms = 100;               // reconnect to a lost peer this often
 };
+
+// The settings of `options` that live in the raft instance itself: timeouts, pre-vote, snapshot
+// threshold and trailing, install-snapshot timeout. RaftLog applies them before raft_start;
+// the unit tests apply them to libraft's in-memory fixture.
+void tune_raft(struct ::raft* r, const RaftOptions& options);
 
 class RaftLog final : public CommandLog {
  public:
