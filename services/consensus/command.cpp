@@ -18,12 +18,9 @@ const char* to_string(CommandKind kind) {
 }
 
 std::string encode_command(const Command& c) {
-  return encode_value(Json{{"k", static_cast<int>(c.kind)},
-                           {"t", c.now_ms},
-                           {"r", c.request_id},
-                           {"o", c.origin},
-                           {"s", c.seq},
-                           {"b", c.body}});
+  Json j{{"k", static_cast<int>(c.kind)}, {"t", c.now_ms}, {"r", c.request_id}, {"o", c.origin}, {"s", c.seq}, {"b", c.body}};
+  if (c.signature_checked) j["v"] = true;  // absent in logs written before it existed: false
+  return encode_value(j);
 }
 
 Result<Command> decode_command(std::string_view bytes) {
@@ -39,6 +36,7 @@ Result<Command> decode_command(std::string_view bytes) {
   f.str("o", c.origin, Need::OPTIONAL);
   f.integer("s", seq, Need::OPTIONAL, 0, INT64_MAX);
   f.object("b", c.body, Need::OPTIONAL);
+  f.boolean("v", c.signature_checked, Need::OPTIONAL);
   if (!f.ok()) return make_error(ErrorCode::MALFORMED, "command: " + f.error().message);
   c.kind = static_cast<CommandKind>(kind);
   c.seq = static_cast<std::uint64_t>(seq);
