@@ -7,6 +7,7 @@
 #include <spdlog/fmt/fmt.h>
 
 #include "common/fields.h"
+#include "common/msg_writer.h"
 #include "services/consensus/tally.h"
 #include "common/vote_signature.h"
 
@@ -264,11 +265,52 @@ std::string ConsensusCore::encode_meta() const {
                            {"replicas", replicas_}});
 }
 
+// Written straight as msgpack (a proposal is encoded for SQLite at every change, and for every
+// snapshot): the same map as ProposalView::to_json() plus number and request_id.
 std::string ConsensusCore::encode_proposal(const Proposal& p) const {
-  Json j = p.view.to_json();
-  j["number"] = p.number;
-  j["request_id"] = p.request_id;
-  return encode_value(j);
+  const ProposalView& v = p.view;
+  MsgWriter w;
+  w.map(16);
+  w.key("proposal_id"), w.str(v.proposal_id);
+  w.key("proposer"), w.str(v.proposer);
+  w.key("type"), w.str(v.type);
+  w.key("capability"), w.str(v.capability);
+  w.key("data"), w.json(v.data);
+  w.key("consensus_type"), w.integer(static_cast<int>(v.consensus_type));
+  w.key("voters"), w.array(v.voters.size());
+  for (const auto& x : v.voters) {
+    w.map(3);
+    w.key("agent_id"), w.str(x.agent_id);
+    w.key("weight"), w.number(x.weight);
+    w.key("public_key"), w.str(x.public_key);
+  }
+  w.key("votes"), w.array(v.votes.size());
+  for (const auto& x : v.votes) {
+    w.map(5);
+    w.key("agent_id"), w.str(x.agent_id);
+    w.key("vote"), w.str(x.yes ? "yes" : "no");
+    w.key("weight"), w.number(x.weight);
+    w.key("at_ms"), w.integer(x.at_ms);
+    w.key("signature"), w.str(x.signature);
+  }
+  w.key("faulty"), w.str_list(v.faulty);
+  const Tally& t = v.tally;
+  w.key("tally"), w.map(8);
+  w.key("eligible"), w.integer(t.eligible);
+  w.key("yes"), w.integer(t.yes);
+  w.key("no"), w.integer(t.no);
+  w.key("faulty"), w.integer(t.faulty);
+  w.key("eligible_weight"), w.number(t.eligible_weight);
+  w.key("yes_weight"), w.number(t.yes_weight);
+  w.key("no_weight"), w.number(t.no_weight);
+  w.key("quorum"), w.integer(t.quorum);
+  w.key("outcome"), w.integer(static_cast<int>(v.outcome));
+  w.key("created_ms"), w.integer(v.created_ms);
+  w.key("deadline_ms"), w.integer(v.deadline_ms);
+  w.key("decided_ms"), w.integer(v.decided_ms);
+  w.key("number"), w.integer(static_cast<std::int64_t>(p.number));
+  w.key("request_id"), w.str(p.request_id);
+  return w.take();
 }
 
 std::string ConsensusCore::encode_lease(const LeaseTable::Lease& l) const {
@@ -342,20 +384,23 @@ void ConsensusCore::finish_restore() {
 }
 
 std::string ConsensusCore::snapshot() const {
-  Json records = Json::array();
-  auto add = [&](std::uint64_t key, const std::string& r) {
-    Json item = Json::array();
-    item.push_back(key);
-    item.push_back(Json::binary(std::vector<std::uint8_t>(r.begin(), r.end())));
-    records.push_back(std::move(item));
-  };
-  add(kMetaKey, encode_meta());
-  for (const auto& [n, p] : proposals_) add(n, encode_proposal(p));
+  // {"records": [[key, bytes], ...]}, written directly: the state may be many megabytes.
   std::vector<const LeaseTable::Lease*> by_slot;
   for (const auto& [name, l] : leases_.all()) by_slot.push_back(&l);
   std::sort(by_slot.begin(), by_slot.end(), [](auto* a, auto* b) { return a->slot < b->slot; });
+  MsgWriter w;
+  w.map(1);
+  w.key("records");
+  w.array(1 + proposals_.size() + by_slot.size());
+  auto add = [&](std::uint64_t key, const std::string& record) {
+    w.array(2);
+    w.integer(static_cast<std::int64_t>(key));
+    w.bin(record);
+  };
+  add(kMetaKey, encode_meta());
+  for (const auto& [n, p] : proposals_) add(n, encode_proposal(p));
   for (const auto* l : by_slot) add(kLeaseKeyBase + l->slot, encode_lease(*l));
-  return encode_value(Json{{"records", std::move(records)}});
+  return w.take();
 }
 
 Status ConsensusCore::restore_snapshot(std::string_view bytes) {

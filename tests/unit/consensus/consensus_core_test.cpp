@@ -454,6 +454,30 @@ TEST_F(DeterminismTest, RecordsAndSnapshotsRestoreTheSameState) {
   EXPECT_EQ(core.snapshot(), from_snapshot.snapshot());
 }
 
+TEST_F(DeterminismTest, AProposalRecordIsItsViewAsJsonWithNumberAndRequestId) {
+  history();  // votes, a faulty agent, weights, expiry: every field has a value somewhere
+  std::map<std::uint64_t, std::string> records;
+  ConsensusCore fresh;
+  for (const auto& c : log) {
+    fresh.apply(c);
+    fresh.drain_dirty([&](std::uint64_t k, std::string r) { records[k] = std::move(r); });
+  }
+  int checked = 0;
+  for (const auto& [key, record] : records) {
+    if (key == kMetaKey || key >= kLeaseKeyBase) continue;
+    auto view = fresh.proposal("p" + std::to_string(key));
+    ASSERT_TRUE(view);
+    Json expected = view->to_json();
+    expected["number"] = key;
+    expected["request_id"] = "";
+    auto decoded = decode_value(record.data(), record.size());
+    ASSERT_TRUE(decoded);
+    EXPECT_EQ(*decoded, expected) << "p" << key;
+    ++checked;
+  }
+  EXPECT_GE(checked, 5);
+}
+
 TEST_F(DeterminismTest, AStateLargerThanOneMessageRestoresFromItsSnapshot) {
   // 6 proposals with 3 MiB of data each: an 18 MiB snapshot, over the 16 MiB a message may have
   // (a replica whose state outgrew it could not restore its own snapshot, and stopped).
