@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <iterator>
 
 #include <spdlog/spdlog.h>
 
@@ -389,7 +390,10 @@ void ConsensusService::apply_ready() {
     }
   }
   auto events = core_.take_events();
-  if (leading()) turn_events_.insert(turn_events_.end(), events.begin(), events.end());
+  if (leading()) {
+    turn_events_.insert(turn_events_.end(), std::make_move_iterator(events.begin()),
+                        std::make_move_iterator(events.end()));
+  }
 }
 
 void ConsensusService::answer_waiters() {
