@@ -129,10 +129,11 @@ class ConsensusStack {
     }
     return -1;
   }
-  double cpu_seconds_of_replicas() const {
-    double total = 0;
-    for (const auto& r : replicas_) total += cpu_seconds(r->pid());
-    return total;
+  // CPU seconds used so far by each replica, in the order of clients().
+  std::vector<double> cpu_seconds_of_replicas() const {
+    std::vector<double> out;
+    for (const auto& r : replicas_) out.push_back(cpu_seconds(r->pid()));
+    return out;
   }
 
   std::string logs() const {
@@ -297,7 +298,7 @@ class Group {
     progress("starting registry and " + std::to_string(replicas_) + " consensus replica(s)");
     ConsensusStack stack("consensus-" + std::to_string(replicas_), replicas_);
     try {
-      std::string leader = find_leader(stack);
+      std::string leader = leader_ = find_leader(stack);
       Pipe pipe(leader);
       // Warm-up, and the first id: proposals are numbered in log order from p1.
       next_number_ = number_of(proposal_id_of(pipe.call(work_.propose(rid()), 20'000))) + 1;
@@ -467,7 +468,7 @@ class Group {
     std::deque<const Frames*> ready;  // votes whose proposal exists, sent before new proposals
     std::size_t next_propose = 0, in_flight = 0;
     int decided = 0;
-    const double cpu0 = stack.cpu_seconds_of_replicas();
+    const std::vector<double> cpu0 = stack.cpu_seconds_of_replicas();
     auto t0 = Clock::now();
     while (decided < n) {
       while (in_flight < kWindow && (!ready.empty() || next_propose < proposes.size())) {
@@ -497,7 +498,15 @@ class Group {
       }
     }
     double s = ms_between(t0, Clock::now()) / 1000.0;
-    double cpu_us = (stack.cpu_seconds_of_replicas() - cpu0) * 1e6 / n;
+    const std::vector<double> cpu1 = stack.cpu_seconds_of_replicas();
+    double cpu_us = 0;
+    std::string each;
+    for (std::size_t i = 0; i < cpu1.size(); ++i) {
+      double us = (cpu1[i] - cpu0[i]) * 1e6 / n;
+      cpu_us += us;
+      each += " " + std::string(stack.clients()[i] == leader_ ? "leader " : "") + std::to_string(static_cast<int>(us));
+    }
+    progress(name("decision_cpu_us") + ": per replica (us):" + each);
     next_number_ += static_cast<std::uint64_t>(n);
     print("decisions_per_s", n / s, "/s");
     print("decision_cpu_us", cpu_us, "us");
@@ -510,6 +519,7 @@ class Group {
   Workload work_;
   std::uint64_t request_ = 0;
   std::uint64_t next_number_ = 1;  // the id the next proposal will get
+  std::string leader_;             // the client endpoint the figures were measured at
 };
 
 }  // namespace
