@@ -1,6 +1,7 @@
 // orion-bench: benchmarks of Orion on real processes over loopback.
 //
 //   orion-bench scheduler [--only NAME[,NAME...]] [--quick]
+//   orion-bench consensus [--only NAME[,NAME...]] [--quick]
 //
 // Figures go to stdout, one "name value unit" line each; progress goes to stderr. Exit 0 when
 // every selected figure was measured. See bench/README.md.
@@ -14,6 +15,7 @@
 #include <sstream>
 #include <string>
 
+#include "bench/consensus_bench.h"
 #include "bench/scheduler_bench.h"
 #include "bench/stack.h"
 
@@ -26,11 +28,13 @@ extern "C" void on_signal(int sig) {
 
 int usage(int code) {
   (code == 0 ? std::cout : std::cerr)
-      << "usage: orion-bench scheduler [--only NAME[,NAME...]] [--quick]\n"
+      << "usage: orion-bench scheduler|consensus [--only NAME[,NAME...]] [--quick]\n"
          "  --only   measure only these figures\n"
          "  --quick  counts scaled down ~10x (a smoke run; the figures are not comparable)\n"
          "figures:";
   for (const auto& n : orion::bench::scheduler_figure_names()) (code == 0 ? std::cout : std::cerr) << " " << n;
+  (code == 0 ? std::cout : std::cerr) << "\nconsensus figures:";
+  for (const auto& n : orion::bench::consensus_figure_names()) (code == 0 ? std::cout : std::cerr) << " " << n;
   (code == 0 ? std::cout : std::cerr) << "\n";
   return code;
 }
@@ -41,7 +45,8 @@ int main(int argc, char** argv) {
   if (argc < 2) return usage(2);
   std::string suite = argv[1];
   if (suite == "-h" || suite == "--help") return usage(0);
-  if (suite != "scheduler") {
+  const bool consensus = suite == "consensus";
+  if (suite != "scheduler" && !consensus) {
     std::cerr << "orion-bench: unknown suite '" << suite << "'\n";
     return usage(2);
   }
@@ -61,7 +66,8 @@ int main(int argc, char** argv) {
       std::stringstream in(list);
       for (std::string name; std::getline(in, name, ',');) {
         if (name.empty()) continue;
-        const auto& known = orion::bench::scheduler_figure_names();
+        const auto& known =
+            consensus ? orion::bench::consensus_figure_names() : orion::bench::scheduler_figure_names();
         if (std::find(known.begin(), known.end(), name) == known.end()) {
           std::cerr << "orion-bench: unknown figure '" << name << "'\n";
           return usage(2);
@@ -87,6 +93,7 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   try {
+    if (consensus) return orion::bench::run_consensus_bench({options.quick, options.only});
     return orion::bench::run_scheduler_bench(options);
   } catch (const std::exception& e) {
     std::cerr << "orion-bench: " << e.what() << "\n";

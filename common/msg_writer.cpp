@@ -32,6 +32,14 @@ void MsgWriter::str(std::string_view s) {
   out_.append(s);
 }
 
+void MsgWriter::bin(std::string_view b) {
+  std::size_t n = b.size();
+  if (n <= 0xff) byte(0xc4), big_endian(n, 1);
+  else if (n <= 0xffff) byte(0xc5), big_endian(n, 2);
+  else byte(0xc6), big_endian(n, 4);
+  out_.append(b);
+}
+
 void MsgWriter::integer(std::int64_t v) {
   if (v >= 0) {
     auto u = static_cast<std::uint64_t>(v);

@@ -25,6 +25,7 @@ class MsgWriter {
   void array(std::size_t entries);
   void key(std::string_view k) { str(k); }
   void str(std::string_view s);
+  void bin(std::string_view bytes);  // msgpack bin (Json::binary when decoded)
   void integer(std::int64_t v);
   void number(double v);
   void boolean(bool v);

@@ -36,6 +36,11 @@ struct Command {
   std::string origin;        // the replica incarnation that appended it ("" in tests)
   std::uint64_t seq = 0;     // numbered by origin: its reply goes to the client that asked
   Json body = Json::object();
+  // VOTE only: the replica that appended it verified the signature (precheck_vote) against the
+  // voter's key in the proposal, which never changes; apply() then does not verify again, on
+  // any replica. Verification is a pure function, so every replica reaches the verdict the
+  // appending one did, and the state stays deterministic; only the CPU is saved.
+  bool signature_checked = false;
 };
 
 std::string encode_command(const Command& c);

@@ -28,10 +28,10 @@ std::string ConsensusConfig::describe() const {
   for (const auto& [i, addr] : peers) peer_list += (peer_list.empty() ? "" : ",") + std::to_string(i) + "@" + addr;
   return fmt::format(
       "bind_client={} registry={} advertise_host={} data_dir={} ready_file={} replica={} peers={} election_ms={} "
-      "heartbeat_ms={} snapshot_threshold={} log={}",
+      "heartbeat_ms={} snapshot_threshold={} snapshot_trailing={} install_snapshot_ms={} log={}",
       bind_client, registry, advertise_host.empty() ? "-" : advertise_host, data_dir,
       ready_file.empty() ? "-" : ready_file, replica_name(), peer_list.empty() ? "-" : peer_list, election_ms,
-      heartbeat_ms, snapshot_threshold, replicated() ? "raft" : "sqlite");
+      heartbeat_ms, snapshot_threshold, snapshot_trailing, install_snapshot_ms, replicated() ? "raft" : "sqlite");
 }
 
 void add_consensus_options(cxxopts::Options& options) {
@@ -48,6 +48,10 @@ void add_consensus_options(cxxopts::Options& options) {
              "Raft heartbeat interval");
   add_option(options, "snapshot-threshold", "ORION_SNAPSHOT_THRESHOLD", std::to_string(d.snapshot_threshold),
              "Raft log entries between snapshots");
+  add_option(options, "snapshot-trailing", "ORION_SNAPSHOT_TRAILING", std::to_string(d.snapshot_trailing),
+             "Raft log entries kept after a snapshot, for followers that lag (0 = the threshold)");
+  add_option(options, "install-snapshot-ms", "ORION_INSTALL_SNAPSHOT_MS", std::to_string(d.install_snapshot_ms),
+             "the leader sends a snapshot again when a follower has not acknowledged it within this");
   add_common_options(options, d.data_dir);
 }
 
@@ -65,9 +69,15 @@ Result<ConsensusConfig> consensus_config_from(const cxxopts::ParseResult& args) 
   if (!heartbeat) return heartbeat.error();
   auto threshold = parse_int("snapshot-threshold", args["snapshot-threshold"].as<std::string>(), 2, 100'000'000);
   if (!threshold) return threshold.error();
+  auto trailing = parse_int("snapshot-trailing", args["snapshot-trailing"].as<std::string>(), 0, 100'000'000);
+  if (!trailing) return trailing.error();
+  auto install = parse_int("install-snapshot-ms", args["install-snapshot-ms"].as<std::string>(), 10, 3'600'000);
+  if (!install) return install.error();
   c.election_ms = *election;
   c.heartbeat_ms = *heartbeat;
   c.snapshot_threshold = *threshold;
+  c.snapshot_trailing = *trailing;
+  c.install_snapshot_ms = *install;
   const std::string peers = args["peers"].as<std::string>();
   const std::string id = args["id"].as<std::string>();
   if (peers.empty()) {

@@ -32,6 +32,8 @@ struct ConsensusConfig {
   std::int64_t election_ms = 300;                    // Raft election timeout (randomised up to 2x)
   std::int64_t heartbeat_ms = 30;                    // Raft heartbeat
   std::int64_t snapshot_threshold = 1024;            // Raft entries between snapshots
+  std::int64_t snapshot_trailing = 0;                // entries kept after one; 0 = snapshot_threshold
+  std::int64_t install_snapshot_ms = 1000;           // leader resends an unanswered InstallSnapshot after this
   std::int64_t announce_ms = 500;                    // ANNOUNCE to the registry this often
 
   bool replicated() const { return !peers.empty(); }

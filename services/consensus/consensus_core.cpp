@@ -7,6 +7,7 @@
 #include <spdlog/fmt/fmt.h>
 
 #include "common/fields.h"
+#include "common/msg_writer.h"
 #include "services/consensus/tally.h"
 #include "common/vote_signature.h"
 
@@ -135,7 +136,7 @@ Result<Reply> ConsensusCore::on_propose(const Command& c) {
   return Reply{MsgType::PROPOSE_OK, ProposeOk{stored.view.proposal_id, stored.view.outcome, false}.to_body()};
 }
 
-Status ConsensusCore::precheck_vote(const Vote& v) const {
+Status ConsensusCore::precheck_vote(const Vote& v, bool check_signature) const {
   const Proposal* p = find(v.proposal_id);
   if (!p) return make_error(ErrorCode::NOT_FOUND, "proposal '" + v.proposal_id + "' does not exist");
   if (p->view.consensus_type == ConsensusType::RAFT) {
@@ -148,7 +149,7 @@ Status ConsensusCore::precheck_vote(const Vote& v) const {
     return make_error(ErrorCode::PERMISSION_DENIED,
                       "agent '" + v.agent_id + "' is not an eligible voter of " + v.proposal_id);
   }
-  if (!verify_vote(voter->public_key, v.proposal_id, v.agent_id, v.yes, v.signature)) {
+  if (check_signature && !verify_vote(voter->public_key, v.proposal_id, v.agent_id, v.yes, v.signature)) {
     return make_error(ErrorCode::PERMISSION_DENIED,
                       "bad signature: agent '" + v.agent_id + "' did not sign this vote on " + v.proposal_id);
   }
@@ -158,7 +159,7 @@ Status ConsensusCore::precheck_vote(const Vote& v) const {
 Result<Reply> ConsensusCore::on_vote(const Command& c) {
   auto m = Vote::from_body(c.body);
   if (!m) return m.error();
-  if (auto s = precheck_vote(*m); !s) return s.error();
+  if (auto s = precheck_vote(*m, !c.signature_checked); !s) return s.error();
   Proposal& p = *find(m->proposal_id);
   ProposalView& v = p.view;
   auto ok = [&](bool duplicate) {
@@ -264,11 +265,52 @@ std::string ConsensusCore::encode_meta() const {
                            {"replicas", replicas_}});
 }
 
+// Written straight as msgpack (a proposal is encoded for SQLite at every change, and for every
+// snapshot): the same map as ProposalView::to_json() plus number and request_id.
 std::string ConsensusCore::encode_proposal(const Proposal& p) const {
-  Json j = p.view.to_json();
-  j["number"] = p.number;
-  j["request_id"] = p.request_id;
-  return encode_value(j);
+  const ProposalView& v = p.view;
+  MsgWriter w;
+  w.map(16);
+  w.key("proposal_id"), w.str(v.proposal_id);
+  w.key("proposer"), w.str(v.proposer);
+  w.key("type"), w.str(v.type);
+  w.key("capability"), w.str(v.capability);
+  w.key("data"), w.json(v.data);
+  w.key("consensus_type"), w.integer(static_cast<int>(v.consensus_type));
+  w.key("voters"), w.array(v.voters.size());
+  for (const auto& x : v.voters) {
+    w.map(3);
+    w.key("agent_id"), w.str(x.agent_id);
+    w.key("weight"), w.number(x.weight);
+    w.key("public_key"), w.str(x.public_key);
+  }
+  w.key("votes"), w.array(v.votes.size());
+  for (const auto& x : v.votes) {
+    w.map(5);
+    w.key("agent_id"), w.str(x.agent_id);
+    w.key("vote"), w.str(x.yes ? "yes" : "no");
+    w.key("weight"), w.number(x.weight);
+    w.key("at_ms"), w.integer(x.at_ms);
+    w.key("signature"), w.str(x.signature);
+  }
+  w.key("faulty"), w.str_list(v.faulty);
+  const Tally& t = v.tally;
+  w.key("tally"), w.map(8);
+  w.key("eligible"), w.integer(t.eligible);
+  w.key("yes"), w.integer(t.yes);
+  w.key("no"), w.integer(t.no);
+  w.key("faulty"), w.integer(t.faulty);
+  w.key("eligible_weight"), w.number(t.eligible_weight);
+  w.key("yes_weight"), w.number(t.yes_weight);
+  w.key("no_weight"), w.number(t.no_weight);
+  w.key("quorum"), w.integer(t.quorum);
+  w.key("outcome"), w.integer(static_cast<int>(v.outcome));
+  w.key("created_ms"), w.integer(v.created_ms);
+  w.key("deadline_ms"), w.integer(v.deadline_ms);
+  w.key("decided_ms"), w.integer(v.decided_ms);
+  w.key("number"), w.integer(static_cast<std::int64_t>(p.number));
+  w.key("request_id"), w.str(p.request_id);
+  return w.take();
 }
 
 std::string ConsensusCore::encode_lease(const LeaseTable::Lease& l) const {
@@ -342,25 +384,36 @@ void ConsensusCore::finish_restore() {
 }
 
 std::string ConsensusCore::snapshot() const {
-  Json records = Json::array();
-  auto add = [&](std::uint64_t key, const std::string& r) {
-    Json item = Json::array();
-    item.push_back(key);
-    item.push_back(Json::binary(std::vector<std::uint8_t>(r.begin(), r.end())));
-    records.push_back(std::move(item));
-  };
-  add(kMetaKey, encode_meta());
-  for (const auto& [n, p] : proposals_) add(n, encode_proposal(p));
+  // {"records": [[key, bytes], ...]}, written directly: the state may be many megabytes.
   std::vector<const LeaseTable::Lease*> by_slot;
   for (const auto& [name, l] : leases_.all()) by_slot.push_back(&l);
   std::sort(by_slot.begin(), by_slot.end(), [](auto* a, auto* b) { return a->slot < b->slot; });
+  MsgWriter w;
+  w.map(1);
+  w.key("records");
+  w.array(1 + proposals_.size() + by_slot.size());
+  auto add = [&](std::uint64_t key, const std::string& record) {
+    w.array(2);
+    w.integer(static_cast<std::int64_t>(key));
+    w.bin(record);
+  };
+  add(kMetaKey, encode_meta());
+  for (const auto& [n, p] : proposals_) add(n, encode_proposal(p));
   for (const auto* l : by_slot) add(kLeaseKeyBase + l->slot, encode_lease(*l));
-  return encode_value(Json{{"records", std::move(records)}});
+  return w.take();
 }
 
 Status ConsensusCore::restore_snapshot(std::string_view bytes) {
   reset();
-  auto v = decode_value(bytes.data(), bytes.size());
+  // Bounds for a whole state rather than one message: any size (it came from our own log or a
+  // peer, and is bounded by the buffer), any number of records (each takes 3 bytes at least),
+  // but each record no larger than one message.
+  CodecLimits limits;
+  limits.max_bytes = bytes.size();
+  limits.max_depth = 4;
+  limits.max_string = default_limits().max_bytes;
+  limits.max_container = bytes.size() / 3 + 1;
+  auto v = decode_value(bytes.data(), bytes.size(), limits);
   if (!v) return v.error();
   if (!v->is_object() || !v->contains("records") || !(*v)["records"].is_array()) {
     return make_error(ErrorCode::FAILED_PRECONDITION, "snapshot: no records");

@@ -73,8 +73,9 @@ class ConsensusCore {
   LeaseView lease(const std::string& name, std::int64_t now_ms) const { return leases_.get(name, now_ms); }
   // The checks of a VOTE that do not depend on the votes before it (the proposal exists and
   // names the agent, the signature is good), so a leader can refuse a bad vote without putting
-  // it in the log. apply() checks them again.
-  Status precheck_vote(const Vote& v) const;
+  // it in the log. apply() checks them again, the signature only when the command does not say
+  // it was checked (Command::signature_checked).
+  Status precheck_vote(const Vote& v, bool check_signature = true) const;
   // Deadline of the earliest PENDING proposal; INT64_MAX when none.
   std::int64_t next_deadline_ms() const;
   std::int64_t now_ms() const { return now_ms_; }

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <iterator>
 
 #include <spdlog/spdlog.h>
 
@@ -17,8 +18,11 @@ namespace orion::consensus {
 namespace {
 
 // Requests read in one turn: bounds the latency one flood adds, while batching many writes
-// into one raft_apply / one commit.
+// into one raft_apply / one commit. A turn also stops reading after kMaxReadMs (a VOTE costs a
+// signature check), so that what the log made ready meanwhile, a snapshot request on whose
+// answer the raft thread waits above all, is not held up.
 constexpr int kMaxBatch = 2048;
+constexpr std::int64_t kMaxReadMs = 10;
 // WAIT_PROPOSAL requests held at once; past this a new one is answered UNAVAILABLE.
 constexpr std::size_t kMaxWaiters = 100'000;
 // The longest poll: bounds how late a role change, a waiter's deadline or an expiry is seen.
@@ -89,7 +93,9 @@ Status ConsensusService::start() {
     o.election_timeout_ms = static_cast<unsigned>(config_.election_ms);
     o.heartbeat_timeout_ms = static_cast<unsigned>(config_.heartbeat_ms);
     o.snapshot_threshold = static_cast<unsigned>(config_.snapshot_threshold);
-    o.snapshot_trailing = std::max(2u, o.snapshot_threshold / 8);
+    o.snapshot_trailing = config_.snapshot_trailing > 0 ? static_cast<unsigned>(config_.snapshot_trailing)
+                                                        : o.snapshot_threshold;
+    o.install_snapshot_timeout_ms = static_cast<unsigned>(config_.install_snapshot_ms);
     auto raft = std::make_unique<RaftLog>(o);
     if (auto s = raft->start(); !s) return s;
     log_ = std::move(raft);
@@ -124,9 +130,15 @@ void ConsensusService::turn() {
     if (e.num() != EINTR) throw;
     return;  // a signal: run() checks stopping_
   }
+  // What the log made ready first: the raft thread may be waiting on a snapshot request.
+  log_->drain_wakeups();
+  apply_ready();
   Incoming in;
   for (int i = 0; i < kMaxBatch && receive(registry_, in, false); ++i) handle_registry(in);
-  for (int i = 0; i < kMaxBatch && receive(client_, in, true); ++i) handle(in);
+  const auto read_until = clock_.now_ms() + kMaxReadMs;
+  for (int i = 0; i < kMaxBatch && (i % 64 != 0 || clock_.now_ms() < read_until) && receive(client_, in, true); ++i) {
+    handle(in);
+  }
   maybe_tick();
   if (!commands_.empty()) log_->append(std::exchange(commands_, {}));
   log_->drain_wakeups();
@@ -235,7 +247,8 @@ void ConsensusService::handle_write(const Incoming& in, const Envelope& e) {
     case MsgType::VOTE: {
       auto m = Vote::from_body(e.body);
       if (!m) return refuse(m.error());
-      // Refuse what can never count without putting it in the log (apply() checks again).
+      // Refuse what can never count without putting it in the log. apply() checks the rest
+      // again, but not the signature verified here (the costly part of a vote).
       if (ready_) {
         if (auto s = core_.precheck_vote(*m); !s) {
           if (s.error().code == ErrorCode::PERMISSION_DENIED && sampled(++refused_votes_)) {
@@ -245,7 +258,7 @@ void ConsensusService::handle_write(const Incoming& in, const Envelope& e) {
           return refuse(s.error());
         }
       }
-      return append(CommandKind::VOTE, in.identity, e, m->to_body(), e.type);
+      return append(CommandKind::VOTE, in.identity, e, m->to_body(), e.type, ready_);
     }
     case MsgType::ACQUIRE_LEASE:
     case MsgType::RENEW_LEASE: {
@@ -264,10 +277,11 @@ void ConsensusService::handle_write(const Incoming& in, const Envelope& e) {
 }
 
 void ConsensusService::append(CommandKind kind, const std::string& identity, const Envelope& e, Json body,
-                              MsgType type) {
+                              MsgType type, bool signature_checked) {
   auto seq = next_seq_++;
   pending_[seq] = Pending{identity, e.request_id, type};
-  commands_.emplace_back(seq, encode_command(Command{kind, clock_.wall_ms(), e.request_id, origin_, seq, std::move(body)}));
+  commands_.emplace_back(seq, encode_command(Command{kind, clock_.wall_ms(), e.request_id, origin_, seq, std::move(body),
+                                                     signature_checked}));
 }
 
 void ConsensusService::handle_read(const Incoming& in, const Envelope& e) {
@@ -381,7 +395,10 @@ void ConsensusService::apply_ready() {
     }
   }
   auto events = core_.take_events();
-  if (leading()) turn_events_.insert(turn_events_.end(), events.begin(), events.end());
+  if (leading()) {
+    turn_events_.insert(turn_events_.end(), std::make_move_iterator(events.begin()),
+                        std::make_move_iterator(events.end()));
+  }
 }
 
 void ConsensusService::answer_waiters() {

@@ -83,7 +83,8 @@ class ConsensusService {
   void handle(Incoming& in);
   void handle_write(const Incoming& in, const Envelope& e);
   void handle_read(const Incoming& in, const Envelope& e);
-  void append(CommandKind kind, const std::string& identity, const Envelope& e, Json body, MsgType type);
+  void append(CommandKind kind, const std::string& identity, const Envelope& e, Json body, MsgType type,
+              bool signature_checked = false);
   void maybe_tick();
   void apply_ready();
   void answer_waiters();

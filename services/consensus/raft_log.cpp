@@ -5,7 +5,7 @@
 
 #include <atomic>
 #include <charconv>
-#include <condition_variable>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
@@ -30,10 +30,12 @@ namespace {
 // How often the raft thread looks at its role: raft 0.15 has no state-change callback.
 constexpr std::uint64_t kRolePollMs = 10;
 
-// Raft may hand back an entry or snapshot longer than what was stored (the on-disk format pads
-// entries to 8 bytes), so every buffer we give it starts with its length: 4 bytes, little endian.
-// We also pad each buffer to a multiple of 8 bytes ourselves, as dqlite does: raft 0.15 was
-// seen to hand a restarted follower an entry at a wrong offset when lengths were not.
+// Every buffer we give raft starts with its payload's length (4 bytes, little endian) and is
+// padded with zeros to a multiple of 8 bytes. The padding is a requirement, not a workaround:
+// libraft's disk format (uv segments) writes each entry's bytes as they are but reads entries
+// back assuming every length is a multiple of 8, so an unpadded entry is read at a shifted
+// offset after a restart (canonical/raft issues #189 and #304; dqlite pads the same way). The
+// length lets us ignore whatever padding raft hands back.
 constexpr std::size_t kFrameHeader = 4;
 
 void* frame(const std::string& payload, std::size_t* len) {
@@ -60,12 +62,73 @@ std::string unframe(const void* base, std::size_t len) {
   return std::string(reinterpret_cast<const char*>(p + kFrameHeader), n);
 }
 
+void put32(unsigned char* p, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<unsigned char>(v >> (8 * i));
+}
+
+std::uint32_t get32(const unsigned char* p) {
+  std::uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(p[i]) << (8 * i);
+  return v;
+}
+
+// kSnapshotMagic cannot be the first word of the older form of a snapshot, a plain frame() of
+// the state, whose first word is the state's length (less than the buffer's).
+constexpr std::uint32_t kSnapshotMagic = 0xFFFFFFFEu;
+
 Error raft_error(const char* what, int rv, const char* detail) {
   return make_error(ErrorCode::INTERNAL, std::string(what) + ": " + raft_strerror(rv) + " (" +
                                              (detail && *detail ? detail : "no detail") + ")");
 }
 
 }  // namespace
+
+std::string encode_raft_snapshot(const std::string& state, const std::vector<std::string>& tail) {
+  std::size_t n = 12 + state.size();
+  for (const auto& e : tail) n += 4 + e.size();
+  std::string out((n + 7) / 8 * 8, '\0');
+  auto* at = reinterpret_cast<unsigned char*>(out.data());
+  auto put = [&](const std::string& bytes) {
+    put32(at, static_cast<std::uint32_t>(bytes.size()));
+    std::memcpy(at + 4, bytes.data(), bytes.size());
+    at += 4 + bytes.size();
+  };
+  put32(at, kSnapshotMagic);
+  at += 4;
+  put(state);
+  put32(at, static_cast<std::uint32_t>(tail.size()));
+  at += 4;
+  for (const auto& e : tail) put(e);
+  return out;
+}
+
+bool decode_raft_snapshot(std::string_view bytes, std::string* state, std::vector<std::string>* tail) {
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  const std::size_t len = bytes.size();
+  tail->clear();
+  if (len < 4 || get32(p) != kSnapshotMagic) {  // the older form: the state alone
+    *state = unframe(bytes.data(), len);
+    return !state->empty();
+  }
+  std::size_t at = 4;
+  auto take = [&](std::string* out) {
+    if (len - at < 4) return false;
+    std::uint32_t n = get32(p + at);
+    if (n > len - at - 4) return false;
+    out->assign(reinterpret_cast<const char*>(p + at + 4), n);
+    at += 4 + n;
+    return true;
+  };
+  if (!take(state) || len - at < 4) return false;
+  std::uint32_t count = get32(p + at);
+  at += 4;
+  if (count > (len - at) / 4) return false;  // each entry takes 4 bytes at least
+  tail->resize(count);
+  for (auto& e : *tail) {
+    if (!take(&e)) return false;
+  }
+  return true;
+}
 
 struct RaftLog::Impl {
   explicit Impl(RaftOptions o) : options(std::move(o)), event_fd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
@@ -85,14 +148,20 @@ struct RaftLog::Impl {
 
   // ---- Shared between the two threads, under mu -----------------------------------------------
   mutable std::mutex mu;
-  std::condition_variable cv;
   std::vector<std::pair<std::uint64_t, std::string>> submitted;  // appended, not yet handed to raft
   std::deque<LogItem> ready;                                      // for the service thread
   RoleInfo role;
+  // SNAPSHOT items queued and answered (snapshot_taken), in order; answers to requests made
+  // before a restore (numbered below answers_valid_from) are dropped.
+  std::uint64_t snapshot_requests = 0, snapshot_answers = 0, answers_valid_from = 1;
   std::optional<std::string> snapshot_state;  // the service's answer to the last SNAPSHOT item
   bool stopping = false;
 
   // ---- Raft thread only ---------------------------------------------------------------------------
+  std::uint64_t applied_bytes = 0;   // entry bytes applied since the last snapshot (the size rule)
+  std::uint64_t snapshot_bytes = 0;  // size of the last snapshot taken or restored
+  bool preparing = false;            // a SNAPSHOT item is queued; `tail` holds what came after it
+  std::vector<std::string> tail;
   uv_loop_t loop{};
   uv_async_t async{};
   uv_timer_t timer{};
@@ -127,27 +196,57 @@ struct RaftLog::Impl {
 
   static int fsm_apply(struct raft_fsm* fsm, const struct raft_buffer* buf, void** result) {
     auto* self = static_cast<Impl*>(fsm->data);
-    self->push(LogItem{LogItem::APPLY, unframe(buf->base, buf->len), {}, {}});
+    self->applied_bytes += buf->len;
+    std::string entry = unframe(buf->base, buf->len);
+    if (self->preparing) self->tail.push_back(entry);
+    self->push(LogItem{LogItem::APPLY, std::move(entry), {}, {}});
     *result = nullptr;
     return 0;  // never non-zero: that would stop raft's apply loop (gotcha 4)
   }
 
+  // Snapshots, without ever waiting for the service thread (a raft loop that stops for longer
+  // than an election timeout loses its leadership, or its leader). Raft asks for a snapshot
+  // after each batch of applied entries once past the threshold, and takes RAFT_BUSY as "not
+  // now". The first time, this queues a SNAPSHOT item behind every entry applied so far and
+  // keeps a copy of every entry applied after it (the tail). The service thread, reaching the
+  // item, encodes its state, then exactly the state as of that entry, and hands it back with
+  // snapshot_taken(). At the first call after that, the snapshot is that state and the tail:
+  // exactly the state at raft's last applied index, once the tail is applied to it.
+  // (Libraft's asynchronous snapshot, fsm version 3, needs an io with async_work, which
+  // Debian's raft_uv 0.15 does not have.)
+  //
+  // Size rule: past the entry threshold, a snapshot is started only once the entries applied
+  // since the last one add up to at least its size. Encoding the whole state then costs at most
+  // about one byte per byte written, however large the state grows (with a fixed threshold it
+  // would grow with the state).
   static int fsm_snapshot(struct raft_fsm* fsm, struct raft_buffer* bufs[], unsigned* n_bufs) {
     auto* self = static_cast<Impl*>(fsm->data);
-    std::unique_lock<std::mutex> lock(self->mu);
-    self->snapshot_state.reset();
-    self->ready.push_back(LogItem{LogItem::SNAPSHOT, {}, {}, {}});
-    self->wake_service();
-    // Bounded by the service's next turn; stop() ends the wait too.
-    self->cv.wait(lock, [&] { return self->snapshot_state.has_value() || self->stopping; });
-    if (!self->snapshot_state) return RAFT_SHUTDOWN;
-    std::string state = std::move(*self->snapshot_state);
-    self->snapshot_state.reset();
-    lock.unlock();
+    if (!self->preparing) {
+      if (self->applied_bytes < self->snapshot_bytes) return RAFT_BUSY;
+      {
+        std::lock_guard<std::mutex> lock(self->mu);
+        ++self->snapshot_requests;
+        self->snapshot_state.reset();
+        self->ready.push_back(LogItem{LogItem::SNAPSHOT, {}, {}, {}});
+      }
+      self->wake_service();
+      self->preparing = true;
+      self->tail.clear();
+      return RAFT_BUSY;
+    }
+    std::string state;
+    {
+      std::lock_guard<std::mutex> lock(self->mu);
+      if (!self->snapshot_state) return RAFT_BUSY;
+      state = std::move(*self->snapshot_state);
+      self->snapshot_state.reset();
+    }
     // Raft frees both with raft_free (fsm version 1).
     auto* array = static_cast<struct raft_buffer*>(raft_malloc(sizeof(struct raft_buffer)));
-    std::size_t len = 0;
-    void* data = frame(state, &len);
+    const std::string bytes = encode_raft_snapshot(state, self->tail);
+    const std::size_t len = bytes.size();
+    void* data = raft_malloc(len);
+    if (data) std::memcpy(data, bytes.data(), len);
     if (!array || !data) {
       raft_free(array);
       raft_free(data);
@@ -157,14 +256,36 @@ struct RaftLog::Impl {
     array[0].len = len;
     *bufs = array;
     *n_bufs = 1;
+    spdlog::info("event=raft_snapshot index={} bytes={} tail={}", self->raft.last_applied, len, self->tail.size());
+    self->preparing = false;
+    self->tail.clear();
+    self->applied_bytes = 0;
+    self->snapshot_bytes = len;
     return 0;
   }
 
+  // A snapshot from the leader (InstallSnapshot) or loaded at start: the state, then the
+  // entries of its tail, in order with everything else.
   static int fsm_restore(struct raft_fsm* fsm, struct raft_buffer* buf) {
     auto* self = static_cast<Impl*>(fsm->data);
-    std::string state = unframe(buf->base, buf->len);
+    std::string state;
+    std::vector<std::string> tail;
+    bool ok = decode_raft_snapshot(std::string_view(static_cast<const char*>(buf->base), buf->len), &state, &tail);
+    self->snapshot_bytes = buf->len;
     raft_free(buf->base);  // restore owns the buffer
-    self->push(LogItem{LogItem::RESTORE, std::move(state), {}, {}});
+    if (!ok) spdlog::error("event=bad_raft_snapshot len={}", self->snapshot_bytes);
+    self->applied_bytes = 0;
+    self->preparing = false;
+    self->tail.clear();
+    {
+      std::lock_guard<std::mutex> lock(self->mu);
+      // The service refuses an empty or garbled state (and stops): it must not serve from it.
+      self->ready.push_back(LogItem{LogItem::RESTORE, ok ? std::move(state) : std::string(), {}, {}});
+      for (auto& e : tail) self->ready.push_back(LogItem{LogItem::APPLY, std::move(e), {}, {}});
+      self->answers_valid_from = self->snapshot_requests + 1;  // a state asked for before is stale
+      self->snapshot_state.reset();
+    }
+    self->wake_service();
     return 0;
   }
 
@@ -277,11 +398,7 @@ struct RaftLog::Impl {
     int rv = raft_bootstrap(&raft, &conf);
     raft_configuration_close(&conf);
     if (rv != 0 && rv != RAFT_CANTBOOTSTRAP) return raft_error("raft_bootstrap", rv, raft_errmsg(&raft));
-    raft_set_election_timeout(&raft, options.election_timeout_ms);
-    raft_set_heartbeat_timeout(&raft, options.heartbeat_timeout_ms);
-    raft_set_pre_vote(&raft, true);
-    raft_set_snapshot_threshold(&raft, options.snapshot_threshold);
-    raft_set_snapshot_trailing(&raft, options.snapshot_trailing);
+    tune_raft(&raft, options);
     if (int r2 = raft_start(&raft); r2 != 0) return raft_error("raft_start", r2, raft_errmsg(&raft));
     uv_async_init(&loop, &async, on_async);
     async.data = this;
@@ -300,6 +417,15 @@ struct RaftLog::Impl {
     uv_loop_close(&loop);
   }
 };
+
+void tune_raft(struct ::raft* r, const RaftOptions& options) {
+  raft_set_election_timeout(r, options.election_timeout_ms);
+  raft_set_heartbeat_timeout(r, options.heartbeat_timeout_ms);
+  raft_set_pre_vote(r, true);
+  raft_set_snapshot_threshold(r, options.snapshot_threshold);
+  raft_set_snapshot_trailing(r, options.snapshot_trailing);
+  raft_set_install_snapshot_timeout(r, options.install_snapshot_timeout_ms);
+}
 
 RaftLog::RaftLog(RaftOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 
@@ -335,7 +461,6 @@ void RaftLog::stop() {
     std::lock_guard<std::mutex> lock(impl_->mu);
     impl_->stopping = true;
   }
-  impl_->cv.notify_all();
   uv_async_send(&impl_->async);
   impl_->thread.join();
 }
@@ -369,11 +494,11 @@ RoleInfo RaftLog::role() const {
 }
 
 void RaftLog::snapshot_taken(std::string state) {
-  {
-    std::lock_guard<std::mutex> lock(impl_->mu);
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto answer = ++impl_->snapshot_answers;
+  if (answer == impl_->snapshot_requests && answer >= impl_->answers_valid_from) {
     impl_->snapshot_state = std::move(state);
   }
-  impl_->cv.notify_all();
 }
 
 Result<std::map<std::uint64_t, std::string>> RaftLog::parse_peers(const std::string& text) {

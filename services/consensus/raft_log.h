@@ -20,8 +20,10 @@
 // Snapshots: when raft asks its FSM for a snapshot, the raft thread queues a SNAPSHOT item
 // behind every command applied so far and waits (bounded by stop()) until the service thread,
 // reaching it, hands back the encoded state with snapshot_taken(): that state is exactly the
-// state as of raft's last applied index. A snapshot received from the leader (InstallSnapshot)
-// or loaded at start arrives as a RESTORE item, in order with the commands.
+// state as of raft's last applied index. Past the entry threshold a snapshot also waits until
+// the entries applied since the last one are at least as large as it was. A snapshot received
+// from the leader (InstallSnapshot) or loaded at start arrives as a RESTORE item, in order with
+// the commands.
 //
 // Failures. When this replica is not the leader, appended commands come back at once as FAILED
 // (NOT_LEADER). When leadership is lost with commands in flight, raft fails their request and
@@ -33,8 +35,12 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "services/consensus/command_log.h"
+
+struct raft;  // libraft's instance (raft.h stays out of this header)
 
 namespace orion::consensus {
 
@@ -45,9 +51,28 @@ struct RaftOptions {
   unsigned election_timeout_ms = 300;            // randomised by raft in [1x, 2x)
   unsigned heartbeat_timeout_ms = 30;
   unsigned snapshot_threshold = 1024;            // entries between snapshots
-  unsigned snapshot_trailing = 128;              // entries kept after a snapshot
+  unsigned snapshot_trailing = 1024;             // entries kept after a snapshot
+  // A follower busy with a snapshot of its own drops an InstallSnapshot without an answer, and
+  // the leader sends nothing but heartbeats to it until this passes (libraft's default: 30 s).
+  unsigned install_snapshot_timeout_ms = 1000;
   unsigned connect_retry_ms = 100;               // reconnect to a lost peer this often
 };
+
+// A snapshot as raft stores and sends it: the service's state as of some applied entry, then
+// the entries applied after it, up to the index raft filed the snapshot under (see RaftLog).
+// Little endian, padded with zeros to 8 bytes:
+//
+//   u32 0xFFFFFFFE | u32 n | state (n bytes) | u32 count | count x (u32 n | entry (n bytes))
+//
+// decode_raft_snapshot refuses (false) whatever does not fit its own lengths, and also reads
+// the older form: the state alone, as a framed entry (u32 n | state).
+std::string encode_raft_snapshot(const std::string& state, const std::vector<std::string>& tail);
+bool decode_raft_snapshot(std::string_view bytes, std::string* state, std::vector<std::string>* tail);
+
+// The settings of `options` that live in the raft instance itself: timeouts, pre-vote, snapshot
+// threshold and trailing, install-snapshot timeout. RaftLog applies them before raft_start;
+// the unit tests apply them to libraft's in-memory fixture.
+void tune_raft(struct ::raft* r, const RaftOptions& options);
 
 class RaftLog final : public CommandLog {
  public:

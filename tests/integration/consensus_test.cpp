@@ -289,7 +289,9 @@ TEST_F(ConsensusTest, ThreeReplicasKeepEveryAcknowledgedVoteWhenTheLeaderIsKille
     peers += (peers.empty() ? "" : ",") + std::to_string(id) + "@" + raft[std::to_string(id)];
   }
   auto args = [&](const std::string& id) {
-    return std::vector<std::string>{"--id", id, "--peers", peers, "--snapshot-threshold", "64"};
+    // A small log, so that the restarted replica catches up through snapshots and snapshots
+    // of its own: a snapshot every 64 entries, and the leader keeps only 8 after each one.
+    return std::vector<std::string>{"--id", id, "--peers", peers, "--snapshot-threshold", "64", "--snapshot-trailing", "8"};
   };
   for (const auto& [id, addr] : raft) stack.start(id, args(id), reg);
 
@@ -389,8 +391,11 @@ TEST_F(ConsensusTest, ThreeReplicasKeepEveryAcknowledgedVoteWhenTheLeaderIsKille
                 << "\n";
     }
   }
+  // It used to stall here about 1 run in 7 under load: its own snapshot collided with one the
+  // leader sent, which libraft 0.15 drops; the leader then waited its install-snapshot timeout
+  // (30 s by default, 1 s ours). docs/consensus.md "libraft", SnapshotCollisionTest.
+  EXPECT_TRUE(converged) << "the restarted replica did not catch up (see the replica lines above)";
   if (converged) {
-    // It caught up through snapshots (the leader keeps only 8 entries after each one).
     std::ifstream restarted_log(stack.replicas[leader]->log_path());
     std::string text((std::istreambuf_iterator<char>(restarted_log)), std::istreambuf_iterator<char>());
     EXPECT_NE(text.find("event=snapshot_restored"), std::string::npos);
@@ -440,11 +445,6 @@ TEST_F(ConsensusTest, ThreeReplicasKeepEveryAcknowledgedVoteWhenTheLeaderIsKille
     EXPECT_EQ(acks[k].outcome, single_acks[k].outcome) << "vote " << k;
   }
   EXPECT_LT(pending, 200) << "the workload decides proposals";
-  // KNOWN BUG, open in issue 5: in about 1 run of 15 on a loaded 2-core machine the restarted
-  // old leader restores a snapshot, applies some entries and then stops applying while the
-  // others go on (digests above). Everything else this test checks still holds in those runs
-  // (asserted above); the catch-up is reported as a skip, not hidden, until it is fixed.
-  if (!converged) GTEST_SKIP() << "KNOWN BUG: the restarted replica did not catch up (see the replica lines above)";
 }
 
 TEST_F(ConsensusTest, LeasesAreGrantedThroughRaftAndSurviveALeaderChange) {

@@ -46,6 +46,21 @@ TEST(ConsensusConfig, RefusesBadClustersNamingTheFlag) {
   EXPECT_NE(no_peers.error().message.find("--id"), std::string::npos);
   auto bad_ms = parse({"--election-ms", "0"});
   EXPECT_NE(bad_ms.error().message.find("--election-ms"), std::string::npos);
+  auto bad_install = parse({"--install-snapshot-ms", "5"});
+  EXPECT_NE(bad_install.error().message.find("--install-snapshot-ms"), std::string::npos);
+  auto bad_trailing = parse({"--snapshot-trailing", "-1"});
+  EXPECT_NE(bad_trailing.error().message.find("--snapshot-trailing"), std::string::npos);
+}
+
+TEST(ConsensusConfig, SnapshotTrailingAndInstallTimeout) {
+  auto d = parse({});
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->snapshot_trailing, 0) << "0: as many as the threshold";
+  EXPECT_EQ(d->install_snapshot_ms, 1000);
+  auto c = parse({"--snapshot-threshold", "64", "--snapshot-trailing", "8", "--install-snapshot-ms", "250"});
+  ASSERT_TRUE(c) << c.error().to_string();
+  EXPECT_EQ(c->snapshot_trailing, 8);
+  EXPECT_EQ(c->install_snapshot_ms, 250);
 }
 
 TEST(RaftPeers, ParsesIdAtHostPortAndRefusesTheRest) {

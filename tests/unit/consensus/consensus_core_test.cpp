@@ -272,6 +272,33 @@ TEST_F(ConsensusCoreTest, BadSignatureIsRefusedAndChangesNothing) {
   EXPECT_TRUE(core.precheck_vote(signed_vote(id, "a1", true)).ok());
 }
 
+TEST_F(ConsensusCoreTest, ASignatureCheckedWhenAppendedIsNotVerifiedAgainButTheRestIs) {
+  auto id = propose(ConsensusType::MAJORITY, {"a1", "a2", "a3"});
+  // The service sets signature_checked only after precheck_vote passed; here the flag is set on
+  // a forged vote to show that apply() trusts it (and only it): one verification per vote.
+  Vote forged = signed_vote(id, "a2", true);
+  forged.agent_id = "a1";
+  Command c = command(CommandKind::VOTE, forged.to_body());
+  c.signature_checked = true;
+  ASSERT_TRUE(apply(c)) << "the appending replica's verdict stands";
+  EXPECT_EQ(core.proposal(id)->votes.size(), 1u);
+  // Everything else is still checked: eligibility, and a changed vote.
+  Vote outsider = signed_vote(id, "zz", true);
+  Command o = command(CommandKind::VOTE, outsider.to_body());
+  o.signature_checked = true;
+  EXPECT_EQ(apply(o).error().code, ErrorCode::PERMISSION_DENIED);
+  Command changed = command(CommandKind::VOTE, signed_vote(id, "a1", false).to_body());
+  changed.signature_checked = true;
+  EXPECT_EQ(apply(changed).error().code, ErrorCode::FAILED_PRECONDITION);
+  // The flag survives the log's encoding; a command without it (as in older logs) is verified.
+  auto back = decode_command(encode_command(c));
+  ASSERT_TRUE(back);
+  EXPECT_TRUE(back->signature_checked);
+  Command plain = command(CommandKind::VOTE, forged.to_body());
+  EXPECT_FALSE(decode_command(encode_command(plain))->signature_checked);
+  EXPECT_EQ(apply(plain).error().code, ErrorCode::PERMISSION_DENIED) << "without the flag it is verified";
+}
+
 TEST_F(ConsensusCoreTest, VoteOnAnUnknownProposalIsNotFound) {
   EXPECT_EQ(vote("p42", "a1", true).error().code, ErrorCode::NOT_FOUND);
   EXPECT_EQ(vote("nonsense", "a1", true).error().code, ErrorCode::NOT_FOUND);
@@ -425,6 +452,45 @@ TEST_F(DeterminismTest, RecordsAndSnapshotsRestoreTheSameState) {
   auto b = from_snapshot.apply(next);
   EXPECT_EQ(a.ok(), b.ok());
   EXPECT_EQ(core.snapshot(), from_snapshot.snapshot());
+}
+
+TEST_F(DeterminismTest, AProposalRecordIsItsViewAsJsonWithNumberAndRequestId) {
+  history();  // votes, a faulty agent, weights, expiry: every field has a value somewhere
+  std::map<std::uint64_t, std::string> records;
+  ConsensusCore fresh;
+  for (const auto& c : log) {
+    fresh.apply(c);
+    fresh.drain_dirty([&](std::uint64_t k, std::string r) { records[k] = std::move(r); });
+  }
+  int checked = 0;
+  for (const auto& [key, record] : records) {
+    if (key == kMetaKey || key >= kLeaseKeyBase) continue;
+    auto view = fresh.proposal("p" + std::to_string(key));
+    ASSERT_TRUE(view);
+    Json expected = view->to_json();
+    expected["number"] = key;
+    expected["request_id"] = "";
+    auto decoded = decode_value(record.data(), record.size());
+    ASSERT_TRUE(decoded);
+    EXPECT_EQ(*decoded, expected) << "p" << key;
+    ++checked;
+  }
+  EXPECT_GE(checked, 5);
+}
+
+TEST_F(DeterminismTest, AStateLargerThanOneMessageRestoresFromItsSnapshot) {
+  // 6 proposals with 3 MiB of data each: an 18 MiB snapshot, over the 16 MiB a message may have
+  // (a replica whose state outgrew it could not restore its own snapshot, and stopped).
+  Propose p = proposal(ConsensusType::MAJORITY, {voter("a1")});
+  p.data = std::string(3u << 20, 'x');
+  for (int i = 0; i < 6; ++i) propose(p);
+  const std::string snap = core.snapshot();
+  ASSERT_GT(snap.size(), default_limits().max_bytes);
+  ConsensusCore restored;
+  auto s = restored.restore_snapshot(snap);
+  ASSERT_TRUE(s.ok()) << s.error().to_string();
+  EXPECT_EQ(restored.proposal_count(), 6u);
+  EXPECT_EQ(restored.snapshot(), snap);
 }
 
 TEST_F(DeterminismTest, ACorruptSnapshotIsRefused) {

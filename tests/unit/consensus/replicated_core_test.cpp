@@ -13,6 +13,7 @@ extern "C" {
 #include <raft/fixture.h>
 }
 
+#include "services/consensus/raft_log.h"
 #include "tests/unit/consensus/consensus_fixture.h"
 
 namespace orion::consensus::testing {
@@ -56,8 +57,12 @@ struct CoreFsm {
 
 class ReplicatedCoreTest : public CoreFixture {
  protected:
-  void SetUp() override {
+  void SetUp() override { start(nullptr); }
+  // Three servers, a small log (snapshots every 32 entries, 4 kept after one); with `tuning`,
+  // the rest of our raft settings too (tune_raft).
+  void start(const RaftOptions* tuning) {
     ASSERT_EQ(raft_fixture_initialize(&f_), 0);
+    started_ = true;
     for (auto& fsm : fsms_) {
       fsm = std::make_unique<CoreFsm>();
       ASSERT_EQ(raft_fixture_grow(&f_, &fsm->fsm), 0);
@@ -67,12 +72,14 @@ class ReplicatedCoreTest : public CoreFixture {
     ASSERT_EQ(raft_fixture_bootstrap(&f_, &conf), 0);
     raft_configuration_close(&conf);
     for (unsigned i = 0; i < 3; ++i) {
+      if (tuning) tune_raft(raft_fixture_get(&f_, i), *tuning);
       raft_set_snapshot_threshold(raft_fixture_get(&f_, i), 32);
       raft_set_snapshot_trailing(raft_fixture_get(&f_, i), 4);
     }
     ASSERT_EQ(raft_fixture_start(&f_), 0);
   }
   void TearDown() override {
+    if (!started_) return;
     for (const auto& fsm : fsms_) {
       EXPECT_EQ(fsm->core.check_invariants(), "");
       EXPECT_EQ(fsm->bad_entries, 0);
@@ -104,6 +111,7 @@ class ReplicatedCoreTest : public CoreFixture {
   }
 
   struct raft_fixture f_ {};
+  bool started_ = false;
   std::unique_ptr<CoreFsm> fsms_[3];
   std::vector<std::unique_ptr<struct raft_apply>> requests_;
 };
@@ -146,6 +154,107 @@ TEST_F(ReplicatedCoreTest, ReplicasAgreeAfterTheLeaderIsKilledAndRevived) {
   EXPECT_GT(raft_fixture_n_recv(&f_, old, RAFT_IO_INSTALL_SNAPSHOT), 0u) << "it caught up through a snapshot";
   EXPECT_EQ(fsms_[old]->core.proposal_count(), 20u);
   EXPECT_NE(fsms_[old]->core.proposal("p20")->outcome, Outcome::UNKNOWN);
+}
+
+// libraft 0.15 drops, without an answer, an InstallSnapshot that reaches a follower while it is
+// writing a snapshot of its own ("already taking or installing snapshot"); the leader then sends
+// that follower heartbeats only (whose rejections it ignores) until its install-snapshot timeout
+// passes: 30 s by default. This replays, deterministically, what a restarted replica of the
+// integration test went through: follower F (slow disk) comes back 3 entries short and just
+// below its snapshot threshold; while it appends them the leader appends 40 more, snapshots and
+// compacts its log (F's link is down meanwhile, so F never sees them as entries); F applies,
+// crosses its threshold and starts its snapshot; the leader, hearing F's acknowledgement, sends
+// it a snapshot, which arrives during F's own.
+class SnapshotCollisionTest : public ReplicatedCoreTest {
+ protected:
+  struct Outcome {
+    std::int64_t caught_up_ms = -1;  // after the leader's snapshot; -1 = not within 5 s
+    unsigned snapshots_received = 0;
+  };
+
+  void SetUp() override {}  // run() starts the cluster with the options under test
+
+  Outcome run(const RaftOptions& options) {
+    start(&options);
+    struct raft_fixture& f = f_;
+    EXPECT_TRUE(raft_fixture_step_until_has_leader(&f, 5'000));
+    const unsigned leader = raft_fixture_leader_index(&f), slow = leader == 0 ? 1 : 0, other = 3 - leader - slow;
+    struct raft* l = raft_fixture_get(&f, leader);
+    int next = 0;
+    auto append = [&](int n) {  // n proposals in one raft_apply
+      std::vector<struct raft_buffer> bufs(static_cast<std::size_t>(n));
+      for (auto& buf : bufs) {
+        std::string bytes = encode_command(command(CommandKind::PROPOSE,
+                                                   proposal(ConsensusType::MAJORITY, {voter("a1")}).to_body(),
+                                                   "r" + std::to_string(next++)));
+        buf.len = bytes.size();
+        buf.base = raft_malloc(buf.len);
+        std::memcpy(buf.base, bytes.data(), buf.len);
+      }
+      requests_.push_back(std::make_unique<struct raft_apply>());
+      EXPECT_EQ(raft_apply(l, requests_.back().get(), bufs.data(), static_cast<unsigned>(n), nullptr), 0);
+    };
+    // Every replica 30 entries past its last snapshot (threshold 32).
+    append(40);
+    EXPECT_TRUE(raft_fixture_step_until_applied(&f, 3, raft_last_index(l), 5'000));
+    append(static_cast<int>(l->log.snapshot.last_index + 30 - raft_last_index(l)));
+    EXPECT_TRUE(raft_fixture_step_until_applied(&f, 3, raft_last_index(l), 5'000));
+    // F misses 3 entries, which take the leader past its threshold.
+    raft_fixture_kill(&f, slow);
+    append(3);
+    EXPECT_TRUE(raft_fixture_step_until_applied(&f, other, raft_last_index(l), 5'000));
+    raft_fixture_set_disk_latency(&f, slow, 40);
+    raft_fixture_revive(&f, slow);
+    struct Reached {
+      struct raft* r;
+      raft_index index;
+    } reached{raft_fixture_get(&f, slow), raft_last_index(l)};
+    EXPECT_TRUE(raft_fixture_step_until(
+        &f, [](struct raft_fixture*, void* arg) {
+          auto* x = static_cast<Reached*>(arg);
+          return raft_last_index(x->r) >= x->index;
+        },
+        &reached, 2'000));
+    raft_fixture_saturate(&f, leader, slow);
+    append(40);
+    raft_fixture_step_until_elapsed(&f, 65);
+    raft_fixture_desaturate(&f, leader, slow);
+    // The leader goes on, one entry every 50 ms, while F catches up.
+    Outcome out;
+    const raft_index target = raft_last_index(l);
+    const raft_time start = raft_fixture_time(&f);
+    for (int i = 0; i < 100 && out.caught_up_ms < 0; ++i) {
+      append(1);
+      raft_fixture_step_until_elapsed(&f, 50);
+      if (raft_fixture_get(&f, slow)->last_applied >= target) {
+        out.caught_up_ms = static_cast<std::int64_t>(raft_fixture_time(&f) - start);
+      }
+    }
+    out.snapshots_received = raft_fixture_n_recv(&f, slow, RAFT_IO_INSTALL_SNAPSHOT);
+    return out;
+  }
+
+  static RaftOptions options(unsigned install_snapshot_timeout_ms) {
+    RaftOptions o;  // our defaults, but with a small log as in the integration test
+    o.snapshot_threshold = 32;
+    o.snapshot_trailing = 4;
+    o.install_snapshot_timeout_ms = install_snapshot_timeout_ms;
+    return o;
+  }
+};
+
+TEST_F(SnapshotCollisionTest, WithLibraftsDefaultTimeoutTheFollowerStalls) {
+  Outcome out = run(options(30'000));
+  EXPECT_EQ(out.caught_up_ms, -1) << "libraft 0.15 no longer drops a snapshot that collides with the follower's own";
+  EXPECT_EQ(out.snapshots_received, 1u);
+}
+
+TEST_F(SnapshotCollisionTest, WithOurTimeoutTheLeaderSendsItAgainAndTheFollowerCatchesUp) {
+  const unsigned timeout = RaftOptions{}.install_snapshot_timeout_ms;
+  Outcome out = run(options(timeout));
+  ASSERT_GE(out.caught_up_ms, 0) << "the follower did not catch up within 5 s";
+  EXPECT_LE(out.caught_up_ms, static_cast<std::int64_t>(timeout) + 500);
+  EXPECT_EQ(out.snapshots_received, 2u) << "the dropped snapshot, then the one sent again";
 }
 
 }  // namespace

@@ -1,0 +1,552 @@
+#include "bench/consensus_bench.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <deque>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+
+#include <zmq.hpp>
+
+#include "bench/stack.h"
+#include "common/consensus_messages.h"
+#include "common/envelope.h"
+#include "common/sockets.h"
+#include "common/vote_signature.h"
+
+namespace orion::bench {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using consensus::VoteKeys;
+
+double ms_between(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); }
+
+void progress(const std::string& line) { std::cerr << "[orion-bench consensus] " << line << std::endl; }
+
+// Nearest-rank percentile of an unsorted sample (p in 0..100).
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  auto rank = static_cast<std::size_t>(std::max(1.0, std::ceil(p / 100.0 * static_cast<double>(v.size()))));
+  return v[std::min(rank, v.size()) - 1];
+}
+
+// The figures of the 3-replica group are those of the single replica prefixed "raft3_".
+std::string figure_name(const std::string& base, const std::string& prefix) { return prefix + base; }
+
+const char* const kFigures[] = {"propose_p50_ms",        "propose_p99_ms", "vote_us",         "vote_cpu_us",
+                                "decision_event_p50_ms", "decision_event_p99_ms", "decisions_per_s", "decision_cpu_us"};
+
+// CPU time (user + system, every thread) a process has used so far, in seconds: fields 14 and
+// 15 of /proc/PID/stat. On a shared machine this, not the wall time, is what the service cost.
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto close = text.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(field);
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// A TCP port that was free a moment ago: Raft peer addresses must be known before any replica
+// starts, so they cannot be read back from ready files.
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+// ---- The stack: orion-registry (the event bus) and 1 or 3 orion-consensus replicas ----------
+
+class ConsensusStack {
+ public:
+  ConsensusStack(const std::string& name, int replicas) : dir_("orion-bench-" + name) {
+    const std::string bin = bin_dir(), any = "tcp://127.0.0.1:0";
+    std::string ready = dir_.file("registry.ready");
+    registry_ = std::make_unique<Child>(
+        bin + "/orion-registry",
+        std::vector<std::string>{"--bind", any, "--bind-events-pub", any, "--bind-events-sub", any, "--data-dir",
+                                 dir_.file("registry"), "--ready-file", ready, "--log-level", "warn"},
+        dir_.file("registry.log"));
+    auto r = testing::wait_for_json_file(ready, 10'000);
+    if (!r) throw std::runtime_error("orion-registry did not become ready:\n" + logs());
+    registry_endpoint_ = r->at("registry").get<std::string>();
+    events_sub_ = r->at("events_sub").get<std::string>();
+
+    std::string peers;
+    for (int id = 1; replicas > 1 && id <= replicas; ++id) {
+      peers += (peers.empty() ? "" : ",") + std::to_string(id) + "@127.0.0.1:" + std::to_string(free_port());
+    }
+    for (int id = 1; id <= replicas; ++id) {
+      std::string n = std::to_string(id);
+      ready = dir_.file("consensus-" + n + ".ready");
+      std::vector<std::string> args{"--registry",  registry_endpoint_, "--bind-client", any, "--data-dir",
+                                    dir_.file("consensus-" + n), "--ready-file", ready, "--log-level", "warn"};
+      if (replicas > 1) args.insert(args.end(), {"--id", n, "--peers", peers});
+      replicas_.push_back(std::make_unique<Child>(bin + "/orion-consensus", args, dir_.file("consensus-" + n + ".log")));
+      auto c = testing::wait_for_json_file(ready, 10'000);
+      if (!c) throw std::runtime_error("orion-consensus " + n + " did not become ready:\n" + logs());
+      clients_.push_back(c->at("client").get<std::string>());
+    }
+  }
+
+  ~ConsensusStack() {
+    replicas_.clear();  // each stopped by PID (Child)
+    registry_.reset();
+  }
+
+  const std::string& events_sub() const { return events_sub_; }
+  const std::vector<std::string>& clients() const { return clients_; }
+  // PIDs of the replica with this client endpoint, or of every replica.
+  pid_t pid_of(const std::string& client) const {
+    for (std::size_t i = 0; i < clients_.size(); ++i) {
+      if (clients_[i] == client) return replicas_[i]->pid();
+    }
+    return -1;
+  }
+  // CPU seconds used so far by each replica, in the order of clients().
+  std::vector<double> cpu_seconds_of_replicas() const {
+    std::vector<double> out;
+    for (const auto& r : replicas_) out.push_back(cpu_seconds(r->pid()));
+    return out;
+  }
+
+  std::string logs() const {
+    std::string out;
+    if (registry_) out += "---- registry ----\n" + registry_->process().log_tail(2000) + "\n";
+    for (std::size_t i = 0; i < replicas_.size(); ++i) {
+      out += "---- consensus " + std::to_string(i + 1) + " ----\n" + replicas_[i]->process().log_tail(2000) + "\n";
+    }
+    return out;
+  }
+
+ private:
+  testing::TempDir dir_;  // declared first: removed after every process has stopped
+  std::string registry_endpoint_, events_sub_;
+  std::unique_ptr<Child> registry_;
+  std::vector<std::unique_ptr<Child>> replicas_;
+  std::vector<std::string> clients_;
+};
+
+// ---- A pipelining client: one DEALER, requests encoded beforehand --------------------------
+
+struct Frames {
+  std::vector<std::string> parts;  // encode_frames() of one request
+};
+
+Frames frames_of(MsgType type, const std::string& request_id, const Json& body) {
+  return Frames{encode_frames(Envelope{type, request_id, body})};
+}
+
+class Pipe {
+ public:
+  explicit Pipe(const std::string& endpoint) : socket_(make_socket(ctx_, zmq::socket_type::dealer)) {
+    socket_.connect(endpoint);
+  }
+  void send(const Frames& f) {
+    for (std::size_t i = 0; i < f.parts.size(); ++i) {
+      zmq::const_buffer b(f.parts[i].data(), f.parts[i].size());
+      if (!socket_.send(b, i + 1 < f.parts.size() ? zmq::send_flags::sndmore : zmq::send_flags::none)) {
+        throw std::runtime_error("send would block (high-water mark)");
+      }
+    }
+  }
+  // The next reply, or an error after timeout_ms.
+  Result<Envelope> receive(std::int64_t timeout_ms) {
+    Incoming in;
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (!orion::receive(socket_, in, false)) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) return make_error(ErrorCode::DEADLINE_EXCEEDED, "no reply within " + std::to_string(timeout_ms) + " ms");
+      zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+      zmq::poll(&item, 1, std::chrono::milliseconds(std::min<std::int64_t>(left, 100)));
+    }
+    return std::move(in.envelope);
+  }
+  // One request, one reply; the request may be retried while the replica answers UNAVAILABLE
+  // or NOT_LEADER (a Raft leader still catching up).
+  Envelope call(const Frames& f, std::int64_t timeout_ms = 10'000) {
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (true) {
+      send(f);
+      auto r = receive(timeout_ms);
+      if (!r) throw std::runtime_error(r.error().to_string());
+      if (r->type != MsgType::ERROR) return std::move(*r);
+      Error e = error_from_body(r->body);
+      if ((e.code != ErrorCode::UNAVAILABLE && e.code != ErrorCode::NOT_LEADER) || Clock::now() > deadline) {
+        throw std::runtime_error("error reply: " + e.to_string());
+      }
+      testing::pause_ms(20);
+    }
+  }
+
+ private:
+  zmq::context_t ctx_;
+  zmq::socket_t socket_;
+};
+
+// ---- The workload: MAJORITY proposals of 5 voters, votes signed beforehand ------------------
+
+constexpr int kVoters = 5;
+constexpr int kDecidingYes = 3;  // MAJORITY of 5: the third yes decides
+
+class Workload {
+ public:
+  Workload() {
+    for (int i = 0; i < kVoters; ++i) {
+      std::string agent = "bench-agent-" + std::to_string(i + 1);
+      std::string seed(32, 's');
+      for (std::size_t k = 0; k < agent.size() && k < 32; ++k) seed[k] = agent[k];
+      keys_.push_back(VoteKeys::from_seed(seed));
+      voters_.push_back(Voter{agent, 1.0, keys_.back().public_key_hex()});
+    }
+  }
+  Frames propose(const std::string& request_id) const {
+    Propose p;
+    p.proposer = "orion-bench";
+    p.type = "bench";
+    p.capability = "bench";
+    p.consensus_type = ConsensusType::MAJORITY;
+    p.voters = voters_;
+    p.timeout_ms = 3'600'000;  // never expires during a run
+    return frames_of(MsgType::PROPOSE, request_id, p.to_body());
+  }
+  // Yes votes of voters 1..3 on proposal `id`, signed here (callers do it before timing).
+  std::vector<Frames> votes(const std::string& id, const std::string& request_prefix, int count = kDecidingYes) const {
+    std::vector<Frames> out;
+    for (int v = 0; v < count; ++v) {
+      Vote vote{id, voters_[v].agent_id, true, consensus::sign_vote(keys_[v].secret_key, id, voters_[v].agent_id, true)};
+      out.push_back(frames_of(MsgType::VOTE, request_prefix + std::to_string(v), vote.to_body()));
+    }
+    return out;
+  }
+
+ private:
+  std::vector<VoteKeys> keys_;
+  std::vector<Voter> voters_;
+};
+
+std::string proposal_id_of(const Envelope& reply) {
+  auto ok = ProposeOk::from_body(reply.body);
+  if (reply.type != MsgType::PROPOSE_OK || !ok) {
+    throw std::runtime_error("expected PROPOSE_OK, got " + std::string(to_string(reply.type)) + " " + reply.body.dump());
+  }
+  return ok->proposal_id;
+}
+
+// "p17" -> 17
+std::uint64_t number_of(const std::string& id) { return std::stoull(id.substr(1)); }
+
+struct Sizes {
+  int propose_warmup, propose_samples;  // sequential PROPOSE
+  int vote_proposals;                   // x3 pipelined votes
+  int event_samples;                    // sequential deciding votes, event on the bus
+  int decide_proposals;                 // pipelined lifecycles
+};
+
+Sizes sizes(bool quick) {
+  if (quick) return Sizes{20, 200, 500, 50, 1'000};
+  return Sizes{100, 2'000, 5'000, 500, 20'000};
+}
+
+// Requests in flight on one DEALER in the pipelined figures.
+constexpr std::size_t kWindow = 1024;
+
+// ---- One group ----------------------------------------------------------------------------------
+
+class Group {
+ public:
+  Group(const std::string& prefix, int replicas, const Sizes& sz, const ConsensusBenchOptions& options)
+      : prefix_(prefix), replicas_(replicas), sz_(sz), options_(options) {}
+
+  bool wanted(const std::string& base) const { return options_.only.empty() || options_.only.count(name(base)) > 0; }
+  std::string name(const std::string& base) const { return figure_name(base, prefix_); }
+  void print(const std::string& base, double value, const char* unit) {
+    if (!wanted(base)) return;
+    char text[64];
+    std::snprintf(text, sizeof text, std::string(unit) == "/s" ? "%.0f" : "%.3f", value);
+    std::cout << name(base) << " " << text << " " << unit << std::endl;
+  }
+
+  void run() {
+    if (std::none_of(std::begin(kFigures), std::end(kFigures), [&](const char* f) { return wanted(f); })) return;
+    progress("starting registry and " + std::to_string(replicas_) + " consensus replica(s)");
+    ConsensusStack stack("consensus-" + std::to_string(replicas_), replicas_);
+    try {
+      std::string leader = leader_ = find_leader(stack);
+      Pipe pipe(leader);
+      // Warm-up, and the first id: proposals are numbered in log order from p1.
+      next_number_ = number_of(proposal_id_of(pipe.call(work_.propose(rid()), 20'000))) + 1;
+      if (wanted("propose_p50_ms") || wanted("propose_p99_ms")) propose_latency(pipe);
+      if (wanted("vote_us") || wanted("vote_cpu_us")) vote_time(pipe, stack.pid_of(leader));
+      if (wanted("decision_event_p50_ms") || wanted("decision_event_p99_ms")) event_latency(pipe, stack);
+      if (wanted("decisions_per_s") || wanted("decision_cpu_us")) decisions(pipe, stack);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(std::string(e.what()) + "\n" + stack.logs());
+    }
+  }
+
+ private:
+  std::string rid() { return "b" + std::to_string(++request_); }
+
+  // The leader's client endpoint (the only replica, or the Raft leader once it is elected).
+  std::string find_leader(const ConsensusStack& stack) {
+    if (replicas_ == 1) return stack.clients()[0];
+    std::string found;
+    bool ok = testing::wait_until(
+        [&] {
+          for (const auto& ep : stack.clients()) {
+            Pipe p(ep);
+            p.send(frames_of(MsgType::GET_REPLICA, rid(), Json::object()));
+            auto r = p.receive(500);
+            if (!r || r->type != MsgType::REPLICA_INFO) continue;
+            auto info = ReplicaInfo::from_body(r->body);
+            if (info && info->role == "leader") {
+              found = ep;
+              return true;
+            }
+          }
+          return false;
+        },
+        20'000);
+    if (!ok) throw std::runtime_error("no Raft leader within 20 s");
+    return found;
+  }
+
+  // Creates n proposals, pipelined; returns their ids in creation order (not timed).
+  std::vector<std::string> create(Pipe& pipe, int n) {
+    std::vector<std::string> ids;
+    int sent = 0;
+    while (static_cast<int>(ids.size()) < n) {
+      while (sent < n && sent - static_cast<int>(ids.size()) < static_cast<int>(kWindow)) {
+        pipe.send(work_.propose(rid()));
+        ++sent;
+      }
+      auto r = pipe.receive(30'000);
+      if (!r) throw std::runtime_error("creating proposals: " + r.error().to_string());
+      ids.push_back(proposal_id_of(*r));
+    }
+    next_number_ += static_cast<std::uint64_t>(n);
+    return ids;
+  }
+
+  // Sequential PROPOSE of a MAJORITY proposal with 5 voters: time to PROPOSE_OK (durable).
+  void propose_latency(Pipe& pipe) {
+    progress(name("propose_ms") + ": " + std::to_string(sz_.propose_samples) + " sequential proposals");
+    std::vector<double> ms;
+    for (int i = 0; i < sz_.propose_warmup + sz_.propose_samples; ++i) {
+      Frames f = work_.propose(rid());
+      auto t0 = Clock::now();
+      pipe.send(f);
+      auto r = pipe.receive(10'000);
+      auto t1 = Clock::now();
+      if (!r) throw std::runtime_error("propose: " + r.error().to_string());
+      proposal_id_of(*r);
+      ++next_number_;
+      if (i >= sz_.propose_warmup) ms.push_back(ms_between(t0, t1));
+    }
+    print("propose_p50_ms", percentile(ms, 50), "ms");
+    print("propose_p99_ms", percentile(ms, 99), "ms");
+  }
+
+  // Pipelined VOTEs, 3 yes votes on each of n proposals (the third decides it), all counted:
+  // wall time from the first VOTE sent to the last VOTE_OK received, divided by the votes.
+  void vote_time(Pipe& pipe, pid_t leader_pid) {
+    auto ids = create(pipe, sz_.vote_proposals);
+    std::vector<Frames> votes;
+    for (const auto& id : ids) {
+      for (auto& f : work_.votes(id, rid() + "-")) votes.push_back(std::move(f));
+    }
+    progress(name("vote_us") + ": " + std::to_string(votes.size()) + " signed votes, pipelined (" +
+             std::to_string(kWindow) + " in flight)");
+    std::size_t sent = 0, answered = 0;
+    const double cpu0 = cpu_seconds(leader_pid);
+    auto t0 = Clock::now();
+    while (answered < votes.size()) {
+      while (sent < votes.size() && sent - answered < kWindow) pipe.send(votes[sent++]);
+      auto r = pipe.receive(30'000);
+      if (!r) throw std::runtime_error("votes: " + r.error().to_string());
+      auto ok = VoteOk::from_body(r->body);
+      if (r->type != MsgType::VOTE_OK || !ok || ok->duplicate) {
+        throw std::runtime_error("vote not counted: " + std::string(to_string(r->type)) + " " + r->body.dump());
+      }
+      ++answered;
+    }
+    double us = ms_between(t0, Clock::now()) * 1000.0 / static_cast<double>(votes.size());
+    double cpu_us = (cpu_seconds(leader_pid) - cpu0) * 1e6 / static_cast<double>(votes.size());
+    progress(name("vote_us") + ": " + std::to_string(1e6 / us) + " votes/s");
+    print("vote_us", us, "us");
+    print("vote_cpu_us", cpu_us, "us");
+  }
+
+  // Sequential: a proposal, two yes votes (answered), then the deciding third: the time from
+  // sending it to the proposal.decided event arriving on the bus (through the registry).
+  void event_latency(Pipe& pipe, const ConsensusStack& stack) {
+    zmq::context_t ctx;
+    auto sub = make_socket(ctx, zmq::socket_type::sub);
+    sub.set(zmq::sockopt::subscribe, "proposal.decided");
+    sub.connect(stack.events_sub());
+    auto decided = [&](const std::string& id, std::int64_t timeout_ms) {
+      auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+      while (Clock::now() < deadline) {
+        zmq::pollitem_t item{sub.handle(), 0, ZMQ_POLLIN, 0};
+        zmq::poll(&item, 1, std::chrono::milliseconds(10));
+        Incoming in;
+        while (receive(sub, in, false, true)) {
+          if (in.envelope && in.envelope->body.contains("data") && in.envelope->body["data"].value("proposal_id", "") == id) {
+            return true;
+          }
+        }
+      }
+      return false;
+    };
+    auto one = [&](std::int64_t timeout_ms) -> double {
+      std::string id = proposal_id_of(pipe.call(work_.propose(rid())));
+      ++next_number_;
+      auto votes = work_.votes(id, rid() + "-");
+      for (int v = 0; v < kDecidingYes - 1; ++v) pipe.call(votes[static_cast<std::size_t>(v)]);
+      auto t0 = Clock::now();
+      pipe.send(votes.back());
+      double ms = decided(id, timeout_ms) ? ms_between(t0, Clock::now()) : -1;
+      auto r = pipe.receive(10'000);  // its VOTE_OK, also when the event did not show
+      if (!r || r->type != MsgType::VOTE_OK) throw std::runtime_error("deciding vote not answered VOTE_OK");
+      return ms;
+    };
+    // The subscription reaches the publisher asynchronously: decide until an event shows.
+    bool subscribed = testing::wait_until([&] { return one(200) >= 0; }, 20'000);
+    if (!subscribed) throw std::runtime_error("no proposal.decided event on the bus within 20 s");
+    progress(name("decision_event_ms") + ": " + std::to_string(sz_.event_samples) + " sequential decisions");
+    std::vector<double> ms;
+    for (int i = 0; i < sz_.event_samples; ++i) {
+      double m = one(10'000);
+      if (m < 0) throw std::runtime_error("a proposal.decided event did not arrive within 10 s");
+      ms.push_back(m);
+    }
+    print("decision_event_p50_ms", percentile(ms, 50), "ms");
+    print("decision_event_p99_ms", percentile(ms, 99), "ms");
+  }
+
+  // Whole lifecycles, pipelined: n PROPOSEs, and as each PROPOSE_OK comes back the proposal's
+  // three yes votes (signed beforehand: ids are predictable, p<next>.. in log order). Decisions
+  // (VOTE_OK with outcome APPROVED) per second, from the first PROPOSE sent to the last decision.
+  void decisions(Pipe& pipe, const ConsensusStack& stack) {
+    const int n = sz_.decide_proposals;
+    const std::uint64_t first = next_number_;
+    progress(name("decisions_per_s") + ": signing " + std::to_string(n * kDecidingYes) + " votes beforehand");
+    std::vector<Frames> proposes;
+    std::vector<std::vector<Frames>> votes;
+    for (int i = 0; i < n; ++i) {
+      proposes.push_back(work_.propose(rid()));
+      votes.push_back(work_.votes("p" + std::to_string(first + static_cast<std::uint64_t>(i)), rid() + "-"));
+    }
+    progress(name("decisions_per_s") + ": " + std::to_string(n) + " MAJORITY proposals of 5 voters, 3 yes votes each, pipelined");
+    std::deque<const Frames*> ready;  // votes whose proposal exists, sent before new proposals
+    std::size_t next_propose = 0, in_flight = 0;
+    int decided = 0;
+    const std::vector<double> cpu0 = stack.cpu_seconds_of_replicas();
+    auto t0 = Clock::now();
+    while (decided < n) {
+      while (in_flight < kWindow && (!ready.empty() || next_propose < proposes.size())) {
+        if (!ready.empty()) {
+          pipe.send(*ready.front());
+          ready.pop_front();
+        } else {
+          pipe.send(proposes[next_propose++]);
+        }
+        ++in_flight;
+      }
+      auto r = pipe.receive(30'000);
+      if (!r) throw std::runtime_error("decisions: " + r.error().to_string());
+      --in_flight;
+      if (r->type == MsgType::PROPOSE_OK) {
+        auto k = number_of(proposal_id_of(*r));
+        if (k < first || k >= first + static_cast<std::uint64_t>(n)) {
+          throw std::runtime_error("unexpected proposal id p" + std::to_string(k));
+        }
+        for (const auto& f : votes[k - first]) ready.push_back(&f);
+      } else if (r->type == MsgType::VOTE_OK) {
+        auto ok = VoteOk::from_body(r->body);
+        if (!ok || ok->duplicate) throw std::runtime_error("vote not counted: " + r->body.dump());
+        decided += ok->outcome == Outcome::APPROVED;
+      } else {
+        throw std::runtime_error("decisions: " + std::string(to_string(r->type)) + " " + r->body.dump());
+      }
+    }
+    double s = ms_between(t0, Clock::now()) / 1000.0;
+    const std::vector<double> cpu1 = stack.cpu_seconds_of_replicas();
+    double cpu_us = 0;
+    std::string each;
+    for (std::size_t i = 0; i < cpu1.size(); ++i) {
+      double us = (cpu1[i] - cpu0[i]) * 1e6 / n;
+      cpu_us += us;
+      each += " " + std::string(stack.clients()[i] == leader_ ? "leader " : "") + std::to_string(static_cast<int>(us));
+    }
+    progress(name("decision_cpu_us") + ": per replica (us):" + each);
+    next_number_ += static_cast<std::uint64_t>(n);
+    print("decisions_per_s", n / s, "/s");
+    print("decision_cpu_us", cpu_us, "us");
+  }
+
+  const std::string prefix_;
+  const int replicas_;
+  const Sizes sz_;
+  const ConsensusBenchOptions& options_;
+  Workload work_;
+  std::uint64_t request_ = 0;
+  std::uint64_t next_number_ = 1;  // the id the next proposal will get
+  std::string leader_;             // the client endpoint the figures were measured at
+};
+
+}  // namespace
+
+const std::vector<std::string>& consensus_figure_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const char* prefix : {"", "raft3_"}) {
+      for (const char* f : kFigures) out.push_back(figure_name(f, prefix));
+    }
+    return out;
+  }();
+  return names;
+}
+
+int run_consensus_bench(const ConsensusBenchOptions& options) {
+  const Sizes sz = sizes(options.quick);
+  int rc = 0;
+  for (auto [prefix, replicas] : {std::pair<const char*, int>{"", 1}, {"raft3_", 3}}) {
+    try {
+      Group(prefix, replicas, sz, options).run();
+    } catch (const std::exception& e) {
+      std::cerr << "[orion-bench consensus] " << replicas << " replica(s) failed: " << e.what() << "\n";
+      rc = 1;
+    }
+  }
+  return rc;
+}
+
+}  // namespace orion::bench
