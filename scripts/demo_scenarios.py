@@ -11,6 +11,7 @@ The stack must have the agents scripts/demo.sh starts (see AGENTS below).
 """
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -153,6 +154,45 @@ class Demo:
             out = next(iter(out["from"].values()))
         self.check(out["input"] == steps[0][2], "the collected data reached the report")
 
+    def workflow(self):
+        self.heading(4, "a six-step ML pipeline workflow with consensus approval, over several agents")
+        # examples/workflows/ml_pipeline_gated.yaml, on the demo agents' capabilities.
+        steps = [("data-collection", "data", [], {"table": "events", "rows": 120000}),
+                 ("preprocessing", "compute", ["data-collection"], {"rows": "${steps.data-collection.output.rows}"}),
+                 ("feature-engineering", "ml", ["preprocessing"], {"features": ["recency", "frequency"]}),
+                 ("model-training", "gpu", ["feature-engineering"],
+                  {"model": "gbm", "features": "${steps.feature-engineering.output.features}"}),
+                 ("model-evaluation", "report", ["model-training"],
+                  {"model": "${steps.model-training.output.model}", "auc": 0.91}),
+                 ("model-deployment", "ops", ["model-evaluation"],
+                  {"model": "${steps.model-training.output.model}", "auc": "${steps.model-evaluation.output.auc}"})]
+        doc = {"name": "ml-pipeline",
+               "consensus": {"type": "unanimous", "capability": "council", "timeout": 20,
+                             "data": {"votes": ALL_YES, "why": "train and deploy gbm"}},
+               "steps": [{"name": n, "type": "echo", "capabilities": [c], "depends_on": d, "input": i, "timeout": 30}
+                         for n, c, d, i in steps]}
+        path = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"orion-demo-workflow-{os.getpid()}.json")
+        with open(path, "w") as f:
+            json.dump(doc, f)
+        try:
+            run = self.ctl("workflow", "run", path)
+        finally:
+            os.remove(path)
+        wid = run["workflow_id"]
+        self.ctl("workflow", "wait", wid, "--timeout", "60", check=False)
+        w = self.ctl("workflow", "status", wid)
+        gate = w.get("gate") or {}
+        print(f"    {wid} {w['name']} {w['state']} {w['progress']:.0f}%  gate: UNANIMOUS "
+              f"{gate.get('proposal_id', '-')} {gate.get('outcome') or 'undecided'}")
+        for st in w["steps"]:
+            print(f"      {st['name']:<20} {st['task_id']:<6} {st['state']:<10} agent={st['agent'] or '-'}")
+        self.check(w["state"] == "COMPLETED", "the workflow COMPLETED")
+        self.check(gate.get("outcome") == "APPROVED", "it waited for, and got, a UNANIMOUS approval")
+        agents = {st["agent"] for st in w["steps"]}
+        self.check(len(agents) >= 4, f"its steps ran on {len(agents)} different agents")
+        deploy = self.ctl("status", run["tasks"]["model-deployment"])
+        self.check(deploy["output"] == {"model": "gbm", "auc": 0.91}, "outputs flowed from step to step")
+
     def decisions(self):
         self.heading(5, "distributed decisions: MAJORITY, WEIGHTED, UNANIMOUS")
         cases = [  # consensus, votes, expected outcome
@@ -196,7 +236,7 @@ class Demo:
         print("".join("    " + line + "\n" for line in table.stdout.splitlines()), end="")
         if not self.council_ready():
             self.failures.append("the agents never all voted on a warm-up proposal")
-        for scenario in (self.basic, self.gated, self.dependencies, self.decisions, self.statistics):
+        for scenario in (self.basic, self.gated, self.dependencies, self.workflow, self.decisions, self.statistics):
             try:
                 scenario()
             except Exception as e:  # a report of what broke, then the next scenario
