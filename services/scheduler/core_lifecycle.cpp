@@ -233,15 +233,20 @@ void SchedulerCore::progress(const TaskProgress& p) {
   TaskRecord* t = find(p.task_id);
   if (!t || t->view.attempt != p.attempt) return;
   auto& v = t->view;
+  // Neither RUNNING nor progress is written by itself: after a crash an ASSIGNED and a RUNNING
+  // attempt are fenced and re-queued alike, so losing them changes nothing a restart does. They
+  // reach the disk with the task's next durable change (its result, a re-queue, a timeout).
+  // Their events still wait for the turn's commit, like every reply, so nothing is announced
+  // ahead of state an earlier turn made durable.
   if (v.state == TaskState::ASSIGNED) {
     v.state = TaskState::RUNNING;
     v.started_ms = clock_.wall_ms();
     v.progress = p.progress;
     note(*t, TaskState::RUNNING, "started");
-    mark(*t, "task.running");
+    mark(*t, "task.running", /*durable=*/false);
   } else if (v.state == TaskState::RUNNING) {
     v.progress = p.progress;
-    mark(*t, "task.progress");
+    mark(*t, "task.progress", /*durable=*/false);
   }
 }
 
