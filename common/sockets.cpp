@@ -36,7 +36,7 @@ std::string advertised_endpoint(const std::string& bound, const std::string& hos
   return std::string(kTcp) + host + bound.substr(colon);
 }
 
-bool receive(zmq::socket_t& socket, Incoming& in, bool routed, bool topic) {
+bool receive(zmq::socket_t& socket, Incoming& in, bool routed, bool topic, KeepPacked keep_packed) {
   std::vector<zmq::message_t> frames;
   std::size_t extra = 0;  // frames past kMaxFrames: read (so the message is drained) and dropped
   bool more = true;
@@ -73,7 +73,7 @@ bool receive(zmq::socket_t& socket, Incoming& in, bool routed, bool topic) {
   for (std::size_t i = first; i < frames.size(); ++i) {
     views.emplace_back(static_cast<const char*>(frames[i].data()), frames[i].size());
   }
-  in.envelope = decode_frame_views(views, &in.request_id, default_limits());
+  in.envelope = decode_frame_views(views, &in.request_id, default_limits(), keep_packed);
   if (extra > 0) in.envelope = make_error(ErrorCode::MALFORMED, "too many frames");
   return true;
 }

@@ -133,4 +133,13 @@ std::string pack_event(const std::string& topic, const std::string& publisher, s
   return w.take();
 }
 
+std::string pack_submit_batch_ok(const SubmitBatchOk& ok) {
+  MsgWriter w;
+  w.map(2);  // keys in the order nlohmann writes them: the bytes are those of to_body()
+  w.key("duplicate"), w.boolean(ok.duplicate);
+  w.key("task_ids"), w.map(ok.task_ids.size());
+  for (const auto& [key, id] : ok.task_ids) w.str(key), w.str(id);
+  return w.take();
+}
+
 }  // namespace orion

@@ -25,6 +25,8 @@ std::string pack_task_list(const std::vector<TaskView>& views);
 // An ASSIGN body, as Assign::to_body for the view's current attempt; `deps` holds
 // (dependency task id, its output) pairs.
 std::string pack_assign(const TaskView& v, const std::vector<std::pair<std::string, const Json*>>& deps);
+// A SUBMIT_BATCH_OK body, as SubmitBatchOk::to_body.
+std::string pack_submit_batch_ok(const SubmitBatchOk& ok);
 // An EVENT body, as Event::to_body, around data already packed (one msgpack map).
 std::string pack_event(const std::string& topic, const std::string& publisher, std::uint64_t seq,
                        std::int64_t ts_ms, std::string_view packed_data);

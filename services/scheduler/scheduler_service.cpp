@@ -14,6 +14,9 @@ namespace {
 // Messages read from one socket in one turn: bounds the latency a flood on one socket can add
 // to the others, while still batching many requests into one commit.
 constexpr int kMaxBatch = 2048;
+
+// SUBMIT_BATCH bodies are decoded by SubmitBatch::from_packed, without a Json tree.
+bool keep_packed(MsgType type) { return type == MsgType::SUBMIT_BATCH; }
 }  // namespace
 
 SchedulerService::SchedulerService(ServiceOptions options, const Clock& clock)
@@ -94,7 +97,7 @@ void SchedulerService::turn(int poll_ms) {
   }
   Incoming in;
   for (int i = 0; i < kMaxBatch && receive(agent_, in, true); ++i) handle_agent(in);
-  for (int i = 0; i < kMaxBatch && receive(client_, in, true); ++i) handle_client(in);
+  for (int i = 0; i < kMaxBatch && receive(client_, in, true, false, keep_packed); ++i) handle_client(in);
   for (int i = 0; i < kMaxBatch && receive(registry_, in, false); ++i) handle_registry(in);
   for (int i = 0; i < kMaxBatch && receive(bus_in_, in, false, /*topic=*/true); ++i) handle_bus(in);
   core_.tick();
@@ -161,11 +164,12 @@ void SchedulerService::handle_client(Incoming& in) {
       return;
     }
     case MsgType::SUBMIT_BATCH: {
-      auto m = SubmitBatch::from_body(e.body);
+      auto m = SubmitBatch::from_packed(e.packed_body);
       if (!m) return reply_error(m.error());
       auto ok = core_.submit_batch(e.request_id, std::move(m->tasks));
       if (!ok) return reply_error(ok.error());
-      client_replies_.push_back({in.identity, Envelope{MsgType::SUBMIT_BATCH_OK, e.request_id, ok->to_body()}});
+      client_replies_.push_back(
+          {in.identity, packed_envelope(MsgType::SUBMIT_BATCH_OK, e.request_id, pack_submit_batch_ok(*ok))});
       return;
     }
     case MsgType::CANCEL: {
