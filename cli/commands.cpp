@@ -28,7 +28,8 @@ std::int64_t flag_ms(const cxxopts::ParseResult& args, const char* flag) {
 constexpr const char* kTaskFlags[] = {"name",       "type",         "cap",         "priority",   "timeout",
                                       "input",      "metadata",     "depends-on",  "prefer",     "exclude",
                                       "retries",    "backoff",      "backoff-initial", "backoff-max",
-                                      "backoff-multiplier", "jitter", "idempotency-key", "unschedulable-timeout"};
+                                      "backoff-multiplier", "jitter", "idempotency-key", "unschedulable-timeout",
+                                      "require-consensus", "consensus-cap", "voter", "consensus-timeout", "consensus-data"};
 
 TaskSpec spec_from_flags(const cxxopts::ParseResult& args) {
   if (!args.count("type")) throw UsageError("--type is required");
@@ -64,6 +65,24 @@ TaskSpec spec_from_flags(const cxxopts::ParseResult& args) {
   if (!(spec.retry.jitter >= 0.0 && spec.retry.jitter <= 1.0)) throw UsageError("--jitter must be in 0..1");
   spec.idempotency_key = args["idempotency-key"].as<std::string>();
   if (args.count("unschedulable-timeout")) spec.unschedulable_timeout_ms = flag_ms(args, "unschedulable-timeout");
+  bool gate_flags = args.count("consensus-cap") || args.count("voter") || args.count("consensus-timeout") ||
+                    args.count("consensus-data");
+  if (!args.count("require-consensus")) {
+    if (gate_flags) throw UsageError("--consensus-cap, --voter, --consensus-timeout and --consensus-data need --require-consensus");
+    return spec;
+  }
+  Json gate = {{"type", args["require-consensus"].as<std::string>()}};
+  if (args.count("consensus-cap")) gate["capability"] = args["consensus-cap"].as<std::string>();
+  if (args.count("voter")) gate["voters"] = strings(args, "voter");
+  if (args.count("consensus-timeout")) {
+    auto ms = flag_ms(args, "consensus-timeout");
+    if (ms <= 0) throw UsageError("--consensus-timeout must be more than 0 seconds");
+    gate["timeout_ms"] = ms;
+  }
+  if (args.count("consensus-data")) gate["data"] = parse_json_arg("consensus-data", args["consensus-data"].as<std::string>());
+  auto g = ConsensusGate::from_json(gate, "consensus");
+  if (!g) throw UsageError("--require-consensus: " + g.error().message);
+  spec.consensus = std::move(*g);
   return spec;
 }
 
@@ -117,6 +136,13 @@ int cmd_submit(int argc, char** argv) {
         cxxopts::value<std::string>()->default_value(""))(
         "unschedulable-timeout", "fail after this many seconds with no capable agent",
         cxxopts::value<double>())(
+        "require-consensus", "run only once the agents approve: majority|unanimous|weighted|pbft",
+        cxxopts::value<std::string>())(
+        "consensus-cap", "whose live agents vote (default: the task's first --cap)", cxxopts::value<std::string>())(
+        "voter", "a voting agent instead (repeatable)", cxxopts::value<std::vector<std::string>>())(
+        "consensus-timeout", "seconds the vote may take; then the task ends CANCELLED (default 60)",
+        cxxopts::value<double>())(
+        "consensus-data", "JSON object handed to the voters", cxxopts::value<std::string>())(
         "batch", "submit every task of a JSON file at once; prints key -> id", cxxopts::value<std::string>());
     cxxopts::ParseResult args;
     if (!parse(o, argc, argv, args)) return 0;

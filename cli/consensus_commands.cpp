@@ -1,12 +1,14 @@
-// orionctl's consensus subcommands: propose, vote, decision. They speak to orion-consensus
-// through ConsensusClient, which finds the leader through the registry.
-#include <algorithm>
+// orionctl's consensus subcommands: propose, vote, decision. propose and decision use the SDK
+// client's distributed decisions (sdk/cpp/decisions.h: voters resolved from the registry);
+// vote speaks to orion-consensus through ConsensusClient. Both find the leader through the
+// registry.
 #include <iostream>
 
 #include "cli/commands.h"
 #include "cli/support.h"
 #include "common/consensus_messages.h"
 #include "common/vote_signature.h"
+#include "sdk/cpp/decisions.h"
 #include "services/consensus/consensus_client.h"
 
 namespace orion::cli {
@@ -18,26 +20,9 @@ consensus::ConsensusClient make_consensus(const cxxopts::ParseResult& args) {
   return consensus::ConsensusClient(o);
 }
 
-Json decision_json(const ProposalView& p) {
-  Json votes = Json::array();
-  for (const auto& v : p.votes) {
-    votes.push_back({{"agent_id", v.agent_id}, {"vote", v.yes ? "yes" : "no"}, {"weight", v.weight}});
-  }
-  return {{"proposal_id", p.proposal_id},
-          {"type", p.type},
-          {"consensus", to_string(p.consensus_type)},
-          {"outcome", to_string(p.outcome)},
-          {"yes_weight", p.tally.yes_weight},
-          {"no_weight", p.tally.no_weight},
-          {"eligible_weight", p.tally.eligible_weight},
-          {"votes", votes},
-          {"faulty", p.faulty},
-          {"decided_ms", p.decided_ms}};
-}
-
 void print_decision(const ProposalView& p, bool json) {
   if (json) {
-    std::cout << text(decision_json(p)) << "\n";
+    std::cout << text(sdk::decision_json(p)) << "\n";
     return;
   }
   std::cout << p.proposal_id << " " << to_string(p.outcome) << " (" << to_string(p.consensus_type) << ", yes "
@@ -66,40 +51,24 @@ int cmd_propose(int argc, char** argv) {
     }
     double timeout_s = args["timeout"].as<double>();
     if (!(timeout_s > 0) || timeout_s > 7 * 24 * 3600) throw UsageError("--timeout must be in (0, a week]");
-    Propose p;
-    p.proposer = args["proposer"].as<std::string>();
-    p.type = args["type"].as<std::string>();
-    p.data = parse_json_arg("data", args["data"].as<std::string>());
-    p.consensus_type = kind;
-    p.timeout_ms = static_cast<std::int64_t>(timeout_s * 1000);
-    if (args.count("cap")) p.capability = args["cap"].as<std::string>();
-    auto named = strings(args, "voter");
-    if (named.empty() && p.capability.empty()) throw UsageError("name the voters with --voter, or --cap");
+    sdk::DecisionRequest r;
+    r.proposer = args["proposer"].as<std::string>();
+    r.type = args["type"].as<std::string>();
+    r.data = parse_json_arg("data", args["data"].as<std::string>());
+    r.consensus_type = kind;
+    r.timeout_ms = static_cast<std::int64_t>(timeout_s * 1000);
+    if (args.count("cap")) r.capability = args["cap"].as<std::string>();
+    r.voters = strings(args, "voter");
+    if (r.voters.empty() && r.capability.empty()) throw UsageError("name the voters with --voter, or --cap");
 
     // Voters, their weights and public keys, from the registry: the agents named, or every live
     // agent with the capability.
     auto client = make_client(args);
-    auto agents = client.agents();
-    if (!agents) return fail(agents.error());
-    for (const auto& a : *agents) {
-      const auto& caps = a.spec.capabilities;
-      bool wanted = named.empty() ? a.state == "UP" && std::count(caps.begin(), caps.end(), p.capability) > 0
-                                  : std::count(named.begin(), named.end(), a.spec.agent_id) > 0;
-      if (!wanted) continue;
-      if (a.spec.public_key.empty()) return fail("agent " + a.spec.agent_id + " has no public key: it cannot vote");
-      p.voters.push_back(Voter{a.spec.agent_id, a.spec.weight, a.spec.public_key});
-    }
-    for (const auto& n : named) {
-      bool found = std::any_of(p.voters.begin(), p.voters.end(), [&](const Voter& v) { return v.agent_id == n; });
-      if (!found) return fail("agent " + n + " is not registered");
-    }
-    if (p.voters.empty()) return fail("no live agent has capability " + p.capability);
-    auto c = make_consensus(args);
-    auto ok = c.propose(p);
+    auto ok = client.make_distributed_decision(r);
     if (!ok) return fail(ok.error());
     if (args.count("json")) {
       Json voters = Json::array();
-      for (const auto& v : p.voters) voters.push_back(v.agent_id);
+      for (const auto& v : ok->voters) voters.push_back(v.agent_id);
       std::cout << text(Json{{"proposal_id", ok->proposal_id}, {"voters", voters}}) << "\n";
     } else {
       std::cout << ok->proposal_id << "\n";
@@ -149,8 +118,9 @@ int cmd_decision(int argc, char** argv) {
     auto id = positional_id(args, "proposal id");
     double wait_s = args["wait"].as<double>();
     if (!(wait_s >= 0) || wait_s > 3600) throw UsageError("--wait must be in [0, 3600] seconds");
-    auto c = make_consensus(args);
-    auto p = wait_s > 0 ? c.wait(id, static_cast<std::int64_t>(wait_s * 1000)) : c.status(id);
+    auto client = make_client(args);
+    auto p = wait_s > 0 ? client.wait_decision(id, static_cast<std::int64_t>(wait_s * 1000))
+                        : client.get_decision_status(id);
     if (!p) return fail(p.error());
     print_decision(*p, args.count("json") > 0);
     return 0;

@@ -14,6 +14,8 @@ commands:
                   [--exclude AGENT]... [--retries 3 --backoff exponential|fixed
                   --backoff-initial 1 --backoff-max 60 --jitter 0.1] [--idempotency-key K]
                   [--unschedulable-timeout 30]
+                  [--require-consensus majority|unanimous|weighted|pbft [--consensus-cap C]
+                   [--voter AGENT]... [--consensus-timeout 60] [--consensus-data '{}']]
                 submit a batch file     orionctl submit --batch tasks.json   (prints key -> id)
   status        show a task             orionctl status t42 [--json]
   wait          wait until a task ends  orionctl wait t42 [--timeout 30]

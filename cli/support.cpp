@@ -84,7 +84,7 @@ std::string joined(const std::vector<std::string>& items) {
 
 Json view_json(const TaskView& v) {
   const RetryPolicy& rp = v.spec.retry;
-  return {{"task_id", v.task_id},
+  Json j = {{"task_id", v.task_id},
           {"name", v.spec.name},
           {"type", v.spec.type},
           {"capabilities", v.spec.capabilities},
@@ -120,6 +120,13 @@ Json view_json(const TaskView& v) {
           {"started_ms", v.started_ms},
           {"finished_ms", v.finished_ms},
           {"history", history_json(v.history)}};
+  if (v.spec.consensus.enabled()) {
+    // The consensus gate: what was asked, the proposal, and its outcome ("" while undecided).
+    j["consensus"] = v.spec.consensus.to_json();
+    j["consensus"]["proposal_id"] = v.gate.proposal_id;
+    j["consensus"]["outcome"] = v.gate.outcome;
+  }
+  return j;
 }
 
 void print_view(const TaskView& v, bool json) {

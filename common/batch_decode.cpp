@@ -122,14 +122,22 @@ class ObjFields {
   Error error_;
 };
 
+// A free-form value as Json. check_object has passed on the whole body, so this cannot fail;
+// depth 0 is conservative.
+Json as_json(const Obj& o) {
+  Json out;
+  object_to_json(o, out, 0, default_limits());
+  return out;
+}
+
 // TaskSpec::from_json, field for field.
 Result<TaskSpec> spec_from_object(const Obj& o) {
   if (o.type != msgpack::type::MAP) return make_error(ErrorCode::MALFORMED, "body is not a map");
   static const char* const kNames[] = {"name",     "type",       "capabilities",    "preferred_agents",
                                        "excluded_agents", "priority", "timeout_ms", "retries",
                                        "depends_on", "idempotency_key", "unschedulable_timeout_ms", "input",
-                                       "metadata", "retry"};
-  FieldSet<14> f(kNames, o);
+                                       "metadata", "retry", "consensus", "require_consensus"};
+  FieldSet<16> f(kNames, o);
   TaskSpec t;
   std::int64_t priority = static_cast<std::int64_t>(Priority::NORMAL);
   ObjFields r;
@@ -149,9 +157,7 @@ Result<TaskSpec> spec_from_object(const Obj& o) {
   if (!r.ok()) return r.error();
   if (t.type.empty()) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'type': must not be empty");
   if (f.present[13] && f.value[13]->type != msgpack::type::NIL) {
-    Json retry;
-    object_to_json(*f.value[13], retry, 0, default_limits());
-    auto p = RetryPolicy::from_json(retry);
+    auto p = RetryPolicy::from_json(as_json(*f.value[13]));
     if (!p) return p.error();
     t.retry = *p;
   }
@@ -162,6 +168,16 @@ Result<TaskSpec> spec_from_object(const Obj& o) {
     return make_error(ErrorCode::TOO_LARGE, "field 'input': larger than " + std::to_string(kMaxInputBytes) + " bytes");
   }
   t.priority = static_cast<Priority>(priority);
+  bool has_gate = f.present[14] && f.value[14]->type != msgpack::type::NIL;
+  bool has_short = f.present[15] && f.value[15]->type != msgpack::type::NIL;
+  if (has_gate && has_short) {
+    return make_error(ErrorCode::INVALID_ARGUMENT, "field 'require_consensus': give it or 'consensus', not both");
+  }
+  if (has_gate || has_short) {
+    auto g = ConsensusGate::from_json(as_json(*f.value[has_gate ? 14 : 15]), has_gate ? "consensus" : "require_consensus");
+    if (!g) return g.error();
+    t.consensus = std::move(*g);
+  }
   return t;
 }
 
@@ -176,8 +192,8 @@ Result<SubmitBatch> SubmitBatch::from_packed(std::string_view body) {
   if (auto s = check_object(b, 0, limits); !s) return s.error();
   if (b.type != msgpack::type::MAP) return make_error(ErrorCode::MALFORMED, "body is not a msgpack map");
   // SubmitBatch::from_body.
-  static const char* const kTop[] = {"tasks"};
-  FieldSet<1> top(kTop, b);
+  static const char* const kTop[] = {"tasks", "consensus"};
+  FieldSet<2> top(kTop, b);
   const Obj* a = top.value[0];
   if (!a || a->type != msgpack::type::ARRAY) {
     return make_error(ErrorCode::INVALID_ARGUMENT, "field 'tasks': must be an array");
@@ -206,6 +222,11 @@ Result<SubmitBatch> SubmitBatch::from_packed(std::string_view body) {
     if (!spec) return Error{spec.error().code, where() + " (key '" + e.key + "'): " + spec.error().message};
     e.spec = std::move(*spec);
     out.tasks.push_back(std::move(e));
+  }
+  if (top.present[1] && top.value[1]->type != msgpack::type::NIL) {
+    auto g = ConsensusGate::from_json(as_json(*top.value[1]), "consensus");
+    if (!g) return g.error();
+    out.consensus = std::move(*g);
   }
   return out;
 }

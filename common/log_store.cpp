@@ -144,6 +144,9 @@ Status SqliteLogStore::append(const LogBatch& batch) {
     exec("ROLLBACK");
     return s;
   }
+  // A user that never calls maintain() must not grow the WAL without bound: past 16 times the
+  // threshold, checkpoint here after all.
+  if (static_cast<std::int64_t>(wal_pages_) * page_bytes_ >= 16 * kCheckpointBytes) maintain();
   return {};
 }
 

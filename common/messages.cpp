@@ -268,6 +268,7 @@ Json TaskSpec::to_json() const {
   if (!depends_on.empty()) j["depends_on"] = depends_on;
   if (!idempotency_key.empty()) j["idempotency_key"] = idempotency_key;
   if (unschedulable_timeout_ms >= 0) j["unschedulable_timeout_ms"] = unschedulable_timeout_ms;
+  if (consensus.enabled()) j["consensus"] = consensus.to_json();
   return j;
 }
 
@@ -299,6 +300,17 @@ Result<TaskSpec> TaskSpec::from_json(const Json& j) {
     return make_error(ErrorCode::TOO_LARGE, "field 'input': larger than " + std::to_string(kMaxInputBytes) + " bytes");
   }
   r->priority = static_cast<Priority>(priority);
+  bool has_gate = j.contains("consensus") && !j["consensus"].is_null();
+  bool has_short = j.contains("require_consensus") && !j["require_consensus"].is_null();
+  if (has_gate && has_short) {
+    return make_error(ErrorCode::INVALID_ARGUMENT, "field 'require_consensus': give it or 'consensus', not both");
+  }
+  if (has_gate || has_short) {
+    auto g = ConsensusGate::from_json(has_gate ? j["consensus"] : j["require_consensus"],
+                                      has_gate ? "consensus" : "require_consensus");
+    if (!g) return g.error();
+    r->consensus = std::move(*g);
+  }
   return r;
 }
 
@@ -326,6 +338,7 @@ Json TaskView::to_json() const {
   j["assigned_ms"] = assigned_ms;
   j["started_ms"] = started_ms;
   j["finished_ms"] = finished_ms;
+  if (!gate.id.empty()) j["gate"] = gate.to_json();
   return j;
 }
 
@@ -355,6 +368,11 @@ Result<TaskView> TaskView::from_json(const Json& j) {
   r->spec = std::move(*spec);
   r->state = static_cast<TaskState>(state);
   r->effective_priority = static_cast<Priority>(effective);
+  if (j.contains("gate") && !j["gate"].is_null()) {
+    auto g = GateState::from_json(j["gate"]);
+    if (!g) return g.error();
+    r->gate = std::move(*g);
+  }
   if (j.contains("history")) {
     const auto& h = j["history"];
     if (!h.is_array() || h.size() > kMaxHistory) {
@@ -380,7 +398,9 @@ Result<TaskView> TaskView::from_json(const Json& j) {
 Json SubmitBatch::to_body() const {
   Json a = Json::array();
   for (const auto& e : tasks) a.push_back({{"key", e.key}, {"task", e.spec.to_json()}});
-  return {{"tasks", std::move(a)}};
+  Json b = {{"tasks", std::move(a)}};
+  if (consensus.enabled()) b["consensus"] = consensus.to_json();
+  return b;
 }
 Result<SubmitBatch> SubmitBatch::from_body(const Json& b) {
   if (!b.is_object() || !b.contains("tasks") || !b["tasks"].is_array()) {
@@ -406,6 +426,11 @@ Result<SubmitBatch> SubmitBatch::from_body(const Json& b) {
     if (!spec) return Error{spec.error().code, where + " (key '" + e.key + "'): " + spec.error().message};
     e.spec = std::move(*spec);
     out.tasks.push_back(std::move(e));
+  }
+  if (b.contains("consensus") && !b["consensus"].is_null()) {
+    auto g = ConsensusGate::from_json(b["consensus"], "consensus");
+    if (!g) return g.error();
+    out.consensus = std::move(*g);
   }
   return out;
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/codec.h"
+#include "common/task_gate.h"
 #include "common/task_model.h"
 
 namespace orion {
@@ -210,6 +211,7 @@ struct TaskSpec {
   std::int64_t unschedulable_timeout_ms = -1;  // fail after this long with no capable agent; -1 = scheduler default, 0 = never
   Json input;                             // any value
   Json metadata = Json::object();         // a map, stored and shown, never interpreted
+  ConsensusGate consensus;                // runs only once the agents approve it (common/task_gate.h)
 
   Json to_json() const;
   static Result<TaskSpec> from_json(const Json& j);
@@ -240,6 +242,7 @@ struct TaskView {
   std::string error;            // set when FAILED, TIMEOUT or CANCELLED
   std::string reason;           // why it is where it is (e.g. why still PENDING)
   std::int64_t created_ms = 0, assigned_ms = 0, started_ms = 0, finished_ms = 0;  // wall clock, 0 = not yet
+  GateState gate;               // a gated task's consensus gate; id "" = not gated
 
   Json to_json() const;
   static Result<TaskView> from_json(const Json& j);
@@ -256,6 +259,7 @@ struct BatchEntry {
 
 struct SubmitBatch {
   std::vector<BatchEntry> tasks;
+  ConsensusGate consensus;  // one gate for the whole batch: every task waits for one approval
   Json to_body() const;
   static Result<SubmitBatch> from_body(const Json& b);
   // The same, straight from the msgpack body bytes (no Json tree; batch_decode.cpp): accepts and

@@ -15,7 +15,7 @@ namespace {
 
 // The optional fields of TaskSpec::to_json, in one place for counting and writing.
 struct SpecOptionals {
-  bool preferred, excluded, retries, retry, depends_on, idempotency, unschedulable;
+  bool preferred, excluded, retries, retry, depends_on, idempotency, unschedulable, consensus;
   explicit SpecOptionals(const TaskSpec& s)
       : preferred(!s.preferred_agents.empty()),
         excluded(!s.excluded_agents.empty()),
@@ -23,9 +23,10 @@ struct SpecOptionals {
         retry(s.retries != 0 || s.retry.kind != BackoffKind::FIXED || s.retry.initial_ms != 1000),
         depends_on(!s.depends_on.empty()),
         idempotency(!s.idempotency_key.empty()),
-        unschedulable(s.unschedulable_timeout_ms >= 0) {}
+        unschedulable(s.unschedulable_timeout_ms >= 0),
+        consensus(s.consensus.enabled()) {}
   std::size_t count() const {
-    return std::size_t{preferred} + excluded + retries + retry + depends_on + idempotency + unschedulable;
+    return std::size_t{preferred} + excluded + retries + retry + depends_on + idempotency + unschedulable + consensus;
   }
 };
 
@@ -47,6 +48,7 @@ void pack_spec_fields(MsgWriter& w, const TaskSpec& s, const SpecOptionals& o) {
   if (o.depends_on) w.key("depends_on"), w.str_list(s.depends_on);
   if (o.idempotency) w.key("idempotency_key"), w.str(s.idempotency_key);
   if (o.unschedulable) w.key("unschedulable_timeout_ms"), w.integer(s.unschedulable_timeout_ms);
+  if (o.consensus) w.key("consensus"), w.json(s.consensus.to_json());  // rare: the Json tree is fine
 }
 
 }  // namespace
@@ -59,7 +61,8 @@ void pack(MsgWriter& w, const TaskSpec& s) {
 
 void pack(MsgWriter& w, const TaskView& v, bool with_waiting_on) {
   SpecOptionals o(v.spec);
-  w.map(kSpecFields + o.count() + kViewFields + (with_waiting_on ? 1 : 0));
+  bool gated = !v.gate.id.empty();
+  w.map(kSpecFields + o.count() + kViewFields + (with_waiting_on ? 1 : 0) + (gated ? 1 : 0));
   pack_spec_fields(w, v.spec, o);
   w.key("task_id"), w.str(v.task_id);
   w.key("state"), w.integer(static_cast<int>(v.state));
@@ -86,6 +89,7 @@ void pack(MsgWriter& w, const TaskView& v, bool with_waiting_on) {
   w.key("assigned_ms"), w.integer(v.assigned_ms);
   w.key("started_ms"), w.integer(v.started_ms);
   w.key("finished_ms"), w.integer(v.finished_ms);
+  if (gated) w.key("gate"), w.json(v.gate.to_json());
 }
 
 std::string pack_task_info(const TaskView& v) {

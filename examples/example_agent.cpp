@@ -1,4 +1,4 @@
-// orion-example-agent: an agent that runs the example task types (echo, sleep, fail, flaky).
+// orion-example-agent: an agent that runs the example task types (echo, merge, sleep, fail, flaky).
 //
 //   orion-example-agent --id a1 --cap echo --cap sleep --capacity 4 --registry tcp://127.0.0.1:7100
 //

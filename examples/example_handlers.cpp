@@ -15,6 +15,8 @@ constexpr std::int64_t kSleepSliceMs = 50;  // how often `sleep` looks at its ca
 
 Json echo_handler(sdk::TaskContext& ctx) { return ctx.input(); }
 
+Json merge_handler(sdk::TaskContext& ctx) { return {{"input", ctx.input()}, {"from", ctx.deps()}}; }
+
 Json sleep_handler(sdk::TaskContext& ctx) {
   const Json& in = ctx.input();
   if (!in.is_object() || !in.contains("ms") || !in["ms"].is_number_integer() || in["ms"].get<std::int64_t>() < 0) {
@@ -70,6 +72,7 @@ sdk::VoteHandler example_vote_handler(const std::string& agent_id, bool default_
 
 void add_example_handlers(sdk::Agent& agent) {
   agent.handle("echo", echo_handler);
+  agent.handle("merge", merge_handler);
   agent.handle("sleep", sleep_handler);
   agent.handle("fail", fail_handler);
   agent.handle("flaky", flaky_handler);

@@ -1,10 +1,12 @@
 // The task types every demo and test relies on, as plain handlers.
 //
 //   Agent agent(options);
-//   orion::examples::add_example_handlers(agent);   // echo, sleep, fail, flaky
+//   orion::examples::add_example_handlers(agent);   // echo, merge, sleep, fail, flaky
 //   agent.run();
 //
 //   echo   output = input
+//   merge  output = {"input": input, "from": {dependency task id: its output, ...}}: the
+//          outputs of its dependencies flow on
 //   sleep  input {"ms": N}: sleeps N ms in slices of <= 50 ms, reporting progress; output
 //          {"slept_ms": N}; fails with "cancelled" as soon as it sees the cancel token
 //   fail   fails with input["message"] (default "failed on purpose")
@@ -22,6 +24,7 @@
 namespace orion::examples {
 
 Json echo_handler(sdk::TaskContext& ctx);
+Json merge_handler(sdk::TaskContext& ctx);
 Json sleep_handler(sdk::TaskContext& ctx);
 Json fail_handler(sdk::TaskContext& ctx);
 Json flaky_handler(sdk::TaskContext& ctx);

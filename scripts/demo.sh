@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The main job: builds Orion, starts the stack on loopback with the embedded SQLite store under
-# ./data (registry, scheduler, two example agents), submits tasks with different capabilities
-# and priorities through the client API (orionctl), prints each task's id, agent, status and
-# output, checks every outcome, and stops everything it started.
+# The main job: builds Orion, starts the whole stack on loopback with the embedded SQLite stores
+# under ./data (registry, one orion-consensus replica, the scheduler, five example agents with
+# different capabilities and vote weights), runs the product scenarios against it
+# (scripts/demo_scenarios.py: each prints a report and checks its own outcome), and stops
+# everything it started.
 #
 #   ./scripts/demo.sh          run and stop; exit 0 only if every check passed
 #   ./scripts/demo.sh --keep   leave the stack running and print how to reach it
@@ -43,72 +44,44 @@ start() {  # name, then the command
 }
 
 rm -f "$RUN"/*.ready
+# A fresh demo each run: the stores of an earlier one would show its tasks and proposals too.
+rm -rf "$DATA/registry" "$DATA/scheduler" "$DATA/consensus"
 echo "== starting the stack (logs in $RUN/)"
 start registry "$BIN/orion-registry" --data-dir "$DATA/registry" --ready-file "$RUN/registry.ready"
 wait_ready "$RUN/registry.ready" registry
 start scheduler "$BIN/orion-scheduler" --data-dir "$DATA/scheduler" --ready-file "$RUN/scheduler.ready"
 wait_ready "$RUN/scheduler.ready" scheduler
-start agent-text "$BIN/orion-example-agent" --id agent-text --cap text --capacity 2 --weight 1
-start agent-math "$BIN/orion-example-agent" --id agent-math --cap math --cap text --capacity 2 --weight 2
+start consensus "$BIN/orion-consensus" --data-dir "$DATA/consensus" --ready-file "$RUN/consensus.ready"
+wait_ready "$RUN/consensus.ready" consensus
+agent() {  # id, weight, capabilities...
+  local id=$1 weight=$2; shift 2
+  local caps=()
+  for c in "$@"; do caps+=(--cap "$c"); done
+  start "agent-$id" "$BIN/orion-example-agent" --id "$id" --weight "$weight" --capacity 2 "${caps[@]}"
+}
+# Keep in step with AGENTS in scripts/demo_scenarios.py.
+agent collector 1 data council
+agent processor 1 data compute council
+agent trainer 3 gpu ml council
+agent reporter 1 report text council
+agent operator 2 ops text council
 
 ctl() { "$BIN/orionctl" "$@" --registry "$REG"; }
-json_field() { python3 -c 'import json,sys; v=json.load(sys.stdin)[sys.argv[1]]; print(v if isinstance(v,str) else json.dumps(v))' "$1"; }
-
-for _ in $(seq 1 100); do
+for _ in $(seq 1 150); do
   up=$(ctl agents --json | python3 -c 'import json,sys; print(sum(a["state"]=="UP" for a in json.load(sys.stdin)["agents"]))')
-  [ "$up" -ge 2 ] && break
+  [ "$up" -ge 5 ] && break
   sleep 0.1
 done
-echo
-ctl agents
-echo
 
-echo "== submitting tasks"
-declare -A WANT_STATUS WANT_OUTPUT WANT_CAP
-submit() {  # name, expected status, expected output (JSON or -), required capability, then orionctl flags
-  local name=$1 status=$2 output=$3 cap=$4; shift 4
-  local id
-  id=$(ctl submit --name "$name" --cap "$cap" "$@" --json | json_field task_id)
-  WANT_STATUS[$id]=$status WANT_OUTPUT[$id]=$output WANT_CAP[$id]=$cap
-  IDS+=("$id")
-  printf '  %-6s %-10s %s\n' "$id" "$name" "$*"
-}
-IDS=()
-submit greeting COMPLETED '{"msg": "hello, orion"}' text --type echo --priority high --input '{"msg":"hello, orion"}'
-submit sum      COMPLETED '{"numbers": [1, 2, 3]}'  math --type echo --priority urgent --input '{"numbers":[1,2,3]}'
-submit report   COMPLETED '{"slept_ms": 300}'       text --type sleep --priority low --timeout 10 --input '{"ms":300}'
-submit doomed   FAILED    -                           math --type fail --priority normal --input '{"message":"failed on purpose"}'
-
-echo
-echo "== results"
-printf '%-6s %-10s %-11s %-10s %s\n' TASK NAME AGENT STATUS OUTPUT/ERROR
-bad=0
-for id in "${IDS[@]}"; do
-  ctl wait "$id" --timeout 30 --json >/dev/null 2>&1 || true
-  st=$(ctl status "$id" --json)
-  name=$(echo "$st" | json_field name)
-  agent=$(echo "$st" | json_field assigned_agent)
-  status=$(echo "$st" | json_field status)
-  output=$(echo "$st" | json_field output)
-  error=$(echo "$st" | json_field error)
-  shown=$output; [ "$status" = COMPLETED ] || shown=$error
-  printf '%-6s %-10s %-11s %-10s %s\n' "$id" "$name" "$agent" "$status" "$shown"
-  if [ "$status" != "${WANT_STATUS[$id]}" ]; then echo "  ✗ expected ${WANT_STATUS[$id]}" >&2; bad=1; fi
-  if [ "${WANT_OUTPUT[$id]}" != - ] && [ "$output" != "${WANT_OUTPUT[$id]}" ]; then
-    echo "  ✗ expected output ${WANT_OUTPUT[$id]}" >&2; bad=1
-  fi
-  if [ "${WANT_CAP[$id]}" = math ] && [ "$agent" != agent-math ]; then
-    echo "  ✗ a math task ran on $agent, which lacks 'math'" >&2; bad=1
-  fi
-done
-echo
+status=0
+python3 scripts/demo_scenarios.py --bin "$BIN" --registry "$REG" || status=$?
 
 if [ "$KEEP" -eq 1 ]; then
   echo "The stack is running (PIDs ${PIDS[*]}). Try:"
   echo "  $BIN/orionctl agents"
   echo "  $BIN/orionctl submit --type echo --cap text --input '{\"x\":1}' --json"
+  echo "  $BIN/orionctl propose --type deploy --consensus majority --cap council --timeout 30 --json"
   echo "  $BIN/orionctl watch"
   echo "Stop it with: kill ${PIDS[*]}"
 fi
-if [ "$bad" -ne 0 ]; then echo "demo: FAILED" >&2; exit 1; fi
-echo "demo: all checks passed"
+exit "$status"

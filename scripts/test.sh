@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, checks the compose file, and runs the whole test suite with
-# ctest. Extra arguments go to ctest (e.g. scripts/test.sh -R EndToEnd).
+# Installs what is missing, builds, checks the compose file, runs the whole test suite with
+# ctest, then the demo (scripts/demo.sh), whose exit code counts. Extra arguments go to ctest
+# (e.g. scripts/test.sh -R EndToEnd) and skip the demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
@@ -10,3 +11,9 @@ docker-compose -f docker-compose.yml config -q
 
 echo "== ctest"
 ctest --test-dir build --output-on-failure --timeout 300 -j"${JOBS:-2}" "$@"
+
+# The main job too, once, unless a subset of tests was asked for: its exit code is checked.
+if [ "$#" -eq 0 ]; then
+  echo "== demo (scripts/demo.sh)"
+  bash scripts/demo.sh
+fi

@@ -6,6 +6,7 @@
 
 #include "common/ids.h"
 #include "common/sockets.h"
+#include "services/consensus/consensus_client.h"
 
 namespace orion::sdk {
 
@@ -21,6 +22,7 @@ Client::Client(ClientOptions options) : options_(std::move(options)), ctx_(1) {
 }
 
 Client::~Client() {
+  consensus_.reset();
   registry_.socket.reset();
   scheduler_.socket.reset();
 }

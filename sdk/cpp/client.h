@@ -12,6 +12,9 @@
 //   b.spec.depends_on = {"a"};                      // a key of the batch, or an existing id
 //   auto ids = client.submit_batch({a, b});         // Result<map key -> task id>
 //
+//   auto d = client.make_distributed_decision("deploy", data, orion::ConsensusType::MAJORITY, 30'000, "deploy");
+//   auto decided = client.wait_decision(d->proposal_id, 30'000);   // decisions.h
+//
 // Every call is a request with a fresh request id, retried with the same id after a timeout
 // on a new socket (the zguide's Lazy Pirate), so a retried submit never makes two tasks.
 // A Client is not thread-safe: use one per thread.
@@ -26,7 +29,13 @@
 
 #include <zmq.hpp>
 
+#include "common/consensus_messages.h"
 #include "common/envelope.h"
+#include "sdk/cpp/decisions.h"
+
+namespace orion::consensus {
+class ConsensusClient;
+}
 
 namespace orion::sdk {
 
@@ -70,6 +79,18 @@ class Client {
   // One page of tasks matching the filters; pass TaskList::next as `after` for the next one.
   Result<TaskList> list(const ListTasks& query);
 
+  // Distributed decisions (decisions.h; implemented in decisions.cpp). Resolves the voters from
+  // the registry (the named ones, or every live agent with the capability, with their weights
+  // and public keys), proposes to the consensus leader (found through the registry, NOT_LEADER
+  // followed, retried with the same request id) and returns the proposal id and its voters.
+  Result<Decision> make_distributed_decision(const DecisionRequest& request);
+  Result<Decision> make_distributed_decision(const std::string& type, const Json& data, ConsensusType consensus_type,
+                                             std::int64_t timeout_ms, const std::string& capability);
+  // The decision now: outcome, tally (yes/no counts and weights), the counted votes.
+  Result<ProposalView> get_decision_status(const std::string& proposal_id);
+  // Returns once it is decided, or when timeout_ms has passed (then PENDING: check outcome).
+  Result<ProposalView> wait_decision(const std::string& proposal_id, std::int64_t timeout_ms);
+
   // One request/reply with retries. `to_scheduler` selects the scheduler's client socket,
   // otherwise the registry. An ERROR reply comes back as its Error.
   Result<Envelope> call(bool to_scheduler, MsgType type, const Json& body, std::int64_t timeout_ms);
@@ -81,10 +102,12 @@ class Client {
   };
   void connect(Peer& peer);
   Status ensure_scheduler();
+  consensus::ConsensusClient& consensus();  // made on first use
 
   ClientOptions options_;
   zmq::context_t ctx_;
   Peer registry_, scheduler_;
+  std::unique_ptr<consensus::ConsensusClient> consensus_;
 };
 
 }  // namespace orion::sdk

@@ -426,6 +426,7 @@ void SchedulerCore::tick() {
   expire_retries();
   expire_unschedulable();
   expire_waiters();
+  expire_gates();
   dispatch();
 }
 
@@ -451,8 +452,14 @@ Status SchedulerCore::check_invariants() const {
       if (!a || !a->running.count(seq)) return broken("leased task " + v.task_id + " is not on its agent");
       if (t.unmet != 0) return broken("task " + v.task_id + " was assigned with unmet dependencies");
     }
-    std::uint32_t unmet = 0;
+    std::uint32_t unmet = v.gate.pending() ? 1 : 0;
     for (auto d : t.deps) unmet += tasks_.at(d).view.state != TaskState::COMPLETED;
+    if (!is_terminal(v.state) && v.gate.pending()) {
+      auto g = gates_.find(v.gate.id);
+      if (g == gates_.end() || std::find(g->second.seqs.begin(), g->second.seqs.end(), seq) == g->second.seqs.end()) {
+        return broken("gated task " + v.task_id + " is not held by its gate");
+      }
+    }
     if (!is_terminal(v.state) && unmet != t.unmet) return broken("unmet count wrong for " + v.task_id);
     if (v.effective_priority < v.spec.priority) return broken("effective priority below own for " + v.task_id);
   }

@@ -3,7 +3,6 @@
 #include "services/scheduler/scheduler_core.h"
 
 #include <algorithm>
-#include <numeric>
 
 #include "common/log.h"
 #include "common/msg_writer.h"
@@ -138,6 +137,7 @@ void SchedulerCore::link(TaskRecord& t, const std::vector<std::uint64_t>& deps) 
     ++t.unmet;
     raise_priority(d, t.view.effective_priority);
   }
+  if (t.view.gate.pending()) ++t.unmet;
   if (failed_dep) {
     t.view.error = "dependency " + failed_dep->view.task_id + " ended " +
                    std::string(to_string(failed_dep->view.state)) +
@@ -164,7 +164,10 @@ Result<SubmitOk> SchedulerCore::submit(const std::string& request_id, TaskSpec s
     if (!seq) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'depends_on': unknown dependency '" + d + "'");
     deps.push_back(*seq);
   }
+  if (auto s = check_gate(spec, spec.consensus); !s) return s.error();
+  bool gated = spec.consensus.enabled();
   TaskRecord& t = create(request_id, std::move(spec));
+  if (gated) open_gate(t, t.view.task_id);
   mark(t, "task.submitted");
   link(t, deps);
   return SubmitOk{t.view.task_id, false};
@@ -194,13 +197,24 @@ SubmitBatchOk SchedulerCore::batch_again(const std::string& request_id, const st
   return again;
 }
 
-Result<SubmitBatchOk> SchedulerCore::submit_batch(const std::string& request_id, std::vector<BatchEntry> entries) {
+Result<SubmitBatchOk> SchedulerCore::submit_batch(const std::string& request_id, std::vector<BatchEntry> entries,
+                                                  const ConsensusGate& gate) {
   if (!request_id.empty() &&
       (batches_.count(request_id) || by_request_.count(request_id + "#" + entries.front().key))) {
     return batch_again(request_id, entries);
   }
   auto plan = plan_batch(entries, [&](const std::string& id) { return lookup(id); });
   if (!plan) return plan.error();
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    auto& spec = entries[i].spec;
+    if (gate.enabled() && spec.consensus.enabled()) {
+      return make_error(ErrorCode::INVALID_ARGUMENT, "tasks[" + std::to_string(i) + "] (key '" + entries[i].key +
+                                                         "'): field 'consensus': the batch is gated as a whole");
+    }
+    auto s = check_gate(spec, gate.enabled() ? gate : spec.consensus);
+    if (!s) return Error{s.error().code, "tasks[" + std::to_string(i) + "] (key '" + entries[i].key + "'): " + s.error().message};
+  }
+  std::string batch_gate;  // the batch's gate: the id of its first new task
   SubmitBatchOk ok;
   std::vector<std::uint64_t> seqs(entries.size(), 0);
   for (auto i : plan->order) {
@@ -217,18 +231,24 @@ Result<SubmitBatchOk> SchedulerCore::submit_batch(const std::string& request_id,
     // Dependencies are stored by id, so a restart can relink them.
     e.spec.depends_on.clear();
     for (auto d : deps) e.spec.depends_on.push_back(task_id_for(d));
+    if (gate.enabled()) e.spec.consensus = gate;
+    bool gated = e.spec.consensus.enabled();
     // Indexed once for the whole batch (batches_ below), not once per task.
     TaskRecord& t = create(request_id.empty() ? "" : request_id + "#" + e.key, std::move(e.spec), request_id.empty());
+    if (gate.enabled() && batch_gate.empty()) batch_gate = t.view.task_id;
+    if (gated) open_gate(t, gate.enabled() ? batch_gate : t.view.task_id);
     seqs[i] = t.seq;
     mark(t, "task.submitted");
     link(t, deps);
   }
   // Keys in sorted order, so the map is filled by appending at its end, not by one tree descent
-  // per key.
-  std::vector<std::size_t> by_key(entries.size());
-  std::iota(by_key.begin(), by_key.end(), std::size_t{0});
-  std::sort(by_key.begin(), by_key.end(), [&](std::size_t a, std::size_t b) { return entries[a].key < entries[b].key; });
-  for (auto i : by_key) ok.task_ids.emplace_hint(ok.task_ids.end(), std::move(entries[i].key), task_id_for(seqs[i]));
+  // per key. Sorted as a compact array of (key, seq): comparing keys where they lie, in the
+  // entries, would be a cache miss per comparison.
+  std::vector<std::pair<std::string, std::uint64_t>> by_key;
+  by_key.reserve(entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) by_key.emplace_back(std::move(entries[i].key), seqs[i]);
+  std::sort(by_key.begin(), by_key.end());
+  for (auto& [key, seq] : by_key) ok.task_ids.emplace_hint(ok.task_ids.end(), std::move(key), task_id_for(seq));
   if (!request_id.empty()) batches_.emplace(request_id, std::move(seqs));
   return ok;
 }
@@ -333,6 +353,7 @@ Result<TaskList> SchedulerCore::list(const ListTasks& r) const {
 }
 
 std::string SchedulerCore::explain_pending(const TaskRecord& t) const {
+  if (t.view.gate.pending()) return explain_gate(t);
   if (t.unmet > 0) {
     std::string waiting;
     for (auto d : t.deps) {
@@ -435,6 +456,10 @@ void SchedulerCore::finish_restore() {
     if (is_terminal(v.state)) continue;
     t.unmet = 0;
     for (auto d : t.deps) t.unmet += tasks_.count(d) && tasks_.at(d).view.state != TaskState::COMPLETED;
+    if (v.gate.pending()) {
+      ++t.unmet;
+      open_gate(t, v.gate.id);
+    }
     if (v.state == TaskState::ASSIGNED || v.state == TaskState::RUNNING) {
       v.reason = "re-queued after a scheduler restart (attempt " + std::to_string(v.attempt) + " fenced off)";
       v.assigned_agent.clear();

@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/consensus_messages.h"
 #include "common/envelope.h"
 #include "services/scheduler/agent_pool.h"
 #include "services/scheduler/task_record.h"
@@ -69,7 +70,16 @@ struct Outbox {
   std::vector<ToPeer> to_agents;
   std::vector<ToPeer> to_clients;  // answers to WAIT_TASK
   std::vector<EventOut> events;
-  void clear() { to_agents.clear(), to_clients.clear(), events.clear(); }
+  // Requests to orion-consensus for consensus gates; the service sends them and feeds the
+  // answers back (gate_proposed, gate_decided, gate_refused).
+  struct ToConsensus {
+    std::string gate_id;
+    std::string request_id;  // the same on every try of one request
+    MsgType type;            // PROPOSE or GET_PROPOSAL
+    Json body;
+  };
+  std::vector<ToConsensus> to_consensus;
+  void clear() { to_agents.clear(), to_clients.clear(), events.clear(), to_consensus.clear(); }
 };
 
 class SchedulerCore {
@@ -85,7 +95,9 @@ class SchedulerCore {
   // Accepts a validated spec; the same request id or idempotency key returns the first task.
   Result<SubmitOk> submit(const std::string& request_id, TaskSpec spec);
   // All or nothing: a bad entry or a cycle refuses the whole batch and changes nothing.
-  Result<SubmitBatchOk> submit_batch(const std::string& request_id, std::vector<BatchEntry> entries);
+  // `gate`, when enabled, holds every task of the batch until one proposal is approved.
+  Result<SubmitBatchOk> submit_batch(const std::string& request_id, std::vector<BatchEntry> entries,
+                                     const ConsensusGate& gate = {});
   Result<CancelOk> cancel(const Cancel& request);
   Result<ReprioritizeOk> reprioritize(const Reprioritize& request);
   Result<TaskList> list(const ListTasks& request) const;
@@ -118,6 +130,14 @@ class SchedulerCore {
   void agent_down(const std::string& agent_id);
   // The send of a message to this agent failed: its connection is gone.
   void agent_unreachable(const std::string& agent_id);
+
+  // Consensus gates (core_gates.cpp). orion-consensus accepted the gate's proposal; a
+  // proposal was decided ("APPROVED", "REJECTED", "EXPIRED"; anything else is ignored); it
+  // refused the proposal (the gate's tasks end CANCELLED with the error).
+  void gate_proposed(const std::string& gate_id, const std::string& proposal_id);
+  void gate_decided(const std::string& proposal_id, const std::string& outcome);
+  void gate_refused(const std::string& gate_id, const Error& error);
+  std::size_t open_gates() const { return gates_.size(); }
 
   // Expires lost agents, timed-out tasks, due retries, unschedulable tasks and waits; then
   // assigns ready tasks.
@@ -179,6 +199,12 @@ class SchedulerCore {
   void dispatch();
   void assign(TaskRecord& t, AgentSession& a, const std::string& why);
   std::string explain_pending(const TaskRecord& t) const;
+  Status check_gate(const TaskSpec& spec, const ConsensusGate& gate) const;
+  void open_gate(TaskRecord& t, const std::string& gate_id);
+  std::string explain_gate(const TaskRecord& t) const;
+  std::vector<Voter> gate_voters(const ConsensusGate& gate, const std::string& capability, std::string* missing) const;
+  void expire_gates();
+  void close_gate(const std::string& gate_id, const std::string& outcome, const std::string& cause);
 
   const Clock& clock_;
   CoreOptions options_;
@@ -217,6 +243,17 @@ class SchedulerCore {
   bool dispatch_needed_ = false;
   std::int64_t next_sweep_ms_ = 0;  // monotonic time of the next unschedulable sweep
   Outbox outbox_;
+  // Undecided consensus gates by gate id. Invariant: a non-terminal task with gate.pending()
+  // is in its gate's seqs, and counts the gate in its unmet.
+  struct Gate {
+    std::vector<std::uint64_t> seqs;  // the tasks it holds, in order
+    std::string proposal_id;          // "" until proposed
+    std::int64_t created_mono_ms = 0; // monotonic; since the last restart
+    std::int64_t next_ms = 0;         // monotonic: next PROPOSE try or poll
+    std::string waiting;              // why it is not proposed yet ("" = proposing)
+  };
+  std::map<std::string, Gate> gates_;
+  std::unordered_map<std::string, std::string> gate_by_proposal_;
 };
 
 }  // namespace orion::scheduler

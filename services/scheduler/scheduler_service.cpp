@@ -28,8 +28,10 @@ SchedulerService::SchedulerService(ServiceOptions options, const Clock& clock)
       registry_(make_socket(ctx_, zmq::socket_type::dealer)),
       events_(make_socket(ctx_, zmq::socket_type::pub)),
       bus_in_(make_socket(ctx_, zmq::socket_type::sub)),
-      core_(clock, options_.core) {
+      core_(clock, options_.core),
+      consensus_(ctx_) {
   bus_in_.set(zmq::sockopt::subscribe, "agent.down");
+  bus_in_.set(zmq::sockopt::subscribe, "proposal.decided");
 }
 
 SchedulerService::~SchedulerService() = default;
@@ -88,9 +90,10 @@ void SchedulerService::turn(int poll_ms) {
                              {agent_.handle(), 0, ZMQ_POLLIN, 0},
                              {registry_.handle(), 0, ZMQ_POLLIN, 0},
                              {nullptr, commit_->fd(), ZMQ_POLLIN, 0},
-                             {bus_in_.handle(), 0, ZMQ_POLLIN, 0}};
+                             {bus_in_.handle(), 0, ZMQ_POLLIN, 0},
+                             {consensus_.socket() ? consensus_.socket()->handle() : nullptr, -1, ZMQ_POLLIN, 0}};
   try {
-    zmq::poll(items, 5, std::chrono::milliseconds(poll_ms));
+    zmq::poll(items, consensus_.socket() ? 6 : 5, std::chrono::milliseconds(poll_ms));
   } catch (const zmq::error_t& e) {
     if (e.num() != EINTR) throw;
     return;  // a signal: run() checks stopping_ and comes back
@@ -100,6 +103,9 @@ void SchedulerService::turn(int poll_ms) {
   for (int i = 0; i < kMaxBatch && receive(client_, in, true, false, keep_packed); ++i) handle_client(in);
   for (int i = 0; i < kMaxBatch && receive(registry_, in, false); ++i) handle_registry(in);
   for (int i = 0; i < kMaxBatch && receive(bus_in_, in, false, /*topic=*/true); ++i) handle_bus(in);
+  consensus_.drain(clock_.now_ms(), [this](const Outbox::ToConsensus& r, const Result<Envelope>& a) {
+    handle_consensus(r, a);
+  });
   core_.tick();
   hold();
   release();
@@ -166,7 +172,7 @@ void SchedulerService::handle_client(Incoming& in) {
     case MsgType::SUBMIT_BATCH: {
       auto m = SubmitBatch::from_packed(e.packed_body);
       if (!m) return reply_error(m.error());
-      auto ok = core_.submit_batch(e.request_id, std::move(m->tasks));
+      auto ok = core_.submit_batch(e.request_id, std::move(m->tasks), m->consensus);
       if (!ok) return reply_error(ok.error());
       client_replies_.push_back(
           {in.identity, packed_envelope(MsgType::SUBMIT_BATCH_OK, e.request_id, pack_submit_batch_ok(*ok))});
@@ -249,13 +255,41 @@ void SchedulerService::handle_agent(Incoming& in) {
 void SchedulerService::handle_bus(Incoming& in) {
   if (!in.envelope || in.envelope->type != MsgType::EVENT) return;
   auto ev = Event::from_body(in.envelope->body);
-  if (!ev || ev->topic != "agent.down" || !ev->data.contains("agent_id") || !ev->data["agent_id"].is_string()) return;
-  core_.agent_down(ev->data["agent_id"].get<std::string>());
+  if (!ev || !ev->data.is_object()) return;
+  auto field = [&](const char* key) {
+    return ev->data.contains(key) && ev->data[key].is_string() ? ev->data[key].get<std::string>() : std::string();
+  };
+  if (ev->topic == "agent.down") {
+    if (auto id = field("agent_id"); !id.empty()) core_.agent_down(id);
+  } else if (ev->topic.rfind("proposal.decided", 0) == 0) {
+    // A missed event costs a poll's delay: the core asks for open proposals every second.
+    if (auto id = field("proposal_id"); !id.empty()) core_.gate_decided(id, field("outcome"));
+  }
+}
+
+void SchedulerService::handle_consensus(const Outbox::ToConsensus& request, const Result<Envelope>& answer) {
+  if (!answer) {
+    // Refused for good (a bad voter, an unknown proposal): the gate's tasks end CANCELLED.
+    spdlog::warn("event=consensus_refused gate={} request={} error=\"{}\"", request.gate_id, request.request_id,
+                 answer.error().to_string());
+    core_.gate_refused(request.gate_id, answer.error());
+    return;
+  }
+  if (answer->type == MsgType::PROPOSE_OK) {
+    auto ok = ProposeOk::from_body(answer->body);
+    if (!ok) return;
+    core_.gate_proposed(request.gate_id, ok->proposal_id);
+    if (is_decided(ok->outcome)) core_.gate_decided(ok->proposal_id, to_string(ok->outcome));
+  } else if (answer->type == MsgType::PROPOSAL_INFO) {
+    auto info = ProposalInfo::from_body(answer->body);
+    if (info) core_.gate_decided(info->proposal.proposal_id, to_string(info->proposal.outcome));
+  }
 }
 
 void SchedulerService::handle_registry(Incoming& in) {
   if (!in.envelope || in.envelope->type != MsgType::ANNOUNCE_OK) return;
   auto d = Discovery::from_body(in.envelope->body);
+  if (d && !d->consensus.empty()) consensus_.set_endpoint(d->consensus);
   // The bus's out side, for the registry's agent.down (leases expire at once, not a heartbeat
   // later).
   if (d && !d->events_sub.empty() && d->events_sub != bus_in_connected_) {
@@ -290,7 +324,7 @@ void SchedulerService::hold() {
   if (!batch.empty()) last_batch_ = commit_->submit(std::move(batch));
   Outbox& out = core_.outbox();
   if (client_replies_.empty() && agent_replies_.empty() && out.to_agents.empty() && out.to_clients.empty() &&
-      out.events.empty()) {
+      out.events.empty() && out.to_consensus.empty()) {
     return;
   }
   // Even a turn that changed nothing waits for the batches before it: what it answers may
@@ -331,6 +365,7 @@ void SchedulerService::release() {
       }
     }
     for (auto& ev : h.outbox.events) publish(ev.topic, ev.data);
+    for (auto& r : h.outbox.to_consensus) consensus_.send(r, clock_.now_ms());
     held_.pop_front();
   }
   // Changes made here are committed and sent on a later turn.

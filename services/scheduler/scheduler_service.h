@@ -25,6 +25,7 @@
 
 #include "common/clock.h"
 #include "common/sockets.h"
+#include "services/scheduler/consensus_link.h"
 #include "services/scheduler/scheduler_core.h"
 #include "common/group_commit.h"
 
@@ -79,17 +80,19 @@ class SchedulerService {
   void hold();
   void release();
   void handle_bus(Incoming& in);
+  void handle_consensus(const Outbox::ToConsensus& request, const Result<Envelope>& answer);
 
   ServiceOptions options_;
   const Clock& clock_;
   zmq::context_t ctx_;
   zmq::socket_t client_, agent_, registry_, events_;
-  zmq::socket_t bus_in_;  // SUB to the bus: the registry's agent.down
+  zmq::socket_t bus_in_;  // SUB to the bus: the registry's agent.down, consensus decisions
   std::string client_ep_, agent_ep_, events_connected_, bus_in_connected_;
   std::unique_ptr<GroupCommit> commit_;
   std::uint64_t last_batch_ = 0;  // number of the latest batch handed to commit_
   std::deque<Held> held_;
   SchedulerCore core_;
+  ConsensusLink consensus_;  // consensus gates' requests to orion-consensus
   std::vector<Reply> client_replies_, agent_replies_;
   std::int64_t next_announce_ms_ = 0;
   std::uint64_t event_seq_ = 0;

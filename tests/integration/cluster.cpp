@@ -56,6 +56,18 @@ void Cluster::start_scheduler(const std::vector<std::string>& extra_args) {
   if (!announced) throw std::runtime_error("the registry never learned of the scheduler:\n" + scheduler_->log_tail());
 }
 
+void Cluster::start_consensus(const std::vector<std::string>& extra_args) {
+  std::string ready = dir_.file("consensus.ready");
+  std::remove(ready.c_str());
+  std::vector<std::string> args{"--bind-client", "tcp://127.0.0.1:0", "--registry", registry_endpoint,
+                                "--data-dir", dir_.file("data-consensus"), "--ready-file", ready};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  consensus_ = std::make_unique<Process>(bin("orion-consensus"), args, dir_.file("consensus.log"));
+  auto j = wait_for_json_file(ready, 10'000);
+  if (!j) throw std::runtime_error("consensus did not become ready:\n" + consensus_->log_tail());
+  if (j->contains("client")) consensus_client = j->at("client").get<std::string>();
+}
+
 void Cluster::start_agent(const std::string& id, const std::vector<std::string>& caps, int capacity,
                           const std::vector<std::string>& extra_args) {
   std::vector<std::string> args{"--registry", registry_endpoint, "--id", id, "--capacity", std::to_string(capacity)};
@@ -92,6 +104,7 @@ std::string Cluster::logs() const {
   };
   add("registry", registry_.get());
   add("scheduler", scheduler_.get());
+  add("consensus", consensus_.get());
   for (const auto& [id, p] : agents_) add("agent " + id, p.get());
   return out;
 }

@@ -28,16 +28,19 @@ class Cluster {
 
   void start_registry();
   void start_scheduler(const std::vector<std::string>& extra_args = {});
+  // One orion-consensus replica (SQLite store); it announces itself to the registry.
+  void start_consensus(const std::vector<std::string>& extra_args = {});
   // extra_args go to orion-example-agent as they are (e.g. {"--vote", "no"}).
   void start_agent(const std::string& id, const std::vector<std::string>& caps, int capacity = 1,
                    const std::vector<std::string>& extra_args = {});
 
   Process& registry() { return *registry_; }
   Process& scheduler() { return *scheduler_; }
+  Process& consensus() { return *consensus_; }
   Process& agent(const std::string& id) { return *agents_.at(id); }
 
   // Bound endpoints, from the ready files.
-  std::string registry_endpoint, events_pub, events_sub, scheduler_client, scheduler_agent;
+  std::string registry_endpoint, events_pub, events_sub, scheduler_client, scheduler_agent, consensus_client;
 
   sdk::ClientOptions client_options() const;
   // True once the registry lists `n` agents UP.
@@ -48,7 +51,7 @@ class Cluster {
 
  private:
   TempDir dir_;
-  std::unique_ptr<Process> registry_, scheduler_;
+  std::unique_ptr<Process> registry_, scheduler_, consensus_;
   std::map<std::string, std::unique_ptr<Process>> agents_;
   int scheduler_starts_ = 0;
 };

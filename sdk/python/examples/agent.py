@@ -10,8 +10,12 @@
     fail   fails with input["message"] (default "failed on purpose")
     flaky  fails attempts 1..input["failures"] with "flaky failure <attempt>", then echoes
 
+It also votes on the proposals that name it (--vote yes|no, default yes; a proposal's data
+{"votes": {"<agent id>": "yes"|"no"}} overrides it), with the Ed25519 key --secret-key (64 or
+128 hex digits; default: a new one, its public key logged).
+
 Every flag has an environment default: ORION_AGENT_ID, ORION_CAPS (comma-separated),
-ORION_CAPACITY, ORION_WEIGHT, ORION_REGISTRY, ORION_LOG_LEVEL. SIGTERM drains it (no new work,
+ORION_CAPACITY, ORION_WEIGHT, ORION_REGISTRY, ORION_VOTE, ORION_SECRET_KEY, ORION_LOG_LEVEL. SIGTERM drains it (no new work,
 running tasks finish, then it leaves; a second SIGTERM stops); SIGINT stops it at once.
 Runs from a checkout as is: it finds orion_sdk next to this directory.
 """
@@ -83,6 +87,17 @@ def add_example_handlers(agent):
     agent.handle("flaky", flaky_handler)
 
 
+def example_vote_handler(agent_id, default_yes):
+    """Answers default_yes, unless the proposal's data is {"votes": {agent_id: "yes"|"no"}}."""
+    def decide(proposal):
+        data = proposal.get("data")
+        votes = data.get("votes") if isinstance(data, dict) else None
+        if isinstance(votes, dict) and votes.get(agent_id) in ("yes", "no"):
+            return votes[agent_id] == "yes"
+        return default_yes
+    return decide
+
+
 def _env_int(name, default):
     value = os.environ.get(name, "")
     return value if value else default
@@ -97,6 +112,10 @@ def main(argv=None):
     parser.add_argument("--weight", default=_env_int("ORION_WEIGHT", "1.0"), help="vote weight")
     parser.add_argument("--registry", default=os.environ.get("ORION_REGISTRY") or "tcp://127.0.0.1:7100",
                         help="registry endpoint")
+    parser.add_argument("--vote", default=os.environ.get("ORION_VOTE") or "yes",
+                        help="answer to every proposal naming this agent: yes or no")
+    parser.add_argument("--secret-key", default=os.environ.get("ORION_SECRET_KEY") or None,
+                        help="Ed25519 vote key in hex (default: a new one)")
     parser.add_argument("--log-level", default=os.environ.get("ORION_LOG_LEVEL") or "info",
                         help="debug, info, warning, error")
     args = parser.parse_args(argv)
@@ -113,11 +132,16 @@ def main(argv=None):
     except ValueError:
         print("agent.py: --capacity must be an integer and --weight a number", file=sys.stderr)
         return 2
-    logging.info("event=config agent=%s registry=%s capacity=%d weight=%s capabilities=%s", args.id, args.registry,
-                 capacity, weight, caps)
+    if args.vote not in ("yes", "no"):
+        print("agent.py: --vote must be yes or no", file=sys.stderr)
+        return 2
+    logging.info("event=config agent=%s registry=%s capacity=%d weight=%s capabilities=%s vote=%s", args.id,
+                 args.registry, capacity, weight, caps, args.vote)
     try:
-        agent = Agent(args.id, capabilities=caps, registry=args.registry, capacity=capacity, weight=weight)
-    except ValueError as e:
+        agent = Agent(args.id, capabilities=caps, registry=args.registry, capacity=capacity, weight=weight,
+                      secret_key=args.secret_key)
+        agent.on_vote(example_vote_handler(args.id, args.vote == "yes"))
+    except (ValueError, RuntimeError) as e:  # bad options; RuntimeError: SodiumUnavailable
         print("agent.py: %s" % e, file=sys.stderr)
         return 2
     add_example_handlers(agent)

@@ -6,9 +6,13 @@
     /usr/bin/python3 sdk/python/examples/client.py wait t1 --timeout 30
     /usr/bin/python3 sdk/python/examples/client.py cancel t1 --reason "not needed"
     /usr/bin/python3 sdk/python/examples/client.py agents
+    /usr/bin/python3 sdk/python/examples/client.py decide --type deploy --consensus majority --cap deploy \
+        --data '{"v": 2}' --timeout 30 --wait 30          # {proposal_id} or, with --wait, the decision
+    /usr/bin/python3 sdk/python/examples/client.py decision p1 [--wait 30]
 
 --registry (default ORION_REGISTRY or tcp://127.0.0.1:7100). Exit code 0 on success (for
-`wait` and `submit --wait`: only if the task COMPLETED), 1 when the request failed (one line on
+`wait` and `submit --wait`: only if the task COMPLETED; decisions print as `orionctl decision
+--json` does and exit 0 whatever the outcome), 1 when the request failed (one line on
 stderr) or the task did not complete, 2 for a usage error. Binary values print as {"$bytes": "<hex>"}.
 """
 
@@ -20,6 +24,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from orion_sdk import Client, OrionError, TaskState  # noqa: E402 - after the path set-up
+from orion_sdk.consensus_messages import decision_dict  # noqa: E402
 
 
 def _printable(value):
@@ -61,6 +66,17 @@ def main(argv=None):
         if name == "cancel":
             c.add_argument("--reason", default="")
     sub.add_parser("agents")
+    d = sub.add_parser("decide", help="ask the agents to decide; prints {proposal_id} (or the decision, with --wait)")
+    d.add_argument("--type", required=True)
+    d.add_argument("--consensus", default="majority", help="majority, unanimous, weighted or pbft")
+    d.add_argument("--data", default="{}", help="JSON handed to the voters")
+    d.add_argument("--cap", default="", help="the capability whose live agents vote")
+    d.add_argument("--voter", action="append", default=[], help="a voting agent (repeatable)")
+    d.add_argument("--timeout", type=float, default=60, help="seconds until it expires")
+    d.add_argument("--wait", type=float, metavar="SECONDS", help="then wait this long for the decision")
+    c = sub.add_parser("decision")
+    c.add_argument("proposal_id")
+    c.add_argument("--wait", type=float, default=0, metavar="SECONDS", help="wait for the decision (0 = now)")
     args = parser.parse_args(argv)
 
     try:
@@ -87,6 +103,25 @@ def main(argv=None):
                 view = client.wait(args.task_id, int(args.timeout * 1000))
             elif args.command == "cancel":
                 _print(client.cancel(args.task_id, args.reason))
+                return 0
+            elif args.command == "decide":
+                try:
+                    data = json.loads(args.data)
+                except ValueError as e:
+                    print("client.py: --data must be JSON: %s" % e, file=sys.stderr)
+                    return 2
+                pid = client.make_distributed_decision(args.type, data, args.consensus, int(args.timeout * 1000),
+                                                       capability=args.cap, voters=args.voter)
+                if args.wait is None:
+                    _print({"proposal_id": pid})
+                else:
+                    _print(decision_dict(client.wait_decision(pid, int(args.wait * 1000))))
+                return 0
+            elif args.command == "decision":
+                pid = args.proposal_id
+                view = client.wait_decision(pid, int(args.wait * 1000)) if args.wait > 0 else \
+                    client.get_decision_status(pid)
+                _print(decision_dict(view))
                 return 0
             else:
                 _print(client.agents())

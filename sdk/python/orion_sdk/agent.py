@@ -57,8 +57,12 @@ stop(): ignore further ASSIGNs, drop jobs no worker started (DETACH lets the sch
 them), cancel the running ones, keep the loop going until handlers end and results are
 acknowledged (at most 2 s), DETACH, DEREGISTER (waits 500 ms for the answer).
 
-Votes: on_vote(fn) stores a vote handler (a proposal dict in, True/False out) so that agent code
-can be written now, but ORION/1 has no consensus messages yet: nothing calls it.
+Votes (only with a vote handler, on_vote): the agent subscribes on the bus to
+proposal.created.<capability> for each capability, runs the handler on a vote thread of its own
+for each proposal that names it among the voters, signs the answer with its Ed25519 key (whose
+public half REGISTER announces as AgentSpec public_key) and sends VOTE to the consensus leader
+(DISCOVERY consensus, following NOT_LEADER) until VOTE_OK or a refusal. The state table is at the
+top of voting.py. DISCOVER is repeated while the bus or the leader is still unknown.
 """
 
 import collections
@@ -74,6 +78,8 @@ import zmq
 from . import protocol as p
 from .protocol import ErrorCode, MsgType, OrionError
 from .sockets import make_socket, receive, send_envelope
+from .vote_signature import SodiumUnavailable, VoteKeys
+from .voting import Voting
 
 SDK_VERSION = "python/0.1"
 
@@ -380,14 +386,18 @@ class Agent:
     labels                {str: str}, shown not interpreted
     reconnect_initial_ms  first retry delay; doubles per failure ...
     reconnect_max_ms      ... up to this
+    secret_key            Ed25519 vote key: 128 hex digits (libsodium's secret key) or 64 (its
+                          seed); None: a new key pair (its public key is logged at run())
     clock                 (tests) a function returning monotonic milliseconds
 
-    Raises ValueError for an agent_id, capabilities, capacity, weight or labels the registry
-    would refuse.
+    Raises ValueError for an agent_id, capabilities, capacity, weight, labels or secret_key the
+    registry would refuse. Keys need libsodium (Debian libsodium23, loaded with ctypes): without
+    it a secret_key raises SodiumUnavailable, and an agent without one registers no public key
+    and cannot vote (on_vote raises SodiumUnavailable).
     """
 
     def __init__(self, agent_id, capabilities=(), registry="tcp://127.0.0.1:7100", capacity=1, weight=1.0,
-                 labels=None, reconnect_initial_ms=100, reconnect_max_ms=5000, clock=None):
+                 labels=None, reconnect_initial_ms=100, reconnect_max_ms=5000, clock=None, secret_key=None):
         if not agent_id:
             raise ValueError("agent_id is required")
         if isinstance(capabilities, str):
@@ -400,7 +410,17 @@ class Agent:
             raise ValueError("weight must be a number") from None
         if not math.isfinite(weight) or weight <= 0:
             raise ValueError("weight must be > 0")
-        self._spec = p.agent_spec(agent_id, capabilities, capacity, weight, labels, SDK_VERSION)
+        self._keys = None  # the Ed25519 vote key pair; None only when libsodium is missing
+        self._key_generated = secret_key is None
+        if secret_key is not None:
+            self._keys = VoteKeys.from_hex(secret_key)  # ValueError for bad hex, SodiumUnavailable
+        else:
+            try:
+                self._keys = VoteKeys.generate()
+            except SodiumUnavailable as e:
+                self._no_keys_why = str(e)
+        public_key = self._keys.public_key_hex if self._keys else ""
+        self._spec = p.agent_spec(agent_id, capabilities, capacity, weight, labels, SDK_VERSION, public_key)
         try:
             # The registry would refuse what its decoder refuses (over-long names, too many items).
             p.parse_agent_spec(self._spec)
@@ -427,6 +447,7 @@ class Agent:
         self._discover_deadline_ms = 0
         self._discover_backoff = Backoff(reconnect_initial_ms, reconnect_max_ms)
         self._pool = None
+        self._voting = None  # with a vote handler: the vote machinery (voting.py), made by run()
         self._running = {}   # (task_id, attempt) -> _RunningTask: handed to a worker, no result yet
         self._unacked = {}   # (task_id, attempt) -> [request_id, packed TASK_RESULT body]
         self._draining = False   # drain seen: heartbeats say so; stops once idle
@@ -455,21 +476,32 @@ class Agent:
         return register
 
     def on_vote(self, fn):
-        """Before run(): the vote handler, a proposal dict in, True (approve) or False out.
-
-        NOT WIRED YET: ORION/1 has no consensus messages, so nothing calls it. It is stored (see
-        vote_handler) so that agent code can be written against the API now."""
+        """Before run(): the vote handler, called for every proposal of one of this agent's
+        capabilities that names it among its voters (never RAFT). It gets the proposal as the
+        proposal.created event carries it, a dict: proposal_id, proposer, type, capability, data,
+        consensus_type (a ConsensusType), voters (agent ids), outcome (PENDING), created_ms,
+        deadline_ms; and returns True (yes) or False (no). It runs on the agent's vote thread,
+        one proposal at a time; an exception or any other return value means no vote (logged).
+        Usable as a decorator. Raises SodiumUnavailable when libsodium is missing."""
         if self._started:
             raise RuntimeError("Agent.on_vote() must be called before run()")
         if not callable(fn):
             raise TypeError("Agent.on_vote(): the vote handler is not callable")
+        if self._keys is None:
+            raise SodiumUnavailable(self._no_keys_why)
         self._vote_handler = fn
         return fn
 
     @property
     def vote_handler(self):
-        """The function given to on_vote(), or None. Nothing calls it yet."""
+        """The function given to on_vote(), or None."""
         return self._vote_handler
+
+    @property
+    def public_key_hex(self):
+        """The Ed25519 public key announced in REGISTER (64 lower-case hex digits); "" without
+        libsodium."""
+        return self._spec.get("public_key", "")
 
     # ---- running ----
 
@@ -495,8 +527,15 @@ class Agent:
         self._started = True
         self._ctx = zmq.Context()
         self._pool = _WorkerPool(self._spec["capacity"])
+        vote_pool = None
+        if self._vote_handler is not None:
+            vote_pool = _WorkerPool(1)
+            self._voting = Voting(self.agent_id, self._spec["capabilities"], self._keys.secret_key,
+                                  self._vote_handler, self._outbox, vote_pool, self._ctx, self._now)
         log.info("event=agent_starting agent=%s registry=%s capacity=%d capabilities=%s sdk=%s", self.agent_id,
                  self._registry_endpoint, self._spec["capacity"], self._spec["capabilities"], SDK_VERSION)
+        if self._key_generated and self._keys is not None:
+            log.info("event=vote_key_generated agent=%s public_key=%s", self.agent_id, self.public_key_hex)
         try:
             self._open(self._registry, self._registry_endpoint)  # raises zmq.ZMQError for a bad endpoint
             self._send_register(self._now())
@@ -515,12 +554,19 @@ class Agent:
                 self._outbox.clear_wake()  # before draining: a push after take_all() wakes the next poll
                 self._receive_all(self._registry)
                 self._receive_all(self._scheduler)
+                if self._voting is not None:
+                    self._voting.receive_events()
+                    self._voting.receive_consensus()
                 self._drain_outbox()
                 self._on_timers(self._now())
             self._say_goodbye()
         finally:
             self._close(self._scheduler)
             self._close(self._registry)
+            if self._voting is not None:
+                self._voting.close()
+                if vote_pool.shutdown(WORKER_JOIN_MS):
+                    log.warning("event=vote_handler_abandoned agent=%s why=still_running_at_stop", self.agent_id)
             stuck = self._pool.shutdown(WORKER_JOIN_MS)
             if stuck:
                 log.warning("event=handlers_abandoned agent=%s threads=%d why=they_ignored_cancellation",
@@ -593,6 +639,8 @@ class Agent:
         for link in (self._registry, self._scheduler):
             if link.socket is not None:
                 poller.register(link.socket, zmq.POLLIN)
+        for s in self._voting.sockets() if self._voting is not None else ():
+            poller.register(s, zmq.POLLIN)
         try:
             poller.poll(timeout_ms)
         except zmq.ZMQError as e:
@@ -607,7 +655,7 @@ class Agent:
             deadlines.append(r.handshake_deadline_ms)
         else:
             deadlines += [r.next_heartbeat_ms, r.last_heard_ms + r.silence_limit_ms() + 1]
-            if self._scheduler_state == _NO_ADDRESS and self._discover_id:
+            if self._need_discovery() and self._discover_id:
                 deadlines.append(self._discover_deadline_ms)
         if self._scheduler_state == _ATTACHING:
             deadlines.append(s.handshake_deadline_ms)
@@ -615,6 +663,8 @@ class Agent:
             deadlines += [s.next_heartbeat_ms, s.last_heard_ms + s.silence_limit_ms() + 1]
         if self._stopping:
             deadlines.append(self._stop_deadline_ms)
+        if self._voting is not None:
+            deadlines += self._voting.deadlines()
         return min(MAX_POLL_MS, max(0, min(deadlines) - now))
 
     def _receive_all(self, link):
@@ -656,8 +706,9 @@ class Agent:
             self._send(reg, MsgType.HEARTBEAT, p.heartbeat_body(self.agent_id, len(self._running)), _request_id())
             reg.next_heartbeat_ms = now + reg.heartbeat_ms
 
-        # Discovery, on the registry link, while the scheduler's address is needed.
-        if (self._scheduler_state == _NO_ADDRESS and self._registry_state == _REGISTERED and not self._stopping
+        # Discovery, on the registry link, while the scheduler's (or, voting, the bus's or the
+        # consensus leader's) address is needed.
+        if (self._need_discovery() and self._registry_state == _REGISTERED and not self._stopping
                 and (not self._discover_id or now >= self._discover_deadline_ms)):
             self._send_discover(now)
 
@@ -683,6 +734,10 @@ class Agent:
                            p.agent_heartbeat_body(self.agent_id, list(self._running), self._draining), _request_id())
                 self._resend_results()
                 sch.next_heartbeat_ms = now + sch.heartbeat_ms
+
+        # Votes: re-send the unanswered ones, notice a silent leader.
+        if self._voting is not None:
+            self._voting.on_timers(now)
 
     # ---- registry messages ----
 
@@ -730,14 +785,26 @@ class Agent:
         else:
             log.warning("event=unexpected_message agent=%s peer=registry type=%s", self.agent_id, e.type.name)
 
+    def _need_discovery(self):
+        if self._scheduler_state == _NO_ADDRESS:
+            return True
+        return self._voting is not None and self._voting.need_discovery()
+
     def _on_discovery(self, e, now):
-        if e.request_id != self._discover_id or self._scheduler_state != _NO_ADDRESS or self._stopping:
+        if e.request_id != self._discover_id or self._stopping:
             return  # stale
         try:
             d = p.parse_discovery(e.body)
         except OrionError as err:
             log.warning("event=bad_message agent=%s peer=registry type=DISCOVERY error=%s", self.agent_id, err)
             return  # asked again at the discover deadline
+        if self._voting is not None:
+            self._voting.use_endpoints(d)
+        if self._scheduler_state != _NO_ADDRESS:
+            if not self._need_discovery():
+                self._discover_id = b""
+                self._discover_backoff.reset()
+            return
         if not d["scheduler_agent"]:
             log.debug("event=scheduler_not_known_yet agent=%s retry_in_ms=%d", self.agent_id,
                       self._discover_deadline_ms - now)
@@ -884,6 +951,10 @@ class Agent:
 
     def _drain_outbox(self):
         for message in self._outbox.take_all():
+            if message[0] == "vote":
+                if self._voting is not None:
+                    self._voting.add_vote(message[1], self._now())
+                continue
             if message[0] == "progress":
                 _, task_id, attempt, percent, text = message
                 # Progress is news: sent only while the attempt runs and the scheduler listens.
@@ -921,6 +992,8 @@ class Agent:
     def _begin_stop(self, now):
         self._stopping = True
         self._stop_deadline_ms = now + STOP_GRACE_MS
+        if self._voting is not None:
+            self._voting.stopping = True  # no new proposals, no more VOTEs
         for key in self._pool.drop_queued():
             self._running.pop(key, None)
         for task in self._running.values():

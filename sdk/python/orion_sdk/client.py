@@ -9,6 +9,9 @@ sdk/cpp/client.h, configured with the registry's address alone (it learns the sc
         if view.state == TaskState.COMPLETED:
             print(view.output)
 
+        pid = client.make_distributed_decision("deploy", {"v": 2}, "majority", 30_000, capability="deploy")
+        decided = client.wait_decision(pid, timeout_ms=30_000)   # decided["outcome"] == Outcome.APPROVED
+
 Every call is a request with a fresh request id, retried with the same id after a timeout on a
 new socket (the zguide's Lazy Pirate), so a retried submit never makes two tasks. An ERROR reply
 or a reply that does not decode raises OrionError (its .code says what to do next). A Client is
@@ -20,9 +23,11 @@ import time
 
 import zmq
 
+from . import consensus_messages as cm
 from . import protocol as p
+from .decisions import ConsensusClient, resolve_voters
 from .protocol import ErrorCode, MsgType, OrionError, TaskState
-from .sockets import make_socket, receive, send_envelope
+from .sockets import make_socket, send_envelope, wait_reply
 
 
 def _monotonic_ms():
@@ -78,10 +83,13 @@ class Client:
         self._ctx = zmq.Context()
         self._registry = _Peer(registry)
         self._scheduler = _Peer()
+        self._consensus = None  # a ConsensusClient, made on first use
 
     def close(self):
         self._registry.close()
         self._scheduler.close()
+        if self._consensus is not None:
+            self._consensus.close()
         self._ctx.term()
 
     def __enter__(self):
@@ -108,22 +116,11 @@ class Client:
             if not send_envelope(peer.socket, request):
                 peer.close()
                 continue
-            deadline = _monotonic_ms() + timeout_ms
-            left = timeout_ms
-            while left > 0:
-                peer.socket.poll(left, zmq.POLLIN)
-                while True:
-                    incoming = receive(peer.socket)
-                    if incoming is None:
-                        break
-                    if incoming.request_id != request.request_id:
-                        continue  # a late answer to an earlier try
-                    if incoming.error is not None:
-                        raise incoming.error
-                    if incoming.envelope.type == MsgType.ERROR:
-                        raise p.error_from_body(incoming.envelope.body)
-                    return incoming.envelope
-                left = deadline - _monotonic_ms()
+            reply = wait_reply(peer.socket, request.request_id, timeout_ms)
+            if reply is not None:
+                if reply.type == MsgType.ERROR:
+                    raise p.error_from_body(reply.body)
+                return reply
             # No answer in time: the peer may be gone or restarting. A new socket drops what the
             # old one queued; the retry carries the same request id, so the server deduplicates it.
             peer.close()
@@ -202,6 +199,45 @@ class Client:
         the cancel), also_ended}. A task already terminal is unchanged."""
         r = self.call(True, MsgType.CANCEL, p.cancel_body(task_id, reason), self.request_timeout_ms)
         return p.parse_cancel_ok(r.body)
+
+    # ---- distributed decisions (decisions.py) ----
+
+    def _consensus_client(self):
+        if self._consensus is None:
+            self._consensus = ConsensusClient(self._ctx, self.discover, request_timeout_ms=self.request_timeout_ms)
+        return self._consensus
+
+    def make_distributed_decision(self, decision_type, data=None, consensus_type="majority", timeout_ms=60_000,
+                                  capability="", voters=(), proposer="python-sdk"):
+        """Asks the agents to decide; returns the proposal id once the proposal is durable.
+
+        consensus_type: "majority", "unanimous", "weighted", "pbft" (or a ConsensusType). Voters:
+        the agent ids in `voters`, else every live agent with `capability` (which is also the
+        event topic their vote handlers hear), with the weights and public keys the registry
+        lists. The leader is found through the registry, NOT_LEADER followed, a retry carries the
+        same request id (so a retried call makes one proposal). Raises OrionError: INVALID_ARGUMENT
+        naming the field for a bad request (checked before anything is sent, as the leader checks
+        it), NOT_FOUND / FAILED_PRECONDITION when the voters cannot be resolved."""
+        kind = cm.consensus_type_of(consensus_type)
+        if kind == cm.ConsensusType.RAFT:
+            raise OrionError(ErrorCode.INVALID_ARGUMENT,
+                             "field 'consensus_type': agents vote on MAJORITY, UNANIMOUS, WEIGHTED or PBFT only")
+        chosen = resolve_voters(self.agents(), capability, voters)
+        body = cm.propose_body(decision_type, {} if data is None else data, kind, chosen, capability=capability,
+                               proposer=proposer, timeout_ms=timeout_ms)
+        cm.parse_propose(body)  # refuse here what the leader would refuse
+        return self._consensus_client().propose(body)["proposal_id"]
+
+    def get_decision_status(self, proposal_id):
+        """The decision now, a ProposalView dict: outcome (an Outcome), tally (yes, no, eligible,
+        yes_weight, no_weight, eligible_weight, quorum), votes [{agent_id, vote, weight, at_ms,
+        signature}], voters, faulty, consensus_type, created/deadline/decided_ms, data.
+        consensus_messages.decision_dict() gives the shape orionctl decision --json prints."""
+        return self._consensus_client().status(proposal_id)
+
+    def wait_decision(self, proposal_id, timeout_ms=30_000):
+        """As get_decision_status, once the proposal is decided or at timeout_ms (then PENDING)."""
+        return self._consensus_client().wait(proposal_id, timeout_ms)
 
 
 __all__ = ["Client", "TaskView", "TaskState"]

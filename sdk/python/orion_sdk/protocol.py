@@ -685,10 +685,14 @@ def _need_map(body):
 # with the defaults filled in.
 
 
-def agent_spec(agent_id, capabilities=(), capacity=1, weight=1.0, labels=None, sdk_version=""):
-    """AgentSpec (REGISTER, ATTACH)."""
-    return {"agent_id": agent_id, "capabilities": list(capabilities), "capacity": int(capacity),
-            "weight": float(weight), "labels": dict(labels or {}), "sdk_version": sdk_version}
+def agent_spec(agent_id, capabilities=(), capacity=1, weight=1.0, labels=None, sdk_version="", public_key=""):
+    """AgentSpec (REGISTER, ATTACH). `public_key` (the Ed25519 vote key, 64 hex digits) is on the
+    wire only when set, as in C++."""
+    j = {"agent_id": agent_id, "capabilities": list(capabilities), "capacity": int(capacity),
+         "weight": float(weight), "labels": dict(labels or {}), "sdk_version": sdk_version}
+    if public_key:
+        j["public_key"] = public_key
+    return j
 
 
 def parse_agent_spec(j):
@@ -700,9 +704,13 @@ def parse_agent_spec(j):
         "weight": read_num(j, "weight", 1e-9, 1e9, default=1.0),
         "labels": read_str_map(j, "labels"),
         "sdk_version": read_str(j, "sdk_version"),
+        "public_key": read_str(j, "public_key"),
     }
     if not out["agent_id"]:
         raise _invalid("agent_id", "must not be empty")
+    pk = out["public_key"]
+    if pk and (len(pk) != 64 or any(c not in "0123456789abcdefABCDEF" for c in pk)):
+        raise _invalid("public_key", "must be 64 hex digits or empty")
     return out
 
 

@@ -9,6 +9,8 @@ send and receive of ORION/1 envelopes.
     if incoming and incoming.error: ...   # an OrionError: the message did not decode
 """
 
+import time
+
 import zmq
 
 from .protocol import MAX_FRAMES, OrionError, ErrorCode, decode_frames, encode_frames, request_id_of
@@ -54,22 +56,24 @@ def send_envelope(socket, envelope, identity=None):
 
 class Incoming:
     """One received message: `envelope` (an Envelope) or `error` (an OrionError), `request_id`
-    (bytes; set even when the message did not decode, if frame 2 was readable) and, on a ROUTER,
-    `identity`."""
+    (bytes; set even when the message did not decode, if frame 2 was readable), on a ROUTER
+    `identity` and on the event bus `topic`."""
 
-    __slots__ = ("envelope", "error", "request_id", "identity")
+    __slots__ = ("envelope", "error", "request_id", "identity", "topic")
 
-    def __init__(self, envelope=None, error=None, request_id=b"", identity=b""):
+    def __init__(self, envelope=None, error=None, request_id=b"", identity=b"", topic=b""):
         self.envelope = envelope
         self.error = error
         self.request_id = request_id
         self.identity = identity
+        self.topic = topic
 
 
-def receive(socket, routed=False):
+def receive(socket, routed=False, topic=False):
     """Receives one whole multipart message without blocking: None when none is waiting. At
     most MAX_FRAMES frames are kept; the rest are read and dropped and the message is MALFORMED.
-    A message that does not decode still comes back, with `error` set."""
+    A message that does not decode still comes back, with `error` set. `routed`: the first frame
+    is a ROUTER identity; `topic`: the first frame is an event topic (a SUB socket)."""
     try:
         first = socket.recv(zmq.NOBLOCK)
     except zmq.Again:
@@ -82,15 +86,37 @@ def receive(socket, routed=False):
             frames.append(part)
         else:
             extra += 1
-    identity = b""
-    if routed:
-        identity = frames.pop(0)
+    identity = frames.pop(0) if routed else b""
+    subject = bytes(frames.pop(0)) if topic and frames else b""
     rid = request_id_of(frames)
     if extra:
         return Incoming(error=OrionError(ErrorCode.MALFORMED, "too many frames", rid), request_id=rid,
-                        identity=identity)
+                        identity=identity, topic=subject)
     try:
         env = decode_frames(frames)
     except OrionError as e:
-        return Incoming(error=e, request_id=e.request_id, identity=identity)
-    return Incoming(envelope=env, request_id=env.request_id, identity=identity)
+        return Incoming(error=e, request_id=e.request_id, identity=identity, topic=subject)
+    return Incoming(envelope=env, request_id=env.request_id, identity=identity, topic=subject)
+
+
+def wait_reply(socket, request_id, timeout_ms):
+    """Waits up to timeout_ms for the reply to `request_id` on a DEALER, dropping late answers to
+    earlier tries: the reply Envelope, or None at the timeout. A reply that does not decode raises
+    its OrionError."""
+    def now():
+        return int(time.monotonic() * 1000)
+    deadline = now() + timeout_ms
+    left = timeout_ms
+    while left > 0:
+        socket.poll(left, zmq.POLLIN)
+        while True:
+            incoming = receive(socket)
+            if incoming is None:
+                break
+            if incoming.request_id != request_id:
+                continue  # a late answer to an earlier try
+            if incoming.error is not None:
+                raise incoming.error
+            return incoming.envelope
+        left = deadline - now()
+    return None

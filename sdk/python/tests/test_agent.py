@@ -226,13 +226,15 @@ class AgentTest(unittest.TestCase):
     # ---- the handshakes ----
 
     def test_registers_discovers_then_attaches_announcing_its_spec(self):
-        self.start_and_attach()
+        agent = self.start_and_attach()
         c = self.cluster
         self.assertEqual(c.at_registry[0].type, MsgType.REGISTER)
         self.assertEqual(len(c.at_registry[0].request_id), 16)
         spec = p.parse_agent_spec(c.at_registry[0].body["agent"])
+        self.assertEqual(len(agent.public_key_hex), 64)  # a generated vote key
         self.assertEqual(spec, {"agent_id": "agent-under-test", "capabilities": ["echo", "sleep"], "capacity": 2,
-                                "weight": 1.0, "labels": {"zone": "test"}, "sdk_version": "python/0.1"})
+                                "weight": 1.0, "labels": {"zone": "test"}, "sdk_version": "python/0.1",
+                                "public_key": agent.public_key_hex})
         self.assertGreaterEqual(c.count_at_registry(MsgType.DISCOVER), 1)
         attach = c.of(c.at_scheduler, MsgType.ATTACH)[0]
         self.assertEqual(p.parse_agent_spec(attach.body["agent"]), spec)
@@ -529,15 +531,28 @@ class AgentApiTest(unittest.TestCase):
             with self.assertRaises(ValueError, msg=str(kwargs)):
                 Agent(**kwargs)
 
-    def test_the_vote_handler_is_stored_and_nothing_calls_it_yet(self):
-        agent = Agent("a")
+    def test_the_vote_handler_must_be_callable_and_set_before_run(self):
+        agent = Agent("a", registry="tcp://127.0.0.1:1")  # nothing listens: run() only starts and stops
         self.assertIsNone(agent.vote_handler)
-        calls = []
-        agent.on_vote(lambda proposal: calls.append(proposal) or True)
-        self.assertTrue(callable(agent.vote_handler))
-        self.assertEqual(calls, [])
+        handler = agent.on_vote(lambda proposal: True)
+        self.assertIs(agent.vote_handler, handler)
         with self.assertRaises(TypeError):
             agent.on_vote("yes")
+        agent.stop()
+        agent.run()
+        with self.assertRaises(RuntimeError):
+            agent.on_vote(lambda proposal: True)
+
+    def test_a_given_secret_key_or_seed_gives_its_public_key_and_a_bad_one_is_refused(self):
+        seed = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"  # RFC 8032 test 1
+        public = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
+        self.assertEqual(Agent("a", secret_key=seed).public_key_hex, public)
+        self.assertEqual(Agent("a", secret_key=seed + public).public_key_hex, public)
+        self.assertEqual(Agent("a", secret_key=seed.upper()).public_key_hex, public)
+        self.assertNotEqual(Agent("a").public_key_hex, Agent("b").public_key_hex)  # generated
+        for bad in ("", "zz" * 32, seed[:-1], seed + "00"):
+            with self.assertRaises(ValueError, msg=bad):
+                Agent("a", secret_key=bad)
 
     def test_handlers_must_be_callable_and_registered_before_run(self):
         agent = Agent("a", registry="tcp://127.0.0.1:1")

@@ -726,3 +726,53 @@ TEST(MessageTypes, KnowsEveryTypeInTheTableAndNoOther) {
 
 }  // namespace
 }  // namespace orion
+
+namespace orion {
+namespace {
+
+TEST(ConsensusGateWire, TheShorthandAndTheObjectFormReadBackAndBadOnesNameTheField) {
+  auto s = TaskSpec::from_json(Json{{"type", "deploy"}, {"require_consensus", "UNANIMOUS"}});
+  ASSERT_TRUE(s.ok()) << s.error().to_string();
+  EXPECT_EQ(s->consensus.type, "unanimous");
+  EXPECT_EQ(s->consensus.timeout_ms, kDefaultGateTimeoutMs);
+  auto back = TaskSpec::from_json(s->to_json());
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->consensus.to_json(), s->consensus.to_json());
+
+  auto full = TaskSpec::from_json(Json{{"type", "deploy"},
+                                       {"consensus", {{"type", "weighted"}, {"capability", "ops"}, {"voters", {"a", "b"}},
+                                                      {"timeout_ms", 5000}, {"data", {{"v", 2}}}}}});
+  ASSERT_TRUE(full.ok()) << full.error().to_string();
+  EXPECT_EQ(full->consensus.voters, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(full->consensus.timeout_ms, 5000);
+
+  for (const Json& bad : {Json{{"type", "x"}, {"require_consensus", "raft"}},
+                          Json{{"type", "x"}, {"require_consensus", 3}},
+                          Json{{"type", "x"}, {"consensus", {{"type", "majority"}, {"timeout_ms", 0}}}},
+                          Json{{"type", "x"}, {"consensus", {{"type", "majority"}, {"voters", {"a", "a"}}}}},
+                          Json{{"type", "x"}, {"consensus", {{"type", "majority"}, {"data", 5}}}},
+                          Json{{"type", "x"}, {"consensus", "majority"}, {"require_consensus", "majority"}}}) {
+    auto r = TaskSpec::from_json(bad);
+    ASSERT_FALSE(r.ok()) << bad.dump();
+    EXPECT_EQ(r.error().code, ErrorCode::INVALID_ARGUMENT);
+    EXPECT_NE(r.error().message.find("consensus"), std::string::npos) << r.error().message;
+  }
+}
+
+TEST(ConsensusGateWire, ABatchGateTravelsWithTheBatch) {
+  SubmitBatch b;
+  b.tasks.push_back(BatchEntry{"a", TaskSpec{}});
+  b.tasks[0].spec.type = "echo";
+  b.consensus.type = "majority";
+  b.consensus.capability = "ops";
+  auto back = SubmitBatch::from_body(b.to_body());
+  ASSERT_TRUE(back.ok()) << back.error().to_string();
+  EXPECT_EQ(back->consensus.type, "majority");
+  EXPECT_EQ(back->consensus.capability, "ops");
+  Json bad = b.to_body();
+  bad["consensus"] = {{"type", "sometimes"}};
+  EXPECT_FALSE(SubmitBatch::from_body(bad).ok());
+}
+
+}  // namespace
+}  // namespace orion

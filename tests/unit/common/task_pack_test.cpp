@@ -51,6 +51,11 @@ TaskView full_view() {
   v.assigned_ms = -5;  // out of the decoder's range, still written faithfully
   v.started_ms = 70000;
   v.finished_ms = 1LL << 40;
+  v.spec.consensus.type = "pbft";
+  v.spec.consensus.capability = "ops";
+  v.spec.consensus.voters = {"a1", "a2"};
+  v.spec.consensus.data = {{"why", "release"}};
+  v.gate = GateState{"t40", "p3", ""};
   return v;
 }
 

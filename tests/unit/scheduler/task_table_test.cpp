@@ -38,8 +38,11 @@ TEST(TaskTableTest, LookupsAndIterationMatchAMapWithGapsLeftAtRestore) {
     }
   }
   std::vector<std::uint64_t> seen, want;
-  for (const auto& [seq, rec] : table) seen.push_back(seq), EXPECT_EQ(rec.seq, seq);
-  for (const auto& [seq, _] : model) want.push_back(seq);
+  for (const auto& [seq, rec] : table) {
+    seen.push_back(seq);
+    EXPECT_EQ(rec.seq, seq);
+  }
+  for (const auto& entry : model) want.push_back(entry.first);
   EXPECT_EQ(seen, want);
 }
 

@@ -1,0 +1,204 @@
+// SchedulerCore, part 3: consensus gates. A gated task counts its undecided gate as one more
+// unmet dependency, so it is never queued before the agents approve it. The core decides
+// what to ask orion-consensus (PROPOSE, then GET_PROPOSAL polls) and the service carries the
+// requests; answers and `proposal.decided` events come back as gate_proposed/gate_decided.
+//
+// Gate lifecycle (per gate; a gate holds one task, or every task of a gated batch):
+//   no proposal   voters known          -> PROPOSE (same request id on every try)   -> proposing
+//   no proposal   no voter yet           -> retried each second; after the gate's timeout
+//                                           its tasks end CANCELLED                  -> closed
+//   proposing     PROPOSE_OK             -> proposal id kept with each task (durable) -> voting
+//   proposing     refused (bad voters)   -> tasks CANCELLED with the error           -> closed
+//   voting        decided APPROVED       -> outcome kept, unmet-1: tasks may run      -> closed
+//   voting        REJECTED or EXPIRED    -> tasks CANCELLED, dependants FAILED        -> closed
+//   voting        no news for a second   -> GET_PROPOSAL poll (events can be missed)  -> voting
+#include <algorithm>
+
+#include "common/consensus_messages.h"
+#include "common/log.h"
+#include "services/scheduler/scheduler_core.h"
+
+namespace orion::scheduler {
+
+namespace {
+constexpr std::int64_t kGateRetryMs = 1000;  // next PROPOSE try, or next poll of an open proposal
+}  // namespace
+
+Status SchedulerCore::check_gate(const TaskSpec& spec, const ConsensusGate& gate) const {
+  if (!gate.enabled()) return {};
+  if (gate.capability.empty() && spec.capabilities.empty()) {
+    return make_error(ErrorCode::INVALID_ARGUMENT,
+                      "field 'consensus.capability': required when the task needs no capability (the agents with "
+                      "it vote, and hear the proposal on its topic)");
+  }
+  return {};
+}
+
+void SchedulerCore::open_gate(TaskRecord& t, const std::string& gate_id) {
+  t.view.gate.id = gate_id;
+  Gate& g = gates_[gate_id];
+  g.seqs.push_back(t.seq);
+  if (g.created_mono_ms == 0) g.created_mono_ms = clock_.now_ms();
+  if (!t.view.gate.proposal_id.empty() && g.proposal_id.empty()) {
+    g.proposal_id = t.view.gate.proposal_id;
+    gate_by_proposal_[g.proposal_id] = gate_id;
+  }
+}
+
+std::string SchedulerCore::explain_gate(const TaskRecord& t) const {
+  const auto& spec = t.view.spec.consensus;
+  std::string kind = spec.type;
+  std::transform(kind.begin(), kind.end(), kind.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  auto it = gates_.find(t.view.gate.id);
+  if (t.view.gate.proposal_id.empty()) {
+    std::string why = it == gates_.end() || it->second.waiting.empty() ? "proposing to the consensus service"
+                                                                       : it->second.waiting;
+    return "waiting for consensus (" + kind + "): " + why;
+  }
+  return "waiting for consensus: proposal " + t.view.gate.proposal_id + " (" + kind + ") is being voted on";
+}
+
+std::vector<Voter> SchedulerCore::gate_voters(const ConsensusGate& gate, const std::string& capability,
+                                              std::string* missing) const {
+  std::vector<Voter> out;
+  if (!gate.voters.empty()) {
+    for (const auto& id : gate.voters) {
+      const AgentSession* a = pool_.find(id);
+      if (!a || a->spec.public_key.empty()) {
+        *missing = "voter " + id + (a ? " has no vote key" : " is not attached");
+        return {};
+      }
+      out.push_back(Voter{id, a->spec.weight, a->spec.public_key});
+    }
+    return out;
+  }
+  for (const auto& [id, a] : pool_.agents()) {
+    const auto& caps = a.spec.capabilities;
+    if (a.spec.public_key.empty() || std::find(caps.begin(), caps.end(), capability) == caps.end()) continue;
+    out.push_back(Voter{id, a.spec.weight, a.spec.public_key});
+  }
+  if (out.empty()) *missing = "no live agent with capability " + capability + " can vote yet";
+  return out;
+}
+
+void SchedulerCore::expire_gates() {
+  if (gates_.empty()) return;
+  const auto now = clock_.now_ms();
+  std::vector<std::pair<std::string, std::string>> to_close;  // gate, cause (EXPIRED before proposing)
+  for (auto& [gate_id, g] : gates_) {
+    bool open = std::any_of(g.seqs.begin(), g.seqs.end(), [&](auto s) { return !is_terminal(tasks_.at(s).view.state); });
+    if (!open) {
+      to_close.push_back({gate_id, ""});
+      continue;
+    }
+    if (now < g.next_ms) continue;
+    g.next_ms = now + kGateRetryMs;
+    const TaskRecord& first = tasks_.at(g.seqs.front());
+    const ConsensusGate& spec = first.view.spec.consensus;
+    if (!g.proposal_id.empty()) {
+      outbox_.to_consensus.push_back({gate_id, "poll-" + g.proposal_id, MsgType::GET_PROPOSAL,
+                                      GetProposal{g.proposal_id}.to_body()});
+      continue;
+    }
+    std::string capability = spec.capability.empty() ? first.view.spec.capabilities.front() : spec.capability;
+    std::string missing;
+    auto voters = gate_voters(spec, capability, &missing);
+    if (voters.empty()) {
+      if (g.waiting != missing) {
+        g.waiting = missing;
+        for (auto s : g.seqs) dirty_.insert(s);
+      }
+      if (now - g.created_mono_ms >= spec.timeout_ms) to_close.push_back({gate_id, "EXPIRED before it could be proposed: " + missing});
+      continue;
+    }
+    g.waiting.clear();
+    Propose p;
+    p.proposer = "scheduler";
+    p.type = g.seqs.size() == 1 ? first.view.spec.type : "batch";
+    p.capability = capability;
+    p.consensus_type = consensus_type_from_string(spec.type);
+    p.voters = std::move(voters);
+    p.timeout_ms = spec.timeout_ms;
+    p.data = spec.data;
+    if (p.data.is_object() && !p.data.contains("task_ids")) {
+      Json ids = Json::array();
+      for (auto s : g.seqs) ids.push_back(task_id_for(s));
+      p.data["task_ids"] = std::move(ids);
+    }
+    // One request id per gate, kept across restarts (the gate's first task and its creation
+    // time): the consensus service answers a repeated PROPOSE with the first proposal.
+    outbox_.to_consensus.push_back({gate_id, "gate-" + gate_id + "-" + std::to_string(first.view.created_ms),
+                                    MsgType::PROPOSE, p.to_body()});
+  }
+  for (const auto& [gate_id, cause] : to_close) {
+    if (cause.empty()) {
+      auto it = gates_.find(gate_id);
+      if (it != gates_.end() && !it->second.proposal_id.empty()) gate_by_proposal_.erase(it->second.proposal_id);
+      gates_.erase(gate_id);
+    } else {
+      close_gate(gate_id, "EXPIRED", "consensus " + cause);
+    }
+  }
+}
+
+void SchedulerCore::gate_proposed(const std::string& gate_id, const std::string& proposal_id) {
+  auto it = gates_.find(gate_id);
+  if (it == gates_.end() || !it->second.proposal_id.empty()) return;
+  Gate& g = it->second;
+  g.proposal_id = proposal_id;
+  g.next_ms = clock_.now_ms() + kGateRetryMs;
+  gate_by_proposal_[proposal_id] = gate_id;
+  for (auto s : g.seqs) {
+    TaskRecord& t = tasks_.at(s);
+    t.view.gate.proposal_id = proposal_id;
+    if (!is_terminal(t.view.state)) note(t, t.view.state, "proposed for consensus as " + proposal_id);
+    mark(t, "task.gate");
+  }
+  spdlog::info("event=gate_proposed gate={} proposal={} tasks={}", gate_id, proposal_id, g.seqs.size());
+}
+
+void SchedulerCore::gate_decided(const std::string& proposal_id, const std::string& outcome) {
+  auto it = gate_by_proposal_.find(proposal_id);
+  if (it == gate_by_proposal_.end()) return;
+  if (outcome != "APPROVED" && outcome != "REJECTED" && outcome != "EXPIRED") return;  // still PENDING
+  std::string cause = "consensus " + proposal_id + " " + outcome;
+  close_gate(it->second, outcome, cause);
+}
+
+void SchedulerCore::gate_refused(const std::string& gate_id, const Error& error) {
+  if (!gates_.count(gate_id)) return;
+  close_gate(gate_id, "REFUSED", "consensus refused the proposal: " + error.to_string());
+}
+
+void SchedulerCore::close_gate(const std::string& gate_id, const std::string& outcome, const std::string& cause) {
+  auto it = gates_.find(gate_id);
+  if (it == gates_.end()) return;
+  Gate g = std::move(it->second);
+  gates_.erase(it);
+  if (!g.proposal_id.empty()) gate_by_proposal_.erase(g.proposal_id);
+  spdlog::info("event=gate_decided gate={} proposal={} outcome={}", gate_id, g.proposal_id, outcome);
+  const bool approved = outcome == "APPROVED";
+  for (auto s : g.seqs) {
+    TaskRecord& t = tasks_.at(s);
+    t.view.gate.outcome = outcome;
+    dirty_.insert(s);
+    if (is_terminal(t.view.state)) continue;
+    if (approved) {
+      note(t, t.view.state, cause);
+      if (--t.unmet == 0) {
+        t.ready_ms = 0;
+        make_ready(t);
+      }
+      mark(t, "task.gate");
+      continue;
+    }
+    t.view.error = cause;
+    finish(t, TaskState::CANCELLED, "task.cancelled");
+  }
+  // Only after every task of the gate ended CANCELLED: their dependants outside it fail.
+  if (!approved) {
+    for (auto s : g.seqs) cascade(tasks_.at(s), nullptr);
+  }
+}
+
+}  // namespace orion::scheduler
