@@ -101,11 +101,28 @@ std::string pack_task_info(const TaskView& v) {
 }
 
 std::string pack_task_list(const std::vector<TaskView>& views) {
+  std::vector<const TaskView*> all;
+  all.reserve(views.size());
+  for (const auto& v : views) all.push_back(&v);
+  return pack_task_list(all);
+}
+
+std::string pack_task_list(const std::vector<const TaskView*>& views) {
   MsgWriter w;
+  w.reserve(512 * views.size());
   w.map(2);
   w.key("tasks"), w.array(views.size());
-  for (const auto& v : views) pack(w, v);
+  for (const auto* v : views) pack(w, *v);
   w.key("next"), w.str("");
+  return w.take();
+}
+
+std::string pack_result_ok(const ResultOk& ok) {
+  MsgWriter w;
+  w.map(3);  // keys in the order nlohmann writes them: the bytes are those of to_body()
+  w.key("accepted"), w.boolean(ok.accepted);
+  w.key("attempt"), w.integer(ok.attempt);
+  w.key("task_id"), w.str(ok.task_id);
   return w.take();
 }
 

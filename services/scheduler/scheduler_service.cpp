@@ -239,7 +239,9 @@ void SchedulerService::handle_agent(Incoming& in) {
     case MsgType::TASK_RESULT: {
       auto m = TaskResult::from_body(e.body);
       if (!m) return reply_error(m.error());
-      return reply(MsgType::RESULT_OK, core_.result(*m).to_body());
+      agent_replies_.push_back(
+          {in.identity, packed_envelope(MsgType::RESULT_OK, e.request_id, pack_result_ok(core_.result(*m)))});
+      return;
     }
     case MsgType::DETACH: {
       auto m = Detach::from_body(e.body);
