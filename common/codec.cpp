@@ -1,6 +1,6 @@
 #include "common/codec.h"
 
-#include <msgpack.hpp>
+#include "common/msgpack_object.h"
 
 namespace orion {
 
@@ -9,11 +9,9 @@ const CodecLimits& default_limits() {
   return limits;
 }
 
-namespace {
-
 // Converts an unpacked msgpack object. Depth was bounded by the unpacker, but it is checked
 // again so that this recursion is bounded on its own.
-Status to_json(const msgpack::object& o, Json& out, std::size_t depth, const CodecLimits& limits) {
+Status object_to_json(const msgpack::object& o, Json& out, std::size_t depth, const CodecLimits& limits) {
   if (depth > limits.max_depth) return make_error(ErrorCode::TOO_LARGE, "value nested too deeply");
   switch (o.type) {
     case msgpack::type::NIL: out = nullptr; return {};
@@ -30,7 +28,7 @@ Status to_json(const msgpack::object& o, Json& out, std::size_t depth, const Cod
       out = Json::array();
       for (std::uint32_t i = 0; i < o.via.array.size; ++i) {
         Json item;
-        if (auto s = to_json(o.via.array.ptr[i], item, depth + 1, limits); !s) return s;
+        if (auto s = object_to_json(o.via.array.ptr[i], item, depth + 1, limits); !s) return s;
         out.push_back(std::move(item));
       }
       return {};
@@ -41,7 +39,7 @@ Status to_json(const msgpack::object& o, Json& out, std::size_t depth, const Cod
         const auto& kv = o.via.map.ptr[i];
         if (kv.key.type != msgpack::type::STR) return make_error(ErrorCode::MALFORMED, "map key is not a string");
         Json item;
-        if (auto s = to_json(kv.val, item, depth + 1, limits); !s) return s;
+        if (auto s = object_to_json(kv.val, item, depth + 1, limits); !s) return s;
         out[std::string(kv.key.via.str.ptr, kv.key.via.str.size)] = std::move(item);
       }
       return {};
@@ -51,9 +49,29 @@ Status to_json(const msgpack::object& o, Json& out, std::size_t depth, const Cod
   return make_error(ErrorCode::MALFORMED, "unknown msgpack type");
 }
 
-}  // namespace
+// The checks of object_to_json without building anything, in the same order, so the first
+// error found is the same one.
+Status check_object(const msgpack::object& o, std::size_t depth, const CodecLimits& limits) {
+  if (depth > limits.max_depth) return make_error(ErrorCode::TOO_LARGE, "value nested too deeply");
+  switch (o.type) {
+    case msgpack::type::ARRAY:
+      for (std::uint32_t i = 0; i < o.via.array.size; ++i) {
+        if (auto s = check_object(o.via.array.ptr[i], depth + 1, limits); !s) return s;
+      }
+      return {};
+    case msgpack::type::MAP:
+      for (std::uint32_t i = 0; i < o.via.map.size; ++i) {
+        const auto& kv = o.via.map.ptr[i];
+        if (kv.key.type != msgpack::type::STR) return make_error(ErrorCode::MALFORMED, "map key is not a string");
+        if (auto s = check_object(kv.val, depth + 1, limits); !s) return s;
+      }
+      return {};
+    case msgpack::type::EXT: return make_error(ErrorCode::MALFORMED, "msgpack ext types are not accepted");
+    default: return {};
+  }
+}
 
-Result<Json> decode_value(const void* data, std::size_t size, const CodecLimits& limits) {
+Result<msgpack::object_handle> unpack_value(const void* data, std::size_t size, const CodecLimits& limits) {
   if (size > limits.max_bytes) {
     return make_error(ErrorCode::TOO_LARGE, "frame of " + std::to_string(size) + " bytes exceeds " +
                                                 std::to_string(limits.max_bytes));
@@ -66,9 +84,7 @@ Result<Json> decode_value(const void* data, std::size_t size, const CodecLimits&
     msgpack::object_handle handle =
         msgpack::unpack(static_cast<const char*>(data), size, offset, nullptr, nullptr, lim);
     if (offset != size) return make_error(ErrorCode::MALFORMED, "trailing bytes after value");
-    Json out;
-    if (auto s = to_json(handle.get(), out, 0, limits); !s) return s.error();
-    return out;
+    return Result<msgpack::object_handle>(std::move(handle));
   } catch (const msgpack::ext_size_overflow&) {
     // The unpacker is given an ext bound of 0, so every ext value lands here: it is a type we
     // refuse, not a size we exceed.
@@ -80,6 +96,14 @@ Result<Json> decode_value(const void* data, std::size_t size, const CodecLimits&
   } catch (const std::exception& e) {
     return make_error(ErrorCode::MALFORMED, std::string("invalid msgpack: ") + e.what());
   }
+}
+
+Result<Json> decode_value(const void* data, std::size_t size, const CodecLimits& limits) {
+  auto handle = unpack_value(data, size, limits);
+  if (!handle) return handle.error();
+  Json out;
+  if (auto s = object_to_json(handle->get(), out, 0, limits); !s) return s.error();
+  return out;
 }
 
 std::string encode_value(const Json& value) {

@@ -19,7 +19,7 @@ std::vector<std::string> encode_frames(const Envelope& envelope) {
 }
 
 Result<Envelope> decode_frame_views(const std::vector<std::string_view>& frames, std::string* request_id,
-                                    const CodecLimits& limits) {
+                                    const CodecLimits& limits, KeepPacked keep_packed) {
   if (request_id) request_id->clear();
   if (frames.size() >= 3 && frames[2].size() <= kMaxRequestIdBytes && request_id) {
     request_id->assign(frames[2]);
@@ -48,6 +48,7 @@ Result<Envelope> decode_frame_views(const std::vector<std::string_view>& frames,
   if (frames[2].size() > kMaxRequestIdBytes) {
     return make_error(ErrorCode::TOO_LARGE, "request id longer than " + std::to_string(kMaxRequestIdBytes) + " bytes");
   }
+  if (keep_packed && keep_packed(type)) return packed_envelope(type, std::string(frames[2]), std::string(frames[3]));
   auto body = decode_value(frames[3].data(), frames[3].size(), limits);
   if (!body) return body.error();
   if (!body->is_object()) return make_error(ErrorCode::MALFORMED, "body is not a msgpack map");

@@ -48,9 +48,14 @@ template <class Frame>
 Result<Envelope> decode_frames(const std::vector<Frame>& frames, std::string* request_id = nullptr,
                                const CodecLimits& limits = default_limits());
 
-// The frame views decode_frames works on; Frame is std::string or zmq::message_t.
+// Which message types a receiver decodes itself from the msgpack bytes (e.g. SUBMIT_BATCH with
+// SubmitBatch::from_packed): their envelope keeps the body in `packed_body`, undecoded.
+using KeepPacked = bool (*)(MsgType);
+
+// The frame views decode_frames works on; Frame is std::string or zmq::message_t. With
+// keep_packed, a body of a type it selects is not decoded (every other frame check still runs).
 Result<Envelope> decode_frame_views(const std::vector<std::string_view>& frames, std::string* request_id,
-                                    const CodecLimits& limits);
+                                    const CodecLimits& limits, KeepPacked keep_packed = nullptr);
 
 template <class Frame>
 Result<Envelope> decode_frames(const std::vector<Frame>& frames, std::string* request_id,

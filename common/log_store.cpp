@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <unordered_map>
+
 namespace orion {
 
 void LogBatch::merge(LogBatch&& other) {
@@ -13,12 +15,30 @@ void LogBatch::merge(LogBatch&& other) {
                  std::make_move_iterator(other.records.end()));
 }
 
+void LogBatch::compact() {
+  if (records.size() < 2) return;
+  std::unordered_map<std::uint64_t, std::size_t> last;  // key -> index of its last record
+  last.reserve(records.size());
+  for (std::size_t i = 0; i < records.size(); ++i) last[records[i].first] = i;
+  if (last.size() == records.size()) return;
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (last[records[i].first] != i) continue;
+    if (out != i) records[out] = std::move(records[i]);
+    ++out;
+  }
+  records.resize(out);
+}
+
 namespace {
 // 4: record kinds in the key's top byte (log_key). 3: one keyed records table.
 constexpr int kSchemaVersion = 4;
 constexpr int kMigratableVersion = 3;
 constexpr const char* kSchema = "CREATE TABLE IF NOT EXISTS records (key INTEGER PRIMARY KEY, record BLOB NOT NULL)";
-constexpr const char* kUpsert = "INSERT OR REPLACE INTO records (key, record) VALUES (?,?)";
+// An upsert, not INSERT OR REPLACE: a changed task's row is updated in place instead of being
+// deleted and inserted again (one B-tree operation instead of two).
+constexpr const char* kUpsert =
+    "INSERT INTO records (key, record) VALUES (?,?) ON CONFLICT(key) DO UPDATE SET record=excluded.record";
 
 int query_int(sqlite3* db, const char* sql) {
   sqlite3_stmt* st = nullptr;
@@ -53,10 +73,23 @@ Status SqliteLogStore::exec(const char* sql) {
 Result<std::unique_ptr<SqliteLogStore>> SqliteLogStore::open(const std::string& path) {
   std::unique_ptr<SqliteLogStore> s(new SqliteLogStore());
   if (sqlite3_open(path.c_str(), &s->db_) != SQLITE_OK) return s->sql_error(("open " + path).c_str());
-  // WAL + synchronous=FULL: a commit returns only once its WAL frames are fsynced.
-  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=5000"}) {
+  // WAL + synchronous=FULL: a commit returns only once its WAL frames are fsynced. The page size
+  // applies to a new file only (16 KiB: a quarter fewer B-tree pages to write for 400-byte
+  // records than the default 4 KiB); an existing file keeps its own.
+  const std::string page_size = "PRAGMA page_size=" + std::to_string(kPageBytes);
+  for (const char* sql : {page_size.c_str(), "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=5000"}) {
     if (auto st = s->exec(sql); !st) return st.error();
   }
+  // No checkpoint inside COMMIT (SQLite's default, every 1000 pages, would run it there and so
+  // before the batch is acknowledged): the hook only counts, and maintain() checkpoints later.
+  sqlite3_wal_hook(
+      s->db_,
+      [](void* self, sqlite3*, const char*, int pages) {
+        static_cast<SqliteLogStore*>(self)->wal_pages_ = pages;
+        return SQLITE_OK;
+      },
+      s.get());
+  s->page_bytes_ = query_int(s->db_, "PRAGMA page_size");
   int tables = query_int(s->db_, "SELECT count(*) FROM sqlite_master WHERE type='table'");
   int version = query_int(s->db_, "PRAGMA user_version");
   if (tables > 0 && version == kMigratableVersion) {
@@ -72,6 +105,13 @@ Result<std::unique_ptr<SqliteLogStore>> SqliteLogStore::open(const std::string& 
   if (auto st = s->exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str()); !st) return st.error();
   if (sqlite3_prepare_v2(s->db_, kUpsert, -1, &s->upsert_, nullptr) != SQLITE_OK) return s->sql_error("prepare");
   return s;
+}
+
+void SqliteLogStore::maintain() {
+  if (static_cast<std::int64_t>(wal_pages_) * page_bytes_ < kCheckpointBytes) return;
+  // PASSIVE: copies what it can without waiting for anyone; a failure only leaves the WAL longer.
+  sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  wal_pages_ = 0;
 }
 
 Status SqliteLogStore::replay(const std::function<Status(std::uint64_t, std::string_view)>& fn) {
@@ -111,6 +151,9 @@ Status SqliteLogStore::append(const LogBatch& batch) {
     exec("ROLLBACK");
     return s;
   }
+  // A user that never calls maintain() must not grow the WAL without bound: past 16 times the
+  // threshold, checkpoint here after all.
+  if (static_cast<std::int64_t>(wal_pages_) * page_bytes_ >= 16 * kCheckpointBytes) maintain();
   return {};
 }
 

@@ -45,6 +45,9 @@ struct LogBatch {
   bool empty() const { return records.empty(); }
   // Appends `other`'s records after this batch's (so they win for a key in both).
   void merge(LogBatch&& other);
+  // Drops every record that a later record of the same key supersedes (after merges: a task
+  // changed in several turns is written once). Keeps the order of the survivors.
+  void compact();
 };
 
 class LogStore {
@@ -54,6 +57,9 @@ class LogStore {
   virtual Status replay(const std::function<Status(std::uint64_t key, std::string_view record)>& fn) = 0;
   // Makes every record of the batch durable, all or nothing.
   virtual Status append(const LogBatch& batch) = 0;
+  // Upkeep a backend may do after an append was reported durable, off the acknowledgement's
+  // path (SQLite: copying the WAL back into the database file). Called on the appending thread.
+  virtual void maintain() {}
 };
 
 class SqliteLogStore final : public LogStore {
@@ -68,6 +74,11 @@ class SqliteLogStore final : public LogStore {
 
   Status replay(const std::function<Status(std::uint64_t key, std::string_view record)>& fn) override;
   Status append(const LogBatch& batch) override;
+  // A passive checkpoint once the WAL holds kCheckpointBytes or more.
+  void maintain() override;
+
+  static constexpr std::int64_t kPageBytes = 16384;               // page size of a new file
+  static constexpr std::int64_t kCheckpointBytes = 4 << 20;       // WAL size that triggers a checkpoint
 
  private:
   SqliteLogStore() = default;
@@ -76,6 +87,8 @@ class SqliteLogStore final : public LogStore {
 
   sqlite3* db_ = nullptr;
   sqlite3_stmt* upsert_ = nullptr;
+  int wal_pages_ = 0;        // frames in the WAL after the last commit (from the WAL hook)
+  std::int64_t page_bytes_ = 4096;  // this file's page size
 };
 
 }  // namespace orion

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/codec.h"
@@ -276,6 +277,9 @@ struct SubmitBatch {
   ConsensusGate consensus;  // one gate for the whole batch: every task waits for one approval
   Json to_body() const;
   static Result<SubmitBatch> from_body(const Json& b);
+  // The same, straight from the msgpack body bytes (no Json tree; batch_decode.cpp): accepts and
+  // refuses exactly what decode_value followed by from_body does, with the same first error.
+  static Result<SubmitBatch> from_packed(std::string_view body);
 };
 
 struct SubmitBatchOk {

@@ -72,14 +72,22 @@ void MsgWriter::str_list(const std::vector<std::string>& items) {
 }
 
 void MsgWriter::json(const Json& value) {
-  // Scalars directly; containers through nlohmann's writer, which appends to the string.
+  // Scalars and empty containers directly (the usual input and metadata: no adapter to
+  // allocate); other containers through nlohmann's writer, which appends to the string.
   switch (value.type()) {
     case Json::value_t::null: return nil();
     case Json::value_t::boolean: return boolean(value.get<bool>());
     case Json::value_t::string: return str(value.get_ref<const std::string&>());
     case Json::value_t::number_integer: return integer(value.get<std::int64_t>());
-    default: Json::to_msgpack(value, out_);
+    case Json::value_t::object:
+      if (value.empty()) return map(0);
+      break;
+    case Json::value_t::array:
+      if (value.empty()) return array(0);
+      break;
+    default: break;
   }
+  Json::to_msgpack(value, out_);
 }
 
 }  // namespace orion

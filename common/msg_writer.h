@@ -35,6 +35,8 @@ class MsgWriter {
   // A value already encoded as msgpack (exactly one value).
   void raw(std::string_view bytes) { out_.append(bytes); }
 
+  // Room for n bytes: a writer that knows its rough size skips the string's regrowth.
+  void reserve(std::size_t n) { out_.reserve(n); }
   const std::string& bytes() const { return out_; }
   std::string take() { return std::move(out_); }
 

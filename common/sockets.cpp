@@ -36,7 +36,7 @@ std::string advertised_endpoint(const std::string& bound, const std::string& hos
   return std::string(kTcp) + host + bound.substr(colon);
 }
 
-bool receive(zmq::socket_t& socket, Incoming& in, bool routed, bool topic) {
+bool receive(zmq::socket_t& socket, Incoming& in, bool routed, bool topic, KeepPacked keep_packed) {
   std::vector<zmq::message_t> frames;
   std::size_t extra = 0;  // frames past kMaxFrames: read (so the message is drained) and dropped
   bool more = true;
@@ -73,7 +73,7 @@ bool receive(zmq::socket_t& socket, Incoming& in, bool routed, bool topic) {
   for (std::size_t i = first; i < frames.size(); ++i) {
     views.emplace_back(static_cast<const char*>(frames[i].data()), frames[i].size());
   }
-  in.envelope = decode_frame_views(views, &in.request_id, default_limits());
+  in.envelope = decode_frame_views(views, &in.request_id, default_limits(), keep_packed);
   if (extra > 0) in.envelope = make_error(ErrorCode::MALFORMED, "too many frames");
   return true;
 }
@@ -82,16 +82,23 @@ namespace {
 
 bool send_frames(zmq::socket_t& socket, const std::string* identity, const std::string* topic,
                  const Envelope& envelope) {
-  auto frames = encode_frames(envelope);
+  // The frames of encode_frames, sent from where they are: a packed body (a TASK_LIST of 500
+  // tasks, an event) is not copied into a frame vector first.
+  const char type = static_cast<char>(envelope.type);
+  std::string encoded;
+  if (envelope.packed_body.empty()) encoded = encode_value(envelope.body);
+  const std::string& body = envelope.packed_body.empty() ? encoded : envelope.packed_body;
+  const zmq::const_buffer frames[] = {zmq::buffer(kProtocol.data(), kProtocol.size()), zmq::buffer(&type, 1),
+                                      zmq::buffer(envelope.request_id), zmq::buffer(body)};
   try {
     if (identity && !socket.send(zmq::buffer(*identity), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
       return false;
     }
     if (topic && !socket.send(zmq::buffer(*topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) return false;
-    for (std::size_t i = 0; i < frames.size(); ++i) {
+    for (std::size_t i = 0; i < kEnvelopeFrames; ++i) {
       auto flags = zmq::send_flags::dontwait;
-      if (i + 1 < frames.size()) flags = flags | zmq::send_flags::sndmore;
-      if (!socket.send(zmq::buffer(frames[i]), flags)) return false;
+      if (i + 1 < kEnvelopeFrames) flags = flags | zmq::send_flags::sndmore;
+      if (!socket.send(frames[i], flags)) return false;
     }
     return true;
   } catch (const zmq::error_t&) {

@@ -61,7 +61,8 @@ struct Incoming {
 //
 // Receives one whole multipart message without blocking (false when none is waiting). A
 // message that does not decode still returns true, with in.envelope holding the error.
-bool receive(zmq::socket_t& socket, Incoming& in, bool routed, bool topic = false);
+// keep_packed: as decode_frame_views (envelope.h), message types whose body stays undecoded.
+bool receive(zmq::socket_t& socket, Incoming& in, bool routed, bool topic = false, KeepPacked keep_packed = nullptr);
 
 // Sends without blocking. Returns false (and the caller counts it) when the peer is unknown or
 // its queue is full.

@@ -101,11 +101,28 @@ std::string pack_task_info(const TaskView& v) {
 }
 
 std::string pack_task_list(const std::vector<TaskView>& views) {
+  std::vector<const TaskView*> all;
+  all.reserve(views.size());
+  for (const auto& v : views) all.push_back(&v);
+  return pack_task_list(all);
+}
+
+std::string pack_task_list(const std::vector<const TaskView*>& views) {
   MsgWriter w;
+  w.reserve(512 * views.size());
   w.map(2);
   w.key("tasks"), w.array(views.size());
-  for (const auto& v : views) pack(w, v);
+  for (const auto* v : views) pack(w, *v);
   w.key("next"), w.str("");
+  return w.take();
+}
+
+std::string pack_result_ok(const ResultOk& ok) {
+  MsgWriter w;
+  w.map(3);  // keys in the order nlohmann writes them: the bytes are those of to_body()
+  w.key("accepted"), w.boolean(ok.accepted);
+  w.key("attempt"), w.integer(ok.attempt);
+  w.key("task_id"), w.str(ok.task_id);
   return w.take();
 }
 
@@ -134,6 +151,15 @@ std::string pack_event(const std::string& topic, const std::string& publisher, s
   w.key("seq"), w.integer(static_cast<std::int64_t>(seq));
   w.key("ts_ms"), w.integer(ts_ms);
   w.key("data"), w.raw(packed_data);
+  return w.take();
+}
+
+std::string pack_submit_batch_ok(const SubmitBatchOk& ok) {
+  MsgWriter w;
+  w.map(2);  // keys in the order nlohmann writes them: the bytes are those of to_body()
+  w.key("duplicate"), w.boolean(ok.duplicate);
+  w.key("task_ids"), w.map(ok.task_ids.size());
+  for (const auto& [key, id] : ok.task_ids) w.str(key), w.str(id);
   return w.take();
 }
 

@@ -22,9 +22,15 @@ void pack(MsgWriter& w, const TaskView& v, bool with_waiting_on = true);
 std::string pack_task_info(const TaskView& v);
 // A TASK_LIST body with no next page: {"tasks": [views], "next": ""}.
 std::string pack_task_list(const std::vector<TaskView>& views);
+// The same from views held elsewhere (no copies).
+std::string pack_task_list(const std::vector<const TaskView*>& views);
+// A RESULT_OK body, as ResultOk::to_body (the same bytes).
+std::string pack_result_ok(const ResultOk& ok);
 // An ASSIGN body, as Assign::to_body for the view's current attempt; `deps` holds
 // (dependency task id, its output) pairs.
 std::string pack_assign(const TaskView& v, const std::vector<std::pair<std::string, const Json*>>& deps);
+// A SUBMIT_BATCH_OK body, as SubmitBatchOk::to_body.
+std::string pack_submit_batch_ok(const SubmitBatchOk& ok);
 // An EVENT body, as Event::to_body, around data already packed (one msgpack map).
 std::string pack_event(const std::string& topic, const std::string& publisher, std::uint64_t seq,
                        std::int64_t ts_ms, std::string_view packed_data);

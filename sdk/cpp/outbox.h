@@ -33,7 +33,8 @@ class Outbox {
   Outbox(const Outbox&) = delete;
   Outbox& operator=(const Outbox&) = delete;
 
-  // Thread-safe. Messages come out of take_all() in the order they were pushed.
+  // Thread-safe. Messages come out of take_all() in the order they were pushed. Wakes the loop
+  // when the queue was empty (a non-empty queue has a wake-up pending or is about to be taken).
   void push(Outgoing message);
   // Networking thread: everything queued so far.
   std::vector<Outgoing> take_all();

@@ -1,10 +1,49 @@
 #include "services/scheduler/batch_plan.h"
 
-#include <unordered_map>
+#include <functional>
+#include <string_view>
 
 namespace orion::scheduler {
 
 namespace {
+
+// Entry index by key, for one batch: open addressing over the entries' own strings, so a
+// 100,000-entry batch costs one array, not 100,000 hash nodes. At most half full.
+class KeyIndex {
+ public:
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+  explicit KeyIndex(const std::vector<BatchEntry>& entries) : entries_(entries) {
+    std::size_t cap = 16;
+    while (cap < entries.size() * 2) cap <<= 1;
+    slots_.assign(cap, 0);
+    mask_ = cap - 1;
+  }
+  // Adds entry i under its key; false when another entry has that key already.
+  bool add(std::size_t i) {
+    std::string_view key = entries_[i].key;
+    for (std::size_t s = hash(key);; s = (s + 1) & mask_) {
+      if (slots_[s] == 0) {
+        slots_[s] = static_cast<std::uint32_t>(i + 1);
+        return true;
+      }
+      if (entries_[slots_[s] - 1].key == key) return false;
+    }
+  }
+  // The entry with this key, or npos.
+  std::size_t find(std::string_view key) const {
+    for (std::size_t s = hash(key);; s = (s + 1) & mask_) {
+      if (slots_[s] == 0) return npos;
+      if (entries_[slots_[s] - 1].key == key) return slots_[s] - 1;
+    }
+  }
+
+ private:
+  std::size_t hash(std::string_view key) const { return std::hash<std::string_view>{}(key) & mask_; }
+  const std::vector<BatchEntry>& entries_;
+  std::vector<std::uint32_t> slots_;  // entry index + 1; 0 = empty (kMaxBatchTasks fits)
+  std::size_t mask_ = 0;
+};
 
 // Finds one cycle among entries that Kahn's algorithm could not order, iteratively (a batch can
 // be 200,000 tasks deep: no recursion). Returns the keys along it, first key repeated at the end.
@@ -53,27 +92,26 @@ std::vector<std::string> find_cycle(const std::vector<BatchEntry>& entries, cons
 Result<BatchPlan> plan_batch(const std::vector<BatchEntry>& entries,
                              const std::function<std::optional<std::uint64_t>(const std::string&)>& existing) {
   const std::size_t n = entries.size();
-  std::unordered_map<std::string, std::size_t> index;
-  index.reserve(n * 2);
+  KeyIndex index(entries);
   for (std::size_t i = 0; i < n; ++i) {
-    if (!index.emplace(entries[i].key, i).second) {
+    if (!index.add(i)) {
       return make_error(ErrorCode::INVALID_ARGUMENT,
                         "tasks[" + std::to_string(i) + "]: field 'key': '" + entries[i].key + "' is used twice");
     }
   }
   BatchPlan plan;
   plan.deps.resize(n);
-  std::vector<std::uint32_t> indegree(n, 0);                  // local deps not yet ordered
-  std::vector<std::vector<std::uint32_t>> local_dependants(n);
+  std::vector<std::uint32_t> indegree(n, 0);  // local deps not yet ordered
+  std::vector<std::uint32_t> fan_out(n + 1, 0);  // local dependants per entry, then offsets
   for (std::size_t i = 0; i < n; ++i) {
     for (const auto& d : entries[i].spec.depends_on) {
-      auto it = index.find(d);
-      if (it != index.end()) {
-        if (it->second == i) {
+      auto local = index.find(d);
+      if (local != KeyIndex::npos) {
+        if (local == i) {
           return make_error(ErrorCode::INVALID_ARGUMENT, "dependency cycle: " + d + " -> " + d);
         }
-        plan.deps[i].emplace_back(true, it->second);
-        local_dependants[it->second].push_back(static_cast<std::uint32_t>(i));
+        plan.deps[i].emplace_back(true, local);
+        ++fan_out[local + 1];
         ++indegree[i];
         continue;
       }
@@ -85,6 +123,17 @@ Result<BatchPlan> plan_batch(const std::vector<BatchEntry>& entries,
       plan.deps[i].emplace_back(false, *seq);
     }
   }
+  // Local dependants in one array (CSR): those of entry e are dependants[fan_out[e] .. fan_out[e+1]).
+  for (std::size_t e = 0; e < n; ++e) fan_out[e + 1] += fan_out[e];
+  std::vector<std::uint32_t> dependants(fan_out[n]);
+  {
+    std::vector<std::uint32_t> fill(fan_out.begin(), fan_out.end() - 1);
+    for (std::size_t i = 0; i < n; ++i) {
+      for (auto [is_local, target] : plan.deps[i]) {
+        if (is_local) dependants[fill[target]++] = static_cast<std::uint32_t>(i);
+      }
+    }
+  }
   // Kahn's algorithm: whatever cannot be ordered lies on or behind a cycle.
   std::vector<std::uint32_t> remaining = indegree;
   plan.order.reserve(n);
@@ -92,7 +141,9 @@ Result<BatchPlan> plan_batch(const std::vector<BatchEntry>& entries,
     if (remaining[i] == 0) plan.order.push_back(i);
   }
   for (std::size_t head = 0; head < plan.order.size(); ++head) {
-    for (auto d : local_dependants[plan.order[head]]) {
+    auto e = plan.order[head];
+    for (auto k = fan_out[e]; k < fan_out[e + 1]; ++k) {
+      auto d = dependants[k];
       if (--remaining[d] == 0) plan.order.push_back(d);
     }
   }

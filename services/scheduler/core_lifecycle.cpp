@@ -1,5 +1,6 @@
 // SchedulerCore, part 2: agents, leases, results, timers and dispatch.
 #include <algorithm>
+#include <deque>
 
 #include "common/log.h"
 #include "common/msg_writer.h"
@@ -11,9 +12,24 @@ namespace orion::scheduler {
 
 void SchedulerCore::answer_group(std::uint64_t group) {
   auto it = group_waiters_.find(group);
-  std::vector<TaskView> views;
+  // A terminal task whose dependencies all COMPLETED reads as it is stored (get() would add
+  // nothing: no waiting_on, no PENDING reason), so it is packed in place; others are copied
+  // through get(). Saves two TaskView copies per task of a 500-task WAIT_TASKS.
+  std::vector<const TaskView*> views;
+  std::deque<TaskView> copies;
   views.reserve(it->second.seqs.size());
-  for (auto seq : it->second.seqs) views.push_back(*get(task_id_for(seq)));
+  for (auto seq : it->second.seqs) {
+    const TaskRecord& t = tasks_.at(seq);
+    bool as_stored = is_terminal(t.view.state) && std::all_of(t.deps.begin(), t.deps.end(), [&](std::uint64_t d) {
+                       return tasks_.at(d).view.state == TaskState::COMPLETED;
+                     });
+    if (as_stored) {
+      views.push_back(&t.view);
+    } else {
+      copies.push_back(*get(t.view.task_id));
+      views.push_back(&copies.back());
+    }
+  }
   const Waiter& w = it->second.waiter;
   outbox_.to_clients.push_back({w.identity, "", packed_envelope(MsgType::TASK_LIST, w.request_id, pack_task_list(views))});
   group_waiters_.erase(it);
@@ -233,15 +249,20 @@ void SchedulerCore::progress(const TaskProgress& p) {
   TaskRecord* t = find(p.task_id);
   if (!t || t->view.attempt != p.attempt) return;
   auto& v = t->view;
+  // Neither RUNNING nor progress is written by itself: after a crash an ASSIGNED and a RUNNING
+  // attempt are fenced and re-queued alike, so losing them changes nothing a restart does. They
+  // reach the disk with the task's next durable change (its result, a re-queue, a timeout).
+  // Their events still wait for the turn's commit, like every reply, so nothing is announced
+  // ahead of state an earlier turn made durable.
   if (v.state == TaskState::ASSIGNED) {
     v.state = TaskState::RUNNING;
     v.started_ms = clock_.wall_ms();
     v.progress = p.progress;
     note(*t, TaskState::RUNNING, "started");
-    mark(*t, "task.running");
+    mark(*t, "task.running", /*durable=*/false);
   } else if (v.state == TaskState::RUNNING) {
     v.progress = p.progress;
-    mark(*t, "task.progress");
+    mark(*t, "task.progress", /*durable=*/false);
   }
 }
 

@@ -60,11 +60,12 @@ void SchedulerCore::note(TaskRecord& t, TaskState state, const std::string& text
   h.push_back(StateChange{state, clock_.wall_ms(), t.view.attempt, t.view.assigned_agent, text});
 }
 
-void SchedulerCore::mark(TaskRecord& t, const char* topic) {
-  dirty_.insert(t.seq);
+void SchedulerCore::mark(TaskRecord& t, const char* topic, bool durable) {
+  if (durable) dirty_.insert(t.seq);
   if (!topic) return;
   const TaskView& v = t.view;
   MsgWriter w;
+  w.reserve(128);  // the usual event is about 100 bytes
   w.map(v.error.empty() ? 8 : 9);
   w.key("task_id"), w.str(v.task_id);
   w.key("state"), w.str(to_string(v.state));
@@ -99,13 +100,13 @@ void SchedulerCore::unqueue(TaskRecord& t) {
   t.retry_due_ms = 0;
 }
 
-TaskRecord& SchedulerCore::create(const std::string& request_id, TaskSpec spec) {
+TaskRecord& SchedulerCore::create(const std::string& request_id, TaskSpec spec, bool index_request) {
   std::uint64_t seq = next_seq_++;
   TaskRecord& t = tasks_[seq];
   t.seq = seq;
   // A submit without a request id cannot be retried safely; give it a unique one of its own.
   t.request_id = request_id.empty() ? "seq:" + std::to_string(seq) : request_id;
-  by_request_[t.request_id] = seq;
+  if (index_request) by_request_[t.request_id] = seq;
   if (!spec.idempotency_key.empty()) by_idempotency_[spec.idempotency_key] = seq;
   t.view.task_id = task_id_for(seq);
   t.view.effective_priority = spec.priority;
@@ -172,17 +173,35 @@ Result<SubmitOk> SchedulerCore::submit(const std::string& request_id, TaskSpec s
   return SubmitOk{t.view.task_id, false};
 }
 
+// A retried batch is answered with the ids its keys got the first time. Its tasks carry request
+// ids "<rid>#<key>": found through batches_ (accepted since start-up), or by_request_ (restored).
+SubmitBatchOk SchedulerCore::batch_again(const std::string& request_id, const std::vector<BatchEntry>& entries) const {
+  SubmitBatchOk again;
+  again.duplicate = true;
+  std::unordered_map<std::string, std::uint64_t> by_key;
+  if (auto b = batches_.find(request_id); b != batches_.end()) {
+    const std::string prefix = request_id + "#";
+    for (auto seq : b->second) {
+      const auto& rid = tasks_.at(seq).request_id;
+      if (rid.compare(0, prefix.size(), prefix) == 0) by_key.emplace(rid.substr(prefix.size()), seq);
+    }
+  }
+  for (const auto& e : entries) {
+    auto it = by_key.find(e.key);
+    if (it != by_key.end()) {
+      again.task_ids[e.key] = task_id_for(it->second);
+    } else if (auto r = by_request_.find(request_id + "#" + e.key); r != by_request_.end()) {
+      again.task_ids[e.key] = task_id_for(r->second);
+    }
+  }
+  return again;
+}
+
 Result<SubmitBatchOk> SchedulerCore::submit_batch(const std::string& request_id, std::vector<BatchEntry> entries,
                                                   const ConsensusGate& gate) {
-  // A retried batch: its tasks carry request ids "<rid>#<key>".
-  if (!request_id.empty() && by_request_.count(request_id + "#" + entries.front().key)) {
-    SubmitBatchOk again;
-    again.duplicate = true;
-    for (const auto& e : entries) {
-      auto it = by_request_.find(request_id + "#" + e.key);
-      if (it != by_request_.end()) again.task_ids[e.key] = task_id_for(it->second);
-    }
-    return again;
+  if (!request_id.empty() &&
+      (batches_.count(request_id) || by_request_.count(request_id + "#" + entries.front().key))) {
+    return batch_again(request_id, entries);
   }
   auto plan = plan_batch(entries, [&](const std::string& id) { return lookup(id); });
   if (!plan) return plan.error();
@@ -204,7 +223,6 @@ Result<SubmitBatchOk> SchedulerCore::submit_batch(const std::string& request_id,
       auto it = by_idempotency_.find(e.spec.idempotency_key);
       if (it != by_idempotency_.end()) {
         seqs[i] = it->second;
-        ok.task_ids[e.key] = task_id_for(it->second);
         continue;
       }
     }
@@ -215,18 +233,29 @@ Result<SubmitBatchOk> SchedulerCore::submit_batch(const std::string& request_id,
     for (auto d : deps) e.spec.depends_on.push_back(task_id_for(d));
     if (gate.enabled()) e.spec.consensus = gate;
     bool gated = e.spec.consensus.enabled();
-    TaskRecord& t = create(request_id.empty() ? "" : request_id + "#" + e.key, std::move(e.spec));
+    // Indexed once for the whole batch (batches_ below), not once per task.
+    TaskRecord& t = create(request_id.empty() ? "" : request_id + "#" + e.key, std::move(e.spec), request_id.empty());
     if (gate.enabled() && batch_gate.empty()) batch_gate = t.view.task_id;
     if (gated) open_gate(t, gate.enabled() ? batch_gate : t.view.task_id);
     seqs[i] = t.seq;
-    ok.task_ids[e.key] = t.view.task_id;
     mark(t, "task.submitted");
     link(t, deps);
   }
+  // Keys in sorted order, so the map is filled by appending at its end, not by one tree descent
+  // per key. Sorted as a compact array of (key, seq): comparing keys where they lie, in the
+  // entries, would be a cache miss per comparison.
+  std::vector<std::pair<std::string, std::uint64_t>> by_key;
+  by_key.reserve(entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) by_key.emplace_back(std::move(entries[i].key), seqs[i]);
+  std::sort(by_key.begin(), by_key.end());
+  for (auto& [key, seq] : by_key) ok.task_ids.emplace_hint(ok.task_ids.end(), std::move(key), task_id_for(seq));
+  if (!request_id.empty()) batches_.emplace(request_id, std::move(seqs));
   return ok;
 }
 
 void SchedulerCore::raise_priority(std::uint64_t seq, Priority p) {
+  const TaskRecord& first = tasks_.at(seq);
+  if (is_terminal(first.view.state) || first.view.effective_priority >= p) return;  // the usual case: nothing to lend
   // Iterative: a chain can be 100,000 tasks long.
   std::vector<std::uint64_t> work{seq};
   while (!work.empty()) {

@@ -45,6 +45,7 @@
 #include "common/envelope.h"
 #include "services/scheduler/agent_pool.h"
 #include "services/scheduler/task_record.h"
+#include "services/scheduler/task_table.h"
 
 namespace orion::scheduler {
 
@@ -186,10 +187,16 @@ class SchedulerCore {
   TaskRecord* find(const std::string& task_id);
   const TaskRecord* find(const std::string& task_id) const;
   std::optional<std::uint64_t> lookup(const std::string& task_id) const;
-  TaskRecord& create(const std::string& request_id, TaskSpec spec);
+  // index_request = false: the caller indexes the request id itself (a batch, in batches_).
+  TaskRecord& create(const std::string& request_id, TaskSpec spec, bool index_request = true);
+  SubmitBatchOk batch_again(const std::string& request_id, const std::vector<BatchEntry>& entries) const;
   void link(TaskRecord& t, const std::vector<std::uint64_t>& deps);
   void note(TaskRecord& t, TaskState state, const std::string& text);
-  void mark(TaskRecord& t, const char* topic);
+  // Marks t changed: written to the log with this turn's batch, and its event (if topic) sent
+  // once that batch is durable. durable = false: the change is not worth a write of its own
+  // (it may be lost in a crash without harm: see progress()); it reaches the disk with the
+  // task's next durable change.
+  void mark(TaskRecord& t, const char* topic, bool durable = true);
   std::int64_t queue_key(const TaskRecord& t) const;
   void make_ready(TaskRecord& t);
   void unqueue(TaskRecord& t);
@@ -220,9 +227,12 @@ class SchedulerCore {
 
   const Clock& clock_;
   CoreOptions options_;
-  // Every task ever accepted, by seq. Invariant: ids are "t<seq>" and never change.
-  std::map<std::uint64_t, TaskRecord> tasks_;
+  // Every task ever accepted, by seq (a dense table). Invariant: ids are "t<seq>" and never change.
+  TaskTable tasks_;
   std::unordered_map<std::string, std::uint64_t> by_request_;
+  // Batches accepted since start-up: request id -> the seqs of its entries, in entry order. Their
+  // tasks are not in by_request_ until a restart restores them (one entry per batch, not per task).
+  std::unordered_map<std::string, std::vector<std::uint64_t>> batches_;
   std::unordered_map<std::string, std::uint64_t> by_idempotency_;
   std::uint64_t next_seq_ = 1;  // Invariant: > every seq in tasks_
   // Ready tasks by class. Invariant: a task is in its class's queue iff it is PENDING with

@@ -15,6 +15,9 @@ namespace {
 // Messages read from one socket in one turn: bounds the latency a flood on one socket can add
 // to the others, while still batching many requests into one commit.
 constexpr int kMaxBatch = 2048;
+
+// SUBMIT_BATCH bodies are decoded by SubmitBatch::from_packed, without a Json tree.
+bool keep_packed(MsgType type) { return type == MsgType::SUBMIT_BATCH; }
 }  // namespace
 
 SchedulerService::SchedulerService(ServiceOptions options, const Clock& clock)
@@ -105,7 +108,7 @@ void SchedulerService::turn(int poll_ms) {
   }
   Incoming in;
   for (int i = 0; i < kMaxBatch && receive(agent_, in, true); ++i) handle_agent(in);
-  for (int i = 0; i < kMaxBatch && receive(client_, in, true); ++i) handle_client(in);
+  for (int i = 0; i < kMaxBatch && receive(client_, in, true, false, keep_packed); ++i) handle_client(in);
   for (int i = 0; i < kMaxBatch && receive(registry_, in, false); ++i) handle_registry(in);
   for (int i = 0; i < kMaxBatch && receive(bus_in_, in, false, /*topic=*/true); ++i) handle_bus(in);
   consensus_.drain(clock_.now_ms(), [this](const Outbox::ToConsensus& r, const Result<Envelope>& a) {
@@ -179,11 +182,12 @@ void SchedulerService::handle_client(Incoming& in) {
       return;
     }
     case MsgType::SUBMIT_BATCH: {
-      auto m = SubmitBatch::from_body(e.body);
+      auto m = SubmitBatch::from_packed(e.packed_body);
       if (!m) return reply_error(m.error());
       auto ok = core_.submit_batch(e.request_id, std::move(m->tasks), m->consensus);
       if (!ok) return reply_error(ok.error());
-      client_replies_.push_back({in.identity, Envelope{MsgType::SUBMIT_BATCH_OK, e.request_id, ok->to_body()}});
+      client_replies_.push_back(
+          {in.identity, packed_envelope(MsgType::SUBMIT_BATCH_OK, e.request_id, pack_submit_batch_ok(*ok))});
       return;
     }
     case MsgType::CANCEL: {
@@ -254,7 +258,9 @@ void SchedulerService::handle_agent(Incoming& in) {
     case MsgType::TASK_RESULT: {
       auto m = TaskResult::from_body(e.body);
       if (!m) return reply_error(m.error());
-      return reply(MsgType::RESULT_OK, core_.result(*m).to_body());
+      agent_replies_.push_back(
+          {in.identity, packed_envelope(MsgType::RESULT_OK, e.request_id, pack_result_ok(core_.result(*m)))});
+      return;
     }
     case MsgType::DETACH: {
       auto m = Detach::from_body(e.body);

@@ -8,6 +8,7 @@ std::string task_id_for(std::uint64_t seq) { return "t" + std::to_string(seq); }
 
 std::string encode_task_record(const TaskRecord& r) {
   MsgWriter w;
+  w.reserve(512);  // a fresh task's record is about 400 bytes
   w.map(4);
   w.key("v"), pack(w, r.view, /*with_waiting_on=*/false);  // waiting_on is derived
   w.key("d"), w.array(r.deps.size());

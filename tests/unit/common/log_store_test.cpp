@@ -158,6 +158,34 @@ TEST_F(LogStoreTest, GroupCommitNumbersBatchesMakesThemDurableAndWakesItsFd) {
   EXPECT_EQ(read_all(**reopened).size(), 100u);
 }
 
+TEST_F(LogStoreTest, CompactKeepsOnlyTheLastRecordOfEachKeyInOrder) {
+  LogBatch b;
+  b.put(1, "a1");
+  b.put(2, "b1");
+  b.put(1, "a2");
+  b.put(3, "c1");
+  b.put(2, "b2");
+  b.compact();
+  std::vector<std::pair<std::uint64_t, std::string>> want{{1, "a2"}, {3, "c1"}, {2, "b2"}};
+  EXPECT_EQ(b.records, want);
+}
+
+TEST_F(LogStoreTest, TheCommitLeavesTheCheckpointToMaintainWhichCopiesTheWalIntoTheFile) {
+  auto log = SqliteLogStore::open(path());
+  ASSERT_TRUE(log.ok());
+  LogBatch b;
+  for (std::uint64_t k = 1; k <= 20'000; ++k) b.put(k, std::string(400, 'r'));  // ~8 MiB of WAL
+  ASSERT_TRUE((*log)->append(b).ok());
+  auto db_bytes = [&] { return std::filesystem::file_size(path()); };
+  // SQLite's own automatic checkpoint (at 1000 pages) would have filled the file inside COMMIT.
+  EXPECT_LT(db_bytes(), 1u << 20) << "a checkpoint ran inside the commit";
+  (*log)->maintain();
+  EXPECT_GT(db_bytes(), 4u << 20) << "maintain() did not checkpoint";
+  log->reset();
+  auto reopened = SqliteLogStore::open(path());
+  EXPECT_EQ(read_all(**reopened).size(), 20'000u);
+}
+
 class FailingLog : public LogStore {
  public:
   Status replay(const std::function<Status(std::uint64_t, std::string_view)>&) override { return {}; }

@@ -143,5 +143,18 @@ TEST(TaskPack, APackedEnvelopeSendsItsPackedBody) {
   EXPECT_EQ(back->request_id, "r1");
 }
 
+TEST(TaskPack, ResultOkIsTheBytesOfToBody) {
+  EXPECT_EQ(pack_result_ok(ResultOk{"t12", 3, true}), encode_value(ResultOk{"t12", 3, true}.to_body()));
+  EXPECT_EQ(pack_result_ok(ResultOk{"t7", 0, false}), encode_value(ResultOk{"t7", 0, false}.to_body()));
+}
+
+TEST(TaskPack, SubmitBatchOkIsTheBytesOfToBody) {
+  SubmitBatchOk ok;
+  for (int i = 0; i < 40; ++i) ok.task_ids["k" + std::to_string(i)] = "t" + std::to_string(100 + i);
+  EXPECT_EQ(pack_submit_batch_ok(ok), encode_value(ok.to_body()));
+  ok.duplicate = true;
+  EXPECT_EQ(pack_submit_batch_ok(ok), encode_value(ok.to_body()));
+}
+
 }  // namespace
 }  // namespace orion
