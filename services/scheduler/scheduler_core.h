@@ -154,7 +154,7 @@ class SchedulerCore {
 
   std::size_t task_count() const { return tasks_.size(); }
   // Every task held, by seq: for reads such as SCHEDULER_STATS (task_stats.h).
-  const std::map<std::uint64_t, TaskRecord>& tasks() const { return tasks_; }
+  const TaskTable& tasks() const { return tasks_; }
   std::size_t ready_count() const { return ready_count_; }
   const AgentSession* agent(const std::string& agent_id) const { return pool_.find(agent_id); }
   AgentPool& pool() { return pool_; }

@@ -35,11 +35,12 @@ double percentile(std::vector<double>& values, double q) {
   return values[std::min(values.size(), std::max<std::size_t>(rank, 1)) - 1];
 }
 
-SchedulerStatsOk task_stats(const std::map<std::uint64_t, TaskRecord>& tasks, std::int64_t now_ms) {
+SchedulerStatsOk task_stats(const std::vector<const TaskRecord*>& tasks, std::int64_t now_ms) {
   SchedulerStatsOk out;
   std::map<std::string, TypeSamples> by_type;
   std::map<std::vector<std::string>, ClassSamples> waiting;
-  for (const auto& [seq, r] : tasks) {
+  for (const TaskRecord* task : tasks) {
+    const TaskRecord& r = *task;
     const TaskView& v = r.view;
     ++out.total;
     ++out.by_state[std::string(to_string(v.state))];

@@ -11,13 +11,23 @@
 
 #include <cstdint>
 #include <map>
+#include <vector>
 
 #include "common/stats_messages.h"
 #include "services/scheduler/task_record.h"
 
 namespace orion::scheduler {
 
-SchedulerStatsOk task_stats(const std::map<std::uint64_t, TaskRecord>& tasks, std::int64_t now_ms);
+SchedulerStatsOk task_stats(const std::vector<const TaskRecord*>& tasks, std::int64_t now_ms);
+
+// Any seq -> TaskRecord table (the core's TaskTable, a std::map in tests).
+template <class Table>
+SchedulerStatsOk task_stats(const Table& table, std::int64_t now_ms) {
+  std::vector<const TaskRecord*> all;
+  all.reserve(table.size());
+  for (const auto& [seq, r] : table) all.push_back(&r);
+  return task_stats(all, now_ms);
+}
 
 // The nearest-rank percentile (0 < q <= 1) of `values`, which it sorts; 0 for none.
 double percentile(std::vector<double>& values, double q);
