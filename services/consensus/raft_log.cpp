@@ -130,6 +130,57 @@ bool decode_raft_snapshot(std::string_view bytes, std::string* state, std::vecto
   return true;
 }
 
+std::string encode_raft_batch(const std::vector<std::pair<std::uint64_t, std::string>>& commands) {
+  std::size_t n = 2 + 4;
+  for (const auto& c : commands) n += 4 + c.second.size();
+  std::string out(n, '\0');
+  auto* at = reinterpret_cast<unsigned char*>(out.data());
+  at[0] = 0xC1, at[1] = 'B';
+  put32(at + 2, static_cast<std::uint32_t>(commands.size()));
+  at += 6;
+  for (const auto& c : commands) {
+    put32(at, static_cast<std::uint32_t>(c.second.size()));
+    std::memcpy(at + 4, c.second.data(), c.second.size());
+    at += 4 + c.second.size();
+  }
+  return out;
+}
+
+std::vector<std::string> split_raft_entry(std::string entry) {
+  std::vector<std::string> out;
+  const auto* p = reinterpret_cast<const unsigned char*>(entry.data());
+  const std::size_t size = entry.size();
+  if (size < 6 || p[0] != 0xC1 || p[1] != 'B') {
+    out.push_back(std::move(entry));  // the older form: one command
+    return out;
+  }
+  const std::uint32_t count = get32(p + 2);
+  std::size_t at = 6;
+  if (count > (size - at) / 4) {
+    spdlog::error("event=bad_raft_batch len={} count={}", size, count);
+    out.push_back(std::move(entry));
+    return out;
+  }
+  out.reserve(count);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    if (size - at < 4 || get32(p + at) > size - at - 4) {
+      spdlog::error("event=bad_raft_batch len={} count={} at={}", size, count, i);
+      out.clear();
+      out.push_back(std::move(entry));
+      return out;
+    }
+    const std::uint32_t n = get32(p + at);
+    out.emplace_back(entry.data() + at + 4, n);
+    at += 4 + n;
+  }
+  if (at != size) {
+    spdlog::error("event=bad_raft_batch len={} count={} trailing={}", size, count, size - at);
+    out.clear();
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
 struct RaftLog::Impl {
   explicit Impl(RaftOptions o) : options(std::move(o)), event_fd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
   ~Impl() {
@@ -178,12 +229,16 @@ struct RaftLog::Impl {
     [[maybe_unused]] auto w = ::write(event_fd, &one, sizeof one);
   }
 
+  // The service drains the eventfd, then takes every ready item: it needs waking only when the
+  // queue was empty (a non-empty queue is taken after a wake-up still to come or not yet taken).
   void push(LogItem item) {
+    bool was_empty;
     {
       std::lock_guard<std::mutex> lock(mu);
+      was_empty = ready.empty();
       ready.push_back(std::move(item));
     }
-    wake_service();
+    if (was_empty) wake_service();
   }
 
   void fail(std::vector<std::uint64_t> seqs, Error error) {
@@ -199,7 +254,14 @@ struct RaftLog::Impl {
     self->applied_bytes += buf->len;
     std::string entry = unframe(buf->base, buf->len);
     if (self->preparing) self->tail.push_back(entry);
-    self->push(LogItem{LogItem::APPLY, std::move(entry), {}, {}});
+    auto commands = split_raft_entry(std::move(entry));
+    bool was_empty;
+    {
+      std::lock_guard<std::mutex> lock(self->mu);
+      was_empty = self->ready.empty();
+      for (auto& c : commands) self->ready.push_back(LogItem{LogItem::APPLY, std::move(c), {}, {}});
+    }
+    if (was_empty) self->wake_service();
     *result = nullptr;
     return 0;  // never non-zero: that would stop raft's apply loop (gotcha 4)
   }
@@ -281,7 +343,9 @@ struct RaftLog::Impl {
       std::lock_guard<std::mutex> lock(self->mu);
       // The service refuses an empty or garbled state (and stops): it must not serve from it.
       self->ready.push_back(LogItem{LogItem::RESTORE, ok ? std::move(state) : std::string(), {}, {}});
-      for (auto& e : tail) self->ready.push_back(LogItem{LogItem::APPLY, std::move(e), {}, {}});
+      for (auto& e : tail) {
+        for (auto& c : split_raft_entry(std::move(e))) self->ready.push_back(LogItem{LogItem::APPLY, std::move(c), {}, {}});
+      }
       self->answers_valid_from = self->snapshot_requests + 1;  // a state asked for before is stale
       self->snapshot_state.reset();
     }
@@ -304,13 +368,15 @@ struct RaftLog::Impl {
     if (!commands.empty()) self->submit(std::move(commands));
   }
 
-  // Every command of one turn in one raft_apply: one AppendEntries per follower (gotcha 5).
+  // Every command of one turn in one raft entry (encode_raft_batch), one raft_apply: one entry
+  // to write, send and apply instead of one per command; one AppendEntries per follower
+  // (gotcha 5).
   void submit(std::vector<std::pair<std::uint64_t, std::string>> commands) {
     std::vector<std::uint64_t> seqs;
     for (const auto& c : commands) seqs.push_back(c.first);
     if (raft_state(&raft) != RAFT_LEADER) return fail(std::move(seqs), not_leader());
-    std::vector<struct raft_buffer> bufs(commands.size());
-    for (std::size_t i = 0; i < commands.size(); ++i) bufs[i].base = frame(commands[i].second, &bufs[i].len);
+    std::vector<struct raft_buffer> bufs(1);
+    bufs[0].base = frame(commands.size() == 1 ? commands[0].second : encode_raft_batch(commands), &bufs[0].len);
     auto* req = new ApplyRequest;
     req->self = this;
     req->req.data = req;

@@ -69,6 +69,18 @@ struct RaftOptions {
 std::string encode_raft_snapshot(const std::string& state, const std::vector<std::string>& tail);
 bool decode_raft_snapshot(std::string_view bytes, std::string* state, std::vector<std::string>* tail);
 
+// A raft entry (the payload inside the frame, see raft_log.cpp) holds every command of one
+// service turn, so a turn costs one entry to write, send and apply on every replica:
+//
+//   0xC1 'B' | u32 count | count x (u32 n | command (n bytes))      (little endian)
+//
+// 0xC1 is never the first byte of msgpack, so an entry in the older form, one encoded command
+// (a msgpack map), is told apart and still read. split_raft_entry returns the commands of an
+// entry in order; an entry whose lengths do not fit is returned whole, as one command, which
+// decode_command then refuses on every replica alike.
+std::string encode_raft_batch(const std::vector<std::pair<std::uint64_t, std::string>>& commands);
+std::vector<std::string> split_raft_entry(std::string entry);
+
 // The settings of `options` that live in the raft instance itself: timeouts, pre-vote, snapshot
 // threshold and trailing, install-snapshot timeout. RaftLog applies them before raft_start;
 // the unit tests apply them to libraft's in-memory fixture.

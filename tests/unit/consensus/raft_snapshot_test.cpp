@@ -10,6 +10,37 @@
 namespace orion::consensus {
 namespace {
 
+TEST(RaftBatch, CommandsOfOneTurnRoundTripInOrder) {
+  std::vector<std::pair<std::uint64_t, std::string>> commands = {{1, "\x86one"}, {2, ""}, {3, std::string("t\0ree", 5)}};
+  auto entry = encode_raft_batch(commands);
+  auto back = split_raft_entry(entry);
+  ASSERT_EQ(back.size(), 3u);
+  EXPECT_EQ(back[0], "\x86one");
+  EXPECT_EQ(back[1], "");
+  EXPECT_EQ(back[2], std::string("t\0ree", 5));
+}
+
+TEST(RaftBatch, AnEntryInTheOlderFormIsOneCommand) {
+  auto back = split_raft_entry("\x86 msgpack map");
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0], "\x86 msgpack map");
+  EXPECT_EQ(split_raft_entry("").size(), 1u);
+}
+
+TEST(RaftBatch, LengthsThatDoNotFitReturnTheEntryWhole) {
+  auto entry = encode_raft_batch({{1, "abc"}, {2, "defg"}});
+  for (std::size_t cut = 0; cut < entry.size(); ++cut) {
+    auto back = split_raft_entry(entry.substr(0, cut));
+    ASSERT_EQ(back.size(), 1u) << cut;
+    EXPECT_EQ(back[0], entry.substr(0, cut));
+  }
+  auto longer = entry + "x";  // trailing bytes
+  EXPECT_EQ(split_raft_entry(longer), std::vector<std::string>{longer});
+  std::string huge = entry;
+  huge[2] = '\xff', huge[3] = '\xff', huge[4] = '\xff', huge[5] = '\x7f';  // count far beyond the bytes
+  EXPECT_EQ(split_raft_entry(huge), std::vector<std::string>{huge});
+}
+
 TEST(RaftSnapshot, StateAndTailRoundTripPaddedTo8Bytes) {
   const std::string state = "the state";
   const std::vector<std::string> tail = {"entry one", "", std::string(1000, 'x')};
