@@ -30,6 +30,7 @@ class Cluster {
   void start_scheduler(const std::vector<std::string>& extra_args = {});
   // One orion-consensus replica (SQLite store); it announces itself to the registry.
   void start_consensus(const std::vector<std::string>& extra_args = {});
+  void stop_consensus() { consensus_.reset(); }
   // extra_args go to orion-example-agent as they are (e.g. {"--vote", "no"}).
   void start_agent(const std::string& id, const std::vector<std::string>& caps, int capacity = 1,
                    const std::vector<std::string>& extra_args = {});

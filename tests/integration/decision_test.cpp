@@ -15,7 +15,6 @@
 #include <vector>
 
 #include "tests/integration/cluster.h"
-#include "tests/integration/consensus_process.h"
 
 namespace orion::testing {
 namespace {
@@ -30,8 +29,7 @@ class DecisionTest : public ::testing::Test {
  protected:
   void SetUp() override {
     cluster.start_registry();
-    consensus_ = start_consensus(cluster);
-    ASSERT_TRUE(consensus_);
+    cluster.start_consensus();
     cluster.start_agent("cpp-yes", {kCapability}, 1, {"--vote", "yes"});
     cluster.start_agent("cpp-no", {kCapability}, 1, {"--vote", "no", "--weight", "3"});
     start_python_agent("py-yes", "yes");
@@ -43,7 +41,6 @@ class DecisionTest : public ::testing::Test {
   void TearDown() override {
     if (HasFailure()) {
       std::cerr << cluster.logs();
-      if (consensus_) std::cerr << "---- consensus ----\n" << consensus_->log_tail(6000) << "\n";
       for (const auto& [id, p] : python_agents_) std::cerr << "---- " << id << " ----\n" << p->log_tail(6000) << "\n";
     }
   }
@@ -100,7 +97,6 @@ class DecisionTest : public ::testing::Test {
   }
 
   Cluster cluster;
-  std::unique_ptr<Process> consensus_;
   std::map<std::string, std::unique_ptr<Process>> python_agents_;
   std::unique_ptr<sdk::Client> client_;
 };

@@ -8,7 +8,6 @@
 #include <memory>
 
 #include "tests/integration/cluster.h"
-#include "tests/integration/consensus_process.h"
 
 namespace orion::testing {
 namespace {
@@ -18,15 +17,13 @@ class StatsTest : public ::testing::Test {
   void SetUp() override {
     cluster.start_registry();
     cluster.start_scheduler();
-    consensus_ = start_consensus(cluster);
-    ASSERT_TRUE(consensus_);
+    cluster.start_consensus();
     cluster.start_agent("worker", {"text"}, 2);
     ASSERT_TRUE(cluster.wait_agents_up(1)) << cluster.logs();
   }
   void TearDown() override {
     if (HasFailure()) {
       std::cerr << cluster.logs();
-      if (consensus_) std::cerr << "---- consensus ----\n" << consensus_->log_tail(4000) << "\n";
     }
   }
   CommandResult orionctl(std::vector<std::string> args) {
@@ -35,7 +32,6 @@ class StatsTest : public ::testing::Test {
   }
 
   Cluster cluster;
-  std::unique_ptr<Process> consensus_;
 };
 
 TEST_F(StatsTest, OrionctlStatsReportsTasksTimesAgentsProposalsAndAMissingCapability) {
@@ -104,7 +100,7 @@ TEST_F(StatsTest, OrionctlStatsReportsTasksTimesAgentsProposalsAndAMissingCapabi
 }
 
 TEST_F(StatsTest, WithoutAConsensusServiceTheProposalsAreNullAndTheRestIsThere) {
-  consensus_.reset();  // stops it; the registry still names it, so the client waits a few seconds
+  cluster.stop_consensus();  // stops it; the registry still names it, so the client waits a few seconds
   auto r = orionctl({"stats", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   Json s = Json::parse(r.out);
