@@ -159,15 +159,11 @@ Result<std::map<std::string, std::string>> Client::submit_batch(const std::vecto
 }
 
 Result<CancelOk> Client::cancel(const std::string& task_id, const std::string& reason) {
-  auto r = call(true, MsgType::CANCEL, Cancel{task_id, reason}.to_body(), options_.request_timeout_ms);
-  if (!r) return r.error();
-  return CancelOk::from_body(r->body);
+  return ask<CancelOk>(MsgType::CANCEL, Cancel{task_id, reason}.to_body());
 }
 
 Result<DrainAgentOk> Client::drain(const std::string& agent_id) {
-  auto r = call(true, MsgType::DRAIN_AGENT, DrainAgent{agent_id}.to_body(), options_.request_timeout_ms);
-  if (!r) return r.error();
-  return DrainAgentOk::from_body(r->body);
+  return ask<DrainAgentOk>(MsgType::DRAIN_AGENT, DrainAgent{agent_id}.to_body());
 }
 
 Result<std::vector<AgentPerf>> Client::agent_stats() {
@@ -179,15 +175,11 @@ Result<std::vector<AgentPerf>> Client::agent_stats() {
 }
 
 Result<ReprioritizeOk> Client::reprioritize(const std::string& task_id, Priority priority) {
-  auto r = call(true, MsgType::REPRIORITIZE, Reprioritize{task_id, priority}.to_body(), options_.request_timeout_ms);
-  if (!r) return r.error();
-  return ReprioritizeOk::from_body(r->body);
+  return ask<ReprioritizeOk>(MsgType::REPRIORITIZE, Reprioritize{task_id, priority}.to_body());
 }
 
 Result<TaskList> Client::list(const ListTasks& query) {
-  auto r = call(true, MsgType::LIST_TASKS, query.to_body(), options_.request_timeout_ms);
-  if (!r) return r.error();
-  return TaskList::from_body(r->body);
+  return ask<TaskList>(MsgType::LIST_TASKS, query.to_body());
 }
 
 }  // namespace orion::sdk

@@ -134,6 +134,14 @@ class Client {
   Result<Envelope> call(bool to_scheduler, MsgType type, const Json& body, std::int64_t timeout_ms);
 
  private:
+  // One request to the scheduler, its reply decoded as Reply (an ERROR reply as its Error).
+  template <class Reply>
+  Result<Reply> ask(MsgType type, const Json& body) {
+    auto r = call(true, type, body, options_.request_timeout_ms);
+    if (!r) return r.error();
+    return Reply::from_body(r->body);
+  }
+
   struct Peer {
     std::string endpoint;
     std::unique_ptr<zmq::socket_t> socket;

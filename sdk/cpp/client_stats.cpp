@@ -9,9 +9,7 @@ constexpr std::int64_t kProposalStatsCallMs = 3'000;  // consensus is optional: 
 }  // namespace
 
 Result<SchedulerStatsOk> Client::scheduler_stats() {
-  auto r = call(true, MsgType::SCHEDULER_STATS, Json::object(), options_.request_timeout_ms);
-  if (!r) return r.error();
-  return SchedulerStatsOk::from_body(r->body);
+  return ask<SchedulerStatsOk>(MsgType::SCHEDULER_STATS, Json::object());
 }
 
 Result<ProposalStatsOk> Client::proposal_stats() {

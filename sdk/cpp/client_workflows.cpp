@@ -47,15 +47,11 @@ Result<WorkflowView> Client::workflow_status(const std::string& workflow_id) {
 }
 
 Result<CancelWorkflowOk> Client::cancel_workflow(const std::string& workflow_id, const std::string& reason) {
-  auto r = call(true, MsgType::CANCEL_WORKFLOW, CancelWorkflow{workflow_id, reason}.to_body(), options_.request_timeout_ms);
-  if (!r) return r.error();
-  return CancelWorkflowOk::from_body(r->body);
+  return ask<CancelWorkflowOk>(MsgType::CANCEL_WORKFLOW, CancelWorkflow{workflow_id, reason}.to_body());
 }
 
 Result<RetryWorkflowOk> Client::retry_workflow(const std::string& workflow_id) {
-  auto r = call(true, MsgType::RETRY_WORKFLOW, RetryWorkflow{workflow_id}.to_body(), options_.request_timeout_ms);
-  if (!r) return r.error();
-  return RetryWorkflowOk::from_body(r->body);
+  return ask<RetryWorkflowOk>(MsgType::RETRY_WORKFLOW, RetryWorkflow{workflow_id}.to_body());
 }
 
 // Long-polls the unfinished steps' tasks with WAIT_TASKS (one request, not one per step), then
