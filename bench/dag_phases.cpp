@@ -16,6 +16,7 @@
 #include "common/envelope.h"
 #include "common/log_store.h"
 #include "common/task_pack.h"
+#include "services/scheduler/batch_record.h"
 #include "services/scheduler/scheduler_core.h"
 #include "services/scheduler/task_codec.h"
 
@@ -60,20 +61,21 @@ int main(int argc, char** argv) {
   SystemClock clock;
   scheduler::SchedulerCore core(clock, {});
   t = now();
-  auto ok = core.submit_batch(rid, std::move(batch->tasks));
+  std::vector<std::string> keys;
+  keys.reserve(batch->tasks.size());
+  for (const auto& e : batch->tasks) keys.push_back(e.key);
+  scheduler::BatchIntake intake;
+  auto ok = core.accept_batch(rid, std::move(batch->tasks), {}, &intake);
   if (!ok) return std::fprintf(stderr, "%s\n", ok.error().to_string().c_str()), 1;
-  report("submit_batch", t);
+  report("accept_batch", t, "validated, seqs handed out");
   t = now();
-  auto reply = pack_submit_batch_ok(*ok);
+  auto reply = scheduler::pack_batch_answer(keys, intake);
   report("reply", t, std::to_string(reply.size()) + " bytes");
-
   t = now();
   LogBatch records;
-  core.drain_dirty([&](const scheduler::TaskRecord& r) { records.put(r.seq, scheduler::encode_task_record(r)); });
-  std::size_t bytes = 0;
-  for (const auto& r : records.records) bytes += r.second.size();
-  report("encode records", t, std::to_string(records.records.size()) + " records, " + std::to_string(bytes) + " bytes");
-
+  // As the service does: one batch record for the new tasks.
+  records.put(log_key(scheduler::kBatchRecordKind, intake.first), scheduler::encode_batch_record(intake, std::move(env->packed_body)));
+  report("encode record", t, std::to_string(records.records.front().second.size()) + " bytes");
   std::filesystem::path dir = argc > 1 ? std::filesystem::path(argv[1])
                                        : std::filesystem::temp_directory_path() / ("orion-dag-phases-" + rid);
   std::filesystem::remove_all(dir);
@@ -86,6 +88,12 @@ int main(int argc, char** argv) {
   t = now();
   (*log)->maintain();
   report("checkpoint", t, "after the acknowledgement");
+  t = now();
+  while (core.apply_batches(8192)) {
+  }
+  std::size_t dirty = 0;
+  core.drain_dirty([&](const scheduler::TaskRecord&) { ++dirty; });
+  report("apply_batches", t, "after the acknowledgement: the tasks made (" + std::to_string(dirty) + " written alone)");
   t = now();
   std::uint64_t seq = 0;
   std::size_t event_bytes = 0;

@@ -130,15 +130,14 @@ Json as_json(const Obj& o) {
   return out;
 }
 
-// TaskSpec::from_json, field for field.
-Result<TaskSpec> spec_from_object(const Obj& o) {
+// TaskSpec::from_json, field for field, into t (a fresh TaskSpec; left half-filled on an error).
+Status spec_from_object(const Obj& o, TaskSpec& t) {
   if (o.type != msgpack::type::MAP) return make_error(ErrorCode::MALFORMED, "body is not a map");
   static const char* const kNames[] = {"name",     "type",       "capabilities",    "preferred_agents",
                                        "excluded_agents", "priority", "timeout_ms", "retries",
                                        "depends_on", "idempotency_key", "unschedulable_timeout_ms", "input",
                                        "metadata", "retry", "consensus", "require_consensus"};
   FieldSet<16> f(kNames, o);
-  TaskSpec t;
   std::int64_t priority = static_cast<std::int64_t>(Priority::NORMAL);
   ObjFields r;
   r.str("name", f.value[0], t.name, Need::OPTIONAL);
@@ -178,7 +177,7 @@ Result<TaskSpec> spec_from_object(const Obj& o) {
     if (!g) return g.error();
     t.consensus = std::move(*g);
   }
-  return t;
+  return {};
 }
 
 }  // namespace
@@ -186,7 +185,7 @@ Result<TaskSpec> spec_from_object(const Obj& o) {
 Result<SubmitBatch> SubmitBatch::from_packed(std::string_view body) {
   const CodecLimits& limits = default_limits();
   // decode_value's checks, then decode_frame_views' "is it a map".
-  auto handle = unpack_value(body.data(), body.size(), limits);
+  auto handle = unpack_value(body.data(), body.size(), limits, /*borrow=*/true);  // body outlives it
   if (!handle) return handle.error();
   const Obj& b = handle->get();
   if (auto s = check_object(b, 0, limits); !s) return s.error();
@@ -212,16 +211,15 @@ Result<SubmitBatch> SubmitBatch::from_packed(std::string_view body) {
       return make_error(ErrorCode::INVALID_ARGUMENT, "field '" + where() + "': must be a map");
     }
     FieldSet<2> f(kEntry, item);
-    BatchEntry e;
+    BatchEntry& e = out.tasks.emplace_back();  // decoded in place: a TaskSpec is 400 bytes to move
     ObjFields k;
     k.str("key", f.value[0], e.key, Need::REQUIRED);
     if (!k.ok()) return make_error(ErrorCode::INVALID_ARGUMENT, where() + ": " + k.error().message);
     if (e.key.empty()) return make_error(ErrorCode::INVALID_ARGUMENT, where() + ": field 'key': must not be empty");
     if (!f.present[1]) return make_error(ErrorCode::INVALID_ARGUMENT, where() + ": field 'task': is required");
-    auto spec = spec_from_object(*f.value[1]);
-    if (!spec) return Error{spec.error().code, where() + " (key '" + e.key + "'): " + spec.error().message};
-    e.spec = std::move(*spec);
-    out.tasks.push_back(std::move(e));
+    if (auto s = spec_from_object(*f.value[1], e.spec); !s) {
+      return Error{s.error().code, where() + " (key '" + e.key + "'): " + s.error().message};
+    }
   }
   if (top.present[1] && top.value[1]->type != msgpack::type::NIL) {
     auto g = ConsensusGate::from_json(as_json(*top.value[1]), "consensus");

@@ -71,7 +71,8 @@ Status check_object(const msgpack::object& o, std::size_t depth, const CodecLimi
   }
 }
 
-Result<msgpack::object_handle> unpack_value(const void* data, std::size_t size, const CodecLimits& limits) {
+Result<msgpack::object_handle> unpack_value(const void* data, std::size_t size, const CodecLimits& limits,
+                                            bool borrow) {
   if (size > limits.max_bytes) {
     return make_error(ErrorCode::TOO_LARGE, "frame of " + std::to_string(size) + " bytes exceeds " +
                                                 std::to_string(limits.max_bytes));
@@ -81,8 +82,9 @@ Result<msgpack::object_handle> unpack_value(const void* data, std::size_t size, 
     std::size_t offset = 0;
     msgpack::unpack_limit lim(limits.max_container, limits.max_container, limits.max_string, limits.max_string,
                               0, limits.max_depth);
+    msgpack::unpack_reference_func refer = [](msgpack::type::object_type, std::size_t, void*) { return true; };
     msgpack::object_handle handle =
-        msgpack::unpack(static_cast<const char*>(data), size, offset, nullptr, nullptr, lim);
+        msgpack::unpack(static_cast<const char*>(data), size, offset, borrow ? refer : nullptr, nullptr, lim);
     if (offset != size) return make_error(ErrorCode::MALFORMED, "trailing bytes after value");
     return Result<msgpack::object_handle>(std::move(handle));
   } catch (const msgpack::ext_size_overflow&) {

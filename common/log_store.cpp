@@ -40,6 +40,8 @@ constexpr const char* kSchema = "CREATE TABLE IF NOT EXISTS records (key INTEGER
 constexpr const char* kUpsert =
     "INSERT INTO records (key, record) VALUES (?,?) ON CONFLICT(key) DO UPDATE SET record=excluded.record";
 
+constexpr const char* kDelete = "DELETE FROM records WHERE key = ?";
+
 int query_int(sqlite3* db, const char* sql) {
   sqlite3_stmt* st = nullptr;
   int v = 0;
@@ -53,6 +55,7 @@ int query_int(sqlite3* db, const char* sql) {
 
 SqliteLogStore::~SqliteLogStore() {
   if (upsert_) sqlite3_finalize(upsert_);
+  if (delete_) sqlite3_finalize(delete_);
   if (db_) sqlite3_close(db_);
 }
 
@@ -104,6 +107,7 @@ Result<std::unique_ptr<SqliteLogStore>> SqliteLogStore::open(const std::string& 
   if (auto st = s->exec(kSchema); !st) return st.error();
   if (auto st = s->exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str()); !st) return st.error();
   if (sqlite3_prepare_v2(s->db_, kUpsert, -1, &s->upsert_, nullptr) != SQLITE_OK) return s->sql_error("prepare");
+  if (sqlite3_prepare_v2(s->db_, kDelete, -1, &s->delete_, nullptr) != SQLITE_OK) return s->sql_error("prepare");
   return s;
 }
 
@@ -138,10 +142,11 @@ Status SqliteLogStore::append(const LogBatch& batch) {
   if (batch.empty()) return {};
   if (auto s = exec("BEGIN IMMEDIATE"); !s) return s;
   for (const auto& [key, rec] : batch.records) {
-    sqlite3_reset(upsert_);
-    sqlite3_bind_int64(upsert_, 1, static_cast<sqlite3_int64>(key));
-    sqlite3_bind_blob(upsert_, 2, rec.data(), static_cast<int>(rec.size()), SQLITE_STATIC);
-    if (sqlite3_step(upsert_) != SQLITE_DONE) {
+    sqlite3_stmt* st = rec.empty() ? delete_ : upsert_;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, static_cast<sqlite3_int64>(key));
+    if (!rec.empty()) sqlite3_bind_blob(st, 2, rec.data(), static_cast<int>(rec.size()), SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) {
       Error e = sql_error("append");
       exec("ROLLBACK");
       return e;

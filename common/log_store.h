@@ -41,7 +41,9 @@ constexpr std::uint64_t log_id(std::uint64_t key) { return key & ((std::uint64_t
 
 struct LogBatch {
   std::vector<std::pair<std::uint64_t, std::string>> records;
+  // A record is never empty: an empty one in a batch is the deletion of its key (erase).
   void put(std::uint64_t key, std::string record) { records.emplace_back(key, std::move(record)); }
+  void erase(std::uint64_t key) { records.emplace_back(key, std::string()); }
   bool empty() const { return records.empty(); }
   // Appends `other`'s records after this batch's (so they win for a key in both).
   void merge(LogBatch&& other);
@@ -55,7 +57,7 @@ class LogStore {
   virtual ~LogStore() = default;
   // Calls fn for the current record of every key, in key order; stops at fn's first error.
   virtual Status replay(const std::function<Status(std::uint64_t key, std::string_view record)>& fn) = 0;
-  // Makes every record of the batch durable, all or nothing.
+  // Makes every record of the batch durable, all or nothing (an empty record deletes its key).
   virtual Status append(const LogBatch& batch) = 0;
   // Upkeep a backend may do after an append was reported durable, off the acknowledgement's
   // path (SQLite: copying the WAL back into the database file). Called on the appending thread.
@@ -87,6 +89,7 @@ class SqliteLogStore final : public LogStore {
 
   sqlite3* db_ = nullptr;
   sqlite3_stmt* upsert_ = nullptr;
+  sqlite3_stmt* delete_ = nullptr;
   int wal_pages_ = 0;        // frames in the WAL after the last commit (from the WAL hook)
   std::int64_t page_bytes_ = 4096;  // this file's page size
 };

@@ -85,7 +85,7 @@ void SchedulerCore::finish(TaskRecord& t, TaskState state, const char* topic) {
   unqueue(t);
   release_slot(t);
   t.view.state = state;
-  t.view.finished_ms = clock_.wall_ms();
+  t.view.finished_ms = wall_ms();
   note(t, state, t.view.error);
   mark(t, topic);
   answer_waiters(t);

@@ -57,7 +57,7 @@ void SchedulerCore::note(TaskRecord& t, TaskState state, const std::string& text
   auto& h = t.view.history;
   // Bounded: keep the first entry (creation) and the most recent ones.
   if (h.size() >= kMaxHistory) h.erase(h.begin() + 1);
-  h.push_back(StateChange{state, clock_.wall_ms(), t.view.attempt, t.view.assigned_agent, text});
+  h.push_back(StateChange{state, wall_ms(), t.view.attempt, t.view.assigned_agent, text});
 }
 
 void SchedulerCore::mark(TaskRecord& t, const char* topic, bool durable) {
@@ -87,7 +87,7 @@ void SchedulerCore::make_ready(TaskRecord& t) {
   t.view.state = TaskState::PENDING;
   t.retry_due_ms = 0;
   t.view.retry_at_ms = 0;
-  if (t.ready_ms == 0) t.ready_ms = clock_.wall_ms();
+  if (t.ready_ms == 0) t.ready_ms = wall_ms();
   classes_[t.class_key].ready.insert({queue_key(t), t.seq});
   ++ready_count_;
   dispatch_needed_ = true;
@@ -100,22 +100,29 @@ void SchedulerCore::unqueue(TaskRecord& t) {
   t.retry_due_ms = 0;
 }
 
-TaskRecord& SchedulerCore::create(const std::string& request_id, TaskSpec spec, bool index_request) {
-  std::uint64_t seq = next_seq_++;
+TaskRecord& SchedulerCore::create(const std::string& request_id, TaskSpec&& spec, bool index_request,
+                                  std::uint64_t seq) {
+  if (seq == 0) seq = next_seq_++;
   TaskRecord& t = tasks_[seq];
-  t.seq = seq;
   // A submit without a request id cannot be retried safely; give it a unique one of its own.
-  t.request_id = request_id.empty() ? "seq:" + std::to_string(seq) : request_id;
+  fill_new(t, seq, request_id.empty() ? "seq:" + std::to_string(seq) : request_id, std::move(spec), wall_ms());
   if (index_request) by_request_[t.request_id] = seq;
-  if (!spec.idempotency_key.empty()) by_idempotency_[spec.idempotency_key] = seq;
+  if (!t.view.spec.idempotency_key.empty()) by_idempotency_[t.view.spec.idempotency_key] = seq;
+  return t;
+}
+
+// A task as submitted, before it is linked: what create() makes and restore_batch() makes again.
+void SchedulerCore::fill_new(TaskRecord& t, std::uint64_t seq, std::string request_id, TaskSpec&& spec,
+                             std::int64_t created_ms) {
+  t.seq = seq;
+  t.request_id = std::move(request_id);
   t.view.task_id = task_id_for(seq);
   t.view.effective_priority = spec.priority;
   t.class_key = class_key_of(spec);
   t.view.spec = std::move(spec);
   t.view.state = TaskState::PENDING;
-  t.view.created_ms = clock_.wall_ms();
-  note(t, TaskState::PENDING, "submitted");
-  return t;
+  t.view.created_ms = created_ms;
+  t.view.history.push_back(StateChange{TaskState::PENDING, created_ms, 0, "", "submitted"});
 }
 
 // Wires `t` to its dependencies (already existing tasks), inherits its priority upwards and
@@ -182,6 +189,7 @@ SubmitBatchOk SchedulerCore::batch_again(const std::string& request_id, const st
   if (auto b = batches_.find(request_id); b != batches_.end()) {
     const std::string prefix = request_id + "#";
     for (auto seq : b->second) {
+      if (!tasks_.count(seq)) continue;
       const auto& rid = tasks_.at(seq).request_id;
       if (rid.compare(0, prefix.size(), prefix) == 0) by_key.emplace(rid.substr(prefix.size()), seq);
     }
@@ -198,7 +206,14 @@ SubmitBatchOk SchedulerCore::batch_again(const std::string& request_id, const st
 }
 
 Result<SubmitBatchOk> SchedulerCore::submit_batch(const std::string& request_id, std::vector<BatchEntry> entries,
-                                                  const ConsensusGate& gate) {
+                                                  const ConsensusGate& gate, BatchIntake* intake) {
+  auto ok = accept_batch(request_id, std::move(entries), gate, intake);
+  while (applying()) apply_batches(SIZE_MAX);
+  return ok;
+}
+
+Result<SubmitBatchOk> SchedulerCore::accept_batch(const std::string& request_id, std::vector<BatchEntry> entries,
+                                                  const ConsensusGate& gate, BatchIntake* intake) {
   if (!request_id.empty() &&
       (batches_.count(request_id) || by_request_.count(request_id + "#" + entries.front().key))) {
     return batch_again(request_id, entries);
@@ -214,43 +229,96 @@ Result<SubmitBatchOk> SchedulerCore::submit_batch(const std::string& request_id,
     auto s = check_gate(spec, gate.enabled() ? gate : spec.consensus);
     if (!s) return Error{s.error().code, "tasks[" + std::to_string(i) + "] (key '" + entries[i].key + "'): " + s.error().message};
   }
-  std::string batch_gate;  // the batch's gate: the id of its first new task
-  SubmitBatchOk ok;
-  std::vector<std::uint64_t> seqs(entries.size(), 0);
+  // Accepted: nothing below can fail. Seqs are handed out now, in dependency order (an entry
+  // whose idempotency key is known, from before or earlier in this batch, gets that task's seq);
+  // apply_batches() makes the tasks.
+  PendingBatch p;
+  p.request_id = request_id;
+  p.gate = gate;
+  p.created_ms = clock_.wall_ms();
+  p.first = next_seq_;
+  p.seqs.assign(entries.size(), 0);
+  p.is_new.assign(entries.size(), false);
+  std::unordered_map<std::string, std::uint64_t> batch_keys;  // idempotency keys new in this batch
   for (auto i : plan->order) {
-    auto& e = entries[i];
-    if (!e.spec.idempotency_key.empty()) {
-      auto it = by_idempotency_.find(e.spec.idempotency_key);
+    const auto& key = entries[i].spec.idempotency_key;
+    if (!key.empty()) {
+      auto it = by_idempotency_.find(key);
       if (it != by_idempotency_.end()) {
-        seqs[i] = it->second;
+        p.seqs[i] = it->second;
+        continue;
+      }
+      auto [b, fresh] = batch_keys.emplace(key, next_seq_);
+      if (!fresh) {
+        p.seqs[i] = b->second;
         continue;
       }
     }
-    std::vector<std::uint64_t> deps;
-    for (auto [local, target] : plan->deps[i]) deps.push_back(local ? seqs[static_cast<std::size_t>(target)] : target);
-    // Dependencies are stored by id, so a restart can relink them.
-    e.spec.depends_on.clear();
-    for (auto d : deps) e.spec.depends_on.push_back(task_id_for(d));
-    if (gate.enabled()) e.spec.consensus = gate;
-    bool gated = e.spec.consensus.enabled();
-    // Indexed once for the whole batch (batches_ below), not once per task.
-    TaskRecord& t = create(request_id.empty() ? "" : request_id + "#" + e.key, std::move(e.spec), request_id.empty());
-    if (gate.enabled() && batch_gate.empty()) batch_gate = t.view.task_id;
-    if (gated) open_gate(t, gate.enabled() ? batch_gate : t.view.task_id);
-    seqs[i] = t.seq;
-    mark(t, "task.submitted");
-    link(t, deps);
+    p.seqs[i] = next_seq_++;
+    p.is_new[i] = true;
   }
-  // Keys in sorted order, so the map is filled by appending at its end, not by one tree descent
-  // per key. Sorted as a compact array of (key, seq): comparing keys where they lie, in the
-  // entries, would be a cache miss per comparison.
-  std::vector<std::pair<std::string, std::uint64_t>> by_key;
-  by_key.reserve(entries.size());
-  for (std::size_t i = 0; i < entries.size(); ++i) by_key.emplace_back(std::move(entries[i].key), seqs[i]);
-  std::sort(by_key.begin(), by_key.end());
-  for (auto& [key, seq] : by_key) ok.task_ids.emplace_hint(ok.task_ids.end(), std::move(key), task_id_for(seq));
-  if (!request_id.empty()) batches_.emplace(request_id, std::move(seqs));
+  // A gated batch keeps one record per task: its gate's progress rewrites them all anyway.
+  bool gated_batch = gate.enabled() ||
+                     std::any_of(entries.begin(), entries.end(), [](const BatchEntry& e) { return e.spec.consensus.enabled(); });
+  p.recorded = intake && !gated_batch && next_seq_ > p.first;
+  SubmitBatchOk ok;
+  if (intake) {
+    intake->request_id = request_id;
+    intake->created_ms = p.created_ms;
+    intake->first = p.first;
+    intake->last = next_seq_ - 1;
+    intake->seqs = p.seqs;
+    intake->recorded = p.recorded;
+    if (p.recorded) batch_records_[p.first] = BatchRecordRef{intake->last, static_cast<std::size_t>(next_seq_ - p.first)};
+  } else {
+    // Keys in sorted order, so the map is filled by appending at its end, not by one tree descent
+    // per key. Sorted as a compact array of (key, seq): comparing keys where they lie, in the
+    // entries, would be a cache miss per comparison.
+    std::vector<std::pair<std::string, std::uint64_t>> by_key;
+    by_key.reserve(entries.size());
+    for (std::size_t i = 0; i < entries.size(); ++i) by_key.emplace_back(entries[i].key, p.seqs[i]);
+    std::sort(by_key.begin(), by_key.end());
+    for (auto& [key, seq] : by_key) ok.task_ids.emplace_hint(ok.task_ids.end(), std::move(key), task_id_for(seq));
+  }
+  if (!request_id.empty()) batches_.emplace(request_id, p.seqs);
+  p.plan = std::move(plan->order);
+  p.deps = std::move(plan->deps);
+  p.entries = std::move(entries);
+  pending_.push_back(std::move(p));
   return ok;
+}
+
+bool SchedulerCore::apply_batches(std::size_t max_tasks) {
+  while (!pending_.empty() && max_tasks > 0) {
+    PendingBatch& p = pending_.front();
+    frozen_wall_ms_ = p.created_ms;  // every task of the batch is created at one instant
+    const std::string batch_gate = task_id_for(p.first);  // a gated batch's gate: its first new task's id
+    for (; p.next < p.plan.size() && max_tasks > 0; ++p.next) {
+      auto i = p.plan[p.next];
+      if (!p.is_new[i]) continue;
+      --max_tasks;
+      auto& e = p.entries[i];
+      std::vector<std::uint64_t> deps;
+      deps.reserve(p.deps[i].size());
+      for (auto [local, target] : p.deps[i]) deps.push_back(local ? p.seqs[static_cast<std::size_t>(target)] : target);
+      // Dependencies are stored by id, so a restart can relink them.
+      e.spec.depends_on.clear();
+      for (auto d : deps) e.spec.depends_on.push_back(task_id_for(d));
+      if (p.gate.enabled()) e.spec.consensus = p.gate;
+      bool gated = e.spec.consensus.enabled();
+      // Indexed once for the whole batch (batches_), not once per task.
+      TaskRecord& t = create(p.request_id.empty() ? "" : p.request_id + "#" + e.key, std::move(e.spec),
+                             p.request_id.empty(), p.seqs[i]);
+      if (gated) open_gate(t, p.gate.enabled() ? batch_gate : t.view.task_id);
+      t.in_batch_record = p.recorded;
+      mark(t, "task.submitted", /*durable=*/!p.recorded);  // when recorded, the batch record holds it
+      link(t, deps);
+    }
+    frozen_wall_ms_ = -1;
+    if (p.next < p.plan.size()) break;
+    pending_.pop_front();
+  }
+  return applying();
 }
 
 void SchedulerCore::raise_priority(std::uint64_t seq, Priority p) {
@@ -442,6 +510,64 @@ void SchedulerCore::restore(TaskRecord record) {
   t.view.task_id = task_id_for(seq);
   t.class_key = class_key_of(t.view.spec);
   if (t.view.effective_priority == Priority::UNKNOWN) t.view.effective_priority = t.view.spec.priority;
+}
+
+Status SchedulerCore::restore_batch(const BatchIntake& intake, std::vector<BatchEntry> entries) {
+  auto corrupt = [&](const std::string& why) {
+    return make_error(ErrorCode::INTERNAL, "batch record t" + std::to_string(intake.first) + ": " + why);
+  };
+  if (intake.seqs.size() != entries.size()) return corrupt("its seqs do not match its entries");
+  if (intake.first == 0 || intake.last < intake.first) return corrupt("no new tasks");
+  // Dependencies resolve as they did at submit: keys of the batch, or older tasks (all restored,
+  // as they come before this record).
+  auto plan = plan_batch(entries, [&](const std::string& id) { return lookup(id); });
+  if (!plan) return corrupt(plan.error().message);
+  std::size_t untouched = 0;
+  for (auto i : plan->order) {
+    auto& e = entries[i];
+    std::uint64_t seq = intake.seqs[i];
+    // An idempotent hit on an older task, or a task restored already (its own record, or an
+    // earlier entry with the same idempotency key).
+    if (seq < intake.first || seq > intake.last || tasks_.count(seq)) continue;
+    std::vector<std::uint64_t> deps;
+    bool ready = true;
+    e.spec.depends_on.clear();
+    for (auto [local, target] : plan->deps[i]) {
+      auto d = local ? intake.seqs[static_cast<std::size_t>(target)] : target;
+      e.spec.depends_on.push_back(task_id_for(d));
+      if (std::find(deps.begin(), deps.end(), d) != deps.end()) continue;
+      deps.push_back(d);
+      // A task untouched since its submit has every dependency where it was then: any change
+      // of one (completed, ended) would have given it a record of its own.
+      ready = ready && tasks_.count(d) && tasks_.at(d).view.state == TaskState::COMPLETED;
+    }
+    TaskRecord r;
+    fill_new(r, seq, intake.request_id.empty() ? "seq:" + std::to_string(seq) : intake.request_id + "#" + e.key,
+             std::move(e.spec), intake.created_ms);
+    r.deps = std::move(deps);
+    r.ready_ms = ready ? intake.created_ms : 0;
+    r.in_batch_record = true;
+    restore(std::move(r));
+    ++untouched;
+  }
+  if (untouched == 0) {
+    spent_batches_.push_back(intake.first);
+  } else {
+    batch_records_[intake.first] = BatchRecordRef{intake.last, untouched};
+  }
+  return {};
+}
+
+void SchedulerCore::written_alone(TaskRecord& t) {
+  t.in_batch_record = false;
+  auto it = batch_records_.upper_bound(t.seq);
+  if (it == batch_records_.begin()) return;
+  --it;
+  if (t.seq > it->second.last) return;
+  if (--it->second.untouched == 0) {
+    spent_batches_.push_back(it->first);
+    batch_records_.erase(it);
+  }
 }
 
 void SchedulerCore::finish_restore() {

@@ -32,6 +32,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -83,6 +84,17 @@ struct Outbox {
   void clear() { to_agents.clear(), to_clients.clear(), events.clear(), to_consensus.clear(); }
 };
 
+// A batch accepted without a record per task (submit_batch with an intake): what the service
+// stores beside the SUBMIT_BATCH body as one batch record (batch_record.h), from which
+// restore_batch() makes its tasks again. Its new tasks have seqs first..last.
+struct BatchIntake {
+  std::string request_id;
+  std::int64_t created_ms = 0;      // wall clock: every task of the batch was created then
+  std::uint64_t first = 0, last = 0;
+  std::vector<std::uint64_t> seqs;  // per entry, in entry order: the seq of its task (new, or an idempotent hit)
+  bool recorded = false;            // false: a gated batch, written a record per task as usual
+};
+
 class SchedulerCore {
  public:
   SchedulerCore(const Clock& clock, CoreOptions options);
@@ -97,8 +109,29 @@ class SchedulerCore {
   Result<SubmitOk> submit(const std::string& request_id, TaskSpec spec);
   // All or nothing: a bad entry or a cycle refuses the whole batch and changes nothing.
   // `gate`, when enabled, holds every task of the batch until one proposal is approved.
+  //
+  // With `intake`, a new batch is answered through it: intake->seqs names each entry's task and
+  // the returned task_ids map is left empty (building it costs a 100,000-task batch 40 ms). When
+  // the batch has no consensus gate and creates tasks, intake->recorded is set and its new tasks
+  // are not marked for a record each: the caller writes one batch record (intake + the request's
+  // body) in this turn's commit. A task's own record supersedes its batch record from its first
+  // change on; drain_spent_batches names the batch records that no task needs any more. A
+  // retried batch (duplicate) is answered in task_ids, with intake->seqs empty.
   Result<SubmitBatchOk> submit_batch(const std::string& request_id, std::vector<BatchEntry> entries,
-                                     const ConsensusGate& gate = {});
+                                     const ConsensusGate& gate = {}, BatchIntake* intake = nullptr);
+  // submit_batch in two steps, for a service that answers a large batch once it is durable,
+  // before every task of it is made: accept_batch validates it all (a refusal changes nothing)
+  // and hands out its seqs; apply_batches(n) then makes up to n of its tasks per call, in
+  // dependency order, and says whether any are left. While applying() the caller must feed the
+  // core nothing else: every later command must see the whole batch.
+  Result<SubmitBatchOk> accept_batch(const std::string& request_id, std::vector<BatchEntry> entries,
+                                     const ConsensusGate& gate = {}, BatchIntake* intake = nullptr);
+  bool apply_batches(std::size_t max_tasks);
+  bool applying() const { return !pending_.empty(); }
+  // At start-up, after every task record was restored: makes again, from a batch record, each
+  // of its tasks that has no record of its own (exactly as submit_batch made them). INTERNAL
+  // when the record does not fit the tasks held (a corrupt store).
+  Status restore_batch(const BatchIntake& intake, std::vector<BatchEntry> entries);
   Result<CancelOk> cancel(const Cancel& request);
   Result<ReprioritizeOk> reprioritize(const Reprioritize& request);
   Result<TaskList> list(const ListTasks& request) const;
@@ -147,8 +180,19 @@ class SchedulerCore {
   // Every task changed since the last call, once each.
   template <class Fn>
   void drain_dirty(Fn&& fn) {
-    for (auto seq : dirty_) fn(tasks_.at(seq));
+    for (auto seq : dirty_) {
+      TaskRecord& t = tasks_.at(seq);
+      if (t.in_batch_record) written_alone(t);
+      fn(t);
+    }
     dirty_.clear();
+  }
+  // The first seq of each batch record that no task needs any more (every task of it has a
+  // record of its own, written with the same commit): the caller deletes them. Once each.
+  template <class Fn>
+  void drain_spent_batches(Fn&& fn) {
+    for (auto first : spent_batches_) fn(first);
+    spent_batches_.clear();
   }
   Outbox& outbox() { return outbox_; }
 
@@ -188,7 +232,27 @@ class SchedulerCore {
   const TaskRecord* find(const std::string& task_id) const;
   std::optional<std::uint64_t> lookup(const std::string& task_id) const;
   // index_request = false: the caller indexes the request id itself (a batch, in batches_).
-  TaskRecord& create(const std::string& request_id, TaskSpec spec, bool index_request = true);
+  // seq 0: the next one.
+  TaskRecord& create(const std::string& request_id, TaskSpec&& spec, bool index_request = true, std::uint64_t seq = 0);
+  void fill_new(TaskRecord& t, std::uint64_t seq, std::string request_id, TaskSpec&& spec, std::int64_t created_ms);
+  void written_alone(TaskRecord& t);
+  // The wall clock, held at one instant while a batch is taken in (WallFreeze).
+  std::int64_t wall_ms() const { return frozen_wall_ms_ >= 0 ? frozen_wall_ms_ : clock_.wall_ms(); }
+  // A batch accepted and not yet wholly made (accept_batch, apply_batches).
+  struct PendingBatch {
+    std::string request_id;
+    ConsensusGate gate;
+    std::int64_t created_ms = 0;       // wall clock of acceptance: every task's created_ms
+    std::uint64_t first = 0;           // its first new seq
+    std::vector<BatchEntry> entries;
+    std::vector<std::uint64_t> seqs;   // per entry
+    std::vector<bool> is_new;          // per entry: false for an idempotent hit
+    std::vector<std::size_t> plan;     // entry indexes, dependencies first
+    std::vector<std::vector<std::pair<bool, std::uint64_t>>> deps;  // per entry (BatchPlan::deps)
+    std::size_t next = 0;              // position in plan
+    bool recorded = false;             // its new tasks are held by a batch record
+  };
+  std::deque<PendingBatch> pending_;
   SubmitBatchOk batch_again(const std::string& request_id, const std::vector<BatchEntry>& entries) const;
   void link(TaskRecord& t, const std::vector<std::uint64_t>& deps);
   void note(TaskRecord& t, TaskState state, const std::string& text);
@@ -259,6 +323,16 @@ class SchedulerCore {
   std::uint64_t next_group_ = 1;
   void answer_group(std::uint64_t group);
   std::set<std::uint64_t> dirty_;
+  // Batch records still needed, by their first seq: (last seq, tasks with no record of their own).
+  // Invariant: a task has in_batch_record iff its seq is in one of these ranges and it has no
+  // record of its own; `untouched` counts them.
+  struct BatchRecordRef {
+    std::uint64_t last = 0;
+    std::size_t untouched = 0;
+  };
+  std::map<std::uint64_t, BatchRecordRef> batch_records_;
+  std::vector<std::uint64_t> spent_batches_;
+  std::int64_t frozen_wall_ms_ = -1;
   bool dispatch_needed_ = false;
   std::int64_t next_sweep_ms_ = 0;  // monotonic time of the next unschedulable sweep
   Outbox outbox_;

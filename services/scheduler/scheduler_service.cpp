@@ -5,6 +5,7 @@
 
 #include "common/ids.h"
 #include "common/task_pack.h"
+#include "services/scheduler/batch_record.h"
 #include "services/scheduler/task_codec.h"
 #include "services/scheduler/task_stats.h"
 #include "common/log.h"
@@ -15,6 +16,9 @@ namespace {
 // Messages read from one socket in one turn: bounds the latency a flood on one socket can add
 // to the others, while still batching many requests into one commit.
 constexpr int kMaxBatch = 2048;
+// Tasks of an accepted SUBMIT_BATCH made per turn (about 5 ms of work: the
+// answer of a batch goes out between two slices once its record is durable).
+constexpr std::size_t kApplySlice = 2048;
 
 // SUBMIT_BATCH bodies are decoded by SubmitBatch::from_packed, without a Json tree.
 bool keep_packed(MsgType type) { return type == MsgType::SUBMIT_BATCH; }
@@ -47,6 +51,13 @@ Status SchedulerService::start() {
   auto replayed = (*log)->replay([&](std::uint64_t seq, std::string_view bytes) -> Status {
     // Workflows are records of their own kind; they replay after every task.
     if (log_kind(seq) == kWorkflowRecordKind) return workflows_.restore(log_id(seq), bytes);
+    // Batch records replay after every task record, so they make again only the tasks that
+    // have no record of their own.
+    if (log_kind(seq) == kBatchRecordKind) {
+      auto b = decode_batch_record(bytes);
+      if (!b) return b.error();
+      return core_.restore_batch(b->intake, std::move(b->batch.tasks));
+    }
     auto r = decode_task_record(seq, bytes);
     if (!r) return r.error();
     core_.restore(std::move(*r));
@@ -61,10 +72,11 @@ Status SchedulerService::start() {
     recovered.put(r.seq, encode_task_record(r));
     workflows_.on_task(r);
   });
+  core_.drain_spent_batches([&](std::uint64_t first) { recovered.erase(log_key(kBatchRecordKind, first)); });
   workflows_.drain_dirty([&](std::uint64_t key, std::string rec) { recovered.put(key, std::move(rec)); });
   if (auto s = (*log)->append(recovered); !s) return s;
   commit_ = std::make_unique<GroupCommit>(std::move(*log));
-  spdlog::info("event=recovered tasks={} ready={} workflows={}", loaded, core_.ready_count(), workflows_.workflow_count());
+  spdlog::info("event=recovered tasks={} task_records={} ready={} workflows={}", core_.task_count(), loaded, core_.ready_count(), workflows_.workflow_count());
   try {
     client_ep_ = advertised_endpoint(bind_socket(client_, options_.bind_client), options_.advertise_host);
     agent_ep_ = advertised_endpoint(bind_socket(agent_, options_.bind_agent), options_.advertise_host);
@@ -93,6 +105,14 @@ void SchedulerService::announce() {
 }
 
 void SchedulerService::turn(int poll_ms) {
+  if (core_.applying()) {
+    // A large batch is being made, a slice per turn, while its answer goes out as soon as its
+    // record is durable. Nothing else is read meanwhile: every later command sees the whole batch.
+    core_.apply_batches(kApplySlice);
+    hold();
+    release();
+    return;
+  }
   announce();
   zmq::pollitem_t items[] = {{client_.handle(), 0, ZMQ_POLLIN, 0},
                              {agent_.handle(), 0, ZMQ_POLLIN, 0},
@@ -108,7 +128,9 @@ void SchedulerService::turn(int poll_ms) {
   }
   Incoming in;
   for (int i = 0; i < kMaxBatch && receive(agent_, in, true); ++i) handle_agent(in);
-  for (int i = 0; i < kMaxBatch && receive(client_, in, true, false, keep_packed); ++i) handle_client(in);
+  for (int i = 0; i < kMaxBatch && !core_.applying() && receive(client_, in, true, false, keep_packed); ++i) {
+    handle_client(in);
+  }
   for (int i = 0; i < kMaxBatch && receive(registry_, in, false); ++i) handle_registry(in);
   for (int i = 0; i < kMaxBatch && receive(bus_in_, in, false, /*topic=*/true); ++i) handle_bus(in);
   consensus_.drain(clock_.now_ms(), [this](const Outbox::ToConsensus& r, const Result<Envelope>& a) {
@@ -184,8 +206,24 @@ void SchedulerService::handle_client(Incoming& in) {
     case MsgType::SUBMIT_BATCH: {
       auto m = SubmitBatch::from_packed(e.packed_body);
       if (!m) return reply_error(m.error());
-      auto ok = core_.submit_batch(e.request_id, std::move(m->tasks), m->consensus);
+      std::vector<std::string> keys;  // for the answer: the entries move into the core
+      keys.reserve(m->tasks.size());
+      for (const auto& t : m->tasks) keys.push_back(t.key);
+      BatchIntake intake;
+      // Answered once its record is durable; its tasks are made over the next turns (turn()).
+      auto ok = core_.accept_batch(e.request_id, std::move(m->tasks), m->consensus, &intake);
       if (!ok) return reply_error(ok.error());
+      // The batch's new tasks are written as one record: the body as received, with their seqs.
+      if (intake.recorded) {
+        // from_packed copied out all it kept, so the record can take the request's buffer.
+        batch_records_.put(log_key(kBatchRecordKind, intake.first),
+                           encode_batch_record(intake, std::move(in.envelope->packed_body)));
+      }
+      if (!intake.seqs.empty()) {
+        client_replies_.push_back(
+            {in.identity, packed_envelope(MsgType::SUBMIT_BATCH_OK, e.request_id, pack_batch_answer(keys, intake))});
+        return;
+      }
       client_replies_.push_back(
           {in.identity, packed_envelope(MsgType::SUBMIT_BATCH_OK, e.request_id, pack_submit_batch_ok(*ok))});
       return;
@@ -341,10 +379,14 @@ void SchedulerService::publish(const std::string& topic, const std::string& pack
 
 void SchedulerService::hold() {
   LogBatch batch;
+  batch.merge(std::move(batch_records_));
+  batch_records_ = LogBatch();
   core_.drain_dirty([&](const TaskRecord& r) {
     batch.put(r.seq, encode_task_record(r));
     workflows_.on_task(r);  // step changes: workflow events and ends, in this same batch
   });
+  // After the batch records above: one taken in and spent in the same turn is put, then deleted.
+  core_.drain_spent_batches([&](std::uint64_t first) { batch.erase(log_key(kBatchRecordKind, first)); });
   workflows_.drain_dirty([&](std::uint64_t key, std::string rec) { batch.put(key, std::move(rec)); });
   if (!batch.empty()) last_batch_ = commit_->submit(std::move(batch));
   Outbox& out = core_.outbox();

@@ -91,6 +91,7 @@ class SchedulerService {
   std::string client_ep_, agent_ep_, events_connected_, bus_in_connected_;
   std::unique_ptr<GroupCommit> commit_;
   std::uint64_t last_batch_ = 0;  // number of the latest batch handed to commit_
+  LogBatch batch_records_;        // batch records of this turn's SUBMIT_BATCHes (batch_record.h)
   std::deque<Held> held_;
   SchedulerCore core_;
   ConsensusLink consensus_;  // consensus gates' requests to orion-consensus

@@ -22,6 +22,7 @@ struct TaskRecord {
   std::int64_t deadline_ms = 0;   // monotonic end of the running attempt; 0 = none (derived)
   std::int64_t retry_due_ms = 0;  // monotonic time its retry becomes ready; 0 = none (derived)
   std::string class_key;       // capabilities + exclusions: tasks of one class are served alike
+  bool in_batch_record = false;   // its only durable form is its batch's record (derived; BatchIntake)
 };
 
 std::string task_id_for(std::uint64_t seq);  // "t42"

@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "common/log_store.h"
 #include "tests/integration/cluster.h"
 
 namespace orion::testing {
@@ -74,6 +75,73 @@ TEST_F(DurabilityTest, Kill9OfTheSchedulerDuringAThousandTasksLosesNoneAndComple
   auto list = client.list(all);
   ASSERT_TRUE(list.ok());
   EXPECT_EQ(list->tasks.size(), static_cast<std::size_t>(kTasks));
+}
+
+// A big batch is written as one batch record and answered before all its tasks are made
+// (services/scheduler/batch_record.h): kill -9 right after the answer, and again while it runs,
+// loses none of it and runs each task once; once all have run, the batch record is gone.
+TEST_F(DurabilityTest, Kill9RightAfterABigBatchIsAnsweredKeepsEveryTaskAndItsGraph) {
+  cluster.start_registry();
+  cluster.start_scheduler();
+  constexpr int kLayers = 50, kWidth = 100;
+  std::vector<BatchEntry> batch;
+  for (int i = 0; i < kLayers * kWidth; ++i) {
+    BatchEntry e;
+    e.key = "k" + std::to_string(i);
+    e.spec.type = "echo";
+    e.spec.capabilities = {"work"};
+    e.spec.input = i;
+    if (i >= kWidth) e.spec.depends_on = {"k" + std::to_string(i - kWidth + (i * 7) % kWidth)};
+    batch.push_back(std::move(e));
+  }
+  sdk::Client client(cluster.client_options());
+  auto ids = client.submit_batch(batch);
+  ASSERT_TRUE(ids.ok()) << ids.error().to_string();
+  cluster.scheduler().kill9();  // at once: the scheduler may still be making the batch's tasks
+  cluster.start_scheduler();
+
+  sdk::Client after(cluster.client_options());
+  auto last = after.status(ids->at("k" + std::to_string(kLayers * kWidth - 1)));
+  ASSERT_TRUE(last.ok()) << last.error().to_string();
+  EXPECT_EQ(last->state, TaskState::PENDING);
+  const auto& dep = batch.back().spec.depends_on.front();
+  EXPECT_EQ(last->spec.depends_on, std::vector<std::string>{ids->at(dep)});
+
+  cluster.start_agent("w1", {"work"}, 8);
+  cluster.start_agent("w2", {"work"}, 8);
+  ListTasks done;
+  done.states = {TaskState::COMPLETED};
+  done.limit = 10'000;
+  ASSERT_TRUE(wait_until([&] {
+    auto l = after.list(done);
+    return l.ok() && l->tasks.size() >= 1000;
+  }, 60'000));
+  cluster.scheduler().kill9();  // mid-run: some tasks have records of their own, some only the batch's
+  cluster.start_scheduler();
+
+  sdk::Client last_client(cluster.client_options());
+  std::vector<std::string> all;
+  for (const auto& [key, id] : *ids) all.push_back(id);
+  auto views = last_client.wait_all(all, 60'000);
+  ASSERT_TRUE(views.ok()) << views.error().to_string();
+  ASSERT_EQ(views->size(), all.size());
+  for (const auto& v : *views) {
+    ASSERT_EQ(v.state, TaskState::COMPLETED) << v.task_id << " " << v.error << " " << v.reason;
+    int completions = 0;
+    for (const auto& c : v.history) completions += c.state == TaskState::COMPLETED;
+    EXPECT_EQ(completions, 1) << v.task_id;
+  }
+  ASSERT_EQ(cluster.scheduler().stop(), 0);
+  auto store = SqliteLogStore::open(cluster.dir().file("scheduler") + "/scheduler.db");
+  ASSERT_TRUE(store.ok()) << store.error().to_string();
+  std::size_t tasks = 0, batch_records = 0;
+  ASSERT_TRUE((*store)->replay([&](std::uint64_t key, std::string_view) {
+                  tasks += log_kind(key) == 0;
+                  batch_records += log_kind(key) == 2;
+                  return Status();
+                }).ok());
+  EXPECT_EQ(tasks, batch.size());
+  EXPECT_EQ(batch_records, 0u) << "spent: every task has a record of its own";
 }
 
 }  // namespace

@@ -52,6 +52,24 @@ TEST_F(LogStoreTest, AppendedRecordsReplayAfterReopeningAndTheLatestRecordOfAKey
   EXPECT_EQ(all, (std::map<std::uint64_t, std::string>{{1, "uno"}, {2, std::string("t\0wo", 4)}}));
 }
 
+TEST_F(LogStoreTest, AnEmptyRecordDeletesItsKeyEvenAfterAPutInTheSameBatch) {
+  auto log = SqliteLogStore::open(path());
+  ASSERT_TRUE(log.ok());
+  LogBatch first;
+  first.put(1, "one"), first.put(2, "two"), first.put(log_key(2, 3), "batch");
+  ASSERT_TRUE((*log)->append(first).ok());
+  LogBatch second;
+  second.erase(1);
+  second.put(4, "four"), second.erase(4);  // put then deleted in one batch: gone
+  second.erase(99);                        // deleting an absent key is no error
+  second.erase(log_key(2, 3));
+  ASSERT_TRUE((*log)->append(second).ok());
+  log->reset();
+  auto reopened = SqliteLogStore::open(path());
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(read_all(**reopened), (std::map<std::uint64_t, std::string>{{2, "two"}}));
+}
+
 TEST_F(LogStoreTest, ReplayStopsAtTheCallbacksFirstError) {
   auto log = SqliteLogStore::open(path());
   LogBatch b;

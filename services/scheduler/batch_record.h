@@ -1,0 +1,43 @@
+// A batch record: one record of the scheduler's Log (kind kBatchRecordKind, keyed by the seq of
+// the batch's first new task) that holds every task of a SUBMIT_BATCH taken in with a
+// BatchIntake, instead of one record per task. It is the request's body as received plus what
+// the core decided (the seq of each entry, the instant), so accepting a 100,000-task batch
+// writes its 12 MB body once instead of encoding and writing 100,000 records of 400 bytes.
+//
+//   bytes  = body, header, u32 little-endian header length
+//   body   = the SUBMIT_BATCH body (msgpack, as SubmitBatch::from_packed reads it)
+//   header = msgpack {"q": request_id, "c": created_ms, "f": first seq, "l": last seq,
+//                     "s": [seq of each entry, in entry order]}
+// The body comes first so the record can be made in the request's own buffer (no 12 MB copy).
+//
+// At start-up the core restores every task record first, then each batch record makes again
+// the tasks of the batch that have no record of their own (SchedulerCore::restore_batch). Once
+// every task of a batch has its own record, the service deletes the batch record in that same
+// commit (SchedulerCore::drain_spent_batches).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/messages.h"
+#include "services/scheduler/scheduler_core.h"
+
+namespace orion::scheduler {
+
+inline constexpr std::uint8_t kBatchRecordKind = 2;  // tasks are kind 0, workflows kind 1
+
+struct BatchRecord {
+  BatchIntake intake;
+  SubmitBatch batch;
+};
+
+// Takes the body's buffer: the record is the body with the header appended.
+std::string encode_batch_record(const BatchIntake& intake, std::string body);
+// The SUBMIT_BATCH_OK body for a batch answered through its intake: {"duplicate": false,
+// "task_ids": {key: task id}}, keys in entry order.
+std::string pack_batch_answer(const std::vector<std::string>& keys, const BatchIntake& intake);
+// INTERNAL on bytes that are not a batch record (a corrupt store); bounded like any decoder.
+Result<BatchRecord> decode_batch_record(std::string_view bytes);
+
+}  // namespace orion::scheduler
