@@ -220,12 +220,17 @@ Result<SubmitBatchOk> SchedulerCore::accept_batch(const std::string& request_id,
   }
   auto plan = plan_batch(entries, [&](const std::string& id) { return lookup(id); });
   if (!plan) return plan.error();
+  // One pass over the entries (each is a cache miss in a big batch): gates, idempotency keys.
+  bool gated_batch = gate.enabled();
+  std::vector<bool> has_key(entries.size(), false);
   for (std::size_t i = 0; i < entries.size(); ++i) {
     auto& spec = entries[i].spec;
     if (gate.enabled() && spec.consensus.enabled()) {
       return make_error(ErrorCode::INVALID_ARGUMENT, "tasks[" + std::to_string(i) + "] (key '" + entries[i].key +
                                                          "'): field 'consensus': the batch is gated as a whole");
     }
+    gated_batch = gated_batch || spec.consensus.enabled();
+    has_key[i] = !spec.idempotency_key.empty();
     auto s = check_gate(spec, gate.enabled() ? gate : spec.consensus);
     if (!s) return Error{s.error().code, "tasks[" + std::to_string(i) + "] (key '" + entries[i].key + "'): " + s.error().message};
   }
@@ -241,8 +246,8 @@ Result<SubmitBatchOk> SchedulerCore::accept_batch(const std::string& request_id,
   p.is_new.assign(entries.size(), false);
   std::unordered_map<std::string, std::uint64_t> batch_keys;  // idempotency keys new in this batch
   for (auto i : plan->order) {
-    const auto& key = entries[i].spec.idempotency_key;
-    if (!key.empty()) {
+    if (has_key[i]) {
+      const auto& key = entries[i].spec.idempotency_key;
       auto it = by_idempotency_.find(key);
       if (it != by_idempotency_.end()) {
         p.seqs[i] = it->second;
@@ -258,8 +263,6 @@ Result<SubmitBatchOk> SchedulerCore::accept_batch(const std::string& request_id,
     p.is_new[i] = true;
   }
   // A gated batch keeps one record per task: its gate's progress rewrites them all anyway.
-  bool gated_batch = gate.enabled() ||
-                     std::any_of(entries.begin(), entries.end(), [](const BatchEntry& e) { return e.spec.consensus.enabled(); });
   p.recorded = intake && !gated_batch && next_seq_ > p.first;
   SubmitBatchOk ok;
   if (intake) {
