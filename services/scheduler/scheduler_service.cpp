@@ -27,12 +27,13 @@ SchedulerService::SchedulerService(ServiceOptions options, const Clock& clock)
       client_(make_socket(ctx_, zmq::socket_type::router)),
       agent_(make_socket(ctx_, zmq::socket_type::router)),
       registry_(make_socket(ctx_, zmq::socket_type::dealer)),
-      events_(make_socket(ctx_, zmq::socket_type::pub)),
+      events_(make_socket(ctx_, zmq::socket_type::xpub)),
       bus_in_(make_socket(ctx_, zmq::socket_type::sub)),
       core_(clock, options_.core),
       consensus_(ctx_) {
   bus_in_.set(zmq::sockopt::subscribe, "agent.down");
   bus_in_.set(zmq::sockopt::subscribe, "proposal.decided");
+  core_.set_event_subscriptions(&subscriptions_);
 }
 
 SchedulerService::~SchedulerService() = default;
@@ -106,6 +107,7 @@ void SchedulerService::turn(int poll_ms) {
     if (e.num() != EINTR) throw;
     return;  // a signal: run() checks stopping_ and comes back
   }
+  read_subscriptions();  // before anything this turn builds an event
   Incoming in;
   for (int i = 0; i < kMaxBatch && receive(agent_, in, true); ++i) handle_agent(in);
   for (int i = 0; i < kMaxBatch && receive(client_, in, true, false, keep_packed); ++i) handle_client(in);
@@ -330,6 +332,23 @@ void SchedulerService::handle_registry(Incoming& in) {
     spdlog::info("event=bus_connected events_pub={}", events_connected_);
   } catch (const zmq::error_t& err) {
     spdlog::warn("event=bus_connect_failed endpoint={} error=\"{}\"", d->events_pub, err.what());
+  }
+}
+
+// Subscriptions reach us through the registry's bus (its XSUB forwards what its subscribers
+// ask for). Read every turn, not polled: a subscription only needs to be seen before the next
+// event is built. A subscriber's first events may be missed either way (the slow joiner of
+// PUB/SUB); events are news.
+void SchedulerService::read_subscriptions() {
+  zmq::message_t m;
+  for (int i = 0; i < kMaxBatch; ++i) {
+    try {
+      if (!events_.recv(m, zmq::recv_flags::dontwait)) return;
+    } catch (const zmq::error_t& e) {
+      if (e.num() == EINTR) return;
+      throw;
+    }
+    if (!subscriptions_.apply(m.data(), m.size())) ++stats_.bad_frames;
   }
 }
 
