@@ -6,6 +6,7 @@
 
 #include "common/ids.h"
 #include "common/sockets.h"
+#include "common/task_list_decode.h"
 #include "services/consensus/consensus_client.h"
 
 namespace orion::sdk {
@@ -34,7 +35,8 @@ void Client::connect(Peer& peer) {
   peer.socket->connect(peer.endpoint);
 }
 
-Result<Envelope> Client::call(bool to_scheduler, MsgType type, const Json& body, std::int64_t timeout_ms) {
+Result<Envelope> Client::call(bool to_scheduler, MsgType type, const Json& body, std::int64_t timeout_ms,
+                              KeepPacked keep_packed) {
   if (to_scheduler) {
     if (auto s = ensure_scheduler(); !s) return s.error();
   }
@@ -52,7 +54,7 @@ Result<Envelope> Client::call(bool to_scheduler, MsgType type, const Json& body,
       zmq::pollitem_t item{peer.socket->handle(), 0, ZMQ_POLLIN, 0};
       zmq::poll(&item, 1, std::chrono::milliseconds(left));
       Incoming in;
-      while (receive(*peer.socket, in, false)) {
+      while (receive(*peer.socket, in, false, false, keep_packed)) {
         if (in.request_id != request.request_id) continue;  // a late answer to an earlier try
         if (!in.envelope) return in.envelope.error();
         if (in.envelope->type == MsgType::ERROR) return error_from_body(in.envelope->body);
@@ -128,9 +130,12 @@ Result<std::vector<TaskView>> Client::wait_all(const std::vector<std::string>& t
   auto deadline = mono_ms() + timeout_ms;
   while (true) {
     std::int64_t slice = std::max<std::int64_t>(0, std::min<std::int64_t>(deadline - mono_ms(), 10'000));
-    auto r = call(true, MsgType::WAIT_TASKS, WaitTasks{task_ids, slice}.to_body(), slice + options_.request_timeout_ms);
+    // A 500-task answer is read from its msgpack directly: a Json tree of it cost more than the
+    // rest of the call.
+    auto r = call(true, MsgType::WAIT_TASKS, WaitTasks{task_ids, slice}.to_body(), slice + options_.request_timeout_ms,
+                  [](MsgType t) { return t == MsgType::TASK_LIST; });
     if (!r) return r.error();
-    auto list = TaskList::from_body(r->body);
+    auto list = task_list_from_packed(r->packed_body);
     if (!list) return list.error();
     bool done = std::all_of(list->tasks.begin(), list->tasks.end(), [](const TaskView& v) { return is_terminal(v.state); });
     if (done || mono_ms() >= deadline) return std::move(list->tasks);

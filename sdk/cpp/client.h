@@ -131,7 +131,10 @@ class Client {
 
   // One request/reply with retries. `to_scheduler` selects the scheduler's client socket,
   // otherwise the registry. An ERROR reply comes back as its Error.
-  Result<Envelope> call(bool to_scheduler, MsgType type, const Json& body, std::int64_t timeout_ms);
+  // keep_packed: reply types whose body stays packed (Envelope::packed_body), for a decoder
+  // that reads msgpack directly (task_list_from_packed).
+  Result<Envelope> call(bool to_scheduler, MsgType type, const Json& body, std::int64_t timeout_ms,
+                        KeepPacked keep_packed = nullptr);
 
  private:
   // One request to the scheduler, its reply decoded as Reply (an ERROR reply as its Error).
