@@ -122,6 +122,9 @@ class Agent::Impl {
   void open(Link& link, const std::string& endpoint);
   void close(Link& link);
   void send(Link& link, MsgType type, Json body, const std::string& request_id);
+  // The same with a body already packed (common/task_pack.h): the per-task messages.
+  void send_packed(Link& link, MsgType type, std::string body, const std::string& request_id);
+  void deliver(Link& link, const Envelope& envelope);  // the request id remembered, then sent
   void send_register(std::int64_t now);
   void send_discover(std::int64_t now);
   void send_attach(std::int64_t now);
