@@ -83,6 +83,11 @@ class ObjFields {
     if (!std::isfinite(x) || x < lo || x > hi) return fail(key, "must be a number in the allowed range");
     out = x;
   }
+  void boolean(const char* key, const Obj* v, bool& out, Need need) {
+    if (!(v = find(key, v, need))) return;
+    if (v->type != msgpack::type::BOOLEAN) return fail(key, "must be a boolean");
+    out = v->via.boolean;
+  }
   void str_list(const char* key, const Obj* v, std::vector<std::string>& out, Need need,
                 std::size_t max_items = kMaxListItems) {
     if (!(v = find(key, v, need))) return;

@@ -279,7 +279,9 @@ void Agent::Impl::receive_all(Link& link) {
   for (std::size_t i = 0; i < kMaxMessagesPerTurn && link.socket; ++i) {
     Incoming in;
     try {
-      if (!receive(*link.socket, in, /*routed=*/false)) return;
+      // ASSIGN, one per task, is read from its msgpack directly (assign_from_packed).
+      KeepPacked keep = &link == &scheduler_ ? [](MsgType t) { return t == MsgType::ASSIGN; } : KeepPacked{nullptr};
+      if (!receive(*link.socket, in, /*routed=*/false, /*topic=*/false, keep)) return;
     } catch (const zmq::error_t& e) {
       spdlog::debug("event=receive_failed agent={} peer={} error={}", spec_.agent_id, link.name, e.what());
       return;

@@ -136,7 +136,7 @@ class Agent::Impl {
   void on_discovery(const Envelope& e, std::int64_t now);
   void on_scheduler(const Incoming& in, std::int64_t now);
   void on_scheduler_error(const Envelope& e, std::int64_t now);
-  void on_assign(const Json& body);
+  void on_assign(const std::string& packed_body);
   void on_cancel(const Json& body);
   void on_result_ok(const Envelope& e);
   void drain_outbox();

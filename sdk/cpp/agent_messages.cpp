@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/agent_channel_decode.h"
 #include "common/ids.h"
 #include "common/task_pack.h"
 #include "common/vote_signature.h"
@@ -156,7 +157,7 @@ void Agent::Impl::on_scheduler(const Incoming& in, std::int64_t now) {
       scheduler_.requests.take(e.request_id);
       return;
     case MsgType::ASSIGN:
-      on_assign(e.body);
+      on_assign(e.packed_body);  // kept packed by receive_all
       return;
     case MsgType::CANCEL_TASK:
       on_cancel(e.body);
@@ -201,8 +202,8 @@ void Agent::Impl::on_scheduler_error(const Envelope& e, std::int64_t now) {
                err.to_string());
 }
 
-void Agent::Impl::on_assign(const Json& body) {
-  auto a = Assign::from_body(body);
+void Agent::Impl::on_assign(const std::string& packed_body) {
+  auto a = assign_from_packed(packed_body);
   if (!a) {
     spdlog::warn("event=bad_message agent={} peer=scheduler type=ASSIGN error={}", spec_.agent_id,
                  a.error().to_string());

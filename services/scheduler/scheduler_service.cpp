@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "common/agent_channel_decode.h"
 #include "common/ids.h"
 #include "common/task_pack.h"
 #include "services/scheduler/task_codec.h"
@@ -16,8 +17,10 @@ namespace {
 // to the others, while still batching many requests into one commit.
 constexpr int kMaxBatch = 2048;
 
-// SUBMIT_BATCH bodies are decoded by SubmitBatch::from_packed, without a Json tree.
+// SUBMIT_BATCH bodies are decoded by SubmitBatch::from_packed, without a Json tree; so are the
+// agents' per-task messages (agent_channel_decode.h).
 bool keep_packed(MsgType type) { return type == MsgType::SUBMIT_BATCH; }
+bool keep_packed_agent(MsgType type) { return type == MsgType::TASK_PROGRESS || type == MsgType::TASK_RESULT; }
 }  // namespace
 
 SchedulerService::SchedulerService(ServiceOptions options, const Clock& clock)
@@ -109,7 +112,7 @@ void SchedulerService::turn(int poll_ms) {
   }
   read_subscriptions();  // before anything this turn builds an event
   Incoming in;
-  for (int i = 0; i < kMaxBatch && receive(agent_, in, true); ++i) handle_agent(in);
+  for (int i = 0; i < kMaxBatch && receive(agent_, in, true, false, keep_packed_agent); ++i) handle_agent(in);
   for (int i = 0; i < kMaxBatch && receive(client_, in, true, false, keep_packed); ++i) handle_client(in);
   for (int i = 0; i < kMaxBatch && receive(registry_, in, false); ++i) handle_registry(in);
   for (int i = 0; i < kMaxBatch && receive(bus_in_, in, false, /*topic=*/true); ++i) handle_bus(in);
@@ -253,12 +256,19 @@ void SchedulerService::handle_agent(Incoming& in) {
       return reply(MsgType::AGENT_HEARTBEAT_OK, Json::object());
     }
     case MsgType::TASK_PROGRESS: {
-      auto m = TaskProgress::from_body(e.body);
+      auto m = task_progress_from_packed(e.packed_body);
       if (m) core_.progress(*m);
-      return;  // one-way: no reply, a bad one is only logged
+      // One-way: a bad field is ignored; a body that does not decode at all is a bad frame, as
+      // when bodies were decoded on receipt.
+      if (!m && m.error().code != ErrorCode::INVALID_ARGUMENT) {
+        ++stats_.bad_frames;
+        spdlog::warn("event=bad_frame socket=agent error=\"{}\"", m.error().to_string());
+        reply_error(m.error());
+      }
+      return;
     }
     case MsgType::TASK_RESULT: {
-      auto m = TaskResult::from_body(e.body);
+      auto m = task_result_from_packed(e.packed_body);
       if (!m) return reply_error(m.error());
       agent_replies_.push_back(
           {in.identity, packed_envelope(MsgType::RESULT_OK, e.request_id, pack_result_ok(core_.result(*m)))});
