@@ -177,6 +177,20 @@ std::string pack_event(const std::string& topic, const std::string& publisher, s
   return w.take();
 }
 
+std::string pack_submit_batch(const std::vector<BatchEntry>& tasks, const ConsensusGate& consensus) {
+  MsgWriter w;
+  w.reserve(64 + tasks.size() * 160);  // an echo task's entry is about 130 bytes
+  w.map(consensus.enabled() ? 2 : 1);
+  if (consensus.enabled()) w.key("consensus"), w.json(consensus.to_json());
+  w.key("tasks"), w.array(tasks.size());
+  for (const auto& e : tasks) {
+    w.map(2);
+    w.key("key"), w.str(e.key);
+    w.key("task"), pack(w, e.spec);
+  }
+  return w.take();
+}
+
 std::string pack_submit_batch_ok(const SubmitBatchOk& ok) {
   MsgWriter w;
   w.map(2);  // keys in the order nlohmann writes them: the bytes are those of to_body()

@@ -168,6 +168,35 @@ TEST(TaskPack, TaskProgressDecodesToToBodyAndTaskResultIsItsBytes) {
   EXPECT_EQ(pack_task_result(scalar), encode_value(scalar.to_body()));
 }
 
+TEST(TaskPack, SubmitBatchDecodesToToBodyAndReadsBackTheSame) {
+  SubmitBatch b;
+  BatchEntry a{"a", {}};
+  a.spec.type = "echo";
+  a.spec.capabilities = {"echo"};
+  a.spec.input = {{"x", 1}, {"list", {1, 2.5, "s", nullptr, true}}};
+  a.spec.metadata = {{"team", "ml"}};
+  a.spec.priority = Priority::HIGH;
+  a.spec.retries = 2;
+  BatchEntry c{"c", {}};
+  c.spec.type = "train";
+  c.spec.depends_on = {"a"};
+  c.spec.input = 7;
+  b.tasks = {a, c};
+  for (bool gated : {false, true}) {
+    if (gated) {
+      b.consensus.type = "majority";
+      b.consensus.capability = "vote";
+    }
+    std::string packed = pack_submit_batch(b.tasks, b.consensus);
+    auto back = decode_value(packed.data(), packed.size());
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(*back, b.to_body());
+    auto read = SubmitBatch::from_packed(packed);
+    ASSERT_TRUE(read.ok()) << read.error().to_string();
+    EXPECT_EQ(read->to_body(), b.to_body());
+  }
+}
+
 TEST(TaskPack, SubmitBatchOkIsTheBytesOfToBody) {
   SubmitBatchOk ok;
   for (int i = 0; i < 40; ++i) ok.task_ids["k" + std::to_string(i)] = "t" + std::to_string(100 + i);
