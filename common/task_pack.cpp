@@ -126,6 +126,29 @@ std::string pack_result_ok(const ResultOk& ok) {
   return w.take();
 }
 
+std::string pack_task_progress(const TaskProgress& p) {
+  MsgWriter w;
+  w.reserve(64);
+  w.map(4);  // keys in the order nlohmann writes them: the bytes are those of to_body()
+  w.key("attempt"), w.integer(p.attempt);
+  w.key("message"), w.str(p.message);
+  w.key("progress"), w.number(p.progress);
+  w.key("task_id"), w.str(p.task_id);
+  return w.take();
+}
+
+std::string pack_task_result(const TaskResult& r) {
+  MsgWriter w;
+  w.reserve(96);
+  w.map(5);  // keys in the order nlohmann writes them: the bytes are those of to_body()
+  w.key("attempt"), w.integer(r.attempt);
+  w.key("error"), w.str(r.error);
+  w.key("ok"), w.boolean(r.ok);
+  w.key("output"), w.json(r.output);
+  w.key("task_id"), w.str(r.task_id);
+  return w.take();
+}
+
 std::string pack_assign(const TaskView& v, const std::vector<std::pair<std::string, const Json*>>& deps) {
   MsgWriter w;
   w.map(deps.empty() ? 6 : 7);
@@ -151,6 +174,20 @@ std::string pack_event(const std::string& topic, const std::string& publisher, s
   w.key("seq"), w.integer(static_cast<std::int64_t>(seq));
   w.key("ts_ms"), w.integer(ts_ms);
   w.key("data"), w.raw(packed_data);
+  return w.take();
+}
+
+std::string pack_submit_batch(const std::vector<BatchEntry>& tasks, const ConsensusGate& consensus) {
+  MsgWriter w;
+  w.reserve(64 + tasks.size() * 160);  // an echo task's entry is about 130 bytes
+  w.map(consensus.enabled() ? 2 : 1);
+  if (consensus.enabled()) w.key("consensus"), w.json(consensus.to_json());
+  w.key("tasks"), w.array(tasks.size());
+  for (const auto& e : tasks) {
+    w.map(2);
+    w.key("key"), w.str(e.key);
+    w.key("task"), pack(w, e.spec);
+  }
   return w.take();
 }
 

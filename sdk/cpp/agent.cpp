@@ -198,10 +198,18 @@ void Agent::Impl::close(Link& link) {
 }
 
 void Agent::Impl::send(Link& link, MsgType type, Json body, const std::string& request_id) {
+  deliver(link, Envelope{type, request_id, std::move(body)});
+}
+
+void Agent::Impl::send_packed(Link& link, MsgType type, std::string body, const std::string& request_id) {
+  deliver(link, packed_envelope(type, request_id, std::move(body)));
+}
+
+void Agent::Impl::deliver(Link& link, const Envelope& envelope) {
   if (!link.socket) return;
-  if (!request_id.empty()) link.requests.remember(request_id, type);
-  if (!send_envelope(*link.socket, Envelope{type, request_id, std::move(body)})) {
-    spdlog::debug("event=send_failed agent={} peer={} type={}", spec_.agent_id, link.name, to_string(type));
+  if (!envelope.request_id.empty()) link.requests.remember(envelope.request_id, envelope.type);
+  if (!send_envelope(*link.socket, envelope)) {
+    spdlog::debug("event=send_failed agent={} peer={} type={}", spec_.agent_id, link.name, to_string(envelope.type));
   }
 }
 
@@ -271,7 +279,9 @@ void Agent::Impl::receive_all(Link& link) {
   for (std::size_t i = 0; i < kMaxMessagesPerTurn && link.socket; ++i) {
     Incoming in;
     try {
-      if (!receive(*link.socket, in, /*routed=*/false)) return;
+      // ASSIGN, one per task, is read from its msgpack directly (assign_from_packed).
+      KeepPacked keep = &link == &scheduler_ ? [](MsgType t) { return t == MsgType::ASSIGN; } : KeepPacked{nullptr};
+      if (!receive(*link.socket, in, /*routed=*/false, /*topic=*/false, keep)) return;
     } catch (const zmq::error_t& e) {
       spdlog::debug("event=receive_failed agent={} peer={} error={}", spec_.agent_id, link.name, e.what());
       return;

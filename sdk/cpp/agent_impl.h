@@ -122,6 +122,9 @@ class Agent::Impl {
   void open(Link& link, const std::string& endpoint);
   void close(Link& link);
   void send(Link& link, MsgType type, Json body, const std::string& request_id);
+  // The same with a body already packed (common/task_pack.h): the per-task messages.
+  void send_packed(Link& link, MsgType type, std::string body, const std::string& request_id);
+  void deliver(Link& link, const Envelope& envelope);  // the request id remembered, then sent
   void send_register(std::int64_t now);
   void send_discover(std::int64_t now);
   void send_attach(std::int64_t now);
@@ -133,7 +136,7 @@ class Agent::Impl {
   void on_discovery(const Envelope& e, std::int64_t now);
   void on_scheduler(const Incoming& in, std::int64_t now);
   void on_scheduler_error(const Envelope& e, std::int64_t now);
-  void on_assign(const Json& body);
+  void on_assign(const std::string& packed_body);
   void on_cancel(const Json& body);
   void on_result_ok(const Envelope& e);
   void drain_outbox();

@@ -5,7 +5,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/agent_channel_decode.h"
 #include "common/ids.h"
+#include "common/task_pack.h"
 #include "common/vote_signature.h"
 #include "sdk/cpp/agent_impl.h"
 
@@ -155,7 +157,7 @@ void Agent::Impl::on_scheduler(const Incoming& in, std::int64_t now) {
       scheduler_.requests.take(e.request_id);
       return;
     case MsgType::ASSIGN:
-      on_assign(e.body);
+      on_assign(e.packed_body);  // kept packed by receive_all
       return;
     case MsgType::CANCEL_TASK:
       on_cancel(e.body);
@@ -200,8 +202,8 @@ void Agent::Impl::on_scheduler_error(const Envelope& e, std::int64_t now) {
                err.to_string());
 }
 
-void Agent::Impl::on_assign(const Json& body) {
-  auto a = Assign::from_body(body);
+void Agent::Impl::on_assign(const std::string& packed_body) {
+  auto a = assign_from_packed(packed_body);
   if (!a) {
     spdlog::warn("event=bad_message agent={} peer=scheduler type=ASSIGN error={}", spec_.agent_id,
                  a.error().to_string());
@@ -250,7 +252,7 @@ void Agent::Impl::on_assign(const Json& body) {
   }
   // "started" goes out before the job exists, so it precedes every message the handler causes.
   TaskProgress started{a->task_id, a->attempt, 0.0, "started"};
-  send(scheduler_, MsgType::TASK_PROGRESS, started.to_body(), "");
+  send_packed(scheduler_, MsgType::TASK_PROGRESS, pack_task_progress(started), "");
   spdlog::debug("event=task_started agent={} task={} attempt={} type={}", spec_.agent_id, a->task_id, a->attempt,
                 a->type);
   pool_->submit({key, [task, outbox = outbox_, h = handler->second] { run_handler(task, outbox, h); }});
@@ -294,7 +296,7 @@ void Agent::Impl::drain_outbox() {
     if (auto* p = std::get_if<TaskProgress>(&message)) {
       // Progress is news: sent only while the attempt runs and the scheduler listens.
       if (scheduler_state_ == SchedulerState::ATTACHED && running_.count({p->task_id, p->attempt})) {
-        send(scheduler_, MsgType::TASK_PROGRESS, p->to_body(), "");
+        send_packed(scheduler_, MsgType::TASK_PROGRESS, pack_task_progress(*p), "");
       }
       continue;
     }
@@ -318,7 +320,7 @@ void Agent::Impl::add_result(TaskResult result) {
 }
 
 void Agent::Impl::send_result(const PendingResult& pending) {
-  send(scheduler_, MsgType::TASK_RESULT, pending.result.to_body(), pending.request_id);
+  send_packed(scheduler_, MsgType::TASK_RESULT, pack_task_result(pending.result), pending.request_id);
 }
 
 void Agent::Impl::resend_results() {

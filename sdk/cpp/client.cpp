@@ -6,6 +6,8 @@
 
 #include "common/ids.h"
 #include "common/sockets.h"
+#include "common/task_list_decode.h"
+#include "common/task_pack.h"
 #include "services/consensus/consensus_client.h"
 
 namespace orion::sdk {
@@ -34,12 +36,23 @@ void Client::connect(Peer& peer) {
   peer.socket->connect(peer.endpoint);
 }
 
-Result<Envelope> Client::call(bool to_scheduler, MsgType type, const Json& body, std::int64_t timeout_ms) {
+Result<Envelope> Client::call(bool to_scheduler, MsgType type, const Json& body, std::int64_t timeout_ms,
+                              KeepPacked keep_packed) {
+  return call_envelope(to_scheduler, Envelope{type, random_hex(8), body}, timeout_ms, keep_packed);
+}
+
+Result<Envelope> Client::call_packed(bool to_scheduler, MsgType type, std::string packed_body,
+                                     std::int64_t timeout_ms) {
+  return call_envelope(to_scheduler, packed_envelope(type, random_hex(8), std::move(packed_body)), timeout_ms,
+                       nullptr);
+}
+
+Result<Envelope> Client::call_envelope(bool to_scheduler, const Envelope& request, std::int64_t timeout_ms,
+                                       KeepPacked keep_packed) {
   if (to_scheduler) {
     if (auto s = ensure_scheduler(); !s) return s.error();
   }
   Peer& peer = to_scheduler ? scheduler_ : registry_;
-  Envelope request{type, random_hex(8), body};
   Error last = make_error(ErrorCode::UNAVAILABLE, "no reply from " + peer.endpoint);
   for (int attempt = 0; attempt < options_.tries; ++attempt) {
     if (!peer.socket) connect(peer);
@@ -52,7 +65,7 @@ Result<Envelope> Client::call(bool to_scheduler, MsgType type, const Json& body,
       zmq::pollitem_t item{peer.socket->handle(), 0, ZMQ_POLLIN, 0};
       zmq::poll(&item, 1, std::chrono::milliseconds(left));
       Incoming in;
-      while (receive(*peer.socket, in, false)) {
+      while (receive(*peer.socket, in, false, false, keep_packed)) {
         if (in.request_id != request.request_id) continue;  // a late answer to an earlier try
         if (!in.envelope) return in.envelope.error();
         if (in.envelope->type == MsgType::ERROR) return error_from_body(in.envelope->body);
@@ -128,9 +141,12 @@ Result<std::vector<TaskView>> Client::wait_all(const std::vector<std::string>& t
   auto deadline = mono_ms() + timeout_ms;
   while (true) {
     std::int64_t slice = std::max<std::int64_t>(0, std::min<std::int64_t>(deadline - mono_ms(), 10'000));
-    auto r = call(true, MsgType::WAIT_TASKS, WaitTasks{task_ids, slice}.to_body(), slice + options_.request_timeout_ms);
+    // A 500-task answer is read from its msgpack directly: a Json tree of it cost more than the
+    // rest of the call.
+    auto r = call(true, MsgType::WAIT_TASKS, WaitTasks{task_ids, slice}.to_body(), slice + options_.request_timeout_ms,
+                  [](MsgType t) { return t == MsgType::TASK_LIST; });
     if (!r) return r.error();
-    auto list = TaskList::from_body(r->body);
+    auto list = task_list_from_packed(r->packed_body);
     if (!list) return list.error();
     bool done = std::all_of(list->tasks.begin(), list->tasks.end(), [](const TaskView& v) { return is_terminal(v.state); });
     if (done || mono_ms() >= deadline) return std::move(list->tasks);
@@ -147,11 +163,9 @@ Result<std::vector<AgentView>> Client::agents() {
 
 Result<std::map<std::string, std::string>> Client::submit_batch(const std::vector<BatchEntry>& tasks,
                                                                 const ConsensusGate& gate) {
-  SubmitBatch batch;
-  batch.tasks = tasks;
-  batch.consensus = gate;
+  // Packed directly: a Json tree of a 500-task batch cost more than the rest of the call.
   auto timeout_ms = std::max(options_.request_timeout_ms, options_.batch_timeout_ms);
-  auto r = call(true, MsgType::SUBMIT_BATCH, batch.to_body(), timeout_ms);
+  auto r = call_packed(true, MsgType::SUBMIT_BATCH, pack_submit_batch(tasks, gate), timeout_ms);
   if (!r) return r.error();
   auto ok = SubmitBatchOk::from_body(r->body);
   if (!ok) return ok.error();

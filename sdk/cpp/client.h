@@ -131,7 +131,12 @@ class Client {
 
   // One request/reply with retries. `to_scheduler` selects the scheduler's client socket,
   // otherwise the registry. An ERROR reply comes back as its Error.
-  Result<Envelope> call(bool to_scheduler, MsgType type, const Json& body, std::int64_t timeout_ms);
+  // keep_packed: reply types whose body stays packed (Envelope::packed_body), for a decoder
+  // that reads msgpack directly (task_list_from_packed).
+  Result<Envelope> call(bool to_scheduler, MsgType type, const Json& body, std::int64_t timeout_ms,
+                        KeepPacked keep_packed = nullptr);
+  // The same with a body already packed (common/task_pack.h), e.g. a SUBMIT_BATCH.
+  Result<Envelope> call_packed(bool to_scheduler, MsgType type, std::string packed_body, std::int64_t timeout_ms);
 
  private:
   // One request to the scheduler, its reply decoded as Reply (an ERROR reply as its Error).
@@ -141,6 +146,9 @@ class Client {
     if (!r) return r.error();
     return Reply::from_body(r->body);
   }
+
+  Result<Envelope> call_envelope(bool to_scheduler, const Envelope& request, std::int64_t timeout_ms,
+                                 KeepPacked keep_packed);
 
   struct Peer {
     std::string endpoint;

@@ -8,12 +8,28 @@
 
 namespace orion::sdk::detail {
 
+// Waking a sleeping thread costs a futex call and a context switch, far more than an instant
+// handler (an echo). So at most one thread is being woken at a time: submit() wakes one only when
+// no wake-up is already on its way, and a thread that takes a job while more are queued wakes the
+// next one before running it. A burst of N jobs thus starts in a chain, each thread one wake-up
+// after the previous (parallel handlers still all run at once), while instant jobs are mostly
+// taken by the threads already awake instead of waking all N.
 struct WorkerPool::State {
   std::mutex mu;
-  std::condition_variable cv;  // signalled on submit, on closing and when a thread exits
-  std::deque<Job> jobs;        // not yet started
-  bool closing = false;        // set once; threads exit when they see it
-  int alive = 0;               // threads that have not returned yet
+  std::condition_variable work;    // a job for a woken thread, or closing
+  std::condition_variable exited;  // a thread returned (shutdown waits on it)
+  std::deque<Job> jobs;            // not yet started
+  bool closing = false;            // set once; threads exit when they see it
+  int alive = 0;                   // threads that have not returned yet
+  int idle = 0;                    // threads blocked in work.wait
+  int waking = 0;                  // wake-ups sent and not yet consumed. Invariant: 0 or 1 (<= idle)
+
+  // Under mu: wakes one idle thread when jobs wait and no wake-up is on its way.
+  void wake_one_if_needed() {
+    if (jobs.empty() || idle == 0 || waking > 0) return;
+    ++waking;
+    work.notify_one();
+  }
 };
 
 WorkerPool::WorkerPool(int threads) : state_(std::make_shared<State>()) {
@@ -24,17 +40,23 @@ WorkerPool::WorkerPool(int threads) : state_(std::make_shared<State>()) {
     threads_.emplace_back([state = state_] {
       std::unique_lock<std::mutex> lock(state->mu);
       while (true) {
-        state->cv.wait(lock, [&] { return state->closing || !state->jobs.empty(); });
+        while (!state->closing && state->jobs.empty()) {
+          ++state->idle;
+          state->work.wait(lock);
+          --state->idle;
+          if (state->waking > 0) --state->waking;  // this thread is the one woken (or as good)
+        }
         if (state->closing) break;
         Job job = std::move(state->jobs.front());
         state->jobs.pop_front();
+        state->wake_one_if_needed();  // the next job gets a thread of its own while this one runs
         lock.unlock();
         job.run();
         job.run = nullptr;  // release what the job captured before taking the lock again
         lock.lock();
       }
       --state->alive;
-      state->cv.notify_all();
+      state->exited.notify_all();
     });
   }
 }
@@ -45,8 +67,8 @@ void WorkerPool::submit(Job job) {
   {
     std::lock_guard<std::mutex> lock(state_->mu);
     state_->jobs.push_back(std::move(job));
+    state_->wake_one_if_needed();
   }
-  state_->cv.notify_one();
 }
 
 std::vector<TaskKey> WorkerPool::drop_queued() {
@@ -64,9 +86,9 @@ int WorkerPool::shutdown(std::int64_t grace_ms) {
     std::unique_lock<std::mutex> lock(state_->mu);
     state_->closing = true;
     state_->jobs.clear();
-    state_->cv.notify_all();
-    state_->cv.wait_for(lock, std::chrono::milliseconds(std::max<std::int64_t>(0, grace_ms)),
-                        [&] { return state_->alive == 0; });
+    state_->work.notify_all();
+    state_->exited.wait_for(lock, std::chrono::milliseconds(std::max<std::int64_t>(0, grace_ms)),
+                            [&] { return state_->alive == 0; });
     left = state_->alive;
   }
   for (auto& t : threads_) {

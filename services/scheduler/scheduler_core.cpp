@@ -62,7 +62,7 @@ void SchedulerCore::note(TaskRecord& t, TaskState state, const std::string& text
 
 void SchedulerCore::mark(TaskRecord& t, const char* topic, bool durable) {
   if (durable) dirty_.insert(t.seq);
-  if (!topic) return;
+  if (!topic || (subscriptions_ && !subscriptions_->wants(topic))) return;
   const TaskView& v = t.view;
   MsgWriter w;
   w.reserve(128);  // the usual event is about 100 bytes

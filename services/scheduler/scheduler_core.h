@@ -44,6 +44,7 @@
 #include "common/clock.h"
 #include "common/consensus_messages.h"
 #include "common/envelope.h"
+#include "common/topic_subscriptions.h"
 #include "services/scheduler/agent_pool.h"
 #include "services/scheduler/task_record.h"
 #include "services/scheduler/task_table.h"
@@ -195,6 +196,9 @@ class SchedulerCore {
     spent_batches_.clear();
   }
   Outbox& outbox() { return outbox_; }
+  // Task events are built only for topics some subscriber wants (nullptr: every topic). The
+  // service passes its XPUB's view; events are news, so skipping one changes no state.
+  void set_event_subscriptions(const TopicSubscriptions* subscriptions) { subscriptions_ = subscriptions; }
 
   std::size_t task_count() const { return tasks_.size(); }
   // Every task held, by seq: for reads such as SCHEDULER_STATS (task_stats.h).
@@ -348,6 +352,7 @@ class SchedulerCore {
   std::map<std::string, Gate> gates_;
   std::unordered_map<std::string, std::string> gate_by_proposal_;
   InputResolver input_resolver_;  // workflows; empty: every task gets its spec's input
+  const TopicSubscriptions* subscriptions_ = nullptr;  // not owned; nullptr: build every event
 };
 
 }  // namespace orion::scheduler

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "common/agent_channel_decode.h"
 #include "common/ids.h"
 #include "common/task_pack.h"
 #include "services/scheduler/batch_record.h"
@@ -20,8 +21,10 @@ constexpr int kMaxBatch = 2048;
 // answer of a batch goes out between two slices once its record is durable).
 constexpr std::size_t kApplySlice = 2048;
 
-// SUBMIT_BATCH bodies are decoded by SubmitBatch::from_packed, without a Json tree.
+// SUBMIT_BATCH bodies are decoded by SubmitBatch::from_packed, without a Json tree; so are the
+// agents' per-task messages (agent_channel_decode.h).
 bool keep_packed(MsgType type) { return type == MsgType::SUBMIT_BATCH; }
+bool keep_packed_agent(MsgType type) { return type == MsgType::TASK_PROGRESS || type == MsgType::TASK_RESULT; }
 }  // namespace
 
 SchedulerService::SchedulerService(ServiceOptions options, const Clock& clock)
@@ -31,12 +34,13 @@ SchedulerService::SchedulerService(ServiceOptions options, const Clock& clock)
       client_(make_socket(ctx_, zmq::socket_type::router)),
       agent_(make_socket(ctx_, zmq::socket_type::router)),
       registry_(make_socket(ctx_, zmq::socket_type::dealer)),
-      events_(make_socket(ctx_, zmq::socket_type::pub)),
+      events_(make_socket(ctx_, zmq::socket_type::xpub)),
       bus_in_(make_socket(ctx_, zmq::socket_type::sub)),
       core_(clock, options_.core),
       consensus_(ctx_) {
   bus_in_.set(zmq::sockopt::subscribe, "agent.down");
   bus_in_.set(zmq::sockopt::subscribe, "proposal.decided");
+  core_.set_event_subscriptions(&subscriptions_);
 }
 
 SchedulerService::~SchedulerService() = default;
@@ -126,8 +130,9 @@ void SchedulerService::turn(int poll_ms) {
     if (e.num() != EINTR) throw;
     return;  // a signal: run() checks stopping_ and comes back
   }
+  read_subscriptions();  // before anything this turn builds an event
   Incoming in;
-  for (int i = 0; i < kMaxBatch && receive(agent_, in, true); ++i) handle_agent(in);
+  for (int i = 0; i < kMaxBatch && receive(agent_, in, true, false, keep_packed_agent); ++i) handle_agent(in);
   for (int i = 0; i < kMaxBatch && !core_.applying() && receive(client_, in, true, false, keep_packed); ++i) {
     handle_client(in);
   }
@@ -289,12 +294,19 @@ void SchedulerService::handle_agent(Incoming& in) {
       return reply(MsgType::AGENT_HEARTBEAT_OK, Json::object());
     }
     case MsgType::TASK_PROGRESS: {
-      auto m = TaskProgress::from_body(e.body);
+      auto m = task_progress_from_packed(e.packed_body);
       if (m) core_.progress(*m);
-      return;  // one-way: no reply, a bad one is only logged
+      // One-way: a bad field is ignored; a body that does not decode at all is a bad frame, as
+      // when bodies were decoded on receipt.
+      if (!m && m.error().code != ErrorCode::INVALID_ARGUMENT) {
+        ++stats_.bad_frames;
+        spdlog::warn("event=bad_frame socket=agent error=\"{}\"", m.error().to_string());
+        reply_error(m.error());
+      }
+      return;
     }
     case MsgType::TASK_RESULT: {
-      auto m = TaskResult::from_body(e.body);
+      auto m = task_result_from_packed(e.packed_body);
       if (!m) return reply_error(m.error());
       agent_replies_.push_back(
           {in.identity, packed_envelope(MsgType::RESULT_OK, e.request_id, pack_result_ok(core_.result(*m)))});
@@ -368,6 +380,23 @@ void SchedulerService::handle_registry(Incoming& in) {
     spdlog::info("event=bus_connected events_pub={}", events_connected_);
   } catch (const zmq::error_t& err) {
     spdlog::warn("event=bus_connect_failed endpoint={} error=\"{}\"", d->events_pub, err.what());
+  }
+}
+
+// Subscriptions reach us through the registry's bus (its XSUB forwards what its subscribers
+// ask for). Read every turn, not polled: a subscription only needs to be seen before the next
+// event is built. A subscriber's first events may be missed either way (the slow joiner of
+// PUB/SUB); events are news.
+void SchedulerService::read_subscriptions() {
+  zmq::message_t m;
+  for (int i = 0; i < kMaxBatch; ++i) {
+    try {
+      if (!events_.recv(m, zmq::recv_flags::dontwait)) return;
+    } catch (const zmq::error_t& e) {
+      if (e.num() == EINTR) return;
+      throw;
+    }
+    if (!subscriptions_.apply(m.data(), m.size())) ++stats_.bad_frames;
   }
 }
 

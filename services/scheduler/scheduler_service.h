@@ -25,6 +25,7 @@
 
 #include "common/clock.h"
 #include "common/sockets.h"
+#include "common/topic_subscriptions.h"
 #include "services/scheduler/consensus_link.h"
 #include "services/scheduler/scheduler_core.h"
 #include "services/scheduler/workflow_manager.h"
@@ -81,12 +82,16 @@ class SchedulerService {
   void hold();
   void release();
   void handle_bus(Incoming& in);
+  void read_subscriptions();
   void handle_consensus(const Outbox::ToConsensus& request, const Result<Envelope>& answer);
 
   ServiceOptions options_;
   const Clock& clock_;
   zmq::context_t ctx_;
+  // events_ is an XPUB (a PUB that also reads subscriptions): subscriptions_ is what it reports,
+  // and the core builds only the events someone subscribes to.
   zmq::socket_t client_, agent_, registry_, events_;
+  TopicSubscriptions subscriptions_;
   zmq::socket_t bus_in_;  // SUB to the bus: the registry's agent.down, consensus decisions
   std::string client_ep_, agent_ep_, events_connected_, bus_in_connected_;
   std::unique_ptr<GroupCommit> commit_;

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "common/messages.h"
+#include "tests/unit/common/mutate.h"
 
 namespace orion {
 namespace {
@@ -161,18 +162,7 @@ TEST(BatchDecodeTest, RandomMutationsOfValidBodiesGetTheSameAnswerFromBothDecode
   const std::string base = pack(sample().to_body());
   int refused = 0;
   for (int round = 0; round < 5000; ++round) {
-    std::string body = base;
-    int edits = 1 + static_cast<int>(rng() % 4);
-    for (int k = 0; k < edits; ++k) {
-      std::size_t at = rng() % body.size();
-      switch (rng() % 4) {
-        case 0: body[at] = static_cast<char>(rng() & 0xff); break;                  // flip a byte
-        case 1: body.erase(at, 1 + rng() % 3); break;                                // drop bytes
-        case 2: body.insert(at, 1, static_cast<char>(rng() & 0xff)); break;          // insert one
-        default: body.resize(at); break;                                             // truncate
-      }
-      if (body.empty()) break;
-    }
+    std::string body = testing::mutate(base, rng);
     SCOPED_TRACE("round " + std::to_string(round));
     expect_same(body);
     refused += !SubmitBatch::from_packed(body).ok();

@@ -148,6 +148,55 @@ TEST(TaskPack, ResultOkIsTheBytesOfToBody) {
   EXPECT_EQ(pack_result_ok(ResultOk{"t7", 0, false}), encode_value(ResultOk{"t7", 0, false}.to_body()));
 }
 
+TEST(TaskPack, TaskProgressDecodesToToBodyAndTaskResultIsItsBytes) {
+  // progress is written as a float64 where nlohmann may choose a float32: the same value.
+  for (double progress : {0.0, 12.5, 33.3333, 100.0}) {
+    TaskProgress p{"t12", 3, progress, "started"};
+    std::string packed = pack_task_progress(p);
+    auto back = decode_value(packed.data(), packed.size());
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(*back, p.to_body());
+    auto read = TaskProgress::from_body(*back);
+    ASSERT_TRUE(read.ok());
+    EXPECT_EQ(read->progress, progress);
+  }
+  TaskResult ok{"t7", 1, true, Json{{"echo", {1, 2.5, "x", nullptr}}}, ""};
+  EXPECT_EQ(pack_task_result(ok), encode_value(ok.to_body()));
+  TaskResult failed{"t8", 2, false, Json(), "it broke"};
+  EXPECT_EQ(pack_task_result(failed), encode_value(failed.to_body()));
+  TaskResult scalar{"t9", 1000000, true, Json(42), ""};
+  EXPECT_EQ(pack_task_result(scalar), encode_value(scalar.to_body()));
+}
+
+TEST(TaskPack, SubmitBatchDecodesToToBodyAndReadsBackTheSame) {
+  SubmitBatch b;
+  BatchEntry a{"a", {}};
+  a.spec.type = "echo";
+  a.spec.capabilities = {"echo"};
+  a.spec.input = {{"x", 1}, {"list", {1, 2.5, "s", nullptr, true}}};
+  a.spec.metadata = {{"team", "ml"}};
+  a.spec.priority = Priority::HIGH;
+  a.spec.retries = 2;
+  BatchEntry c{"c", {}};
+  c.spec.type = "train";
+  c.spec.depends_on = {"a"};
+  c.spec.input = 7;
+  b.tasks = {a, c};
+  for (bool gated : {false, true}) {
+    if (gated) {
+      b.consensus.type = "majority";
+      b.consensus.capability = "vote";
+    }
+    std::string packed = pack_submit_batch(b.tasks, b.consensus);
+    auto back = decode_value(packed.data(), packed.size());
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(*back, b.to_body());
+    auto read = SubmitBatch::from_packed(packed);
+    ASSERT_TRUE(read.ok()) << read.error().to_string();
+    EXPECT_EQ(read->to_body(), b.to_body());
+  }
+}
+
 TEST(TaskPack, SubmitBatchOkIsTheBytesOfToBody) {
   SubmitBatchOk ok;
   for (int i = 0; i < 40; ++i) ok.task_ids["k" + std::to_string(i)] = "t" + std::to_string(100 + i);

@@ -485,5 +485,33 @@ TEST_F(SchedulerCoreTest, ChangesAreMarkedDirtyOnceEachUntilDrained) {
   EXPECT_TRUE(dirty.empty());
 }
 
+TEST_F(SchedulerCoreTest, EventsAreBuiltOnlyForTopicsSomeoneSubscribesTo) {
+  TopicSubscriptions subs;
+  core.set_event_subscriptions(&subs);
+  auto topics = [&] {
+    std::vector<std::string> out;
+    for (auto& e : core.outbox().events) out.push_back(e.topic);
+    core.outbox().clear();
+    return out;
+  };
+  attach("a1", {}, 2);
+  auto first = submit(spec("echo"));
+  core.tick();
+  core.result(TaskResult{first, 1, true, Json(1), ""});
+  EXPECT_TRUE(topics().empty());
+  const std::string completed = std::string(1, '\x01') + "task.completed";
+  ASSERT_TRUE(subs.apply(completed.data(), completed.size()));
+  auto second = submit(spec("echo"));
+  core.tick();
+  core.result(TaskResult{second, 1, true, Json(1), ""});
+  EXPECT_EQ(topics(), (std::vector<std::string>{"task.completed"}));
+  // Skipping events changes no state: the task is as durable and as complete as before.
+  EXPECT_EQ(view(second).state, TaskState::COMPLETED);
+  core.set_event_subscriptions(nullptr);
+  auto third = submit(spec("echo"));
+  EXPECT_EQ(topics(), (std::vector<std::string>{"task.submitted"}));
+  EXPECT_EQ(view(third).state, TaskState::PENDING);
+}
+
 }  // namespace
 }  // namespace orion::scheduler

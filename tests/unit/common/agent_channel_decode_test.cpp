@@ -1,0 +1,117 @@
+// assign_from_packed, task_progress_from_packed and task_result_from_packed against the path
+// they replace (decode_value, the "is it a map" check of decode_frame_views, then from_body):
+// the same messages accepted, the same first error (code and message) for everything refused,
+// on hand-made bodies and thousands of random mutations.
+#include "common/agent_channel_decode.h"
+
+#include <functional>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "common/task_pack.h"
+#include "tests/unit/common/mutate.h"
+
+namespace orion {
+namespace {
+
+template <class M>
+Result<M> reference(const std::string& body) {
+  auto v = decode_value(body.data(), body.size());
+  if (!v) return v.error();
+  if (!v->is_object()) return make_error(ErrorCode::MALFORMED, "body is not a msgpack map");
+  return M::from_body(*v);
+}
+
+template <class M>
+std::string outcome(const Result<M>& r) {
+  if (!r) return "error " + std::to_string(static_cast<int>(r.error().code)) + ": " + r.error().message;
+  // Mutated bodies may hold invalid UTF-8, which dump() would refuse to print as is.
+  return "ok " + r->to_body().dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+template <class M>
+void expect_same(const std::string& body, Result<M> (*packed)(std::string_view)) {
+  EXPECT_EQ(outcome(packed(body)), outcome(reference<M>(body)));
+}
+
+// Every field of `good` set to each wrong kind of value, and removed.
+template <class M>
+void expect_same_for_field_edits(const Json& good, Result<M> (*packed)(std::string_view)) {
+  const Json wrong[] = {nullptr, 7, -3, 2.5, true, "s", Json::array({1}), Json::object({{"k", 1}}),
+                        std::string(5000, 'x'), 1'000'001, 0};
+  for (auto it = good.begin(); it != good.end(); ++it) {
+    SCOPED_TRACE(it.key());
+    Json j = good;
+    j.erase(it.key());
+    expect_same(encode_value(j), packed);
+    for (const auto& w : wrong) {
+      j = good;
+      j[it.key()] = w;
+      expect_same(encode_value(j), packed);
+    }
+  }
+  expect_same(encode_value(Json::array({1})), packed);
+  expect_same(encode_value(Json::object()), packed);
+}
+
+template <class M>
+void expect_same_for_mutations(const std::string& base, Result<M> (*packed)(std::string_view)) {
+  std::mt19937_64 rng(99);
+  int refused = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string body = testing::mutate(base, rng);
+    SCOPED_TRACE("round " + std::to_string(round));
+    expect_same(body, packed);
+    refused += !packed(body).ok();
+  }
+  EXPECT_GT(refused, 600);  // the mutations did reach the refusal paths
+}
+
+Assign sample_assign() {
+  Assign a;
+  a.task_id = "t12";
+  a.attempt = 2;
+  a.type = "echo";
+  a.input = {{"x", 1}, {"list", {1, 2.5, "s", nullptr, true}}};
+  a.metadata = {{"team", "ml"}};
+  a.timeout_ms = 2500;
+  a.deps = {{"t3", {{"out", 1}}}};
+  return a;
+}
+
+TEST(AgentChannelDecodeTest, AssignReadsAsTheJsonPathReadsIt) {
+  Assign a = sample_assign();
+  auto r = assign_from_packed(encode_value(a.to_body()));
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->to_body(), a.to_body());
+  expect_same_for_field_edits(a.to_body(), &assign_from_packed);
+  expect_same_for_mutations(encode_value(a.to_body()), &assign_from_packed);
+}
+
+TEST(AgentChannelDecodeTest, TaskProgressReadsAsTheJsonPathReadsIt) {
+  TaskProgress p{"t12", 3, 12.5, "started"};
+  auto r = task_progress_from_packed(pack_task_progress(p));
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->to_body(), p.to_body());
+  expect_same_for_field_edits(p.to_body(), &task_progress_from_packed);
+  expect_same_for_mutations(pack_task_progress(p), &task_progress_from_packed);
+}
+
+TEST(AgentChannelDecodeTest, TaskResultReadsAsTheJsonPathReadsIt) {
+  TaskResult ok{"t7", 1, true, Json{{"echo", {1, 2.5, "x", nullptr}}}, ""};
+  auto r = task_result_from_packed(pack_task_result(ok));
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->to_body(), ok.to_body());
+  expect_same_for_field_edits(ok.to_body(), &task_result_from_packed);
+  expect_same_for_mutations(pack_task_result(ok), &task_result_from_packed);
+  TaskResult failed{"t8", 2, false, Json(), "it broke"};
+  expect_same(pack_task_result(failed), &task_result_from_packed);
+  // An output over the bound is refused by both, as TOO_LARGE.
+  TaskResult big{"t9", 1, true, Json{{"blob", std::string(kMaxInputBytes, 'b')}}, ""};
+  expect_same(pack_task_result(big), &task_result_from_packed);
+  EXPECT_EQ(task_result_from_packed(pack_task_result(big)).error().code, ErrorCode::TOO_LARGE);
+}
+
+}  // namespace
+}  // namespace orion
