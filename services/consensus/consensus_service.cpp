@@ -12,6 +12,7 @@
 #include "common/ids.h"
 #include "services/consensus/proposal_stats.h"
 #include "services/consensus/raft_log.h"
+#include "services/consensus/vote_verifier.h"
 
 namespace orion::consensus {
 
@@ -25,8 +26,15 @@ constexpr int kMaxBatch = 2048;
 constexpr std::int64_t kMaxReadMs = 10;
 // WAIT_PROPOSAL requests held at once; past this a new one is answered UNAVAILABLE.
 constexpr std::size_t kMaxWaiters = 100'000;
+// Accepted writes waiting for a signature check (theirs or an earlier vote's): past this no
+// more requests are read until the checks catch up (ZeroMQ's queues hold the rest).
+constexpr std::size_t kMaxStaged = 16'384;
 // The longest poll: bounds how late a role change, a waiter's deadline or an expiry is seen.
 constexpr std::int64_t kPollMs = 20;
+
+// PROPOSE and VOTE bodies stay msgpack bytes, read by Propose/Vote::from_packed: no Json tree
+// on the hot path.
+bool keep_packed(MsgType type) { return type == MsgType::PROPOSE || type == MsgType::VOTE; }
 
 bool sampled(std::uint64_t count) { return count <= 10 || count % 1000 == 0; }
 
@@ -50,7 +58,7 @@ ConsensusService::ConsensusService(ConsensusConfig config, const Clock& clock)
       ctx_(1),
       client_(make_socket(ctx_, zmq::socket_type::router)),
       registry_(make_socket(ctx_, zmq::socket_type::dealer)),
-      events_(make_socket(ctx_, zmq::socket_type::pub)),
+      events_(make_socket(ctx_, zmq::socket_type::xpub)),
       origin_(config_.replica_name() + "-" + random_hex(6)) {}
 
 ConsensusService::~ConsensusService() {
@@ -101,6 +109,7 @@ Status ConsensusService::start() {
     log_ = std::move(raft);
     role_ = RoleInfo{};
   }
+  verifier_ = std::make_unique<VoteVerifier>(static_cast<int>(config_.verify_threads));
   spdlog::info("event=serving client={} replica={} registry={}", client_ep_, config_.replica_name(), config_.registry);
   return {};
 }
@@ -119,7 +128,10 @@ void ConsensusService::turn() {
   check_role();
   maybe_hello();
   announce();
-  std::vector<zmq::pollitem_t> items = {{client_.handle(), 0, ZMQ_POLLIN, 0}, {registry_.handle(), 0, ZMQ_POLLIN, 0}};
+  std::vector<zmq::pollitem_t> items = {{client_.handle(), 0, ZMQ_POLLIN, 0},
+                                        {registry_.handle(), 0, ZMQ_POLLIN, 0},
+                                        {events_.handle(), 0, ZMQ_POLLIN, 0},
+                                        {nullptr, verifier_->fd(), ZMQ_POLLIN, 0}};
   if (log_->fd() >= 0) items.push_back({nullptr, log_->fd(), ZMQ_POLLIN, 0});
   if (commit_) items.push_back({nullptr, commit_->fd(), ZMQ_POLLIN, 0});
   std::int64_t timeout = kPollMs;
@@ -130,15 +142,21 @@ void ConsensusService::turn() {
     if (e.num() != EINTR) throw;
     return;  // a signal: run() checks stopping_
   }
+  read_subscriptions();
   // What the log made ready first: the raft thread may be waiting on a snapshot request.
   log_->drain_wakeups();
   apply_ready();
+  take_verdicts();
   Incoming in;
   for (int i = 0; i < kMaxBatch && receive(registry_, in, false); ++i) handle_registry(in);
   const auto read_until = clock_.now_ms() + kMaxReadMs;
-  for (int i = 0; i < kMaxBatch && (i % 64 != 0 || clock_.now_ms() < read_until) && receive(client_, in, true); ++i) {
+  for (int i = 0; i < kMaxBatch && staged_.size() < kMaxStaged && (i % 64 != 0 || clock_.now_ms() < read_until) &&
+                  receive(client_, in, true, false, keep_packed);
+       ++i) {
     handle(in);
   }
+  verifier_->submit(std::exchange(jobs_, {}));
+  flush_staged();
   maybe_tick();
   if (!commands_.empty()) log_->append(std::exchange(commands_, {}));
   log_->drain_wakeups();
@@ -172,7 +190,7 @@ void ConsensusService::maybe_hello() {
   if (role_.role != Role::LEADER || ready_ || hello_seq_ != 0) return;
   hello_seq_ = next_seq_++;
   pending_[hello_seq_] = Pending{"", "", MsgType::UNKNOWN};
-  Json body = {{"replica", config_.replica_name()}, {"client", client_ep_}};
+  std::string body = encode_value(Json{{"replica", config_.replica_name()}, {"client", client_ep_}});
   commands_.emplace_back(hello_seq_, encode_command(Command{CommandKind::HELLO, clock_.wall_ms(), "", origin_,
                                                             hello_seq_, std::move(body)}));
 }
@@ -182,6 +200,10 @@ void ConsensusService::fail_pending(const Error& error) {
     if (!p.identity.empty()) reply_error(p.identity, p.request_id, error);
   }
   pending_.clear();
+  for (auto& st : staged_) reply_error(st.identity, st.request_id, error);
+  staged_.clear();
+  verdicts_.clear();
+  first_live_job_ = next_job_;  // verdicts still to come are for requests answered here
   for (auto& [id, w] : waiters_) {
     reply_error(w.identity, w.request_id, make_error(ErrorCode::NOT_LEADER, "leadership lost; ask the new leader"));
   }
@@ -240,48 +262,98 @@ void ConsensusService::handle_write(const Incoming& in, const Envelope& e) {
   auto refuse = [&](const Error& err) { reply_error(in.identity, e.request_id, err); };
   switch (e.type) {
     case MsgType::PROPOSE: {
-      auto m = Propose::from_body(e.body);
+      auto m = Propose::from_packed(e.packed_body);
       if (!m) return refuse(m.error());
-      return append(CommandKind::PROPOSE, in.identity, e, m->to_body(), e.type);
+      return append(Staged{CommandKind::PROPOSE, in.identity, e.request_id, m->to_packed(), e.type});
     }
     case MsgType::VOTE: {
-      auto m = Vote::from_body(e.body);
+      auto m = Vote::from_packed(e.packed_body);
       if (!m) return refuse(m.error());
       // Refuse what can never count without putting it in the log. apply() checks the rest
-      // again, but not the signature verified here (the costly part of a vote).
+      // again, but not the signature verified before it is logged (the costly part of a vote,
+      // done on the verifier's thread; flush_staged() logs the vote once it passed).
       if (ready_) {
-        if (auto s = core_.precheck_vote(*m); !s) {
-          if (s.error().code == ErrorCode::PERMISSION_DENIED && sampled(++refused_votes_)) {
-            spdlog::warn("event=vote_refused proposal={} agent={} error=\"{}\" refused_total={}", m->proposal_id,
-                         m->agent_id, s.error().message, refused_votes_);
-          }
-          return refuse(s.error());
+        auto key = core_.vote_key(*m);
+        if (!key) {
+          refused_vote(*m, key.error());
+          return refuse(key.error());
         }
+        Staged st{CommandKind::VOTE, in.identity, e.request_id, m->to_packed(), e.type};
+        st.signature_checked = true;
+        st.verify_id = next_job_++;
+        jobs_.push_back({st.verify_id, std::move(*key), *m});
+        st.vote = std::move(*m);
+        return append(std::move(st));
       }
-      return append(CommandKind::VOTE, in.identity, e, m->to_body(), e.type, ready_);
+      return append(Staged{CommandKind::VOTE, in.identity, e.request_id, m->to_packed(), e.type});
     }
     case MsgType::ACQUIRE_LEASE:
     case MsgType::RENEW_LEASE: {
       auto m = LeaseRequest::from_body(e.body);
       if (!m) return refuse(m.error());
-      return append(e.type == MsgType::ACQUIRE_LEASE ? CommandKind::ACQUIRE : CommandKind::RENEW, in.identity, e,
-                    m->to_body(), e.type);
+      return append(Staged{e.type == MsgType::ACQUIRE_LEASE ? CommandKind::ACQUIRE : CommandKind::RENEW, in.identity,
+                           e.request_id, encode_value(m->to_body()), e.type});
     }
     case MsgType::RELEASE_LEASE: {
       auto m = ReleaseLease::from_body(e.body);
       if (!m) return refuse(m.error());
-      return append(CommandKind::RELEASE, in.identity, e, m->to_body(), e.type);
+      return append(Staged{CommandKind::RELEASE, in.identity, e.request_id, encode_value(m->to_body()), e.type});
     }
     default: return;
   }
 }
 
-void ConsensusService::append(CommandKind kind, const std::string& identity, const Envelope& e, Json body,
-                              MsgType type, bool signature_checked) {
+// Writes go to the log in the order they arrived: straight away while nothing waits before
+// them, else behind the votes still being checked.
+void ConsensusService::append(Staged st) {
+  if (st.verify_id == 0 && staged_.empty()) return log_command(std::move(st));
+  staged_.push_back(std::move(st));
+}
+
+void ConsensusService::log_command(Staged st) {
   auto seq = next_seq_++;
-  pending_[seq] = Pending{identity, e.request_id, type};
-  commands_.emplace_back(seq, encode_command(Command{kind, clock_.wall_ms(), e.request_id, origin_, seq, std::move(body),
-                                                     signature_checked}));
+  pending_[seq] = Pending{st.identity, st.request_id, st.type};
+  commands_.emplace_back(seq, encode_command(Command{st.kind, clock_.wall_ms(), st.request_id, origin_, seq,
+                                                     std::move(st.body), st.signature_checked}));
+}
+
+void ConsensusService::take_verdicts() {
+  verifier_->drain_wakeups();
+  std::vector<VoteVerifier::Verdict> out;
+  verifier_->take(out);
+  for (const auto& v : out) {
+    if (v.id >= first_live_job_) verdicts_[v.id] = v.ok;
+  }
+}
+
+// Logs the staged writes from the front while their checks are done; a vote whose signature
+// failed is refused instead (it never reaches the log, as before the checks moved threads).
+void ConsensusService::flush_staged() {
+  while (!staged_.empty()) {
+    Staged& st = staged_.front();
+    if (st.verify_id != 0) {
+      auto v = verdicts_.find(st.verify_id);
+      if (v == verdicts_.end()) return;  // still being checked
+      const bool ok = v->second;
+      verdicts_.erase(v);
+      if (!ok) {
+        Error err = bad_signature(st.vote);
+        refused_vote(st.vote, err);
+        reply_error(st.identity, st.request_id, err);
+        staged_.pop_front();
+        continue;
+      }
+    }
+    log_command(std::move(st));
+    staged_.pop_front();
+  }
+}
+
+void ConsensusService::refused_vote(const Vote& v, const Error& error) {
+  if (error.code == ErrorCode::PERMISSION_DENIED && sampled(++refused_votes_)) {
+    spdlog::warn("event=vote_refused proposal={} agent={} error=\"{}\" refused_total={}", v.proposal_id, v.agent_id,
+                 error.message, refused_votes_);
+  }
 }
 
 void ConsensusService::handle_read(const Incoming& in, const Envelope& e) {
@@ -332,7 +404,7 @@ void ConsensusService::maybe_tick() {
   if (core_.next_deadline_ms() > now) return;
   tick_seq_ = next_seq_++;
   pending_[tick_seq_] = Pending{"", "", MsgType::UNKNOWN};
-  commands_.emplace_back(tick_seq_, encode_command(Command{CommandKind::TICK, now, "", origin_, tick_seq_, Json::object()}));
+  commands_.emplace_back(tick_seq_, encode_command(Command{CommandKind::TICK, now, "", origin_, tick_seq_}));
 }
 
 // ---- Applying what the log made ready -----------------------------------------------------------
@@ -340,6 +412,10 @@ void ConsensusService::maybe_tick() {
 void ConsensusService::apply_ready() {
   std::deque<LogItem> items;
   log_->take(items);
+  if (items.empty()) return;
+  // Events are built only where they are published (apply_ready drops them otherwise), and only
+  // while someone subscribes to any.
+  core_.set_events(leading() && !events_connected_.empty() && subscriptions_.any());
   for (auto& item : items) {
     switch (item.kind) {
       case LogItem::APPLY: {
@@ -362,7 +438,9 @@ void ConsensusService::apply_ready() {
         }
         if (c->seq == tick_seq_) tick_seq_ = 0;
         if (!p->second.identity.empty()) {
-          if (result) {
+          if (result && !result->packed.empty()) {
+            reply(p->second.identity, packed_envelope(result->type, p->second.request_id, std::move(result->packed)));
+          } else if (result) {
             reply(p->second.identity, Envelope{result->type, p->second.request_id, std::move(result->body)});
           } else {
             if (result.error().code == ErrorCode::PERMISSION_DENIED && sampled(++refused_votes_)) {
@@ -466,7 +544,8 @@ void ConsensusService::release() {
 }
 
 void ConsensusService::publish(const CoreEvent& event) {
-  if (events_connected_.empty()) return;  // events are news: nobody to tell yet
+  // Events are news: nobody to tell yet, or nobody who wants this one (the socket would drop it).
+  if (events_connected_.empty() || !subscriptions_.wants(event.topic)) return;
   Event ev{event.topic, "consensus-" + config_.replica_name(), ++event_seq_, clock_.wall_ms(), event.data};
   if (!send_event(events_, Envelope{MsgType::EVENT, "", ev.to_body()}, event.topic)) ++send_failures_;
 }
@@ -488,11 +567,25 @@ void ConsensusService::handle_registry(Incoming& in) {
   if (!d || d->events_pub.empty() || d->events_pub == events_connected_) return;
   try {
     if (!events_connected_.empty()) events_.disconnect(events_connected_);
+    subscriptions_.clear();  // the new bus sends its subscriptions once connected
     events_.connect(d->events_pub);
     events_connected_ = d->events_pub;
     spdlog::info("event=bus_connected events_pub={}", events_connected_);
   } catch (const zmq::error_t& err) {
     spdlog::warn("event=bus_connect_failed endpoint={} error=\"{}\"", d->events_pub, err.what());
+  }
+}
+
+// The bus (an XSUB) forwards its subscribers' subscriptions to us: what they want to hear.
+void ConsensusService::read_subscriptions() {
+  zmq::message_t m;
+  for (int i = 0; i < kMaxBatch; ++i) {
+    try {
+      if (!events_.recv(m, zmq::recv_flags::dontwait)) return;
+    } catch (const zmq::error_t&) {
+      return;  // EINTR: read the rest next turn
+    }
+    subscriptions_.on_message(m.to_string_view());
   }
 }
 
