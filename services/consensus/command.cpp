@@ -56,7 +56,8 @@ Result<Command> decode_command(std::string_view bytes) {
   r.boolean("v", f.value[6], c.signature_checked, Need::OPTIONAL);
   if (!r.ok()) return make_error(ErrorCode::MALFORMED, "command: " + r.error().message);
   if (f.given(5)) {
-    msgpack::sbuffer body;
+    msgpack::sbuffer body(bytes.size());  // the body is smaller than its command; msgpack's 8 KiB default
+                                          // would make glibc consolidate its free lists on every command
     msgpack::pack(body, *f.value[5]);
     c.body.assign(body.data(), body.size());
   }
