@@ -13,7 +13,10 @@
 #include <string>
 #include <string_view>
 
+#include <memory>
+
 #include "common/codec.h"
+#include "common/consensus_messages.h"
 
 namespace orion::consensus {
 
@@ -44,6 +47,11 @@ struct Command {
   // any replica. Verification is a pure function, so every replica reaches the verdict the
   // appending one did, and the state stays deterministic; only the CPU is saved.
   bool signature_checked = false;
+  // Not in the log: the body already read, set by the replica that appended the command (the
+  // leader keeps its own commands until they come back to be applied), so that apply() does not
+  // read `body` again. Either is exactly what reading `body` gives; apply() may move from it.
+  std::shared_ptr<Propose> propose = nullptr;
+  std::shared_ptr<Vote> vote = nullptr;
 };
 
 std::string encode_command(const Command& c);

@@ -110,7 +110,7 @@ void ConsensusCore::settle(Proposal& p) {
 }
 
 Result<Reply> ConsensusCore::on_propose(const Command& c) {
-  auto m = Propose::from_packed(c.body);
+  Result<Propose> m = c.propose ? Result<Propose>(std::move(*c.propose)) : Propose::from_packed(c.body);
   if (!m) return m.error();
   if (!c.request_id.empty()) {
     auto it = by_request_.find(c.request_id);
@@ -171,7 +171,7 @@ Status ConsensusCore::precheck_vote(const Vote& v, bool check_signature) const {
 }
 
 Result<Reply> ConsensusCore::on_vote(const Command& c) {
-  auto m = Vote::from_packed(c.body);
+  Result<Vote> m = c.vote ? Result<Vote>(std::move(*c.vote)) : Vote::from_packed(c.body);
   if (!m) return m.error();
   if (auto s = precheck_vote(*m, !c.signature_checked); !s) return s.error();
   Proposal& p = *find(m->proposal_id);

@@ -200,6 +200,7 @@ void ConsensusService::fail_pending(const Error& error) {
     if (!p.identity.empty()) reply_error(p.identity, p.request_id, error);
   }
   pending_.clear();
+  own_.clear();
   for (auto& st : staged_) reply_error(st.identity, st.request_id, error);
   staged_.clear();
   verdicts_.clear();
@@ -264,7 +265,9 @@ void ConsensusService::handle_write(const Incoming& in, const Envelope& e) {
     case MsgType::PROPOSE: {
       auto m = Propose::from_packed(e.packed_body);
       if (!m) return refuse(m.error());
-      return append(Staged{CommandKind::PROPOSE, in.identity, e.request_id, m->to_packed(), e.type});
+      Staged st{CommandKind::PROPOSE, in.identity, e.request_id, m->to_packed(), e.type};
+      st.propose = std::make_shared<Propose>(std::move(*m));
+      return append(std::move(st));
     }
     case MsgType::VOTE: {
       auto m = Vote::from_packed(e.packed_body);
@@ -282,10 +285,12 @@ void ConsensusService::handle_write(const Incoming& in, const Envelope& e) {
         st.signature_checked = true;
         st.verify_id = next_job_++;
         jobs_.push_back({st.verify_id, std::move(*key), *m});
-        st.vote = std::move(*m);
+        st.vote = std::make_shared<Vote>(std::move(*m));
         return append(std::move(st));
       }
-      return append(Staged{CommandKind::VOTE, in.identity, e.request_id, m->to_packed(), e.type});
+      Staged st{CommandKind::VOTE, in.identity, e.request_id, m->to_packed(), e.type};
+      st.vote = std::make_shared<Vote>(std::move(*m));
+      return append(std::move(st));
     }
     case MsgType::ACQUIRE_LEASE:
     case MsgType::RENEW_LEASE: {
@@ -313,8 +318,15 @@ void ConsensusService::append(Staged st) {
 void ConsensusService::log_command(Staged st) {
   auto seq = next_seq_++;
   pending_[seq] = Pending{st.identity, st.request_id, st.type};
-  commands_.emplace_back(seq, encode_command(Command{st.kind, clock_.wall_ms(), st.request_id, origin_, seq,
-                                                     std::move(st.body), st.signature_checked}));
+  Command c{st.kind, clock_.wall_ms(), st.request_id, origin_, seq, std::move(st.body), st.signature_checked};
+  std::string bytes = encode_command(c);
+  if (st.propose || st.vote) {
+    c.propose = std::move(st.propose);
+    c.vote = std::move(st.vote);
+    c.body.clear();  // read already; the log has the bytes
+    own_.push_back(Own{bytes, std::move(c)});
+  }
+  commands_.emplace_back(seq, std::move(bytes));
 }
 
 void ConsensusService::take_verdicts() {
@@ -337,8 +349,8 @@ void ConsensusService::flush_staged() {
       const bool ok = v->second;
       verdicts_.erase(v);
       if (!ok) {
-        Error err = bad_signature(st.vote);
-        refused_vote(st.vote, err);
+        Error err = bad_signature(*st.vote);
+        refused_vote(*st.vote, err);
         reply_error(st.identity, st.request_id, err);
         staged_.pop_front();
         continue;
@@ -419,12 +431,22 @@ void ConsensusService::apply_ready() {
   for (auto& item : items) {
     switch (item.kind) {
       case LogItem::APPLY: {
-        auto c = decode_command(item.bytes);
+        // One of our own commands is applied as it was appended, without reading it again: its
+        // bytes name this incarnation and its seq, so only that command can equal them.
+        Result<Command> c = make_error(ErrorCode::INTERNAL, "");
+        if (!own_.empty() && own_.front().bytes == item.bytes) {
+          c = std::move(own_.front().command);
+          own_.pop_front();
+        } else {
+          c = decode_command(item.bytes);
+        }
         if (!c) {
           // Every replica refuses the same bytes the same way: the state stays identical.
           spdlog::error("event=bad_log_entry error=\"{}\"", c.error().to_string());
           break;
         }
+        // A command of ours that came back decoded: the ones kept before it will not come back.
+        while (c->origin == origin_ && !own_.empty() && own_.front().command.seq <= c->seq) own_.pop_front();
         auto result = core_.apply(*c);
         if (c->origin != origin_) break;
         auto p = pending_.find(c->seq);
@@ -461,6 +483,12 @@ void ConsensusService::apply_ready() {
         break;
       case LogItem::SNAPSHOT: log_->snapshot_taken(core_.snapshot()); break;
       case LogItem::FAILED:
+        own_.erase(std::remove_if(own_.begin(), own_.end(),
+                                  [&](const Own& o) {
+                                    return std::find(item.seqs.begin(), item.seqs.end(), o.command.seq) !=
+                                           item.seqs.end();
+                                  }),
+                   own_.end());
         for (auto seq : item.seqs) {
           auto p = pending_.find(seq);
           if (p == pending_.end()) continue;

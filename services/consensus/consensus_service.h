@@ -80,7 +80,13 @@ class ConsensusService {
     MsgType type = MsgType::UNKNOWN;
     bool signature_checked = false;  // the command's flag: true once verify_id's verdict is good
     std::uint64_t verify_id = 0;     // its VoteVerifier job, 0 = nothing to wait for
-    Vote vote;                       // VOTE with verify_id only: for a refusal's message
+    std::shared_ptr<Propose> propose;  // the body, read (PROPOSE)
+    std::shared_ptr<Vote> vote;        // the body, read (VOTE)
+  };
+  // A command this replica appended, as appended: bytes and read body (see apply_ready).
+  struct Own {
+    std::string bytes;
+    Command command;
   };
   struct Out {
     std::string identity;
@@ -138,6 +144,9 @@ class ConsensusService {
   std::uint64_t tick_seq_ = 0;     // the TICK in flight, 0 = none
   std::map<std::uint64_t, Pending> pending_;
   std::vector<std::pair<std::uint64_t, std::string>> commands_;  // this turn's, not yet appended
+  // Our PROPOSE and VOTE commands not yet applied, in the order appended. Invariant: in log
+  // order, seq increasing; an applied entry equal byte for byte to the front is that command.
+  std::deque<Own> own_;
   // Signature checks off the service thread (vote_verifier.h). Invariant: staged_ is in arrival
   // order, and its front is waiting for a verdict (else flush_staged() would have logged it)
   // at the end of every turn; verdicts_ holds verdicts of jobs >= first_live_job_ only.
