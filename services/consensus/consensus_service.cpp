@@ -128,7 +128,10 @@ void ConsensusService::turn() {
   check_role();
   maybe_hello();
   announce();
-  std::vector<zmq::pollitem_t> items = {{client_.handle(), 0, ZMQ_POLLIN, 0},
+  // With kMaxStaged writes waiting for their checks, requests are not read: then the client
+  // socket must not wake the loop either (it would spin until the verdicts come).
+  const short client_events = staged_.size() < kMaxStaged ? ZMQ_POLLIN : 0;
+  std::vector<zmq::pollitem_t> items = {{client_.handle(), 0, client_events, 0},
                                         {registry_.handle(), 0, ZMQ_POLLIN, 0},
                                         {events_.handle(), 0, ZMQ_POLLIN, 0},
                                         {nullptr, verifier_->fd(), ZMQ_POLLIN, 0}};
