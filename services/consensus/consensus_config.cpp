@@ -54,7 +54,7 @@ void add_consensus_options(cxxopts::Options& options) {
   add_option(options, "install-snapshot-ms", "ORION_INSTALL_SNAPSHOT_MS", std::to_string(d.install_snapshot_ms),
              "the leader sends a snapshot again when a follower has not acknowledged it within this");
   add_option(options, "verify-threads", "ORION_VERIFY_THREADS", std::to_string(d.verify_threads),
-             "threads that check vote signatures (Ed25519), 1..64");
+             "threads that check vote signatures (Ed25519), 0..64; 0 = on the service thread");
   add_common_options(options, d.data_dir);
 }
 
@@ -76,7 +76,7 @@ Result<ConsensusConfig> consensus_config_from(const cxxopts::ParseResult& args) 
   if (!trailing) return trailing.error();
   auto install = parse_int("install-snapshot-ms", args["install-snapshot-ms"].as<std::string>(), 10, 3'600'000);
   if (!install) return install.error();
-  auto verify = parse_int("verify-threads", args["verify-threads"].as<std::string>(), 1, 64);
+  auto verify = parse_int("verify-threads", args["verify-threads"].as<std::string>(), 0, 64);
   if (!verify) return verify.error();
   c.election_ms = *election;
   c.heartbeat_ms = *heartbeat;

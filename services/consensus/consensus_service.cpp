@@ -159,6 +159,7 @@ void ConsensusService::turn() {
     handle(in);
   }
   verifier_->submit(std::exchange(jobs_, {}));
+  take_verdicts();  // with --verify-threads 0 they are all there; else those done meanwhile
   flush_staged();
   maybe_tick();
   if (!commands_.empty()) log_->append(std::exchange(commands_, {}));

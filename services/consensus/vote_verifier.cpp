@@ -1,7 +1,6 @@
 #include "services/consensus/vote_verifier.h"
 
 #include <sys/eventfd.h>
-#include <algorithm>
 #include <unistd.h>
 
 #include "common/vote_signature.h"
@@ -9,7 +8,7 @@
 namespace orion::consensus {
 
 VoteVerifier::VoteVerifier(int threads) : event_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
-  for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { run(); });
+  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
 }
 
 VoteVerifier::~VoteVerifier() {
@@ -24,6 +23,11 @@ VoteVerifier::~VoteVerifier() {
 
 void VoteVerifier::submit(std::vector<Job> jobs) {
   if (jobs.empty()) return;
+  if (threads_.empty()) {  // no workers: verify here, on the caller's thread
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& j : jobs) verdicts_.push_back({j.id, check(j)});
+    return;
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& j : jobs) jobs_.push_back(std::move(j));
@@ -41,6 +45,10 @@ void VoteVerifier::drain_wakeups() {
   std::uint64_t v;
   while (::read(event_fd_, &v, sizeof v) == sizeof v) {
   }
+}
+
+bool VoteVerifier::check(const Job& j) {
+  return verify_vote(j.public_key, j.vote.proposal_id, j.vote.agent_id, j.vote.yes, j.vote.signature);
 }
 
 // Takes up to kJobsPerTake queued jobs and verifies them outside the lock; publishes their
@@ -62,7 +70,7 @@ void VoteVerifier::run() {
     done.clear();
     for (const auto& j : batch) {
       if (stopping_.load()) return;
-      done.push_back({j.id, verify_vote(j.public_key, j.vote.proposal_id, j.vote.agent_id, j.vote.yes, j.vote.signature)});
+      done.push_back({j.id, check(j)});
     }
     batch.clear();
     bool was_empty;

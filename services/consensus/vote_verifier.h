@@ -42,6 +42,8 @@ class VoteVerifier {
 
   static constexpr std::size_t kJobsPerTake = 8;
 
+  // threads = 0: no worker; submit() verifies on the caller's thread (take() has the verdicts
+  // at once, and fd() is never readable).
   explicit VoteVerifier(int threads);
   ~VoteVerifier();
   VoteVerifier(const VoteVerifier&) = delete;
@@ -57,6 +59,7 @@ class VoteVerifier {
 
  private:
   void run();
+  static bool check(const Job& j);
 
   int event_fd_;
   std::mutex mu_;

@@ -53,6 +53,19 @@ TEST(VoteVerifier, EveryJobGetsTheVerdictVerifyVoteGives) {
   EXPECT_LT(good, 200);
 }
 
+TEST(VoteVerifier, WithoutWorkersTheVerdictsAreThereAtOnce) {
+  VoteKeys a = VoteKeys::from_seed(std::string(32, 'a'));
+  Vote good{"p1", "x", true, sign_vote(a.secret_key, "p1", "x", true)};
+  Vote forged{"p1", "x", false, good.signature};
+  VoteVerifier verifier(0);
+  verifier.submit({{1, a.public_key_hex(), good}, {2, a.public_key_hex(), forged}});
+  std::vector<VoteVerifier::Verdict> out;
+  verifier.take(out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_TRUE(out[0].ok);
+  EXPECT_FALSE(out[1].ok);
+}
+
 TEST(VoteVerifier, StopsWithJobsStillQueued) {
   VoteKeys a = VoteKeys::from_seed(std::string(32, 'a'));
   std::vector<VoteVerifier::Job> jobs;
