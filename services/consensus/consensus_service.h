@@ -109,6 +109,8 @@ class ConsensusService {
   void take_verdicts();
   void flush_staged();
   void refused_vote(const Vote& v, const Error& error);
+  // Log the first ten of a kind, then one in a thousand.
+  static bool sampled(std::uint64_t count) { return count <= 10 || count % 1000 == 0; }
   void maybe_tick();
   void apply_ready();
   void answer_waiters();
