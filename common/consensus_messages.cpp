@@ -4,8 +4,16 @@
 #include <set>
 
 #include "common/fields.h"
+#include "common/msg_writer.h"
+#include "common/object_fields.h"
 
 namespace orion {
+
+using packed::as_json;
+using packed::FieldSet;
+using packed::Obj;
+using packed::ObjFields;
+using packed::text;
 
 namespace {
 
@@ -23,9 +31,11 @@ Error invalid(const std::string& field, const std::string& why) {
   return make_error(ErrorCode::INVALID_ARGUMENT, "field '" + field + "': " + why);
 }
 
+// ASCII hex digits only (std::isxdigit consults the locale: it showed in profiles of the
+// apply path, which checks every key and signature).
 bool is_hex(const std::string& s) {
-  for (unsigned char c : s) {
-    if (!std::isxdigit(c)) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
   }
   return true;
 }
@@ -82,12 +92,10 @@ std::string vote_signing_bytes(std::string_view proposal_id, std::string_view ag
 
 Json Voter::to_json() const { return {{"agent_id", agent_id}, {"weight", weight}, {"public_key", public_key}}; }
 
-Result<Voter> Voter::from_json(const Json& j) {
-  auto r = read<Voter>(j, [](Fields& f, Voter& v) {
-    f.str("agent_id", v.agent_id, Need::REQUIRED);
-    f.number("weight", v.weight, Need::OPTIONAL, 1e-9, 1e9);
-    f.str("public_key", v.public_key, Need::OPTIONAL, kPublicKeyHexBytes);
-  });
+// The checks after the fields are read, shared by the Json and the msgpack readers so that
+// both accept and refuse the same bodies with the same errors.
+namespace {
+Result<Voter> checked(Result<Voter> r) {
   if (!r) return r;
   if (r->agent_id.empty() || has_nul(r->agent_id)) return invalid("agent_id", "must be non-empty, without NUL bytes");
   if (!r->public_key.empty() && (r->public_key.size() != kPublicKeyHexBytes || !is_hex(r->public_key))) {
@@ -95,6 +103,79 @@ Result<Voter> Voter::from_json(const Json& j) {
   }
   return r;
 }
+}  // namespace
+
+Result<Voter> Voter::from_json(const Json& j) {
+  return checked(read<Voter>(j, [](Fields& f, Voter& v) {
+    f.str("agent_id", v.agent_id, Need::REQUIRED);
+    f.number("weight", v.weight, Need::OPTIONAL, 1e-9, 1e9);
+    f.str("public_key", v.public_key, Need::OPTIONAL, kPublicKeyHexBytes);
+  }));
+}
+
+namespace {
+
+Result<Voter> voter_from_object(const Obj& o) {
+  if (o.type != msgpack::type::MAP) return make_error(ErrorCode::MALFORMED, "body is not a map");
+  static const char* const kNames[] = {"agent_id", "weight", "public_key"};
+  FieldSet<3> f(kNames, o);
+  Voter v;
+  ObjFields r;
+  r.str("agent_id", f.value[0], v.agent_id, Need::REQUIRED);
+  r.number("weight", f.value[1], v.weight, Need::OPTIONAL, 1e-9, 1e9);
+  r.str("public_key", f.value[2], v.public_key, Need::OPTIONAL, kPublicKeyHexBytes);
+  if (!r.ok()) return r.error();
+  return checked(std::move(v));
+}
+
+// Propose::from_body after its scalar fields: the type, the size of data, then the voters one by
+// one (voter(i) reads the i-th of n), then the RAFT rule.
+template <class VoterAt>
+Result<Propose> finish_propose(Propose m, std::int64_t ctype, bool has_voters, bool voters_is_array,
+                               std::size_t n, VoterAt&& voter) {
+  if (m.type.empty()) return invalid("type", "must not be empty");
+  m.consensus_type = static_cast<ConsensusType>(ctype);
+  // Only a value that could be near the bound is encoded to measure it.
+  if (!m.data.is_null() && !m.data.is_number() && !m.data.is_boolean() &&
+      encode_value(m.data).size() > kMaxInputBytes) {
+    return make_error(ErrorCode::TOO_LARGE, "field 'data': larger than " + std::to_string(kMaxInputBytes) + " bytes");
+  }
+  const bool raft = m.consensus_type == ConsensusType::RAFT;
+  if (has_voters) {
+    if (!voters_is_array || n > kMaxVoters) return invalid("voters", "must be an array of at most 1024 voters");
+    std::set<std::string> seen;
+    m.voters.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      Result<Voter> v = voter(i);
+      if (!v) return invalid("voters[" + std::to_string(i) + "]", v.error().message);
+      if (!seen.insert(v->agent_id).second) {
+        return invalid("voters[" + std::to_string(i) + "]", "agent '" + v->agent_id + "' is listed twice");
+      }
+      if (!raft && v->public_key.empty()) {
+        return invalid("voters[" + std::to_string(i) + "].public_key", "is required: every vote is signed");
+      }
+      m.voters.push_back(std::move(*v));
+    }
+  }
+  if (raft) {
+    m.voters.clear();  // the replicas decide; agents do not vote
+  } else if (m.voters.empty()) {
+    return invalid("voters", "must name at least one eligible voter");
+  }
+  return m;
+}
+
+// A body kept packed (envelope.h KeepPacked): decode_value's checks and decode_frame_views'
+// "is it a map", as the Json path runs them before from_body.
+Result<msgpack::object_handle> unpack_body(std::string_view body) {
+  auto h = unpack_value(body.data(), body.size(), default_limits());
+  if (!h) return h.error();
+  if (auto s = check_object(h->get(), 0, default_limits()); !s) return s.error();
+  if (h->get().type != msgpack::type::MAP) return make_error(ErrorCode::MALFORMED, "body is not a msgpack map");
+  return h;
+}
+
+}  // namespace
 
 Json Propose::to_body() const {
   Json v = Json::array();
@@ -108,6 +189,26 @@ Json Propose::to_body() const {
           {"timeout_ms", timeout_ms}};
 }
 
+std::string Propose::to_packed() const {
+  MsgWriter w;
+  w.reserve(128 + voters.size() * 112);
+  w.map(7);
+  w.key("proposer"), w.str(proposer);
+  w.key("type"), w.str(type);
+  w.key("data"), w.json(data);
+  w.key("capability"), w.str(capability);
+  w.key("consensus_type"), w.integer(static_cast<int>(consensus_type));
+  w.key("voters"), w.array(voters.size());
+  for (const auto& x : voters) {
+    w.map(3);
+    w.key("agent_id"), w.str(x.agent_id);
+    w.key("weight"), w.number(x.weight);
+    w.key("public_key"), w.str(x.public_key);
+  }
+  w.key("timeout_ms"), w.integer(timeout_ms);
+  return w.take();
+}
+
 Result<Propose> Propose::from_body(const Json& b) {
   std::int64_t ctype = static_cast<std::int64_t>(ConsensusType::MAJORITY);
   auto r = read<Propose>(b, [&](Fields& f, Propose& m) {
@@ -119,38 +220,60 @@ Result<Propose> Propose::from_body(const Json& b) {
     f.integer("timeout_ms", m.timeout_ms, Need::OPTIONAL, 1, kMaxTimeoutMs);
   });
   if (!r) return r;
-  if (r->type.empty()) return invalid("type", "must not be empty");
-  r->consensus_type = static_cast<ConsensusType>(ctype);
-  if (encode_value(r->data).size() > kMaxInputBytes) {
-    return make_error(ErrorCode::TOO_LARGE, "field 'data': larger than " + std::to_string(kMaxInputBytes) + " bytes");
-  }
-  const bool raft = r->consensus_type == ConsensusType::RAFT;
-  if (b.contains("voters") && !b["voters"].is_null()) {
-    const auto& a = b["voters"];
-    if (!a.is_array() || a.size() > kMaxVoters) return invalid("voters", "must be an array of at most 1024 voters");
-    std::set<std::string> seen;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      auto v = Voter::from_json(a[i]);
-      if (!v) return invalid("voters[" + std::to_string(i) + "]", v.error().message);
-      if (!seen.insert(v->agent_id).second) {
-        return invalid("voters[" + std::to_string(i) + "]", "agent '" + v->agent_id + "' is listed twice");
-      }
-      if (!raft && v->public_key.empty()) {
-        return invalid("voters[" + std::to_string(i) + "].public_key", "is required: every vote is signed");
-      }
-      r->voters.push_back(std::move(*v));
-    }
-  }
-  if (raft) {
-    r->voters.clear();  // the replicas decide; agents do not vote
-  } else if (r->voters.empty()) {
-    return invalid("voters", "must name at least one eligible voter");
-  }
-  return r;
+  const bool has = b.contains("voters") && !b["voters"].is_null();
+  const Json* a = has ? &b["voters"] : nullptr;
+  return finish_propose(std::move(*r), ctype, has, has && a->is_array(), has ? a->size() : 0,
+                        [&](std::size_t i) { return Voter::from_json((*a)[i]); });
+}
+
+Result<Propose> Propose::from_packed(std::string_view body) {
+  auto h = unpack_body(body);
+  if (!h) return h.error();
+  static const char* const kNames[] = {"proposer",       "type",       "data",  "capability",
+                                       "consensus_type", "timeout_ms", "voters"};
+  FieldSet<7> f(kNames, h->get());
+  Propose m;
+  std::int64_t ctype = static_cast<std::int64_t>(ConsensusType::MAJORITY);
+  ObjFields r;
+  r.str("proposer", f.value[0], m.proposer, Need::OPTIONAL);
+  r.str("type", f.value[1], m.type, Need::REQUIRED);
+  r.any("data", f.value[2], m.data, Need::OPTIONAL);
+  r.str("capability", f.value[3], m.capability, Need::OPTIONAL);
+  r.integer("consensus_type", f.value[4], ctype, Need::OPTIONAL, 1, 5);
+  r.integer("timeout_ms", f.value[5], m.timeout_ms, Need::OPTIONAL, 1, kMaxTimeoutMs);
+  if (!r.ok()) return r.error();
+  const bool has = f.given(6);
+  const Obj* a = f.value[6];
+  const bool is_array = has && a->type == msgpack::type::ARRAY;
+  return finish_propose(std::move(m), ctype, has, is_array, is_array ? a->via.array.size : 0,
+                        [&](std::size_t i) { return voter_from_object(a->via.array.ptr[i]); });
 }
 
 Json ProposeOk::to_body() const {
   return {{"proposal_id", proposal_id}, {"outcome", static_cast<int>(outcome)}, {"duplicate", duplicate}};
+}
+std::string ProposeOk::to_packed() const {
+  MsgWriter w;
+  w.map(3);
+  w.key("proposal_id"), w.str(proposal_id);
+  w.key("outcome"), w.integer(static_cast<int>(outcome));
+  w.key("duplicate"), w.boolean(duplicate);
+  return w.take();
+}
+Result<ProposeOk> ProposeOk::from_packed(std::string_view body) {
+  auto h = unpack_body(body);
+  if (!h) return h.error();
+  static const char* const kNames[] = {"proposal_id", "outcome", "duplicate"};
+  FieldSet<3> f(kNames, h->get());
+  ProposeOk m;
+  std::int64_t outcome = 1;
+  ObjFields r;
+  r.str("proposal_id", f.value[0], m.proposal_id, Need::REQUIRED);
+  r.integer("outcome", f.value[1], outcome, Need::OPTIONAL, 0, 4);
+  r.boolean("duplicate", f.value[2], m.duplicate, Need::OPTIONAL);
+  if (!r.ok()) return r.error();
+  m.outcome = static_cast<Outcome>(outcome);
+  return m;
 }
 Result<ProposeOk> ProposeOk::from_body(const Json& b) {
   std::int64_t outcome = 1;
@@ -165,8 +288,34 @@ Result<ProposeOk> ProposeOk::from_body(const Json& b) {
 
 // ---- Votes ------------------------------------------------------------------------------------
 
+namespace {
+
+// Vote::from_body after its fields are read (shared with from_packed).
+Result<Vote> checked(Vote m, const std::string& vote) {
+  if (vote != "yes" && vote != "no") return invalid("vote", "must be \"yes\" or \"no\"");
+  m.yes = vote == "yes";
+  if (m.agent_id.empty() || has_nul(m.agent_id)) return invalid("agent_id", "must be non-empty, without NUL bytes");
+  if (has_nul(m.proposal_id)) return invalid("proposal_id", "must not contain NUL bytes");
+  if (m.signature.size() != kSignatureHexBytes || !is_hex(m.signature)) {
+    return invalid("signature", "must be 128 hex digits (an Ed25519 signature)");
+  }
+  return m;
+}
+
+}  // namespace
+
 Json Vote::to_body() const {
   return {{"proposal_id", proposal_id}, {"agent_id", agent_id}, {"vote", yes ? "yes" : "no"}, {"signature", signature}};
+}
+std::string Vote::to_packed() const {
+  MsgWriter w;
+  w.reserve(64 + proposal_id.size() + agent_id.size() + signature.size());
+  w.map(4);
+  w.key("proposal_id"), w.str(proposal_id);
+  w.key("agent_id"), w.str(agent_id);
+  w.key("vote"), w.str(yes ? "yes" : "no");
+  w.key("signature"), w.str(signature);
+  return w.take();
 }
 Result<Vote> Vote::from_body(const Json& b) {
   std::string vote;
@@ -177,14 +326,22 @@ Result<Vote> Vote::from_body(const Json& b) {
     f.str("signature", m.signature, Need::REQUIRED, kSignatureHexBytes);
   });
   if (!r) return r;
-  if (vote != "yes" && vote != "no") return invalid("vote", "must be \"yes\" or \"no\"");
-  r->yes = vote == "yes";
-  if (r->agent_id.empty() || has_nul(r->agent_id)) return invalid("agent_id", "must be non-empty, without NUL bytes");
-  if (has_nul(r->proposal_id)) return invalid("proposal_id", "must not contain NUL bytes");
-  if (r->signature.size() != kSignatureHexBytes || !is_hex(r->signature)) {
-    return invalid("signature", "must be 128 hex digits (an Ed25519 signature)");
-  }
-  return r;
+  return checked(std::move(*r), vote);
+}
+Result<Vote> Vote::from_packed(std::string_view body) {
+  auto h = unpack_body(body);
+  if (!h) return h.error();
+  static const char* const kNames[] = {"proposal_id", "agent_id", "vote", "signature"};
+  FieldSet<4> f(kNames, h->get());
+  Vote m;
+  std::string vote;
+  ObjFields r;
+  r.str("proposal_id", f.value[0], m.proposal_id, Need::REQUIRED);
+  r.str("agent_id", f.value[1], m.agent_id, Need::REQUIRED);
+  r.str("vote", f.value[2], vote, Need::REQUIRED);
+  r.str("signature", f.value[3], m.signature, Need::REQUIRED, kSignatureHexBytes);
+  if (!r.ok()) return r.error();
+  return checked(std::move(m), vote);
 }
 
 Json VoteOk::to_body() const {
@@ -192,6 +349,31 @@ Json VoteOk::to_body() const {
           {"agent_id", agent_id},
           {"outcome", static_cast<int>(outcome)},
           {"duplicate", duplicate}};
+}
+std::string VoteOk::to_packed() const {
+  MsgWriter w;
+  w.map(4);
+  w.key("proposal_id"), w.str(proposal_id);
+  w.key("agent_id"), w.str(agent_id);
+  w.key("outcome"), w.integer(static_cast<int>(outcome));
+  w.key("duplicate"), w.boolean(duplicate);
+  return w.take();
+}
+Result<VoteOk> VoteOk::from_packed(std::string_view body) {
+  auto h = unpack_body(body);
+  if (!h) return h.error();
+  static const char* const kNames[] = {"proposal_id", "agent_id", "outcome", "duplicate"};
+  FieldSet<4> f(kNames, h->get());
+  VoteOk m;
+  std::int64_t outcome = 1;
+  ObjFields r;
+  r.str("proposal_id", f.value[0], m.proposal_id, Need::REQUIRED);
+  r.str("agent_id", f.value[1], m.agent_id, Need::REQUIRED);
+  r.integer("outcome", f.value[2], outcome, Need::OPTIONAL, 0, 4);
+  r.boolean("duplicate", f.value[3], m.duplicate, Need::OPTIONAL);
+  if (!r.ok()) return r.error();
+  m.outcome = static_cast<Outcome>(outcome);
+  return m;
 }
 Result<VoteOk> VoteOk::from_body(const Json& b) {
   std::int64_t outcome = 1;

@@ -79,6 +79,11 @@ struct Propose {
 
   Json to_body() const;
   static Result<Propose> from_body(const Json& b);
+  // The same body as msgpack bytes, without a Json tree (the leader's hot path): to_packed()
+  // decodes to to_body(); from_packed(b) accepts and refuses what decode_value(b) then
+  // from_body does, with the same first error.
+  std::string to_packed() const;
+  static Result<Propose> from_packed(std::string_view body);
 };
 
 struct ProposeOk {
@@ -86,7 +91,9 @@ struct ProposeOk {
   Outcome outcome = Outcome::PENDING;  // RAFT proposals come back APPROVED
   bool duplicate = false;              // the request id was seen before: the first answer again
   Json to_body() const;
+  std::string to_packed() const;  // to_body() as msgpack, without a Json tree
   static Result<ProposeOk> from_body(const Json& b);
+  static Result<ProposeOk> from_packed(std::string_view body);  // as Propose::from_packed
 };
 
 struct Vote {
@@ -96,6 +103,8 @@ struct Vote {
   std::string signature;  // Ed25519 over vote_signing_bytes(), 128 hex digits
   Json to_body() const;
   static Result<Vote> from_body(const Json& b);
+  std::string to_packed() const;                       // as Propose::to_packed
+  static Result<Vote> from_packed(std::string_view body);  // as Propose::from_packed
 };
 
 struct VoteOk {
@@ -104,7 +113,9 @@ struct VoteOk {
   Outcome outcome = Outcome::PENDING;  // the proposal's outcome after this vote
   bool duplicate = false;              // the same vote was counted before; nothing changed
   Json to_body() const;
+  std::string to_packed() const;  // to_body() as msgpack, without a Json tree
   static Result<VoteOk> from_body(const Json& b);
+  static Result<VoteOk> from_packed(std::string_view body);  // as Propose::from_packed
 };
 
 struct GetProposal {

@@ -48,6 +48,8 @@ struct FieldSet {
       }
     }
   }
+  // A value that is there and not null.
+  bool given(std::size_t f) const { return present[f] && value[f]->type != msgpack::type::NIL; }
 };
 
 // Fields (fields.cpp) over msgpack objects: the same checks, messages and first-error rule.

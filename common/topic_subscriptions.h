@@ -34,12 +34,20 @@ class TopicSubscriptions {
   bool wants(std::string_view topic) const;
 
   std::size_t size() const { return prefixes_.size(); }
+  // Whether anyone subscribes to anything (wants() can only say yes then).
+  bool any() const { return overflowed_ || !prefixes_.empty(); }
+  // The upstream went away or changed: it reports its subscriptions again once connected.
+  void clear() {
+    prefixes_.clear();
+    lengths_.clear();
+    overflowed_ = false;
+  }
 
  private:
   std::set<std::string, std::less<>> prefixes_;
   // How many prefixes have each length: wants() looks up one candidate per distinct length.
   std::map<std::size_t, std::size_t> lengths_;
-  bool overflowed_ = false;  // a subscription was ignored for the bound; never cleared
+  bool overflowed_ = false;  // a subscription was ignored for the bound; until clear()
 };
 
 }  // namespace orion

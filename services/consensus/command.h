@@ -1,9 +1,10 @@
 // A command: one entry of the consensus log. The leader (or the single replica) turns each
 // accepted request into a Command stamped with its wall clock, and every replica applies the
-// same Commands in the same order to a ConsensusCore. The body is the request's wire body, so
-// it is decoded with the same bounds as the request was.
+// same Commands in the same order to a ConsensusCore. The body is the request's wire body, kept
+// as msgpack bytes (no Json tree on the hot path), so it is decoded with the same bounds as the
+// request was.
 //
-//   Command c{CommandKind::VOTE, clock.wall_ms(), request_id, origin, seq, vote.to_body()};
+//   Command c{CommandKind::VOTE, clock.wall_ms(), request_id, origin, seq, vote.to_packed()};
 //   std::string bytes = encode_command(c);           // what the Log stores
 //   Result<Command> back = decode_command(bytes);     // MALFORMED on anything else
 #pragma once
@@ -12,7 +13,10 @@
 #include <string>
 #include <string_view>
 
+#include <memory>
+
 #include "common/codec.h"
+#include "common/consensus_messages.h"
 
 namespace orion::consensus {
 
@@ -29,18 +33,25 @@ enum class CommandKind : std::uint8_t {
 };
 const char* to_string(CommandKind kind);
 
+inline const std::string kEmptyBody(1, '\x80');  // {} in msgpack
+
 struct Command {
   CommandKind kind = CommandKind::UNKNOWN;
   std::int64_t now_ms = 0;   // the leader's wall clock when it accepted the request
   std::string request_id;    // the client's, for deduplication of PROPOSE
   std::string origin;        // the replica incarnation that appended it ("" in tests)
   std::uint64_t seq = 0;     // numbered by origin: its reply goes to the client that asked
-  Json body = Json::object();
+  std::string body = kEmptyBody;  // a msgpack map (encode_value of the Json body)
   // VOTE only: the replica that appended it verified the signature (precheck_vote) against the
   // voter's key in the proposal, which never changes; apply() then does not verify again, on
   // any replica. Verification is a pure function, so every replica reaches the verdict the
   // appending one did, and the state stays deterministic; only the CPU is saved.
   bool signature_checked = false;
+  // Not in the log: the body already read, set by the replica that appended the command (the
+  // leader keeps its own commands until they come back to be applied), so that apply() does not
+  // read `body` again. Either is exactly what reading `body` gives; apply() may move from it.
+  std::shared_ptr<Propose> propose = nullptr;
+  std::shared_ptr<Vote> vote = nullptr;
 };
 
 std::string encode_command(const Command& c);

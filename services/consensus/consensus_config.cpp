@@ -28,10 +28,11 @@ std::string ConsensusConfig::describe() const {
   for (const auto& [i, addr] : peers) peer_list += (peer_list.empty() ? "" : ",") + std::to_string(i) + "@" + addr;
   return fmt::format(
       "bind_client={} registry={} advertise_host={} data_dir={} ready_file={} replica={} peers={} election_ms={} "
-      "heartbeat_ms={} snapshot_threshold={} snapshot_trailing={} install_snapshot_ms={} log={}",
+      "heartbeat_ms={} snapshot_threshold={} snapshot_trailing={} install_snapshot_ms={} verify_threads={} log={}",
       bind_client, registry, advertise_host.empty() ? "-" : advertise_host, data_dir,
       ready_file.empty() ? "-" : ready_file, replica_name(), peer_list.empty() ? "-" : peer_list, election_ms,
-      heartbeat_ms, snapshot_threshold, snapshot_trailing, install_snapshot_ms, replicated() ? "raft" : "sqlite");
+      heartbeat_ms, snapshot_threshold, snapshot_trailing, install_snapshot_ms, verify_threads,
+      replicated() ? "raft" : "sqlite");
 }
 
 void add_consensus_options(cxxopts::Options& options) {
@@ -52,6 +53,8 @@ void add_consensus_options(cxxopts::Options& options) {
              "Raft log entries kept after a snapshot, for followers that lag (0 = the threshold)");
   add_option(options, "install-snapshot-ms", "ORION_INSTALL_SNAPSHOT_MS", std::to_string(d.install_snapshot_ms),
              "the leader sends a snapshot again when a follower has not acknowledged it within this");
+  add_option(options, "verify-threads", "ORION_VERIFY_THREADS", std::to_string(d.verify_threads),
+             "threads that check vote signatures (Ed25519), 0..64; 0 = on the service thread");
   add_common_options(options, d.data_dir);
 }
 
@@ -73,11 +76,14 @@ Result<ConsensusConfig> consensus_config_from(const cxxopts::ParseResult& args) 
   if (!trailing) return trailing.error();
   auto install = parse_int("install-snapshot-ms", args["install-snapshot-ms"].as<std::string>(), 10, 3'600'000);
   if (!install) return install.error();
+  auto verify = parse_int("verify-threads", args["verify-threads"].as<std::string>(), 0, 64);
+  if (!verify) return verify.error();
   c.election_ms = *election;
   c.heartbeat_ms = *heartbeat;
   c.snapshot_threshold = *threshold;
   c.snapshot_trailing = *trailing;
   c.install_snapshot_ms = *install;
+  c.verify_threads = *verify;
   const std::string peers = args["peers"].as<std::string>();
   const std::string id = args["id"].as<std::string>();
   if (peers.empty()) {

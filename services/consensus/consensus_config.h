@@ -34,6 +34,7 @@ struct ConsensusConfig {
   std::int64_t snapshot_threshold = 1024;            // Raft entries between snapshots
   std::int64_t snapshot_trailing = 0;                // entries kept after one; 0 = snapshot_threshold
   std::int64_t install_snapshot_ms = 1000;           // leader resends an unanswered InstallSnapshot after this
+  std::int64_t verify_threads = 2;                   // threads checking vote signatures (the leader's); 0 = inline
   std::int64_t announce_ms = 500;                    // ANNOUNCE to the registry this often
 
   bool replicated() const { return !peers.empty(); }

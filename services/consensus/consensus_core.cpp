@@ -53,6 +53,12 @@ Json decided_data(const ProposalView& v) {
 
 }  // namespace
 
+Json Reply::value() const {
+  if (packed.empty()) return body;
+  auto v = decode_value(packed.data(), packed.size());
+  return v ? std::move(*v) : Json();
+}
+
 std::string proposal_topic(const char* what, const std::string& capability) {
   std::string topic = std::string("proposal.") + what;
   if (!capability.empty()) topic += "." + capability;
@@ -68,7 +74,7 @@ Result<Reply> ConsensusCore::apply(const Command& c) {
   switch (c.kind) {
     case CommandKind::PROPOSE: return on_propose(c);
     case CommandKind::VOTE: return on_vote(c);
-    case CommandKind::TICK: return Reply{MsgType::UNKNOWN, Json::object()};
+    case CommandKind::TICK: return Reply{MsgType::UNKNOWN, Json::object(), {}};
     case CommandKind::ACQUIRE:
     case CommandKind::RENEW:
     case CommandKind::RELEASE: return on_lease(c);
@@ -92,7 +98,7 @@ void ConsensusCore::decided(Proposal& p, Outcome outcome, std::int64_t at_ms) {
   p.view.decided_ms = at_ms;
   dirty_.insert(p.number);
   decided_.push_back(p.view.proposal_id);
-  events_.push_back({proposal_topic("decided", p.view.capability), decided_data(p.view)});
+  if (events_on_) events_.push_back({proposal_topic("decided", p.view.capability), decided_data(p.view)});
 }
 
 void ConsensusCore::settle(Proposal& p) {
@@ -104,13 +110,13 @@ void ConsensusCore::settle(Proposal& p) {
 }
 
 Result<Reply> ConsensusCore::on_propose(const Command& c) {
-  auto m = Propose::from_body(c.body);
+  Result<Propose> m = c.propose ? Result<Propose>(std::move(*c.propose)) : Propose::from_packed(c.body);
   if (!m) return m.error();
   if (!c.request_id.empty()) {
     auto it = by_request_.find(c.request_id);
     if (it != by_request_.end()) {
       const auto& v = proposals_.at(it->second).view;
-      return Reply{MsgType::PROPOSE_OK, ProposeOk{v.proposal_id, v.outcome, true}.to_body()};
+      return Reply{MsgType::PROPOSE_OK, {}, ProposeOk{v.proposal_id, v.outcome, true}.to_packed()};
     }
   }
   Proposal p;
@@ -131,12 +137,12 @@ Result<Reply> ConsensusCore::on_propose(const Command& c) {
   if (!p.request_id.empty()) by_request_[p.request_id] = number;
   Proposal& stored = proposals_.emplace(number, std::move(p)).first->second;
   deadlines_.insert({stored.view.deadline_ms, number});
-  events_.push_back({proposal_topic("created", stored.view.capability), created_data(stored.view)});
+  if (events_on_) events_.push_back({proposal_topic("created", stored.view.capability), created_data(stored.view)});
   settle(stored);  // a RAFT proposal is decided here: committing it was the agreement
-  return Reply{MsgType::PROPOSE_OK, ProposeOk{stored.view.proposal_id, stored.view.outcome, false}.to_body()};
+  return Reply{MsgType::PROPOSE_OK, {}, ProposeOk{stored.view.proposal_id, stored.view.outcome, false}.to_packed()};
 }
 
-Status ConsensusCore::precheck_vote(const Vote& v, bool check_signature) const {
+Result<std::string> ConsensusCore::vote_key(const Vote& v) const {
   const Proposal* p = find(v.proposal_id);
   if (!p) return make_error(ErrorCode::NOT_FOUND, "proposal '" + v.proposal_id + "' does not exist");
   if (p->view.consensus_type == ConsensusType::RAFT) {
@@ -149,21 +155,29 @@ Status ConsensusCore::precheck_vote(const Vote& v, bool check_signature) const {
     return make_error(ErrorCode::PERMISSION_DENIED,
                       "agent '" + v.agent_id + "' is not an eligible voter of " + v.proposal_id);
   }
-  if (check_signature && !verify_vote(voter->public_key, v.proposal_id, v.agent_id, v.yes, v.signature)) {
-    return make_error(ErrorCode::PERMISSION_DENIED,
-                      "bad signature: agent '" + v.agent_id + "' did not sign this vote on " + v.proposal_id);
-  }
+  return voter->public_key;
+}
+
+Error bad_signature(const Vote& v) {
+  return make_error(ErrorCode::PERMISSION_DENIED,
+                    "bad signature: agent '" + v.agent_id + "' did not sign this vote on " + v.proposal_id);
+}
+
+Status ConsensusCore::precheck_vote(const Vote& v, bool check_signature) const {
+  auto key = vote_key(v);
+  if (!key) return key.error();
+  if (check_signature && !verify_vote(*key, v.proposal_id, v.agent_id, v.yes, v.signature)) return bad_signature(v);
   return {};
 }
 
 Result<Reply> ConsensusCore::on_vote(const Command& c) {
-  auto m = Vote::from_body(c.body);
+  Result<Vote> m = c.vote ? Result<Vote>(std::move(*c.vote)) : Vote::from_packed(c.body);
   if (!m) return m.error();
   if (auto s = precheck_vote(*m, !c.signature_checked); !s) return s.error();
   Proposal& p = *find(m->proposal_id);
   ProposalView& v = p.view;
   auto ok = [&](bool duplicate) {
-    return Reply{MsgType::VOTE_OK, VoteOk{v.proposal_id, m->agent_id, v.outcome, duplicate}.to_body()};
+    return Reply{MsgType::VOTE_OK, {}, VoteOk{v.proposal_id, m->agent_id, v.outcome, duplicate}.to_packed()};
   };
   if (std::find(v.faulty.begin(), v.faulty.end(), m->agent_id) != v.faulty.end()) {
     return make_error(ErrorCode::PERMISSION_DENIED, "agent '" + m->agent_id + "' was reported faulty on " +
@@ -185,7 +199,7 @@ Result<Reply> ConsensusCore::on_vote(const Command& c) {
     // Two validly signed, different votes from one agent: Byzantine. Discard both, for good.
     v.votes.erase(counted);
     v.faulty.push_back(m->agent_id);
-    events_.push_back({"proposal.faulty", {{"proposal_id", v.proposal_id}, {"agent_id", m->agent_id}}});
+    if (events_on_) events_.push_back({"proposal.faulty", {{"proposal_id", v.proposal_id}, {"agent_id", m->agent_id}}});
     settle(p);
     return make_error(ErrorCode::PERMISSION_DENIED,
                       fmt::format("agent '{}' signed both yes and no on {}: reported faulty, its votes discarded",
@@ -201,27 +215,31 @@ Result<Reply> ConsensusCore::on_vote(const Command& c) {
 }
 
 Result<Reply> ConsensusCore::on_lease(const Command& c) {
+  auto body = decode_value(c.body.data(), c.body.size());
+  if (!body) return body.error();
   if (c.kind == CommandKind::RELEASE) {
-    auto m = ReleaseLease::from_body(c.body);
+    auto m = ReleaseLease::from_body(*body);
     if (!m) return m.error();
-    return Reply{MsgType::LEASE_INFO, leases_.release(m->name, m->holder, now_ms_).to_body()};
+    return Reply{MsgType::LEASE_INFO, leases_.release(m->name, m->holder, now_ms_).to_body(), {}};
   }
-  auto m = LeaseRequest::from_body(c.body);
+  auto m = LeaseRequest::from_body(*body);
   if (!m) return m.error();
   auto r = c.kind == CommandKind::ACQUIRE ? leases_.acquire(m->name, m->holder, m->ttl_ms, now_ms_)
                                           : leases_.renew(m->name, m->holder, m->ttl_ms, now_ms_);
   if (!r) return r.error();
-  return Reply{MsgType::LEASE_INFO, r->to_body()};
+  return Reply{MsgType::LEASE_INFO, r->to_body(), {}};
 }
 
 Result<Reply> ConsensusCore::on_hello(const Command& c) {
+  auto body = decode_value(c.body.data(), c.body.size());
+  if (!body) return body.error();
   std::string replica, client;
-  Fields f(c.body);
+  Fields f(*body);
   f.str("replica", replica, Need::REQUIRED);
   f.str("client", client, Need::REQUIRED);
   if (!f.ok()) return f.error();
   replicas_[replica] = client;
-  return Reply{MsgType::UNKNOWN, Json::object()};
+  return Reply{MsgType::UNKNOWN, Json::object(), {}};
 }
 
 // ---- Reads ------------------------------------------------------------------------------------

@@ -44,6 +44,8 @@ namespace orion::consensus {
 struct Reply {
   MsgType type = MsgType::UNKNOWN;
   Json body = Json::object();
+  std::string packed;  // when set, the body as msgpack (the hot replies), used instead of `body`
+  Json value() const;  // the body either way
 };
 
 struct CoreEvent {
@@ -56,6 +58,9 @@ struct CoreEvent {
 // capability gpu subscribes to "proposal.created.gpu" (and checks data.capability, since the
 // prefix also matches "gpu2").
 std::string proposal_topic(const char* what, const std::string& capability);
+
+// The refusal of a vote whose signature does not verify (PERMISSION_DENIED), wherever checked.
+Error bad_signature(const Vote& v);
 
 // Record keys in the Log: 0 is the meta record, 1.. the proposals by number, and leases from
 // kLeaseKeyBase on by slot.
@@ -76,6 +81,9 @@ class ConsensusCore {
   // it in the log. apply() checks them again, the signature only when the command does not say
   // it was checked (Command::signature_checked).
   Status precheck_vote(const Vote& v, bool check_signature = true) const;
+  // precheck_vote's checks but the signature; returns the key the signature must verify with
+  // (the leader verifies it on VoteVerifier's thread).
+  Result<std::string> vote_key(const Vote& v) const;
   // Deadline of the earliest PENDING proposal; INT64_MAX when none.
   std::int64_t next_deadline_ms() const;
   std::int64_t now_ms() const { return now_ms_; }
@@ -90,6 +98,10 @@ class ConsensusCore {
   std::string replica_client(const std::string& replica_id) const;
 
   // ---- Outputs since the last call ----------------------------------------------------------
+  // Whether apply() builds events (on by default). They are outputs, not state: a replica that
+  // would throw them away (a follower, or a leader with no event bus) turns them off and saves
+  // building them; the state and the replies stay the same.
+  void set_events(bool on) { events_on_ = on; }
   std::vector<CoreEvent> take_events();
   std::vector<std::string> take_decided();  // ids of proposals that were decided
 
@@ -140,6 +152,7 @@ class ConsensusCore {
   std::map<std::string, std::string> replicas_;  // replica id -> client endpoint (HELLO)
 
   std::vector<CoreEvent> events_;
+  bool events_on_ = true;
   std::vector<std::string> decided_;
   std::set<std::uint64_t> dirty_;  // proposal numbers
   bool meta_dirty_ = false;

@@ -12,6 +12,7 @@
 #include "common/ids.h"
 #include "services/consensus/proposal_stats.h"
 #include "services/consensus/raft_log.h"
+#include "services/consensus/vote_verifier.h"
 
 namespace orion::consensus {
 
@@ -25,10 +26,16 @@ constexpr int kMaxBatch = 2048;
 constexpr std::int64_t kMaxReadMs = 10;
 // WAIT_PROPOSAL requests held at once; past this a new one is answered UNAVAILABLE.
 constexpr std::size_t kMaxWaiters = 100'000;
+// Accepted writes waiting for a signature check (theirs or an earlier vote's): past this no
+// more requests are read until the checks catch up (ZeroMQ's queues hold the rest).
+constexpr std::size_t kMaxStaged = 16'384;
 // The longest poll: bounds how late a role change, a waiter's deadline or an expiry is seen.
 constexpr std::int64_t kPollMs = 20;
 
-bool sampled(std::uint64_t count) { return count <= 10 || count % 1000 == 0; }
+// PROPOSE and VOTE bodies stay msgpack bytes, read by Propose/Vote::from_packed: no Json tree
+// on the hot path.
+bool keep_packed(MsgType type) { return type == MsgType::PROPOSE || type == MsgType::VOTE; }
+
 
 // 64-bit FNV-1a in hex: the same bytes give the same digest in every process.
 std::string state_digest(const std::string& bytes) {
@@ -50,7 +57,7 @@ ConsensusService::ConsensusService(ConsensusConfig config, const Clock& clock)
       ctx_(1),
       client_(make_socket(ctx_, zmq::socket_type::router)),
       registry_(make_socket(ctx_, zmq::socket_type::dealer)),
-      events_(make_socket(ctx_, zmq::socket_type::pub)),
+      events_(make_socket(ctx_, zmq::socket_type::xpub)),
       origin_(config_.replica_name() + "-" + random_hex(6)) {}
 
 ConsensusService::~ConsensusService() {
@@ -101,6 +108,7 @@ Status ConsensusService::start() {
     log_ = std::move(raft);
     role_ = RoleInfo{};
   }
+  verifier_ = std::make_unique<VoteVerifier>(static_cast<int>(config_.verify_threads));
   spdlog::info("event=serving client={} replica={} registry={}", client_ep_, config_.replica_name(), config_.registry);
   return {};
 }
@@ -119,7 +127,13 @@ void ConsensusService::turn() {
   check_role();
   maybe_hello();
   announce();
-  std::vector<zmq::pollitem_t> items = {{client_.handle(), 0, ZMQ_POLLIN, 0}, {registry_.handle(), 0, ZMQ_POLLIN, 0}};
+  // With kMaxStaged writes waiting for their checks, requests are not read: then the client
+  // socket must not wake the loop either (it would spin until the verdicts come).
+  const short client_events = staged_.size() < kMaxStaged ? ZMQ_POLLIN : 0;
+  std::vector<zmq::pollitem_t> items = {{client_.handle(), 0, client_events, 0},
+                                        {registry_.handle(), 0, ZMQ_POLLIN, 0},
+                                        {events_.handle(), 0, ZMQ_POLLIN, 0},
+                                        {nullptr, verifier_->fd(), ZMQ_POLLIN, 0}};
   if (log_->fd() >= 0) items.push_back({nullptr, log_->fd(), ZMQ_POLLIN, 0});
   if (commit_) items.push_back({nullptr, commit_->fd(), ZMQ_POLLIN, 0});
   std::int64_t timeout = kPollMs;
@@ -130,15 +144,22 @@ void ConsensusService::turn() {
     if (e.num() != EINTR) throw;
     return;  // a signal: run() checks stopping_
   }
+  read_subscriptions();
   // What the log made ready first: the raft thread may be waiting on a snapshot request.
   log_->drain_wakeups();
   apply_ready();
+  take_verdicts();
   Incoming in;
   for (int i = 0; i < kMaxBatch && receive(registry_, in, false); ++i) handle_registry(in);
   const auto read_until = clock_.now_ms() + kMaxReadMs;
-  for (int i = 0; i < kMaxBatch && (i % 64 != 0 || clock_.now_ms() < read_until) && receive(client_, in, true); ++i) {
+  for (int i = 0; i < kMaxBatch && staged_.size() < kMaxStaged && (i % 64 != 0 || clock_.now_ms() < read_until) &&
+                  receive(client_, in, true, false, keep_packed);
+       ++i) {
     handle(in);
   }
+  verifier_->submit(std::exchange(jobs_, {}));
+  take_verdicts();  // with --verify-threads 0 they are all there; else those done meanwhile
+  flush_staged();
   maybe_tick();
   if (!commands_.empty()) log_->append(std::exchange(commands_, {}));
   log_->drain_wakeups();
@@ -172,7 +193,7 @@ void ConsensusService::maybe_hello() {
   if (role_.role != Role::LEADER || ready_ || hello_seq_ != 0) return;
   hello_seq_ = next_seq_++;
   pending_[hello_seq_] = Pending{"", "", MsgType::UNKNOWN};
-  Json body = {{"replica", config_.replica_name()}, {"client", client_ep_}};
+  std::string body = encode_value(Json{{"replica", config_.replica_name()}, {"client", client_ep_}});
   commands_.emplace_back(hello_seq_, encode_command(Command{CommandKind::HELLO, clock_.wall_ms(), "", origin_,
                                                             hello_seq_, std::move(body)}));
 }
@@ -182,6 +203,11 @@ void ConsensusService::fail_pending(const Error& error) {
     if (!p.identity.empty()) reply_error(p.identity, p.request_id, error);
   }
   pending_.clear();
+  own_.clear();
+  for (auto& st : staged_) reply_error(st.identity, st.request_id, error);
+  staged_.clear();
+  verdicts_.clear();
+  first_live_job_ = next_job_;  // verdicts still to come are for requests answered here
   for (auto& [id, w] : waiters_) {
     reply_error(w.identity, w.request_id, make_error(ErrorCode::NOT_LEADER, "leadership lost; ask the new leader"));
   }
@@ -236,54 +262,6 @@ void ConsensusService::handle(Incoming& in) {
   }
 }
 
-void ConsensusService::handle_write(const Incoming& in, const Envelope& e) {
-  auto refuse = [&](const Error& err) { reply_error(in.identity, e.request_id, err); };
-  switch (e.type) {
-    case MsgType::PROPOSE: {
-      auto m = Propose::from_body(e.body);
-      if (!m) return refuse(m.error());
-      return append(CommandKind::PROPOSE, in.identity, e, m->to_body(), e.type);
-    }
-    case MsgType::VOTE: {
-      auto m = Vote::from_body(e.body);
-      if (!m) return refuse(m.error());
-      // Refuse what can never count without putting it in the log. apply() checks the rest
-      // again, but not the signature verified here (the costly part of a vote).
-      if (ready_) {
-        if (auto s = core_.precheck_vote(*m); !s) {
-          if (s.error().code == ErrorCode::PERMISSION_DENIED && sampled(++refused_votes_)) {
-            spdlog::warn("event=vote_refused proposal={} agent={} error=\"{}\" refused_total={}", m->proposal_id,
-                         m->agent_id, s.error().message, refused_votes_);
-          }
-          return refuse(s.error());
-        }
-      }
-      return append(CommandKind::VOTE, in.identity, e, m->to_body(), e.type, ready_);
-    }
-    case MsgType::ACQUIRE_LEASE:
-    case MsgType::RENEW_LEASE: {
-      auto m = LeaseRequest::from_body(e.body);
-      if (!m) return refuse(m.error());
-      return append(e.type == MsgType::ACQUIRE_LEASE ? CommandKind::ACQUIRE : CommandKind::RENEW, in.identity, e,
-                    m->to_body(), e.type);
-    }
-    case MsgType::RELEASE_LEASE: {
-      auto m = ReleaseLease::from_body(e.body);
-      if (!m) return refuse(m.error());
-      return append(CommandKind::RELEASE, in.identity, e, m->to_body(), e.type);
-    }
-    default: return;
-  }
-}
-
-void ConsensusService::append(CommandKind kind, const std::string& identity, const Envelope& e, Json body,
-                              MsgType type, bool signature_checked) {
-  auto seq = next_seq_++;
-  pending_[seq] = Pending{identity, e.request_id, type};
-  commands_.emplace_back(seq, encode_command(Command{kind, clock_.wall_ms(), e.request_id, origin_, seq, std::move(body),
-                                                     signature_checked}));
-}
-
 void ConsensusService::handle_read(const Incoming& in, const Envelope& e) {
   if (!ready_) {
     return reply_error(in.identity, e.request_id,
@@ -332,7 +310,7 @@ void ConsensusService::maybe_tick() {
   if (core_.next_deadline_ms() > now) return;
   tick_seq_ = next_seq_++;
   pending_[tick_seq_] = Pending{"", "", MsgType::UNKNOWN};
-  commands_.emplace_back(tick_seq_, encode_command(Command{CommandKind::TICK, now, "", origin_, tick_seq_, Json::object()}));
+  commands_.emplace_back(tick_seq_, encode_command(Command{CommandKind::TICK, now, "", origin_, tick_seq_}));
 }
 
 // ---- Applying what the log made ready -----------------------------------------------------------
@@ -340,15 +318,29 @@ void ConsensusService::maybe_tick() {
 void ConsensusService::apply_ready() {
   std::deque<LogItem> items;
   log_->take(items);
+  if (items.empty()) return;
+  // Events are built only where they are published (apply_ready drops them otherwise), and only
+  // while someone subscribes to any.
+  core_.set_events(leading() && !events_connected_.empty() && subscriptions_.any());
   for (auto& item : items) {
     switch (item.kind) {
       case LogItem::APPLY: {
-        auto c = decode_command(item.bytes);
+        // One of our own commands is applied as it was appended, without reading it again: its
+        // bytes name this incarnation and its seq, so only that command can equal them.
+        Result<Command> c = make_error(ErrorCode::INTERNAL, "");
+        if (!own_.empty() && own_.front().bytes == item.bytes) {
+          c = std::move(own_.front().command);
+          own_.pop_front();
+        } else {
+          c = decode_command(item.bytes);
+        }
         if (!c) {
           // Every replica refuses the same bytes the same way: the state stays identical.
           spdlog::error("event=bad_log_entry error=\"{}\"", c.error().to_string());
           break;
         }
+        // A command of ours that came back decoded: the ones kept before it will not come back.
+        while (c->origin == origin_ && !own_.empty() && own_.front().command.seq <= c->seq) own_.pop_front();
         auto result = core_.apply(*c);
         if (c->origin != origin_) break;
         auto p = pending_.find(c->seq);
@@ -362,7 +354,9 @@ void ConsensusService::apply_ready() {
         }
         if (c->seq == tick_seq_) tick_seq_ = 0;
         if (!p->second.identity.empty()) {
-          if (result) {
+          if (result && !result->packed.empty()) {
+            reply(p->second.identity, packed_envelope(result->type, p->second.request_id, std::move(result->packed)));
+          } else if (result) {
             reply(p->second.identity, Envelope{result->type, p->second.request_id, std::move(result->body)});
           } else {
             if (result.error().code == ErrorCode::PERMISSION_DENIED && sampled(++refused_votes_)) {
@@ -383,6 +377,12 @@ void ConsensusService::apply_ready() {
         break;
       case LogItem::SNAPSHOT: log_->snapshot_taken(core_.snapshot()); break;
       case LogItem::FAILED:
+        own_.erase(std::remove_if(own_.begin(), own_.end(),
+                                  [&](const Own& o) {
+                                    return std::find(item.seqs.begin(), item.seqs.end(), o.command.seq) !=
+                                           item.seqs.end();
+                                  }),
+                   own_.end());
         for (auto seq : item.seqs) {
           auto p = pending_.find(seq);
           if (p == pending_.end()) continue;
@@ -466,7 +466,8 @@ void ConsensusService::release() {
 }
 
 void ConsensusService::publish(const CoreEvent& event) {
-  if (events_connected_.empty()) return;  // events are news: nobody to tell yet
+  // Events are news: nobody to tell yet, or nobody who wants this one (the socket would drop it).
+  if (events_connected_.empty() || !subscriptions_.wants(event.topic)) return;
   Event ev{event.topic, "consensus-" + config_.replica_name(), ++event_seq_, clock_.wall_ms(), event.data};
   if (!send_event(events_, Envelope{MsgType::EVENT, "", ev.to_body()}, event.topic)) ++send_failures_;
 }
@@ -488,11 +489,25 @@ void ConsensusService::handle_registry(Incoming& in) {
   if (!d || d->events_pub.empty() || d->events_pub == events_connected_) return;
   try {
     if (!events_connected_.empty()) events_.disconnect(events_connected_);
+    subscriptions_.clear();  // the new bus sends its subscriptions once connected
     events_.connect(d->events_pub);
     events_connected_ = d->events_pub;
     spdlog::info("event=bus_connected events_pub={}", events_connected_);
   } catch (const zmq::error_t& err) {
     spdlog::warn("event=bus_connect_failed endpoint={} error=\"{}\"", d->events_pub, err.what());
+  }
+}
+
+// The bus (an XSUB) forwards its subscribers' subscriptions to us: what they want to hear.
+void ConsensusService::read_subscriptions() {
+  zmq::message_t m;
+  for (int i = 0; i < kMaxBatch; ++i) {
+    try {
+      if (!events_.recv(m, zmq::recv_flags::dontwait)) return;
+    } catch (const zmq::error_t&) {
+      return;  // EINTR: read the rest next turn
+    }
+    subscriptions_.apply(m.data(), m.size());
   }
 }
 

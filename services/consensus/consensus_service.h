@@ -36,9 +36,11 @@
 #include "common/clock.h"
 #include "common/group_commit.h"
 #include "common/sockets.h"
+#include "common/topic_subscriptions.h"
 #include "services/consensus/command_log.h"
 #include "services/consensus/consensus_config.h"
 #include "services/consensus/consensus_core.h"
+#include "services/consensus/vote_verifier.h"
 
 namespace orion::consensus {
 
@@ -67,6 +69,25 @@ class ConsensusService {
     std::string identity, request_id, proposal_id;
     std::int64_t deadline_ms = 0;  // monotonic
   };
+  // An accepted write, waiting for the writes before it and, for a vote, for its signature
+  // check on the verifier's thread (the leader logs writes in the order they arrived).
+  struct Staged {
+    Staged(CommandKind k, std::string id, std::string rid, std::string b, MsgType t)
+        : kind(k), identity(std::move(id)), request_id(std::move(rid)), body(std::move(b)), type(t) {}
+    CommandKind kind = CommandKind::UNKNOWN;
+    std::string identity, request_id;
+    std::string body;  // the command's body, msgpack
+    MsgType type = MsgType::UNKNOWN;
+    bool signature_checked = false;  // the command's flag: true once verify_id's verdict is good
+    std::uint64_t verify_id = 0;     // its VoteVerifier job, 0 = nothing to wait for
+    std::shared_ptr<Propose> propose;  // the body, read (PROPOSE)
+    std::shared_ptr<Vote> vote;        // the body, read (VOTE)
+  };
+  // A command this replica appended, as appended: bytes and read body (see apply_ready).
+  struct Own {
+    std::string bytes;
+    Command command;
+  };
   struct Out {
     std::string identity;
     Envelope envelope;
@@ -83,8 +104,13 @@ class ConsensusService {
   void handle(Incoming& in);
   void handle_write(const Incoming& in, const Envelope& e);
   void handle_read(const Incoming& in, const Envelope& e);
-  void append(CommandKind kind, const std::string& identity, const Envelope& e, Json body, MsgType type,
-              bool signature_checked = false);
+  void append(Staged st);
+  void log_command(Staged st);
+  void take_verdicts();
+  void flush_staged();
+  void refused_vote(const Vote& v, const Error& error);
+  // Log the first ten of a kind, then one in a thousand.
+  static bool sampled(std::uint64_t count) { return count <= 10 || count % 1000 == 0; }
   void maybe_tick();
   void apply_ready();
   void answer_waiters();
@@ -96,6 +122,7 @@ class ConsensusService {
   void reply(const std::string& identity, Envelope envelope) { replies_.push_back({identity, std::move(envelope)}); }
   void reply_error(const std::string& identity, const std::string& request_id, const Error& error);
   void publish(const CoreEvent& event);
+  void read_subscriptions();
   bool leading() const { return role_.role == Role::LEADER || role_.role == Role::SINGLE; }
   ReplicaInfo replica_info() const;
 
@@ -104,6 +131,7 @@ class ConsensusService {
   zmq::context_t ctx_;
   zmq::socket_t client_, registry_, events_;
   std::string client_ep_, events_connected_;
+  TopicSubscriptions subscriptions_;  // what the bus's subscribers want (events_ is an XPUB)
   std::unique_ptr<CommandLog> log_;
   std::unique_ptr<GroupCommit> commit_;  // SQLite records; single replica only
   ConsensusCore core_;
@@ -118,6 +146,18 @@ class ConsensusService {
   std::uint64_t tick_seq_ = 0;     // the TICK in flight, 0 = none
   std::map<std::uint64_t, Pending> pending_;
   std::vector<std::pair<std::uint64_t, std::string>> commands_;  // this turn's, not yet appended
+  // Our PROPOSE and VOTE commands not yet applied, in the order appended. Invariant: in log
+  // order, seq increasing; an applied entry equal byte for byte to the front is that command.
+  std::deque<Own> own_;
+  // Signature checks off the service thread (vote_verifier.h). Invariant: staged_ is in arrival
+  // order, and its front is waiting for a verdict (else flush_staged() would have logged it)
+  // at the end of every turn; verdicts_ holds verdicts of jobs >= first_live_job_ only.
+  std::unique_ptr<VoteVerifier> verifier_;
+  std::deque<Staged> staged_;
+  std::vector<VoteVerifier::Job> jobs_;     // this turn's, not yet submitted
+  std::map<std::uint64_t, bool> verdicts_;  // job -> signature good, not yet used
+  std::uint64_t next_job_ = 1;
+  std::uint64_t first_live_job_ = 1;        // older jobs' requests were answered already
   std::multimap<std::string, Waiter> waiters_;  // by proposal id
 
   std::vector<Out> replies_;

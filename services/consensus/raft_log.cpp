@@ -49,8 +49,9 @@ void* frame(const std::string& payload, std::size_t* len) {
   return p;
 }
 
-// The payload of a framed buffer; empty when the length does not fit (then decoding refuses it).
-std::string unframe(const void* base, std::size_t len) {
+// The payload of a framed buffer, in place; empty when the length does not fit (then decoding
+// refuses it).
+std::string_view unframe_view(const void* base, std::size_t len) {
   if (len < kFrameHeader) return {};
   const auto* p = static_cast<const unsigned char*>(base);
   std::uint32_t n = 0;
@@ -59,8 +60,10 @@ std::string unframe(const void* base, std::size_t len) {
     spdlog::error("event=bad_raft_frame len={} declared={}", len, n);
     return {};
   }
-  return std::string(reinterpret_cast<const char*>(p + kFrameHeader), n);
+  return std::string_view(reinterpret_cast<const char*>(p + kFrameHeader), n);
 }
+
+std::string unframe(const void* base, std::size_t len) { return std::string(unframe_view(base, len)); }
 
 void put32(unsigned char* p, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<unsigned char>(v >> (8 * i));
@@ -146,19 +149,19 @@ std::string encode_raft_batch(const std::vector<std::pair<std::uint64_t, std::st
   return out;
 }
 
-std::vector<std::string> split_raft_entry(std::string entry) {
+std::vector<std::string> split_raft_entry(std::string_view entry) {
   std::vector<std::string> out;
   const auto* p = reinterpret_cast<const unsigned char*>(entry.data());
   const std::size_t size = entry.size();
   if (size < 6 || p[0] != 0xC1 || p[1] != 'B') {
-    out.push_back(std::move(entry));  // the older form: one command
+    out.emplace_back(entry);  // the older form: one command
     return out;
   }
   const std::uint32_t count = get32(p + 2);
   std::size_t at = 6;
   if (count > (size - at) / 4) {
     spdlog::error("event=bad_raft_batch len={} count={}", size, count);
-    out.push_back(std::move(entry));
+    out.emplace_back(entry);
     return out;
   }
   out.reserve(count);
@@ -166,7 +169,7 @@ std::vector<std::string> split_raft_entry(std::string entry) {
     if (size - at < 4 || get32(p + at) > size - at - 4) {
       spdlog::error("event=bad_raft_batch len={} count={} at={}", size, count, i);
       out.clear();
-      out.push_back(std::move(entry));
+      out.emplace_back(entry);
       return out;
     }
     const std::uint32_t n = get32(p + at);
@@ -176,7 +179,7 @@ std::vector<std::string> split_raft_entry(std::string entry) {
   if (at != size) {
     spdlog::error("event=bad_raft_batch len={} count={} trailing={}", size, count, size - at);
     out.clear();
-    out.push_back(std::move(entry));
+    out.emplace_back(entry);
   }
   return out;
 }
@@ -252,9 +255,10 @@ struct RaftLog::Impl {
   static int fsm_apply(struct raft_fsm* fsm, const struct raft_buffer* buf, void** result) {
     auto* self = static_cast<Impl*>(fsm->data);
     self->applied_bytes += buf->len;
-    std::string entry = unframe(buf->base, buf->len);
-    if (self->preparing) self->tail.push_back(entry);
-    auto commands = split_raft_entry(std::move(entry));
+    // Split in place: copying the whole entry first would be one more large allocation per entry.
+    std::string_view entry = unframe_view(buf->base, buf->len);
+    if (self->preparing) self->tail.emplace_back(entry);
+    auto commands = split_raft_entry(entry);
     bool was_empty;
     {
       std::lock_guard<std::mutex> lock(self->mu);
@@ -344,7 +348,7 @@ struct RaftLog::Impl {
       // The service refuses an empty or garbled state (and stops): it must not serve from it.
       self->ready.push_back(LogItem{LogItem::RESTORE, ok ? std::move(state) : std::string(), {}, {}});
       for (auto& e : tail) {
-        for (auto& c : split_raft_entry(std::move(e))) self->ready.push_back(LogItem{LogItem::APPLY, std::move(c), {}, {}});
+        for (auto& c : split_raft_entry(e)) self->ready.push_back(LogItem{LogItem::APPLY, std::move(c), {}, {}});
       }
       self->answers_valid_from = self->snapshot_requests + 1;  // a state asked for before is stale
       self->snapshot_state.reset();

@@ -79,7 +79,7 @@ bool decode_raft_snapshot(std::string_view bytes, std::string* state, std::vecto
 // entry in order; an entry whose lengths do not fit is returned whole, as one command, which
 // decode_command then refuses on every replica alike.
 std::string encode_raft_batch(const std::vector<std::pair<std::uint64_t, std::string>>& commands);
-std::vector<std::string> split_raft_entry(std::string entry);
+std::vector<std::string> split_raft_entry(std::string_view entry);
 
 // The settings of `options` that live in the raft instance itself: timeouts, pre-vote, snapshot
 // threshold and trailing, install-snapshot timeout. RaftLog applies them before raft_start;

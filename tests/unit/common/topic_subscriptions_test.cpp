@@ -87,5 +87,22 @@ TEST(TopicSubscriptions, AnOverlongPrefixMakesEveryTopicWanted) {
   EXPECT_TRUE(s.wants("task.completed"));
 }
 
+TEST(TopicSubscriptions, ClearForgetsEverySubscriptionAndTheOverflow) {
+  TopicSubscriptions s;
+  EXPECT_FALSE(s.any());
+  const char sub[] = "\x01proposal.";
+  ASSERT_TRUE(s.apply(sub, sizeof(sub) - 1));
+  EXPECT_TRUE(s.any());
+  for (std::size_t i = 0; i <= TopicSubscriptions::kMaxPrefixes; ++i) {
+    std::string m = "\x01p" + std::to_string(i);
+    s.apply(m.data(), m.size());
+  }
+  EXPECT_TRUE(s.wants("anything"));
+  s.clear();
+  EXPECT_FALSE(s.any());
+  EXPECT_FALSE(s.wants("anything"));
+  EXPECT_FALSE(s.wants("proposal.decided"));
+}
+
 }  // namespace
 }  // namespace orion

@@ -152,7 +152,7 @@ TEST_F(ConsensusCoreTest, PbftEquivocationCanMakeRejectionCertain) {
 TEST_F(ConsensusCoreTest, RaftProposalIsApprovedWhenItIsAppliedAndTakesNoVotes) {
   auto r = apply(command(CommandKind::PROPOSE, proposal(ConsensusType::RAFT, {}).to_body()));
   ASSERT_TRUE(r);
-  auto ok = ProposeOk::from_body(r->body);
+  auto ok = ProposeOk::from_body(r->value());
   EXPECT_EQ(ok->outcome, Outcome::APPROVED);
   auto p = core.proposal(ok->proposal_id);
   EXPECT_EQ(p->decided_ms, p->created_ms);
@@ -202,7 +202,7 @@ TEST_F(ConsensusCoreTest, TimeNeverGoesBackWhenALaterLeaderStampsAnEarlierTime) 
   tick();
   EXPECT_EQ(outcome(id), Outcome::EXPIRED);
   auto before = core.now_ms();
-  apply(Command{CommandKind::TICK, before - 5'000, "", "", 0, Json::object()});
+  apply(Command{CommandKind::TICK, before - 5'000, "", "", 0});
   EXPECT_EQ(core.now_ms(), before);
 }
 
@@ -312,8 +312,8 @@ TEST_F(ConsensusCoreTest, ProposeWithASeenRequestIdReturnsTheFirstProposal) {
   auto first = apply(command(CommandKind::PROPOSE, p.to_body(), "req-1"));
   auto again = apply(command(CommandKind::PROPOSE, p.to_body(), "req-1"));
   ASSERT_TRUE(first && again);
-  EXPECT_EQ(ProposeOk::from_body(again->body)->proposal_id, "p1");
-  EXPECT_TRUE(ProposeOk::from_body(again->body)->duplicate);
+  EXPECT_EQ(ProposeOk::from_body(again->value())->proposal_id, "p1");
+  EXPECT_TRUE(ProposeOk::from_body(again->value())->duplicate);
   EXPECT_EQ(core.proposal_count(), 1u);
 }
 
@@ -348,7 +348,7 @@ TEST_F(ConsensusCoreTest, EventsNameTheCapabilityInTheTopic) {
 TEST_F(ConsensusCoreTest, LeasesAreGrantedRenewedAndReleasedInLogTime) {
   auto acquire = [&](const std::string& holder) {
     auto r = apply(command(CommandKind::ACQUIRE, LeaseRequest{"leader", holder, 1'000}.to_body()));
-    return LeaseInfo::from_body(r->body);
+    return LeaseInfo::from_body(r->value());
   };
   auto a = acquire("s1");
   EXPECT_TRUE(a->granted);
@@ -367,7 +367,7 @@ TEST_F(ConsensusCoreTest, LeasesAreGrantedRenewedAndReleasedInLogTime) {
   ASSERT_FALSE(stale);
   EXPECT_EQ(stale.error().code, ErrorCode::FAILED_PRECONDITION);
   auto rel = apply(command(CommandKind::RELEASE, ReleaseLease{"leader", "s2"}.to_body()));
-  EXPECT_TRUE(LeaseInfo::from_body(rel->body)->granted);
+  EXPECT_TRUE(LeaseInfo::from_body(rel->value())->granted);
   EXPECT_EQ(core.lease("leader", clock.wall_ms()).holder, "");
 }
 
@@ -422,9 +422,71 @@ TEST_F(DeterminismTest, ReplayingTheSameLogGivesTheSameStateAndReplies) {
     auto a = again.apply(c);
     auto b = other.apply(c);
     ASSERT_EQ(a.ok(), b.ok());
-    if (a) EXPECT_EQ(encode_value(a->body), encode_value(b->body));
+    if (a) EXPECT_EQ(encode_value(a->value()), encode_value(b->value()));
     else EXPECT_EQ(a.error().to_string(), b.error().to_string());
   }
+}
+
+TEST_F(DeterminismTest, WithEventsOffTheStateAndRepliesAreTheSameAndNoEventIsBuilt) {
+  history();
+  ConsensusCore quiet, loud;
+  quiet.set_events(false);
+  for (const auto& c : log) {
+    auto a = quiet.apply(c);
+    auto b = loud.apply(c);
+    ASSERT_EQ(a.ok(), b.ok());
+    if (a) {
+      EXPECT_EQ(encode_value(a->value()), encode_value(b->value()));
+    }
+  }
+  EXPECT_EQ(quiet.snapshot(), loud.snapshot());
+  EXPECT_TRUE(quiet.take_events().empty());
+  EXPECT_FALSE(loud.take_events().empty());
+  EXPECT_EQ(quiet.take_decided(), loud.take_decided()) << "waiters are still answered";
+}
+
+TEST_F(DeterminismTest, ACommandWithItsBodyReadAlreadyAppliesAsItsBytesDo) {
+  history();
+  ConsensusCore read_again, pre_read;
+  for (const auto& c : log) {
+    Command p = c;  // what the leader keeps of its own commands: the body read, the bytes gone
+    if (c.kind == CommandKind::PROPOSE) {
+      if (auto m = Propose::from_packed(c.body)) p.propose = std::make_shared<Propose>(*m);
+    }
+    if (c.kind == CommandKind::VOTE) {
+      if (auto m = Vote::from_packed(c.body)) p.vote = std::make_shared<Vote>(*m);
+    }
+    if (p.propose || p.vote) p.body.clear();
+    auto a = read_again.apply(c);
+    auto b = pre_read.apply(p);
+    ASSERT_EQ(a.ok(), b.ok());
+    if (a) {
+      EXPECT_EQ(encode_value(a->value()), encode_value(b->value()));
+    } else {
+      EXPECT_EQ(a.error().to_string(), b.error().to_string());
+    }
+  }
+  EXPECT_EQ(read_again.snapshot(), pre_read.snapshot());
+}
+
+TEST_F(DeterminismTest, ACommandKeepsItsBodyBytesThroughTheLogAndABadBodyIsRefused) {
+  history();
+  for (const auto& c : log) {
+    auto back = decode_command(encode_command(c));
+    ASSERT_TRUE(back.ok()) << back.error().to_string();
+    EXPECT_EQ(*decode_value(back->body.data(), back->body.size()), *decode_value(c.body.data(), c.body.size()));
+  }
+  // A command whose body is not a map, or that is not a map at all: MALFORMED, nothing applied.
+  Json bad = {{"k", 2}, {"t", 1}, {"b", 5}};
+  auto r = decode_command(encode_value(bad));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::MALFORMED);
+  EXPECT_EQ(decode_command(encode_value(Json::array())).error().code, ErrorCode::MALFORMED);
+  EXPECT_EQ(decode_command(encode_value(Json{{"k", 9}, {"t", 1}})).error().code, ErrorCode::MALFORMED);
+  // No body at all is an empty map: a PROPOSE without one is refused by the state machine.
+  auto bare = decode_command(encode_value(Json{{"k", 1}, {"t", 1}}));
+  ASSERT_TRUE(bare.ok());
+  EXPECT_EQ(core.apply(*bare).error().code, ErrorCode::INVALID_ARGUMENT);
 }
 
 TEST_F(DeterminismTest, RecordsAndSnapshotsRestoreTheSameState) {

@@ -35,7 +35,7 @@ class CoreFixture : public ::testing::Test {
   Voter voter(const std::string& agent, double weight = 1.0) { return Voter{agent, weight, keys(agent).public_key_hex()}; }
 
   Command command(CommandKind kind, Json body, const std::string& request_id = "") {
-    return Command{kind, clock.wall_ms(), request_id, "", 0, std::move(body)};
+    return Command{kind, clock.wall_ms(), request_id, "", 0, encode_value(body)};
   }
 
   Result<Reply> apply(const Command& c) {
@@ -66,7 +66,7 @@ class CoreFixture : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << (r ? "" : r.error().to_string());
     if (!r) return "";
     EXPECT_EQ(r->type, MsgType::PROPOSE_OK);
-    return ProposeOk::from_body(r->body)->proposal_id;
+    return ProposeOk::from_body(r->value())->proposal_id;
   }
 
   Vote signed_vote(const std::string& proposal_id, const std::string& agent, bool yes) {
@@ -80,7 +80,7 @@ class CoreFixture : public ::testing::Test {
   Result<VoteOk> vote(const Vote& v) {
     auto r = apply(command(CommandKind::VOTE, v.to_body()));
     if (!r) return r.error();
-    return VoteOk::from_body(r->body);
+    return VoteOk::from_body(r->value());
   }
 
   void tick() { apply(command(CommandKind::TICK, Json::object())); }
