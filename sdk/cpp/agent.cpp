@@ -29,7 +29,8 @@
 // Tasks, on the scheduler link in any state:
 //   ASSIGN (k = task_id, attempt)  k running or its result unacknowledged: ignore (re-send the
 //                                  result); no handler: TASK_RESULT ok=false at once; else
-//                                  TASK_PROGRESS 0 "started", then the handler on a worker.
+//                                  the handler on a worker, and TASK_PROGRESS 0 "started" at
+//                                  the end of this loop turn unless its result is already in.
 //   CANCEL_TASK k                  k's cancel token set (only that attempt).
 //   handler ends                   TASK_RESULT kept until RESULT_OK k (accepted or not), re-sent
 //                                  on every heartbeat tick and after ATTACH_OK.

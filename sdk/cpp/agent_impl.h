@@ -140,6 +140,7 @@ class Agent::Impl {
   void on_cancel(const Json& body);
   void on_result_ok(const Envelope& e);
   void drain_outbox();
+  void send_started(RunningTask& task);  // TASK_PROGRESS "started", once per attempt
   void on_timers(std::int64_t now);
 
   void add_result(TaskResult result);
@@ -196,6 +197,9 @@ class Agent::Impl {
   std::deque<std::string> seen_order_;     // oldest first, to bound seen_proposals_
   // Handed to a worker and no result yet. Keys are disjoint from unacked_'s.
   std::map<TaskKey, std::shared_ptr<RunningTask>> running_;
+  // Assignments of this loop turn whose "started" is not sent yet (drain_outbox sends it, or
+  // drops it when the result is already there).
+  std::vector<std::shared_ptr<RunningTask>> starting_;
   // Results the scheduler has not answered with RESULT_OK yet.
   std::map<TaskKey, PendingResult> unacked_;
   bool draining_ = false;                  // drain seen: heartbeats say so; stops once idle

@@ -250,12 +250,21 @@ void Agent::Impl::on_assign(const std::string& packed_body) {
     spdlog::warn("event=over_capacity agent={} running={} capacity={} task={}", spec_.agent_id, running_.size(),
                  spec_.capacity, a->task_id);
   }
-  // "started" goes out before the job exists, so it precedes every message the handler causes.
-  TaskProgress started{a->task_id, a->attempt, 0.0, "started"};
-  send_packed(scheduler_, MsgType::TASK_PROGRESS, pack_task_progress(started), "");
+  // "started" goes out at the end of this loop turn (drain_outbox), before any message the
+  // handler causes; a handler that has already finished by then makes it moot: its result alone
+  // goes out (ASSIGNED -> COMPLETED), one message instead of two for a short task.
+  starting_.push_back(task);
   spdlog::debug("event=task_started agent={} task={} attempt={} type={}", spec_.agent_id, a->task_id, a->attempt,
                 a->type);
   pool_->submit({key, [task, outbox = outbox_, h = handler->second] { run_handler(task, outbox, h); }});
+}
+
+void Agent::Impl::send_started(RunningTask& task) {
+  if (task.started_sent) return;
+  task.started_sent = true;
+  if (scheduler_state_ != SchedulerState::ATTACHED) return;
+  TaskProgress started{task.task_id, task.attempt, 0.0, "started"};
+  send_packed(scheduler_, MsgType::TASK_PROGRESS, pack_task_progress(started), "");
 }
 
 void Agent::Impl::on_cancel(const Json& body) {
@@ -295,7 +304,9 @@ void Agent::Impl::drain_outbox() {
   for (auto& message : outbox_->take_all()) {
     if (auto* p = std::get_if<TaskProgress>(&message)) {
       // Progress is news: sent only while the attempt runs and the scheduler listens.
-      if (scheduler_state_ == SchedulerState::ATTACHED && running_.count({p->task_id, p->attempt})) {
+      auto it = running_.find({p->task_id, p->attempt});
+      if (scheduler_state_ == SchedulerState::ATTACHED && it != running_.end()) {
+        send_started(*it->second);  // first, as the handler's progress follows its start
         send_packed(scheduler_, MsgType::TASK_PROGRESS, pack_task_progress(*p), "");
       }
       continue;
@@ -305,10 +316,15 @@ void Agent::Impl::drain_outbox() {
       continue;
     }
     auto& r = std::get<TaskResult>(message);
-    running_.erase({r.task_id, r.attempt});
+    if (auto it = running_.find({r.task_id, r.attempt}); it != running_.end()) {
+      it->second->started_sent = true;  // finished before its start was announced: the result says it all
+      running_.erase(it);
+    }
     spdlog::debug("event=task_finished agent={} task={} attempt={} ok={}", spec_.agent_id, r.task_id, r.attempt, r.ok);
     add_result(std::move(r));
   }
+  for (auto& task : starting_) send_started(*task);
+  starting_.clear();
 }
 
 void Agent::Impl::add_result(TaskResult result) {

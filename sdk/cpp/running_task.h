@@ -31,6 +31,9 @@ struct RunningTask {
   // False until CANCEL_TASK for this exact attempt arrives or the agent stops; never goes back.
   std::atomic<bool> cancelled{false};
 
+  // Networking thread only: TASK_PROGRESS "started" went out (or is no longer needed).
+  bool started_sent = false;
+
   TaskKey key() const { return {task_id, attempt}; }
 };
 
