@@ -146,10 +146,14 @@ void SchedulerService::turn(int poll_ms) {
   release();
 }
 
+void SchedulerService::bad_frame(const char* socket, const Error& error) {
+  ++stats_.bad_frames;
+  spdlog::warn("event=bad_frame socket={} error=\"{}\"", socket, error.to_string());
+}
+
 void SchedulerService::handle_client(Incoming& in) {
   if (!in.envelope) {
-    ++stats_.bad_frames;
-    spdlog::warn("event=bad_frame socket=client error=\"{}\"", in.envelope.error().to_string());
+    bad_frame("client", in.envelope.error());
     client_replies_.push_back({in.identity, error_envelope(in.request_id, in.envelope.error())});
     return;
   }
@@ -210,7 +214,11 @@ void SchedulerService::handle_client(Incoming& in) {
     }
     case MsgType::SUBMIT_BATCH: {
       auto m = SubmitBatch::from_packed(e.packed_body);
-      if (!m) return reply_error(m.error());
+      if (!m) {
+        // Kept packed, so decoded only here: a body that is not msgpack is a bad frame too.
+        if (m.error().code != ErrorCode::INVALID_ARGUMENT) bad_frame("client", m.error());
+        return reply_error(m.error());
+      }
       std::vector<std::string> keys;  // for the answer: the entries move into the core
       keys.reserve(m->tasks.size());
       for (const auto& t : m->tasks) keys.push_back(t.key);
@@ -272,8 +280,7 @@ void SchedulerService::handle_client(Incoming& in) {
 
 void SchedulerService::handle_agent(Incoming& in) {
   if (!in.envelope) {
-    ++stats_.bad_frames;
-    spdlog::warn("event=bad_frame socket=agent error=\"{}\"", in.envelope.error().to_string());
+    bad_frame("agent", in.envelope.error());
     agent_replies_.push_back({in.identity, error_envelope(in.request_id, in.envelope.error())});
     return;
   }
@@ -299,15 +306,18 @@ void SchedulerService::handle_agent(Incoming& in) {
       // One-way: a bad field is ignored; a body that does not decode at all is a bad frame, as
       // when bodies were decoded on receipt.
       if (!m && m.error().code != ErrorCode::INVALID_ARGUMENT) {
-        ++stats_.bad_frames;
-        spdlog::warn("event=bad_frame socket=agent error=\"{}\"", m.error().to_string());
+        bad_frame("agent", m.error());
         reply_error(m.error());
       }
       return;
     }
     case MsgType::TASK_RESULT: {
       auto m = task_result_from_packed(e.packed_body);
-      if (!m) return reply_error(m.error());
+      if (!m) {
+        // A body that does not decode at all is a bad frame, as when bodies were decoded on receipt.
+        if (m.error().code != ErrorCode::INVALID_ARGUMENT) bad_frame("agent", m.error());
+        return reply_error(m.error());
+      }
       agent_replies_.push_back(
           {in.identity, packed_envelope(MsgType::RESULT_OK, e.request_id, pack_result_ok(core_.result(*m)))});
       return;

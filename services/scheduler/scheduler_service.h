@@ -75,6 +75,8 @@ class SchedulerService {
   };
   void turn(int poll_ms);
   void handle_client(Incoming& in);
+  // Counts and logs a message that did not decode (stats_.bad_frames).
+  void bad_frame(const char* socket, const Error& error);
   void handle_agent(Incoming& in);
   void handle_registry(Incoming& in);
   void announce();
