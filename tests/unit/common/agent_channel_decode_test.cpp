@@ -10,29 +10,14 @@
 #include <gtest/gtest.h>
 
 #include "common/task_pack.h"
-#include "tests/unit/common/mutate.h"
+#include "tests/unit/common/differential.h"
 
 namespace orion {
 namespace {
 
 template <class M>
-Result<M> reference(const std::string& body) {
-  auto v = decode_value(body.data(), body.size());
-  if (!v) return v.error();
-  if (!v->is_object()) return make_error(ErrorCode::MALFORMED, "body is not a msgpack map");
-  return M::from_body(*v);
-}
-
-template <class M>
-std::string outcome(const Result<M>& r) {
-  if (!r) return "error " + std::to_string(static_cast<int>(r.error().code)) + ": " + r.error().message;
-  // Mutated bodies may hold invalid UTF-8, which dump() would refuse to print as is.
-  return "ok " + r->to_body().dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
-template <class M>
 void expect_same(const std::string& body, Result<M> (*packed)(std::string_view)) {
-  EXPECT_EQ(outcome(packed(body)), outcome(reference<M>(body)));
+  EXPECT_EQ(testing::outcome(packed(body)), testing::outcome(testing::reference<M>(body)));
 }
 
 // Every field of `good` set to each wrong kind of value, and removed.

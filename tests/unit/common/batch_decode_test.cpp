@@ -7,27 +7,13 @@
 #include <random>
 
 #include "common/messages.h"
-#include "tests/unit/common/mutate.h"
+#include "tests/unit/common/differential.h"
 
 namespace orion {
 namespace {
 
-// What the scheduler did before from_packed: the reference.
-Result<SubmitBatch> reference(const std::string& body) {
-  auto v = decode_value(body.data(), body.size());
-  if (!v) return v.error();
-  if (!v->is_object()) return make_error(ErrorCode::MALFORMED, "body is not a msgpack map");
-  return SubmitBatch::from_body(*v);
-}
-
-std::string outcome(const Result<SubmitBatch>& r) {
-  if (!r) return "error " + std::to_string(static_cast<int>(r.error().code)) + ": " + r.error().message;
-  // Mutated bodies may hold invalid UTF-8, which dump() would refuse to print as is.
-  return "ok " + r->to_body().dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
 void expect_same(const std::string& body) {
-  EXPECT_EQ(outcome(SubmitBatch::from_packed(body)), outcome(reference(body)));
+  EXPECT_EQ(testing::outcome(SubmitBatch::from_packed(body)), testing::outcome(testing::reference<SubmitBatch>(body)));
 }
 
 std::string pack(const Json& j) { return encode_value(j); }
@@ -66,7 +52,7 @@ TEST(BatchDecodeTest, AValidBatchDecodesToWhatTheJsonPathGives) {
   auto body = pack(sample().to_body());
   auto direct = SubmitBatch::from_packed(body);
   ASSERT_TRUE(direct.ok()) << direct.error().to_string();
-  EXPECT_EQ(outcome(direct), outcome(reference(body)));
+  EXPECT_EQ(testing::outcome(direct), testing::outcome(testing::reference<SubmitBatch>(body)));
   EXPECT_EQ(direct->tasks[1].spec.depends_on, (std::vector<std::string>{"a", "t17"}));
   EXPECT_EQ(direct->tasks[0].spec.retry.kind, BackoffKind::EXPONENTIAL);
 }

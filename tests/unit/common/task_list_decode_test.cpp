@@ -9,25 +9,14 @@
 #include <gtest/gtest.h>
 
 #include "common/task_pack.h"
-#include "tests/unit/common/mutate.h"
+#include "tests/unit/common/differential.h"
 
 namespace orion {
 namespace {
 
-Result<TaskList> reference(const std::string& body) {
-  auto v = decode_value(body.data(), body.size());
-  if (!v) return v.error();
-  if (!v->is_object()) return make_error(ErrorCode::MALFORMED, "body is not a msgpack map");
-  return TaskList::from_body(*v);
+void expect_same(const std::string& body) {
+  EXPECT_EQ(testing::outcome(task_list_from_packed(body)), testing::outcome(testing::reference<TaskList>(body)));
 }
-
-std::string outcome(const Result<TaskList>& r) {
-  if (!r) return "error " + std::to_string(static_cast<int>(r.error().code)) + ": " + r.error().message;
-  // Mutated bodies may hold invalid UTF-8, which dump() would refuse to print as is.
-  return "ok " + r->to_body().dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
-void expect_same(const std::string& body) { EXPECT_EQ(outcome(task_list_from_packed(body)), outcome(reference(body))); }
 
 std::vector<TaskView> sample() {
   TaskView done;

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "common/consensus_messages.h"
+#include "tests/unit/common/differential.h"
 
 namespace orion {
 namespace {
@@ -15,22 +16,8 @@ const std::string kKey(64, 'a');
 const std::string kSig(128, 'b');
 
 template <class M>
-Result<M> reference(const std::string& body) {
-  auto v = decode_value(body.data(), body.size());
-  if (!v) return v.error();
-  if (!v->is_object()) return make_error(ErrorCode::MALFORMED, "body is not a msgpack map");
-  return M::from_body(*v);
-}
-
-template <class M>
-std::string outcome(const Result<M>& r) {
-  if (!r) return "error " + std::to_string(static_cast<int>(r.error().code)) + ": " + r.error().message;
-  return "ok " + r->to_body().dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
-template <class M>
 void expect_same(const std::string& body) {
-  EXPECT_EQ(outcome(M::from_packed(body)), outcome(reference<M>(body)));
+  EXPECT_EQ(testing::outcome(M::from_packed(body)), testing::outcome(testing::reference<M>(body)));
 }
 
 std::string pack(const Json& j) { return encode_value(j); }
