@@ -87,16 +87,10 @@ class ConsensusStack {
  public:
   ConsensusStack(const std::string& name, int replicas) : dir_("orion-bench-" + name) {
     const std::string bin = bin_dir(), any = "tcp://127.0.0.1:0";
-    std::string ready = dir_.file("registry.ready");
-    registry_ = std::make_unique<Child>(
-        bin + "/orion-registry",
-        std::vector<std::string>{"--bind", any, "--bind-events-pub", any, "--bind-events-sub", any, "--data-dir",
-                                 dir_.file("registry"), "--ready-file", ready, "--log-level", "warn"},
-        dir_.file("registry.log"));
-    auto r = testing::wait_for_json_file(ready, 10'000);
-    if (!r) throw std::runtime_error("orion-registry did not become ready:\n" + logs());
-    registry_endpoint_ = r->at("registry").get<std::string>();
-    events_sub_ = r->at("events_sub").get<std::string>();
+    auto registry = start_registry(dir_);
+    registry_ = std::move(registry.child);
+    registry_endpoint_ = registry.endpoint;
+    events_sub_ = registry.events_sub;
 
     std::string peers;
     for (int id = 1; replicas > 1 && id <= replicas; ++id) {
@@ -104,7 +98,7 @@ class ConsensusStack {
     }
     for (int id = 1; id <= replicas; ++id) {
       std::string n = std::to_string(id);
-      ready = dir_.file("consensus-" + n + ".ready");
+      std::string ready = dir_.file("consensus-" + n + ".ready");
       std::vector<std::string> args{"--registry",  registry_endpoint_, "--bind-client", any, "--data-dir",
                                     dir_.file("consensus-" + n), "--ready-file", ready, "--log-level", "warn"};
       if (replicas > 1) args.insert(args.end(), {"--id", n, "--peers", peers});

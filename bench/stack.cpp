@@ -63,21 +63,30 @@ Child::~Child() {
   untrack_child(pid_);
 }
 
+StartedRegistry start_registry(const testing::TempDir& dir) {
+  const std::string any = "tcp://127.0.0.1:0", ready = dir.file("registry.ready");
+  StartedRegistry r;
+  r.child = std::make_unique<Child>(
+      bin_dir() + "/orion-registry",
+      std::vector<std::string>{"--bind", any, "--bind-events-pub", any, "--bind-events-sub", any, "--data-dir",
+                               dir.file("registry"), "--ready-file", ready, "--log-level", "warn"},
+      dir.file("registry.log"));
+  auto j = testing::wait_for_json_file(ready, 10'000);
+  if (!j) throw std::runtime_error("orion-registry did not become ready:\n" + r.child->process().log_tail(2000));
+  r.endpoint = j->at("registry").get<std::string>();
+  r.events_sub = j->at("events_sub").get<std::string>();
+  return r;
+}
+
 Stack::Stack(const std::string& name, const StackConfig& config) : dir_("orion-bench-" + name) {
   const std::string bin = bin_dir();
   const std::string any = "tcp://127.0.0.1:0";
 
-  std::string ready = dir_.file("registry.ready");
-  registry_ = std::make_unique<Child>(
-      bin + "/orion-registry",
-      std::vector<std::string>{"--bind", any, "--bind-events-pub", any, "--bind-events-sub", any, "--data-dir",
-                               dir_.file("registry"), "--ready-file", ready, "--log-level", "warn"},
-      dir_.file("registry.log"));
-  auto r = testing::wait_for_json_file(ready, 10'000);
-  if (!r) throw std::runtime_error("orion-registry did not become ready:\n" + logs());
-  registry_endpoint_ = r->at("registry").get<std::string>();
+  auto registry = start_registry(dir_);
+  registry_ = std::move(registry.child);
+  registry_endpoint_ = registry.endpoint;
 
-  ready = dir_.file("scheduler.ready");
+  std::string ready = dir_.file("scheduler.ready");
   std::vector<std::string> args{"--registry",   registry_endpoint_, "--bind-client", any, "--bind-agent", any,
                                 "--data-dir",   dir_.file("scheduler"), "--ready-file", ready, "--log-level",
                                 "warn"};

@@ -46,6 +46,14 @@ class Child {
   pid_t pid_ = -1;
 };
 
+// orion-registry (the event bus too) started in `dir` on ports the OS chose, with its endpoints
+// read back from its ready file. Throws std::runtime_error, with its log, when it does not start.
+struct StartedRegistry {
+  std::unique_ptr<Child> child;
+  std::string endpoint, events_sub;
+};
+StartedRegistry start_registry(const testing::TempDir& dir);
+
 struct StackConfig {
   int agents = 0;
   int agent_capacity = 4;

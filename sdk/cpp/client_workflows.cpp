@@ -39,9 +39,7 @@ Result<WorkflowRunOk> Client::coordinate_multi_agent_workflow(const std::string&
 }
 
 Result<WorkflowView> Client::workflow_status(const std::string& workflow_id) {
-  auto r = call(true, MsgType::GET_WORKFLOW, GetWorkflow{workflow_id}.to_body(), options_.request_timeout_ms);
-  if (!r) return r.error();
-  auto info = WorkflowInfo::from_body(r->body);
+  auto info = ask<WorkflowInfo>(MsgType::GET_WORKFLOW, GetWorkflow{workflow_id}.to_body());
   if (!info) return info.error();
   return std::move(info->workflow);
 }
