@@ -239,11 +239,12 @@ void bench_select(bool quick, Reporter& out) {
 
 // ---- submit_p50_ms, submit_p99_ms -----------------------------------------------------------
 
-void bench_submit(bool quick, Reporter& out) {
+// replicas: 1 (SQLite) or 3 (Raft); the figures' names then start with `prefix` ("raft3_").
+void bench_submit(bool quick, Reporter& out, int replicas = 1, const std::string& prefix = "") {
   const int n = quick ? 200 : 2'000, warmup = quick ? 20 : 100;
-  progress("submit: fresh stack, " + std::to_string(n) + " sequential submits (plus " + std::to_string(warmup) +
-           " warm-up)");
-  Stack stack("submit", StackConfig{0, 1, {}});
+  progress(prefix + "submit: fresh stack, " + std::to_string(replicas) + " scheduler replica(s), " +
+           std::to_string(n) + " sequential submits (plus " + std::to_string(warmup) + " warm-up)");
+  Stack stack(prefix + "submit", StackConfig{0, 1, {}, replicas});
   sdk::Client client(stack.client_options());
   for (int i = 0; i < warmup; ++i) require_ok(client.submit(parked_task(i)), "submit");
   std::vector<double> ms;
@@ -255,8 +256,8 @@ void bench_submit(bool quick, Reporter& out) {
     ms.push_back(ms_since(t0));
     require_ok(r, "submit");
   }
-  out.print({"submit_p50_ms", percentile(ms, 50), "ms"});
-  out.print({"submit_p99_ms", percentile(ms, 99), "ms"});
+  out.print({prefix + "submit_p50_ms", percentile(ms, 50), "ms"});
+  out.print({prefix + "submit_p99_ms", percentile(ms, 99), "ms"});
 }
 
 // ---- roundtrip_p50_ms, roundtrip_p99_ms -----------------------------------------------------
@@ -315,10 +316,10 @@ void bench_chain(bool quick, Reporter& out) {
 
 // ---- throughput_tasks_per_s -----------------------------------------------------------------
 
-void bench_throughput(bool quick, Reporter& out) {
+void bench_throughput(bool quick, Reporter& out, int replicas = 1, const std::string& prefix = "") {
   const int threads = 8, agents = 4, capacity = 16;
   const int total = quick ? 4'000 : 40'000;
-  Stack stack("throughput", StackConfig{agents, capacity, {"echo"}});
+  Stack stack(prefix + "throughput", StackConfig{agents, capacity, {"echo"}, replicas});
 
   // SUBMIT_BATCH pipelines best; without it, each client submits a window sequentially.
   bool batch = false;
@@ -404,7 +405,65 @@ void bench_throughput(bool quick, Reporter& out) {
   if (!first_error.empty()) throw std::runtime_error(first_error);
   progress("throughput: " + std::to_string(completed.load()) + " tasks COMPLETED in " + std::to_string(seconds) +
            " s");
-  out.print({"throughput_tasks_per_s", static_cast<double>(completed.load()) / seconds, "tasks/s"});
+  out.print({prefix + "throughput_tasks_per_s", static_cast<double>(completed.load()) / seconds, "tasks/s"});
+}
+
+// ---- raft3_failover_100k_ms, raft3_failover_1m_ms ---------------------------------------------
+
+// 3 scheduler replicas holding `tasks` queued tasks: SIGKILL of the leader, then the time until
+// a submit (from a client that retries every 50 ms with the same request id) is acknowledged
+// by the new leader. The killed replica is started again and caught up before the next kill.
+void bench_failover(bool quick, Reporter& out) {
+  const int kills = quick ? 3 : 10;
+  for (const auto& [tasks, name] : std::vector<std::pair<int, std::string>>{{100'000, "raft3_failover_100k_ms"},
+                                                                           {1'000'000, "raft3_failover_1m_ms"}}) {
+    if (!out.wanted(name)) continue;
+    const int n = quick ? tasks / 10 : tasks, per_batch = 50'000;
+    Stack stack("failover", StackConfig{0, 1, {}, 3});
+    sdk::Client loader(stack.client_options());
+    require_ok(loader.submit(parked_task(-1)), "submit");
+    RawCaller caller(scheduler_endpoint(loader));
+    for (int sent = 0; sent < n; sent += per_batch) {
+      SubmitBatch batch;
+      const int m = std::min(per_batch, n - sent);
+      for (int i = 0; i < m; ++i) batch.tasks.push_back(BatchEntry{"f" + std::to_string(i), parked_task(sent + i)});
+      send_batch(caller, batch, 180'000);
+    }
+    progress(name + ": " + std::to_string(n) + " queued tasks on 3 replicas; " + std::to_string(kills) + " kills");
+    auto caught_up = [&](std::int64_t timeout_ms) {
+      return testing::wait_until(
+          [&] {
+            int l = stack.leader(1'000);
+            if (l < 0) return false;
+            auto lead = stack.replica(l);
+            if (!lead) return false;
+            for (int i = 0; i < 3; ++i) {
+              auto r = stack.replica(i, 2'000);
+              if (!r || r->tasks != lead->tasks) return false;
+            }
+            return true;
+          },
+          timeout_ms);
+    };
+    std::vector<double> ms;
+    for (int k = 0; k < kills; ++k) {
+      if (!caught_up(600'000)) throw std::runtime_error(name + ": replicas did not catch up:\n" + stack.logs());
+      int leader = stack.leader(10'000);
+      if (leader < 0) throw std::runtime_error(name + ": no leader:\n" + stack.logs());
+      auto options = stack.client_options();
+      options.request_timeout_ms = 50;
+      options.tries = 400;
+      sdk::Client client(options);
+      require_ok(client.submit(parked_task(-2)), "submit");  // connected to the leader
+      auto t0 = Clock::now();
+      stack.kill_scheduler(leader);
+      require_ok(client.submit(parked_task(-3)), "submit after the kill");
+      ms.push_back(ms_since(t0));
+      progress(name + ": kill " + std::to_string(k + 1) + ": " + std::to_string(ms.back()) + " ms");
+      stack.restart_scheduler(leader);
+    }
+    out.print({name, percentile(ms, 50), "ms"});
+  }
 }
 
 // ---- dag_100k_ms ----------------------------------------------------------------------------
@@ -476,6 +535,11 @@ const std::vector<Group>& groups() {
       {"select", {"select_us"}, bench_select},
       {"dag", {"dag_100k_ms", "dag_100k_made_ms"}, bench_dag},
       {"rss", {"rss_1m_queued_mib"}, bench_rss},
+      {"raft3_submit", {"raft3_submit_p50_ms", "raft3_submit_p99_ms"},
+       [](bool quick, Reporter& out) { bench_submit(quick, out, 3, "raft3_"); }},
+      {"raft3_throughput", {"raft3_throughput_tasks_per_s"},
+       [](bool quick, Reporter& out) { bench_throughput(quick, out, 3, "raft3_"); }},
+      {"raft3_failover", {"raft3_failover_100k_ms", "raft3_failover_1m_ms"}, bench_failover},
   };
   return g;
 }

@@ -12,6 +12,10 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "common/consensus_messages.h"
+#include "common/ids.h"
+#include "tests/integration/scheduler_replicas.h"
+
 namespace orion::bench {
 
 namespace {
@@ -86,15 +90,28 @@ Stack::Stack(const std::string& name, const StackConfig& config) : dir_("orion-b
   registry_ = std::move(registry.child);
   registry_endpoint_ = registry.endpoint;
 
-  std::string ready = dir_.file("scheduler.ready");
-  std::vector<std::string> args{"--registry",   registry_endpoint_, "--bind-client", any, "--bind-agent", any,
-                                "--data-dir",   dir_.file("scheduler"), "--ready-file", ready, "--log-level",
-                                "warn"};
-  // Queued benchmark tasks must stay queued, never fail as unschedulable.
-  if (scheduler_has_flag("unschedulable-timeout")) args.insert(args.end(), {"--unschedulable-timeout", "0"});
-  scheduler_ = std::make_unique<Child>(bin + "/orion-scheduler", args, dir_.file("scheduler.log"));
-  auto s = testing::wait_for_json_file(ready, 10'000);
-  if (!s) throw std::runtime_error("orion-scheduler did not become ready:\n" + logs());
+  std::string peers;
+  if (config.scheduler_replicas > 1) {
+    for (int i = 1; i <= config.scheduler_replicas; ++i) {
+      peers += (peers.empty() ? "" : ",") + std::to_string(i) + "@127.0.0.1:" + std::to_string(testing::free_port());
+    }
+  }
+  for (int i = 0; i < config.scheduler_replicas; ++i) {
+    const std::string name = "scheduler-" + std::to_string(i + 1);
+    // Replicas keep their ports across restarts (a deposed leader restarts itself in place).
+    const std::string client_ep = peers.empty() ? any : "tcp://127.0.0.1:" + std::to_string(testing::free_port());
+    const std::string agent_ep = peers.empty() ? any : "tcp://127.0.0.1:" + std::to_string(testing::free_port());
+    std::vector<std::string> args{"--registry",   registry_endpoint_,     "--bind-client", client_ep,
+                                  "--bind-agent", agent_ep,               "--data-dir",    dir_.file(name),
+                                  "--ready-file", dir_.file(name + ".ready"), "--log-level", "warn"};
+    // Queued benchmark tasks must stay queued, never fail as unschedulable.
+    if (scheduler_has_flag("unschedulable-timeout")) args.insert(args.end(), {"--unschedulable-timeout", "0"});
+    if (!peers.empty()) args.insert(args.end(), {"--id", std::to_string(i + 1), "--peers", peers});
+    scheduler_args_.push_back(std::move(args));
+    schedulers_.emplace_back();
+    scheduler_clients_.emplace_back();
+    start_scheduler(i);
+  }
   {
     // The ready file is written before the registry has the scheduler's ANNOUNCE.
     sdk::Client client(client_options());
@@ -123,8 +140,53 @@ Stack::Stack(const std::string& name, const StackConfig& config) : dir_("orion-b
 Stack::~Stack() {
   // Agents first, then the scheduler, then the registry: each stops while its peers still answer.
   agents_.clear();
-  scheduler_.reset();
+  schedulers_.clear();
   registry_.reset();
+}
+
+void Stack::start_scheduler(int i) {
+  const std::string name = "scheduler-" + std::to_string(i + 1);
+  const std::string ready = dir_.file(name + ".ready");
+  std::remove(ready.c_str());
+  schedulers_[static_cast<std::size_t>(i)].reset();
+  schedulers_[static_cast<std::size_t>(i)] =
+      std::make_unique<Child>(bin_dir() + "/orion-scheduler", scheduler_args_[static_cast<std::size_t>(i)],
+                              dir_.file(name + ".log"));
+  auto s = testing::wait_for_json_file(ready, 60'000);
+  if (!s) throw std::runtime_error(name + " did not become ready:\n" + logs());
+  scheduler_clients_[static_cast<std::size_t>(i)] = s->at("client").get<std::string>();
+}
+
+void Stack::kill_scheduler(int i) { schedulers_.at(static_cast<std::size_t>(i))->process().kill9(); }
+
+void Stack::restart_scheduler(int i) { start_scheduler(i); }
+
+std::optional<Stack::ReplicaState> Stack::replica(int i, std::int64_t timeout_ms) const {
+  const auto& c = schedulers_.at(static_cast<std::size_t>(i));
+  if (!c || !c->process().running()) return std::nullopt;
+  auto r = testing::ask(scheduler_clients_.at(static_cast<std::size_t>(i)),
+                        Envelope{MsgType::GET_REPLICA, random_hex(8), Json::object()}, timeout_ms);
+  if (!r || r->type != MsgType::REPLICA_INFO) return std::nullopt;
+  auto info = ReplicaInfo::from_body(r->body);
+  if (!info) return std::nullopt;
+  return ReplicaState{info->role, info->commit_index, info->applied, info->tasks};
+}
+
+int Stack::leader(std::int64_t timeout_ms) const {
+  int found = -1;
+  testing::wait_until(
+      [&] {
+        for (int i = 0; i < scheduler_replicas(); ++i) {
+          auto r = replica(i);
+          if (r && r->role == "leader") {
+            found = i;
+            return true;
+          }
+        }
+        return false;
+      },
+      timeout_ms);
+  return found;
 }
 
 sdk::ClientOptions Stack::client_options() const {
@@ -156,7 +218,7 @@ std::string Stack::logs() const {
     if (c) out += "---- " + name + " ----\n" + c->process().log_tail(2000) + "\n";
   };
   add("registry", registry_);
-  add("scheduler", scheduler_);
+  for (std::size_t i = 0; i < schedulers_.size(); ++i) add("scheduler " + std::to_string(i + 1), schedulers_[i]);
   for (std::size_t i = 0; i < agents_.size(); ++i) add("agent " + std::to_string(i + 1), agents_[i]);
   return out;
 }

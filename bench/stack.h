@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,7 @@ struct StackConfig {
   int agents = 0;
   int agent_capacity = 4;
   std::vector<std::string> agent_caps{"echo"};
+  int scheduler_replicas = 1;  // 1: SQLite; 3 or 5: Raft replicas on loopback
 };
 
 class Stack {
@@ -68,16 +70,33 @@ class Stack {
   Stack& operator=(const Stack&) = delete;
 
   sdk::ClientOptions client_options() const;
-  pid_t scheduler_pid() const { return scheduler_ ? scheduler_->pid() : -1; }
+  pid_t scheduler_pid() const { return schedulers_.empty() || !schedulers_[0] ? -1 : schedulers_[0]->pid(); }
+
+  // Replicated stacks: replica i (0-based) by PID; SIGKILL it; start it again with its data.
+  int scheduler_replicas() const { return static_cast<int>(schedulers_.size()); }
+  void kill_scheduler(int i);
+  void restart_scheduler(int i);
+  // The replica serving as leader (GET_REPLICA role "leader"), -1 when none answers so.
+  int leader(std::int64_t timeout_ms) const;
+  // GET_REPLICA of replica i: {role, commit_index, applied}, or nullopt when it does not answer.
+  struct ReplicaState {
+    std::string role;
+    std::int64_t commit_index = 0, applied = 0, tasks = 0;
+  };
+  std::optional<ReplicaState> replica(int i, std::int64_t timeout_ms = 300) const;
   // Tails of every process log, for an error message.
   std::string logs() const;
 
  private:
   void wait_agents_up(std::size_t n, std::int64_t timeout_ms);
+  void start_scheduler(int i);
 
   testing::TempDir dir_;  // declared first: removed after every process has stopped
   std::string registry_endpoint_;
-  std::unique_ptr<Child> registry_, scheduler_;
+  std::unique_ptr<Child> registry_;
+  std::vector<std::unique_ptr<Child>> schedulers_;
+  std::vector<std::vector<std::string>> scheduler_args_;
+  std::vector<std::string> scheduler_clients_;
   std::vector<std::unique_ptr<Child>> agents_;
 };
 

@@ -1,5 +1,6 @@
 #include "common/config.h"
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -10,6 +11,16 @@ namespace orion {
 std::string env_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
   return (v && *v) ? std::string(v) : fallback;
+}
+
+Result<std::int64_t> parse_int(const std::string& flag, const std::string& text, std::int64_t lo, std::int64_t hi) {
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < lo || v > hi) {
+    return make_error(ErrorCode::INVALID_ARGUMENT, "--" + flag + ": '" + text + "' is not an integer in [" +
+                                                       std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+  return v;
 }
 
 void add_option(cxxopts::Options& options, const std::string& name, const char* env, const std::string& fallback,

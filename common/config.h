@@ -7,9 +7,12 @@
 //   std::string ep = args["bind-client"].as<std::string>();
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include <cxxopts.hpp>
+
+#include "common/status.h"
 
 namespace orion {
 
@@ -19,6 +22,9 @@ std::string env_or(const char* name, const std::string& fallback);
 // A string option whose default comes from `env` (when set) or `fallback`.
 void add_option(cxxopts::Options& options, const std::string& name, const char* env, const std::string& fallback,
                 const std::string& help);
+
+// `text` as a whole decimal integer in [lo, hi]; INVALID_ARGUMENT naming --flag otherwise.
+Result<std::int64_t> parse_int(const std::string& flag, const std::string& text, std::int64_t lo, std::int64_t hi);
 
 // The options every service has: --log-level, --data-dir, --ready-file, --help.
 void add_common_options(cxxopts::Options& options, const std::string& default_data_dir);

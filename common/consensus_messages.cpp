@@ -567,7 +567,8 @@ Result<LeaseInfo> LeaseInfo::from_body(const Json& b) {
 
 Json ReplicaInfo::to_body() const {
   return {{"replica_id", replica_id}, {"role", role},       {"leader_id", leader_id}, {"leader_client", leader_client},
-          {"term", term},             {"applied", applied}, {"proposals", proposals},         {"digest", digest}};
+          {"term", term},             {"applied", applied}, {"proposals", proposals},         {"digest", digest},
+          {"commit_index", commit_index}, {"tasks", tasks}};
 }
 Result<ReplicaInfo> ReplicaInfo::from_body(const Json& b) {
   return read<ReplicaInfo>(b, [](Fields& f, ReplicaInfo& m) {
@@ -578,6 +579,8 @@ Result<ReplicaInfo> ReplicaInfo::from_body(const Json& b) {
     f.integer("term", m.term, Need::OPTIONAL, 0, INT64_MAX);
     f.integer("applied", m.applied, Need::OPTIONAL, 0, INT64_MAX);
     f.integer("proposals", m.proposals, Need::OPTIONAL, 0, INT64_MAX);
+    f.integer("commit_index", m.commit_index, Need::OPTIONAL, 0, INT64_MAX);
+    f.integer("tasks", m.tasks, Need::OPTIONAL, 0, INT64_MAX);
     f.str("digest", m.digest, Need::OPTIONAL, 64);
   });
 }

@@ -218,6 +218,8 @@ struct ReplicaInfo {
   std::int64_t term = 0;
   std::int64_t applied = 0;   // commands applied to this replica's state machine
   std::int64_t proposals = 0;
+  std::int64_t commit_index = 0;  // the replica's Raft commit index (0 for the embedded backend)
+  std::int64_t tasks = 0;         // orion-scheduler: tasks held
   std::string digest;         // of the whole state, when GET_REPLICA asked for it: equal on replicas that applied the same log
   Json to_body() const;
   static Result<ReplicaInfo> from_body(const Json& b);

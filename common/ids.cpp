@@ -1,5 +1,7 @@
 #include "common/ids.h"
 
+#include <cstdio>
+
 #include <random>
 
 namespace orion {
@@ -14,6 +16,17 @@ std::string random_hex(std::size_t bytes) {
     out.push_back(kHex[b >> 4]);
     out.push_back(kHex[b & 0xf]);
   }
+  return out;
+}
+
+std::string state_digest(std::string_view bytes) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
   return out;
 }
 

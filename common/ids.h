@@ -3,10 +3,15 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 namespace orion {
 
 // `bytes` random bytes as lower-case hex (2*bytes characters). Thread-safe.
 std::string random_hex(std::size_t bytes);
+
+// A 64-bit FNV-1a digest of `bytes` as 16 hex digits: replicas compare their states with it
+// (GET_REPLICA digest). Not a cryptographic hash.
+std::string state_digest(std::string_view bytes);
 
 }  // namespace orion

@@ -16,29 +16,23 @@
 
 #include <cxxopts.hpp>
 
+#include "common/raft_config.h"
 #include "common/status.h"
 
 namespace orion::consensus {
 
-struct ConsensusConfig {
+// The Raft settings (id, peers, election_ms, ...) are common/raft_config.h's, shared with
+// orion-scheduler.
+struct ConsensusConfig : RaftConfig {
   std::string bind_client = "tcp://127.0.0.1:7300";  // ROUTER for PROPOSE, VOTE, ...
   std::string registry = "tcp://127.0.0.1:7100";
   std::string advertise_host;                        // replaces the bound host in what we announce
   std::string data_dir = "./data/consensus";
   std::string ready_file;
   std::string log_level = "info";
-  std::uint64_t id = 0;                              // Raft replica id; 0 = single replica
-  std::map<std::uint64_t, std::string> peers;        // id -> Raft "host:port"; empty = single replica
-  std::int64_t election_ms = 300;                    // Raft election timeout (randomised up to 2x)
-  std::int64_t heartbeat_ms = 30;                    // Raft heartbeat
-  std::int64_t snapshot_threshold = 1024;            // Raft entries between snapshots
-  std::int64_t snapshot_trailing = 0;                // entries kept after one; 0 = snapshot_threshold
-  std::int64_t install_snapshot_ms = 1000;           // leader resends an unanswered InstallSnapshot after this
   std::int64_t verify_threads = 2;                   // threads checking vote signatures (the leader's); 0 = inline
   std::int64_t announce_ms = 500;                    // ANNOUNCE to the registry this often
 
-  bool replicated() const { return !peers.empty(); }
-  std::string replica_name() const { return replicated() ? std::to_string(id) : "single"; }
   std::string describe() const;
 };
 

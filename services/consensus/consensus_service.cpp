@@ -11,7 +11,7 @@
 
 #include "common/ids.h"
 #include "services/consensus/proposal_stats.h"
-#include "services/consensus/raft_log.h"
+#include "common/raft_log.h"
 #include "services/consensus/vote_verifier.h"
 
 namespace orion::consensus {
@@ -38,16 +38,6 @@ bool keep_packed(MsgType type) { return type == MsgType::PROPOSE || type == MsgT
 
 
 // 64-bit FNV-1a in hex: the same bytes give the same digest in every process.
-std::string state_digest(const std::string& bytes) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  char out[17];
-  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
-  return out;
-}
 
 }  // namespace
 
@@ -93,17 +83,7 @@ Status ConsensusService::start() {
     ready_ = true;
     spdlog::info("event=recovered proposals={} applied={}", core_.proposal_count(), core_.applied());
   } else {
-    RaftOptions o;
-    o.id = config_.id;
-    o.peers = config_.peers;
-    o.dir = config_.data_dir + "/raft";
-    o.election_timeout_ms = static_cast<unsigned>(config_.election_ms);
-    o.heartbeat_timeout_ms = static_cast<unsigned>(config_.heartbeat_ms);
-    o.snapshot_threshold = static_cast<unsigned>(config_.snapshot_threshold);
-    o.snapshot_trailing = config_.snapshot_trailing > 0 ? static_cast<unsigned>(config_.snapshot_trailing)
-                                                        : o.snapshot_threshold;
-    o.install_snapshot_timeout_ms = static_cast<unsigned>(config_.install_snapshot_ms);
-    auto raft = std::make_unique<RaftLog>(o);
+    auto raft = std::make_unique<RaftLog>(config_.options(config_.data_dir + "/raft"));
     if (auto s = raft->start(); !s) return s;
     log_ = std::move(raft);
     role_ = RoleInfo{};
@@ -267,6 +247,12 @@ void ConsensusService::handle_read(const Incoming& in, const Envelope& e) {
     return reply_error(in.identity, e.request_id,
                        make_error(ErrorCode::UNAVAILABLE, "a new leader is catching up; retry shortly"));
   }
+  // A leader that cannot confirm its leadership (cut off, or paused while the others elected
+  // another) may hold old state: it serves no read until a majority confirms it again.
+  if (!log_->lease_valid()) {
+    return reply_error(in.identity, e.request_id,
+                       make_error(ErrorCode::UNAVAILABLE, "the leader cannot confirm its leadership; retry shortly"));
+  }
   switch (e.type) {
     case MsgType::PROPOSAL_STATS:
       return reply(in.identity, Envelope{MsgType::PROPOSAL_STATS_OK, e.request_id, proposal_stats(core_).to_body()});
@@ -413,6 +399,9 @@ void ConsensusService::answer_waiters() {
     waiters_.erase(range.first, range.second);
   }
   auto now = clock_.now_ms();
+  // A timed-out wait is answered from our state: not while that state may be stale (it is
+  // answered once the lease is back, or NOT_LEADER when leadership is lost).
+  if (!log_->lease_valid()) return;
   for (auto it = waiters_.begin(); it != waiters_.end();) {
     if (it->second.deadline_ms <= now) {
       answer(it->second);
@@ -525,6 +514,7 @@ ReplicaInfo ConsensusService::replica_info() const {
   r.term = static_cast<std::int64_t>(role_.term);
   r.applied = static_cast<std::int64_t>(core_.applied());
   r.proposals = static_cast<std::int64_t>(core_.proposal_count());
+  r.commit_index = static_cast<std::int64_t>(log_->progress().commit_index);
   return r;
 }
 

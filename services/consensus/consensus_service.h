@@ -37,7 +37,7 @@
 #include "common/group_commit.h"
 #include "common/sockets.h"
 #include "common/topic_subscriptions.h"
-#include "services/consensus/command_log.h"
+#include "common/command_log.h"
 #include "services/consensus/consensus_config.h"
 #include "services/consensus/consensus_core.h"
 #include "services/consensus/vote_verifier.h"

@@ -1,9 +1,12 @@
 // orion-scheduler: accepts tasks, stores them durably, assigns them to capable agents.
+#include <unistd.h>
+
 #include <csignal>
 #include <thread>
 
 #include "common/config.h"
 #include "common/log.h"
+#include "common/raft_config.h"
 #include "services/scheduler/scheduler_service.h"
 
 namespace {
@@ -25,6 +28,7 @@ int main(int argc, char** argv) {
                     "seconds (fractions allowed) after which a task no live agent can run fails; 0 = never");
   orion::add_option(opts, "ageing-ms", "ORION_AGEING_MS", "10000",
                     "queue wait worth one priority level, so low priorities are never starved");
+  orion::add_raft_options(opts, "ORION_SCHEDULER", "7209");
   orion::add_common_options(opts, "./data/scheduler");
   auto args = orion::parse_or_exit(opts, argc, argv);
 
@@ -51,6 +55,13 @@ int main(int argc, char** argv) {
         "--unschedulable-timeout takes seconds from 0 to a week\"");
     return 2;
   }
+  auto raft = orion::raft_config_from(args);
+  if (!raft) {
+    spdlog::critical("event=bad_flag error=\"{}\"", raft.error().message);
+    return 2;
+  }
+  o.raft = std::move(*raft);
+  spdlog::info("event=raft_config {}", o.raft.describe());
   spdlog::info(
       "event=config bind_client={} bind_agent={} registry={} data_dir={} heartbeat_ms={} liveness={} ageing_ms={} "
       "unschedulable_timeout_ms={}",
@@ -58,21 +69,34 @@ int main(int argc, char** argv) {
       o.core.unschedulable_timeout_ms);
 
   orion::SystemClock clock;
-  orion::scheduler::SchedulerService service(o, clock);
-  if (auto s = service.start(); !s) {
-    spdlog::critical("event=start_failed error=\"{}\"", s.error().to_string());
+  bool restart = false;
+  {
+    orion::scheduler::SchedulerService service(o, clock);
+    if (auto s = service.start(); !s) {
+      spdlog::critical("event=start_failed error=\"{}\"", s.error().to_string());
+      return 1;
+    }
+    g_service = &service;
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    const auto ready_file = args["ready-file"].as<std::string>();
+    if (!orion::write_ready_file(ready_file, orion::Json{{"client", service.client_endpoint()},
+                                                         {"agent", service.agent_endpoint()}}.dump())) {
+      spdlog::critical("event=start_failed error=\"cannot write ready file {}\"", ready_file);
+      return 1;
+    }
+    service.run();
+    g_service = nullptr;
+    restart = service.restart_wanted();
+  }  // sockets and the raft log closed before a restart binds them again
+  if (restart) {
+    // A Raft leader that lost its term: its memory may hold turns that never committed. The
+    // same process (same PID, same flags) starts again from its log.
+    spdlog::info("event=restarting");
+    ::execv("/proc/self/exe", argv);
+    spdlog::critical("event=restart_failed errno={}", errno);
     return 1;
   }
-  g_service = &service;
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
-  const auto ready_file = args["ready-file"].as<std::string>();
-  if (!orion::write_ready_file(ready_file, orion::Json{{"client", service.client_endpoint()},
-                                                       {"agent", service.agent_endpoint()}}.dump())) {
-    spdlog::critical("event=start_failed error=\"cannot write ready file {}\"", ready_file);
-    return 1;
-  }
-  service.run();
   spdlog::info("event=stopped");
   return 0;
 }

@@ -106,6 +106,21 @@ class SchedulerCore {
   void restore(TaskRecord record);
   void finish_restore();
 
+  // ---- Hot standby (core_standby.cpp). A follower replica applies each record the leader
+  // wrote, in commit order, as it commits: the task table, the indexes (request ids,
+  // idempotency keys), the dependency links and the ready queues stay as the leader's are, so a
+  // promoted follower serves at once. Nothing is sent and nothing is marked dirty.
+  //
+  // The task as the leader wrote it (task_codec.h): created, or replacing the one held.
+  void apply_record(TaskRecord record);
+  // A batch record (batch_record.h): its tasks not held yet are made as restore_batch makes
+  // them, and linked. INTERNAL when it does not fit the tasks held.
+  Status apply_batch_record(const BatchIntake& intake, std::vector<BatchEntry> entries);
+  // This replica became the leader: open its consensus gates and start dispatching. Tasks
+  // leased (ASSIGNED, RUNNING) by the previous leader keep their lease for one liveness window
+  // (heartbeat_ms * liveness), as after a restart (adopt_leases).
+  void promote();
+
   // Accepts a validated spec; the same request id or idempotency key returns the first task.
   Result<SubmitOk> submit(const std::string& request_id, TaskSpec spec);
   // All or nothing: a bad entry or a cycle refuses the whole batch and changes nothing.
@@ -240,6 +255,11 @@ class SchedulerCore {
   TaskRecord& create(const std::string& request_id, TaskSpec&& spec, bool index_request = true, std::uint64_t seq = 0);
   void fill_new(TaskRecord& t, std::uint64_t seq, std::string request_id, TaskSpec&& spec, std::int64_t created_ms);
   void written_alone(TaskRecord& t);
+  // Standby: (re)queues t where the leader holds it (ready queue or retry wait), from its record.
+  void place(TaskRecord& t);
+  void link_standby(TaskRecord& t);
+  // Standby: tasks leased or waiting on a consensus gate, for promote() (no scan of every task).
+  std::set<std::uint64_t> standby_leased_, standby_gated_;
   // The wall clock, held at one instant while a batch is taken in (WallFreeze).
   std::int64_t wall_ms() const { return frozen_wall_ms_ >= 0 ? frozen_wall_ms_ : clock_.wall_ms(); }
   // A batch accepted and not yet wholly made (accept_batch, apply_batches).

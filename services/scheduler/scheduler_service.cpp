@@ -49,6 +49,7 @@ Status SchedulerService::start() {
   std::error_code ec;
   std::filesystem::create_directories(options_.data_dir, ec);
   if (ec) return make_error(ErrorCode::INTERNAL, "cannot create " + options_.data_dir + ": " + ec.message());
+  if (options_.raft.replicated()) return start_replica();
   auto log = SqliteLogStore::open(options_.data_dir + "/scheduler.db");
   if (!log) return log.error();
   std::size_t loaded = 0;
@@ -96,13 +97,29 @@ void SchedulerService::stop() { stopping_ = true; }
 
 void SchedulerService::run() {
   while (!stopping_) turn(20);
+  if (raft_) {
+    raft_->stop();
+    return;
+  }
   // Everything handed to the writer becomes durable, and its replies go out, before we stop.
   commit_->flush();
   release();
 }
 
+std::uint64_t SchedulerService::persist(LogBatch batch) {
+  if (!raft_) return commit_->submit(std::move(batch));
+  ReplicaEntry e;
+  e.origin = origin_;
+  e.number = ++last_batch_;
+  e.records = std::move(batch);
+  raft_->append({{e.number, encode_replica_entry(e)}});
+  return e.number;
+}
+
+std::uint64_t SchedulerService::committed() const { return raft_ ? own_applied_ : commit_->committed(); }
+
 void SchedulerService::announce() {
-  if (clock_.now_ms() < next_announce_ms_) return;
+  if (!serving() || clock_.now_ms() < next_announce_ms_) return;
   next_announce_ms_ = clock_.now_ms() + options_.announce_ms;
   Announce a{"scheduler", {{"client", client_ep_}, {"agent", agent_ep_}}};
   send_envelope(registry_, Envelope{MsgType::ANNOUNCE, random_hex(8), a.to_body()});
@@ -117,11 +134,16 @@ void SchedulerService::turn(int poll_ms) {
     release();
     return;
   }
+  if (raft_) {
+    take_log();
+    check_role();
+    if (stopping_) return;
+  }
   announce();
   zmq::pollitem_t items[] = {{client_.handle(), 0, ZMQ_POLLIN, 0},
                              {agent_.handle(), 0, ZMQ_POLLIN, 0},
                              {registry_.handle(), 0, ZMQ_POLLIN, 0},
-                             {nullptr, commit_->fd(), ZMQ_POLLIN, 0},
+                             {nullptr, raft_ ? raft_->fd() : commit_->fd(), ZMQ_POLLIN, 0},
                              {bus_in_.handle(), 0, ZMQ_POLLIN, 0},
                              {consensus_.socket() ? consensus_.socket()->handle() : nullptr, -1, ZMQ_POLLIN, 0}};
   try {
@@ -131,17 +153,30 @@ void SchedulerService::turn(int poll_ms) {
     return;  // a signal: run() checks stopping_ and comes back
   }
   read_subscriptions();  // before anything this turn builds an event
+  if (raft_) {
+    take_log();  // committed entries first: a follower's answers name the leader they came from
+    check_role();
+    if (stopping_) return;
+  }
   Incoming in;
+  if (snapshot_wanted_) {
+    // Our turns in flight drain before anything new is read: then the state is committed state
+    // and the snapshot can be taken (service_replica.cpp). Takes a commit round trip or so.
+    maybe_snapshot();
+    if (snapshot_wanted_) return release();
+  }
   for (int i = 0; i < kMaxBatch && receive(agent_, in, true, false, keep_packed_agent); ++i) handle_agent(in);
   for (int i = 0; i < kMaxBatch && !core_.applying() && receive(client_, in, true, false, keep_packed); ++i) {
     handle_client(in);
   }
   for (int i = 0; i < kMaxBatch && receive(registry_, in, false); ++i) handle_registry(in);
   for (int i = 0; i < kMaxBatch && receive(bus_in_, in, false, /*topic=*/true); ++i) handle_bus(in);
-  consensus_.drain(clock_.now_ms(), [this](const Outbox::ToConsensus& r, const Result<Envelope>& a) {
-    handle_consensus(r, a);
-  });
-  core_.tick();
+  if (serving()) {  // a follower's core changes only by the leader's records
+    consensus_.drain(clock_.now_ms(), [this](const Outbox::ToConsensus& r, const Result<Envelope>& a) {
+      handle_consensus(r, a);
+    });
+    core_.tick();
+  }
   hold();
   release();
 }
@@ -157,6 +192,11 @@ void SchedulerService::handle_client(Incoming& in) {
     client_replies_.push_back({in.identity, error_envelope(in.request_id, in.envelope.error())});
     return;
   }
+  if (in.envelope->type == MsgType::GET_REPLICA) {
+    client_replies_.push_back({in.identity, replica_info(*in.envelope)});
+    return;
+  }
+  if (refuse(client_replies_, in, false)) return;
   const Envelope& e = *in.envelope;
   auto reply_error = [&](const Error& err) { client_replies_.push_back({in.identity, error_envelope(e.request_id, err)}); };
   switch (e.type) {
@@ -284,6 +324,7 @@ void SchedulerService::handle_agent(Incoming& in) {
     agent_replies_.push_back({in.identity, error_envelope(in.request_id, in.envelope.error())});
     return;
   }
+  if (refuse(agent_replies_, in, true)) return;
   const Envelope& e = *in.envelope;
   auto reply = [&](MsgType t, Json body) { agent_replies_.push_back({in.identity, Envelope{t, e.request_id, std::move(body)}}); };
   auto reply_error = [&](const Error& err) { agent_replies_.push_back({in.identity, error_envelope(e.request_id, err)}); };
@@ -334,7 +375,7 @@ void SchedulerService::handle_agent(Incoming& in) {
 }
 
 void SchedulerService::handle_bus(Incoming& in) {
-  if (!in.envelope || in.envelope->type != MsgType::EVENT) return;
+  if (!serving() || !in.envelope || in.envelope->type != MsgType::EVENT) return;
   auto ev = Event::from_body(in.envelope->body);
   if (!ev || !ev->data.is_object()) return;
   auto field = [&](const char* key) {
@@ -427,7 +468,7 @@ void SchedulerService::hold() {
   // After the batch records above: one taken in and spent in the same turn is put, then deleted.
   core_.drain_spent_batches([&](std::uint64_t first) { batch.erase(log_key(kBatchRecordKind, first)); });
   workflows_.drain_dirty([&](std::uint64_t key, std::string rec) { batch.put(key, std::move(rec)); });
-  if (!batch.empty()) last_batch_ = commit_->submit(std::move(batch));
+  if (!batch.empty()) last_batch_ = persist(std::move(batch));
   Outbox& out = core_.outbox();
   if (client_replies_.empty() && agent_replies_.empty() && out.to_agents.empty() && out.to_clients.empty() &&
       out.events.empty() && out.to_consensus.empty()) {
@@ -444,14 +485,16 @@ void SchedulerService::hold() {
 }
 
 void SchedulerService::release() {
-  commit_->drain_wakeups();
-  if (commit_->failed()) {
-    // Memory is ahead of disk and nothing more may be acknowledged: stop, and let a restart
-    // recover the last committed state.
-    spdlog::critical("event=commit_failed error=\"{}\"", commit_->failure().to_string());
-    std::abort();
+  if (commit_) {
+    commit_->drain_wakeups();
+    if (commit_->failed()) {
+      // Memory is ahead of disk and nothing more may be acknowledged: stop, and let a restart
+      // recover the last committed state.
+      spdlog::critical("event=commit_failed error=\"{}\"", commit_->failure().to_string());
+      std::abort();
+    }
   }
-  auto committed = commit_->committed();
+  auto committed = this->committed();
   std::vector<std::string> unreachable;
   while (!held_.empty() && held_.front().batch <= committed) {
     Held& h = held_.front();

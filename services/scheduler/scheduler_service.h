@@ -24,10 +24,12 @@
 #include <zmq.hpp>
 
 #include "common/clock.h"
+#include "common/raft_config.h"
 #include "common/sockets.h"
 #include "common/topic_subscriptions.h"
 #include "services/scheduler/consensus_link.h"
 #include "services/scheduler/scheduler_core.h"
+#include "services/scheduler/replica_entry.h"
 #include "services/scheduler/workflow_manager.h"
 #include "common/group_commit.h"
 
@@ -41,6 +43,9 @@ struct ServiceOptions {
   std::string data_dir = "./data/scheduler";
   std::int64_t announce_ms = 1000; // re-announce to the registry this often
   CoreOptions core;
+  // No peers: one replica, its state in data_dir/scheduler.db (SQLite, group commit). With 3 or
+  // 5 peers: a Raft replica (service_replica.cpp), its log in data_dir/raft.
+  RaftConfig raft;
 };
 
 struct ServiceStats {
@@ -61,6 +66,10 @@ class SchedulerService {
   const std::string& agent_endpoint() const { return agent_ep_; }
   const ServiceStats& stats() const { return stats_; }
   std::uint64_t fsyncs() const { return commit_ ? commit_->fsyncs() : 0; }
+  // A Raft replica that led and lost its leadership stops (run() returns) with this set: its
+  // state may hold turns that never committed, so it must start again from its log. main()
+  // starts the process again in place.
+  bool restart_wanted() const { return restart_wanted_; }
 
  private:
   struct Reply {
@@ -86,6 +95,43 @@ class SchedulerService {
   void handle_bus(Incoming& in);
   void read_subscriptions();
   void handle_consensus(const Outbox::ToConsensus& request, const Result<Envelope>& answer);
+  // Hands a turn's records to the log (GroupCommit, or a Raft entry); returns its number.
+  std::uint64_t persist(LogBatch batch);
+  // Numbered turns up to this one are durable.
+  std::uint64_t committed() const;
+
+  // ---- Raft replica (service_replica.cpp) ----
+  Status start_replica();
+  // Takes what the Raft log made ready: committed entries to apply, snapshots, failures.
+  void take_log();
+  void apply_entry(std::string_view bytes);
+  Status apply_records(const LogBatch& records);
+  void restore_snapshot(const std::string& state);
+  std::string snapshot_state() const;
+  // Role changes: a new leader sends its HELLO; a leader that lost its term stops (restart).
+  void check_role();
+  void promote();
+  void deposed(const std::string& why);
+  // True when this replica serves requests now (the single replica always does).
+  bool serving() const { return !raft_ || serving_; }
+  // Answers a request this replica does not serve: NOT_LEADER naming the leader's endpoint on
+  // the same socket kind, or UNAVAILABLE while this leader cannot confirm its leadership.
+  bool refuse(std::vector<Reply>& replies, const Incoming& in, bool agent_socket);
+  // GET_REPLICA: this replica's role and progress (served by every replica, never redirected).
+  Envelope replica_info(const Envelope& request) const;
+
+  std::unique_ptr<RaftLog> raft_;
+  std::uint64_t origin_ = 0;          // this process's mark on its entries (random per start)
+  std::uint64_t own_applied_ = 0;     // our entries up to this number are committed and seen
+  std::uint64_t hello_number_ = 0;    // our HELLO of this term, once sent
+  bool serving_ = false;              // a leader whose HELLO applied: it serves
+  bool restart_wanted_ = false;
+  // Raft asked for a snapshot while our own turns were in flight: the core is ahead of the log
+  // then, so the answer waits until they are all applied (the state must be committed state).
+  bool snapshot_wanted_ = false;
+  void maybe_snapshot();
+  RoleInfo role_;
+  std::map<std::uint64_t, ReplicaAddress> replicas_;  // as they said in their HELLOs
 
   ServiceOptions options_;
   const Clock& clock_;

@@ -331,6 +331,18 @@ Status WorkflowManager::finish_restore() {
   return {};
 }
 
+Status WorkflowManager::apply_record(std::uint64_t seq, std::string_view bytes) {
+  auto r = decode_workflow_record(seq, bytes);
+  if (!r) return r.error();
+  WorkflowRecord& w = flows_[seq] = std::move(*r);
+  index(w);
+  return {};
+}
+
+void WorkflowManager::promote() {
+  for (auto& [seq, w] : flows_) index(w);
+}
+
 Status WorkflowManager::check_invariants() const {
   auto broken = [](const std::string& what) { return Status(make_error(ErrorCode::INTERNAL, what)); };
   for (const auto& [seq, w] : flows_) {

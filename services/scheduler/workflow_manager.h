@@ -70,6 +70,12 @@ class WorkflowManager {
   // (INTERNAL when a record names a task that does not exist).
   Status restore(std::uint64_t seq, std::string_view bytes);
   Status finish_restore();
+  // Hot standby (scheduler_core.h): the workflow record as the leader wrote it, replacing the
+  // one held. INTERNAL when it does not decode.
+  Status apply_record(std::uint64_t seq, std::string_view bytes);
+  // This replica became the leader: each workflow's view of its steps is brought up to its
+  // tasks (a follower does not follow step changes one by one).
+  void promote();
 
   // Every workflow changed since the last call, once each, as (log key, record).
   template <class Fn>
@@ -78,6 +84,11 @@ class WorkflowManager {
     dirty_.clear();
   }
 
+  // Every workflow held, as (log key, record): a snapshot's.
+  template <class Fn>
+  void each_record(Fn&& fn) const {
+    for (const auto& [seq, w] : flows_) fn(log_key(kWorkflowRecordKind, seq), encode_workflow_record(w));
+  }
   std::size_t workflow_count() const { return flows_.size(); }
   // Holds between turns (once on_task has seen every changed task): every documented
   // invariant; the first broken one.

@@ -19,6 +19,7 @@
 #include "services/consensus/consensus_client.h"
 #include "common/vote_signature.h"
 #include "tests/integration/cluster.h"
+#include "tests/integration/scheduler_replicas.h"
 
 namespace orion::testing {
 namespace {
@@ -26,21 +27,6 @@ namespace {
 using consensus::ConsensusClient;
 using consensus::ConsensusClientOptions;
 using consensus::VoteKeys;
-
-// A TCP port that was free a moment ago, for Raft peer addresses (which every replica must
-// know before any of them starts, so they cannot be read back from a ready file).
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 const VoteKeys& keys_of(const std::string& agent) {
   static std::map<std::string, VoteKeys> keys;

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "services/consensus/raft_log.h"
+#include "common/raft_log.h"
 
 namespace orion::consensus {
 namespace {

@@ -1,11 +1,11 @@
-// The form of a Raft snapshot (services/consensus/raft_log.h): the service's state and the
+// The form of a Raft snapshot (common/raft_log.h): the service's state and the
 // entries applied after it. Round trip, the older form, and bounds: a buffer that does not fit
 // its own lengths is refused, never read past.
 #include <gtest/gtest.h>
 
 #include <cstring>
 
-#include "services/consensus/raft_log.h"
+#include "common/raft_log.h"
 
 namespace orion::consensus {
 namespace {

@@ -13,7 +13,7 @@ extern "C" {
 #include <raft/fixture.h>
 }
 
-#include "services/consensus/raft_log.h"
+#include "common/raft_log.h"
 #include "tests/unit/consensus/consensus_fixture.h"
 
 namespace orion::consensus::testing {

@@ -1,4 +1,4 @@
-#include "services/consensus/raft_log.h"
+#include "common/raft_log.h"
 
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -23,7 +23,7 @@ extern "C" {
 #include <uv.h>
 }
 
-namespace orion::consensus {
+namespace orion {
 
 namespace {
 
@@ -195,6 +195,15 @@ struct RaftLog::Impl {
     struct raft_apply req {};
     Impl* self = nullptr;
     std::vector<std::uint64_t> seqs;
+    std::int64_t sent_ms = 0;     // monotonic, when handed to raft (the lease runs from here)
+    std::uint64_t term = 0;       // the term it was sent in
+  };
+  // The leader's lease confirmation: an empty entry a majority must store.
+  struct BarrierRequest {
+    struct raft_barrier req {};
+    Impl* self = nullptr;
+    std::int64_t sent_ms = 0;
+    std::uint64_t term = 0;
   };
 
   const RaftOptions options;
@@ -211,6 +220,13 @@ struct RaftLog::Impl {
   std::optional<std::string> snapshot_state;  // the service's answer to the last SNAPSHOT item
   bool stopping = false;
 
+  // ---- Read by any thread -------------------------------------------------------------------------
+  // The lease: valid until lease_until_ms (monotonic) while the term is lease_term and this
+  // replica leads it. Written by the raft thread only.
+  std::atomic<std::int64_t> lease_until_ms{0};
+  std::atomic<std::uint64_t> lease_term{0};
+  std::atomic<std::uint64_t> commit_index{0}, applied_index{0}, last_index{0};
+
   // ---- Raft thread only ---------------------------------------------------------------------------
   std::uint64_t applied_bytes = 0;   // entry bytes applied since the last snapshot (the size rule)
   std::uint64_t snapshot_bytes = 0;  // size of the last snapshot taken or restored
@@ -219,6 +235,8 @@ struct RaftLog::Impl {
   uv_loop_t loop{};
   uv_async_t async{};
   uv_timer_t timer{};
+  uv_timer_t lease_timer{};
+  bool barrier_in_flight = false;
   struct raft_uv_transport transport {};
   struct raft_io io {};
   struct raft_fsm fsm {};
@@ -249,6 +267,24 @@ struct RaftLog::Impl {
   }
 
   Error not_leader() const { return make_error(ErrorCode::NOT_LEADER, "this replica is not the leader"); }
+
+  static std::int64_t mono_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+  unsigned lease_ms() const { return options.lease_ms ? options.lease_ms : options.election_timeout_ms * 3 / 4; }
+
+  // A majority stored an entry sent at sent_ms in `term`: the lease runs from then.
+  void confirm(std::int64_t sent_ms, std::uint64_t term) {
+    if (raft_state(&raft) != RAFT_LEADER || raft.current_term != term) return;
+    const std::int64_t until = sent_ms + lease_ms();
+    if (lease_term.load() != term) {
+      lease_term.store(term);
+      lease_until_ms.store(until);
+    } else if (until > lease_until_ms.load()) {
+      lease_until_ms.store(until);
+    }
+  }
 
   // ---- FSM callbacks (raft thread) ----------------------------------------------------------------
 
@@ -385,6 +421,8 @@ struct RaftLog::Impl {
     req->self = this;
     req->req.data = req;
     req->seqs = seqs;
+    req->sent_ms = mono_ms();
+    req->term = raft.current_term;
     int rv = raft_apply(&raft, &req->req, bufs.data(), static_cast<unsigned>(bufs.size()), on_applied);
     if (rv != 0) {
       for (auto& b : bufs) raft_free(b.base);  // not taken over on failure
@@ -398,6 +436,7 @@ struct RaftLog::Impl {
   // come from the APPLY items; a failure means these commands may or may not commit later.
   static void on_applied(struct raft_apply* req, int status, void*) {
     auto* r = static_cast<ApplyRequest*>(req->data);
+    if (status == 0) r->self->confirm(r->sent_ms, r->term);
     if (status != 0) {
       r->self->fail(std::move(r->seqs),
                     make_error(ErrorCode::UNAVAILABLE, std::string("leadership changed before the commit (") +
@@ -407,8 +446,41 @@ struct RaftLog::Impl {
     delete r;
   }
 
+  // While leading: one barrier at a time, every lease/4, keeps the lease fresh when no command
+  // is appended.
+  static void on_lease_timer(uv_timer_t* handle) {
+    auto* self = static_cast<Impl*>(handle->data);
+    if (self->closing || self->barrier_in_flight || raft_state(&self->raft) != RAFT_LEADER) return;
+    // Confirmed within the last quarter lease by an append of the service's own: no barrier needed.
+    if (self->lease_term.load() == self->raft.current_term &&
+        self->lease_until_ms.load() - mono_ms() > static_cast<std::int64_t>(self->lease_ms()) * 3 / 4) {
+      return;
+    }
+    auto* b = new BarrierRequest;
+    b->self = self;
+    b->req.data = b;
+    b->sent_ms = mono_ms();
+    b->term = self->raft.current_term;
+    if (raft_barrier(&self->raft, &b->req, on_barrier) != 0) {
+      delete b;
+      return;
+    }
+    self->barrier_in_flight = true;
+  }
+
+  static void on_barrier(struct raft_barrier* req, int status) {
+    auto* b = static_cast<BarrierRequest*>(req->data);
+    b->self->barrier_in_flight = false;
+    if (status == 0) b->self->confirm(b->sent_ms, b->term);
+    delete b;
+  }
+
   static void on_timer(uv_timer_t* handle) {
     auto* self = static_cast<Impl*>(handle->data);
+    self->commit_index.store(self->raft.commit_index);
+    self->applied_index.store(self->raft.last_applied);
+    self->last_index.store(raft_last_index(&self->raft));
+    if (raft_state(&self->raft) != RAFT_LEADER) self->lease_until_ms.store(0);
     RoleInfo now;
     switch (raft_state(&self->raft)) {
       case RAFT_LEADER: now.role = Role::LEADER; break;
@@ -434,12 +506,14 @@ struct RaftLog::Impl {
     if (closing) return;
     closing = true;
     uv_timer_stop(&timer);
+    uv_timer_stop(&lease_timer);
     raft_close(&raft, [](struct raft* r) {
       auto* self = static_cast<Impl*>(r->data);
       raft_uv_close(&self->io);
       raft_uv_tcp_close(&self->transport);
       uv_close(reinterpret_cast<uv_handle_t*>(&self->async), nullptr);
       uv_close(reinterpret_cast<uv_handle_t*>(&self->timer), nullptr);
+      uv_close(reinterpret_cast<uv_handle_t*>(&self->lease_timer), nullptr);
     });
   }
 
@@ -475,6 +549,9 @@ struct RaftLog::Impl {
     uv_timer_init(&loop, &timer);
     timer.data = this;
     uv_timer_start(&timer, on_timer, 0, kRolePollMs);
+    uv_timer_init(&loop, &lease_timer);
+    lease_timer.data = this;
+    uv_timer_start(&lease_timer, on_lease_timer, 0, std::max(1u, lease_ms() / 4));
     return {};
   }
 
@@ -563,6 +640,15 @@ RoleInfo RaftLog::role() const {
   return impl_->role;
 }
 
+bool RaftLog::lease_valid() const {
+  RoleInfo r = role();
+  return r.role == Role::LEADER && impl_->lease_term.load() == r.term && Impl::mono_ms() < impl_->lease_until_ms.load();
+}
+
+LogProgress RaftLog::progress() const {
+  return LogProgress{impl_->commit_index.load(), impl_->applied_index.load(), impl_->last_index.load()};
+}
+
 void RaftLog::snapshot_taken(std::string state) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   auto answer = ++impl_->snapshot_answers;
@@ -598,4 +684,4 @@ Result<std::map<std::uint64_t, std::string>> RaftLog::parse_peers(const std::str
   return peers;
 }
 
-}  // namespace orion::consensus
+}  // namespace orion

@@ -24,7 +24,7 @@
 
 #include "common/status.h"
 
-namespace orion::consensus {
+namespace orion {
 
 struct LogItem {
   enum Kind {
@@ -59,6 +59,12 @@ struct RoleInfo {
   bool operator!=(const RoleInfo& o) const { return !(*this == o); }
 };
 
+// How far this replica's log got, for operators (orionctl cluster): the last entry known
+// committed, the last applied to the state machine, the last stored.
+struct LogProgress {
+  std::uint64_t commit_index = 0, applied_index = 0, last_index = 0;
+};
+
 class CommandLog {
  public:
   virtual ~CommandLog() = default;
@@ -75,6 +81,12 @@ class CommandLog {
   // True when an applied command is already durable (Raft); false when the service must
   // persist what it changed before answering (LocalLog).
   virtual bool durable_before_apply() const = 0;
+  // True while this replica is the leader AND a majority confirmed that leadership recently
+  // enough that no other leader can have been elected since (the leader lease). A leader
+  // without it (cut off, or its process paused) must serve neither reads nor writes: another
+  // replica may be leading with newer state.
+  virtual bool lease_valid() const = 0;
+  virtual LogProgress progress() const = 0;
 };
 
 // The embedded backend's ordering: append() makes the commands ready at once.
@@ -92,9 +104,11 @@ class LocalLog final : public CommandLog {
   RoleInfo role() const override { return RoleInfo{Role::SINGLE, "single", 0}; }
   void snapshot_taken(std::string) override {}
   bool durable_before_apply() const override { return false; }
+  bool lease_valid() const override { return true; }  // one replica: nobody else can lead
+  LogProgress progress() const override { return {}; }
 
  private:
   std::deque<LogItem> ready_;
 };
 
-}  // namespace orion::consensus
+}  // namespace orion

@@ -38,11 +38,11 @@
 #include <string_view>
 #include <vector>
 
-#include "services/consensus/command_log.h"
+#include "common/command_log.h"
 
 struct raft;  // libraft's instance (raft.h stays out of this header)
 
-namespace orion::consensus {
+namespace orion {
 
 struct RaftOptions {
   std::uint64_t id = 0;                          // this replica, >= 1
@@ -56,6 +56,11 @@ struct RaftOptions {
   // the leader sends nothing but heartbeats to it until this passes (libraft's default: 30 s).
   unsigned install_snapshot_timeout_ms = 1000;
   unsigned connect_retry_ms = 100;               // reconnect to a lost peer this often
+  // The leader lease (lease_valid): how long after a majority acknowledged an entry the leader
+  // still counts as confirmed. Below the election timeout, so that no follower of that majority
+  // can have voted for another leader meanwhile (libraft followers refuse votes while they
+  // hear from a leader). 0 = three quarters of election_timeout_ms.
+  unsigned lease_ms = 0;
 };
 
 // A snapshot as raft stores and sends it: the service's state as of some applied entry, then
@@ -103,6 +108,12 @@ class RaftLog final : public CommandLog {
   RoleInfo role() const override;
   void snapshot_taken(std::string state) override;
   bool durable_before_apply() const override { return true; }
+  // The leader confirms its leadership with a barrier every lease/4 (an empty entry a
+  // majority must store) and with every append of its own; the lease runs from the moment the
+  // newest confirmed one was sent, on the monotonic clock, so a paused process (SIGSTOP) comes
+  // back with an expired lease.
+  bool lease_valid() const override;
+  LogProgress progress() const override;
 
   // Parses "1@127.0.0.1:7309,2@127.0.0.1:7319": INVALID_ARGUMENT naming the bad item.
   static Result<std::map<std::uint64_t, std::string>> parse_peers(const std::string& text);
@@ -113,4 +124,4 @@ class RaftLog final : public CommandLog {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace orion::consensus
+}  // namespace orion

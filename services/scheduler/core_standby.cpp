@@ -1,0 +1,121 @@
+// Hot standby: a follower replica keeps its SchedulerCore as the leader's, record by record
+// (scheduler_core.h, "Hot standby"). The records carry the persisted fields (view, deps,
+// ready_ms, request id); everything derived (dependants, unmet, queues, retry waits) is kept
+// here the way the leader's own transitions keep it.
+#include <algorithm>
+
+#include "services/scheduler/scheduler_core.h"
+
+namespace orion::scheduler {
+
+void SchedulerCore::place(TaskRecord& t) {
+  unqueue(t);
+  if (t.view.state != TaskState::PENDING || t.unmet != 0) return;
+  if (t.view.retry_at_ms != 0) {
+    // A retry waiting out its backoff: due on our monotonic clock when the leader's wall clock says.
+    t.retry_due_ms = clock_.now_ms() + std::max<std::int64_t>(0, t.view.retry_at_ms - clock_.wall_ms());
+    retry_wait_.insert({t.retry_due_ms, t.seq});
+    return;
+  }
+  if (t.ready_ms == 0) t.ready_ms = wall_ms();  // the leader's record of it follows in this entry
+  classes_[t.class_key].ready.insert({queue_key(t), t.seq});
+  ++ready_count_;
+}
+
+// Dependencies always have lower seqs, so they are held already.
+void SchedulerCore::link_standby(TaskRecord& t) {
+  for (auto d : t.deps) {
+    auto it = tasks_.find(d);
+    if (it != tasks_.end()) it->second.dependants.push_back(t.seq);
+  }
+}
+
+void SchedulerCore::apply_record(TaskRecord record) {
+  const std::uint64_t seq = record.seq;
+  TaskState before = TaskState::UNKNOWN;
+  auto found = tasks_.find(seq);
+  TaskRecord* t;
+  if (found != tasks_.end()) {
+    t = &found->second;
+    before = t->view.state;
+    unqueue(*t);  // under its old queue key
+    if (t->in_batch_record) written_alone(*t);
+    if (t->view.spec.idempotency_key != record.view.spec.idempotency_key && !record.view.spec.idempotency_key.empty()) {
+      by_idempotency_[record.view.spec.idempotency_key] = seq;
+    }
+    t->request_id = std::move(record.request_id);
+    t->view = std::move(record.view);
+    t->view.task_id = task_id_for(seq);
+    t->deps = std::move(record.deps);
+    t->ready_ms = record.ready_ms;
+    by_request_[t->request_id] = seq;
+  } else {
+    restore(std::move(record));
+    t = &tasks_.at(seq);
+    link_standby(*t);
+  }
+  const auto& v = t->view;
+  const bool leased = v.state == TaskState::ASSIGNED || v.state == TaskState::RUNNING;
+  if (leased) standby_leased_.insert(seq);
+  else standby_leased_.erase(seq);
+  const bool gated = !is_terminal(v.state) && v.gate.pending();
+  if (gated) standby_gated_.insert(seq);
+  else standby_gated_.erase(seq);
+  t->unmet = 0;
+  if (!is_terminal(v.state)) {
+    for (auto d : t->deps) t->unmet += tasks_.count(d) && tasks_.at(d).view.state != TaskState::COMPLETED;
+    t->unmet += gated;
+  }
+  place(*t);
+  if (before != TaskState::COMPLETED && v.state == TaskState::COMPLETED) {
+    for (auto d : t->dependants) {
+      TaskRecord& dep = tasks_.at(d);
+      if (dep.view.state != TaskState::PENDING || dep.unmet == 0) continue;
+      if (--dep.unmet == 0) place(dep);
+    }
+  }
+  dirty_.clear();
+  spent_batches_.clear();
+}
+
+Status SchedulerCore::apply_batch_record(const BatchIntake& intake, std::vector<BatchEntry> entries) {
+  const std::uint64_t before = next_seq_;
+  if (auto s = restore_batch(intake, std::move(entries)); !s) return s;
+  for (std::uint64_t seq = std::max(before, intake.first); seq <= intake.last; ++seq) {
+    auto it = tasks_.find(seq);
+    if (it == tasks_.end()) continue;
+    TaskRecord& t = it->second;
+    link_standby(t);
+    t.unmet = 0;
+    for (auto d : t.deps) t.unmet += tasks_.count(d) && tasks_.at(d).view.state != TaskState::COMPLETED;
+    place(t);
+  }
+  spent_batches_.clear();
+  return {};
+}
+
+void SchedulerCore::promote() {
+  for (auto seq : standby_gated_) {
+    TaskRecord& t = tasks_.at(seq);
+    if (!is_terminal(t.view.state) && t.view.gate.pending()) open_gate(t, t.view.gate.id);
+  }
+  standby_gated_.clear();
+  // Leases of the previous leader: their agents' sessions were with it. Fenced and re-queued,
+  // as at a restart.
+  for (auto seq : standby_leased_) {
+    TaskRecord& t = tasks_.at(seq);
+    auto& v = t.view;
+    if (v.state != TaskState::ASSIGNED && v.state != TaskState::RUNNING) continue;
+    v.reason = "re-queued after a scheduler failover (attempt " + std::to_string(v.attempt) + " fenced off)";
+    v.assigned_agent.clear();
+    v.progress = 0;
+    note(t, TaskState::PENDING, v.reason);
+    v.state = TaskState::PENDING;
+    mark(t, "task.requeued");
+    if (t.unmet == 0) make_ready(t);
+  }
+  standby_leased_.clear();
+  dispatch_needed_ = true;
+}
+
+}  // namespace orion::scheduler

@@ -1,0 +1,176 @@
+// orion-scheduler on 3 Raft replicas: a follower names the leader, the leader's SIGKILL loses
+// no acknowledged task and creates none twice, a paused leader serves nothing stale, and every
+// replica ends with the same state.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "common/ids.h"
+#include "tests/integration/scheduler_replicas.h"
+
+namespace orion::testing {
+namespace {
+
+class SchedulerFailoverTest : public ::testing::Test {
+ protected:
+  void SetUp() override { cluster.start_registry(); }
+  void TearDown() override {
+    if (HasFailure()) std::cerr << cluster.logs() << (replicas ? replicas->logs() : "");
+  }
+  TaskSpec echo(int i) {
+    TaskSpec s;
+    s.type = "echo";
+    s.capabilities = {"text"};
+    s.input = {{"i", i}};
+    return s;
+  }
+  // Every running replica holds the same tasks and workflows (once no task runs).
+  void expect_equal_digests() {
+    std::set<std::string> digests;
+    ASSERT_TRUE(wait_until(
+        [&] {
+          digests.clear();
+          for (int id = 1; id <= replicas->size(); ++id) {
+            auto i = replicas->info(id, /*digest=*/true, 2000);
+            if (!i) return false;
+            digests.insert(i->digest);
+          }
+          return digests.size() == 1;
+        },
+        10'000))
+        << digests.size() << " different states";
+  }
+  Cluster cluster;
+  std::unique_ptr<SchedulerReplicas> replicas;
+};
+
+TEST_F(SchedulerFailoverTest, FollowersNameTheLeaderAndHoldItsStateAsItCommits) {
+  replicas = std::make_unique<SchedulerReplicas>(cluster, 3);
+  auto leader = replicas->wait_leader(10'000);
+  ASSERT_TRUE(leader);
+  const int follower = *leader == 1 ? 2 : 1;
+
+  // A follower answers every request but GET_REPLICA with NOT_LEADER naming the leader's
+  // endpoint on the same socket kind.
+  auto r = ask(replicas->client(follower), Envelope{MsgType::SUBMIT, "r1", SubmitTask{echo(0)}.to_body()}, 2000);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  ASSERT_EQ(r->type, MsgType::ERROR);
+  auto err = error_from_body(r->body);
+  EXPECT_EQ(err.code, ErrorCode::NOT_LEADER);
+  EXPECT_EQ(r->body.value("leader", ""), replicas->client(*leader));
+
+  // Submitted to the leader, the task is held by both followers once committed (hot standby).
+  auto ok = ask(replicas->client(*leader), Envelope{MsgType::SUBMIT, "r1", SubmitTask{echo(0)}.to_body()}, 2000);
+  ASSERT_TRUE(ok.ok());
+  ASSERT_EQ(ok->type, MsgType::SUBMIT_OK) << ok->body.dump();
+  for (int id = 1; id <= 3; ++id) {
+    ASSERT_TRUE(wait_until([&] { auto i = replicas->info(id); return i && i->tasks == 1; }, 5'000)) << "replica " << id;
+  }
+  expect_equal_digests();
+}
+
+TEST_F(SchedulerFailoverTest, KillingTheLeaderThreeTimesLosesNoAcknowledgedTaskAndMakesNoneTwice) {
+  replicas = std::make_unique<SchedulerReplicas>(cluster, 3);
+  ASSERT_TRUE(replicas->wait_leader(10'000));
+  cluster.start_agent("a1", {"text"}, 4);
+  cluster.start_agent("a2", {"text"}, 4);
+  cluster.start_agent("a3", {"text"}, 4);
+  ASSERT_TRUE(cluster.wait_agents_up(3));
+
+  constexpr int kTasks = 600;
+  std::vector<std::string> ids;
+  std::atomic<int> acknowledged{0};
+  std::string submit_error;
+  std::thread submitter([&] {
+    auto options = cluster.client_options();
+    options.tries = 60;
+    options.request_timeout_ms = 250;
+    sdk::Client client(options);
+    for (int i = 0; i < kTasks; ++i) {
+      auto id = client.submit(echo(i));  // one request id for every try of this submit
+      if (!id) {
+        submit_error = id.error().to_string();
+        return;
+      }
+      ids.push_back(*id);
+      ++acknowledged;
+    }
+  });
+  std::int64_t longest_without_leader = 0;
+  for (int kill = 1; kill <= 3; ++kill) {
+    ASSERT_TRUE(wait_until([&] { return acknowledged >= kill * kTasks / 4 || !submit_error.empty(); }, 60'000));
+    auto leader = replicas->wait_leader(10'000);
+    ASSERT_TRUE(leader);
+    const auto killed_at = now_ms();
+    replicas->kill9(*leader);
+    auto next = replicas->wait_leader(10'000, *leader);
+    ASSERT_TRUE(next) << "no new leader after kill " << kill;
+    longest_without_leader = std::max(longest_without_leader, now_ms() - killed_at);
+    replicas->start(*leader);  // back as a follower, with its data
+  }
+  submitter.join();
+  ASSERT_TRUE(submit_error.empty()) << submit_error;
+  std::cout << "longest_without_leader_ms=" << longest_without_leader << "\n";
+  ASSERT_EQ(ids.size(), static_cast<std::size_t>(kTasks));
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), ids.size()) << "a request id made two tasks";
+
+  auto options = cluster.client_options();
+  options.request_timeout_ms = 1000;
+  options.tries = 20;
+  sdk::Client client(options);
+  auto views = client.wait_all(ids, 60'000);
+  ASSERT_TRUE(views.ok()) << views.error().to_string();
+  for (const auto& v : *views) {
+    ASSERT_EQ(v.state, TaskState::COMPLETED) << v.task_id << " " << v.error << " " << v.reason;
+    int completions = 0;
+    for (const auto& c : v.history) completions += c.state == TaskState::COMPLETED;
+    EXPECT_EQ(completions, 1) << v.task_id;
+  }
+  ListTasks all;
+  all.limit = 10'000;
+  auto list = client.list(all);
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->tasks.size(), static_cast<std::size_t>(kTasks)) << "nothing beyond what was acknowledged";
+  expect_equal_digests();
+}
+
+TEST_F(SchedulerFailoverTest, APausedLeaderServesNothingStaleAndCatchesUp) {
+  replicas = std::make_unique<SchedulerReplicas>(cluster, 3);
+  auto old = replicas->wait_leader(10'000);
+  ASSERT_TRUE(old);
+  ::kill(replicas->process(*old).pid(), SIGSTOP);
+  auto next = replicas->wait_leader(10'000, *old);
+  ASSERT_TRUE(next);
+  // A write the majority acknowledges while the old leader sleeps.
+  auto ok = ask(replicas->client(*next), Envelope{MsgType::SUBMIT, "after", SubmitTask{echo(1)}.to_body()}, 2000);
+  ASSERT_TRUE(ok.ok());
+  ASSERT_EQ(ok->type, MsgType::SUBMIT_OK) << ok->body.dump();
+  const std::string id = SubmitOk::from_body(ok->body)->task_id;
+  ::kill(replicas->process(*old).pid(), SIGCONT);
+  // Until the old leader holds that task as a follower, every answer it gives to a read of it
+  // is a refusal (UNAVAILABLE: its lease lapsed while it slept; NOT_LEADER), never an answer
+  // from its old state (NOT_FOUND) and never a read served while it does not lead.
+  int stale = 0;
+  bool caught_up = wait_until(
+      [&] {
+        auto r = ask(replicas->client(*old), Envelope{MsgType::GET_TASK, random_hex(8), GetTask{id}.to_body()}, 300);
+        if (r && r->type != MsgType::ERROR) ++stale;
+        if (r && r->type == MsgType::ERROR) {
+          auto code = error_from_body(r->body).code;
+          if (code != ErrorCode::UNAVAILABLE && code != ErrorCode::NOT_LEADER) ++stale;
+        }
+        auto j = replicas->info(*old);
+        return j && j->role == "follower" && j->tasks == 1;
+      },
+      15'000);
+  EXPECT_EQ(stale, 0) << "reads served by the deposed leader";
+  ASSERT_TRUE(caught_up);
+  expect_equal_digests();
+}
+
+}  // namespace
+}  // namespace orion::testing

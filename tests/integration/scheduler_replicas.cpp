@@ -1,0 +1,122 @@
+#include "tests/integration/scheduler_replicas.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <stdexcept>
+
+#include "common/ids.h"
+#include "common/sockets.h"
+
+namespace orion::testing {
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+Result<Envelope> ask(const std::string& endpoint, const Envelope& request, std::int64_t timeout_ms) {
+  static zmq::context_t ctx(1);
+  SocketOptions so;
+  so.linger_ms = 0;
+  zmq::socket_t s = make_socket(ctx, zmq::socket_type::dealer, so);
+  s.connect(endpoint);
+  if (!send_envelope(s, request)) return make_error(ErrorCode::UNAVAILABLE, "cannot send to " + endpoint);
+  const auto deadline = now_ms() + timeout_ms;
+  for (auto left = timeout_ms; left > 0; left = deadline - now_ms()) {
+    zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, std::chrono::milliseconds(left));
+    Incoming in;
+    while (receive(s, in, false)) {
+      if (in.request_id != request.request_id) continue;
+      if (!in.envelope) return in.envelope.error();
+      return std::move(*in.envelope);
+    }
+  }
+  return make_error(ErrorCode::UNAVAILABLE, "no answer from " + endpoint);
+}
+
+SchedulerReplicas::SchedulerReplicas(Cluster& cluster, int n, std::vector<std::string> extra_args)
+    : cluster_(cluster), n_(n), extra_(std::move(extra_args)) {
+  for (int id = 1; id <= n; ++id) {
+    peers_ += (peers_.empty() ? "" : ",") + std::to_string(id) + "@127.0.0.1:" + std::to_string(free_port());
+  }
+  for (int id = 1; id <= n; ++id) start(id);
+}
+
+SchedulerReplicas::~SchedulerReplicas() { procs_.clear(); }
+
+void SchedulerReplicas::start(int id) {
+  const std::string name = "scheduler-" + std::to_string(id);
+  std::string ready = cluster_.dir().file(name + ".ready");
+  std::remove(ready.c_str());
+  // Fixed ports, kept across restarts: a deposed leader starts itself again in place, and its
+  // clients and agents find it where it was.
+  if (!ports_.count(id)) ports_[id] = {free_port(), free_port()};
+  std::vector<std::string> args{"--registry",    cluster_.registry_endpoint,
+                                "--bind-client", "tcp://127.0.0.1:" + std::to_string(ports_[id].first),
+                                "--bind-agent",  "tcp://127.0.0.1:" + std::to_string(ports_[id].second),
+                                "--heartbeat-ms", "200",
+                                "--data-dir",    cluster_.dir().file("data-" + name),
+                                "--ready-file",  ready,
+                                "--id",          std::to_string(id),
+                                "--peers",       peers_};
+  args.insert(args.end(), extra_.begin(), extra_.end());
+  procs_[id].reset();
+  procs_[id] = std::make_unique<Process>(bin("orion-scheduler"), args,
+                                         cluster_.dir().file(name + "-" + std::to_string(++starts_[id]) + ".log"));
+  auto j = wait_for_json_file(ready, 10'000);
+  if (!j) throw std::runtime_error(name + " did not become ready:\n" + procs_[id]->log_tail());
+  clients_[id] = j->at("client").get<std::string>();
+}
+
+void SchedulerReplicas::kill9(int id) { procs_.at(id)->kill9(); }
+
+std::optional<ReplicaInfo> SchedulerReplicas::info(int id, bool digest, std::int64_t timeout_ms) {
+  if (!running(id)) return std::nullopt;
+  Json body = Json::object();
+  if (digest) body["digest"] = true;
+  auto r = ask(clients_.at(id), Envelope{MsgType::GET_REPLICA, random_hex(8), body}, timeout_ms);
+  if (!r || r->type != MsgType::REPLICA_INFO) return std::nullopt;
+  auto i = ReplicaInfo::from_body(r->body);
+  if (!i) return std::nullopt;
+  return *i;
+}
+
+std::optional<int> SchedulerReplicas::wait_leader(std::int64_t timeout_ms, int not_this) {
+  std::optional<int> leader;
+  wait_until(
+      [&] {
+        for (int id = 1; id <= n_; ++id) {
+          if (id == not_this) continue;
+          auto i = info(id);
+          if (i && i->role == "leader") {
+            leader = id;
+            return true;
+          }
+        }
+        return false;
+      },
+      timeout_ms);
+  return leader;
+}
+
+std::string SchedulerReplicas::logs() const {
+  std::string out;
+  for (const auto& [id, p] : procs_) {
+    if (p) out += "---- scheduler " + std::to_string(id) + " ----\n" + p->log_tail(4000) + "\n";
+  }
+  return out;
+}
+
+}  // namespace orion::testing
