@@ -69,7 +69,6 @@ int main(int argc, char** argv) {
       o.core.unschedulable_timeout_ms);
 
   orion::SystemClock clock;
-  bool restart = false;
   {
     orion::scheduler::SchedulerService service(o, clock);
     if (auto s = service.start(); !s) {
@@ -87,15 +86,16 @@ int main(int argc, char** argv) {
     }
     service.run();
     g_service = nullptr;
-    restart = service.restart_wanted();
-  }  // sockets and the raft log closed before a restart binds them again
-  if (restart) {
-    // A Raft leader that lost its term: its memory may hold turns that never committed. The
-    // same process (same PID, same flags) starts again from its log.
-    spdlog::info("event=restarting");
-    ::execv("/proc/self/exe", argv);
-    spdlog::critical("event=restart_failed errno={}", errno);
-    return 1;
+    if (service.restart_wanted()) {
+      // A Raft leader that lost its term: its memory may hold turns that never committed. The
+      // same process (same PID, same flags) starts again from its log, at once: the sockets
+      // and files are close-on-exec, and raft's files are as after a kill -9.
+      spdlog::info("event=restarting");
+      spdlog::default_logger()->flush();
+      ::execv("/proc/self/exe", argv);
+      spdlog::critical("event=restart_failed errno={}", errno);
+      return 1;
+    }
   }
   spdlog::info("event=stopped");
   return 0;
