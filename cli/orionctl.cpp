@@ -33,6 +33,8 @@ commands:
   workflow      multi-step workflows    orionctl workflow run FILE.yaml|FILE.json [--json]
                                         orionctl workflow status|wait|cancel|retry ID [--json]
   stats         tasks, wait/run times, agents, proposals, bottlenecks   orionctl stats [--json]
+  replica       change a replicated service's members   orionctl replica add --service scheduler
+                                          --id 4 --raft HOST:PORT  |  orionctl replica remove --id 1
 
 Every command takes --registry tcp://host:port (default tcp://127.0.0.1:7100, env ORION_REGISTRY)
 and --json for machine-readable output. 'orionctl COMMAND --help' lists a command's options.
@@ -61,6 +63,7 @@ int main(int argc, char** argv) {
   if (cmd == "list") return orion::cli::cmd_list(argc - 1, argv + 1);
   if (cmd == "workflow") return orion::cli::cmd_workflow(argc - 1, argv + 1);
   if (cmd == "stats") return orion::cli::cmd_stats(argc - 1, argv + 1);
+  if (cmd == "replica") return orion::cli::cmd_replica(argc - 1, argv + 1);
   std::cerr << "orionctl: unknown command '" << cmd << "'\n" << kUsage;
   return 2;
 }

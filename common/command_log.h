@@ -32,6 +32,7 @@ struct LogItem {
     RESTORE,   // `bytes` is a snapshot: replace the whole state with it
     SNAPSHOT,  // the log wants the state as of everything applied so far: call snapshot_taken()
     FAILED,    // the commands numbered `seqs` will not come back from this replica; `error` says why
+    CHANGED,   // the membership change numbered seqs[0] is done (error.message empty) or refused (`error`)
   };
   Kind kind = APPLY;
   std::string bytes;
@@ -57,6 +58,16 @@ struct RoleInfo {
   std::uint64_t term = 0;
   bool operator==(const RoleInfo& o) const { return role == o.role && leader_id == o.leader_id && term == o.term; }
   bool operator!=(const RoleInfo& o) const { return !(*this == o); }
+};
+
+// A change of the replicas, on the leader: ADD makes `id` at `address` ("host:port", its Raft
+// address) a voter once it has caught up (it must run with --join); REMOVE takes `id` out.
+struct MembershipChange {
+  enum Kind { ADD, REMOVE };
+  Kind kind = ADD;
+  std::uint64_t id = 0;
+  std::string address;
+  std::uint64_t seq = 0;  // comes back in the CHANGED item
 };
 
 // How far this replica's log got, for operators (orionctl cluster): the last entry known
@@ -87,6 +98,8 @@ class CommandLog {
   // replica may be leading with newer state.
   virtual bool lease_valid() const = 0;
   virtual LogProgress progress() const = 0;
+  // Answered by one CHANGED item numbered change.seq.
+  virtual void change_membership(const MembershipChange& change) = 0;
 };
 
 // The embedded backend's ordering: append() makes the commands ready at once.
@@ -106,6 +119,10 @@ class LocalLog final : public CommandLog {
   bool durable_before_apply() const override { return false; }
   bool lease_valid() const override { return true; }  // one replica: nobody else can lead
   LogProgress progress() const override { return {}; }
+  void change_membership(const MembershipChange& change) override {
+    ready_.push_back(LogItem{LogItem::CHANGED, {}, {change.seq},
+                             make_error(ErrorCode::FAILED_PRECONDITION, "one replica on SQLite has no membership to change")});
+  }
 
  private:
   std::deque<LogItem> ready_;

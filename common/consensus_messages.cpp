@@ -585,4 +585,35 @@ Result<ReplicaInfo> ReplicaInfo::from_body(const Json& b) {
   });
 }
 
+Json ChangeReplicas::to_body() const { return {{"op", op}, {"id", id}, {"address", address}}; }
+Result<ChangeReplicas> ChangeReplicas::from_body(const Json& b) {
+  auto m = read<ChangeReplicas>(b, [](Fields& f, ChangeReplicas& m) {
+    f.str("op", m.op, Need::REQUIRED, 16);
+    f.integer("id", m.id, Need::REQUIRED, 1, INT64_MAX);
+    f.str("address", m.address, Need::OPTIONAL, 256);
+  });
+  if (!m) return m;
+  if (m->op != "add" && m->op != "remove") {
+    return make_error(ErrorCode::INVALID_ARGUMENT, "field 'op': '" + m->op + "' is not add or remove");
+  }
+  if (m->op == "add" && m->address.find(':') == std::string::npos) {
+    return make_error(ErrorCode::INVALID_ARGUMENT, "field 'address': an add needs the replica's Raft HOST:PORT");
+  }
+  return m;
+}
+
+MembershipChange ChangeReplicas::to_change(std::uint64_t seq) const {
+  MembershipChange c;
+  c.kind = op == "add" ? MembershipChange::ADD : MembershipChange::REMOVE;
+  c.id = static_cast<std::uint64_t>(id);
+  c.address = address;
+  c.seq = seq;
+  return c;
+}
+
+Envelope change_replicas_answer(const std::string& request_id, const ChangeReplicas& request, const LogItem& done) {
+  if (!done.error.message.empty()) return error_envelope(request_id, done.error);
+  return Envelope{MsgType::CHANGE_REPLICAS_OK, request_id, request.to_body()};
+}
+
 }  // namespace orion

@@ -20,6 +20,8 @@
 #include <vector>
 
 #include "common/codec.h"
+#include "common/command_log.h"
+#include "common/envelope.h"
 #include "common/messages.h"
 
 namespace orion {
@@ -224,5 +226,22 @@ struct ReplicaInfo {
   Json to_body() const;
   static Result<ReplicaInfo> from_body(const Json& b);
 };
+
+// CHANGE_REPLICAS (76): `op` "add" (the replica `id` at Raft `address` "host:port", started
+// with --join) or "remove". CHANGE_REPLICAS_OK (77) echoes them once the new configuration is
+// committed (for an add: once the replica caught up and votes).
+struct ChangeReplicas {
+  std::string op;
+  std::int64_t id = 0;
+  std::string address;
+  Json to_body() const;
+  static Result<ChangeReplicas> from_body(const Json& b);
+  // The Raft log's form of it (common/command_log.h), numbered `seq`.
+  MembershipChange to_change(std::uint64_t seq) const;
+};
+
+// The answer to a CHANGE_REPLICAS once the log's CHANGED item for it came back: OK echoing the
+// request, or the ERROR the log gave.
+Envelope change_replicas_answer(const std::string& request_id, const ChangeReplicas& request, const LogItem& done);
 
 }  // namespace orion

@@ -69,6 +69,8 @@ const char* to_string(MsgType type) {
     case MsgType::REPLICA_INFO: return "REPLICA_INFO";
     case MsgType::PROPOSAL_STATS: return "PROPOSAL_STATS";
     case MsgType::PROPOSAL_STATS_OK: return "PROPOSAL_STATS_OK";
+    case MsgType::CHANGE_REPLICAS: return "CHANGE_REPLICAS";
+    case MsgType::CHANGE_REPLICAS_OK: return "CHANGE_REPLICAS_OK";
     case MsgType::EVENT: return "EVENT";
     case MsgType::WORKFLOW_RUN: return "WORKFLOW_RUN";
     case MsgType::WORKFLOW_RUN_OK: return "WORKFLOW_RUN_OK";

@@ -88,6 +88,8 @@ enum class MsgType : std::uint8_t {
   REPLICA_INFO = 73,
   PROPOSAL_STATS = 74,  // client -> consensus leader: proposals by outcome and type (common/stats_messages.h)
   PROPOSAL_STATS_OK = 75,
+  CHANGE_REPLICAS = 76,    // operator -> scheduler or consensus leader: add or remove a replica
+  CHANGE_REPLICAS_OK = 77,
 
   // Event bus (after a topic frame)
   EVENT = 80,

@@ -13,7 +13,7 @@ std::string RaftConfig::describe() const {
          " election_ms=" + std::to_string(election_ms) + " raft_heartbeat_ms=" + std::to_string(heartbeat_ms) +
          " snapshot_threshold=" + std::to_string(snapshot_threshold) +
          " snapshot_trailing=" + std::to_string(snapshot_trailing) +
-         " install_snapshot_ms=" + std::to_string(install_snapshot_ms) + " log=" + (replicated() ? "raft" : "sqlite");
+         " install_snapshot_ms=" + std::to_string(install_snapshot_ms) + " join=" + (join ? "true" : "false") + " log=" + (replicated() ? "raft" : "sqlite");
 }
 
 RaftOptions RaftConfig::options(const std::string& dir) const {
@@ -26,6 +26,7 @@ RaftOptions RaftConfig::options(const std::string& dir) const {
   o.snapshot_threshold = static_cast<unsigned>(snapshot_threshold);
   o.snapshot_trailing = snapshot_trailing > 0 ? static_cast<unsigned>(snapshot_trailing) : o.snapshot_threshold;
   o.install_snapshot_timeout_ms = static_cast<unsigned>(install_snapshot_ms);
+  o.join = join;
   return o;
 }
 
@@ -43,6 +44,10 @@ void add_raft_options(cxxopts::Options& options, const std::string& env_prefix, 
              "Raft log entries between snapshots");
   add_option(options, "snapshot-trailing", "ORION_SNAPSHOT_TRAILING", std::to_string(d.snapshot_trailing),
              "Raft log entries kept after a snapshot, for followers that lag (0 = the threshold)");
+  const std::string join_env = env_prefix + "_JOIN";
+  add_option(options, "join", join_env.c_str(), "false",
+             "true: join a running cluster, to be added by its leader (orionctl replica add), instead of "
+             "bootstrapping one from --peers");
   add_option(options, "install-snapshot-ms", "ORION_INSTALL_SNAPSHOT_MS", std::to_string(d.install_snapshot_ms),
              "the leader sends a snapshot again when a follower has not acknowledged it within this");
 }
@@ -63,6 +68,11 @@ Result<RaftConfig> raft_config_from(const cxxopts::ParseResult& args) {
     if (!v) return v.error();
     *i.out = *v;
   }
+  const std::string join = args["join"].as<std::string>();
+  if (join != "true" && join != "false") {
+    return make_error(ErrorCode::INVALID_ARGUMENT, "--join: '" + join + "' is not true or false");
+  }
+  c.join = join == "true";
   const std::string peers = args["peers"].as<std::string>();
   const std::string id = args["id"].as<std::string>();
   if (peers.empty()) {
@@ -71,7 +81,7 @@ Result<RaftConfig> raft_config_from(const cxxopts::ParseResult& args) {
   }
   auto parsed = RaftLog::parse_peers(peers);
   if (!parsed) return parsed.error();
-  if (parsed->size() != 3 && parsed->size() != 5) {
+  if (!c.join && parsed->size() != 3 && parsed->size() != 5) {
     return make_error(ErrorCode::INVALID_ARGUMENT, "--peers: name 3 or 5 replicas (a majority must survive a loss)");
   }
   auto n = parse_int("id", id, 1, INT64_MAX);

@@ -28,6 +28,7 @@ struct RaftConfig {
   std::int64_t snapshot_threshold = 1024;      // entries between snapshots
   std::int64_t snapshot_trailing = 0;          // entries kept after one; 0 = snapshot_threshold
   std::int64_t install_snapshot_ms = 1000;     // the leader resends an unanswered InstallSnapshot after this
+  bool join = false;                           // join a running cluster (added by its leader) instead of bootstrapping
 
   bool replicated() const { return !peers.empty(); }
   std::string replica_name() const { return replicated() ? std::to_string(id) : "single"; }
@@ -38,7 +39,8 @@ struct RaftConfig {
 };
 
 // --id (env <env_prefix>_ID), --peers (<env_prefix>_PEERS), --election-ms, --raft-heartbeat-ms,
-// --snapshot-threshold, --snapshot-trailing, --install-snapshot-ms (ORION_ELECTION_MS, ...).
+// --snapshot-threshold, --snapshot-trailing, --install-snapshot-ms (ORION_ELECTION_MS, ...),
+// --join (<env_prefix>_JOIN).
 // `default_port` is only for the help text.
 void add_raft_options(cxxopts::Options& options, const std::string& env_prefix, const std::string& default_port);
 Result<RaftConfig> raft_config_from(const cxxopts::ParseResult& args);

@@ -212,6 +212,7 @@ struct RaftLog::Impl {
   // ---- Shared between the two threads, under mu -----------------------------------------------
   mutable std::mutex mu;
   std::vector<std::pair<std::uint64_t, std::string>> submitted;  // appended, not yet handed to raft
+  std::vector<MembershipChange> changes;                          // asked for, not yet handed to raft
   std::deque<LogItem> ready;                                      // for the service thread
   RoleInfo role;
   // SNAPSHOT items queued and answered (snapshot_taken), in order; answers to requests made
@@ -398,14 +399,81 @@ struct RaftLog::Impl {
   static void on_async(uv_async_t* handle) {
     auto* self = static_cast<Impl*>(handle->data);
     std::vector<std::pair<std::uint64_t, std::string>> commands;
+    std::vector<MembershipChange> changes;
     bool stop;
     {
       std::lock_guard<std::mutex> lock(self->mu);
       commands.swap(self->submitted);
+      changes.swap(self->changes);
       stop = self->stopping;
     }
     if (stop) return self->close();
     if (!commands.empty()) self->submit(std::move(commands));
+    for (auto& c : changes) self->change(std::move(c));
+  }
+
+  // ---- Membership (raft thread) -------------------------------------------------------------------
+
+  struct ChangeRequest {
+    struct raft_change req {};
+    Impl* self = nullptr;
+    MembershipChange change;
+  };
+
+  void changed(const MembershipChange& c, Error error) { push(LogItem{LogItem::CHANGED, {}, {c.seq}, std::move(error)}); }
+
+  Error change_error(const char* what, int rv) {
+    if (rv == RAFT_NOTLEADER) return not_leader();
+    if (rv == RAFT_DUPLICATEID || rv == RAFT_DUPLICATEADDRESS || rv == RAFT_BADID || rv == RAFT_BADROLE) {
+      return make_error(ErrorCode::FAILED_PRECONDITION, std::string(what) + ": " + raft_strerror(rv));
+    }
+    if (rv == RAFT_CANTCHANGE) {
+      return make_error(ErrorCode::UNAVAILABLE, std::string(what) + ": another change is under way; retry");
+    }
+    return raft_error(what, rv, raft_errmsg(&raft));
+  }
+
+  // ADD is two steps, each a configuration entry: raft_add (a spare), then raft_assign (a
+  // voter, once it has caught up). REMOVE is one.
+  void change(MembershipChange c) {
+    if (raft_state(&raft) != RAFT_LEADER) return changed(c, not_leader());
+    auto* r = new ChangeRequest;
+    r->self = this;
+    r->req.data = r;
+    r->change = c;
+    int rv = c.kind == MembershipChange::ADD ? raft_add(&raft, &r->req, c.id, c.address.c_str(), on_added)
+                                             : raft_remove(&raft, &r->req, c.id, on_change_done);
+    if (rv != 0) {
+      delete r;
+      changed(c, change_error(c.kind == MembershipChange::ADD ? "raft_add" : "raft_remove", rv));
+    }
+  }
+
+  static void on_added(struct raft_change* req, int status) {
+    auto* r = static_cast<ChangeRequest*>(req->data);
+    Impl* self = r->self;
+    if (status != 0) {
+      self->changed(r->change, self->change_error("raft_add", status));
+      delete r;
+      return;
+    }
+    r->req = {};
+    r->req.data = r;
+    int rv = raft_assign(&self->raft, &r->req, r->change.id, RAFT_VOTER, on_change_done);
+    if (rv != 0) {
+      self->changed(r->change, self->change_error("raft_assign", rv));
+      delete r;
+    }
+  }
+
+  static void on_change_done(struct raft_change* req, int status) {
+    auto* r = static_cast<ChangeRequest*>(req->data);
+    r->self->changed(r->change, status == 0 ? Error{} : r->self->change_error("membership change", status));
+    if (status == 0) {
+      spdlog::info("event=membership_changed op={} id={} address={}",
+                   r->change.kind == MembershipChange::ADD ? "add" : "remove", r->change.id, r->change.address);
+    }
+    delete r;
   }
 
   // Every command of one turn in one raft entry (encode_raft_batch), one raft_apply: one entry
@@ -539,7 +607,8 @@ struct RaftLog::Impl {
     struct raft_configuration conf;
     raft_configuration_init(&conf);
     for (const auto& [id, addr] : options.peers) raft_configuration_add(&conf, id, addr.c_str(), RAFT_VOTER);
-    int rv = raft_bootstrap(&raft, &conf);
+    // A joining replica starts with no configuration: the leader's log brings it.
+    int rv = options.join ? RAFT_CANTBOOTSTRAP : raft_bootstrap(&raft, &conf);
     raft_configuration_close(&conf);
     if (rv != 0 && rv != RAFT_CANTBOOTSTRAP) return raft_error("raft_bootstrap", rv, raft_errmsg(&raft));
     tune_raft(&raft, options);
@@ -638,6 +707,14 @@ void RaftLog::drain_wakeups() {
 RoleInfo RaftLog::role() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->role;
+}
+
+void RaftLog::change_membership(const MembershipChange& change) {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->changes.push_back(change);
+  }
+  uv_async_send(&impl_->async);
 }
 
 bool RaftLog::lease_valid() const {

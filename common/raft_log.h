@@ -61,6 +61,9 @@ struct RaftOptions {
   // can have voted for another leader meanwhile (libraft followers refuse votes while they
   // hear from a leader). 0 = three quarters of election_timeout_ms.
   unsigned lease_ms = 0;
+  // Join a running cluster: start with no configuration and wait to be added by its leader
+  // (change_membership ADD), instead of bootstrapping one from `peers`.
+  bool join = false;
 };
 
 // A snapshot as raft stores and sends it: the service's state as of some applied entry, then
@@ -114,6 +117,7 @@ class RaftLog final : public CommandLog {
   // back with an expired lease.
   bool lease_valid() const override;
   LogProgress progress() const override;
+  void change_membership(const MembershipChange& change) override;
 
   // Parses "1@127.0.0.1:7309,2@127.0.0.1:7319": INVALID_ARGUMENT naming the bad item.
   static Result<std::map<std::uint64_t, std::string>> parse_peers(const std::string& text);

@@ -21,7 +21,11 @@ REG=tcp://127.0.0.1:7100
 PIDS=()
 
 stop_all() {
-  # Only the processes this script started, by PID, newest first.
+  # Only the processes this script started, by PID, newest first; and scheduler replicas the
+  # failover scenario started again.
+  if [ -f "$RUN/schedulers.json.restarted" ]; then
+    while read -r pid; do PIDS+=("$pid"); done <"$RUN/schedulers.json.restarted"
+  fi
   for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do kill -TERM "${PIDS[i]}" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -45,12 +49,26 @@ start() {  # name, then the command
 
 rm -f "$RUN"/*.ready
 # A fresh demo each run: the stores of an earlier one would show its tasks and proposals too.
-rm -rf "$DATA/registry" "$DATA/scheduler" "$DATA/consensus"
+rm -rf "$DATA/registry" "$DATA/scheduler" "$DATA"/scheduler-? "$DATA/consensus"
 echo "== starting the stack (logs in $RUN/)"
 start registry "$BIN/orion-registry" --data-dir "$DATA/registry" --ready-file "$RUN/registry.ready"
 wait_ready "$RUN/registry.ready" registry
-start scheduler "$BIN/orion-scheduler" --data-dir "$DATA/scheduler" --ready-file "$RUN/scheduler.ready"
-wait_ready "$RUN/scheduler.ready" scheduler
+# Three scheduler replicas over Raft (clients 7200/7210/7220, agents 7201/7211/7221, Raft
+# 7209/7219/7229); scenario 7 kills the leader. $RUN/schedulers.json names each one's pid and
+# command, so that the scenario can kill it and start it again.
+PEERS=1@127.0.0.1:7209,2@127.0.0.1:7219,3@127.0.0.1:7229
+echo "{" >"$RUN/schedulers.json"
+for i in 1 2 3; do
+  port=$((7190 + 10 * i))
+  cmd=("$BIN/orion-scheduler" --id "$i" --peers "$PEERS" --bind-client "tcp://127.0.0.1:$port"
+       --bind-agent "tcp://127.0.0.1:$((port + 1))" --data-dir "$DATA/scheduler-$i" --ready-file "$RUN/scheduler-$i.ready")
+  start "scheduler-$i" "${cmd[@]}"
+  args=$(printf '"%s",' "${cmd[@]}")
+  echo "  \"$i\": {\"pid\": ${PIDS[-1]}, \"log\": \"$RUN/scheduler-$i.log\", \"cmd\": [${args%,}]}$([ "$i" -lt 3 ] && echo ,)" >>"$RUN/schedulers.json"
+done
+echo "}" >>"$RUN/schedulers.json"
+rm -f "$RUN/schedulers.json.restarted"
+for i in 1 2 3; do wait_ready "$RUN/scheduler-$i.ready" "scheduler-$i"; done
 start consensus "$BIN/orion-consensus" --data-dir "$DATA/consensus" --ready-file "$RUN/consensus.ready"
 wait_ready "$RUN/consensus.ready" consensus
 agent() {  # id, weight, capabilities...
@@ -74,7 +92,7 @@ for _ in $(seq 1 150); do
 done
 
 status=0
-python3 scripts/demo_scenarios.py --bin "$BIN" --registry "$REG" || status=$?
+python3 scripts/demo_scenarios.py --bin "$BIN" --registry "$REG" --replicas "$RUN/schedulers.json" || status=$?
 
 if [ "$KEEP" -eq 1 ]; then
   echo "The stack is running (PIDs ${PIDS[*]}). Try:"

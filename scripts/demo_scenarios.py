@@ -12,6 +12,7 @@ The stack must have the agents scripts/demo.sh starts (see AGENTS below).
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -29,9 +30,10 @@ ALL_YES = {a: "yes" for a in AGENTS}
 
 
 class Demo:
-    def __init__(self, bin_dir, registry):
+    def __init__(self, bin_dir, registry, replicas=None):
         self.bin = bin_dir
         self.registry = registry
+        self.replicas = replicas  # a JSON file: scheduler replica id -> pid, command, log
         self.failures = []
 
     # ---- plumbing ---------------------------------------------------------------------------
@@ -229,6 +231,72 @@ class Demo:
         self.check(("missing_capability", ("quantum",)) in kinds, "the task nobody can run is named a bottleneck")
         self.ctl("cancel", stuck, "--reason", "demo over")
 
+    def failover(self):
+        self.heading(7, "failover: the scheduler leader is killed (SIGKILL) while a workflow runs")
+        if not self.replicas:
+            self.check(False, "the stack runs 3 scheduler replicas (--replicas FILE not given)")
+            return
+        with open(self.replicas) as f:
+            replicas = json.load(f)  # id -> {"pid": .., "cmd": [...], "log": ..}
+        caps = ["data", "compute", "ml", "report"]
+        doc = {"name": "nightly-etl",
+               "steps": [{"name": f"stage-{i + 1}", "type": "sleep", "capabilities": [c],
+                          "depends_on": [f"stage-{i}"] if i else [], "input": {"ms": 1500}, "timeout": 60}
+                         for i, c in enumerate(caps)]}
+        path = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"orion-demo-failover-{os.getpid()}.json")
+        with open(path, "w") as f:
+            json.dump(doc, f)
+        try:
+            run = self.ctl("workflow", "run", path)
+        finally:
+            os.remove(path)
+        wid = run["workflow_id"]
+        first = run["tasks"]["stage-1"]
+        deadline = time.time() + 20
+        while time.time() < deadline and self.ctl("status", first)["status"] not in ("ASSIGNED", "RUNNING"):
+            time.sleep(0.05)
+        leader = self.scheduler_leader()
+        self.check(leader is not None, "a scheduler replica leads")
+        if leader is None:
+            return
+        os.kill(replicas[str(leader)]["pid"], signal.SIGKILL)
+        killed_at = time.monotonic()
+        print(f"    killed scheduler replica {leader} (pid {replicas[str(leader)]['pid']}) while {first} ran")
+        new, deadline = None, time.time() + 15
+        while new is None and time.time() < deadline:
+            new = self.scheduler_leader(exclude=leader)
+            if new is None:
+                time.sleep(0.02)
+        without = (time.monotonic() - killed_at) * 1000
+        self.check(new is not None, f"replica {new} leads within {without:.0f} ms of the kill")
+        # Back as a follower, with its data (demo.sh stops it with the rest).
+        r = replicas[str(leader)]
+        with open(r["log"], "a") as log:
+            p = subprocess.Popen(r["cmd"], stdout=log, stderr=subprocess.STDOUT)
+        with open(self.replicas + ".restarted", "a") as f:
+            f.write(f"{p.pid}\n")
+        self.ctl("workflow", "wait", wid, "--timeout", "60", check=False)
+        w = self.ctl("workflow", "status", wid)
+        print(f"    {wid} {w['name']} {w['state']}; the cluster had no leader for {without:.0f} ms")
+        attempts = {}
+        for st in w["steps"]:
+            v = self.ctl("status", st["task_id"])
+            attempts[st["name"]] = v["attempt"]
+            print(f"      {st['name']:<10} {st['task_id']:<6} {st['state']:<10} agent={st['agent'] or '-':<10} "
+                  f"attempt {v['attempt']}")
+        self.check(w["state"] == "COMPLETED", "the workflow COMPLETED across the failover")
+        self.check(all(a == 1 for a in attempts.values()), "no step ran twice (every step on its first attempt)")
+
+    def scheduler_leader(self, exclude=None):
+        """The id of the scheduler replica that leads, as `orionctl cluster` reports it."""
+        c = self.ctl("cluster", check=False)
+        if not isinstance(c, dict):
+            return None
+        for r in c.get("scheduler", []):
+            if r.get("role") == "leader" and r.get("id") != exclude:
+                return r["id"]
+        return None
+
     def run(self):
         print("== Agents")
         table = subprocess.run([f"{self.bin}/orionctl", "agents", "--registry", self.registry],
@@ -236,7 +304,8 @@ class Demo:
         print("".join("    " + line + "\n" for line in table.stdout.splitlines()), end="")
         if not self.council_ready():
             self.failures.append("the agents never all voted on a warm-up proposal")
-        for scenario in (self.basic, self.gated, self.dependencies, self.workflow, self.decisions, self.statistics):
+        for scenario in (self.basic, self.gated, self.dependencies, self.workflow, self.decisions, self.statistics,
+                         self.failover):
             try:
                 scenario()
             except Exception as e:  # a report of what broke, then the next scenario
@@ -255,8 +324,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bin", default="build/bin")
     ap.add_argument("--registry", default="tcp://127.0.0.1:7100")
+    ap.add_argument("--replicas", help="JSON file naming each scheduler replica's pid and command (scenario 7)")
     args = ap.parse_args()
-    return Demo(args.bin, args.registry).run()
+    return Demo(args.bin, args.registry, args.replicas).run()
 
 
 if __name__ == "__main__":

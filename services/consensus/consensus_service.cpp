@@ -229,7 +229,9 @@ void ConsensusService::handle(Incoming& in) {
     case MsgType::WAIT_PROPOSAL:
     case MsgType::GET_LEASE:
     case MsgType::PROPOSAL_STATS:
+    case MsgType::CHANGE_REPLICAS:
       if (!leading()) return reply_error(in.identity, e.request_id, make_error(ErrorCode::NOT_LEADER, ""));
+      if (e.type == MsgType::CHANGE_REPLICAS) return change_replicas(in, e);
       if (e.type == MsgType::GET_PROPOSAL || e.type == MsgType::WAIT_PROPOSAL || e.type == MsgType::GET_LEASE ||
           e.type == MsgType::PROPOSAL_STATS) {
         return handle_read(in, e);
@@ -240,6 +242,17 @@ void ConsensusService::handle(Incoming& in) {
                          make_error(ErrorCode::UNKNOWN_TYPE,
                                     std::string(to_string(e.type)) + " is not served on the consensus socket"));
   }
+}
+
+// Membership, on the leader: answered once raft has committed the new configuration
+// (apply_ready, CHANGED).
+void ConsensusService::change_replicas(const Incoming& in, const Envelope& e) {
+  auto m = ChangeReplicas::from_body(e.body);
+  if (!m) return reply_error(in.identity, e.request_id, m.error());
+  const std::uint64_t n = ++next_change_;
+  changes_[n] = PendingChange{in.identity, e.request_id, *m};
+  spdlog::info("event=membership_change op={} id={} address={}", m->op, m->id, m->address);
+  log_->change_membership(m->to_change(n));
 }
 
 void ConsensusService::handle_read(const Incoming& in, const Envelope& e) {
@@ -378,6 +391,13 @@ void ConsensusService::apply_ready() {
           pending_.erase(p);
         }
         break;
+      case LogItem::CHANGED: {
+        auto c = changes_.find(item.seqs.empty() ? 0 : item.seqs[0]);
+        if (c == changes_.end()) break;
+        reply(c->second.identity, change_replicas_answer(c->second.request_id, c->second.request, item));
+        changes_.erase(c);
+        break;
+      }
     }
   }
   auto events = core_.take_events();

@@ -145,6 +145,14 @@ class ConsensusService {
   std::uint64_t hello_seq_ = 0;    // the HELLO of the current leadership, 0 = none pending
   std::uint64_t tick_seq_ = 0;     // the TICK in flight, 0 = none
   std::map<std::uint64_t, Pending> pending_;
+  // CHANGE_REPLICAS requests handed to the log, by their change number.
+  struct PendingChange {
+    std::string identity, request_id;
+    ChangeReplicas request;
+  };
+  std::map<std::uint64_t, PendingChange> changes_;
+  std::uint64_t next_change_ = 0;
+  void change_replicas(const Incoming& in, const Envelope& e);
   std::vector<std::pair<std::uint64_t, std::string>> commands_;  // this turn's, not yet appended
   // Our PROPOSE and VOTE commands not yet applied, in the order appended. Invariant: in log
   // order, seq increasing; an applied entry equal byte for byte to the front is that command.

@@ -101,7 +101,18 @@ void SchedulerService::run() {
     // A restart replaces the process (execv) without closing raft: closing it with a disk
     // operation in flight frees what libraft's worker thread still uses (libraft 0.15). Raft's
     // files are as safe as after a kill -9, and every descriptor is close-on-exec.
-    if (!restart_wanted_) raft_->stop();
+    if (!restart_wanted_) {
+      raft_->stop();
+      return;
+    }
+    // The "outcome unknown" answers deposed() queued go out before the process image goes:
+    // every socket closed (the client and agent ones lingering up to 200 ms), then the context.
+    for (zmq::socket_t* s : {&client_, &agent_}) s->set(zmq::sockopt::linger, 200);
+    for (zmq::socket_t* s : {&registry_, &events_, &bus_in_}) s->set(zmq::sockopt::linger, 0);
+    if (consensus_.socket()) consensus_.socket()->set(zmq::sockopt::linger, 0);
+    for (zmq::socket_t* s : {&client_, &agent_, &registry_, &events_, &bus_in_}) s->close();
+    if (consensus_.socket()) consensus_.socket()->close();
+    ctx_.close();
     return;
   }
   // Everything handed to the writer becomes durable, and its replies go out, before we stop.
@@ -308,6 +319,8 @@ void SchedulerService::handle_client(Incoming& in) {
       client_replies_.push_back({in.identity, Envelope{MsgType::TASK_LIST, e.request_id, ok->to_body()}});
       return;
     }
+    case MsgType::CHANGE_REPLICAS:
+      return change_replicas(in);
     case MsgType::WORKFLOW_RUN:
     case MsgType::GET_WORKFLOW:
     case MsgType::CANCEL_WORKFLOW:

@@ -24,6 +24,7 @@
 #include <zmq.hpp>
 
 #include "common/clock.h"
+#include "common/consensus_messages.h"
 #include "common/raft_config.h"
 #include "common/sockets.h"
 #include "common/topic_subscriptions.h"
@@ -132,6 +133,14 @@ class SchedulerService {
   void maybe_snapshot();
   RoleInfo role_;
   std::map<std::uint64_t, ReplicaAddress> replicas_;  // as they said in their HELLOs
+  // CHANGE_REPLICAS requests handed to the log, by their change number.
+  struct PendingChange {
+    std::string identity, request_id;
+    ChangeReplicas request;
+  };
+  std::map<std::uint64_t, PendingChange> changes_;
+  std::uint64_t next_change_ = 0;
+  void change_replicas(const Incoming& in);
 
   ServiceOptions options_;
   const Clock& clock_;

@@ -56,6 +56,13 @@ void SchedulerService::take_log() {
         snapshot_wanted_ = true;
         maybe_snapshot();
         break;
+      case LogItem::CHANGED: {
+        auto c = changes_.find(item.seqs.empty() ? 0 : item.seqs[0]);
+        if (c == changes_.end()) break;
+        client_replies_.push_back({c->second.identity, change_replicas_answer(c->second.request_id, c->second.request, item)});
+        changes_.erase(c);
+        break;
+      }
       case LogItem::FAILED:
         // Our turns that may never commit: the core is ahead of the log.
         if (serving_) return deposed(item.error.to_string());
@@ -250,6 +257,23 @@ Envelope SchedulerService::replica_info(const Envelope& request) const {
     r.digest = state_digest(all);
   }
   return Envelope{MsgType::REPLICA_INFO, request.request_id, r.to_body()};
+}
+
+// Membership: on the serving leader only (refuse() sent the rest away), answered once raft
+// has committed the new configuration (take_log, CHANGED).
+void SchedulerService::change_replicas(const Incoming& in) {
+  const Envelope& e = *in.envelope;
+  auto m = ChangeReplicas::from_body(e.body);
+  if (!m) return client_replies_.push_back({in.identity, error_envelope(e.request_id, m.error())});
+  if (!raft_) {
+    return client_replies_.push_back(
+        {in.identity, error_envelope(e.request_id, make_error(ErrorCode::FAILED_PRECONDITION,
+                                                              "one scheduler on SQLite has no replicas to change"))});
+  }
+  const std::uint64_t n = ++next_change_;
+  changes_[n] = PendingChange{in.identity, e.request_id, *m};
+  spdlog::info("event=membership_change op={} id={} address={}", m->op, m->id, m->address);
+  raft_->change_membership(m->to_change(n));
 }
 
 }  // namespace orion::scheduler

@@ -172,5 +172,40 @@ TEST_F(SchedulerFailoverTest, APausedLeaderServesNothingStaleAndCatchesUp) {
   expect_equal_digests();
 }
 
+TEST_F(SchedulerFailoverTest, AReplicaIsAddedAndAnotherRemovedWhileTheClusterServes) {
+  replicas = std::make_unique<SchedulerReplicas>(cluster, 3);
+  auto leader = replicas->wait_leader(10'000);
+  ASSERT_TRUE(leader);
+  for (int i = 0; i < 20; ++i) {
+    auto ok = ask(replicas->client(*leader), Envelope{MsgType::SUBMIT, random_hex(8), SubmitTask{echo(i)}.to_body()}, 2000);
+    ASSERT_TRUE(ok.ok() && ok->type == MsgType::SUBMIT_OK);
+  }
+  // Replica 4 starts empty, is added through orionctl, and catches up.
+  const std::string raft4 = replicas->start_joining(4);
+  auto add = run_command(bin("orionctl"), {"replica", "add", "--service", "scheduler", "--id", "4", "--raft", raft4,
+                                           "--registry", cluster.registry_endpoint, "--json"},
+                         cluster.dir().path(), 60'000);
+  ASSERT_EQ(add.exit_code, 0) << add.out << add.err;
+  ASSERT_TRUE(wait_until([&] { auto i = replicas->info(4); return i && i->tasks == 20; }, 20'000));
+  // A follower is removed, then stopped; the leader is killed: the two left (one of them the
+  // new replica) elect a leader and serve.
+  const int removed = *leader == 1 ? 2 : 1;
+  auto remove = run_command(bin("orionctl"), {"replica", "remove", "--service", "scheduler", "--id",
+                                              std::to_string(removed), "--registry", cluster.registry_endpoint},
+                            cluster.dir().path(), 60'000);
+  ASSERT_EQ(remove.exit_code, 0) << remove.out << remove.err;
+  replicas->kill9(removed);
+  replicas->kill9(*leader);
+  auto next = replicas->wait_leader(10'000, *leader);
+  ASSERT_TRUE(next) << "the new replica votes";
+  auto ok = ask(replicas->client(*next), Envelope{MsgType::SUBMIT, "after", SubmitTask{echo(99)}.to_body()}, 2000);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->type, MsgType::SUBMIT_OK) << ok->body.dump();
+  for (int id = 1; id <= 4; ++id) {
+    if (id == removed || id == *leader) continue;
+    EXPECT_TRUE(wait_until([&] { auto i = replicas->info(id); return i && i->tasks == 21; }, 5'000)) << id;
+  }
+}
+
 }  // namespace
 }  // namespace orion::testing

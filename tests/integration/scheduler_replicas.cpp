@@ -71,6 +71,10 @@ void SchedulerReplicas::start(int id) {
                                 "--ready-file",  ready,
                                 "--id",          std::to_string(id),
                                 "--peers",       peers_};
+  if (joining_.count(id)) {
+    args.back() += "," + std::to_string(id) + "@" + joining_[id];
+    args.insert(args.end(), {"--join", "true"});
+  }
   args.insert(args.end(), extra_.begin(), extra_.end());
   procs_[id].reset();
   procs_[id] = std::make_unique<Process>(bin("orion-scheduler"), args,
@@ -78,6 +82,12 @@ void SchedulerReplicas::start(int id) {
   auto j = wait_for_json_file(ready, 10'000);
   if (!j) throw std::runtime_error(name + " did not become ready:\n" + procs_[id]->log_tail());
   clients_[id] = j->at("client").get<std::string>();
+}
+
+std::string SchedulerReplicas::start_joining(int id) {
+  joining_[id] = "127.0.0.1:" + std::to_string(free_port());
+  start(id);
+  return joining_[id];
 }
 
 void SchedulerReplicas::kill9(int id) { procs_.at(id)->kill9(); }
@@ -97,7 +107,7 @@ std::optional<int> SchedulerReplicas::wait_leader(std::int64_t timeout_ms, int n
   std::optional<int> leader;
   wait_until(
       [&] {
-        for (int id = 1; id <= n_; ++id) {
+        for (const auto& [id, p] : procs_) {
           if (id == not_this) continue;
           auto i = info(id);
           if (i && i->role == "leader") {

@@ -33,6 +33,9 @@ class SchedulerReplicas {
 
   // Starts (or starts again, keeping its data) replica id (1..n); waits for its ready file.
   void start(int id);
+  // Starts a new replica `id` (> n) with --join, to be added by the leader; returns its Raft
+  // address for CHANGE_REPLICAS. start(id) starts it again later, still joining.
+  std::string start_joining(int id);
   void kill9(int id);
   Process& process(int id) { return *procs_.at(id); }
   bool running(int id) { return procs_.count(id) && procs_.at(id) && procs_.at(id)->running(); }
@@ -55,6 +58,7 @@ class SchedulerReplicas {
   std::map<int, std::string> clients_;
   std::map<int, int> starts_;
   std::map<int, std::pair<int, int>> ports_;  // client, agent
+  std::map<int, std::string> joining_;        // id -> Raft address, for replicas added later
 };
 
 }  // namespace orion::testing

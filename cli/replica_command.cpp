@@ -1,0 +1,60 @@
+// orionctl replica add|remove: changes the Raft membership of orion-scheduler or
+// orion-consensus on a running cluster (CHANGE_REPLICAS, docs/protocol.md 13.3), through the
+// leader the registry names (a follower's NOT_LEADER is followed).
+//
+//   orion-scheduler --id 4 --peers 4@10.0.0.4:7209 --join true ...   # start it empty first
+//   orionctl replica add --service scheduler --id 4 --raft 10.0.0.4:7209
+//   orionctl replica remove --service scheduler --id 1
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/support.h"
+#include "common/consensus_messages.h"
+#include "services/consensus/consensus_client.h"
+
+namespace orion::cli {
+
+int cmd_replica(int argc, char** argv) {
+  return guarded([&] {
+    auto o = base_options("replica", "Add a replica to, or remove one from, a replicated service");
+    o.add_options()("op", "add or remove", cxxopts::value<std::string>())(
+        "service", "scheduler or consensus", cxxopts::value<std::string>()->default_value("scheduler"))(
+        "id", "the replica's id", cxxopts::value<std::int64_t>())(
+        "raft", "add: the new replica's Raft HOST:PORT", cxxopts::value<std::string>()->default_value(""))(
+        "timeout", "seconds to wait for the change to commit (an add waits for the replica to catch up)",
+        cxxopts::value<double>()->default_value("60"));
+    o.parse_positional({"op"});
+    cxxopts::ParseResult args;
+    if (!parse(o, argc, argv, args)) return 0;
+    ChangeReplicas c;
+    c.op = args.count("op") ? args["op"].as<std::string>() : "";
+    if (c.op != "add" && c.op != "remove") throw UsageError("say add or remove");
+    if (!args.count("id")) throw UsageError("--id is required");
+    c.id = args["id"].as<std::int64_t>();
+    c.address = args["raft"].as<std::string>();
+    if (c.op == "add" && c.address.empty()) throw UsageError("add needs --raft HOST:PORT");
+    const std::string service = args["service"].as<std::string>();
+    const auto timeout_ms = static_cast<std::int64_t>(args["timeout"].as<double>() * 1000);
+    Result<Envelope> r = make_error(ErrorCode::INVALID_ARGUMENT, "");
+    if (service == "scheduler") {
+      auto client = make_client(args);
+      r = client.call(true, MsgType::CHANGE_REPLICAS, c.to_body(), timeout_ms);
+    } else if (service == "consensus") {
+      consensus::ConsensusClientOptions co;
+      co.registry = args["registry"].as<std::string>();
+      consensus::ConsensusClient client(co);
+      r = client.call(MsgType::CHANGE_REPLICAS, c.to_body(), timeout_ms);
+    } else {
+      throw UsageError("--service must be scheduler or consensus");
+    }
+    if (!r) return fail(r.error());
+    if (args.count("json")) {
+      std::cout << text(Json{{"service", service}, {"op", c.op}, {"id", c.id}, {"raft", c.address}}) << "\n";
+      return 0;
+    }
+    std::cout << service << " replica " << c.id << (c.op == "add" ? " added" : " removed") << "\n";
+    return 0;
+  });
+}
+
+}  // namespace orion::cli
