@@ -91,6 +91,8 @@ class Cluster:
         path = os.path.join(self.work, name + ".log")
         self.logs[name] = path
         with open(path, "ab") as log:
+            # stdbuf: line-buffered logs, so a failure report shows their tails up to the moment.
+            argv = (["stdbuf", "-oL", "-eL"] if shutil.which("stdbuf") else []) + argv
             self.procs[name] = subprocess.Popen(self.net.exec_argv(host, argv), stdout=log, stderr=subprocess.STDOUT,
                                                 stdin=subprocess.DEVNULL)
 
@@ -190,6 +192,15 @@ def describe(reply):
         return "%s %s" % (p.MsgType(reply["type"]).name, reply["body"])
     except ValueError:
         return "type %d %s" % (reply["type"], reply["body"])
+
+
+def short(reply):
+    """The reply's type, or its error code's name; "none" for no reply."""
+    p = P()
+    if reply is None:
+        return "none"
+    code = error_code(reply)
+    return code.name if code is not None else p.MsgType(reply["type"]).name
 
 
 def error_code(reply):
@@ -372,10 +383,8 @@ def run_scenario(net, cluster, name, stop_leader):
     if read_rids:
         print("[%s] reads sent to the stopped leader: %s" % (name, sorted({describe(r) for rid in read_rids
                                                                        for r in by_rid.get(rid, [None])})), flush=True)
-    answered = sum(1 for rid in cut_rids if rid in by_rid)
-    print("[%s] cut-off side: %d of %d SUBMITs answered (%s), none acknowledged"
-          % (name, answered, len(cut_rids), sorted({describe(r) for rs in by_rid.values() for r in rs
-                                                     if r["rid"] in cut_rids})), flush=True)
+    told = ["%s=%s" % (rid.rsplit("-", 1)[1], ",".join(short(r) for r in by_rid.get(rid, [None]))) for rid in cut_rids]
+    print("[%s] cut-off side's SUBMITs, none acknowledged: %s" % (name, " ".join(told)), flush=True)
 
     # Every replica holds exactly the acknowledged tasks.
     tasks = {h: last[h]["tasks"] for h in REPLICAS}
@@ -462,8 +471,9 @@ def main():
                     run_scenario(net, cluster, name, stop)
                 except BaseException:
                     print("FAIL [%s run %d]:\n%s" % (name, run, traceback.format_exc()), flush=True)
-                    print(cluster.log_tails(), flush=True)
                     print(net.describe(), flush=True)
+                    cluster.stop()  # first: what they logged last is in their files once they exit
+                    print(cluster.log_tails(), flush=True)
                     raise
                 finally:
                     cluster.stop()
