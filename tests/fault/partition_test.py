@@ -187,7 +187,7 @@ def describe(reply):
     if reply is None:
         return "no answer"
     if reply["type"] == p.MsgType.ERROR:
-        return "ERROR %s %r" % (p.ErrorCode(reply["body"].get("code", 0)).name, reply["body"].get("message", ""))
+        return "ERROR %s %r" % (error_code(reply).name, reply["body"].get("message", ""))
     try:
         return "%s %s" % (p.MsgType(reply["type"]).name, reply["body"])
     except ValueError:
@@ -207,7 +207,8 @@ def error_code(reply):
     p = P()
     if reply is None or reply["type"] != p.MsgType.ERROR:
         return None
-    return p.ErrorCode(reply["body"].get("code", 0))
+    code = reply["body"].get("code", 0)
+    return p.ErrorCode(code) if code in p.ErrorCode.__members__.values() else p.ErrorCode.UNKNOWN
 
 
 def replica_info(probe, endpoint, digest=False, timeout_ms=300):
@@ -358,7 +359,7 @@ def run_scenario(net, cluster, name, stop_leader):
             last[h] = replica_info(reg, cluster.client[h], digest=True)
         infos = list(last.values())
         return (all(i is not None for i in infos) and len({i["tasks"] for i in infos}) == 1
-                and len({i["digest"] for i in infos}) == 1 and any(i["role"] == "leader" for i in infos))
+                and len({i["digest"] for i in infos}) == 1 and sum(i["role"] == "leader" for i in infos) == 1)
     try:
         wait_until("all replicas to converge", converged, 15, every_s=0.05)
     except Failure as e:
