@@ -101,6 +101,9 @@ class Net:
     def destroy(self):
         """Deletes the namespaces (hosts first, then the hub), and with them every veth and the
         bridge. The processes inside must have been stopped first."""
+        if self.hub in self._made:
+            for dev in self.hub_dev.values():  # each veth pair goes with its hub end
+                _ip("-n", self.hub, "link", "del", dev, check=False)
         for ns in reversed(self._made):
             _ip("netns", "del", ns, check=False)
         self._made = []

@@ -23,6 +23,7 @@ Usage (ctest runs it; exit 77 = skipped: not root, or no network namespaces here
 """
 
 import argparse
+import atexit
 import os
 import random
 import shutil
@@ -39,7 +40,8 @@ from netns import Net, NetnsUnavailable  # noqa: E402
 from probe import Probe  # noqa: E402
 
 SKIP = 77                 # ctest SKIP_RETURN_CODE
-OVERALL_S = 100           # the whole run, all scenarios (ctest's TIMEOUT is above it)
+SCENARIO_S = 50           # the overall deadline grows by this for each scenario run (ctest's
+                          # TIMEOUT, 120 s for one scenario, is above it)
 REPLICAS = ("h1", "h2", "h3")
 CLIENT_PORT, AGENT_PORT, RAFT_PORT = 7200, 7201, 7209
 REGISTRY_PORT, EVENTS_PUB_PORT, EVENTS_SUB_PORT = 7100, 7101, 7102
@@ -445,19 +447,23 @@ def main():
         print("SKIP: cannot add a network namespace here: %s" % e, flush=True)
         return SKIP
 
-    # Past the overall deadline, or terminated: fail through the finally below, which cleans up.
-    def interrupted(signum, frame):
-        raise Deadline("signal %d: the fault test ran past %d s or was terminated" % (signum, OVERALL_S))
-    signal.signal(signal.SIGALRM, interrupted)
-    signal.signal(signal.SIGTERM, interrupted)
-    signal.alarm(OVERALL_S)
-
     scenarios = [("cut", False), ("stop", True)]
     if a.scenario != "all":
         scenarios = [s for s in scenarios if s[0] == a.scenario]
+    overall_s = SCENARIO_S * len(scenarios) * a.runs
+
+    # Past the overall deadline, or terminated: fail through the finally below, which cleans up.
+    def interrupted(signum, frame):
+        raise Deadline("signal %d: the fault test ran past %d s or was terminated" % (signum, overall_s))
+    signal.signal(signal.SIGALRM, interrupted)
+    signal.signal(signal.SIGTERM, interrupted)
+    signal.alarm(overall_s)
     work = tempfile.mkdtemp(prefix="orion-fault-")
     cluster = None
     ok = False
+    # The finally below cleans up; atexit again, should anything leave main() another way.
+    atexit.register(net.destroy)
+    atexit.register(lambda: cluster and cluster.stop())
     try:
         net.create()
         print("hosts: %s on %s" % (net.addr, net.hub), flush=True)
