@@ -50,7 +50,7 @@ class LeaseReconcileTest : public ::testing::Test {
   bool wait_state(sdk::Client& client, const std::string& id, TaskState state, std::int64_t timeout_ms = 20'000) {
     return wait_until(
         [&] {
-          auto v = client.get(id);
+          auto v = client.status(id);
           return v.ok() && v->state == state;
         },
         timeout_ms);
@@ -102,7 +102,7 @@ TEST_F(LeaseReconcileTest, AnAgentPausedPastItsLivenessIsToldToCancelItsFencedAt
   ASSERT_EQ(::kill(agent, SIGSTOP), 0);
   bool fenced = wait_until(
       [&] {
-        auto v = client.get(*id);
+        auto v = client.status(*id);
         return v.ok() && v->state == TaskState::PENDING;
       },
       20'000);

@@ -586,7 +586,7 @@ TEST_F(AgentTest, EveryAttachSaysWhichAttemptsItHoldsRunningOrWithAResultUnackno
 TEST_F(AgentTest, ACancelledJobThatNoWorkerStartedNeverRunsItsHandler) {
   std::atomic<int> started{0};
   start([&](Agent& a) {
-    a.handle("wait", [&](TaskContext& ctx) {
+    a.handle("wait", [&](TaskContext& ctx) -> Json {
       ++started;
       while (!ctx.cancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
       throw std::runtime_error("cancelled");
