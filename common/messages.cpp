@@ -107,6 +107,26 @@ Json refs_to_json(const std::vector<TaskRef>& refs) {
   return a;
 }
 
+// `running` of ATTACH and AGENT_HEARTBEAT: an array of {task_id, attempt}, at most kMaxCapacity.
+Result<std::vector<TaskRef>> refs_from_json(const Json& a) {
+  if (!a.is_array() || a.size() > static_cast<std::size_t>(kMaxCapacity)) {
+    return make_error(ErrorCode::INVALID_ARGUMENT, "field 'running': must be an array of at most " +
+                                                       std::to_string(kMaxCapacity) + " {task_id, attempt}");
+  }
+  std::vector<TaskRef> out;
+  out.reserve(a.size());
+  for (const auto& item : a) {
+    TaskRef ref;
+    auto ok = read<TaskRef>(item, [&](Fields& f, TaskRef&) {
+      f.str("task_id", ref.task_id, Need::REQUIRED);
+      f.integer("attempt", ref.attempt, Need::REQUIRED, 0, kMaxAttempt);
+    });
+    if (!ok) return Error{ok.error().code, "field 'running': " + ok.error().message};
+    out.push_back(std::move(ref));
+  }
+  return out;
+}
+
 }  // namespace
 
 // ---- Agents ---------------------------------------------------------------------------------
@@ -608,11 +628,21 @@ Result<TaskInfo> TaskInfo::from_body(const Json& b) {
 
 // ---- Agent channel --------------------------------------------------------------------------
 
-Json Attach::to_body() const { return {{"agent", agent.to_json()}}; }
+Json Attach::to_body() const {
+  Json j = {{"agent", agent.to_json()}};
+  if (running) j["running"] = refs_to_json(*running);  // omitted when not said: older peers see no change
+  return j;
+}
 Result<Attach> Attach::from_body(const Json& b) {
   auto r = Register::from_body(b);
   if (!r) return r.error();
-  return Attach{std::move(r->agent)};
+  Attach out{std::move(r->agent), std::nullopt};
+  if (b.contains("running")) {
+    auto refs = refs_from_json(b["running"]);
+    if (!refs) return refs.error();
+    out.running = std::move(*refs);
+  }
+  return out;
 }
 
 Json AttachOk::to_body() const { return {{"heartbeat_ms", heartbeat_ms}, {"liveness", liveness}}; }
@@ -635,19 +665,9 @@ Result<AgentHeartbeat> AgentHeartbeat::from_body(const Json& b) {
   });
   if (!r) return r;
   if (b.contains("running")) {
-    const auto& a = b["running"];
-    if (!a.is_array() || a.size() > kMaxCapacity) {
-      return make_error(ErrorCode::INVALID_ARGUMENT, "field 'running': must be an array of {task_id, attempt}");
-    }
-    for (const auto& item : a) {
-      TaskRef ref;
-      auto ok = read<TaskRef>(item, [&](Fields& f, TaskRef&) {
-        f.str("task_id", ref.task_id, Need::REQUIRED);
-        f.integer("attempt", ref.attempt, Need::REQUIRED, 0, kMaxAttempt);
-      });
-      if (!ok) return ok.error();
-      r->running.push_back(std::move(ref));
-    }
+    auto refs = refs_from_json(b["running"]);
+    if (!refs) return refs.error();
+    r->running = std::move(*refs);
   }
   return r;
 }

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -386,8 +387,19 @@ struct TaskInfo {
 
 // ---- Agent channel --------------------------------------------------------------------------
 
+struct TaskRef {
+  std::string task_id;
+  std::int64_t attempt = 0;
+  bool operator==(const TaskRef& o) const { return task_id == o.task_id && attempt == o.attempt; }
+};
+
+// `running`: the attempts the agent holds now (running, queued in it, or finished with the
+// TASK_RESULT not yet acknowledged), so the scheduler keeps their leases and cancels the
+// others (docs/protocol.md 6.4). Absent (nullopt): the agent does not say; every earlier lease
+// of it is fenced off. At most kMaxCapacity entries.
 struct Attach {
   AgentSpec agent;
+  std::optional<std::vector<TaskRef>> running;
   Json to_body() const;
   static Result<Attach> from_body(const Json& b);
 };
@@ -397,11 +409,6 @@ struct AttachOk {
   std::int64_t liveness = 3;
   Json to_body() const;
   static Result<AttachOk> from_body(const Json& b);
-};
-
-struct TaskRef {
-  std::string task_id;
-  std::int64_t attempt = 0;
 };
 
 struct AgentHeartbeat {

@@ -19,6 +19,7 @@
 //   NO_ADDRESS   registry REGISTERED, no DISCOVER pending  DISCOVER on the registry link         NO_ADDRESS
 //   NO_ADDRESS   DISCOVERY, scheduler_agent empty          DISCOVER again after a backoff        NO_ADDRESS
 //   NO_ADDRESS   DISCOVERY, scheduler_agent set            connect, ATTACH                       ATTACHING
+//                (ATTACH carries `running`: the attempts running, queued, or with a result unacknowledged)
 //   ATTACHING    ATTACH_OK for our request id              reset backoff, re-send results        ATTACHED
 //   ATTACHING    deadline; nothing heard since ATTACH      close socket (re-DISCOVER next)       NO_ADDRESS
 //   ATTACHING    deadline; an answer came (e.g. ERROR)     ATTACH again                          ATTACHING
@@ -31,7 +32,9 @@
 //                                  result); no handler: TASK_RESULT ok=false at once; else
 //                                  the handler on a worker, and TASK_PROGRESS 0 "started" at
 //                                  the end of this loop turn unless its result is already in.
-//   CANCEL_TASK k                  k's cancel token set (only that attempt).
+//   CANCEL_TASK k                  k's cancel token set (only that attempt); a job no worker has
+//                                  started yet does not run its handler: its result is ok=false
+//                                  "cancelled before it started" (the scheduler frees the slot).
 //   handler ends                   TASK_RESULT kept until RESULT_OK k (accepted or not), re-sent
 //                                  on every heartbeat tick and after ATTACH_OK.
 //   ERROR to a TASK_RESULT         kept when the code says retry (UNAVAILABLE, INTERNAL,
@@ -235,7 +238,12 @@ void Agent::Impl::send_attach(std::int64_t now) {
   std::int64_t wait_ms = scheduler_.backoff.next_ms();
   scheduler_.handshake_deadline_ms = now + wait_ms;
   spdlog::debug("event=attach_sent agent={} scheduler={} wait_ms={}", spec_.agent_id, scheduler_.endpoint, wait_ms);
-  send(scheduler_, MsgType::ATTACH, Attach{spec_}.to_body(), scheduler_.handshake_id);
+  // `running`: every attempt we hold, so the scheduler keeps their leases (and cancels the ones
+  // no longer ours); those whose result is unacknowledged too, as it is re-sent after ATTACH_OK.
+  Attach attach{spec_, std::vector<TaskRef>{}};
+  for (const auto& entry : running_) attach.running->push_back({entry.first.first, entry.first.second});
+  for (const auto& entry : unacked_) attach.running->push_back({entry.first.first, entry.first.second});
+  send(scheduler_, MsgType::ATTACH, attach.to_body(), scheduler_.handshake_id);
 }
 
 // ---- the loop -------------------------------------------------------------------------------

@@ -50,6 +50,13 @@ void run_handler(const std::shared_ptr<RunningTask>& task, const std::shared_ptr
   TaskResult r;
   r.task_id = task->task_id;
   r.attempt = task->attempt;
+  if (task->cancelled.load()) {
+    // Cancelled (CANCEL_TASK, or stop()) while it waited for a worker: the handler never runs.
+    r.ok = false;
+    r.error = "cancelled before it started";
+    outbox->push(std::move(r));
+    return;
+  }
   try {
     TaskContext ctx(task, outbox);
     r.output = handler(ctx);

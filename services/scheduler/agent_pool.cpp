@@ -197,7 +197,7 @@ std::size_t AgentPool::free_slots() const {
   std::size_t n = 0;
   for (const auto& [id, a] : agents_) {
     auto cap = static_cast<std::size_t>(a.spec.capacity);
-    if (a.running.size() < cap) n += cap - a.running.size();
+    if (a.held() < cap) n += cap - a.held();
   }
   return n;
 }

@@ -41,18 +41,31 @@ struct AgentStats {
   double score() const { return success_ewma / (1.0 + runtime_ewma_ms / 1000.0); }
 };
 
+// One attempt of one task: (task id, attempt).
+using AttemptKey = std::pair<std::string, std::int64_t>;
+
 struct AgentSession {
   AgentSpec spec;
   std::string identity;             // ROUTER identity of its current connection
   std::int64_t last_seen_ms = 0;    // monotonic
   std::set<std::uint64_t> running;  // seqs of tasks leased to it. Invariant: size() <= capacity
+  // Attempts it still holds that are not (or no longer) leased to it: fenced, timed out or
+  // cancelled, each sent CANCEL_TASK. They take a slot each until the agent reports them gone (an
+  // ATTACH or AGENT_HEARTBEAT whose `running` lacks them, or a TASK_RESULT for them). Bounded by
+  // the `running` it last reported (<= 100,000) plus its capacity.
+  std::set<AttemptKey> stale;
+  // The agent says what it holds (its ATTACH carried `running`): an attempt the scheduler ends
+  // on it is counted in `stale` until it reports it gone. false: freed at CANCEL_TASK, as before.
+  bool reports_running = false;
   std::uint64_t last_assigned = 0;  // pool-wide assignment counter at its latest assignment
   std::vector<int> cap_ids;         // interned capabilities, sorted
   AgentStats stats;
   bool draining = false;            // assigned nothing more; leaves once its running tasks end
 
-  bool has_free_slot() const { return !draining && running.size() < static_cast<std::size_t>(spec.capacity); }
-  double load() const { return static_cast<double>(running.size()) / static_cast<double>(spec.capacity); }
+  // Slots taken: leased attempts and stale ones. Assigned to only while held() < capacity.
+  std::size_t held() const { return running.size() + stale.size(); }
+  bool has_free_slot() const { return !draining && held() < static_cast<std::size_t>(spec.capacity); }
+  double load() const { return static_cast<double>(held()) / static_cast<double>(spec.capacity); }
 };
 
 class AgentPool {

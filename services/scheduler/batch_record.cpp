@@ -110,4 +110,62 @@ Result<BatchRecord> decode_batch_record(std::string_view bytes) {
   return r;
 }
 
+std::string encode_batch_hits(const BatchHits& hits) {
+  MsgWriter w;
+  w.map(3);
+  w.key("q"), w.str(hits.request_id);
+  w.key("k"), w.array(hits.hits.size());
+  for (const auto& h : hits.hits) w.str(h.first);
+  w.key("s"), w.array(hits.hits.size());
+  for (const auto& h : hits.hits) w.integer(static_cast<std::int64_t>(h.second));
+  return w.take();
+}
+
+Result<BatchHits> decode_batch_hits(std::uint64_t id, std::string_view bytes) {
+  auto corrupt = [&](const std::string& why) {
+    return make_error(ErrorCode::INTERNAL, "stored batch hits " + std::to_string(id) + " are corrupt: " + why);
+  };
+  auto handle = unpack_value(bytes.data(), bytes.size(), default_limits());
+  if (!handle) return corrupt(handle.error().message);
+  const msgpack::object& h = handle->get();
+  if (h.type != msgpack::type::MAP) return corrupt("not a map");
+  BatchHits out;
+  out.id = id;
+  const msgpack::object* keys = nullptr;
+  const msgpack::object* seqs = nullptr;
+  bool have_request = false;
+  for (std::uint32_t i = 0; i < h.via.map.size; ++i) {
+    const auto& kv = h.via.map.ptr[i];
+    if (kv.key.type != msgpack::type::STR || kv.key.via.str.size != 1) continue;
+    switch (kv.key.via.str.ptr[0]) {
+      case 'q':
+        if (kv.val.type != msgpack::type::STR) return corrupt("request id is not a string");
+        out.request_id.assign(kv.val.via.str.ptr, kv.val.via.str.size), have_request = true;
+        break;
+      case 'k':
+        keys = &kv.val;
+        break;
+      case 's':
+        seqs = &kv.val;
+        break;
+      default:
+        break;
+    }
+  }
+  if (!have_request || !keys || !seqs) return corrupt("lacks q, k or s");
+  if (keys->type != msgpack::type::ARRAY || seqs->type != msgpack::type::ARRAY ||
+      keys->via.array.size != seqs->via.array.size) {
+    return corrupt("keys and seqs are not arrays of one length");
+  }
+  out.hits.reserve(keys->via.array.size);
+  for (std::uint32_t k = 0; k < keys->via.array.size; ++k) {
+    const auto& key = keys->via.array.ptr[k];
+    const auto& seq = seqs->via.array.ptr[k];
+    if (key.type != msgpack::type::STR) return corrupt("a key is not a string");
+    if (seq.type != msgpack::type::POSITIVE_INTEGER || seq.via.u64 == 0) return corrupt("a seq is not a positive integer");
+    out.hits.emplace_back(std::string(key.via.str.ptr, key.via.str.size), seq.via.u64);
+  }
+  return out;
+}
+
 }  // namespace orion::scheduler

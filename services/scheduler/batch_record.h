@@ -26,6 +26,9 @@
 namespace orion::scheduler {
 
 inline constexpr std::uint8_t kBatchRecordKind = 2;  // tasks are kind 0, workflows kind 1
+// A batch's idempotent hits (BatchHits, scheduler_core.h), keyed by BatchHits::id, kept for good:
+//   msgpack {"q": request_id, "k": [key of each hit entry], "s": [seq of its task, same order]}
+inline constexpr std::uint8_t kBatchHitsKind = 3;
 
 struct BatchRecord {
   BatchIntake intake;
@@ -39,5 +42,9 @@ std::string encode_batch_record(const BatchIntake& intake, std::string body);
 std::string pack_batch_answer(const std::vector<std::string>& keys, const BatchIntake& intake);
 // INTERNAL on bytes that are not a batch record (a corrupt store); bounded like any decoder.
 Result<BatchRecord> decode_batch_record(std::string_view bytes);
+
+std::string encode_batch_hits(const BatchHits& hits);
+// INTERNAL on bytes that are not a BatchHits record; `id` is the record's id (its key's).
+Result<BatchHits> decode_batch_hits(std::uint64_t id, std::string_view bytes);
 
 }  // namespace orion::scheduler

@@ -77,7 +77,12 @@ void SchedulerCore::expire_waiters() {
 
 void SchedulerCore::release_slot(TaskRecord& t) {
   AgentSession* a = pool_.find(t.view.assigned_agent);
-  if (a && a->running.erase(t.seq)) dispatch_needed_ = true;
+  if (a && a->running.erase(t.seq)) {
+    dispatch_needed_ = true;
+  } else if (auto u = unclaimed_.find(t.view.assigned_agent); u != unclaimed_.end()) {
+    u->second.seqs.erase(t.seq);
+    if (u->second.seqs.empty()) unclaimed_.erase(u);
+  }
   t.deadline_ms = 0;
 }
 
@@ -103,10 +108,7 @@ void SchedulerCore::cascade(TaskRecord& root, std::vector<std::string>* ended) {
       if (is_terminal(t.view.state)) continue;
       if (t.view.state == TaskState::ASSIGNED || t.view.state == TaskState::RUNNING) {
         // Cannot happen while deps gate assignment, but a lease must never be left behind.
-        if (AgentSession* a = pool_.find(t.view.assigned_agent)) {
-          CancelTask msg{t.view.task_id, t.view.attempt, "a dependency failed"};
-          outbox_.to_agents.push_back({a->identity, a->spec.agent_id, Envelope{MsgType::CANCEL_TASK, "", msg.to_body()}});
-        }
+        cancel_on_agent(t, "a dependency failed");
       }
       t.view.error = "dependency " + cause.view.task_id + " ended " + std::string(to_string(cause.view.state)) +
                      (root.seq != cause.seq ? " (root cause " + root.view.task_id + ")" : "");
@@ -141,34 +143,6 @@ void SchedulerCore::requeue(TaskRecord& t, const std::string& why) {
   mark(t, "task.requeued");
 }
 
-AttachOk SchedulerCore::attach(const std::string& identity, const AgentSpec& spec) {
-  AgentSession* existing = pool_.find(spec.agent_id);
-  if (existing && existing->identity != identity) {
-    // A new connection for a known agent: the process restarted or reconnected. Either way its
-    // old leases cannot be trusted to finish; fence them and re-queue (a late result is stale).
-    lose_agent(spec.agent_id, "agent " + spec.agent_id + " re-attached");
-    existing = nullptr;
-  }
-  if (!existing) {
-    spdlog::info("event=agent_attached agent={} capacity={}", spec.agent_id, spec.capacity);
-    pool_.attach(spec, identity, clock_.now_ms());
-  } else {
-    existing->last_seen_ms = clock_.now_ms();
-  }
-  dispatch_needed_ = true;
-  return AttachOk{options_.heartbeat_ms, options_.liveness};
-}
-
-Status SchedulerCore::heartbeat(const std::string& identity, const AgentHeartbeat& hb) {
-  AgentSession* a = pool_.find(hb.agent_id);
-  if (!a || a->identity != identity) {
-    return make_error(ErrorCode::NOT_FOUND, "agent " + hb.agent_id + " is not attached; attach again");
-  }
-  a->last_seen_ms = clock_.now_ms();
-  if (hb.draining && !a->draining) start_draining(*a, "the agent is draining");
-  return {};
-}
-
 Result<DrainAgentOk> SchedulerCore::drain(const DrainAgent& request) {
   AgentSession* a = pool_.find(request.agent_id);
   if (!a) return make_error(ErrorCode::NOT_FOUND, "agent " + request.agent_id + " is not attached");
@@ -199,7 +173,7 @@ AgentStatsOk SchedulerCore::agent_stats() const {
     AgentPerf p = perf(id, a.stats);
     p.attached = true;
     p.draining = a.draining;
-    p.load = static_cast<std::int64_t>(a.running.size());
+    p.load = static_cast<std::int64_t>(a.held());  // stale attempts too: they take slots
     p.capacity = a.spec.capacity;
     all[id] = p;
   }
@@ -223,7 +197,16 @@ void SchedulerCore::detach(const std::string& agent_id) { lose_agent(agent_id, "
 
 void SchedulerCore::agent_down(const std::string& agent_id) {
   AgentSession* a = pool_.find(agent_id);
-  if (!a) return;
+  if (!a) {
+    // Leases adopted at start-up that this agent will not claim: fenced now, not at the grace's end.
+    if (auto u = unclaimed_.find(agent_id); u != unclaimed_.end()) {
+      auto seqs = u->second.seqs;
+      unclaimed_.erase(u);
+      spdlog::info("event=leases_unclaimed agent={} requeued={} reason=\"the registry marked it down\"", agent_id, seqs.size());
+      for (auto seq : seqs) requeue(tasks_.at(seq), "the registry marked agent " + agent_id + " down");
+    }
+    return;
+  }
   if (clock_.now_ms() - a->last_seen_ms <= options_.heartbeat_ms) {
     spdlog::info("event=agent_down_ignored agent={} reason=\"heard from it within a heartbeat\"", agent_id);
     return;
@@ -241,6 +224,7 @@ void SchedulerCore::lose_agent(const std::string& agent_id, const std::string& w
   auto running = a->running;  // copy: requeue edits the set
   spdlog::info("event=agent_lost agent={} reason=\"{}\" requeued={}", agent_id, why, running.size());
   for (auto seq : running) requeue(tasks_.at(seq), why);
+  clear_stale(*a);
   pool_.remove(agent_id);
   dispatch_needed_ = true;
 }
@@ -268,11 +252,20 @@ void SchedulerCore::progress(const TaskProgress& p) {
 
 ResultOk SchedulerCore::result(const TaskResult& r) {
   TaskRecord* t = find(r.task_id);
-  if (!t) return ResultOk{r.task_id, r.attempt, false};
+  if (!t) {
+    if (auto owner = stale_owner_.find({r.task_id, r.attempt}); owner != stale_owner_.end()) {
+      if (AgentSession* a = pool_.find(owner->second)) drop_stale(*a, owner->first);
+    }
+    return ResultOk{r.task_id, r.attempt, false};
+  }
   auto& v = t->view;
   if (v.attempt != r.attempt || (v.state != TaskState::ASSIGNED && v.state != TaskState::RUNNING)) {
     spdlog::debug("event=stale_result task={} attempt={} current_attempt={} state={}", r.task_id, r.attempt,
                   v.attempt, to_string(v.state));
+    // A stale attempt's result: it is gone from its agent, and so is the slot it held there.
+    if (auto owner = stale_owner_.find({r.task_id, r.attempt}); owner != stale_owner_.end()) {
+      if (AgentSession* a = pool_.find(owner->second)) drop_stale(*a, owner->first);
+    }
     return ResultOk{r.task_id, r.attempt, false};
   }
   // Run time from "started", or from the assignment when the agent never said it started.
@@ -322,19 +315,20 @@ void SchedulerCore::expire_agents() {
 void SchedulerCore::expire_tasks() {
   auto now = clock_.now_ms();
   std::vector<std::uint64_t> expired;
+  auto due = [&](std::uint64_t seq) {
+    const auto& t = tasks_.at(seq);
+    if (t.deadline_ms != 0 && t.deadline_ms <= now) expired.push_back(seq);
+  };
   for (const auto& [id, a] : pool_.agents()) {
-    for (auto seq : a.running) {
-      const auto& t = tasks_.at(seq);
-      if (t.deadline_ms != 0 && t.deadline_ms <= now) expired.push_back(seq);
-    }
+    for (auto seq : a.running) due(seq);
+  }
+  for (const auto& [id, u] : unclaimed_) {
+    for (auto seq : u.seqs) due(seq);
   }
   for (auto seq : expired) {
     TaskRecord& t = tasks_.at(seq);
-    if (AgentSession* a = pool_.find(t.view.assigned_agent)) {
-      CancelTask c{t.view.task_id, t.view.attempt, "timed out"};
-      outbox_.to_agents.push_back({a->identity, a->spec.agent_id, Envelope{MsgType::CANCEL_TASK, "", c.to_body()}});
-      pool_.record_outcome(a->spec.agent_id, false, true, static_cast<double>(t.view.spec.timeout_ms));
-    }
+    cancel_on_agent(t, "timed out");
+    pool_.record_outcome(t.view.assigned_agent, false, true, static_cast<double>(t.view.spec.timeout_ms));
     t.view.error = "timed out after " + std::to_string(t.view.spec.timeout_ms) + " ms";
     finish(t, TaskState::TIMEOUT, "task.timeout");
     cascade(t, nullptr);
@@ -459,6 +453,7 @@ void SchedulerCore::dispatch() {
 
 void SchedulerCore::tick() {
   expire_agents();
+  expire_unclaimed();
   expire_tasks();
   expire_retries();
   expire_unschedulable();
@@ -486,7 +481,9 @@ Status SchedulerCore::check_invariants() const {
     bool leased = v.state == TaskState::ASSIGNED || v.state == TaskState::RUNNING;
     if (leased) {
       const AgentSession* a = pool_.find(v.assigned_agent);
-      if (!a || !a->running.count(seq)) return broken("leased task " + v.task_id + " is not on its agent");
+      auto u = unclaimed_.find(v.assigned_agent);
+      bool in_session = a && a->running.count(seq), in_unclaimed = u != unclaimed_.end() && u->second.seqs.count(seq);
+      if (in_session == in_unclaimed) return broken("leased task " + v.task_id + " is not on its agent, or twice");
       if (t.unmet != 0) return broken("task " + v.task_id + " was assigned with unmet dependencies");
     }
     std::uint32_t unmet = v.gate.pending() ? 1 : 0;
@@ -500,8 +497,25 @@ Status SchedulerCore::check_invariants() const {
     if (!is_terminal(v.state) && unmet != t.unmet) return broken("unmet count wrong for " + v.task_id);
     if (v.effective_priority < v.spec.priority) return broken("effective priority below own for " + v.task_id);
   }
+  for (const auto& [key, owner] : stale_owner_) {
+    const AgentSession* a = pool_.find(owner);
+    if (!a || !a->stale.count(key)) return broken("stale attempt " + key.first + " is not on its agent " + owner);
+  }
+  for (const auto& [id, u] : unclaimed_) {
+    if (u.seqs.empty()) return broken("an empty set of unclaimed leases for " + id);
+    for (auto seq : u.seqs) {
+      const auto& v = tasks_.at(seq).view;
+      if (v.assigned_agent != id || (v.state != TaskState::ASSIGNED && v.state != TaskState::RUNNING)) {
+        return broken("unclaimed lease of " + v.task_id + " is not leased to " + id);
+      }
+    }
+  }
   for (const auto& [id, a] : pool_.agents()) {
     if (a.running.size() > static_cast<std::size_t>(a.spec.capacity)) return broken("agent " + id + " over capacity");
+    for (const auto& key : a.stale) {
+      auto owner = stale_owner_.find(key);
+      if (owner == stale_owner_.end()) return broken("stale attempt " + key.first + " of " + id + " has no owner");
+    }
     for (auto seq : a.running) {
       const auto& v = tasks_.at(seq).view;
       if (v.assigned_agent != id || (v.state != TaskState::ASSIGNED && v.state != TaskState::RUNNING)) {

@@ -100,20 +100,10 @@ void SchedulerCore::promote() {
     if (!is_terminal(t.view.state) && t.view.gate.pending()) open_gate(t, t.view.gate.id);
   }
   standby_gated_.clear();
-  // Leases of the previous leader: their agents' sessions were with it. Fenced and re-queued,
-  // as at a restart.
-  for (auto seq : standby_leased_) {
-    TaskRecord& t = tasks_.at(seq);
-    auto& v = t.view;
-    if (v.state != TaskState::ASSIGNED && v.state != TaskState::RUNNING) continue;
-    v.reason = "re-queued after a scheduler failover (attempt " + std::to_string(v.attempt) + " fenced off)";
-    v.assigned_agent.clear();
-    v.progress = 0;
-    note(t, TaskState::PENDING, v.reason);
-    v.state = TaskState::PENDING;
-    mark(t, "task.requeued");
-    if (t.unmet == 0) make_ready(t);
-  }
+  // Leases of the previous leader: kept for one liveness window, for their agents to claim
+  // when they re-attach here (adopt_leases); the rest are re-queued then.
+  adopt_leases(std::vector<std::uint64_t>(standby_leased_.begin(), standby_leased_.end()),
+               options_.heartbeat_ms * options_.liveness);
   standby_leased_.clear();
   dispatch_needed_ = true;
 }

@@ -180,8 +180,9 @@ Result<SubmitOk> SchedulerCore::submit(const std::string& request_id, TaskSpec s
   return SubmitOk{t.view.task_id, false};
 }
 
-// A retried batch is answered with the ids its keys got the first time. Its tasks carry request
-// ids "<rid>#<key>": found through batches_ (accepted since start-up), or by_request_ (restored).
+// A retried batch is answered with the ids its keys got the first time. Its new tasks carry
+// request ids "<rid>#<key>": found through batches_ (accepted since start-up), or by_request_
+// (restored); its idempotent hits are in batch_hits_.
 SubmitBatchOk SchedulerCore::batch_again(const std::string& request_id, const std::vector<BatchEntry>& entries) const {
   SubmitBatchOk again;
   again.duplicate = true;
@@ -193,6 +194,9 @@ SubmitBatchOk SchedulerCore::batch_again(const std::string& request_id, const st
       const auto& rid = tasks_.at(seq).request_id;
       if (rid.compare(0, prefix.size(), prefix) == 0) by_key.emplace(rid.substr(prefix.size()), seq);
     }
+  }
+  if (auto h = batch_hits_.find(request_id); h != batch_hits_.end()) {
+    for (const auto& [key, seq] : h->second) by_key.emplace(key, seq);
   }
   for (const auto& e : entries) {
     auto it = by_key.find(e.key);
@@ -214,8 +218,8 @@ Result<SubmitBatchOk> SchedulerCore::submit_batch(const std::string& request_id,
 
 Result<SubmitBatchOk> SchedulerCore::accept_batch(const std::string& request_id, std::vector<BatchEntry> entries,
                                                   const ConsensusGate& gate, BatchIntake* intake) {
-  if (!request_id.empty() &&
-      (batches_.count(request_id) || by_request_.count(request_id + "#" + entries.front().key))) {
+  if (!request_id.empty() && (batches_.count(request_id) || batch_hits_.count(request_id) ||
+                               by_request_.count(request_id + "#" + entries.front().key))) {
     return batch_again(request_id, entries);
   }
   auto plan = plan_batch(entries, [&](const std::string& id) { return lookup(id); });
@@ -283,7 +287,18 @@ Result<SubmitBatchOk> SchedulerCore::accept_batch(const std::string& request_id,
     std::sort(by_key.begin(), by_key.end());
     for (auto& [key, seq] : by_key) ok.task_ids.emplace_hint(ok.task_ids.end(), std::move(key), task_id_for(seq));
   }
-  if (!request_id.empty()) batches_.emplace(request_id, p.seqs);
+  if (!request_id.empty()) {
+    batches_.emplace(request_id, p.seqs);
+    BatchHits h{next_hits_id_, request_id, {}};
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      if (!p.is_new[i]) h.hits.emplace_back(entries[i].key, p.seqs[i]);
+    }
+    if (!h.hits.empty()) {
+      ++next_hits_id_;
+      batch_hits_[request_id] = h.hits;
+      new_hits_.push_back(std::move(h));
+    }
+  }
   p.plan = std::move(plan->order);
   p.deps = std::move(plan->deps);
   p.entries = std::move(entries);
@@ -384,10 +399,7 @@ Result<CancelOk> SchedulerCore::cancel(const Cancel& c) {
   CancelOk ok{t->view.task_id, t->view.state, {}};
   if (is_terminal(t->view.state)) return ok;
   if (t->view.state == TaskState::ASSIGNED || t->view.state == TaskState::RUNNING) {
-    if (AgentSession* a = pool_.find(t->view.assigned_agent)) {
-      CancelTask msg{t->view.task_id, t->view.attempt, c.reason.empty() ? "cancelled" : c.reason};
-      outbox_.to_agents.push_back({a->identity, a->spec.agent_id, Envelope{MsgType::CANCEL_TASK, "", msg.to_body()}});
-    }
+    cancel_on_agent(*t, c.reason.empty() ? "cancelled" : c.reason);
   }
   t->view.error = "cancelled" + (c.reason.empty() ? std::string() : ": " + c.reason);
   finish(*t, TaskState::CANCELLED, "task.cancelled");
@@ -561,6 +573,11 @@ Status SchedulerCore::restore_batch(const BatchIntake& intake, std::vector<Batch
   return {};
 }
 
+void SchedulerCore::restore_batch_hits(BatchHits hits) {
+  next_hits_id_ = std::max(next_hits_id_, hits.id + 1);
+  batch_hits_[hits.request_id] = std::move(hits.hits);
+}
+
 void SchedulerCore::written_alone(TaskRecord& t) {
   t.in_batch_record = false;
   auto it = batch_records_.upper_bound(t.seq);
@@ -589,7 +606,10 @@ void SchedulerCore::finish_restore() {
       ++t.unmet;
       open_gate(t, v.gate.id);
     }
-    if (v.state == TaskState::ASSIGNED || v.state == TaskState::RUNNING) {
+    bool leased = v.state == TaskState::ASSIGNED || v.state == TaskState::RUNNING;
+    if (leased && t.unmet == 0) continue;  // adopt_leases below: its agent may still be running it
+    if (leased) {
+      // A lease with unmet dependencies cannot be right (a corrupt or hand-edited store): fenced.
       v.reason = "re-queued after a scheduler restart (attempt " + std::to_string(v.attempt) + " fenced off)";
       v.assigned_agent.clear();
       v.progress = 0;
@@ -605,6 +625,7 @@ void SchedulerCore::finish_restore() {
       make_ready(t);
     }
   }
+  adopt_leases(options_.heartbeat_ms * options_.liveness);
 }
 
 }  // namespace orion::scheduler

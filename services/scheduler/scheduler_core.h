@@ -20,9 +20,21 @@
 //   ASSIGNED/RUNNING  TASK_RESULT !ok, failures <= retries -> retry after backoff -> PENDING
 //   ASSIGNED/RUNNING  TASK_RESULT !ok, retries spent       -> cascade             -> FAILED
 //   ASSIGNED/RUNNING  timeout passes    -> CANCEL_TASK to agent, cascade          -> TIMEOUT
-//   ASSIGNED/RUNNING  agent lost, detached or re-attached -> attempt fenced off   -> PENDING
+//   ASSIGNED/RUNNING  agent lost or detached -> attempt fenced off                -> PENDING
+//   ASSIGNED/RUNNING  agent re-attaches reporting this attempt -> lease, deadline kept -> (same)
+//   ASSIGNED/RUNNING  agent re-attaches without it (or without `running`) -> fenced -> PENDING
+//   ASSIGNED/RUNNING  scheduler start (adopt_leases): lease kept for the grace, unclaimed -> (same)
+//   ASSIGNED/RUNNING  grace passes, its agent not re-attached -> attempt fenced off -> PENDING
 //   any non-terminal  CANCEL            -> CANCEL_TASK if leased, cascade         -> CANCELLED
 //   any terminal      a late result     -> answered accepted=false, no change
+//
+// What an agent holds (AgentSession::running, ::stale). An attempt an agent reports (ATTACH or
+// AGENT_HEARTBEAT `running`) that is not leased to it (fenced, re-queued, ended, leased to another,
+// an older attempt) is stale: it is sent CANCEL_TASK once and takes one of the agent's slots
+// until the agent reports it gone (a later report without it, or its TASK_RESULT, answered
+// accepted=false). An attempt the scheduler times out or cancels on an agent that reports what it
+// holds is stale from then on too. So an agent is never given more work than its capacity while
+// attempts it can no longer finish still run on it.
 //
 // Queue order: each ready task has a key ready_ms - effective_priority * ageing_ms, served
 // lowest first (then by seq). A task of priority p therefore overtakes one of priority p+1
@@ -96,15 +108,37 @@ struct BatchIntake {
   bool recorded = false;            // false: a gated batch, written a record per task as usual
 };
 
+// The entries of one SUBMIT_BATCH (with a request id) that got an existing task instead of a new
+// one: an idempotent hit on an older task, or on an earlier entry of the same batch. No task
+// carries their request id ("<rid>#<key>"), so a retry of the batch could not name them from the
+// tasks alone: the service stores this as a record of its own (batch_record.h, kind
+// kBatchHitsKind, keyed by `id`), kept for good like the request ids of tasks, and the core
+// answers a retry, before and after a restart, with the same task for every entry.
+struct BatchHits {
+  std::uint64_t id = 0;  // its record's id: unique, > 0, in acceptance order
+  std::string request_id;
+  std::vector<std::pair<std::string, std::uint64_t>> hits;  // (entry key, seq of the task it got)
+};
+
 class SchedulerCore {
  public:
   SchedulerCore(const Clock& clock, CoreOptions options);
 
-  // Puts stored tasks back at start-up, in any order; then finish_restore() links the graph
-  // and re-queues. Tasks that were ASSIGNED or RUNNING are re-queued: their agents' sessions
-  // did not survive the restart, so their attempts are fenced off.
+  // Puts stored tasks back at start-up, in any order; then finish_restore() links the graph,
+  // queues what is ready and adopts the leases of tasks that were ASSIGNED or RUNNING
+  // (adopt_leases, for heartbeat_ms * liveness).
   void restore(TaskRecord record);
   void finish_restore();
+  // Keeps every lease that no attached agent's session holds (after a restart, or when a replica
+  // takes over as leader) for grace_ms: the task stays ASSIGNED or RUNNING on its agent with its
+  // attempt and its deadline (assigned_ms + timeout, on the wall clock). When the agent attaches
+  // within the grace and reports the attempt in `running`, the lease is its again and its result
+  // is accepted; an attempt it does not report is fenced off and re-queued at once. At the end of
+  // the grace (tick), the leases no agent claimed are fenced off and re-queued (attempt+1). Its
+  // result, should it come first, is accepted like any leased attempt's. O(tasks), once.
+  void adopt_leases(std::int64_t grace_ms);
+  // The same for these tasks only (a promoted follower knows which are leased).
+  void adopt_leases(const std::vector<std::uint64_t>& seqs, std::int64_t grace_ms);
 
   // ---- Hot standby (core_standby.cpp). A follower replica applies each record the leader
   // wrote, in commit order, as it commits: the task table, the indexes (request ids,
@@ -148,6 +182,8 @@ class SchedulerCore {
   // of its tasks that has no record of its own (exactly as submit_batch made them). INTERNAL
   // when the record does not fit the tasks held (a corrupt store).
   Status restore_batch(const BatchIntake& intake, std::vector<BatchEntry> entries);
+  // At start-up: the idempotent hits of a batch accepted before (BatchHits), in any order.
+  void restore_batch_hits(BatchHits hits);
   Result<CancelOk> cancel(const Cancel& request);
   Result<ReprioritizeOk> reprioritize(const Reprioritize& request);
   Result<TaskList> list(const ListTasks& request) const;
@@ -163,8 +199,15 @@ class SchedulerCore {
   Result<std::optional<std::vector<TaskView>>> wait_all(const std::string& identity, const std::string& request_id,
                                                         const WaitTasks& request);
 
-  AttachOk attach(const std::string& identity, const AgentSpec& spec);
-  // NOT_FOUND when the agent is unknown: it must ATTACH again.
+  // `running`: what the agent holds (ATTACH `running`), or nullptr when it did not say. Its
+  // leased attempts that it reports keep their lease (at most its capacity); its other leases are
+  // fenced off and re-queued; reported attempts not leased to it become stale (CANCEL_TASK, a slot
+  // each until reported gone). nullptr: a new connection fences every lease of the agent, as an
+  // agent that reports nothing may have lost them all.
+  AttachOk attach(const std::string& identity, const AgentSpec& spec, const std::vector<TaskRef>* running = nullptr);
+  // NOT_FOUND when the agent is unknown: it must ATTACH again. Its `running` updates the stale
+  // attempts: those it no longer reports are gone, those it reports that are not leased to it
+  // are stale from now.
   Status heartbeat(const std::string& identity, const AgentHeartbeat& hb);
   void detach(const std::string& agent_id);
   // No new work for the agent; it is told (DRAIN) to finish what it runs and leave. NOT_FOUND
@@ -209,6 +252,19 @@ class SchedulerCore {
   void drain_spent_batches(Fn&& fn) {
     for (auto first : spent_batches_) fn(first);
     spent_batches_.clear();
+  }
+  // The BatchHits of each batch accepted since the last call: the caller stores each, with the
+  // batch, in this turn's commit. Once each.
+  template <class Fn>
+  void drain_batch_hits(Fn&& fn) {
+    for (auto& h : new_hits_) fn(h);
+    new_hits_.clear();
+  }
+  // Every BatchHits held, numbered 1, 2, ... (a snapshot's; the ids are only record keys).
+  template <class Fn>
+  void each_batch_hits(Fn&& fn) const {
+    std::uint64_t id = 0;
+    for (const auto& [rid, hits] : batch_hits_) fn(BatchHits{++id, rid, hits});
   }
   Outbox& outbox() { return outbox_; }
   // Task events are built only for topics some subscriber wants (nullptr: every topic). The
@@ -297,6 +353,18 @@ class SchedulerCore {
   void recompute_priority(std::uint64_t seq);
   void start_draining(AgentSession& a, const std::string& why);
   void lose_agent(const std::string& agent_id, const std::string& why);
+  // Reconciliation (core_reconcile.cpp).
+  bool leased_to(const TaskRecord& t, const std::string& agent_id, std::int64_t attempt) const;
+  void send_cancel(const AgentSession& a, const std::string& task_id, std::int64_t attempt, const std::string& reason);
+  // CANCEL_TASK for t's attempt to its agent, if attached; stale there if the agent reports what
+  // it holds. Before t is ended (its lease still names the agent).
+  void cancel_on_agent(const TaskRecord& t, const std::string& reason);
+  void add_stale(AgentSession& a, const AttemptKey& key);
+  void drop_stale(AgentSession& a, AttemptKey key);
+  void clear_stale(AgentSession& a);
+  // Reported attempts not leased to the agent become stale; stale ones not reported are gone.
+  void reconcile_stale(AgentSession& a, const std::set<AttemptKey>& reported);
+  void expire_unclaimed();
   void expire_agents();
   void expire_tasks();
   void expire_retries();
@@ -321,6 +389,12 @@ class SchedulerCore {
   // Batches accepted since start-up: request id -> the seqs of its entries, in entry order. Their
   // tasks are not in by_request_ until a restart restores them (one entry per batch, not per task).
   std::unordered_map<std::string, std::vector<std::uint64_t>> batches_;
+  // Batches with idempotent hits, since the store began (restored at start-up): request id -> the
+  // hit entries (key, seq). A retry is a duplicate when its request id is here, in batches_, or
+  // names its first entry's task in by_request_.
+  std::unordered_map<std::string, std::vector<std::pair<std::string, std::uint64_t>>> batch_hits_;
+  std::uint64_t next_hits_id_ = 1;  // Invariant: > the id of every BatchHits made or restored
+  std::vector<BatchHits> new_hits_;  // not yet drained (drain_batch_hits)
   std::unordered_map<std::string, std::uint64_t> by_idempotency_;
   std::uint64_t next_seq_ = 1;  // Invariant: > every seq in tasks_
   // Ready tasks by class. Invariant: a task is in its class's queue iff it is PENDING with
@@ -329,8 +403,19 @@ class SchedulerCore {
   std::size_t ready_count_ = 0;
   // PENDING tasks waiting out a retry backoff: (monotonic due time, seq).
   std::set<std::pair<std::int64_t, std::uint64_t>> retry_wait_;
-  // Invariant: a task is in pool_ agent a's running set iff it is ASSIGNED or RUNNING on a.
+  // Invariant: a task is ASSIGNED or RUNNING on agent a iff it is in pool_ agent a's running set
+  // or in unclaimed_[a] (never both).
   AgentPool pool_;
+  // Leases adopted (adopt_leases) that no session holds yet, by agent id: kept until until_ms
+  // (monotonic), then fenced off; claimed (or fenced) at the agent's next ATTACH.
+  struct Unclaimed {
+    std::int64_t until_ms = 0;
+    std::set<std::uint64_t> seqs;
+  };
+  std::map<std::string, Unclaimed> unclaimed_;
+  // Which agent holds each stale attempt, for a TASK_RESULT (which names no agent). Invariant:
+  // each entry names an attached agent whose stale set has the key.
+  std::map<AttemptKey, std::string> stale_owner_;
   struct Waiter {
     std::string identity, request_id;
     std::int64_t deadline_ms;

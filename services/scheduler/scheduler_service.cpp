@@ -63,6 +63,12 @@ Status SchedulerService::start() {
       if (!b) return b.error();
       return core_.restore_batch(b->intake, std::move(b->batch.tasks));
     }
+    if (log_kind(seq) == kBatchHitsKind) {
+      auto h = decode_batch_hits(log_id(seq), bytes);
+      if (!h) return h.error();
+      core_.restore_batch_hits(std::move(*h));
+      return {};
+    }
     auto r = decode_task_record(seq, bytes);
     if (!r) return r.error();
     core_.restore(std::move(*r));
@@ -348,7 +354,7 @@ void SchedulerService::handle_agent(Incoming& in) {
     case MsgType::ATTACH: {
       auto m = Attach::from_body(e.body);
       if (!m) return reply_error(m.error());
-      return reply(MsgType::ATTACH_OK, core_.attach(in.identity, m->agent).to_body());
+      return reply(MsgType::ATTACH_OK, core_.attach(in.identity, m->agent, m->running ? &*m->running : nullptr).to_body());
     }
     case MsgType::AGENT_HEARTBEAT: {
       auto m = AgentHeartbeat::from_body(e.body);
@@ -477,6 +483,7 @@ void SchedulerService::hold() {
   LogBatch batch;
   batch.merge(std::move(batch_records_));
   batch_records_ = LogBatch();
+  core_.drain_batch_hits([&](const BatchHits& h) { batch.put(log_key(kBatchHitsKind, h.id), encode_batch_hits(h)); });
   core_.drain_dirty([&](const TaskRecord& r) {
     batch.put(r.seq, encode_task_record(r));
     workflows_.on_task(r);  // step changes: workflow events and ends, in this same batch

@@ -106,6 +106,13 @@ Status SchedulerService::apply_records(const LogBatch& records) {
         if (bytes.empty()) break;
         if (auto s = workflows_.apply_record(log_id(key), bytes); !s) return s;
         break;
+      case kBatchHitsKind: {
+        if (bytes.empty()) break;
+        auto h = decode_batch_hits(log_id(key), bytes);
+        if (!h) return h.error();
+        core_.restore_batch_hits(std::move(*h));
+        break;
+      }
       case kBatchRecordKind: {
         if (bytes.empty()) break;  // spent: the core keeps its own account of that
         auto b = decode_batch_record(bytes);
@@ -160,6 +167,7 @@ std::string SchedulerService::snapshot_state() const {
   ReplicaEntry all;
   for (const auto& [seq, t] : core_.tasks()) all.records.put(seq, encode_task_record(t));
   workflows_.each_record([&](std::uint64_t key, std::string rec) { all.records.put(key, std::move(rec)); });
+  core_.each_batch_hits([&](const BatchHits& h) { all.records.put(log_key(kBatchHitsKind, h.id), encode_batch_hits(h)); });
   entries.push_back(encode_replica_entry(all));
   return encode_snapshot_state(entries);
 }

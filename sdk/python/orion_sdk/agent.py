@@ -32,6 +32,7 @@ Scheduler link: DEALER to DISCOVERY.scheduler_agent.
   NO_ADDRESS   registry REGISTERED, no DISCOVER pending DISCOVER on the registry link          NO_ADDRESS
   NO_ADDRESS   DISCOVERY, scheduler_agent empty         DISCOVER again after a backoff         NO_ADDRESS
   NO_ADDRESS   DISCOVERY, scheduler_agent set           connect, ATTACH                        ATTACHING
+               (ATTACH carries `running`: the attempts running, queued, or with a result unacknowledged)
   ATTACHING    ATTACH_OK for our request id             reset backoff, re-send results         ATTACHED
   ATTACHING    deadline; nothing heard since ATTACH     close socket (re-DISCOVER next)        NO_ADDRESS
   ATTACHING    deadline; an answer came (e.g. ERROR)    ATTACH again                           ATTACHING
@@ -43,7 +44,9 @@ Tasks, on the scheduler link in any state:
   ASSIGN (task_id, attempt)  running or its result unacknowledged: ignore (re-send the result);
                              no handler: TASK_RESULT ok=false at once; else TASK_PROGRESS 0
                              "started", then the handler on a worker.
-  CANCEL_TASK                that attempt's cancel token is set (only that attempt).
+  CANCEL_TASK                that attempt's cancel token is set (only that attempt); a job no
+                             worker has started yet does not run its handler: its result is
+                             ok=false "cancelled before it started" (the scheduler frees the slot).
   handler ends               TASK_RESULT kept until RESULT_OK (accepted or not), re-sent with the
                              same request id on every heartbeat tick and after ATTACH_OK.
   ERROR to a TASK_RESULT     kept when the code says retry (UNAVAILABLE, INTERNAL,
@@ -201,6 +204,12 @@ def _run_handler(task, outbox, handler):
     networking thread never touches user values. A value that cannot be encoded or is over
     4 MiB fails the attempt with a message that says so."""
     ok, output, error = True, None, ""
+    if task.cancel_token.is_set():
+        # Cancelled (CANCEL_TASK, or stop()) while it waited for a worker: the handler never runs.
+        packed = p.encode_value(p.task_result_body(task.task_id, task.attempt, False, None,
+                                                   "cancelled before it started"))
+        outbox.push(("result", task.task_id, task.attempt, False, packed))
+        return
     try:
         output = handler(TaskContext(task, outbox))
     except BaseException as e:  # noqa: B902 - a handler's SystemExit must not kill a worker either
@@ -629,7 +638,10 @@ class Agent:
         wait_ms = link.backoff.next_ms()
         link.handshake_deadline_ms = now + wait_ms
         log.debug("event=attach_sent agent=%s scheduler=%s wait_ms=%d", self.agent_id, link.endpoint, wait_ms)
-        self._send(link, MsgType.ATTACH, p.attach_body(self._spec), link.handshake_id)
+        # `running`: every attempt we hold, so the scheduler keeps their leases (and cancels those no
+        # longer ours); those whose result is unacknowledged too, as it is re-sent after ATTACH_OK.
+        held = list(self._running) + list(self._unacked)
+        self._send(link, MsgType.ATTACH, p.attach_body(self._spec, held), link.handshake_id)
 
     # ---- the loop ----
 

@@ -739,7 +739,14 @@ def register_body(spec):
     return {"agent": spec}
 
 
-attach_body = register_body
+def attach_body(spec, running=None):
+    """ATTACH; `running` is an iterable of (task_id, attempt): the attempts the agent holds
+    (running, queued, or with a result not yet acknowledged). None leaves the field out: the
+    scheduler then fences every earlier lease of the agent."""
+    body = {"agent": spec}
+    if running is not None:
+        body["running"] = [{"task_id": t, "attempt": a} for t, a in running]
+    return body
 
 
 def parse_register_ok(b):

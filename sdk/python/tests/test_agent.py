@@ -407,6 +407,40 @@ class AgentTest(unittest.TestCase):
         r = self.result_of("T14")
         self.assertEqual((r["ok"], r["attempt"], r["error"]), (False, 3, "cancelled"))
 
+    def test_every_attach_says_which_attempts_it_holds_running_or_with_a_result_unacknowledged(self):
+        self.cluster.ack_results = False
+        self.start_and_attach()
+        first = self.cluster.of(self.cluster.at_scheduler, MsgType.ATTACH)[0].body
+        self.assertEqual(first["running"], [], "said, even when empty")
+        self.cluster.send_to_agent(MsgType.ASSIGN, assign_body("T20", 1, "sleep", {"ms": 60_000}))
+        self.cluster.send_to_agent(MsgType.ASSIGN, assign_body("T21", 2, "echo", 1))
+        self.result_of("T21")  # never acknowledged
+        self.assertTrue(self.cluster.wait_until(
+            lambda: self.cluster.count_at_scheduler(MsgType.TASK_PROGRESS, "T20") >= 1))
+        self.cluster.not_found_agent_heartbeats = 1
+        self.assertTrue(self.cluster.wait_until(lambda: self.cluster.count_at_scheduler(MsgType.ATTACH) >= 2))
+        again = self.cluster.of(self.cluster.at_scheduler, MsgType.ATTACH)[-1].body
+        self.assertEqual(sorted((r["task_id"], r["attempt"]) for r in again["running"]), [("T20", 1), ("T21", 2)])
+
+    def test_a_cancelled_job_that_no_worker_started_never_runs_its_handler(self):
+        started = []
+
+        def wait(ctx):
+            started.append(ctx.task_id)
+            while not ctx.cancel_token.wait(0.005):
+                pass
+            raise RuntimeError("cancelled")
+        self.start_and_attach(setup=lambda a: a.handle("wait", wait))
+        for task_id in ("T30", "T31", "T32"):  # capacity 2: the third waits for a worker
+            self.cluster.send_to_agent(MsgType.ASSIGN, assign_body(task_id, 1, "wait", None))
+        self.assertTrue(self.cluster.wait_until(lambda: len(started) == 2))
+        self.cluster.send_to_agent(MsgType.CANCEL_TASK, {"task_id": "T32", "attempt": 1, "reason": "stale"})
+        self.cluster.send_to_agent(MsgType.CANCEL_TASK, {"task_id": "T30", "attempt": 1, "reason": "stale"})
+        r = self.result_of("T32")
+        self.assertEqual((r["ok"], r["error"]), (False, "cancelled before it started"))
+        self.assertEqual(self.result_of("T30")["error"], "cancelled")
+        self.assertEqual(sorted(started), ["T30", "T31"], "T32's handler never ran")
+
     def test_ignores_a_second_assign_of_a_running_attempt_and_resends_a_finished_ones_result(self):
         self.cluster.ack_results = False
         gate = threading.Event()

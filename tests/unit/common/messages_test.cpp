@@ -252,6 +252,23 @@ TEST(MessageRoundTrip, AttachKeepsEveryAgentField) {
   expect_same(back->agent, m.agent);
 }
 
+TEST(MessageRoundTrip, AttachKeepsWhatTheAgentRunsAndTellsAnAbsentListFromAnEmptyOne) {
+  Attach m{sample_agent(), std::vector<TaskRef>{{"T1", 1}, {"T-" + kUnicode, 1'000'000}}};
+  auto back = round_trip(m, MsgType::ATTACH);
+  ASSERT_TRUE(back) << back.error().to_string();
+  ASSERT_TRUE(back->running.has_value());
+  EXPECT_EQ(*back->running, *m.running);
+  m.running = std::vector<TaskRef>{};
+  back = round_trip(m, MsgType::ATTACH);
+  ASSERT_TRUE(back && back->running.has_value());
+  EXPECT_TRUE(back->running->empty());
+  m.running.reset();
+  EXPECT_FALSE(m.to_body().contains("running")) << "absent when not said: the body of older agents";
+  back = round_trip(m, MsgType::ATTACH);
+  ASSERT_TRUE(back);
+  EXPECT_FALSE(back->running.has_value());
+}
+
 TEST(MessageRoundTrip, AttachOkKeepsHeartbeatAndLiveness) {
   AttachOk m{3'600'000, 1000};
   auto back = round_trip(m, MsgType::ATTACH_OK);
@@ -662,6 +679,25 @@ TEST(MessageFields, AgentHeartbeatRefusesRunningThatIsNotAListOfTaskRefs) {
   Json no_attempt = {{"task_id", "T1"}};
   expect_field_error(AgentHeartbeat::from_body(Json{{"agent_id", "a"}, {"running", Json::array({no_attempt})}}),
                      ErrorCode::INVALID_ARGUMENT, "attempt");
+}
+
+TEST(MessageFields, AttachRefusesARunningListThatIsNotTaskRefsOrIsTooLong) {
+  Json b = Attach{sample_agent()}.to_body();
+  b["running"] = "T1";
+  expect_field_error(Attach::from_body(b), ErrorCode::INVALID_ARGUMENT, "running");
+  b["running"] = Json::array({Json{{"task_id", "T1"}}});
+  expect_field_error(Attach::from_body(b), ErrorCode::INVALID_ARGUMENT, "attempt");
+  b["running"] = Json::array({Json{{"attempt", 1}}});
+  expect_field_error(Attach::from_body(b), ErrorCode::INVALID_ARGUMENT, "task_id");
+  Json many = Json::array();
+  for (int i = 0; i < 100'001; ++i) many.push_back(Json{{"task_id", "t"}, {"attempt", 1}});
+  b["running"] = many;
+  expect_field_error(Attach::from_body(b), ErrorCode::INVALID_ARGUMENT, "running");
+  many.erase(many.end() - 1);
+  b["running"] = many;
+  auto at_bound = Attach::from_body(b);
+  ASSERT_TRUE(at_bound) << at_bound.error().to_string();
+  EXPECT_EQ(at_bound->running->size(), 100'000u);
 }
 
 TEST(MessageFields, AgentChannelMessagesRefuseAttemptZeroWhereAnAssignmentIsMeant) {

@@ -202,6 +202,129 @@ TEST_F(BatchRecordTest, AcceptingThenApplyingInSlicesMakesWhatSubmitBatchMakes) 
   EXPECT_TRUE(sliced.check_invariants().ok());
 }
 
+// What the service stores for `core` (every task record, the batch records, the hits records),
+// read back into a new core as start() does.
+class Restart {
+ public:
+  // `batches`: each recorded intake with the body it was accepted with.
+  Restart(SchedulerCore& live, const std::vector<std::pair<BatchIntake, std::vector<BatchEntry>>>& batches) {
+    live.drain_dirty([](const TaskRecord&) {});
+    for (const auto& [seq, t] : live.tasks()) {
+      if (!t.in_batch_record) tasks_[seq] = encode_task_record(t);
+    }
+    for (const auto& [intake, entries] : batches) {
+      SubmitBatch body;
+      body.tasks = entries;
+      batch_records_.push_back(encode_batch_record(intake, encode_value(body.to_body())));
+    }
+    live.drain_batch_hits([&](const BatchHits& h) { hits_[h.id] = encode_batch_hits(h); });
+  }
+  void into(SchedulerCore& core) const {
+    for (const auto& [seq, bytes] : tasks_) core.restore(*decode_task_record(seq, bytes));
+    for (const auto& bytes : batch_records_) {
+      auto r = decode_batch_record(bytes);
+      ASSERT_TRUE(r.ok()) << r.error().to_string();
+      ASSERT_TRUE(core.restore_batch(r->intake, std::move(r->batch.tasks)).ok());
+    }
+    for (const auto& [id, bytes] : hits_) {
+      auto h = decode_batch_hits(id, bytes);
+      ASSERT_TRUE(h.ok()) << h.error().to_string();
+      core.restore_batch_hits(std::move(*h));
+    }
+    core.finish_restore();
+  }
+
+ private:
+  std::map<std::uint64_t, std::string> tasks_;
+  std::vector<std::string> batch_records_;
+  std::map<std::uint64_t, std::string> hits_;
+};
+
+// The first answer to a batch taken in through an intake, as the service sends it.
+std::map<std::string, std::string> first_answer(const std::vector<BatchEntry>& entries, const BatchIntake& intake) {
+  std::map<std::string, std::string> out;
+  for (std::size_t i = 0; i < entries.size(); ++i) out[entries[i].key] = task_id_for(intake.seqs[i]);
+  return out;
+}
+
+TEST_F(BatchRecordTest, ARetriedBatchIsAnsweredForEveryEntryTheIdempotentHitsToo) {
+  SchedulerCore core(clock, options);
+  prepare(core);
+  auto entries = batch();
+  BatchIntake intake;
+  ASSERT_TRUE(core.submit_batch("req", entries, {}, &intake).ok());
+  const auto first = first_answer(entries, intake);
+  ASSERT_EQ(first.size(), entries.size());
+  auto again = core.submit_batch("req", entries, {}, nullptr);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->task_ids, first) << "'hit' (an older task's key) and 'new2' (new1's key) are entries too";
+  // The same before an intake's batch: a batch answered in task_ids.
+  SchedulerCore plain(clock, options);
+  prepare(plain);
+  auto ok = plain.submit_batch("req", batch());
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->task_ids.size(), entries.size());
+  EXPECT_EQ(plain.submit_batch("req", batch())->task_ids, ok->task_ids);
+}
+
+TEST_F(BatchRecordTest, ABatchRetriedAfterARestartGetsTheFirstAnswerAndMakesNoTaskWhenItsFirstEntryWasAHit) {
+  SchedulerCore live(clock, options);
+  prepare(live);
+  auto hit = spec();
+  hit.idempotency_key = "old";  // t3's key: the first entry makes no task
+  std::vector<BatchEntry> entries{entry("hit", {}, hit), entry("x", {}), entry("y", {"x"})};
+  BatchIntake intake;
+  ASSERT_TRUE(live.submit_batch("req", entries, {}, &intake).ok());
+  ASSERT_TRUE(intake.recorded);
+  const auto first = first_answer(entries, intake);
+  const auto tasks_before = live.task_count();
+  // A second batch with hits only: it has no batch record, and makes no task.
+  std::vector<BatchEntry> only_hits{entry("again", {}, hit)};
+  BatchIntake hits_intake;
+  ASSERT_TRUE(live.submit_batch("hits", only_hits, {}, &hits_intake).ok());
+  ASSERT_FALSE(hits_intake.recorded);
+
+  Restart stored(live, {{intake, entries}});
+  SchedulerCore restarted(clock, options);
+  stored.into(restarted);
+  ASSERT_EQ(restarted.task_count(), tasks_before);
+  auto again = restarted.submit_batch("req", entries, {}, nullptr);
+  ASSERT_TRUE(again.ok()) << again.error().to_string();
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->task_ids, first);
+  EXPECT_EQ(restarted.task_count(), tasks_before) << "the retry made no task";
+  auto hits_again = restarted.submit_batch("hits", only_hits, {}, nullptr);
+  ASSERT_TRUE(hits_again.ok());
+  EXPECT_TRUE(hits_again->duplicate);
+  EXPECT_EQ(hits_again->task_ids, first_answer(only_hits, hits_intake));
+  EXPECT_TRUE(restarted.check_invariants().ok());
+}
+
+TEST_F(BatchRecordTest, HitsRecordBytesRoundTripAndDamageIsAnErrorNotACrash) {
+  BatchHits h{7, "rid", {{"a", 3}, {"b", 12}}};
+  const std::string bytes = encode_batch_hits(h);
+  auto back = decode_batch_hits(7, bytes);
+  ASSERT_TRUE(back.ok()) << back.error().to_string();
+  EXPECT_EQ(back->id, 7u);
+  EXPECT_EQ(back->request_id, "rid");
+  EXPECT_EQ(back->hits, h.hits);
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    auto cut = decode_batch_hits(7, std::string_view(bytes).substr(0, n));
+    ASSERT_FALSE(cut.ok()) << "truncated to " << n;
+    EXPECT_EQ(cut.error().code, ErrorCode::INTERNAL);
+  }
+  std::mt19937 rng(5);
+  for (int i = 0; i < 2000; ++i) {
+    std::string damaged = bytes;
+    damaged[rng() % damaged.size()] = static_cast<char>(rng());
+    auto r = decode_batch_hits(7, damaged);  // must not crash; may still decode
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().code, ErrorCode::INTERNAL);
+    }
+  }
+}
+
 TEST_F(BatchRecordTest, ARecordThatDoesNotFitTheTasksIsRefusedAsCorrupt) {
   SchedulerCore core(clock, options);
   BatchIntake intake;

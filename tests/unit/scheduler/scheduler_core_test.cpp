@@ -432,7 +432,7 @@ TEST_F(SchedulerCoreTest, ReattachingFromANewConnectionFencesTheOldLeases) {
   EXPECT_EQ(view(id).attempt, 2);
 }
 
-TEST_F(SchedulerCoreTest, RestoringLeasedTasksRequeuesThemAndTerminalOnesStayAsTheyWere) {
+TEST_F(SchedulerCoreTest, RestoredLeasesAreKeptForTheGraceThenRequeuedAndTerminalTasksStayAsTheyWere) {
   TaskRecord running;
   running.seq = 7;
   running.request_id = "r7";
@@ -448,7 +448,10 @@ TEST_F(SchedulerCoreTest, RestoringLeasedTasksRequeuesThemAndTerminalOnesStayAsT
   core.restore(running);
   core.restore(done);
   core.finish_restore();
-  EXPECT_EQ(view("t7").state, TaskState::PENDING);
+  EXPECT_EQ(view("t7").state, TaskState::RUNNING) << "its agent may still run it: kept for heartbeat_ms * liveness";
+  clock.advance(300);
+  core.tick();
+  EXPECT_EQ(view("t7").state, TaskState::PENDING) << "its agent did not come back to claim it";
   EXPECT_EQ(view("t3").output, Json("kept"));
   // New tasks continue after the highest restored seq, and the old request id is remembered.
   EXPECT_EQ(submit(spec("echo")), "t8");

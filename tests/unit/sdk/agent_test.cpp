@@ -4,6 +4,7 @@
 // condition with a deadline; heartbeat_ms is 50 so re-sends come quickly.
 #include "sdk/cpp/agent.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -558,6 +559,51 @@ TEST_F(AgentTest, ResendsAnUnacknowledgedResultAfterAttachingAgain) {
     }
     return false;
   }));
+}
+
+TEST_F(AgentTest, EveryAttachSaysWhichAttemptsItHoldsRunningOrWithAResultUnacknowledged) {
+  cluster.ack_results = false;
+  start_and_attach();
+  auto first = Attach::from_body(FakeCluster::of(cluster.at_scheduler, MsgType::ATTACH).front().body);
+  ASSERT_TRUE(first.ok()) << first.error().to_string();
+  ASSERT_TRUE(first->running.has_value()) << "said, even when empty";
+  EXPECT_TRUE(first->running->empty());
+  cluster.send_to_agent(MsgType::ASSIGN, assign_body("T20", 1, "sleep", Json{{"ms", 60'000}}));
+  cluster.send_to_agent(MsgType::ASSIGN, assign_body("T21", 2, "echo", Json(1)));
+  result_of("T21");  // never acknowledged
+  ASSERT_TRUE(cluster.wait_until([&] { return cluster.count_at_scheduler(MsgType::TASK_PROGRESS, "T20") >= 1; }));
+  cluster.not_found_agent_heartbeats = 1;
+  ASSERT_TRUE(cluster.wait_until([&] { return cluster.count_at_scheduler(MsgType::ATTACH) >= 2; }));
+  auto again = Attach::from_body(FakeCluster::of(cluster.at_scheduler, MsgType::ATTACH).back().body);
+  ASSERT_TRUE(again.ok()) << again.error().to_string();
+  ASSERT_TRUE(again->running.has_value());
+  std::vector<std::pair<std::string, std::int64_t>> held;
+  for (const auto& r : *again->running) held.emplace_back(r.task_id, r.attempt);
+  std::sort(held.begin(), held.end());
+  EXPECT_EQ(held, (std::vector<std::pair<std::string, std::int64_t>>{{"T20", 1}, {"T21", 2}}));
+}
+
+TEST_F(AgentTest, ACancelledJobThatNoWorkerStartedNeverRunsItsHandler) {
+  std::atomic<int> started{0};
+  start([&](Agent& a) {
+    a.handle("wait", [&](TaskContext& ctx) -> Json {
+      ++started;
+      while (!ctx.cancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      throw std::runtime_error("cancelled");
+    });
+  });
+  ASSERT_TRUE(cluster.wait_until([&] { return cluster.count_at_scheduler(MsgType::ATTACH) >= 1; }));
+  // Capacity 2: two workers busy, the third job queued.
+  for (const char* id : {"T30", "T31", "T32"}) cluster.send_to_agent(MsgType::ASSIGN, assign_body(id, 1, "wait", Json()));
+  ASSERT_TRUE(cluster.wait_until([&] { return started.load() == 2; }));
+  cluster.send_to_agent(MsgType::CANCEL_TASK, CancelTask{"T32", 1, "stale"}.to_body());
+  cluster.send_to_agent(MsgType::CANCEL_TASK, CancelTask{"T30", 1, "stale"}.to_body());  // frees a worker
+  auto queued = TaskResult::from_body(result_of("T32"));
+  ASSERT_TRUE(queued.ok());
+  EXPECT_FALSE(queued->ok);
+  EXPECT_EQ(queued->error, "cancelled before it started");
+  EXPECT_EQ(TaskResult::from_body(result_of("T30"))->error, "cancelled");
+  EXPECT_EQ(started.load(), 2) << "T32's handler never ran";
 }
 
 TEST_F(AgentTest, RegistersAgainOnANewSocketWhenTheRegistryFallsSilent) {

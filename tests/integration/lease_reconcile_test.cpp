@@ -1,0 +1,125 @@
+// Nothing runs twice, on real processes (docs/protocol.md 6.4, reconciliation at ATTACH): kill -9
+// and restart of the scheduler while a slow task runs lets its agent keep the attempt and finish
+// it once; an agent paused (SIGSTOP) past its liveness and resumed is told to cancel its fenced
+// attempt, which holds its slot until gone, so the task's next attempt runs at once and ends
+// COMPLETED, not TIMEOUT behind it.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <fstream>
+#include <sstream>
+
+#include "tests/integration/cluster.h"
+
+namespace orion::testing {
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::size_t count_of(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+std::size_t in_history(const TaskView& v, TaskState state) {
+  std::size_t n = 0;
+  for (const auto& c : v.history) n += c.state == state;
+  return n;
+}
+
+TaskSpec slow_task(int ms, std::int64_t timeout_ms) {
+  TaskSpec s;
+  s.type = "sleep";
+  s.capabilities = {"work"};
+  s.input = {{"ms", ms}};
+  s.timeout_ms = timeout_ms;
+  return s;
+}
+
+class LeaseReconcileTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    if (HasFailure()) std::cerr << cluster.logs();
+  }
+  bool wait_state(sdk::Client& client, const std::string& id, TaskState state, std::int64_t timeout_ms = 20'000) {
+    return wait_until(
+        [&] {
+          auto v = client.status(id);
+          return v.ok() && v->state == state;
+        },
+        timeout_ms);
+  }
+  Cluster cluster;
+};
+
+TEST_F(LeaseReconcileTest, Kill9OfTheSchedulerWhileATaskRunsLetsItsAgentFinishTheSameAttemptOnce) {
+  // heartbeat_ms 200 (Cluster) x liveness 10: the restarted scheduler keeps leases for 2 s.
+  const std::vector<std::string> flags{"--liveness", "10"};
+  cluster.start_registry();
+  cluster.start_scheduler(flags);
+  cluster.start_agent("a1", {"work"}, 1, {"--log-level", "debug"});
+  ASSERT_TRUE(cluster.wait_agents_up(1));
+  sdk::Client client(cluster.client_options());
+  auto id = client.submit(slow_task(3000, 60'000));
+  ASSERT_TRUE(id.ok()) << id.error().to_string();
+  ASSERT_TRUE(wait_state(client, *id, TaskState::RUNNING));
+
+  cluster.scheduler().kill9();
+  cluster.start_scheduler(flags);  // same ports, same data directory
+
+  auto v = client.wait(*id, 30'000);
+  ASSERT_TRUE(v.ok()) << v.error().to_string();
+  ASSERT_EQ(v->state, TaskState::COMPLETED) << v->error << " " << v->reason;
+  EXPECT_EQ(v->attempt, 1) << "its first attempt: never fenced off";
+  EXPECT_EQ(in_history(*v, TaskState::ASSIGNED), 1u);
+  EXPECT_EQ(in_history(*v, TaskState::COMPLETED), 1u);
+  EXPECT_EQ(v->output, Json({{"slept_ms", 3000}}));
+  const std::string log = read_file(cluster.agent("a1").log_path());
+  EXPECT_EQ(count_of(log, "event=task_started agent=a1 task=" + *id + " "), 1u) << "executed once";
+  EXPECT_EQ(count_of(log, "event=task_cancelled agent=a1 task=" + *id + " "), 0u);
+}
+
+TEST_F(LeaseReconcileTest, AnAgentPausedPastItsLivenessIsToldToCancelItsFencedAttemptAndTheTaskCompletesOnce) {
+  // heartbeat_ms 200 x liveness 3 (Cluster's defaults): a1 is lost 600 ms into its pause.
+  cluster.start_registry();
+  cluster.start_scheduler();
+  cluster.start_agent("a1", {"work"}, 1, {"--log-level", "debug"});
+  ASSERT_TRUE(cluster.wait_agents_up(1));
+  sdk::Client client(cluster.client_options());
+  // 4 s of work, 6 s allowed per attempt: the next attempt, if it had to wait for the fenced
+  // one to finish its 4 s on a1's only worker, would end TIMEOUT.
+  auto id = client.submit(slow_task(4000, 6000));
+  ASSERT_TRUE(id.ok()) << id.error().to_string();
+  ASSERT_TRUE(wait_state(client, *id, TaskState::RUNNING));
+
+  const pid_t agent = cluster.agent("a1").pid();
+  ASSERT_EQ(::kill(agent, SIGSTOP), 0);
+  bool fenced = wait_until(
+      [&] {
+        auto v = client.status(*id);
+        return v.ok() && v->state == TaskState::PENDING;
+      },
+      20'000);
+  ASSERT_EQ(::kill(agent, SIGCONT), 0);
+  ASSERT_TRUE(fenced) << "the scheduler never fenced the paused agent's attempt";
+
+  auto v = client.wait(*id, 30'000);
+  ASSERT_TRUE(v.ok()) << v.error().to_string();
+  ASSERT_EQ(v->state, TaskState::COMPLETED) << v->error << " " << v->reason;
+  EXPECT_EQ(v->attempt, 2);
+  EXPECT_EQ(in_history(*v, TaskState::COMPLETED), 1u) << "completed exactly once";
+  EXPECT_EQ(in_history(*v, TaskState::TIMEOUT), 0u);
+  const std::string log = read_file(cluster.agent("a1").log_path());
+  EXPECT_EQ(count_of(log, "event=task_cancelled agent=a1 task=" + *id + " attempt=1 "), 1u)
+      << "the fenced attempt was cancelled on the agent";
+  EXPECT_EQ(count_of(log, "event=task_started agent=a1 task=" + *id + " attempt=2 "), 1u);
+}
+
+}  // namespace
+}  // namespace orion::testing
