@@ -88,6 +88,8 @@ class MsgType(enum.IntEnum):
     DRAIN_AGENT = 44
     DRAIN_AGENT_OK = 45
     DRAIN = 46
+    AGENT_STATS = 47
+    AGENT_STATS_OK = 48
     ATTACH = 50
     ATTACH_OK = 51
     AGENT_HEARTBEAT = 52
