@@ -34,8 +34,10 @@ commands:
                                         orionctl workflow status|wait|cancel|retry ID [--json]
   stats         tasks, wait/run times, agents, proposals, bottlenecks   orionctl stats [--json]
 
-Every command takes --registry tcp://host:port (default tcp://127.0.0.1:7100, env ORION_REGISTRY)
-and --json for machine-readable output. 'orionctl COMMAND --help' lists a command's options.
+Every command takes --registry tcp://host:port (default tcp://127.0.0.1:7100, env ORION_REGISTRY;
+a comma-separated list fails over between registries), --call-timeout SECONDS (default 10: how
+long one request may spend finding the leader and retrying) and --json for machine-readable
+output. 'orionctl COMMAND --help' lists a command's options.
 )";
 
 }  // namespace
