@@ -55,7 +55,7 @@ struct FollowOptions {
   std::int64_t try_timeout_ms = 3000;       // one try at one endpoint, then the reply counts as lost
   std::int64_t call_timeout_ms = 10'000;    // one call, every try and pause included
   std::int64_t pause_initial_ms = 25;       // first pause before locating again, ms ...
-  std::int64_t pause_max_ms = 500;          // ... doubling up to this
+  std::int64_t pause_max_ms = 200;          // ... doubling up to this
 };
 
 class LeaderFollower {

@@ -79,7 +79,7 @@ class LeaderFollower:
     than budget_ms. try_timeout_ms: one try at one endpoint; call_timeout_ms: one call."""
 
     def __init__(self, ctx, what, locate, try_timeout_ms=3000, call_timeout_ms=10_000, pause_initial_ms=25,
-                 pause_max_ms=500):
+                 pause_max_ms=200):
         self._ctx = ctx
         self.what = what
         self._locate = locate
