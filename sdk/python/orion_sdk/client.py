@@ -160,6 +160,13 @@ class Client:
             if view.terminal or _monotonic_ms() >= deadline:
                 return view
 
+    def agent_stats(self):
+        """Every agent's performance as the scheduler saw it (AGENT_STATS): dicts with agent_id,
+        attached, draining, load, capacity, done, failed, timed_out, success_rate, mean_ms,
+        p95_ms, score."""
+        r = self.call(True, MsgType.AGENT_STATS, {}, self.request_timeout_ms)
+        return p.parse_agent_stats_ok(r.body)
+
     def cancel(self, task_id, reason=""):
         """Cancels the task and, transitively, its dependants: {task_id, state (TaskState after
         the cancel), also_ended}. A task already terminal is unchanged."""

@@ -92,5 +92,29 @@ class MessageTypesTest(unittest.TestCase):
         self.assertEqual(p.decode_frames(frames(48)).type, MsgType.AGENT_STATS_OK)
 
 
+
+class AgentStatsBodyTest(unittest.TestCase):
+    """AGENT_STATS_OK's body, read as C++ AgentStatsOk::from_body reads it."""
+
+    def test_an_agent_perf_is_read_with_its_defaults(self):
+        full = {"agent_id": "a1", "attached": True, "draining": False, "load": 1, "capacity": 4, "done": 9,
+                "failed": 1, "timed_out": 0, "success_rate": 0.9, "mean_ms": 12.5, "p95_ms": 40, "score": 0.8}
+        self.assertEqual(p.parse_agent_stats_ok({"agents": [full]}), [dict(full, p95_ms=40)])
+        only_id = p.parse_agent_stats_ok({"agents": [{"agent_id": "a2"}]})[0]
+        self.assertEqual(only_id["success_rate"], 1.0)
+        self.assertEqual(only_id["score"], 1.0)
+        self.assertFalse(only_id["attached"])
+
+    def test_a_bad_field_is_refused_naming_it(self):
+        for body, field in (({}, "agents"), ({"agents": {}}, "agents"), ({"agents": [{}]}, "agent_id"),
+                            ({"agents": [{"agent_id": "a", "success_rate": 1.5}]}, "success_rate"),
+                            ({"agents": [{"agent_id": "a", "load": -1}]}, "load")):
+            with self.subTest(body=body):
+                with self.assertRaises(OrionError) as cm:
+                    p.parse_agent_stats_ok(body)
+                self.assertEqual(cm.exception.code, ErrorCode.INVALID_ARGUMENT)
+                self.assertIn(field, cm.exception.message)
+
+
 if __name__ == "__main__":
     unittest.main()
