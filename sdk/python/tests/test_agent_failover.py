@@ -144,5 +144,33 @@ class AgentFailoverTest(unittest.TestCase):
         self.assertEqual(c.of(c.at_leader, MsgType.TASK_RESULT, "t2")[0].request_id, first.request_id)
 
 
+    def test_a_registry_list_is_tried_in_turn_until_one_answers(self):
+        from orion_sdk import Agent
+        c = self.cluster
+        dead = make_socket(c.ctx, zmq.ROUTER)  # bound, never read: a registry that does not answer
+        dead.bind("tcp://127.0.0.1:*")
+        try:
+            agent = Agent("agent-under-test", capabilities=["echo"], registry="%s, %s" % (
+                dead.getsockopt_string(zmq.LAST_ENDPOINT), c.registry_endpoint), reconnect_initial_ms=20,
+                reconnect_max_ms=200)
+            self.running = RunningAgent(agent)
+            self.assertTrue(c.wait_until(lambda: c.count_at_scheduler(MsgType.AGENT_HEARTBEAT) >= 1))
+            self.assertGreaterEqual(c.count_at_registry(MsgType.REGISTER), 1)
+            self.assertTrue(dead.poll(0, zmq.POLLIN), "the first registry of the list was not tried")
+        finally:
+            self.cluster.not_leader = None
+            if self.running is not None:
+                self.running.agent.stop()
+                c.wait_until(lambda: self.running.finished)
+                self.running.thread.join(5)
+                self.running = None
+            dead.close(0)
+
+    def test_a_registry_list_of_nothing_is_refused(self):
+        from orion_sdk import Agent
+        with self.assertRaises(ValueError):
+            Agent("a", registry=" , ")
+
+
 if __name__ == "__main__":
     unittest.main()
