@@ -194,7 +194,7 @@ sdk::ClientOptions Stack::client_options() const {
   o.registry = registry_endpoint_;
   o.request_timeout_ms = 10'000;
   o.batch_timeout_ms = 180'000;
-  o.tries = 2;
+  o.call_timeout_ms = 20'000;  // two tries' worth
   return o;
 }
 

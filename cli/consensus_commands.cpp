@@ -17,6 +17,7 @@ namespace {
 consensus::ConsensusClient make_consensus(const cxxopts::ParseResult& args) {
   consensus::ConsensusClientOptions o;
   o.registry = args["registry"].as<std::string>();
+  o.call_timeout_ms = call_timeout_ms(args);
   return consensus::ConsensusClient(o);
 }
 

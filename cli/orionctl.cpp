@@ -36,8 +36,10 @@ commands:
   replica       change a replicated service's members   orionctl replica add --service scheduler
                                           --id 4 --raft HOST:PORT  |  orionctl replica remove --id 1
 
-Every command takes --registry tcp://host:port (default tcp://127.0.0.1:7100, env ORION_REGISTRY)
-and --json for machine-readable output. 'orionctl COMMAND --help' lists a command's options.
+Every command takes --registry tcp://host:port (default tcp://127.0.0.1:7100, env ORION_REGISTRY;
+a comma-separated list fails over between registries), --call-timeout SECONDS (default 10: how
+long one request may spend finding the leader and retrying) and --json for machine-readable
+output. 'orionctl COMMAND --help' lists a command's options.
 )";
 
 }  // namespace

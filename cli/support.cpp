@@ -17,10 +17,18 @@ int fail(const Error& e) { return fail(e.to_string()); }
 
 cxxopts::Options base_options(const std::string& name, const std::string& help) {
   cxxopts::Options o("orionctl " + name, help);
-  o.add_options()("registry", "registry address (env ORION_REGISTRY)",
+  o.add_options()("registry", "registry address, or a comma-separated list to fail over between (env ORION_REGISTRY)",
                   cxxopts::value<std::string>()->default_value(env_or("ORION_REGISTRY", "tcp://127.0.0.1:7100")))(
-      "json", "machine-readable output")("h,help", "show this help");
+      "call-timeout",
+      "seconds one request may take, finding the leader and retrying included; then it fails naming what it tried",
+      cxxopts::value<double>()->default_value("10"))("json", "machine-readable output")("h,help", "show this help");
   return o;
+}
+
+std::int64_t call_timeout_ms(const cxxopts::ParseResult& args) {
+  double s = args["call-timeout"].as<double>();
+  if (!(s > 0) || s > 86'400) throw UsageError("--call-timeout must be in (0, 86400] seconds");
+  return static_cast<std::int64_t>(s * 1000);
 }
 
 bool parse(cxxopts::Options& o, int argc, char** argv, cxxopts::ParseResult& out) {
@@ -39,6 +47,7 @@ bool parse(cxxopts::Options& o, int argc, char** argv, cxxopts::ParseResult& out
 sdk::Client make_client(const cxxopts::ParseResult& args) {
   sdk::ClientOptions co;
   co.registry = args["registry"].as<std::string>();
+  co.call_timeout_ms = call_timeout_ms(args);
   return sdk::Client(co);
 }
 

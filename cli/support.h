@@ -26,11 +26,13 @@ std::string text(const Json& j);
 int fail(const std::string& what);
 int fail(const Error& e);
 
-// Options with --registry, --json and --help already there.
+// Options with --registry, --call-timeout, --json and --help already there.
 cxxopts::Options base_options(const std::string& name, const std::string& help);
 // Parses; prints help and returns false when asked; throws UsageError on bad flags.
 bool parse(cxxopts::Options& o, int argc, char** argv, cxxopts::ParseResult& out);
 sdk::Client make_client(const cxxopts::ParseResult& args);
+// --call-timeout in ms; UsageError when not in (0, 86400] seconds.
+std::int64_t call_timeout_ms(const cxxopts::ParseResult& args);
 Json parse_json_arg(const std::string& flag, const std::string& text);
 std::string positional_id(const cxxopts::ParseResult& args, const char* what);
 // A repeatable string flag's values (empty when absent).

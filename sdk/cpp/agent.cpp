@@ -26,6 +26,12 @@
 //   ATTACHED     heartbeat_ms passed                       AGENT_HEARTBEAT, re-send results      ATTACHED
 //   ATTACHED     ERROR NOT_FOUND to an AGENT_HEARTBEAT     ATTACH                                ATTACHING
 //   ATTACHED     nothing heard for heartbeat_ms*liveness   close socket (re-DISCOVER next)       NO_ADDRESS
+//   any          ERROR NOT_LEADER, `leader` named          new socket to `leader`, ATTACH        ATTACHING
+//   any          ERROR NOT_LEADER, `leader` ""             close socket, DISCOVER after a pause  NO_ADDRESS
+//                (25 ms doubling to 1 s, reset by ATTACH_OK; the 5th named redirect in a row
+//                without an ATTACH_OK is taken as "" too, so stale replicas cannot ping-pong)
+// The registry may be a comma-separated list: a registry link that reconnects (no answer to
+// REGISTER, silence) goes to the next registry of the list.
 //
 // Tasks, on the scheduler link in any state:
 //   ASSIGN (k = task_id, attempt)  k running or its result unacknowledged: ignore (re-send the
@@ -75,6 +81,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/ids.h"
+#include "common/leader_follower.h"
 #include "common/vote_signature.h"
 #include "sdk/cpp/agent_impl.h"
 
@@ -88,9 +95,12 @@ Agent::Impl::Impl(AgentOptions options, const Clock* clock)
       outbox_(std::make_shared<Outbox>()),
       registry_("registry", options_),
       scheduler_("scheduler", options_),
+      registries_(split_endpoints(options_.registry)),
       discover_backoff_(options_.reconnect_initial_ms, options_.reconnect_max_ms),
+      leader_backoff_(kLeaderPauseInitialMs, kLeaderPauseMaxMs),
       consensus_("consensus", options_) {
   if (options_.agent_id.empty()) throw std::invalid_argument("AgentOptions.agent_id is required");
+  if (registries_.empty()) throw std::invalid_argument("AgentOptions.registry names no registry");
   if (options_.capacity < 1) throw std::invalid_argument("AgentOptions.capacity must be >= 1");
   if (!(options_.weight > 0) || !std::isfinite(options_.weight)) {
     throw std::invalid_argument("AgentOptions.weight must be > 0");
@@ -145,7 +155,7 @@ int Agent::Impl::run() {
                spec_.agent_id, options_.registry, spec_.capacity, Json(spec_.capabilities).dump(), voting(),
                spec_.public_key);
 
-  open(registry_, options_.registry);  // throws zmq::error_t for a malformed endpoint
+  open(registry_, next_registry());  // throws zmq::error_t for a malformed endpoint
   send_register(clock_.now_ms());
   while (true) {
     std::int64_t now = clock_.now_ms();
@@ -192,6 +202,12 @@ void Agent::Impl::open(Link& link, const std::string& endpoint) {
     throw;
   }
   link.endpoint = endpoint;
+}
+
+const std::string& Agent::Impl::next_registry() {
+  const std::string& r = registries_[next_registry_ % registries_.size()];
+  ++next_registry_;
+  return r;
 }
 
 void Agent::Impl::close(Link& link) {
@@ -272,7 +288,10 @@ std::int64_t Agent::Impl::poll_timeout_ms(std::int64_t now) const {
   } else {
     consider(registry_.next_heartbeat_ms);
     consider(registry_.last_heard_ms + registry_.silence_limit_ms() + 1);
-    if (need_discovery() && !discover_id_.empty()) consider(discover_deadline_ms_);
+    if (need_discovery() && !stopping_) {
+      if (!discover_id_.empty()) consider(std::max(discover_deadline_ms_, discover_not_before_ms_));
+      else if (discover_not_before_ms_ > now) consider(discover_not_before_ms_);  // the pause after NOT_LEADER ""
+    }
   }
   for (const auto& entry : votes_) consider(entry.second.next_send_ms);
   if (scheduler_state_ == SchedulerState::ATTACHING) consider(scheduler_.handshake_deadline_ms);
@@ -311,7 +330,7 @@ void Agent::Impl::on_timers(std::int64_t now) {
                                                                                 : spdlog::level::debug;
         spdlog::log(level, "event=registry_no_answer agent={} registry={} action=reconnect", spec_.agent_id,
                     registry_.endpoint);
-        open(registry_, options_.registry);
+        open(registry_, next_registry());
         discover_id_.clear();  // it went with the old socket
       }
       send_register(now);
@@ -319,7 +338,7 @@ void Agent::Impl::on_timers(std::int64_t now) {
   } else if (now - registry_.last_heard_ms > registry_.silence_limit_ms()) {
     spdlog::warn("event=registry_silent agent={} registry={} silent_ms={} action=register_again", spec_.agent_id,
                  registry_.endpoint, now - registry_.last_heard_ms);
-    open(registry_, options_.registry);
+    open(registry_, next_registry());
     discover_id_.clear();
     registry_state_ = RegistryState::REGISTERING;
     send_register(now);
@@ -332,7 +351,7 @@ void Agent::Impl::on_timers(std::int64_t now) {
   // Discovery, on the registry link, while the scheduler's (or, voting, the bus's or the
   // consensus leader's) address is needed.
   if (need_discovery() && registry_state_ == RegistryState::REGISTERED && !stopping_ &&
-      (discover_id_.empty() || now >= discover_deadline_ms_)) {
+      now >= discover_not_before_ms_ && (discover_id_.empty() || now >= discover_deadline_ms_)) {
     send_discover(now);
   }
 

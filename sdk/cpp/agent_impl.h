@@ -35,6 +35,9 @@ inline constexpr std::size_t kMaxRememberedRequests = 256;  // per link
 inline constexpr std::size_t kMaxMessagesPerTurn = 1000;    // per socket and loop turn, so timers still run
 inline constexpr std::int64_t kVoteRetryMs = 500;           // a VOTE unanswered this long is sent again, ms
 inline constexpr std::size_t kMaxRememberedProposals = 4096;  // proposal ids already handed to the vote thread
+inline constexpr std::int64_t kLeaderPauseInitialMs = 25;   // NOT_LEADER without a leader: first pause, ms ...
+inline constexpr std::int64_t kLeaderPauseMaxMs = 1000;     // ... doubling up to this, before asking again
+inline constexpr int kMaxRedirectsInARow = 4;               // named redirects without an ATTACH_OK, then pause
 
 // What the recent requests on one link asked, so an ERROR reply (which carries only the request
 // id) can be understood. Bounded: the oldest entries fall off.
@@ -136,6 +139,12 @@ class Agent::Impl {
   void on_discovery(const Envelope& e, std::int64_t now);
   void on_scheduler(const Incoming& in, std::int64_t now);
   void on_scheduler_error(const Envelope& e, std::int64_t now);
+  // NOT_LEADER on the scheduler link, to any request: reconnect to `leader` and ATTACH (results
+  // not acknowledged go again after ATTACH_OK, same request ids), or, with no leader named,
+  // close the link and DISCOVER again after a pause.
+  void follow_scheduler_leader(const std::string& leader, MsgType asked, std::int64_t now);
+  // The next registry of the list (round robin): where a silent registry link reconnects.
+  const std::string& next_registry();
   void on_assign(const std::string& packed_body);
   void on_cancel(const Json& body);
   void on_result_ok(const Envelope& e);
@@ -183,9 +192,14 @@ class Agent::Impl {
   RegistryState registry_state_ = RegistryState::REGISTERING;
   SchedulerState scheduler_state_ = SchedulerState::NO_ADDRESS;
   bool attached_before_ = false;           // for the log: attached vs re-attached
+  std::vector<std::string> registries_;    // options_.registry split at commas; never empty
+  std::size_t next_registry_ = 0;          // index of the registry the link uses next
   std::string discover_id_;                // DISCOVER in flight (empty: none)
   std::int64_t discover_deadline_ms_ = 0;  // when to ask again
+  std::int64_t discover_not_before_ms_ = 0;  // no DISCOVER before this (a pause after NOT_LEADER "")
   Backoff discover_backoff_;
+  Backoff leader_backoff_;                 // that pause: kLeaderPauseInitialMs, x2 ..., reset by ATTACH_OK
+  int redirects_in_a_row_ = 0;             // named NOT_LEADER redirects since the last ATTACH_OK
   detail::WorkerPool* pool_ = nullptr;     // lives in run()
   // Voting, used only with a vote handler.
   detail::WorkerPool* vote_pool_ = nullptr;  // one thread, lives in run()

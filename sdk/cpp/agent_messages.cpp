@@ -143,6 +143,8 @@ void Agent::Impl::on_scheduler(const Incoming& in, std::int64_t now) {
       scheduler_state_ = SchedulerState::ATTACHED;
       scheduler_.handshake_id.clear();
       scheduler_.backoff.reset();
+      leader_backoff_.reset();
+      redirects_in_a_row_ = 0;
       scheduler_.heartbeat_ms = ok->heartbeat_ms;
       scheduler_.liveness = ok->liveness;
       scheduler_.next_heartbeat_ms = draining_ ? now : now + ok->heartbeat_ms;
@@ -180,6 +182,12 @@ void Agent::Impl::on_scheduler(const Incoming& in, std::int64_t now) {
 void Agent::Impl::on_scheduler_error(const Envelope& e, std::int64_t now) {
   Error err = error_from_body(e.body);
   MsgType asked = scheduler_.requests.take(e.request_id);
+  if (err.code == ErrorCode::NOT_LEADER) {
+    // A follower answers every request so, TASK_PROGRESS included (its request id is empty).
+    bool named = e.body.is_object() && e.body.contains("leader") && e.body["leader"].is_string();
+    follow_scheduler_leader(named ? e.body["leader"].get<std::string>() : std::string(), asked, now);
+    return;
+  }
   if (asked == MsgType::AGENT_HEARTBEAT && err.code == ErrorCode::NOT_FOUND &&
       scheduler_state_ == SchedulerState::ATTACHED) {
     spdlog::info("event=scheduler_forgot_agent agent={} scheduler={} action=attach_again", spec_.agent_id,
@@ -200,6 +208,32 @@ void Agent::Impl::on_scheduler_error(const Envelope& e, std::int64_t now) {
   }
   spdlog::warn("event=peer_error agent={} peer=scheduler request={} error={}", spec_.agent_id, to_string(asked),
                err.to_string());
+}
+
+void Agent::Impl::follow_scheduler_leader(const std::string& leader, MsgType asked, std::int64_t now) {
+  if (!leader.empty() && leader != scheduler_.endpoint && redirects_in_a_row_ < kMaxRedirectsInARow) {
+    ++redirects_in_a_row_;
+    spdlog::info("event=scheduler_redirect agent={} from={} to={} request={} unacked_results={}", spec_.agent_id,
+                 scheduler_.endpoint, leader, to_string(asked), unacked_.size());
+    try {
+      open(scheduler_, leader);  // the old socket goes, with whatever it still held
+      scheduler_state_ = SchedulerState::ATTACHING;
+      send_attach(now);  // ATTACH_OK re-sends every unacknowledged result, same request ids
+      return;
+    } catch (const zmq::error_t& ex) {
+      spdlog::warn("event=bad_scheduler_address agent={} address={} error={}", spec_.agent_id, leader, ex.what());
+    }
+  }
+  // No leader named (an election is under way), this one named itself, or too many redirects in
+  // a row: ask the registries again after a pause.
+  std::int64_t pause_ms = leader_backoff_.next_ms();
+  redirects_in_a_row_ = 0;
+  spdlog::info("event=scheduler_not_leader agent={} scheduler={} request={} action=discover_again pause_ms={}",
+               spec_.agent_id, scheduler_.endpoint, to_string(asked), pause_ms);
+  close(scheduler_);
+  scheduler_state_ = SchedulerState::NO_ADDRESS;
+  discover_id_.clear();
+  discover_not_before_ms_ = now + pause_ms;
 }
 
 void Agent::Impl::on_assign(const std::string& packed_body) {

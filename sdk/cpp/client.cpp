@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
 
 #include "common/ids.h"
 #include "common/sockets.h"
@@ -13,28 +12,33 @@
 namespace orion::sdk {
 
 namespace {
+
 std::int64_t mono_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
+
+FollowOptions follow_options(const ClientOptions& o, const char* what) {
+  FollowOptions f;
+  f.what = what;
+  f.try_timeout_ms = o.request_timeout_ms;
+  f.call_timeout_ms = o.call_timeout_ms;
+  return f;
+}
+
 }  // namespace
 
-Client::Client(ClientOptions options) : options_(std::move(options)), ctx_(1) {
-  registry_.endpoint = options_.registry;
-}
+Client::Client(ClientOptions options)
+    : options_(std::move(options)),
+      ctx_(1),
+      registries_(ctx_, options_.registry, follow_options(options_, "registry")),
+      scheduler_(ctx_, follow_options(options_, "scheduler"), [this](std::int64_t budget_ms) -> Result<std::string> {
+        auto d = registries_.discover(std::min(budget_ms, options_.call_timeout_ms));
+        if (!d) return d.error();
+        return d->scheduler_client;
+      }) {}
 
-Client::~Client() {
-  consensus_.reset();
-  registry_.socket.reset();
-  scheduler_.socket.reset();
-}
-
-void Client::connect(Peer& peer) {
-  SocketOptions so;
-  so.linger_ms = 0;  // an abandoned request must not hold the process open
-  peer.socket = std::make_unique<zmq::socket_t>(make_socket(ctx_, zmq::socket_type::dealer, so));
-  peer.socket->connect(peer.endpoint);
-}
+Client::~Client() { consensus_.reset(); }
 
 Result<Envelope> Client::call(bool to_scheduler, MsgType type, const Json& body, std::int64_t timeout_ms,
                               KeepPacked keep_packed) {
@@ -49,64 +53,13 @@ Result<Envelope> Client::call_packed(bool to_scheduler, MsgType type, std::strin
 
 Result<Envelope> Client::call_envelope(bool to_scheduler, const Envelope& request, std::int64_t timeout_ms,
                                        KeepPacked keep_packed) {
-  if (to_scheduler) {
-    if (auto s = ensure_scheduler(); !s) return s.error();
-  }
-  Peer& peer = to_scheduler ? scheduler_ : registry_;
-  Error last = make_error(ErrorCode::UNAVAILABLE, "no reply from " + peer.endpoint);
-  for (int attempt = 0; attempt < options_.tries; ++attempt) {
-    if (!peer.socket) connect(peer);
-    if (!send_envelope(*peer.socket, request)) {
-      peer.socket.reset();
-      continue;
-    }
-    auto deadline = mono_ms() + timeout_ms;
-    for (std::int64_t left = timeout_ms; left > 0; left = deadline - mono_ms()) {
-      zmq::pollitem_t item{peer.socket->handle(), 0, ZMQ_POLLIN, 0};
-      zmq::poll(&item, 1, std::chrono::milliseconds(left));
-      Incoming in;
-      while (receive(*peer.socket, in, false, false, keep_packed)) {
-        if (in.request_id != request.request_id) continue;  // a late answer to an earlier try
-        if (!in.envelope) return in.envelope.error();
-        if (in.envelope->type == MsgType::ERROR) return error_from_body(in.envelope->body);
-        return std::move(*in.envelope);
-      }
-    }
-    // No answer in time: the peer may be gone or restarting. A new socket drops whatever the
-    // old one queued; the retry carries the same request id, so the server deduplicates it.
-    peer.socket.reset();
-    if (to_scheduler) {
-      // The scheduler may have moved: ask the registry again before the next try.
-      scheduler_.endpoint.clear();
-      if (auto s = ensure_scheduler(); !s) last = s.error();
-    }
-  }
-  return last;
+  // What a try waits beyond request_timeout_ms is the server's hold (a long poll, a big batch).
+  std::int64_t hold_ms = std::max<std::int64_t>(0, timeout_ms - options_.request_timeout_ms);
+  LeaderFollower& follower = to_scheduler ? scheduler_ : registries_.follower();
+  return follower.call(request, hold_ms, keep_packed);
 }
 
-Status Client::ensure_scheduler() {
-  if (!scheduler_.endpoint.empty()) return {};
-  // A scheduler that just started may not have announced itself yet: ask again for up to one
-  // request timeout, every 50 ms, before giving up with UNAVAILABLE.
-  auto deadline = mono_ms() + options_.request_timeout_ms;
-  while (true) {
-    auto d = discover();
-    if (!d) return d.error();
-    if (!d->scheduler_client.empty()) {
-      scheduler_.endpoint = d->scheduler_client;
-      scheduler_.socket.reset();
-      return {};
-    }
-    if (mono_ms() >= deadline) return make_error(ErrorCode::UNAVAILABLE, "the registry knows no scheduler yet");
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // pacing between asks, not a race
-  }
-}
-
-Result<Discovery> Client::discover() {
-  auto r = call(false, MsgType::DISCOVER, Json::object(), options_.request_timeout_ms);
-  if (!r) return r.error();
-  return Discovery::from_body(r->body);
-}
+Result<Discovery> Client::discover() { return registries_.discover(); }
 
 Result<std::string> Client::submit(const TaskSpec& spec) {
   auto r = call(true, MsgType::SUBMIT, SubmitTask{spec}.to_body(), options_.request_timeout_ms);

@@ -22,9 +22,14 @@
 //   auto d = client.make_distributed_decision("deploy", data, orion::ConsensusType::MAJORITY, 30'000, "deploy");
 //   auto decided = client.wait_decision(d->proposal_id, 30'000);   // decisions.h
 //
-// Every call is a request with a fresh request id, retried with the same id after a timeout
-// on a new socket (the zguide's Lazy Pirate), so a retried submit never makes two tasks.
-// A Client is not thread-safe: use one per thread.
+// Every call is a request with a fresh request id that follows the leader by itself (common/
+// leader_follower.h, docs/protocol.md 6.1): NOT_LEADER naming the leader is resent there at
+// once; NOT_LEADER without one, UNAVAILABLE or no reply within request_timeout_ms pauses
+// briefly, asks the registries again and resends. Every try carries the same request id, so a
+// retried submit never makes two tasks. After call_timeout_ms the call fails UNAVAILABLE naming
+// the endpoints it tried, its tries and the last error. `registry` may be a comma-separated list
+// of registries: a silent one is skipped for the next. A Client is not thread-safe: use one per
+// thread.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +43,7 @@
 
 #include "common/consensus_messages.h"
 #include "common/envelope.h"
+#include "common/leader_follower.h"
 #include "common/workflow_messages.h"
 #include "common/stats_messages.h"
 #include "sdk/cpp/decisions.h"
@@ -49,16 +55,21 @@ class ConsensusClient;
 namespace orion::sdk {
 
 struct ClientOptions {
-  std::string registry = "tcp://127.0.0.1:7100";
-  std::int64_t request_timeout_ms = 3000;  // one try
+  std::string registry = "tcp://127.0.0.1:7100";  // one, or a comma-separated list to fail over between
+  std::int64_t request_timeout_ms = 3000;  // one try at one endpoint
+  std::int64_t call_timeout_ms = 10'000;   // one call: every try, redirect and pause (plus a long poll's wait)
   std::int64_t batch_timeout_ms = 30'000;  // one try of SUBMIT_BATCH: at least this (100,000 tasks take a while)
-  int tries = 3;                            // tries per call, the same request id each time
+  // Client endpoints of the consensus replicas, tried in turn instead of asking the registry
+  // where the leader is (a follower redirects to it). Empty: the registry's DISCOVERY.
+  std::vector<std::string> consensus_replicas;
 };
 
 class Client {
  public:
   explicit Client(ClientOptions options = {});
   ~Client();
+  Client(const Client&) = delete;  // its followers keep pointers into it: neither copied nor moved
+  Client& operator=(const Client&) = delete;
 
   Result<Discovery> discover();
   Result<std::string> submit(const TaskSpec& spec);
@@ -129,8 +140,10 @@ class Client {
   Result<SchedulerStatsOk> scheduler_stats();
   Result<ProposalStatsOk> proposal_stats();
 
-  // One request/reply with retries. `to_scheduler` selects the scheduler's client socket,
-  // otherwise the registry. An ERROR reply comes back as its Error.
+  // One request/reply that follows the leader. `to_scheduler` selects the scheduler's client
+  // socket, otherwise the registries. timeout_ms is one try (more than request_timeout_ms for
+  // a request the server holds: the difference is added to call_timeout_ms too). An ERROR
+  // reply comes back as its Error.
   // keep_packed: reply types whose body stays packed (Envelope::packed_body), for a decoder
   // that reads msgpack directly (task_list_from_packed).
   Result<Envelope> call(bool to_scheduler, MsgType type, const Json& body, std::int64_t timeout_ms,
@@ -149,18 +162,12 @@ class Client {
 
   Result<Envelope> call_envelope(bool to_scheduler, const Envelope& request, std::int64_t timeout_ms,
                                  KeepPacked keep_packed);
-
-  struct Peer {
-    std::string endpoint;
-    std::unique_ptr<zmq::socket_t> socket;
-  };
-  void connect(Peer& peer);
-  Status ensure_scheduler();
   consensus::ConsensusClient& consensus();  // made on first use
 
   ClientOptions options_;
   zmq::context_t ctx_;
-  Peer registry_, scheduler_;
+  Registries registries_;
+  LeaderFollower scheduler_;  // DISCOVERY scheduler_client, NOT_LEADER followed
   std::unique_ptr<consensus::ConsensusClient> consensus_;
 };
 

@@ -80,8 +80,10 @@ Json decision_json(const ProposalView& p) {
 consensus::ConsensusClient& Client::consensus() {
   if (!consensus_) {
     consensus::ConsensusClientOptions o;
-    o.registry = options_.registry;  // it asks the registry where the leader is
+    o.registry = options_.registry;  // it asks the registries where the leader is ...
+    o.replicas = options_.consensus_replicas;  // ... unless told where the replicas are
     o.request_timeout_ms = options_.request_timeout_ms;
+    o.call_timeout_ms = options_.call_timeout_ms;
     consensus_ = std::make_unique<consensus::ConsensusClient>(o);
   }
   return *consensus_;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
 
 #include "common/ids.h"
 #include "common/sockets.h"
@@ -17,111 +16,40 @@ std::int64_t mono_ms() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-// Pause between tries while no leader is known: pacing, not a wait for a race.
-constexpr std::int64_t kRetryPauseMs = 25;
+FollowOptions follow_options(const ConsensusClientOptions& o, const char* what) {
+  FollowOptions f;
+  f.what = what;
+  f.try_timeout_ms = o.request_timeout_ms;
+  f.call_timeout_ms = o.call_timeout_ms;
+  return f;
+}
 
 }  // namespace
 
-ConsensusClient::ConsensusClient(ConsensusClientOptions options) : options_(std::move(options)), ctx_(1) {}
+ConsensusClient::ConsensusClient(ConsensusClientOptions options)
+    : options_(std::move(options)),
+      ctx_(1),
+      registries_(ctx_, options_.registry, follow_options(options_, "registry")),
+      follower_(ctx_, follow_options(options_, "consensus"),
+                [this](std::int64_t budget_ms) { return next_endpoint(budget_ms); }) {}
 
-ConsensusClient::~ConsensusClient() { sockets_.clear(); }
+ConsensusClient::~ConsensusClient() = default;
 
-zmq::socket_t& ConsensusClient::socket_for(const std::string& endpoint) {
-  auto& s = sockets_[endpoint];
-  if (!s) {
-    SocketOptions so;
-    so.linger_ms = 0;  // an abandoned request must not hold the process open
-    s = std::make_unique<zmq::socket_t>(make_socket(ctx_, zmq::socket_type::dealer, so));
-    s->connect(endpoint);
-  }
-  return *s;
-}
-
-void ConsensusClient::drop(const std::string& endpoint) { sockets_.erase(endpoint); }
-
-// The next replica to try: the configured ones in turn, else the registry's answer.
-std::string ConsensusClient::next_endpoint() {
+Result<std::string> ConsensusClient::next_endpoint(std::int64_t budget_ms) {
   if (!options_.replicas.empty()) return options_.replicas[next_replica_++ % options_.replicas.size()];
-  if (options_.registry.empty()) return {};
-  bool timed_out = false;
-  auto r = exchange(options_.registry, Envelope{MsgType::DISCOVER, random_hex(8), Json::object()},
-                    options_.request_timeout_ms, &timed_out);
-  if (timed_out) drop(options_.registry);
-  if (!r || r->type != MsgType::DISCOVERY) return {};
-  auto d = Discovery::from_body(r->body);
-  return d ? d->consensus : std::string();
-}
-
-Result<Envelope> ConsensusClient::exchange(const std::string& endpoint, const Envelope& request,
-                                           std::int64_t timeout_ms, bool* timed_out) {
-  *timed_out = false;
-  auto& socket = socket_for(endpoint);
-  if (!send_envelope(socket, request)) {
-    drop(endpoint);
-    *timed_out = true;
-    return make_error(ErrorCode::UNAVAILABLE, "cannot send to " + endpoint);
-  }
-  auto deadline = mono_ms() + timeout_ms;
-  for (std::int64_t left = timeout_ms; left > 0; left = deadline - mono_ms()) {
-    zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, std::chrono::milliseconds(left));
-    Incoming in;
-    while (receive(socket, in, false)) {
-      if (in.request_id != request.request_id) continue;  // a late answer to an earlier try
-      if (!in.envelope) return in.envelope.error();
-      return std::move(*in.envelope);
-    }
-  }
-  *timed_out = true;
-  return make_error(ErrorCode::UNAVAILABLE, "no reply from " + endpoint);
+  if (registries_.endpoints().empty()) return make_error(ErrorCode::UNAVAILABLE, "no registry and no replica configured");
+  auto d = registries_.discover(std::min(budget_ms, options_.request_timeout_ms));
+  if (!d) return d.error();
+  return d->consensus;
 }
 
 Result<Envelope> ConsensusClient::call(MsgType type, const Json& body, std::int64_t call_timeout_ms) {
-  Envelope request{type, random_hex(8), body};
-  const auto deadline = mono_ms() + call_timeout_ms;
-  Error last = make_error(ErrorCode::UNAVAILABLE, "no consensus replica answered");
-  while (mono_ms() < deadline) {
-    if (current_.empty()) current_ = next_endpoint();
-    if (current_.empty()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(kRetryPauseMs));
-      continue;
-    }
-    // A WAIT_PROPOSAL is held by the server for its timeout: allow for it.
-    std::int64_t extra = 0;
-    if (type == MsgType::WAIT_PROPOSAL && body.contains("timeout_ms")) extra = body["timeout_ms"].get<std::int64_t>();
-    auto try_ms = std::min(options_.request_timeout_ms + extra, std::max<std::int64_t>(1, deadline - mono_ms()));
-    bool timed_out = false;
-    auto r = exchange(current_, request, try_ms, &timed_out);
-    if (timed_out) {
-      // Dead or partitioned: a new socket drops what the old one queued; try another replica.
-      drop(current_);
-      current_.clear();
-      last = r.error();
-      continue;
-    }
-    if (!r) return r.error();
-    if (r->type != MsgType::ERROR) return r;
-    Error err = error_from_body(r->body);
-    if (err.code == ErrorCode::NOT_LEADER) {
-      std::string leader = r->body.contains("leader") && r->body["leader"].is_string()
-                               ? r->body["leader"].get<std::string>() : std::string();
-      last = err;
-      if (!leader.empty() && leader != current_) {
-        current_ = leader;
-        continue;
-      }
-      current_.clear();  // no leader known yet: an election is under way
-      std::this_thread::sleep_for(std::chrono::milliseconds(kRetryPauseMs));
-      continue;
-    }
-    if (err.code == ErrorCode::UNAVAILABLE) {
-      last = err;  // a leader catching up, or an outcome unknown: the same request id again
-      std::this_thread::sleep_for(std::chrono::milliseconds(kRetryPauseMs));
-      continue;
-    }
-    return err;
+  // A WAIT_PROPOSAL is held by the server for its timeout: allow for it.
+  std::int64_t hold_ms = 0;
+  if (type == MsgType::WAIT_PROPOSAL && body.contains("timeout_ms") && body["timeout_ms"].is_number_integer()) {
+    hold_ms = body["timeout_ms"].get<std::int64_t>();
   }
-  return last;
+  return follower_.call(Envelope{type, random_hex(8), body}, hold_ms, nullptr, call_timeout_ms);
 }
 
 Result<ProposeOk> ConsensusClient::propose(const Propose& proposal) {
@@ -190,8 +118,8 @@ Result<ReplicaInfo> ConsensusClient::replica(const std::string& endpoint, std::i
   bool timed_out = false;
   Json body = Json::object();
   if (digest) body["digest"] = true;
-  auto r = exchange(endpoint, Envelope{MsgType::GET_REPLICA, random_hex(8), body}, timeout_ms, &timed_out);
-  if (timed_out) drop(endpoint);
+  auto r = follower_.exchange(endpoint, Envelope{MsgType::GET_REPLICA, random_hex(8), body}, timeout_ms, nullptr,
+                              &timed_out);
   if (!r) return r.error();
   if (r->type == MsgType::ERROR) return error_from_body(r->body);
   return ReplicaInfo::from_body(r->body);

@@ -1,8 +1,9 @@
 // A client of orion-consensus: propose, vote (signed), read and wait for a decision, and
 // leases. Configured with the registry's address (it asks the registry where the consensus
-// leader is) and/or the replicas' client endpoints; it follows NOT_LEADER redirects, waits out
-// elections, and retries each call with the same request id, so a retried PROPOSE creates one
-// proposal and a retried VOTE counts once.
+// leader is; a comma-separated list of registries fails over between them) and/or the replicas'
+// client endpoints; every call goes through a LeaderFollower (common/leader_follower.h): it
+// follows NOT_LEADER redirects, waits out elections, and retries with the same request id, so a
+// retried PROPOSE creates one proposal and a retried VOTE counts once.
 //
 //   orion::consensus::ConsensusClient c({"tcp://127.0.0.1:7100"});
 //   Propose p; p.type = "deploy"; p.consensus_type = ConsensusType::MAJORITY; p.voters = voters;
@@ -26,11 +27,12 @@
 
 #include "common/consensus_messages.h"
 #include "common/envelope.h"
+#include "common/leader_follower.h"
 
 namespace orion::consensus {
 
 struct ConsensusClientOptions {
-  std::string registry = "tcp://127.0.0.1:7100";  // "" = use `replicas` only
+  std::string registry = "tcp://127.0.0.1:7100";  // one or a comma-separated list; "" = use `replicas` only
   std::vector<std::string> replicas;              // client endpoints of the replicas, tried in turn
   std::int64_t request_timeout_ms = 2000;         // one try at one replica
   std::int64_t call_timeout_ms = 15'000;          // one call, redirects, elections and retries included
@@ -40,6 +42,8 @@ class ConsensusClient {
  public:
   explicit ConsensusClient(ConsensusClientOptions options = {});
   ~ConsensusClient();
+  ConsensusClient(const ConsensusClient&) = delete;  // its followers keep pointers into it: neither copied nor moved
+  ConsensusClient& operator=(const ConsensusClient&) = delete;
 
   Result<ProposeOk> propose(const Propose& proposal);
   Result<VoteOk> vote(const Vote& vote);
@@ -60,23 +64,22 @@ class ConsensusClient {
   Result<ReplicaInfo> replica(const std::string& endpoint, std::int64_t timeout_ms = 1000, bool digest = false);
 
   // One request with redirects and retries, the same request id throughout. An ERROR reply
-  // that is not NOT_LEADER or UNAVAILABLE comes back as its Error.
+  // that is not NOT_LEADER or UNAVAILABLE comes back as its Error; so does giving up after
+  // call_timeout_ms (UNAVAILABLE, naming the replicas tried).
   Result<Envelope> call(MsgType type, const Json& body, std::int64_t call_timeout_ms);
 
   // Where the last call was answered: the leader, as far as this client knows.
-  const std::string& leader() const { return current_; }
+  const std::string& leader() const { return follower_.leader(); }
 
  private:
-  zmq::socket_t& socket_for(const std::string& endpoint);
-  void drop(const std::string& endpoint);
-  std::string next_endpoint();
-  // One send and wait at one endpoint: the reply envelope, or nullopt on timeout.
-  Result<Envelope> exchange(const std::string& endpoint, const Envelope& request, std::int64_t timeout_ms, bool* timed_out);
+  // Where to send when no leader is known: the configured replicas in turn, else the registry's
+  // DISCOVERY `consensus`.
+  Result<std::string> next_endpoint(std::int64_t budget_ms);
 
   ConsensusClientOptions options_;
   zmq::context_t ctx_;
-  std::map<std::string, std::unique_ptr<zmq::socket_t>> sockets_;
-  std::string current_;        // the endpoint believed to be the leader, "" = choose one
+  Registries registries_;
+  LeaderFollower follower_;
   std::size_t next_replica_ = 0;
 };
 

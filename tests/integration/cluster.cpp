@@ -80,7 +80,7 @@ sdk::ClientOptions Cluster::client_options() const {
   sdk::ClientOptions o;
   o.registry = registry_endpoint;
   o.request_timeout_ms = 2000;
-  o.tries = 5;
+  o.call_timeout_ms = 10'000;
   return o;
 }
 

@@ -475,5 +475,115 @@ TEST_F(ConsensusTest, LeasesAreGrantedThroughRaftAndSurviveALeaderChange) {
   EXPECT_EQ(c->lease.token, 2);
 }
 
+// The SDK Client follows the consensus leader by itself (common/leader_follower.h): told only of
+// a follower, its make_distributed_decision reaches the leader through NOT_LEADER; after kill -9
+// of that leader the same client's next proposal reaches the new one (no reply from the dead
+// one, then the follower names the winner, or "" during the election and it asks again).
+TEST_F(ConsensusTest, SdkClientProposalSentToAFollowerSucceedsByFollowingTheLeaderAlsoAfterItsDeath) {
+  std::string peers;
+  std::map<std::string, std::string> raft;
+  for (int id = 1; id <= 3; ++id) {
+    raft[std::to_string(id)] = "127.0.0.1:" + std::to_string(free_port());
+    peers += (peers.empty() ? "" : ",") + std::to_string(id) + "@" + raft[std::to_string(id)];
+  }
+  for (const auto& [id, addr] : raft) stack.start(id, {"--id", id, "--peers", peers}, stack.cluster.registry_endpoint);
+  // Voters with public keys in the registry: two example agents with the capability.
+  stack.cluster.start_agent("v1", {"deploy"});
+  stack.cluster.start_agent("v2", {"deploy"});
+  ASSERT_TRUE(stack.cluster.wait_agents_up(2));
+
+  ConsensusClientOptions probe_options;
+  probe_options.registry = "";
+  ConsensusClient probe(probe_options);
+  auto find_leader = [&](std::string* name) {
+    for (const auto& [id, ep] : stack.endpoints) {
+      if (!stack.replicas[id]->running()) continue;
+      auto r = probe.replica(ep, 300);
+      if (r && r->role == "leader") {
+        *name = id;
+        return true;
+      }
+    }
+    return false;
+  };
+  std::string leader;
+  ASSERT_TRUE(wait_until([&] { return find_leader(&leader); }, 10'000));
+  std::string follower = leader == "1" ? "2" : "1";
+
+  auto options = stack.cluster.client_options();
+  options.consensus_replicas = {stack.endpoints[follower]};  // only a follower: it must redirect
+  options.request_timeout_ms = 500;
+  options.call_timeout_ms = 10'000;
+  sdk::Client client(options);
+  auto d = client.make_distributed_decision("deploy", {{"v", 1}}, ConsensusType::MAJORITY, 30'000, "deploy");
+  ASSERT_TRUE(d) << d.error().to_string();
+  EXPECT_EQ(d->voters.size(), 2u);
+  // It is the leader's: read there directly, with no redirect.
+  ConsensusClientOptions at_leader;
+  at_leader.registry = "";
+  at_leader.replicas = {stack.endpoints[leader]};
+  ConsensusClient direct(at_leader);
+  auto seen = direct.status(d->proposal_id);
+  ASSERT_TRUE(seen) << seen.error().to_string();
+  EXPECT_EQ(direct.leader(), stack.endpoints[leader]);
+  auto decided = client.wait_decision(d->proposal_id, 20'000);
+  ASSERT_TRUE(decided) << decided.error().to_string();
+  EXPECT_EQ(decided->outcome, Outcome::APPROVED) << "both example agents vote yes";
+
+  // The Python client, told only of the follower, follows it too.
+  std::string script = stack.cluster.dir().file("follow.py");
+  std::ofstream(script) << R"PY(
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from orion_sdk import Client
+with Client(sys.argv[2], request_timeout_ms=500, call_timeout_ms=10_000, consensus_replicas=[sys.argv[3]]) as c:
+    print(json.dumps({"proposal_id": c.make_distributed_decision("deploy", {"v": "py"}, "majority", 30_000,
+                                                                 capability="deploy")}))
+)PY";
+  auto py = run_command("/usr/bin/python3",
+                        {script, std::string(ORION_SOURCE_DIR) + "/sdk/python", stack.cluster.registry_endpoint,
+                         stack.endpoints[follower]},
+                        stack.cluster.dir().path(), 60'000);
+  ASSERT_EQ(py.exit_code, 0) << py.err << py.out;
+  auto py_id = Json::parse(py.out).at("proposal_id").get<std::string>();
+  EXPECT_TRUE(direct.status(py_id)) << py_id << " is not at the leader";
+
+  // The leader dies: the client's next proposal waits out its silence and the election.
+  stack.replicas[leader]->kill9();
+  auto again = client.make_distributed_decision("deploy", {{"v", 2}}, ConsensusType::MAJORITY, 30'000, "deploy");
+  ASSERT_TRUE(again) << again.error().to_string();
+  EXPECT_NE(again->proposal_id, d->proposal_id);
+  std::string new_leader;
+  ASSERT_TRUE(wait_until([&] { return find_leader(&new_leader); }, 10'000));
+  EXPECT_NE(new_leader, leader);
+  ConsensusClientOptions at_new;
+  at_new.registry = "";
+  at_new.replicas = {stack.endpoints[new_leader]};
+  ConsensusClient fresh(at_new);
+  auto both = fresh.status(again->proposal_id);
+  ASSERT_TRUE(both) << both.error().to_string();
+  EXPECT_TRUE(fresh.status(d->proposal_id)) << "the first proposal survived the leader's death";
+}
+
+TEST_F(ConsensusTest, ConsensusClientGivesUpWithinItsBoundNamingTheReplicasItTried) {
+  // No replica at all answers at these endpoints (nothing listens): the call ends at its bound
+  // with UNAVAILABLE naming both and the number of tries.
+  ConsensusClientOptions o;
+  o.registry = "";
+  o.replicas = {"tcp://127.0.0.1:" + std::to_string(free_port()), "tcp://127.0.0.1:" + std::to_string(free_port())};
+  o.request_timeout_ms = 100;
+  o.call_timeout_ms = 800;
+  ConsensusClient client(o);
+  auto start = now_ms();
+  auto r = client.status("p1");
+  auto took = now_ms() - start;
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::UNAVAILABLE);
+  EXPECT_LT(took, 2'000);
+  EXPECT_NE(r.error().message.find(o.replicas[0]), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find(o.replicas[1]), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("consensus GET_PROPOSAL: gave up after"), std::string::npos) << r.error().message;
+}
+
 }  // namespace
 }  // namespace orion::testing

@@ -35,7 +35,7 @@ TEST_F(DurabilityTest, Kill9OfTheSchedulerDuringAThousandTasksLosesNoneAndComple
   std::string submit_error;
   std::thread submitter([&] {
     auto options = cluster.client_options();
-    options.tries = 20;
+    options.call_timeout_ms = 10'000;
     options.request_timeout_ms = 500;
     sdk::Client client(options);
     for (int i = 0; i < kTasks; ++i) {

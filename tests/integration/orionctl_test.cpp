@@ -101,5 +101,31 @@ TEST_F(OrionctlTest, BadInputGivesAOneLineErrorAndANonZeroExit) {
   EXPECT_NE(w.err.find("FAILED"), std::string::npos) << w.err;
 }
 
+TEST_F(OrionctlTest, ARegistryListFailsOverAndAnUnreachableOneIsGivenUpOnWithinCallTimeout) {
+  const std::string dead = "tcp://127.0.0.1:1";  // nothing listens there: no reply, ever
+  ASSERT_TRUE(cluster.wait_agents_up(1));
+  auto listed = run_command(bin("orionctl"), {"agents", "--json", "--registry", dead + "," + cluster.registry_endpoint,
+                                               "--call-timeout", "20"},
+                            cluster.dir().path());
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_EQ(Json::parse(listed.out).at("agents").size(), 1u);
+
+  auto start = now_ms();
+  auto gone = run_command(bin("orionctl"), {"status", "t1", "--registry", dead, "--call-timeout", "0.5"},
+                          cluster.dir().path());
+  auto took = now_ms() - start;
+  EXPECT_EQ(gone.exit_code, 1);
+  EXPECT_NE(gone.err.find("UNAVAILABLE"), std::string::npos) << gone.err;
+  EXPECT_NE(gone.err.find("gave up after"), std::string::npos) << gone.err;
+  EXPECT_NE(gone.err.find(dead), std::string::npos) << gone.err;
+  EXPECT_EQ(std::count(gone.err.begin(), gone.err.end(), '\n'), 1) << gone.err;
+  EXPECT_LT(took, 5'000) << "the call is bounded by --call-timeout 0.5 s (plus the process's start)";
+
+  auto bad = run_command(bin("orionctl"), {"status", "t1", "--registry", dead, "--call-timeout", "0"},
+                         cluster.dir().path());
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--call-timeout"), std::string::npos) << bad.err;
+}
+
 }  // namespace
 }  // namespace orion::testing

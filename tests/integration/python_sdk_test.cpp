@@ -217,7 +217,7 @@ from orion_sdk import Client, OrionError, TaskState
 
 registry, cases = sys.argv[2], json.loads(sys.argv[3])
 out = {"results": []}
-with Client(registry, request_timeout_ms=2000, tries=5) as client:
+with Client(registry, request_timeout_ms=2000, call_timeout_ms=10_000) as client:
     ids = [client.submit(c["type"], c["input"], name=c["label"], capabilities=["text"], retries=c["retries"],
                          retry={"kind": "fixed", "initial_ms": 50, "max_ms": 50}) for c in cases]
     for task_id in ids:

@@ -319,7 +319,7 @@ steps = [
      "input": {"model": "${steps.model-training.output.model}", "auc": "${steps.model-evaluation.output.auc}"}},
 ]
 out = {}
-with Client(sys.argv[2], request_timeout_ms=2000, tries=5) as client:
+with Client(sys.argv[2], request_timeout_ms=2000, call_timeout_ms=10_000) as client:
     run = client.coordinate_multi_agent_workflow("ml-pipeline", steps, require_consensus=False)
     view = client.wait_workflow(run["workflow_id"], 60000)
     out["state"] = view["state"].name

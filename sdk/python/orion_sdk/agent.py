@@ -39,6 +39,12 @@ Scheduler link: DEALER to DISCOVERY.scheduler_agent.
   ATTACHED     heartbeat_ms passed                      AGENT_HEARTBEAT, re-send results       ATTACHED
   ATTACHED     ERROR NOT_FOUND to an AGENT_HEARTBEAT    ATTACH                                 ATTACHING
   ATTACHED     nothing heard for heartbeat_ms*liveness  close socket (re-DISCOVER next)        NO_ADDRESS
+  any          ERROR NOT_LEADER, `leader` named         new socket to `leader`, ATTACH         ATTACHING
+  any          ERROR NOT_LEADER, `leader` ""            close socket, DISCOVER after a pause   NO_ADDRESS
+               (25 ms doubling to 1 s, reset by ATTACH_OK; the 5th named redirect in a row without
+               an ATTACH_OK is taken as "" too, so stale replicas cannot ping-pong)
+The registry may be a comma-separated list: a registry link that reconnects (no answer to
+REGISTER, silence) goes to the next registry of the list.
 
 Tasks, on the scheduler link in any state:
   ASSIGN (task_id, attempt)  running or its result unacknowledged: ignore (re-send the result);
@@ -80,6 +86,7 @@ import zmq
 
 from . import protocol as p
 from .protocol import ErrorCode, MsgType, OrionError
+from .leader import split_endpoints
 from .sockets import make_socket, receive, send_envelope
 from .vote_signature import SodiumUnavailable, VoteKeys
 from .voting import Voting
@@ -92,6 +99,9 @@ GOODBYE_MS = 500              # stop(): wait for DEREGISTER_OK
 WORKER_JOIN_MS = 200          # then wait for worker threads
 MAX_REMEMBERED_REQUESTS = 256  # per link
 MAX_MESSAGES_PER_TURN = 1000  # per socket and loop turn, so timers still run
+LEADER_PAUSE_INITIAL_MS = 25  # NOT_LEADER without a leader: first pause before DISCOVER again ...
+LEADER_PAUSE_MAX_MS = 1000    # ... doubling up to this
+MAX_REDIRECTS_IN_A_ROW = 4    # named redirects without an ATTACH_OK, then pause as for ""
 
 log = logging.getLogger("orion.agent")
 logging.getLogger("orion").addHandler(logging.NullHandler())  # a library logs only where the app says
@@ -436,6 +446,10 @@ class Agent:
             p.encode_value(self._spec)
         except OrionError as e:
             raise ValueError("agent options: %s" % e.message) from None
+        self._registries = split_endpoints(registry) if isinstance(registry, str) else list(registry)
+        if not self._registries:
+            raise ValueError("registry names no registry")
+        self._next_registry = 0
         self._registry_endpoint = registry
         self._now = clock or _monotonic_ms
         self._handlers = {}
@@ -455,6 +469,9 @@ class Agent:
         self._discover_id = b""
         self._discover_deadline_ms = 0
         self._discover_backoff = Backoff(reconnect_initial_ms, reconnect_max_ms)
+        self._discover_not_before_ms = 0  # no DISCOVER before this (the pause after NOT_LEADER "")
+        self._leader_backoff = Backoff(LEADER_PAUSE_INITIAL_MS, LEADER_PAUSE_MAX_MS)  # reset by ATTACH_OK
+        self._redirects_in_a_row = 0      # named NOT_LEADER redirects since the last ATTACH_OK
         self._pool = None
         self._voting = None  # with a vote handler: the vote machinery (voting.py), made by run()
         self._running = {}   # (task_id, attempt) -> _RunningTask: handed to a worker, no result yet
@@ -546,7 +563,7 @@ class Agent:
         if self._key_generated and self._keys is not None:
             log.info("event=vote_key_generated agent=%s public_key=%s", self.agent_id, self.public_key_hex)
         try:
-            self._open(self._registry, self._registry_endpoint)  # raises zmq.ZMQError for a bad endpoint
+            self._open(self._registry, self._take_registry())  # raises zmq.ZMQError for a bad endpoint
             self._send_register(self._now())
             while True:
                 now = self._now()
@@ -595,6 +612,12 @@ class Agent:
             raise
         link.socket = s
         link.endpoint = endpoint
+
+    def _take_registry(self):
+        """The next registry of the list (round robin): where a silent registry link reconnects."""
+        endpoint = self._registries[self._next_registry % len(self._registries)]
+        self._next_registry += 1
+        return endpoint
 
     def _close(self, link):
         if link.socket is not None:
@@ -667,8 +690,11 @@ class Agent:
             deadlines.append(r.handshake_deadline_ms)
         else:
             deadlines += [r.next_heartbeat_ms, r.last_heard_ms + r.silence_limit_ms() + 1]
-            if self._need_discovery() and self._discover_id:
-                deadlines.append(self._discover_deadline_ms)
+            if self._need_discovery() and not self._stopping:
+                if self._discover_id:
+                    deadlines.append(max(self._discover_deadline_ms, self._discover_not_before_ms))
+                elif self._discover_not_before_ms > now:
+                    deadlines.append(self._discover_not_before_ms)  # the pause after NOT_LEADER ""
         if self._scheduler_state == _ATTACHING:
             deadlines.append(s.handshake_deadline_ms)
         if self._scheduler_state == _ATTACHED:
@@ -704,13 +730,13 @@ class Agent:
                     level = logging.INFO if reg.backoff.peek_ms() >= reg.backoff.max_ms else logging.DEBUG
                     log.log(level, "event=registry_no_answer agent=%s registry=%s action=reconnect", self.agent_id,
                             reg.endpoint)
-                    self._open(reg, self._registry_endpoint)
+                    self._open(reg, self._take_registry())
                     self._discover_id = b""  # it went with the old socket
                 self._send_register(now)
         elif now - reg.last_heard_ms > reg.silence_limit_ms():
             log.warning("event=registry_silent agent=%s registry=%s silent_ms=%d action=register_again",
                         self.agent_id, reg.endpoint, now - reg.last_heard_ms)
-            self._open(reg, self._registry_endpoint)
+            self._open(reg, self._take_registry())
             self._discover_id = b""
             self._registry_state = _REGISTERING
             self._send_register(now)
@@ -721,6 +747,7 @@ class Agent:
         # Discovery, on the registry link, while the scheduler's (or, voting, the bus's or the
         # consensus leader's) address is needed.
         if (self._need_discovery() and self._registry_state == _REGISTERED and not self._stopping
+                and now >= self._discover_not_before_ms
                 and (not self._discover_id or now >= self._discover_deadline_ms)):
             self._send_discover(now)
 
@@ -854,6 +881,8 @@ class Agent:
             self._scheduler_state = _ATTACHED
             sch.handshake_id = b""
             sch.backoff.reset()
+            self._leader_backoff.reset()
+            self._redirects_in_a_row = 0
             sch.heartbeat_ms = ok["heartbeat_ms"]
             sch.liveness = ok["liveness"]
             sch.next_heartbeat_ms = now if self._draining else now + ok["heartbeat_ms"]
@@ -881,6 +910,11 @@ class Agent:
     def _on_scheduler_error(self, e, now):
         err = p.error_from_body(e.body)
         asked = self._scheduler.requests.take(e.request_id)
+        if err.code == ErrorCode.NOT_LEADER:
+            # A follower answers every request so, TASK_PROGRESS included (its request id is empty).
+            leader = e.body.get("leader") if isinstance(e.body, dict) else None
+            self._follow_scheduler_leader(leader if isinstance(leader, str) else "", asked, now)
+            return
         if asked == MsgType.AGENT_HEARTBEAT and err.code == ErrorCode.NOT_FOUND and self._scheduler_state == _ATTACHED:
             log.info("event=scheduler_forgot_agent agent=%s scheduler=%s action=attach_again", self.agent_id,
                      self._scheduler.endpoint)
@@ -896,6 +930,33 @@ class Agent:
                     return
         log.warning("event=peer_error agent=%s peer=scheduler request=%s error=%s", self.agent_id,
                     MsgType(asked).name, err)
+
+    def _follow_scheduler_leader(self, leader, asked, now):
+        """NOT_LEADER on the scheduler link: reconnect to `leader` and ATTACH (results not
+        acknowledged go again after ATTACH_OK, same request ids), or, with no leader named, close
+        the link and DISCOVER again after a pause."""
+        sch = self._scheduler
+        if leader and leader != sch.endpoint and self._redirects_in_a_row < MAX_REDIRECTS_IN_A_ROW:
+            self._redirects_in_a_row += 1
+            log.info("event=scheduler_redirect agent=%s from=%s to=%s request=%s unacked_results=%d", self.agent_id,
+                     sch.endpoint, leader, MsgType(asked).name, len(self._unacked))
+            try:
+                self._open(sch, leader)  # the old socket goes, with whatever it still held
+                self._scheduler_state = _ATTACHING
+                self._send_attach(now)  # ATTACH_OK re-sends every unacknowledged result, same request ids
+                return
+            except zmq.ZMQError as err:
+                log.warning("event=bad_scheduler_address agent=%s address=%s error=%s", self.agent_id, leader, err)
+        # No leader named (an election is under way), this one named itself, or too many redirects
+        # in a row: ask the registries again after a pause.
+        pause_ms = self._leader_backoff.next_ms()
+        self._redirects_in_a_row = 0
+        log.info("event=scheduler_not_leader agent=%s scheduler=%s request=%s action=discover_again pause_ms=%d",
+                 self.agent_id, sch.endpoint, MsgType(asked).name, pause_ms)
+        self._close(sch)
+        self._scheduler_state = _NO_ADDRESS
+        self._discover_id = b""
+        self._discover_not_before_ms = now + pause_ms
 
     def _on_assign(self, body):
         try:

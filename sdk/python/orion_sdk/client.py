@@ -12,10 +12,14 @@ sdk/cpp/client.h, configured with the registry's address alone (it learns the sc
         pid = client.make_distributed_decision("deploy", {"v": 2}, "majority", 30_000, capability="deploy")
         decided = client.wait_decision(pid, timeout_ms=30_000)   # decided["outcome"] == Outcome.APPROVED
 
-Every call is a request with a fresh request id, retried with the same id after a timeout on a
-new socket (the zguide's Lazy Pirate), so a retried submit never makes two tasks. An ERROR reply
-or a reply that does not decode raises OrionError (its .code says what to do next). A Client is
-not thread-safe: use one per thread.
+Every call is a request with a fresh request id that follows the leader by itself (leader.py,
+docs/protocol.md 6.1): NOT_LEADER naming the leader is resent there at once; NOT_LEADER without
+one, UNAVAILABLE or no reply within request_timeout_ms pauses briefly, asks the registries again
+and resends. Every try carries the same request id, so a retried submit never makes two tasks.
+After call_timeout_ms the call raises OrionError UNAVAILABLE naming the endpoints it tried, its
+tries and the last error. `registry` may be a comma-separated list (or a list) of registries: a
+silent one is skipped for the next. An ERROR reply or a reply that does not decode raises
+OrionError (its .code says what to do next). A Client is not thread-safe: use one per thread.
 """
 
 import secrets
@@ -27,8 +31,8 @@ from . import consensus_messages as cm
 from . import protocol as p
 from . import workflow as wf
 from .decisions import ConsensusClient, resolve_voters
+from .leader import LeaderFollower, Registries
 from .protocol import ErrorCode, MsgType, OrionError, TaskState
-from .sockets import make_socket, send_envelope, wait_reply
 
 
 def _monotonic_ms():
@@ -63,31 +67,26 @@ class TaskView:
         return "TaskView(%s %s attempt=%d)" % (self.task_id, self.state.name, self.attempt)
 
 
-class _Peer:
-    def __init__(self, endpoint=""):
-        self.endpoint = endpoint
-        self.socket = None
-
-    def close(self):
-        if self.socket is not None:
-            self.socket.close(0)
-        self.socket = None
-
-
 class Client:
-    """registry: the registry's endpoint. request_timeout_ms: one try. tries: per call, the same
-    request id each time."""
+    """registry: the registries' endpoints (one, a comma-separated list, or a list).
+    request_timeout_ms: one try at one endpoint. call_timeout_ms: one call, every try, redirect
+    and pause included (plus a long poll's wait). consensus_replicas: client endpoints of the
+    consensus replicas, tried in turn instead of asking the registry (a follower redirects)."""
 
-    def __init__(self, registry="tcp://127.0.0.1:7100", request_timeout_ms=3000, tries=3):
+    def __init__(self, registry="tcp://127.0.0.1:7100", request_timeout_ms=3000, call_timeout_ms=10_000,
+                 consensus_replicas=()):
         self.request_timeout_ms = int(request_timeout_ms)
-        self.tries = max(1, int(tries))
+        self.call_timeout_ms = int(call_timeout_ms)
+        self._consensus_replicas = list(consensus_replicas)
         self._ctx = zmq.Context()
-        self._registry = _Peer(registry)
-        self._scheduler = _Peer()
+        self._registries = Registries(self._ctx, registry, try_timeout_ms=self.request_timeout_ms,
+                                      call_timeout_ms=self.call_timeout_ms)
+        self._scheduler = LeaderFollower(self._ctx, "scheduler", self._locate_scheduler,
+                                         try_timeout_ms=self.request_timeout_ms, call_timeout_ms=self.call_timeout_ms)
         self._consensus = None  # a ConsensusClient, made on first use
 
     def close(self):
-        self._registry.close()
+        self._registries.close()
         self._scheduler.close()
         if self._consensus is not None:
             self._consensus.close()
@@ -102,60 +101,24 @@ class Client:
     # ---- the one request/reply ----
 
     def call(self, to_scheduler, msg_type, body, timeout_ms):
-        """One request with retries: the reply Envelope. `to_scheduler` selects the scheduler's
-        client socket, otherwise the registry. An ERROR reply raises its OrionError."""
-        if to_scheduler:
-            self._ensure_scheduler()
-        peer = self._scheduler if to_scheduler else self._registry
+        """One request that follows the leader: the reply Envelope. `to_scheduler` selects the
+        scheduler's client socket, otherwise the registries. timeout_ms is one try (more than
+        request_timeout_ms for a request the server holds: the difference is added to the call's
+        bound too). An ERROR reply raises its OrionError."""
         request = p.Envelope(msg_type, secrets.token_hex(8), p.encode_value(body))
-        last = OrionError(ErrorCode.UNAVAILABLE, "no reply from %s" % peer.endpoint)
-        for _ in range(self.tries):
-            if peer.socket is None:
-                # linger 0: an abandoned request must not hold the process open
-                peer.socket = make_socket(self._ctx, zmq.DEALER, linger_ms=0)
-                peer.socket.connect(peer.endpoint)
-            if not send_envelope(peer.socket, request):
-                peer.close()
-                continue
-            reply = wait_reply(peer.socket, request.request_id, timeout_ms)
-            if reply is not None:
-                if reply.type == MsgType.ERROR:
-                    raise p.error_from_body(reply.body)
-                return reply
-            # No answer in time: the peer may be gone or restarting. A new socket drops what the
-            # old one queued; the retry carries the same request id, so the server deduplicates it.
-            peer.close()
-            if to_scheduler:
-                self._scheduler.endpoint = ""  # the scheduler may have moved: ask the registry again
-                try:
-                    self._ensure_scheduler()
-                except OrionError as e:
-                    last = e
-        raise last
+        hold_ms = max(0, int(timeout_ms) - self.request_timeout_ms)
+        follower = self._scheduler if to_scheduler else self._registries.follower
+        return follower.call(request, hold_ms=hold_ms)
 
-    def _ensure_scheduler(self):
-        if self._scheduler.endpoint:
-            return
-        # A scheduler that just started may not have announced itself yet: ask again for up to
-        # one request timeout, every 50 ms, before giving up with UNAVAILABLE.
-        deadline = _monotonic_ms() + self.request_timeout_ms
-        while True:
-            d = self.discover()
-            if d["scheduler_client"]:
-                self._scheduler.close()
-                self._scheduler.endpoint = d["scheduler_client"]
-                return
-            if _monotonic_ms() >= deadline:
-                raise OrionError(ErrorCode.UNAVAILABLE, "the registry knows no scheduler yet")
-            time.sleep(0.05)  # pacing between asks, not a race
+    def _locate_scheduler(self, budget_ms):
+        return self._registries.discover(min(budget_ms, self.call_timeout_ms))["scheduler_client"]
 
     # ---- the API ----
 
     def discover(self):
         """Where the services are: {scheduler_client, scheduler_agent, events_pub, events_sub,
         consensus}; "" = not known yet."""
-        r = self.call(False, MsgType.DISCOVER, {}, self.request_timeout_ms)
-        return p.parse_discovery(r.body)
+        return self._registries.discover()
 
     def agents(self):
         """Every agent the registry knows, as dicts (AgentView: agent_id, state "UP"/"DOWN",
@@ -196,6 +159,13 @@ class Client:
             view = TaskView(p.parse_task_info(r.body))
             if view.terminal or _monotonic_ms() >= deadline:
                 return view
+
+    def agent_stats(self):
+        """Every agent's performance as the scheduler saw it (AGENT_STATS): dicts with agent_id,
+        attached, draining, load, capacity, done, failed, timed_out, success_rate, mean_ms,
+        p95_ms, score."""
+        r = self.call(True, MsgType.AGENT_STATS, {}, self.request_timeout_ms)
+        return p.parse_agent_stats_ok(r.body)
 
     def cancel(self, task_id, reason=""):
         """Cancels the task and, transitively, its dependants: {task_id, state (TaskState after
@@ -250,7 +220,9 @@ class Client:
 
     def _consensus_client(self):
         if self._consensus is None:
-            self._consensus = ConsensusClient(self._ctx, self.discover, request_timeout_ms=self.request_timeout_ms)
+            self._consensus = ConsensusClient(self._ctx, self._registries.discover, replicas=self._consensus_replicas,
+                                              request_timeout_ms=self.request_timeout_ms,
+                                              call_timeout_ms=self.call_timeout_ms)
         return self._consensus
 
     def make_distributed_decision(self, decision_type, data=None, consensus_type="majority", timeout_ms=60_000,

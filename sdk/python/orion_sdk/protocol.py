@@ -88,6 +88,8 @@ class MsgType(enum.IntEnum):
     DRAIN_AGENT = 44
     DRAIN_AGENT_OK = 45
     DRAIN = 46
+    AGENT_STATS = 47
+    AGENT_STATS_OK = 48
     ATTACH = 50
     ATTACH_OK = 51
     AGENT_HEARTBEAT = 52
@@ -783,6 +785,30 @@ def parse_agent_list(b):
     if not isinstance(b, dict) or not isinstance(b.get("agents"), list):
         raise _invalid("agents", "must be an array")
     return [parse_agent_view(j) for j in b["agents"]]
+
+
+def parse_agent_perf(j):
+    """One AgentPerf of AGENT_STATS_OK, read as C++ AgentPerf::from_json."""
+    _need_map(j)
+    return {"agent_id": read_str(j, "agent_id", required=True),
+            "attached": read_bool(j, "attached"),
+            "draining": read_bool(j, "draining"),
+            "load": read_int(j, "load", 0, MAX_CAPACITY),
+            "capacity": read_int(j, "capacity", 0, MAX_CAPACITY),
+            "done": read_int(j, "done", 0, INT64_MAX),
+            "failed": read_int(j, "failed", 0, INT64_MAX),
+            "timed_out": read_int(j, "timed_out", 0, INT64_MAX),
+            "success_rate": read_num(j, "success_rate", 0, 1, default=1.0),
+            "mean_ms": read_num(j, "mean_ms", 0, 1e15),
+            "p95_ms": read_num(j, "p95_ms", 0, 1e15),
+            "score": read_num(j, "score", 0, 1, default=1.0)}
+
+
+def parse_agent_stats_ok(b):
+    """AGENT_STATS_OK: the list of AgentPerf dicts, by agent id."""
+    if not isinstance(b, dict) or not isinstance(b.get("agents"), list) or len(b["agents"]) > 1_000_000:
+        raise _invalid("agents", "must be an array")
+    return [parse_agent_perf(j) for j in b["agents"]]
 
 
 def agent_heartbeat_body(agent_id, running, draining=False):

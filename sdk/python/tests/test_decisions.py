@@ -145,7 +145,7 @@ class FakeServices:
 class ClientDecisionTest(unittest.TestCase):
     def setUp(self):
         self.services = FakeServices()
-        self.client = Client(self.services.endpoints["registry"], request_timeout_ms=300, tries=2)
+        self.client = Client(self.services.endpoints["registry"], request_timeout_ms=300, call_timeout_ms=3000)
 
     def tearDown(self):
         self.client.close()
