@@ -452,7 +452,7 @@ void bench_failover(bool quick, Reporter& out) {
       if (leader < 0) throw std::runtime_error(name + ": no leader:\n" + stack.logs());
       auto options = stack.client_options();
       options.request_timeout_ms = 50;
-      options.tries = 400;
+      options.call_timeout_ms = 30'000;
       sdk::Client client(options);
       require_ok(client.submit(parked_task(-2)), "submit");  // connected to the leader
       auto t0 = Clock::now();

@@ -87,7 +87,7 @@ TEST_F(SchedulerFailoverTest, KillingTheLeaderThreeTimesLosesNoAcknowledgedTaskA
   std::string submit_error;
   std::thread submitter([&] {
     auto options = cluster.client_options();
-    options.tries = 60;
+    options.call_timeout_ms = 30'000;
     options.request_timeout_ms = 250;
     sdk::Client client(options);
     for (int i = 0; i < kTasks; ++i) {
@@ -120,7 +120,7 @@ TEST_F(SchedulerFailoverTest, KillingTheLeaderThreeTimesLosesNoAcknowledgedTaskA
 
   auto options = cluster.client_options();
   options.request_timeout_ms = 1000;
-  options.tries = 20;
+  options.call_timeout_ms = 30'000;
   sdk::Client client(options);
   auto views = client.wait_all(ids, 60'000);
   ASSERT_TRUE(views.ok()) << views.error().to_string();
