@@ -35,6 +35,7 @@ commands:
   stats         tasks, wait/run times, agents, proposals, bottlenecks   orionctl stats [--json]
   replica       change a replicated service's members   orionctl replica add --service scheduler
                                           --id 4 --raft HOST:PORT  |  orionctl replica remove --id 1
+                                        orionctl replica info --endpoint tcp://HOST:7200 [--json]
 
 Every command takes --registry tcp://host:port (default tcp://127.0.0.1:7100, env ORION_REGISTRY;
 a comma-separated list fails over between registries), --call-timeout SECONDS (default 10: how

@@ -64,7 +64,7 @@ for i in 1 2 3; do
        --bind-agent "tcp://127.0.0.1:$((port + 1))" --data-dir "$DATA/scheduler-$i" --ready-file "$RUN/scheduler-$i.ready")
   start "scheduler-$i" "${cmd[@]}"
   args=$(printf '"%s",' "${cmd[@]}")
-  echo "  \"$i\": {\"pid\": ${PIDS[-1]}, \"log\": \"$RUN/scheduler-$i.log\", \"cmd\": [${args%,}]}$([ "$i" -lt 3 ] && echo ,)" >>"$RUN/schedulers.json"
+  echo "  \"$i\": {\"pid\": ${PIDS[-1]}, \"client\": \"tcp://127.0.0.1:$port\", \"log\": \"$RUN/scheduler-$i.log\", \"cmd\": [${args%,}]}$([ "$i" -lt 3 ] && echo ,)" >>"$RUN/schedulers.json"
 done
 echo "}" >>"$RUN/schedulers.json"
 rm -f "$RUN/schedulers.json.restarted"

@@ -255,7 +255,7 @@ class Demo:
         deadline = time.time() + 20
         while time.time() < deadline and self.ctl("status", first)["status"] not in ("ASSIGNED", "RUNNING"):
             time.sleep(0.05)
-        leader = self.scheduler_leader()
+        leader = self.scheduler_leader(replicas)
         self.check(leader is not None, "a scheduler replica leads")
         if leader is None:
             return
@@ -264,7 +264,7 @@ class Demo:
         print(f"    killed scheduler replica {leader} (pid {replicas[str(leader)]['pid']}) while {first} ran")
         new, deadline = None, time.time() + 15
         while new is None and time.time() < deadline:
-            new = self.scheduler_leader(exclude=leader)
+            new = self.scheduler_leader(replicas, exclude=leader)
             if new is None:
                 time.sleep(0.02)
         without = (time.monotonic() - killed_at) * 1000
@@ -287,14 +287,14 @@ class Demo:
         self.check(w["state"] == "COMPLETED", "the workflow COMPLETED across the failover")
         self.check(all(a == 1 for a in attempts.values()), "no step ran twice (every step on its first attempt)")
 
-    def scheduler_leader(self, exclude=None):
-        """The id of the scheduler replica that leads, as `orionctl cluster` reports it."""
-        c = self.ctl("cluster", check=False)
-        if not isinstance(c, dict):
-            return None
-        for r in c.get("scheduler", []):
-            if r.get("role") == "leader" and r.get("id") != exclude:
-                return r["id"]
+    def scheduler_leader(self, replicas, exclude=None):
+        """The id of the scheduler replica that leads, asking each one (GET_REPLICA)."""
+        for rid, r in replicas.items():
+            if int(rid) == exclude:
+                continue
+            info = self.ctl("replica", "info", "--endpoint", r["client"], "--call-timeout", "0.3", check=False)
+            if isinstance(info, dict) and info.get("role") == "leader":
+                return int(rid)
         return None
 
     def run(self):

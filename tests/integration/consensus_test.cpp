@@ -15,9 +15,12 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include "common/sockets.h"
 #include "services/consensus/consensus_client.h"
 #include "common/vote_signature.h"
+#include "common/ids.h"
 #include "tests/integration/cluster.h"
 #include "tests/integration/scheduler_replicas.h"
 
@@ -583,6 +586,58 @@ TEST_F(ConsensusTest, ConsensusClientGivesUpWithinItsBoundNamingTheReplicasItTri
   EXPECT_NE(r.error().message.find(o.replicas[0]), std::string::npos) << r.error().message;
   EXPECT_NE(r.error().message.find(o.replicas[1]), std::string::npos) << r.error().message;
   EXPECT_NE(r.error().message.find("consensus GET_PROPOSAL: gave up after"), std::string::npos) << r.error().message;
+}
+
+// A leader paused (SIGSTOP) while the others elect another serves no read from its old state
+// when it resumes: its lease lapsed while it slept (docs/protocol.md 13.4).
+TEST_F(ConsensusTest, APausedLeaderServesNoStaleReadWhenItResumes) {
+  const std::string reg = stack.cluster.registry_endpoint;
+  std::string peers;
+  for (int id = 1; id <= 3; ++id) {
+    peers += (peers.empty() ? "" : ",") + std::to_string(id) + "@127.0.0.1:" + std::to_string(free_port());
+  }
+  for (int id = 1; id <= 3; ++id) stack.start(std::to_string(id), {"--id", std::to_string(id), "--peers", peers}, reg);
+  ConsensusClientOptions o;
+  o.registry = "";
+  for (const auto& [id, ep] : stack.endpoints) o.replicas.push_back(ep);
+  ConsensusClient probe(o);
+  auto leader_of = [&](const std::string& skip) {
+    for (const auto& [id, ep] : stack.endpoints) {
+      if (id == skip) continue;
+      auto r = probe.replica(ep, 300);
+      if (r && r->role == "leader") return id;
+    }
+    return std::string();
+  };
+  std::string old;
+  ASSERT_TRUE(wait_until([&] { return !(old = leader_of("")).empty(); }, 10'000));
+  ::kill(stack.replicas[old]->pid(), SIGSTOP);
+  std::string next;
+  ASSERT_TRUE(wait_until([&] { return !(next = leader_of(old)).empty(); }, 10'000));
+  ConsensusClientOptions to_next;
+  to_next.registry = "";
+  to_next.replicas = {stack.endpoints[next]};
+  ConsensusClient client(to_next);
+  auto ok = client.propose(make_workload().proposals[0]);
+  ASSERT_TRUE(ok.ok()) << ok.error().to_string();
+  ::kill(stack.replicas[old]->pid(), SIGCONT);
+  // Until it knows it is a follower, the old leader answers that read only with a refusal.
+  int stale = 0;
+  bool follower = wait_until(
+      [&] {
+        auto r = ask(stack.endpoints[old],
+                     Envelope{MsgType::GET_PROPOSAL, random_hex(8), GetProposal{ok->proposal_id}.to_body()}, 300);
+        if (r && r->type != MsgType::ERROR) ++stale;
+        if (r && r->type == MsgType::ERROR) {
+          auto code = error_from_body(r->body).code;
+          if (code != ErrorCode::UNAVAILABLE && code != ErrorCode::NOT_LEADER) ++stale;
+        }
+        auto i = probe.replica(stack.endpoints[old], 300);
+        return i && i->role == "follower";
+      },
+      10'000);
+  EXPECT_EQ(stale, 0) << "reads served from the paused leader's old state";
+  EXPECT_TRUE(follower);
 }
 
 }  // namespace

@@ -73,7 +73,7 @@ TEST_F(SchedulerFailoverTest, FollowersNameTheLeaderAndHoldItsStateAsItCommits) 
   expect_equal_digests();
 }
 
-TEST_F(SchedulerFailoverTest, KillingTheLeaderThreeTimesLosesNoAcknowledgedTaskAndMakesNoneTwice) {
+TEST_F(SchedulerFailoverTest, KillingTheLeaderFiveTimesLosesNoAcknowledgedTaskAndMakesNoneTwice) {
   replicas = std::make_unique<SchedulerReplicas>(cluster, 3);
   ASSERT_TRUE(replicas->wait_leader(10'000));
   cluster.start_agent("a1", {"text"}, 4);
@@ -81,7 +81,7 @@ TEST_F(SchedulerFailoverTest, KillingTheLeaderThreeTimesLosesNoAcknowledgedTaskA
   cluster.start_agent("a3", {"text"}, 4);
   ASSERT_TRUE(cluster.wait_agents_up(3));
 
-  constexpr int kTasks = 600;
+  constexpr int kTasks = 5000;
   std::vector<std::string> ids;
   std::atomic<int> acknowledged{0};
   std::string submit_error;
@@ -101,8 +101,8 @@ TEST_F(SchedulerFailoverTest, KillingTheLeaderThreeTimesLosesNoAcknowledgedTaskA
     }
   });
   std::int64_t longest_without_leader = 0;
-  for (int kill = 1; kill <= 3; ++kill) {
-    ASSERT_TRUE(wait_until([&] { return acknowledged >= kill * kTasks / 4 || !submit_error.empty(); }, 60'000));
+  for (int kill = 1; kill <= 5; ++kill) {
+    ASSERT_TRUE(wait_until([&] { return acknowledged >= kill * kTasks / 6 || !submit_error.empty(); }, 120'000));
     auto leader = replicas->wait_leader(10'000);
     ASSERT_TRUE(leader);
     const auto killed_at = now_ms();
@@ -205,6 +205,46 @@ TEST_F(SchedulerFailoverTest, AReplicaIsAddedAndAnotherRemovedWhileTheClusterSer
     if (id == removed || id == *leader) continue;
     EXPECT_TRUE(wait_until([&] { auto i = replicas->info(id); return i && i->tasks == 21; }, 5'000)) << id;
   }
+}
+
+TEST_F(SchedulerFailoverTest, ARetriedBatchGetsItsFirstAnswerEntryForEntryFromTheNextLeader) {
+  replicas = std::make_unique<SchedulerReplicas>(cluster, 3);
+  auto leader = replicas->wait_leader(10'000);
+  ASSERT_TRUE(leader);
+  auto held = [](const std::string& key) {
+    TaskSpec s;
+    s.type = "echo";
+    s.capabilities = {"nobody"};  // no agent: every task stays PENDING
+    s.idempotency_key = key;
+    return s;
+  };
+  auto older = ask(replicas->client(*leader), Envelope{MsgType::SUBMIT, "older", SubmitTask{held("nightly")}.to_body()}, 2000);
+  ASSERT_TRUE(older.ok() && older->type == MsgType::SUBMIT_OK);
+  SubmitBatch batch;
+  batch.tasks = {BatchEntry{"hit", held("nightly")}, BatchEntry{"fresh", held("fresh-key")},
+                 BatchEntry{"twin", held("fresh-key")}, BatchEntry{"plain", held("")}};
+  auto send = [&](int id) {
+    auto r = ask(replicas->client(id), Envelope{MsgType::SUBMIT_BATCH, "batch-1", batch.to_body()}, 5000);
+    EXPECT_TRUE(r.ok() && r->type == MsgType::SUBMIT_BATCH_OK) << (r.ok() ? r->body.dump() : r.error().to_string());
+    return r.ok() ? SubmitBatchOk::from_body(r->body) : Result<SubmitBatchOk>(r.error());
+  };
+  auto first = send(*leader);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->task_ids.size(), 4u);
+  // Every follower holds the batch before the leader dies (the answer came after the commit).
+  for (int id = 1; id <= 3; ++id) {
+    ASSERT_TRUE(wait_until([&] { auto i = replicas->info(id); return i && i->tasks == 3; }, 5'000)) << id;
+  }
+  replicas->kill9(*leader);
+  auto next = replicas->wait_leader(10'000, *leader);
+  ASSERT_TRUE(next);
+  auto again = send(*next);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->task_ids, first->task_ids) << "every entry, the idempotent hits too";
+  auto i = replicas->info(*next);
+  ASSERT_TRUE(i);
+  EXPECT_EQ(i->tasks, 3) << "the retry made no task (older, fresh, plain)";
 }
 
 }  // namespace
