@@ -587,19 +587,19 @@ Result<ReplicaInfo> ReplicaInfo::from_body(const Json& b) {
 
 Json ChangeReplicas::to_body() const { return {{"op", op}, {"id", id}, {"address", address}}; }
 Result<ChangeReplicas> ChangeReplicas::from_body(const Json& b) {
-  auto m = read<ChangeReplicas>(b, [](Fields& f, ChangeReplicas& m) {
+  auto r = read<ChangeReplicas>(b, [](Fields& f, ChangeReplicas& m) {
     f.str("op", m.op, Need::REQUIRED, 16);
     f.integer("id", m.id, Need::REQUIRED, 1, INT64_MAX);
     f.str("address", m.address, Need::OPTIONAL, 256);
   });
-  if (!m) return m;
-  if (m->op != "add" && m->op != "remove") {
-    return make_error(ErrorCode::INVALID_ARGUMENT, "field 'op': '" + m->op + "' is not add or remove");
+  if (!r) return r;
+  if (r->op != "add" && r->op != "remove") {
+    return make_error(ErrorCode::INVALID_ARGUMENT, "field 'op': '" + r->op + "' is not add or remove");
   }
-  if (m->op == "add" && m->address.find(':') == std::string::npos) {
+  if (r->op == "add" && r->address.find(':') == std::string::npos) {
     return make_error(ErrorCode::INVALID_ARGUMENT, "field 'address': an add needs the replica's Raft HOST:PORT");
   }
-  return m;
+  return r;
 }
 
 MembershipChange ChangeReplicas::to_change(std::uint64_t seq) const {

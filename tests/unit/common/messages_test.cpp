@@ -246,7 +246,7 @@ TEST(MessageRoundTrip, TaskInfoKeepsEveryViewField) {
 }
 
 TEST(MessageRoundTrip, AttachKeepsEveryAgentField) {
-  Attach m{sample_agent()};
+  Attach m{sample_agent(), std::nullopt};
   auto back = round_trip(m, MsgType::ATTACH);
   ASSERT_TRUE(back) << back.error().to_string();
   expect_same(back->agent, m.agent);
@@ -682,7 +682,7 @@ TEST(MessageFields, AgentHeartbeatRefusesRunningThatIsNotAListOfTaskRefs) {
 }
 
 TEST(MessageFields, AttachRefusesARunningListThatIsNotTaskRefsOrIsTooLong) {
-  Json b = Attach{sample_agent()}.to_body();
+  Json b = Attach{sample_agent(), std::nullopt}.to_body();
   b["running"] = "T1";
   expect_field_error(Attach::from_body(b), ErrorCode::INVALID_ARGUMENT, "running");
   b["running"] = Json::array({Json{{"task_id", "T1"}}});
