@@ -33,9 +33,10 @@ commands:
   workflow      multi-step workflows    orionctl workflow run FILE.yaml|FILE.json [--json]
                                         orionctl workflow status|wait|cancel|retry ID [--json]
   stats         tasks, wait/run times, agents, proposals, bottlenecks   orionctl stats [--json]
+  cluster       every registry, scheduler and consensus replica   orionctl cluster [--json]
 
-Every command takes --registry tcp://host:port (default tcp://127.0.0.1:7100, env ORION_REGISTRY)
-and --json for machine-readable output. 'orionctl COMMAND --help' lists a command's options.
+Every command takes --registry tcp://host:port[,tcp://host2:port...] (default tcp://127.0.0.1:7100,
+env ORION_REGISTRY: a list is tried in turn; cluster and watch use every one) and --json for machine-readable output. 'orionctl COMMAND --help' lists a command's options.
 )";
 
 }  // namespace
@@ -61,6 +62,7 @@ int main(int argc, char** argv) {
   if (cmd == "list") return orion::cli::cmd_list(argc - 1, argv + 1);
   if (cmd == "workflow") return orion::cli::cmd_workflow(argc - 1, argv + 1);
   if (cmd == "stats") return orion::cli::cmd_stats(argc - 1, argv + 1);
+  if (cmd == "cluster") return orion::cli::cmd_cluster(argc - 1, argv + 1);
   std::cerr << "orionctl: unknown command '" << cmd << "'\n" << kUsage;
   return 2;
 }

@@ -71,6 +71,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/config.h"
 #include "common/ids.h"
 #include "common/vote_signature.h"
 #include "sdk/cpp/agent_impl.h"
@@ -142,7 +143,8 @@ int Agent::Impl::run() {
                spec_.agent_id, options_.registry, spec_.capacity, Json(spec_.capabilities).dump(), voting(),
                spec_.public_key);
 
-  open(registry_, options_.registry);  // throws zmq::error_t for a malformed endpoint
+  // options_.registry may list several registries: one at a time, the next after silence.
+  open(registry_, first_endpoint(options_.registry));  // throws zmq::error_t for a malformed endpoint
   send_register(clock_.now_ms());
   while (true) {
     std::int64_t now = clock_.now_ms();
@@ -303,7 +305,8 @@ void Agent::Impl::on_timers(std::int64_t now) {
                                                                                 : spdlog::level::debug;
         spdlog::log(level, "event=registry_no_answer agent={} registry={} action=reconnect", spec_.agent_id,
                     registry_.endpoint);
-        open(registry_, options_.registry);
+        options_.registry = turn_endpoints(options_.registry);
+        open(registry_, first_endpoint(options_.registry));
         discover_id_.clear();  // it went with the old socket
       }
       send_register(now);
@@ -311,7 +314,8 @@ void Agent::Impl::on_timers(std::int64_t now) {
   } else if (now - registry_.last_heard_ms > registry_.silence_limit_ms()) {
     spdlog::warn("event=registry_silent agent={} registry={} silent_ms={} action=register_again", spec_.agent_id,
                  registry_.endpoint, now - registry_.last_heard_ms);
-    open(registry_, options_.registry);
+    options_.registry = turn_endpoints(options_.registry);
+    open(registry_, first_endpoint(options_.registry));
     discover_id_.clear();
     registry_state_ = RegistryState::REGISTERING;
     send_register(now);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <thread>
 
+#include "common/config.h"
 #include "common/ids.h"
 #include "common/sockets.h"
 #include "common/task_list_decode.h"
@@ -33,7 +34,7 @@ void Client::connect(Peer& peer) {
   SocketOptions so;
   so.linger_ms = 0;  // an abandoned request must not hold the process open
   peer.socket = std::make_unique<zmq::socket_t>(make_socket(ctx_, zmq::socket_type::dealer, so));
-  peer.socket->connect(peer.endpoint);
+  peer.socket->connect(first_endpoint(peer.endpoint));
 }
 
 Result<Envelope> Client::call(bool to_scheduler, MsgType type, const Json& body, std::int64_t timeout_ms,
@@ -75,6 +76,8 @@ Result<Envelope> Client::call_envelope(bool to_scheduler, const Envelope& reques
     // No answer in time: the peer may be gone or restarting. A new socket drops whatever the
     // old one queued; the retry carries the same request id, so the server deduplicates it.
     peer.socket.reset();
+    // ClientOptions::registry may list several registries: the next try asks the next one.
+    if (!to_scheduler) registry_.endpoint = turn_endpoints(registry_.endpoint);
     if (to_scheduler) {
       // The scheduler may have moved: ask the registry again before the next try.
       scheduler_.endpoint.clear();

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <thread>
 
+#include "common/config.h"
 #include "common/ids.h"
 #include "common/sockets.h"
 #include "common/vote_signature.h"
@@ -44,9 +45,14 @@ std::string ConsensusClient::next_endpoint() {
   if (!options_.replicas.empty()) return options_.replicas[next_replica_++ % options_.replicas.size()];
   if (options_.registry.empty()) return {};
   bool timed_out = false;
-  auto r = exchange(options_.registry, Envelope{MsgType::DISCOVER, random_hex(8), Json::object()},
-                    options_.request_timeout_ms, &timed_out);
-  if (timed_out) drop(options_.registry);
+  // options_.registry may list several registries: one at a time, the next after silence.
+  const std::string registry = first_endpoint(options_.registry);
+  auto r = exchange(registry, Envelope{MsgType::DISCOVER, random_hex(8), Json::object()}, options_.request_timeout_ms,
+                    &timed_out);
+  if (timed_out) {
+    drop(registry);
+    options_.registry = turn_endpoints(options_.registry);
+  }
   if (!r || r->type != MsgType::DISCOVERY) return {};
   auto d = Discovery::from_body(r->body);
   return d ? d->consensus : std::string();

@@ -1,7 +1,5 @@
 #include "services/consensus/consensus_config.h"
 
-#include <charconv>
-
 #include <spdlog/fmt/fmt.h>
 
 #include "common/config.h"
@@ -9,27 +7,13 @@
 
 namespace orion::consensus {
 
-namespace {
-
-Result<std::int64_t> parse_int(const std::string& flag, const std::string& text, std::int64_t lo, std::int64_t hi) {
-  std::int64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v < lo || v > hi) {
-    return make_error(ErrorCode::INVALID_ARGUMENT,
-                      fmt::format("--{}: '{}' is not an integer in [{}, {}]", flag, text, lo, hi));
-  }
-  return v;
-}
-
-}  // namespace
-
 std::string ConsensusConfig::describe() const {
   std::string peer_list;
   for (const auto& [i, addr] : peers) peer_list += (peer_list.empty() ? "" : ",") + std::to_string(i) + "@" + addr;
   return fmt::format(
-      "bind_client={} registry={} advertise_host={} data_dir={} ready_file={} replica={} peers={} election_ms={} "
+      "bind_client={} registries={} advertise_host={} data_dir={} ready_file={} replica={} peers={} election_ms={} "
       "heartbeat_ms={} snapshot_threshold={} snapshot_trailing={} install_snapshot_ms={} verify_threads={} log={}",
-      bind_client, registry, advertise_host.empty() ? "-" : advertise_host, data_dir,
+      bind_client, join_endpoints(registries), advertise_host.empty() ? "-" : advertise_host, data_dir,
       ready_file.empty() ? "-" : ready_file, replica_name(), peer_list.empty() ? "-" : peer_list, election_ms,
       heartbeat_ms, snapshot_threshold, snapshot_trailing, install_snapshot_ms, verify_threads,
       replicated() ? "raft" : "sqlite");
@@ -38,7 +22,8 @@ std::string ConsensusConfig::describe() const {
 void add_consensus_options(cxxopts::Options& options) {
   const ConsensusConfig d;
   add_option(options, "bind-client", "ORION_CONSENSUS_BIND_CLIENT", d.bind_client, "client API (ROUTER)");
-  add_option(options, "registry", "ORION_REGISTRY", d.registry, "registry address");
+  add_option(options, "registry", "ORION_REGISTRY", join_endpoints(d.registries),
+             "registries to announce to, comma separated (tcp://a:7100,tcp://b:7100)");
   add_option(options, "advertise-host", "ORION_ADVERTISE_HOST", d.advertise_host,
              "host name others use to reach us (default: the bound host)");
   add_option(options, "id", "ORION_CONSENSUS_ID", "", "this replica's id in --peers (Raft only)");
@@ -61,7 +46,9 @@ void add_consensus_options(cxxopts::Options& options) {
 Result<ConsensusConfig> consensus_config_from(const cxxopts::ParseResult& args) {
   ConsensusConfig c;
   c.bind_client = args["bind-client"].as<std::string>();
-  c.registry = args["registry"].as<std::string>();
+  auto registries = parse_endpoint_list("registry", args["registry"].as<std::string>());
+  if (!registries) return registries.error();
+  c.registries = std::move(*registries);
   c.advertise_host = args["advertise-host"].as<std::string>();
   c.data_dir = args["data-dir"].as<std::string>();
   c.ready_file = args["ready-file"].as<std::string>();
