@@ -22,6 +22,8 @@ Json merge_service(const std::vector<RegistryReply>& replies, std::vector<Replic
       if (v.leader && (v.role == "leader" || v.role == "single") && (!leader || v.term > leader->term)) leader = &v;
     }
   }
+  // The leader's figures as the registry that heard it last has them.
+  if (leader) leader = &freshest.at(std::make_pair(leader->id, leader->id > 0 ? std::string() : leader->endpoint));
   Json out = Json::array();
   for (const auto& [key, v] : freshest) {
     Json lag = nullptr;

@@ -109,7 +109,7 @@ TEST(RegistryBus, AnEventPublishedAfterAMalformedSubscriptionStillReachesASubscr
   attacker.send(zmq::str_buffer("\x01" "a"), zmq::send_flags::none);
   attacker.send(zmq::str_buffer("x"), zmq::send_flags::sndmore);
   attacker.send(zmq::str_buffer("\x01" "a"), zmq::send_flags::none);
-  ASSERT_TRUE(wait_until([&] { return reg.process->log_tail(20'000).find("event=bus_dropped") != std::string::npos; },
+  EXPECT_TRUE(wait_until([&] { return reg.process->log_tail(20'000).find("event=bus_dropped") != std::string::npos; },
                          kWaitMs))
       << "the registry logs the dropped message\n" << reg.process->log_tail();
 
