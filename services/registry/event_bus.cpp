@@ -32,7 +32,9 @@ bool read_message(zmq::socket_t& s, std::vector<zmq::message_t>& frames) {
       throw;
     }
     if (!got) {
-      // The rest of a started message is always there (ZeroMQ delivers messages whole).
+      // A message can end early: an XPUB hands up a subscriber's multipart message without
+      // the later frames that it read as subscriptions (the frame "x" of ["x", "\x01a"] comes
+      // flagged "more" with nothing after it). What was read is returned; the caller drops it.
       return !frames.empty();
     }
     const bool more = m.more();

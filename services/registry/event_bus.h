@@ -10,8 +10,10 @@
 //   bus.stop();                                                     // or let the destructor do it
 //
 // The forwarder is our own poll loop rather than zmq::proxy_steerable: the proxy gives up for
-// good on the first failed send (a subscriber can provoke an EAGAIN towards the XSUB with two
-// small messages), and the bus must outlive any peer. Its rules:
+// good when a message it forwards ends early (EAGAIN on its second frame), and a subscriber
+// can make the XPUB hand up such a message with two small ones (a subscription to "a", then
+// ["x", "\x01a"]: the XPUB keeps the second frame as a subscription and passes "x" flagged
+// "more" with nothing after it). The bus must outlive any peer. Its rules:
 //   - publisher side (XSUB) -> subscriber side (XPUB): every whole multipart message as it came;
 //     one the XPUB cannot take (a subscriber's queue is full) is dropped and counted.
 //   - subscriber side -> publisher side: only what a SUB socket sends, one frame whose first

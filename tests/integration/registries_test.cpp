@@ -104,9 +104,22 @@ TEST(RegistryBus, AnEventPublishedAfterAMalformedSubscriptionStillReachesASubscr
 
   // The attack: on the subscriber side (XPUB), the single frame "\x01a", then the two frames
   // ["x", "\x01a"]. A raw XSUB sends frames as they are.
+  // The two MUST reach the bus in two separate wake-ups (the proxy failed when the two-frame
+  // message came first in one): a probe publisher on the XSUB side sees the subscription to
+  // "a" arrive before the second message is sent.
+  auto probe = make_socket(ctx, zmq::socket_type::xpub);
+  probe.connect(reg.events_pub);
   auto attacker = make_socket(ctx, zmq::socket_type::xsub);
   attacker.connect(reg.events_sub);
   attacker.send(zmq::str_buffer("\x01" "a"), zmq::send_flags::none);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        zmq::message_t m;
+        bool seen = false;
+        while (probe.recv(m, zmq::recv_flags::dontwait)) seen |= m.to_string() == std::string("\x01" "a");
+        return seen;
+      },
+      kWaitMs));
   attacker.send(zmq::str_buffer("x"), zmq::send_flags::sndmore);
   attacker.send(zmq::str_buffer("\x01" "a"), zmq::send_flags::none);
   EXPECT_TRUE(wait_until([&] { return reg.process->log_tail(20'000).find("event=bus_dropped") != std::string::npos; },

@@ -60,9 +60,18 @@ TEST_F(EventBusTest, ForwardsEventsToSubscribers) {
 TEST_F(EventBusTest, SurvivesAMalformedSubscriptionMessageFromASubscriber) {
   ASSERT_TRUE(heard_through(pub, sub, "t.before"));
   // The attack: a subscription, then a two-frame message whose second frame is one.
+  // The two reach the bus in two wake-ups: the publisher sees the subscription to "a" first.
   auto attacker = make_socket(ctx, zmq::socket_type::xsub);
   attacker.connect(bus.sub_endpoint());
+  auto probe = make_socket(ctx, zmq::socket_type::xpub);
+  probe.connect(bus.pub_endpoint());
   attacker.send(zmq::str_buffer("\x01" "a"), zmq::send_flags::none);
+  ASSERT_TRUE(eventually([&] {
+    zmq::message_t m;
+    bool seen = false;
+    while (probe.recv(m, zmq::recv_flags::dontwait)) seen |= m.to_string() == std::string("\x01" "a");
+    return seen;
+  }));
   attacker.send(zmq::str_buffer("x"), zmq::send_flags::sndmore);
   attacker.send(zmq::str_buffer("\x01" "a"), zmq::send_flags::none);
   ASSERT_TRUE(eventually([&] { return bus.dropped_subscriptions() >= 1; })) << "the two-frame message is dropped";
