@@ -196,7 +196,10 @@ bool RegistryLink::next_event(Event& out) {
       ++bad_messages_;
       continue;
     }
-    if (!dedup_.accept(ev->publisher, ev->epoch, ev->seq).fresh) continue;
+    if (!dedup_.accept(ev->publisher, ev->epoch, ev->seq).fresh) {
+      ++duplicates_;
+      continue;
+    }
     out = std::move(*ev);
     return true;
   }

@@ -120,6 +120,7 @@ class RegistryLink {
   std::uint64_t epoch() const { return epoch_; }
   std::uint64_t send_failures() const { return send_failures_; }
   std::uint64_t bad_messages() const { return bad_messages_; }
+  std::uint64_t duplicates() const { return duplicates_; }  // copies next_event() dropped
 
  private:
   struct Registry {
@@ -151,6 +152,7 @@ class RegistryLink {
   std::int64_t next_announce_ms_ = 0;
   std::uint64_t send_failures_ = 0;
   std::uint64_t bad_messages_ = 0;
+  std::uint64_t duplicates_ = 0;
 };
 
 }  // namespace orion
