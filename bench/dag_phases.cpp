@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
   t = now();
   std::uint64_t seq = 0;
   std::size_t event_bytes = 0;
-  for (const auto& e : core.outbox().events) event_bytes += pack_event(e.topic, "scheduler", ++seq, 0, e.data).size();
+  for (const auto& e : core.outbox().events) event_bytes += pack_event(e.topic, "scheduler", 1, ++seq, 0, e.data).size();
   report("pack events", t,
          std::to_string(core.outbox().events.size()) + " events, " + std::to_string(event_bytes) + " bytes, after the reply");
   log->reset();

@@ -10,7 +10,9 @@
 #include <sstream>
 
 #include "cli/batch_file.h"
+#include "cli/registries.h"
 #include "cli/support.h"
+#include "common/event_dedup.h"
 #include "common/sockets.h"
 
 namespace orion::cli {
@@ -242,7 +244,7 @@ int cmd_agents(int argc, char** argv) {
 
 int cmd_watch(int argc, char** argv) {
   return guarded([&] {
-    auto o = base_options("watch", "Print events from the bus as they arrive");
+    auto o = base_options("watch", "Print events from the bus as they arrive (from every registry's bus, each once)");
     o.add_options()("topic", "topic prefix to follow (repeatable; default all)",
                     cxxopts::value<std::vector<std::string>>())(
         "count", "exit after this many events (0 = never)", cxxopts::value<int>()->default_value("0"))(
@@ -250,23 +252,44 @@ int cmd_watch(int argc, char** argv) {
     cxxopts::ParseResult args;
     if (!parse(o, argc, argv, args)) return 0;
     bool json = args.count("json") > 0;
-    auto client = make_client(args);
-    auto d = client.discover();
-    if (!d) return fail(d.error());
-    if (d->events_sub.empty()) return fail("the registry did not name an event bus");
+    const auto registries = registry_list(args);
     zmq::context_t ctx(1);
     auto sub = make_socket(ctx, zmq::socket_type::sub);
     std::vector<std::string> topics = args.count("topic") ? args["topic"].as<std::vector<std::string>>()
                                                           : std::vector<std::string>{""};
     for (const auto& t : topics) sub.set(zmq::sockopt::subscribe, t);
-    sub.connect(d->events_sub);
+    // Every registry's bus: a publisher sends each event to all of them, so losing one loses no
+    // event. A registry that did not answer is asked again every second.
+    std::map<std::string, std::string> buses;  // registry -> its events_sub, once known
+    auto discover = [&](std::int64_t timeout_ms) {
+      std::vector<std::string> unknown;
+      for (const auto& r : registries) {
+        if (!buses.count(r)) unknown.push_back(r);
+      }
+      if (unknown.empty()) return;
+      for (auto& a : ask_every_registry(unknown, MsgType::DISCOVER, Json::object(), timeout_ms)) {
+        if (!a.answer) continue;
+        auto d = Discovery::from_body(a.answer->body);
+        if (!d || d->events_sub.empty()) continue;
+        bool known = false;
+        for (const auto& [r, bus] : buses) known |= bus == d->events_sub;
+        if (!known) sub.connect(d->events_sub);
+        buses[a.endpoint] = d->events_sub;
+      }
+    };
+    discover(3000);
+    if (buses.empty()) return fail("no registry named an event bus");
     int count = args["count"].as<int>(), seen = 0;
     double timeout_s = args["timeout"].as<double>();
     auto start = std::chrono::steady_clock::now();
-    std::map<std::string, std::uint64_t> last_seq;  // per publisher, to report gaps
+    auto next_discover = start + std::chrono::seconds(1);
+    EventDedup dedup;  // the same event arrives once per bus
     while (count == 0 || seen < count) {
-      if (timeout_s > 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >= timeout_s) {
-        break;
+      auto now = std::chrono::steady_clock::now();
+      if (timeout_s > 0 && std::chrono::duration<double>(now - start).count() >= timeout_s) break;
+      if (now >= next_discover) {
+        discover(200);
+        next_discover = std::chrono::steady_clock::now() + std::chrono::seconds(1);
       }
       zmq::pollitem_t item{sub.handle(), 0, ZMQ_POLLIN, 0};
       zmq::poll(&item, 1, std::chrono::milliseconds(100));
@@ -278,11 +301,12 @@ int cmd_watch(int argc, char** argv) {
         }
         auto ev = Event::from_body(in.envelope->body);
         if (!ev) continue;
-        auto& last = last_seq[ev->publisher];
-        if (last != 0 && ev->seq > last + 1 && !json) {
-          std::cout << "# gap: missed " << (ev->seq - last - 1) << " events from " << ev->publisher << "\n";
+        auto verdict = dedup.accept(ev->publisher, ev->epoch, ev->seq);
+        if (!verdict.fresh) continue;
+        if (!json && verdict.restarted) std::cout << "# " << ev->publisher << " restarted (new epoch)\n";
+        if (!json && verdict.missed > 0) {
+          std::cout << "# gap: missed " << verdict.missed << " events from " << ev->publisher << "\n";
         }
-        last = ev->seq;
         ++seen;
         if (json) std::cout << text(ev->to_body()) << std::endl;
         else std::cout << ev->publisher << "#" << ev->seq << " " << ev->topic << " " << text(ev->data) << std::endl;

@@ -36,11 +36,12 @@ commands:
   replica       change a replicated service's members   orionctl replica add --service scheduler
                                           --id 4 --raft HOST:PORT  |  orionctl replica remove --id 1
                                         orionctl replica info --endpoint tcp://HOST:7200 [--json]
+  cluster       every registry, scheduler and consensus replica   orionctl cluster [--json]
 
-Every command takes --registry tcp://host:port (default tcp://127.0.0.1:7100, env ORION_REGISTRY;
-a comma-separated list fails over between registries), --call-timeout SECONDS (default 10: how
-long one request may spend finding the leader and retrying) and --json for machine-readable
-output. 'orionctl COMMAND --help' lists a command's options.
+Every command takes --registry tcp://host:port[,tcp://host2:port...] (default tcp://127.0.0.1:7100,
+env ORION_REGISTRY: a list is tried in turn; cluster and watch use every one), --call-timeout
+SECONDS (default 10: how long one request may spend finding the leader and retrying) and --json
+for machine-readable output. 'orionctl COMMAND --help' lists a command's options.
 )";
 
 }  // namespace
@@ -67,6 +68,7 @@ int main(int argc, char** argv) {
   if (cmd == "workflow") return orion::cli::cmd_workflow(argc - 1, argv + 1);
   if (cmd == "stats") return orion::cli::cmd_stats(argc - 1, argv + 1);
   if (cmd == "replica") return orion::cli::cmd_replica(argc - 1, argv + 1);
+  if (cmd == "cluster") return orion::cli::cmd_cluster(argc - 1, argv + 1);
   std::cerr << "orionctl: unknown command '" << cmd << "'\n" << kUsage;
   return 2;
 }

@@ -1,26 +1,20 @@
 #include "common/config.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+
+#include <spdlog/fmt/fmt.h>
 
 namespace orion {
 
 std::string env_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
   return (v && *v) ? std::string(v) : fallback;
-}
-
-Result<std::int64_t> parse_int(const std::string& flag, const std::string& text, std::int64_t lo, std::int64_t hi) {
-  std::int64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v < lo || v > hi) {
-    return make_error(ErrorCode::INVALID_ARGUMENT, "--" + flag + ": '" + text + "' is not an integer in [" +
-                                                       std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  }
-  return v;
 }
 
 void add_option(cxxopts::Options& options, const std::string& name, const char* env, const std::string& fallback,
@@ -53,6 +47,65 @@ cxxopts::ParseResult parse_or_exit(cxxopts::Options& options, int argc, char** a
     std::cerr << options.program() << ": " << e.what() << "\n";
     std::exit(2);
   }
+}
+
+Result<std::int64_t> parse_int(const std::string& flag, const std::string& text, std::int64_t lo, std::int64_t hi) {
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < lo || v > hi) {
+    return make_error(ErrorCode::INVALID_ARGUMENT,
+                      fmt::format("--{}: '{}' is not an integer in [{}, {}]", flag, text.substr(0, 64), lo, hi));
+  }
+  return v;
+}
+
+Result<double> parse_number(const std::string& flag, const std::string& text, double lo, double hi) {
+  double v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v) || v < lo || v > hi) {
+    return make_error(ErrorCode::INVALID_ARGUMENT,
+                      fmt::format("--{}: '{}' is not a number in [{}, {}]", flag, text.substr(0, 64), lo, hi));
+  }
+  return v;
+}
+
+Result<std::vector<std::string>> parse_endpoint_list(const std::string& flag, const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    std::string item = text.substr(start, comma - start);
+    const auto first = item.find_first_not_of(" \t");
+    const auto last = item.find_last_not_of(" \t");
+    item = first == std::string::npos ? std::string() : item.substr(first, last - first + 1);
+    start = comma + 1;
+    if (item.empty()) continue;
+    if (item.find("://") == std::string::npos || item.find("://") == 0) {
+      return make_error(ErrorCode::INVALID_ARGUMENT,
+                        fmt::format("--{}: '{}' is not an endpoint (transport://address)", flag, item.substr(0, 64)));
+    }
+    if (std::find(out.begin(), out.end(), item) != out.end()) continue;
+    if (out.size() == kMaxRegistries) {
+      return make_error(ErrorCode::INVALID_ARGUMENT, fmt::format("--{}: at most {} endpoints", flag, kMaxRegistries));
+    }
+    out.push_back(std::move(item));
+  }
+  if (out.empty()) return make_error(ErrorCode::INVALID_ARGUMENT, "--" + flag + ": names no endpoint");
+  return out;
+}
+
+std::string join_endpoints(const std::vector<std::string>& endpoints) {
+  std::string out;
+  for (const auto& e : endpoints) out += (out.empty() ? "" : ",") + e;
+  return out;
+}
+
+std::string first_endpoint(const std::string& list) { return list.substr(0, list.find(',')); }
+
+std::string turn_endpoints(const std::string& list) {
+  auto comma = list.find(',');
+  return comma == std::string::npos ? list : list.substr(comma + 1) + "," + list.substr(0, comma);
 }
 
 bool write_ready_file(const std::string& path, const std::string& json_text) {

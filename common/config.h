@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <cxxopts.hpp>
 
@@ -23,14 +24,35 @@ std::string env_or(const char* name, const std::string& fallback);
 void add_option(cxxopts::Options& options, const std::string& name, const char* env, const std::string& fallback,
                 const std::string& help);
 
-// `text` as a whole decimal integer in [lo, hi]; INVALID_ARGUMENT naming --flag otherwise.
-Result<std::int64_t> parse_int(const std::string& flag, const std::string& text, std::int64_t lo, std::int64_t hi);
-
 // The options every service has: --log-level, --data-dir, --ready-file, --help.
 void add_common_options(cxxopts::Options& options, const std::string& default_data_dir);
 
 // Parses; on --help prints help and exits 0; on a bad flag prints the error and exits 2.
 cxxopts::ParseResult parse_or_exit(cxxopts::Options& options, int argc, char** argv);
+
+// Flag values read and range-checked in one place; each error is INVALID_ARGUMENT naming the flag.
+//
+//   auto n = parse_int("liveness", args["liveness"].as<std::string>(), 1, 1000);
+//   if (!n) return n.error();     // "--liveness: 'x' is not an integer in [1, 1000]"
+
+// A whole decimal integer within [lo, hi].
+Result<std::int64_t> parse_int(const std::string& flag, const std::string& text, std::int64_t lo, std::int64_t hi);
+// A whole decimal number (fractions allowed) within [lo, hi].
+Result<double> parse_number(const std::string& flag, const std::string& text, double lo, double hi);
+
+// Registries a process talks to, at most this many (each one costs sockets and announcements).
+inline constexpr std::size_t kMaxRegistries = 16;
+// A comma-separated list of endpoints ("tcp://a:7100,tcp://b:7100"), blanks around items
+// ignored, duplicates dropped, order kept. Refused when empty, when an item has no
+// "transport://", or past kMaxRegistries items.
+Result<std::vector<std::string>> parse_endpoint_list(const std::string& flag, const std::string& text);
+// The list back in its flag form, for start-up lines.
+std::string join_endpoints(const std::vector<std::string>& endpoints);
+// For a peer that talks to one registry of a list at a time (SDK clients, agents): the one to
+// use now is the first of the list in flag form; after it failed to answer, the list turned by
+// one puts the next first. A single endpoint is its own first and turns into itself.
+std::string first_endpoint(const std::string& list);
+std::string turn_endpoints(const std::string& list);
 
 // Writes `json_text` to `path` atomically (write then rename); true when path is empty.
 // Tests and scripts wait for this file to learn the endpoints a service bound, so a failure

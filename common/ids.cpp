@@ -30,4 +30,11 @@ std::string state_digest(std::string_view bytes) {
   return out;
 }
 
+std::uint64_t new_epoch() {
+  std::random_device dev;
+  std::uint64_t v = (static_cast<std::uint64_t>(dev()) << 32) ^ dev();
+  v &= 0x7fffffffffffffffULL;
+  return v == 0 ? 1 : v;
+}
+
 }  // namespace orion

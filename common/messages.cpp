@@ -24,6 +24,8 @@ const char* to_string(MsgType type) {
     case MsgType::DISCOVERY: return "DISCOVERY";
     case MsgType::ANNOUNCE: return "ANNOUNCE";
     case MsgType::ANNOUNCE_OK: return "ANNOUNCE_OK";
+    case MsgType::CLUSTER_STATUS: return "CLUSTER_STATUS";
+    case MsgType::CLUSTER_INFO: return "CLUSTER_INFO";
     case MsgType::SUBMIT: return "SUBMIT";
     case MsgType::SUBMIT_OK: return "SUBMIT_OK";
     case MsgType::GET_TASK: return "GET_TASK";
@@ -245,12 +247,36 @@ Result<Discovery> Discovery::from_body(const Json& b) {
   });
 }
 
-Json Announce::to_body() const { return {{"service", service}, {"endpoints", endpoints}}; }
+bool is_announce_role(const std::string& role) {
+  return role == "leader" || role == "follower" || role == "candidate" || role == "single" || role == "unavailable";
+}
+
+Json Announce::to_body() const {
+  Json b = {{"service", service}, {"endpoints", endpoints}};
+  if (id > 0) b["id"] = id;
+  if (!role.empty()) {
+    b["role"] = role;
+    b["term"] = term;
+    b["commit_index"] = commit_index;
+    b["applied_index"] = applied_index;
+  }
+  return b;
+}
 Result<Announce> Announce::from_body(const Json& b) {
-  return read<Announce>(b, [](Fields& f, Announce& m) {
+  auto r = read<Announce>(b, [](Fields& f, Announce& m) {
     f.str("service", m.service, Need::REQUIRED);
     f.str_map("endpoints", m.endpoints, Need::REQUIRED);
+    f.integer("id", m.id, Need::OPTIONAL, 1, INT64_MAX);
+    f.str("role", m.role, Need::OPTIONAL);
+    f.integer("term", m.term, Need::OPTIONAL, 0, INT64_MAX);
+    f.integer("commit_index", m.commit_index, Need::OPTIONAL, 0, INT64_MAX);
+    f.integer("applied_index", m.applied_index, Need::OPTIONAL, 0, INT64_MAX);
   });
+  if (r && !r->role.empty() && !is_announce_role(r->role)) {
+    return make_error(ErrorCode::INVALID_ARGUMENT,
+                      "field 'role': must be leader, follower, candidate, single or unavailable");
+  }
+  return r;
 }
 
 // ---- Tasks ----------------------------------------------------------------------------------
@@ -800,18 +826,24 @@ Result<Detach> Detach::from_body(const Json& b) {
 // ---- Events ---------------------------------------------------------------------------------
 
 Json Event::to_body() const {
-  return {{"topic", topic}, {"publisher", publisher}, {"seq", seq}, {"ts_ms", ts_ms}, {"data", data}};
+  Json b = {{"topic", topic}, {"publisher", publisher}, {"seq", seq}, {"ts_ms", ts_ms}, {"data", data}};
+  if (epoch != 0) b["epoch"] = epoch;
+  return b;
 }
 Result<Event> Event::from_body(const Json& b) {
-  std::int64_t seq = 0;
+  std::int64_t seq = 0, epoch = 0;
   auto r = read<Event>(b, [&](Fields& f, Event& m) {
     f.str("topic", m.topic, Need::REQUIRED);
     f.str("publisher", m.publisher, Need::OPTIONAL);
+    f.integer("epoch", epoch, Need::OPTIONAL, 0, INT64_MAX);
     f.integer("seq", seq, Need::OPTIONAL, 0, INT64_MAX);
     f.integer("ts_ms", m.ts_ms, Need::OPTIONAL, 0, INT64_MAX);
     f.object("data", m.data, Need::OPTIONAL);
   });
-  if (r) r->seq = static_cast<std::uint64_t>(seq);
+  if (r) {
+    r->seq = static_cast<std::uint64_t>(seq);
+    r->epoch = static_cast<std::uint64_t>(epoch);
+  }
   return r;
 }
 

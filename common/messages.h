@@ -38,6 +38,8 @@ enum class MsgType : std::uint8_t {
   DISCOVERY = 19,
   ANNOUNCE = 20,       // service -> registry: where I am
   ANNOUNCE_OK = 21,
+  CLUSTER_STATUS = 22, // anyone -> registry: this registry and every live service replica
+  CLUSTER_INFO = 23,   // (bodies in common/cluster_messages.h)
 
   // Scheduler client API, ROUTER 7200
   SUBMIT = 30,
@@ -183,9 +185,22 @@ struct Discovery {
   static Result<Discovery> from_body(const Json& b);
 };
 
+// Roles a replica announces; "" = not said (an ANNOUNCE without `role`, read as "single").
+bool is_announce_role(const std::string& role);
+
 struct Announce {
+  Announce() = default;
+  Announce(std::string service_name, std::map<std::string, std::string> endpoint_map)
+      : service(std::move(service_name)), endpoints(std::move(endpoint_map)) {}
   std::string service;  // "scheduler" or "consensus"
   std::map<std::string, std::string> endpoints;  // scheduler: {"client": ..., "agent": ...}
+  // Optional, for replicated services; sent only when role is not "". id 0 = not sent (the
+  // registry then tells replicas apart by their client endpoint).
+  std::int64_t id = 0;               // replica id, >= 1
+  std::string role;                  // leader, follower, candidate, single, unavailable
+  std::int64_t term = 0;             // >= 0
+  std::int64_t commit_index = 0;     // >= 0
+  std::int64_t applied_index = 0;    // >= 0
   Json to_body() const;
   static Result<Announce> from_body(const Json& b);
 };
@@ -513,11 +528,15 @@ struct Detach {
 
 // ---- Events ---------------------------------------------------------------------------------
 
-// Body of an EVENT. Each publisher numbers its events from 1; a gap tells a subscriber it
-// missed some and should re-read state with a command.
+// Body of an EVENT. Each publisher numbers its events from 1 within an epoch (a number drawn
+// at each process start); (publisher, epoch, seq) names one event, so a subscriber connected
+// to several registries' buses drops the copies (common/event_dedup.h). A gap in seq within
+// an epoch tells it it missed some and should re-read state with a command; a new epoch is a
+// restart, not a gap.
 struct Event {
   std::string topic;      // also frame 0 on the bus: "task.completed", "agent.down", ...
   std::string publisher;  // "scheduler", "registry"
+  std::uint64_t epoch = 0;  // 1..2^63-1 when sent; 0 = not sent (an older publisher)
   std::uint64_t seq = 0;
   std::int64_t ts_ms = 0;  // wall clock
   Json data = Json::object();

@@ -165,12 +165,13 @@ std::string pack_assign(const TaskView& v, const std::vector<std::pair<std::stri
   return w.take();
 }
 
-std::string pack_event(const std::string& topic, const std::string& publisher, std::uint64_t seq,
+std::string pack_event(const std::string& topic, const std::string& publisher, std::uint64_t epoch, std::uint64_t seq,
                        std::int64_t ts_ms, std::string_view packed_data) {
   MsgWriter w;
-  w.map(5);
+  w.map(epoch != 0 ? 6 : 5);
   w.key("topic"), w.str(topic);
   w.key("publisher"), w.str(publisher);
+  if (epoch != 0) w.key("epoch"), w.integer(static_cast<std::int64_t>(epoch));
   w.key("seq"), w.integer(static_cast<std::int64_t>(seq));
   w.key("ts_ms"), w.integer(ts_ms);
   w.key("data"), w.raw(packed_data);

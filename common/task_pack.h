@@ -40,7 +40,7 @@ std::string pack_assign(const TaskView& v, const std::vector<std::pair<std::stri
 // A SUBMIT_BATCH_OK body, as SubmitBatchOk::to_body.
 std::string pack_submit_batch_ok(const SubmitBatchOk& ok);
 // An EVENT body, as Event::to_body, around data already packed (one msgpack map).
-std::string pack_event(const std::string& topic, const std::string& publisher, std::uint64_t seq,
+std::string pack_event(const std::string& topic, const std::string& publisher, std::uint64_t epoch, std::uint64_t seq,
                        std::int64_t ts_ms, std::string_view packed_data);
 
 }  // namespace orion

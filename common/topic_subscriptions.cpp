@@ -23,6 +23,17 @@ bool TopicSubscriptions::apply(const void* data, std::size_t size) {
   return true;
 }
 
+void TopicSubscriptions::add_all(const TopicSubscriptions& other) {
+  if (other.overflowed_) overflowed_ = true;
+  for (const auto& prefix : other.prefixes_) {
+    if (prefixes_.size() >= kMaxPrefixes && !prefixes_.count(prefix)) {
+      overflowed_ = true;
+      continue;
+    }
+    if (prefixes_.emplace(prefix).second) ++lengths_[prefix.size()];
+  }
+}
+
 bool TopicSubscriptions::wants(std::string_view topic) const {
   if (overflowed_) return true;
   for (const auto& [length, count] : lengths_) {

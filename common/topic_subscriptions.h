@@ -36,6 +36,8 @@ class TopicSubscriptions {
   std::size_t size() const { return prefixes_.size(); }
   // Whether anyone subscribes to anything (wants() can only say yes then).
   bool any() const { return overflowed_ || !prefixes_.empty(); }
+  // Adds every prefix of `other` (a union: RegistryLink's view over several buses).
+  void add_all(const TopicSubscriptions& other);
   // The upstream went away or changed: it reports its subscriptions again once connected.
   void clear() {
     prefixes_.clear();

@@ -80,6 +80,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/config.h"
 #include "common/ids.h"
 #include "common/leader_follower.h"
 #include "common/vote_signature.h"

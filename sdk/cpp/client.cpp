@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "common/config.h"
 #include "common/ids.h"
 #include "common/sockets.h"
 #include "common/task_list_decode.h"

@@ -9,15 +9,16 @@ namespace orion::consensus {
 
 
 std::string ConsensusConfig::describe() const {
-  return fmt::format("bind_client={} registry={} advertise_host={} data_dir={} ready_file={} verify_threads={} {}",
-                     bind_client, registry, advertise_host.empty() ? "-" : advertise_host, data_dir,
+  return fmt::format("bind_client={} registries={} advertise_host={} data_dir={} ready_file={} verify_threads={} {}",
+                     bind_client, join_endpoints(registries), advertise_host.empty() ? "-" : advertise_host, data_dir,
                      ready_file.empty() ? "-" : ready_file, verify_threads, RaftConfig::describe());
 }
 
 void add_consensus_options(cxxopts::Options& options) {
   const ConsensusConfig d;
   add_option(options, "bind-client", "ORION_CONSENSUS_BIND_CLIENT", d.bind_client, "client API (ROUTER)");
-  add_option(options, "registry", "ORION_REGISTRY", d.registry, "registry address");
+  add_option(options, "registry", "ORION_REGISTRY", join_endpoints(d.registries),
+             "registries to announce to, comma separated (tcp://a:7100,tcp://b:7100)");
   add_option(options, "advertise-host", "ORION_ADVERTISE_HOST", d.advertise_host,
              "host name others use to reach us (default: the bound host)");
   add_raft_options(options, "ORION_CONSENSUS", "7309");
@@ -29,7 +30,9 @@ void add_consensus_options(cxxopts::Options& options) {
 Result<ConsensusConfig> consensus_config_from(const cxxopts::ParseResult& args) {
   ConsensusConfig c;
   c.bind_client = args["bind-client"].as<std::string>();
-  c.registry = args["registry"].as<std::string>();
+  auto registries = parse_endpoint_list("registry", args["registry"].as<std::string>());
+  if (!registries) return registries.error();
+  c.registries = std::move(*registries);
   c.advertise_host = args["advertise-host"].as<std::string>();
   c.data_dir = args["data-dir"].as<std::string>();
   c.ready_file = args["ready-file"].as<std::string>();

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <cxxopts.hpp>
 
@@ -25,7 +26,7 @@ namespace orion::consensus {
 // orion-scheduler.
 struct ConsensusConfig : RaftConfig {
   std::string bind_client = "tcp://127.0.0.1:7300";  // ROUTER for PROPOSE, VOTE, ...
-  std::string registry = "tcp://127.0.0.1:7100";
+  std::vector<std::string> registries = {"tcp://127.0.0.1:7100"};  // announced to, each
   std::string advertise_host;                        // replaces the bound host in what we announce
   std::string data_dir = "./data/consensus";
   std::string ready_file;

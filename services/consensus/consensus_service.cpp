@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/config.h"
 #include "common/ids.h"
 #include "services/consensus/proposal_stats.h"
 #include "common/raft_log.h"
@@ -46,8 +47,10 @@ ConsensusService::ConsensusService(ConsensusConfig config, const Clock& clock)
       clock_(clock),
       ctx_(1),
       client_(make_socket(ctx_, zmq::socket_type::router)),
-      registry_(make_socket(ctx_, zmq::socket_type::dealer)),
-      events_(make_socket(ctx_, zmq::socket_type::xpub)),
+      registry_link_(ctx_,
+                     RegistryLink::Options{config_.registries, "consensus", "consensus-" + config_.replica_name(),
+                                           config_.announce_ms, {}},
+                     clock_, [this] { return announce_info(); }),
       origin_(config_.replica_name() + "-" + random_hex(6)) {}
 
 ConsensusService::~ConsensusService() {
@@ -64,7 +67,6 @@ Status ConsensusService::start() {
   if (ec) return make_error(ErrorCode::INTERNAL, "cannot create " + config_.data_dir + ": " + ec.message());
   try {
     client_ep_ = advertised_endpoint(bind_socket(client_, config_.bind_client), config_.advertise_host);
-    registry_.connect(config_.registry);
   } catch (const zmq::error_t& e) {
     return make_error(ErrorCode::UNAVAILABLE, std::string("cannot bind ") + config_.bind_client + ": " + e.what());
   }
@@ -88,8 +90,10 @@ Status ConsensusService::start() {
     log_ = std::move(raft);
     role_ = RoleInfo{};
   }
+  if (auto s = registry_link_.start(); !s) return s;
   verifier_ = std::make_unique<VoteVerifier>(static_cast<int>(config_.verify_threads));
-  spdlog::info("event=serving client={} replica={} registry={}", client_ep_, config_.replica_name(), config_.registry);
+  spdlog::info("event=serving client={} replica={} registries={}", client_ep_, config_.replica_name(),
+               join_endpoints(config_.registries));
   return {};
 }
 
@@ -106,13 +110,10 @@ void ConsensusService::run() {
 void ConsensusService::turn() {
   check_role();
   maybe_hello();
-  announce();
   // With kMaxStaged writes waiting for their checks, requests are not read: then the client
   // socket must not wake the loop either (it would spin until the verdicts come).
   const short client_events = staged_.size() < kMaxStaged ? ZMQ_POLLIN : 0;
   std::vector<zmq::pollitem_t> items = {{client_.handle(), 0, client_events, 0},
-                                        {registry_.handle(), 0, ZMQ_POLLIN, 0},
-                                        {events_.handle(), 0, ZMQ_POLLIN, 0},
                                         {nullptr, verifier_->fd(), ZMQ_POLLIN, 0}};
   if (log_->fd() >= 0) items.push_back({nullptr, log_->fd(), ZMQ_POLLIN, 0});
   if (commit_) items.push_back({nullptr, commit_->fd(), ZMQ_POLLIN, 0});
@@ -124,13 +125,12 @@ void ConsensusService::turn() {
     if (e.num() != EINTR) throw;
     return;  // a signal: run() checks stopping_
   }
-  read_subscriptions();
+  registry_link_.turn();  // announcements (at most kPollMs late), bus endpoints, subscriptions
   // What the log made ready first: the raft thread may be waiting on a snapshot request.
   log_->drain_wakeups();
   apply_ready();
   take_verdicts();
   Incoming in;
-  for (int i = 0; i < kMaxBatch && receive(registry_, in, false); ++i) handle_registry(in);
   const auto read_until = clock_.now_ms() + kMaxReadMs;
   for (int i = 0; i < kMaxBatch && staged_.size() < kMaxStaged && (i % 64 != 0 || clock_.now_ms() < read_until) &&
                   receive(client_, in, true, false, keep_packed);
@@ -164,7 +164,7 @@ void ConsensusService::check_role() {
     hello_seq_ = 0;
   }
   role_ = now;
-  next_announce_ms_ = 0;
+  registry_link_.announce_now();
 }
 
 // A new leader's first command. Once applied, its state holds every entry committed before its
@@ -320,7 +320,7 @@ void ConsensusService::apply_ready() {
   if (items.empty()) return;
   // Events are built only where they are published (apply_ready drops them otherwise), and only
   // while someone subscribes to any.
-  core_.set_events(leading() && !events_connected_.empty() && subscriptions_.any());
+  core_.set_events(leading() && registry_link_.any_subscriber());
   for (auto& item : items) {
     switch (item.kind) {
       case LogItem::APPLY: {
@@ -347,7 +347,7 @@ void ConsensusService::apply_ready() {
         if (c->seq == hello_seq_) {
           ready_ = true;
           hello_seq_ = 0;
-          next_announce_ms_ = 0;
+          registry_link_.announce_now();
           spdlog::info("event=leader_ready replica={} term={} applied={}", config_.replica_name(), role_.term,
                        core_.applied());
         }
@@ -476,48 +476,27 @@ void ConsensusService::release() {
 
 void ConsensusService::publish(const CoreEvent& event) {
   // Events are news: nobody to tell yet, or nobody who wants this one (the socket would drop it).
-  if (events_connected_.empty() || !subscriptions_.wants(event.topic)) return;
-  Event ev{event.topic, "consensus-" + config_.replica_name(), ++event_seq_, clock_.wall_ms(), event.data};
-  if (!send_event(events_, Envelope{MsgType::EVENT, "", ev.to_body()}, event.topic)) ++send_failures_;
+  if (!registry_link_.wants(event.topic)) return;
+  auto failures = registry_link_.send_failures();
+  registry_link_.publish(event.topic, event.data);
+  send_failures_ += registry_link_.send_failures() - failures;
 }
 
 // ---- Registry -----------------------------------------------------------------------------------
 
-void ConsensusService::announce() {
-  if (clock_.now_ms() < next_announce_ms_) return;
-  next_announce_ms_ = clock_.now_ms() + config_.announce_ms;
-  const bool leader = ready_ && leading();
-  Announce a{"consensus",
-             {{"client", client_ep_}, {"leader", leader ? "true" : "false"}, {"replica", config_.replica_name()}}};
-  send_envelope(registry_, Envelope{MsgType::ANNOUNCE, random_hex(8), a.to_body()});
-}
-
-void ConsensusService::handle_registry(Incoming& in) {
-  if (!in.envelope || in.envelope->type != MsgType::ANNOUNCE_OK) return;
-  auto d = Discovery::from_body(in.envelope->body);
-  if (!d || d->events_pub.empty() || d->events_pub == events_connected_) return;
-  try {
-    if (!events_connected_.empty()) events_.disconnect(events_connected_);
-    subscriptions_.clear();  // the new bus sends its subscriptions once connected
-    events_.connect(d->events_pub);
-    events_connected_ = d->events_pub;
-    spdlog::info("event=bus_connected events_pub={}", events_connected_);
-  } catch (const zmq::error_t& err) {
-    spdlog::warn("event=bus_connect_failed endpoint={} error=\"{}\"", d->events_pub, err.what());
-  }
-}
-
-// The bus (an XSUB) forwards its subscribers' subscriptions to us: what they want to hear.
-void ConsensusService::read_subscriptions() {
-  zmq::message_t m;
-  for (int i = 0; i < kMaxBatch; ++i) {
-    try {
-      if (!events_.recv(m, zmq::recv_flags::dontwait)) return;
-    } catch (const zmq::error_t&) {
-      return;  // EINTR: read the rest next turn
-    }
-    subscriptions_.apply(m.data(), m.size());
-  }
+// A leader whose HELLO is not applied yet does not serve: it says "candidate" until it does, so
+// the registries keep naming the previous leader (or none) meanwhile. Consensus knows no
+// commit index apart from what it applied: it announces that as both (a lower bound).
+AnnounceInfo ConsensusService::announce_info() const {
+  AnnounceInfo info;
+  info.endpoints = {{"client", client_ep_}};
+  info.id = static_cast<std::int64_t>(config_.id);
+  info.role = to_string(role_.role);
+  if (role_.role == Role::LEADER && !ready_) info.role = "candidate";
+  info.term = static_cast<std::int64_t>(role_.term);
+  info.applied_index = static_cast<std::int64_t>(core_.applied());
+  info.commit_index = info.applied_index;
+  return info;
 }
 
 ReplicaInfo ConsensusService::replica_info() const {

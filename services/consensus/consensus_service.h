@@ -1,5 +1,5 @@
-// orion-consensus's event loop: owns the client ROUTER, the DEALER to the registry and the PUB
-// to the event bus, and drives a ConsensusCore over a CommandLog (LocalLog + SQLite records for
+// orion-consensus's event loop: owns the client ROUTER and the link to every registry
+// (common/registry_link.h: announcements, the event buses), and drives a ConsensusCore over a CommandLog (LocalLog + SQLite records for
 // one replica, RaftLog for 3 or 5).
 //
 // One turn: read waiting requests (bounded); turn each write (PROPOSE, VOTE, ACQUIRE_LEASE,
@@ -35,6 +35,7 @@
 
 #include "common/clock.h"
 #include "common/group_commit.h"
+#include "common/registry_link.h"
 #include "common/sockets.h"
 #include "common/topic_subscriptions.h"
 #include "common/command_log.h"
@@ -117,21 +118,21 @@ class ConsensusService {
   void fail_pending(const Error& error);
   void finish_turn();
   void release();
-  void handle_registry(Incoming& in);
-  void announce();
+  // What each ANNOUNCE says: the client endpoint, replica id, role, term and applied index.
+  AnnounceInfo announce_info() const;
   void reply(const std::string& identity, Envelope envelope) { replies_.push_back({identity, std::move(envelope)}); }
   void reply_error(const std::string& identity, const std::string& request_id, const Error& error);
   void publish(const CoreEvent& event);
-  void read_subscriptions();
   bool leading() const { return role_.role == Role::LEADER || role_.role == Role::SINGLE; }
   ReplicaInfo replica_info() const;
 
   const ConsensusConfig config_;
   const Clock& clock_;
   zmq::context_t ctx_;
-  zmq::socket_t client_, registry_, events_;
-  std::string client_ep_, events_connected_;
-  TopicSubscriptions subscriptions_;  // what the bus's subscribers want (events_ is an XPUB)
+  zmq::socket_t client_;
+  std::string client_ep_;
+  // Every registry: announcements, and our events onto every bus whose subscribers want them.
+  RegistryLink registry_link_;
   std::unique_ptr<CommandLog> log_;
   std::unique_ptr<GroupCommit> commit_;  // SQLite records; single replica only
   ConsensusCore core_;
@@ -173,8 +174,6 @@ class ConsensusService {
   std::deque<Held> held_;
   std::uint64_t last_batch_ = 0;
 
-  std::int64_t next_announce_ms_ = 0;
-  std::uint64_t event_seq_ = 0;
   std::uint64_t send_failures_ = 0;
   std::uint64_t refused_votes_ = 0;
   std::atomic<bool> stopping_{false};

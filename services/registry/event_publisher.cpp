@@ -2,13 +2,14 @@
 
 #include <utility>
 
+#include "common/ids.h"
 #include "common/sockets.h"
 
 namespace orion::registry {
 
 EventPublisher::EventPublisher(zmq::context_t& ctx, const std::string& connect_to, std::string publisher,
                                const Clock& clock)
-    : pub_(make_socket(ctx, zmq::socket_type::pub)), publisher_(std::move(publisher)), clock_(clock) {
+    : pub_(make_socket(ctx, zmq::socket_type::pub)), publisher_(std::move(publisher)), clock_(clock), epoch_(new_epoch()) {
   pub_.connect(connect_to);
 }
 
@@ -16,6 +17,7 @@ bool EventPublisher::publish(const std::string& topic, Json data) {
   Event event;
   event.topic = topic;
   event.publisher = publisher_;
+  event.epoch = epoch_;
   event.seq = ++seq_;
   event.ts_ms = clock_.wall_ms();
   event.data = std::move(data);

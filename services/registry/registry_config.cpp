@@ -1,34 +1,17 @@
 #include "services/registry/registry_config.h"
 
-#include <charconv>
-
 #include <spdlog/fmt/fmt.h>
 
 #include "common/config.h"
 
 namespace orion::registry {
 
-namespace {
-
-// Parses a whole decimal integer within [lo, hi]; the error names the flag.
-Result<std::int64_t> parse_int(const std::string& flag, const std::string& text, std::int64_t lo, std::int64_t hi) {
-  std::int64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v < lo || v > hi) {
-    return make_error(ErrorCode::INVALID_ARGUMENT,
-                      fmt::format("--{}: '{}' is not an integer in [{}, {}]", flag, text, lo, hi));
-  }
-  return v;
-}
-
-}  // namespace
-
 std::string RegistryConfig::describe() const {
   return fmt::format(
       "bind={} bind_events_pub={} bind_events_sub={} advertise_host={} heartbeat_ms={} liveness={} "
-      "data_dir={} ready_file={} log_level={}",
+      "replica_expiry_ms={} data_dir={} ready_file={} log_level={}",
       bind, bind_events_pub, bind_events_sub, advertise_host.empty() ? "-" : advertise_host, heartbeat_ms, liveness,
-      data_dir, ready_file.empty() ? "-" : ready_file, log_level);
+      replica_expiry_ms, data_dir, ready_file.empty() ? "-" : ready_file, log_level);
 }
 
 void add_registry_options(cxxopts::Options& options) {
@@ -44,6 +27,8 @@ void add_registry_options(cxxopts::Options& options) {
              "agent heartbeat interval in ms");
   add_option(options, "liveness", "ORION_LIVENESS", std::to_string(d.liveness),
              "missed heartbeats before an agent is DOWN");
+  add_option(options, "replica-expiry-ms", "ORION_REPLICA_EXPIRY_MS", std::to_string(d.replica_expiry_ms),
+             "a scheduler or consensus replica that has not announced itself for this long is forgotten");
   add_common_options(options, d.data_dir);
 }
 
@@ -61,6 +46,9 @@ Result<RegistryConfig> registry_config_from(const cxxopts::ParseResult& args) {
   if (!hb) return hb.error();
   auto lv = parse_int("liveness", args["liveness"].as<std::string>(), 1, 1000);
   if (!lv) return lv.error();
+  auto expiry = parse_int("replica-expiry-ms", args["replica-expiry-ms"].as<std::string>(), 100, 3'600'000);
+  if (!expiry) return expiry.error();
+  c.replica_expiry_ms = *expiry;
   c.heartbeat_ms = *hb;
   c.liveness = *lv;
   return c;

@@ -22,6 +22,9 @@ struct RegistryConfig {
   std::string advertise_host;   // when set, replaces the bound host in endpoints handed out
   std::int64_t heartbeat_ms = 1000;  // agents send HEARTBEAT this often, 1..3'600'000
   std::int64_t liveness = 3;         // missed heartbeats before DOWN, 1..1000
+  // A service replica silent this long is forgotten: 3 announce periods of the scheduler
+  // (1000 ms) and 6 of consensus (500 ms), so one lost ANNOUNCE never unlists a replica.
+  std::int64_t replica_expiry_ms = 3000;  // 100..3'600'000
   std::int64_t poll_ms = 100;        // longest loop turn: bounds stop and liveness latency
   std::string data_dir = "./data/registry";
   std::string ready_file;
@@ -32,7 +35,7 @@ struct RegistryConfig {
 };
 
 // Adds --bind, --bind-events-pub, --bind-events-sub, --advertise-host, --heartbeat-ms,
-// --liveness and the common options, each defaulting from its ORION_* variable.
+// --liveness, --replica-expiry-ms and the common options, each defaulting from its ORION_* variable.
 void add_registry_options(cxxopts::Options& options);
 
 // Reads and range-checks the parsed options.

@@ -8,6 +8,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/ids.h"
+
 namespace orion::registry {
 
 namespace {
@@ -86,7 +88,10 @@ RegistryService::RegistryService(RegistryConfig config, const Clock& clock)
       bus_(ctx_, config_.bind_events_pub, config_.bind_events_sub),
       router_(make_socket(ctx_, zmq::socket_type::router)),
       publisher_(ctx_, bus_.inproc_endpoint(), "registry", clock_),
-      directory_(clock_, config_.heartbeat_ms, config_.liveness) {
+      directory_(clock_, config_.heartbeat_ms, config_.liveness),
+      replicas_(clock_, config_.replica_expiry_ms),
+      instance_(random_hex(8)),
+      started_ms_(clock_.wall_ms()) {
   endpoints_.registry = advertised_endpoint(bind_socket(router_, config_.bind), config_.advertise_host);
   endpoints_.events_pub = advertised_endpoint(bus_.pub_endpoint(), config_.advertise_host);
   endpoints_.events_sub = advertised_endpoint(bus_.sub_endpoint(), config_.advertise_host);
@@ -162,6 +167,7 @@ Result<Envelope> RegistryService::dispatch(const Envelope& request) {
     case MsgType::LIST_AGENTS: return on_list_agents(request);
     case MsgType::ANNOUNCE: return on_announce(request);
     case MsgType::DISCOVER: return on_discover(request);
+    case MsgType::CLUSTER_STATUS: return on_cluster_status(request);
     default:
       return make_error(ErrorCode::UNKNOWN_TYPE,
                         std::string("message type ") + to_string(request.type) + " is not served by the registry");
@@ -224,18 +230,16 @@ Result<Envelope> RegistryService::on_announce(const Envelope& request) {
     }
     endpoints[key] = it->second;
   }
-  auto& known = announced_[m->service];
-  // Consensus replicas all announce; a follower ("leader": "false") is handed out only while
-  // no leader has announced, since a client it reaches is redirected anyway.
-  auto leader = m->endpoints.find("leader");
-  if (m->service == "consensus" && leader != m->endpoints.end() && leader->second == "false" && !known.empty()) {
-    return Envelope{MsgType::ANNOUNCE_OK, request.request_id, discovery().to_body()};
-  }
-  if (known != endpoints) {
-    std::string fields;
-    for (const auto& [k, v] : endpoints) fields += " " + k + "=" + printable(v);
-    spdlog::info("event=service_announced service={}{}{}", m->service, fields, known.empty() ? "" : " changed=true");
-    known = std::move(endpoints);
+  Announce said = *m;
+  said.endpoints = std::move(endpoints);
+  const std::string role = said.role.empty() ? "single" : said.role;
+  auto outcome = replicas_.announce(std::move(said));
+  if (!outcome) return outcome.error();
+  if (outcome->added || outcome->leader_changed) {
+    auto leader = endpoints_of(m->service);
+    spdlog::info("event=service_announced service={} id={} role={} term={} added={} leader_changed={} leader_client={}",
+                 m->service, m->id, role, m->term, outcome->added, outcome->leader_changed,
+                 printable(leader.count("client") ? leader["client"] : "-"));
   }
   return Envelope{MsgType::ANNOUNCE_OK, request.request_id, discovery().to_body()};
 }
@@ -244,12 +248,29 @@ Result<Envelope> RegistryService::on_discover(const Envelope& request) {
   return Envelope{MsgType::DISCOVERY, request.request_id, discovery().to_body()};
 }
 
+Result<Envelope> RegistryService::on_cluster_status(const Envelope& request) {
+  ClusterInfo info;
+  info.registry = endpoints_.registry;
+  info.events_pub = endpoints_.events_pub;
+  info.events_sub = endpoints_.events_sub;
+  info.instance = instance_;
+  info.started_ms = started_ms_;
+  for (const auto& a : directory_.list()) info.agents_up += a.state == "UP";
+  info.scheduler = replicas_.views("scheduler");
+  info.consensus = replicas_.views("consensus");
+  return Envelope{MsgType::CLUSTER_INFO, request.request_id, info.to_body()};
+}
+
+std::map<std::string, std::string> RegistryService::endpoints_of(const std::string& service) const {
+  const ReplicaTable::Replica* leader = replicas_.leader(service);
+  return leader ? leader->said.endpoints : std::map<std::string, std::string>{};
+}
+
 Discovery RegistryService::discovery() const {
   auto endpoint = [this](const char* service, const char* key) -> std::string {
-    auto s = announced_.find(service);
-    if (s == announced_.end()) return std::string();
-    auto e = s->second.find(key);
-    return e == s->second.end() ? std::string() : e->second;
+    auto endpoints = endpoints_of(service);
+    auto e = endpoints.find(key);
+    return e == endpoints.end() ? std::string() : e->second;
   };
   Discovery d;
   d.scheduler_client = endpoint("scheduler", "client");
@@ -268,6 +289,9 @@ void RegistryService::check_liveness() {
     publish("agent.down", {{"agent_id", down.agent_id}, {"last_seen_ms", down.last_seen_wall_ms}});
   }
   for (const auto& id : expiry.forgotten) spdlog::info("event=agent_forgotten agent={}", printable(id));
+  for (const auto& gone : replicas_.expire()) {
+    spdlog::info("event=replica_expired replica=\"{}\" expire_after_ms={}", printable(gone), replicas_.expire_after_ms());
+  }
 }
 
 void RegistryService::reply(const std::string& identity, const Envelope& envelope) {

@@ -6,8 +6,9 @@
 //   HEARTBEAT   -> HEARTBEAT_OK {}         | ERROR NOT_FOUND ("register again")
 //   DEREGISTER  -> DEREGISTER_OK {}        | ERROR NOT_FOUND
 //   LIST_AGENTS -> AGENT_LIST {agents}
-//   ANNOUNCE    -> ANNOUNCE_OK (Discovery) | ERROR INVALID_ARGUMENT
-//   DISCOVER    -> DISCOVERY
+//   ANNOUNCE    -> ANNOUNCE_OK (Discovery) | ERROR INVALID_ARGUMENT | ERROR UNAVAILABLE (table full)
+//   DISCOVER    -> DISCOVERY (each service's leader: replica_table.h)
+//   CLUSTER_STATUS -> CLUSTER_INFO (this registry, every live replica)
 //   anything else, or frames that do not decode -> ERROR (nothing changes)
 //
 // Usage (main, or a test on ephemeral ports):
@@ -27,11 +28,13 @@
 #include <zmq.hpp>
 
 #include "common/clock.h"
+#include "common/cluster_messages.h"
 #include "common/sockets.h"
 #include "services/registry/agent_directory.h"
 #include "services/registry/event_bus.h"
 #include "services/registry/event_publisher.h"
 #include "services/registry/registry_config.h"
+#include "services/registry/replica_table.h"
 
 namespace orion::registry {
 
@@ -76,8 +79,11 @@ class RegistryService {
   Result<Envelope> on_list_agents(const Envelope& request);
   Result<Envelope> on_announce(const Envelope& request);
   Result<Envelope> on_discover(const Envelope& request);
+  Result<Envelope> on_cluster_status(const Envelope& request);
   void check_liveness();
   Discovery discovery() const;
+  // The endpoints DISCOVERY hands out for a service: its leader's (empty when none is live).
+  std::map<std::string, std::string> endpoints_of(const std::string& service) const;
   void reply(const std::string& identity, const Envelope& envelope);
   void publish(const std::string& topic, Json data);
   void count_send_failure(const char* what, const std::string& detail);
@@ -93,8 +99,10 @@ class RegistryService {
   EventPublisher publisher_;
   AgentDirectory directory_;
   RegistryEndpoints endpoints_;
-  // Last announced endpoints per service ("scheduler" -> {"client": ..., "agent": ...}); last writer wins.
-  std::map<std::string, std::map<std::string, std::string>> announced_;
+  // Every announcing replica of every service; DISCOVERY names each service's leader.
+  ReplicaTable replicas_;
+  const std::string instance_;        // random per start (CLUSTER_INFO)
+  const std::int64_t started_ms_;     // wall clock
   std::atomic<bool> stop_requested_{false};
   std::atomic<std::uint64_t> send_failures_{0};
   std::uint64_t rejected_ = 0;  // requests refused as malformed, unserved or invalid (not NOT_FOUND)

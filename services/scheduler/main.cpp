@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
   cxxopts::Options opts("orion-scheduler", "Orion scheduler: tasks, queues, agent selection, leases");
   orion::add_option(opts, "bind-client", "ORION_BIND_CLIENT", "tcp://127.0.0.1:7200", "client API (ROUTER)");
   orion::add_option(opts, "bind-agent", "ORION_BIND_AGENT", "tcp://127.0.0.1:7201", "agent channel (ROUTER)");
-  orion::add_option(opts, "registry", "ORION_REGISTRY", "tcp://127.0.0.1:7100", "registry address");
+  orion::add_option(opts, "registry", "ORION_REGISTRY", "tcp://127.0.0.1:7100",
+                    "registries to announce to, comma separated (tcp://a:7100,tcp://b:7100)");
   orion::add_option(opts, "advertise-host", "ORION_ADVERTISE_HOST", "", "host name others use to reach us");
   orion::add_option(opts, "heartbeat-ms", "ORION_HEARTBEAT_MS", "1000", "agent heartbeat interval");
   orion::add_option(opts, "liveness", "ORION_LIVENESS", "3", "missed heartbeats before an agent is lost");
@@ -36,25 +37,28 @@ int main(int argc, char** argv) {
   orion::scheduler::ServiceOptions o;
   o.bind_client = args["bind-client"].as<std::string>();
   o.bind_agent = args["bind-agent"].as<std::string>();
-  o.registry = args["registry"].as<std::string>();
   o.advertise_host = args["advertise-host"].as<std::string>();
   o.data_dir = args["data-dir"].as<std::string>();
-  try {
-    o.core.heartbeat_ms = std::stoll(args["heartbeat-ms"].as<std::string>());
-    o.core.liveness = std::stoll(args["liveness"].as<std::string>());
-    o.core.ageing_ms = std::stoll(args["ageing-ms"].as<std::string>());
-    double unschedulable_s = std::stod(args["unschedulable-timeout"].as<std::string>());
-    if (o.core.heartbeat_ms < 1 || o.core.liveness < 1 || o.core.ageing_ms < 1 || !(unschedulable_s >= 0) ||
-        unschedulable_s > 7 * 24 * 3600) {
-      throw std::out_of_range("range");
-    }
-    o.core.unschedulable_timeout_ms = static_cast<std::int64_t>(unschedulable_s * 1000);
-  } catch (const std::exception&) {
-    spdlog::critical(
-        "event=bad_flag error=\"--heartbeat-ms, --liveness and --ageing-ms take positive whole numbers; "
-        "--unschedulable-timeout takes seconds from 0 to a week\"");
+  auto registries = orion::parse_endpoint_list("registry", args["registry"].as<std::string>());
+  auto heartbeat = orion::parse_int("heartbeat-ms", args["heartbeat-ms"].as<std::string>(), 1, 3'600'000);
+  auto liveness = orion::parse_int("liveness", args["liveness"].as<std::string>(), 1, 1000);
+  auto ageing = orion::parse_int("ageing-ms", args["ageing-ms"].as<std::string>(), 1, INT64_MAX / 1000);
+  auto unschedulable =
+      orion::parse_number("unschedulable-timeout", args["unschedulable-timeout"].as<std::string>(), 0, 7 * 24 * 3600);
+  std::string bad;  // the first flag refused
+  auto check = [&bad](const auto& parsed) {
+    if (!parsed && bad.empty()) bad = parsed.error().message;
+  };
+  check(registries), check(heartbeat), check(liveness), check(ageing), check(unschedulable);
+  if (!bad.empty()) {
+    spdlog::critical("event=bad_flag error=\"{}\"", bad);
     return 2;
   }
+  o.registries = *registries;
+  o.core.heartbeat_ms = *heartbeat;
+  o.core.liveness = *liveness;
+  o.core.ageing_ms = *ageing;
+  o.core.unschedulable_timeout_ms = static_cast<std::int64_t>(*unschedulable * 1000);
   auto raft = orion::raft_config_from(args);
   if (!raft) {
     spdlog::critical("event=bad_flag error=\"{}\"", raft.error().message);
@@ -63,10 +67,10 @@ int main(int argc, char** argv) {
   o.raft = std::move(*raft);
   spdlog::info("event=raft_config {}", o.raft.describe());
   spdlog::info(
-      "event=config bind_client={} bind_agent={} registry={} data_dir={} heartbeat_ms={} liveness={} ageing_ms={} "
+      "event=config bind_client={} bind_agent={} registries={} data_dir={} heartbeat_ms={} liveness={} ageing_ms={} "
       "unschedulable_timeout_ms={}",
-      o.bind_client, o.bind_agent, o.registry, o.data_dir, o.core.heartbeat_ms, o.core.liveness, o.core.ageing_ms,
-      o.core.unschedulable_timeout_ms);
+      o.bind_client, o.bind_agent, orion::join_endpoints(o.registries), o.data_dir, o.core.heartbeat_ms,
+      o.core.liveness, o.core.ageing_ms, o.core.unschedulable_timeout_ms);
 
   orion::SystemClock clock;
   {

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "common/agent_channel_decode.h"
+#include "common/config.h"
 #include "common/ids.h"
 #include "common/task_pack.h"
 #include "services/scheduler/batch_record.h"
@@ -33,14 +34,14 @@ SchedulerService::SchedulerService(ServiceOptions options, const Clock& clock)
       ctx_(1),
       client_(make_socket(ctx_, zmq::socket_type::router)),
       agent_(make_socket(ctx_, zmq::socket_type::router)),
-      registry_(make_socket(ctx_, zmq::socket_type::dealer)),
-      events_(make_socket(ctx_, zmq::socket_type::xpub)),
-      bus_in_(make_socket(ctx_, zmq::socket_type::sub)),
+      registry_link_(ctx_,
+                     RegistryLink::Options{options_.registries, "scheduler", "scheduler", options_.announce_ms,
+                                           {"agent.down", "proposal.decided"}},
+                     clock_, [this] { return announce_info(); }),
       core_(clock, options_.core),
       consensus_(ctx_) {
-  bus_in_.set(zmq::sockopt::subscribe, "agent.down");
-  bus_in_.set(zmq::sockopt::subscribe, "proposal.decided");
-  core_.set_event_subscriptions(&subscriptions_);
+  core_.set_event_subscriptions(&registry_link_.subscriptions());
+  registry_link_.on_discovery([this](const Discovery& d) { on_discovery(d); });
 }
 
 SchedulerService::~SchedulerService() = default;
@@ -91,11 +92,12 @@ Status SchedulerService::start() {
   try {
     client_ep_ = advertised_endpoint(bind_socket(client_, options_.bind_client), options_.advertise_host);
     agent_ep_ = advertised_endpoint(bind_socket(agent_, options_.bind_agent), options_.advertise_host);
-    registry_.connect(options_.registry);
   } catch (const zmq::error_t& e) {
     return make_error(ErrorCode::UNAVAILABLE, std::string("cannot bind: ") + e.what());
   }
-  spdlog::info("event=serving client={} agent={} registry={}", client_ep_, agent_ep_, options_.registry);
+  if (auto s = registry_link_.start(); !s) return s;
+  spdlog::info("event=serving client={} agent={} registries={}", client_ep_, agent_ep_,
+               join_endpoints(options_.registries));
   return {};
 }
 
@@ -113,11 +115,15 @@ void SchedulerService::run() {
     }
     // The "outcome unknown" answers deposed() queued go out before the process image goes:
     // every socket closed (the client and agent ones lingering up to 200 ms), then the context.
-    for (zmq::socket_t* s : {&client_, &agent_}) s->set(zmq::sockopt::linger, 200);
-    for (zmq::socket_t* s : {&registry_, &events_, &bus_in_}) s->set(zmq::sockopt::linger, 0);
-    if (consensus_.socket()) consensus_.socket()->set(zmq::sockopt::linger, 0);
-    for (zmq::socket_t* s : {&client_, &agent_, &registry_, &events_, &bus_in_}) s->close();
-    if (consensus_.socket()) consensus_.socket()->close();
+    for (zmq::socket_t* s : {&client_, &agent_}) {
+      s->set(zmq::sockopt::linger, 200);
+      s->close();
+    }
+    registry_link_.close();
+    if (consensus_.socket()) {
+      consensus_.socket()->set(zmq::sockopt::linger, 0);
+      consensus_.socket()->close();
+    }
     ctx_.close();
     return;
   }
@@ -138,11 +144,22 @@ std::uint64_t SchedulerService::persist(LogBatch batch) {
 
 std::uint64_t SchedulerService::committed() const { return raft_ ? own_applied_ : commit_->committed(); }
 
-void SchedulerService::announce() {
-  if (!serving() || clock_.now_ms() < next_announce_ms_) return;
-  next_announce_ms_ = clock_.now_ms() + options_.announce_ms;
-  Announce a{"scheduler", {{"client", client_ep_}, {"agent", agent_ep_}}};
-  send_envelope(registry_, Envelope{MsgType::ANNOUNCE, random_hex(8), a.to_body()});
+// Every replica announces itself with its role; the registries name the serving leader (the
+// highest term among those announcing "leader"). Elected but not serving yet counts as a
+// candidate, so registries keep naming the previous leader until this one can serve.
+AnnounceInfo SchedulerService::announce_info() const {
+  AnnounceInfo info;
+  info.endpoints = {{"client", client_ep_}, {"agent", agent_ep_}};
+  if (raft_) {
+    info.id = static_cast<std::int64_t>(options_.raft.id);
+    info.role = to_string(role_.role);
+    if (role_.role == Role::LEADER && !serving_) info.role = "candidate";
+    info.term = static_cast<std::int64_t>(role_.term);
+    const auto p = raft_->progress();
+    info.commit_index = static_cast<std::int64_t>(p.commit_index);
+    info.applied_index = static_cast<std::int64_t>(p.applied_index);
+  }
+  return info;
 }
 
 void SchedulerService::turn(int poll_ms) {
@@ -159,20 +176,18 @@ void SchedulerService::turn(int poll_ms) {
     check_role();
     if (stopping_) return;
   }
-  announce();
   zmq::pollitem_t items[] = {{client_.handle(), 0, ZMQ_POLLIN, 0},
                              {agent_.handle(), 0, ZMQ_POLLIN, 0},
-                             {registry_.handle(), 0, ZMQ_POLLIN, 0},
+                             {registry_link_.bus_in()->handle(), 0, ZMQ_POLLIN, 0},
                              {nullptr, raft_ ? raft_->fd() : commit_->fd(), ZMQ_POLLIN, 0},
-                             {bus_in_.handle(), 0, ZMQ_POLLIN, 0},
                              {consensus_.socket() ? consensus_.socket()->handle() : nullptr, -1, ZMQ_POLLIN, 0}};
   try {
-    zmq::poll(items, consensus_.socket() ? 6 : 5, std::chrono::milliseconds(poll_ms));
+    zmq::poll(items, consensus_.socket() ? 5 : 4, std::chrono::milliseconds(poll_ms));
   } catch (const zmq::error_t& e) {
     if (e.num() != EINTR) throw;
     return;  // a signal: run() checks stopping_ and comes back
   }
-  read_subscriptions();  // before anything this turn builds an event
+  registry_link_.turn();  // announcements, bus endpoints, subscriptions: before anything builds an event
   if (raft_) {
     take_log();  // committed entries first: a follower's answers name the leader they came from
     check_role();
@@ -189,8 +204,8 @@ void SchedulerService::turn(int poll_ms) {
   for (int i = 0; i < kMaxBatch && !core_.applying() && receive(client_, in, true, false, keep_packed); ++i) {
     handle_client(in);
   }
-  for (int i = 0; i < kMaxBatch && receive(registry_, in, false); ++i) handle_registry(in);
-  for (int i = 0; i < kMaxBatch && receive(bus_in_, in, false, /*topic=*/true); ++i) handle_bus(in);
+  Event ev;
+  for (int i = 0; i < kMaxBatch && registry_link_.next_event(ev); ++i) handle_bus(ev);
   if (serving()) {  // a follower's core changes only by the leader's records
     consensus_.drain(clock_.now_ms(), [this](const Outbox::ToConsensus& r, const Result<Envelope>& a) {
       handle_consensus(r, a);
@@ -396,16 +411,14 @@ void SchedulerService::handle_agent(Incoming& in) {
   }
 }
 
-void SchedulerService::handle_bus(Incoming& in) {
-  if (!serving() || !in.envelope || in.envelope->type != MsgType::EVENT) return;
-  auto ev = Event::from_body(in.envelope->body);
-  if (!ev || !ev->data.is_object()) return;
+void SchedulerService::handle_bus(const Event& ev) {
+  if (!serving() || !ev.data.is_object()) return;
   auto field = [&](const char* key) {
-    return ev->data.contains(key) && ev->data[key].is_string() ? ev->data[key].get<std::string>() : std::string();
+    return ev.data.contains(key) && ev.data[key].is_string() ? ev.data[key].get<std::string>() : std::string();
   };
-  if (ev->topic == "agent.down") {
+  if (ev.topic == "agent.down") {
     if (auto id = field("agent_id"); !id.empty()) core_.agent_down(id);
-  } else if (ev->topic.rfind("proposal.decided", 0) == 0) {
+  } else if (ev.topic.rfind("proposal.decided", 0) == 0) {
     // A missed event costs a poll's delay: the core asks for open proposals every second.
     if (auto id = field("proposal_id"); !id.empty()) core_.gate_decided(id, field("outcome"));
   }
@@ -430,53 +443,15 @@ void SchedulerService::handle_consensus(const Outbox::ToConsensus& request, cons
   }
 }
 
-void SchedulerService::handle_registry(Incoming& in) {
-  if (!in.envelope || in.envelope->type != MsgType::ANNOUNCE_OK) return;
-  auto d = Discovery::from_body(in.envelope->body);
-  if (d && !d->consensus.empty()) consensus_.set_endpoint(d->consensus);
-  // The bus's out side, for the registry's agent.down (leases expire at once, not a heartbeat
-  // later).
-  if (d && !d->events_sub.empty() && d->events_sub != bus_in_connected_) {
-    try {
-      if (!bus_in_connected_.empty()) bus_in_.disconnect(bus_in_connected_);
-      bus_in_.connect(d->events_sub);
-      bus_in_connected_ = d->events_sub;
-    } catch (const zmq::error_t& err) {
-      spdlog::warn("event=bus_connect_failed endpoint={} error=\"{}\"", d->events_sub, err.what());
-    }
-  }
-  if (!d || d->events_pub.empty() || d->events_pub == events_connected_) return;
-  try {
-    if (!events_connected_.empty()) events_.disconnect(events_connected_);
-    events_.connect(d->events_pub);
-    events_connected_ = d->events_pub;
-    spdlog::info("event=bus_connected events_pub={}", events_connected_);
-  } catch (const zmq::error_t& err) {
-    spdlog::warn("event=bus_connect_failed endpoint={} error=\"{}\"", d->events_pub, err.what());
-  }
-}
-
-// Subscriptions reach us through the registry's bus (its XSUB forwards what its subscribers
-// ask for). Read every turn, not polled: a subscription only needs to be seen before the next
-// event is built. A subscriber's first events may be missed either way (the slow joiner of
-// PUB/SUB); events are news.
-void SchedulerService::read_subscriptions() {
-  zmq::message_t m;
-  for (int i = 0; i < kMaxBatch; ++i) {
-    try {
-      if (!events_.recv(m, zmq::recv_flags::dontwait)) return;
-    } catch (const zmq::error_t& e) {
-      if (e.num() == EINTR) return;
-      throw;
-    }
-    if (!subscriptions_.apply(m.data(), m.size())) ++stats_.bad_frames;
-  }
+void SchedulerService::on_discovery(const Discovery& d) {
+  if (!d.consensus.empty()) consensus_.set_endpoint(d.consensus);
 }
 
 void SchedulerService::publish(const std::string& topic, const std::string& packed_data) {
-  if (events_connected_.empty()) return;  // events are news: nobody to tell yet
-  auto body = pack_event(topic, "scheduler", ++event_seq_, clock_.wall_ms(), packed_data);
-  if (!send_event(events_, packed_envelope(MsgType::EVENT, "", std::move(body)), topic)) ++stats_.send_failures;
+  // Events are news: with no bus, or nobody who wants this one, it goes nowhere.
+  auto failures = registry_link_.send_failures();
+  registry_link_.publish_packed(topic, packed_data);
+  stats_.send_failures += registry_link_.send_failures() - failures;
 }
 
 void SchedulerService::hold() {

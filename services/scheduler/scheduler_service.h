@@ -1,5 +1,6 @@
-// orion-scheduler's event loop: owns the client ROUTER, the agent ROUTER, the DEALER to the
-// registry and the PUB to the event bus, and drives a SchedulerCore over a Log.
+// orion-scheduler's event loop: owns the client ROUTER, the agent ROUTER and the link to every
+// registry (common/registry_link.h: announcements, the event buses), and drives a
+// SchedulerCore over a Log.
 //
 // One turn of the loop: read every waiting message (bounded per socket), apply each to the
 // core, tick the core, hand everything it changed to the group-commit writer as one batch,
@@ -26,8 +27,8 @@
 #include "common/clock.h"
 #include "common/consensus_messages.h"
 #include "common/raft_config.h"
+#include "common/registry_link.h"
 #include "common/sockets.h"
-#include "common/topic_subscriptions.h"
 #include "services/scheduler/consensus_link.h"
 #include "services/scheduler/scheduler_core.h"
 #include "services/scheduler/replica_entry.h"
@@ -39,7 +40,7 @@ namespace orion::scheduler {
 struct ServiceOptions {
   std::string bind_client = "tcp://127.0.0.1:7200";
   std::string bind_agent = "tcp://127.0.0.1:7201";
-  std::string registry = "tcp://127.0.0.1:7100";
+  std::vector<std::string> registries = {"tcp://127.0.0.1:7100"};  // announced to, each
   std::string advertise_host;      // host others use to reach us; empty = as bound
   std::string data_dir = "./data/scheduler";
   std::int64_t announce_ms = 1000; // re-announce to the registry this often
@@ -88,13 +89,14 @@ class SchedulerService {
   // Counts and logs a message that did not decode (stats_.bad_frames).
   void bad_frame(const char* socket, const Error& error);
   void handle_agent(Incoming& in);
-  void handle_registry(Incoming& in);
-  void announce();
+  // What each ANNOUNCE says (RegistryLink asks every announce_ms). A replicated scheduler adds
+  // its replica id, role, term and indices here.
+  AnnounceInfo announce_info() const;
+  void on_discovery(const Discovery& d);
   void publish(const std::string& topic, const std::string& packed_data);
   void hold();
   void release();
-  void handle_bus(Incoming& in);
-  void read_subscriptions();
+  void handle_bus(const Event& ev);
   void handle_consensus(const Outbox::ToConsensus& request, const Result<Envelope>& answer);
   // Hands a turn's records to the log (GroupCommit, or a Raft entry); returns its number.
   std::uint64_t persist(LogBatch batch);
@@ -145,12 +147,12 @@ class SchedulerService {
   ServiceOptions options_;
   const Clock& clock_;
   zmq::context_t ctx_;
-  // events_ is an XPUB (a PUB that also reads subscriptions): subscriptions_ is what it reports,
-  // and the core builds only the events someone subscribes to.
-  zmq::socket_t client_, agent_, registry_, events_;
-  TopicSubscriptions subscriptions_;
-  zmq::socket_t bus_in_;  // SUB to the bus: the registry's agent.down, consensus decisions
-  std::string client_ep_, agent_ep_, events_connected_, bus_in_connected_;
+  zmq::socket_t client_, agent_;
+  // Every registry: announcements, our events onto every bus (the core builds only the events
+  // some bus's subscribers want: registry_link_.subscriptions()), and the registry's
+  // agent.down and consensus decisions heard from every bus, each once.
+  RegistryLink registry_link_;
+  std::string client_ep_, agent_ep_;
   std::unique_ptr<GroupCommit> commit_;
   std::uint64_t last_batch_ = 0;  // number of the latest batch handed to commit_
   LogBatch batch_records_;        // batch records of this turn's SUBMIT_BATCHes (batch_record.h)
@@ -159,8 +161,6 @@ class SchedulerService {
   ConsensusLink consensus_;  // consensus gates' requests to orion-consensus
   WorkflowManager workflows_{core_, clock_};  // workflows over core_ (after it: built from it)
   std::vector<Reply> client_replies_, agent_replies_;
-  std::int64_t next_announce_ms_ = 0;
-  std::uint64_t event_seq_ = 0;
   std::atomic<bool> stopping_{false};
   ServiceStats stats_;
 };

@@ -14,6 +14,7 @@
 
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/config.h"
 #include "common/consensus_messages.h"
 #include "services/scheduler/batch_record.h"
 #include "services/scheduler/scheduler_service.h"
@@ -28,15 +29,15 @@ Status SchedulerService::start_replica() {
   try {
     client_ep_ = advertised_endpoint(bind_socket(client_, options_.bind_client), options_.advertise_host);
     agent_ep_ = advertised_endpoint(bind_socket(agent_, options_.bind_agent), options_.advertise_host);
-    registry_.connect(options_.registry);
   } catch (const zmq::error_t& e) {
     return make_error(ErrorCode::UNAVAILABLE, std::string("cannot bind: ") + e.what());
   }
+  if (auto s = registry_link_.start(); !s) return s;
   raft_ = std::make_unique<RaftLog>(options_.raft.options(options_.data_dir + "/raft"));
   if (auto s = raft_->start(); !s) return s;
   role_ = raft_->role();
-  spdlog::info("event=serving replica={} client={} agent={} registry={} role={}", options_.raft.id, client_ep_,
-               agent_ep_, options_.registry, to_string(role_.role));
+  spdlog::info("event=serving replica={} client={} agent={} registries={} role={}", options_.raft.id, client_ep_,
+               agent_ep_, join_endpoints(options_.registries), to_string(role_.role));
   return {};
 }
 
@@ -179,6 +180,7 @@ void SchedulerService::check_role() {
                now.leader_id.empty() ? "-" : now.leader_id, now.term);
   const bool lost = serving_ && (now.role != Role::LEADER || now.term != role_.term);
   role_ = now;
+  registry_link_.announce_now();  // the registries learn the new role at once
   if (lost) return deposed("leadership lost in term " + std::to_string(now.term));
   if (now.role == Role::LEADER && !serving_) {
     // Our first entry of the term. Once it is applied, so is everything committed before it.
@@ -195,7 +197,7 @@ void SchedulerService::promote() {
   core_.promote();
   workflows_.promote();
   serving_ = true;
-  next_announce_ms_ = 0;
+  registry_link_.announce_now();
   spdlog::info("event=leader_ready replica={} term={} tasks={} ready={} workflows={}", options_.raft.id, role_.term,
                core_.task_count(), core_.ready_count(), workflows_.workflow_count());
 }

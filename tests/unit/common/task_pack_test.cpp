@@ -102,10 +102,13 @@ TEST(TaskPack, TaskInfoAssignAndEventBodiesReadBackThroughTheirDecoders) {
 
   MsgWriter data;
   data.map(1), data.key("task_id"), data.str("t42");
-  auto ev = Event::from_body(decode(pack_event("task.completed", "scheduler", 9, 1234, data.bytes())));
+  auto ev = Event::from_body(decode(pack_event("task.completed", "scheduler", 77, 9, 1234, data.bytes())));
   ASSERT_TRUE(ev.ok()) << ev.error().to_string();
   EXPECT_EQ(ev->topic, "task.completed");
+  EXPECT_EQ(ev->epoch, 77u);
   EXPECT_EQ(ev->seq, 9u);
+  Event expected_event{"task.completed", "scheduler", 77, 9, 1234, Json({{"task_id", "t42"}})};
+  EXPECT_EQ(decode(pack_event("task.completed", "scheduler", 77, 9, 1234, data.bytes())), expected_event.to_body());
   EXPECT_EQ(ev->data, Json({{"task_id", "t42"}}));
 }
 

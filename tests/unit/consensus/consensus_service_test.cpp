@@ -32,7 +32,7 @@ class RunningConsensus {
   static ConsensusConfig config(const std::string& dir) {
     ConsensusConfig c;
     c.bind_client = "tcp://127.0.0.1:*";
-    c.registry = "tcp://127.0.0.1:1";  // nobody: announcements queue, nothing depends on them
+    c.registries = {"tcp://127.0.0.1:1"};  // nobody: announcements queue, nothing depends on them
     c.data_dir = dir;
     return c;
   }

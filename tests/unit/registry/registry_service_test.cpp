@@ -266,6 +266,48 @@ TEST_F(RegistryServiceTest, AnnounceAndDiscoverHandOutTheServicesAndTheBus) {
   EXPECT_EQ(d->consensus, "tcp://10.0.0.3:7300");
 }
 
+TEST_F(RegistryServiceTest, DiscoveryNamesTheReplicaLeadingWithTheHighestTermAndClusterStatusListsThemAll) {
+  auto announce = [&](std::int64_t id, const char* role, std::int64_t term) {
+    Announce a{"scheduler", {{"client", "tcp://s" + std::to_string(id) + ":7200"},
+                             {"agent", "tcp://s" + std::to_string(id) + ":7201"}}};
+    a.id = id;
+    a.role = role;
+    a.term = term;
+    a.commit_index = 40 + id;
+    a.applied_index = 30 + id;
+    return client.call(MsgType::ANNOUNCE, a.to_body());
+  };
+  ASSERT_EQ(announce(1, "leader", 2).type, MsgType::ANNOUNCE_OK);
+  ASSERT_EQ(announce(2, "follower", 3).type, MsgType::ANNOUNCE_OK);
+  auto ack = announce(3, "leader", 3);  // the new leader; 1 has not heard yet
+  ASSERT_EQ(ack.type, MsgType::ANNOUNCE_OK);
+  EXPECT_EQ(Discovery::from_body(ack.body)->scheduler_client, "tcp://s3:7200");
+  ASSERT_EQ(announce(1, "leader", 2).type, MsgType::ANNOUNCE_OK);
+  auto d = Discovery::from_body(client.call(MsgType::DISCOVER, Json::object()).body);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->scheduler_client, "tcp://s3:7200") << "the higher term leads, not the last writer";
+
+  auto reply = client.call(MsgType::CLUSTER_STATUS, Json::object());
+  ASSERT_EQ(reply.type, MsgType::CLUSTER_INFO);
+  auto info = ClusterInfo::from_body(reply.body);
+  ASSERT_TRUE(info.ok()) << info.error().to_string();
+  EXPECT_EQ(info->registry, registry.endpoints().registry);
+  EXPECT_EQ(info->events_sub, registry.endpoints().events_sub);
+  EXPECT_FALSE(info->instance.empty());
+  ASSERT_EQ(info->scheduler.size(), 3u);
+  EXPECT_EQ(info->scheduler[2].id, 3);
+  EXPECT_TRUE(info->scheduler[2].leader);
+  EXPECT_FALSE(info->scheduler[0].leader);
+  EXPECT_EQ(info->scheduler[1].role, "follower");
+  EXPECT_EQ(info->scheduler[1].applied_index, 32);
+  EXPECT_EQ(info->scheduler[1].endpoint, "tcp://s2:7200");
+  EXPECT_TRUE(info->consensus.empty());
+
+  Announce bad{"scheduler", {{"client", "c"}, {"agent", "a"}}};
+  bad.role = "boss";
+  EXPECT_EQ(error_of(client.call(MsgType::ANNOUNCE, bad.to_body())).code, ErrorCode::INVALID_ARGUMENT);
+}
+
 TEST_F(RegistryServiceTest, AnnounceOfAnUnknownServiceOrMissingEndpointIsInvalidArgument) {
   auto unknown = error_of(client.call(MsgType::ANNOUNCE, Announce{"mailer", {{"client", "tcp://x:1"}}}.to_body()));
   EXPECT_EQ(unknown.code, ErrorCode::INVALID_ARGUMENT);

@@ -1,0 +1,47 @@
+// The shared flag parsers of common/config.h.
+#include "common/config.h"
+
+#include <gtest/gtest.h>
+
+namespace orion {
+namespace {
+
+TEST(Config, ParseIntTakesWholeNumbersInRangeAndNamesTheFlag) {
+  EXPECT_EQ(*parse_int("liveness", "3", 1, 10), 3);
+  for (const char* bad : {"", "x", "3x", " 3", "0", "11", "1.5", "99999999999999999999"}) {
+    auto r = parse_int("liveness", bad, 1, 10);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::INVALID_ARGUMENT);
+    EXPECT_NE(r.error().message.find("--liveness"), std::string::npos) << r.error().message;
+  }
+}
+
+TEST(Config, ParseNumberTakesFractionsInRange) {
+  EXPECT_DOUBLE_EQ(*parse_number("unschedulable-timeout", "2.5", 0, 10), 2.5);
+  for (const char* bad : {"", "-1", "nan", "inf", "11", "2.5s"}) {
+    EXPECT_FALSE(parse_number("unschedulable-timeout", bad, 0, 10).ok()) << bad;
+  }
+}
+
+TEST(Config, AnEndpointListIsSplitTrimmedAndDeduplicated) {
+  auto r = parse_endpoint_list("registry", " tcp://a:7100, tcp://b:7100,,tcp://a:7100 ");
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(*r, (std::vector<std::string>{"tcp://a:7100", "tcp://b:7100"}));
+  EXPECT_EQ(join_endpoints(*r), "tcp://a:7100,tcp://b:7100");
+  EXPECT_EQ(parse_endpoint_list("registry", "tcp://one:1")->size(), 1u);
+}
+
+TEST(Config, AMalformedEndpointListIsRefused) {
+  for (const char* bad : {"", " , ", "a:7100", "://x", "tcp://a:1,b"}) {
+    auto r = parse_endpoint_list("registry", bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::INVALID_ARGUMENT);
+    EXPECT_NE(r.error().message.find("--registry"), std::string::npos);
+  }
+  std::string many;
+  for (std::size_t i = 0; i <= kMaxRegistries; ++i) many += "tcp://r" + std::to_string(i) + ":1,";
+  EXPECT_FALSE(parse_endpoint_list("registry", many).ok());
+}
+
+}  // namespace
+}  // namespace orion
