@@ -97,13 +97,13 @@ Stack::Stack(const std::string& name, const StackConfig& config) : dir_("orion-b
     }
   }
   for (int i = 0; i < config.scheduler_replicas; ++i) {
-    const std::string name = "scheduler-" + std::to_string(i + 1);
+    const std::string replica = "scheduler-" + std::to_string(i + 1);
     // Replicas keep their ports across restarts (a deposed leader restarts itself in place).
     const std::string client_ep = peers.empty() ? any : "tcp://127.0.0.1:" + std::to_string(testing::free_port());
     const std::string agent_ep = peers.empty() ? any : "tcp://127.0.0.1:" + std::to_string(testing::free_port());
     std::vector<std::string> args{"--registry",   registry_endpoint_,     "--bind-client", client_ep,
-                                  "--bind-agent", agent_ep,               "--data-dir",    dir_.file(name),
-                                  "--ready-file", dir_.file(name + ".ready"), "--log-level", "warn"};
+                                  "--bind-agent", agent_ep,               "--data-dir",    dir_.file(replica),
+                                  "--ready-file", dir_.file(replica + ".ready"), "--log-level", "warn"};
     // Queued benchmark tasks must stay queued, never fail as unschedulable.
     if (scheduler_has_flag("unschedulable-timeout")) args.insert(args.end(), {"--unschedulable-timeout", "0"});
     if (!peers.empty()) args.insert(args.end(), {"--id", std::to_string(i + 1), "--peers", peers});

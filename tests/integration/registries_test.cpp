@@ -284,7 +284,7 @@ TEST(Registries, Kill9OfOneOfTwoRegistriesUnderLoadCostsLessThanASecondAndTheClu
   sdk::ClientOptions co;
   co.registry = both;
   co.request_timeout_ms = 2000;
-  co.tries = 5;
+  co.call_timeout_ms = 10'000;
   Submitter submitter(co);
 
   // Steady state: tasks submitted, run and announced, each event heard once though both buses carry it.

@@ -155,7 +155,7 @@ TEST(ConsensusMessages, RepliesAndReadsRoundTrip) {
   auto li_back = round_trip(li, MsgType::LEASE_INFO);
   EXPECT_EQ(li_back->lease.to_json(), li.lease.to_json());
   EXPECT_TRUE(li_back->granted);
-  ReplicaInfo ri{"2", "follower", "1", "tcp://x:1", 3, 99, 7, "00ff"};
+  ReplicaInfo ri{"2", "follower", "1", "tcp://x:1", 3, 99, 7, 98, 4, "00ff"};
   EXPECT_EQ(round_trip(ri, MsgType::REPLICA_INFO)->to_body(), ri.to_body());
 }
 
