@@ -108,4 +108,27 @@ void SchedulerCore::promote() {
   dispatch_needed_ = true;
 }
 
+void SchedulerCore::demote() {
+  std::vector<std::string> agents;
+  for (const auto& [id, a] : pool_.agents()) agents.push_back(id);
+  for (const auto& id : agents) pool_.remove(id);
+  waiters_.clear();
+  group_waiters_.clear();
+  group_index_.clear();
+  unclaimed_.clear();
+  gates_.clear();
+  gate_by_proposal_.clear();
+  dirty_.clear();
+  spent_batches_.clear();
+  outbox_.clear();
+  standby_leased_.clear();
+  standby_gated_.clear();
+  for (auto& [seq, t] : tasks_) {
+    const auto& v = t.view;
+    t.deadline_ms = 0;
+    if (v.state == TaskState::ASSIGNED || v.state == TaskState::RUNNING) standby_leased_.insert(seq);
+    if (!is_terminal(v.state) && v.gate.pending()) standby_gated_.insert(seq);
+  }
+}
+
 }  // namespace orion::scheduler

@@ -154,6 +154,11 @@ class SchedulerCore {
   // leased (ASSIGNED, RUNNING) by the previous leader keep their lease for one liveness window
   // (heartbeat_ms * liveness), as after a restart (adopt_leases).
   void promote();
+  // This leader lost its term with every change it made committed: its tasks are the
+  // committed state, so it stays up as a follower. What only a leader holds goes (agent
+  // sessions, waits, adopted leases, gates, the outbox); the leased and gated sets a promotion
+  // needs are taken again from the tasks (O(tasks), once).
+  void demote();
 
   // Accepts a validated spec; the same request id or idempotency key returns the first task.
   Result<SubmitOk> submit(const std::string& request_id, TaskSpec spec);

@@ -89,8 +89,9 @@ void SchedulerService::apply_entry(std::string_view bytes) {
   }
   if (serving_) {
     // Only the leader appends: another's entry committing in our term cannot happen.
-    spdlog::critical("event=foreign_entry origin={} number={}", e->origin, e->number);
-    return deposed("an entry of another leader committed in our term");
+    spdlog::warn("event=foreign_entry origin={} number={}", e->origin, e->number);
+    deposed("an entry of another leader committed");
+    if (stopping_) return;
   }
   if (e->kind == ReplicaEntry::RECORDS) {
     if (auto s = apply_records(e->records); !s) {
@@ -203,8 +204,19 @@ void SchedulerService::promote() {
 }
 
 void SchedulerService::deposed(const std::string& why) {
-  spdlog::warn("event=deposed replica={} reason=\"{}\" action=restart", options_.raft.id, why);
   release();  // what is known committed still goes out
+  if (held_.empty() && own_applied_ >= last_batch_ && !core_.applying()) {
+    // Every turn of ours is committed: the core holds committed state only. Stay up, a follower.
+    spdlog::warn("event=deposed replica={} reason=\"{}\" action=follow", options_.raft.id, why);
+    core_.demote();
+    serving_ = false;
+    hello_number_ = 0;
+    client_replies_.clear();
+    agent_replies_.clear();
+    registry_link_.announce_now();
+    return;
+  }
+  spdlog::warn("event=deposed replica={} reason=\"{}\" action=restart", options_.raft.id, why);
   // Turns not known committed: their outcome is unknown; clients retry with the same request id.
   const Error unknown = make_error(ErrorCode::UNAVAILABLE, "leadership lost: outcome unknown, retry with the same request id");
   for (auto& h : held_) {

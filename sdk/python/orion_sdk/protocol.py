@@ -71,6 +71,8 @@ class MsgType(enum.IntEnum):
     DISCOVERY = 19
     ANNOUNCE = 20
     ANNOUNCE_OK = 21
+    CLUSTER_STATUS = 22
+    CLUSTER_INFO = 23
     SUBMIT = 30
     SUBMIT_OK = 31
     GET_TASK = 32
@@ -116,6 +118,8 @@ class MsgType(enum.IntEnum):
     REPLICA_INFO = 73
     PROPOSAL_STATS = 74
     PROPOSAL_STATS_OK = 75
+    CHANGE_REPLICAS = 76
+    CHANGE_REPLICAS_OK = 77
     EVENT = 80
     WORKFLOW_RUN = 90
     WORKFLOW_RUN_OK = 91

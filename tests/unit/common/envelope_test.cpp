@@ -104,7 +104,7 @@ TEST(Envelope, RefusesATypeFrameThatIsNotOneByteAsMalformed) {
 
 TEST(Envelope, RefusesAnUnknownTypeAsUnknownType) {
   auto frames = frames_of(MsgType::GET_TASK, "r", Json::object());
-  for (int t : {0, 2, 9, 49, 76, 79, 81, 200, 255}) {
+  for (int t : {0, 2, 9, 49, 78, 79, 81, 200, 255}) {
     frames[1] = std::string(1, static_cast<char>(t));
     EXPECT_EQ(decode_error(frames), ErrorCode::UNKNOWN_TYPE) << "type " << t;
   }
