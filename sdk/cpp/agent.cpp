@@ -54,6 +54,11 @@
 //   DISCOVERY                      events_sub: SUB connected, subscribed to proposal.created.<cap>
 //                                  for each capability; consensus: the DEALER to the leader.
 //                                  DISCOVER is repeated (backoff) while either is still unknown.
+//   several registries             the probe, a DEALER to all of them, sends DISCOVER every
+//                                  kBusProbeMs (each goes to the next connected registry) until
+//                                  every registry's bus is heard, then every kBusRefreshMs; the SUB
+//                                  connects to each bus named, so events keep coming when any one
+//                                  registry dies. An event heard twice is one proposal: seen once.
 //   proposal.created event         capability one of ours, consensus type not RAFT, this agent
 //                                  among `voters`, not seen before: the handler runs on the vote
 //                                  thread, which signs the answer (vote_signature.h).
@@ -99,6 +104,7 @@ Agent::Impl::Impl(AgentOptions options, const Clock* clock)
       registries_(split_endpoints(options_.registry)),
       discover_backoff_(options_.reconnect_initial_ms, options_.reconnect_max_ms),
       leader_backoff_(kLeaderPauseInitialMs, kLeaderPauseMaxMs),
+      probe_("bus probe", options_),
       consensus_("consensus", options_) {
   if (options_.agent_id.empty()) throw std::invalid_argument("AgentOptions.agent_id is required");
   if (registries_.empty()) throw std::invalid_argument("AgentOptions.registry names no registry");
@@ -157,6 +163,11 @@ int Agent::Impl::run() {
                spec_.public_key);
 
   open(registry_, next_registry());  // throws zmq::error_t for a malformed endpoint
+  if (voting() && registries_.size() > 1) {
+    probe_.socket.emplace(make_socket(ctx_, zmq::socket_type::dealer));
+    probe_.socket->set(zmq::sockopt::immediate, 1);  // round robin over the registries that answer
+    for (const auto& r : registries_) probe_.socket->connect(r);
+  }
   send_register(clock_.now_ms());
   while (true) {
     std::int64_t now = clock_.now_ms();
@@ -170,6 +181,7 @@ int Agent::Impl::run() {
     receive_all(registry_);
     receive_all(scheduler_);
     receive_all(consensus_);
+    receive_all(probe_);
     receive_events();
     drain_outbox();
     on_timers(clock_.now_ms());
@@ -272,6 +284,7 @@ void Agent::Impl::poll_once(std::int64_t timeout_ms) {
   if (scheduler_.socket) items.push_back({scheduler_.socket->handle(), 0, ZMQ_POLLIN, 0});
   if (consensus_.socket) items.push_back({consensus_.socket->handle(), 0, ZMQ_POLLIN, 0});
   if (events_) items.push_back({events_->handle(), 0, ZMQ_POLLIN, 0});
+  if (probe_.socket) items.push_back({probe_.socket->handle(), 0, ZMQ_POLLIN, 0});
   try {
     zmq::poll(items, std::chrono::milliseconds(timeout_ms));
   } catch (const zmq::error_t& e) {
@@ -295,6 +308,7 @@ std::int64_t Agent::Impl::poll_timeout_ms(std::int64_t now) const {
     }
   }
   for (const auto& entry : votes_) consider(entry.second.next_send_ms);
+  if (probe_.socket && !stopping_) consider(next_probe_ms_);
   if (scheduler_state_ == SchedulerState::ATTACHING) consider(scheduler_.handshake_deadline_ms);
   if (scheduler_state_ == SchedulerState::ATTACHED) {
     consider(scheduler_.next_heartbeat_ms);
@@ -316,6 +330,7 @@ void Agent::Impl::receive_all(Link& link) {
       return;
     }
     if (&link == &registry_) on_registry(in, clock_.now_ms());
+    else if (&link == &probe_) on_probe(in);
     else if (&link == &consensus_) on_consensus(in, clock_.now_ms());
     else on_scheduler(in, clock_.now_ms());
   }
@@ -355,6 +370,7 @@ void Agent::Impl::on_timers(std::int64_t now) {
       now >= discover_not_before_ms_ && (discover_id_.empty() || now >= discover_deadline_ms_)) {
     send_discover(now);
   }
+  if (probe_.socket && !stopping_ && now >= next_probe_ms_) probe_buses(now);
 
   // Scheduler link.
   if (scheduler_state_ == SchedulerState::ATTACHING && now >= scheduler_.handshake_deadline_ms) {
@@ -442,8 +458,10 @@ void Agent::Impl::say_goodbye() {
   close(scheduler_);
   close(registry_);
   close(consensus_);
+  close(probe_);
   if (events_) events_->close();
   events_.reset();
+  buses_.clear();
 }
 
 // ---- Agent ----------------------------------------------------------------------------------

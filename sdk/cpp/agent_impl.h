@@ -38,6 +38,10 @@ inline constexpr std::size_t kMaxRememberedProposals = 4096;  // proposal ids al
 inline constexpr std::int64_t kLeaderPauseInitialMs = 25;   // NOT_LEADER without a leader: first pause, ms ...
 inline constexpr std::int64_t kLeaderPauseMaxMs = 1000;     // ... doubling up to this, before asking again
 inline constexpr int kMaxRedirectsInARow = 4;               // named redirects without an ATTACH_OK, then pause
+// Voting with several registries: DISCOVER on the probe (every registry's bus) this often while
+// some registry's bus is not heard yet, and this often afterwards (a restarted registry's bus), ms.
+inline constexpr std::int64_t kBusProbeMs = 300;
+inline constexpr std::int64_t kBusRefreshMs = 10'000;
 
 // What the recent requests on one link asked, so an ERROR reply (which carries only the request
 // id) can be understood. Bounded: the oldest entries fall off.
@@ -160,6 +164,9 @@ class Agent::Impl {
   bool voting() const { return static_cast<bool>(vote_handler_); }
   bool need_discovery() const;
   void use_vote_endpoints(const Discovery& d);
+  void listen_bus(const std::string& endpoint);
+  void probe_buses(std::int64_t now);
+  void on_probe(const Incoming& in);
   void receive_events();
   void on_proposal_created(const Json& data);
   void on_consensus(const Incoming& in, std::int64_t now);
@@ -203,8 +210,10 @@ class Agent::Impl {
   detail::WorkerPool* pool_ = nullptr;     // lives in run()
   // Voting, used only with a vote handler.
   detail::WorkerPool* vote_pool_ = nullptr;  // one thread, lives in run()
-  std::optional<zmq::socket_t> events_;    // SUB to DISCOVERY.events_sub, proposal.created.<capability>
-  std::string events_endpoint_;
+  std::optional<zmq::socket_t> events_;    // SUB to every bus heard of, proposal.created.<capability>
+  std::vector<std::string> buses_;         // DISCOVERY.events_sub of each registry, as events_ connected them
+  Link probe_;                             // DEALER to every registry (several only): DISCOVER for their buses
+  std::int64_t next_probe_ms_ = 0;
   Link consensus_;                         // DEALER to the consensus leader (DISCOVERY.consensus, NOT_LEADER)
   std::map<std::string, PendingVote> votes_;  // by proposal id, until VOTE_OK or a refusal
   std::set<std::string> seen_proposals_;   // handed to the vote thread already (events may repeat)

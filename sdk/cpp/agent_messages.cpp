@@ -381,31 +381,53 @@ void Agent::Impl::resend_results() {
 
 bool Agent::Impl::need_discovery() const {
   if (scheduler_state_ == SchedulerState::NO_ADDRESS) return true;
-  return voting() && (events_endpoint_.empty() || consensus_.endpoint.empty());
+  return voting() && (buses_.empty() || consensus_.endpoint.empty());
+}
+
+// The SUB connects to every bus it is told of, each once; a bus whose registry died stays
+// connected (ZeroMQ reconnects when it comes back on its address). Bounded: past two buses per
+// registry (registries restarted on new ports) the SUB starts again from this one.
+void Agent::Impl::listen_bus(const std::string& endpoint) {
+  if (endpoint.empty() || std::find(buses_.begin(), buses_.end(), endpoint) != buses_.end()) return;
+  if (buses_.size() >= 2 * registries_.size()) {
+    if (events_) events_->close();
+    events_.reset();
+    buses_.clear();
+  }
+  std::vector<std::string> topics;
+  for (const auto& cap : spec_.capabilities) topics.push_back("proposal.created." + cap);
+  try {
+    if (!events_) {
+      events_.emplace(make_socket(ctx_, zmq::socket_type::sub));
+      for (const auto& topic : topics) events_->set(zmq::sockopt::subscribe, topic);
+    }
+    events_->connect(endpoint);
+  } catch (const zmq::error_t& ex) {
+    spdlog::warn("event=bad_bus_address agent={} address={} error={}", spec_.agent_id, endpoint, ex.what());
+    return;
+  }
+  buses_.push_back(endpoint);
+  spdlog::info("event=vote_subscribed agent={} bus={} buses={} topics={}", spec_.agent_id, endpoint, buses_.size(),
+               Json(topics).dump());
+  if (topics.empty()) {
+    spdlog::warn("event=vote_no_capabilities agent={} why=proposals_are_published_per_capability", spec_.agent_id);
+  }
+}
+
+void Agent::Impl::probe_buses(std::int64_t now) {
+  send(probe_, MsgType::DISCOVER, Json::object(), random_hex(8));
+  next_probe_ms_ = now + (buses_.size() < registries_.size() ? kBusProbeMs : kBusRefreshMs);
+}
+
+void Agent::Impl::on_probe(const Incoming& in) {
+  if (!in.envelope || in.envelope->type != MsgType::DISCOVERY) return;
+  if (probe_.requests.take(in.envelope->request_id) != MsgType::DISCOVER) return;  // not ours, or answered
+  auto d = Discovery::from_body(in.envelope->body);
+  if (d) listen_bus(d->events_sub);
 }
 
 void Agent::Impl::use_vote_endpoints(const Discovery& d) {
-  if (!d.events_sub.empty() && d.events_sub != events_endpoint_) {
-    try {
-      if (events_) events_->close();
-      events_.emplace(make_socket(ctx_, zmq::socket_type::sub));
-      std::vector<std::string> topics;
-      for (const auto& cap : spec_.capabilities) topics.push_back("proposal.created." + cap);
-      for (const auto& topic : topics) events_->set(zmq::sockopt::subscribe, topic);
-      events_->connect(d.events_sub);
-      events_endpoint_ = d.events_sub;
-      spdlog::info("event=vote_subscribed agent={} bus={} topics={}", spec_.agent_id, events_endpoint_,
-                   Json(topics).dump());
-      if (topics.empty()) {
-        spdlog::warn("event=vote_no_capabilities agent={} why=proposals_are_published_per_capability",
-                     spec_.agent_id);
-      }
-    } catch (const zmq::error_t& ex) {
-      events_.reset();
-      events_endpoint_.clear();
-      spdlog::warn("event=bad_bus_address agent={} address={} error={}", spec_.agent_id, d.events_sub, ex.what());
-    }
-  }
+  listen_bus(d.events_sub);
   if (!d.consensus.empty() && consensus_.endpoint.empty()) {
     try {
       open(consensus_, d.consensus);

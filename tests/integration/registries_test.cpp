@@ -1,7 +1,9 @@
 // Several registries, on real processes: the event bus survives a subscriber's malformed
 // subscription messages; with two registries, kill -9 of one under load (a client submitting,
 // an agent running tasks, a subscriber watching) costs submits, assignments and events less
-// than a second, and `orionctl cluster --json` shows what is up. Every wait has a deadline.
+// than a second, and `orionctl cluster --json` shows what is up; voting agents (C++ and Python)
+// hear proposals on every registry's bus, so kill -9 of the registry they registered with costs
+// no vote. Every wait has a deadline.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -18,6 +20,7 @@
 #include "common/sockets.h"
 #include "tests/integration/process.h"
 #include "sdk/cpp/client.h"
+#include "services/consensus/consensus_client.h"
 
 namespace orion::testing {
 namespace {
@@ -375,6 +378,94 @@ TEST(Registries, Kill9OfOneOfTwoRegistriesUnderLoadCostsLessThanASecondAndTheClu
   auto table = ctl({"cluster"});
   EXPECT_EQ(table.exit_code, 0);
   EXPECT_NE(table.out.find("REGISTRY"), std::string::npos) << table.out;
+}
+
+// ---- Voting agents and several buses -----------------------------------------------------------
+
+bool log_has(const Process& p, const std::string& text) {
+  return p.log_tail(1 << 20).find(text) != std::string::npos;
+}
+
+TEST(Registries, VotingAgentsHearProposalsOnEveryBusSoKilling9TheirRegistryCostsNoVote) {
+  TempDir dir("orion-registries-vote");
+  auto r1 = start_registry(dir, "registry-1");
+  auto r2 = start_registry(dir, "registry-2");
+  const std::string both = r1.endpoint + "," + r2.endpoint;
+  Process consensus(bin("orion-consensus"),
+                    {"--registry", both, "--bind-client", "tcp://127.0.0.1:0", "--data-dir", dir.file("consensus"),
+                     "--ready-file", dir.file("consensus.ready")},
+                    dir.file("consensus.log"));
+  // Both agents take the list with registry-1 first: they register there, the one killed.
+  Process cpp_agent(bin("orion-example-agent"),
+                    {"--registry", both, "--id", "voter-cpp", "--cap", "deploy", "--vote", "yes"},
+                    dir.file("voter-cpp.log"));
+  Process py_agent("/usr/bin/python3",
+                   {std::string(ORION_SOURCE_DIR) + "/sdk/python/examples/agent.py", "--registry", both, "--id",
+                    "voter-py", "--cap", "deploy", "--vote", "yes"},
+                   dir.file("voter-py.log"));
+  auto logs = [&] {
+    std::string out;
+    for (auto* p : {r1.process.get(), r2.process.get(), &consensus, &cpp_agent, &py_agent}) {
+      out += "---- " + p->log_path() + " ----\n" + p->log_tail(3000) + "\n";
+    }
+    return out;
+  };
+  ASSERT_TRUE(wait_for_json_file(dir.file("consensus.ready"), 10'000)) << logs();
+
+  // Each agent subscribes to both buses; their keys come from the registry they registered with.
+  ASSERT_TRUE(wait_until([&] { return log_has(cpp_agent, "buses=2") && log_has(py_agent, "buses=2"); }, kWaitMs))
+      << logs();
+  zmq::context_t ctx(1);
+  std::vector<Voter> voters;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto a = ask(ctx, r1.endpoint, MsgType::LIST_AGENTS, Json::object());
+        if (!a || a->type != MsgType::AGENT_LIST) return false;
+        auto list = AgentList::from_body(a->body);
+        if (!list || list->agents.size() != 2) return false;
+        voters.clear();
+        for (const auto& ag : list->agents) voters.push_back(Voter{ag.spec.agent_id, 1.0, ag.spec.public_key});
+        return true;
+      },
+      kWaitMs))
+      << logs();
+
+  consensus::ConsensusClientOptions o;
+  o.registry = both;
+  consensus::ConsensusClient client(o);
+  auto decide = [&](const std::string& label) -> Result<ProposalView> {
+    Propose p;
+    p.proposer = "registries-test";
+    p.type = label;
+    p.capability = "deploy";
+    p.consensus_type = ConsensusType::UNANIMOUS;
+    p.voters = voters;
+    p.data = Json{{"label", label}};
+    p.timeout_ms = 5'000;
+    auto ok = client.propose(p);
+    if (!ok) return ok.error();
+    return client.wait(ok->proposal_id, 8'000);
+  };
+  // Before the kill: both vote (a subscription takes a moment to reach the publisher).
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto r = decide("before");
+        return r && r->outcome == Outcome::APPROVED;
+      },
+      kWaitMs))
+      << logs();
+
+  r1.process->kill9();
+  // After it: the proposal is published on registry-2's bus only, and both agents still vote.
+  const auto start = now_ms();
+  auto after = decide("after");
+  ASSERT_TRUE(after) << after.error().to_string() << logs();
+  std::printf("a unanimous proposal of 2 voting agents decided %lld ms after its proposer's start, registry-1 killed\n",
+              static_cast<long long>(now_ms() - start));
+  EXPECT_EQ(after->outcome, Outcome::APPROVED) << logs();
+  std::set<std::string> voted;
+  for (const auto& v : after->votes) voted.insert(v.agent_id);
+  EXPECT_EQ(voted, (std::set<std::string>{"voter-cpp", "voter-py"}));
 }
 
 }  // namespace

@@ -557,7 +557,8 @@ class Agent:
         if self._vote_handler is not None:
             vote_pool = _WorkerPool(1)
             self._voting = Voting(self.agent_id, self._spec["capabilities"], self._keys.secret_key,
-                                  self._vote_handler, self._outbox, vote_pool, self._ctx, self._now)
+                                  self._vote_handler, self._outbox, vote_pool, self._ctx, self._now,
+                                  self._registries)
         log.info("event=agent_starting agent=%s registry=%s capacity=%d capabilities=%s sdk=%s", self.agent_id,
                  self._registry_endpoint, self._spec["capacity"], self._spec["capabilities"], SDK_VERSION)
         if self._key_generated and self._keys is not None:

@@ -4,6 +4,11 @@ Used by orion_sdk.agent only; every method but the vote job runs on the networki
     DISCOVERY                  events_sub: SUB connected, subscribed to proposal.created.<cap> for
                                each capability; consensus: the DEALER to the leader. DISCOVER is
                                repeated (backoff) while either is still unknown.
+    several registries         the probe, a DEALER to all of them, sends DISCOVER every
+                               BUS_PROBE_MS (each goes to the next connected registry) until every
+                               registry's bus is heard, then every BUS_REFRESH_MS; the SUB connects
+                               to each bus named, so events keep coming when any one registry
+                               dies. An event heard twice is one proposal: seen once.
     proposal.created event     capability one of ours, consensus type not RAFT, this agent among
                                `voters`, not seen before: the handler runs on the vote thread,
                                which signs the answer (vote_signature.py).
@@ -32,6 +37,8 @@ from .vote_signature import sign_vote
 VOTE_RETRY_MS = 500                # a VOTE unanswered this long is sent again
 MAX_REMEMBERED_PROPOSALS = 4096    # proposal ids already handed to the vote thread
 MAX_EVENTS_PER_TURN = 1000         # per loop turn, so timers still run
+BUS_PROBE_MS = 300                 # several registries: DISCOVER on the probe while a bus is unknown
+BUS_REFRESH_MS = 10_000            # ... and this often once every registry's bus is heard
 
 log = logging.getLogger("orion.agent")
 
@@ -68,7 +75,7 @@ class Voting:
     """Subscribes to proposals, runs the vote handler on its own thread, sends signed VOTEs to the
     consensus leader until VOTE_OK or a refusal. Made by Agent.run() when a vote handler is set."""
 
-    def __init__(self, agent_id, capabilities, secret_key, handler, outbox, pool, ctx, clock):
+    def __init__(self, agent_id, capabilities, secret_key, handler, outbox, pool, ctx, clock, registries=()):
         self.agent_id = agent_id
         self._caps = list(capabilities)
         self._secret_key = secret_key
@@ -77,8 +84,17 @@ class Voting:
         self._pool = pool          # one thread: handlers run one proposal at a time
         self._ctx = ctx
         self._now = clock
-        self.events = None         # SUB to DISCOVERY.events_sub
-        self.events_endpoint = ""
+        self.events = None         # SUB to every bus heard of
+        self.buses = []            # DISCOVERY.events_sub of each registry, as `events` connected them
+        self._registries = list(registries)
+        self.probe = None          # DEALER to every registry (several only): DISCOVER for their buses
+        self._probe_ids = collections.OrderedDict()
+        self._next_probe_ms = 0
+        if len(self._registries) > 1:
+            self.probe = make_socket(ctx, zmq.DEALER)
+            self.probe.setsockopt(zmq.IMMEDIATE, 1)  # round robin over the registries that answer
+            for r in self._registries:
+                self.probe.connect(r)
         self.consensus = None      # DEALER to the leader
         self.consensus_endpoint = ""
         self._last_heard_ms = 0    # anything at all from the consensus socket
@@ -89,33 +105,14 @@ class Voting:
     # ---- endpoints ----
 
     def need_discovery(self):
-        return not self.events_endpoint or not self.consensus_endpoint
+        return not self.buses or not self.consensus_endpoint
 
     def sockets(self):
-        return [s for s in (self.events, self.consensus) if s is not None]
+        return [s for s in (self.events, self.consensus, self.probe) if s is not None]
 
     def use_endpoints(self, d):
         """From a DISCOVERY: subscribe to the bus, connect to the consensus leader."""
-        if d["events_sub"] and d["events_sub"] != self.events_endpoint:
-            if self.events is not None:
-                self.events.close(0)
-                self.events = None
-            topics = ["proposal.created." + cap for cap in self._caps]
-            try:
-                s = make_socket(self._ctx, zmq.SUB)
-                for topic in topics:
-                    s.setsockopt(zmq.SUBSCRIBE, topic.encode("utf-8", "surrogateescape"))
-                s.connect(d["events_sub"])
-            except zmq.ZMQError as e:
-                s.close(0)
-                log.warning("event=bad_bus_address agent=%s address=%s error=%s", self.agent_id, d["events_sub"], e)
-            else:
-                self.events, self.events_endpoint = s, d["events_sub"]
-                log.info("event=vote_subscribed agent=%s bus=%s topics=%s", self.agent_id, self.events_endpoint,
-                         topics)
-                if not topics:
-                    log.warning("event=vote_no_capabilities agent=%s why=proposals_are_published_per_capability",
-                                self.agent_id)
+        self.listen(d["events_sub"])
         if d["consensus"] and not self.consensus_endpoint:
             if not self._open_consensus(d["consensus"]):
                 return
@@ -124,6 +121,62 @@ class Voting:
             now = self._now()
             for pending in self._votes.values():
                 self._send_vote(pending, now)
+
+    def listen(self, endpoint):
+        """The SUB connects to every bus it is told of, each once; a bus whose registry died stays
+        connected (ZeroMQ reconnects when it comes back on its address). Bounded: past two buses
+        per registry (registries restarted on new ports) the SUB starts again from this one."""
+        if not endpoint or endpoint in self.buses:
+            return
+        if len(self.buses) >= 2 * max(1, len(self._registries)):
+            if self.events is not None:
+                self.events.close(0)
+            self.events, self.buses = None, []
+        topics = ["proposal.created." + cap for cap in self._caps]
+        try:
+            if self.events is None:
+                s = make_socket(self._ctx, zmq.SUB)
+                for topic in topics:
+                    s.setsockopt(zmq.SUBSCRIBE, topic.encode("utf-8", "surrogateescape"))
+                self.events = s
+            self.events.connect(endpoint)
+        except zmq.ZMQError as e:
+            log.warning("event=bad_bus_address agent=%s address=%s error=%s", self.agent_id, endpoint, e)
+            return
+        self.buses.append(endpoint)
+        log.info("event=vote_subscribed agent=%s bus=%s buses=%d topics=%s", self.agent_id, endpoint, len(self.buses),
+                 topics)
+        if not topics:
+            log.warning("event=vote_no_capabilities agent=%s why=proposals_are_published_per_capability",
+                        self.agent_id)
+
+    def _probe_buses(self, now):
+        rid = secrets.token_hex(8).encode()
+        self._probe_ids[rid] = True
+        if len(self._probe_ids) > 64:
+            self._probe_ids.popitem(last=False)
+        try:
+            send_envelope(self.probe, p.Envelope(MsgType.DISCOVER, rid, {}))
+        except (zmq.ZMQError, OrionError) as e:
+            log.debug("event=send_failed agent=%s peer=registries type=DISCOVER error=%s", self.agent_id, e)
+        self._next_probe_ms = now + (BUS_PROBE_MS if len(self.buses) < len(self._registries) else BUS_REFRESH_MS)
+
+    def _receive_probe(self):
+        for _ in range(MAX_EVENTS_PER_TURN):
+            if self.probe is None:
+                return
+            try:
+                incoming = receive(self.probe)
+            except zmq.ZMQError:
+                return
+            if incoming is None:
+                return
+            e = incoming.envelope
+            if e is None or e.type != MsgType.DISCOVERY or self._probe_ids.pop(e.request_id, None) is None:
+                continue
+            sub = e.body.get("events_sub") if isinstance(e.body, dict) else None
+            if isinstance(sub, str):
+                self.listen(sub)
 
     def _open_consensus(self, endpoint):
         self._close_consensus()
@@ -154,11 +207,14 @@ class Voting:
         self._close_consensus()
         if self.events is not None:
             self.events.close(0)
-        self.events, self.events_endpoint = None, ""
+        if self.probe is not None:
+            self.probe.close(0)
+        self.events, self.buses, self.probe = None, [], None
 
     # ---- proposals ----
 
     def receive_events(self):
+        self._receive_probe()
         for _ in range(MAX_EVENTS_PER_TURN):
             if self.events is None:
                 return
@@ -228,9 +284,13 @@ class Voting:
             log.error("event=send_failed agent=%s peer=consensus type=VOTE error=%s", self.agent_id, e)
 
     def deadlines(self):
-        return [v.next_send_ms for v in self._votes.values()] if not self.stopping else []
+        if self.stopping:
+            return []
+        return [v.next_send_ms for v in self._votes.values()] + ([self._next_probe_ms] if self.probe else [])
 
     def on_timers(self, now):
+        if self.probe is not None and not self.stopping and now >= self._next_probe_ms:
+            self._probe_buses(now)
         if not self._votes or self.stopping:
             return
         # Nothing at all heard from the leader for VOTE_RETRY_MS since a VOTE went out: it is gone
