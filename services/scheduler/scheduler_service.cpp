@@ -89,6 +89,14 @@ Status SchedulerService::start() {
   if (auto s = (*log)->append(recovered); !s) return s;
   commit_ = std::make_unique<GroupCommit>(std::move(*log));
   spdlog::info("event=recovered tasks={} task_records={} ready={} workflows={}", core_.task_count(), loaded, core_.ready_count(), workflows_.workflow_count());
+  if (auto s = bind_and_link(); !s) return s;
+  spdlog::info("event=serving client={} agent={} registries={}", client_ep_, agent_ep_,
+               join_endpoints(options_.registries));
+  return {};
+}
+
+// Both sockets bound (the endpoints to announce worked out), then the registries linked.
+Status SchedulerService::bind_and_link() {
   try {
     client_ep_ = advertised_endpoint(bind_socket(client_, options_.bind_client), options_.advertise_host);
     agent_ep_ = advertised_endpoint(bind_socket(agent_, options_.bind_agent), options_.advertise_host);
@@ -96,8 +104,6 @@ Status SchedulerService::start() {
     return make_error(ErrorCode::UNAVAILABLE, std::string("cannot bind: ") + e.what());
   }
   if (auto s = registry_link_.start(); !s) return s;
-  spdlog::info("event=serving client={} agent={} registries={}", client_ep_, agent_ep_,
-               join_endpoints(options_.registries));
   return {};
 }
 

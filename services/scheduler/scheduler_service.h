@@ -105,6 +105,7 @@ class SchedulerService {
 
   // ---- Raft replica (service_replica.cpp) ----
   Status start_replica();
+  Status bind_and_link();  // start() and start_replica(): bind both sockets, start the registry link
   // Takes what the Raft log made ready: committed entries to apply, snapshots, failures.
   void take_log();
   void apply_entry(std::string_view bytes);

@@ -26,13 +26,7 @@ namespace orion::scheduler {
 Status SchedulerService::start_replica() {
   origin_ = std::random_device{}() | (static_cast<std::uint64_t>(std::random_device{}()) << 32);
   if (origin_ == 0) origin_ = 1;
-  try {
-    client_ep_ = advertised_endpoint(bind_socket(client_, options_.bind_client), options_.advertise_host);
-    agent_ep_ = advertised_endpoint(bind_socket(agent_, options_.bind_agent), options_.advertise_host);
-  } catch (const zmq::error_t& e) {
-    return make_error(ErrorCode::UNAVAILABLE, std::string("cannot bind: ") + e.what());
-  }
-  if (auto s = registry_link_.start(); !s) return s;
+  if (auto s = bind_and_link(); !s) return s;
   raft_ = std::make_unique<RaftLog>(options_.raft.options(options_.data_dir + "/raft"));
   if (auto s = raft_->start(); !s) return s;
   role_ = raft_->role();
