@@ -169,7 +169,7 @@ AnnounceInfo SchedulerService::announce_info() const {
 }
 
 void SchedulerService::turn(int poll_ms) {
-  if (core_.applying()) {
+  if (core_.applying() && !restart_pending_) {
     // A large batch is being made, a slice per turn, while its answer goes out as soon as its
     // record is durable. Nothing else is read meanwhile: every later command sees the whole batch.
     core_.apply_batches(kApplySlice);

@@ -23,6 +23,12 @@
 
 namespace orion::scheduler {
 
+namespace {
+// A deposed leader waits this many election timeouts at most for its log to settle (the new
+// leader's first entry applied here) before it restarts anyway.
+constexpr std::int64_t kRestartSettleElections = 4;
+}  // namespace
+
 Status SchedulerService::start_replica() {
   origin_ = std::random_device{}() | (static_cast<std::uint64_t>(std::random_device{}()) << 32);
   if (origin_ == 0) origin_ = 1;
@@ -40,6 +46,13 @@ void SchedulerService::take_log() {
   std::deque<LogItem> items;
   raft_->take(items);
   for (auto& item : items) {
+    if (restart_pending_) {
+      // Nothing reaches the core now. A snapshot, to take or to restore, cannot wait.
+      auto e = item.kind == LogItem::APPLY ? decode_replica_entry(item.bytes) : Result<ReplicaEntry>(ReplicaEntry{});
+      if (item.kind == LogItem::SNAPSHOT || item.kind == LogItem::RESTORE) return restart_now("snapshot");
+      if (item.kind == LogItem::APPLY && e && e->origin != origin_) return restart_now("log_settled");
+      continue;
+    }
     switch (item.kind) {
       case LogItem::APPLY:
         apply_entry(item.bytes);
@@ -170,6 +183,12 @@ std::string SchedulerService::snapshot_state() const {
 
 void SchedulerService::check_role() {
   RoleInfo now = raft_->role();
+  if (restart_pending_) {
+    // Elected again, its core ahead of the log: it must not serve from it.
+    // (The term it lost may still read LEADER for a moment: raft's role is polled.)
+    if (now.role == Role::LEADER && now.term > role_.term) return restart_now("elected_again");
+    if (clock_.now_ms() >= restart_deadline_ms_) return restart_now("settle_deadline");
+  }
   if (now == role_) return;
   spdlog::info("event=role_changed replica={} role={} leader={} term={}", options_.raft.id, to_string(now.role),
                now.leader_id.empty() ? "-" : now.leader_id, now.term);
@@ -219,6 +238,16 @@ void SchedulerService::deposed(const std::string& why) {
     for (auto& r : h.agent) send_envelope(agent_, r.identity, error_envelope(r.envelope.request_id, unknown));
   }
   held_.clear();
+  client_replies_.clear();
+  agent_replies_.clear();
+  serving_ = false;  // refuse() answers NOT_LEADER from now on
+  restart_pending_ = true;
+  restart_deadline_ms_ = clock_.now_ms() + kRestartSettleElections * options_.raft.election_ms;
+  registry_link_.announce_now();
+}
+
+void SchedulerService::restart_now(const char* why) {
+  spdlog::info("event=restart replica={} why={}", options_.raft.id, why);
   restart_wanted_ = true;
   stopping_ = true;
 }
