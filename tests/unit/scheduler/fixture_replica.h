@@ -27,6 +27,7 @@ extern "C" {
 }
 
 #include "common/clock.h"
+#include "common/codec.h"
 #include "common/log_store.h"
 #include "common/raft_log.h"
 #include "services/scheduler/batch_record.h"
@@ -88,11 +89,24 @@ class FixtureReplica {
     }
   }
 
+  // A SUBMIT_BATCH in the leader's turn, as the service takes one in: its tasks made by the
+  // core, and one batch record (batch_record.h) of its body and intake for the turn's entry.
+  Result<BatchIntake> submit_batch(const std::string& request_id, std::vector<BatchEntry> entries) {
+    const std::string body = encode_value(SubmitBatch{entries, {}}.to_body());
+    BatchIntake intake;
+    auto ok = core_->submit_batch(request_id, std::move(entries), {}, &intake);
+    if (!ok) return ok.error();
+    if (intake.recorded) batch_records_.put(log_key(kBatchRecordKind, intake.first), encode_batch_record(intake, body));
+    return intake;
+  }
+
   // One turn of the serving leader: `fn` changes its core, then every record the turn changed
   // goes into one replica entry (SchedulerService::hold and persist), held until flush().
   std::vector<std::uint64_t> turn(const std::function<void(SchedulerCore&)>& fn) {
     fn(*core_);
     LogBatch batch;
+    batch.merge(std::move(batch_records_));
+    batch_records_ = LogBatch();
     core_->drain_batch_hits([&](const BatchHits& h) { batch.put(log_key(kBatchHitsKind, h.id), encode_batch_hits(h)); });
     core_->drain_dirty([&](const TaskRecord& r) {
       batch.put(r.seq, encode_task_record(r));
@@ -150,6 +164,7 @@ class FixtureReplica {
     replicas_.clear();
     seen_.clear();
     unflushed_.clear();
+    batch_records_ = LogBatch();
     serving_ = false;
     serving_term_ = hello_term_ = 0;
     last_batch_ = own_applied_ = hello_number_ = 0;
@@ -318,6 +333,7 @@ class FixtureReplica {
   raft_term serving_term_ = 0, hello_term_ = 0;
   std::uint64_t last_batch_ = 0, own_applied_ = 0, hello_number_ = 0;
   std::vector<std::string> unflushed_;
+  LogBatch batch_records_;  // of this turn's batches (submit_batch)
   // What raft holds for this server: its last snapshot's state ("" = none), and every entry
   // applied after it.
   std::string stored_state_;

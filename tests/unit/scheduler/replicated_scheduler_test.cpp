@@ -135,6 +135,17 @@ class ReplicatedSchedulerTest : public ::testing::Test {
     if (serving() < kServers) reps_[serving()]->flush();
   }
 
+  // A SUBMIT_BATCH in one turn of the serving leader (FixtureReplica::submit_batch).
+  void submit_batch(const std::string& request_id, std::vector<BatchEntry> entries) {
+    const unsigned s = serving();
+    ASSERT_LT(s, kServers) << "no replica serves";
+    turn([&](SchedulerCore&) {
+      auto ok = reps_[s]->submit_batch(request_id, std::move(entries));
+      ASSERT_TRUE(ok.ok()) << ok.error().to_string();
+      EXPECT_TRUE(ok->recorded) << "its tasks travel as one batch record";
+    });
+  }
+
   // Submits one task per request id, in one turn each.
   void submit_each(const std::vector<std::string>& request_ids) {
     for (const auto& rid : request_ids) {
@@ -199,15 +210,17 @@ TEST_F(ReplicatedSchedulerTest, TheLeadersTurnsReachEveryStandbyAndLeaveThemEqua
   }, /*batched=*/true);
   turn([&](SchedulerCore& c) { ASSERT_TRUE(c.submit("re", spec({a})).ok()); }, /*batched=*/true);
   flush();
+  // A batch of three, written as one batch record.
+  submit_batch("rx", {BatchEntry{"x", spec()}, BatchEntry{"y", spec({"x"})}, BatchEntry{"z", spec({"x", "y"})}});
   ASSERT_TRUE(step_until_converged(5'000));
 
   const unsigned leader = serving();
   ASSERT_LT(leader, kServers);
-  expect_all_equal(5);
+  expect_all_equal(8);
   for (unsigned i = 0; i < kServers; ++i) {
     EXPECT_EQ(reps_[i]->core().get(a)->state, TaskState::COMPLETED) << "replica " << i;
     EXPECT_EQ(reps_[i]->core().get(d)->state, TaskState::PENDING) << "replica " << i;
-    EXPECT_EQ(reps_[i]->core().ready_count(), 2u) << "replica " << i << ": b and e are ready";
+    EXPECT_EQ(reps_[i]->core().ready_count(), 3u) << "replica " << i << ": b, e and x are ready";
     EXPECT_EQ(reps_[i]->serving(), i == leader);
     EXPECT_EQ(reps_[i]->restarts(), 0);
   }
@@ -250,6 +263,7 @@ TEST_F(ReplicatedSchedulerTest, AKilledLeaderIsReplacedAndCatchesUpThroughASnaps
   EXPECT_EQ(reps_[next]->core().task_count(), 10u) << "the new leader serves what was committed";
   // Enough turns for every live server to snapshot and compact its log past the old leader's.
   submit_each(ids("n", 40));
+  submit_batch("nb", {BatchEntry{"x", spec()}, BatchEntry{"y", spec({"x"})}, BatchEntry{"z", spec({"x"})}});
   turn([&](SchedulerCore& c) {
     attach(c, "w2", 1);
     c.tick();
@@ -268,7 +282,7 @@ TEST_F(ReplicatedSchedulerTest, AKilledLeaderIsReplacedAndCatchesUpThroughASnaps
   EXPECT_GT(reps_[old]->restores(), 0);
   EXPECT_FALSE(reps_[old]->serving());
   EXPECT_EQ(serving(), next);
-  expect_all_equal(50);
+  expect_all_equal(53);
   for (unsigned i = 0; i < kServers; ++i) {
     EXPECT_EQ(tasks_from(i, "lost-"), 0u) << "replica " << i;
     EXPECT_EQ(reps_[i]->core().get(first)->state, TaskState::COMPLETED) << "replica " << i;
