@@ -127,6 +127,17 @@ class ReplicatedCoreTest : public CoreFixture {
     }
   }
 
+  // Where each server stands (for failure messages): "i: state term last-index applied; ".
+  std::string servers() {
+    std::string out;
+    for (unsigned i = 0; i < 3; ++i) {
+      struct raft* r = raft_fixture_get(&f_, i);
+      out += std::to_string(i) + ": state=" + std::to_string(raft_state(r)) + " term=" + std::to_string(r->current_term) +
+             " last=" + std::to_string(raft_last_index(r)) + " applied=" + std::to_string(r->last_applied) + "; ";
+    }
+    return out + "fixture leader=" + std::to_string(leader());
+  }
+
   // Steps until there is a leader and every server applied the last entry of its log (the
   // leader may change on the way: the last entry is the current leader's).
   bool step_until_converged(unsigned max_msecs) {
@@ -215,6 +226,7 @@ TEST_F(ReplicatedCoreTest, ACutOffLeadersCommandsNeverApplyAndTheReplicasConverg
   for (const auto& fsm : fsms_) ASSERT_EQ(fsm->core.proposal_count(), 10u);
 
   const unsigned old = leader();
+  unsigned old_index = old;  // for the predicate below
   const raft_index cut = raft_fixture_get(&f_, old)->last_applied;
   const raft_term old_term = raft_fixture_get(&f_, old)->current_term;
   cut_off(old, true);
@@ -235,15 +247,7 @@ TEST_F(ReplicatedCoreTest, ACutOffLeadersCommandsNeverApplyAndTheReplicasConverg
         const unsigned l = raft_fixture_leader_index(f);
         return l < raft_fixture_n(f) && l != *static_cast<unsigned*>(arg);
       },
-      const_cast<unsigned*>(&old), 10'000)) << [&] {
-    std::string out;
-    for (unsigned i = 0; i < 3; ++i) {
-      struct raft* r = raft_fixture_get(&f_, i);
-      out += std::to_string(i) + ": state=" + std::to_string(raft_state(r)) + " term=" + std::to_string(r->current_term) +
-             " last=" + std::to_string(raft_last_index(r)) + "; ";
-    }
-    return out + "fixture leader=" + std::to_string(leader());
-  }();
+      &old_index, 10'000)) << servers();
   EXPECT_GT(raft_fixture_get(&f_, leader())->current_term, old_term);
   batch.clear();
   for (int i = 1; i <= 5; ++i) {
@@ -271,7 +275,7 @@ TEST_F(ReplicatedCoreTest, ACutOffLeadersCommandsNeverApplyAndTheReplicasConverg
   }
 
   cut_off(old, false);
-  ASSERT_TRUE(step_until_converged(20'000));
+  ASSERT_TRUE(step_until_converged(20'000)) << servers();
   const std::string state = fsms_[leader()]->core.snapshot();
   for (unsigned i = 0; i < 3; ++i) {
     EXPECT_EQ(fsms_[i]->core.snapshot(), state) << "replica " << i;
