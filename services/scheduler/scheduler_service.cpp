@@ -1,5 +1,7 @@
 #include "services/scheduler/scheduler_service.h"
 
+#include "services/scheduler/replica_state.h"
+
 #include <cstdlib>
 #include <filesystem>
 
@@ -461,17 +463,8 @@ void SchedulerService::publish(const std::string& topic, const std::string& pack
 }
 
 void SchedulerService::hold() {
-  LogBatch batch;
-  batch.merge(std::move(batch_records_));
+  LogBatch batch = drain_turn_records(core_, workflows_, std::move(batch_records_));
   batch_records_ = LogBatch();
-  core_.drain_batch_hits([&](const BatchHits& h) { batch.put(log_key(kBatchHitsKind, h.id), encode_batch_hits(h)); });
-  core_.drain_dirty([&](const TaskRecord& r) {
-    batch.put(r.seq, encode_task_record(r));
-    workflows_.on_task(r);  // step changes: workflow events and ends, in this same batch
-  });
-  // After the batch records above: one taken in and spent in the same turn is put, then deleted.
-  core_.drain_spent_batches([&](std::uint64_t first) { batch.erase(log_key(kBatchRecordKind, first)); });
-  workflows_.drain_dirty([&](std::uint64_t key, std::string rec) { batch.put(key, std::move(rec)); });
   if (!batch.empty()) last_batch_ = persist(std::move(batch));
   Outbox& out = core_.outbox();
   if (client_replies_.empty() && agent_replies_.empty() && out.to_agents.empty() && out.to_clients.empty() &&

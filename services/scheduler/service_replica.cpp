@@ -17,6 +17,7 @@
 #include "common/config.h"
 #include "common/consensus_messages.h"
 #include "services/scheduler/batch_record.h"
+#include "services/scheduler/replica_state.h"
 #include "services/scheduler/scheduler_service.h"
 #include "services/scheduler/task_codec.h"
 #include "services/scheduler/workflow_record.h"
@@ -109,35 +110,7 @@ void SchedulerService::apply_entry(std::string_view bytes) {
 }
 
 Status SchedulerService::apply_records(const LogBatch& records) {
-  for (const auto& [key, bytes] : records.records) {
-    switch (log_kind(key)) {
-      case kWorkflowRecordKind:
-        if (bytes.empty()) break;
-        if (auto s = workflows_.apply_record(log_id(key), bytes); !s) return s;
-        break;
-      case kBatchHitsKind: {
-        if (bytes.empty()) break;
-        auto h = decode_batch_hits(log_id(key), bytes);
-        if (!h) return h.error();
-        core_.restore_batch_hits(std::move(*h));
-        break;
-      }
-      case kBatchRecordKind: {
-        if (bytes.empty()) break;  // spent: the core keeps its own account of that
-        auto b = decode_batch_record(bytes);
-        if (!b) return b.error();
-        if (auto s = core_.apply_batch_record(b->intake, std::move(b->batch.tasks)); !s) return s;
-        break;
-      }
-      default: {
-        if (bytes.empty()) break;
-        auto r = decode_task_record(key, bytes);
-        if (!r) return r.error();
-        core_.apply_record(std::move(*r));
-      }
-    }
-  }
-  return {};
+  return apply_replica_records(core_, workflows_, records);
 }
 
 // A snapshot loaded at start, or sent by the leader to a replica too far behind.
@@ -165,21 +138,7 @@ void SchedulerService::maybe_snapshot() {
   raft_->snapshot_taken(snapshot_state());
 }
 
-std::string SchedulerService::snapshot_state() const {
-  std::vector<std::string> entries;
-  for (const auto& [id, r] : replicas_) {
-    ReplicaEntry h;
-    h.kind = ReplicaEntry::HELLO;
-    h.hello = r;
-    entries.push_back(encode_replica_entry(h));
-  }
-  ReplicaEntry all;
-  for (const auto& [seq, t] : core_.tasks()) all.records.put(seq, encode_task_record(t));
-  workflows_.each_record([&](std::uint64_t key, std::string rec) { all.records.put(key, std::move(rec)); });
-  core_.each_batch_hits([&](const BatchHits& h) { all.records.put(log_key(kBatchHitsKind, h.id), encode_batch_hits(h)); });
-  entries.push_back(encode_replica_entry(all));
-  return encode_snapshot_state(entries);
-}
+std::string SchedulerService::snapshot_state() const { return replica_snapshot(core_, workflows_, replicas_); }
 
 void SchedulerService::check_role() {
   RoleInfo now = raft_->role();

@@ -32,6 +32,7 @@ extern "C" {
 #include "common/raft_log.h"
 #include "services/scheduler/batch_record.h"
 #include "services/scheduler/replica_entry.h"
+#include "services/scheduler/replica_state.h"
 #include "services/scheduler/scheduler_core.h"
 #include "services/scheduler/task_codec.h"
 #include "services/scheduler/workflow_manager.h"
@@ -104,16 +105,8 @@ class FixtureReplica {
   // goes into one replica entry (SchedulerService::hold and persist), held until flush().
   std::vector<std::uint64_t> turn(const std::function<void(SchedulerCore&)>& fn) {
     fn(*core_);
-    LogBatch batch;
-    batch.merge(std::move(batch_records_));
+    LogBatch batch = drain_turn_records(*core_, *workflows_, std::move(batch_records_));
     batch_records_ = LogBatch();
-    core_->drain_batch_hits([&](const BatchHits& h) { batch.put(log_key(kBatchHitsKind, h.id), encode_batch_hits(h)); });
-    core_->drain_dirty([&](const TaskRecord& r) {
-      batch.put(r.seq, encode_task_record(r));
-      workflows_->on_task(r);
-    });
-    core_->drain_spent_batches([&](std::uint64_t first) { batch.erase(log_key(kBatchRecordKind, first)); });
-    workflows_->drain_dirty([&](std::uint64_t key, std::string rec) { batch.put(key, std::move(rec)); });
     core_->outbox().clear();
     if (batch.empty()) return {};
     ReplicaEntry e;
@@ -132,21 +125,7 @@ class FixtureReplica {
   }
 
   // The service's snapshot_state: one HELLO per known replica, then every record.
-  std::string snapshot_state() const {
-    std::vector<std::string> entries;
-    for (const auto& [id, r] : replicas_) {
-      ReplicaEntry h;
-      h.kind = ReplicaEntry::HELLO;
-      h.hello = r;
-      entries.push_back(encode_replica_entry(h));
-    }
-    ReplicaEntry all;
-    for (const auto& [seq, t] : core_->tasks()) all.records.put(seq, encode_task_record(t));
-    workflows_->each_record([&](std::uint64_t key, std::string rec) { all.records.put(key, std::move(rec)); });
-    core_->each_batch_hits([&](const BatchHits& h) { all.records.put(log_key(kBatchHitsKind, h.id), encode_batch_hits(h)); });
-    entries.push_back(encode_replica_entry(all));
-    return encode_snapshot_state(entries);
-  }
+  std::string snapshot_state() const { return replica_snapshot(*core_, *workflows_, replicas_); }
 
  private:
   struct Request {
@@ -230,33 +209,7 @@ class FixtureReplica {
   }
 
   // The service's apply_records.
-  bool apply_records(const LogBatch& records) {
-    for (const auto& [key, bytes] : records.records) {
-      if (bytes.empty()) continue;
-      switch (log_kind(key)) {
-        case kWorkflowRecordKind:
-          if (!workflows_->apply_record(log_id(key), bytes)) return false;
-          break;
-        case kBatchHitsKind: {
-          auto h = decode_batch_hits(log_id(key), bytes);
-          if (!h) return false;
-          core_->restore_batch_hits(std::move(*h));
-          break;
-        }
-        case kBatchRecordKind: {
-          auto b = decode_batch_record(bytes);
-          if (!b || !core_->apply_batch_record(b->intake, std::move(b->batch.tasks))) return false;
-          break;
-        }
-        default: {
-          auto r = decode_task_record(key, bytes);
-          if (!r) return false;
-          core_->apply_record(std::move(*r));
-        }
-      }
-    }
-    return true;
-  }
+  bool apply_records(const LogBatch& records) { return apply_replica_records(*core_, *workflows_, records).ok(); }
 
   void promote() {
     core_->promote();
