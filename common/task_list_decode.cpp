@@ -32,8 +32,10 @@ Result<StateChange> change_from_object(const Obj& o) {
   return c;
 }
 
+}  // namespace
+
 // TaskView::from_json, field for field and in its order.
-Result<TaskView> view_from_object(const Obj& o) {
+Result<TaskView> task_view_from_object(const Obj& o) {
   TaskSpec spec;
   if (auto s = packed::spec_from_object(o, spec); !s) return s.error();
   static const char* const kNames[] = {"task_id",     "state",   "effective_priority", "failures",  "retry_at_ms",
@@ -84,8 +86,6 @@ Result<TaskView> view_from_object(const Obj& o) {
   return v;
 }
 
-}  // namespace
-
 Result<TaskList> task_list_from_packed(std::string_view body) {
   auto handle = packed::unpack_map_body(body);
   if (!handle) return handle.error();
@@ -100,7 +100,7 @@ Result<TaskList> task_list_from_packed(std::string_view body) {
   TaskList out;
   out.tasks.reserve(a->via.array.size);
   for (std::uint32_t i = 0; i < a->via.array.size; ++i) {
-    auto v = view_from_object(a->via.array.ptr[i]);
+    auto v = task_view_from_object(a->via.array.ptr[i]);
     if (!v) return v.error();
     out.tasks.push_back(std::move(*v));
   }

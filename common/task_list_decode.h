@@ -15,9 +15,15 @@
 #include <string_view>
 
 #include "common/messages.h"
+#include "common/msgpack_object.h"
 
 namespace orion {
 
 Result<TaskList> task_list_from_packed(std::string_view body);
+
+// One TaskView read from its msgpack object, as TaskView::from_json reads the same value as
+// Json (the scheduler's stored task records use it too). The object must have passed
+// check_object (unpack_map_body does that for a whole body).
+Result<TaskView> task_view_from_object(const msgpack::object& o);
 
 }  // namespace orion

@@ -1,5 +1,7 @@
 #include "services/scheduler/task_codec.h"
 
+#include "common/object_fields.h"
+#include "common/task_list_decode.h"
 #include "common/task_pack.h"
 
 namespace orion::scheduler {
@@ -18,26 +20,36 @@ std::string encode_task_record(const TaskRecord& r) {
   return w.take();
 }
 
+// Read from its msgpack objects directly: a Json tree of each record cost most of a follower's
+// (and a restart's) time per task.
 Result<TaskRecord> decode_task_record(std::uint64_t seq, std::string_view bytes) {
   auto corrupt = [&](const std::string& why) {
     return make_error(ErrorCode::INTERNAL, "stored task " + std::to_string(seq) + " is corrupt: " + why);
   };
-  auto rec = decode_value(bytes.data(), bytes.size());
-  if (!rec) return corrupt(rec.error().message);
-  if (!rec->is_object() || !rec->contains("v")) return corrupt("no view");
-  auto view = TaskView::from_json((*rec)["v"]);
+  auto handle = packed::unpack_map_body(bytes, /*borrow=*/true);  // `bytes` outlives it
+  if (!handle) return corrupt(handle.error().message);
+  static const char* const kNames[] = {"v", "d", "r", "q"};
+  packed::FieldSet<4> f(kNames, handle->get());
+  if (!f.present[0]) return corrupt("no view");
+  auto view = task_view_from_object(*f.value[0]);
   if (!view) return corrupt(view.error().message);
   TaskRecord r;
   r.seq = seq;
   r.view = std::move(*view);
-  if (rec->contains("d") && (*rec)["d"].is_array()) {
-    for (const auto& d : (*rec)["d"]) {
-      if (!d.is_number_unsigned()) return corrupt("bad dependency");
-      r.deps.push_back(d.get<std::uint64_t>());
+  if (f.present[1] && f.value[1]->type == msgpack::type::ARRAY) {
+    const auto& deps = f.value[1]->via.array;
+    r.deps.reserve(deps.size);
+    for (std::uint32_t i = 0; i < deps.size; ++i) {
+      if (deps.ptr[i].type != msgpack::type::POSITIVE_INTEGER) return corrupt("bad dependency");
+      r.deps.push_back(deps.ptr[i].via.u64);
     }
   }
-  if (rec->contains("r") && (*rec)["r"].is_number_integer()) r.ready_ms = (*rec)["r"].get<std::int64_t>();
-  if (rec->contains("q") && (*rec)["q"].is_string()) r.request_id = (*rec)["q"].get<std::string>();
+  if (f.present[2] && f.value[2]->type == msgpack::type::POSITIVE_INTEGER) {
+    r.ready_ms = static_cast<std::int64_t>(f.value[2]->via.u64);
+  } else if (f.present[2] && f.value[2]->type == msgpack::type::NEGATIVE_INTEGER) {
+    r.ready_ms = f.value[2]->via.i64;
+  }
+  if (f.present[3] && f.value[3]->type == msgpack::type::STR) r.request_id = std::string(packed::text(*f.value[3]));
   return r;
 }
 
