@@ -136,6 +136,7 @@ TEST_P(LiveStatsTest, KeptCountsEqualARecountAfterRandomOperations) {
   std::mt19937 rng(GetParam());
   std::vector<std::string> ids;
   std::vector<std::pair<std::string, std::int64_t>> held;  // (task id, attempt) assigned to agents
+  int reopened = 0;
   for (int w = 0; w < 3; ++w) {
     AgentSpec a;
     a.agent_id = "w" + std::to_string(w);
@@ -144,7 +145,7 @@ TEST_P(LiveStatsTest, KeptCountsEqualARecountAfterRandomOperations) {
     leader.attach("ident-" + a.agent_id, a);
   }
   for (int step = 0; step < 400; ++step) {
-    switch (rng() % 8) {
+    switch (rng() % 9) {
       case 0:
       case 1: {
         auto ok = leader.submit("r" + std::to_string(step), random_spec(rng, ids));
@@ -180,6 +181,9 @@ TEST_P(LiveStatsTest, KeptCountsEqualARecountAfterRandomOperations) {
           held.clear();
         }
         break;
+      case 7:  // a workflow retry re-opens an ended task (refused unless it ended badly)
+        if (!ids.empty()) reopened += leader.reopen({ids[rng() % ids.size()]}, "re-opened").ok();
+        break;
       default:
         clock.advance(static_cast<std::int64_t>(rng() % 3000));
     }
@@ -211,6 +215,7 @@ TEST_P(LiveStatsTest, KeptCountsEqualARecountAfterRandomOperations) {
   std::int64_t finished = 0;
   for (const auto& t : seen.types) finished += t.finished;
   EXPECT_GT(finished, 0);
+  EXPECT_GT(reopened, 0);
   // A core restored from the leader's records counts what the leader does.
   SchedulerCore restored{clock, CoreOptions{100'000, 3, 10, 1000}};
   for (const auto& [seq, t] : leader.tasks()) {
