@@ -230,6 +230,34 @@ TEST_P(LiveStatsTest, KeptCountsEqualARecountAfterRandomOperations) {
   expect_same_counts(restored.stats(now), leader.stats(now), "restored vs leader");
 }
 
+// Tasks made from a batch record (no record of their own): on the leader as accepted, on a
+// follower applying the record, and on a core restoring it.
+TEST_P(LiveStatsTest, TasksOfABatchRecordAreCountedOnLeaderFollowerAndRestoredCore) {
+  std::mt19937 rng(GetParam());
+  std::vector<BatchEntry> entries;
+  std::vector<std::string> keys;
+  for (int i = 0; i < 200; ++i) {
+    TaskSpec s = random_spec(rng, keys);
+    entries.push_back(BatchEntry{"k" + std::to_string(i), std::move(s)});
+    keys.push_back("k" + std::to_string(i));
+  }
+  auto copy = entries, again = entries;
+  BatchIntake intake;
+  ASSERT_TRUE(leader.submit_batch("req", std::move(entries), {}, &intake).ok());
+  ASSERT_TRUE(intake.recorded);
+  ASSERT_TRUE(follower.apply_batch_record(intake, std::move(copy)).ok());
+  SchedulerCore restored{clock, CoreOptions{100'000, 3, 10, 1000}};
+  ASSERT_TRUE(restored.restore_batch(intake, std::move(again)).ok());
+  restored.finish_restore();
+  clock.advance(1234);
+  check("after the batch");
+  auto now = clock.wall_ms();
+  ASSERT_TRUE(restored.check_invariants().ok());
+  expect_matches(restored.stats(now), task_stats(restored.tasks(), now), "restored batch");
+  expect_same_counts(restored.stats(now), leader.stats(now), "restored batch vs leader");
+  EXPECT_EQ(leader.stats(now).total, 200);
+}
+
 INSTANTIATE_TEST_SUITE_P(Seeds, LiveStatsTest, ::testing::Values(1u, 2u, 3u, 4u, 5u));
 
 }  // namespace
