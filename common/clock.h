@@ -10,6 +10,10 @@
 
 namespace orion {
 
+// The monotonic clock in milliseconds: what SystemClock::now_ms() reads. For code outside the
+// service cores (clients, tests), whose waits are real ones.
+std::int64_t steady_now_ms();
+
 class Clock {
  public:
   virtual ~Clock() = default;

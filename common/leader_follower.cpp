@@ -1,3 +1,4 @@
+#include "common/clock.h"
 #include "common/leader_follower.h"
 
 #include <algorithm>
@@ -13,11 +14,6 @@
 namespace orion {
 
 namespace {
-
-std::int64_t mono_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
 
 constexpr std::size_t kMaxEndpointsNamed = 16;  // endpoints listed in a give-up message
 // Redirects followed at once in a row; past this (replicas naming each other while an election
@@ -69,6 +65,14 @@ std::vector<std::string> split_endpoints(const std::string& list) {
   return out;
 }
 
+FollowOptions follow_options(const char* what, std::int64_t try_timeout_ms, std::int64_t call_timeout_ms) {
+  FollowOptions f;
+  f.what = what;
+  f.try_timeout_ms = try_timeout_ms;
+  f.call_timeout_ms = call_timeout_ms;
+  return f;
+}
+
 LeaderFollower::LeaderFollower(zmq::context_t& ctx, FollowOptions options, Locate locate)
     : ctx_(ctx), options_(std::move(options)), locate_(std::move(locate)) {}
 
@@ -107,8 +111,8 @@ Result<Envelope> LeaderFollower::exchange(const std::string& endpoint, const Env
     *timed_out = true;
     return make_error(ErrorCode::UNAVAILABLE, "cannot send to " + endpoint);
   }
-  auto deadline = mono_ms() + timeout_ms;
-  for (std::int64_t left = timeout_ms; left > 0; left = deadline - mono_ms()) {
+  auto deadline = steady_now_ms() + timeout_ms;
+  for (std::int64_t left = timeout_ms; left > 0; left = deadline - steady_now_ms()) {
     zmq::pollitem_t item{socket->handle(), 0, ZMQ_POLLIN, 0};
     try {
       zmq::poll(&item, 1, std::chrono::milliseconds(left));
@@ -130,7 +134,7 @@ Result<Envelope> LeaderFollower::exchange(const std::string& endpoint, const Env
 Result<Envelope> LeaderFollower::call(const Envelope& request, std::int64_t hold_ms, KeepPacked keep_packed,
                                       std::int64_t call_timeout_ms) {
   hold_ms = std::max<std::int64_t>(0, hold_ms);
-  const std::int64_t start = mono_ms();
+  const std::int64_t start = steady_now_ms();
   const std::int64_t deadline = start + (call_timeout_ms < 0 ? options_.call_timeout_ms : call_timeout_ms) + hold_ms;
   const std::int64_t pause_max = std::max<std::int64_t>(1, options_.pause_max_ms);
   std::int64_t pause_ms = std::clamp<std::int64_t>(options_.pause_initial_ms, 1, pause_max);
@@ -138,16 +142,16 @@ Result<Envelope> LeaderFollower::call(const Envelope& request, std::int64_t hold
   int redirects = 0;  // followed at once since the last pause
   auto pause = [&] {
     redirects = 0;
-    std::int64_t left = deadline - mono_ms();
+    std::int64_t left = deadline - steady_now_ms();
     if (left > 0) std::this_thread::sleep_for(std::chrono::milliseconds(std::min(pause_ms, left)));
     pause_ms = std::min(pause_ms * 2, pause_max);
   };
   int tries = 0;
   Tried tried;
   Error last = make_error(ErrorCode::UNAVAILABLE, "no " + options_.what + " endpoint known");
-  while (mono_ms() < deadline) {
+  while (steady_now_ms() < deadline) {
     if (current_.empty()) {
-      auto where = locate_(std::max<std::int64_t>(1, deadline - mono_ms()));
+      auto where = locate_(std::max<std::int64_t>(1, deadline - steady_now_ms()));
       if (!where || where->empty()) {
         last = where ? make_error(ErrorCode::UNAVAILABLE, "the registry knows no " + options_.what + " yet")
                      : where.error();
@@ -157,7 +161,7 @@ Result<Envelope> LeaderFollower::call(const Envelope& request, std::int64_t hold
       current_ = *where;
     }
     const std::string at = current_;
-    std::int64_t try_ms = std::min(options_.try_timeout_ms + hold_ms, std::max<std::int64_t>(1, deadline - mono_ms()));
+    std::int64_t try_ms = std::min(options_.try_timeout_ms + hold_ms, std::max<std::int64_t>(1, deadline - steady_now_ms()));
     bool timed_out = false;
     ++tries;
     auto r = exchange(at, request, try_ms, keep_packed, &timed_out);
@@ -207,7 +211,7 @@ Result<Envelope> LeaderFollower::call(const Envelope& request, std::int64_t hold
   current_.clear();
   return make_error(ErrorCode::UNAVAILABLE,
                     options_.what + " " + std::string(to_string(request.type)) + ": gave up after " +
-                        std::to_string(tries) + " tries in " + std::to_string(mono_ms() - start) +
+                        std::to_string(tries) + " tries in " + std::to_string(steady_now_ms() - start) +
                         " ms; tried " + tried.to_string() + "; last error: " + last.to_string());
 }
 

@@ -58,6 +58,9 @@ struct FollowOptions {
   std::int64_t pause_max_ms = 200;          // ... doubling up to this
 };
 
+// The options of a client's follower of `what`: one try and one call bounded as given.
+FollowOptions follow_options(const char* what, std::int64_t try_timeout_ms, std::int64_t call_timeout_ms);
+
 class LeaderFollower {
  public:
   // Where to send when no endpoint is known: "" when not known yet, an Error when the asking

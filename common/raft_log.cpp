@@ -16,6 +16,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/clock.h"
+
 // The raft headers have no extern "C" of their own (notes/libraft.md, gotcha 2).
 extern "C" {
 #include <raft.h>
@@ -269,10 +271,7 @@ struct RaftLog::Impl {
 
   Error not_leader() const { return make_error(ErrorCode::NOT_LEADER, "this replica is not the leader"); }
 
-  static std::int64_t mono_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-  }
+  static std::int64_t mono_ms() { return steady_now_ms(); }
   unsigned lease_ms() const { return options.lease_ms ? options.lease_ms : options.election_timeout_ms * 3 / 4; }
 
   // A majority stored an entry sent at sent_ms in `term`: the lease runs from then.

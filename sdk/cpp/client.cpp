@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "common/clock.h"
 #include "common/config.h"
 #include "common/ids.h"
 #include "common/sockets.h"
@@ -12,28 +13,11 @@
 
 namespace orion::sdk {
 
-namespace {
-
-std::int64_t mono_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
-
-FollowOptions follow_options(const ClientOptions& o, const char* what) {
-  FollowOptions f;
-  f.what = what;
-  f.try_timeout_ms = o.request_timeout_ms;
-  f.call_timeout_ms = o.call_timeout_ms;
-  return f;
-}
-
-}  // namespace
-
 Client::Client(ClientOptions options)
     : options_(std::move(options)),
       ctx_(1),
-      registries_(ctx_, options_.registry, follow_options(options_, "registry")),
-      scheduler_(ctx_, follow_options(options_, "scheduler"), [this](std::int64_t budget_ms) -> Result<std::string> {
+      registries_(ctx_, options_.registry, follow_options("registry", options_.request_timeout_ms, options_.call_timeout_ms)),
+      scheduler_(ctx_, follow_options("scheduler", options_.request_timeout_ms, options_.call_timeout_ms), [this](std::int64_t budget_ms) -> Result<std::string> {
         auto d = registries_.discover(std::min(budget_ms, options_.call_timeout_ms));
         if (!d) return d.error();
         return d->scheduler_client;
@@ -79,22 +63,22 @@ Result<TaskView> Client::status(const std::string& task_id) {
 }
 
 Result<TaskView> Client::wait(const std::string& task_id, std::int64_t timeout_ms) {
-  auto deadline = mono_ms() + timeout_ms;
+  auto deadline = steady_now_ms() + timeout_ms;
   while (true) {
     // Long-poll in slices so a lost scheduler is noticed within one slice.
-    std::int64_t slice = std::max<std::int64_t>(0, std::min<std::int64_t>(deadline - mono_ms(), 10'000));
+    std::int64_t slice = std::max<std::int64_t>(0, std::min<std::int64_t>(deadline - steady_now_ms(), 10'000));
     auto r = call(true, MsgType::WAIT_TASK, WaitTask{task_id, slice}.to_body(), slice + options_.request_timeout_ms);
     if (!r) return r.error();
     auto info = TaskInfo::from_body(r->body);
     if (!info) return info.error();
-    if (is_terminal(info->task.state) || mono_ms() >= deadline) return std::move(info->task);
+    if (is_terminal(info->task.state) || steady_now_ms() >= deadline) return std::move(info->task);
   }
 }
 
 Result<std::vector<TaskView>> Client::wait_all(const std::vector<std::string>& task_ids, std::int64_t timeout_ms) {
-  auto deadline = mono_ms() + timeout_ms;
+  auto deadline = steady_now_ms() + timeout_ms;
   while (true) {
-    std::int64_t slice = std::max<std::int64_t>(0, std::min<std::int64_t>(deadline - mono_ms(), 10'000));
+    std::int64_t slice = std::max<std::int64_t>(0, std::min<std::int64_t>(deadline - steady_now_ms(), 10'000));
     // A 500-task answer is read from its msgpack directly: a Json tree of it cost more than the
     // rest of the call.
     auto r = call(true, MsgType::WAIT_TASKS, WaitTasks{task_ids, slice}.to_body(), slice + options_.request_timeout_ms,
@@ -103,7 +87,7 @@ Result<std::vector<TaskView>> Client::wait_all(const std::vector<std::string>& t
     auto list = task_list_from_packed(r->packed_body);
     if (!list) return list.error();
     bool done = std::all_of(list->tasks.begin(), list->tasks.end(), [](const TaskView& v) { return is_terminal(v.state); });
-    if (done || mono_ms() >= deadline) return std::move(list->tasks);
+    if (done || steady_now_ms() >= deadline) return std::move(list->tasks);
   }
 }
 

@@ -1,17 +1,10 @@
 // Client, workflows: WORKFLOW_RUN, GET_WORKFLOW, CANCEL_WORKFLOW, RETRY_WORKFLOW.
 #include <algorithm>
-#include <chrono>
 
+#include "common/clock.h"
 #include "sdk/cpp/client.h"
 
 namespace orion::sdk {
-
-namespace {
-std::int64_t mono_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
-}  // namespace
 
 Result<WorkflowRunOk> Client::run_workflow(const WorkflowSpec& spec) {
   // The spec's own checks (cycles, references) before it leaves: a refused one is not sent.
@@ -55,16 +48,16 @@ Result<RetryWorkflowOk> Client::retry_workflow(const std::string& workflow_id) {
 // Long-polls the unfinished steps' tasks with WAIT_TASKS (one request, not one per step), then
 // reads the workflow again: its state follows its steps' in the same scheduler turn.
 Result<WorkflowView> Client::wait_workflow(const std::string& workflow_id, std::int64_t timeout_ms) {
-  auto deadline = mono_ms() + timeout_ms;
+  auto deadline = steady_now_ms() + timeout_ms;
   while (true) {
     auto v = workflow_status(workflow_id);
-    if (!v || is_terminal(v->state) || mono_ms() >= deadline) return v;
+    if (!v || is_terminal(v->state) || steady_now_ms() >= deadline) return v;
     std::vector<std::string> open;
     for (const auto& s : v->steps) {
       if (!is_terminal(s.state)) open.push_back(s.task_id);
     }
     if (open.empty()) continue;  // the workflow's own end is in the next read
-    auto w = wait_all(open, std::max<std::int64_t>(0, deadline - mono_ms()));
+    auto w = wait_all(open, std::max<std::int64_t>(0, deadline - steady_now_ms()));
     if (!w) return w.error();
   }
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "common/clock.h"
 #include "common/config.h"
 #include "common/ids.h"
 #include "common/sockets.h"
@@ -10,28 +11,11 @@
 
 namespace orion::consensus {
 
-namespace {
-
-std::int64_t mono_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
-
-FollowOptions follow_options(const ConsensusClientOptions& o, const char* what) {
-  FollowOptions f;
-  f.what = what;
-  f.try_timeout_ms = o.request_timeout_ms;
-  f.call_timeout_ms = o.call_timeout_ms;
-  return f;
-}
-
-}  // namespace
-
 ConsensusClient::ConsensusClient(ConsensusClientOptions options)
     : options_(std::move(options)),
       ctx_(1),
-      registries_(ctx_, options_.registry, follow_options(options_, "registry")),
-      follower_(ctx_, follow_options(options_, "consensus"),
+      registries_(ctx_, options_.registry, follow_options("registry", options_.request_timeout_ms, options_.call_timeout_ms)),
+      follower_(ctx_, follow_options("consensus", options_.request_timeout_ms, options_.call_timeout_ms),
                 [this](std::int64_t budget_ms) { return next_endpoint(budget_ms); }) {}
 
 ConsensusClient::~ConsensusClient() = default;
@@ -79,15 +63,15 @@ Result<ProposalView> ConsensusClient::status(const std::string& proposal_id) {
 }
 
 Result<ProposalView> ConsensusClient::wait(const std::string& proposal_id, std::int64_t timeout_ms) {
-  const auto deadline = mono_ms() + timeout_ms;
+  const auto deadline = steady_now_ms() + timeout_ms;
   while (true) {
     // Long-poll in slices so that a lost leader is noticed within one slice.
-    std::int64_t slice = std::clamp<std::int64_t>(deadline - mono_ms(), 0, 5'000);
+    std::int64_t slice = std::clamp<std::int64_t>(deadline - steady_now_ms(), 0, 5'000);
     auto r = call(MsgType::WAIT_PROPOSAL, WaitProposal{proposal_id, slice}.to_body(), options_.call_timeout_ms);
     if (!r) return r.error();
     auto info = ProposalInfo::from_body(r->body);
     if (!info) return info.error();
-    if (info->proposal.outcome != Outcome::PENDING || mono_ms() >= deadline) return std::move(info->proposal);
+    if (info->proposal.outcome != Outcome::PENDING || steady_now_ms() >= deadline) return std::move(info->proposal);
   }
 }
 

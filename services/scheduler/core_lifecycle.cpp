@@ -488,12 +488,14 @@ Status SchedulerCore::check_invariants() const {
       const AgentSession* a = pool_.find(v.assigned_agent);
       auto u = unclaimed_.find(v.assigned_agent);
       bool in_session = a && a->running.count(seq), in_unclaimed = u != unclaimed_.end() && u->second.seqs.count(seq);
-      if (in_session == in_unclaimed) return broken("leased task " + v.task_id + " is not on its agent, or twice");
+      // A hot standby holds the leases of the leader's agents in standby_leased_ instead.
+      bool standby = standby_leased_.count(seq) > 0;
+      if (in_session + in_unclaimed + standby != 1) return broken("leased task " + v.task_id + " is not on its agent, or twice");
       if (t.unmet != 0) return broken("task " + v.task_id + " was assigned with unmet dependencies");
     }
     std::uint32_t unmet = v.gate.pending() ? 1 : 0;
     for (auto d : t.deps) unmet += tasks_.at(d).view.state != TaskState::COMPLETED;
-    if (!is_terminal(v.state) && v.gate.pending()) {
+    if (!is_terminal(v.state) && v.gate.pending() && !standby_gated_.count(seq)) {
       auto g = gates_.find(v.gate.id);
       if (g == gates_.end() || std::find(g->second.seqs.begin(), g->second.seqs.end(), seq) == g->second.seqs.end()) {
         return broken("gated task " + v.task_id + " is not held by its gate");
@@ -501,6 +503,18 @@ Status SchedulerCore::check_invariants() const {
     }
     if (!is_terminal(v.state) && unmet != t.unmet) return broken("unmet count wrong for " + v.task_id);
     if (v.effective_priority < v.spec.priority) return broken("effective priority below own for " + v.task_id);
+  }
+  for (auto seq : standby_leased_) {
+    const TaskRecord* t = task(seq);
+    if (!t || (t->view.state != TaskState::ASSIGNED && t->view.state != TaskState::RUNNING)) {
+      return broken("standby lease of seq " + std::to_string(seq) + " is not a leased task");
+    }
+  }
+  for (auto seq : standby_gated_) {
+    const TaskRecord* t = task(seq);
+    if (!t || is_terminal(t->view.state) || !t->view.gate.pending()) {
+      return broken("standby gate of seq " + std::to_string(seq) + " holds no gated task");
+    }
   }
   for (const auto& [key, owner] : stale_owner_) {
     const AgentSession* a = pool_.find(owner);

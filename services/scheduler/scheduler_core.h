@@ -341,6 +341,8 @@ class SchedulerCore {
   void place(TaskRecord& t);
   void link_standby(TaskRecord& t);
   // Standby: tasks leased or waiting on a consensus gate, for promote() (no scan of every task).
+  // Invariant: they hold only tasks ASSIGNED or RUNNING, respectively not ended with a pending
+  // gate; both are empty on a serving leader.
   std::set<std::uint64_t> standby_leased_, standby_gated_;
   // The wall clock, held at one instant while a batch is taken in (WallFreeze).
   std::int64_t wall_ms() const { return frozen_wall_ms_ >= 0 ? frozen_wall_ms_ : clock_.wall_ms(); }
@@ -429,8 +431,8 @@ class SchedulerCore {
   std::size_t ready_count_ = 0;
   // PENDING tasks waiting out a retry backoff: (monotonic due time, seq).
   std::set<std::pair<std::int64_t, std::uint64_t>> retry_wait_;
-  // Invariant: a task is ASSIGNED or RUNNING on agent a iff it is in pool_ agent a's running set
-  // or in unclaimed_[a] (never both).
+  // Invariant: a task is ASSIGNED or RUNNING on agent a iff it is in pool_ agent a's running set,
+  // in unclaimed_[a], or (on a hot standby) in standby_leased_: exactly one of the three.
   AgentPool pool_;
   // Leases adopted (adopt_leases) that no session holds yet, by agent id: kept until until_ms
   // (monotonic), then fenced off; claimed (or fenced) at the agent's next ATTACH.
@@ -472,7 +474,7 @@ class SchedulerCore {
   std::int64_t next_sweep_ms_ = 0;  // monotonic time of the next unschedulable sweep
   Outbox outbox_;
   // Undecided consensus gates by gate id. Invariant: a non-terminal task with gate.pending()
-  // is in its gate's seqs, and counts the gate in its unmet.
+  // is in its gate's seqs (on a hot standby: in standby_gated_), and counts the gate in its unmet.
   struct Gate {
     std::vector<std::uint64_t> seqs;  // the tasks it holds, in order
     std::string proposal_id;          // "" until proposed

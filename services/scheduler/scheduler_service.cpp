@@ -1,5 +1,7 @@
 #include "services/scheduler/scheduler_service.h"
 
+#include "services/scheduler/replica_state.h"
+
 #include <cstdlib>
 #include <filesystem>
 
@@ -88,6 +90,14 @@ Status SchedulerService::start() {
   if (auto s = (*log)->append(recovered); !s) return s;
   commit_ = std::make_unique<GroupCommit>(std::move(*log));
   spdlog::info("event=recovered tasks={} task_records={} ready={} workflows={}", core_.task_count(), loaded, core_.ready_count(), workflows_.workflow_count());
+  if (auto s = bind_and_link(); !s) return s;
+  spdlog::info("event=serving client={} agent={} registries={}", client_ep_, agent_ep_,
+               join_endpoints(options_.registries));
+  return {};
+}
+
+// Both sockets bound (the endpoints to announce worked out), then the registries linked.
+Status SchedulerService::bind_and_link() {
   try {
     client_ep_ = advertised_endpoint(bind_socket(client_, options_.bind_client), options_.advertise_host);
     agent_ep_ = advertised_endpoint(bind_socket(agent_, options_.bind_agent), options_.advertise_host);
@@ -95,8 +105,6 @@ Status SchedulerService::start() {
     return make_error(ErrorCode::UNAVAILABLE, std::string("cannot bind: ") + e.what());
   }
   if (auto s = registry_link_.start(); !s) return s;
-  spdlog::info("event=serving client={} agent={} registries={}", client_ep_, agent_ep_,
-               join_endpoints(options_.registries));
   return {};
 }
 
@@ -162,7 +170,7 @@ AnnounceInfo SchedulerService::announce_info() const {
 }
 
 void SchedulerService::turn(int poll_ms) {
-  if (core_.applying()) {
+  if (core_.applying() && !restart_pending_) {
     // A large batch is being made, a slice per turn, while its answer goes out as soon as its
     // record is durable. Nothing else is read meanwhile: every later command sees the whole batch.
     core_.apply_batches(kApplySlice);
@@ -454,17 +462,8 @@ void SchedulerService::publish(const std::string& topic, const std::string& pack
 }
 
 void SchedulerService::hold() {
-  LogBatch batch;
-  batch.merge(std::move(batch_records_));
+  LogBatch batch = drain_turn_records(core_, workflows_, std::move(batch_records_));
   batch_records_ = LogBatch();
-  core_.drain_batch_hits([&](const BatchHits& h) { batch.put(log_key(kBatchHitsKind, h.id), encode_batch_hits(h)); });
-  core_.drain_dirty([&](const TaskRecord& r) {
-    batch.put(r.seq, encode_task_record(r));
-    workflows_.on_task(r);  // step changes: workflow events and ends, in this same batch
-  });
-  // After the batch records above: one taken in and spent in the same turn is put, then deleted.
-  core_.drain_spent_batches([&](std::uint64_t first) { batch.erase(log_key(kBatchRecordKind, first)); });
-  workflows_.drain_dirty([&](std::uint64_t key, std::string rec) { batch.put(key, std::move(rec)); });
   if (!batch.empty()) last_batch_ = persist(std::move(batch));
   Outbox& out = core_.outbox();
   if (client_replies_.empty() && agent_replies_.empty() && out.to_agents.empty() && out.to_clients.empty() &&

@@ -105,6 +105,7 @@ class SchedulerService {
 
   // ---- Raft replica (service_replica.cpp) ----
   Status start_replica();
+  Status bind_and_link();  // start() and start_replica(): bind both sockets, start the registry link
   // Takes what the Raft log made ready: committed entries to apply, snapshots, failures.
   void take_log();
   void apply_entry(std::string_view bytes);
@@ -129,6 +130,14 @@ class SchedulerService {
   std::uint64_t hello_number_ = 0;    // our HELLO of this term, once sent
   bool serving_ = false;              // a leader whose HELLO applied: it serves
   bool restart_wanted_ = false;
+  // Deposed with turns not known committed: the core may be ahead of the log, so it takes no
+  // more entries and the process starts again from its log (execv) once the log has settled:
+  // when an entry of the new leader is applied here (the new leader's truncation of our
+  // uncommitted entries is on disk by then: restarting in the middle of one left libraft
+  // files it refused to load), or at restart_deadline_ms_ (cut off: no new leader reaches us).
+  bool restart_pending_ = false;
+  std::int64_t restart_deadline_ms_ = 0;
+  void restart_now(const char* why);
   // Raft asked for a snapshot while our own turns were in flight: the core is ahead of the log
   // then, so the answer waits until they are all applied (the state must be committed state).
   bool snapshot_wanted_ = false;

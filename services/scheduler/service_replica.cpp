@@ -17,22 +17,23 @@
 #include "common/config.h"
 #include "common/consensus_messages.h"
 #include "services/scheduler/batch_record.h"
+#include "services/scheduler/replica_state.h"
 #include "services/scheduler/scheduler_service.h"
 #include "services/scheduler/task_codec.h"
 #include "services/scheduler/workflow_record.h"
 
 namespace orion::scheduler {
 
+namespace {
+// A deposed leader waits this many election timeouts at most for its log to settle (the new
+// leader's first entry applied here) before it restarts anyway.
+constexpr std::int64_t kRestartSettleElections = 4;
+}  // namespace
+
 Status SchedulerService::start_replica() {
   origin_ = std::random_device{}() | (static_cast<std::uint64_t>(std::random_device{}()) << 32);
   if (origin_ == 0) origin_ = 1;
-  try {
-    client_ep_ = advertised_endpoint(bind_socket(client_, options_.bind_client), options_.advertise_host);
-    agent_ep_ = advertised_endpoint(bind_socket(agent_, options_.bind_agent), options_.advertise_host);
-  } catch (const zmq::error_t& e) {
-    return make_error(ErrorCode::UNAVAILABLE, std::string("cannot bind: ") + e.what());
-  }
-  if (auto s = registry_link_.start(); !s) return s;
+  if (auto s = bind_and_link(); !s) return s;
   raft_ = std::make_unique<RaftLog>(options_.raft.options(options_.data_dir + "/raft"));
   if (auto s = raft_->start(); !s) return s;
   role_ = raft_->role();
@@ -46,6 +47,13 @@ void SchedulerService::take_log() {
   std::deque<LogItem> items;
   raft_->take(items);
   for (auto& item : items) {
+    if (restart_pending_) {
+      // Nothing reaches the core now. A snapshot, to take or to restore, cannot wait.
+      auto e = item.kind == LogItem::APPLY ? decode_replica_entry(item.bytes) : Result<ReplicaEntry>(ReplicaEntry{});
+      if (item.kind == LogItem::SNAPSHOT || item.kind == LogItem::RESTORE) return restart_now("snapshot");
+      if (item.kind == LogItem::APPLY && e && e->origin != origin_) return restart_now("log_settled");
+      continue;
+    }
     switch (item.kind) {
       case LogItem::APPLY:
         apply_entry(item.bytes);
@@ -102,35 +110,7 @@ void SchedulerService::apply_entry(std::string_view bytes) {
 }
 
 Status SchedulerService::apply_records(const LogBatch& records) {
-  for (const auto& [key, bytes] : records.records) {
-    switch (log_kind(key)) {
-      case kWorkflowRecordKind:
-        if (bytes.empty()) break;
-        if (auto s = workflows_.apply_record(log_id(key), bytes); !s) return s;
-        break;
-      case kBatchHitsKind: {
-        if (bytes.empty()) break;
-        auto h = decode_batch_hits(log_id(key), bytes);
-        if (!h) return h.error();
-        core_.restore_batch_hits(std::move(*h));
-        break;
-      }
-      case kBatchRecordKind: {
-        if (bytes.empty()) break;  // spent: the core keeps its own account of that
-        auto b = decode_batch_record(bytes);
-        if (!b) return b.error();
-        if (auto s = core_.apply_batch_record(b->intake, std::move(b->batch.tasks)); !s) return s;
-        break;
-      }
-      default: {
-        if (bytes.empty()) break;
-        auto r = decode_task_record(key, bytes);
-        if (!r) return r.error();
-        core_.apply_record(std::move(*r));
-      }
-    }
-  }
-  return {};
+  return apply_replica_records(core_, workflows_, records);
 }
 
 // A snapshot loaded at start, or sent by the leader to a replica too far behind.
@@ -158,24 +138,16 @@ void SchedulerService::maybe_snapshot() {
   raft_->snapshot_taken(snapshot_state());
 }
 
-std::string SchedulerService::snapshot_state() const {
-  std::vector<std::string> entries;
-  for (const auto& [id, r] : replicas_) {
-    ReplicaEntry h;
-    h.kind = ReplicaEntry::HELLO;
-    h.hello = r;
-    entries.push_back(encode_replica_entry(h));
-  }
-  ReplicaEntry all;
-  for (const auto& [seq, t] : core_.tasks()) all.records.put(seq, encode_task_record(t));
-  workflows_.each_record([&](std::uint64_t key, std::string rec) { all.records.put(key, std::move(rec)); });
-  core_.each_batch_hits([&](const BatchHits& h) { all.records.put(log_key(kBatchHitsKind, h.id), encode_batch_hits(h)); });
-  entries.push_back(encode_replica_entry(all));
-  return encode_snapshot_state(entries);
-}
+std::string SchedulerService::snapshot_state() const { return replica_snapshot(core_, workflows_, replicas_); }
 
 void SchedulerService::check_role() {
   RoleInfo now = raft_->role();
+  if (restart_pending_) {
+    // Elected again, its core ahead of the log: it must not serve from it.
+    // (The term it lost may still read LEADER for a moment: raft's role is polled.)
+    if (now.role == Role::LEADER && now.term > role_.term) return restart_now("elected_again");
+    if (clock_.now_ms() >= restart_deadline_ms_) return restart_now("settle_deadline");
+  }
   if (now == role_) return;
   spdlog::info("event=role_changed replica={} role={} leader={} term={}", options_.raft.id, to_string(now.role),
                now.leader_id.empty() ? "-" : now.leader_id, now.term);
@@ -225,6 +197,16 @@ void SchedulerService::deposed(const std::string& why) {
     for (auto& r : h.agent) send_envelope(agent_, r.identity, error_envelope(r.envelope.request_id, unknown));
   }
   held_.clear();
+  client_replies_.clear();
+  agent_replies_.clear();
+  serving_ = false;  // refuse() answers NOT_LEADER from now on
+  restart_pending_ = true;
+  restart_deadline_ms_ = clock_.now_ms() + kRestartSettleElections * options_.raft.election_ms;
+  registry_link_.announce_now();
+}
+
+void SchedulerService::restart_now(const char* why) {
+  spdlog::info("event=restart replica={} why={}", options_.raft.id, why);
   restart_wanted_ = true;
   stopping_ = true;
 }

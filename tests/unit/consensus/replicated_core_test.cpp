@@ -92,7 +92,15 @@ class ReplicatedCoreTest : public CoreFixture {
   // Appends commands through the leader, one raft_apply per command, and waits until the
   // leader applied the last one.
   void replicate(const std::vector<Command>& commands) {
-    struct raft* r = raft_fixture_get(&f_, leader());
+    ASSERT_LT(leader(), 3u) << "no leader";
+    append_on(leader(), commands);
+    ASSERT_TRUE(raft_fixture_step_until_applied(&f_, leader(), raft_last_index(raft_fixture_get(&f_, leader())), 10'000));
+  }
+
+  // Appends commands on server i, one raft_apply per command, without stepping. The status each
+  // request ends with is in statuses_ (kPending until raft calls back).
+  static constexpr int kPending = 1;
+  void append_on(unsigned i, const std::vector<Command>& commands) {
     for (const auto& c : commands) {
       std::string bytes = encode_command(c);
       struct raft_buffer buf;
@@ -100,10 +108,51 @@ class ReplicatedCoreTest : public CoreFixture {
       buf.base = raft_malloc(buf.len);
       std::memcpy(buf.base, bytes.data(), buf.len);
       auto req = std::make_unique<struct raft_apply>();
-      ASSERT_EQ(raft_apply(r, req.get(), &buf, 1, nullptr), 0);
+      statuses_.push_back(std::make_unique<int>(kPending));
+      req->data = statuses_.back().get();
+      ASSERT_EQ(raft_apply(raft_fixture_get(&f_, i), req.get(), &buf, 1,
+                           [](struct raft_apply* r, int status, void*) { *static_cast<int*>(r->data) = status; }),
+                0);
       requests_.push_back(std::move(req));
     }
-    ASSERT_TRUE(raft_fixture_step_until_applied(&f_, leader(), raft_last_index(r), 10'000));
+  }
+
+  // Cuts server i off from every other server, both ways, or heals it. Saturated links drop
+  // what is sent over them silently; the fixture's leader detection (leader()) knows of them.
+  void cut_off(unsigned i, bool cut) {
+    for (unsigned j = 0; j < 3; ++j) {
+      if (j == i) continue;
+      if (cut) raft_fixture_saturate(&f_, i, j), raft_fixture_saturate(&f_, j, i);
+      else raft_fixture_desaturate(&f_, i, j), raft_fixture_desaturate(&f_, j, i);
+    }
+  }
+
+  // Where each server stands (for failure messages): "i: state term last-index applied; ".
+  std::string servers() {
+    std::string out;
+    for (unsigned i = 0; i < 3; ++i) {
+      struct raft* r = raft_fixture_get(&f_, i);
+      out += std::to_string(i) + ": state=" + std::to_string(raft_state(r)) + " term=" + std::to_string(r->current_term) +
+             " last=" + std::to_string(raft_last_index(r)) + " applied=" + std::to_string(r->last_applied) + "; ";
+    }
+    return out + "fixture leader=" + std::to_string(leader());
+  }
+
+  // Steps until there is a leader and every server applied the last entry of its log (the
+  // leader may change on the way: the last entry is the current leader's).
+  bool step_until_converged(unsigned max_msecs) {
+    return raft_fixture_step_until(
+        &f_, [](struct raft_fixture* f, void*) {
+          const unsigned l = raft_fixture_leader_index(f);
+          if (l >= raft_fixture_n(f)) return false;
+          const raft_index last = raft_last_index(raft_fixture_get(f, l));
+          for (unsigned i = 0; i < raft_fixture_n(f); ++i) {
+            struct raft* r = raft_fixture_get(f, i);
+            if (r->last_applied != last || raft_last_index(r) != last) return false;
+          }
+          return true;
+        },
+        nullptr, max_msecs);
   }
 
   Command vote_command(const std::string& id, const std::string& agent, bool yes) {
@@ -114,6 +163,7 @@ class ReplicatedCoreTest : public CoreFixture {
   bool started_ = false;
   std::unique_ptr<CoreFsm> fsms_[3];
   std::vector<std::unique_ptr<struct raft_apply>> requests_;
+  std::vector<std::unique_ptr<int>> statuses_;  // per request in requests_ sent by append_on
 };
 
 TEST_F(ReplicatedCoreTest, ReplicasAgreeAfterTheLeaderIsKilledAndRevived) {
@@ -154,6 +204,88 @@ TEST_F(ReplicatedCoreTest, ReplicasAgreeAfterTheLeaderIsKilledAndRevived) {
   EXPECT_GT(raft_fixture_n_recv(&f_, old, RAFT_IO_INSTALL_SNAPSHOT), 0u) << "it caught up through a snapshot";
   EXPECT_EQ(fsms_[old]->core.proposal_count(), 20u);
   EXPECT_NE(fsms_[old]->core.proposal("p20")->outcome, Outcome::UNKNOWN);
+}
+
+// A partition: the leader is cut off from both followers while commands go in on both sides.
+// Its own appends never commit, so no replica applies them (its applied index stays where the
+// cut found it); the majority elects a new leader that commits. After the heal the old
+// leader's uncommitted entries are replaced by the new leader's and every replica holds the
+// same state, byte for byte.
+TEST_F(ReplicatedCoreTest, ACutOffLeadersCommandsNeverApplyAndTheReplicasConvergeAfterTheHeal) {
+  ASSERT_TRUE(raft_fixture_step_until_has_leader(&f_, 5'000));
+  std::vector<std::string> agents = {"a1", "a2", "a3"};
+  std::vector<Voter> voters;
+  for (const auto& a : agents) voters.push_back(voter(a));
+  std::vector<Command> batch;
+  for (int i = 0; i < 10; ++i) {
+    batch.push_back(command(CommandKind::PROPOSE, proposal(ConsensusType::MAJORITY, voters).to_body(),
+                            "req-" + std::to_string(i)));
+  }
+  replicate(batch);
+  ASSERT_TRUE(step_until_converged(5'000));
+  for (const auto& fsm : fsms_) ASSERT_EQ(fsm->core.proposal_count(), 10u);
+
+  const unsigned old = leader();
+  unsigned old_index = old;  // for the predicate below
+  const raft_index cut = raft_fixture_get(&f_, old)->last_applied;
+  const raft_term old_term = raft_fixture_get(&f_, old)->current_term;
+  cut_off(old, true);
+  // The old leader still takes commands: 5 proposals and votes on p1..p5 that only it stores.
+  const std::size_t lost_first = statuses_.size();
+  batch.clear();
+  for (int i = 0; i < 5; ++i) {
+    batch.push_back(command(CommandKind::PROPOSE, proposal(ConsensusType::MAJORITY, voters).to_body(),
+                            "lost-" + std::to_string(i)));
+    batch.push_back(vote_command("p" + std::to_string(i + 1), "a1", false));
+  }
+  append_on(old, batch);
+  EXPECT_GT(raft_last_index(raft_fixture_get(&f_, old)), cut);
+
+  // The other two elect a new leader among themselves, which commits votes and proposals.
+  ASSERT_TRUE(raft_fixture_step_until(
+      &f_, [](struct raft_fixture* f, void* arg) {
+        const unsigned l = raft_fixture_leader_index(f);
+        return l < raft_fixture_n(f) && l != *static_cast<unsigned*>(arg);
+      },
+      &old_index, 10'000)) << servers();
+  EXPECT_GT(raft_fixture_get(&f_, leader())->current_term, old_term);
+  batch.clear();
+  for (int i = 1; i <= 5; ++i) {
+    for (const auto& a : agents) batch.push_back(vote_command("p" + std::to_string(i), a, true));
+  }
+  for (int i = 0; i < 3; ++i) {
+    batch.push_back(command(CommandKind::PROPOSE, proposal(ConsensusType::PBFT, voters).to_body(),
+                            "new-" + std::to_string(i)));
+  }
+  replicate(batch);
+  const raft_index committed = raft_last_index(raft_fixture_get(&f_, leader()));
+  for (unsigned i = 0; i < 3; ++i) {
+    if (i == old) continue;
+    ASSERT_TRUE(raft_fixture_step_until_applied(&f_, i, committed, 5'000)) << "replica " << i;
+  }
+  // Time passes on the old leader's side too: it has stepped down, and applied nothing new.
+  raft_fixture_step_until_elapsed(&f_, 2'000);
+  EXPECT_NE(raft_state(raft_fixture_get(&f_, old)), RAFT_LEADER);
+  EXPECT_EQ(raft_fixture_get(&f_, old)->last_applied, cut) << "an entry of the cut-off leader was applied";
+  EXPECT_EQ(fsms_[old]->core.proposal_count(), 10u);
+  for (unsigned i = 0; i < 3; ++i) {
+    if (i == old) continue;
+    EXPECT_EQ(fsms_[i]->core.proposal_count(), 13u) << "replica " << i;
+    EXPECT_EQ(fsms_[i]->core.proposal("p1")->outcome, Outcome::APPROVED) << "replica " << i;
+  }
+
+  cut_off(old, false);
+  ASSERT_TRUE(step_until_converged(20'000)) << servers();
+  const std::string state = fsms_[leader()]->core.snapshot();
+  for (unsigned i = 0; i < 3; ++i) {
+    EXPECT_EQ(fsms_[i]->core.snapshot(), state) << "replica " << i;
+    EXPECT_EQ(fsms_[i]->core.proposal_count(), 13u) << "replica " << i << ": the cut-off leader's proposals are gone";
+    EXPECT_EQ(fsms_[i]->core.proposal("p1")->outcome, Outcome::APPROVED) << "replica " << i;
+  }
+  for (std::size_t r = lost_first; r < lost_first + 10; ++r) {
+    EXPECT_NE(*statuses_[r], kPending) << "request " << r - lost_first << " of the cut-off leader never ended";
+    EXPECT_NE(*statuses_[r], 0) << "request " << r - lost_first << " of the cut-off leader reported committed";
+  }
 }
 
 // libraft 0.15 drops, without an answer, an InstallSnapshot that reaches a follower while it is

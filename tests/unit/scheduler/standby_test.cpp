@@ -6,20 +6,14 @@
 #include "services/scheduler/batch_record.h"
 #include "services/scheduler/scheduler_core.h"
 #include "services/scheduler/task_codec.h"
+#include "tests/unit/scheduler/standby_helpers.h"
 
 namespace orion::scheduler {
 namespace {
 
-TaskSpec spec(std::vector<std::string> deps = {}, int retries = 0) {
-  TaskSpec s;
-  s.type = "echo";
-  s.capabilities = {"text"};
-  s.input = {{"n", 1}};
-  s.depends_on = std::move(deps);
-  s.retries = retries;
-  s.retry.initial_ms = 500;
-  return s;
-}
+using standby::assigned;
+using standby::attach;
+using standby::spec;
 
 class StandbyTest : public ::testing::Test {
  protected:
@@ -34,31 +28,12 @@ class StandbyTest : public ::testing::Test {
     leader.drain_spent_batches([](std::uint64_t) {});
     leader.outbox().clear();
   }
+  // The follower holds the leader's tasks, and its own invariants (a standby's leases and
+  // gates included) hold.
   void expect_same() {
-    ASSERT_EQ(leader.task_count(), follower.task_count());
-    for (const auto& [seq, t] : leader.tasks()) {
-      const TaskRecord* f = follower.task(seq);
-      ASSERT_NE(f, nullptr) << t.view.task_id;
-      EXPECT_EQ(encode_task_record(*f), encode_task_record(t)) << t.view.task_id;
-      EXPECT_EQ(f->unmet, t.unmet) << t.view.task_id;
-    }
-    EXPECT_EQ(follower.ready_count(), leader.ready_count());
-  }
-  void attach(SchedulerCore& core, const std::string& id, int capacity = 1) {
-    AgentSpec a;
-    a.agent_id = id;
-    a.capabilities = {"text"};
-    a.capacity = capacity;
-    a.public_key = std::string(64, 'a');  // it may vote on gates
-    core.attach("ident-" + id, a);
-  }
-  std::vector<std::string> assigned(SchedulerCore& core) {
-    std::vector<std::string> out;
-    for (auto& m : core.outbox().to_agents) {
-      if (m.envelope.type == MsgType::ASSIGN) out.push_back(Assign::from_body(body_of(m.envelope))->task_id);
-    }
-    core.outbox().clear();
-    return out;
+    standby::expect_same(leader, follower);
+    auto s = follower.check_invariants();
+    EXPECT_TRUE(s.ok()) << s.error().to_string();
   }
 
   ManualClock clock{1000};

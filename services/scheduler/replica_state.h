@@ -1,0 +1,37 @@
+// The scheduler's state as records: what one loop turn changed, how a replica applies records
+// it did not make, and the whole state as a snapshot. One definition, used by SchedulerService
+// (the SQLite path and the Raft replicas) and by the Raft fixture tests.
+//
+//   LogBatch turn = drain_turn_records(core, workflows, std::move(batch_records));
+//   if (!turn.empty()) persist(std::move(turn));                      // leader, every turn
+//   if (auto s = apply_replica_records(core, workflows, e.records); !s) ...   // follower
+//   raft_->snapshot_taken(replica_snapshot(core, workflows, replicas));
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "common/log_store.h"
+#include "common/status.h"
+#include "services/scheduler/replica_entry.h"
+#include "services/scheduler/scheduler_core.h"
+#include "services/scheduler/workflow_manager.h"
+
+namespace orion::scheduler {
+
+// Every record the turn changed, after `batch_records` (the batches it took in): batch hits,
+// tasks (each also shown to the workflows: step events and ends land in this same batch), spent
+// batches deleted (one taken in and spent in the same turn is put, then deleted), workflows.
+LogBatch drain_turn_records(SchedulerCore& core, WorkflowManager& workflows, LogBatch batch_records);
+
+// A leader's records applied to a follower's core and workflows, in order. An empty record is
+// a deletion the follower's core accounts for itself. INTERNAL for a record that does not decode.
+Status apply_replica_records(SchedulerCore& core, WorkflowManager& workflows, const LogBatch& records);
+
+// The state as raft stores it in a snapshot (encode_snapshot_state): one HELLO per known
+// replica, then every record in one entry.
+std::string replica_snapshot(const SchedulerCore& core, const WorkflowManager& workflows,
+                             const std::map<std::uint64_t, ReplicaAddress>& replicas);
+
+}  // namespace orion::scheduler
