@@ -18,6 +18,7 @@
 #include "common/envelope.h"
 #include "common/ids.h"
 #include "common/sockets.h"
+#include "common/stats_messages.h"
 #include "sdk/cpp/client.h"
 #include "services/scheduler/agent_pool.h"
 
@@ -520,6 +521,42 @@ void bench_rss(bool quick, Reporter& out) {
   out.print({"rss_1m_queued_mib", rss, "MiB"});
 }
 
+// ---- stats_1m_ms -----------------------------------------------------------------------------
+
+// One SCHEDULER_STATS over 1,000,000 queued tasks (100,000 with --quick), parked on a capability
+// no agent has: the median of 7 calls, each timed from the request sent to the reply read.
+void bench_stats(bool quick, Reporter& out) {
+  const int total = quick ? 100'000 : 1'000'000, per_batch = 50'000, calls = 7;
+  progress("stats: fresh stack, " + std::to_string(total) + " queued tasks, then " + std::to_string(calls) +
+           " SCHEDULER_STATS calls");
+  Stack stack("stats", StackConfig{0, 1, {}});
+  sdk::Client client(stack.client_options());
+  require_ok(client.submit(parked_task(-1)), "submit");
+  RawCaller caller(scheduler_endpoint(client));
+  for (int sent = 0; sent < total; sent += per_batch) {
+    SubmitBatch batch;
+    const int m = std::min(per_batch, total - sent);
+    batch.tasks.reserve(static_cast<std::size_t>(m));
+    for (int i = 0; i < m; ++i) batch.tasks.push_back(BatchEntry{"s" + std::to_string(i), parked_task(sent + i)});
+    send_batch(caller, batch, 180'000);
+  }
+  std::vector<double> ms;
+  for (int i = 0; i < calls; ++i) {
+    Envelope request{MsgType::SCHEDULER_STATS, random_hex(8), Json::object()};
+    double call_ms = 0;
+    Envelope reply = caller.call(encode_frames(request), request.request_id, 60'000, &call_ms);
+    auto ok = SchedulerStatsOk::from_body(reply.body);
+    if (!ok) throw std::runtime_error("SCHEDULER_STATS_OK did not decode: " + ok.error().to_string());
+    if (ok->total < total) {
+      throw std::runtime_error("SCHEDULER_STATS_OK counts " + std::to_string(ok->total) + " tasks, sent " + std::to_string(total));
+    }
+    ms.push_back(call_ms);
+  }
+  progress("stats: calls took " + std::to_string(*std::min_element(ms.begin(), ms.end())) + " .. " +
+           std::to_string(*std::max_element(ms.begin(), ms.end())) + " ms");
+  out.print({"stats_1m_ms", percentile(ms, 50), "ms"});
+}
+
 struct Group {
   const char* name;
   std::vector<const char*> figures;
@@ -535,6 +572,7 @@ const std::vector<Group>& groups() {
       {"select", {"select_us"}, bench_select},
       {"dag", {"dag_100k_ms", "dag_100k_made_ms"}, bench_dag},
       {"rss", {"rss_1m_queued_mib"}, bench_rss},
+      {"stats", {"stats_1m_ms"}, bench_stats},
       {"raft3_submit", {"raft3_submit_p50_ms", "raft3_submit_p99_ms"},
        [](bool quick, Reporter& out) { bench_submit(quick, out, 3, "raft3_"); }},
       {"raft3_throughput", {"raft3_throughput_tasks_per_s"},

@@ -3,7 +3,7 @@
 // leader's. Both requests have an empty body. docs/protocol.md section 14 is the specification;
 // `orionctl stats` (cli/stats_report.h) puts them together with the agents.
 //
-//   SchedulerStatsOk s = task_stats(core.tasks());     // services/scheduler/task_stats.h
+//   SchedulerStatsOk s = core.stats(wall_now_ms);      // services/scheduler/scheduler_core.h
 //   Json body = s.to_body();
 //   auto back = SchedulerStatsOk::from_body(body);     // INVALID_ARGUMENT naming a bad field
 #pragma once

@@ -444,8 +444,7 @@ void SchedulerCore::dispatch() {
       blocked.insert(best);
       continue;
     }
-    best->ready.erase(best->ready.begin());
-    --ready_count_;
+    queue_erase(*best, best->ready.begin());
     --free_slots;
     assign(t, *choice.agent, choice.why);
   }
@@ -465,7 +464,12 @@ void SchedulerCore::tick() {
 Status SchedulerCore::check_invariants() const {
   auto broken = [](const std::string& what) { return Status(make_error(ErrorCode::INTERNAL, what)); };
   std::size_t queued = 0;
-  for (const auto& [key, qc] : classes_) queued += qc.ready.size();
+  for (const auto& [key, qc] : classes_) {
+    queued += qc.ready.size();
+    std::size_t levels = 0;
+    for (auto n : qc.by_level) levels += n;
+    if (levels != qc.ready.size()) return broken("a queue's by_level does not match it");
+  }
   if (queued != ready_count_) return broken("ready_count_ does not match the queues");
   for (const auto& [seq, t] : tasks_) {
     const auto& v = t.view;
@@ -475,6 +479,7 @@ Status SchedulerCore::check_invariants() const {
     auto qc = classes_.find(t.class_key);
     bool in_queue = qc != classes_.end() && qc->second.ready.count({queue_key(t), seq});
     if (ready != in_queue) return broken("ready queue out of step for " + v.task_id);
+    if (!(t.counted == LiveStats::counted_as(t))) return broken("stats counts out of step for " + v.task_id);
     if ((t.retry_due_ms != 0) != (retry_wait_.count({t.retry_due_ms, seq}) > 0)) {
       return broken("retry queue out of step for " + v.task_id);
     }

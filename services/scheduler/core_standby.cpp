@@ -18,8 +18,8 @@ void SchedulerCore::place(TaskRecord& t) {
     return;
   }
   if (t.ready_ms == 0) t.ready_ms = wall_ms();  // the leader's record of it follows in this entry
-  classes_[t.class_key].ready.insert({queue_key(t), t.seq});
-  ++ready_count_;
+  queue_insert(t);
+  restat(t);
 }
 
 // Dependencies always have lower seqs, so they are held already.
@@ -40,6 +40,7 @@ void SchedulerCore::apply_record(TaskRecord record) {
     before = t->view.state;
     unqueue(*t);  // under its old queue key
     if (t->in_batch_record) written_alone(*t);
+    live_.remove(*t);  // counted again as the record it becomes, below
     if (t->view.spec.idempotency_key != record.view.spec.idempotency_key && !record.view.spec.idempotency_key.empty()) {
       by_idempotency_[record.view.spec.idempotency_key] = seq;
     }
@@ -67,6 +68,7 @@ void SchedulerCore::apply_record(TaskRecord record) {
     t->unmet += gated;
   }
   place(*t);
+  restat(*t);
   if (before != TaskState::COMPLETED && v.state == TaskState::COMPLETED) {
     for (auto d : t->dependants) {
       TaskRecord& dep = tasks_.at(d);

@@ -61,6 +61,7 @@ void SchedulerCore::note(TaskRecord& t, TaskState state, const std::string& text
 }
 
 void SchedulerCore::mark(TaskRecord& t, const char* topic, bool durable) {
+  restat(t);
   if (durable) dirty_.insert(t.seq);
   if (!topic || (subscriptions_ && !subscriptions_->wants(topic))) return;
   const TaskView& v = t.view;
@@ -88,14 +89,37 @@ void SchedulerCore::make_ready(TaskRecord& t) {
   t.retry_due_ms = 0;
   t.view.retry_at_ms = 0;
   if (t.ready_ms == 0) t.ready_ms = wall_ms();
-  classes_[t.class_key].ready.insert({queue_key(t), t.seq});
-  ++ready_count_;
+  queue_insert(t);
+  restat(t);
   dispatch_needed_ = true;
+}
+
+void SchedulerCore::queue_insert(TaskRecord& t) {
+  auto [it, fresh] = classes_.try_emplace(t.class_key);
+  QueueClass& qc = it->second;
+  if (fresh) {
+    qc.capabilities = t.view.spec.capabilities;
+    std::sort(qc.capabilities.begin(), qc.capabilities.end());
+  }
+  if (qc.ready.insert({queue_key(t), t.seq}).second) {
+    ++ready_count_;
+    ++qc.by_level[static_cast<std::size_t>(t.view.effective_priority) % qc.by_level.size()];
+  }
+}
+
+void SchedulerCore::queue_erase(QueueClass& qc, std::set<std::pair<std::int64_t, std::uint64_t>>::iterator it) {
+  const TaskRecord& t = tasks_.at(it->second);
+  --qc.by_level[static_cast<std::size_t>(t.view.effective_priority) % qc.by_level.size()];
+  qc.ready.erase(it);
+  --ready_count_;
 }
 
 void SchedulerCore::unqueue(TaskRecord& t) {
   auto it = classes_.find(t.class_key);
-  if (it != classes_.end() && it->second.ready.erase({queue_key(t), t.seq})) --ready_count_;
+  if (it != classes_.end()) {
+    auto at = it->second.ready.find({queue_key(t), t.seq});
+    if (at != it->second.ready.end()) queue_erase(it->second, at);
+  }
   if (t.retry_due_ms != 0) retry_wait_.erase({t.retry_due_ms, t.seq});
   t.retry_due_ms = 0;
 }
@@ -106,6 +130,7 @@ TaskRecord& SchedulerCore::create(const std::string& request_id, TaskSpec&& spec
   TaskRecord& t = tasks_[seq];
   // A submit without a request id cannot be retried safely; give it a unique one of its own.
   fill_new(t, seq, request_id.empty() ? "seq:" + std::to_string(seq) : request_id, std::move(spec), wall_ms());
+  restat(t);
   if (index_request) by_request_[t.request_id] = seq;
   if (!t.view.spec.idempotency_key.empty()) by_idempotency_[t.view.spec.idempotency_key] = seq;
   return t;
@@ -389,6 +414,7 @@ Result<ReprioritizeOk> SchedulerCore::reprioritize(const Reprioritize& r) {
   t->view.spec.priority = r.priority;
   note(*t, t->view.state, "priority set to " + std::string(to_string(r.priority)));
   dirty_.insert(t->seq);
+  restat(*t);
   recompute_priority(t->seq);
   return ReprioritizeOk{t->view.task_id, r.priority, t->view.effective_priority};
 }
@@ -521,10 +547,13 @@ void SchedulerCore::restore(TaskRecord record) {
   auto seq = record.seq;
   by_request_[record.request_id] = seq;
   if (!record.view.spec.idempotency_key.empty()) by_idempotency_[record.view.spec.idempotency_key] = seq;
+  if (auto held = tasks_.find(seq); held != tasks_.end()) live_.remove(held->second);
   TaskRecord& t = tasks_[seq] = std::move(record);
+  t.counted = TaskRecord::Counted{};  // a stored record was never counted here
   t.view.task_id = task_id_for(seq);
   t.class_key = class_key_of(t.view.spec);
   if (t.view.effective_priority == Priority::UNKNOWN) t.view.effective_priority = t.view.spec.priority;
+  restat(t);
 }
 
 Status SchedulerCore::restore_batch(const BatchIntake& intake, std::vector<BatchEntry> entries) {
@@ -617,6 +646,7 @@ void SchedulerCore::finish_restore() {
       dirty_.insert(seq);
     }
     v.state = TaskState::PENDING;
+    restat(t);
     if (t.unmet > 0) continue;
     if (v.retry_at_ms > clock_.wall_ms()) {
       t.retry_due_ms = clock_.now_ms() + (v.retry_at_ms - clock_.wall_ms());

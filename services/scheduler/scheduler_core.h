@@ -44,6 +44,7 @@
 #pragma once
 
 #include <cstdint>
+#include <array>
 #include <deque>
 #include <functional>
 #include <map>
@@ -57,7 +58,9 @@
 #include "common/consensus_messages.h"
 #include "common/envelope.h"
 #include "common/topic_subscriptions.h"
+#include "common/stats_messages.h"
 #include "services/scheduler/agent_pool.h"
+#include "services/scheduler/live_stats.h"
 #include "services/scheduler/task_record.h"
 #include "services/scheduler/task_table.h"
 
@@ -277,8 +280,12 @@ class SchedulerCore {
   void set_event_subscriptions(const TopicSubscriptions* subscriptions) { subscriptions_ = subscriptions; }
 
   std::size_t task_count() const { return tasks_.size(); }
-  // Every task held, by seq: for reads such as SCHEDULER_STATS (task_stats.h).
+  // Every task held, by seq.
   const TaskTable& tasks() const { return tasks_; }
+  // SCHEDULER_STATS (core_stats.cpp), from counts kept as tasks change (live_stats.h) and from
+  // the ready queues: O(task types + queue classes), not a pass over the tasks. The counts equal
+  // task_stats(tasks(), now_ms)'s; its percentiles are within 1% of the exact ones.
+  SchedulerStatsOk stats(std::int64_t now_ms) const;
   std::size_t ready_count() const { return ready_count_; }
   const AgentSession* agent(const std::string& agent_id) const { return pool_.find(agent_id); }
   AgentPool& pool() { return pool_; }
@@ -306,7 +313,21 @@ class SchedulerCore {
   struct QueueClass {
     std::set<std::pair<std::int64_t, std::uint64_t>> ready;  // (ageing key, seq)
     std::int64_t unservable_since_ms = -1;  // monotonic; -1 while some agent has its capabilities
+    std::vector<std::string> capabilities;  // its tasks' capabilities, sorted (SCHEDULER_STATS)
+    // Invariant: by_level[p] = the tasks in `ready` with effective priority p (queue_insert,
+    // queue_erase keep it), so stats() finds the longest-waiting one without a pass over them.
+    std::array<std::size_t, 6> by_level{};
   };
+  // Every way into and out of a ready queue (make_ready, place; unqueue, dispatch).
+  void queue_insert(TaskRecord& t);
+  void queue_erase(QueueClass& qc, std::set<std::pair<std::int64_t, std::uint64_t>>::iterator it);
+  // The longest a ready task of qc has been ready (ms, at wall time now_ms).
+  std::int64_t oldest_wait(const QueueClass& qc, std::int64_t now_ms) const;
+  // The single hook of SCHEDULER_STATS: t may have changed (state, priority, its times); the
+  // counts take it as it is now. Called where a task changes (mark, make_ready, place, create,
+  // restore, apply_record, reprioritize); a second call changes nothing.
+  void restat(TaskRecord& t) { live_.update(t); }
+  LiveStats live_;
 
   TaskRecord* find(const std::string& task_id);
   const TaskRecord* find(const std::string& task_id) const;

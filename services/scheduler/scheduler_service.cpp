@@ -11,7 +11,6 @@
 #include "common/task_pack.h"
 #include "services/scheduler/batch_record.h"
 #include "services/scheduler/task_codec.h"
-#include "services/scheduler/task_stats.h"
 #include "common/log.h"
 
 namespace orion::scheduler {
@@ -283,7 +282,7 @@ void SchedulerService::handle_client(Incoming& in) {
       return;
     case MsgType::SCHEDULER_STATS:
       client_replies_.push_back({in.identity, Envelope{MsgType::SCHEDULER_STATS_OK, e.request_id,
-                                                       task_stats(core_.tasks(), clock_.wall_ms()).to_body()}});
+                                                       core_.stats(clock_.wall_ms()).to_body()}});
       return;
     case MsgType::WAIT_TASKS: {
       auto m = WaitTasks::from_body(e.body);

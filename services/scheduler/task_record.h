@@ -23,6 +23,18 @@ struct TaskRecord {
   std::int64_t retry_due_ms = 0;  // monotonic time its retry becomes ready; 0 = none (derived)
   std::string class_key;       // capabilities + exclusions: tasks of one class are served alike
   bool in_batch_record = false;   // its only durable form is its batch's record (derived; BatchIntake)
+  // What SCHEDULER_STATS counts it as now (live_stats.h; derived). Fits the padding after
+  // in_batch_record: no memory per task.
+  struct Counted {
+    std::uint8_t state = 0xFF;   // TaskState; 0xFF = not counted
+    std::uint8_t priority = 0;   // submitted Priority
+    std::uint16_t wait_bin = 0;  // its queue wait's DurationHistogram bin + 1; 0 = none
+    std::uint16_t run_bin = 0;   // its run time's bin + 1; 0 = none
+    bool counted() const { return state != 0xFF; }
+    bool operator==(const Counted& o) const {
+      return state == o.state && priority == o.priority && wait_bin == o.wait_bin && run_bin == o.run_bin;
+    }
+  } counted;
 };
 
 std::string task_id_for(std::uint64_t seq);  // "t42"

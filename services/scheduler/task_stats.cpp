@@ -19,13 +19,6 @@ struct ClassSamples {
   std::int64_t oldest_wait_ms = 0;
 };
 
-// Rows with the most tasks first (ties by name, so the answer is stable), at most kMaxStatsRows.
-template <class Row>
-void keep_largest(std::vector<Row>& rows) {
-  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.tasks > b.tasks; });
-  if (rows.size() > kMaxStatsRows) rows.resize(kMaxStatsRows);
-}
-
 }  // namespace
 
 double percentile(std::vector<double>& values, double q) {
