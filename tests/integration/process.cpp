@@ -107,15 +107,10 @@ void Process::kill9() {
 int Process::stop(std::int64_t timeout_ms) {
   if (pid_ <= 0) return -1;
   ::kill(pid_, SIGTERM);
-  auto deadline = now_ms() + timeout_ms;
   int status = 0;
-  while (now_ms() < deadline) {
-    pid_t r = waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) {
-      pid_ = -1;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
-    pause_ms(5);
+  if (wait_until([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, timeout_ms)) {
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
   kill9();
   return -1;

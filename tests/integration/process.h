@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/wait_until.h"
+
 namespace orion::testing {
 
 // Path of a built executable (build/bin/NAME).
@@ -48,9 +50,7 @@ class Process {
 // Polls until the file exists and holds valid JSON, or the deadline passes (nullopt).
 std::optional<nlohmann::json> wait_for_json_file(const std::string& path, std::int64_t timeout_ms);
 
-// Polls `pred` every few ms until it returns true or the deadline passes.
-template <class Pred>
-bool wait_until(Pred&& pred, std::int64_t timeout_ms);
+// wait_until(pred, timeout_ms): tests/wait_until.h.
 
 struct CommandResult {
   int exit_code = -1;
@@ -73,16 +73,7 @@ class TempDir {
 };
 
 std::int64_t now_ms();
-void pause_ms(std::int64_t ms);  // the poll interval of wait_until; never used to wait for a race
+void pause_ms(std::int64_t ms);  // a pace (a load generator's), never a wait for a race
 
-template <class Pred>
-bool wait_until(Pred&& pred, std::int64_t timeout_ms) {
-  auto deadline = now_ms() + timeout_ms;
-  while (true) {
-    if (pred()) return true;
-    if (now_ms() >= deadline) return false;
-    pause_ms(5);
-  }
-}
 
 }  // namespace orion::testing

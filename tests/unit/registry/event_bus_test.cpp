@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/wait_until.h"
+
 #include "common/sockets.h"
 
 namespace orion::registry {
@@ -15,13 +17,8 @@ namespace {
 using namespace std::chrono_literals;
 
 template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds deadline = 10s) {
-  auto end = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(5ms);  // polling interval of the condition, not a wait for a race
-  }
-  return pred();
+bool eventually(Pred pred) {
+  return testing::wait_until(pred, 10'000);
 }
 
 // Publishes "topic/payload" every few ms until the subscriber hears one (a SUB's subscription

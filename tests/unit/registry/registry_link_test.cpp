@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/wait_until.h"
+
 #include "common/sockets.h"
 #include "services/registry/registry_service.h"
 
@@ -45,13 +47,10 @@ class RunningRegistry {
 // Turns the link (as a service loop would) until `pred` holds or 10 s pass.
 template <class Pred>
 bool turn_until(RegistryLink& link, Pred pred) {
-  auto end = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < end) {
+  return testing::wait_until([&] {
     link.turn();
-    if (pred()) return true;
-    std::this_thread::sleep_for(5ms);  // the loop's pace, not a wait for a race
-  }
-  return false;
+    return pred();
+  }, 10'000);
 }
 
 AnnounceInfo scheduler_info() {

@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/wait_until.h"
+
 #include "examples/example_handlers.h"
 #include "sdk/cpp/agent.h"
 #include "tests/unit/sdk/fake_routers.h"
@@ -23,18 +25,8 @@ using testing::FakeRouters;
 
 constexpr int kWaitMs = 5000;  // generous: a loaded 2-core machine must not fail these
 
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 bool wait_until(const std::function<bool()>& done, int timeout_ms = kWaitMs) {
-  const auto deadline = steady_ms() + timeout_ms;
-  while (steady_ms() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling the fakes' log, with a deadline
-  }
-  return done();
+  return testing::wait_until(done, timeout_ms);
 }
 
 std::vector<Envelope> of(const std::vector<Envelope>& log, MsgType type) {
