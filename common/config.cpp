@@ -69,6 +69,31 @@ Result<double> parse_number(const std::string& flag, const std::string& text, do
   return v;
 }
 
+Result<std::int64_t> parse_duration_ms(const std::string& flag, const std::string& text, std::int64_t lo_ms,
+                                       std::int64_t hi_ms) {
+  auto refuse = [&] {
+    return make_error(ErrorCode::INVALID_ARGUMENT,
+                      fmt::format("--{}: '{}' is not a duration in [{} ms, {} ms] (a number and a unit: ms, s, m, h, d)",
+                                  flag, text.substr(0, 64), lo_ms, hi_ms));
+  };
+  double v = 0;
+  const char* begin = text.data();
+  const char* stop = begin + text.size();
+  auto [end, ec] = std::from_chars(begin, stop, v);
+  if (ec != std::errc() || end == begin || !std::isfinite(v) || v < 0) return refuse();
+  const std::string_view unit(end, static_cast<std::size_t>(stop - end));
+  double scale = 0;
+  if (unit.empty() || unit == "s") scale = 1'000;
+  else if (unit == "ms") scale = 1;
+  else if (unit == "m") scale = 60'000;
+  else if (unit == "h") scale = 3'600'000;
+  else if (unit == "d") scale = 86'400'000;
+  else return refuse();
+  const double ms = std::round(v * scale);
+  if (ms < static_cast<double>(lo_ms) || ms > static_cast<double>(hi_ms)) return refuse();
+  return static_cast<std::int64_t>(ms);
+}
+
 Result<std::vector<std::string>> parse_endpoint_list(const std::string& flag, const std::string& text) {
   std::vector<std::string> out;
   std::size_t start = 0;

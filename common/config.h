@@ -40,6 +40,14 @@ Result<std::int64_t> parse_int(const std::string& flag, const std::string& text,
 // A whole decimal number (fractions allowed) within [lo, hi].
 Result<double> parse_number(const std::string& flag, const std::string& text, double lo, double hi);
 
+// A duration: a whole or decimal number followed by a unit, ms, s, m, h or d ("500ms", "60s",
+// "1.5h", "7d"); a bare number is seconds. Within [lo_ms, hi_ms] milliseconds, rounded to the
+// nearest millisecond.
+//
+//   auto r = parse_duration_ms("retention", "7d", 1'000, 3'650LL * 86'400'000);  // 604800000
+Result<std::int64_t> parse_duration_ms(const std::string& flag, const std::string& text, std::int64_t lo_ms,
+                                       std::int64_t hi_ms);
+
 // Registries a process talks to, at most this many (each one costs sockets and announcements).
 inline constexpr std::size_t kMaxRegistries = 16;
 // A comma-separated list of endpoints ("tcp://a:7100,tcp://b:7100"), blanks around items

@@ -23,6 +23,22 @@ TEST(Config, ParseNumberTakesFractionsInRange) {
   }
 }
 
+TEST(Config, ADurationTakesAUnitAndABareNumberIsSeconds) {
+  const std::int64_t day = 86'400'000;
+  EXPECT_EQ(*parse_duration_ms("retention", "7d", 0, 365 * day), 7 * day);
+  EXPECT_EQ(*parse_duration_ms("retention", "60s", 0, day), 60'000);
+  EXPECT_EQ(*parse_duration_ms("retention", "60", 0, day), 60'000);
+  EXPECT_EQ(*parse_duration_ms("retention", "1.5h", 0, day), 5'400'000);
+  EXPECT_EQ(*parse_duration_ms("retention", "5m", 0, day), 300'000);
+  EXPECT_EQ(*parse_duration_ms("retention", "250ms", 0, day), 250);
+  for (const char* bad : {"", "d", "7x", "7 d", "-1s", "nan", "inf", "2d", "1e300d", "7dd"}) {
+    auto r = parse_duration_ms("retention", bad, 0, day);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::INVALID_ARGUMENT);
+    EXPECT_NE(r.error().message.find("--retention"), std::string::npos) << r.error().message;
+  }
+}
+
 TEST(Config, AnEndpointListIsSplitTrimmedAndDeduplicated) {
   auto r = parse_endpoint_list("registry", " tcp://a:7100, tcp://b:7100,,tcp://a:7100 ");
   ASSERT_TRUE(r.ok()) << r.error().to_string();
