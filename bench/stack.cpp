@@ -22,6 +22,13 @@ namespace {
 
 std::array<std::atomic<pid_t>, 64> g_children{};  // 0 = free slot
 
+// The services' log level: warn, or ORION_BENCH_LOG_LEVEL to see what a run did (info costs
+// some throughput, so figures are taken at warn).
+std::string log_level() {
+  const char* v = std::getenv("ORION_BENCH_LOG_LEVEL");
+  return v && *v ? v : "warn";
+}
+
 }  // namespace
 
 std::string bin_dir() {
@@ -73,7 +80,7 @@ StartedRegistry start_registry(const testing::TempDir& dir) {
   r.child = std::make_unique<Child>(
       bin_dir() + "/orion-registry",
       std::vector<std::string>{"--bind", any, "--bind-events-pub", any, "--bind-events-sub", any, "--data-dir",
-                               dir.file("registry"), "--ready-file", ready, "--log-level", "warn"},
+                               dir.file("registry"), "--ready-file", ready, "--log-level", log_level()},
       dir.file("registry.log"));
   auto j = testing::wait_for_json_file(ready, 10'000);
   if (!j) throw std::runtime_error("orion-registry did not become ready:\n" + r.child->process().log_tail(2000));
@@ -103,7 +110,7 @@ Stack::Stack(const std::string& name, const StackConfig& config) : dir_("orion-b
     const std::string agent_ep = peers.empty() ? any : "tcp://127.0.0.1:" + std::to_string(testing::free_port());
     std::vector<std::string> args{"--registry",   registry_endpoint_,     "--bind-client", client_ep,
                                   "--bind-agent", agent_ep,               "--data-dir",    dir_.file(replica),
-                                  "--ready-file", dir_.file(replica + ".ready"), "--log-level", "warn"};
+                                  "--ready-file", dir_.file(replica + ".ready"), "--log-level", log_level()};
     // Queued benchmark tasks must stay queued, never fail as unschedulable.
     if (scheduler_has_flag("unschedulable-timeout")) args.insert(args.end(), {"--unschedulable-timeout", "0"});
     if (!peers.empty()) args.insert(args.end(), {"--id", std::to_string(i + 1), "--peers", peers});
@@ -127,7 +134,7 @@ Stack::Stack(const std::string& name, const StackConfig& config) : dir_("orion-b
   for (int i = 0; i < config.agents; ++i) {
     std::string id = "bench-agent-" + std::to_string(i + 1);
     std::vector<std::string> a{"--registry", registry_endpoint_, "--id", id, "--capacity",
-                               std::to_string(config.agent_capacity), "--log-level", "warn"};
+                               std::to_string(config.agent_capacity), "--log-level", log_level()};
     for (const auto& c : config.agent_caps) a.insert(a.end(), {"--cap", c});
     agents_.push_back(std::make_unique<Child>(bin + "/orion-example-agent", a, dir_.file(id + ".log")));
   }
@@ -142,6 +149,17 @@ Stack::~Stack() {
   agents_.clear();
   schedulers_.clear();
   registry_.reset();
+  // ORION_BENCH_KEEP_LOGS=DIR: the services' logs are copied there before the stack's directory goes.
+  if (const char* keep = std::getenv("ORION_BENCH_KEEP_LOGS"); keep && *keep) {
+    std::error_code ec;
+    std::filesystem::create_directories(keep, ec);
+    for (const auto& e : std::filesystem::directory_iterator(dir_.path(), ec)) {
+      if (e.path().extension() == ".log") {
+        std::filesystem::copy_file(e.path(), std::filesystem::path(keep) / e.path().filename(),
+                                   std::filesystem::copy_options::overwrite_existing, ec);
+      }
+    }
+  }
 }
 
 void Stack::start_scheduler(int i) {

@@ -88,22 +88,37 @@ Error raft_error(const char* what, int rv, const char* detail) {
 
 }  // namespace
 
-std::string encode_raft_snapshot(const std::string& state, const std::vector<std::string>& tail) {
+std::vector<std::string_view> raft_snapshot_pieces(const std::string& state, const std::vector<std::string>& tail,
+                                                  std::string* framing) {
   std::size_t n = 12 + state.size();
   for (const auto& e : tail) n += 4 + e.size();
-  std::string out((n + 7) / 8 * 8, '\0');
-  auto* at = reinterpret_cast<unsigned char*>(out.data());
-  auto put = [&](const std::string& bytes) {
-    put32(at, static_cast<std::uint32_t>(bytes.size()));
-    std::memcpy(at + 4, bytes.data(), bytes.size());
-    at += 4 + bytes.size();
-  };
-  put32(at, kSnapshotMagic);
-  at += 4;
-  put(state);
-  put32(at, static_cast<std::uint32_t>(tail.size()));
-  at += 4;
-  for (const auto& e : tail) put(e);
+  const std::size_t pad = (n + 7) / 8 * 8 - n;
+  // Every length word and the padding, written once: the views below point into it.
+  framing->assign(12 + 4 * tail.size() + pad, '\0');
+  auto* words = reinterpret_cast<unsigned char*>(framing->data());
+  std::vector<std::string_view> pieces;
+  pieces.reserve(4 + 2 * tail.size());
+  put32(words, kSnapshotMagic);
+  put32(words + 4, static_cast<std::uint32_t>(state.size()));
+  pieces.emplace_back(framing->data(), 8);
+  pieces.emplace_back(state);
+  put32(words + 8, static_cast<std::uint32_t>(tail.size()));
+  pieces.emplace_back(framing->data() + 8, 4);
+  std::size_t at = 12;
+  for (const auto& e : tail) {
+    put32(words + at, static_cast<std::uint32_t>(e.size()));
+    pieces.emplace_back(framing->data() + at, 4);
+    pieces.emplace_back(e);
+    at += 4;
+  }
+  if (pad) pieces.emplace_back(framing->data() + at, pad);
+  return pieces;
+}
+
+std::string encode_raft_snapshot(const std::string& state, const std::vector<std::string>& tail) {
+  std::string framing;
+  std::string out;
+  for (auto piece : raft_snapshot_pieces(state, tail, &framing)) out.append(piece);
   return out;
 }
 
@@ -235,6 +250,13 @@ struct RaftLog::Impl {
   std::uint64_t snapshot_bytes = 0;  // size of the last snapshot taken or restored
   bool preparing = false;            // a SNAPSHOT item is queued; `tail` holds what came after it
   std::vector<std::string> tail;
+  // The snapshot raft is writing: its buffers point here until snapshot_finalize.
+  struct Taking {
+    std::string state;
+    std::vector<std::string> tail;
+    std::string framing;  // length words and padding (raft_snapshot_pieces)
+  };
+  std::unique_ptr<Taking> taking;
   uv_loop_t loop{};
   uv_async_t async{};
   uv_timer_t timer{};
@@ -336,33 +358,45 @@ struct RaftLog::Impl {
       self->tail.clear();
       return RAFT_BUSY;
     }
-    std::string state;
+    const std::int64_t t0 = mono_ms();
+    auto taking = std::make_unique<Taking>();
     {
       std::lock_guard<std::mutex> lock(self->mu);
       if (!self->snapshot_state) return RAFT_BUSY;
-      state = std::move(*self->snapshot_state);
+      taking->state = std::move(*self->snapshot_state);
       self->snapshot_state.reset();
     }
-    // Raft frees both with raft_free (fsm version 1).
-    auto* array = static_cast<struct raft_buffer*>(raft_malloc(sizeof(struct raft_buffer)));
-    const std::string bytes = encode_raft_snapshot(state, self->tail);
-    const std::size_t len = bytes.size();
-    void* data = raft_malloc(len);
-    if (data) std::memcpy(data, bytes.data(), len);
-    if (!array || !data) {
-      raft_free(array);
-      raft_free(data);
-      return RAFT_NOMEM;
-    }
-    array[0].base = data;
-    array[0].len = len;
-    *bufs = array;
-    *n_bufs = 1;
-    spdlog::info("event=raft_snapshot index={} bytes={} tail={}", self->raft.last_applied, len, self->tail.size());
-    self->preparing = false;
+    taking->tail = std::move(self->tail);
     self->tail.clear();
+    // The buffers point into `taking`, which snapshot_finalize releases once raft wrote them
+    // (fsm version 2): neither the state nor the tail is copied on this thread.
+    const auto pieces = raft_snapshot_pieces(taking->state, taking->tail, &taking->framing);
+    auto* array = static_cast<struct raft_buffer*>(raft_malloc(pieces.size() * sizeof(struct raft_buffer)));
+    if (!array) return RAFT_NOMEM;
+    std::size_t len = 0;
+    for (std::size_t i = 0; i < pieces.size(); ++i) {
+      array[i].base = const_cast<char*>(pieces[i].data());
+      array[i].len = pieces[i].size();
+      len += pieces[i].size();
+    }
+    *bufs = array;
+    *n_bufs = static_cast<unsigned>(pieces.size());
+    spdlog::info("event=raft_snapshot index={} bytes={} tail={} ms={}", self->raft.last_applied, len,
+                 taking->tail.size(), mono_ms() - t0);
+    self->taking = std::move(taking);
+    self->preparing = false;
     self->applied_bytes = 0;
     self->snapshot_bytes = len;
+    return 0;
+  }
+
+  // Raft is done with the buffers of the snapshot fsm_snapshot gave it (written, or failed).
+  static int fsm_snapshot_finalize(struct raft_fsm* fsm, struct raft_buffer* bufs[], unsigned* n_bufs) {
+    auto* self = static_cast<Impl*>(fsm->data);
+    raft_free(*bufs);
+    *bufs = nullptr;
+    *n_bufs = 0;
+    self->taking.reset();
     return 0;
   }
 
@@ -370,6 +404,7 @@ struct RaftLog::Impl {
   // entries of its tail, in order with everything else.
   static int fsm_restore(struct raft_fsm* fsm, struct raft_buffer* buf) {
     auto* self = static_cast<Impl*>(fsm->data);
+    const std::int64_t t0 = mono_ms();
     std::string state;
     std::vector<std::string> tail;
     bool ok = decode_raft_snapshot(std::string_view(static_cast<const char*>(buf->base), buf->len), &state, &tail);
@@ -390,6 +425,7 @@ struct RaftLog::Impl {
       self->snapshot_state.reset();
     }
     self->wake_service();
+    spdlog::info("event=raft_restore bytes={} tail={} ms={}", self->snapshot_bytes, tail.size(), mono_ms() - t0);
     return 0;
   }
 
@@ -594,11 +630,12 @@ struct RaftLog::Impl {
       return raft_error("raft_uv_init", rv, io.errmsg);
     }
     raft_uv_set_connect_retry_delay(&io, options.connect_retry_ms);
-    fsm.version = 1;
+    fsm.version = 2;
     fsm.data = this;
     fsm.apply = fsm_apply;
     fsm.snapshot = fsm_snapshot;
     fsm.restore = fsm_restore;
+    fsm.snapshot_finalize = fsm_snapshot_finalize;
     if (int rv = raft_init(&raft, &io, &fsm, options.id, address.c_str()); rv != 0) {
       return raft_error("raft_init", rv, raft_errmsg(&raft));
     }

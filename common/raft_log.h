@@ -18,12 +18,15 @@
 // service thread: the raft FSM callbacks only forward.
 //
 // Snapshots: when raft asks its FSM for a snapshot, the raft thread queues a SNAPSHOT item
-// behind every command applied so far and waits (bounded by stop()) until the service thread,
-// reaching it, hands back the encoded state with snapshot_taken(): that state is exactly the
-// state as of raft's last applied index. Past the entry threshold a snapshot also waits until
-// the entries applied since the last one are at least as large as it was. A snapshot received
-// from the leader (InstallSnapshot) or loaded at start arrives as a RESTORE item, in order with
-// the commands.
+// behind every command applied so far and answers "busy"; the service thread, reaching the
+// item, hands back its encoded state with snapshot_taken(), exactly the state as of that item.
+// Raft asks again after later entries: the snapshot is then that state and the entries applied
+// since (the tail), which is the state at raft's last applied index. The raft thread never waits
+// for the service and copies neither part: it gives raft the buffers as they are (fsm version 2;
+// raft hands them back through snapshot_finalize once written). Past the entry threshold a
+// snapshot also waits until the entries applied since the last one are at least as large as it
+// was. A snapshot received from the leader (InstallSnapshot) or loaded at start arrives as a
+// RESTORE item, in order with the commands.
 //
 // Failures. When this replica is not the leader, appended commands come back at once as FAILED
 // (NOT_LEADER). When leadership is lost with commands in flight, raft fails their request and
@@ -74,6 +77,12 @@ struct RaftOptions {
 //
 // decode_raft_snapshot refuses (false) whatever does not fit its own lengths, and also reads
 // the older form: the state alone, as a framed entry (u32 n | state).
+//
+// raft_snapshot_pieces gives the same bytes as views, in order, without copying the state or
+// the tail: the length words and the padding are written into *framing, the other pieces are
+// `state` and the entries of `tail` themselves. RaftLog hands them to raft as they are.
+std::vector<std::string_view> raft_snapshot_pieces(const std::string& state, const std::vector<std::string>& tail,
+                                                  std::string* framing);
 std::string encode_raft_snapshot(const std::string& state, const std::vector<std::string>& tail);
 bool decode_raft_snapshot(std::string_view bytes, std::string* state, std::vector<std::string>* tail);
 

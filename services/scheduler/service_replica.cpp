@@ -14,6 +14,7 @@
 
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/clock.h"
 #include "common/config.h"
 #include "common/consensus_messages.h"
 #include "services/scheduler/batch_record.h"
@@ -135,7 +136,10 @@ void SchedulerService::restore_snapshot(const std::string& state) {
 void SchedulerService::maybe_snapshot() {
   if (!snapshot_wanted_ || (serving_ && own_applied_ < last_batch_)) return;
   snapshot_wanted_ = false;
-  raft_->snapshot_taken(snapshot_state());
+  const std::int64_t t0 = steady_now_ms();
+  std::string state = snapshot_state();
+  spdlog::info("event=snapshot_encoded bytes={} tasks={} ms={}", state.size(), core_.task_count(), steady_now_ms() - t0);
+  raft_->snapshot_taken(std::move(state));
 }
 
 std::string SchedulerService::snapshot_state() const { return replica_snapshot(core_, workflows_, replicas_); }

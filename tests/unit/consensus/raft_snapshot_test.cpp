@@ -55,6 +55,23 @@ TEST(RaftSnapshot, StateAndTailRoundTripPaddedTo8Bytes) {
   EXPECT_TRUE(t.empty());
 }
 
+TEST(RaftSnapshot, ThePiecesAreTheStateAndTheTailThemselvesBetweenLengthWords) {
+  const std::string state = "ab";
+  const std::vector<std::string> tail = {"c"};
+  std::string framing;
+  auto pieces = raft_snapshot_pieces(state, tail, &framing);
+  // magic and length | state | count | length | entry | padding: state and entry are not copied.
+  ASSERT_EQ(pieces.size(), 6u);
+  EXPECT_EQ(pieces[1].data(), state.data());
+  EXPECT_EQ(pieces[4].data(), tail[0].data());
+  EXPECT_EQ(framing.size(), 8u + 4 + 4 + 5);  // 19 bytes of payload padded to 24
+  std::string joined;
+  for (auto p : pieces) joined.append(p);
+  const std::string expected("\xFE\xFF\xFF\xFF\x02\0\0\0ab\x01\0\0\0\x01\0\0\0c\0\0\0\0\0", 24);
+  EXPECT_EQ(joined, expected);
+  EXPECT_EQ(encode_raft_snapshot(state, tail), expected);
+}
+
 TEST(RaftSnapshot, TheOlderFormIsTheStateAloneFramed) {
   // u32 length, the state, zero padding: what replicas wrote before tails existed.
   const std::string state = "older state";
