@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,15 +30,23 @@ namespace orion {
 struct LogItem {
   enum Kind {
     APPLY,     // `bytes` is a committed command: apply it
-    RESTORE,   // `bytes` is a snapshot: replace the whole state with it
+    RESTORE,   // `snapshot` is a snapshot's state: replace the whole state with it
     SNAPSHOT,  // the log wants the state as of everything applied so far: call snapshot_taken()
     FAILED,    // the commands numbered `seqs` will not come back from this replica; `error` says why
     CHANGED,   // the membership change numbered seqs[0] is done (error.message empty) or refused (`error`)
   };
+  LogItem() = default;
+  LogItem(Kind k, std::string b, std::vector<std::uint64_t> s = {}, Error e = {})
+      : kind(k), bytes(std::move(b)), seqs(std::move(s)), error(std::move(e)) {}
+
   Kind kind = APPLY;
   std::string bytes;
   std::vector<std::uint64_t> seqs;
   Error error;
+  // RESTORE: the state, read in place from the buffer the log read it into, which `hold` keeps
+  // alive (a snapshot may be hundreds of megabytes: it is not copied on the way).
+  std::shared_ptr<const void> hold;
+  std::string_view snapshot;
 };
 
 enum class Role { SINGLE, LEADER, FOLLOWER, CANDIDATE, UNAVAILABLE };

@@ -122,20 +122,20 @@ std::string encode_raft_snapshot(const std::string& state, const std::vector<std
   return out;
 }
 
-bool decode_raft_snapshot(std::string_view bytes, std::string* state, std::vector<std::string>* tail) {
+bool decode_raft_snapshot_view(std::string_view bytes, std::string_view* state, std::vector<std::string_view>* tail) {
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   const std::size_t len = bytes.size();
   tail->clear();
   if (len < 4 || get32(p) != kSnapshotMagic) {  // the older form: the state alone
-    *state = unframe(bytes.data(), len);
+    *state = unframe_view(bytes.data(), len);
     return !state->empty();
   }
   std::size_t at = 4;
-  auto take = [&](std::string* out) {
+  auto take = [&](std::string_view* out) {
     if (len - at < 4) return false;
     std::uint32_t n = get32(p + at);
     if (n > len - at - 4) return false;
-    out->assign(reinterpret_cast<const char*>(p + at + 4), n);
+    *out = bytes.substr(at + 4, n);
     at += 4 + n;
     return true;
   };
@@ -148,6 +148,15 @@ bool decode_raft_snapshot(std::string_view bytes, std::string* state, std::vecto
     if (!take(&e)) return false;
   }
   return true;
+}
+
+bool decode_raft_snapshot(std::string_view bytes, std::string* state, std::vector<std::string>* tail) {
+  std::string_view s;
+  std::vector<std::string_view> t;
+  const bool ok = decode_raft_snapshot_view(bytes, &s, &t);
+  state->assign(s);
+  tail->assign(t.begin(), t.end());
+  return ok;
 }
 
 std::string encode_raft_batch(const std::vector<std::pair<std::uint64_t, std::string>>& commands) {
@@ -405,11 +414,12 @@ struct RaftLog::Impl {
   static int fsm_restore(struct raft_fsm* fsm, struct raft_buffer* buf) {
     auto* self = static_cast<Impl*>(fsm->data);
     const std::int64_t t0 = mono_ms();
-    std::string state;
-    std::vector<std::string> tail;
-    bool ok = decode_raft_snapshot(std::string_view(static_cast<const char*>(buf->base), buf->len), &state, &tail);
+    // Restore owns the buffer: the RESTORE item holds it, so the state is read where it lies.
+    std::shared_ptr<const void> hold(buf->base, [](const void* p) { raft_free(const_cast<void*>(p)); });
+    std::string_view state;
+    std::vector<std::string_view> tail;
+    const bool ok = decode_raft_snapshot_view(std::string_view(static_cast<const char*>(buf->base), buf->len), &state, &tail);
     self->snapshot_bytes = buf->len;
-    raft_free(buf->base);  // restore owns the buffer
     if (!ok) spdlog::error("event=bad_raft_snapshot len={}", self->snapshot_bytes);
     self->applied_bytes = 0;
     self->preparing = false;
@@ -417,8 +427,10 @@ struct RaftLog::Impl {
     {
       std::lock_guard<std::mutex> lock(self->mu);
       // The service refuses an empty or garbled state (and stops): it must not serve from it.
-      self->ready.push_back(LogItem{LogItem::RESTORE, ok ? std::move(state) : std::string(), {}, {}});
-      for (auto& e : tail) {
+      LogItem restore{LogItem::RESTORE, {}, {}, {}};
+      if (ok) restore.hold = hold, restore.snapshot = state;
+      self->ready.push_back(std::move(restore));
+      for (auto e : tail) {
         for (auto& c : split_raft_entry(e)) self->ready.push_back(LogItem{LogItem::APPLY, std::move(c), {}, {}});
       }
       self->answers_valid_from = self->snapshot_requests + 1;  // a state asked for before is stale

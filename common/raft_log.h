@@ -85,6 +85,8 @@ std::vector<std::string_view> raft_snapshot_pieces(const std::string& state, con
                                                   std::string* framing);
 std::string encode_raft_snapshot(const std::string& state, const std::vector<std::string>& tail);
 bool decode_raft_snapshot(std::string_view bytes, std::string* state, std::vector<std::string>* tail);
+// The same, as views into `bytes` (nothing copied).
+bool decode_raft_snapshot_view(std::string_view bytes, std::string_view* state, std::vector<std::string_view>* tail);
 
 // A raft entry (the payload inside the frame, see raft_log.cpp) holds every command of one
 // service turn, so a turn costs one entry to write, send and apply on every replica:

@@ -368,7 +368,7 @@ void ConsensusService::apply_ready() {
         break;
       }
       case LogItem::RESTORE:
-        if (auto s = core_.restore_snapshot(item.bytes); !s) {
+        if (auto s = core_.restore_snapshot(item.snapshot); !s) {
           spdlog::critical("event=restore_failed error=\"{}\"", s.error().to_string());
           std::abort();  // a replica that cannot read its snapshot must not serve
         }

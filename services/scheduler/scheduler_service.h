@@ -110,7 +110,7 @@ class SchedulerService {
   void take_log();
   void apply_entry(std::string_view bytes);
   Status apply_records(const LogBatch& records);
-  void restore_snapshot(const std::string& state);
+  void restore_snapshot(std::string_view state);
   std::string snapshot_state() const;
   // Role changes: a new leader sends its HELLO; a leader that lost its term stops (restart).
   void check_role();

@@ -60,7 +60,7 @@ void SchedulerService::take_log() {
         apply_entry(item.bytes);
         break;
       case LogItem::RESTORE:
-        restore_snapshot(item.bytes);
+        restore_snapshot(item.snapshot);
         break;
       case LogItem::SNAPSHOT:
         snapshot_wanted_ = true;
@@ -115,7 +115,7 @@ Status SchedulerService::apply_records(const LogBatch& records) {
 }
 
 // A snapshot loaded at start, or sent by the leader to a replica too far behind.
-void SchedulerService::restore_snapshot(const std::string& state) {
+void SchedulerService::restore_snapshot(std::string_view state) {
   if (core_.task_count() != 0 || workflows_.workflow_count() != 0) {
     // Replacing a live core in place would leave every index to rebuild: start again instead,
     // from the snapshot raft has stored by now.
