@@ -27,7 +27,7 @@ void add_consensus_options(cxxopts::Options& options) {
              "threads that check vote signatures (Ed25519), 0..64; 0 = on the service thread");
   add_option(options, "retention", "ORION_RETENTION", "7d",
              "how long decided proposals, ended leases and request ids are kept after they end "
-             "(500ms, 60s, 5m, 1.5h, 7d; a bare number is seconds; at least 1s)");
+             "(60s, 5m, 1.5h, 7d; a bare number is seconds; at least 1s)");
   add_common_options(options, d.data_dir);
 }
 
