@@ -128,6 +128,14 @@ Result<Voter> voter_from_object(const Obj& o) {
   return checked(std::move(v));
 }
 
+// 0 (the service's retention) or at least kMinProposalRetentionMs.
+Status check_result_ttl(std::int64_t ttl_ms) {
+  if (ttl_ms != 0 && ttl_ms < kMinProposalRetentionMs) {
+    return invalid("result_ttl_ms", "must be 0 (the service's retention) or at least 1000 (1 s)");
+  }
+  return {};
+}
+
 // Propose::from_body after its scalar fields: the type, the size of data, then the voters one by
 // one (voter(i) reads the i-th of n), then the RAFT rule.
 template <class VoterAt>
@@ -180,19 +188,21 @@ Result<msgpack::object_handle> unpack_body(std::string_view body) {
 Json Propose::to_body() const {
   Json v = Json::array();
   for (const auto& voter : voters) v.push_back(voter.to_json());
-  return {{"proposer", proposer},
+  Json body = {{"proposer", proposer},
           {"type", type},
           {"data", data},
           {"capability", capability},
           {"consensus_type", static_cast<int>(consensus_type)},
           {"voters", std::move(v)},
           {"timeout_ms", timeout_ms}};
+  if (result_ttl_ms != 0) body["result_ttl_ms"] = result_ttl_ms;
+  return body;
 }
 
 std::string Propose::to_packed() const {
   MsgWriter w;
   w.reserve(128 + voters.size() * 112);
-  w.map(7);
+  w.map(result_ttl_ms != 0 ? 8 : 7);
   w.key("proposer"), w.str(proposer);
   w.key("type"), w.str(type);
   w.key("data"), w.json(data);
@@ -206,6 +216,7 @@ std::string Propose::to_packed() const {
     w.key("public_key"), w.str(x.public_key);
   }
   w.key("timeout_ms"), w.integer(timeout_ms);
+  if (result_ttl_ms != 0) w.key("result_ttl_ms"), w.integer(result_ttl_ms);
   return w.take();
 }
 
@@ -218,8 +229,10 @@ Result<Propose> Propose::from_body(const Json& b) {
     f.str("capability", m.capability, Need::OPTIONAL);
     f.integer("consensus_type", ctype, Need::OPTIONAL, 1, 5);
     f.integer("timeout_ms", m.timeout_ms, Need::OPTIONAL, 1, kMaxTimeoutMs);
+    f.integer("result_ttl_ms", m.result_ttl_ms, Need::OPTIONAL, 0, kMaxProposalRetentionMs);
   });
   if (!r) return r;
+  if (auto s = check_result_ttl(r->result_ttl_ms); !s) return s.error();
   const bool has = b.contains("voters") && !b["voters"].is_null();
   const Json* a = has ? &b["voters"] : nullptr;
   return finish_propose(std::move(*r), ctype, has, has && a->is_array(), has ? a->size() : 0,
@@ -230,8 +243,8 @@ Result<Propose> Propose::from_packed(std::string_view body) {
   auto h = unpack_body(body);
   if (!h) return h.error();
   static const char* const kNames[] = {"proposer",       "type",       "data",  "capability",
-                                       "consensus_type", "timeout_ms", "voters"};
-  FieldSet<7> f(kNames, h->get());
+                                       "consensus_type", "timeout_ms", "voters", "result_ttl_ms"};
+  FieldSet<8> f(kNames, h->get());
   Propose m;
   std::int64_t ctype = static_cast<std::int64_t>(ConsensusType::MAJORITY);
   ObjFields r;
@@ -241,7 +254,9 @@ Result<Propose> Propose::from_packed(std::string_view body) {
   r.str("capability", f.value[3], m.capability, Need::OPTIONAL);
   r.integer("consensus_type", f.value[4], ctype, Need::OPTIONAL, 1, 5);
   r.integer("timeout_ms", f.value[5], m.timeout_ms, Need::OPTIONAL, 1, kMaxTimeoutMs);
+  r.integer("result_ttl_ms", f.value[7], m.result_ttl_ms, Need::OPTIONAL, 0, kMaxProposalRetentionMs);
   if (!r.ok()) return r.error();
+  if (auto s = check_result_ttl(m.result_ttl_ms); !s) return s.error();
   const bool has = f.given(6);
   const Obj* a = f.value[6];
   const bool is_array = has && a->type == msgpack::type::ARRAY;
@@ -431,20 +446,23 @@ Json ProposalView::to_json() const {
                     {"at_ms", x.at_ms},
                     {"signature", x.signature}});
   }
-  return {{"proposal_id", proposal_id},
-          {"proposer", proposer},
-          {"type", type},
-          {"capability", capability},
-          {"data", data},
-          {"consensus_type", static_cast<int>(consensus_type)},
-          {"voters", std::move(v)},
-          {"votes", std::move(cast)},
-          {"faulty", faulty},
-          {"tally", tally.to_json()},
-          {"outcome", static_cast<int>(outcome)},
-          {"created_ms", created_ms},
-          {"deadline_ms", deadline_ms},
-          {"decided_ms", decided_ms}};
+  Json j = {{"proposal_id", proposal_id},
+            {"proposer", proposer},
+            {"type", type},
+            {"capability", capability},
+            {"data", data},
+            {"consensus_type", static_cast<int>(consensus_type)},
+            {"voters", std::move(v)},
+            {"votes", std::move(cast)},
+            {"faulty", faulty},
+            {"tally", tally.to_json()},
+            {"outcome", static_cast<int>(outcome)},
+            {"created_ms", created_ms},
+            {"deadline_ms", deadline_ms},
+            {"decided_ms", decided_ms}};
+  if (result_ttl_ms != 0) j["result_ttl_ms"] = result_ttl_ms;
+  if (expires_ms != 0) j["expires_ms"] = expires_ms;
+  return j;
 }
 
 Result<ProposalView> ProposalView::from_json(const Json& j) {
@@ -461,6 +479,8 @@ Result<ProposalView> ProposalView::from_json(const Json& j) {
     f.integer("created_ms", m.created_ms, Need::OPTIONAL, 0, INT64_MAX);
     f.integer("deadline_ms", m.deadline_ms, Need::OPTIONAL, 0, INT64_MAX);
     f.integer("decided_ms", m.decided_ms, Need::OPTIONAL, 0, INT64_MAX);
+    f.integer("result_ttl_ms", m.result_ttl_ms, Need::OPTIONAL, 0, kMaxProposalRetentionMs);
+    f.integer("expires_ms", m.expires_ms, Need::OPTIONAL, 0, INT64_MAX);
   });
   if (!r) return r;
   r->consensus_type = static_cast<ConsensusType>(ctype);

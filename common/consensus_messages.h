@@ -56,6 +56,12 @@ inline constexpr std::size_t kMaxVoters = 1024;         // eligible voters of on
 inline constexpr std::int64_t kDefaultProposalTimeoutMs = 60'000;
 inline constexpr std::int64_t kMaxLeaseTtlMs = 24LL * 3600 * 1000;  // a day
 inline constexpr std::int64_t kMaxWaitProposalMs = 3'600'000;
+// How long a decided proposal (its votes and its request id with it) and an ended lease are
+// kept before they are forgotten, counted from when they ended: the service's --retention, or a
+// proposal's own result_ttl_ms.
+inline constexpr std::int64_t kDefaultProposalRetentionMs = 7LL * 86'400'000;  // 7 days
+inline constexpr std::int64_t kMinProposalRetentionMs = 1'000;                 // 1 s
+inline constexpr std::int64_t kMaxProposalRetentionMs = 3'650LL * 86'400'000;  // 10 years
 
 // The exact bytes an agent signs for a vote (see the file comment).
 std::string vote_signing_bytes(std::string_view proposal_id, std::string_view agent_id, bool yes);
@@ -78,6 +84,9 @@ struct Propose {
   ConsensusType consensus_type = ConsensusType::MAJORITY;
   std::vector<Voter> voters;        // 1..1024 distinct agents; empty (and ignored) for RAFT
   std::int64_t timeout_ms = kDefaultProposalTimeoutMs;  // 1..a week; then EXPIRED if still PENDING
+  // How long the proposal is kept once decided; 0 = the service's retention, else
+  // kMinProposalRetentionMs..kMaxProposalRetentionMs. Sent only when not 0.
+  std::int64_t result_ttl_ms = 0;
 
   Json to_body() const;
   static Result<Propose> from_body(const Json& b);
@@ -164,6 +173,10 @@ struct ProposalView {
   Tally tally;
   Outcome outcome = Outcome::UNKNOWN;
   std::int64_t created_ms = 0, deadline_ms = 0, decided_ms = 0;  // wall clock; decided_ms 0 = not yet
+  std::int64_t result_ttl_ms = 0;  // as proposed (0 = the service's retention); sent only when not 0
+  // When the decided proposal will be forgotten (decided_ms + its retention); 0 while PENDING.
+  // Sent only when not 0.
+  std::int64_t expires_ms = 0;
   Json to_json() const;
   static Result<ProposalView> from_json(const Json& j);
 };

@@ -52,6 +52,7 @@ Result<Propose> decision_proposal(const DecisionRequest& request, std::vector<Vo
   p.consensus_type = request.consensus_type;
   p.voters = std::move(voters);
   p.timeout_ms = request.timeout_ms;
+  p.result_ttl_ms = request.result_ttl_ms;
   // Refuse here what the leader would refuse (bounds, duplicate voters, sizes), naming the field.
   auto checked = Propose::from_body(p.to_body());
   if (!checked) return checked.error();

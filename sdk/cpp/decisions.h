@@ -31,6 +31,9 @@ struct DecisionRequest {
   std::string capability;            // the event topic; voters default to its live agents
   std::vector<std::string> voters;   // explicit voters (any state); empty = every live agent with `capability`
   std::string proposer = "sdk";      // who asks, shown in events and views
+  // How long the decided proposal is kept (then NOT_FOUND "expired"); 0 = the service's
+  // --retention, else 1 s..10 years (docs/protocol.md section 13.10).
+  std::int64_t result_ttl_ms = 0;
 };
 
 struct Decision {

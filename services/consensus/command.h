@@ -25,11 +25,12 @@ enum class CommandKind : std::uint8_t {
   UNKNOWN = 0,
   PROPOSE = 1,  // body: Propose
   VOTE = 2,     // body: Vote
-  TICK = 3,     // body: {}; only moves time on (expiry of proposals)
+  TICK = 3,     // body: {}; only moves time on (expiry of proposals, retention)
   ACQUIRE = 4,  // body: LeaseRequest
   RENEW = 5,    // body: LeaseRequest
   RELEASE = 6,  // body: ReleaseLease
-  HELLO = 7,    // body: {replica, client}; a new leader says where clients reach it
+  HELLO = 7,    // body: {replica, client, retention_ms (opt)}; a new leader says where clients
+                // reach it, and the retention it runs with (consensus_core.h)
 };
 const char* to_string(CommandKind kind);
 

@@ -9,9 +9,10 @@ namespace orion::consensus {
 
 
 std::string ConsensusConfig::describe() const {
-  return fmt::format("bind_client={} registries={} advertise_host={} data_dir={} ready_file={} verify_threads={} {}",
-                     bind_client, join_endpoints(registries), advertise_host.empty() ? "-" : advertise_host, data_dir,
-                     ready_file.empty() ? "-" : ready_file, verify_threads, RaftConfig::describe());
+  return fmt::format(
+      "bind_client={} registries={} advertise_host={} data_dir={} ready_file={} verify_threads={} retention_ms={} {}",
+      bind_client, join_endpoints(registries), advertise_host.empty() ? "-" : advertise_host, data_dir,
+      ready_file.empty() ? "-" : ready_file, verify_threads, retention_ms, RaftConfig::describe());
 }
 
 void add_consensus_options(cxxopts::Options& options) {
@@ -24,6 +25,9 @@ void add_consensus_options(cxxopts::Options& options) {
   add_raft_options(options, "ORION_CONSENSUS", "7309");
   add_option(options, "verify-threads", "ORION_VERIFY_THREADS", std::to_string(d.verify_threads),
              "threads that check vote signatures (Ed25519), 0..64; 0 = on the service thread");
+  add_option(options, "retention", "ORION_RETENTION", "7d",
+             "how long decided proposals, ended leases and request ids are kept after they end "
+             "(60s, 5m, 1.5h, 7d; a bare number is seconds; at least 1s)");
   add_common_options(options, d.data_dir);
 }
 
@@ -43,6 +47,10 @@ Result<ConsensusConfig> consensus_config_from(const cxxopts::ParseResult& args) 
   auto verify = parse_int("verify-threads", args["verify-threads"].as<std::string>(), 0, 64);
   if (!verify) return verify.error();
   c.verify_threads = *verify;
+  auto retention = parse_duration_ms("retention", args["retention"].as<std::string>(), kMinProposalRetentionMs,
+                                     kMaxProposalRetentionMs);
+  if (!retention) return retention.error();
+  c.retention_ms = *retention;
   return c;
 }
 

@@ -17,6 +17,7 @@
 
 #include <cxxopts.hpp>
 
+#include "common/consensus_messages.h"
 #include "common/raft_config.h"
 #include "common/status.h"
 
@@ -33,6 +34,9 @@ struct ConsensusConfig : RaftConfig {
   std::string log_level = "info";
   std::int64_t verify_threads = 2;                   // threads checking vote signatures (the leader's); 0 = inline
   std::int64_t announce_ms = 500;                    // ANNOUNCE to the registry this often
+  // How long decided proposals, ended leases and PROPOSE request ids are kept, from when they
+  // ended (--retention, ORION_RETENTION). Over Raft, the leader's is carried in the log.
+  std::int64_t retention_ms = kDefaultProposalRetentionMs;
 
   std::string describe() const;
 };

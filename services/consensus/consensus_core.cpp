@@ -90,12 +90,53 @@ void ConsensusCore::advance(std::int64_t stamp_ms) {
     auto [deadline, number] = *deadlines_.begin();
     decided(proposals_.at(number), Outcome::EXPIRED, deadline);
   }
+  forget_slice();
+}
+
+// Retention, in bounded slices: the oldest due records first, by two ordered indexes (decided
+// proposals by expires_ms, leases by expires_ms), never a scan. What is left over is due at once
+// (next_expiry_ms() <= now), so the leader's next TICK carries on with it.
+void ConsensusCore::forget_slice() {
+  std::size_t budget = kMaxForgetPerCommand;
+  while (budget > 0 && !expiries_.empty() && expiries_.begin()->first <= now_ms_) {
+    const std::uint64_t number = expiries_.begin()->second;
+    expiries_.erase(expiries_.begin());
+    auto it = proposals_.find(number);
+    const std::string& rid = it->second.request_id;
+    if (!rid.empty()) {
+      auto r = by_request_.find(rid);
+      if (r != by_request_.end() && r->second == number) by_request_.erase(r);
+    }
+    proposals_.erase(it);
+    dirty_.erase(number);
+    erased_.push_back(number);
+    ++forgotten_;
+    --budget;
+  }
+  if (budget > 0 && now_ms_ - retention_ms_ >= leases_.first_end_ms()) {
+    forgotten_ += leases_.forget_ended(now_ms_ - retention_ms_, budget,
+                                       [&](std::uint64_t slot) { erased_.push_back(kLeaseKeyBase + slot); });
+  }
+}
+
+std::int64_t ConsensusCore::next_expiry_ms() const {
+  std::int64_t next = expiries_.empty() ? INT64_MAX : expiries_.begin()->first;
+  const std::int64_t lease_end = leases_.first_end_ms();
+  if (lease_end != INT64_MAX) next = std::min(next, lease_end + retention_ms_);
+  return next;
+}
+
+void ConsensusCore::set_retention_ms(std::int64_t retention_ms) {
+  retention_ms_ = std::clamp(retention_ms, kMinProposalRetentionMs, kMaxProposalRetentionMs);
+  meta_dirty_ = true;
 }
 
 void ConsensusCore::decided(Proposal& p, Outcome outcome, std::int64_t at_ms) {
   deadlines_.erase({p.view.deadline_ms, p.number});
   p.view.outcome = outcome;
   p.view.decided_ms = at_ms;
+  p.view.expires_ms = at_ms + (p.view.result_ttl_ms != 0 ? p.view.result_ttl_ms : retention_ms_);
+  expiries_.insert({p.view.expires_ms, p.number});
   dirty_.insert(p.number);
   decided_.push_back(p.view.proposal_id);
   if (events_on_) events_.push_back({proposal_topic("decided", p.view.capability), decided_data(p.view)});
@@ -133,6 +174,7 @@ Result<Reply> ConsensusCore::on_propose(const Command& c) {
   v.outcome = Outcome::PENDING;
   v.created_ms = now_ms_;
   v.deadline_ms = now_ms_ + m->timeout_ms;
+  v.result_ttl_ms = m->result_ttl_ms;
   auto number = p.number;
   if (!p.request_id.empty()) by_request_[p.request_id] = number;
   Proposal& stored = proposals_.emplace(number, std::move(p)).first->second;
@@ -144,7 +186,7 @@ Result<Reply> ConsensusCore::on_propose(const Command& c) {
 
 Result<std::string> ConsensusCore::vote_key(const Vote& v) const {
   const Proposal* p = find(v.proposal_id);
-  if (!p) return make_error(ErrorCode::NOT_FOUND, "proposal '" + v.proposal_id + "' does not exist");
+  if (!p) return not_found(v.proposal_id);
   if (p->view.consensus_type == ConsensusType::RAFT) {
     return make_error(ErrorCode::FAILED_PRECONDITION,
                       v.proposal_id + " is a RAFT proposal: the replicas decide it, agents do not vote");
@@ -234,11 +276,14 @@ Result<Reply> ConsensusCore::on_hello(const Command& c) {
   auto body = decode_value(c.body.data(), c.body.size());
   if (!body) return body.error();
   std::string replica, client;
+  std::int64_t retention = 0;  // absent in logs written before retention: keep the one in force
   Fields f(*body);
   f.str("replica", replica, Need::REQUIRED);
   f.str("client", client, Need::REQUIRED);
+  f.integer("retention_ms", retention, Need::OPTIONAL, kMinProposalRetentionMs, kMaxProposalRetentionMs);
   if (!f.ok()) return f.error();
   replicas_[replica] = client;
+  if (retention != 0) retention_ms_ = retention;
   return Reply{MsgType::UNKNOWN, Json::object(), {}};
 }
 
@@ -256,8 +301,21 @@ const ConsensusCore::Proposal* ConsensusCore::find(const std::string& proposal_i
 
 Result<ProposalView> ConsensusCore::proposal(const std::string& proposal_id) const {
   const Proposal* p = find(proposal_id);
-  if (!p) return make_error(ErrorCode::NOT_FOUND, "proposal '" + proposal_id + "' does not exist");
+  if (!p) return not_found(proposal_id);
   return p->view;
+}
+
+// Proposal numbers are issued in order and a proposal leaves the state only by retention, so a
+// well-formed id below next_number that is not held was forgotten.
+Error ConsensusCore::not_found(const std::string& proposal_id) const {
+  const std::uint64_t n = parse_number(proposal_id);
+  if (n != 0 && n < next_number_) {
+    return make_error(ErrorCode::NOT_FOUND,
+                      "proposal '" + proposal_id +
+                          "' expired: it was decided and forgotten after its retention period (result_ttl_ms, "
+                          "or the service's --retention)");
+  }
+  return make_error(ErrorCode::NOT_FOUND, "proposal '" + proposal_id + "' does not exist");
 }
 
 std::int64_t ConsensusCore::next_deadline_ms() const {
@@ -280,6 +338,8 @@ std::string ConsensusCore::encode_meta() const {
                            {"next_number", next_number_},
                            {"next_token", leases_.next_token()},
                            {"next_slot", leases_.next_slot()},
+                           {"retention_ms", retention_ms_},
+                           {"forgotten", forgotten_},
                            {"replicas", replicas_}});
 }
 
@@ -288,7 +348,7 @@ std::string ConsensusCore::encode_meta() const {
 std::string ConsensusCore::encode_proposal(const Proposal& p) const {
   const ProposalView& v = p.view;
   MsgWriter w;
-  w.map(16);
+  w.map(16 + (v.result_ttl_ms != 0) + (v.expires_ms != 0));
   w.key("proposal_id"), w.str(v.proposal_id);
   w.key("proposer"), w.str(v.proposer);
   w.key("type"), w.str(v.type);
@@ -326,6 +386,8 @@ std::string ConsensusCore::encode_proposal(const Proposal& p) const {
   w.key("created_ms"), w.integer(v.created_ms);
   w.key("deadline_ms"), w.integer(v.deadline_ms);
   w.key("decided_ms"), w.integer(v.decided_ms);
+  if (v.result_ttl_ms != 0) w.key("result_ttl_ms"), w.integer(v.result_ttl_ms);
+  if (v.expires_ms != 0) w.key("expires_ms"), w.integer(v.expires_ms);
   w.key("number"), w.integer(static_cast<std::int64_t>(p.number));
   w.key("request_id"), w.str(p.request_id);
   return w.take();
@@ -337,11 +399,20 @@ std::string ConsensusCore::encode_lease(const LeaseTable::Lease& l) const {
   return encode_value(j);
 }
 
+void ConsensusCore::discard_dirty() {
+  meta_dirty_ = false;
+  dirty_.clear();
+  erased_.clear();
+  leases_.discard_dirty();
+}
+
 void ConsensusCore::drain_dirty(const std::function<void(std::uint64_t, std::string)>& fn) {
   if (meta_dirty_) fn(kMetaKey, encode_meta());
   meta_dirty_ = false;
   for (auto n : dirty_) fn(n, encode_proposal(proposals_.at(n)));
   dirty_.clear();
+  for (auto key : erased_) fn(key, std::string());
+  erased_.clear();
   leases_.drain_dirty([&](const LeaseTable::Lease& l) { fn(kLeaseKeyBase + l.slot, encode_lease(l)); });
 }
 
@@ -355,13 +426,18 @@ Status ConsensusCore::restore_record(std::uint64_t key, std::string_view record)
   Fields f(*v);
   if (key == kMetaKey) {
     std::int64_t now = 0, applied = 0, next_number = 1, next_token = 1, next_slot = 1;
+    std::int64_t retention = kDefaultProposalRetentionMs, forgotten = 0;
     f.integer("now_ms", now, Need::REQUIRED, 0, INT64_MAX);
     f.integer("applied", applied, Need::REQUIRED, 0, INT64_MAX);
     f.integer("next_number", next_number, Need::REQUIRED, 1, INT64_MAX);
     f.integer("next_token", next_token, Need::REQUIRED, 1, INT64_MAX);
     f.integer("next_slot", next_slot, Need::REQUIRED, 1, INT64_MAX);
     f.str_map("replicas", replicas_, Need::OPTIONAL);
+    f.integer("retention_ms", retention, Need::OPTIONAL, kMinProposalRetentionMs, kMaxProposalRetentionMs);
+    f.integer("forgotten", forgotten, Need::OPTIONAL, 0, INT64_MAX);
     if (!f.ok()) return bad(f.error().message);
+    retention_ms_ = retention;
+    forgotten_ = static_cast<std::uint64_t>(forgotten);
     now_ms_ = now;
     applied_ = static_cast<std::uint64_t>(applied);
     next_number_ = static_cast<std::uint64_t>(next_number);
@@ -391,13 +467,23 @@ Status ConsensusCore::restore_record(std::uint64_t key, std::string_view record)
 void ConsensusCore::finish_restore() {
   by_request_.clear();
   deadlines_.clear();
-  for (const auto& [n, p] : proposals_) {
+  expiries_.clear();
+  for (auto& [n, p] : proposals_) {
     if (!p.request_id.empty()) by_request_[p.request_id] = n;
-    if (p.view.outcome == Outcome::PENDING) deadlines_.insert({p.view.deadline_ms, n});
+    if (p.view.outcome == Outcome::PENDING) {
+      deadlines_.insert({p.view.deadline_ms, n});
+    } else {
+      // Decided before retention existed: its retention counts from its decision, as now.
+      if (p.view.expires_ms == 0) {
+        p.view.expires_ms = p.view.decided_ms + (p.view.result_ttl_ms != 0 ? p.view.result_ttl_ms : retention_ms_);
+      }
+      expiries_.insert({p.view.expires_ms, n});
+    }
   }
   events_.clear();
   decided_.clear();
   dirty_.clear();
+  erased_.clear();
   meta_dirty_ = false;
 }
 
@@ -465,6 +551,8 @@ std::string ConsensusCore::check_invariants() const {
     if (v.deadline_ms <= v.created_ms) fail(id + " has its deadline at or before its creation");
     const bool is_pending = v.outcome == Outcome::PENDING;
     if (is_pending != (deadlines_.count({v.deadline_ms, n}) == 1)) fail(id + " is PENDING iff in the deadline index");
+    if (is_pending != (v.expires_ms == 0)) fail(id + " has expires_ms iff decided");
+    if (!is_pending && expiries_.count({v.expires_ms, n}) != 1) fail(id + " is decided but not in the retention index");
     if (is_pending) {
       ++pending;
       if (v.decided_ms != 0) fail(id + " is PENDING with a decision time");
@@ -497,6 +585,8 @@ std::string ConsensusCore::check_invariants() const {
     }
   }
   if (pending != deadlines_.size()) fail("the deadline index holds proposals that are not PENDING");
+  if (proposals_.size() - pending != expiries_.size()) fail("the retention index holds proposals that are not decided");
+  if (by_request_.size() > proposals_.size()) fail("the request index holds request ids of forgotten proposals");
   if (auto l = leases_.check_invariants(); !l.empty()) fail(l);
   return out;
 }

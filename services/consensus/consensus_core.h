@@ -21,9 +21,21 @@
 //   PENDING   any command stamped >= deadline         expired                       EXPIRED
 //   decided   VOTE identical to the counted one       nothing (duplicate)           decided
 //   decided   any other VOTE                          refused                       decided
+//   decided   any command stamped >= expires_ms       forgotten (retention)         (expired id)
 //
-// Every command first moves time to max(now, stamp) and expires the proposals whose deadline
-// has passed, then does its own work; a TICK does only the first part.
+// Every command first moves time to max(now, stamp), expires the proposals whose deadline has
+// passed, and forgets at most kMaxForgetPerCommand decided proposals and ended leases whose
+// retention has run out (oldest first); then it does its own work. A TICK does only the first
+// part.
+//
+// Retention. A decided proposal is kept, with its votes and its PROPOSE request id (the dedup
+// record), for its result_ttl_ms or else the retention in force when it was decided, counted
+// from decided_ms; expires_ms records when it goes. An ended lease is kept for the retention
+// after its expires_ms. The retention is state, carried in the log (HELLO's retention_ms: each
+// new leader states its --retention), so every replica forgets the same records at the same
+// entry; the stamps on the entries are the only clock. A forgotten proposal's id answers
+// NOT_FOUND "... expired ..." (its number is below next_number), distinct from an id never
+// issued; a PROPOSE retried with a forgotten request id is a new proposal.
 #pragma once
 
 #include <cstdint>
@@ -67,6 +79,11 @@ Error bad_signature(const Vote& v);
 inline constexpr std::uint64_t kMetaKey = 0;
 inline constexpr std::uint64_t kLeaseKeyBase = 1ULL << 48;
 
+// Records (decided proposals and ended leases) one command forgets at most: expiry is spread
+// over entries so that no apply, on any replica, stalls behind a large backlog; the leader keeps
+// appending TICKs while one is due (next_expiry_ms()).
+inline constexpr std::size_t kMaxForgetPerCommand = 256;
+
 class ConsensusCore {
  public:
   // Applies one command and returns the reply for whoever sent it (an Error is a reply too: it
@@ -86,6 +103,14 @@ class ConsensusCore {
   Result<std::string> vote_key(const Vote& v) const;
   // Deadline of the earliest PENDING proposal; INT64_MAX when none.
   std::int64_t next_deadline_ms() const;
+  // When the next decided proposal or ended lease is due to be forgotten; INT64_MAX when none.
+  std::int64_t next_expiry_ms() const;
+  std::int64_t retention_ms() const { return retention_ms_; }
+  // The single replica (no log to carry it: its state is its own) sets its --retention here;
+  // replicas over Raft take it from HELLO. It applies to what is decided or ends from now on.
+  void set_retention_ms(std::int64_t retention_ms);
+  // Proposals and leases forgotten by retention since the state began (kept in the meta record).
+  std::uint64_t forgotten() const { return forgotten_; }
   std::int64_t now_ms() const { return now_ms_; }
   std::uint64_t applied() const { return applied_; }
   std::size_t proposal_count() const { return proposals_.size(); }
@@ -106,8 +131,13 @@ class ConsensusCore {
   std::vector<std::string> take_decided();  // ids of proposals that were decided
 
   // ---- Persistence --------------------------------------------------------------------------
-  // Records changed since the last call (key, encoded record): what the SQLite Log stores.
+  // Records changed since the last call (key, encoded record): what the SQLite Log stores. An
+  // empty record is the deletion of its key (a proposal or lease forgotten by retention), as in
+  // LogBatch.
   void drain_dirty(const std::function<void(std::uint64_t key, std::string record)>& fn);
+  // Forgets what changed without encoding it: a replica over Raft, whose state goes to disk as
+  // snapshots only, calls this every turn so that the change sets stay empty.
+  void discard_dirty();
   // Rebuilds state from records (any order), then finish_restore().
   Status restore_record(std::uint64_t key, std::string_view record);
   void finish_restore();
@@ -127,6 +157,8 @@ class ConsensusCore {
   };
 
   void advance(std::int64_t stamp_ms);
+  void forget_slice();  // retention: at most kMaxForgetPerCommand records, oldest first
+  Error not_found(const std::string& proposal_id) const;
   void settle(Proposal& p);  // re-tally; decide when certain
   void decided(Proposal& p, Outcome outcome, std::int64_t at_ms);
   Result<Reply> on_propose(const Command& c);
@@ -143,11 +175,15 @@ class ConsensusCore {
   std::int64_t now_ms_ = 0;
   std::uint64_t applied_ = 0;        // commands applied
   std::uint64_t next_number_ = 1;    // the next proposal is "p<next_number_>"
-  // Every proposal ever made, by number. Invariant: view.outcome is PENDING exactly for the
+  // Every proposal made and not yet forgotten, by number. Invariant: view.outcome is PENDING exactly for the
   // proposals in deadlines_, and a PENDING proposal's votes do not yet decide it.
   std::map<std::uint64_t, Proposal> proposals_;
   std::map<std::string, std::uint64_t> by_request_;                // PROPOSE request id -> number
   std::set<std::pair<std::int64_t, std::uint64_t>> deadlines_;    // (deadline_ms, number), PENDING only
+  // (expires_ms, number) of every decided proposal, and only those: the retention index.
+  std::set<std::pair<std::int64_t, std::uint64_t>> expiries_;
+  std::int64_t retention_ms_ = kDefaultProposalRetentionMs;  // in the meta record; set by HELLO
+  std::uint64_t forgotten_ = 0;
   LeaseTable leases_;
   std::map<std::string, std::string> replicas_;  // replica id -> client endpoint (HELLO)
 
@@ -155,6 +191,7 @@ class ConsensusCore {
   bool events_on_ = true;
   std::vector<std::string> decided_;
   std::set<std::uint64_t> dirty_;  // proposal numbers
+  std::vector<std::uint64_t> erased_;  // record keys forgotten since the last drain
   bool meta_dirty_ = false;
 };
 

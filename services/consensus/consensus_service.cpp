@@ -76,6 +76,7 @@ Status ConsensusService::start() {
     auto replayed = (*store)->replay([&](std::uint64_t key, std::string_view rec) { return core_.restore_record(key, rec); });
     if (!replayed) return replayed;
     core_.finish_restore();
+    core_.set_retention_ms(config_.retention_ms);
     if (auto broken = core_.check_invariants(); !broken.empty()) {
       return make_error(ErrorCode::FAILED_PRECONDITION, "recovered state is inconsistent: " + broken);
     }
@@ -118,7 +119,11 @@ void ConsensusService::turn() {
   if (log_->fd() >= 0) items.push_back({nullptr, log_->fd(), ZMQ_POLLIN, 0});
   if (commit_) items.push_back({nullptr, commit_->fd(), ZMQ_POLLIN, 0});
   std::int64_t timeout = kPollMs;
-  if (ready_ && leading()) timeout = std::clamp<std::int64_t>(core_.next_deadline_ms() - clock_.wall_ms(), 0, kPollMs);
+  // With a TICK in flight the log's fd wakes us when it is applied: no need to poll at 0.
+  if (ready_ && leading() && tick_seq_ == 0) {
+    const std::int64_t due = std::min(core_.next_deadline_ms(), core_.next_expiry_ms());
+    timeout = due == INT64_MAX ? kPollMs : std::clamp<std::int64_t>(due - clock_.wall_ms(), 0, kPollMs);
+  }
   try {
     zmq::poll(items.data(), items.size(), std::chrono::milliseconds(timeout));
   } catch (const zmq::error_t& e) {
@@ -173,7 +178,9 @@ void ConsensusService::maybe_hello() {
   if (role_.role != Role::LEADER || ready_ || hello_seq_ != 0) return;
   hello_seq_ = next_seq_++;
   pending_[hello_seq_] = Pending{"", "", MsgType::UNKNOWN};
-  std::string body = encode_value(Json{{"replica", config_.replica_name()}, {"client", client_ep_}});
+  // The retention travels in the log: every replica forgets by the same one (consensus_core.h).
+  std::string body = encode_value(
+      Json{{"replica", config_.replica_name()}, {"client", client_ep_}, {"retention_ms", config_.retention_ms}});
   commands_.emplace_back(hello_seq_, encode_command(Command{CommandKind::HELLO, clock_.wall_ms(), "", origin_,
                                                             hello_seq_, std::move(body)}));
 }
@@ -302,11 +309,12 @@ void ConsensusService::handle_read(const Incoming& in, const Envelope& e) {
 }
 
 // Expiry is the leader's decision, recorded as a TICK so that every replica expires the same
-// proposals at the same point of the log. One TICK in flight at a time.
+// proposals, and forgets the same records by retention, at the same point of the log. One TICK
+// in flight at a time; while a retention backlog lasts, one per turn (kMaxForgetPerCommand each).
 void ConsensusService::maybe_tick() {
   if (!ready_ || !leading() || tick_seq_ != 0) return;
   auto now = clock_.wall_ms();
-  if (core_.next_deadline_ms() > now) return;
+  if (core_.next_deadline_ms() > now && core_.next_expiry_ms() > now) return;
   tick_seq_ = next_seq_++;
   pending_[tick_seq_] = Pending{"", "", MsgType::UNKNOWN};
   commands_.emplace_back(tick_seq_, encode_command(Command{CommandKind::TICK, now, "", origin_, tick_seq_}));
@@ -436,7 +444,9 @@ void ConsensusService::answer_waiters() {
 
 void ConsensusService::finish_turn() {
   if (!commit_) {
-    // Raft: every applied command was durable on a majority before it was applied.
+    // Raft: every applied command was durable on a majority before it was applied, and the
+    // state reaches the disk as snapshots: the change sets are not needed.
+    core_.discard_dirty();
     for (auto& r : replies_) {
       if (!send_envelope(client_, r.identity, r.envelope)) ++send_failures_;
     }

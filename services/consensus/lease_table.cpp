@@ -10,7 +10,14 @@ LeaseTable::Lease& LeaseTable::slot_for(const std::string& name) {
   Lease& l = leases_[name];
   l.view.name = name;
   l.slot = next_slot_++;
+  by_end_.insert({l.view.expires_ms, name});
   return l;
+}
+
+void LeaseTable::set_end(Lease& l, std::int64_t expires_ms) {
+  by_end_.erase({l.view.expires_ms, l.view.name});
+  l.view.expires_ms = expires_ms;
+  by_end_.insert({expires_ms, l.view.name});
 }
 
 Result<LeaseInfo> LeaseTable::acquire(const std::string& name, const std::string& holder, std::int64_t ttl_ms,
@@ -27,7 +34,7 @@ Result<LeaseInfo> LeaseTable::acquire(const std::string& name, const std::string
     l.view.token = next_token_++;
     l.view.acquired_ms = now_ms;
   }
-  l.view.expires_ms = now_ms + ttl_ms;
+  set_end(l, now_ms + ttl_ms);
   dirty_.insert(name);
   return LeaseInfo{l.view, true};
 }
@@ -41,7 +48,7 @@ Result<LeaseInfo> LeaseTable::renew(const std::string& name, const std::string& 
                       fmt::format("lease '{}' is not held by '{}' ({})", name, holder,
                                   v.holder.empty() ? std::string("it is free") : "held by '" + v.holder + "'"));
   }
-  it->second.view.expires_ms = now_ms + ttl_ms;
+  set_end(it->second, now_ms + ttl_ms);
   dirty_.insert(name);
   return LeaseInfo{it->second.view, true};
 }
@@ -50,7 +57,7 @@ LeaseInfo LeaseTable::release(const std::string& name, const std::string& holder
   auto it = leases_.find(name);
   if (it == leases_.end() || !held_by(it->second, holder, now_ms)) return LeaseInfo{get(name, now_ms), false};
   it->second.view.holder.clear();
-  it->second.view.expires_ms = now_ms;
+  set_end(it->second, now_ms);
   dirty_.insert(name);
   return LeaseInfo{it->second.view, true};
 }
@@ -68,7 +75,24 @@ LeaseView LeaseTable::get(const std::string& name, std::int64_t now_ms) const {
 }
 
 void LeaseTable::restore(const Lease& lease) {
+  auto it = leases_.find(lease.view.name);
+  if (it != leases_.end()) by_end_.erase({it->second.view.expires_ms, lease.view.name});
   leases_[lease.view.name] = lease;
+  by_end_.insert({lease.view.expires_ms, lease.view.name});
+}
+
+std::size_t LeaseTable::forget_ended(std::int64_t cutoff_ms, std::size_t limit,
+                                     const std::function<void(std::uint64_t)>& erased) {
+  std::size_t n = 0;
+  while (n < limit && !by_end_.empty() && by_end_.begin()->first <= cutoff_ms) {
+    auto it = leases_.find(by_end_.begin()->second);
+    by_end_.erase(by_end_.begin());
+    dirty_.erase(it->first);
+    erased(it->second.slot);
+    leases_.erase(it);
+    ++n;
+  }
+  return n;
 }
 
 void LeaseTable::drain_dirty(const std::function<void(const Lease&)>& fn) {
@@ -78,7 +102,9 @@ void LeaseTable::drain_dirty(const std::function<void(const Lease&)>& fn) {
 
 std::string LeaseTable::check_invariants() const {
   std::set<std::uint64_t> slots;
+  if (by_end_.size() != leases_.size()) return "the retention index and the table differ in size";
   for (const auto& [name, l] : leases_) {
+    if (!by_end_.count({l.view.expires_ms, name})) return "lease '" + name + "' is missing from the retention index";
     if (l.view.name != name) return "lease '" + name + "' is filed under another name";
     if (l.slot == 0 || l.slot >= next_slot_ || !slots.insert(l.slot).second) {
       return "lease '" + name + "' has a bad or shared slot";

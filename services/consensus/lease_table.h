@@ -19,8 +19,15 @@
 //   held h release(g), g != h         nothing (granted=false)             held(h)
 //   free   renew(h)                   FAILED_PRECONDITION                 free
 //   free   release(h)                 nothing (granted=false)             free
+//   free   forget_ended, ended long enough ago   the record is dropped            (unknown)
+//
+// An ended lease (released, or held past expires_ms) is forgotten once it has been free for the
+// retention period: its name then reads as never used (free, token 0). Fencing stays safe:
+// next_token only grows, so whoever acquires the name again gets a larger token than any the
+// name had.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -57,6 +64,16 @@ class LeaseTable {
   }
   // Names changed since the last call.
   void drain_dirty(const std::function<void(const Lease&)>& fn);
+  void discard_dirty() { dirty_.clear(); }
+
+  // ---- Retention ----------------------------------------------------------------------------
+  // Forgets at most `limit` leases whose expires_ms <= cutoff_ms, earliest end first (cutoff_ms
+  // = now - retention < now, so none of them is held), calling erased(slot) for each. Returns
+  // how many it forgot. O(limit log n): it walks an index ordered by expires_ms, never the table.
+  std::size_t forget_ended(std::int64_t cutoff_ms, std::size_t limit,
+                           const std::function<void(std::uint64_t slot)>& erased);
+  // The earliest expires_ms of any lease, INT64_MAX when there is none.
+  std::int64_t first_end_ms() const { return by_end_.empty() ? INT64_MAX : by_end_.begin()->first; }
   // Broken invariants, "" when none.
   std::string check_invariants() const;
 
@@ -65,6 +82,8 @@ class LeaseTable {
     return !l.view.holder.empty() && l.view.holder == holder && now_ms < l.view.expires_ms;
   }
   Lease& slot_for(const std::string& name);
+  // Moves l's expires_ms to `expires_ms`, keeping by_end_ in step.
+  void set_end(Lease& l, std::int64_t expires_ms);
 
   // Invariant: a lease with a non-empty holder has acquired_ms <= expires_ms and a token in
   // 1..next_token_-1; tokens only grow; slots are distinct and below next_slot_.
@@ -72,6 +91,8 @@ class LeaseTable {
   std::int64_t next_token_ = 1;   // the token the next change of hands gets
   std::uint64_t next_slot_ = 1;
   std::set<std::string> dirty_;
+  // (expires_ms, name) of every lease in leases_, exactly one entry each: the retention index.
+  std::set<std::pair<std::int64_t, std::string>> by_end_;
 };
 
 }  // namespace orion::consensus

@@ -26,6 +26,7 @@ AgentDirectory::RegisterOutcome AgentDirectory::register_agent(const AgentSpec& 
   a.registered_wall_ms = clock_.wall_ms();
   a.last_seen_ms = clock_.now_ms();
   a.last_seen_wall_ms = a.registered_wall_ms;
+  unlist_down(spec.agent_id);
   auto [it, inserted] = agents_.insert_or_assign(spec.agent_id, std::move(a));
   (void)it;
   return RegisterOutcome{!inserted};
@@ -40,7 +41,13 @@ Status AgentDirectory::heartbeat(const std::string& agent_id, std::int64_t load)
   return Status();
 }
 
+void AgentDirectory::unlist_down(const std::string& agent_id) {
+  auto it = agents_.find(agent_id);
+  if (it != agents_.end() && !it->second.up) down_.erase({it->second.down_since_ms, agent_id});
+}
+
 Status AgentDirectory::deregister(const std::string& agent_id) {
+  unlist_down(agent_id);
   if (agents_.erase(agent_id) == 0) return not_registered(agent_id);
   return Status();
 }
@@ -54,14 +61,22 @@ AgentDirectory::Expiry AgentDirectory::expire() {
     if (a.up && now - a.last_seen_ms >= down_after_ms()) {
       a.up = false;
       a.down_since_ms = now;
+      down_.insert({now, it->first});
       out.down.push_back(DownAgent{it->first, a.last_seen_wall_ms});
     }
     if (!a.up && now - a.down_since_ms >= kDownRetentionMs) {
       out.forgotten.push_back(it->first);
+      down_.erase({a.down_since_ms, it->first});
       it = agents_.erase(it);
     } else {
       ++it;
     }
+  }
+  while (down_.size() > kMaxDownAgents) {
+    auto oldest = down_.begin();
+    out.forgotten.push_back(oldest->second);
+    agents_.erase(oldest->second);
+    down_.erase(oldest);
   }
   return out;
 }
@@ -93,7 +108,12 @@ std::string AgentDirectory::check_invariants() const {
     if (a.load < 0) return "agent " + id + " has negative load";
     if (a.last_seen_ms > now) return "agent " + id + " was seen in the future";
     if (!a.up && a.down_since_ms < a.last_seen_ms) return "agent " + id + " went down before it was last seen";
+    if (!a.up && !down_.count({a.down_since_ms, id})) return "DOWN agent " + id + " is missing from the down index";
   }
+  if (down_.size() > kMaxDownAgents) return "more than kMaxDownAgents DOWN agents are listed";
+  std::size_t down = 0;
+  for (const auto& [id, a] : agents_) down += !a.up;
+  if (down != down_.size()) return "the down index holds agents that are not DOWN";
   return std::string();
 }
 

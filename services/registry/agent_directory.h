@@ -19,11 +19,13 @@
 //   UP/DOWN, DEREGISTER   -> forget                            -> (none)
 //   UP,     silent for heartbeat_ms * liveness  -> report down -> DOWN
 //   DOWN,   DOWN for kDownRetentionMs           -> forget      -> (none)
+//   DOWN,   more than kMaxDownAgents DOWN, this one down longest -> forget -> (none)
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,9 @@ namespace orion::registry {
 
 // How long a DOWN agent stays listed (so operators see who died) before it is forgotten.
 inline constexpr std::int64_t kDownRetentionMs = 10 * 60 * 1000;  // 10 minutes
+// At most this many DOWN agents are listed (a fleet churning through ids faster than
+// kDownRetentionMs forgets them): past it, the one down longest is forgotten first.
+inline constexpr std::size_t kMaxDownAgents = 10'000;
 
 class AgentDirectory {
  public:
@@ -60,7 +65,7 @@ class AgentDirectory {
   };
   struct Expiry {
     std::vector<DownAgent> down;        // newly marked DOWN by this call
-    std::vector<std::string> forgotten;  // DOWN for kDownRetentionMs, now removed
+    std::vector<std::string> forgotten;  // DOWN for kDownRetentionMs (or past kMaxDownAgents), now removed
   };
   // Marks silent agents DOWN and forgets long-DOWN ones. Called on every loop turn; visits every
   // agent once, so it costs O(agents) per call (microseconds for thousands of agents).
@@ -72,6 +77,7 @@ class AgentDirectory {
   bool is_up(const std::string& agent_id) const;
   bool contains(const std::string& agent_id) const { return agents_.count(agent_id) != 0; }
   std::size_t size() const { return agents_.size(); }
+  std::size_t down_count() const { return down_.size(); }
   std::int64_t heartbeat_ms() const { return heartbeat_ms_; }
   std::int64_t liveness() const { return liveness_; }
   // Silence after which an UP agent is DOWN.
@@ -98,6 +104,10 @@ class AgentDirectory {
   // a DOWN agent went down less than kDownRetentionMs ago as of the last expire().
   // std::map keeps list() sorted by id for free.
   std::map<std::string, Agent> agents_;
+  // (down_since_ms, agent id) of every DOWN agent, and only those: the oldest is forgotten first
+  // when there are more than kMaxDownAgents.
+  std::set<std::pair<std::int64_t, std::string>> down_;
+  void unlist_down(const std::string& agent_id);
 };
 
 }  // namespace orion::registry

@@ -32,7 +32,7 @@ AgentSession& AgentPool::attach(const AgentSpec& spec, const std::string& identi
   AgentStats keep;
   if (auto r = retired_.find(spec.agent_id); r != retired_.end()) {
     keep = std::move(r->second);
-    retired_.erase(r);
+    unretire(spec.agent_id);
   }
   AgentSession& a = agents_[spec.agent_id];
   a.spec = spec;
@@ -57,8 +57,23 @@ void AgentPool::remove(const std::string& agent_id) {
     auto& list = by_cap_[static_cast<std::size_t>(c)];
     list.erase(std::find(list.begin(), list.end(), &it->second));
   }
+  unretire(agent_id);
   retired_[agent_id] = std::move(it->second.stats);
+  retired_order_[++retirements_] = agent_id;
+  retired_when_[agent_id] = retirements_;
   agents_.erase(it);
+  if (retired_.size() > kMaxRetired) {
+    const std::string oldest = retired_order_.begin()->second;  // a copy: unretire erases it
+    unretire(oldest);
+  }
+}
+
+void AgentPool::unretire(const std::string& agent_id) {
+  auto w = retired_when_.find(agent_id);
+  if (w == retired_when_.end()) return;
+  retired_order_.erase(w->second);
+  retired_when_.erase(w);
+  retired_.erase(agent_id);
 }
 
 AgentSession* AgentPool::find(const std::string& agent_id) {

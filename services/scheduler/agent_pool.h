@@ -70,6 +70,11 @@ struct AgentSession {
 
 class AgentPool {
  public:
+  // Agents gone (lost, detached) whose performance history is kept, in case they come back;
+  // past this many, the one gone longest is forgotten (AGENT_STATS then no longer lists it).
+  // Each costs at most about 1 KiB (AgentStats::kRecent run times), so 1 MiB in all.
+  static constexpr std::size_t kMaxRetired = 1024;
+
   struct Choice {
     AgentSession* agent = nullptr;
     std::size_t capable = 0;  // agents with every capability (excluded ones not counted)
@@ -92,7 +97,7 @@ class AgentPool {
   std::size_t size() const { return agents_.size(); }
   std::size_t free_slots() const;
   const std::map<std::string, AgentSession>& agents() const { return agents_; }
-  // Stats of agents no longer attached (lost, detached), by id.
+  // Stats of agents no longer attached (lost, detached), by id: the kMaxRetired gone last.
   const std::map<std::string, AgentStats>& retired() const { return retired_; }
   std::map<std::string, AgentSession>& agents() { return agents_; }
 
@@ -104,6 +109,12 @@ class AgentPool {
 
   std::map<std::string, AgentSession> agents_;  // node-based: pointers stay valid
   std::map<std::string, AgentStats> retired_;   // stats of agents gone, back if they return
+  // The same agents in the order they went (a counter), to forget the one gone longest.
+  // Invariant: the same ids as retired_, once each.
+  std::map<std::uint64_t, std::string> retired_order_;
+  std::unordered_map<std::string, std::uint64_t> retired_when_;
+  std::uint64_t retirements_ = 0;
+  void unretire(const std::string& agent_id);
   std::unordered_map<std::string, int> cap_ids_;
   // Capability id -> agents that have it. A vector, not a set: selection walks it on every
   // assignment, attach and remove (which search it) are rare.

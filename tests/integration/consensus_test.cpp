@@ -11,6 +11,7 @@
 #include <iterator>
 #include <map>
 #include <random>
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -638,6 +639,115 @@ TEST_F(ConsensusTest, APausedLeaderServesNoStaleReadWhenItResumes) {
       10'000);
   EXPECT_EQ(stale, 0) << "reads served from the paused leader's old state";
   EXPECT_TRUE(follower);
+}
+
+// Retention with real processes: with --retention 2s a decided proposal and an ended lease are
+// forgotten about 2 s after they ended; the proposal's id then answers NOT_FOUND "expired"
+// (GET_PROPOSAL, WAIT_PROPOSAL, VOTE), unlike an id never issued, also after kill -9 and a
+// restart (its record left the store); a pending one stays.
+TEST_F(ConsensusTest, WithRetention2sADecidedProposalIsForgottenAndAnswersNotFoundExpired) {
+  stack.start("single", {"--retention", "2s"}, stack.cluster.registry_endpoint);
+  ConsensusClientOptions o;
+  o.registry = stack.cluster.registry_endpoint;
+  ConsensusClient client(o);
+  Propose p;
+  p.type = "deploy";
+  p.consensus_type = ConsensusType::MAJORITY;
+  p.voters = {voter("a1")};
+  auto id = client.propose(p);
+  ASSERT_TRUE(id) << id.error().to_string();
+  Propose waiting = p;
+  waiting.timeout_ms = 600'000;
+  auto pending = client.propose(waiting);
+  ASSERT_TRUE(pending);
+  ASSERT_TRUE(client.vote(id->proposal_id, "a1", true, keys_of("a1").secret_key));
+  auto decided = client.status(id->proposal_id);
+  ASSERT_TRUE(decided);
+  ASSERT_EQ(decided->outcome, Outcome::APPROVED);
+  EXPECT_EQ(decided->expires_ms, decided->decided_ms + 2'000) << "the view says when it goes";
+  ASSERT_TRUE(client.acquire("job-lock", "w1", 1'000)->granted);
+  ASSERT_TRUE(client.release("job-lock", "w1")->granted);
+
+  Error gone;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto v = client.status(id->proposal_id);
+        if (v) return false;
+        gone = v.error();
+        return true;
+      },
+      10'000));
+  EXPECT_GE(SystemClock().wall_ms(), decided->expires_ms) << "not before its retention passed";
+  EXPECT_EQ(gone.code, ErrorCode::NOT_FOUND);
+  EXPECT_NE(gone.message.find("expired"), std::string::npos) << gone.message;
+  auto waited = client.wait(id->proposal_id, 1'000);
+  ASSERT_FALSE(waited);
+  EXPECT_NE(waited.error().message.find("expired"), std::string::npos);
+  auto late_vote = client.vote(id->proposal_id, "a1", true, keys_of("a1").secret_key);
+  ASSERT_FALSE(late_vote);
+  EXPECT_EQ(late_vote.error().code, ErrorCode::NOT_FOUND);
+  auto never = client.status("p999");
+  ASSERT_FALSE(never);
+  EXPECT_EQ(never.error().code, ErrorCode::NOT_FOUND);
+  EXPECT_EQ(never.error().message.find("expired"), std::string::npos) << never.error().message;
+  EXPECT_EQ(client.status(pending->proposal_id)->outcome, Outcome::PENDING);
+  ASSERT_TRUE(wait_until([&] { return client.lease("job-lock")->lease.token == 0; }, 10'000))
+      << "the released lease is forgotten too";
+
+  stack.replicas["single"]->kill9();
+  stack.start("single", {"--retention", "2s"}, stack.cluster.registry_endpoint);
+  auto after = client.status(id->proposal_id);
+  ASSERT_FALSE(after);
+  EXPECT_NE(after.error().message.find("expired"), std::string::npos) << "its record left the store";
+  EXPECT_EQ(client.status(pending->proposal_id)->outcome, Outcome::PENDING);
+  EXPECT_EQ(client.acquire("job-lock", "w2", 1'000)->lease.token, 2) << "tokens still grow";
+}
+
+// The same over three Raft replicas: the leader's retention, carried in the log, makes every
+// replica forget; a follower answers NOT_LEADER, so the client reads the leader.
+TEST_F(ConsensusTest, ThreeReplicasForgetADecidedProposalByTheLeadersRetention) {
+  std::string peers;
+  std::map<std::string, std::string> raft;
+  for (int id = 1; id <= 3; ++id) {
+    raft[std::to_string(id)] = "127.0.0.1:" + std::to_string(free_port());
+    peers += (peers.empty() ? "" : ",") + std::to_string(id) + "@" + raft[std::to_string(id)];
+  }
+  for (const auto& [id, addr] : raft) {
+    stack.start(id, {"--id", id, "--peers", peers, "--retention", "2s"}, stack.cluster.registry_endpoint);
+  }
+  ConsensusClientOptions o;
+  o.registry = stack.cluster.registry_endpoint;
+  for (const auto& [id, ep] : stack.endpoints) o.replicas.push_back(ep);
+  o.request_timeout_ms = 300;
+  ConsensusClient client(o);
+  Propose p;
+  p.type = "leader-election";
+  p.consensus_type = ConsensusType::RAFT;
+  auto ok = client.propose(p);
+  ASSERT_TRUE(ok) << ok.error().to_string();
+  ASSERT_EQ(ok->outcome, Outcome::APPROVED);
+  Error gone;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto v = client.status(ok->proposal_id);
+        if (v || v.error().code != ErrorCode::NOT_FOUND) return false;
+        gone = v.error();
+        return true;
+      },
+      15'000));
+  EXPECT_NE(gone.message.find("expired"), std::string::npos) << gone.message;
+  // Every replica holds the same state (the digest of its snapshot).
+  ASSERT_TRUE(wait_until(
+      [&] {
+        std::set<std::string> digests;
+        for (const auto& [id, ep] : stack.endpoints) {
+          auto r = client.replica(ep, 1000, true);
+          if (!r || r->proposals != 0) return false;
+          digests.insert(r->digest);
+        }
+        return digests.size() == 1;
+      },
+      10'000));
 }
 
 }  // namespace

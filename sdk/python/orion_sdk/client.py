@@ -226,7 +226,7 @@ class Client:
         return self._consensus
 
     def make_distributed_decision(self, decision_type, data=None, consensus_type="majority", timeout_ms=60_000,
-                                  capability="", voters=(), proposer="python-sdk"):
+                                  capability="", voters=(), proposer="python-sdk", result_ttl_ms=0):
         """Asks the agents to decide; returns the proposal id once the proposal is durable.
 
         consensus_type: "majority", "unanimous", "weighted", "pbft" (or a ConsensusType). Voters:
@@ -235,14 +235,16 @@ class Client:
         lists. The leader is found through the registry, NOT_LEADER followed, a retry carries the
         same request id (so a retried call makes one proposal). Raises OrionError: INVALID_ARGUMENT
         naming the field for a bad request (checked before anything is sent, as the leader checks
-        it), NOT_FOUND / FAILED_PRECONDITION when the voters cannot be resolved."""
+        it), NOT_FOUND / FAILED_PRECONDITION when the voters cannot be resolved. result_ttl_ms: how
+        long the decided proposal is kept (0: the service's --retention); afterwards its id answers
+        NOT_FOUND "expired"."""
         kind = cm.consensus_type_of(consensus_type)
         if kind == cm.ConsensusType.RAFT:
             raise OrionError(ErrorCode.INVALID_ARGUMENT,
                              "field 'consensus_type': agents vote on MAJORITY, UNANIMOUS, WEIGHTED or PBFT only")
         chosen = resolve_voters(self.agents(), capability, voters)
         body = cm.propose_body(decision_type, {} if data is None else data, kind, chosen, capability=capability,
-                               proposer=proposer, timeout_ms=timeout_ms)
+                               proposer=proposer, timeout_ms=timeout_ms, result_ttl_ms=result_ttl_ms)
         cm.parse_propose(body)  # refuse here what the leader would refuse
         return self._consensus_client().propose(body)["proposal_id"]
 

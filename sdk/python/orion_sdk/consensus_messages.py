@@ -16,6 +16,8 @@ MAX_VOTERS = 1024                  # eligible voters of one proposal
 MAX_VOTES = 2 * MAX_VOTERS         # counted votes in a ProposalView
 DEFAULT_PROPOSAL_TIMEOUT_MS = 60_000
 MAX_WAIT_PROPOSAL_MS = 3_600_000
+MIN_RESULT_TTL_MS = 1_000                    # a proposal's result_ttl_ms: 0 (the service's) or this..
+MAX_RESULT_TTL_MS = 3_650 * 86_400_000       # ..10 years
 PUBLIC_KEY_HEX = 64
 SIGNATURE_HEX = 128
 _MAX_COUNT = 1_000_000_000
@@ -71,11 +73,15 @@ def voter(agent_id, weight=1.0, public_key=""):
 
 
 def propose_body(proposal_type, data, consensus_type, voters, capability="", proposer="",
-                 timeout_ms=DEFAULT_PROPOSAL_TIMEOUT_MS):
-    """PROPOSE, with the fields C++ Propose::to_body emits."""
-    return {"proposer": proposer, "type": proposal_type, "data": data, "capability": capability,
+                 timeout_ms=DEFAULT_PROPOSAL_TIMEOUT_MS, result_ttl_ms=0):
+    """PROPOSE, with the fields C++ Propose::to_body emits (result_ttl_ms only when not 0: how
+    long the decided proposal is kept; 0 = the service's retention)."""
+    body = {"proposer": proposer, "type": proposal_type, "data": data, "capability": capability,
             "consensus_type": int(consensus_type_of(consensus_type)), "voters": list(voters),
             "timeout_ms": int(timeout_ms)}
+    if result_ttl_ms:
+        body["result_ttl_ms"] = int(result_ttl_ms)
+    return body
 
 
 def parse_propose(b):
@@ -87,7 +93,10 @@ def parse_propose(b):
            "data": p.read_any(b, "data"),
            "capability": p.read_str(b, "capability"),
            "consensus_type": ConsensusType(p.read_int(b, "consensus_type", 1, 5, default=1)),
-           "timeout_ms": p.read_int(b, "timeout_ms", 1, p.MAX_TIMEOUT_MS, default=DEFAULT_PROPOSAL_TIMEOUT_MS)}
+           "timeout_ms": p.read_int(b, "timeout_ms", 1, p.MAX_TIMEOUT_MS, default=DEFAULT_PROPOSAL_TIMEOUT_MS),
+           "result_ttl_ms": p.read_int(b, "result_ttl_ms", 0, MAX_RESULT_TTL_MS)}
+    if 0 < out["result_ttl_ms"] < MIN_RESULT_TTL_MS:
+        raise p._invalid("result_ttl_ms", "must be 0 (the service's retention) or at least 1000 (1 s)")
     if not out["type"]:
         raise p._invalid("type", "must not be empty")
     if len(p.encode_value(out["data"])) > p.MAX_INPUT_BYTES:
@@ -220,7 +229,9 @@ def parse_proposal_view(j):
            "outcome": Outcome(p.read_int(j, "outcome", 0, 4, required=True)),
            "created_ms": p.read_int(j, "created_ms", 0, p.INT64_MAX),
            "deadline_ms": p.read_int(j, "deadline_ms", 0, p.INT64_MAX),
-           "decided_ms": p.read_int(j, "decided_ms", 0, p.INT64_MAX)}
+           "decided_ms": p.read_int(j, "decided_ms", 0, p.INT64_MAX),
+           "result_ttl_ms": p.read_int(j, "result_ttl_ms", 0, MAX_RESULT_TTL_MS),
+           "expires_ms": p.read_int(j, "expires_ms", 0, p.INT64_MAX)}
     voters = j.get("voters")
     if voters is not None and (not isinstance(voters, list) or len(voters) > MAX_VOTERS):
         raise p._invalid("voters", "must be an array of at most 1024 voters")

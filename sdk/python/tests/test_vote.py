@@ -117,12 +117,17 @@ class ConsensusMessagesTest(unittest.TestCase):
             (dict(good, voters=[cm.voter("a1", 0, key)]), "weight"),
             (dict(good, consensus_type=9), "consensus_type"),
             (dict(good, timeout_ms=0), "timeout_ms"),
+            (dict(good, result_ttl_ms=999), "result_ttl_ms"),
+            (dict(good, result_ttl_ms=-1), "result_ttl_ms"),
         ]
         for body, needle in cases:
             with self.assertRaises(OrionError, msg=needle) as caught:
                 cm.parse_propose(body)
             self.assertEqual(caught.exception.code, ErrorCode.INVALID_ARGUMENT)
             self.assertIn(needle, caught.exception.message)
+        self.assertNotIn("result_ttl_ms", good)
+        kept = cm.propose_body("deploy", {}, "raft", [], result_ttl_ms=60_000)
+        self.assertEqual(cm.parse_propose(kept)["result_ttl_ms"], 60_000)
         raft = cm.parse_propose(dict(good, consensus_type=5, voters=[]))
         self.assertEqual(raft["voters"], [])
         for bad in ("sometimes", 0, 6, True):

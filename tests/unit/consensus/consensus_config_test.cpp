@@ -52,6 +52,20 @@ TEST(ConsensusConfig, RefusesBadClustersNamingTheFlag) {
   EXPECT_NE(bad_trailing.error().message.find("--snapshot-trailing"), std::string::npos);
 }
 
+TEST(ConsensusConfig, RetentionIsADurationOfAtLeastOneSecondSevenDaysByDefault) {
+  auto d = parse({});
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->retention_ms, 7LL * 86'400'000);
+  EXPECT_NE(d->describe().find("retention_ms=604800000"), std::string::npos);
+  EXPECT_EQ(parse({"--retention", "2s"})->retention_ms, 2'000);
+  EXPECT_EQ(parse({"--retention", "1.5h"})->retention_ms, 5'400'000);
+  for (const char* bad : {"500ms", "0", "soon", "-1d"}) {
+    auto r = parse({"--retention", bad});
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message.find("--retention"), std::string::npos) << r.error().message;
+  }
+}
+
 TEST(ConsensusConfig, SnapshotTrailingAndInstallTimeout) {
   auto d = parse({});
   ASSERT_TRUE(d);

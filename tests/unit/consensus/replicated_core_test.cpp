@@ -206,6 +206,50 @@ TEST_F(ReplicatedCoreTest, ReplicasAgreeAfterTheLeaderIsKilledAndRevived) {
   EXPECT_NE(fsms_[old]->core.proposal("p20")->outcome, Outcome::UNKNOWN);
 }
 
+// Retention over raft: the leader's HELLO carries a 1 s retention; 60 decided proposals are
+// forgotten by a TICK stamped 2 s later, the same on every replica. A replica that was down
+// meanwhile catches up through a snapshot taken after the expiry: smaller, and it agrees.
+TEST_F(ReplicatedCoreTest, ExpiryShrinksTheSnapshotAndAReplicaRestoredFromItAgrees) {
+  ASSERT_TRUE(raft_fixture_step_until_has_leader(&f_, 5'000));
+  std::vector<Command> batch;
+  batch.push_back(command(CommandKind::HELLO, {{"replica", "r1"}, {"client", "tcp://x:1"}, {"retention_ms", 1'000}}));
+  for (int i = 0; i < 60; ++i) {
+    batch.push_back(command(CommandKind::PROPOSE, proposal(ConsensusType::RAFT, {}).to_body(), "req-" + std::to_string(i)));
+  }
+  batch.push_back(command(CommandKind::PROPOSE, proposal(ConsensusType::MAJORITY, {voter("a1"), voter("a2")}, 600'000).to_body(),
+                          "pending"));
+  replicate(batch);
+  ASSERT_TRUE(step_until_converged(5'000));
+  const std::size_t before = fsms_[leader()]->core.snapshot().size();
+  ASSERT_EQ(fsms_[leader()]->core.proposal_count(), 61u);
+
+  const unsigned down = (leader() + 1) % 3;
+  raft_fixture_kill(&f_, down);
+  batch.clear();
+  clock.advance(2'000);
+  for (int i = 0; i < 40; ++i) {  // past the snapshot threshold, so a snapshot is taken after the expiry
+    batch.push_back(command(CommandKind::TICK, Json::object()));
+    clock.advance(1);
+  }
+  replicate(batch);
+  raft_fixture_revive(&f_, down);
+  raft_index last = raft_last_index(raft_fixture_get(&f_, leader()));
+  ASSERT_TRUE(raft_fixture_step_until_applied(&f_, 3, last, 20'000)) << servers();
+  EXPECT_GT(raft_fixture_n_recv(&f_, down, RAFT_IO_INSTALL_SNAPSHOT), 0u) << "it caught up through a snapshot";
+
+  const std::string state = fsms_[leader()]->core.snapshot();
+  EXPECT_LT(state.size(), before / 10) << "60 decided proposals forgotten";
+  for (const auto& fsm : fsms_) {
+    EXPECT_EQ(fsm->core.snapshot(), state);
+    EXPECT_EQ(fsm->core.proposal_count(), 1u);
+    EXPECT_EQ(fsm->core.retention_ms(), 1'000);
+    auto gone = fsm->core.proposal("p1");
+    ASSERT_FALSE(gone.ok());
+    EXPECT_NE(gone.error().message.find("expired"), std::string::npos);
+    EXPECT_EQ(fsm->core.proposal("p61")->outcome, Outcome::PENDING);
+  }
+}
+
 // A partition: the leader is cut off from both followers while commands go in on both sides.
 // Its own appends never commit, so no replica applies them (its applied index stays where the
 // cut found it); the majority elects a new leader that commits. After the heal the old

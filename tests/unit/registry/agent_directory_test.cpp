@@ -181,6 +181,32 @@ TEST_F(AgentDirectoryTest, DownAgentsStayListedForTenMinutesThenAreForgotten) {
   EXPECT_NE(find(dir.list(), "alive"), nullptr);
 }
 
+TEST_F(AgentDirectoryTest, PastKMaxDownAgentsTheAgentDownLongestIsForgottenFirst) {
+  // Two waves: the first goes down a second before the second, which overflows the bound.
+  const std::size_t extra = 5;
+  for (std::size_t i = 0; i < extra; ++i) dir.register_agent(spec("old" + std::to_string(i)));
+  clock.advance(1'000);
+  for (std::size_t i = 0; i < kMaxDownAgents; ++i) dir.register_agent(spec("new" + std::to_string(i)));
+  clock.advance(kDownAfterMs - 1'000);
+  auto first = dir.expire();
+  EXPECT_EQ(first.down.size(), extra);
+  EXPECT_TRUE(first.forgotten.empty());
+  clock.advance(1'000);
+  auto second = dir.expire();
+  EXPECT_EQ(second.down.size(), kMaxDownAgents);
+  ASSERT_EQ(second.forgotten.size(), extra) << "long before kDownRetentionMs: forgotten by count";
+  for (std::size_t i = 0; i < extra; ++i) {
+    EXPECT_EQ(second.forgotten[i], "old" + std::to_string(i));
+    EXPECT_FALSE(dir.contains("old" + std::to_string(i)));
+  }
+  EXPECT_EQ(dir.down_count(), kMaxDownAgents);
+  EXPECT_EQ(dir.size(), kMaxDownAgents);
+  // One coming back leaves the DOWN ones: the count bound counts DOWN agents only.
+  dir.register_agent(spec("new0"));
+  EXPECT_EQ(dir.down_count(), kMaxDownAgents - 1);
+  EXPECT_TRUE(dir.is_up("new0"));
+}
+
 TEST_F(AgentDirectoryTest, ManyAgentsGoDownIndependently) {
   dir.register_agent(spec("early"));
   clock.advance(500);
