@@ -563,7 +563,7 @@ Result<std::optional<std::vector<TaskView>>> SchedulerCore::wait_all(const std::
 }
 
 void SchedulerCore::restore(TaskRecord record) {
-  if (auto held = tasks_.find(record.seq); held != tasks_.end()) live_.remove(held->second);
+  if (auto old = tasks_.find(record.seq); old != tasks_.end()) live_.remove(old->second);
   TaskRecord& t = tasks_[record.seq] = std::move(record);
   t.counted = TaskRecord::Counted{};  // a stored record was never counted here
   t.view.task_id = task_id_for(t.seq);
