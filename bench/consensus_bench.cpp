@@ -49,7 +49,8 @@ double percentile(std::vector<double> v, double p) {
 std::string figure_name(const std::string& base, const std::string& prefix) { return prefix + base; }
 
 const char* const kFigures[] = {"propose_p50_ms",        "propose_p99_ms", "vote_us",         "vote_cpu_us",
-                                "decision_event_p50_ms", "decision_event_p99_ms", "decisions_per_s", "decision_cpu_us"};
+                                "decision_event_p50_ms", "decision_event_p99_ms", "decisions_per_s", "decision_cpu_us",
+                                "rss_100k_proposals_mib"};
 
 // CPU time (user + system, every thread) a process has used so far, in seconds: fields 14 and
 // 15 of /proc/PID/stat. On a shared machine this, not the wall time, is what the service cost.
@@ -265,11 +266,12 @@ struct Sizes {
   int vote_proposals;                   // x3 pipelined votes
   int event_samples;                    // sequential deciding votes, event on the bus
   int decide_proposals;                 // pipelined lifecycles
+  int rss_proposals;                    // proposals made before the leader's VmRSS is read
 };
 
 Sizes sizes(bool quick) {
-  if (quick) return Sizes{20, 200, 500, 50, 1'000};
-  return Sizes{100, 2'000, 5'000, 500, 20'000};
+  if (quick) return Sizes{20, 200, 500, 50, 1'000, 10'000};
+  return Sizes{100, 2'000, 5'000, 500, 20'000, 100'000};
 }
 
 // Requests in flight on one DEALER in the pipelined figures.
@@ -304,6 +306,7 @@ class Group {
       if (wanted("vote_us") || wanted("vote_cpu_us")) vote_time(pipe, stack.pid_of(leader));
       if (wanted("decision_event_p50_ms") || wanted("decision_event_p99_ms")) event_latency(pipe, stack);
       if (wanted("decisions_per_s") || wanted("decision_cpu_us")) decisions(pipe, stack);
+      if (wanted("rss_100k_proposals_mib")) proposals_rss(pipe, stack);
     } catch (const std::exception& e) {
       throw std::runtime_error(std::string(e.what()) + "\n" + stack.logs());
     }
@@ -449,25 +452,23 @@ class Group {
     print("decision_event_p99_ms", percentile(ms, 99), "ms");
   }
 
-  // Whole lifecycles, pipelined: n PROPOSEs, and as each PROPOSE_OK comes back the proposal's
-  // three yes votes (signed beforehand: ids are predictable, p<next>.. in log order). Decisions
-  // (VOTE_OK with outcome APPROVED) per second, from the first PROPOSE sent to the last decision.
-  void decisions(Pipe& pipe, const ConsensusStack& stack) {
-    const int n = sz_.decide_proposals;
+  // n whole lifecycles, pipelined: n PROPOSEs, and as each PROPOSE_OK comes back the proposal's
+  // three yes votes (signed beforehand: ids are predictable, p<next>.. in log order), until each
+  // is decided (VOTE_OK with outcome APPROVED). Returns the seconds from the first PROPOSE sent to
+  // the last decision; the signing is not counted.
+  double lifecycles(Pipe& pipe, int n, const std::string& figure) {
     const std::uint64_t first = next_number_;
-    progress(name("decisions_per_s") + ": signing " + std::to_string(n * kDecidingYes) + " votes beforehand");
+    progress(figure + ": signing " + std::to_string(n * kDecidingYes) + " votes beforehand");
     std::vector<Frames> proposes;
     std::vector<std::vector<Frames>> votes;
     for (int i = 0; i < n; ++i) {
       proposes.push_back(work_.propose(rid()));
       votes.push_back(work_.votes("p" + std::to_string(first + static_cast<std::uint64_t>(i)), rid() + "-"));
     }
-    progress(name("decisions_per_s") + ": " + std::to_string(n) + " MAJORITY proposals of 5 voters, 3 yes votes each, pipelined");
+    progress(figure + ": " + std::to_string(n) + " MAJORITY proposals of 5 voters, 3 yes votes each, pipelined");
     std::deque<const Frames*> ready;  // votes whose proposal exists, sent before new proposals
     std::size_t next_propose = 0, in_flight = 0;
     int decided = 0;
-    const std::vector<double> cpu0 = stack.cpu_seconds_of_replicas();
-    const double client0 = cpu_seconds(::getpid());
     auto t0 = Clock::now();
     while (decided < n) {
       while (in_flight < kWindow && (!ready.empty() || next_propose < proposes.size())) {
@@ -480,11 +481,11 @@ class Group {
         ++in_flight;
       }
       auto r = pipe.receive(30'000, keep_replies_packed);
-      if (!r) throw std::runtime_error("decisions: " + r.error().to_string());
+      if (!r) throw std::runtime_error(figure + ": " + r.error().to_string());
       --in_flight;
       if (r->type == MsgType::PROPOSE_OK) {
         auto ok = ProposeOk::from_packed(r->packed_body);
-        if (!ok) throw std::runtime_error("decisions: bad PROPOSE_OK: " + ok.error().to_string());
+        if (!ok) throw std::runtime_error(figure + ": bad PROPOSE_OK: " + ok.error().to_string());
         auto k = number_of(ok->proposal_id);
         if (k < first || k >= first + static_cast<std::uint64_t>(n)) {
           throw std::runtime_error("unexpected proposal id p" + std::to_string(k));
@@ -495,10 +496,19 @@ class Group {
         if (!ok || ok->duplicate) throw std::runtime_error("vote not counted: " + body_of(*r).dump());
         decided += ok->outcome == Outcome::APPROVED;
       } else {
-        throw std::runtime_error("decisions: " + std::string(to_string(r->type)) + " " + r->body.dump());
+        throw std::runtime_error(figure + ": " + std::string(to_string(r->type)) + " " + r->body.dump());
       }
     }
-    double s = ms_between(t0, Clock::now()) / 1000.0;
+    next_number_ += static_cast<std::uint64_t>(n);
+    return ms_between(t0, Clock::now()) / 1000.0;
+  }
+
+  // Decisions per second over sz_.decide_proposals lifecycles, and the CPU time they cost.
+  void decisions(Pipe& pipe, const ConsensusStack& stack) {
+    const int n = sz_.decide_proposals;
+    const std::vector<double> cpu0 = stack.cpu_seconds_of_replicas();
+    const double client0 = cpu_seconds(::getpid());
+    double s = lifecycles(pipe, n, name("decisions_per_s"));
     const std::vector<double> cpu1 = stack.cpu_seconds_of_replicas();
     const double client_us = (cpu_seconds(::getpid()) - client0) * 1e6 / n;
     double cpu_us = 0;
@@ -510,9 +520,25 @@ class Group {
     }
     progress(name("decision_cpu_us") + ": per replica (us):" + each + "; this client " +
              std::to_string(static_cast<int>(client_us)));
-    next_number_ += static_cast<std::uint64_t>(n);
     print("decisions_per_s", n / s, "/s");
     print("decision_cpu_us", cpu_us, "us");
+  }
+
+  // VmRSS of the leader once sz_.rss_proposals proposals were made on it (the earlier figures'
+  // included), the rest as whole lifecycles, all decided but those earlier ones left open.
+  void proposals_rss(Pipe& pipe, const ConsensusStack& stack) {
+    const pid_t pid = stack.pid_of(leader_);
+    const double before = rss_mib(pid);
+    const int made = static_cast<int>(next_number_ - 1);
+    const int n = std::max(0, sz_.rss_proposals - made);
+    lifecycles(pipe, n, name("rss_100k_proposals_mib"));
+    testing::pause_ms(500);  // the last decisions' writes and events leave the leader's queues
+    const double rss = rss_mib(pid);
+    if (rss < 0) throw std::runtime_error("cannot read VmRSS of orion-consensus");
+    progress(name("rss_100k_proposals_mib") + ": " + std::to_string(before) + " MiB before " + std::to_string(n) +
+             " lifecycles, " + std::to_string(rss) + " MiB after (" + std::to_string(made + n) + " proposals); " +
+             std::to_string((rss - before) * 1048576.0 / std::max(1, n)) + " bytes per proposal");
+    print("rss_100k_proposals_mib", rss, "MiB");
   }
 
   const std::string prefix_;

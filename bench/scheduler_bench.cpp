@@ -171,7 +171,7 @@ std::string scheduler_endpoint(sdk::Client& client) {
 }
 
 // Encodes a SUBMIT_BATCH, sends it and checks that every key got an id. Returns the ms.
-double send_batch(RawCaller& caller, const SubmitBatch& batch, std::int64_t timeout_ms) {
+double send_batch(RawCaller& caller, const SubmitBatch& batch, std::int64_t timeout_ms, SubmitBatchOk* answer = nullptr) {
   Envelope request{MsgType::SUBMIT_BATCH, random_hex(8), batch.to_body()};
   auto frames = encode_frames(request);
   std::size_t bytes = 0;
@@ -186,6 +186,23 @@ double send_batch(RawCaller& caller, const SubmitBatch& batch, std::int64_t time
   if (ok->task_ids.size() != batch.tasks.size()) {
     throw std::runtime_error("SUBMIT_BATCH_OK names " + std::to_string(ok->task_ids.size()) + " tasks, sent " +
                              std::to_string(batch.tasks.size()));
+  }
+  if (answer) *answer = std::move(*ok);
+  return ms;
+}
+
+// Queues `total` parked tasks (a capability no agent has) in SUBMIT_BATCHes of `per_batch`, keys
+// "<prefix><i>"; returns the milliseconds the batches took, and the id of the last task in *last.
+double queue_parked(RawCaller& caller, int total, int per_batch, const std::string& prefix, std::string* last = nullptr) {
+  double ms = 0;
+  for (int sent = 0; sent < total; sent += per_batch) {
+    SubmitBatch batch;
+    const int m = std::min(per_batch, total - sent);
+    batch.tasks.reserve(static_cast<std::size_t>(m));
+    for (int i = 0; i < m; ++i) batch.tasks.push_back(BatchEntry{prefix + std::to_string(i), parked_task(sent + i)});
+    SubmitBatchOk ok;
+    ms += send_batch(caller, batch, 180'000, &ok);
+    if (last) *last = ok.task_ids.at(batch.tasks.back().key);
   }
   return ms;
 }
@@ -515,13 +532,7 @@ void bench_rss(bool quick, Reporter& out) {
   require_ok(client.submit(parked_task(-1)), "submit");
   RawCaller caller(scheduler_endpoint(client));
   progress("rss: scheduler RSS before " + std::to_string(rss_mib(stack.scheduler_pid())) + " MiB");
-  double total_ms = 0;
-  for (int sent = 0; sent < total; sent += per_batch) {
-    SubmitBatch batch;
-    batch.tasks.reserve(static_cast<std::size_t>(per_batch));
-    for (int i = 0; i < per_batch; ++i) batch.tasks.push_back(BatchEntry{"r" + std::to_string(i), parked_task(sent + i)});
-    total_ms += send_batch(caller, batch, 180'000);
-  }
+  double total_ms = queue_parked(caller, total, per_batch, "r");
   testing::pause_ms(500);
   double rss = rss_mib(stack.scheduler_pid());
   if (rss < 0) throw std::runtime_error("cannot read VmRSS of the scheduler");
@@ -541,13 +552,7 @@ void bench_stats(bool quick, Reporter& out) {
   sdk::Client client(stack.client_options());
   require_ok(client.submit(parked_task(-1)), "submit");
   RawCaller caller(scheduler_endpoint(client));
-  for (int sent = 0; sent < total; sent += per_batch) {
-    SubmitBatch batch;
-    const int m = std::min(per_batch, total - sent);
-    batch.tasks.reserve(static_cast<std::size_t>(m));
-    for (int i = 0; i < m; ++i) batch.tasks.push_back(BatchEntry{"s" + std::to_string(i), parked_task(sent + i)});
-    send_batch(caller, batch, 180'000);
-  }
+  queue_parked(caller, total, per_batch, "s");
   std::vector<double> ms;
   for (int i = 0; i < calls; ++i) {
     Envelope request{MsgType::SCHEDULER_STATS, random_hex(8), Json::object()};
@@ -563,6 +568,44 @@ void bench_stats(bool quick, Reporter& out) {
   progress("stats: calls took " + std::to_string(*std::min_element(ms.begin(), ms.end())) + " .. " +
            std::to_string(*std::max_element(ms.begin(), ms.end())) + " ms");
   out.print({"stats_1m_ms", percentile(ms, 50), "ms"});
+}
+
+// ---- restart_2m_s ----------------------------------------------------------------------------
+
+// A scheduler holding 2,000,000 parked tasks in its store (200,000 with --quick), accepted in
+// SUBMIT_BATCHes of 50,000, is stopped (SIGTERM, waited for) and started again: the time from
+// starting the process to a GET_TASK of the last task answered (its ready file is written once
+// the store is loaded and the sockets are bound; the GET_TASK follows at once).
+void bench_restart(bool quick, Reporter& out) {
+  const int total = quick ? 200'000 : 2'000'000, per_batch = 50'000;
+  progress("restart: fresh stack, " + std::to_string(total) + " queued tasks in batches of " + std::to_string(per_batch));
+  Stack stack("restart", StackConfig{0, 1, {}});
+  std::string last;
+  {
+    sdk::Client client(stack.client_options());
+    require_ok(client.submit(parked_task(-1)), "submit");
+    RawCaller caller(scheduler_endpoint(client));
+    double ms = queue_parked(caller, total, per_batch, "q", &last);
+    progress("restart: " + std::to_string(total) + " tasks accepted in " + std::to_string(ms) + " ms of batches; RSS " +
+             std::to_string(rss_mib(stack.scheduler_pid())) + " MiB; stopping the scheduler");
+  }
+  stack.stop_scheduler(0);
+  auto t0 = Clock::now();
+  stack.restart_scheduler(0, 300'000);
+  double ready_ms = ms_since(t0);
+  RawCaller caller(stack.scheduler_client(0));  // its new port, from its ready file
+  Envelope probe{MsgType::GET_TASK, random_hex(8), GetTask{last}.to_body()};
+  double call_ms = 0;
+  Envelope reply = caller.call(encode_frames(probe), probe.request_id, 60'000, &call_ms);
+  double s = ms_since(t0) / 1000.0;
+  auto view = TaskView::from_json(reply.body.value("task", Json::object()));
+  if (reply.type != MsgType::TASK_INFO || !view || view->task_id != last || view->state != TaskState::PENDING) {
+    throw std::runtime_error("GET_TASK " + last + " after the restart: " + std::string(to_string(reply.type)) + " " +
+                             reply.body.dump().substr(0, 300));
+  }
+  progress("restart: ready file after " + std::to_string(ready_ms) + " ms; RSS " +
+           std::to_string(rss_mib(stack.scheduler_pid())) + " MiB");
+  out.print({"restart_2m_s", s, "s"});
 }
 
 struct Group {
@@ -581,6 +624,7 @@ const std::vector<Group>& groups() {
       {"dag", {"dag_100k_ms", "dag_100k_made_ms"}, bench_dag},
       {"rss", {"rss_1m_queued_mib"}, bench_rss},
       {"stats", {"stats_1m_ms"}, bench_stats},
+      {"restart", {"restart_2m_s"}, bench_restart},
       {"raft3_submit", {"raft3_submit_p50_ms", "raft3_submit_p99_ms"},
        [](bool quick, Reporter& out) { bench_submit(quick, out, 3, "raft3_"); }},
       {"raft3_throughput", {"raft3_throughput_tasks_per_s"},

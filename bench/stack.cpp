@@ -162,7 +162,7 @@ Stack::~Stack() {
   }
 }
 
-void Stack::start_scheduler(int i) {
+void Stack::start_scheduler(int i, std::int64_t ready_timeout_ms) {
   const std::string name = "scheduler-" + std::to_string(i + 1);
   const std::string ready = dir_.file(name + ".ready");
   std::remove(ready.c_str());
@@ -170,14 +170,18 @@ void Stack::start_scheduler(int i) {
   schedulers_[static_cast<std::size_t>(i)] =
       std::make_unique<Child>(bin_dir() + "/orion-scheduler", scheduler_args_[static_cast<std::size_t>(i)],
                               dir_.file(name + ".log"));
-  auto s = testing::wait_for_json_file(ready, 60'000);
+  auto s = testing::wait_for_json_file(ready, ready_timeout_ms);
   if (!s) throw std::runtime_error(name + " did not become ready:\n" + logs());
   scheduler_clients_[static_cast<std::size_t>(i)] = s->at("client").get<std::string>();
 }
 
 void Stack::kill_scheduler(int i) { schedulers_.at(static_cast<std::size_t>(i))->process().kill9(); }
 
-void Stack::restart_scheduler(int i) { start_scheduler(i); }
+void Stack::stop_scheduler(int i, std::int64_t stop_timeout_ms) {
+  schedulers_.at(static_cast<std::size_t>(i))->process().stop(stop_timeout_ms);
+}
+
+void Stack::restart_scheduler(int i, std::int64_t ready_timeout_ms) { start_scheduler(i, ready_timeout_ms); }
 
 std::optional<Stack::ReplicaState> Stack::replica(int i, std::int64_t timeout_ms) const {
   const auto& c = schedulers_.at(static_cast<std::size_t>(i));

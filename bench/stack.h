@@ -73,9 +73,15 @@ class Stack {
   pid_t scheduler_pid() const { return schedulers_.empty() || !schedulers_[0] ? -1 : schedulers_[0]->pid(); }
 
   // Replicated stacks: replica i (0-based) by PID; SIGKILL it; start it again with its data.
+  // Replica i's client endpoint, as its last ready file gave it.
+  const std::string& scheduler_client(int i) const { return scheduler_clients_.at(static_cast<std::size_t>(i)); }
   int scheduler_replicas() const { return static_cast<int>(schedulers_.size()); }
   void kill_scheduler(int i);
-  void restart_scheduler(int i);
+  // SIGTERM to replica i, then waits for it to exit (up to stop_timeout_ms, then SIGKILL).
+  void stop_scheduler(int i, std::int64_t stop_timeout_ms = 60'000);
+  // Starts it again with its data; returns once its ready file is written (throws after
+  // ready_timeout_ms).
+  void restart_scheduler(int i, std::int64_t ready_timeout_ms = 60'000);
   // The replica serving as leader (GET_REPLICA role "leader"), -1 when none answers so.
   int leader(std::int64_t timeout_ms) const;
   // GET_REPLICA of replica i: {role, commit_index, applied}, or nullopt when it does not answer.
@@ -89,7 +95,7 @@ class Stack {
 
  private:
   void wait_agents_up(std::size_t n, std::int64_t timeout_ms);
-  void start_scheduler(int i);
+  void start_scheduler(int i, std::int64_t ready_timeout_ms = 60'000);
 
   testing::TempDir dir_;  // declared first: removed after every process has stopped
   std::string registry_endpoint_;

@@ -319,7 +319,7 @@ Json TaskSpec::to_json() const {
             {"priority", static_cast<int>(priority)},
             {"timeout_ms", timeout_ms},
             {"input", input},
-            {"metadata", metadata}};
+            {"metadata", metadata.is_null() ? Json::object() : metadata}};
   // Optional fields only when set: keeps the common message small and its wire form stable.
   if (!preferred_agents.empty()) j["preferred_agents"] = preferred_agents;
   if (!excluded_agents.empty()) j["excluded_agents"] = excluded_agents;

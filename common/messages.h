@@ -243,7 +243,7 @@ struct TaskSpec {
   std::string idempotency_key;            // the same key returns the first task's id
   std::int64_t unschedulable_timeout_ms = -1;  // fail after this long with no capable agent; -1 = scheduler default, 0 = never
   Json input;                             // any value
-  Json metadata = Json::object();         // a map, stored and shown, never interpreted
+  Json metadata = Json::object();         // a map, stored and shown, never interpreted; null reads as {} (the scheduler holds an empty one so)
   ConsensusGate consensus;                // runs only once the agents approve it (common/task_gate.h)
 
   Json to_json() const;

@@ -33,6 +33,13 @@ struct SpecOptionals {
 constexpr std::size_t kSpecFields = 7;  // always written
 constexpr std::size_t kViewFields = 16;  // TaskView's own, besides waiting_on
 
+// Null metadata is the empty map (TaskSpec::metadata).
+void pack_metadata(MsgWriter& w, const Json& metadata) {
+  w.key("metadata");
+  if (metadata.is_null()) w.map(0);
+  else w.json(metadata);
+}
+
 void pack_spec_fields(MsgWriter& w, const TaskSpec& s, const SpecOptionals& o) {
   w.key("name"), w.str(s.name);
   w.key("type"), w.str(s.type);
@@ -40,7 +47,7 @@ void pack_spec_fields(MsgWriter& w, const TaskSpec& s, const SpecOptionals& o) {
   w.key("priority"), w.integer(static_cast<int>(s.priority));
   w.key("timeout_ms"), w.integer(s.timeout_ms);
   w.key("input"), w.json(s.input);
-  w.key("metadata"), w.json(s.metadata);
+  pack_metadata(w, s.metadata);
   if (o.preferred) w.key("preferred_agents"), w.str_list(s.preferred_agents);
   if (o.excluded) w.key("excluded_agents"), w.str_list(s.excluded_agents);
   if (o.retries) w.key("retries"), w.integer(s.retries);
@@ -156,7 +163,7 @@ std::string pack_assign(const TaskView& v, const std::vector<std::pair<std::stri
   w.key("attempt"), w.integer(v.attempt);
   w.key("type"), w.str(v.spec.type);
   w.key("input"), w.json(v.spec.input);
-  w.key("metadata"), w.json(v.spec.metadata);
+  pack_metadata(w, v.spec.metadata);
   w.key("timeout_ms"), w.integer(v.spec.timeout_ms);
   if (!deps.empty()) {
     w.key("deps"), w.map(deps.size());

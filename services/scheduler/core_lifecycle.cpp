@@ -476,7 +476,7 @@ Status SchedulerCore::check_invariants() const {
     if (seq >= next_seq_) return broken("seq not below next_seq");
     if (v.task_id != task_id_for(seq)) return broken("task id does not match seq " + std::to_string(seq));
     bool ready = v.state == TaskState::PENDING && t.unmet == 0 && t.retry_due_ms == 0;
-    auto qc = classes_.find(t.class_key);
+    auto qc = classes_.find(*t.class_key);
     bool in_queue = qc != classes_.end() && qc->second.ready.count({queue_key(t), seq});
     if (ready != in_queue) return broken("ready queue out of step for " + v.task_id);
     if (!(t.counted == LiveStats::counted_as(t))) return broken("stats counts out of step for " + v.task_id);

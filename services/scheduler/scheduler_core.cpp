@@ -23,14 +23,28 @@ std::optional<std::uint64_t> parse_task_id(const std::string& id) {
 }
 
 std::string class_key_of(const TaskSpec& s) {
-  auto caps = s.capabilities, excl = s.excluded_agents;
-  std::sort(caps.begin(), caps.end());
-  std::sort(excl.begin(), excl.end());
   std::string k;
-  for (const auto& c : caps) k += c + '\x1f';
+  auto add_sorted = [&k](const std::vector<std::string>& names) {
+    if (names.size() == 1) {  // the usual case: no copy to sort
+      k += names[0], k += '\x1f';
+      return;
+    }
+    auto sorted = names;
+    std::sort(sorted.begin(), sorted.end());
+    for (const auto& n : sorted) k += n, k += '\x1f';
+  };
+  add_sorted(s.capabilities);
   k += '\x1e';
-  for (const auto& e : excl) k += e + '\x1f';
+  add_sorted(s.excluded_agents);
   return k;
+}
+
+// What a held task's spec need not spend memory on (a million queued tasks are a million specs):
+// an empty metadata map is held as null (TaskSpec::metadata: read as the empty map), and the
+// data of a consensus gate that is not enabled is never read.
+void compact(TaskSpec& s) {
+  if (s.metadata.is_object() && s.metadata.empty()) s.metadata = nullptr;
+  if (!s.consensus.enabled() && !s.consensus.data.is_null()) s.consensus.data = nullptr;
 }
 
 }  // namespace
@@ -95,7 +109,7 @@ void SchedulerCore::make_ready(TaskRecord& t) {
 }
 
 void SchedulerCore::queue_insert(TaskRecord& t) {
-  auto [it, fresh] = classes_.try_emplace(t.class_key);
+  auto [it, fresh] = classes_.try_emplace(*t.class_key);
   QueueClass& qc = it->second;
   if (fresh) {
     qc.capabilities = t.view.spec.capabilities;
@@ -115,7 +129,7 @@ void SchedulerCore::queue_erase(QueueClass& qc, std::set<std::pair<std::int64_t,
 }
 
 void SchedulerCore::unqueue(TaskRecord& t) {
-  auto it = classes_.find(t.class_key);
+  auto it = classes_.find(*t.class_key);
   if (it != classes_.end()) {
     auto at = it->second.ready.find({queue_key(t), t.seq});
     if (at != it->second.ready.end()) queue_erase(it->second, at);
@@ -136,6 +150,10 @@ TaskRecord& SchedulerCore::create(const std::string& request_id, TaskSpec&& spec
   return t;
 }
 
+const std::string* SchedulerCore::intern_class(const TaskSpec& spec) {
+  return &*class_keys_.insert(class_key_of(spec)).first;
+}
+
 // A task as submitted, before it is linked: what create() makes and restore_batch() makes again.
 void SchedulerCore::fill_new(TaskRecord& t, std::uint64_t seq, std::string request_id, TaskSpec&& spec,
                              std::int64_t created_ms) {
@@ -143,8 +161,9 @@ void SchedulerCore::fill_new(TaskRecord& t, std::uint64_t seq, std::string reque
   t.request_id = std::move(request_id);
   t.view.task_id = task_id_for(seq);
   t.view.effective_priority = spec.priority;
-  t.class_key = class_key_of(spec);
+  t.class_key = intern_class(spec);
   t.view.spec = std::move(spec);
+  compact(t.view.spec);
   t.view.state = TaskState::PENDING;
   t.view.created_ms = created_ms;
   t.view.history.push_back(StateChange{TaskState::PENDING, created_ms, 0, "", "submitted"});
@@ -206,8 +225,9 @@ Result<SubmitOk> SchedulerCore::submit(const std::string& request_id, TaskSpec s
 }
 
 // A retried batch is answered with the ids its keys got the first time. Its new tasks carry
-// request ids "<rid>#<key>": found through batches_ (accepted since start-up), or by_request_
-// (restored); its idempotent hits are in batch_hits_.
+// request ids "<rid>#<key>": found through batches_ (accepted since start-up, or restored from
+// its batch record), or by_request_ (restored from records of their own); its idempotent hits
+// are in batch_hits_.
 SubmitBatchOk SchedulerCore::batch_again(const std::string& request_id, const std::vector<BatchEntry>& entries) const {
   SubmitBatchOk again;
   again.duplicate = true;
@@ -543,15 +563,19 @@ Result<std::optional<std::vector<TaskView>>> SchedulerCore::wait_all(const std::
 }
 
 void SchedulerCore::restore(TaskRecord record) {
-  next_seq_ = std::max(next_seq_, record.seq + 1);
-  auto seq = record.seq;
-  by_request_[record.request_id] = seq;
-  if (!record.view.spec.idempotency_key.empty()) by_idempotency_[record.view.spec.idempotency_key] = seq;
-  if (auto held = tasks_.find(seq); held != tasks_.end()) live_.remove(held->second);
-  TaskRecord& t = tasks_[seq] = std::move(record);
+  if (auto old = tasks_.find(record.seq); old != tasks_.end()) live_.remove(old->second);
+  TaskRecord& t = tasks_[record.seq] = std::move(record);
   t.counted = TaskRecord::Counted{};  // a stored record was never counted here
-  t.view.task_id = task_id_for(seq);
-  t.class_key = class_key_of(t.view.spec);
+  t.view.task_id = task_id_for(t.seq);
+  t.class_key = intern_class(t.view.spec);
+  compact(t.view.spec);
+  held(t, /*index_request=*/true);
+}
+
+void SchedulerCore::held(TaskRecord& t, bool index_request) {
+  next_seq_ = std::max(next_seq_, t.seq + 1);
+  if (index_request) by_request_[t.request_id] = t.seq;
+  if (!t.view.spec.idempotency_key.empty()) by_idempotency_[t.view.spec.idempotency_key] = t.seq;
   if (t.view.effective_priority == Priority::UNKNOWN) t.view.effective_priority = t.view.spec.priority;
   restat(t);
 }
@@ -585,15 +609,18 @@ Status SchedulerCore::restore_batch(const BatchIntake& intake, std::vector<Batch
       // of one (completed, ended) would have given it a record of its own.
       ready = ready && tasks_.count(d) && tasks_.at(d).view.state == TaskState::COMPLETED;
     }
-    TaskRecord r;
+    // Made in place, as apply_batches made it: a batch with a request id is indexed once
+    // (batches_, below), not once per task.
+    TaskRecord& r = tasks_[seq];
     fill_new(r, seq, intake.request_id.empty() ? "seq:" + std::to_string(seq) : intake.request_id + "#" + e.key,
              std::move(e.spec), intake.created_ms);
     r.deps = std::move(deps);
     r.ready_ms = ready ? intake.created_ms : 0;
     r.in_batch_record = true;
-    restore(std::move(r));
+    held(r, /*index_request=*/intake.request_id.empty());
     ++untouched;
   }
+  if (!intake.request_id.empty()) batches_.emplace(intake.request_id, intake.seqs);
   if (untouched == 0) {
     spent_batches_.push_back(intake.first);
   } else {

@@ -335,6 +335,11 @@ class SchedulerCore {
   // index_request = false: the caller indexes the request id itself (a batch, in batches_).
   // seq 0: the next one.
   TaskRecord& create(const std::string& request_id, TaskSpec&& spec, bool index_request = true, std::uint64_t seq = 0);
+  // The interned class key of a spec (TaskRecord::class_key).
+  const std::string* intern_class(const TaskSpec& spec);
+  // A task record just put in the table at start-up or on a standby (restore, restore_batch):
+  // the indexes (by_request_ when index_request), next_seq_ and the counts take it in.
+  void held(TaskRecord& t, bool index_request);
   void fill_new(TaskRecord& t, std::uint64_t seq, std::string request_id, TaskSpec&& spec, std::int64_t created_ms);
   void written_alone(TaskRecord& t);
   // Standby: (re)queues t where the leader holds it (ready queue or retry wait), from its record.
@@ -414,8 +419,9 @@ class SchedulerCore {
   // Every task ever accepted, by seq (a dense table). Invariant: ids are "t<seq>" and never change.
   TaskTable tasks_;
   std::unordered_map<std::string, std::uint64_t> by_request_;
-  // Batches accepted since start-up: request id -> the seqs of its entries, in entry order. Their
-  // tasks are not in by_request_ until a restart restores them (one entry per batch, not per task).
+  // Batches accepted since start-up, or restored from their batch record: request id -> the seqs
+  // of its entries, in entry order. Their tasks are not in by_request_ (one entry per batch, not
+  // per task), but for those restored from a record of their own.
   std::unordered_map<std::string, std::vector<std::uint64_t>> batches_;
   // Batches with idempotent hits, since the store began (restored at start-up): request id -> the
   // hit entries (key, seq). A retry is a duplicate when its request id is here, in batches_, or
@@ -428,6 +434,8 @@ class SchedulerCore {
   // Ready tasks by class. Invariant: a task is in its class's queue iff it is PENDING with
   // unmet == 0 and no retry due; ready_count_ is the sum of the queues' sizes.
   std::map<std::string, QueueClass> classes_;
+  // Every class key a task held has had (TaskRecord::class_key points into it; never erased).
+  std::set<std::string> class_keys_;
   std::size_t ready_count_ = 0;
   // PENDING tasks waiting out a retry backoff: (monotonic due time, seq).
   std::set<std::pair<std::int64_t, std::uint64_t>> retry_wait_;

@@ -21,7 +21,9 @@ struct TaskRecord {
   std::int64_t ready_ms = 0;   // wall clock when it last became ready: the base of its ageing
   std::int64_t deadline_ms = 0;   // monotonic end of the running attempt; 0 = none (derived)
   std::int64_t retry_due_ms = 0;  // monotonic time its retry becomes ready; 0 = none (derived)
-  std::string class_key;       // capabilities + exclusions: tasks of one class are served alike
+  // Capabilities + exclusions: tasks of one class are served alike. Interned by the core (one
+  // string per class, not per task); set whenever the record is in the core's table.
+  const std::string* class_key = nullptr;
   bool in_batch_record = false;   // its only durable form is its batch's record (derived; BatchIntake)
   // What SCHEDULER_STATS counts it as now (live_stats.h; derived). Fits the padding after
   // in_batch_record: no memory per task.
