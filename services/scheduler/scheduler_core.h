@@ -119,7 +119,7 @@ struct BatchIntake {
 // one: an idempotent hit on an older task, or on an earlier entry of the same batch. No task
 // carries their request id ("<rid>#<key>"), so a retry of the batch could not name them from the
 // tasks alone: the service stores this as a record of its own (batch_record.h, kind
-// kBatchHitsKind, keyed by `id`), kept for good like the request ids of tasks, and the core
+// kBatchHitsKind, keyed by `id`), kept as long as the batch's request id (below), and the core
 // answers a retry, before and after a restart, with the same task for every entry.
 //
 // Retention: the record lives as long as the batch's own new tasks (first..last): it is deleted
