@@ -12,6 +12,7 @@
 #include "cli/batch_file.h"
 #include "cli/registries.h"
 #include "cli/support.h"
+#include "common/config.h"
 #include "common/event_dedup.h"
 #include "common/sockets.h"
 
@@ -30,7 +31,7 @@ std::int64_t flag_ms(const cxxopts::ParseResult& args, const char* flag) {
 constexpr const char* kTaskFlags[] = {"name",       "type",         "cap",         "priority",   "timeout",
                                       "input",      "metadata",     "depends-on",  "prefer",     "exclude",
                                       "retries",    "backoff",      "backoff-initial", "backoff-max",
-                                      "backoff-multiplier", "jitter", "idempotency-key", "unschedulable-timeout",
+                                      "backoff-multiplier", "jitter", "idempotency-key", "unschedulable-timeout", "result-ttl",
                                       "require-consensus", "consensus-cap", "voter", "consensus-timeout", "consensus-data"};
 
 TaskSpec spec_from_flags(const cxxopts::ParseResult& args) {
@@ -67,6 +68,11 @@ TaskSpec spec_from_flags(const cxxopts::ParseResult& args) {
   if (!(spec.retry.jitter >= 0.0 && spec.retry.jitter <= 1.0)) throw UsageError("--jitter must be in 0..1");
   spec.idempotency_key = args["idempotency-key"].as<std::string>();
   if (args.count("unschedulable-timeout")) spec.unschedulable_timeout_ms = flag_ms(args, "unschedulable-timeout");
+  if (args.count("result-ttl")) {
+    auto ttl = parse_duration_ms("result-ttl", args["result-ttl"].as<std::string>(), 0, kMaxRetentionMs);
+    if (!ttl) throw UsageError(ttl.error().message);
+    spec.result_ttl_ms = *ttl;
+  }
   bool gate_flags = args.count("consensus-cap") || args.count("voter") || args.count("consensus-timeout") ||
                     args.count("consensus-data");
   if (!args.count("require-consensus")) {
@@ -138,6 +144,8 @@ int cmd_submit(int argc, char** argv) {
         cxxopts::value<std::string>()->default_value(""))(
         "unschedulable-timeout", "fail after this many seconds with no capable agent",
         cxxopts::value<double>())(
+        "result-ttl", "keep the ended task this long, then it expires (60s, 1h, 7d; default: the scheduler's retention)",
+        cxxopts::value<std::string>())(
         "require-consensus", "run only once the agents approve: majority|unanimous|weighted|pbft",
         cxxopts::value<std::string>())(
         "consensus-cap", "whose live agents vote (default: the task's first --cap)", cxxopts::value<std::string>())(

@@ -13,7 +13,7 @@ commands:
                   [--priority high] [--timeout 2.5] [--depends-on ID]... [--prefer AGENT]...
                   [--exclude AGENT]... [--retries 3 --backoff exponential|fixed
                   --backoff-initial 1 --backoff-max 60 --jitter 0.1] [--idempotency-key K]
-                  [--unschedulable-timeout 30]
+                  [--unschedulable-timeout 30] [--result-ttl 1h]
                   [--require-consensus majority|unanimous|weighted|pbft [--consensus-cap C]
                    [--voter AGENT]... [--consensus-timeout 60] [--consensus-data '{}']]
                 submit a batch file     orionctl submit --batch tasks.json   (prints key -> id)

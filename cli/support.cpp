@@ -119,6 +119,7 @@ Json view_json(const TaskView& v) {
           {"excluded_agents", v.spec.excluded_agents},
           {"idempotency_key", v.spec.idempotency_key},
           {"unschedulable_timeout_ms", v.spec.unschedulable_timeout_ms},
+          {"result_ttl_ms", v.spec.result_ttl_ms},
           {"input", v.spec.input},
           {"metadata", v.spec.metadata},
           {"output", v.output},

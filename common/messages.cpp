@@ -329,6 +329,7 @@ Json TaskSpec::to_json() const {
   if (!idempotency_key.empty()) j["idempotency_key"] = idempotency_key;
   if (unschedulable_timeout_ms >= 0) j["unschedulable_timeout_ms"] = unschedulable_timeout_ms;
   if (consensus.enabled()) j["consensus"] = consensus.to_json();
+  if (result_ttl_ms >= 0) j["result_ttl_ms"] = result_ttl_ms;
   return j;
 }
 
@@ -348,6 +349,7 @@ Result<TaskSpec> TaskSpec::from_json(const Json& j) {
     f.integer("unschedulable_timeout_ms", t.unschedulable_timeout_ms, Need::OPTIONAL, -1, kMaxTimeoutMs);
     f.any("input", t.input, Need::OPTIONAL);
     f.object("metadata", t.metadata, Need::OPTIONAL);
+    f.integer("result_ttl_ms", t.result_ttl_ms, Need::OPTIONAL, -1, kMaxRetentionMs);
   });
   if (!r) return r;
   if (r->type.empty()) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'type': must not be empty");

@@ -209,6 +209,9 @@ struct Announce {
 
 inline constexpr std::size_t kMaxInputBytes = 4u << 20;   // encoded input of one task, 4 MiB
 inline constexpr std::int64_t kMaxTimeoutMs = 7LL * 24 * 3600 * 1000;  // a week
+// The longest a terminal task, a workflow or a request id may be kept (result_ttl_ms, the
+// scheduler's --retention): ten years, in ms.
+inline constexpr std::int64_t kMaxRetentionMs = 3650LL * 24 * 3600 * 1000;
 
 enum class BackoffKind : std::uint8_t { UNKNOWN = 0, FIXED = 1, EXPONENTIAL = 2 };
 const char* to_string(BackoffKind kind);
@@ -245,6 +248,8 @@ struct TaskSpec {
   Json input;                             // any value
   Json metadata = Json::object();         // a map, stored and shown, never interpreted; null reads as {} (the scheduler holds an empty one so)
   ConsensusGate consensus;                // runs only once the agents approve it (common/task_gate.h)
+  // Kept this long after it ended (then expired: NOT_FOUND); -1 = the scheduler's retention.
+  std::int64_t result_ttl_ms = -1;        // -1..kMaxRetentionMs
 
   Json to_json() const;
   static Result<TaskSpec> from_json(const Json& j);

@@ -26,8 +26,8 @@ Status spec_from_object(const Obj& o, TaskSpec& t) {
   static const char* const kNames[] = {"name",     "type",       "capabilities",    "preferred_agents",
                                        "excluded_agents", "priority", "timeout_ms", "retries",
                                        "depends_on", "idempotency_key", "unschedulable_timeout_ms", "input",
-                                       "metadata", "retry", "consensus", "require_consensus"};
-  FieldSet<16> f(kNames, o);
+                                       "metadata", "retry", "consensus", "require_consensus", "result_ttl_ms"};
+  FieldSet<17> f(kNames, o);
     std::int64_t priority = static_cast<std::int64_t>(Priority::NORMAL);
   ObjFields r;
   r.str("name", f.value[0], t.name, Need::OPTIONAL);
@@ -43,6 +43,7 @@ Status spec_from_object(const Obj& o, TaskSpec& t) {
   r.integer("unschedulable_timeout_ms", f.value[10], t.unschedulable_timeout_ms, Need::OPTIONAL, -1, kMaxTimeoutMs);
   r.any("input", f.value[11], t.input, Need::OPTIONAL);
   r.object("metadata", f.value[12], t.metadata, Need::OPTIONAL);
+  r.integer("result_ttl_ms", f.value[16], t.result_ttl_ms, Need::OPTIONAL, -1, kMaxRetentionMs);
   if (!r.ok()) return r.error();
   if (t.type.empty()) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'type': must not be empty");
   if (f.present[13] && f.value[13]->type != msgpack::type::NIL) {

@@ -1,6 +1,7 @@
 #include "common/stats_messages.h"
 
 #include "common/fields.h"
+#include "common/messages.h"  // kMaxRetentionMs
 
 namespace orion {
 
@@ -94,12 +95,13 @@ Result<WaitingClass> WaitingClass::from_json(const Json& j) {
 
 Json SchedulerStatsOk::to_body() const {
   return {{"total", total}, {"by_state", by_state}, {"by_priority", by_priority},
-          {"types", rows(types)}, {"waiting", rows(waiting)}};
+          {"types", rows(types)}, {"waiting", rows(waiting)}, {"retention_ms", retention_ms}};
 }
 
 Result<SchedulerStatsOk> SchedulerStatsOk::from_body(const Json& b) {
   auto out = read<SchedulerStatsOk>(b, [](Fields& f, SchedulerStatsOk& s) {
     f.integer("total", s.total, Need::OPTIONAL, 0, kMaxCount);
+    f.integer("retention_ms", s.retention_ms, Need::OPTIONAL, 0, kMaxRetentionMs);
   });
   if (!out) return out;
   auto states = read_counts(b, "by_state");

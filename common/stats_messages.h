@@ -51,6 +51,9 @@ struct SchedulerStatsOk {
   Counts by_priority;           // "LOW" .. "URGENT" (section 8.1 names), by submitted priority
   std::vector<TypeStats> types;        // most tasks first, at most kMaxStatsRows
   std::vector<WaitingClass> waiting;   // most tasks first, at most kMaxStatsRows
+  // The scheduler's retention (--retention): ended tasks, workflows and request ids are kept
+  // this long after they ended (unless result_ttl_ms says otherwise), then expire. 0 = unknown.
+  std::int64_t retention_ms = 0;
   Json to_body() const;
   static Result<SchedulerStatsOk> from_body(const Json& b);
 };

@@ -15,7 +15,7 @@ namespace {
 
 // The optional fields of TaskSpec::to_json, in one place for counting and writing.
 struct SpecOptionals {
-  bool preferred, excluded, retries, retry, depends_on, idempotency, unschedulable, consensus;
+  bool preferred, excluded, retries, retry, depends_on, idempotency, unschedulable, consensus, result_ttl;
   explicit SpecOptionals(const TaskSpec& s)
       : preferred(!s.preferred_agents.empty()),
         excluded(!s.excluded_agents.empty()),
@@ -24,9 +24,10 @@ struct SpecOptionals {
         depends_on(!s.depends_on.empty()),
         idempotency(!s.idempotency_key.empty()),
         unschedulable(s.unschedulable_timeout_ms >= 0),
-        consensus(s.consensus.enabled()) {}
+        consensus(s.consensus.enabled()),
+        result_ttl(s.result_ttl_ms >= 0) {}
   std::size_t count() const {
-    return std::size_t{preferred} + excluded + retries + retry + depends_on + idempotency + unschedulable + consensus;
+    return std::size_t{preferred} + excluded + retries + retry + depends_on + idempotency + unschedulable + consensus + result_ttl;
   }
 };
 
@@ -56,6 +57,7 @@ void pack_spec_fields(MsgWriter& w, const TaskSpec& s, const SpecOptionals& o) {
   if (o.idempotency) w.key("idempotency_key"), w.str(s.idempotency_key);
   if (o.unschedulable) w.key("unschedulable_timeout_ms"), w.integer(s.unschedulable_timeout_ms);
   if (o.consensus) w.key("consensus"), w.json(s.consensus.to_json());  // rare: the Json tree is fine
+  if (o.result_ttl) w.key("result_ttl_ms"), w.integer(s.result_ttl_ms);
 }
 
 }  // namespace

@@ -222,6 +222,7 @@ Json WorkflowSpec::to_json() const {
   for (const auto& s : steps) steps_json.push_back(s.task.to_json());
   Json j{{"name", name}, {"steps", std::move(steps_json)}};
   if (!consensus.is_null()) j["consensus"] = consensus;
+  if (result_ttl_ms >= 0) j["result_ttl_ms"] = result_ttl_ms;
   return j;
 }
 
@@ -243,6 +244,15 @@ Result<WorkflowSpec> WorkflowSpec::from_json(const Json& j) {
       return invalid("consensus", m.rfind(prefix, 0) == 0 ? m.substr(prefix.size()) : m);
     }
     w.consensus = g->to_json();
+  }
+  auto ttl = j.find("result_ttl_ms");
+  if (ttl != j.end() && !ttl->is_null()) {
+    if (!ttl->is_number_integer() || ttl->get<std::int64_t>() < -1 ||
+        (ttl->is_number_unsigned() && ttl->get<std::uint64_t>() > static_cast<std::uint64_t>(kMaxRetentionMs)) ||
+        ttl->get<std::int64_t>() > kMaxRetentionMs) {
+      return invalid("result_ttl_ms", "must be an integer in -1.." + std::to_string(kMaxRetentionMs));
+    }
+    w.result_ttl_ms = ttl->get<std::int64_t>();
   }
   auto steps = j.find("steps");
   if (steps == j.end() || !steps->is_array() || steps->empty()) return invalid("steps", "must be a non-empty array");

@@ -37,8 +37,11 @@ struct WorkflowSpec {
   std::string name;                  // required, <= 256 bytes; not unique (one file, many runs)
   std::vector<WorkflowStep> steps;   // 1..kMaxWorkflowSteps
   Json consensus;                    // null, or the gate (ConsensusGate::to_json, checked)
+  // The workflow is kept this long after it ended, and so is each step that does not set its
+  // own result_ttl_ms; -1 = the scheduler's retention. -1..kMaxRetentionMs.
+  std::int64_t result_ttl_ms = -1;
 
-  // {"name", "steps": [TaskSpec maps whose "name" is the step name], "consensus"?}
+  // {"name", "steps": [TaskSpec maps whose "name" is the step name], "consensus"?, "result_ttl_ms"?}
   Json to_json() const;
   // Decodes and validates: step names (unique, well formed), depends_on (known steps, no
   // cycle: the message names it), no idempotency_key in a step, references (syntax, known

@@ -72,6 +72,9 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   Result<Discovery> discover();
+  // spec.result_ttl_ms keeps the ended task that long (-1: the scheduler's --retention), then
+  // it expires: status() and the other calls on its id fail NOT_FOUND "... has expired", and a
+  // retry of this submit would make a new task (docs/protocol.md 6.3.2). WorkflowSpec has the same.
   Result<std::string> submit(const TaskSpec& spec);
   Result<TaskView> status(const std::string& task_id);
   // Returns when the task is terminal or timeout_ms has passed (then with its current,

@@ -112,8 +112,11 @@ Result<BatchRecord> decode_batch_record(std::string_view bytes) {
 
 std::string encode_batch_hits(const BatchHits& hits) {
   MsgWriter w;
-  w.map(3);
+  w.map(6);
   w.key("q"), w.str(hits.request_id);
+  w.key("f"), w.integer(static_cast<std::int64_t>(hits.first));
+  w.key("l"), w.integer(static_cast<std::int64_t>(hits.last));
+  w.key("a"), w.integer(hits.accepted_ms);
   w.key("k"), w.array(hits.hits.size());
   for (const auto& h : hits.hits) w.str(h.first);
   w.key("s"), w.array(hits.hits.size());
@@ -148,11 +151,24 @@ Result<BatchHits> decode_batch_hits(std::uint64_t id, std::string_view bytes) {
       case 's':
         seqs = &kv.val;
         break;
+      case 'f':
+      case 'l':
+      case 'a': {
+        if (kv.val.type != msgpack::type::POSITIVE_INTEGER) return corrupt("f, l or a is not a non-negative integer");
+        const auto v = kv.val.via.u64;
+        if (v >= (std::uint64_t{1} << 62)) return corrupt("f, l or a out of range");
+        const char c = kv.key.via.str.ptr[0];
+        if (c == 'f') out.first = v;
+        else if (c == 'l') out.last = v;
+        else out.accepted_ms = static_cast<std::int64_t>(v);
+        break;
+      }
       default:
         break;
     }
   }
   if (!have_request || !keys || !seqs) return corrupt("lacks q, k or s");
+  if ((out.first == 0) != (out.last == 0) || out.last < out.first) return corrupt("f and l are not a span of seqs");
   if (keys->type != msgpack::type::ARRAY || seqs->type != msgpack::type::ARRAY ||
       keys->via.array.size != seqs->via.array.size) {
     return corrupt("keys and seqs are not arrays of one length");

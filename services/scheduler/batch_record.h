@@ -26,8 +26,11 @@
 namespace orion::scheduler {
 
 inline constexpr std::uint8_t kBatchRecordKind = 2;  // tasks are kind 0, workflows kind 1
-// A batch's idempotent hits (BatchHits, scheduler_core.h), keyed by BatchHits::id, kept for good:
-//   msgpack {"q": request_id, "k": [key of each hit entry], "s": [seq of its task, same order]}
+// A batch's idempotent hits (BatchHits, scheduler_core.h), keyed by BatchHits::id, kept as long
+// as the batch's request id (BatchHits: retention):
+//   msgpack {"q": request_id, "k": [key of each hit entry], "s": [seq of its task, same order],
+//            "f": first new seq, "l": last new seq (0, 0: none), "a": accepted_ms}
+// A record without f, l, a (written before retention) reads as 0: its window starts at restore.
 inline constexpr std::uint8_t kBatchHitsKind = 3;
 
 struct BatchRecord {

@@ -199,6 +199,8 @@ void SchedulerCore::close_gate(const std::string& gate_id, const std::string& ou
   if (!approved) {
     for (auto s : g.seqs) cascade(tasks_.at(s), nullptr);
   }
+  for (auto s : g.seqs) index_expiry(tasks_.at(s));  // the gate retained its ended tasks
+
 }
 
 }  // namespace orion::scheduler

@@ -20,9 +20,8 @@ void SchedulerCore::answer_group(std::uint64_t group) {
   views.reserve(it->second.seqs.size());
   for (auto seq : it->second.seqs) {
     const TaskRecord& t = tasks_.at(seq);
-    bool as_stored = is_terminal(t.view.state) && std::all_of(t.deps.begin(), t.deps.end(), [&](std::uint64_t d) {
-                       return tasks_.at(d).view.state == TaskState::COMPLETED;
-                     });
+    bool as_stored = is_terminal(t.view.state) &&
+                     std::all_of(t.deps.begin(), t.deps.end(), [&](std::uint64_t d) { return dep_met(d); });
     if (as_stored) {
       views.push_back(&t.view);
     } else {
@@ -32,6 +31,12 @@ void SchedulerCore::answer_group(std::uint64_t group) {
   }
   const Waiter& w = it->second.waiter;
   outbox_.to_clients.push_back({w.identity, "", packed_envelope(MsgType::TASK_LIST, w.request_id, pack_task_list(views))});
+  for (auto seq : it->second.seqs) {  // no longer retained by this wait
+    auto n = waited_.find(seq);
+    if (n == waited_.end() || --n->second > 0) continue;
+    waited_.erase(n);
+    index_expiry(tasks_.at(seq));
+  }
   group_waiters_.erase(it);
 }
 
@@ -94,6 +99,11 @@ void SchedulerCore::finish(TaskRecord& t, TaskState state, const char* topic) {
   note(t, state, t.view.error);
   mark(t, topic);
   answer_waiters(t);
+  index_expiry(t);
+  // Its ended dependencies may have been retained for it alone (retained()).
+  for (auto d : t.deps) {
+    if (auto dep = tasks_.find(d); dep != tasks_.end()) index_expiry(dep->second);
+  }
 }
 
 // Ends every non-terminal task that depends, directly or not, on `root` (which just ended
@@ -459,6 +469,7 @@ void SchedulerCore::tick() {
   expire_waiters();
   expire_gates();
   dispatch();
+  expire_retained();
 }
 
 Status SchedulerCore::check_invariants() const {
@@ -494,7 +505,15 @@ Status SchedulerCore::check_invariants() const {
       if (t.unmet != 0) return broken("task " + v.task_id + " was assigned with unmet dependencies");
     }
     std::uint32_t unmet = v.gate.pending() ? 1 : 0;
-    for (auto d : t.deps) unmet += tasks_.at(d).view.state != TaskState::COMPLETED;
+    for (auto d : t.deps) unmet += !dep_met(d);
+    if (!is_terminal(v.state)) {
+      for (auto d : t.deps) {
+        if (!tasks_.count(d)) return broken("task " + v.task_id + " lost its dependency t" + std::to_string(d) + " to expiry");
+      }
+    }
+    for (auto d : t.dependants) {
+      if (!tasks_.count(d)) return broken("task " + v.task_id + " lists an expired dependant t" + std::to_string(d));
+    }
     if (!is_terminal(v.state) && v.gate.pending() && !standby_gated_.count(seq)) {
       auto g = gates_.find(v.gate.id);
       if (g == gates_.end() || std::find(g->second.seqs.begin(), g->second.seqs.end(), seq) == g->second.seqs.end()) {
@@ -503,6 +522,9 @@ Status SchedulerCore::check_invariants() const {
     }
     if (!is_terminal(v.state) && unmet != t.unmet) return broken("unmet count wrong for " + v.task_id);
     if (v.effective_priority < v.spec.priority) return broken("effective priority below own for " + v.task_id);
+  }
+  for (const auto& [seq, n] : waited_) {
+    if (!tasks_.count(seq)) return broken("task t" + std::to_string(seq) + " expired while a WAIT_TASKS names it");
   }
   for (auto seq : standby_leased_) {
     const TaskRecord* t = task(seq);

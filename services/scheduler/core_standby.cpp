@@ -69,6 +69,13 @@ void SchedulerCore::apply_record(TaskRecord record) {
   }
   place(*t);
   restat(*t);
+  // The expiry index as the leader keeps it, for a promotion (a follower expires nothing itself).
+  index_expiry(*t);
+  if (is_terminal(v.state)) {
+    for (auto d : t->deps) {
+      if (auto dep = tasks_.find(d); dep != tasks_.end()) index_expiry(dep->second);
+    }
+  }
   if (before != TaskState::COMPLETED && v.state == TaskState::COMPLETED) {
     for (auto d : t->dependants) {
       TaskRecord& dep = tasks_.at(d);
@@ -78,6 +85,7 @@ void SchedulerCore::apply_record(TaskRecord record) {
   }
   dirty_.clear();
   spent_batches_.clear();
+  discard_expired();
 }
 
 Status SchedulerCore::apply_batch_record(const BatchIntake& intake, std::vector<BatchEntry> entries) {
@@ -93,6 +101,7 @@ Status SchedulerCore::apply_batch_record(const BatchIntake& intake, std::vector<
     place(t);
   }
   spent_batches_.clear();
+  discard_expired();
   return {};
 }
 
@@ -116,6 +125,8 @@ void SchedulerCore::demote() {
   for (const auto& id : agents) pool_.remove(id);
   waiters_.clear();
   group_waiters_.clear();
+  waited_.clear();
+  discard_expired();
   group_index_.clear();
   unclaimed_.clear();
   gates_.clear();
@@ -130,6 +141,7 @@ void SchedulerCore::demote() {
     t.deadline_ms = 0;
     if (v.state == TaskState::ASSIGNED || v.state == TaskState::RUNNING) standby_leased_.insert(seq);
     if (!is_terminal(v.state) && v.gate.pending()) standby_gated_.insert(seq);
+    index_expiry(t);  // the waits that retained some are gone
   }
 }
 

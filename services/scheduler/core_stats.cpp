@@ -39,6 +39,7 @@ std::int64_t SchedulerCore::oldest_wait(const QueueClass& qc, std::int64_t now_m
 SchedulerStatsOk SchedulerCore::stats(std::int64_t now_ms) const {
   SchedulerStatsOk out;
   live_.fill(out);
+  out.retention_ms = options_.retention_ms;
   // Classes differ by exclusions too; the answer groups them by capabilities alone.
   std::map<std::vector<std::string>, WaitingClass> waiting;
   for (const auto& [key, qc] : classes_) {

@@ -19,7 +19,7 @@ Status SchedulerCore::reopen(const std::vector<std::string>& task_ids, const std
   std::set<std::uint64_t> reopening;
   for (const auto& id : task_ids) {
     TaskRecord* t = find(id);
-    if (!t) return make_error(ErrorCode::NOT_FOUND, "task " + id + " does not exist");
+    if (!t) return missing(id);
     auto st = t->view.state;
     if (st != TaskState::FAILED && st != TaskState::CANCELLED && st != TaskState::TIMEOUT) {
       return make_error(ErrorCode::FAILED_PRECONDITION, "task " + id + " is " + std::string(to_string(st)) +
@@ -29,6 +29,10 @@ Status SchedulerCore::reopen(const std::vector<std::string>& task_ids, const std
   }
   for (TaskRecord* t : ts) {
     for (auto d : t->deps) {
+      if (!tasks_.count(d)) {
+        return make_error(ErrorCode::FAILED_PRECONDITION,
+                          "task " + t->view.task_id + " depends on " + task_id_for(d) + ", which has expired");
+      }
       const auto& dep = tasks_.at(d).view;
       if (is_terminal(dep.state) && dep.state != TaskState::COMPLETED && !reopening.count(d)) {
         return make_error(ErrorCode::FAILED_PRECONDITION, "task " + t->view.task_id + " depends on " + dep.task_id +

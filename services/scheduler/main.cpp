@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
                     "seconds (fractions allowed) after which a task no live agent can run fails; 0 = never");
   orion::add_option(opts, "ageing-ms", "ORION_AGEING_MS", "10000",
                     "queue wait worth one priority level, so low priorities are never starved");
+  orion::add_option(opts, "retention", "ORION_RETENTION", "7d",
+                    "ended tasks, workflows and request ids are kept this long, then expire (500ms, 60s, 5m, 1.5h, 7d)");
   orion::add_raft_options(opts, "ORION_SCHEDULER", "7209");
   orion::add_common_options(opts, "./data/scheduler");
   auto args = orion::parse_or_exit(opts, argc, argv);
@@ -45,11 +47,12 @@ int main(int argc, char** argv) {
   auto ageing = orion::parse_int("ageing-ms", args["ageing-ms"].as<std::string>(), 1, INT64_MAX / 1000);
   auto unschedulable =
       orion::parse_number("unschedulable-timeout", args["unschedulable-timeout"].as<std::string>(), 0, 7 * 24 * 3600);
+  auto retention = orion::parse_duration_ms("retention", args["retention"].as<std::string>(), 1'000, orion::kMaxRetentionMs);
   std::string bad;  // the first flag refused
   auto check = [&bad](const auto& parsed) {
     if (!parsed && bad.empty()) bad = parsed.error().message;
   };
-  check(registries), check(heartbeat), check(liveness), check(ageing), check(unschedulable);
+  check(registries), check(heartbeat), check(liveness), check(ageing), check(unschedulable), check(retention);
   if (!bad.empty()) {
     spdlog::critical("event=bad_flag error=\"{}\"", bad);
     return 2;
@@ -59,6 +62,7 @@ int main(int argc, char** argv) {
   o.core.liveness = *liveness;
   o.core.ageing_ms = *ageing;
   o.core.unschedulable_timeout_ms = static_cast<std::int64_t>(*unschedulable * 1000);
+  o.core.retention_ms = *retention;
   auto raft = orion::raft_config_from(args);
   if (!raft) {
     spdlog::critical("event=bad_flag error=\"{}\"", raft.error().message);
@@ -68,9 +72,9 @@ int main(int argc, char** argv) {
   spdlog::info("event=raft_config {}", o.raft.describe());
   spdlog::info(
       "event=config bind_client={} bind_agent={} registries={} data_dir={} heartbeat_ms={} liveness={} ageing_ms={} "
-      "unschedulable_timeout_ms={}",
+      "unschedulable_timeout_ms={} retention_ms={}",
       o.bind_client, o.bind_agent, orion::join_endpoints(o.registries), o.data_dir, o.core.heartbeat_ms,
-      o.core.liveness, o.core.ageing_ms, o.core.unschedulable_timeout_ms);
+      o.core.liveness, o.core.ageing_ms, o.core.unschedulable_timeout_ms, o.core.retention_ms);
 
   orion::SystemClock clock;
   {

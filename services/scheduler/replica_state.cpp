@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "services/scheduler/batch_record.h"
+#include "services/scheduler/retention_mark.h"
 #include "services/scheduler/task_codec.h"
 #include "services/scheduler/workflow_record.h"
 
@@ -19,13 +20,50 @@ LogBatch drain_turn_records(SchedulerCore& core, WorkflowManager& workflows, Log
   });
   core.drain_spent_batches([&](std::uint64_t first) { batch.erase(log_key(kBatchRecordKind, first)); });
   workflows.drain_dirty([&](std::uint64_t key, std::string rec) { batch.put(key, std::move(rec)); });
+  // Expiry (retention): deletions, after every put, and the next seqs so ids are never reused.
+  bool expired = false;
+  core.drain_expired([&](std::uint64_t seq) { batch.erase(seq), expired = true; },
+                     [&](std::uint64_t id) { batch.erase(log_key(kBatchHitsKind, id)), expired = true; });
+  workflows.drain_expired([&](std::uint64_t key) { batch.erase(key), expired = true; });
+  if (expired) batch.put(kRetentionMarkKey, retention_mark_record(core, workflows));
   return batch;
+}
+
+std::string retention_mark_record(const SchedulerCore& core, const WorkflowManager& workflows) {
+  return encode_retention_mark(RetentionMark{core.next_seq(), workflows.next_seq()});
+}
+
+Status restore_retention_mark(SchedulerCore& core, WorkflowManager& workflows, std::string_view bytes) {
+  auto m = decode_retention_mark(bytes);
+  if (!m) return m.error();
+  core.restore_next_seq(m->next_task);
+  workflows.restore_next_seq(m->next_workflow);
+  return {};
 }
 
 Status apply_replica_records(SchedulerCore& core, WorkflowManager& workflows, const LogBatch& records) {
   for (const auto& [key, bytes] : records.records) {
-    if (bytes.empty()) continue;  // deleted (a spent batch): the core keeps its own account of that
+    if (bytes.empty()) {
+      // A deletion: what the leader expired (a spent batch: the core keeps its own account).
+      switch (log_kind(key)) {
+        case 0:
+          core.apply_task_expiry(log_id(key));
+          break;
+        case kWorkflowRecordKind:
+          workflows.apply_expiry(log_id(key));
+          break;
+        case kBatchHitsKind:
+          core.apply_hits_expiry(log_id(key));
+          break;
+        default:
+          break;
+      }
+      continue;
+    }
     switch (log_kind(key)) {
+      case kRetentionMarkKind:
+        if (auto s = restore_retention_mark(core, workflows, bytes); !s) return s;
+        break;
       case kWorkflowRecordKind:
         if (auto s = workflows.apply_record(log_id(key), bytes); !s) return s;
         break;
@@ -33,6 +71,7 @@ Status apply_replica_records(SchedulerCore& core, WorkflowManager& workflows, co
         auto h = decode_batch_hits(log_id(key), bytes);
         if (!h) return h.error();
         core.restore_batch_hits(std::move(*h));
+        core.discard_expired();  // a standby expires only what the leader did
         break;
       }
       case kBatchRecordKind: {
@@ -64,6 +103,7 @@ std::string replica_snapshot(const SchedulerCore& core, const WorkflowManager& w
   for (const auto& [seq, t] : core.tasks()) all.records.put(seq, encode_task_record(t));
   workflows.each_record([&](std::uint64_t key, std::string rec) { all.records.put(key, std::move(rec)); });
   core.each_batch_hits([&](const BatchHits& h) { all.records.put(log_key(kBatchHitsKind, h.id), encode_batch_hits(h)); });
+  all.records.put(kRetentionMarkKey, retention_mark_record(core, workflows));
   entries.push_back(encode_replica_entry(all));
   return encode_snapshot_state(entries);
 }

@@ -22,12 +22,18 @@ namespace orion::scheduler {
 
 // Every record the turn changed, after `batch_records` (the batches it took in): batch hits,
 // tasks (each also shown to the workflows: step events and ends land in this same batch), spent
-// batches deleted (one taken in and spent in the same turn is put, then deleted), workflows.
+// batches deleted (one taken in and spent in the same turn is put, then deleted), workflows;
+// then the deletions of what expired (tasks, batch hits, workflows) and, with them, the
+// retention mark.
 LogBatch drain_turn_records(SchedulerCore& core, WorkflowManager& workflows, LogBatch batch_records);
 
 // A leader's records applied to a follower's core and workflows, in order. An empty record is
 // a deletion the follower's core accounts for itself. INTERNAL for a record that does not decode.
 Status apply_replica_records(SchedulerCore& core, WorkflowManager& workflows, const LogBatch& records);
+
+// The retention mark (retention_mark.h) of this state, and its restore (INTERNAL: corrupt).
+std::string retention_mark_record(const SchedulerCore& core, const WorkflowManager& workflows);
+Status restore_retention_mark(SchedulerCore& core, WorkflowManager& workflows, std::string_view bytes);
 
 // The state as raft stores it in a snapshot (encode_snapshot_state): one HELLO per known
 // replica, then every record in one entry.

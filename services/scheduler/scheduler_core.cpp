@@ -10,9 +10,7 @@
 
 namespace orion::scheduler {
 
-namespace {
-
-std::optional<std::uint64_t> parse_task_id(const std::string& id) {
+std::optional<std::uint64_t> parse_task_seq(const std::string& id) {
   if (id.size() < 2 || id.size() > 20 || id[0] != 't') return std::nullopt;
   std::uint64_t seq = 0;
   for (std::size_t i = 1; i < id.size(); ++i) {
@@ -21,6 +19,8 @@ std::optional<std::uint64_t> parse_task_id(const std::string& id) {
   }
   return seq;
 }
+
+namespace {
 
 std::string class_key_of(const TaskSpec& s) {
   std::string k;
@@ -52,7 +52,7 @@ void compact(TaskSpec& s) {
 SchedulerCore::SchedulerCore(const Clock& clock, CoreOptions options) : clock_(clock), options_(options) {}
 
 std::optional<std::uint64_t> SchedulerCore::lookup(const std::string& task_id) const {
-  auto seq = parse_task_id(task_id);
+  auto seq = parse_task_seq(task_id);
   if (!seq || !tasks_.count(*seq)) return std::nullopt;
   return seq;
 }
@@ -212,7 +212,10 @@ Result<SubmitOk> SchedulerCore::submit(const std::string& request_id, TaskSpec s
   std::vector<std::uint64_t> deps;
   for (const auto& d : spec.depends_on) {
     auto seq = lookup(d);
-    if (!seq) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'depends_on': unknown dependency '" + d + "'");
+    if (!seq) {
+      return make_error(ErrorCode::INVALID_ARGUMENT, "field 'depends_on': " + std::string(expired_id(d) ? "expired" : "unknown") +
+                                                         " dependency '" + d + "'");
+    }
     deps.push_back(*seq);
   }
   if (auto s = check_gate(spec, spec.consensus); !s) return s.error();
@@ -241,7 +244,7 @@ SubmitBatchOk SchedulerCore::batch_again(const std::string& request_id, const st
     }
   }
   if (auto h = batch_hits_.find(request_id); h != batch_hits_.end()) {
-    for (const auto& [key, seq] : h->second) by_key.emplace(key, seq);
+    for (const auto& [key, seq] : h->second.hits) by_key.emplace(key, seq);
   }
   for (const auto& e : entries) {
     auto it = by_key.find(e.key);
@@ -338,9 +341,15 @@ Result<SubmitBatchOk> SchedulerCore::accept_batch(const std::string& request_id,
     for (std::size_t i = 0; i < entries.size(); ++i) {
       if (!p.is_new[i]) h.hits.emplace_back(entries[i].key, p.seqs[i]);
     }
+    if (next_seq_ > p.first) {
+      h.first = p.first, h.last = next_seq_ - 1;
+      batch_spans_[p.first] = BatchSpan{h.last, request_id, static_cast<std::size_t>(next_seq_ - p.first)};
+    }
+    h.accepted_ms = p.created_ms;
     if (!h.hits.empty()) {
       ++next_hits_id_;
-      batch_hits_[request_id] = h.hits;
+      batch_hits_[request_id] = HeldHits{h.id, h.hits, h.first, h.last, h.accepted_ms};
+      if (h.first == 0) hits_due_.insert({h.accepted_ms + options_.retention_ms, request_id});
       new_hits_.push_back(std::move(h));
     }
   }
@@ -425,7 +434,7 @@ void SchedulerCore::recompute_priority(std::uint64_t seq) {
 
 Result<ReprioritizeOk> SchedulerCore::reprioritize(const Reprioritize& r) {
   TaskRecord* t = find(r.task_id);
-  if (!t) return make_error(ErrorCode::NOT_FOUND, "task " + r.task_id + " does not exist");
+  if (!t) return missing(r.task_id);
   if (t->view.state != TaskState::PENDING) {
     // Only queued work has a place to change; an assigned task's priority no longer matters.
     return make_error(ErrorCode::FAILED_PRECONDITION,
@@ -441,7 +450,7 @@ Result<ReprioritizeOk> SchedulerCore::reprioritize(const Reprioritize& r) {
 
 Result<CancelOk> SchedulerCore::cancel(const Cancel& c) {
   TaskRecord* t = find(c.task_id);
-  if (!t) return make_error(ErrorCode::NOT_FOUND, "task " + c.task_id + " does not exist");
+  if (!t) return missing(c.task_id);
   CancelOk ok{t->view.task_id, t->view.state, {}};
   if (is_terminal(t->view.state)) return ok;
   if (t->view.state == TaskState::ASSIGNED || t->view.state == TaskState::RUNNING) {
@@ -457,7 +466,7 @@ Result<CancelOk> SchedulerCore::cancel(const Cancel& c) {
 Result<TaskList> SchedulerCore::list(const ListTasks& r) const {
   auto start = tasks_.begin();
   if (!r.after.empty()) {
-    auto seq = parse_task_id(r.after);
+    auto seq = parse_task_seq(r.after);
     if (!seq) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'after': not a task id");
     start = tasks_.upper_bound(*seq);
   }
@@ -514,10 +523,10 @@ std::string SchedulerCore::explain_pending(const TaskRecord& t) const {
 
 Result<TaskView> SchedulerCore::get(const std::string& task_id) const {
   const TaskRecord* t = find(task_id);
-  if (!t) return make_error(ErrorCode::NOT_FOUND, "task " + task_id + " does not exist");
+  if (!t) return missing(task_id);
   TaskView v = t->view;
   for (auto d : t->deps) {
-    if (tasks_.at(d).view.state != TaskState::COMPLETED) v.waiting_on.push_back(task_id_for(d));
+    if (!dep_met(d)) v.waiting_on.push_back(task_id_for(d));
   }
   if (v.state == TaskState::PENDING) v.reason = explain_pending(*t);
   return v;
@@ -526,7 +535,7 @@ Result<TaskView> SchedulerCore::get(const std::string& task_id) const {
 Result<std::optional<TaskView>> SchedulerCore::wait(const std::string& identity, const std::string& request_id,
                                                     const WaitTask& request) {
   const TaskRecord* t = find(request.task_id);
-  if (!t) return make_error(ErrorCode::NOT_FOUND, "task " + request.task_id + " does not exist");
+  if (!t) return missing(request.task_id);
   if (is_terminal(t->view.state) || request.timeout_ms == 0) return std::optional<TaskView>(*get(request.task_id));
   if (waiters_.size() + group_waiters_.size() >= options_.max_waiters) {
     return make_error(ErrorCode::UNAVAILABLE, "too many waiting requests; retry later");
@@ -542,7 +551,7 @@ Result<std::optional<std::vector<TaskView>>> SchedulerCore::wait_all(const std::
   g.waiter = Waiter{identity, request_id, clock_.now_ms() + request.timeout_ms};
   for (const auto& id : request.task_ids) {
     const TaskRecord* t = find(id);
-    if (!t) return make_error(ErrorCode::NOT_FOUND, "task " + id + " does not exist");
+    if (!t) return missing(id);
     g.seqs.push_back(t->seq);
     if (!is_terminal(t->view.state)) ++g.pending;
   }
@@ -557,6 +566,7 @@ Result<std::optional<std::vector<TaskView>>> SchedulerCore::wait_all(const std::
   auto group = next_group_++;
   for (auto seq : g.seqs) {
     if (!is_terminal(tasks_.at(seq).view.state)) group_index_.insert({seq, group});
+    ++waited_[seq];  // kept (retention) until the group is answered
   }
   group_waiters_.emplace(group, std::move(g));
   return std::optional<std::vector<TaskView>>();
@@ -577,7 +587,10 @@ void SchedulerCore::held(TaskRecord& t, bool index_request) {
   if (index_request) by_request_[t.request_id] = t.seq;
   if (!t.view.spec.idempotency_key.empty()) by_idempotency_[t.view.spec.idempotency_key] = t.seq;
   if (t.view.effective_priority == Priority::UNKNOWN) t.view.effective_priority = t.view.spec.priority;
+  // An ended task stored without its end time (a store of an older build) is retained from now.
+  if (is_terminal(t.view.state) && t.view.finished_ms == 0) t.view.finished_ms = wall_ms();
   restat(t);
+  index_expiry(t);
 }
 
 Status SchedulerCore::restore_batch(const BatchIntake& intake, std::vector<BatchEntry> entries) {
@@ -629,9 +642,27 @@ Status SchedulerCore::restore_batch(const BatchIntake& intake, std::vector<Batch
   return {};
 }
 
+// After the tasks (they come first in a replay and in a leader's turn): the span's live count
+// is what is held of it. A record whose batch's tasks all expired already goes at once.
 void SchedulerCore::restore_batch_hits(BatchHits hits) {
   next_hits_id_ = std::max(next_hits_id_, hits.id + 1);
-  batch_hits_[hits.request_id] = std::move(hits.hits);
+  if (auto held = batch_hits_.find(hits.request_id); held != batch_hits_.end() && held->second.id != hits.id) {
+    expired_hits_.push_back(held->second.id);  // superseded (not expected)
+  }
+  if (hits.first != 0 && hits.last >= hits.first) {
+    std::size_t live = 0;
+    for (std::uint64_t s = hits.first; s <= hits.last; ++s) live += tasks_.count(s);
+    if (live == 0) {
+      expired_hits_.push_back(hits.id);
+      return;
+    }
+    batch_spans_[hits.first] = BatchSpan{hits.last, hits.request_id, live};
+  } else {
+    // An old record (no accepted_ms): its window starts now.
+    if (hits.accepted_ms == 0) hits.accepted_ms = wall_ms();
+    hits_due_.insert({hits.accepted_ms + options_.retention_ms, hits.request_id});
+  }
+  batch_hits_[hits.request_id] = HeldHits{hits.id, std::move(hits.hits), hits.first, hits.last, hits.accepted_ms};
 }
 
 void SchedulerCore::written_alone(TaskRecord& t) {
@@ -641,8 +672,11 @@ void SchedulerCore::written_alone(TaskRecord& t) {
   --it;
   if (t.seq > it->second.last) return;
   if (--it->second.untouched == 0) {
-    spent_batches_.push_back(it->first);
+    const std::uint64_t first = it->first, last = it->second.last;
+    spent_batches_.push_back(first);
     batch_records_.erase(it);
+    // The record retained its ended tasks (retained()): they expire when due from now on.
+    for (auto s = tasks_.upper_bound(first - 1); s != tasks_.end() && s->first <= last; ++s) index_expiry(s->second);
   }
 }
 

@@ -72,6 +72,10 @@ struct CoreOptions {
   std::size_t max_waiters = 100'000;         // concurrent WAIT_TASK requests held
   std::int64_t ageing_ms = 10'000;           // waiting this long is worth one priority level
   std::int64_t unschedulable_timeout_ms = 0; // default for tasks that do not set it; 0 = never
+  // A terminal task (with its output, request id and idempotency key) is kept this long after
+  // it ended, unless its spec sets result_ttl_ms; then it expires (core_retention.cpp).
+  std::int64_t retention_ms = 7LL * 24 * 3600 * 1000;  // 7 days
+  std::size_t expire_slice = 1000;           // removals per tick at most (retained records)
 };
 
 // Messages the core wants sent once the current batch is durable.
@@ -115,13 +119,22 @@ struct BatchIntake {
 // one: an idempotent hit on an older task, or on an earlier entry of the same batch. No task
 // carries their request id ("<rid>#<key>"), so a retry of the batch could not name them from the
 // tasks alone: the service stores this as a record of its own (batch_record.h, kind
-// kBatchHitsKind, keyed by `id`), kept for good like the request ids of tasks, and the core
+// kBatchHitsKind, keyed by `id`), kept as long as the batch's request id (below), and the core
 // answers a retry, before and after a restart, with the same task for every entry.
+//
+// Retention: the record lives as long as the batch's own new tasks (first..last): it is deleted
+// with the last of them to expire. A batch with no new task (every entry a hit) keeps it for the
+// retention period from accepted_ms.
 struct BatchHits {
   std::uint64_t id = 0;  // its record's id: unique, > 0, in acceptance order
   std::string request_id;
   std::vector<std::pair<std::string, std::uint64_t>> hits;  // (entry key, seq of the task it got)
+  std::uint64_t first = 0, last = 0;  // the batch's new tasks' seqs; 0, 0 = none
+  std::int64_t accepted_ms = 0;       // wall clock
 };
+
+// The seq of task id "t<seq>", or nullopt when `id` is not a task id.
+std::optional<std::uint64_t> parse_task_seq(const std::string& id);
 
 class SchedulerCore {
  public:
@@ -241,8 +254,49 @@ class SchedulerCore {
   std::size_t open_gates() const { return gates_.size(); }
 
   // Expires lost agents, timed-out tasks, due retries, unschedulable tasks and waits; then
-  // assigns ready tasks.
+  // assigns ready tasks; then expires retained records (expire_retained).
   void tick();
+
+  // ---- Retention (core_retention.cpp). A terminal task expires retention_ms (or its spec's
+  // result_ttl_ms) after it ended (finished_ms, wall clock): it is removed with its output, its
+  // request id and its idempotency key, and leaves the SCHEDULER_STATS counts. A task something
+  // still needs is kept until that ends, then expires as soon as it is due: a dependant not yet
+  // terminal, a WAIT_TASKS still held, an undecided consensus gate, a batch record that still
+  // makes other tasks of its batch at a restart, or a hold (a workflow: set_retention_hold).
+  // Expired ids answer NOT_FOUND "... has expired" (ids below the next seq no task holds).
+  //
+  // Removes the due records, oldest due first: at most options_.expire_slice removals and
+  // 2 * expire_slice entries of the expiry index examined per call, so a turn with a million due
+  // tasks costs about 1 ms and the rest follow on the next turns. Due order comes from an index
+  // ordered by due time: O(log n) per removal, no scan. Returns the number removed.
+  std::size_t expire_retained();
+  // Asked before a task expires: true keeps it (the workflow that holds it is still held).
+  using RetentionHold = std::function<bool(std::uint64_t seq)>;
+  void set_retention_hold(RetentionHold hold) { retention_hold_ = std::move(hold); }
+  // The holder let go of these tasks: each expires when it is due (at once if overdue).
+  void release_hold(const std::vector<std::uint64_t>& seqs);
+  // What expired since the last call, once each: the seq of each task and the id of each
+  // BatchHits record. The caller deletes their records in this turn's commit.
+  template <class TaskFn, class HitsFn>
+  void drain_expired(TaskFn&& task, HitsFn&& hits) {
+    for (auto seq : expired_tasks_) task(seq);
+    for (auto id : expired_hits_) hits(id);
+    expired_tasks_.clear();
+    expired_hits_.clear();
+  }
+  // Hot standby: the leader expired this task (its record's deletion) or BatchHits record (by id).
+  void apply_task_expiry(std::uint64_t seq);
+  void apply_hits_expiry(std::uint64_t id);
+  // Ids are never handed out twice, also once the newest tasks expired and the process
+  // restarted: the next seq is stored (retention_mark.h) and restored with this.
+  std::uint64_t next_seq() const { return next_seq_; }
+  void restore_next_seq(std::uint64_t next) { next_seq_ = std::max(next_seq_, next); }
+  // True for a task id that was handed out and whose task expired.
+  bool expired_id(const std::string& task_id) const;
+  // A standby decides no expiry of its own: what its applying noted is dropped, not written.
+  void discard_expired() { expired_tasks_.clear(), expired_hits_.clear(); }
+  // Entries of the expiry index (due or not), for tests of its bound.
+  std::size_t expiry_index_size() const { return expiry_.size(); }
 
   // Every task changed since the last call, once each.
   template <class Fn>
@@ -268,11 +322,10 @@ class SchedulerCore {
     for (auto& h : new_hits_) fn(h);
     new_hits_.clear();
   }
-  // Every BatchHits held, numbered 1, 2, ... (a snapshot's; the ids are only record keys).
+  // Every BatchHits held, with its record's id (a snapshot's: the leader deletes a record by id).
   template <class Fn>
   void each_batch_hits(Fn&& fn) const {
-    std::uint64_t id = 0;
-    for (const auto& [rid, hits] : batch_hits_) fn(BatchHits{++id, rid, hits});
+    for (const auto& [rid, h] : batch_hits_) fn(BatchHits{h.id, rid, h.hits, h.first, h.last, h.accepted_ms});
   }
   Outbox& outbox() { return outbox_; }
   // Task events are built only for topics some subscriber wants (nullptr: every topic). The
@@ -280,6 +333,7 @@ class SchedulerCore {
   void set_event_subscriptions(const TopicSubscriptions* subscriptions) { subscriptions_ = subscriptions; }
 
   std::size_t task_count() const { return tasks_.size(); }
+  const CoreOptions& options() const { return options_; }
   // Every task held, by seq.
   const TaskTable& tasks() const { return tasks_; }
   // SCHEDULER_STATS (core_stats.cpp), from counts kept as tasks change (live_stats.h) and from
@@ -332,6 +386,23 @@ class SchedulerCore {
   TaskRecord* find(const std::string& task_id);
   const TaskRecord* find(const std::string& task_id) const;
   std::optional<std::uint64_t> lookup(const std::string& task_id) const;
+  // NOT_FOUND for a task id no task holds: "has expired" or "does not exist".
+  Error missing(const std::string& task_id) const;
+  // Retention (core_retention.cpp).
+  std::int64_t expiry_of(const TaskRecord& t) const;
+  // Puts t in the expiry index if it is terminal (again: the index is checked when due).
+  void index_expiry(const TaskRecord& t);
+  // Something still needs t: kept past its due time (see expire_retained).
+  bool retained(const TaskRecord& t) const;
+  // Removes t and everything that points at it (indexes, dependants' lists, stats, spans).
+  void erase_task(std::uint64_t seq);
+  void drop_batch_request(const std::string& request_id);
+
+  // A dependency that is not held expired, and only ended tasks expire: it counts as met.
+  bool dep_met(std::uint64_t d) const {
+    auto it = tasks_.find(d);
+    return it == tasks_.end() || it->second.view.state == TaskState::COMPLETED;
+  }
   // index_request = false: the caller indexes the request id itself (a batch, in batches_).
   // seq 0: the next one.
   TaskRecord& create(const std::string& request_id, TaskSpec&& spec, bool index_request = true, std::uint64_t seq = 0);
@@ -426,7 +497,13 @@ class SchedulerCore {
   // Batches with idempotent hits, since the store began (restored at start-up): request id -> the
   // hit entries (key, seq). A retry is a duplicate when its request id is here, in batches_, or
   // names its first entry's task in by_request_.
-  std::unordered_map<std::string, std::vector<std::pair<std::string, std::uint64_t>>> batch_hits_;
+  struct HeldHits {
+    std::uint64_t id = 0;  // its record's id (BatchHits::id)
+    std::vector<std::pair<std::string, std::uint64_t>> hits;
+    std::uint64_t first = 0, last = 0;
+    std::int64_t accepted_ms = 0;
+  };
+  std::unordered_map<std::string, HeldHits> batch_hits_;
   std::uint64_t next_hits_id_ = 1;  // Invariant: > the id of every BatchHits made or restored
   std::vector<BatchHits> new_hits_;  // not yet drained (drain_batch_hits)
   std::unordered_map<std::string, std::uint64_t> by_idempotency_;
@@ -493,6 +570,27 @@ class SchedulerCore {
   std::map<std::string, Gate> gates_;
   std::unordered_map<std::string, std::string> gate_by_proposal_;
   InputResolver input_resolver_;  // workflows; empty: every task gets its spec's input
+  // ---- Retention.
+  // Terminal tasks by (due wall ms, seq). Invariant: every terminal task that nothing retains
+  // has its current due time here; entries may be stale (a task re-opened, expired or retained
+  // since), and are dropped when they come due. A retained task is indexed again when what
+  // retained it lets go (finish of a dependant, answer_group, close_gate, a spent batch record,
+  // release_hold).
+  std::set<std::pair<std::int64_t, std::uint64_t>> expiry_;
+  // Batches with new tasks and a request id, by their first new seq: (last seq, request id, new
+  // tasks still held). The batch's request id (batches_, its BatchHits) goes with the last one.
+  struct BatchSpan {
+    std::uint64_t last = 0;
+    std::string request_id;
+    std::size_t live = 0;
+  };
+  std::map<std::uint64_t, BatchSpan> batch_spans_;
+  // BatchHits of batches without new tasks: (wall ms due, request id).
+  std::set<std::pair<std::int64_t, std::string>> hits_due_;
+  // Tasks named by a held WAIT_TASKS: kept until it is answered. seq -> groups naming it.
+  std::unordered_map<std::uint64_t, std::uint32_t> waited_;
+  std::vector<std::uint64_t> expired_tasks_, expired_hits_;  // not yet drained (drain_expired)
+  RetentionHold retention_hold_;
   const TopicSubscriptions* subscriptions_ = nullptr;  // not owned; nullptr: build every event
 };
 

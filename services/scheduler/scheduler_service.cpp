@@ -10,6 +10,7 @@
 #include "common/ids.h"
 #include "common/task_pack.h"
 #include "services/scheduler/batch_record.h"
+#include "services/scheduler/retention_mark.h"
 #include "services/scheduler/task_codec.h"
 #include "common/log.h"
 
@@ -65,6 +66,7 @@ Status SchedulerService::start() {
       if (!b) return b.error();
       return core_.restore_batch(b->intake, std::move(b->batch.tasks));
     }
+    if (log_kind(seq) == kRetentionMarkKind) return restore_retention_mark(core_, workflows_, bytes);
     if (log_kind(seq) == kBatchHitsKind) {
       auto h = decode_batch_hits(log_id(seq), bytes);
       if (!h) return h.error();
@@ -87,6 +89,8 @@ Status SchedulerService::start() {
   });
   core_.drain_spent_batches([&](std::uint64_t first) { recovered.erase(log_key(kBatchRecordKind, first)); });
   workflows_.drain_dirty([&](std::uint64_t key, std::string rec) { recovered.put(key, std::move(rec)); });
+  core_.drain_expired([&](std::uint64_t seq) { recovered.erase(seq); },
+                      [&](std::uint64_t id) { recovered.erase(log_key(kBatchHitsKind, id)); });
   if (auto s = (*log)->append(recovered); !s) return s;
   commit_ = std::make_unique<GroupCommit>(std::move(*log));
   spdlog::info("event=recovered tasks={} task_records={} ready={} workflows={}", core_.task_count(), loaded, core_.ready_count(), workflows_.workflow_count());
@@ -218,6 +222,7 @@ void SchedulerService::turn(int poll_ms) {
       handle_consensus(r, a);
     });
     core_.tick();
+    workflows_.expire();  // retention: workflows due; their tasks expire from the next tick
   }
   hold();
   release();

@@ -8,6 +8,62 @@ namespace orion::scheduler {
 
 WorkflowManager::WorkflowManager(SchedulerCore& core, const Clock& clock) : core_(core), clock_(clock) {
   core_.set_input_resolver([this](const TaskRecord& t) { return resolve_input(t); });
+  // A workflow's steps are kept as long as it is.
+  core_.set_retention_hold([this](std::uint64_t seq) { return by_task_.count(seq) > 0; });
+}
+
+std::int64_t WorkflowManager::expiry_of(const WorkflowRecord& w) const {
+  return w.finished_ms + (w.spec.result_ttl_ms >= 0 ? w.spec.result_ttl_ms : core_.options().retention_ms);
+}
+
+void WorkflowManager::index_expiry(const WorkflowRecord& w) {
+  if (w.state != WorkflowState::RUNNING) expiry_.insert({expiry_of(w), w.seq});
+}
+
+std::size_t WorkflowManager::expire() {
+  const std::int64_t now = clock_.wall_ms();
+  const std::size_t slice = core_.options().expire_slice;
+  std::size_t removed = 0, examined = 0;
+  std::vector<std::pair<std::int64_t, std::uint64_t>> unwritten;
+  while (!expiry_.empty() && removed < slice && examined < 2 * slice && expiry_.begin()->first <= now) {
+    const auto entry = *expiry_.begin();
+    expiry_.erase(expiry_.begin());
+    ++examined;
+    auto it = flows_.find(entry.second);
+    if (it == flows_.end() || it->second.state == WorkflowState::RUNNING || expiry_of(it->second) != entry.first) continue;
+    if (dirty_.count(entry.second)) {
+      unwritten.push_back(entry);  // its record goes out first
+      continue;
+    }
+    erase(entry.second);
+    expired_.push_back(entry.second);
+    ++removed;
+  }
+  expiry_.insert(unwritten.begin(), unwritten.end());
+  return removed;
+}
+
+void WorkflowManager::erase(std::uint64_t seq) {
+  auto it = flows_.find(seq);
+  if (it == flows_.end()) return;
+  std::vector<std::uint64_t> tasks = std::move(it->second.task_seqs);
+  for (auto t : tasks) by_task_.erase(t);
+  if (auto r = by_request_.find(it->second.request_id); r != by_request_.end() && r->second == seq) by_request_.erase(r);
+  dirty_.erase(seq);
+  flows_.erase(it);
+  core_.release_hold(tasks);
+}
+
+void WorkflowManager::apply_expiry(std::uint64_t seq) { erase(seq); }
+
+Error WorkflowManager::missing(const std::string& workflow_id) const {
+  const std::uint64_t seq = workflow_seq_of(workflow_id);
+  if (seq > 0 && seq < next_seq_) {
+    return make_error(ErrorCode::NOT_FOUND, "workflow " + workflow_id +
+                                                " has expired: a workflow is kept for the scheduler's retention (or its "
+                                                "result_ttl_ms) after it ended");
+  }
+  return make_error(ErrorCode::NOT_FOUND, "workflow " + workflow_id + " does not exist");
 }
 
 Envelope WorkflowManager::handle(const Envelope& e) {
@@ -112,6 +168,7 @@ Result<WorkflowRunOk> WorkflowManager::run(const std::string& request_id, Workfl
   for (const auto& step : spec.steps) {
     BatchEntry e{step.name, step.task};
     e.spec.name = step.name;
+    if (e.spec.result_ttl_ms < 0) e.spec.result_ttl_ms = spec.result_ttl_ms;  // the workflow's, if set
     e.spec.metadata["workflow_id"] = id;
     e.spec.metadata["workflow_step"] = step.name;
     entries.push_back(std::move(e));
@@ -135,7 +192,7 @@ Result<WorkflowRunOk> WorkflowManager::run(const std::string& request_id, Workfl
 
 Result<WorkflowView> WorkflowManager::get(const std::string& workflow_id) const {
   const WorkflowRecord* w = find(workflow_id);
-  if (!w) return make_error(ErrorCode::NOT_FOUND, "workflow " + workflow_id + " does not exist");
+  if (!w) return missing(workflow_id);
   WorkflowView v;
   v.workflow_id = workflow_id_for(w->seq);
   v.name = w->spec.name;
@@ -172,7 +229,7 @@ Result<WorkflowView> WorkflowManager::get(const std::string& workflow_id) const 
 
 Result<CancelWorkflowOk> WorkflowManager::cancel(const CancelWorkflow& r) {
   WorkflowRecord* w = find(r.workflow_id);
-  if (!w) return make_error(ErrorCode::NOT_FOUND, "workflow " + r.workflow_id + " does not exist");
+  if (!w) return missing(r.workflow_id);
   CancelWorkflowOk ok{workflow_id_for(w->seq), w->state, {}};
   if (is_terminal(w->state)) return ok;
   std::vector<bool> open(w->spec.steps.size());
@@ -189,6 +246,7 @@ Result<CancelWorkflowOk> WorkflowManager::cancel(const CancelWorkflow& r) {
   w->reason = why;
   w->finished_ms = clock_.wall_ms();
   dirty_.insert(w->seq);
+  index_expiry(*w);
   spdlog::info("event=workflow_cancelled workflow={} ended={}", ok.workflow_id, ok.ended.size());
   publish("workflow.cancelled", *w);
   ok.state = w->state;
@@ -197,7 +255,7 @@ Result<CancelWorkflowOk> WorkflowManager::cancel(const CancelWorkflow& r) {
 
 Result<RetryWorkflowOk> WorkflowManager::retry(const std::string& request_id, const RetryWorkflow& r) {
   WorkflowRecord* w = find(r.workflow_id);
-  if (!w) return make_error(ErrorCode::NOT_FOUND, "workflow " + r.workflow_id + " does not exist");
+  if (!w) return missing(r.workflow_id);
   const std::string id = workflow_id_for(w->seq);
   if (!request_id.empty() && request_id == w->retry_request_id) return RetryWorkflowOk{id, w->state, w->run, w->last_retried};
   if (w->state != WorkflowState::FAILED && w->state != WorkflowState::CANCELLED) {
@@ -272,6 +330,7 @@ void WorkflowManager::end_if_done(WorkflowRecord& w) {
   dirty_.insert(w.seq);
   if (!first_failure) {
     w.state = WorkflowState::COMPLETED;
+    index_expiry(w);
     spdlog::info("event=workflow_completed workflow={} run={}", id, w.run);
     publish("workflow.completed", w);
     return;
@@ -282,6 +341,7 @@ void WorkflowManager::end_if_done(WorkflowRecord& w) {
   w.reason = "step " + w.spec.steps[failed_step].name + " (" + first_failure->task_id + ") ended " +
              std::string(to_string(first_failure->state)) +
              (first_failure->error.empty() ? "" : ": " + first_failure->error);
+  index_expiry(w);
   spdlog::info("event=workflow_ended workflow={} state={} run={} reason=\"{}\"", id, to_string(w.state), w.run, w.reason);
   publish(w.state == WorkflowState::CANCELLED ? "workflow.cancelled" : "workflow.failed", w);
 }
@@ -326,6 +386,7 @@ Status WorkflowManager::finish_restore() {
     }
     index(w);
     end_if_done(w);  // cannot change anything unless the store was written by a buggy build
+    index_expiry(w);
   }
   restored_.clear();
   return {};
@@ -336,6 +397,7 @@ Status WorkflowManager::apply_record(std::uint64_t seq, std::string_view bytes) 
   if (!r) return r.error();
   WorkflowRecord& w = flows_[seq] = std::move(*r);
   index(w);
+  index_expiry(w);
   return {};
 }
 

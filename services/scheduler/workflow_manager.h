@@ -29,6 +29,11 @@
 //                                          would run it ungated), nothing changes
 // A workflow does not fail fast: when a step fails, its dependants fail with it (the core's
 // cascade), independent branches run on, and the workflow ends once no step can change.
+//
+// Retention: an ended workflow expires the core's retention_ms (or its spec's result_ttl_ms)
+// after it ended (expire()); its id then answers NOT_FOUND "has expired". Its steps' tasks are
+// kept while it is (the core asks: set_retention_hold) and expire after it, each when its own
+// time is due (a step without its own result_ttl_ms takes the workflow's).
 #pragma once
 
 #include <cstdint>
@@ -77,6 +82,21 @@ class WorkflowManager {
   // tasks (a follower does not follow step changes one by one).
   void promote();
 
+  // Removes the ended workflows that are due, oldest due first, at most the core's
+  // expire_slice per call (an index by due time: O(log n) each), and lets the core expire
+  // their tasks from the next tick on. Call once per loop turn, after the core's tick.
+  std::size_t expire();
+  // The log key of each workflow expired since the last call, once each (to delete).
+  template <class Fn>
+  void drain_expired(Fn&& fn) {
+    for (auto seq : expired_) fn(log_key(kWorkflowRecordKind, seq));
+    expired_.clear();
+  }
+  // Hot standby: the leader expired this workflow.
+  void apply_expiry(std::uint64_t seq);
+  std::uint64_t next_seq() const { return next_seq_; }
+  void restore_next_seq(std::uint64_t next) { next_seq_ = std::max(next_seq_, next); }
+
   // Every workflow changed since the last call, once each, as (log key, record).
   template <class Fn>
   void drain_dirty(Fn&& fn) {
@@ -97,6 +117,11 @@ class WorkflowManager {
  private:
   WorkflowRecord* find(const std::string& workflow_id);
   const WorkflowRecord* find(const std::string& workflow_id) const;
+  // NOT_FOUND for an id no workflow holds: "has expired" (below next_seq_) or "does not exist".
+  Error missing(const std::string& workflow_id) const;
+  std::int64_t expiry_of(const WorkflowRecord& w) const;
+  void index_expiry(const WorkflowRecord& w);
+  void erase(std::uint64_t seq);
   void index(WorkflowRecord& w);
   void end_if_done(WorkflowRecord& w);
   void publish(const char* topic, const WorkflowRecord& w);
@@ -113,6 +138,10 @@ class WorkflowManager {
   std::unordered_map<std::string, std::uint64_t> by_request_;  // WORKFLOW_RUN request id -> seq
   std::set<std::uint64_t> dirty_;
   std::vector<std::uint64_t> restored_;  // seqs restored, for finish_restore()
+  // Ended workflows by (due wall ms, seq); entries of a workflow retried or expired since are
+  // stale and dropped when due.
+  std::set<std::pair<std::int64_t, std::uint64_t>> expiry_;
+  std::vector<std::uint64_t> expired_;  // not yet drained
 };
 
 }  // namespace orion::scheduler

@@ -133,7 +133,9 @@ class Client:
         retries, retry (dict: kind "fixed"/"exponential", initial_ms, max_ms, multiplier, jitter),
         depends_on, preferred_agents, excluded_agents, idempotency_key, unschedulable_timeout_ms,
         consensus (run only once the agents approve: "unanimous", or a dict {type, capability,
-        voters, timeout_ms, data}; the view's `gate` then shows the proposal and its outcome).
+        voters, timeout_ms, data}; the view's `gate` then shows the proposal and its outcome),
+        result_ttl_ms (keep the ended task this long, then it expires and its id answers
+        NOT_FOUND "has expired"; -1, the default, = the scheduler's retention).
         A bad field raises OrionError INVALID_ARGUMENT naming it, before anything is sent."""
         if "retry" in options and options["retry"] is not None:
             options["retry"] = p.retry_policy(**options["retry"])
@@ -175,14 +177,16 @@ class Client:
 
     # ---- workflows (docs/workflows.md; bodies in workflow.py) ----
 
-    def coordinate_multi_agent_workflow(self, workflow_name, workflow_tasks, require_consensus=False):
+    def coordinate_multi_agent_workflow(self, workflow_name, workflow_tasks, require_consensus=False,
+                                        result_ttl_ms=-1):
         """Runs a workflow: a named DAG of steps, each a dict of task fields with `name`, `type`
         and `depends_on` (step names); inputs may refer to ancestors' outputs with
         "${steps.NAME.output.PATH}". Every step's task is created in one request, all or
         nothing. require_consensus: False for no gate, True for a MAJORITY gate, or the gate's
         dict ({type, capability, voters, timeout_ms, data}): no step runs until the agents approve.
+        result_ttl_ms: keep the ended workflow (and its steps) this long; -1 = the scheduler's.
         Returns {workflow_id, task_ids (step -> task id), duplicate}."""
-        body = {"workflow": wf.workflow_spec(workflow_name, workflow_tasks, require_consensus)}
+        body = {"workflow": wf.workflow_spec(workflow_name, workflow_tasks, require_consensus, result_ttl_ms)}
         r = self.call(True, MsgType.WORKFLOW_RUN, body, max(self.request_timeout_ms, 30_000))
         return wf.parse_workflow_run_ok(r.body)
 

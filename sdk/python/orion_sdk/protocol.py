@@ -42,6 +42,8 @@ MAX_NAME_BYTES = 256
 MAX_LIST_ITEMS = 1024
 MAX_INPUT_BYTES = 4 << 20
 MAX_TIMEOUT_MS = 7 * 24 * 3600 * 1000
+# The longest a task, workflow or request id may be kept (result_ttl_ms): ten years.
+MAX_RETENTION_MS = 3650 * 24 * 3600 * 1000
 MAX_TEXT_BYTES = 4096  # reason, progress message, history note
 MAX_ATTEMPT = 1_000_000
 MAX_CAPACITY = 100_000
@@ -900,7 +902,7 @@ _DEFAULT_RETRY = retry_policy()
 
 def task_spec(task_type, input=None, name="", capabilities=(), priority=Priority.NORMAL, timeout_ms=0,
               metadata=None, retries=0, retry=None, depends_on=(), preferred_agents=(), excluded_agents=(),
-              idempotency_key="", unschedulable_timeout_ms=-1, consensus=None):
+              idempotency_key="", unschedulable_timeout_ms=-1, consensus=None, result_ttl_ms=-1):
     """A TaskSpec body (the `task` of SUBMIT), with the fields C++ TaskSpec::to_json emits:
     always name, type, capabilities, priority, timeout_ms, input, metadata; the later optional
     fields only when they differ from their defaults. `consensus` gates the task (protocol.md
@@ -926,6 +928,8 @@ def task_spec(task_type, input=None, name="", capabilities=(), priority=Priority
         j["unschedulable_timeout_ms"] = int(unschedulable_timeout_ms)
     if consensus:
         j["consensus"] = parse_consensus_gate({"type": consensus} if isinstance(consensus, str) else consensus)
+    if result_ttl_ms >= 0:
+        j["result_ttl_ms"] = int(result_ttl_ms)
     return j
 
 
@@ -972,6 +976,7 @@ def parse_task_spec(j):
         "unschedulable_timeout_ms": read_int(j, "unschedulable_timeout_ms", -1, MAX_TIMEOUT_MS, default=-1),
         "input": read_any(j, "input"),
         "metadata": read_map(j, "metadata"),
+        "result_ttl_ms": read_int(j, "result_ttl_ms", -1, MAX_RETENTION_MS, default=-1),
     }
     if not out["type"]:
         raise _invalid("type", "must not be empty")

@@ -30,9 +30,11 @@ class WorkflowState(enum.IntEnum):
         return self in (WorkflowState.COMPLETED, WorkflowState.FAILED, WorkflowState.CANCELLED)
 
 
-def workflow_spec(name, steps, require_consensus=False):
+def workflow_spec(name, steps, require_consensus=False, result_ttl_ms=-1):
     """The `workflow` of WORKFLOW_RUN. require_consensus: False/None for no gate, True for
-    {"type": "majority"}, or the gate's dict ({type, capability, voters, timeout_ms, data}). Raises OrionError INVALID_ARGUMENT naming the step
+    {"type": "majority"}, or the gate's dict ({type, capability, voters, timeout_ms, data}).
+    result_ttl_ms: how long the ended workflow (and each step without its own) is kept before it
+    expires; -1 = the scheduler's retention. Raises OrionError INVALID_ARGUMENT naming the step
     and field for what can be checked here (the scheduler checks the rest)."""
     if not isinstance(name, str) or not name:
         raise OrionError(ErrorCode.INVALID_ARGUMENT, "name: is required: a non-empty string")
@@ -69,6 +71,10 @@ def workflow_spec(name, steps, require_consensus=False):
         body["consensus"] = require_consensus
     elif require_consensus not in (False, None):
         raise OrionError(ErrorCode.INVALID_ARGUMENT, "require_consensus: must be a bool or a dict")
+    if not p._is_int(result_ttl_ms) or not -1 <= result_ttl_ms <= p.MAX_RETENTION_MS:
+        raise OrionError(ErrorCode.INVALID_ARGUMENT, "result_ttl_ms: must be an integer in -1..%d" % p.MAX_RETENTION_MS)
+    if result_ttl_ms >= 0:
+        body["result_ttl_ms"] = int(result_ttl_ms)
     return body
 
 

@@ -445,12 +445,16 @@ class Fields(unittest.TestCase):
         self.assertEqual(sorted(p.task_spec("echo")), ["capabilities", "input", "metadata", "name", "priority",
                                                        "timeout_ms", "type"])
         full = p.task_spec("echo", retries=2, depends_on=["t1"], preferred_agents=["a"], excluded_agents=["b"],
-                           idempotency_key="k", unschedulable_timeout_ms=0)
+                           idempotency_key="k", unschedulable_timeout_ms=0, result_ttl_ms=0)
         self.assertEqual(full["retry"], {"kind": 1, "initial_ms": 1000, "max_ms": 60_000, "multiplier": 2.0,
                                          "jitter": 0.0})
         for key in ("retries", "depends_on", "preferred_agents", "excluded_agents", "idempotency_key",
-                    "unschedulable_timeout_ms"):
+                    "unschedulable_timeout_ms", "result_ttl_ms"):
             self.assertIn(key, full)
+        self.assertEqual(p.parse_task_spec(full)["result_ttl_ms"], 0)
+        self.assertEqual(p.parse_task_spec(p.task_spec("echo"))["result_ttl_ms"], -1)
+        with self.assertRaises(OrionError):
+            p.parse_task_spec(p.task_spec("echo", result_ttl_ms=p.MAX_RETENTION_MS + 1))
 
     def test_a_task_view_reads_state_history_and_the_spec(self):
         view = dict(p.task_spec("echo", {"a": 1}), task_id="t1", state=4, attempt=2, output=[1],

@@ -53,6 +53,18 @@ class WorkflowBodies(unittest.TestCase):
         self.assertEqual(code_of(wf.workflow_spec, "x", many), ErrorCode.TOO_LARGE)
 
 
+class WorkflowRetention(unittest.TestCase):
+    def test_result_ttl_ms_is_sent_only_when_set_and_checked_before_sending(self):
+        steps = [{"name": "a", "type": "echo"}]
+        self.assertNotIn("result_ttl_ms", wf.workflow_spec("w", steps))
+        self.assertEqual(wf.workflow_spec("w", steps, result_ttl_ms=3_600_000)["result_ttl_ms"], 3_600_000)
+        for bad in (-2, p.MAX_RETENTION_MS + 1, "1h"):
+            with self.assertRaises(OrionError) as e:
+                wf.workflow_spec("w", steps, result_ttl_ms=bad)
+            self.assertEqual(e.exception.code, ErrorCode.INVALID_ARGUMENT)
+            self.assertIn("result_ttl_ms", e.exception.message)
+
+
 class WorkflowReplies(unittest.TestCase):
     def test_the_message_types_are_the_cpp_values(self):
         self.assertEqual([int(t) for t in (MsgType.WORKFLOW_RUN, MsgType.WORKFLOW_RUN_OK, MsgType.GET_WORKFLOW,

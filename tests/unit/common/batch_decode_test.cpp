@@ -39,6 +39,7 @@ SubmitBatch sample() {
   a.spec.retry.jitter = 0.25;
   a.spec.idempotency_key = "k-1";
   a.spec.unschedulable_timeout_ms = 0;
+  a.spec.result_ttl_ms = 0;
   BatchEntry b2{"b", {}};
   b2.spec.type = "train";
   b2.spec.depends_on = {"a", "t17"};
@@ -91,6 +92,9 @@ TEST(BatchDecodeTest, EveryHandMadeRefusalHasTheSameCodeAndMessage) {
       pack(Json{{"tasks", {{{"key", "a"}, {"task", {{"type", "e"}, {"input", std::string(kMaxInputBytes, 'i')}}}}}}}),
       pack(Json{{"tasks", {{{"key", "a"}, {"task", {{"type", 1}, {"name", 2}}}}}}}),  // the first bad field wins
       pack(Json{{"tasks", {{{"key", "a"}, {"task", {{"name", nullptr}}}}}}}),
+      pack(Json{{"tasks", {{{"key", "a"}, {"task", {{"type", "e"}, {"result_ttl_ms", -2}}}}}}}),
+      pack(Json{{"tasks", {{{"key", "a"}, {"task", {{"type", "e"}, {"result_ttl_ms", kMaxRetentionMs + 1}}}}}}}),
+      pack(Json{{"tasks", {{{"key", "a"}, {"task", {{"type", "e"}, {"result_ttl_ms", "1h"}}}}}}}),
   };
   // A non-string map key deep inside an input, and an ext value: the codec's own refusals.
   bodies.push_back(bytes("\x81\xa5tasks\x91\x82\xa3key\xa1" "a\xa4task\x82\xa4type\xa1" "e\xa5input\x81\x01\x02"));

@@ -31,6 +31,7 @@ TaskView full_view() {
   v.spec.depends_on = {"t1", "t2"};
   v.spec.idempotency_key = "k";
   v.spec.unschedulable_timeout_ms = 0;
+  v.spec.result_ttl_ms = 3'600'000;
   v.spec.input = {{"n", -7}, {"big", std::numeric_limits<std::int64_t>::max()}, {"f", 0.1}, {"s", "x"},
                   {"l", {1, "two", nullptr, true}}};
   v.spec.metadata = {{"owner", "ops"}};

@@ -116,6 +116,21 @@ TEST(WorkflowSpec, EveryOtherBadFieldNamesItsLocation) {
   EXPECT_NE(error_of(j).find("consensus: "), std::string::npos) << error_of(j);
 }
 
+TEST(WorkflowSpec, AResultTtlIsKeptThroughARoundTripAndABadOneIsRefused) {
+  Json j = diamond();
+  EXPECT_EQ(WorkflowSpec::from_json(j)->result_ttl_ms, -1) << "absent: the scheduler's retention";
+  EXPECT_FALSE(WorkflowSpec::from_json(j)->to_json().contains("result_ttl_ms"));
+  j["result_ttl_ms"] = 60'000;
+  auto w = WorkflowSpec::from_json(j);
+  ASSERT_TRUE(w.ok()) << w.error().to_string();
+  EXPECT_EQ(w->result_ttl_ms, 60'000);
+  EXPECT_EQ(WorkflowSpec::from_json(w->to_json())->result_ttl_ms, 60'000);
+  for (Json bad : {Json(-2), Json(kMaxRetentionMs + 1), Json("1h"), Json(1.5)}) {
+    j["result_ttl_ms"] = bad;
+    EXPECT_NE(error_of(j).find("result_ttl_ms"), std::string::npos) << bad;
+  }
+}
+
 TEST(WorkflowSpec, TooManyStepsAreRefusedAsTooLarge) {
   Json j{{"name", "big"}, {"steps", Json::array()}};
   for (std::size_t i = 0; i <= kMaxWorkflowSteps; ++i) j["steps"].push_back(step("s" + std::to_string(i)));

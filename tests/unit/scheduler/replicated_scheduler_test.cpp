@@ -346,5 +346,43 @@ TEST_F(ReplicatedSchedulerTest, ACutOffLeadersTurnsNeverApplyAndEveryReplicaConv
   }
 }
 
+// Retention on replicas: the leader decides expiry in a turn, and the turn's entry carries the
+// deletions, so every follower drops the same tasks and a snapshot taken after is smaller.
+TEST_F(ReplicatedSchedulerTest, FollowersDropWhatTheLeaderExpiredAndTheSnapshotShrinks) {
+  ASSERT_TRUE(step_until_serving(5'000));
+  std::vector<std::string> done;
+  turn([&](SchedulerCore& c) {
+    for (int i = 0; i < 20; ++i) done.push_back(c.submit("rx" + std::to_string(i), spec())->task_id);
+  });
+  std::string pending;
+  turn([&](SchedulerCore& c) {
+    TaskSpec waits = spec();
+    waits.capabilities = {"nobody"};
+    pending = c.submit("rp", waits)->task_id;
+    attach(c, "w1", 20);
+    c.tick();
+    EXPECT_EQ(assigned(c).size(), 20u);
+  });
+  turn([&](SchedulerCore& c) {
+    for (const auto& id : done) ASSERT_TRUE(c.result(TaskResult{id, 1, true, Json{{"out", std::string(200, 'x')}}, ""}).accepted);
+  });
+  ASSERT_TRUE(step_until_converged(5'000));
+  expect_all_equal(21);
+  const std::size_t before = reps_[serving()]->snapshot_state().size();
+
+  clock.advance(CoreOptions{}.retention_ms + 1000);
+  turn([&](SchedulerCore& c) { EXPECT_EQ(c.expire_retained(), 20u); });
+  ASSERT_TRUE(step_until_converged(5'000));
+  expect_all_equal(1);
+  for (unsigned i = 0; i < kServers; ++i) {
+    auto gone = reps_[i]->core().get(done[0]);
+    ASSERT_FALSE(gone.ok()) << "replica " << i;
+    EXPECT_NE(gone.error().message.find("has expired"), std::string::npos) << "replica " << i;
+    EXPECT_TRUE(reps_[i]->core().get(pending).ok()) << "replica " << i;
+  }
+  const std::size_t after = reps_[serving()]->snapshot_state().size();
+  EXPECT_LT(after * 4, before) << "20 of 21 tasks gone: the snapshot shrinks (" << before << " -> " << after << " bytes)";
+}
+
 }  // namespace
 }  // namespace orion::scheduler

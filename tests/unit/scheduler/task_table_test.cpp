@@ -56,5 +56,49 @@ TEST(TaskTableTest, RecordsStayWhereTheyAreWhileTheTableGrows) {
   EXPECT_THROW(table[0], std::out_of_range);
 }
 
+TEST(TaskTableTest, EraseMatchesAMapAndDropsTheAbsentPrefixKeepingOtherRecordsInPlace) {
+  TaskTable table;
+  std::map<std::uint64_t, int> model;
+  for (std::uint64_t seq = 1; seq <= 1000; ++seq) table[seq].seq = seq, model[seq] = 1;
+  TaskRecord* last = &table.at(1000);
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 3000; ++i) {
+    std::uint64_t seq = 1 + rng() % 1100;
+    table.erase(seq);  // absent ones too: nothing happens
+    model.erase(seq);
+    if (seq == 1000) last = nullptr;
+  }
+  EXPECT_EQ(table.size(), model.size());
+  for (std::uint64_t seq = 0; seq <= 1100; ++seq) {
+    EXPECT_EQ(table.count(seq), model.count(seq)) << seq;
+    auto ub = table.upper_bound(seq);
+    auto mub = model.upper_bound(seq);
+    EXPECT_EQ(ub == table.end(), mub == model.end()) << seq;
+    if (mub != model.end() && ub != table.end()) {
+      EXPECT_EQ(ub->first, mub->first) << seq;
+    }
+  }
+  std::vector<std::uint64_t> seen, want;
+  for (const auto& [seq, rec] : table) {
+    seen.push_back(seq);
+    EXPECT_EQ(rec.seq, seq);
+  }
+  for (const auto& entry : model) want.push_back(entry.first);
+  EXPECT_EQ(seen, want);
+  if (last) {
+    EXPECT_EQ(last, &table.at(1000)) << "a record does not move when others are erased";
+  }
+  // Every record gone: the table is empty, and a seq below the dropped prefix can come back.
+  for (std::uint64_t seq = 1; seq <= 1100; ++seq) table.erase(seq);
+  EXPECT_TRUE(table.empty());
+  EXPECT_TRUE(table.begin() == table.end());
+  table[3].seq = 3;
+  table[1200].seq = 1200;
+  EXPECT_EQ(table.size(), 2u);
+  EXPECT_EQ(table.at(3).seq, 3u);
+  EXPECT_EQ(table.upper_bound(3)->first, 1200u);
+  EXPECT_EQ(table.begin()->first, 3u);
+}
+
 }  // namespace
 }  // namespace orion::scheduler
