@@ -633,7 +633,16 @@ Status SchedulerCore::restore_batch(const BatchIntake& intake, std::vector<Batch
     held(r, /*index_request=*/intake.request_id.empty());
     ++untouched;
   }
-  if (!intake.request_id.empty()) batches_.emplace(intake.request_id, intake.seqs);
+  if (!intake.request_id.empty()) {
+    // The request id goes when the last of the batch's tasks still held expires (erase_task),
+    // as for a batch accepted since start-up; a batch none of whose tasks is held is gone.
+    std::size_t live = 0;
+    for (std::uint64_t s = intake.first; s <= intake.last; ++s) live += tasks_.count(s);
+    if (live > 0) {
+      batches_.emplace(intake.request_id, intake.seqs);
+      batch_spans_[intake.first] = BatchSpan{intake.last, intake.request_id, live};
+    }
+  }
   if (untouched == 0) {
     spent_batches_.push_back(intake.first);
   } else {
