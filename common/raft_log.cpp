@@ -65,8 +65,6 @@ std::string_view unframe_view(const void* base, std::size_t len) {
   return std::string_view(reinterpret_cast<const char*>(p + kFrameHeader), n);
 }
 
-std::string unframe(const void* base, std::size_t len) { return std::string(unframe_view(base, len)); }
-
 void put32(unsigned char* p, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<unsigned char>(v >> (8 * i));
 }
