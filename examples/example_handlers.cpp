@@ -5,12 +5,11 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
-#include <thread>
 
 namespace orion::examples {
 
 namespace {
-constexpr std::int64_t kSleepSliceMs = 50;  // how often `sleep` looks at its cancel token
+constexpr std::int64_t kSleepSliceMs = 50;  // how often `sleep` reports its progress
 }  // namespace
 
 Json echo_handler(sdk::TaskContext& ctx) { return ctx.input(); }
@@ -25,9 +24,8 @@ Json sleep_handler(sdk::TaskContext& ctx) {
   const auto total_ms = in["ms"].get<std::int64_t>();
   int reported = -1;  // last whole percent sent, so progress is not repeated
   for (std::int64_t slept_ms = 0; slept_ms < total_ms;) {
-    if (ctx.cancelled()) throw std::runtime_error("cancelled");
     auto slice_ms = std::min(kSleepSliceMs, total_ms - slept_ms);
-    std::this_thread::sleep_for(std::chrono::milliseconds(slice_ms));
+    if (ctx.wait_cancelled(slice_ms)) throw std::runtime_error("cancelled");  // a cancel ends it at once
     slept_ms += slice_ms;
     int percent = static_cast<int>(slept_ms * 100 / total_ms);
     if (percent != reported) {

@@ -418,7 +418,7 @@ void Agent::Impl::begin_stop(std::int64_t now) {
   stop_deadline_ms_ = now + kStopGraceMs;
   for (const auto& key : pool_->drop_queued()) running_.erase(key);
   if (vote_pool_) vote_pool_->drop_queued();
-  for (auto& entry : running_) entry.second->cancelled.store(true);
+  for (auto& entry : running_) entry.second->cancel();
   spdlog::info("event=stopping agent={} running={} unacked_results={}", spec_.agent_id, running_.size(),
                unacked_.size());
 }

@@ -15,7 +15,7 @@
 //
 // A handler returns the task's output, or throws a std::exception whose what() becomes the
 // task's error. It runs on one of `capacity` worker threads, never on the networking thread, and
-// should look at ctx.cancelled() now and then: it turns true when the scheduler cancels the
+// should look at ctx.cancelled() now and then (or wait with ctx.wait_cancelled): it turns true when the scheduler cancels the
 // attempt (timeout, user cancel) or the agent stops. The protocol is docs/protocol.md; the
 // agent's side of it is described at the top of agent.cpp.
 //
@@ -84,6 +84,10 @@ class TaskContext {
   // The cancel token: true once the scheduler sent CANCEL_TASK for this attempt, or the agent
   // is stopping. The handler decides what to do; whatever it returns is still reported.
   bool cancelled() const;
+  // Blocks until the attempt is cancelled or `timeout_ms` passed, whichever comes first, and
+  // returns cancelled(): a handler that waits (a pause, a backoff) waits on this, not in a sleep,
+  // so a cancel ends it at once. timeout_ms <= 0 does not block.
+  bool wait_cancelled(std::int64_t timeout_ms) const;
 
  private:
   std::shared_ptr<detail::RunningTask> task_;

@@ -313,7 +313,7 @@ void Agent::Impl::on_cancel(const Json& body) {
     spdlog::debug("event=cancel_unknown agent={} task={} attempt={}", spec_.agent_id, c->task_id, c->attempt);
     return;
   }
-  it->second->cancelled.store(true);
+  it->second->cancel();
   spdlog::debug("event=task_cancelled agent={} task={} attempt={} reason={}", spec_.agent_id, c->task_id, c->attempt,
                 c->reason);
 }

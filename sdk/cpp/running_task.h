@@ -3,8 +3,10 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -28,13 +30,23 @@ struct RunningTask {
   Json deps = Json::object();   // dependency task id -> its output (Assign.deps)
   std::int64_t timeout_ms = 0;  // 0 = none; the scheduler enforces it, the handler may read it
 
-  // False until CANCEL_TASK for this exact attempt arrives or the agent stops; never goes back.
+  // False until CANCEL_TASK for this exact attempt arrives or the agent stops (cancel()); never
+  // goes back. Read it with cancelled.load() or block on it with wait_cancelled().
   std::atomic<bool> cancelled{false};
+
+  // Sets `cancelled` and wakes every wait_cancelled(). Any thread.
+  void cancel();
+  // Blocks until cancelled or `timeout_ms` passed (<= 0: does not block); returns cancelled.
+  bool wait_cancelled(std::int64_t timeout_ms);
 
   // Networking thread only: TASK_PROGRESS "started" went out (or is no longer needed).
   bool started_sent = false;
 
   TaskKey key() const { return {task_id, attempt}; }
+
+ private:
+  std::mutex cancel_mu_;
+  std::condition_variable cancel_cv_;
 };
 
 // Runs `handler` for `task` on the calling (worker) thread and pushes its TaskResult to

@@ -1,5 +1,6 @@
 // TaskContext (what a handler sees) and run_handler (what a worker thread does with it).
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <memory>
 #include <stdexcept>
@@ -32,6 +33,7 @@ const Json& TaskContext::metadata() const { return task_->metadata; }
 const Json& TaskContext::deps() const { return task_->deps; }
 std::int64_t TaskContext::timeout_ms() const { return task_->timeout_ms; }
 bool TaskContext::cancelled() const { return task_->cancelled.load(); }
+bool TaskContext::wait_cancelled(std::int64_t timeout_ms) const { return task_->wait_cancelled(timeout_ms); }
 
 void TaskContext::progress(double percent, const std::string& message) {
   if (!outbox_) return;
@@ -44,6 +46,23 @@ void TaskContext::progress(double percent, const std::string& message) {
 }
 
 namespace detail {
+
+void RunningTask::cancel() {
+  {
+    // Under the lock, so a waiter between its check and its wait cannot miss the wake-up.
+    std::lock_guard<std::mutex> lock(cancel_mu_);
+    cancelled.store(true);
+  }
+  cancel_cv_.notify_all();
+}
+
+bool RunningTask::wait_cancelled(std::int64_t timeout_ms) {
+  std::unique_lock<std::mutex> lock(cancel_mu_);
+  if (timeout_ms > 0) {
+    cancel_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return cancelled.load(); });
+  }
+  return cancelled.load();
+}
 
 void run_handler(const std::shared_ptr<RunningTask>& task, const std::shared_ptr<Outbox>& outbox,
                  const Handler& handler) {

@@ -21,6 +21,7 @@
 #include "examples/example_handlers.h"
 #include "sdk/cpp/outbox.h"
 #include "sdk/cpp/running_task.h"
+#include "tests/wait_until.h"
 
 namespace orion::sdk {
 namespace {
@@ -521,7 +522,7 @@ TEST_F(AgentTest, IgnoresASecondAssignOfARunningAttempt) {
   start([&](Agent& a) {
     a.handle("wait", [&](TaskContext& ctx) {
       ++calls;
-      while (!ctx.cancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      ctx.wait_cancelled(60'000);
       return Json("done");
     });
   });
@@ -588,7 +589,7 @@ TEST_F(AgentTest, ACancelledJobThatNoWorkerStartedNeverRunsItsHandler) {
   start([&](Agent& a) {
     a.handle("wait", [&](TaskContext& ctx) -> Json {
       ++started;
-      while (!ctx.cancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      ctx.wait_cancelled(60'000);
       throw std::runtime_error("cancelled");
     });
   });
@@ -715,6 +716,22 @@ TEST(AgentOptionsTest, AnEmptyAgentIdIsRefused) {
   EXPECT_THROW(Agent{o}, std::invalid_argument);
 }
 
+TEST(TaskContextTest, AHandlerWaitingOnItsCancelTokenWakesWhenCancelledFromAnotherThread) {
+  auto task = std::make_shared<detail::RunningTask>();
+  TaskContext ctx(task, nullptr);
+  std::atomic<bool> waiting{false};
+  bool woke_cancelled = false;
+  std::thread handler([&] {
+    waiting = true;
+    woke_cancelled = ctx.wait_cancelled(600'000);  // would outlast the test's own timeout
+  });
+  ASSERT_TRUE(orion::testing::wait_until([&] { return waiting.load(); }, 10'000));
+  task->cancel();
+  handler.join();
+  EXPECT_TRUE(woke_cancelled);
+  EXPECT_TRUE(ctx.wait_cancelled(600'000)) << "already cancelled: returns at once";
+}
+
 TEST(TaskContextTest, ProgressIsClampedAndQueuedForTheNetworkingThread) {
   auto task = std::make_shared<detail::RunningTask>();
   task->task_id = "T";
@@ -729,7 +746,8 @@ TEST(TaskContextTest, ProgressIsClampedAndQueuedForTheNetworkingThread) {
   EXPECT_EQ(std::get<TaskProgress>(sent[0]).attempt, 3);
   EXPECT_EQ(std::get<TaskProgress>(sent[1]).progress, 0.0);
   EXPECT_FALSE(ctx.cancelled());
-  task->cancelled = true;
+  EXPECT_FALSE(ctx.wait_cancelled(0));
+  task->cancel();
   EXPECT_TRUE(ctx.cancelled());
 }
 
