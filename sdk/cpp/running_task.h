@@ -36,8 +36,8 @@ struct RunningTask {
 
   // Sets `cancelled` and wakes every wait_cancelled(). Any thread.
   void cancel();
-  // Blocks until cancelled or `timeout_ms` passed (<= 0: does not block); returns cancelled.
-  bool wait_cancelled(std::int64_t timeout_ms);
+  // Blocks until cancelled or `wait_ms` passed (<= 0: does not block); returns cancelled.
+  bool wait_cancelled(std::int64_t wait_ms);
 
   // Networking thread only: TASK_PROGRESS "started" went out (or is no longer needed).
   bool started_sent = false;

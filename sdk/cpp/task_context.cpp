@@ -56,10 +56,10 @@ void RunningTask::cancel() {
   cancel_cv_.notify_all();
 }
 
-bool RunningTask::wait_cancelled(std::int64_t timeout_ms) {
+bool RunningTask::wait_cancelled(std::int64_t wait_ms) {
   std::unique_lock<std::mutex> lock(cancel_mu_);
-  if (timeout_ms > 0) {
-    cancel_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return cancelled.load(); });
+  if (wait_ms > 0) {
+    cancel_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms), [&] { return cancelled.load(); });
   }
   return cancelled.load();
 }
