@@ -1,6 +1,7 @@
 // SchedulerCore, part 2: agents, leases, results, timers and dispatch.
 #include <algorithm>
 #include <deque>
+#include <limits>
 
 #include "common/log.h"
 #include "common/msg_writer.h"
@@ -374,11 +375,20 @@ void SchedulerCore::expire_unschedulable() {
       continue;
     }
     if (qc.unservable_since_ms < 0) qc.unservable_since_ms = now;
+    const std::int64_t waited = now - qc.unservable_since_ms;
+    if (waited < qc.min_limit_ms) continue;  // no task of it can have reached its limit
+    // A pass over the class: what reached its limit fails, the rest gives the new bound (so a
+    // class is passed over once per distinct limit reached, not once a second).
     std::vector<std::uint64_t> doomed;
+    qc.min_limit_ms = std::numeric_limits<std::int64_t>::max();
     for (const auto& [k, seq] : qc.ready) {
-      const auto& s = tasks_.at(seq).view.spec;
-      auto limit = s.unschedulable_timeout_ms >= 0 ? s.unschedulable_timeout_ms : options_.unschedulable_timeout_ms;
-      if (limit > 0 && now - qc.unservable_since_ms >= limit) doomed.push_back(seq);
+      auto limit = unschedulable_limit_ms(tasks_.at(seq));
+      if (limit <= 0) continue;
+      if (waited >= limit) {
+        doomed.push_back(seq);
+      } else {
+        qc.min_limit_ms = std::min(qc.min_limit_ms, limit);
+      }
     }
     for (auto seq : doomed) {
       TaskRecord& t = tasks_.at(seq);
@@ -490,6 +500,9 @@ Status SchedulerCore::check_invariants() const {
     auto qc = classes_.find(*t.class_key);
     bool in_queue = qc != classes_.end() && qc->second.ready.count({queue_key(t), seq});
     if (ready != in_queue) return broken("ready queue out of step for " + v.task_id);
+    if (in_queue && unschedulable_limit_ms(t) > 0 && qc->second.min_limit_ms > unschedulable_limit_ms(t)) {
+      return broken("a queue's min_limit_ms is above the unschedulable limit of " + v.task_id);
+    }
     if (!(t.counted == LiveStats::counted_as(t))) return broken("stats counts out of step for " + v.task_id);
     if ((t.retry_due_ms != 0) != (retry_wait_.count({t.retry_due_ms, seq}) > 0)) {
       return broken("retry queue out of step for " + v.task_id);

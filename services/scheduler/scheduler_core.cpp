@@ -118,7 +118,13 @@ void SchedulerCore::queue_insert(TaskRecord& t) {
   if (qc.ready.insert({queue_key(t), t.seq}).second) {
     ++ready_count_;
     ++qc.by_level[static_cast<std::size_t>(t.view.effective_priority) % qc.by_level.size()];
+    if (auto limit = unschedulable_limit_ms(t); limit > 0) qc.min_limit_ms = std::min(qc.min_limit_ms, limit);
   }
+}
+
+std::int64_t SchedulerCore::unschedulable_limit_ms(const TaskRecord& t) const {
+  const auto own = t.view.spec.unschedulable_timeout_ms;
+  return own >= 0 ? own : options_.unschedulable_timeout_ms;
 }
 
 void SchedulerCore::queue_erase(QueueClass& qc, std::set<std::pair<std::int64_t, std::uint64_t>>::iterator it) {

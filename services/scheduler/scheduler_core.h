@@ -47,6 +47,7 @@
 #include <array>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -371,7 +372,13 @@ class SchedulerCore {
     // Invariant: by_level[p] = the tasks in `ready` with effective priority p (queue_insert,
     // queue_erase keep it), so stats() finds the longest-waiting one without a pass over them.
     std::array<std::size_t, 6> by_level{};
+    // Invariant: at most the unschedulable limit (unschedulable_limit_ms, > 0) of every task in
+    // `ready` that has one; INT64_MAX when none has. The sweep skips a class whose tasks cannot
+    // have reached it, instead of a pass over a million parked tasks every second.
+    std::int64_t min_limit_ms = std::numeric_limits<std::int64_t>::max();
   };
+  // A task's limit on waiting with no capable agent: its own, else the scheduler's; 0 = never.
+  std::int64_t unschedulable_limit_ms(const TaskRecord& t) const;
   // Every way into and out of a ready queue (make_ready, place; unqueue, dispatch).
   void queue_insert(TaskRecord& t);
   void queue_erase(QueueClass& qc, std::set<std::pair<std::int64_t, std::uint64_t>>::iterator it);

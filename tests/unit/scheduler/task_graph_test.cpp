@@ -392,6 +392,28 @@ TEST_F(TaskGraphTest, ATaskNoAgentCanServeFailsAfterItsUnschedulableTimeoutNotBe
   EXPECT_EQ(view(patient).state, TaskState::PENDING);
 }
 
+TEST_F(TaskGraphTest, TasksOfOneClassWithDifferentUnschedulableLimitsEachFailAtTheirOwn) {
+  auto long_limit = spec("echo", {"gpu"});
+  long_limit.unschedulable_timeout_ms = 10'000;
+  auto slow = submit(long_limit);
+  tick();  // the class has had no capable agent since now
+  clock.advance(2000);
+  tick();
+  auto short_limit = spec("echo", {"gpu"});
+  short_limit.unschedulable_timeout_ms = 3000;
+  auto quick = submit(short_limit);  // a shorter limit than the class's bound so far
+  clock.advance(1000);
+  tick();
+  EXPECT_EQ(view(quick).state, TaskState::FAILED) << "3 s without a capable agent";
+  EXPECT_EQ(view(slow).state, TaskState::PENDING);
+  clock.advance(6999);
+  tick();
+  EXPECT_EQ(view(slow).state, TaskState::PENDING);
+  clock.advance(1001);
+  tick();
+  EXPECT_EQ(view(slow).state, TaskState::FAILED) << "10 s without a capable agent";
+}
+
 TEST_F(TaskGraphTest, TheSameIdempotencyKeyReturnsTheFirstTask) {
   auto s = spec("echo");
   s.idempotency_key = "order-17";
