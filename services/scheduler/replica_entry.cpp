@@ -103,18 +103,74 @@ std::string encode_snapshot_state(const std::vector<std::string>& entries) {
   return out;
 }
 
-Result<std::vector<std::string>> decode_snapshot_state(std::string_view bytes) {
+Result<std::vector<std::string_view>> decode_snapshot_state(std::string_view bytes) {
   Reader r(bytes);
   std::uint64_t count = 0;
   if (!r.uint(4, &count) || count > r.left() / 4) return corrupt("bad snapshot count");
-  std::vector<std::string> out;
+  std::vector<std::string_view> out;
   for (std::uint64_t i = 0; i < count; ++i) {
     std::string_view e;
     if (!r.bytes(&e)) return corrupt("snapshot entry " + std::to_string(i) + " does not fit");
-    out.emplace_back(e);
+    out.push_back(e);
   }
   if (!r.done()) return corrupt("trailing snapshot bytes");
   return out;
+}
+
+namespace {
+// Writes `v` over the 4 bytes at `at` (a length or a count that was not known when written).
+void patch_u32(std::string& out, std::size_t at, std::uint64_t v) {
+  for (int i = 0; i < 4; ++i) out[at + static_cast<std::size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+constexpr std::size_t kRecordsHeader = 4 + 2 + 1 + 8 + 8;  // u32 n | "OS" | kind | origin | number
+}  // namespace
+
+SnapshotStateWriter::SnapshotStateWriter(std::uint32_t entries, std::size_t reserve) : announced_(entries) {
+  out_.reserve(reserve);
+  put(out_, entries, 4);
+}
+
+void SnapshotStateWriter::entry(const ReplicaEntry& e) {
+  end_records();
+  put_bytes(out_, encode_replica_entry(e));
+  ++written_;
+}
+
+void SnapshotStateWriter::begin_records(std::uint64_t origin, std::uint64_t number) {
+  end_records();
+  records_at_ = out_.size();
+  put(out_, 0, 4);  // the entry's length, patched by end_records
+  out_.append("OS");
+  put(out_, ReplicaEntry::RECORDS, 1);
+  put(out_, origin, 8);
+  put(out_, number, 8);
+  put(out_, 0, 4);  // the record count, patched likewise
+  record_count_ = 0;
+  ++written_;
+}
+
+void SnapshotStateWriter::record(std::uint64_t key, std::string_view bytes) {
+  put(out_, key, 8);
+  put_bytes(out_, bytes);
+  ++record_count_;
+}
+
+void SnapshotStateWriter::end_records() {
+  if (records_at_ == 0) return;
+  const std::size_t length = out_.size() - records_at_ - 4;
+  if (length > 0xFFFFFFFFu || record_count_ > 0xFFFFFFFFu) overflow_ = true;
+  patch_u32(out_, records_at_, length);
+  patch_u32(out_, records_at_ + kRecordsHeader, record_count_);
+  records_at_ = 0;
+}
+
+Result<std::string> SnapshotStateWriter::finish() {
+  end_records();
+  if (written_ != announced_) {
+    return corrupt("snapshot announced " + std::to_string(announced_) + " entries, wrote " + std::to_string(written_));
+  }
+  if (overflow_) return corrupt("a snapshot entry outgrew its 4-byte length");
+  return std::move(out_);
 }
 
 }  // namespace orion::scheduler

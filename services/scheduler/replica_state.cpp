@@ -90,22 +90,22 @@ Status apply_replica_records(SchedulerCore& core, WorkflowManager& workflows, co
   return {};
 }
 
-std::string replica_snapshot(const SchedulerCore& core, const WorkflowManager& workflows,
-                             const std::map<std::uint64_t, ReplicaAddress>& replicas) {
-  std::vector<std::string> entries;
+Result<std::string> replica_snapshot(const SchedulerCore& core, const WorkflowManager& workflows,
+                                     const std::map<std::uint64_t, ReplicaAddress>& replicas) {
+  constexpr std::size_t kBytesPerTask = 420;  // a record is about 390 bytes: one allocation, seldom two
+  SnapshotStateWriter w(static_cast<std::uint32_t>(replicas.size() + 1), core.task_count() * kBytesPerTask);
   for (const auto& [id, r] : replicas) {
     ReplicaEntry h;
     h.kind = ReplicaEntry::HELLO;
     h.hello = r;
-    entries.push_back(encode_replica_entry(h));
+    w.entry(h);
   }
-  ReplicaEntry all;
-  for (const auto& [seq, t] : core.tasks()) all.records.put(seq, encode_task_record(t));
-  workflows.each_record([&](std::uint64_t key, std::string rec) { all.records.put(key, std::move(rec)); });
-  core.each_batch_hits([&](const BatchHits& h) { all.records.put(log_key(kBatchHitsKind, h.id), encode_batch_hits(h)); });
-  all.records.put(kRetentionMarkKey, retention_mark_record(core, workflows));
-  entries.push_back(encode_replica_entry(all));
-  return encode_snapshot_state(entries);
+  w.begin_records();
+  for (const auto& [seq, t] : core.tasks()) w.record(seq, encode_task_record(t));
+  workflows.each_record([&](std::uint64_t key, std::string rec) { w.record(key, rec); });
+  core.each_batch_hits([&](const BatchHits& h) { w.record(log_key(kBatchHitsKind, h.id), encode_batch_hits(h)); });
+  w.record(kRetentionMarkKey, retention_mark_record(core, workflows));
+  return w.finish();
 }
 
 }  // namespace orion::scheduler

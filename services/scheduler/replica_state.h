@@ -36,8 +36,9 @@ std::string retention_mark_record(const SchedulerCore& core, const WorkflowManag
 Status restore_retention_mark(SchedulerCore& core, WorkflowManager& workflows, std::string_view bytes);
 
 // The state as raft stores it in a snapshot (encode_snapshot_state): one HELLO per known
-// replica, then every record in one entry.
-std::string replica_snapshot(const SchedulerCore& core, const WorkflowManager& workflows,
-                             const std::map<std::uint64_t, ReplicaAddress>& replicas);
+// replica, then every record in one entry, written record by record into one buffer.
+// INTERNAL when the records entry outgrows its 4-byte length (4 GiB of records).
+Result<std::string> replica_snapshot(const SchedulerCore& core, const WorkflowManager& workflows,
+                                     const std::map<std::uint64_t, ReplicaAddress>& replicas);
 
 }  // namespace orion::scheduler

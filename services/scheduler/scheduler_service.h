@@ -111,7 +111,6 @@ class SchedulerService {
   void apply_entry(std::string_view bytes);
   Status apply_records(const LogBatch& records);
   void restore_snapshot(std::string_view state);
-  std::string snapshot_state() const;
   // Role changes: a new leader sends its HELLO; a leader that lost its term stops (restart).
   void check_role();
   void promote();

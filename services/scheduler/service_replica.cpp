@@ -137,12 +137,16 @@ void SchedulerService::maybe_snapshot() {
   if (!snapshot_wanted_ || (serving_ && own_applied_ < last_batch_)) return;
   snapshot_wanted_ = false;
   const std::int64_t t0 = steady_now_ms();
-  std::string state = snapshot_state();
-  spdlog::info("event=snapshot_encoded bytes={} tasks={} ms={}", state.size(), core_.task_count(), steady_now_ms() - t0);
-  raft_->snapshot_taken(std::move(state));
+  auto state = replica_snapshot(core_, workflows_, replicas_);
+  if (!state) {
+    // Raft waits for this answer: without it no snapshot is ever taken again, and a state raft
+    // cannot hold is no state to serve from.
+    spdlog::critical("event=snapshot_failed error=\"{}\"", state.error().to_string());
+    std::abort();
+  }
+  spdlog::info("event=snapshot_encoded bytes={} tasks={} ms={}", state->size(), core_.task_count(), steady_now_ms() - t0);
+  raft_->snapshot_taken(std::move(*state));
 }
-
-std::string SchedulerService::snapshot_state() const { return replica_snapshot(core_, workflows_, replicas_); }
 
 void SchedulerService::check_role() {
   RoleInfo now = raft_->role();

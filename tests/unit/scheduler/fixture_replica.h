@@ -125,7 +125,11 @@ class FixtureReplica {
   }
 
   // The service's snapshot_state: one HELLO per known replica, then every record.
-  std::string snapshot_state() const { return replica_snapshot(*core_, *workflows_, replicas_); }
+  std::string snapshot_state() const {
+    auto state = replica_snapshot(*core_, *workflows_, replicas_);
+    EXPECT_TRUE(state.ok()) << state.error().to_string();
+    return state.ok() ? std::move(*state) : std::string();
+  }
 
  private:
   struct Request {
