@@ -94,6 +94,12 @@ int main(int argc, char** argv) {
     }
   }
 
+  auto soak_options = orion::bench::soak_options(options.quick, soak_tasks, soak_retention);
+  if (!soak_options) {
+    std::cerr << "orion-bench: " << soak_options.error().to_string() << "\n";
+    return usage(2);
+  }
+
   // Children log only warnings (they read ORION_LOG_LEVEL); logging must not dominate.
   setenv("ORION_LOG_LEVEL", "warn", 1);
   struct sigaction sa {};
@@ -103,12 +109,6 @@ int main(int argc, char** argv) {
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGHUP, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
-
-  auto soak_options = orion::bench::soak_options(options.quick, soak_tasks, soak_retention);
-  if (!soak_options) {
-    std::cerr << "orion-bench: " << soak_options.error().to_string() << "\n";
-    return usage(2);
-  }
 
   try {
     if (soak) return orion::bench::run_soak_bench(*soak_options);
