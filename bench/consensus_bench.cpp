@@ -20,18 +20,17 @@
 
 #include <zmq.hpp>
 
+#include "bench/consensus_load.h"
 #include "bench/stack.h"
 #include "common/consensus_messages.h"
 #include "common/envelope.h"
 #include "common/sockets.h"
-#include "common/vote_signature.h"
 
 namespace orion::bench {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using consensus::VoteKeys;
 
 double ms_between(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); }
 
@@ -87,7 +86,6 @@ int free_port() {
 class ConsensusStack {
  public:
   ConsensusStack(const std::string& name, int replicas) : dir_("orion-bench-" + name) {
-    const std::string bin = bin_dir(), any = "tcp://127.0.0.1:0";
     auto registry = start_registry(dir_);
     registry_ = std::move(registry.child);
     registry_endpoint_ = registry.endpoint;
@@ -98,15 +96,9 @@ class ConsensusStack {
       peers += (peers.empty() ? "" : ",") + std::to_string(id) + "@127.0.0.1:" + std::to_string(free_port());
     }
     for (int id = 1; id <= replicas; ++id) {
-      std::string n = std::to_string(id);
-      std::string ready = dir_.file("consensus-" + n + ".ready");
-      std::vector<std::string> args{"--registry",  registry_endpoint_, "--bind-client", any, "--data-dir",
-                                    dir_.file("consensus-" + n), "--ready-file", ready, "--log-level", "warn"};
-      if (replicas > 1) args.insert(args.end(), {"--id", n, "--peers", peers});
-      replicas_.push_back(std::make_unique<Child>(bin + "/orion-consensus", args, dir_.file("consensus-" + n + ".log")));
-      auto c = testing::wait_for_json_file(ready, 10'000);
-      if (!c) throw std::runtime_error("orion-consensus " + n + " did not become ready:\n" + logs());
-      clients_.push_back(c->at("client").get<std::string>());
+      auto c = start_consensus(dir_, registry_endpoint_, id, peers);
+      replicas_.push_back(std::move(c.child));
+      clients_.push_back(c.client);
     }
   }
 
@@ -146,104 +138,6 @@ class ConsensusStack {
   std::unique_ptr<Child> registry_;
   std::vector<std::unique_ptr<Child>> replicas_;
   std::vector<std::string> clients_;
-};
-
-// ---- A pipelining client: one DEALER, requests encoded beforehand --------------------------
-
-struct Frames {
-  std::vector<std::string> parts;  // encode_frames() of one request
-};
-
-Frames frames_of(MsgType type, const std::string& request_id, const Json& body) {
-  return Frames{encode_frames(Envelope{type, request_id, body})};
-}
-
-class Pipe {
- public:
-  explicit Pipe(const std::string& endpoint) : socket_(make_socket(ctx_, zmq::socket_type::dealer)) {
-    socket_.connect(endpoint);
-  }
-  void send(const Frames& f) {
-    for (std::size_t i = 0; i < f.parts.size(); ++i) {
-      zmq::const_buffer b(f.parts[i].data(), f.parts[i].size());
-      if (!socket_.send(b, i + 1 < f.parts.size() ? zmq::send_flags::sndmore : zmq::send_flags::none)) {
-        throw std::runtime_error("send would block (high-water mark)");
-      }
-    }
-  }
-  // The next reply, or an error after timeout_ms. keep_packed: as orion::receive.
-  Result<Envelope> receive(std::int64_t timeout_ms, KeepPacked keep_packed = nullptr) {
-    Incoming in;
-    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-    while (!orion::receive(socket_, in, false, false, keep_packed)) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-      if (left <= 0) return make_error(ErrorCode::DEADLINE_EXCEEDED, "no reply within " + std::to_string(timeout_ms) + " ms");
-      zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-      zmq::poll(&item, 1, std::chrono::milliseconds(std::min<std::int64_t>(left, 100)));
-    }
-    return std::move(in.envelope);
-  }
-  // One request, one reply; the request may be retried while the replica answers UNAVAILABLE
-  // or NOT_LEADER (a Raft leader still catching up).
-  Envelope call(const Frames& f, std::int64_t timeout_ms = 10'000) {
-    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-    while (true) {
-      send(f);
-      auto r = receive(timeout_ms);
-      if (!r) throw std::runtime_error(r.error().to_string());
-      if (r->type != MsgType::ERROR) return std::move(*r);
-      Error e = error_from_body(r->body);
-      if ((e.code != ErrorCode::UNAVAILABLE && e.code != ErrorCode::NOT_LEADER) || Clock::now() > deadline) {
-        throw std::runtime_error("error reply: " + e.to_string());
-      }
-      testing::pause_ms(20);
-    }
-  }
-
- private:
-  zmq::context_t ctx_;
-  zmq::socket_t socket_;
-};
-
-// ---- The workload: MAJORITY proposals of 5 voters, votes signed beforehand ------------------
-
-constexpr int kVoters = 5;
-constexpr int kDecidingYes = 3;  // MAJORITY of 5: the third yes decides
-
-class Workload {
- public:
-  Workload() {
-    for (int i = 0; i < kVoters; ++i) {
-      std::string agent = "bench-agent-" + std::to_string(i + 1);
-      std::string seed(32, 's');
-      for (std::size_t k = 0; k < agent.size() && k < 32; ++k) seed[k] = agent[k];
-      keys_.push_back(VoteKeys::from_seed(seed));
-      voters_.push_back(Voter{agent, 1.0, keys_.back().public_key_hex()});
-    }
-  }
-  Frames propose(const std::string& request_id) const {
-    Propose p;
-    p.proposer = "orion-bench";
-    p.type = "bench";
-    p.capability = "bench";
-    p.consensus_type = ConsensusType::MAJORITY;
-    p.voters = voters_;
-    p.timeout_ms = 3'600'000;  // never expires during a run
-    return frames_of(MsgType::PROPOSE, request_id, p.to_body());
-  }
-  // Yes votes of voters 1..3 on proposal `id`, signed here (callers do it before timing).
-  std::vector<Frames> votes(const std::string& id, const std::string& request_prefix, int count = kDecidingYes) const {
-    std::vector<Frames> out;
-    for (int v = 0; v < count; ++v) {
-      Vote vote{id, voters_[v].agent_id, true, consensus::sign_vote(keys_[v].secret_key, id, voters_[v].agent_id, true)};
-      out.push_back(frames_of(MsgType::VOTE, request_prefix + std::to_string(v), vote.to_body()));
-    }
-    return out;
-  }
-
- private:
-  std::vector<VoteKeys> keys_;
-  std::vector<Voter> voters_;
 };
 
 // The replies of the pipelined decisions, read from their msgpack bytes: the client shares the

@@ -2,6 +2,7 @@
 //
 //   orion-bench scheduler [--only NAME[,NAME...]] [--quick]
 //   orion-bench consensus [--only NAME[,NAME...]] [--quick]
+//   orion-bench soak [--tasks N] [--retention DURATION] [--quick]
 //
 // Figures go to stdout, one "name value unit" line each; progress goes to stderr. Exit 0 when
 // every selected figure was measured. See bench/README.md.
@@ -17,6 +18,7 @@
 
 #include "bench/consensus_bench.h"
 #include "bench/scheduler_bench.h"
+#include "bench/soak_bench.h"
 #include "bench/stack.h"
 
 namespace {
@@ -29,12 +31,18 @@ extern "C" void on_signal(int sig) {
 int usage(int code) {
   (code == 0 ? std::cout : std::cerr)
       << "usage: orion-bench scheduler|consensus [--only NAME[,NAME...]] [--quick]\n"
-         "  --only   measure only these figures\n"
-         "  --quick  counts scaled down ~10x (a smoke run; the figures are not comparable)\n"
+         "       orion-bench soak [--tasks N] [--retention DURATION] [--quick]\n"
+         "  --only       measure only these figures\n"
+         "  --quick      counts scaled down ~10x (a smoke run; the figures are not comparable);\n"
+         "               soak: 60,000 tasks, retention 2s\n"
+         "  --tasks      soak: echo tasks to complete (default 5,000,000; a proposal per 100)\n"
+         "  --retention  soak: --retention of orion-scheduler and orion-consensus (default 60s)\n"
          "figures:";
   for (const auto& n : orion::bench::scheduler_figure_names()) (code == 0 ? std::cout : std::cerr) << " " << n;
   (code == 0 ? std::cout : std::cerr) << "\nconsensus figures:";
   for (const auto& n : orion::bench::consensus_figure_names()) (code == 0 ? std::cout : std::cerr) << " " << n;
+  (code == 0 ? std::cout : std::cerr) << "\nsoak figures:";
+  for (const auto& n : orion::bench::soak_figure_names()) (code == 0 ? std::cout : std::cerr) << " " << n;
   (code == 0 ? std::cout : std::cerr) << "\n";
   return code;
 }
@@ -45,17 +53,21 @@ int main(int argc, char** argv) {
   if (argc < 2) return usage(2);
   std::string suite = argv[1];
   if (suite == "-h" || suite == "--help") return usage(0);
-  const bool consensus = suite == "consensus";
-  if (suite != "scheduler" && !consensus) {
+  const bool consensus = suite == "consensus", soak = suite == "soak";
+  if (suite != "scheduler" && !consensus && !soak) {
     std::cerr << "orion-bench: unknown suite '" << suite << "'\n";
     return usage(2);
   }
   orion::bench::SchedulerBenchOptions options;
+  std::string soak_tasks, soak_retention;  // as given; checked once --quick is known
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--quick") {
       options.quick = true;
-    } else if (a == "--only" || a.rfind("--only=", 0) == 0) {
+    } else if (soak && (a == "--tasks" || a == "--retention")) {
+      if (i + 1 >= argc) return usage(2);
+      (a == "--tasks" ? soak_tasks : soak_retention) = argv[++i];
+    } else if (!soak && (a == "--only" || a.rfind("--only=", 0) == 0)) {
       std::string list;
       if (a == "--only") {
         if (i + 1 >= argc) return usage(2);
@@ -82,6 +94,12 @@ int main(int argc, char** argv) {
     }
   }
 
+  auto soak_options = orion::bench::soak_options(options.quick, soak_tasks, soak_retention);
+  if (!soak_options) {
+    std::cerr << "orion-bench: " << soak_options.error().to_string() << "\n";
+    return usage(2);
+  }
+
   // Children log only warnings (they read ORION_LOG_LEVEL); logging must not dominate.
   setenv("ORION_LOG_LEVEL", "warn", 1);
   struct sigaction sa {};
@@ -93,6 +111,7 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   try {
+    if (soak) return orion::bench::run_soak_bench(*soak_options);
     if (consensus) return orion::bench::run_consensus_bench({options.quick, options.only});
     return orion::bench::run_scheduler_bench(options);
   } catch (const std::exception& e) {

@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "bench/echo_tasks.h"
+#include "bench/figures.h"
 #include "bench/layered_dag.h"
 #include "bench/stack.h"
 #include "common/envelope.h"
@@ -42,55 +44,10 @@ double percentile(std::vector<double> v, double p) {
   return v[std::min(rank, v.size()) - 1];
 }
 
-struct Figure {
-  std::string name;
-  double value;
-  std::string unit;
-};
-
-class Reporter {
- public:
-  explicit Reporter(const std::set<std::string>& only) : only_(only) {}
-  bool wanted(const std::string& name) const { return only_.empty() || only_.count(name) > 0; }
-  void print(const Figure& f) {
-    if (!wanted(f.name)) return;
-    char value[64];
-    if (f.unit == "tasks/s") std::snprintf(value, sizeof value, "%.0f", f.value);
-    else if (f.unit == "MiB") std::snprintf(value, sizeof value, "%.1f", f.value);
-    else std::snprintf(value, sizeof value, "%.3f", f.value);
-    std::cout << f.name << " " << value << " " << f.unit << std::endl;
-  }
-
- private:
-  std::set<std::string> only_;
-};
-
 // ---- Task specs -----------------------------------------------------------------------------
 
-// An echo task needing one capability: "echo" for the example agent, "bench-none" for a task
-// no agent can run, which stays PENDING.
-TaskSpec echo_task(std::int64_t i, const char* capability = "echo") {
-  TaskSpec s;
-  s.type = "echo";
-  s.capabilities = {capability};
-  s.input = i;
-  return s;
-}
-
+// A task no agent can run (a capability none has): it stays PENDING.
 TaskSpec parked_task(std::int64_t i) { return echo_task(i, "bench-none"); }
-
-void expect_completed(const Result<TaskView>& v, const std::string& id) {
-  if (!v) throw std::runtime_error("wait " + id + ": " + v.error().to_string());
-  if (v->state != TaskState::COMPLETED) {
-    throw std::runtime_error("task " + id + " ended " + std::string(to_string(v->state)) + ": " + v->error + " " +
-                             v->reason);
-  }
-}
-
-std::string require_ok(const Result<std::string>& r, const char* what) {
-  if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().to_string());
-  return *r;
-}
 
 // Sends one pre-encoded request on its own DEALER socket and waits for the reply, so that a
 // timing covers the wire and the server, not the client's encoding of a huge body.
@@ -378,26 +335,15 @@ void bench_throughput(bool quick, Reporter& out, int replicas = 1, const std::st
       std::vector<std::string> ids;
       for (int done = 0; done < tasks;) {
         int n = std::min(window, tasks - done);
-        ids.clear();
         if (batch) {
-          std::vector<BatchEntry> entries;
-          entries.reserve(static_cast<std::size_t>(n));
-          for (int i = 0; i < n; ++i) {
-            entries.push_back(BatchEntry{"t" + std::to_string(i), echo_task(index * 1'000'000L + done + i)});
-          }
-          auto r = client.submit_batch(entries);
-          if (!r) throw std::runtime_error("submit_batch: " + r.error().to_string());
-          for (const auto& kv : *r) ids.push_back(kv.second);
+          ids = submit_echo_batch(client, index * 1'000'000L + done, n);
         } else {
+          ids.clear();
           for (int i = 0; i < n; ++i) ids.push_back(require_ok(client.submit(echo_task(done + i)), "submit"));
         }
         // One long-poll for the whole window (WAIT_TASKS), as a user waiting on a group would.
-        auto views = client.wait_all(ids, 120'000);
-        if (!views) throw std::runtime_error("wait_all: " + views.error().to_string());
-        for (const auto& v : *views) {
-          if (v.state != TaskState::COMPLETED) expect_completed(Result<TaskView>(v), v.task_id);
-          completed.fetch_add(1, std::memory_order_relaxed);
-        }
+        wait_completed(client, ids, 120'000);
+        completed.fetch_add(n, std::memory_order_relaxed);
         done += n;
       }
     } catch (const std::exception& e) {

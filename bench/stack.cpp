@@ -89,6 +89,31 @@ StartedRegistry start_registry(const testing::TempDir& dir) {
   return r;
 }
 
+StartedConsensus start_consensus(const testing::TempDir& dir, const std::string& registry, int id,
+                                 const std::string& peers, const std::vector<std::string>& extra) {
+  const std::string n = std::to_string(id), ready = dir.file("consensus-" + n + ".ready");
+  std::vector<std::string> args{"--registry",   registry, "--bind-client", "tcp://127.0.0.1:0", "--data-dir",
+                                dir.file("consensus-" + n), "--ready-file", ready, "--log-level", log_level()};
+  if (!peers.empty()) args.insert(args.end(), {"--id", n, "--peers", peers});
+  args.insert(args.end(), extra.begin(), extra.end());
+  StartedConsensus c;
+  c.child = std::make_unique<Child>(bin_dir() + "/orion-consensus", args, dir.file("consensus-" + n + ".log"));
+  auto j = testing::wait_for_json_file(ready, 10'000);
+  if (!j) throw std::runtime_error("orion-consensus " + n + " did not become ready:\n" + c.child->process().log_tail(2000));
+  c.client = j->at("client").get<std::string>();
+  return c;
+}
+
+std::int64_t sqlite_store_bytes(const std::string& db_path) {
+  std::int64_t total = 0;
+  for (const std::string& f : {db_path, db_path + "-wal"}) {
+    std::error_code ec;
+    auto n = std::filesystem::file_size(f, ec);
+    if (!ec) total += static_cast<std::int64_t>(n);
+  }
+  return total;
+}
+
 Stack::Stack(const std::string& name, const StackConfig& config) : dir_("orion-bench-" + name) {
   const std::string bin = bin_dir();
   const std::string any = "tcp://127.0.0.1:0";
@@ -96,6 +121,14 @@ Stack::Stack(const std::string& name, const StackConfig& config) : dir_("orion-b
   auto registry = start_registry(dir_);
   registry_ = std::move(registry.child);
   registry_endpoint_ = registry.endpoint;
+
+  std::vector<std::string> retention;
+  if (!config.retention.empty()) retention = {"--retention", config.retention};
+  if (config.consensus) {
+    auto c = start_consensus(dir_, registry_endpoint_, 1, "", retention);
+    consensus_ = std::move(c.child);
+    consensus_client_ = c.client;
+  }
 
   std::string peers;
   if (config.scheduler_replicas > 1) {
@@ -114,6 +147,7 @@ Stack::Stack(const std::string& name, const StackConfig& config) : dir_("orion-b
     // Queued benchmark tasks must stay queued, never fail as unschedulable.
     if (scheduler_has_flag("unschedulable-timeout")) args.insert(args.end(), {"--unschedulable-timeout", "0"});
     if (!peers.empty()) args.insert(args.end(), {"--id", std::to_string(i + 1), "--peers", peers});
+    args.insert(args.end(), retention.begin(), retention.end());
     scheduler_args_.push_back(std::move(args));
     schedulers_.emplace_back();
     scheduler_clients_.emplace_back();
@@ -145,9 +179,10 @@ Stack::Stack(const std::string& name, const StackConfig& config) : dir_("orion-b
 }
 
 Stack::~Stack() {
-  // Agents first, then the scheduler, then the registry: each stops while its peers still answer.
+  // Agents first, then the scheduler, consensus, the registry: each stops while its peers still answer.
   agents_.clear();
   schedulers_.clear();
+  consensus_.reset();
   registry_.reset();
   // ORION_BENCH_KEEP_LOGS=DIR: the services' logs are copied there before the stack's directory goes.
   if (const char* keep = std::getenv("ORION_BENCH_KEEP_LOGS"); keep && *keep) {
@@ -174,6 +209,12 @@ void Stack::start_scheduler(int i, std::int64_t ready_timeout_ms) {
   if (!s) throw std::runtime_error(name + " did not become ready:\n" + logs());
   scheduler_clients_[static_cast<std::size_t>(i)] = s->at("client").get<std::string>();
 }
+
+std::string Stack::scheduler_store(int i) const {
+  return dir_.file("scheduler-" + std::to_string(i + 1)) + "/scheduler.db";
+}
+
+std::string Stack::consensus_store() const { return dir_.file("consensus-1") + "/consensus.db"; }
 
 void Stack::kill_scheduler(int i) { schedulers_.at(static_cast<std::size_t>(i))->process().kill9(); }
 
@@ -240,6 +281,7 @@ std::string Stack::logs() const {
     if (c) out += "---- " + name + " ----\n" + c->process().log_tail(2000) + "\n";
   };
   add("registry", registry_);
+  add("consensus", consensus_);
   for (std::size_t i = 0; i < schedulers_.size(); ++i) add("scheduler " + std::to_string(i + 1), schedulers_[i]);
   for (std::size_t i = 0; i < agents_.size(); ++i) add("agent " + std::to_string(i + 1), agents_[i]);
   return out;

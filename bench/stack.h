@@ -55,11 +55,28 @@ struct StartedRegistry {
 };
 StartedRegistry start_registry(const testing::TempDir& dir);
 
+// orion-consensus replica `id` (1-based) started in `dir` (data in consensus-<id>/, log in
+// consensus-<id>.log) with orion-registry at `registry`, its client endpoint on a port the OS
+// chose, read back from its ready file. peers: the Raft peers ("1@host:port,..."), empty for one
+// replica on SQLite; extra: more flags (e.g. {"--retention", "60s"}). Throws
+// std::runtime_error, with its log, when it does not start.
+struct StartedConsensus {
+  std::unique_ptr<Child> child;
+  std::string client;
+};
+StartedConsensus start_consensus(const testing::TempDir& dir, const std::string& registry, int id,
+                                 const std::string& peers = "", const std::vector<std::string>& extra = {});
+
+// Bytes of a SQLite store on disk: the database file plus its -wal (0 for a missing file).
+std::int64_t sqlite_store_bytes(const std::string& db_path);
+
 struct StackConfig {
   int agents = 0;
   int agent_capacity = 4;
   std::vector<std::string> agent_caps{"echo"};
   int scheduler_replicas = 1;  // 1: SQLite; 3 or 5: Raft replicas on loopback
+  bool consensus = false;      // one orion-consensus (SQLite) too, started before the scheduler
+  std::string retention{};     // --retention of the scheduler and orion-consensus; empty: theirs
 };
 
 class Stack {
@@ -71,6 +88,12 @@ class Stack {
 
   sdk::ClientOptions client_options() const;
   pid_t scheduler_pid() const { return schedulers_.empty() || !schedulers_[0] ? -1 : schedulers_[0]->pid(); }
+  // The SQLite store of scheduler replica i (single-replica stacks: its only store).
+  std::string scheduler_store(int i = 0) const;
+  // StackConfig::consensus: its PID (-1 without), client endpoint and SQLite store.
+  pid_t consensus_pid() const { return consensus_ ? consensus_->pid() : -1; }
+  const std::string& consensus_client() const { return consensus_client_; }
+  std::string consensus_store() const;
 
   // Replicated stacks: replica i (0-based) by PID; SIGKILL it; start it again with its data.
   // Replica i's client endpoint, as its last ready file gave it.
@@ -100,6 +123,8 @@ class Stack {
   testing::TempDir dir_;  // declared first: removed after every process has stopped
   std::string registry_endpoint_;
   std::unique_ptr<Child> registry_;
+  std::unique_ptr<Child> consensus_;
+  std::string consensus_client_;
   std::vector<std::unique_ptr<Child>> schedulers_;
   std::vector<std::vector<std::string>> scheduler_args_;
   std::vector<std::string> scheduler_clients_;
