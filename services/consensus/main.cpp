@@ -8,6 +8,7 @@
 
 #include "common/clock.h"
 #include "common/config.h"
+#include "common/huge_page_heap.h"
 #include "common/log.h"
 #include "services/consensus/consensus_service.h"
 
@@ -23,6 +24,7 @@ extern "C" void on_signal(int) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  orion::restart_with_huge_page_heap(argv);  // first: before any thread or socket
   cxxopts::Options options("orion-consensus", "Orion consensus: proposals, signed votes, leases; one replica or Raft");
   orion::consensus::add_consensus_options(options);
   auto args = orion::parse_or_exit(options, argc, argv);
@@ -33,6 +35,7 @@ int main(int argc, char** argv) {
   }
   orion::init_logging("consensus", config->log_level);
   spdlog::info("event=start {}", config->describe());
+  orion::log_heap_tunables();
 
   try {
     orion::SystemClock clock;

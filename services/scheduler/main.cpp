@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "common/config.h"
+#include "common/huge_page_heap.h"
 #include "common/log.h"
 #include "common/raft_config.h"
 #include "services/scheduler/scheduler_service.h"
@@ -17,6 +18,7 @@ void on_signal(int) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  orion::restart_with_huge_page_heap(argv);  // first: before any thread or socket
   cxxopts::Options opts("orion-scheduler", "Orion scheduler: tasks, queues, agent selection, leases");
   orion::add_option(opts, "bind-client", "ORION_BIND_CLIENT", "tcp://127.0.0.1:7200", "client API (ROUTER)");
   orion::add_option(opts, "bind-agent", "ORION_BIND_AGENT", "tcp://127.0.0.1:7201", "agent channel (ROUTER)");
@@ -70,6 +72,7 @@ int main(int argc, char** argv) {
   }
   o.raft = std::move(*raft);
   spdlog::info("event=raft_config {}", o.raft.describe());
+  orion::log_heap_tunables();
   spdlog::info(
       "event=config bind_client={} bind_agent={} registries={} data_dir={} heartbeat_ms={} liveness={} ageing_ms={} "
       "unschedulable_timeout_ms={} retention_ms={}",
