@@ -65,6 +65,21 @@ class ConsensusStack {
     return endpoints[name];
   }
 
+  // Three Raft replicas "1", "2", "3" on free loopback ports, each with `extra` after its --id
+  // and --peers; `args` gives a replica's arguments again for a restart.
+  void start_three(const std::vector<std::string>& extra = {}) {
+    for (int id = 1; id <= 3; ++id) {
+      peers += (peers.empty() ? "" : ",") + std::to_string(id) + "@127.0.0.1:" + std::to_string(free_port());
+    }
+    three_extra = extra;
+    for (int id = 1; id <= 3; ++id) start(std::to_string(id), args(std::to_string(id)), cluster.registry_endpoint);
+  }
+  std::vector<std::string> args(const std::string& id) const {
+    std::vector<std::string> a{"--id", id, "--peers", peers};
+    a.insert(a.end(), three_extra.begin(), three_extra.end());
+    return a;
+  }
+
   std::string logs() const {
     std::string out = cluster.logs();
     for (const auto& [name, p] : replicas) out += "---- consensus " + name + " ----\n" + p->log_tail(4000) + "\n";
@@ -75,6 +90,8 @@ class ConsensusStack {
   std::map<std::string, std::unique_ptr<Process>> replicas;
   std::map<std::string, std::string> endpoints;
   std::map<std::string, int> starts;
+  std::string peers;  // start_three's --peers
+  std::vector<std::string> three_extra;
 };
 
 class ConsensusTest : public ::testing::Test {
@@ -272,18 +289,9 @@ std::vector<Ack> cast_votes(ConsensusClient& client, const Workload& w, std::ato
 
 TEST_F(ConsensusTest, ThreeReplicasKeepEveryAcknowledgedVoteWhenTheLeaderIsKilledMidStream) {
   const std::string reg = stack.cluster.registry_endpoint;
-  std::map<std::string, std::string> raft;  // replica name -> peer address
-  std::string peers;
-  for (int id = 1; id <= 3; ++id) {
-    raft[std::to_string(id)] = "127.0.0.1:" + std::to_string(free_port());
-    peers += (peers.empty() ? "" : ",") + std::to_string(id) + "@" + raft[std::to_string(id)];
-  }
-  auto args = [&](const std::string& id) {
-    // A small log, so that the restarted replica catches up through snapshots and snapshots
-    // of its own: a snapshot every 64 entries, and the leader keeps only 8 after each one.
-    return std::vector<std::string>{"--id", id, "--peers", peers, "--snapshot-threshold", "64", "--snapshot-trailing", "8"};
-  };
-  for (const auto& [id, addr] : raft) stack.start(id, args(id), reg);
+  // A small log, so that the restarted replica catches up through snapshots and snapshots of
+  // its own: a snapshot every 64 entries, and the leader keeps only 8 after each one.
+  stack.start_three({"--snapshot-threshold", "64", "--snapshot-trailing", "8"});
 
   ConsensusClientOptions o;
   o.registry = reg;
@@ -349,7 +357,7 @@ TEST_F(ConsensusTest, ThreeReplicasKeepEveryAcknowledgedVoteWhenTheLeaderIsKille
   std::cout << "[ figures  ] new leader serving " << failover_ms << " ms after kill -9 of the old\n";
 
   // The killed replica comes back with its data and catches up by itself.
-  stack.start(leader, args(leader), reg);
+  stack.start(leader, stack.args(leader), reg);
   voting.join();
   const auto last_vote_at = now_ms();
   ASSERT_TRUE(failure.empty()) << failure;
@@ -438,13 +446,7 @@ TEST_F(ConsensusTest, ThreeReplicasKeepEveryAcknowledgedVoteWhenTheLeaderIsKille
 }
 
 TEST_F(ConsensusTest, LeasesAreGrantedThroughRaftAndSurviveALeaderChange) {
-  std::string peers;
-  std::map<std::string, std::string> raft;
-  for (int id = 1; id <= 3; ++id) {
-    raft[std::to_string(id)] = "127.0.0.1:" + std::to_string(free_port());
-    peers += (peers.empty() ? "" : ",") + std::to_string(id) + "@" + raft[std::to_string(id)];
-  }
-  for (const auto& [id, addr] : raft) stack.start(id, {"--id", id, "--peers", peers}, stack.cluster.registry_endpoint);
+  stack.start_three();
   ConsensusClientOptions o;
   o.registry = stack.cluster.registry_endpoint;
   for (const auto& [id, ep] : stack.endpoints) o.replicas.push_back(ep);
@@ -484,13 +486,7 @@ TEST_F(ConsensusTest, LeasesAreGrantedThroughRaftAndSurviveALeaderChange) {
 // of that leader the same client's next proposal reaches the new one (no reply from the dead
 // one, then the follower names the winner, or "" during the election and it asks again).
 TEST_F(ConsensusTest, SdkClientProposalSentToAFollowerSucceedsByFollowingTheLeaderAlsoAfterItsDeath) {
-  std::string peers;
-  std::map<std::string, std::string> raft;
-  for (int id = 1; id <= 3; ++id) {
-    raft[std::to_string(id)] = "127.0.0.1:" + std::to_string(free_port());
-    peers += (peers.empty() ? "" : ",") + std::to_string(id) + "@" + raft[std::to_string(id)];
-  }
-  for (const auto& [id, addr] : raft) stack.start(id, {"--id", id, "--peers", peers}, stack.cluster.registry_endpoint);
+  stack.start_three();
   // Voters with public keys in the registry: two example agents with the capability.
   stack.cluster.start_agent("v1", {"deploy"});
   stack.cluster.start_agent("v2", {"deploy"});
@@ -593,11 +589,7 @@ TEST_F(ConsensusTest, ConsensusClientGivesUpWithinItsBoundNamingTheReplicasItTri
 // when it resumes: its lease lapsed while it slept (docs/protocol.md 13.4).
 TEST_F(ConsensusTest, APausedLeaderServesNoStaleReadWhenItResumes) {
   const std::string reg = stack.cluster.registry_endpoint;
-  std::string peers;
-  for (int id = 1; id <= 3; ++id) {
-    peers += (peers.empty() ? "" : ",") + std::to_string(id) + "@127.0.0.1:" + std::to_string(free_port());
-  }
-  for (int id = 1; id <= 3; ++id) stack.start(std::to_string(id), {"--id", std::to_string(id), "--peers", peers}, reg);
+  stack.start_three();
   ConsensusClientOptions o;
   o.registry = "";
   for (const auto& [id, ep] : stack.endpoints) o.replicas.push_back(ep);
@@ -706,15 +698,7 @@ TEST_F(ConsensusTest, WithRetention2sADecidedProposalIsForgottenAndAnswersNotFou
 // The same over three Raft replicas: the leader's retention, carried in the log, makes every
 // replica forget; a follower answers NOT_LEADER, so the client reads the leader.
 TEST_F(ConsensusTest, ThreeReplicasForgetADecidedProposalByTheLeadersRetention) {
-  std::string peers;
-  std::map<std::string, std::string> raft;
-  for (int id = 1; id <= 3; ++id) {
-    raft[std::to_string(id)] = "127.0.0.1:" + std::to_string(free_port());
-    peers += (peers.empty() ? "" : ",") + std::to_string(id) + "@" + raft[std::to_string(id)];
-  }
-  for (const auto& [id, addr] : raft) {
-    stack.start(id, {"--id", id, "--peers", peers, "--retention", "2s"}, stack.cluster.registry_endpoint);
-  }
+  stack.start_three({"--retention", "2s"});
   ConsensusClientOptions o;
   o.registry = stack.cluster.registry_endpoint;
   for (const auto& [id, ep] : stack.endpoints) o.replicas.push_back(ep);
