@@ -16,6 +16,7 @@
 
 #include "bench/layered_dag.h"
 #include "common/envelope.h"
+#include "common/huge_page_heap.h"
 #include "common/log_store.h"
 #include "common/task_pack.h"
 #include "services/scheduler/batch_record.h"
@@ -50,6 +51,7 @@ void report(const char* phase, const Mark& since, const std::string& note = "") 
 }  // namespace
 
 int main(int argc, char** argv) {
+  restart_with_huge_page_heap(argv);  // the heap the scheduler runs with (docs/operations.md "Memory")
   auto frames = encode_frames(Envelope{MsgType::SUBMIT_BATCH, "0123456789abcdef", bench::layered_dag(100'000, 1'000, "bench-none").to_body()});
   std::vector<std::string_view> views(frames.begin(), frames.end());
   std::printf("SUBMIT_BATCH body: %zu bytes\n", frames[3].size());
