@@ -2,11 +2,9 @@
 #include <unistd.h>
 
 #include <csignal>
-#include <cstdlib>
 #include <thread>
 
 #include "common/config.h"
-#include "common/huge_pages.h"
 #include "common/log.h"
 #include "common/raft_config.h"
 #include "services/scheduler/scheduler_service.h"
@@ -33,13 +31,9 @@ int main(int argc, char** argv) {
                     "queue wait worth one priority level, so low priorities are never starved");
   orion::add_option(opts, "retention", "ORION_RETENTION", "7d",
                     "ended tasks, workflows and request ids are kept this long, then expire (500ms, 60s, 5m, 1.5h, 7d)");
-  orion::add_option(opts, "heap-huge-pages", "ORION_HEAP_HUGE_PAGES", "on",
-                    "on|off: back the heap with transparent huge pages (common/huge_pages.h)");
   orion::add_raft_options(opts, "ORION_SCHEDULER", "7209");
   orion::add_common_options(opts, "./data/scheduler");
   auto args = orion::parse_or_exit(opts, argc, argv);
-  const auto huge_pages = args["heap-huge-pages"].as<std::string>();
-  if (huge_pages == "on") orion::reexec_with_huge_pages(argv);
 
   orion::init_logging("scheduler", args["log-level"].as<std::string>());
   orion::scheduler::ServiceOptions o;
@@ -59,7 +53,6 @@ int main(int argc, char** argv) {
     if (!parsed && bad.empty()) bad = parsed.error().message;
   };
   check(registries), check(heartbeat), check(liveness), check(ageing), check(unschedulable), check(retention);
-  if (bad.empty() && huge_pages != "on" && huge_pages != "off") bad = "flag 'heap-huge-pages': must be on or off";
   if (!bad.empty()) {
     spdlog::critical("event=bad_flag error=\"{}\"", bad);
     return 2;
@@ -79,10 +72,9 @@ int main(int argc, char** argv) {
   spdlog::info("event=raft_config {}", o.raft.describe());
   spdlog::info(
       "event=config bind_client={} bind_agent={} registries={} data_dir={} heartbeat_ms={} liveness={} ageing_ms={} "
-      "unschedulable_timeout_ms={} retention_ms={} heap_huge_pages={} glibc_tunables=\"{}\"",
+      "unschedulable_timeout_ms={} retention_ms={}",
       o.bind_client, o.bind_agent, orion::join_endpoints(o.registries), o.data_dir, o.core.heartbeat_ms,
-      o.core.liveness, o.core.ageing_ms, o.core.unschedulable_timeout_ms, o.core.retention_ms, huge_pages,
-      std::getenv("GLIBC_TUNABLES") ? std::getenv("GLIBC_TUNABLES") : "");
+      o.core.liveness, o.core.ageing_ms, o.core.unschedulable_timeout_ms, o.core.retention_ms);
 
   orion::SystemClock clock;
   {
