@@ -613,7 +613,7 @@ Status SchedulerCore::restore_batch(const BatchIntake& intake, BatchEntries& ent
   }
   const std::uint64_t next_seq_before = next_seq_;
   std::vector<std::uint64_t> made;  // in the order made: undone on an entry that does not read
-  made.reserve(static_cast<std::size_t>(intake.last - intake.first + 1));
+  made.reserve(std::min<std::uint64_t>(entries.size(), intake.last - intake.first + 1));  // bounded by the entries
   const std::string prefix = intake.request_id + "#";
   const bool index_request = intake.request_id.empty();
   for (std::size_t k = 0; k < entries.size(); ++k) {
