@@ -21,7 +21,7 @@ Json as_json(const Obj& o) {
 }
 
 // TaskSpec::from_json, field for field.
-Status spec_from_object(const Obj& o, TaskSpec& t) {
+Status spec_from_object(const Obj& o, TaskSpec& t, bool bound_input) {
   if (o.type != msgpack::type::MAP) return make_error(ErrorCode::MALFORMED, "body is not a map");
   static const char* const kNames[] = {"name",     "type",       "capabilities",    "preferred_agents",
                                        "excluded_agents", "priority", "timeout_ms", "retries",
@@ -53,7 +53,7 @@ Status spec_from_object(const Obj& o, TaskSpec& t) {
   }
   // The common input (nil, a number, a short string) is far below the bound: only a value that
   // could be near it is encoded to measure it, as TaskSpec::from_json does for every one.
-  if (!t.input.is_null() && !t.input.is_number() && !t.input.is_boolean() &&
+  if (bound_input && !t.input.is_null() && !t.input.is_number() && !t.input.is_boolean() &&
       encode_value(t.input).size() > kMaxInputBytes) {
     return make_error(ErrorCode::TOO_LARGE, "field 'input': larger than " + std::to_string(kMaxInputBytes) + " bytes");
   }

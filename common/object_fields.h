@@ -154,6 +154,8 @@ Json as_json(const Obj& o);
 
 // TaskSpec::from_json, field for field, into t (a fresh TaskSpec; half-filled after an error:
 // decoding in place spares a 400-byte move per task); MALFORMED "body is not a map" for a non-map.
-Status spec_from_object(const Obj& o, TaskSpec& t);
+// bound_input = false skips the one check that costs an encoding per task (the input's encoded
+// size), for a spec read back from a store that was bounded when it was taken in.
+Status spec_from_object(const Obj& o, TaskSpec& t, bool bound_input = true);
 
 }  // namespace orion::packed

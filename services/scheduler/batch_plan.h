@@ -11,9 +11,11 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/messages.h"
+#include "services/scheduler/batch_entries.h"
 
 namespace orion::scheduler {
 
@@ -24,7 +26,9 @@ struct BatchPlan {
 };
 
 // `existing` maps a task id to its seq, or nullopt when no such task exists.
-Result<BatchPlan> plan_batch(const std::vector<BatchEntry>& entries,
-                             const std::function<std::optional<std::uint64_t>(const std::string&)>& existing);
+using ExistingTask = std::function<std::optional<std::uint64_t>(const std::string&)>;
+Result<BatchPlan> plan_batch(const std::vector<BatchEntry>& entries, const ExistingTask& existing);
+// The same over entries not decoded yet (a stored batch record, batch_entries.h).
+Result<BatchPlan> plan_batch(const BatchEntries& entries, const ExistingTask& existing);
 
 }  // namespace orion::scheduler

@@ -4,6 +4,7 @@
 
 #include "common/msg_writer.h"
 #include "common/msgpack_object.h"
+#include "common/object_fields.h"
 
 namespace orion::scheduler {
 
@@ -52,10 +53,14 @@ std::string pack_batch_answer(const std::vector<std::string>& keys, const BatchI
   return w.take();
 }
 
-Result<BatchRecord> decode_batch_record(std::string_view bytes) {
-  auto corrupt = [](const std::string& why) {
-    return make_error(ErrorCode::INTERNAL, "stored batch record is corrupt: " + why);
-  };
+namespace {
+Error corrupt_record(const std::string& why) {
+  return make_error(ErrorCode::INTERNAL, "stored batch record is corrupt: " + why);
+}
+
+// The header into `intake`; the size of the body before it.
+Result<std::size_t> read_header(std::string_view bytes, BatchIntake& intake) {
+  const auto corrupt = corrupt_record;
   if (bytes.size() < kLengthBytes) return corrupt("shorter than its header length");
   const std::size_t tail = bytes.size() - kLengthBytes;
   std::uint32_t n = 0;
@@ -67,7 +72,6 @@ Result<BatchRecord> decode_batch_record(std::string_view bytes) {
   if (!handle) return corrupt(handle.error().message);
   const msgpack::object& h = handle->get();
   if (h.type != msgpack::type::MAP) return corrupt("header is not a map");
-  BatchRecord r;
   bool have_first = false, have_last = false, have_seqs = false;
   for (std::uint32_t i = 0; i < h.via.map.size; ++i) {
     const auto& kv = h.via.map.ptr[i];
@@ -76,26 +80,27 @@ Result<BatchRecord> decode_batch_record(std::string_view bytes) {
     switch (kv.key.via.str.ptr[0]) {
       case 'q':
         if (v.type != msgpack::type::STR) return corrupt("request id is not a string");
-        r.intake.request_id.assign(v.via.str.ptr, v.via.str.size);
+        intake.request_id.assign(v.via.str.ptr, v.via.str.size);
         break;
       case 'c':
         if (!is_int(v)) return corrupt("created_ms is not an integer");
-        r.intake.created_ms = as_int(v);
+        intake.created_ms = as_int(v);
         break;
       case 'f':
         if (v.type != msgpack::type::POSITIVE_INTEGER) return corrupt("first seq is not a positive integer");
-        r.intake.first = v.via.u64, have_first = true;
+        intake.first = v.via.u64, have_first = true;
         break;
       case 'l':
         if (v.type != msgpack::type::POSITIVE_INTEGER) return corrupt("last seq is not a positive integer");
-        r.intake.last = v.via.u64, have_last = true;
+        intake.last = v.via.u64, have_last = true;
         break;
       case 's':
         if (v.type != msgpack::type::ARRAY) return corrupt("seqs are not an array");
-        r.intake.seqs.reserve(v.via.array.size);
+        intake.seqs.clear();
+        intake.seqs.reserve(v.via.array.size);
         for (std::uint32_t k = 0; k < v.via.array.size; ++k) {
           if (v.via.array.ptr[k].type != msgpack::type::POSITIVE_INTEGER) return corrupt("a seq is not a positive integer");
-          r.intake.seqs.push_back(v.via.array.ptr[k].via.u64);
+          intake.seqs.push_back(v.via.array.ptr[k].via.u64);
         }
         have_seqs = true;
         break;
@@ -104,10 +109,76 @@ Result<BatchRecord> decode_batch_record(std::string_view bytes) {
     }
   }
   if (!have_first || !have_last || !have_seqs) return corrupt("header lacks f, l or s");
-  auto batch = SubmitBatch::from_packed(bytes.substr(0, tail - n));
-  if (!batch) return corrupt("body: " + batch.error().message);
+  return tail - n;
+}
+}  // namespace
+
+Result<BatchRecord> decode_batch_record(std::string_view bytes) {
+  BatchRecord r;
+  auto body_size = read_header(bytes, r.intake);
+  if (!body_size) return body_size.error();
+  auto batch = SubmitBatch::from_packed(bytes.substr(0, *body_size));
+  if (!batch) return corrupt_record("body: " + batch.error().message);
   r.batch = std::move(*batch);
   return r;
+}
+
+Result<std::unique_ptr<StoredBatch>> StoredBatch::read(std::string_view bytes) {
+  std::unique_ptr<StoredBatch> out(new StoredBatch());
+  auto body_size = read_header(bytes, out->intake_);
+  if (!body_size) return body_size.error();
+  auto handle = packed::unpack_map_body(bytes.substr(0, *body_size), /*borrow=*/true);  // `bytes` outlives it
+  if (!handle) return corrupt_record("body: " + handle.error().message);
+  out->body_ = std::move(*handle);
+  static const char* const kTop[] = {"tasks"};
+  packed::FieldSet<1> top(kTop, out->body_.get());
+  const msgpack::object* a = top.value[0];
+  if (!a || a->type != msgpack::type::ARRAY || a->via.array.size == 0 || a->via.array.size > kMaxBatchTasks) {
+    return corrupt_record("body: field 'tasks' is not an array of 1 to " + std::to_string(kMaxBatchTasks) + " entries");
+  }
+  out->entries_.reserve(a->via.array.size);
+  static const char* const kEntry[] = {"key", "task"};
+  static const char* const kDepends[] = {"depends_on"};
+  for (std::uint32_t i = 0; i < a->via.array.size; ++i) {
+    const msgpack::object& item = a->via.array.ptr[i];
+    auto bad = [&](const char* why) { return corrupt_record("body: tasks[" + std::to_string(i) + "]: " + why); };
+    if (item.type != msgpack::type::MAP) return bad("not a map");
+    packed::FieldSet<2> f(kEntry, item);
+    if (!f.given(0) || f.value[0]->type != msgpack::type::STR || f.value[0]->via.str.size == 0 ||
+        f.value[0]->via.str.size > kMaxNameBytes) {
+      return bad("no key");
+    }
+    if (!f.given(1) || f.value[1]->type != msgpack::type::MAP) return bad("no task");
+    Entry& e = out->entries_.emplace_back();
+    e.key = packed::text(*f.value[0]);
+    e.task = f.value[1];
+    packed::FieldSet<1> d(kDepends, *e.task);
+    if (d.given(0)) {
+      const msgpack::object& deps = *d.value[0];
+      if (deps.type != msgpack::type::ARRAY) return bad("depends_on is not an array");
+      for (std::uint32_t k = 0; k < deps.via.array.size; ++k) {
+        if (deps.via.array.ptr[k].type != msgpack::type::STR) return bad("depends_on is not an array of strings");
+      }
+      if (deps.via.array.size > 0) e.depends_on = &deps, out->has_dependencies_ = true;
+    }
+  }
+  return out;
+}
+
+std::size_t StoredBatch::dependency_count(std::size_t i) const {
+  return entries_[i].depends_on ? entries_[i].depends_on->via.array.size : 0;
+}
+
+std::string_view StoredBatch::dependency(std::size_t i, std::size_t k) const {
+  return packed::text(entries_[i].depends_on->via.array.ptr[k]);
+}
+
+Status StoredBatch::read_spec(std::size_t i, TaskSpec& spec) {
+  // The input's encoded size was bounded when the batch was taken in.
+  if (auto s = packed::spec_from_object(*entries_[i].task, spec, /*bound_input=*/false); !s) {
+    return corrupt_record("body: tasks[" + std::to_string(i) + "]: " + s.error().message);
+  }
+  return {};
 }
 
 std::string encode_batch_hits(const BatchHits& hits) {

@@ -17,10 +17,15 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include <msgpack.hpp>
 
 #include "common/messages.h"
+#include "services/scheduler/batch_entries.h"
 #include "services/scheduler/scheduler_core.h"
 
 namespace orion::scheduler {
@@ -45,6 +50,43 @@ std::string encode_batch_record(const BatchIntake& intake, std::string body);
 std::string pack_batch_answer(const std::vector<std::string>& keys, const BatchIntake& intake);
 // INTERNAL on bytes that are not a batch record (a corrupt store); bounded like any decoder.
 Result<BatchRecord> decode_batch_record(std::string_view bytes);
+
+// A batch record as a restart (or a standby) reads it: its header decoded and its body unpacked
+// once, each entry's spec decoded only when restore_batch makes its task, straight into the
+// task's record. The body's strings are not copied: `bytes` must outlive it.
+//
+//   auto stored = StoredBatch::read(bytes);            // INTERNAL: not a batch record
+//   if (!stored) return stored.error();
+//   core.restore_batch((*stored)->intake(), **stored);
+//
+// It checks what a SUBMIT_BATCH body is checked for when it is taken in (from_packed), by the
+// same code (spec_from_object), except the bound on each input's encoded size (the body it was
+// taken in with was bounded as a whole); a body that does not read is INTERNAL, as with
+// decode_batch_record.
+class StoredBatch final : public BatchEntries {
+ public:
+  static Result<std::unique_ptr<StoredBatch>> read(std::string_view bytes);
+  const BatchIntake& intake() const { return intake_; }
+
+  std::size_t size() const override { return entries_.size(); }
+  std::string_view key(std::size_t i) const override { return entries_[i].key; }
+  std::size_t dependency_count(std::size_t i) const override;
+  std::string_view dependency(std::size_t i, std::size_t k) const override;
+  bool has_dependencies() const override { return has_dependencies_; }
+  Status read_spec(std::size_t i, TaskSpec& spec) override;
+
+ private:
+  StoredBatch() = default;
+  struct Entry {
+    std::string_view key;
+    const msgpack::object* task = nullptr;  // a map
+    const msgpack::object* depends_on = nullptr;  // an array of strings, or null: none
+  };
+  BatchIntake intake_;
+  msgpack::object_handle body_;
+  std::vector<Entry> entries_;
+  bool has_dependencies_ = false;
+};
 
 std::string encode_batch_hits(const BatchHits& hits);
 // INTERNAL on bytes that are not a BatchHits record; `id` is the record's id (its key's).

@@ -89,8 +89,13 @@ void SchedulerCore::apply_record(TaskRecord record) {
 }
 
 Status SchedulerCore::apply_batch_record(const BatchIntake& intake, std::vector<BatchEntry> entries) {
+  DecodedEntries decoded(std::move(entries));
+  return apply_batch_record(intake, decoded);
+}
+
+Status SchedulerCore::apply_batch_record(const BatchIntake& intake, BatchEntries& entries) {
   const std::uint64_t before = next_seq_;
-  if (auto s = restore_batch(intake, std::move(entries)); !s) return s;
+  if (auto s = restore_batch(intake, entries); !s) return s;
   for (std::uint64_t seq = std::max(before, intake.first); seq <= intake.last; ++seq) {
     auto it = tasks_.find(seq);
     if (it == tasks_.end()) continue;

@@ -75,9 +75,9 @@ Status apply_replica_records(SchedulerCore& core, WorkflowManager& workflows, co
         break;
       }
       case kBatchRecordKind: {
-        auto b = decode_batch_record(bytes);
+        auto b = StoredBatch::read(bytes);
         if (!b) return b.error();
-        if (auto s = core.apply_batch_record(b->intake, std::move(b->batch.tasks)); !s) return s;
+        if (auto s = core.apply_batch_record((*b)->intake(), **b); !s) return s;
         break;
       }
       default: {

@@ -61,6 +61,7 @@
 #include "common/topic_subscriptions.h"
 #include "common/stats_messages.h"
 #include "services/scheduler/agent_pool.h"
+#include "services/scheduler/batch_entries.h"
 #include "services/scheduler/live_stats.h"
 #include "services/scheduler/task_record.h"
 #include "services/scheduler/task_table.h"
@@ -166,6 +167,7 @@ class SchedulerCore {
   void apply_record(TaskRecord record);
   // A batch record (batch_record.h): its tasks not held yet are made as restore_batch makes
   // them, and linked. INTERNAL when it does not fit the tasks held.
+  Status apply_batch_record(const BatchIntake& intake, BatchEntries& entries);
   Status apply_batch_record(const BatchIntake& intake, std::vector<BatchEntry> entries);
   // This replica became the leader: open its consensus gates and start dispatching. Tasks
   // leased (ASSIGNED, RUNNING) by the previous leader keep their lease for one liveness window
@@ -201,8 +203,10 @@ class SchedulerCore {
   bool apply_batches(std::size_t max_tasks);
   bool applying() const { return !pending_.empty(); }
   // At start-up, after every task record was restored: makes again, from a batch record, each
-  // of its tasks that has no record of its own (exactly as submit_batch made them). INTERNAL
-  // when the record does not fit the tasks held (a corrupt store).
+  // of its tasks that has no record of its own (exactly as submit_batch made them), each spec
+  // read straight into its task's record (batch_entries.h). INTERNAL when the record does not
+  // fit the tasks held or an entry does not read (a corrupt store); the core is then as before.
+  Status restore_batch(const BatchIntake& intake, BatchEntries& entries);
   Status restore_batch(const BatchIntake& intake, std::vector<BatchEntry> entries);
   // At start-up: the idempotent hits of a batch accepted before (BatchHits), in any order.
   void restore_batch_hits(BatchHits hits);
@@ -418,7 +422,9 @@ class SchedulerCore {
   // A task record just put in the table at start-up or on a standby (restore, restore_batch):
   // the indexes (by_request_ when index_request), next_seq_ and the counts take it in.
   void held(TaskRecord& t, bool index_request);
-  void fill_new(TaskRecord& t, std::uint64_t seq, std::string request_id, TaskSpec&& spec, std::int64_t created_ms);
+  // t.view.spec holds the task's spec already.
+  void fill_new(TaskRecord& t, std::uint64_t seq, std::string request_id, std::int64_t created_ms);
+  void unmake(const std::vector<std::uint64_t>& seqs, bool index_request, std::uint64_t next_seq);
   void written_alone(TaskRecord& t);
   // Standby: (re)queues t where the leader holds it (ready queue or retry wait), from its record.
   void place(TaskRecord& t);

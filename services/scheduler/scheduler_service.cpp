@@ -11,6 +11,7 @@
 #include "common/task_pack.h"
 #include "services/scheduler/batch_record.h"
 #include "services/scheduler/retention_mark.h"
+#include "services/scheduler/store_load.h"
 #include "services/scheduler/task_codec.h"
 #include "common/log.h"
 
@@ -55,33 +56,8 @@ Status SchedulerService::start() {
   if (options_.raft.replicated()) return start_replica();
   auto log = SqliteLogStore::open(options_.data_dir + "/scheduler.db");
   if (!log) return log.error();
-  std::size_t loaded = 0;
-  auto replayed = (*log)->replay([&](std::uint64_t seq, std::string_view bytes) -> Status {
-    // Workflows are records of their own kind; they replay after every task.
-    if (log_kind(seq) == kWorkflowRecordKind) return workflows_.restore(log_id(seq), bytes);
-    // Batch records replay after every task record, so they make again only the tasks that
-    // have no record of their own.
-    if (log_kind(seq) == kBatchRecordKind) {
-      auto b = decode_batch_record(bytes);
-      if (!b) return b.error();
-      return core_.restore_batch(b->intake, std::move(b->batch.tasks));
-    }
-    if (log_kind(seq) == kRetentionMarkKind) return restore_retention_mark(core_, workflows_, bytes);
-    if (log_kind(seq) == kBatchHitsKind) {
-      auto h = decode_batch_hits(log_id(seq), bytes);
-      if (!h) return h.error();
-      core_.restore_batch_hits(std::move(*h));
-      return {};
-    }
-    auto r = decode_task_record(seq, bytes);
-    if (!r) return r.error();
-    core_.restore(std::move(*r));
-    ++loaded;
-    return {};
-  });
-  if (!replayed) return replayed;
-  core_.finish_restore();
-  if (auto s = workflows_.finish_restore(); !s) return s;
+  LoadPhases phases;
+  if (auto s = load_store(**log, core_, workflows_, &phases); !s) return s;
   LogBatch recovered;
   core_.drain_dirty([&](const TaskRecord& r) {
     recovered.put(r.seq, encode_task_record(r));
@@ -93,7 +69,11 @@ Status SchedulerService::start() {
                       [&](std::uint64_t id) { recovered.erase(log_key(kBatchHitsKind, id)); });
   if (auto s = (*log)->append(recovered); !s) return s;
   commit_ = std::make_unique<GroupCommit>(std::move(*log));
-  spdlog::info("event=recovered tasks={} task_records={} ready={} workflows={}", core_.task_count(), loaded, core_.ready_count(), workflows_.workflow_count());
+  spdlog::info(
+      "event=recovered tasks={} task_records={} batch_records={} ready={} workflows={} read_ms={:.0f} decode_ms={:.0f} "
+      "restore_ms={:.0f} finish_ms={:.0f}",
+      core_.task_count(), phases.task_records, phases.batch_records, core_.ready_count(), workflows_.workflow_count(),
+      phases.read_ms, phases.decode_ms, phases.restore_ms, phases.finish_ms);
   if (auto s = bind_and_link(); !s) return s;
   spdlog::info("event=serving client={} agent={} registries={}", client_ep_, agent_ep_,
                join_endpoints(options_.registries));
