@@ -58,16 +58,9 @@ Status SchedulerService::start() {
   if (!log) return log.error();
   LoadPhases phases;
   if (auto s = load_store(**log, core_, workflows_, &phases); !s) return s;
-  LogBatch recovered;
-  core_.drain_dirty([&](const TaskRecord& r) {
-    recovered.put(r.seq, encode_task_record(r));
-    workflows_.on_task(r);
-  });
-  core_.drain_spent_batches([&](std::uint64_t first) { recovered.erase(log_key(kBatchRecordKind, first)); });
-  workflows_.drain_dirty([&](std::uint64_t key, std::string rec) { recovered.put(key, std::move(rec)); });
-  core_.drain_expired([&](std::uint64_t seq) { recovered.erase(seq); },
-                      [&](std::uint64_t id) { recovered.erase(log_key(kBatchHitsKind, id)); });
-  if (auto s = (*log)->append(recovered); !s) return s;
+  // What the restore changed (leases adopted, spent batch records, what expired meanwhile),
+  // written as any turn's records are.
+  if (auto s = (*log)->append(drain_turn_records(core_, workflows_, LogBatch())); !s) return s;
   commit_ = std::make_unique<GroupCommit>(std::move(*log));
   spdlog::info(
       "event=recovered tasks={} task_records={} batch_records={} ready={} workflows={} read_ms={:.0f} decode_ms={:.0f} "

@@ -9,7 +9,10 @@
 #include <random>
 
 #include "common/task_pack.h"
+#include "services/scheduler/store_load.h"
 #include "services/scheduler/task_codec.h"
+#include "services/scheduler/workflow_manager.h"
+#include "tests/unit/scheduler/memory_log_store.h"
 
 namespace orion::scheduler {
 namespace {
@@ -203,41 +206,29 @@ TEST_F(BatchRecordTest, AcceptingThenApplyingInSlicesMakesWhatSubmitBatchMakes) 
 }
 
 // What the service stores for `core` (every task record, the batch records, the hits records),
-// read back into a new core as start() does.
+// loaded into a new core as start() does (load_store).
 class Restart {
  public:
   // `batches`: each recorded intake with the body it was accepted with.
   Restart(SchedulerCore& live, const std::vector<std::pair<BatchIntake, std::vector<BatchEntry>>>& batches) {
     live.drain_dirty([](const TaskRecord&) {});
     for (const auto& [seq, t] : live.tasks()) {
-      if (!t.in_batch_record) tasks_[seq] = encode_task_record(t);
+      if (!t.in_batch_record) log_.records[seq] = encode_task_record(t);
     }
     for (const auto& [intake, entries] : batches) {
       SubmitBatch body;
       body.tasks = entries;
-      batch_records_.push_back(encode_batch_record(intake, encode_value(body.to_body())));
+      log_.records[log_key(kBatchRecordKind, intake.first)] = encode_batch_record(intake, encode_value(body.to_body()));
     }
-    live.drain_batch_hits([&](const BatchHits& h) { hits_[h.id] = encode_batch_hits(h); });
+    live.drain_batch_hits([&](const BatchHits& h) { log_.records[log_key(kBatchHitsKind, h.id)] = encode_batch_hits(h); });
   }
-  void into(SchedulerCore& core) const {
-    for (const auto& [seq, bytes] : tasks_) core.restore(*decode_task_record(seq, bytes));
-    for (const auto& bytes : batch_records_) {
-      auto r = decode_batch_record(bytes);
-      ASSERT_TRUE(r.ok()) << r.error().to_string();
-      ASSERT_TRUE(core.restore_batch(r->intake, std::move(r->batch.tasks)).ok());
-    }
-    for (const auto& [id, bytes] : hits_) {
-      auto h = decode_batch_hits(id, bytes);
-      ASSERT_TRUE(h.ok()) << h.error().to_string();
-      core.restore_batch_hits(std::move(*h));
-    }
-    core.finish_restore();
+  void into(SchedulerCore& core, WorkflowManager& workflows) {
+    auto s = load_store(log_, core, workflows, nullptr);
+    ASSERT_TRUE(s.ok()) << s.error().to_string();
   }
 
  private:
-  std::map<std::uint64_t, std::string> tasks_;
-  std::vector<std::string> batch_records_;
-  std::map<std::uint64_t, std::string> hits_;
+  MemoryLogStore log_;
 };
 
 // The first answer to a batch taken in through an intake, as the service sends it.
@@ -287,7 +278,8 @@ TEST_F(BatchRecordTest, ABatchRetriedAfterARestartGetsTheFirstAnswerAndMakesNoTa
 
   Restart stored(live, {{intake, entries}});
   SchedulerCore restarted(clock, options);
-  stored.into(restarted);
+  WorkflowManager workflows(restarted, clock);
+  stored.into(restarted, workflows);
   ASSERT_EQ(restarted.task_count(), tasks_before);
   auto again = restarted.submit_batch("req", entries, {}, nullptr);
   ASSERT_TRUE(again.ok()) << again.error().to_string();

@@ -9,11 +9,14 @@
 #include <map>
 #include <memory>
 
+#include "common/codec.h"
 #include "services/scheduler/batch_record.h"
 #include "services/scheduler/replica_state.h"
 #include "services/scheduler/retention_mark.h"
+#include "services/scheduler/store_load.h"
 #include "services/scheduler/task_codec.h"
 #include "services/scheduler/workflow_manager.h"
+#include "tests/unit/scheduler/memory_log_store.h"
 
 namespace orion::scheduler {
 namespace {
@@ -40,50 +43,18 @@ class RetentionTest : public ::testing::Test {
   }
 
   // A fresh core and manager from what was stored (a restart), as SchedulerService::start
-  // replays its log: kinds in key order, batch hits after the tasks.
+  // loads it, then what the restore changed written back.
   void boot() {
     wf.reset();
     core = std::make_unique<SchedulerCore>(clock, options());
     wf = std::make_unique<WorkflowManager>(*core, clock);
-    for (const auto& [key, bytes] : store) replay(key, bytes);
-    core->finish_restore();
-    ASSERT_TRUE(wf->finish_restore().ok());
-    LogBatch recovered = drain_turn_records(*core, *wf, LogBatch());
-    keep(recovered);
+    auto loaded = load_store(log, *core, *wf, nullptr);
+    ASSERT_TRUE(loaded.ok()) << loaded.error().to_string();
+    ASSERT_TRUE(log.append(drain_turn_records(*core, *wf, LogBatch())).ok());
     AgentSpec a;
     a.agent_id = "a1";
     a.capacity = 10;
     core->attach("ident-a1", a);
-  }
-  void replay(std::uint64_t key, std::string_view bytes) {
-    switch (log_kind(key)) {
-      case kWorkflowRecordKind:
-        ASSERT_TRUE(wf->restore(log_id(key), bytes).ok());
-        return;
-      case kBatchHitsKind: {
-        auto h = decode_batch_hits(log_id(key), bytes);
-        ASSERT_TRUE(h.ok());
-        core->restore_batch_hits(std::move(*h));
-        return;
-      }
-      case kRetentionMarkKind:
-        ASSERT_TRUE(restore_retention_mark(*core, *wf, bytes).ok());
-        return;
-      default: {
-        auto r = decode_task_record(key, bytes);
-        ASSERT_TRUE(r.ok());
-        core->restore(std::move(*r));
-      }
-    }
-  }
-  void keep(const LogBatch& b) {
-    for (const auto& [key, bytes] : b.records) {
-      if (bytes.empty()) {
-        store.erase(key);
-      } else {
-        store[key] = bytes;
-      }
-    }
   }
 
   // One turn of the service loop: timers, dispatch and the core's expiry; the workflows'
@@ -92,7 +63,7 @@ class RetentionTest : public ::testing::Test {
     core->tick();
     wf->expire();
     LogBatch b = drain_turn_records(*core, *wf, LogBatch());
-    keep(b);
+    EXPECT_TRUE(log.append(b).ok());
     for (auto& m : core->outbox().to_agents) {
       if (m.envelope.type != MsgType::ASSIGN) continue;
       auto a = Assign::from_body(body_of(m.envelope));
@@ -141,7 +112,8 @@ class RetentionTest : public ::testing::Test {
 
   std::size_t slice = 1000;
   ManualClock clock{1000};
-  std::map<std::uint64_t, std::string> store;
+  MemoryLogStore log;
+  std::map<std::uint64_t, std::string>& store = log.records;  // what is stored, by key
   std::unique_ptr<SchedulerCore> core;
   std::unique_ptr<WorkflowManager> wf;
   std::vector<std::pair<std::string, std::int64_t>> sent;
@@ -351,6 +323,36 @@ TEST_F(RetentionTest, ABatchsRequestIdAndHitsExpireWithItsLastTask) {
   EXPECT_FALSE(fresh->duplicate) << "the batch's request id expired with its tasks";
 }
 
+TEST_F(RetentionTest, ABatchMadeAgainFromItsRecordAtARestartStillExpiresItsRequestIdWithItsLastTask) {
+  // Taken in as the service takes an ungated batch: one batch record, tasks made after.
+  std::vector<BatchEntry> entries{{"a", spec()}, {"b", spec()}};
+  BatchIntake intake;
+  ASSERT_TRUE(core->accept_batch("batch-r", entries, {}, &intake).ok());
+  ASSERT_TRUE(intake.recorded);
+  SubmitBatch body;
+  body.tasks = entries;
+  LogBatch record;
+  record.put(log_key(kBatchRecordKind, intake.first), encode_batch_record(intake, encode_value(body.to_body())));
+  ASSERT_TRUE(log.append(record).ok());
+  while (core->apply_batches(1000)) {
+  }
+  // Restarted before any of its tasks changed (none has a record of its own): they are made
+  // again from the batch record alone.
+  boot();
+  ASSERT_EQ(core->task_count(), 2u);
+  auto dup = core->submit_batch("batch-r", entries);
+  ASSERT_TRUE(dup.ok()) << dup.error().to_string();
+  EXPECT_TRUE(dup->duplicate) << "the retry before expiry is the same batch";
+  complete_all();
+  complete_all();
+  advance(kRetentionMs + 2000);
+  turn();
+  EXPECT_EQ(core->task_count(), 0u);
+  auto fresh = core->submit_batch("batch-r", entries);
+  ASSERT_TRUE(fresh.ok()) << fresh.error().to_string();
+  EXPECT_FALSE(fresh->duplicate) << "the request id of a batch restored from its record expired with its tasks";
+}
+
 TEST_F(RetentionTest, ARestartAfterExpiryResurrectsNothingAndReusesNoId) {
   std::vector<std::string> ids;
   for (int i = 0; i < 3; ++i) ids.push_back(submit(spec(), "r" + std::to_string(i)));
@@ -409,18 +411,10 @@ TEST(RetentionSqliteTest, ARestartFromSqliteAfterExpiryDoesNotResurrectExpiredTa
   ASSERT_TRUE(log.ok());
   SchedulerCore core(clock, o);
   WorkflowManager wf(core, clock);
-  std::size_t task_records = 0;
-  ASSERT_TRUE((*log)->replay([&](std::uint64_t key, std::string_view bytes) -> Status {
-                      if (log_kind(key) == kRetentionMarkKind) return restore_retention_mark(core, wf, bytes);
-                      if (log_kind(key) != 0) return {};
-                      auto r = decode_task_record(key, bytes);
-                      if (!r) return r.error();
-                      ++task_records;
-                      core.restore(std::move(*r));
-                      return {};
-                    }).ok());
-  core.finish_restore();
-  EXPECT_EQ(task_records, 1u) << "only the task with the longer result_ttl_ms is in the file";
+  LoadPhases loaded;
+  auto s = load_store(**log, core, wf, &loaded);
+  ASSERT_TRUE(s.ok()) << s.error().to_string();
+  EXPECT_EQ(loaded.task_records, 1u) << "only the task with the longer result_ttl_ms is in the file";
   EXPECT_TRUE(core.get(kept_id).ok());
   auto gone = core.get(gone_id);
   ASSERT_FALSE(gone.ok());

@@ -7,7 +7,9 @@
 
 #include <memory>
 
+#include "services/scheduler/store_load.h"
 #include "services/scheduler/task_codec.h"
+#include "tests/unit/scheduler/memory_log_store.h"
 
 namespace orion::scheduler {
 namespace {
@@ -49,20 +51,14 @@ class WorkflowManagerTest : public ::testing::Test {
     EXPECT_TRUE(w.ok()) << w.error().to_string();
   }
 
-  // A fresh core and manager from what was stored: a scheduler restart.
+  // A fresh core and manager from what was stored: a scheduler restart, loaded as
+  // SchedulerService::start loads it.
   void boot() {
     wf.reset();
     core = std::make_unique<SchedulerCore>(clock, CoreOptions{100, 3, 10});
     wf = std::make_unique<WorkflowManager>(*core, clock);
-    for (const auto& [key, bytes] : store) {
-      if (log_kind(key) == kWorkflowRecordKind) {
-        ASSERT_TRUE(wf->restore(log_id(key), bytes).ok());
-      } else {
-        core->restore(*decode_task_record(key, bytes));
-      }
-    }
-    core->finish_restore();
-    ASSERT_TRUE(wf->finish_restore().ok());
+    auto loaded = load_store(log, *core, *wf, nullptr);
+    ASSERT_TRUE(loaded.ok()) << loaded.error().to_string();
     AgentSpec a;
     a.agent_id = "a1";
     a.capacity = 10;
@@ -131,7 +127,8 @@ class WorkflowManagerTest : public ::testing::Test {
   std::size_t count(const std::string& topic) const { return std::count(topics.begin(), topics.end(), topic); }
 
   ManualClock clock{1000};
-  std::map<std::uint64_t, std::string> store;  // the Log, in key order as replay gives it
+  MemoryLogStore log;
+  std::map<std::uint64_t, std::string>& store = log.records;  // the Log, by key
   std::unique_ptr<SchedulerCore> core;
   std::unique_ptr<WorkflowManager> wf;
   std::vector<Assigned> sent;
