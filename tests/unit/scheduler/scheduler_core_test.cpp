@@ -436,15 +436,15 @@ TEST_F(SchedulerCoreTest, RestoredLeasesAreKeptForTheGraceThenRequeuedAndTermina
   TaskRecord running;
   running.seq = 7;
   running.request_id = "r7";
-  running.view.spec = spec("echo");
-  running.view.state = TaskState::RUNNING;
-  running.view.attempt = 1;
-  running.view.assigned_agent = "gone";
+  running.spec = spec("echo");
+  running.state = TaskState::RUNNING;
+  running.attempt = 1;
+  running.mutable_cold().assigned_agent = "gone";
   TaskRecord done = running;
   done.seq = 3;
   done.request_id = "r3";
-  done.view.state = TaskState::COMPLETED;
-  done.view.output = Json("kept");
+  done.state = TaskState::COMPLETED;
+  done.mutable_cold().output = Json("kept");
   core.restore(running);
   core.restore(done);
   core.finish_restore();
@@ -481,10 +481,10 @@ TEST_F(SchedulerCoreTest, ADetachedAgentsTasksGoToAnotherAgent) {
 TEST_F(SchedulerCoreTest, ChangesAreMarkedDirtyOnceEachUntilDrained) {
   auto id = submit(spec("echo"));
   std::vector<std::string> dirty;
-  core.drain_dirty([&](const TaskRecord& r) { dirty.push_back(r.view.task_id); });
+  core.drain_dirty([&](const TaskRecord& r) { dirty.push_back(r.task_id()); });
   EXPECT_EQ(dirty, std::vector<std::string>{id});
   dirty.clear();
-  core.drain_dirty([&](const TaskRecord& r) { dirty.push_back(r.view.task_id); });
+  core.drain_dirty([&](const TaskRecord& r) { dirty.push_back(r.task_id()); });
   EXPECT_TRUE(dirty.empty());
 }
 
