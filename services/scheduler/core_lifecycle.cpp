@@ -115,7 +115,7 @@ void SchedulerCore::cascade(TaskRecord& root, std::vector<std::string>* ended) {
         cancel_on_agent(t, "a dependency failed");
       }
       t.mutable_cold().error = "dependency " + cause.task_id() + " ended " + std::string(to_string(cause.state)) +
-                     (root.seq != cause.seq ? " (root cause " + root.task_id() + ")" : "");
+                             (root.seq != cause.seq ? " (root cause " + root.task_id() + ")" : "");
       t.unmet = 0;
       finish(t, TaskState::FAILED, "task.failed");
       if (ended) ended->push_back(t.task_id());
@@ -379,7 +379,7 @@ void SchedulerCore::expire_unschedulable() {
       std::string caps;
       for (const auto& c : t.spec.capabilities) caps += (caps.empty() ? "" : ",") + c;
       t.mutable_cold().error = "unschedulable: no live agent has capabilities [" + caps + "] for " +
-                     std::to_string(now - qc.unservable_since_ms) + " ms";
+                               std::to_string(now - qc.unservable_since_ms) + " ms";
       finish(t, TaskState::FAILED, "task.failed");
       cascade(t, nullptr);
     }

@@ -189,9 +189,9 @@ void SchedulerCore::link(TaskRecord& t, const std::vector<std::uint64_t>& deps) 
   }
   if (t.cold().gate.pending()) ++t.unmet;
   if (failed_dep) {
+    const std::string& why = failed_dep->cold().error;
     t.mutable_cold().error = "dependency " + failed_dep->task_id() + " ended " +
-                   std::string(to_string(failed_dep->state)) +
-                   (failed_dep->cold().error.empty() ? "" : ": " + failed_dep->cold().error);
+                             std::string(to_string(failed_dep->state)) + (why.empty() ? "" : ": " + why);
     t.unmet = 0;
     finish(t, TaskState::FAILED, "task.failed");
     return;
