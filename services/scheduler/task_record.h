@@ -79,6 +79,7 @@ struct TaskRecord {
   const Cold& cold() const;
   // The Cold part to write: allocated here on first use.
   Cold& mutable_cold();
+  bool has_cold() const { return cold_ != nullptr; }  // false for a queued task never gated or run
   std::string task_id() const;  // "t<seq>"
   // The task as TaskView shows it, waiting_on left empty (the core fills it: scheduler_core.h).
   TaskView view() const;

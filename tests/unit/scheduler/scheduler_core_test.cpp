@@ -66,6 +66,23 @@ TEST_F(SchedulerCoreTest, ASubmittedTaskIsPendingUntilACapableAgentAttaches) {
   EXPECT_EQ(view(id).state, TaskState::ASSIGNED);
 }
 
+// Memory per queued task (bench/README.md): the fields a task fills only once it is gated, runs
+// or ends are allocated by the first of those, not at submit, nor by reading or listing it.
+TEST_F(SchedulerCoreTest, AQueuedTaskHoldsNoColdPartUntilItIsAssigned) {
+  auto id = submit(spec("echo", {"text"}));
+  core.tick();
+  EXPECT_EQ(view(id).state, TaskState::PENDING);
+  ASSERT_TRUE(core.list(ListTasks{}).ok());
+  const std::uint64_t seq = std::stoull(id.substr(1));
+  EXPECT_FALSE(core.task(seq)->has_cold());
+  attach("a1", {"text"});
+  core.tick();
+  ASSERT_EQ(assigned().size(), 1u);
+  ASSERT_TRUE(core.task(seq)->has_cold());
+  EXPECT_EQ(core.task(seq)->cold().assigned_agent, "a1");
+  EXPECT_EQ(view(id).assigned_agent, "a1");
+}
+
 TEST_F(SchedulerCoreTest, AnAgentIsChosenOnlyIfItHasEveryRequiredCapability) {
   attach("only-a", {"a"});
   attach("a-and-b", {"a", "b"});
