@@ -69,6 +69,14 @@ void pack(MsgWriter& w, const TaskSpec& s) {
 }
 
 void pack(MsgWriter& w, const TaskView& v, bool with_waiting_on) {
+  pack(w,
+       TaskViewParts{v.task_id, v.spec, v.state, v.effective_priority, v.failures, v.retry_at_ms, v.waiting_on,
+                     v.history, v.assigned_agent, v.attempt, v.progress, v.output, v.error, v.reason, v.created_ms,
+                     v.assigned_ms, v.started_ms, v.finished_ms, v.gate},
+       with_waiting_on);
+}
+
+void pack(MsgWriter& w, const TaskViewParts& v, bool with_waiting_on) {
   SpecOptionals o(v.spec);
   bool gated = !v.gate.id.empty();
   w.map(kSpecFields + o.count() + kViewFields + (with_waiting_on ? 1 : 0) + (gated ? 1 : 0));
@@ -117,11 +125,15 @@ std::string pack_task_list(const std::vector<TaskView>& views) {
 }
 
 std::string pack_task_list(const std::vector<const TaskView*>& views) {
+  return pack_task_list(views.size(), [&](MsgWriter& w, std::size_t i) { pack(w, *views[i]); });
+}
+
+std::string pack_task_list(std::size_t count, const std::function<void(MsgWriter&, std::size_t)>& pack_view) {
   MsgWriter w;
-  w.reserve(512 * views.size());
+  w.reserve(512 * count);
   w.map(2);
-  w.key("tasks"), w.array(views.size());
-  for (const auto* v : views) pack(w, *v);
+  w.key("tasks"), w.array(count);
+  for (std::size_t i = 0; i < count; ++i) pack_view(w, i);
   w.key("next"), w.str("");
   return w.take();
 }
@@ -159,14 +171,19 @@ std::string pack_task_result(const TaskResult& r) {
 }
 
 std::string pack_assign(const TaskView& v, const std::vector<std::pair<std::string, const Json*>>& deps) {
+  return pack_assign(v.task_id, v.attempt, v.spec, v.spec.input, deps);
+}
+
+std::string pack_assign(const std::string& task_id, std::int64_t attempt, const TaskSpec& spec, const Json& input,
+                        const std::vector<std::pair<std::string, const Json*>>& deps) {
   MsgWriter w;
   w.map(deps.empty() ? 6 : 7);
-  w.key("task_id"), w.str(v.task_id);
-  w.key("attempt"), w.integer(v.attempt);
-  w.key("type"), w.str(v.spec.type);
-  w.key("input"), w.json(v.spec.input);
-  pack_metadata(w, v.spec.metadata);
-  w.key("timeout_ms"), w.integer(v.spec.timeout_ms);
+  w.key("task_id"), w.str(task_id);
+  w.key("attempt"), w.integer(attempt);
+  w.key("type"), w.str(spec.type);
+  w.key("input"), w.json(input);
+  pack_metadata(w, spec.metadata);
+  w.key("timeout_ms"), w.integer(spec.timeout_ms);
   if (!deps.empty()) {
     w.key("deps"), w.map(deps.size());
     for (const auto& d : deps) w.key(d.first), w.json(*d.second);

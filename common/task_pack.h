@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,7 +17,27 @@ namespace orion {
 
 void pack(MsgWriter& w, const RetryPolicy& r);
 void pack(MsgWriter& w, const TaskSpec& s);
+// A TaskView's fields held elsewhere (the scheduler keeps a task in its own record): pack()
+// writes exactly the map of the TaskView they make up.
+struct TaskViewParts {
+  const std::string& task_id;
+  const TaskSpec& spec;
+  TaskState state;
+  Priority effective_priority;
+  std::int64_t failures, retry_at_ms;
+  const std::vector<std::string>& waiting_on;
+  const std::vector<StateChange>& history;
+  const std::string& assigned_agent;
+  std::int64_t attempt;
+  double progress;
+  const Json& output;
+  const std::string& error;
+  const std::string& reason;
+  std::int64_t created_ms, assigned_ms, started_ms, finished_ms;
+  const GateState& gate;
+};
 // with_waiting_on = false leaves out the derived "waiting_on" (stored records).
+void pack(MsgWriter& w, const TaskViewParts& v, bool with_waiting_on = true);
 void pack(MsgWriter& w, const TaskView& v, bool with_waiting_on = true);
 // A TASK_INFO body: {"task": view}.
 std::string pack_task_info(const TaskView& v);
@@ -24,6 +45,8 @@ std::string pack_task_info(const TaskView& v);
 std::string pack_task_list(const std::vector<TaskView>& views);
 // The same from views held elsewhere (no copies).
 std::string pack_task_list(const std::vector<const TaskView*>& views);
+// The same for `count` views, the i-th written by pack_view(w, i) (one pack() call).
+std::string pack_task_list(std::size_t count, const std::function<void(MsgWriter&, std::size_t)>& pack_view);
 // A RESULT_OK body, as ResultOk::to_body (the same bytes).
 std::string pack_result_ok(const ResultOk& ok);
 // A SUBMIT_BATCH body, as SubmitBatch::to_body for these entries and batch gate (decodes to the
@@ -37,6 +60,9 @@ std::string pack_task_result(const TaskResult& r);
 // An ASSIGN body, as Assign::to_body for the view's current attempt; `deps` holds
 // (dependency task id, its output) pairs.
 std::string pack_assign(const TaskView& v, const std::vector<std::pair<std::string, const Json*>>& deps);
+// The same from its parts, with `input` sent in place of spec.input.
+std::string pack_assign(const std::string& task_id, std::int64_t attempt, const TaskSpec& spec, const Json& input,
+                        const std::vector<std::pair<std::string, const Json*>>& deps);
 // A SUBMIT_BATCH_OK body, as SubmitBatchOk::to_body.
 std::string pack_submit_batch_ok(const SubmitBatchOk& ok);
 // An EVENT body, as Event::to_body, around data already packed (one msgpack map).

@@ -35,27 +35,27 @@ Status SchedulerCore::check_gate(const TaskSpec& spec, const ConsensusGate& gate
 }
 
 void SchedulerCore::open_gate(TaskRecord& t, const std::string& gate_id) {
-  t.view.gate.id = gate_id;
+  t.mutable_cold().gate.id = gate_id;
   Gate& g = gates_[gate_id];
   g.seqs.push_back(t.seq);
   if (g.created_mono_ms == 0) g.created_mono_ms = clock_.now_ms();
-  if (!t.view.gate.proposal_id.empty() && g.proposal_id.empty()) {
-    g.proposal_id = t.view.gate.proposal_id;
+  if (!t.cold().gate.proposal_id.empty() && g.proposal_id.empty()) {
+    g.proposal_id = t.cold().gate.proposal_id;
     gate_by_proposal_[g.proposal_id] = gate_id;
   }
 }
 
 std::string SchedulerCore::explain_gate(const TaskRecord& t) const {
-  const auto& spec = t.view.spec.consensus;
+  const auto& spec = t.spec.consensus;
   std::string kind = spec.type;
   std::transform(kind.begin(), kind.end(), kind.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  auto it = gates_.find(t.view.gate.id);
-  if (t.view.gate.proposal_id.empty()) {
+  auto it = gates_.find(t.cold().gate.id);
+  if (t.cold().gate.proposal_id.empty()) {
     std::string why = it == gates_.end() || it->second.waiting.empty() ? "proposing to the consensus service"
                                                                        : it->second.waiting;
     return "waiting for consensus (" + kind + "): " + why;
   }
-  return "waiting for consensus: proposal " + t.view.gate.proposal_id + " (" + kind + ") is being voted on";
+  return "waiting for consensus: proposal " + t.cold().gate.proposal_id + " (" + kind + ") is being voted on";
 }
 
 std::vector<Voter> SchedulerCore::gate_voters(const ConsensusGate& gate, const std::string& capability,
@@ -86,7 +86,7 @@ void SchedulerCore::expire_gates() {
   const auto now = clock_.now_ms();
   std::vector<std::pair<std::string, std::string>> to_close;  // gate, cause (EXPIRED before proposing)
   for (auto& [gate_id, g] : gates_) {
-    bool open = std::any_of(g.seqs.begin(), g.seqs.end(), [&](auto s) { return !is_terminal(tasks_.at(s).view.state); });
+    bool open = std::any_of(g.seqs.begin(), g.seqs.end(), [&](auto s) { return !is_terminal(tasks_.at(s).state); });
     if (!open) {
       to_close.push_back({gate_id, ""});
       continue;
@@ -94,13 +94,13 @@ void SchedulerCore::expire_gates() {
     if (now < g.next_ms) continue;
     g.next_ms = now + kGateRetryMs;
     const TaskRecord& first = tasks_.at(g.seqs.front());
-    const ConsensusGate& spec = first.view.spec.consensus;
+    const ConsensusGate& spec = first.spec.consensus;
     if (!g.proposal_id.empty()) {
       outbox_.to_consensus.push_back({gate_id, "poll-" + g.proposal_id, MsgType::GET_PROPOSAL,
                                       GetProposal{g.proposal_id}.to_body()});
       continue;
     }
-    std::string capability = spec.capability.empty() ? first.view.spec.capabilities.front() : spec.capability;
+    std::string capability = spec.capability.empty() ? first.spec.capabilities.front() : spec.capability;
     std::string missing;
     auto voters = gate_voters(spec, capability, &missing);
     if (voters.empty()) {
@@ -114,7 +114,7 @@ void SchedulerCore::expire_gates() {
     g.waiting.clear();
     Propose p;
     p.proposer = "scheduler";
-    p.type = g.seqs.size() == 1 ? first.view.spec.type : "batch";
+    p.type = g.seqs.size() == 1 ? first.spec.type : "batch";
     p.capability = capability;
     p.consensus_type = consensus_type_from_string(spec.type);
     p.voters = std::move(voters);
@@ -127,7 +127,7 @@ void SchedulerCore::expire_gates() {
     }
     // One request id per gate, kept across restarts (the gate's first task and its creation
     // time): the consensus service answers a repeated PROPOSE with the first proposal.
-    outbox_.to_consensus.push_back({gate_id, "gate-" + gate_id + "-" + std::to_string(first.view.created_ms),
+    outbox_.to_consensus.push_back({gate_id, "gate-" + gate_id + "-" + std::to_string(first.created_ms),
                                     MsgType::PROPOSE, p.to_body()});
   }
   for (const auto& [gate_id, cause] : to_close) {
@@ -150,8 +150,8 @@ void SchedulerCore::gate_proposed(const std::string& gate_id, const std::string&
   gate_by_proposal_[proposal_id] = gate_id;
   for (auto s : g.seqs) {
     TaskRecord& t = tasks_.at(s);
-    t.view.gate.proposal_id = proposal_id;
-    if (!is_terminal(t.view.state)) note(t, t.view.state, "proposed for consensus as " + proposal_id);
+    t.mutable_cold().gate.proposal_id = proposal_id;
+    if (!is_terminal(t.state)) note(t, t.state, "proposed for consensus as " + proposal_id);
     mark(t, "task.gate");
   }
   spdlog::info("event=gate_proposed gate={} proposal={} tasks={}", gate_id, proposal_id, g.seqs.size());
@@ -180,11 +180,11 @@ void SchedulerCore::close_gate(const std::string& gate_id, const std::string& ou
   const bool approved = outcome == "APPROVED";
   for (auto s : g.seqs) {
     TaskRecord& t = tasks_.at(s);
-    t.view.gate.outcome = outcome;
+    t.mutable_cold().gate.outcome = outcome;
     dirty_.insert(s);
-    if (is_terminal(t.view.state)) continue;
+    if (is_terminal(t.state)) continue;
     if (approved) {
-      note(t, t.view.state, cause);
+      note(t, t.state, cause);
       if (--t.unmet == 0) {
         t.ready_ms = 0;
         make_ready(t);
@@ -192,7 +192,7 @@ void SchedulerCore::close_gate(const std::string& gate_id, const std::string& ou
       mark(t, "task.gate");
       continue;
     }
-    t.view.error = cause;
+    t.mutable_cold().error = cause;
     finish(t, TaskState::CANCELLED, "task.cancelled");
   }
   // Only after every task of the gate ended CANCELLED: their dependants outside it fail.

@@ -8,30 +8,25 @@
 #include "common/task_pack.h"
 #include "services/scheduler/retry_policy.h"
 #include "services/scheduler/scheduler_core.h"
+#include "services/scheduler/task_codec.h"
 
 namespace orion::scheduler {
 
 void SchedulerCore::answer_group(std::uint64_t group) {
   auto it = group_waiters_.find(group);
   // A terminal task whose dependencies all COMPLETED reads as it is stored (get() would add
-  // nothing: no waiting_on, no PENDING reason), so it is packed in place; others are copied
-  // through get(). Saves two TaskView copies per task of a 500-task WAIT_TASKS.
-  std::vector<const TaskView*> views;
-  std::deque<TaskView> copies;
-  views.reserve(it->second.seqs.size());
-  for (auto seq : it->second.seqs) {
-    const TaskRecord& t = tasks_.at(seq);
-    bool as_stored = is_terminal(t.view.state) &&
+  // nothing: no waiting_on, no PENDING reason), so it is packed from its record; others are
+  // copied through get(). Saves a TaskView copy per task of a 500-task WAIT_TASKS.
+  const std::vector<std::uint64_t>& seqs = it->second.seqs;
+  auto body = pack_task_list(seqs.size(), [&](MsgWriter& out, std::size_t i) {
+    const TaskRecord& t = tasks_.at(seqs[i]);
+    bool as_stored = is_terminal(t.state) &&
                      std::all_of(t.deps.begin(), t.deps.end(), [&](std::uint64_t d) { return dep_met(d); });
-    if (as_stored) {
-      views.push_back(&t.view);
-    } else {
-      copies.push_back(*get(t.view.task_id));
-      views.push_back(&copies.back());
-    }
-  }
+    if (as_stored) pack_view(out, t, /*with_waiting_on=*/true);
+    else pack(out, *get(t.task_id()));
+  });
   const Waiter& w = it->second.waiter;
-  outbox_.to_clients.push_back({w.identity, "", packed_envelope(MsgType::TASK_LIST, w.request_id, pack_task_list(views))});
+  outbox_.to_clients.push_back({w.identity, "", packed_envelope(MsgType::TASK_LIST, w.request_id, std::move(body))});
   for (auto seq : it->second.seqs) {  // no longer retained by this wait
     auto n = waited_.find(seq);
     if (n == waited_.end() || --n->second > 0) continue;
@@ -49,7 +44,7 @@ void SchedulerCore::answer_waiters(const TaskRecord& t) {
   group_index_.erase(groups.first, groups.second);
   auto range = waiters_.equal_range(t.seq);
   if (range.first == range.second) return;
-  auto view = *get(t.view.task_id);
+  auto view = *get(t.task_id());
   for (auto it = range.first; it != range.second; ++it) {
     outbox_.to_clients.push_back(
         {it->second.identity, "", packed_envelope(MsgType::TASK_INFO, it->second.request_id, pack_task_info(view))});
@@ -82,10 +77,10 @@ void SchedulerCore::expire_waiters() {
 }
 
 void SchedulerCore::release_slot(TaskRecord& t) {
-  AgentSession* a = pool_.find(t.view.assigned_agent);
+  AgentSession* a = pool_.find(t.cold().assigned_agent);
   if (a && a->running.erase(t.seq)) {
     dispatch_needed_ = true;
-  } else if (auto u = unclaimed_.find(t.view.assigned_agent); u != unclaimed_.end()) {
+  } else if (auto u = unclaimed_.find(t.cold().assigned_agent); u != unclaimed_.end()) {
     u->second.seqs.erase(t.seq);
     if (u->second.seqs.empty()) unclaimed_.erase(u);
   }
@@ -95,9 +90,9 @@ void SchedulerCore::release_slot(TaskRecord& t) {
 void SchedulerCore::finish(TaskRecord& t, TaskState state, const char* topic) {
   unqueue(t);
   release_slot(t);
-  t.view.state = state;
-  t.view.finished_ms = wall_ms();
-  note(t, state, t.view.error);
+  t.state = state;
+  t.mutable_cold().finished_ms = wall_ms();
+  note(t, state, t.cold().error);
   mark(t, topic);
   answer_waiters(t);
   index_expiry(t);
@@ -116,16 +111,16 @@ void SchedulerCore::cascade(TaskRecord& root, std::vector<std::string>* ended) {
     work.pop_back();
     for (auto d : cause.dependants) {
       TaskRecord& t = tasks_.at(d);
-      if (is_terminal(t.view.state)) continue;
-      if (t.view.state == TaskState::ASSIGNED || t.view.state == TaskState::RUNNING) {
+      if (is_terminal(t.state)) continue;
+      if (t.state == TaskState::ASSIGNED || t.state == TaskState::RUNNING) {
         // Cannot happen while deps gate assignment, but a lease must never be left behind.
         cancel_on_agent(t, "a dependency failed");
       }
-      t.view.error = "dependency " + cause.view.task_id + " ended " + std::string(to_string(cause.view.state)) +
-                     (root.seq != cause.seq ? " (root cause " + root.view.task_id + ")" : "");
+      t.mutable_cold().error = "dependency " + cause.task_id() + " ended " + std::string(to_string(cause.state)) +
+                             (root.seq != cause.seq ? " (root cause " + root.task_id() + ")" : "");
       t.unmet = 0;
       finish(t, TaskState::FAILED, "task.failed");
-      if (ended) ended->push_back(t.view.task_id);
+      if (ended) ended->push_back(t.task_id());
       work.push_back(d);
     }
   }
@@ -134,7 +129,7 @@ void SchedulerCore::cascade(TaskRecord& root, std::vector<std::string>* ended) {
 void SchedulerCore::on_completed(TaskRecord& t) {
   for (auto d : t.dependants) {
     TaskRecord& dep = tasks_.at(d);
-    if (dep.view.state != TaskState::PENDING || dep.unmet == 0) continue;
+    if (dep.state != TaskState::PENDING || dep.unmet == 0) continue;
     if (--dep.unmet == 0) {
       dep.ready_ms = 0;
       make_ready(dep);
@@ -145,11 +140,11 @@ void SchedulerCore::on_completed(TaskRecord& t) {
 
 void SchedulerCore::requeue(TaskRecord& t, const std::string& why) {
   release_slot(t);
-  spdlog::info("event=task_requeued task={} attempt={} reason=\"{}\"", t.view.task_id, t.view.attempt, why);
-  t.view.reason = "re-queued: " + why + " (attempt " + std::to_string(t.view.attempt) + " fenced off)";
-  note(t, TaskState::PENDING, t.view.reason);
-  t.view.assigned_agent.clear();
-  t.view.progress = 0;
+  spdlog::info("event=task_requeued task={} attempt={} reason=\"{}\"", t.task_id(), t.attempt, why);
+  t.mutable_cold().reason = "re-queued: " + why + " (attempt " + std::to_string(t.attempt) + " fenced off)";
+  note(t, TaskState::PENDING, t.cold().reason);
+  t.mutable_cold().assigned_agent.clear();
+  t.mutable_cold().progress = 0;
   make_ready(t);  // keeps its ready_ms: a task that lost its agent does not lose its place
   mark(t, "task.requeued");
 }
@@ -242,8 +237,8 @@ void SchedulerCore::lose_agent(const std::string& agent_id, const std::string& w
 
 void SchedulerCore::progress(const TaskProgress& p) {
   TaskRecord* t = find(p.task_id);
-  if (!t || t->view.attempt != p.attempt) return;
-  auto& v = t->view;
+  if (!t || t->attempt != p.attempt) return;
+  auto& v = *t;
   // Neither RUNNING nor progress is written by itself: after a crash an ASSIGNED and a RUNNING
   // attempt are fenced and re-queued alike, so losing them changes nothing a restart does. They
   // reach the disk with the task's next durable change (its result, a re-queue, a timeout).
@@ -251,12 +246,12 @@ void SchedulerCore::progress(const TaskProgress& p) {
   // ahead of state an earlier turn made durable.
   if (v.state == TaskState::ASSIGNED) {
     v.state = TaskState::RUNNING;
-    v.started_ms = clock_.wall_ms();
-    v.progress = p.progress;
+    v.mutable_cold().started_ms = clock_.wall_ms();
+    v.mutable_cold().progress = p.progress;
     note(*t, TaskState::RUNNING, "started");
     mark(*t, "task.running", /*durable=*/false);
   } else if (v.state == TaskState::RUNNING) {
-    v.progress = p.progress;
+    v.mutable_cold().progress = p.progress;
     mark(*t, "task.progress", /*durable=*/false);
   }
 }
@@ -269,7 +264,7 @@ ResultOk SchedulerCore::result(const TaskResult& r) {
     }
     return ResultOk{r.task_id, r.attempt, false};
   }
-  auto& v = t->view;
+  auto& v = *t;
   if (v.attempt != r.attempt || (v.state != TaskState::ASSIGNED && v.state != TaskState::RUNNING)) {
     spdlog::debug("event=stale_result task={} attempt={} current_attempt={} state={}", r.task_id, r.attempt,
                   v.attempt, to_string(v.state));
@@ -280,30 +275,30 @@ ResultOk SchedulerCore::result(const TaskResult& r) {
     return ResultOk{r.task_id, r.attempt, false};
   }
   // Run time from "started", or from the assignment when the agent never said it started.
-  std::int64_t from = v.started_ms ? v.started_ms : v.assigned_ms;
+  std::int64_t from = v.cold().started_ms ? v.cold().started_ms : v.cold().assigned_ms;
   double runtime_ms = static_cast<double>(std::max<std::int64_t>(0, clock_.wall_ms() - from));
-  if (v.started_ms == 0) v.started_ms = clock_.wall_ms();
-  pool_.record_outcome(v.assigned_agent, r.ok, false, runtime_ms);
+  if (v.cold().started_ms == 0) v.mutable_cold().started_ms = clock_.wall_ms();
+  pool_.record_outcome(v.cold().assigned_agent, r.ok, false, runtime_ms);
   if (r.ok) {
-    v.output = r.output;
-    v.progress = 100;
-    v.error.clear();
+    v.mutable_cold().output = r.output;
+    v.mutable_cold().progress = 100;
+    v.mutable_cold().error.clear();
     finish(*t, TaskState::COMPLETED, "task.completed");
     on_completed(*t);
     return ResultOk{r.task_id, r.attempt, true};
   }
-  v.error = r.error.empty() ? "failed without a message" : r.error;
+  v.mutable_cold().error = r.error.empty() ? "failed without a message" : r.error;
   v.failures += 1;
   if (v.failures <= v.spec.retries) {
     release_slot(*t);
     auto delay = retry_delay_ms(v.spec.retry, t->seq, v.failures);
     v.state = TaskState::PENDING;
-    v.assigned_agent.clear();
-    v.progress = 0;
+    v.mutable_cold().assigned_agent.clear();
+    v.mutable_cold().progress = 0;
     t->retry_due_ms = clock_.now_ms() + delay;
     v.retry_at_ms = clock_.wall_ms() + delay;
     retry_wait_.insert({t->retry_due_ms, t->seq});
-    note(*t, TaskState::PENDING, "attempt " + std::to_string(v.attempt) + " failed (" + v.error + "); retry " +
+    note(*t, TaskState::PENDING, "attempt " + std::to_string(v.attempt) + " failed (" + v.cold().error + "); retry " +
                                      std::to_string(v.failures) + " of " + std::to_string(v.spec.retries) + " in " +
                                      std::to_string(delay) + " ms");
     mark(*t, "task.retrying");
@@ -339,8 +334,8 @@ void SchedulerCore::expire_tasks() {
   for (auto seq : expired) {
     TaskRecord& t = tasks_.at(seq);
     cancel_on_agent(t, "timed out");
-    pool_.record_outcome(t.view.assigned_agent, false, true, static_cast<double>(t.view.spec.timeout_ms));
-    t.view.error = "timed out after " + std::to_string(t.view.spec.timeout_ms) + " ms";
+    pool_.record_outcome(t.cold().assigned_agent, false, true, static_cast<double>(t.spec.timeout_ms));
+    t.mutable_cold().error = "timed out after " + std::to_string(t.spec.timeout_ms) + " ms";
     finish(t, TaskState::TIMEOUT, "task.timeout");
     cascade(t, nullptr);
   }
@@ -369,7 +364,7 @@ void SchedulerCore::expire_unschedulable() {
     if (qc.ready.empty()) continue;
     const TaskRecord& head = tasks_.at(qc.ready.begin()->second);
     std::size_t capable = 0, free = 0, draining = 0;
-    pool_.count(head.view.spec, &capable, &free, &draining);
+    pool_.count(head.spec, &capable, &free, &draining);
     if (capable > 0) {
       qc.unservable_since_ms = -1;
       continue;
@@ -393,9 +388,9 @@ void SchedulerCore::expire_unschedulable() {
     for (auto seq : doomed) {
       TaskRecord& t = tasks_.at(seq);
       std::string caps;
-      for (const auto& c : t.view.spec.capabilities) caps += (caps.empty() ? "" : ",") + c;
-      t.view.error = "unschedulable: no live agent has capabilities [" + caps + "] for " +
-                     std::to_string(now - qc.unservable_since_ms) + " ms";
+      for (const auto& c : t.spec.capabilities) caps += (caps.empty() ? "" : ",") + c;
+      t.mutable_cold().error = "unschedulable: no live agent has capabilities [" + caps + "] for " +
+                               std::to_string(now - qc.unservable_since_ms) + " ms";
       finish(t, TaskState::FAILED, "task.failed");
       cascade(t, nullptr);
     }
@@ -403,13 +398,13 @@ void SchedulerCore::expire_unschedulable() {
 }
 
 void SchedulerCore::assign(TaskRecord& t, AgentSession& a, const std::string& why) {
-  auto& v = t.view;
+  auto& v = t;
   // Workflow hook: a step's references to other steps' outputs are resolved now.
   std::optional<Json> input;
   if (input_resolver_) {
     auto r = input_resolver_(t);
     if (!r) {
-      v.error = r.error().message;
+      v.mutable_cold().error = r.error().message;
       finish(t, TaskState::FAILED, "task.failed");
       cascade(t, nullptr);
       dispatch_needed_ = true;  // the slot this task would have taken is still free
@@ -419,25 +414,18 @@ void SchedulerCore::assign(TaskRecord& t, AgentSession& a, const std::string& wh
   }
   v.state = TaskState::ASSIGNED;
   v.attempt += 1;
-  v.assigned_agent = a.spec.agent_id;
-  v.assigned_ms = clock_.wall_ms();
-  v.started_ms = 0;
-  v.progress = 0;
-  v.reason = why;
+  v.mutable_cold().assigned_agent = a.spec.agent_id;
+  v.mutable_cold().assigned_ms = clock_.wall_ms();
+  v.mutable_cold().started_ms = 0;
+  v.mutable_cold().progress = 0;
+  v.mutable_cold().reason = why;
   t.deadline_ms = v.spec.timeout_ms > 0 ? clock_.now_ms() + v.spec.timeout_ms : 0;
   pool_.note_assigned(a, t.seq);
   note(t, TaskState::ASSIGNED, why);
   std::vector<std::pair<std::string, const Json*>> deps;
   deps.reserve(t.deps.size());
-  for (auto d : t.deps) deps.emplace_back(task_id_for(d), &tasks_.at(d).view.output);
-  std::string body;
-  if (input) {
-    TaskView sent = v;
-    sent.spec.input = std::move(*input);
-    body = pack_assign(sent, deps);
-  } else {
-    body = pack_assign(v, deps);
-  }
+  for (auto d : t.deps) deps.emplace_back(task_id_for(d), &tasks_.at(d).cold().output);
+  std::string body = pack_assign(t.task_id(), v.attempt, v.spec, input ? *input : v.spec.input, deps);
   outbox_.to_agents.push_back({a.identity, a.spec.agent_id, packed_envelope(MsgType::ASSIGN, "", std::move(body))});
   mark(t, "task.assigned");
 }
@@ -459,7 +447,7 @@ void SchedulerCore::dispatch() {
     }
     if (!best) break;
     TaskRecord& t = tasks_.at(best->ready.begin()->second);
-    auto choice = pool_.select(t.view.spec);
+    auto choice = pool_.select(t.spec);
     if (!choice.agent) {
       blocked.insert(best);
       continue;
@@ -493,61 +481,60 @@ Status SchedulerCore::check_invariants() const {
   }
   if (queued != ready_count_) return broken("ready_count_ does not match the queues");
   for (const auto& [seq, t] : tasks_) {
-    const auto& v = t.view;
+    const auto& v = t;
     if (seq >= next_seq_) return broken("seq not below next_seq");
-    if (v.task_id != task_id_for(seq)) return broken("task id does not match seq " + std::to_string(seq));
     bool ready = v.state == TaskState::PENDING && t.unmet == 0 && t.retry_due_ms == 0;
     auto qc = classes_.find(*t.class_key);
     bool in_queue = qc != classes_.end() && qc->second.ready.count({queue_key(t), seq});
-    if (ready != in_queue) return broken("ready queue out of step for " + v.task_id);
+    if (ready != in_queue) return broken("ready queue out of step for " + v.task_id());
     if (in_queue && unschedulable_limit_ms(t) > 0 && qc->second.min_limit_ms > unschedulable_limit_ms(t)) {
-      return broken("a queue's min_limit_ms is above the unschedulable limit of " + v.task_id);
+      return broken("a queue's min_limit_ms is above the unschedulable limit of " + v.task_id());
     }
-    if (!(t.counted == LiveStats::counted_as(t))) return broken("stats counts out of step for " + v.task_id);
+    if (!(t.counted == LiveStats::counted_as(t))) return broken("stats counts out of step for " + v.task_id());
     if ((t.retry_due_ms != 0) != (retry_wait_.count({t.retry_due_ms, seq}) > 0)) {
-      return broken("retry queue out of step for " + v.task_id);
+      return broken("retry queue out of step for " + v.task_id());
     }
     bool leased = v.state == TaskState::ASSIGNED || v.state == TaskState::RUNNING;
     if (leased) {
-      const AgentSession* a = pool_.find(v.assigned_agent);
-      auto u = unclaimed_.find(v.assigned_agent);
+      const AgentSession* a = pool_.find(v.cold().assigned_agent);
+      auto u = unclaimed_.find(v.cold().assigned_agent);
       bool in_session = a && a->running.count(seq), in_unclaimed = u != unclaimed_.end() && u->second.seqs.count(seq);
       // A hot standby holds the leases of the leader's agents in standby_leased_ instead.
       bool standby = standby_leased_.count(seq) > 0;
-      if (in_session + in_unclaimed + standby != 1) return broken("leased task " + v.task_id + " is not on its agent, or twice");
-      if (t.unmet != 0) return broken("task " + v.task_id + " was assigned with unmet dependencies");
+      if (in_session + in_unclaimed + standby != 1) return broken("leased task " + v.task_id() + " is not on its agent, or twice");
+      if (t.unmet != 0) return broken("task " + v.task_id() + " was assigned with unmet dependencies");
     }
-    std::uint32_t unmet = v.gate.pending() ? 1 : 0;
+    std::uint32_t unmet = v.cold().gate.pending() ? 1 : 0;
     for (auto d : t.deps) unmet += !dep_met(d);
     if (!is_terminal(v.state)) {
       for (auto d : t.deps) {
-        if (!tasks_.count(d)) return broken("task " + v.task_id + " lost its dependency t" + std::to_string(d) + " to expiry");
+        if (!tasks_.count(d)) return broken("task " + v.task_id() + " lost its dependency t" + std::to_string(d) + " to expiry");
       }
     }
     for (auto d : t.dependants) {
-      if (!tasks_.count(d)) return broken("task " + v.task_id + " lists an expired dependant t" + std::to_string(d));
+      if (!tasks_.count(d)) return broken("task " + v.task_id() + " lists an expired dependant t" + std::to_string(d));
     }
-    if (!is_terminal(v.state) && v.gate.pending() && !standby_gated_.count(seq)) {
-      auto g = gates_.find(v.gate.id);
+    if (!is_terminal(v.state) && v.cold().gate.pending() && !standby_gated_.count(seq)) {
+      auto g = gates_.find(v.cold().gate.id);
       if (g == gates_.end() || std::find(g->second.seqs.begin(), g->second.seqs.end(), seq) == g->second.seqs.end()) {
-        return broken("gated task " + v.task_id + " is not held by its gate");
+        return broken("gated task " + v.task_id() + " is not held by its gate");
       }
     }
-    if (!is_terminal(v.state) && unmet != t.unmet) return broken("unmet count wrong for " + v.task_id);
-    if (v.effective_priority < v.spec.priority) return broken("effective priority below own for " + v.task_id);
+    if (!is_terminal(v.state) && unmet != t.unmet) return broken("unmet count wrong for " + v.task_id());
+    if (v.effective_priority < v.spec.priority) return broken("effective priority below own for " + v.task_id());
   }
   for (const auto& [seq, n] : waited_) {
     if (!tasks_.count(seq)) return broken("task t" + std::to_string(seq) + " expired while a WAIT_TASKS names it");
   }
   for (auto seq : standby_leased_) {
     const TaskRecord* t = task(seq);
-    if (!t || (t->view.state != TaskState::ASSIGNED && t->view.state != TaskState::RUNNING)) {
+    if (!t || (t->state != TaskState::ASSIGNED && t->state != TaskState::RUNNING)) {
       return broken("standby lease of seq " + std::to_string(seq) + " is not a leased task");
     }
   }
   for (auto seq : standby_gated_) {
     const TaskRecord* t = task(seq);
-    if (!t || is_terminal(t->view.state) || !t->view.gate.pending()) {
+    if (!t || is_terminal(t->state) || !t->cold().gate.pending()) {
       return broken("standby gate of seq " + std::to_string(seq) + " holds no gated task");
     }
   }
@@ -558,9 +545,9 @@ Status SchedulerCore::check_invariants() const {
   for (const auto& [id, u] : unclaimed_) {
     if (u.seqs.empty()) return broken("an empty set of unclaimed leases for " + id);
     for (auto seq : u.seqs) {
-      const auto& v = tasks_.at(seq).view;
-      if (v.assigned_agent != id || (v.state != TaskState::ASSIGNED && v.state != TaskState::RUNNING)) {
-        return broken("unclaimed lease of " + v.task_id + " is not leased to " + id);
+      const auto& v = tasks_.at(seq);
+      if (v.cold().assigned_agent != id || (v.state != TaskState::ASSIGNED && v.state != TaskState::RUNNING)) {
+        return broken("unclaimed lease of " + v.task_id() + " is not leased to " + id);
       }
     }
   }
@@ -571,9 +558,9 @@ Status SchedulerCore::check_invariants() const {
       if (owner == stale_owner_.end()) return broken("stale attempt " + key.first + " of " + id + " has no owner");
     }
     for (auto seq : a.running) {
-      const auto& v = tasks_.at(seq).view;
-      if (v.assigned_agent != id || (v.state != TaskState::ASSIGNED && v.state != TaskState::RUNNING)) {
-        return broken("agent " + id + " holds task " + v.task_id + " that is not leased to it");
+      const auto& v = tasks_.at(seq);
+      if (v.cold().assigned_agent != id || (v.state != TaskState::ASSIGNED && v.state != TaskState::RUNNING)) {
+        return broken("agent " + id + " holds task " + v.task_id() + " that is not leased to it");
       }
     }
   }

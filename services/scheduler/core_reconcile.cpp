@@ -17,8 +17,8 @@
 namespace orion::scheduler {
 
 bool SchedulerCore::leased_to(const TaskRecord& t, const std::string& agent_id, std::int64_t attempt) const {
-  const auto& v = t.view;
-  return (v.state == TaskState::ASSIGNED || v.state == TaskState::RUNNING) && v.assigned_agent == agent_id &&
+  const auto& v = t;
+  return (v.state == TaskState::ASSIGNED || v.state == TaskState::RUNNING) && v.cold().assigned_agent == agent_id &&
          v.attempt == attempt;
 }
 
@@ -29,10 +29,10 @@ void SchedulerCore::send_cancel(const AgentSession& a, const std::string& task_i
 }
 
 void SchedulerCore::cancel_on_agent(const TaskRecord& t, const std::string& reason) {
-  AgentSession* a = pool_.find(t.view.assigned_agent);
+  AgentSession* a = pool_.find(t.cold().assigned_agent);
   if (!a || !a->running.count(t.seq)) return;
-  send_cancel(*a, t.view.task_id, t.view.attempt, reason);
-  if (a->reports_running) add_stale(*a, {t.view.task_id, t.view.attempt});
+  send_cancel(*a, t.task_id(), t.attempt, reason);
+  if (a->reports_running) add_stale(*a, {t.task_id(), t.attempt});
 }
 
 void SchedulerCore::add_stale(AgentSession& a, const AttemptKey& key) {
@@ -94,14 +94,14 @@ AttachOk SchedulerCore::attach(const std::string& identity, const AgentSpec& spe
   for (auto seq : leased) {
     TaskRecord& t = tasks_.at(seq);
     // Without `running`, a new connection may have lost everything: fence it all, as before.
-    bool keep = running ? reported.count({t.view.task_id, t.view.attempt}) > 0 && kept.size() < capacity
+    bool keep = running ? reported.count({t.task_id(), t.attempt}) > 0 && kept.size() < capacity
                         : same_connection && a->running.count(seq) > 0;
     if (keep) {
       kept.push_back(seq);
       continue;
     }
     ++fenced;
-    requeue(t, running ? "agent " + id + " re-attached without attempt " + std::to_string(t.view.attempt)
+    requeue(t, running ? "agent " + id + " re-attached without attempt " + std::to_string(t.attempt)
                        : "agent " + id + " re-attached");
   }
   unclaimed_.erase(id);  // what was left there is kept, below
@@ -138,7 +138,7 @@ Status SchedulerCore::heartbeat(const std::string& identity, const AgentHeartbea
 void SchedulerCore::adopt_leases(std::int64_t grace_ms) {
   std::vector<std::uint64_t> leased;
   for (const auto& [seq, t] : tasks_) {
-    if (t.view.state == TaskState::ASSIGNED || t.view.state == TaskState::RUNNING) leased.push_back(seq);
+    if (t.state == TaskState::ASSIGNED || t.state == TaskState::RUNNING) leased.push_back(seq);
   }
   adopt_leases(leased, grace_ms);
 }
@@ -149,15 +149,15 @@ void SchedulerCore::adopt_leases(const std::vector<std::uint64_t>& seqs, std::in
   std::size_t adopted = 0;
   for (auto seq : seqs) {
     TaskRecord& t = tasks_.at(seq);
-    auto& v = t.view;
+    auto& v = t;
     if (v.state != TaskState::ASSIGNED && v.state != TaskState::RUNNING) continue;
-    if (const AgentSession* a = pool_.find(v.assigned_agent); a && a->running.count(seq)) continue;
-    auto& u = unclaimed_[v.assigned_agent];
+    if (const AgentSession* a = pool_.find(v.cold().assigned_agent); a && a->running.count(seq)) continue;
+    auto& u = unclaimed_[v.cold().assigned_agent];
     u.until_ms = now + grace_ms;
     u.seqs.insert(seq);
     // Its deadline as it was given: assigned_ms + timeout on the wall clock, now on the monotonic one.
     t.deadline_ms = v.spec.timeout_ms > 0
-                        ? std::max<std::int64_t>(1, now + std::max<std::int64_t>(0, v.assigned_ms + v.spec.timeout_ms - wall))
+                        ? std::max<std::int64_t>(1, now + std::max<std::int64_t>(0, v.cold().assigned_ms + v.spec.timeout_ms - wall))
                         : 0;
     ++adopted;
   }

@@ -18,20 +18,20 @@
 namespace orion::scheduler {
 
 std::int64_t SchedulerCore::expiry_of(const TaskRecord& t) const {
-  const std::int64_t ttl = t.view.spec.result_ttl_ms >= 0 ? t.view.spec.result_ttl_ms : options_.retention_ms;
-  return t.view.finished_ms + ttl;
+  const std::int64_t ttl = t.spec.result_ttl_ms >= 0 ? t.spec.result_ttl_ms : options_.retention_ms;
+  return t.cold().finished_ms + ttl;
 }
 
 void SchedulerCore::index_expiry(const TaskRecord& t) {
-  if (is_terminal(t.view.state)) expiry_.insert({expiry_of(t), t.seq});
+  if (is_terminal(t.state)) expiry_.insert({expiry_of(t), t.seq});
 }
 
 bool SchedulerCore::retained(const TaskRecord& t) const {
   for (auto d : t.dependants) {
-    if (!is_terminal(tasks_.at(d).view.state)) return true;
+    if (!is_terminal(tasks_.at(d).state)) return true;
   }
   if (waited_.count(t.seq)) return true;
-  if (!t.view.gate.id.empty() && gates_.count(t.view.gate.id)) return true;
+  if (!t.cold().gate.id.empty() && gates_.count(t.cold().gate.id)) return true;
   // A batch record that still makes other tasks of the batch at a restart would make this one
   // again too, were its own record deleted.
   if (auto b = batch_records_.upper_bound(t.seq); b != batch_records_.begin() && t.seq <= std::prev(b)->second.last) {
@@ -53,7 +53,7 @@ std::size_t SchedulerCore::expire_retained() {
     auto it = tasks_.find(entry.second);
     if (it == tasks_.end()) continue;
     const TaskRecord& t = it->second;
-    if (!is_terminal(t.view.state) || expiry_of(t) != entry.first) continue;  // stale entry
+    if (!is_terminal(t.state) || expiry_of(t) != entry.first) continue;  // stale entry
     if (dirty_.count(t.seq)) {
       unwritten.push_back(entry);  // its record (and the workflows' view of it) goes out first
       continue;
@@ -82,7 +82,7 @@ void SchedulerCore::erase_task(std::uint64_t seq) {
   live_.remove(t);
   unqueue(t);
   if (auto r = by_request_.find(t.request_id); r != by_request_.end() && r->second == seq) by_request_.erase(r);
-  const auto& key = t.view.spec.idempotency_key;
+  const auto& key = t.spec.idempotency_key;
   if (!key.empty()) {
     if (auto k = by_idempotency_.find(key); k != by_idempotency_.end() && k->second == seq) by_idempotency_.erase(k);
   }

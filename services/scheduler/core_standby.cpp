@@ -10,10 +10,10 @@ namespace orion::scheduler {
 
 void SchedulerCore::place(TaskRecord& t) {
   unqueue(t);
-  if (t.view.state != TaskState::PENDING || t.unmet != 0) return;
-  if (t.view.retry_at_ms != 0) {
+  if (t.state != TaskState::PENDING || t.unmet != 0) return;
+  if (t.retry_at_ms != 0) {
     // A retry waiting out its backoff: due on our monotonic clock when the leader's wall clock says.
-    t.retry_due_ms = clock_.now_ms() + std::max<std::int64_t>(0, t.view.retry_at_ms - clock_.wall_ms());
+    t.retry_due_ms = clock_.now_ms() + std::max<std::int64_t>(0, t.retry_at_ms - clock_.wall_ms());
     retry_wait_.insert({t.retry_due_ms, t.seq});
     return;
   }
@@ -37,16 +37,15 @@ void SchedulerCore::apply_record(TaskRecord record) {
   TaskRecord* t;
   if (found != tasks_.end()) {
     t = &found->second;
-    before = t->view.state;
+    before = t->state;
     unqueue(*t);  // under its old queue key
     if (t->in_batch_record) written_alone(*t);
     live_.remove(*t);  // counted again as the record it becomes, below
-    if (t->view.spec.idempotency_key != record.view.spec.idempotency_key && !record.view.spec.idempotency_key.empty()) {
-      by_idempotency_[record.view.spec.idempotency_key] = seq;
+    if (t->spec.idempotency_key != record.spec.idempotency_key && !record.spec.idempotency_key.empty()) {
+      by_idempotency_[record.spec.idempotency_key] = seq;
     }
     t->request_id = std::move(record.request_id);
-    t->view = std::move(record.view);
-    t->view.task_id = task_id_for(seq);
+    t->take_view(std::move(record));
     t->deps = std::move(record.deps);
     t->ready_ms = record.ready_ms;
     by_request_[t->request_id] = seq;
@@ -55,16 +54,16 @@ void SchedulerCore::apply_record(TaskRecord record) {
     t = &tasks_.at(seq);
     link_standby(*t);
   }
-  const auto& v = t->view;
+  const auto& v = *t;
   const bool leased = v.state == TaskState::ASSIGNED || v.state == TaskState::RUNNING;
   if (leased) standby_leased_.insert(seq);
   else standby_leased_.erase(seq);
-  const bool gated = !is_terminal(v.state) && v.gate.pending();
+  const bool gated = !is_terminal(v.state) && v.cold().gate.pending();
   if (gated) standby_gated_.insert(seq);
   else standby_gated_.erase(seq);
   t->unmet = 0;
   if (!is_terminal(v.state)) {
-    for (auto d : t->deps) t->unmet += tasks_.count(d) && tasks_.at(d).view.state != TaskState::COMPLETED;
+    for (auto d : t->deps) t->unmet += tasks_.count(d) && tasks_.at(d).state != TaskState::COMPLETED;
     t->unmet += gated;
   }
   place(*t);
@@ -79,7 +78,7 @@ void SchedulerCore::apply_record(TaskRecord record) {
   if (before != TaskState::COMPLETED && v.state == TaskState::COMPLETED) {
     for (auto d : t->dependants) {
       TaskRecord& dep = tasks_.at(d);
-      if (dep.view.state != TaskState::PENDING || dep.unmet == 0) continue;
+      if (dep.state != TaskState::PENDING || dep.unmet == 0) continue;
       if (--dep.unmet == 0) place(dep);
     }
   }
@@ -102,7 +101,7 @@ Status SchedulerCore::apply_batch_record(const BatchIntake& intake, BatchEntries
     TaskRecord& t = it->second;
     link_standby(t);
     t.unmet = 0;
-    for (auto d : t.deps) t.unmet += tasks_.count(d) && tasks_.at(d).view.state != TaskState::COMPLETED;
+    for (auto d : t.deps) t.unmet += tasks_.count(d) && tasks_.at(d).state != TaskState::COMPLETED;
     place(t);
   }
   spent_batches_.clear();
@@ -113,7 +112,7 @@ Status SchedulerCore::apply_batch_record(const BatchIntake& intake, BatchEntries
 void SchedulerCore::promote() {
   for (auto seq : standby_gated_) {
     TaskRecord& t = tasks_.at(seq);
-    if (!is_terminal(t.view.state) && t.view.gate.pending()) open_gate(t, t.view.gate.id);
+    if (!is_terminal(t.state) && t.cold().gate.pending()) open_gate(t, t.cold().gate.id);
   }
   standby_gated_.clear();
   // Leases of the previous leader: kept for one liveness window, for their agents to claim
@@ -142,10 +141,10 @@ void SchedulerCore::demote() {
   standby_leased_.clear();
   standby_gated_.clear();
   for (auto& [seq, t] : tasks_) {
-    const auto& v = t.view;
+    const auto& v = t;
     t.deadline_ms = 0;
     if (v.state == TaskState::ASSIGNED || v.state == TaskState::RUNNING) standby_leased_.insert(seq);
-    if (!is_terminal(v.state) && v.gate.pending()) standby_gated_.insert(seq);
+    if (!is_terminal(v.state) && v.cold().gate.pending()) standby_gated_.insert(seq);
     index_expiry(t);  // the waits that retained some are gone
   }
 }

@@ -27,7 +27,7 @@ std::int64_t SchedulerCore::oldest_wait(const QueueClass& qc, std::int64_t now_m
     while (!(unseen & (1u << lowest))) ++lowest;
     if (key + lowest * options_.ageing_ms >= best) break;
     const TaskRecord& t = tasks_.at(seq);
-    unsigned bit = 1u << (static_cast<unsigned>(t.view.effective_priority) % qc.by_level.size());
+    unsigned bit = 1u << (static_cast<unsigned>(t.effective_priority) % qc.by_level.size());
     if (seen & bit) continue;  // not the first of its level: not the earliest of it
     seen |= bit;
     best = std::min(best, t.ready_ms);

@@ -20,7 +20,7 @@ Status SchedulerCore::reopen(const std::vector<std::string>& task_ids, const std
   for (const auto& id : task_ids) {
     TaskRecord* t = find(id);
     if (!t) return missing(id);
-    auto st = t->view.state;
+    auto st = t->state;
     if (st != TaskState::FAILED && st != TaskState::CANCELLED && st != TaskState::TIMEOUT) {
       return make_error(ErrorCode::FAILED_PRECONDITION, "task " + id + " is " + std::string(to_string(st)) +
                                                             "; only a FAILED, CANCELLED or TIMEOUT task can be re-opened");
@@ -31,29 +31,29 @@ Status SchedulerCore::reopen(const std::vector<std::string>& task_ids, const std
     for (auto d : t->deps) {
       if (!tasks_.count(d)) {
         return make_error(ErrorCode::FAILED_PRECONDITION,
-                          "task " + t->view.task_id + " depends on " + task_id_for(d) + ", which has expired");
+                          "task " + t->task_id() + " depends on " + task_id_for(d) + ", which has expired");
       }
-      const auto& dep = tasks_.at(d).view;
+      const auto& dep = tasks_.at(d);
       if (is_terminal(dep.state) && dep.state != TaskState::COMPLETED && !reopening.count(d)) {
-        return make_error(ErrorCode::FAILED_PRECONDITION, "task " + t->view.task_id + " depends on " + dep.task_id +
+        return make_error(ErrorCode::FAILED_PRECONDITION, "task " + t->task_id() + " depends on " + dep.task_id() +
                                                               ", which ended " + std::string(to_string(dep.state)) +
                                                               " and is not re-opened with it");
       }
     }
   }
   for (TaskRecord* t : ts) {
-    auto& v = t->view;
+    auto& v = *t;
     v.state = TaskState::PENDING;
-    v.error.clear();
-    v.output = nullptr;
+    v.mutable_cold().error.clear();
+    v.mutable_cold().output = nullptr;
     v.failures = 0;
     v.retry_at_ms = 0;
-    v.finished_ms = 0;
-    v.assigned_ms = 0;
-    v.started_ms = 0;
-    v.assigned_agent.clear();
-    v.progress = 0;
-    v.reason = why;
+    v.mutable_cold().finished_ms = 0;
+    v.mutable_cold().assigned_ms = 0;
+    v.mutable_cold().started_ms = 0;
+    v.mutable_cold().assigned_agent.clear();
+    v.mutable_cold().progress = 0;
+    v.mutable_cold().reason = why;
     v.effective_priority = v.spec.priority;
     t->ready_ms = 0;
     t->unmet = 0;
@@ -65,14 +65,14 @@ Status SchedulerCore::reopen(const std::vector<std::string>& task_ids, const std
   // priority upwards (raise_priority re-queues a task it finds queued, so the queues must be
   // right before it runs).
   for (TaskRecord* t : ts) {
-    for (auto d : t->deps) t->unmet += tasks_.at(d).view.state != TaskState::COMPLETED;
+    for (auto d : t->deps) t->unmet += tasks_.at(d).state != TaskState::COMPLETED;
   }
   for (TaskRecord* t : ts) {
     if (t->unmet == 0) make_ready(*t);
   }
   for (TaskRecord* t : ts) {
     for (auto d : t->deps) {
-      if (tasks_.at(d).view.state != TaskState::COMPLETED) raise_priority(d, t->view.effective_priority);
+      if (tasks_.at(d).state != TaskState::COMPLETED) raise_priority(d, t->effective_priority);
     }
   }
   return {};

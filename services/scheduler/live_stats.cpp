@@ -8,17 +8,17 @@
 namespace orion::scheduler {
 
 TaskRecord::Counted LiveStats::counted_as(const TaskRecord& t) {
-  const TaskView& v = t.view;
+  const TaskRecord& v = t;
   TaskRecord::Counted c;
   c.state = static_cast<std::uint8_t>(v.state);
   c.priority = static_cast<std::uint8_t>(v.spec.priority);
   std::int64_t ready_ms = t.ready_ms > 0 ? t.ready_ms : v.created_ms;
-  if (v.assigned_ms > 0) {
+  if (v.cold().assigned_ms > 0) {
     c.wait_bin = static_cast<std::uint16_t>(
-        DurationHistogram::bin_of(static_cast<double>(std::max<std::int64_t>(0, v.assigned_ms - ready_ms))) + 1);
+        DurationHistogram::bin_of(static_cast<double>(std::max<std::int64_t>(0, v.cold().assigned_ms - ready_ms))) + 1);
   }
-  if (is_terminal(v.state) && v.started_ms > 0 && v.finished_ms >= v.started_ms) {
-    c.run_bin = static_cast<std::uint16_t>(DurationHistogram::bin_of(static_cast<double>(v.finished_ms - v.started_ms)) + 1);
+  if (is_terminal(v.state) && v.cold().started_ms > 0 && v.cold().finished_ms >= v.cold().started_ms) {
+    c.run_bin = static_cast<std::uint16_t>(DurationHistogram::bin_of(static_cast<double>(v.cold().finished_ms - v.cold().started_ms)) + 1);
   }
   return c;
 }
@@ -43,7 +43,7 @@ void LiveStats::add(TypeAgg& type, const TaskRecord::Counted& c, int sign) {
 void LiveStats::update(TaskRecord& t) {
   TaskRecord::Counted now = counted_as(t);
   if (t.counted.counted() && t.counted == now) return;  // the usual case: nothing it is counted by changed
-  TypeAgg& type = types_[t.view.spec.type];
+  TypeAgg& type = types_[t.spec.type];
   if (t.counted.counted()) add(type, t.counted, -1);
   add(type, now, +1);
   t.counted = now;
@@ -51,7 +51,7 @@ void LiveStats::update(TaskRecord& t) {
 
 void LiveStats::remove(TaskRecord& t) {
   if (!t.counted.counted()) return;
-  auto it = types_.find(t.view.spec.type);
+  auto it = types_.find(t.spec.type);
   if (it != types_.end()) {
     add(it->second, t.counted, -1);
     if (it->second.tasks == 0) types_.erase(it);

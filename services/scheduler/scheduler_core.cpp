@@ -68,40 +68,40 @@ const TaskRecord* SchedulerCore::find(const std::string& task_id) const {
 }
 
 void SchedulerCore::note(TaskRecord& t, TaskState state, const std::string& text) {
-  auto& h = t.view.history;
+  auto& h = t.history;
   // Bounded: keep the first entry (creation) and the most recent ones.
   if (h.size() >= kMaxHistory) h.erase(h.begin() + 1);
-  h.push_back(StateChange{state, wall_ms(), t.view.attempt, t.view.assigned_agent, text});
+  h.push_back(StateChange{state, wall_ms(), t.attempt, t.cold().assigned_agent, text});
 }
 
 void SchedulerCore::mark(TaskRecord& t, const char* topic, bool durable) {
   restat(t);
   if (durable) dirty_.insert(t.seq);
   if (!topic || (subscriptions_ && !subscriptions_->wants(topic))) return;
-  const TaskView& v = t.view;
+  const TaskRecord::Cold& c = t.cold();
   MsgWriter w;
   w.reserve(128);  // the usual event is about 100 bytes
-  w.map(v.error.empty() ? 8 : 9);
-  w.key("task_id"), w.str(v.task_id);
-  w.key("state"), w.str(to_string(v.state));
-  w.key("type"), w.str(v.spec.type);
-  w.key("name"), w.str(v.spec.name);
-  w.key("agent"), w.str(v.assigned_agent);
-  w.key("attempt"), w.integer(v.attempt);
-  w.key("priority"), w.str(to_string(v.effective_priority));
-  w.key("progress"), w.number(v.progress);
-  if (!v.error.empty()) w.key("error"), w.str(v.error);
+  w.map(c.error.empty() ? 8 : 9);
+  w.key("task_id"), w.str(t.task_id());
+  w.key("state"), w.str(to_string(t.state));
+  w.key("type"), w.str(t.spec.type);
+  w.key("name"), w.str(t.spec.name);
+  w.key("agent"), w.str(c.assigned_agent);
+  w.key("attempt"), w.integer(t.attempt);
+  w.key("priority"), w.str(to_string(t.effective_priority));
+  w.key("progress"), w.number(c.progress);
+  if (!c.error.empty()) w.key("error"), w.str(c.error);
   outbox_.events.push_back({topic, w.take()});
 }
 
 std::int64_t SchedulerCore::queue_key(const TaskRecord& t) const {
-  return t.ready_ms - static_cast<std::int64_t>(t.view.effective_priority) * options_.ageing_ms;
+  return t.ready_ms - static_cast<std::int64_t>(t.effective_priority) * options_.ageing_ms;
 }
 
 void SchedulerCore::make_ready(TaskRecord& t) {
-  t.view.state = TaskState::PENDING;
+  t.state = TaskState::PENDING;
   t.retry_due_ms = 0;
-  t.view.retry_at_ms = 0;
+  t.retry_at_ms = 0;
   if (t.ready_ms == 0) t.ready_ms = wall_ms();
   queue_insert(t);
   restat(t);
@@ -112,7 +112,7 @@ void SchedulerCore::queue_insert(TaskRecord& t) {
   auto [it, fresh] = classes_.try_emplace(*t.class_key);
   QueueClass& qc = it->second;
   if (fresh) {
-    qc.capabilities = t.view.spec.capabilities;
+    qc.capabilities = t.spec.capabilities;
     std::sort(qc.capabilities.begin(), qc.capabilities.end());
   }
   // Tasks made in seq order (a batch, a restart) mostly go last: then the insertion is
@@ -121,19 +121,19 @@ void SchedulerCore::queue_insert(TaskRecord& t) {
   const bool last = qc.ready.empty() || *qc.ready.rbegin() < entry;
   if (last ? (qc.ready.emplace_hint(qc.ready.end(), entry), true) : qc.ready.insert(entry).second) {
     ++ready_count_;
-    ++qc.by_level[static_cast<std::size_t>(t.view.effective_priority) % qc.by_level.size()];
+    ++qc.by_level[static_cast<std::size_t>(t.effective_priority) % qc.by_level.size()];
     if (auto limit = unschedulable_limit_ms(t); limit > 0) qc.min_limit_ms = std::min(qc.min_limit_ms, limit);
   }
 }
 
 std::int64_t SchedulerCore::unschedulable_limit_ms(const TaskRecord& t) const {
-  const auto own = t.view.spec.unschedulable_timeout_ms;
+  const auto own = t.spec.unschedulable_timeout_ms;
   return own >= 0 ? own : options_.unschedulable_timeout_ms;
 }
 
 void SchedulerCore::queue_erase(QueueClass& qc, std::set<std::pair<std::int64_t, std::uint64_t>>::iterator it) {
   const TaskRecord& t = tasks_.at(it->second);
-  --qc.by_level[static_cast<std::size_t>(t.view.effective_priority) % qc.by_level.size()];
+  --qc.by_level[static_cast<std::size_t>(t.effective_priority) % qc.by_level.size()];
   qc.ready.erase(it);
   --ready_count_;
 }
@@ -152,12 +152,12 @@ TaskRecord& SchedulerCore::create(const std::string& request_id, TaskSpec&& spec
                                   std::uint64_t seq) {
   if (seq == 0) seq = next_seq_++;
   TaskRecord& t = tasks_[seq];
-  t.view.spec = std::move(spec);
+  t.spec = std::move(spec);
   // A submit without a request id cannot be retried safely; give it a unique one of its own.
   fill_new(t, seq, request_id.empty() ? "seq:" + std::to_string(seq) : request_id, wall_ms());
   restat(t);
   if (index_request) by_request_[t.request_id] = seq;
-  if (!t.view.spec.idempotency_key.empty()) by_idempotency_[t.view.spec.idempotency_key] = seq;
+  if (!t.spec.idempotency_key.empty()) by_idempotency_[t.spec.idempotency_key] = seq;
   return t;
 }
 
@@ -169,13 +169,12 @@ const std::string* SchedulerCore::intern_class(const TaskSpec& spec) {
 void SchedulerCore::fill_new(TaskRecord& t, std::uint64_t seq, std::string request_id, std::int64_t created_ms) {
   t.seq = seq;
   t.request_id = std::move(request_id);
-  t.view.task_id = task_id_for(seq);
-  t.view.effective_priority = t.view.spec.priority;
-  t.class_key = intern_class(t.view.spec);
-  compact(t.view.spec);
-  t.view.state = TaskState::PENDING;
-  t.view.created_ms = created_ms;
-  t.view.history.push_back(StateChange{TaskState::PENDING, created_ms, 0, "", "submitted"});
+  t.effective_priority = t.spec.priority;
+  t.class_key = intern_class(t.spec);
+  compact(t.spec);
+  t.state = TaskState::PENDING;
+  t.created_ms = created_ms;
+  t.history.push_back(StateChange{TaskState::PENDING, created_ms, 0, "", "submitted"});
 }
 
 // Wires `t` to its dependencies (already existing tasks), inherits its priority upwards and
@@ -189,19 +188,19 @@ void SchedulerCore::link(TaskRecord& t, const std::vector<std::uint64_t>& deps) 
   TaskRecord* failed_dep = nullptr;
   for (auto d : t.deps) {
     auto& dep = tasks_.at(d);
-    if (dep.view.state == TaskState::COMPLETED) continue;
-    if (is_terminal(dep.view.state)) {
+    if (dep.state == TaskState::COMPLETED) continue;
+    if (is_terminal(dep.state)) {
       failed_dep = &dep;
       continue;
     }
     ++t.unmet;
-    raise_priority(d, t.view.effective_priority);
+    raise_priority(d, t.effective_priority);
   }
-  if (t.view.gate.pending()) ++t.unmet;
+  if (t.cold().gate.pending()) ++t.unmet;
   if (failed_dep) {
-    t.view.error = "dependency " + failed_dep->view.task_id + " ended " +
-                   std::string(to_string(failed_dep->view.state)) +
-                   (failed_dep->view.error.empty() ? "" : ": " + failed_dep->view.error);
+    const std::string& why = failed_dep->cold().error;
+    t.mutable_cold().error = "dependency " + failed_dep->task_id() + " ended " +
+                             std::string(to_string(failed_dep->state)) + (why.empty() ? "" : ": " + why);
     t.unmet = 0;
     finish(t, TaskState::FAILED, "task.failed");
     return;
@@ -230,10 +229,10 @@ Result<SubmitOk> SchedulerCore::submit(const std::string& request_id, TaskSpec s
   if (auto s = check_gate(spec, spec.consensus); !s) return s.error();
   bool gated = spec.consensus.enabled();
   TaskRecord& t = create(request_id, std::move(spec));
-  if (gated) open_gate(t, t.view.task_id);
+  if (gated) open_gate(t, t.task_id());
   mark(t, "task.submitted");
   link(t, deps);
-  return SubmitOk{t.view.task_id, false};
+  return SubmitOk{t.task_id(), false};
 }
 
 // A retried batch is answered with the ids its keys got the first time. Its new tasks carry
@@ -390,7 +389,7 @@ bool SchedulerCore::apply_batches(std::size_t max_tasks) {
       // Indexed once for the whole batch (batches_), not once per task.
       TaskRecord& t = create(p.request_id.empty() ? "" : p.request_id + "#" + e.key, std::move(e.spec),
                              p.request_id.empty(), p.seqs[i]);
-      if (gated) open_gate(t, p.gate.enabled() ? batch_gate : t.view.task_id);
+      if (gated) open_gate(t, p.gate.enabled() ? batch_gate : t.task_id());
       t.in_batch_record = p.recorded;
       mark(t, "task.submitted", /*durable=*/!p.recorded);  // when recorded, the batch record holds it
       link(t, deps);
@@ -404,16 +403,16 @@ bool SchedulerCore::apply_batches(std::size_t max_tasks) {
 
 void SchedulerCore::raise_priority(std::uint64_t seq, Priority p) {
   const TaskRecord& first = tasks_.at(seq);
-  if (is_terminal(first.view.state) || first.view.effective_priority >= p) return;  // the usual case: nothing to lend
+  if (is_terminal(first.state) || first.effective_priority >= p) return;  // the usual case: nothing to lend
   // Iterative: a chain can be 100,000 tasks long.
   std::vector<std::uint64_t> work{seq};
   while (!work.empty()) {
     TaskRecord& t = tasks_.at(work.back());
     work.pop_back();
-    if (is_terminal(t.view.state) || t.view.effective_priority >= p) continue;
-    bool queued = t.view.state == TaskState::PENDING && t.unmet == 0 && t.retry_due_ms == 0;
+    if (is_terminal(t.state) || t.effective_priority >= p) continue;
+    bool queued = t.state == TaskState::PENDING && t.unmet == 0 && t.retry_due_ms == 0;
     if (queued) unqueue(t);
-    t.view.effective_priority = p;
+    t.effective_priority = p;
     if (queued) make_ready(t);
     dirty_.insert(t.seq);
     for (auto d : t.deps) work.push_back(d);
@@ -425,16 +424,16 @@ void SchedulerCore::recompute_priority(std::uint64_t seq) {
   while (!work.empty()) {
     TaskRecord& t = tasks_.at(work.back());
     work.pop_back();
-    if (is_terminal(t.view.state)) continue;
-    Priority p = t.view.spec.priority;
+    if (is_terminal(t.state)) continue;
+    Priority p = t.spec.priority;
     for (auto d : t.dependants) {
       const auto& dep = tasks_.at(d);
-      if (!is_terminal(dep.view.state)) p = std::max(p, dep.view.effective_priority);
+      if (!is_terminal(dep.state)) p = std::max(p, dep.effective_priority);
     }
-    if (p == t.view.effective_priority) continue;
-    bool queued = t.view.state == TaskState::PENDING && t.unmet == 0 && t.retry_due_ms == 0;
+    if (p == t.effective_priority) continue;
+    bool queued = t.state == TaskState::PENDING && t.unmet == 0 && t.retry_due_ms == 0;
     if (queued) unqueue(t);
-    t.view.effective_priority = p;
+    t.effective_priority = p;
     if (queued) make_ready(t);
     dirty_.insert(t.seq);
     for (auto d : t.deps) work.push_back(d);
@@ -444,31 +443,31 @@ void SchedulerCore::recompute_priority(std::uint64_t seq) {
 Result<ReprioritizeOk> SchedulerCore::reprioritize(const Reprioritize& r) {
   TaskRecord* t = find(r.task_id);
   if (!t) return missing(r.task_id);
-  if (t->view.state != TaskState::PENDING) {
+  if (t->state != TaskState::PENDING) {
     // Only queued work has a place to change; an assigned task's priority no longer matters.
     return make_error(ErrorCode::FAILED_PRECONDITION,
-                      "task " + r.task_id + " is " + std::string(to_string(t->view.state)) + "; only a PENDING task can be reprioritized");
+                      "task " + r.task_id + " is " + std::string(to_string(t->state)) + "; only a PENDING task can be reprioritized");
   }
-  t->view.spec.priority = r.priority;
-  note(*t, t->view.state, "priority set to " + std::string(to_string(r.priority)));
+  t->spec.priority = r.priority;
+  note(*t, t->state, "priority set to " + std::string(to_string(r.priority)));
   dirty_.insert(t->seq);
   restat(*t);
   recompute_priority(t->seq);
-  return ReprioritizeOk{t->view.task_id, r.priority, t->view.effective_priority};
+  return ReprioritizeOk{t->task_id(), r.priority, t->effective_priority};
 }
 
 Result<CancelOk> SchedulerCore::cancel(const Cancel& c) {
   TaskRecord* t = find(c.task_id);
   if (!t) return missing(c.task_id);
-  CancelOk ok{t->view.task_id, t->view.state, {}};
-  if (is_terminal(t->view.state)) return ok;
-  if (t->view.state == TaskState::ASSIGNED || t->view.state == TaskState::RUNNING) {
+  CancelOk ok{t->task_id(), t->state, {}};
+  if (is_terminal(t->state)) return ok;
+  if (t->state == TaskState::ASSIGNED || t->state == TaskState::RUNNING) {
     cancel_on_agent(*t, c.reason.empty() ? "cancelled" : c.reason);
   }
-  t->view.error = "cancelled" + (c.reason.empty() ? std::string() : ": " + c.reason);
+  t->mutable_cold().error = "cancelled" + (c.reason.empty() ? std::string() : ": " + c.reason);
   finish(*t, TaskState::CANCELLED, "task.cancelled");
   cascade(*t, &ok.also_ended);
-  ok.state = t->view.state;
+  ok.state = t->state;
   return ok;
 }
 
@@ -487,39 +486,39 @@ Result<TaskList> SchedulerCore::list(const ListTasks& r) const {
   // table pages instead of blocking the loop.
   std::size_t examined = 0;
   for (auto it = start; it != tasks_.end(); ++it) {
-    const TaskView& v = it->second.view;
+    const TaskRecord& v = it->second;
     if (++examined > 100'000 || out.tasks.size() >= static_cast<std::size_t>(r.limit)) {
-      out.next = out.tasks.empty() ? v.task_id : out.tasks.back().task_id;
+      out.next = out.tasks.empty() ? v.task_id() : out.tasks.back().task_id;
       break;
     }
     if (match(r.states, v.state) && match(r.types, v.spec.type) && match(r.priorities, v.spec.priority)) {
-      out.tasks.push_back(*get(v.task_id));
+      out.tasks.push_back(*get(v.task_id()));
     }
   }
   return out;
 }
 
 std::string SchedulerCore::explain_pending(const TaskRecord& t) const {
-  if (t.view.gate.pending()) return explain_gate(t);
+  if (t.cold().gate.pending()) return explain_gate(t);
   if (t.unmet > 0) {
     std::string waiting;
     for (auto d : t.deps) {
-      if (tasks_.at(d).view.state != TaskState::COMPLETED) waiting += (waiting.empty() ? "" : ", ") + task_id_for(d);
+      if (tasks_.at(d).state != TaskState::COMPLETED) waiting += (waiting.empty() ? "" : ", ") + task_id_for(d);
     }
     return "waiting on dependencies: " + waiting;
   }
   if (t.retry_due_ms != 0) {
-    return "retry " + std::to_string(t.view.failures) + " of " + std::to_string(t.view.spec.retries) + " due in " +
+    return "retry " + std::to_string(t.failures) + " of " + std::to_string(t.spec.retries) + " due in " +
            std::to_string(std::max<std::int64_t>(0, t.retry_due_ms - clock_.now_ms())) + " ms";
   }
   std::size_t capable = 0, free = 0, draining = 0;
-  pool_.count(t.view.spec, &capable, &free, &draining);
-  std::string base = t.view.reason.empty() ? "" : t.view.reason + "; ";
+  pool_.count(t.spec, &capable, &free, &draining);
+  std::string base = t.cold().reason.empty() ? "" : t.cold().reason + "; ";
   std::string caps;
-  for (const auto& c : t.view.spec.capabilities) caps += (caps.empty() ? "" : ",") + c;
+  for (const auto& c : t.spec.capabilities) caps += (caps.empty() ? "" : ",") + c;
   if (capable == 0) {
     std::string excl;
-    for (const auto& e : t.view.spec.excluded_agents) excl += (excl.empty() ? "" : ",") + e;
+    for (const auto& e : t.spec.excluded_agents) excl += (excl.empty() ? "" : ",") + e;
     return base + "waiting: no live agent has capabilities [" + caps + "]" +
            (excl.empty() ? "" : " (excluding " + excl + ")");
   }
@@ -533,7 +532,7 @@ std::string SchedulerCore::explain_pending(const TaskRecord& t) const {
 Result<TaskView> SchedulerCore::get(const std::string& task_id) const {
   const TaskRecord* t = find(task_id);
   if (!t) return missing(task_id);
-  TaskView v = t->view;
+  TaskView v = t->view();
   for (auto d : t->deps) {
     if (!dep_met(d)) v.waiting_on.push_back(task_id_for(d));
   }
@@ -545,7 +544,7 @@ Result<std::optional<TaskView>> SchedulerCore::wait(const std::string& identity,
                                                     const WaitTask& request) {
   const TaskRecord* t = find(request.task_id);
   if (!t) return missing(request.task_id);
-  if (is_terminal(t->view.state) || request.timeout_ms == 0) return std::optional<TaskView>(*get(request.task_id));
+  if (is_terminal(t->state) || request.timeout_ms == 0) return std::optional<TaskView>(*get(request.task_id));
   if (waiters_.size() + group_waiters_.size() >= options_.max_waiters) {
     return make_error(ErrorCode::UNAVAILABLE, "too many waiting requests; retry later");
   }
@@ -562,7 +561,7 @@ Result<std::optional<std::vector<TaskView>>> SchedulerCore::wait_all(const std::
     const TaskRecord* t = find(id);
     if (!t) return missing(id);
     g.seqs.push_back(t->seq);
-    if (!is_terminal(t->view.state)) ++g.pending;
+    if (!is_terminal(t->state)) ++g.pending;
   }
   if (g.pending == 0 || request.timeout_ms == 0) {
     std::vector<TaskView> views;
@@ -574,7 +573,7 @@ Result<std::optional<std::vector<TaskView>>> SchedulerCore::wait_all(const std::
   }
   auto group = next_group_++;
   for (auto seq : g.seqs) {
-    if (!is_terminal(tasks_.at(seq).view.state)) group_index_.insert({seq, group});
+    if (!is_terminal(tasks_.at(seq).state)) group_index_.insert({seq, group});
     ++waited_[seq];  // kept (retention) until the group is answered
   }
   group_waiters_.emplace(group, std::move(g));
@@ -585,19 +584,18 @@ void SchedulerCore::restore(TaskRecord record) {
   if (auto old = tasks_.find(record.seq); old != tasks_.end()) live_.remove(old->second);
   TaskRecord& t = tasks_[record.seq] = std::move(record);
   t.counted = TaskRecord::Counted{};  // a stored record was never counted here
-  t.view.task_id = task_id_for(t.seq);
-  t.class_key = intern_class(t.view.spec);
-  compact(t.view.spec);
+  t.class_key = intern_class(t.spec);
+  compact(t.spec);
   held(t, /*index_request=*/true);
 }
 
 void SchedulerCore::held(TaskRecord& t, bool index_request) {
   next_seq_ = std::max(next_seq_, t.seq + 1);
   if (index_request) by_request_[t.request_id] = t.seq;
-  if (!t.view.spec.idempotency_key.empty()) by_idempotency_[t.view.spec.idempotency_key] = t.seq;
-  if (t.view.effective_priority == Priority::UNKNOWN) t.view.effective_priority = t.view.spec.priority;
+  if (!t.spec.idempotency_key.empty()) by_idempotency_[t.spec.idempotency_key] = t.seq;
+  if (t.effective_priority == Priority::UNKNOWN) t.effective_priority = t.spec.priority;
   // An ended task stored without its end time (a store of an older build) is retained from now.
-  if (is_terminal(t.view.state) && t.view.finished_ms == 0) t.view.finished_ms = wall_ms();
+  if (is_terminal(t.state) && t.cold().finished_ms == 0) t.mutable_cold().finished_ms = wall_ms();
   restat(t);
   index_expiry(t);
 }
@@ -630,22 +628,22 @@ Status SchedulerCore::restore_batch(const BatchIntake& intake, BatchEntries& ent
     if (seq < intake.first || seq > intake.last || tasks_.count(seq)) continue;
     // Made in place, as apply_batches made it, its spec read straight into its record.
     TaskRecord& r = tasks_[seq];
-    if (auto s = entries.read_spec(i, r.view.spec); !s) {
+    if (auto s = entries.read_spec(i, r.spec); !s) {
       tasks_.erase(seq);
       unmake(made, index_request, next_seq_before);
       return corrupt(s.error().message);
     }
     bool ready = true;
     if (plan) {
-      r.view.spec.depends_on.clear();
+      r.spec.depends_on.clear();
       for (auto [local, target] : plan->deps[i]) {
         auto d = local ? intake.seqs[static_cast<std::size_t>(target)] : target;
-        r.view.spec.depends_on.push_back(task_id_for(d));
+        r.spec.depends_on.push_back(task_id_for(d));
         if (std::find(r.deps.begin(), r.deps.end(), d) != r.deps.end()) continue;
         r.deps.push_back(d);
         // A task untouched since its submit has every dependency where it was then: any change
         // of one (completed, ended) would have given it a record of its own.
-        ready = ready && tasks_.count(d) && tasks_.at(d).view.state == TaskState::COMPLETED;
+        ready = ready && tasks_.count(d) && tasks_.at(d).state == TaskState::COMPLETED;
       }
     }
     // A batch with a request id is indexed once (batches_, below), not once per task.
@@ -692,7 +690,7 @@ void SchedulerCore::unmake(const std::vector<std::uint64_t>& seqs, bool index_re
     TaskRecord& t = tasks_.at(*it);
     live_.remove(t);
     if (index_request) by_request_.erase(t.request_id);
-    const auto& key = t.view.spec.idempotency_key;
+    const auto& key = t.spec.idempotency_key;
     if (auto k = by_idempotency_.find(key); !key.empty() && k != by_idempotency_.end() && k->second == *it) {
       by_idempotency_.erase(k);
     }
@@ -750,22 +748,23 @@ void SchedulerCore::finish_restore() {
     }
   }
   for (auto& [seq, t] : tasks_) {
-    auto& v = t.view;
+    auto& v = t;
     if (is_terminal(v.state)) continue;
     t.unmet = 0;
-    for (auto d : t.deps) t.unmet += tasks_.count(d) && tasks_.at(d).view.state != TaskState::COMPLETED;
-    if (v.gate.pending()) {
+    for (auto d : t.deps) t.unmet += tasks_.count(d) && tasks_.at(d).state != TaskState::COMPLETED;
+    if (v.cold().gate.pending()) {
       ++t.unmet;
-      open_gate(t, v.gate.id);
+      open_gate(t, v.cold().gate.id);
     }
     bool leased = v.state == TaskState::ASSIGNED || v.state == TaskState::RUNNING;
     if (leased && t.unmet == 0) continue;  // adopt_leases below: its agent may still be running it
     if (leased) {
       // A lease with unmet dependencies cannot be right (a corrupt or hand-edited store): fenced.
-      v.reason = "re-queued after a scheduler restart (attempt " + std::to_string(v.attempt) + " fenced off)";
-      v.assigned_agent.clear();
-      v.progress = 0;
-      note(t, TaskState::PENDING, v.reason);
+      auto& c = t.mutable_cold();
+      c.reason = "re-queued after a scheduler restart (attempt " + std::to_string(v.attempt) + " fenced off)";
+      c.assigned_agent.clear();
+      c.progress = 0;
+      note(t, TaskState::PENDING, c.reason);
       dirty_.insert(seq);
     }
     v.state = TaskState::PENDING;

@@ -412,7 +412,7 @@ class SchedulerCore {
   // A dependency that is not held expired, and only ended tasks expire: it counts as met.
   bool dep_met(std::uint64_t d) const {
     auto it = tasks_.find(d);
-    return it == tasks_.end() || it->second.view.state == TaskState::COMPLETED;
+    return it == tasks_.end() || it->second.state == TaskState::COMPLETED;
   }
   // index_request = false: the caller indexes the request id itself (a batch, in batches_).
   // seq 0: the next one.

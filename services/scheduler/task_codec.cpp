@@ -6,13 +6,22 @@
 
 namespace orion::scheduler {
 
-std::string task_id_for(std::uint64_t seq) { return "t" + std::to_string(seq); }
+void pack_view(MsgWriter& w, const TaskRecord& r, bool with_waiting_on) {
+  static const std::vector<std::string> kNone;
+  const std::string id = r.task_id();
+  const TaskRecord::Cold& c = r.cold();
+  pack(w,
+       TaskViewParts{id, r.spec, r.state, r.effective_priority, r.failures, r.retry_at_ms, kNone, r.history,
+                     c.assigned_agent, r.attempt, c.progress, c.output, c.error, c.reason, r.created_ms, c.assigned_ms,
+                     c.started_ms, c.finished_ms, c.gate},
+       with_waiting_on);
+}
 
 std::string encode_task_record(const TaskRecord& r) {
   MsgWriter w;
   w.reserve(512);  // a fresh task's record is about 400 bytes
   w.map(4);
-  w.key("v"), pack(w, r.view, /*with_waiting_on=*/false);  // waiting_on is derived
+  w.key("v"), pack_view(w, r, /*with_waiting_on=*/false);  // waiting_on is derived
   w.key("d"), w.array(r.deps.size());
   for (auto d : r.deps) w.integer(static_cast<std::int64_t>(d));
   w.key("r"), w.integer(r.ready_ms);
@@ -35,7 +44,7 @@ Result<TaskRecord> decode_task_record(std::uint64_t seq, std::string_view bytes)
   if (!view) return corrupt(view.error().message);
   TaskRecord r;
   r.seq = seq;
-  r.view = std::move(*view);
+  r.set_view(std::move(*view));
   if (f.present[1] && f.value[1]->type == msgpack::type::ARRAY) {
     const auto& deps = f.value[1]->via.array;
     r.deps.reserve(deps.size);

@@ -6,12 +6,15 @@
 #include <string>
 #include <string_view>
 
+#include "common/msg_writer.h"
 #include "common/status.h"
 #include "services/scheduler/task_record.h"
 
 namespace orion::scheduler {
 
 std::string encode_task_record(const TaskRecord& record);
+// The record's view, as pack(TaskView) writes record.view(); waiting_on, when written, is empty.
+void pack_view(MsgWriter& w, const TaskRecord& record, bool with_waiting_on);
 // INTERNAL on a record that does not decode: the file is corrupt.
 Result<TaskRecord> decode_task_record(std::uint64_t seq, std::string_view bytes);
 

@@ -1,9 +1,21 @@
 // One task as the scheduler holds it: the spec the client submitted, its execution state, and
-// its place in the dependency graph. The store persists `view`, `deps` and `ready_ms`; the
-// rest is derived again when the scheduler restarts.
+// its place in the dependency graph. The store persists the view (view()), `deps` and
+// `ready_ms`; the rest is derived again when the scheduler restarts.
+//
+// Memory: a million queued tasks are held at once (bench/README.md, "Memory per queued task"),
+// so the record keeps only what a queued task uses. The view's fields that stay empty until the
+// task is gated, runs or ends (its gate, agent, output, error, reason, later timestamps) live in
+// one Cold part allocated by the first write (mutable_cold()); the task id is not stored (it is
+// "t<seq>"), nor waiting_on (derived from deps when a view is built).
+//
+//   TaskRecord t;
+//   t.cold().error;                // "" and no allocation while there is no Cold part
+//   t.mutable_cold().error = "x";  // allocates it
+//   TaskView v = t.view();         // what a client is shown (waiting_on left empty)
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,9 +24,34 @@
 namespace orion::scheduler {
 
 struct TaskRecord {
+  // TaskView's fields that are empty until the task is gated, runs or ends.
+  struct Cold {
+    std::string assigned_agent;
+    double progress = 0;
+    Json output;
+    std::string error;
+    std::string reason;
+    std::int64_t assigned_ms = 0, started_ms = 0, finished_ms = 0;
+    GateState gate;
+  };
+
+  TaskRecord() = default;
+  TaskRecord(TaskRecord&&) = default;
+  TaskRecord& operator=(TaskRecord&&) = default;
+  TaskRecord(const TaskRecord& o);
+  TaskRecord& operator=(const TaskRecord& o);
+
   std::uint64_t seq = 0;       // submission order, unique, > 0; the task id is "t<seq>"
   std::string request_id;      // the client's request id of the SUBMIT (deduplicates retries)
-  TaskView view;               // id, spec and execution state as shown to clients
+  // The view's fields a queued task uses, named as in TaskView.
+  TaskSpec spec;
+  TaskState state = TaskState::UNKNOWN;
+  Priority effective_priority = Priority::UNKNOWN;  // after inheritance from dependants
+  std::int64_t failures = 0;
+  std::int64_t retry_at_ms = 0;
+  std::int64_t attempt = 0;
+  std::int64_t created_ms = 0;
+  std::vector<StateChange> history;
   std::vector<std::uint64_t> deps;        // seqs this task waits on (persisted)
   std::vector<std::uint64_t> dependants;  // seqs waiting on this one (derived)
   std::uint32_t unmet = 0;     // deps not yet COMPLETED (derived). Invariant: 0 before assignment
@@ -37,6 +74,22 @@ struct TaskRecord {
       return state == o.state && priority == o.priority && wait_bin == o.wait_bin && run_bin == o.run_bin;
     }
   } counted;
+
+  // The Cold part to read: an empty one (shared, never written) while there is none.
+  const Cold& cold() const;
+  // The Cold part to write: allocated here on first use.
+  Cold& mutable_cold();
+  bool has_cold() const { return cold_ != nullptr; }  // false for a queued task never gated or run
+  std::string task_id() const;  // "t<seq>"
+  // The task as TaskView shows it, waiting_on left empty (the core fills it: scheduler_core.h).
+  TaskView view() const;
+  // Takes the view's fields (a decoded record); the task id is not kept (it is "t<seq>").
+  void set_view(TaskView&& v);
+  // Takes the view's fields of `o` (the same record, as stored again), leaving the rest as is.
+  void take_view(TaskRecord&& o);
+
+ private:
+  std::unique_ptr<Cold> cold_;  // null = every Cold field empty
 };
 
 std::string task_id_for(std::uint64_t seq);  // "t42"

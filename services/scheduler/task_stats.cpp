@@ -34,16 +34,16 @@ SchedulerStatsOk task_stats(const std::vector<const TaskRecord*>& tasks, std::in
   std::map<std::vector<std::string>, ClassSamples> waiting;
   for (const TaskRecord* task : tasks) {
     const TaskRecord& r = *task;
-    const TaskView& v = r.view;
+    const TaskRecord& v = r;
     ++out.total;
     ++out.by_state[std::string(to_string(v.state))];
     ++out.by_priority[std::string(to_string(v.spec.priority))];
     TypeSamples& t = by_type[v.spec.type];
     ++t.tasks;
     std::int64_t ready_ms = r.ready_ms > 0 ? r.ready_ms : v.created_ms;
-    if (v.assigned_ms > 0) t.waits.push_back(static_cast<double>(std::max<std::int64_t>(0, v.assigned_ms - ready_ms)));
-    if (is_terminal(v.state) && v.started_ms > 0 && v.finished_ms >= v.started_ms) {
-      t.runs.push_back(static_cast<double>(v.finished_ms - v.started_ms));
+    if (v.cold().assigned_ms > 0) t.waits.push_back(static_cast<double>(std::max<std::int64_t>(0, v.cold().assigned_ms - ready_ms)));
+    if (is_terminal(v.state) && v.cold().started_ms > 0 && v.cold().finished_ms >= v.cold().started_ms) {
+      t.runs.push_back(static_cast<double>(v.cold().finished_ms - v.cold().started_ms));
     }
     // Ready and waiting for an agent: dependencies met, no retry pending.
     if (v.state == TaskState::PENDING && r.unmet == 0 && r.retry_due_ms == 0) {

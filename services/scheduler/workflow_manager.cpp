@@ -118,7 +118,7 @@ void WorkflowManager::index(WorkflowRecord& w) {
   for (std::size_t i = 0; i < w.spec.steps.size(); ++i) {
     w.by_name[w.spec.steps[i].name] = i;
     w.has_refs[i] = may_hold_refs(w.spec.steps[i].task.input);
-    if (const TaskRecord* t = core_.task(w.task_seqs[i])) w.step_states[i] = t->view.state;
+    if (const TaskRecord* t = core_.task(w.task_seqs[i])) w.step_states[i] = t->state;
     by_task_[w.task_seqs[i]] = {w.seq, i};
   }
   if (!w.request_id.empty()) by_request_[w.request_id] = w.seq;
@@ -200,25 +200,26 @@ Result<WorkflowView> WorkflowManager::get(const std::string& workflow_id) const 
   v.run = w->run;
   v.reason = w->reason;
   v.consensus = w->spec.consensus;
-  if (!w->spec.consensus.is_null()) v.gate = core_.task(w->task_seqs[0])->view.gate.to_json();
+  if (!w->spec.consensus.is_null()) v.gate = core_.task(w->task_seqs[0])->cold().gate.to_json();
   v.created_ms = w->created_ms;
   v.finished_ms = w->finished_ms;
   double total = 0;
   for (std::size_t i = 0; i < w->spec.steps.size(); ++i) {
-    const TaskView& t = core_.task(w->task_seqs[i])->view;
+    const TaskRecord& t = *core_.task(w->task_seqs[i]);
+    const TaskRecord::Cold& c = t.cold();
     StepView s;
     s.name = w->spec.steps[i].name;
-    s.task_id = t.task_id;
+    s.task_id = t.task_id();
     s.type = t.spec.type;
     s.depends_on = w->spec.steps[i].task.depends_on;
     s.state = t.state;
-    s.progress = t.state == TaskState::COMPLETED ? 100.0 : t.progress;
+    s.progress = t.state == TaskState::COMPLETED ? 100.0 : c.progress;
     s.attempt = t.attempt;
-    s.agent = t.assigned_agent;
-    s.error = t.error;
+    s.agent = c.assigned_agent;
+    s.error = c.error;
     s.created_ms = t.created_ms;
-    s.started_ms = t.started_ms ? t.started_ms : t.assigned_ms;
-    s.finished_ms = t.finished_ms;
+    s.started_ms = c.started_ms ? c.started_ms : c.assigned_ms;
+    s.finished_ms = c.finished_ms;
     if (s.started_ms && (v.started_ms == 0 || s.started_ms < v.started_ms)) v.started_ms = s.started_ms;
     total += s.progress;
     v.steps.push_back(std::move(s));
@@ -233,7 +234,7 @@ Result<CancelWorkflowOk> WorkflowManager::cancel(const CancelWorkflow& r) {
   CancelWorkflowOk ok{workflow_id_for(w->seq), w->state, {}};
   if (is_terminal(w->state)) return ok;
   std::vector<bool> open(w->spec.steps.size());
-  for (std::size_t i = 0; i < open.size(); ++i) open[i] = !is_terminal(core_.task(w->task_seqs[i])->view.state);
+  for (std::size_t i = 0; i < open.size(); ++i) open[i] = !is_terminal(core_.task(w->task_seqs[i])->state);
   const std::string why = "workflow " + ok.workflow_id + " cancelled" + (r.reason.empty() ? "" : ": " + r.reason);
   for (std::size_t i = 0; i < open.size(); ++i) {
     // A step an earlier cancel's cascade ended is answered as it is: no change.
@@ -264,13 +265,14 @@ Result<RetryWorkflowOk> WorkflowManager::retry(const std::string& request_id, co
   }
   std::vector<std::string> tasks, steps;
   for (std::size_t i = 0; i < w->spec.steps.size(); ++i) {
-    const TaskView& v = core_.task(w->task_seqs[i])->view;
+    const TaskRecord& v = *core_.task(w->task_seqs[i]);
+    const GateState& gate = v.cold().gate;
     // A step its consensus gate stopped was never approved: re-opening it would run it
     // ungated. Asking the agents again is a new run of the workflow.
-    if (!v.gate.id.empty() && v.gate.outcome != "APPROVED") {
+    if (!gate.id.empty() && gate.outcome != "APPROVED") {
       return make_error(ErrorCode::FAILED_PRECONDITION,
                         "workflow " + id + ": the consensus gate of step " + w->spec.steps[i].name + " ended " +
-                            (v.gate.outcome.empty() ? std::string("undecided") : v.gate.outcome) +
+                            (gate.outcome.empty() ? std::string("undecided") : gate.outcome) +
                             "; run the workflow again to ask for a new approval");
     }
     if (v.state == TaskState::COMPLETED) continue;
@@ -296,15 +298,15 @@ void WorkflowManager::on_task(const TaskRecord& t) {
   if (it == by_task_.end()) return;
   WorkflowRecord& w = flows_.at(it->second.first);
   std::size_t i = it->second.second;
-  if (w.step_states[i] == t.view.state) return;  // progress or priority only: not a step change
-  w.step_states[i] = t.view.state;
+  if (w.step_states[i] == t.state) return;  // progress or priority only: not a step change
+  w.step_states[i] = t.state;
   Json data{{"workflow_id", workflow_id_for(w.seq)},
             {"step", w.spec.steps[i].name},
-            {"task_id", t.view.task_id},
-            {"state", std::string(to_string(t.view.state))},
-            {"agent", t.view.assigned_agent},
-            {"attempt", t.view.attempt}};
-  if (!t.view.error.empty()) data["error"] = t.view.error;
+            {"task_id", t.task_id()},
+            {"state", std::string(to_string(t.state))},
+            {"agent", t.cold().assigned_agent},
+            {"attempt", t.attempt}};
+  if (!t.cold().error.empty()) data["error"] = t.cold().error;
   core_.outbox().events.push_back({"workflow.step", encode_value(data)});
   end_if_done(w);
 }
@@ -312,15 +314,15 @@ void WorkflowManager::on_task(const TaskRecord& t) {
 // RUNNING -> COMPLETED or FAILED once every step has ended.
 void WorkflowManager::end_if_done(WorkflowRecord& w) {
   if (w.state != WorkflowState::RUNNING) return;
-  const TaskView* first_failure = nullptr;
+  const TaskRecord* first_failure = nullptr;
   std::size_t failed_step = 0;
   for (std::size_t i = 0; i < w.task_seqs.size(); ++i) {
-    const TaskView& v = core_.task(w.task_seqs[i])->view;
+    const TaskRecord& v = *core_.task(w.task_seqs[i]);
     if (!is_terminal(v.state)) return;
     if (v.state == TaskState::COMPLETED) continue;
     // The step that failed by itself, not one a dependency's failure ended.
-    bool cascaded = v.error.rfind("dependency ", 0) == 0;
-    if (!first_failure || (!cascaded && first_failure->error.rfind("dependency ", 0) == 0)) {
+    bool cascaded = v.cold().error.rfind("dependency ", 0) == 0;
+    if (!first_failure || (!cascaded && first_failure->cold().error.rfind("dependency ", 0) == 0)) {
       first_failure = &v;
       failed_step = i;
     }
@@ -338,9 +340,9 @@ void WorkflowManager::end_if_done(WorkflowRecord& w) {
   // A step that was cancelled (CANCEL of its task, or a consensus gate that did not approve)
   // and not one that failed by itself: the workflow was cancelled, not failed.
   w.state = first_failure->state == TaskState::CANCELLED ? WorkflowState::CANCELLED : WorkflowState::FAILED;
-  w.reason = "step " + w.spec.steps[failed_step].name + " (" + first_failure->task_id + ") ended " +
-             std::string(to_string(first_failure->state)) +
-             (first_failure->error.empty() ? "" : ": " + first_failure->error);
+  const std::string& error = first_failure->cold().error;
+  w.reason = "step " + w.spec.steps[failed_step].name + " (" + first_failure->task_id() + ") ended " +
+             std::string(to_string(first_failure->state)) + (error.empty() ? "" : ": " + error);
   index_expiry(w);
   spdlog::info("event=workflow_ended workflow={} state={} run={} reason=\"{}\"", id, to_string(w.state), w.run, w.reason);
   publish(w.state == WorkflowState::CANCELLED ? "workflow.cancelled" : "workflow.failed", w);
@@ -354,11 +356,11 @@ Result<std::optional<Json>> WorkflowManager::resolve_input(const TaskRecord& t) 
   const WorkflowRecord& w = flows_.at(it->second.first);
   std::size_t i = it->second.second;
   if (!w.has_refs[i]) return std::optional<Json>();
-  auto resolved = resolve_refs(t.view.spec.input, "input", [&](const std::string& step) -> const Json* {
+  auto resolved = resolve_refs(t.spec.input, "input", [&](const std::string& step) -> const Json* {
     auto s = w.by_name.find(step);
     if (s == w.by_name.end()) return nullptr;
     const TaskRecord* dep = core_.task(w.task_seqs[s->second]);
-    return dep && dep->view.state == TaskState::COMPLETED ? &dep->view.output : nullptr;
+    return dep && dep->state == TaskState::COMPLETED ? &dep->cold().output : nullptr;
   });
   if (!resolved) {
     return make_error(ErrorCode::INVALID_ARGUMENT, "workflow " + workflow_id_for(w.seq) + " step " +
@@ -417,9 +419,9 @@ Status WorkflowManager::check_invariants() const {
       if (!t) return broken(id + ": step " + w.spec.steps[i].name + " has no task");
       auto b = by_task_.find(w.task_seqs[i]);
       if (b == by_task_.end() || b->second != std::make_pair(seq, i)) return broken(id + ": task index out of step");
-      if (w.step_states[i] != t->view.state) return broken(id + ": step " + w.spec.steps[i].name + " state not seen");
-      ended += is_terminal(t->view.state);
-      completed += t->view.state == TaskState::COMPLETED;
+      if (w.step_states[i] != t->state) return broken(id + ": step " + w.spec.steps[i].name + " state not seen");
+      ended += is_terminal(t->state);
+      completed += t->state == TaskState::COMPLETED;
     }
     const std::size_t n = w.task_seqs.size();
     switch (w.state) {

@@ -66,6 +66,23 @@ TEST_F(SchedulerCoreTest, ASubmittedTaskIsPendingUntilACapableAgentAttaches) {
   EXPECT_EQ(view(id).state, TaskState::ASSIGNED);
 }
 
+// Memory per queued task (bench/README.md): the fields a task fills only once it is gated, runs
+// or ends are allocated by the first of those, not at submit, nor by reading or listing it.
+TEST_F(SchedulerCoreTest, AQueuedTaskHoldsNoColdPartUntilItIsAssigned) {
+  auto id = submit(spec("echo", {"text"}));
+  core.tick();
+  EXPECT_EQ(view(id).state, TaskState::PENDING);
+  ASSERT_TRUE(core.list(ListTasks{}).ok());
+  const std::uint64_t seq = std::stoull(id.substr(1));
+  EXPECT_FALSE(core.task(seq)->has_cold());
+  attach("a1", {"text"});
+  core.tick();
+  ASSERT_EQ(assigned().size(), 1u);
+  ASSERT_TRUE(core.task(seq)->has_cold());
+  EXPECT_EQ(core.task(seq)->cold().assigned_agent, "a1");
+  EXPECT_EQ(view(id).assigned_agent, "a1");
+}
+
 TEST_F(SchedulerCoreTest, AnAgentIsChosenOnlyIfItHasEveryRequiredCapability) {
   attach("only-a", {"a"});
   attach("a-and-b", {"a", "b"});
@@ -436,15 +453,15 @@ TEST_F(SchedulerCoreTest, RestoredLeasesAreKeptForTheGraceThenRequeuedAndTermina
   TaskRecord running;
   running.seq = 7;
   running.request_id = "r7";
-  running.view.spec = spec("echo");
-  running.view.state = TaskState::RUNNING;
-  running.view.attempt = 1;
-  running.view.assigned_agent = "gone";
+  running.spec = spec("echo");
+  running.state = TaskState::RUNNING;
+  running.attempt = 1;
+  running.mutable_cold().assigned_agent = "gone";
   TaskRecord done = running;
   done.seq = 3;
   done.request_id = "r3";
-  done.view.state = TaskState::COMPLETED;
-  done.view.output = Json("kept");
+  done.state = TaskState::COMPLETED;
+  done.mutable_cold().output = Json("kept");
   core.restore(running);
   core.restore(done);
   core.finish_restore();
@@ -481,10 +498,10 @@ TEST_F(SchedulerCoreTest, ADetachedAgentsTasksGoToAnotherAgent) {
 TEST_F(SchedulerCoreTest, ChangesAreMarkedDirtyOnceEachUntilDrained) {
   auto id = submit(spec("echo"));
   std::vector<std::string> dirty;
-  core.drain_dirty([&](const TaskRecord& r) { dirty.push_back(r.view.task_id); });
+  core.drain_dirty([&](const TaskRecord& r) { dirty.push_back(r.task_id()); });
   EXPECT_EQ(dirty, std::vector<std::string>{id});
   dirty.clear();
-  core.drain_dirty([&](const TaskRecord& r) { dirty.push_back(r.view.task_id); });
+  core.drain_dirty([&](const TaskRecord& r) { dirty.push_back(r.task_id()); });
   EXPECT_TRUE(dirty.empty());
 }
 

@@ -55,9 +55,9 @@ inline void expect_same(const SchedulerCore& original, const SchedulerCore& copy
   ASSERT_EQ(original.task_count(), copy.task_count());
   for (const auto& [seq, t] : original.tasks()) {
     const TaskRecord* c = copy.task(seq);
-    ASSERT_NE(c, nullptr) << t.view.task_id;
-    EXPECT_EQ(encode_task_record(*c), encode_task_record(t)) << t.view.task_id;
-    EXPECT_EQ(c->unmet, t.unmet) << t.view.task_id;
+    ASSERT_NE(c, nullptr) << t.task_id();
+    EXPECT_EQ(encode_task_record(*c), encode_task_record(t)) << t.task_id();
+    EXPECT_EQ(c->unmet, t.unmet) << t.task_id();
   }
   EXPECT_EQ(copy.ready_count(), original.ready_count());
 }

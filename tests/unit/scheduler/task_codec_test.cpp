@@ -9,22 +9,43 @@ TEST(TaskCodec, ARecordReadsBackWithItsViewDependenciesReadyTimeAndRequestId) {
   TaskRecord r;
   r.seq = 9;
   r.request_id = "req-9";
-  r.view.task_id = "t9";
-  r.view.spec.type = "echo";
-  r.view.spec.capabilities = {"a", "b"};
-  r.view.spec.retries = 2;
-  r.view.spec.input = {{"nested", {1, 2, {{"deep", "ü"}}}}};
-  r.view.state = TaskState::PENDING;
-  r.view.failures = 1;
-  r.view.history.push_back(StateChange{TaskState::PENDING, 5, 0, "", "submitted"});
+  r.spec.type = "echo";
+  r.spec.capabilities = {"a", "b"};
+  r.spec.retries = 2;
+  r.spec.input = {{"nested", {1, 2, {{"deep", "ü"}}}}};
+  r.state = TaskState::PENDING;
+  r.failures = 1;
+  r.history.push_back(StateChange{TaskState::PENDING, 5, 0, "", "submitted"});
   r.deps = {3, 4};
   r.ready_ms = 1234;
   auto back = decode_task_record(9, encode_task_record(r));
   ASSERT_TRUE(back.ok()) << back.error().to_string();
-  EXPECT_EQ(back->view.to_json(), r.view.to_json());
+  EXPECT_EQ(back->view().to_json(), r.view().to_json());
   EXPECT_EQ(back->deps, r.deps);
   EXPECT_EQ(back->ready_ms, 1234);
   EXPECT_EQ(back->request_id, "req-9");
+}
+
+TEST(TaskCodec, ARecordWithItsGateAgentOutputAndErrorReadsBackWithThemAndItsIdFromItsSeq) {
+  TaskRecord r;
+  r.seq = 12;
+  r.spec.type = "echo";
+  r.state = TaskState::FAILED;
+  r.attempt = 1;
+  auto& c = r.mutable_cold();
+  c.assigned_agent = "w1";
+  c.output = Json{{"k", 1}};
+  c.error = "boom";
+  c.reason = "assigned";
+  c.progress = 50;
+  c.assigned_ms = 7, c.started_ms = 8, c.finished_ms = 9;
+  c.gate = GateState{"t12", "p1", "APPROVED"};
+  auto back = decode_task_record(12, encode_task_record(r));
+  ASSERT_TRUE(back.ok()) << back.error().to_string();
+  EXPECT_EQ(back->view().to_json(), r.view().to_json());
+  EXPECT_EQ(back->view().task_id, "t12");
+  EXPECT_EQ(back->cold().gate.outcome, "APPROVED");
+  EXPECT_EQ(back->cold().error, "boom");
 }
 
 TEST(TaskCodec, ACorruptRecordIsAnInternalErrorNamingTheTask) {
@@ -42,13 +63,12 @@ TEST(TaskCodec, EveryTruncationAndByteFlipOfARecordReadsBackOrFailsAsCorrupt) {
   TaskRecord r;
   r.seq = 3;
   r.request_id = "q";
-  r.view.task_id = "t3";
-  r.view.spec.type = "echo";
-  r.view.spec.capabilities = {"a"};
-  r.view.spec.input = {{"k", {1, -2, 3.5, "s", nullptr}}};
-  r.view.state = TaskState::RUNNING;
-  r.view.attempt = 2;
-  r.view.history.push_back(StateChange{TaskState::ASSIGNED, 5, 2, "w1", ""});
+  r.spec.type = "echo";
+  r.spec.capabilities = {"a"};
+  r.spec.input = {{"k", {1, -2, 3.5, "s", nullptr}}};
+  r.state = TaskState::RUNNING;
+  r.attempt = 2;
+  r.history.push_back(StateChange{TaskState::ASSIGNED, 5, 2, "w1", ""});
   r.deps = {1, 2};
   r.ready_ms = -1;
   const std::string good = encode_task_record(r);

@@ -11,11 +11,10 @@ constexpr std::int64_t kNow = 1'000'000;
 TaskRecord task(std::uint64_t seq, const std::string& type, TaskState state, Priority priority = Priority::NORMAL) {
   TaskRecord r;
   r.seq = seq;
-  r.view.task_id = task_id_for(seq);
-  r.view.spec.type = type;
-  r.view.spec.priority = priority;
-  r.view.state = state;
-  r.view.created_ms = 1000;
+  r.spec.type = type;
+  r.spec.priority = priority;
+  r.state = state;
+  r.created_ms = 1000;
   return r;
 }
 
@@ -23,9 +22,9 @@ TaskRecord task(std::uint64_t seq, const std::string& type, TaskState state, Pri
 TaskRecord done(std::uint64_t seq, const std::string& type, std::int64_t ready, std::int64_t wait, std::int64_t run) {
   TaskRecord r = task(seq, type, TaskState::COMPLETED);
   r.ready_ms = ready;
-  r.view.assigned_ms = ready + wait;
-  r.view.started_ms = ready + wait + 1;
-  r.view.finished_ms = ready + wait + 1 + run;
+  r.mutable_cold().assigned_ms = ready + wait;
+  r.mutable_cold().started_ms = ready + wait + 1;
+  r.mutable_cold().finished_ms = ready + wait + 1 + run;
   return r;
 }
 
@@ -65,11 +64,11 @@ TEST(TaskStats, ReadyPendingTasksAreGroupedByTheCapabilitiesTheyNeed) {
   std::map<std::uint64_t, TaskRecord> tasks;
   for (std::uint64_t i = 1; i <= 3; ++i) {
     tasks[i] = task(i, "train", TaskState::PENDING);
-    tasks[i].view.spec.capabilities = {"gpu", "big"};
+    tasks[i].spec.capabilities = {"gpu", "big"};
     tasks[i].ready_ms = kNow - 100 * static_cast<std::int64_t>(i);
   }
   tasks[4] = task(4, "train", TaskState::PENDING);
-  tasks[4].view.spec.capabilities = {"big", "gpu"};  // the same class, in another order
+  tasks[4].spec.capabilities = {"big", "gpu"};  // the same class, in another order
   tasks[4].ready_ms = kNow;
   tasks[5] = task(5, "echo", TaskState::PENDING);
   tasks[5].retry_due_ms = 77;  // waiting for its retry, not for an agent
