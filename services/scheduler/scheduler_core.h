@@ -422,7 +422,7 @@ class SchedulerCore {
   // A task record just put in the table at start-up or on a standby (restore, restore_batch):
   // the indexes (by_request_ when index_request), next_seq_ and the counts take it in.
   void held(TaskRecord& t, bool index_request);
-  // t.view.spec holds the task's spec already.
+  // t.spec holds the task's spec already.
   void fill_new(TaskRecord& t, std::uint64_t seq, std::string request_id, std::int64_t created_ms);
   void unmake(const std::vector<std::uint64_t>& seqs, bool index_request, std::uint64_t next_seq);
   void written_alone(TaskRecord& t);

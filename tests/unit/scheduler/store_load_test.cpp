@@ -146,9 +146,9 @@ TEST_F(StoreLoadTest, AStoreOfManyTasksLoadsBackIntoTheSameTasksAsTheDecodedEntr
   }
   std::size_t terminal = 0, pending = 0, leased = 0, untouched = 0;
   for (const auto& [seq, t] : live.tasks()) {
-    terminal += is_terminal(t.view.state);
-    pending += t.view.state == TaskState::PENDING;
-    leased += t.view.state == TaskState::ASSIGNED || t.view.state == TaskState::RUNNING;
+    terminal += is_terminal(t.state);
+    pending += t.state == TaskState::PENDING;
+    leased += t.state == TaskState::ASSIGNED || t.state == TaskState::RUNNING;
     untouched += t.in_batch_record;
   }
   ASSERT_GT(terminal, 50u);
