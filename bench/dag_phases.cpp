@@ -7,7 +7,6 @@
 // The batch is the one orion-bench's dag_100k_ms sends (100 layers of 1,000, 1-2 dependencies).
 // Then what a replicated scheduler does with those tasks off the answer's path: the snapshot a
 // replica's service thread encodes for raft, and a follower's restore of it into a fresh core.
-#include <time.h>
 
 #include <chrono>
 #include <cstdio>
@@ -15,6 +14,7 @@
 #include <string>
 
 #include "bench/layered_dag.h"
+#include "bench/phase_clock.h"
 #include "common/envelope.h"
 #include "common/huge_page_heap.h"
 #include "common/log_store.h"
@@ -30,22 +30,12 @@ using namespace orion;
 
 namespace {
 
-struct Mark {
-  std::chrono::steady_clock::time_point wall;
-  double cpu_ms;
-};
-
-double thread_cpu_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
-}
-
-Mark now() { return {std::chrono::steady_clock::now(), thread_cpu_ms()}; }
+using Mark = bench::PhaseMark;
+Mark now() { return bench::phase_start(); }
 
 void report(const char* phase, const Mark& since, const std::string& note = "") {
-  double wall = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since.wall).count();
-  std::printf("%-16s %9.1f ms wall %9.1f ms cpu %s\n", phase, wall, thread_cpu_ms() - since.cpu_ms, note.c_str());
+  std::printf("%-16s %9.1f ms wall %9.1f ms cpu %s\n", phase, bench::wall_ms_since(since), bench::cpu_ms_since(since),
+              note.c_str());
 }
 
 }  // namespace

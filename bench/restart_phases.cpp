@@ -12,7 +12,6 @@
 //
 // The tasks are the ones orion-bench's restart_2m_s queues: `echo`, one capability no agent
 // has, an integer input.
-#include <time.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -22,6 +21,7 @@
 #include <fstream>
 #include <string>
 
+#include "bench/phase_clock.h"
 #include "common/codec.h"
 #include "common/log_store.h"
 #include "services/scheduler/batch_record.h"
@@ -34,22 +34,10 @@ using namespace orion;
 
 namespace {
 
-struct Mark {
-  std::chrono::steady_clock::time_point wall;
-  double cpu_ms;
-};
+using Mark = bench::PhaseMark;
+Mark now() { return bench::phase_start(); }
 
-double thread_cpu_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
-}
-
-Mark now() { return {std::chrono::steady_clock::now(), thread_cpu_ms()}; }
-
-double wall_since(const Mark& m) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - m.wall).count();
-}
+double wall_since(const Mark& m) { return bench::wall_ms_since(m); }
 
 long rss_mib() {
   std::ifstream in("/proc/self/status");
@@ -131,7 +119,7 @@ int main(int argc, char** argv) {
     if (!log) return fail("open", log.error());
     auto t = now();
     if (int rc = write_store(**log, total, 50'000); rc != 0) return rc;
-    std::printf("%-14s %9.1f ms wall %9.1f ms cpu %d tasks, %.0f MB\n", "write", wall_since(t), thread_cpu_ms() - t.cpu_ms,
+    std::printf("%-14s %9.1f ms wall %9.1f ms cpu %d tasks, %.0f MB\n", "write", wall_since(t), bench::cpu_ms_since(t),
                 total, static_cast<double>(std::filesystem::file_size(path)) / 1e6);
   }
   // Loaded as SchedulerService::start does, in a process whose heap the write phase warmed
@@ -147,7 +135,7 @@ int main(int argc, char** argv) {
   scheduler::LoadPhases phases;
   t = now();
   if (auto s = scheduler::load_store(**log, core, workflows, &phases); !s) return fail("load", s.error());
-  const double load_wall = wall_since(t), load_cpu = thread_cpu_ms() - t.cpu_ms;
+  const double load_wall = wall_since(t), load_cpu = bench::cpu_ms_since(t);
   std::printf("%-14s %9.1f ms wall\n", "  read", phases.read_ms);
   std::printf("%-14s %9.1f ms wall\n", "  decode", phases.decode_ms);
   std::printf("%-14s %9.1f ms wall\n", "  restore", phases.restore_ms);
