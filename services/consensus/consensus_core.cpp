@@ -26,9 +26,9 @@ std::uint64_t parse_number(const std::string& id) {
 
 std::string id_of(std::uint64_t number) { return "p" + std::to_string(number); }
 
-Json created_data(const ProposalView& v) {
+Json created_data(const ProposalView& v, const std::vector<Voter>& eligible) {
   Json voters = Json::array();
-  for (const auto& x : v.voters) voters.push_back(x.agent_id);
+  for (const auto& x : eligible) voters.push_back(x.agent_id);
   return {{"proposal_id", v.proposal_id},
           {"proposer", v.proposer},
           {"type", v.type},
@@ -107,6 +107,7 @@ void ConsensusCore::forget_slice() {
       auto r = by_request_.find(rid);
       if (r != by_request_.end() && r->second == number) by_request_.erase(r);
     }
+    voters_.release(it->second.voters);
     proposals_.erase(it);
     dirty_.erase(number);
     erased_.push_back(number);
@@ -136,14 +137,25 @@ void ConsensusCore::decided(Proposal& p, Outcome outcome, std::int64_t at_ms) {
   p.view.outcome = outcome;
   p.view.decided_ms = at_ms;
   p.view.expires_ms = at_ms + (p.view.result_ttl_ms != 0 ? p.view.result_ttl_ms : retention_ms_);
+  p.votes.shrink_to_fit();  // no vote is counted from now on
   expiries_.insert({p.view.expires_ms, p.number});
   dirty_.insert(p.number);
   decided_.push_back(p.view.proposal_id);
   if (events_on_) events_.push_back({proposal_topic("decided", p.view.capability), decided_data(p.view)});
 }
 
+Tally ConsensusCore::tally_of(const Proposal& p) {
+  return count_cast(p.view.consensus_type, *p.voters, p.view.faulty, [&](std::size_t i) {
+    int cast = -1;  // the last vote counted for voter i, as count_votes takes it
+    for (const auto& c : p.votes) {
+      if (c.voter == i) cast = c.yes;
+    }
+    return cast;
+  });
+}
+
 void ConsensusCore::settle(Proposal& p) {
-  p.view.tally = count_votes(p.view);
+  p.view.tally = tally_of(p);
   dirty_.insert(p.number);
   if (p.view.outcome != Outcome::PENDING) return;
   Outcome o = decide(p.view.consensus_type, p.view.tally);
@@ -170,7 +182,7 @@ Result<Reply> ConsensusCore::on_propose(const Command& c) {
   v.capability = m->capability;
   v.data = std::move(m->data);
   v.consensus_type = m->consensus_type;
-  v.voters = std::move(m->voters);
+  p.voters = voters_.intern(std::move(m->voters));
   v.outcome = Outcome::PENDING;
   v.created_ms = now_ms_;
   v.deadline_ms = now_ms_ + m->timeout_ms;
@@ -179,7 +191,7 @@ Result<Reply> ConsensusCore::on_propose(const Command& c) {
   if (!p.request_id.empty()) by_request_[p.request_id] = number;
   Proposal& stored = proposals_.emplace(number, std::move(p)).first->second;
   deadlines_.insert({stored.view.deadline_ms, number});
-  if (events_on_) events_.push_back({proposal_topic("created", stored.view.capability), created_data(stored.view)});
+  if (events_on_) events_.push_back({proposal_topic("created", stored.view.capability), created_data(stored.view, *stored.voters)});
   settle(stored);  // a RAFT proposal is decided here: committing it was the agreement
   return Reply{MsgType::PROPOSE_OK, {}, ProposeOk{stored.view.proposal_id, stored.view.outcome, false}.to_packed()};
 }
@@ -191,9 +203,9 @@ Result<std::string> ConsensusCore::vote_key(const Vote& v) const {
     return make_error(ErrorCode::FAILED_PRECONDITION,
                       v.proposal_id + " is a RAFT proposal: the replicas decide it, agents do not vote");
   }
-  auto voter = std::find_if(p->view.voters.begin(), p->view.voters.end(),
+  auto voter = std::find_if(p->voters->begin(), p->voters->end(),
                             [&](const Voter& x) { return x.agent_id == v.agent_id; });
-  if (voter == p->view.voters.end()) {
+  if (voter == p->voters->end()) {
     return make_error(ErrorCode::PERMISSION_DENIED,
                       "agent '" + v.agent_id + "' is not an eligible voter of " + v.proposal_id);
   }
@@ -225,21 +237,23 @@ Result<Reply> ConsensusCore::on_vote(const Command& c) {
     return make_error(ErrorCode::PERMISSION_DENIED, "agent '" + m->agent_id + "' was reported faulty on " +
                                                         v.proposal_id + ": its votes are discarded");
   }
-  auto counted = std::find_if(v.votes.begin(), v.votes.end(),
-                              [&](const VoteRecord& r) { return r.agent_id == m->agent_id; });
-  if (counted != v.votes.end() && counted->yes == m->yes) return ok(true);  // a retry: harmless
+  const auto voter = static_cast<std::uint32_t>(
+      std::find_if(p.voters->begin(), p.voters->end(), [&](const Voter& x) { return x.agent_id == m->agent_id; }) -
+      p.voters->begin());  // precheck_vote found it
+  auto counted = std::find_if(p.votes.begin(), p.votes.end(), [&](const CastVote& x) { return x.voter == voter; });
+  if (counted != p.votes.end() && counted->yes == m->yes) return ok(true);  // a retry: harmless
   if (v.outcome != Outcome::PENDING) {
     return make_error(ErrorCode::FAILED_PRECONDITION,
                       fmt::format("{} is already {}: no more votes are counted", v.proposal_id, to_string(v.outcome)));
   }
-  if (counted != v.votes.end()) {
+  if (counted != p.votes.end()) {
     if (v.consensus_type != ConsensusType::PBFT) {
       return make_error(ErrorCode::FAILED_PRECONDITION,
                         fmt::format("agent '{}' already voted {} on {}: a vote cannot change", m->agent_id,
                                     counted->yes ? "yes" : "no", v.proposal_id));
     }
     // Two validly signed, different votes from one agent: Byzantine. Discard both, for good.
-    v.votes.erase(counted);
+    p.votes.erase(counted);
     v.faulty.push_back(m->agent_id);
     if (events_on_) events_.push_back({"proposal.faulty", {{"proposal_id", v.proposal_id}, {"agent_id", m->agent_id}}});
     settle(p);
@@ -247,11 +261,7 @@ Result<Reply> ConsensusCore::on_vote(const Command& c) {
                       fmt::format("agent '{}' signed both yes and no on {}: reported faulty, its votes discarded",
                                   m->agent_id, v.proposal_id));
   }
-  double weight = 1.0;
-  for (const auto& x : v.voters) {
-    if (x.agent_id == m->agent_id) weight = x.weight;
-  }
-  v.votes.push_back(VoteRecord{m->agent_id, m->yes, weight, now_ms_, m->signature});
+  p.votes.push_back(CastVote::make(voter, m->yes, (*p.voters)[voter].weight, now_ms_, m->signature));
   settle(p);
   return ok(false);
 }
@@ -302,7 +312,11 @@ const ConsensusCore::Proposal* ConsensusCore::find(const std::string& proposal_i
 Result<ProposalView> ConsensusCore::proposal(const std::string& proposal_id) const {
   const Proposal* p = find(proposal_id);
   if (!p) return not_found(proposal_id);
-  return p->view;
+  ProposalView v = p->view;
+  v.voters = *p->voters;
+  v.votes.reserve(p->votes.size());
+  for (const auto& c : p->votes) v.votes.push_back(c.record(v.voters));
+  return v;
 }
 
 // Proposal numbers are issued in order and a proposal leaves the state only by retention, so a
@@ -355,21 +369,21 @@ std::string ConsensusCore::encode_proposal(const Proposal& p) const {
   w.key("capability"), w.str(v.capability);
   w.key("data"), w.json(v.data);
   w.key("consensus_type"), w.integer(static_cast<int>(v.consensus_type));
-  w.key("voters"), w.array(v.voters.size());
-  for (const auto& x : v.voters) {
+  w.key("voters"), w.array(p.voters->size());
+  for (const auto& x : *p.voters) {
     w.map(3);
     w.key("agent_id"), w.str(x.agent_id);
     w.key("weight"), w.number(x.weight);
     w.key("public_key"), w.str(x.public_key);
   }
-  w.key("votes"), w.array(v.votes.size());
-  for (const auto& x : v.votes) {
+  w.key("votes"), w.array(p.votes.size());
+  for (const auto& x : p.votes) {
     w.map(5);
-    w.key("agent_id"), w.str(x.agent_id);
+    w.key("agent_id"), w.str((*p.voters)[x.voter].agent_id);
     w.key("vote"), w.str(x.yes ? "yes" : "no");
     w.key("weight"), w.number(x.weight);
     w.key("at_ms"), w.integer(x.at_ms);
-    w.key("signature"), w.str(x.signature);
+    w.key("signature"), w.str(x.signature_hex());
   }
   w.key("faulty"), w.str_list(v.faulty);
   const Tally& t = v.tally;
@@ -459,8 +473,21 @@ Status ConsensusCore::restore_record(std::uint64_t key, std::string_view record)
   p.number = key;
   f.str("request_id", p.request_id, Need::OPTIONAL, 64);
   if (!f.ok()) return bad(f.error().message);
+  p.votes.reserve(view->votes.size());
+  for (const auto& r : view->votes) {
+    auto voter = std::find_if(view->voters.begin(), view->voters.end(),
+                              [&](const Voter& x) { return x.agent_id == r.agent_id; });
+    if (voter == view->voters.end()) return bad("a vote of '" + r.agent_id + "', who is not a voter");
+    p.votes.push_back(CastVote::make(static_cast<std::uint32_t>(voter - view->voters.begin()), r.yes, r.weight,
+                                     r.at_ms, r.signature));
+  }
+  view->votes.clear();
+  p.voters = voters_.intern(std::move(view->voters));
+  view->voters.clear();
   p.view = std::move(*view);
-  proposals_[key] = std::move(p);
+  Proposal& held = proposals_[key];
+  voters_.release(held.voters);  // a record read again replaces the one read before
+  held = std::move(p);
   return {};
 }
 
@@ -563,20 +590,27 @@ std::string ConsensusCore::check_invariants() const {
     } else if (v.decided_ms < v.created_ms || v.decided_ms > v.deadline_ms) {
       fail(id + " was decided outside [created, deadline]");
     }
-    Tally t = count_votes(v);
+    if (!p.voters || !v.voters.empty() || !v.votes.empty()) {
+      fail(id + " does not hold its voters as one shared list and its votes apart");
+      continue;
+    }
+    Tally t = tally_of(p);
     if (t.yes != v.tally.yes || t.no != v.tally.no || t.faulty != v.tally.faulty || t.yes_weight != v.tally.yes_weight) {
       fail(id + "'s stored tally differs from its votes");
     }
-    std::set<std::string> eligible, voted;
-    for (const auto& x : v.voters) eligible.insert(x.agent_id);
-    for (const auto& x : v.votes) {
-      if (!eligible.count(x.agent_id)) fail(id + " counts a vote of ineligible agent " + x.agent_id);
-      if (!voted.insert(x.agent_id).second) fail(id + " counts two votes of " + x.agent_id);
-      if (std::find(v.faulty.begin(), v.faulty.end(), x.agent_id) != v.faulty.end()) {
-        fail(id + " counts a vote of faulty agent " + x.agent_id);
+    std::set<std::string> voted;
+    for (const auto& c : p.votes) {
+      if (c.voter >= p.voters->size()) {
+        fail(id + " counts a vote of no voter");
+        continue;
+      }
+      const std::string& agent = (*p.voters)[c.voter].agent_id;
+      if (!voted.insert(agent).second) fail(id + " counts two votes of " + agent);
+      if (std::find(v.faulty.begin(), v.faulty.end(), agent) != v.faulty.end()) {
+        fail(id + " counts a vote of faulty agent " + agent);
       }
     }
-    if (v.consensus_type == ConsensusType::RAFT && (!v.votes.empty() || v.outcome != Outcome::APPROVED)) {
+    if (v.consensus_type == ConsensusType::RAFT && (!p.votes.empty() || v.outcome != Outcome::APPROVED)) {
       fail(id + " is a RAFT proposal with votes or not APPROVED");
     }
     if (!p.request_id.empty()) {

@@ -48,8 +48,10 @@
 #include <vector>
 
 #include "common/consensus_messages.h"
+#include "services/consensus/cast_vote.h"
 #include "services/consensus/command.h"
 #include "services/consensus/lease_table.h"
+#include "services/consensus/voter_pool.h"
 
 namespace orion::consensus {
 
@@ -114,7 +116,10 @@ class ConsensusCore {
   std::int64_t now_ms() const { return now_ms_; }
   std::uint64_t applied() const { return applied_; }
   std::size_t proposal_count() const { return proposals_.size(); }
-  // Calls fn(const ProposalView&) for every proposal, in number order (PROPOSAL_STATS).
+  // Distinct voter lists held (proposals with equal lists share one).
+  std::size_t voter_lists() const { return voters_.size(); }
+  // Calls fn(const ProposalView&) for every proposal, in number order (PROPOSAL_STATS). The view
+  // is the one held, whose voters are left out (proposal() has them).
   template <class Fn>
   void for_each_proposal(Fn&& fn) const {
     for (const auto& entry : proposals_) fn(entry.second.view);
@@ -153,6 +158,10 @@ class ConsensusCore {
   struct Proposal {
     std::uint64_t number = 0;
     std::string request_id;  // PROPOSE's, "" when none (then not deduplicated)
+    VoterList voters;        // the eligible voters, shared with equal lists (voters_); never null
+    std::vector<CastVote> votes;  // the counted votes, in the order applied; each names a voter
+    // The rest. view.voters and view.votes are always empty (they are `voters` and `votes`):
+    // proposal() puts them back.
     ProposalView view;
   };
 
@@ -165,6 +174,7 @@ class ConsensusCore {
   Result<Reply> on_vote(const Command& c);
   Result<Reply> on_lease(const Command& c);
   Result<Reply> on_hello(const Command& c);
+  static Tally tally_of(const Proposal& p);
   Proposal* find(const std::string& proposal_id);
   const Proposal* find(const std::string& proposal_id) const;
   std::string encode_meta() const;
@@ -186,6 +196,7 @@ class ConsensusCore {
   std::uint64_t forgotten_ = 0;
   LeaseTable leases_;
   std::map<std::string, std::string> replicas_;  // replica id -> client endpoint (HELLO)
+  VoterPool voters_;  // the voter lists of the proposals held; memory only, not state
 
   std::vector<CoreEvent> events_;
   bool events_on_ = true;
