@@ -1,17 +1,18 @@
 // A counted vote as the consensus core holds it: the voter by its place in the proposal's voter
-// list and the signature as its 64 bytes, about 100 bytes in all where a VoteRecord (agent id
+// list and the signature as its 64 bytes, 80 bytes in all where a VoteRecord (agent id, weight
 // and 128 hex digits) takes about 230. VoteRecord stays the form on the wire and in records:
 //
-//   CastVote c = CastVote::make(voter_index, true, weight, now_ms, vote.signature);
-//   VoteRecord r = c.record(voters);   // the same fields, byte for byte, as were given
+//   std::optional<CastVote> c = CastVote::make(voter_index, true, now_ms, vote.signature);
+//   VoteRecord r = c->record(voters);   // weight: the voter's; signature: lower-case hex
 //
-// Lossless: a signature that is not 128 lower-case hex digits (the form the core writes, and
-// the one signing produces) is kept as it was written, in `odd`.
+// What it does not keep is what it can give back: the weight is the voter's in the proposal's
+// (immutable) list, and the signature's letters come back in lower case, the form signing
+// produces. A signature that is not 128 hex digits is not a signature: make() refuses it.
 #pragma once
 
 #include <array>
 #include <cstdint>
-#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,15 +22,14 @@ namespace orion::consensus {
 
 struct CastVote {
   std::int64_t at_ms = 0;
-  double weight = 1.0;           // the voter's weight when counted
-  std::uint32_t voter = 0;       // index in the proposal's voter list
+  std::uint32_t voter = 0;  // index in the proposal's voter list
   bool yes = false;
-  std::array<unsigned char, 64> signature{};   // the signature's bytes, when `odd` is null
-  std::shared_ptr<const std::string> odd;      // the signature as written when not lower-case hex
+  std::array<unsigned char, 64> signature{};
 
-  static CastVote make(std::uint32_t voter, bool yes, double weight, std::int64_t at_ms,
-                       const std::string& signature_hex);
-  std::string signature_hex() const;
+  // nullopt when signature_hex is not 128 hex digits (either case).
+  static std::optional<CastVote> make(std::uint32_t voter, bool yes, std::int64_t at_ms,
+                                      const std::string& signature_hex);
+  std::string signature_hex() const;  // lower case
   VoteRecord record(const std::vector<Voter>& voters) const;
 };
 
