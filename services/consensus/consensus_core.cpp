@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <climits>
+#include <utility>
 
 #include <spdlog/fmt/fmt.h>
 
@@ -25,6 +26,25 @@ std::uint64_t parse_number(const std::string& id) {
 }
 
 std::string id_of(std::uint64_t number) { return "p" + std::to_string(number); }
+
+// The fields a ConsensusCore::Proposal keeps as ProposalView has them, copied (or moved, from an
+// rvalue) either way: into a view when answering, from a record's view when restoring.
+template <class From, class To>
+void copy_kept_fields(From&& from, To& to) {
+  to.proposer = std::forward<From>(from).proposer;
+  to.type = std::forward<From>(from).type;
+  to.capability = std::forward<From>(from).capability;
+  to.data = std::forward<From>(from).data;
+  to.consensus_type = from.consensus_type;
+  to.faulty = std::forward<From>(from).faulty;
+  to.tally = from.tally;
+  to.outcome = from.outcome;
+  to.created_ms = from.created_ms;
+  to.deadline_ms = from.deadline_ms;
+  to.decided_ms = from.decided_ms;
+  to.result_ttl_ms = from.result_ttl_ms;
+  to.expires_ms = from.expires_ms;
+}
 
 Json created_data(const ConsensusCore::Proposal& v) {
   Json voters = Json::array();
@@ -337,20 +357,8 @@ Result<ProposalView> ConsensusCore::proposal(const std::string& proposal_id) con
   if (!p) return not_found(proposal_id);
   ProposalView v;
   v.proposal_id = id_of(p->number);
-  v.proposer = p->proposer;
-  v.type = p->type;
-  v.capability = p->capability;
-  v.data = p->data;
-  v.consensus_type = p->consensus_type;
+  copy_kept_fields(*p, v);
   v.voters = *p->voters;
-  v.faulty = p->faulty;
-  v.tally = p->tally;
-  v.outcome = p->outcome;
-  v.created_ms = p->created_ms;
-  v.deadline_ms = p->deadline_ms;
-  v.decided_ms = p->decided_ms;
-  v.result_ttl_ms = p->result_ttl_ms;
-  v.expires_ms = p->expires_ms;
   v.votes.reserve(p->votes.size());
   for (const auto& c : p->votes) v.votes.push_back(c.record(v.voters));
   return v;
@@ -524,19 +532,7 @@ Status ConsensusCore::restore_record(std::uint64_t key, std::string_view record)
     return bad("proposal " + view->proposal_id + " is filed under number " + std::to_string(key));
   }
   p.voters = voters_.intern(std::move(view->voters));
-  p.proposer = std::move(view->proposer);
-  p.type = std::move(view->type);
-  p.capability = std::move(view->capability);
-  p.data = std::move(view->data);
-  p.consensus_type = view->consensus_type;
-  p.faulty = std::move(view->faulty);
-  p.tally = view->tally;
-  p.outcome = view->outcome;
-  p.created_ms = view->created_ms;
-  p.deadline_ms = view->deadline_ms;
-  p.decided_ms = view->decided_ms;
-  p.result_ttl_ms = view->result_ttl_ms;
-  p.expires_ms = view->expires_ms;
+  copy_kept_fields(std::move(*view), p);
   Proposal& held = proposals_[key];
   voters_.release(held.voters);  // a record read again replaces the one read before
   held = std::move(p);
