@@ -217,22 +217,23 @@ void SchedulerCore::start_draining(AgentSession& a, const std::string& why) {
 void SchedulerCore::detach(const std::string& agent_id) { lose_agent(agent_id, "agent " + agent_id + " detached"); }
 
 void SchedulerCore::agent_down(const std::string& agent_id) {
-  AgentSession* a = pool_.find(agent_id);
-  if (!a) {
-    // Leases adopted at start-up that this agent will not claim: fenced now, not at the grace's end.
-    if (auto u = unclaimed_.find(agent_id); u != unclaimed_.end()) {
-      auto seqs = u->second.seqs;
-      unclaimed_.erase(u);
-      spdlog::info("event=leases_unclaimed agent={} requeued={} reason=\"the registry marked it down\"", agent_id, seqs.size());
-      for (auto seq : seqs) requeue(tasks_.at(seq), "the registry marked agent " + agent_id + " down");
+  const auto now = clock_.now_ms();
+  if (auto u = unclaimed_.find(agent_id); u != unclaimed_.end()) {
+    // Leases adopted at start-up: fenced once their grace is over (a tick would do it too).
+    if (u->second.until_ms <= now) {
+      expire_unclaimed();
+      return;
     }
+    spdlog::info("event=agent_down_ignored agent={} reason=\"its leases are within their grace\"", agent_id);
     return;
   }
-  if (clock_.now_ms() - a->last_seen_ms <= options_.heartbeat_ms) {
-    spdlog::info("event=agent_down_ignored agent={} reason=\"heard from it within a heartbeat\"", agent_id);
+  const AgentSession* a = pool_.find(agent_id);
+  if (!a) return;
+  if (now - a->last_seen_ms <= options_.heartbeat_ms * options_.liveness) {
+    spdlog::info("event=agent_down_ignored agent={} reason=\"heard from it within its liveness window\"", agent_id);
     return;
   }
-  lose_agent(agent_id, "the registry marked agent " + agent_id + " down");
+  lose_agent(agent_id, "agent " + agent_id + " missed its heartbeats (the registry marked it down too)");
 }
 
 void SchedulerCore::agent_unreachable(const std::string& agent_id) {

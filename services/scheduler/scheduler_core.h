@@ -243,9 +243,10 @@ class SchedulerCore {
   AgentStatsOk agent_stats() const;
   void progress(const TaskProgress& p);
   ResultOk result(const TaskResult& r);
-  // The registry published agent.down for it. Its leases expire at once, unless the agent was
-  // heard from here within the last heartbeat interval (then it is alive for us: a partition
-  // from the registry alone does not fence running work).
+  // The registry published agent.down for it: a hint to look now, never the verdict (anyone
+  // who can reach the bus can publish it). The agent is fenced only when this scheduler's own
+  // liveness says it is lost (unheard for heartbeat_ms x liveness; leases adopted at start-up:
+  // their grace is over), which the next tick would find as well.
   void agent_down(const std::string& agent_id);
   // The send of a message to this agent failed: its connection is gone.
   void agent_unreachable(const std::string& agent_id);
@@ -425,6 +426,7 @@ class SchedulerCore {
   // t.spec holds the task's spec already.
   void fill_new(TaskRecord& t, std::uint64_t seq, std::string request_id, std::int64_t created_ms);
   void unmake(const std::vector<std::uint64_t>& seqs, bool index_request, std::uint64_t next_seq);
+  std::size_t live_in(std::uint64_t first, std::uint64_t last) const;
   void written_alone(TaskRecord& t);
   // Standby: (re)queues t where the leader holds it (ready queue or retry wait), from its record.
   void place(TaskRecord& t);

@@ -2,13 +2,18 @@
 // and restart of the scheduler while a slow task runs lets its agent keep the attempt and finish
 // it once; an agent paused (SIGSTOP) past its liveness and resumed is told to cancel its fenced
 // attempt, which holds its slot until gone, so the task's next attempt runs at once and ends
-// COMPLETED, not TIMEOUT behind it.
+// COMPLETED, not TIMEOUT behind it. A forged agent.down published on the bus fences nothing
+// while the scheduler's own liveness holds the agent alive.
 #include <gtest/gtest.h>
 
 #include <csignal>
 #include <fstream>
 #include <sstream>
 
+#include <zmq.hpp>
+
+#include "common/messages.h"
+#include "common/sockets.h"
 #include "tests/integration/cluster.h"
 
 namespace orion::testing {
@@ -119,6 +124,73 @@ TEST_F(LeaseReconcileTest, AnAgentPausedPastItsLivenessIsToldToCancelItsFencedAt
   EXPECT_EQ(count_of(log, "event=task_cancelled agent=a1 task=" + *id + " attempt=1 "), 1u)
       << "the fenced attempt was cancelled on the agent";
   EXPECT_EQ(count_of(log, "event=task_started agent=a1 task=" + *id + " attempt=2 "), 1u);
+}
+
+// Before issue 17, an agent.down for an agent unheard for one heartbeat fenced it: anyone who
+// could reach the bus could make a briefly paused agent's task run twice.
+TEST_F(LeaseReconcileTest, AForgedAgentDownFencesNothingWhileTheSchedulerStillHoldsTheAgentAlive) {
+  // heartbeat_ms 200 (Cluster) x liveness 10: the scheduler's own window is 2 s.
+  cluster.start_registry();
+  cluster.start_scheduler({"--liveness", "10"});
+  cluster.start_agent("a1", {"work"}, 1, {"--log-level", "debug"});
+  ASSERT_TRUE(cluster.wait_agents_up(1));
+  sdk::Client client(cluster.client_options());
+  auto id = client.submit(slow_task(1500, 60'000));
+  ASSERT_TRUE(id.ok()) << id.error().to_string();
+  ASSERT_TRUE(wait_state(client, *id, TaskState::RUNNING));
+
+  // The forger publishes on the bus like any service: an XPUB on the registry's publisher
+  // side, which hears the scheduler's subscription to agent.down arrive before it sends.
+  zmq::context_t ctx(1);
+  auto forger = make_socket(ctx, zmq::socket_type::xpub);
+  forger.connect(cluster.events_pub);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        zmq::message_t m;
+        bool seen = false;
+        while (forger.recv(m, zmq::recv_flags::dontwait)) seen |= m.to_string() == std::string("\x01" "agent.down");
+        return seen;
+      },
+      15'000));
+
+  const pid_t agent = cluster.agent("a1").pid();
+  ASSERT_EQ(::kill(agent, SIGSTOP), 0);
+  Event down;
+  down.topic = "agent.down";
+  down.publisher = "registry";
+  down.epoch = 77;
+  down.seq = 1;
+  down.data = {{"agent_id", "a1"}, {"last_seen_ms", 0}};
+  // Sent until the scheduler says what it made of it (a PUB drops what it sends before the
+  // subscription has crossed the proxy), at least half a second into the pause: past two
+  // heartbeats, well within the 2 s window.
+  const auto paused_at = std::chrono::steady_clock::now();
+  bool judged = wait_until(
+      [&] {
+        const auto log = cluster.scheduler().log_tail(50'000);
+        if (log.find("event=agent_down_ignored agent=a1") != std::string::npos ||
+            log.find("event=agent_lost agent=a1") != std::string::npos) {
+          return true;
+        }
+        if (std::chrono::steady_clock::now() - paused_at >= std::chrono::milliseconds(500)) {
+          ++down.seq;
+          send_event(forger, Envelope{MsgType::EVENT, std::string(), down.to_body()}, down.topic);
+        }
+        return false;
+      },
+      1'500);
+  ASSERT_EQ(::kill(agent, SIGCONT), 0);
+  ASSERT_TRUE(judged) << "the scheduler never heard the forged agent.down\n" << cluster.scheduler().log_tail();
+  EXPECT_EQ(cluster.scheduler().log_tail(50'000).find("event=agent_lost agent=a1"), std::string::npos)
+      << "the forged event fenced a live agent";
+
+  auto v = client.wait(*id, 30'000);
+  ASSERT_TRUE(v.ok()) << v.error().to_string();
+  ASSERT_EQ(v->state, TaskState::COMPLETED) << v->error << " " << v->reason;
+  EXPECT_EQ(v->attempt, 1) << "its first attempt, never fenced off";
+  EXPECT_EQ(in_history(*v, TaskState::ASSIGNED), 1u);
+  const std::string log = read_file(cluster.agent("a1").log_path());
+  EXPECT_EQ(count_of(log, "event=task_started agent=a1 task=" + *id + " "), 1u) << "executed once";
 }
 
 }  // namespace

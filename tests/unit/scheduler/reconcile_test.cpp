@@ -312,14 +312,20 @@ TEST_F(ReconcileTest, AnAdoptedLeaseTimesOutFromItsAssignment) {
   EXPECT_EQ(view(restarted, id).state, TaskState::TIMEOUT);
 }
 
-TEST_F(ReconcileTest, TheRegistrysAgentDownFencesAnUnclaimedLeaseAtOnce) {
+// A lease adopted at a restart keeps its grace whatever the bus says; agent.down after the grace
+// fences it at once (the next tick would too).
+TEST_F(ReconcileTest, TheRegistrysAgentDownFencesAnUnclaimedLeaseOnlyOnceItsGraceIsOver) {
   attach(core, "a1", "c1", 1, {});
   auto id = submit(core);
   core.tick();
   assigned(core);
   restart_from(core);
   restarted.agent_down("a1");
+  EXPECT_EQ(view(restarted, id).state, TaskState::ASSIGNED);
+  clock.advance(300);
+  restarted.agent_down("a1");
   EXPECT_EQ(view(restarted, id).state, TaskState::PENDING);
+  EXPECT_TRUE(restarted.check_invariants().ok());
 }
 
 }  // namespace
