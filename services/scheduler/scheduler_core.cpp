@@ -607,6 +607,8 @@ Status SchedulerCore::restore_batch(const BatchIntake& intake, BatchEntries& ent
   };
   if (intake.seqs.size() != entries.size()) return corrupt("its seqs do not match its entries");
   if (intake.first == 0 || intake.last < intake.first) return corrupt("no new tasks");
+  // Each new task is one entry: a longer span is damage, and walking it would cost its length.
+  if (intake.last - intake.first >= entries.size()) return corrupt("more new seqs than entries");
   // Dependencies resolve as they did at submit: keys of the batch, or older tasks (all restored,
   // as they come before this record). A batch without any is made in entry order: the order its
   // plan had (Kahn's algorithm with no edges), without planning it again.
@@ -665,8 +667,7 @@ Status SchedulerCore::restore_batch(const BatchIntake& intake, BatchEntries& ent
   if (!intake.request_id.empty()) {
     // The request id goes when the last of the batch's tasks still held expires (erase_task),
     // as for a batch accepted since start-up; a batch none of whose tasks is held is gone.
-    std::size_t live = 0;
-    for (std::uint64_t s = intake.first; s <= intake.last; ++s) live += tasks_.count(s);
+    const std::size_t live = live_in(intake.first, intake.last);
     if (live > 0) {
       batches_.emplace(intake.request_id, intake.seqs);
       batch_spans_[intake.first] = BatchSpan{intake.last, intake.request_id, live};
@@ -700,6 +701,14 @@ void SchedulerCore::unmake(const std::vector<std::uint64_t>& seqs, bool index_re
   next_seq_ = next_seq;
 }
 
+// The tasks held with seqs in [first, last], first > 0: a walk over those held, not over the span
+// (a stored span is as long as a damaged record says).
+std::size_t SchedulerCore::live_in(std::uint64_t first, std::uint64_t last) const {
+  std::size_t live = 0;
+  for (auto s = tasks_.upper_bound(first - 1); s != tasks_.end() && s->first <= last; ++s) ++live;
+  return live;
+}
+
 // After the tasks (they come first in a replay and in a leader's turn): the span's live count
 // is what is held of it. A record whose batch's tasks all expired already goes at once.
 void SchedulerCore::restore_batch_hits(BatchHits hits) {
@@ -708,8 +717,7 @@ void SchedulerCore::restore_batch_hits(BatchHits hits) {
     expired_hits_.push_back(held->second.id);  // superseded (not expected)
   }
   if (hits.first != 0 && hits.last >= hits.first) {
-    std::size_t live = 0;
-    for (std::uint64_t s = hits.first; s <= hits.last; ++s) live += tasks_.count(s);
+    const std::size_t live = live_in(hits.first, hits.last);
     if (live == 0) {
       expired_hits_.push_back(hits.id);
       return;

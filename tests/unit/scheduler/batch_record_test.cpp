@@ -6,12 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <map>
-#include <random>
 
 #include "common/task_pack.h"
 #include "services/scheduler/store_load.h"
 #include "services/scheduler/task_codec.h"
 #include "services/scheduler/workflow_manager.h"
+#include "tests/unit/scheduler/damaged_bytes.h"
 #include "tests/unit/scheduler/memory_log_store.h"
 
 namespace orion::scheduler {
@@ -301,20 +301,7 @@ TEST_F(BatchRecordTest, HitsRecordBytesRoundTripAndDamageIsAnErrorNotACrash) {
   EXPECT_EQ(back->id, 7u);
   EXPECT_EQ(back->request_id, "rid");
   EXPECT_EQ(back->hits, h.hits);
-  for (std::size_t n = 0; n < bytes.size(); ++n) {
-    auto cut = decode_batch_hits(7, std::string_view(bytes).substr(0, n));
-    ASSERT_FALSE(cut.ok()) << "truncated to " << n;
-    EXPECT_EQ(cut.error().code, ErrorCode::INTERNAL);
-  }
-  std::mt19937 rng(5);
-  for (int i = 0; i < 2000; ++i) {
-    std::string damaged = bytes;
-    damaged[rng() % damaged.size()] = static_cast<char>(rng());
-    auto r = decode_batch_hits(7, damaged);  // must not crash; may still decode
-    if (!r.ok()) {
-      EXPECT_EQ(r.error().code, ErrorCode::INTERNAL);
-    }
-  }
+  expect_damage_refused(bytes, [](std::string_view b) { return decode_batch_hits(7, b); }, 5);
 }
 
 TEST_F(BatchRecordTest, ARecordThatDoesNotFitTheTasksIsRefusedAsCorrupt) {
@@ -327,6 +314,23 @@ TEST_F(BatchRecordTest, ARecordThatDoesNotFitTheTasksIsRefusedAsCorrupt) {
   intake.seqs = {1, 2};
   s = core.restore_batch(intake, {entry("a", {"t77"}), entry("b", {})});
   ASSERT_FALSE(s.ok()) << "a dependency on a task the store does not hold";
+}
+
+// A damaged record's span is refused or walked over the tasks held, never over its length: were
+// either walked seq by seq these would not end.
+TEST_F(BatchRecordTest, ASpanLongerThanTheRecordIsRefusedAndAHitsSpanCostsOnlyTheTasksHeld) {
+  SchedulerCore core(clock, options);
+  BatchIntake intake;
+  intake.first = 1, intake.last = std::uint64_t{1} << 62, intake.seqs = {1};
+  auto s = core.restore_batch(intake, {entry("a", {})});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, ErrorCode::INTERNAL);
+  EXPECT_EQ(core.tasks().size(), 0u);
+  core.restore_batch_hits(BatchHits{1, "rid", {{"a", 7}}, 1, std::uint64_t{1} << 62, 1000});
+  std::vector<std::uint64_t> gone;
+  core.drain_expired([](std::uint64_t) {}, [&](std::uint64_t id) { gone.push_back(id); });
+  EXPECT_EQ(gone, std::vector<std::uint64_t>{1}) << "no task of its span is held: it goes at once";
+  EXPECT_TRUE(core.check_invariants().ok());
 }
 
 TEST_F(BatchRecordTest, BatchRecordBytesDecodeWithBoundsAndAnyDamageIsAnErrorNotACrash) {
@@ -343,22 +347,7 @@ TEST_F(BatchRecordTest, BatchRecordBytesDecodeWithBoundsAndAnyDamageIsAnErrorNot
   EXPECT_EQ(back->intake.last, 11u);
   ASSERT_EQ(back->batch.tasks.size(), 2u);
   EXPECT_EQ(back->batch.tasks[1].spec.depends_on, std::vector<std::string>{"a"});
-  for (std::size_t n = 0; n < bytes.size(); ++n) {
-    auto cut = decode_batch_record(std::string_view(bytes).substr(0, n));
-    EXPECT_FALSE(cut.ok()) << "truncated to " << n;
-    if (!cut.ok()) {
-      EXPECT_EQ(cut.error().code, ErrorCode::INTERNAL);
-    }
-  }
-  std::mt19937 rng(3);
-  for (int i = 0; i < 2000; ++i) {
-    std::string damaged = bytes;
-    damaged[rng() % damaged.size()] = static_cast<char>(rng());
-    auto r = decode_batch_record(damaged);  // must not crash; may still decode
-    if (!r.ok()) {
-      EXPECT_EQ(r.error().code, ErrorCode::INTERNAL);
-    }
-  }
+  expect_damage_refused(bytes, [](std::string_view b) { return decode_batch_record(b); }, 3);
 }
 
 TEST(BatchAnswer, NamesEveryKeysTaskInEntryOrder) {
