@@ -1,8 +1,5 @@
 #include "bench/consensus_bench.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,6 +22,7 @@
 #include "common/consensus_messages.h"
 #include "common/envelope.h"
 #include "common/sockets.h"
+#include "tests/integration/scheduler_replicas.h"
 
 namespace orion::bench {
 
@@ -67,20 +65,6 @@ double cpu_seconds(pid_t pid) {
   return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
-// A TCP port that was free a moment ago: Raft peer addresses must be known before any replica
-// starts, so they cannot be read back from ready files.
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 // ---- The stack: orion-registry (the event bus) and 1 or 3 orion-consensus replicas ----------
 
 class ConsensusStack {
@@ -93,7 +77,7 @@ class ConsensusStack {
 
     std::string peers;
     for (int id = 1; replicas > 1 && id <= replicas; ++id) {
-      peers += (peers.empty() ? "" : ",") + std::to_string(id) + "@127.0.0.1:" + std::to_string(free_port());
+      peers += (peers.empty() ? "" : ",") + std::to_string(id) + "@127.0.0.1:" + std::to_string(testing::free_port());
     }
     for (int id = 1; id <= replicas; ++id) {
       auto c = start_consensus(dir_, registry_endpoint_, id, peers);
