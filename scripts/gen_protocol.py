@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generates the protocol's tables, constants and field lists from common/protocol.toml.
 
-    python3 scripts/gen_protocol.py --cpp-header OUT.h   # the C++ header (the build runs this)
+    python3 scripts/gen_protocol.py --cpp-dir DIR        # the C++ sources (the build runs this)
     python3 scripts/gen_protocol.py --check              # exit 1 when a checked-in output differs
     python3 scripts/gen_protocol.py --write              # rewrite the checked-in outputs
 
@@ -360,6 +360,221 @@ def render_cpp(schema):
     return "\n".join(out)
 
 
+# ---- C++ message families ----------------------------------------------------------------------
+# Records and messages with `family = "F"` and `cpp = "StructName"` become structs with one reader
+# and one writer each, in common/gen/F_messages.h and .cpp (build tree); the hand-written
+# common/F_messages.h includes the header.
+
+CPP_SCALAR = {"str": "std::string", "int": "std::int64_t", "num": "double", "bool": "bool", "any": "Json",
+              "map": "Json"}
+
+
+def cpp_bound(schema, v):
+    if isinstance(v, str):
+        return "INT64_MAX" if v == "INT64_MAX" else camel(v)
+    if isinstance(v, float):
+        return f"{v:g}" if v != int(v) or abs(v) >= 1e6 else f"{v:.1f}"
+    return cpp_literal(v)
+
+
+def cpp_name(schema, name):
+    r = schema["records"][name]
+    if "cpp" not in r:
+        raise SchemaError(f"record {name} is used by a generated struct but has no cpp name")
+    return r["cpp"]
+
+
+def cpp_type(schema, t):
+    if t == "Counts":
+        return "Counts"
+    kind, inner = parse_type(t)
+    if kind == "scalar":
+        return CPP_SCALAR[inner]
+    if kind == "list":
+        item = {"str": "std::string", "int": "std::int64_t"}.get(inner) or cpp_name(schema, inner)
+        return f"std::vector<{item}>"
+    if kind == "map":
+        if t.endswith(":Counts}"):
+            return "std::map<std::string, Counts>"
+        return "std::map<std::string, std::string>"
+    return cpp_name(schema, inner)
+
+
+def cpp_init(f):
+    d = f.get("default")
+    kind, inner = parse_type(f["type"])
+    if kind != "scalar" or d is None:
+        return ""
+    if inner == "bool":
+        return " = true" if d else " = false"
+    if inner == "int":
+        return f" = {cpp_literal(d)}"
+    if inner == "num":
+        return f" = {float(d)!r}"
+    if inner == "str" and d:
+        return f' = "{d}"'
+    return ""
+
+
+def family_members(schema, family):
+    recs = [r for r in schema["records"].values() if r.get("family") == family]
+    msgs = sorted((m for m in schema["messages"] if m.get("family") == family), key=lambda m: m["type"])
+    return recs, msgs
+
+
+def render_cpp_family_header(schema, family):
+    recs, msgs = family_members(schema, family)
+    out = [
+        "// Generated from common/protocol.toml by scripts/gen_protocol.py: do not edit.",
+        f"// The {family} messages' bodies: one struct each, with one writer and one reader.",
+        "#pragma once",
+        "",
+        "#include <cstdint>",
+        "#include <map>",
+        "#include <string>",
+        "#include <vector>",
+        "",
+        '#include "common/codec.h"',
+        '#include "common/field_rows.h"',
+        '#include "common/protocol_schema.h"',
+        '#include "common/status.h"',
+        "",
+        "namespace orion {",
+        "",
+    ]
+    for owner, is_msg in [(r, False) for r in recs] + [(m, True) for m in msgs]:
+        what = f"{owner['name']} ({owner['type']})" if is_msg else f"The record {owner['name']}"
+        out.append(f"// {what}: protocol.md section {owner.get('body', '?')}.")
+        out.append(f"struct {owner['cpp']} {{")
+        for f in fields_of(schema, owner):
+            out.append(f"  {cpp_type(schema, f['type'])} {f['name']}{cpp_init(f)};  // {f['doc']}")
+        if is_msg:
+            out.append("  Json to_body() const;")
+            out.append(f"  static Result<{owner['cpp']}> from_body(const Json& b);")
+        else:
+            out.append("  Json to_json() const;")
+            out.append(f"  static Result<{owner['cpp']}> from_json(const Json& j);")
+        out += ["};", ""]
+    out += ["}  // namespace orion", ""]
+    return "\n".join(out)
+
+
+def cpp_reader_line(schema, f):
+    """The Fields call that reads `f`, or None when a helper of field_rows.h reads it after."""
+    need = "Need::REQUIRED" if f.get("need") == "req" else "Need::OPTIONAL"
+    kind, inner = parse_type(f["type"])
+    n = f["name"]
+    if kind == "scalar":
+        if inner == "str":
+            mx = f", {cpp_bound(schema, f['max_bytes'])}" if "max_bytes" in f else ""
+            return f'f.str("{n}", m.{n}, {need}{mx});'
+        if inner == "int":
+            lo = cpp_bound(schema, f["min"]) if "min" in f else "INT64_MIN"
+            hi = cpp_bound(schema, f["max"]) if "max" in f else "INT64_MAX"
+            return f'f.integer("{n}", m.{n}, {need}, {lo}, {hi});'
+        if inner == "num":
+            lo = cpp_bound(schema, float(resolve(schema, f["min"]))) if "min" in f else "-1e300"
+            hi = cpp_bound(schema, float(resolve(schema, f["max"]))) if "max" in f else "1e300"
+            return f'f.number("{n}", m.{n}, {need}, {lo}, {hi});'
+        if inner == "bool":
+            return f'f.boolean("{n}", m.{n}, {need});'
+        if inner == "any":
+            return f'f.any("{n}", m.{n}, {need});'
+        return f'f.object("{n}", m.{n}, {need});'
+    if kind == "list" and inner == "str":
+        mx = f", {cpp_bound(schema, f['max_items'])}" if "max_items" in f else ""
+        return f'f.str_list("{n}", m.{n}, {need}{mx});'
+    if kind == "map" and inner == "str":
+        mx = f", {cpp_bound(schema, f['max_items'])}" if "max_items" in f else ""
+        return f'f.str_map("{n}", m.{n}, {need}{mx});'
+    return None
+
+
+def cpp_after_line(schema, f, src):
+    """The field_rows.h call that reads a field Fields does not cover."""
+    need = "Need::REQUIRED" if f.get("need") == "req" else "Need::OPTIONAL"
+    n = f["name"]
+    kind, inner = parse_type(f["type"])
+    mx = cpp_bound(schema, f["max_items"]) if "max_items" in f else None
+    if f["type"] == "Counts":
+        call = f'read_counts({src}, "{n}", {mx or "kMaxStatsKeys"}, out->{n})'
+    elif f["type"].endswith(":Counts}"):
+        call = f'read_counts_map({src}, "{n}", {mx or "kMaxStatsKeys"}, kMaxStatsKeys, out->{n})'
+    elif kind == "list" and inner == "int":
+        raise SchemaError(f"field {n}: [int] is not generated for C++ yet")
+    elif kind == "list":
+        call = f'read_rows({src}, "{n}", {need}, {mx or "kMaxListItems"}, out->{n})'
+    else:
+        call = f'read_record({src}, "{n}", {need}, out->{n})'
+    return f"  if (auto e = {call}) return *e;"
+
+
+def cpp_writer_value(f):
+    n = f["name"]
+    kind, inner = parse_type(f["type"])
+    if f["type"].endswith(":Counts}"):
+        return f"counts_map_to_json({n})"
+    if kind == "list" and inner not in ("str", "int"):
+        return f"rows_to_json({n})"
+    if kind == "record" and f["type"] != "Counts":
+        return f"{n}.to_json()"
+    return n
+
+
+def render_cpp_family_source(schema, family):
+    recs, msgs = family_members(schema, family)
+    out = [
+        "// Generated from common/protocol.toml by scripts/gen_protocol.py: do not edit.",
+        f'#include "common/{family}_messages.h"',
+        "",
+        '#include "common/fields.h"',
+        "",
+        "namespace orion {",
+        "",
+    ]
+    for owner, is_msg in [(r, False) for r in recs] + [(m, True) for m in msgs]:
+        name = owner["cpp"]
+        write, read, arg = ("to_body", "from_body", "b") if is_msg else ("to_json", "from_json", "j")
+        fields = fields_of(schema, owner)
+        out.append(f"Json {name}::{write}() const {{")
+        out.append("  Json out = Json::object();")
+        for f in fields:
+            out.append(f'  out["{f["name"]}"] = {cpp_writer_value(f)};')
+        out += ["  return out;", "}", ""]
+        out.append(f"Result<{name}> {name}::{read}(const Json& {arg}) {{")
+        lines = [cpp_reader_line(schema, f) for f in fields]
+        body = [f"    {l}" for l in lines if l]
+        if body:
+            out.append(f"  auto out = read_fields<{name}>({arg}, [](Fields& f, {name}& m) {{")
+            out += body
+            out.append("  });")
+        else:
+            out.append(f"  auto out = read_fields<{name}>({arg}, [](Fields&, {name}&) {{}});")
+        after = [cpp_after_line(schema, f, arg) for f, l in zip(fields, lines) if l is None]
+        after += [f'  if (out->{f["name"]}.empty()) return field_error("{f["name"]}", "must not be empty");'
+                  for f in fields if f.get("min_bytes") and parse_type(f["type"]) == ("scalar", "str")]
+        if after:
+            out.append("  if (!out) return out;")
+            out += after
+        out += ["  return out;", "}", ""]
+    out += ["}  // namespace orion", ""]
+    return "\n".join(out)
+
+
+def families(schema):
+    fams = {r["family"] for r in schema["records"].values() if "family" in r}
+    fams |= {m["family"] for m in schema["messages"] if "family" in m}
+    return sorted(fams)
+
+
+def cpp_outputs(schema, cpp_dir):
+    files = {os.path.join(cpp_dir, "protocol_schema.h"): render_cpp(schema)}
+    for fam in families(schema):
+        files[os.path.join(cpp_dir, "gen", f"{fam}_messages.h")] = render_cpp_family_header(schema, fam)
+        files[os.path.join(cpp_dir, "gen", f"{fam}_messages.cpp")] = render_cpp_family_source(schema, fam)
+    return files
+
+
 # ---- Python ------------------------------------------------------------------------------------
 
 def py_value(schema, v):
@@ -451,7 +666,8 @@ def outputs(schema):
 
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--cpp-header", metavar="OUT", help="write the C++ header here")
+    ap.add_argument("--cpp-dir", metavar="DIR",
+                    help="write protocol_schema.h and gen/FAMILY_messages.{h,cpp} under DIR")
     ap.add_argument("--check", action="store_true", help="fail when a checked-in output differs")
     ap.add_argument("--write", action="store_true", help="rewrite the checked-in outputs")
     args = ap.parse_args(argv)
@@ -461,16 +677,21 @@ def main(argv):
         print(f"gen_protocol: {SCHEMA}: {e}", file=sys.stderr)
         return 2
     status = 0
-    if args.cpp_header:
-        text = render_cpp(schema)
-        old = None
-        if os.path.exists(args.cpp_header):
-            with open(args.cpp_header, encoding="utf-8") as f:
-                old = f.read()
-        if old != text:  # unchanged content keeps its timestamp: nothing recompiles
-            os.makedirs(os.path.dirname(os.path.abspath(args.cpp_header)), exist_ok=True)
-            with open(args.cpp_header, "w", encoding="utf-8") as f:
-                f.write(text)
+    if args.cpp_dir:
+        try:
+            files = cpp_outputs(schema, args.cpp_dir)
+        except SchemaError as e:
+            print(f"gen_protocol: {e}", file=sys.stderr)
+            return 2
+        for path, text in files.items():
+            old = None
+            if os.path.exists(path):
+                with open(path, encoding="utf-8") as f:
+                    old = f.read()
+            if old != text:  # unchanged content keeps its timestamp: nothing recompiles
+                os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write(text)
     if args.check or args.write:
         try:
             wanted = outputs(schema)

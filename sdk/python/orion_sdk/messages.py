@@ -97,10 +97,7 @@ def read_field(f, body):
     if f.kind == "scalar":
         if f.inner == "str":
             max_bytes = _bound(f.max_bytes) if f.max_bytes is not None else schema.MAX_NAME_BYTES
-            v = read_str(body, name, f.required, "" if f.default is None else f.default, max_bytes)
-            if f.min_bytes and name in body and body[name] is not None and len(v) < f.min_bytes:
-                raise _invalid(name, "must not be empty")
-            return v
+            return read_str(body, name, f.required, "" if f.default is None else f.default, max_bytes)
         if f.inner == "int":
             lo = _bound(f.min) if f.min is not None else INT64_MIN
             hi = _bound(f.max) if f.max is not None else schema.INT64_MAX
@@ -147,7 +144,12 @@ def _check_encoded(name, value, max_bytes):
 def _read_fields(fields, body):
     if not isinstance(body, dict):
         raise OrionError(ErrorCode.MALFORMED, "body is not a map")
-    return {f.name: read_field(f, body) for f in fields}
+    out = {f.name: read_field(f, body) for f in fields}
+    # After every field, as the C++ readers do: an empty str whose min_bytes is 1 ("" is absent).
+    for f in fields:
+        if f.min_bytes and f.kind == "scalar" and f.inner == "str" and len(out[f.name]) < f.min_bytes:
+            raise _invalid(f.name, "must not be empty")
+    return out
 
 
 def read_record(name, value):

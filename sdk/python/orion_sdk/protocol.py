@@ -628,17 +628,7 @@ def agent_spec(agent_id, capabilities=(), capacity=1, weight=1.0, labels=None, s
 
 def parse_agent_spec(j):
     _need_map(j)
-    out = {
-        "agent_id": read_str(j, "agent_id", required=True),
-        "capabilities": read_str_list(j, "capabilities"),
-        "capacity": read_int(j, "capacity", 1, MAX_CAPACITY, default=1),
-        "weight": read_num(j, "weight", 1e-9, 1e9, default=1.0),
-        "labels": read_str_map(j, "labels"),
-        "sdk_version": read_str(j, "sdk_version"),
-        "public_key": read_str(j, "public_key"),
-    }
-    if not out["agent_id"]:
-        raise _invalid("agent_id", "must not be empty")
+    out = _messages.read_record("AgentSpec", j)
     pk = out["public_key"]
     if pk and (len(pk) != 64 or any(c not in "0123456789abcdefABCDEF" for c in pk)):
         raise _invalid("public_key", "must be 64 hex digits or empty")
@@ -646,12 +636,9 @@ def parse_agent_spec(j):
 
 
 def parse_agent_view(j):
-    out = parse_agent_spec(j)
-    out["state"] = read_str(j, "state")
-    out["load"] = read_int(j, "load", 0, INT64_MAX)
-    out["registered_ms"] = read_int(j, "registered_ms", 0, INT64_MAX)
-    out["last_seen_ms"] = read_int(j, "last_seen_ms", 0, INT64_MAX)
-    return out
+    _need_map(j)
+    spec = parse_agent_spec(j)
+    return dict(_messages.read_record("AgentView", j), **spec)
 
 
 def register_body(spec):
