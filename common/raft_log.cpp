@@ -3,6 +3,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <chrono>
@@ -18,7 +19,7 @@
 
 #include "common/clock.h"
 
-// The raft headers have no extern "C" of their own (notes/libraft.md, gotcha 2).
+// The raft headers have no extern "C" of their own (docs/consensus.md, "libraft: what we learned").
 extern "C" {
 #include <raft.h>
 #include <raft/uv.h>
@@ -82,6 +83,41 @@ constexpr std::uint32_t kSnapshotMagic = 0xFFFFFFFEu;
 Error raft_error(const char* what, int rv, const char* detail) {
   return make_error(ErrorCode::INTERNAL, std::string(what) + ": " + raft_strerror(rv) + " (" +
                                              (detail && *detail ? detail : "no detail") + ")");
+}
+
+// Raft's peer connections without Nagle's algorithm. libraft 0.15 leaves it on (its uv TCP
+// transport never calls uv_tcp_nodelay), and a leader pipelines AppendEntries: with Nagle, an
+// entry written while the previous one is unacknowledged may wait in the kernel for that ACK,
+// and the follower has nothing to send back on that connection (it answers on its own) for the
+// ACK to ride on, so it can take the delayed-ACK timer (40 ms on Linux). Every message each
+// replica sends goes over a connection it opened itself (incoming ones are only read), so
+// wrapping the transport's connect is enough: the connection gets TCP_NODELAY before raft sees
+// it. The wrapped functions are libraft's own (the uv TCP transport's connect, the uv io's
+// connect callback), the same for every instance, so they are kept once per process.
+using TcpConnectFn = int (*)(struct raft_uv_transport*, struct raft_uv_connect*, raft_id, const char*,
+                             raft_uv_connect_cb);
+std::atomic<TcpConnectFn> tcp_connect{nullptr};
+std::atomic<raft_uv_connect_cb> raft_connect_cb{nullptr};
+
+void connected_nodelay(struct raft_uv_connect* req, struct uv_stream_s* stream, int status) {
+  if (status == 0 && stream != nullptr && stream->type == UV_TCP) {
+    if (int rv = uv_tcp_nodelay(reinterpret_cast<uv_tcp_t*>(stream), 1); rv != 0) {
+      spdlog::warn("event=raft_nodelay_failed error=\"{}\"", uv_strerror(rv));
+    }
+  }
+  raft_connect_cb.load()(req, stream, status);
+}
+
+int connect_nodelay(struct raft_uv_transport* t, struct raft_uv_connect* req, raft_id id, const char* address,
+                    raft_uv_connect_cb cb) {
+  raft_connect_cb.store(cb);
+  return tcp_connect.load()(t, req, id, address, connected_nodelay);
+}
+
+// Wraps the connect of a transport made by raft_uv_tcp_init (before raft_uv_init).
+void set_nodelay(struct raft_uv_transport* t) {
+  tcp_connect.store(t->connect);
+  t->connect = connect_nodelay;
 }
 
 }  // namespace
@@ -220,6 +256,7 @@ struct RaftLog::Impl {
     Impl* self = nullptr;
     std::vector<std::uint64_t> seqs;
     std::int64_t sent_ms = 0;     // monotonic, when handed to raft (the lease runs from here)
+    std::chrono::steady_clock::time_point sent;  // the same, finer (commit latency, event=raft_load)
     std::uint64_t term = 0;       // the term it was sent in
   };
   // The leader's lease confirmation: an empty entry a majority must store.
@@ -269,6 +306,16 @@ struct RaftLog::Impl {
   uv_timer_t timer{};
   uv_timer_t lease_timer{};
   bool barrier_in_flight = false;
+  // The service's appends handed to raft and not yet called back, and when the newest left.
+  std::uint64_t applies_in_flight = 0;
+  std::int64_t last_apply_sent_ms = 0;
+  // What went through the log since load.since_ms (monotonic), logged once a second at debug
+  // level (event=raft_load): how large entries are under load, and how long a commit takes.
+  struct Load {
+    std::int64_t since_ms = 0;
+    std::uint64_t appended = 0, commands = 0, bytes = 0, barriers = 0, applied = 0, max_in_flight = 0;
+    std::vector<double> commit_ms;  // raft_apply to its callback, each append's
+  } load;
   struct raft_uv_transport transport {};
   struct raft_io io {};
   struct raft_fsm fsm {};
@@ -320,6 +367,7 @@ struct RaftLog::Impl {
   static int fsm_apply(struct raft_fsm* fsm, const struct raft_buffer* buf, void** result) {
     auto* self = static_cast<Impl*>(fsm->data);
     self->applied_bytes += buf->len;
+    ++self->load.applied;
     // Split in place: copying the whole entry first would be one more large allocation per entry.
     std::string_view entry = unframe_view(buf->base, buf->len);
     if (self->preparing) self->tail.emplace_back(entry);
@@ -332,7 +380,7 @@ struct RaftLog::Impl {
     }
     if (was_empty) self->wake_service();
     *result = nullptr;
-    return 0;  // never non-zero: that would stop raft's apply loop (gotcha 4)
+    return 0;  // never non-zero: that would stop raft's apply loop
   }
 
   // Snapshots, without ever waiting for the service thread (a raft loop that stops for longer
@@ -523,7 +571,7 @@ struct RaftLog::Impl {
 
   // Every command of one turn in one raft entry (encode_raft_batch), one raft_apply: one entry
   // to write, send and apply instead of one per command; one AppendEntries per follower
-  // (gotcha 5).
+  // (each raft_apply costs one).
   void submit(std::vector<std::pair<std::uint64_t, std::string>> commands) {
     std::vector<std::uint64_t> seqs;
     for (const auto& c : commands) seqs.push_back(c.first);
@@ -535,21 +583,35 @@ struct RaftLog::Impl {
     req->req.data = req;
     req->seqs = seqs;
     req->sent_ms = mono_ms();
+    req->sent = std::chrono::steady_clock::now();
     req->term = raft.current_term;
+    const std::size_t bytes = bufs[0].len;
     int rv = raft_apply(&raft, &req->req, bufs.data(), static_cast<unsigned>(bufs.size()), on_applied);
     if (rv != 0) {
       for (auto& b : bufs) raft_free(b.base);  // not taken over on failure
       delete req;
       fail(std::move(seqs), rv == RAFT_NOTLEADER ? not_leader()
                                                  : raft_error("raft_apply", rv, raft_errmsg(&raft)));
+      return;
     }
+    last_apply_sent_ms = req->sent_ms;
+    ++applies_in_flight;
+    ++load.appended;
+    load.commands += commands.size();
+    load.bytes += bytes;
+    load.max_in_flight = std::max(load.max_in_flight, applies_in_flight);
   }
 
   // Called once per raft_apply: when its first entry was applied, or when it failed. Replies
   // come from the APPLY items; a failure means these commands may or may not commit later.
   static void on_applied(struct raft_apply* req, int status, void*) {
     auto* r = static_cast<ApplyRequest*>(req->data);
-    if (status == 0) r->self->confirm(r->sent_ms, r->term);
+    if (r->self->applies_in_flight > 0) --r->self->applies_in_flight;
+    if (status == 0) {
+      r->self->confirm(r->sent_ms, r->term);
+      r->self->load.commit_ms.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - r->sent).count());
+    }
     if (status != 0) {
       r->self->fail(std::move(r->seqs),
                     make_error(ErrorCode::UNAVAILABLE, std::string("leadership changed before the commit (") +
@@ -569,6 +631,14 @@ struct RaftLog::Impl {
         self->lease_until_ms.load() - mono_ms() > static_cast<std::int64_t>(self->lease_ms()) * 3 / 4) {
       return;
     }
+    // An append of the service's own, sent within the last quarter lease, is still in flight:
+    // its commit confirms the lease from its send time as a barrier sent now would, give or
+    // take that quarter. Under load (commits slower than lease/4) a barrier would only be one
+    // more entry for every replica to write to disk, in the way of the service's entries.
+    if (self->applies_in_flight > 0 &&
+        mono_ms() - self->last_apply_sent_ms < static_cast<std::int64_t>(self->lease_ms()) / 4) {
+      return;
+    }
     auto* b = new BarrierRequest;
     b->self = self;
     b->req.data = b;
@@ -579,6 +649,7 @@ struct RaftLog::Impl {
       return;
     }
     self->barrier_in_flight = true;
+    ++self->load.barriers;
   }
 
   static void on_barrier(struct raft_barrier* req, int status) {
@@ -588,8 +659,29 @@ struct RaftLog::Impl {
     delete b;
   }
 
+  // Once a second at debug level: entries and commands appended (leader), their bytes, how
+  // many appends were in flight at most, their commit latency (raft_apply to its callback:
+  // the leader's own write and a follower's, whichever is later), entries applied.
+  void log_load() {
+    const std::int64_t now = mono_ms();
+    if (now - load.since_ms < 1000) return;
+    if (spdlog::should_log(spdlog::level::debug) && (load.appended || load.applied)) {
+      auto& ms = load.commit_ms;
+      std::sort(ms.begin(), ms.end());
+      auto at = [&](double q) { return ms.empty() ? 0.0 : ms[static_cast<std::size_t>(q * (ms.size() - 1))]; };
+      spdlog::debug(
+          "event=raft_load ms={} appended={} commands={} bytes={} max_in_flight={} barriers={} applied={} "
+          "commit_ms_p50={:.2f} commit_ms_p90={:.2f} commit_ms_max={:.2f}",
+          now - load.since_ms, load.appended, load.commands, load.bytes, load.max_in_flight, load.barriers,
+          load.applied, at(0.5), at(0.9), at(1.0));
+    }
+    load = Load{};
+    load.since_ms = now;
+  }
+
   static void on_timer(uv_timer_t* handle) {
     auto* self = static_cast<Impl*>(handle->data);
+    self->log_load();
     self->commit_index.store(self->raft.commit_index);
     self->applied_index.store(self->raft.last_applied);
     self->last_index.store(raft_last_index(&self->raft));
@@ -636,6 +728,7 @@ struct RaftLog::Impl {
     std::string address = options.peers.at(options.id);
     if (int rv = uv_loop_init(&loop); rv != 0) return make_error(ErrorCode::INTERNAL, uv_strerror(rv));
     if (int rv = raft_uv_tcp_init(&transport, &loop); rv != 0) return raft_error("raft_uv_tcp_init", rv, "");
+    set_nodelay(&transport);
     if (int rv = raft_uv_init(&io, &loop, options.dir.c_str(), &transport); rv != 0) {
       return raft_error("raft_uv_init", rv, io.errmsg);
     }
@@ -701,8 +794,8 @@ Status RaftLog::start() {
   std::error_code ec;
   std::filesystem::create_directories(o.dir, ec);
   if (ec) return make_error(ErrorCode::INTERNAL, "cannot create " + o.dir + ": " + ec.message());
-  // Raft writes to dead peers without MSG_NOSIGNAL (gotcha 1): a killed leader must not take
-  // the followers down with it.
+  // Raft writes to peers without MSG_NOSIGNAL, so writing to a dead one raises SIGPIPE: a
+  // killed leader must not take the followers down with it.
   std::signal(SIGPIPE, SIG_IGN);
   std::promise<Status> ready;
   auto started = ready.get_future();

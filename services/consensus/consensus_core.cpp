@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <climits>
+#include <utility>
 
 #include <spdlog/fmt/fmt.h>
 
@@ -26,10 +27,29 @@ std::uint64_t parse_number(const std::string& id) {
 
 std::string id_of(std::uint64_t number) { return "p" + std::to_string(number); }
 
-Json created_data(const ProposalView& v) {
+// The fields a ConsensusCore::Proposal keeps as ProposalView has them, copied (or moved, from an
+// rvalue) either way: into a view when answering, from a record's view when restoring.
+template <class From, class To>
+void copy_kept_fields(From&& from, To& to) {
+  to.proposer = std::forward<From>(from).proposer;
+  to.type = std::forward<From>(from).type;
+  to.capability = std::forward<From>(from).capability;
+  to.data = std::forward<From>(from).data;
+  to.consensus_type = from.consensus_type;
+  to.faulty = std::forward<From>(from).faulty;
+  to.tally = from.tally;
+  to.outcome = from.outcome;
+  to.created_ms = from.created_ms;
+  to.deadline_ms = from.deadline_ms;
+  to.decided_ms = from.decided_ms;
+  to.result_ttl_ms = from.result_ttl_ms;
+  to.expires_ms = from.expires_ms;
+}
+
+Json created_data(const ConsensusCore::Proposal& v) {
   Json voters = Json::array();
-  for (const auto& x : v.voters) voters.push_back(x.agent_id);
-  return {{"proposal_id", v.proposal_id},
+  for (const auto& x : *v.voters) voters.push_back(x.agent_id);
+  return {{"proposal_id", id_of(v.number)},
           {"proposer", v.proposer},
           {"type", v.type},
           {"capability", v.capability},
@@ -40,8 +60,8 @@ Json created_data(const ProposalView& v) {
           {"deadline_ms", v.deadline_ms}};
 }
 
-Json decided_data(const ProposalView& v) {
-  return {{"proposal_id", v.proposal_id},
+Json decided_data(const ConsensusCore::Proposal& v) {
+  return {{"proposal_id", id_of(v.number)},
           {"type", v.type},
           {"capability", v.capability},
           {"consensus_type", to_string(v.consensus_type)},
@@ -102,11 +122,8 @@ void ConsensusCore::forget_slice() {
     const std::uint64_t number = expiries_.begin()->second;
     expiries_.erase(expiries_.begin());
     auto it = proposals_.find(number);
-    const std::string& rid = it->second.request_id;
-    if (!rid.empty()) {
-      auto r = by_request_.find(rid);
-      if (r != by_request_.end() && r->second == number) by_request_.erase(r);
-    }
+    unindex_request(it->second);
+    voters_.release(it->second.voters);
     proposals_.erase(it);
     dirty_.erase(number);
     erased_.push_back(number);
@@ -132,21 +149,32 @@ void ConsensusCore::set_retention_ms(std::int64_t retention_ms) {
 }
 
 void ConsensusCore::decided(Proposal& p, Outcome outcome, std::int64_t at_ms) {
-  deadlines_.erase({p.view.deadline_ms, p.number});
-  p.view.outcome = outcome;
-  p.view.decided_ms = at_ms;
-  p.view.expires_ms = at_ms + (p.view.result_ttl_ms != 0 ? p.view.result_ttl_ms : retention_ms_);
-  expiries_.insert({p.view.expires_ms, p.number});
+  deadlines_.erase({p.deadline_ms, p.number});
+  p.outcome = outcome;
+  p.decided_ms = at_ms;
+  p.expires_ms = at_ms + (p.result_ttl_ms != 0 ? p.result_ttl_ms : retention_ms_);
+  p.votes.shrink_to_fit();  // no vote is counted from now on
+  expiries_.insert({p.expires_ms, p.number});
   dirty_.insert(p.number);
-  decided_.push_back(p.view.proposal_id);
-  if (events_on_) events_.push_back({proposal_topic("decided", p.view.capability), decided_data(p.view)});
+  decided_.push_back(id_of(p.number));
+  if (events_on_) events_.push_back({proposal_topic("decided", p.capability), decided_data(p)});
+}
+
+Tally ConsensusCore::tally_of(const Proposal& p) {
+  return count_cast(p.consensus_type, *p.voters, p.faulty, [&](std::size_t i) {
+    int cast = -1;  // the last vote counted for voter i, as count_votes takes it
+    for (const auto& c : p.votes) {
+      if (c.voter == i) cast = c.yes;
+    }
+    return cast;
+  });
 }
 
 void ConsensusCore::settle(Proposal& p) {
-  p.view.tally = count_votes(p.view);
+  p.tally = tally_of(p);
   dirty_.insert(p.number);
-  if (p.view.outcome != Outcome::PENDING) return;
-  Outcome o = decide(p.view.consensus_type, p.view.tally);
+  if (p.outcome != Outcome::PENDING) return;
+  Outcome o = decide(p.consensus_type, p.tally);
   if (o != Outcome::PENDING) decided(p, o, now_ms_);
 }
 
@@ -154,46 +182,44 @@ Result<Reply> ConsensusCore::on_propose(const Command& c) {
   Result<Propose> m = c.propose ? Result<Propose>(std::move(*c.propose)) : Propose::from_packed(c.body);
   if (!m) return m.error();
   if (!c.request_id.empty()) {
-    auto it = by_request_.find(c.request_id);
-    if (it != by_request_.end()) {
-      const auto& v = proposals_.at(it->second).view;
-      return Reply{MsgType::PROPOSE_OK, {}, ProposeOk{v.proposal_id, v.outcome, true}.to_packed()};
+    if (const Proposal* held = by_request(c.request_id)) {
+      const Proposal& v = *held;
+      return Reply{MsgType::PROPOSE_OK, {}, ProposeOk{id_of(v.number), v.outcome, true}.to_packed()};
     }
   }
   Proposal p;
   p.number = next_number_++;
   p.request_id = c.request_id;
-  ProposalView& v = p.view;
-  v.proposal_id = id_of(p.number);
+  Proposal& v = p;
   v.proposer = m->proposer;
   v.type = m->type;
   v.capability = m->capability;
   v.data = std::move(m->data);
   v.consensus_type = m->consensus_type;
-  v.voters = std::move(m->voters);
+  p.voters = voters_.intern(std::move(m->voters));
   v.outcome = Outcome::PENDING;
   v.created_ms = now_ms_;
   v.deadline_ms = now_ms_ + m->timeout_ms;
   v.result_ttl_ms = m->result_ttl_ms;
   auto number = p.number;
-  if (!p.request_id.empty()) by_request_[p.request_id] = number;
   Proposal& stored = proposals_.emplace(number, std::move(p)).first->second;
-  deadlines_.insert({stored.view.deadline_ms, number});
-  if (events_on_) events_.push_back({proposal_topic("created", stored.view.capability), created_data(stored.view)});
+  index_request(stored);
+  deadlines_.insert({stored.deadline_ms, number});
+  if (events_on_) events_.push_back({proposal_topic("created", stored.capability), created_data(stored)});
   settle(stored);  // a RAFT proposal is decided here: committing it was the agreement
-  return Reply{MsgType::PROPOSE_OK, {}, ProposeOk{stored.view.proposal_id, stored.view.outcome, false}.to_packed()};
+  return Reply{MsgType::PROPOSE_OK, {}, ProposeOk{id_of(stored.number), stored.outcome, false}.to_packed()};
 }
 
 Result<std::string> ConsensusCore::vote_key(const Vote& v) const {
   const Proposal* p = find(v.proposal_id);
   if (!p) return not_found(v.proposal_id);
-  if (p->view.consensus_type == ConsensusType::RAFT) {
+  if (p->consensus_type == ConsensusType::RAFT) {
     return make_error(ErrorCode::FAILED_PRECONDITION,
                       v.proposal_id + " is a RAFT proposal: the replicas decide it, agents do not vote");
   }
-  auto voter = std::find_if(p->view.voters.begin(), p->view.voters.end(),
+  auto voter = std::find_if(p->voters->begin(), p->voters->end(),
                             [&](const Voter& x) { return x.agent_id == v.agent_id; });
-  if (voter == p->view.voters.end()) {
+  if (voter == p->voters->end()) {
     return make_error(ErrorCode::PERMISSION_DENIED,
                       "agent '" + v.agent_id + "' is not an eligible voter of " + v.proposal_id);
   }
@@ -217,41 +243,42 @@ Result<Reply> ConsensusCore::on_vote(const Command& c) {
   if (!m) return m.error();
   if (auto s = precheck_vote(*m, !c.signature_checked); !s) return s.error();
   Proposal& p = *find(m->proposal_id);
-  ProposalView& v = p.view;
+  Proposal& v = p;
+  const std::string id = id_of(p.number);
   auto ok = [&](bool duplicate) {
-    return Reply{MsgType::VOTE_OK, {}, VoteOk{v.proposal_id, m->agent_id, v.outcome, duplicate}.to_packed()};
+    return Reply{MsgType::VOTE_OK, {}, VoteOk{id, m->agent_id, v.outcome, duplicate}.to_packed()};
   };
   if (std::find(v.faulty.begin(), v.faulty.end(), m->agent_id) != v.faulty.end()) {
     return make_error(ErrorCode::PERMISSION_DENIED, "agent '" + m->agent_id + "' was reported faulty on " +
-                                                        v.proposal_id + ": its votes are discarded");
+                                                        id + ": its votes are discarded");
   }
-  auto counted = std::find_if(v.votes.begin(), v.votes.end(),
-                              [&](const VoteRecord& r) { return r.agent_id == m->agent_id; });
-  if (counted != v.votes.end() && counted->yes == m->yes) return ok(true);  // a retry: harmless
+  const auto voter = static_cast<std::uint32_t>(
+      std::find_if(p.voters->begin(), p.voters->end(), [&](const Voter& x) { return x.agent_id == m->agent_id; }) -
+      p.voters->begin());  // precheck_vote found it
+  auto counted = std::find_if(p.votes.begin(), p.votes.end(), [&](const CastVote& x) { return x.voter == voter; });
+  if (counted != p.votes.end() && counted->yes == m->yes) return ok(true);  // a retry: harmless
   if (v.outcome != Outcome::PENDING) {
     return make_error(ErrorCode::FAILED_PRECONDITION,
-                      fmt::format("{} is already {}: no more votes are counted", v.proposal_id, to_string(v.outcome)));
+                      fmt::format("{} is already {}: no more votes are counted", id, to_string(v.outcome)));
   }
-  if (counted != v.votes.end()) {
+  if (counted != p.votes.end()) {
     if (v.consensus_type != ConsensusType::PBFT) {
       return make_error(ErrorCode::FAILED_PRECONDITION,
                         fmt::format("agent '{}' already voted {} on {}: a vote cannot change", m->agent_id,
-                                    counted->yes ? "yes" : "no", v.proposal_id));
+                                    counted->yes ? "yes" : "no", id));
     }
     // Two validly signed, different votes from one agent: Byzantine. Discard both, for good.
-    v.votes.erase(counted);
+    p.votes.erase(counted);
     v.faulty.push_back(m->agent_id);
-    if (events_on_) events_.push_back({"proposal.faulty", {{"proposal_id", v.proposal_id}, {"agent_id", m->agent_id}}});
+    if (events_on_) events_.push_back({"proposal.faulty", {{"proposal_id", id}, {"agent_id", m->agent_id}}});
     settle(p);
     return make_error(ErrorCode::PERMISSION_DENIED,
                       fmt::format("agent '{}' signed both yes and no on {}: reported faulty, its votes discarded",
-                                  m->agent_id, v.proposal_id));
+                                  m->agent_id, id));
   }
-  double weight = 1.0;
-  for (const auto& x : v.voters) {
-    if (x.agent_id == m->agent_id) weight = x.weight;
-  }
-  v.votes.push_back(VoteRecord{m->agent_id, m->yes, weight, now_ms_, m->signature});
+  auto cast = CastVote::make(voter, m->yes, now_ms_, m->signature);
+  if (!cast) return make_error(ErrorCode::INVALID_ARGUMENT, "signature: must be 128 hex digits (an Ed25519 signature)");
+  p.votes.push_back(*cast);
   settle(p);
   return ok(false);
 }
@@ -299,10 +326,42 @@ const ConsensusCore::Proposal* ConsensusCore::find(const std::string& proposal_i
   return it == proposals_.end() ? nullptr : &it->second;
 }
 
+const ConsensusCore::Proposal* ConsensusCore::by_request(const std::string& request_id) const {
+  auto [first, last] = by_request_.equal_range(std::hash<std::string>{}(request_id));
+  for (auto it = first; it != last; ++it) {
+    const Proposal& p = proposals_.at(it->second);
+    if (p.request_id == request_id) return &p;
+  }
+  return nullptr;
+}
+
+void ConsensusCore::index_request(const Proposal& p) {
+  if (p.request_id.empty()) return;
+  if (const Proposal* other = by_request(p.request_id)) unindex_request(*other);
+  by_request_.emplace(std::hash<std::string>{}(p.request_id), p.number);
+}
+
+void ConsensusCore::unindex_request(const Proposal& p) {
+  if (p.request_id.empty()) return;
+  auto [first, last] = by_request_.equal_range(std::hash<std::string>{}(p.request_id));
+  for (auto it = first; it != last; ++it) {
+    if (it->second == p.number) {
+      by_request_.erase(it);
+      return;
+    }
+  }
+}
+
 Result<ProposalView> ConsensusCore::proposal(const std::string& proposal_id) const {
   const Proposal* p = find(proposal_id);
   if (!p) return not_found(proposal_id);
-  return p->view;
+  ProposalView v;
+  v.proposal_id = id_of(p->number);
+  copy_kept_fields(*p, v);
+  v.voters = *p->voters;
+  v.votes.reserve(p->votes.size());
+  for (const auto& c : p->votes) v.votes.push_back(c.record(v.voters));
+  return v;
 }
 
 // Proposal numbers are issued in order and a proposal leaves the state only by retention, so a
@@ -346,30 +405,30 @@ std::string ConsensusCore::encode_meta() const {
 // Written straight as msgpack (a proposal is encoded for SQLite at every change, and for every
 // snapshot): the same map as ProposalView::to_json() plus number and request_id.
 std::string ConsensusCore::encode_proposal(const Proposal& p) const {
-  const ProposalView& v = p.view;
+  const Proposal& v = p;
   MsgWriter w;
   w.map(16 + (v.result_ttl_ms != 0) + (v.expires_ms != 0));
-  w.key("proposal_id"), w.str(v.proposal_id);
+  w.key("proposal_id"), w.str(id_of(p.number));
   w.key("proposer"), w.str(v.proposer);
   w.key("type"), w.str(v.type);
   w.key("capability"), w.str(v.capability);
   w.key("data"), w.json(v.data);
   w.key("consensus_type"), w.integer(static_cast<int>(v.consensus_type));
-  w.key("voters"), w.array(v.voters.size());
-  for (const auto& x : v.voters) {
+  w.key("voters"), w.array(p.voters->size());
+  for (const auto& x : *p.voters) {
     w.map(3);
     w.key("agent_id"), w.str(x.agent_id);
     w.key("weight"), w.number(x.weight);
     w.key("public_key"), w.str(x.public_key);
   }
-  w.key("votes"), w.array(v.votes.size());
-  for (const auto& x : v.votes) {
+  w.key("votes"), w.array(p.votes.size());
+  for (const auto& x : p.votes) {
     w.map(5);
-    w.key("agent_id"), w.str(x.agent_id);
+    w.key("agent_id"), w.str((*p.voters)[x.voter].agent_id);
     w.key("vote"), w.str(x.yes ? "yes" : "no");
-    w.key("weight"), w.number(x.weight);
+    w.key("weight"), w.number((*p.voters)[x.voter].weight);
     w.key("at_ms"), w.integer(x.at_ms);
-    w.key("signature"), w.str(x.signature);
+    w.key("signature"), w.str(x.signature_hex());
   }
   w.key("faulty"), w.str_list(v.faulty);
   const Tally& t = v.tally;
@@ -459,8 +518,24 @@ Status ConsensusCore::restore_record(std::uint64_t key, std::string_view record)
   p.number = key;
   f.str("request_id", p.request_id, Need::OPTIONAL, 64);
   if (!f.ok()) return bad(f.error().message);
-  p.view = std::move(*view);
-  proposals_[key] = std::move(p);
+  p.votes.reserve(view->votes.size());
+  for (const auto& r : view->votes) {
+    auto voter = std::find_if(view->voters.begin(), view->voters.end(),
+                              [&](const Voter& x) { return x.agent_id == r.agent_id; });
+    if (voter == view->voters.end()) return bad("a vote of '" + r.agent_id + "', who is not a voter");
+    if (r.weight != voter->weight) return bad("a vote of '" + r.agent_id + "' counted with another weight than its");
+    auto cast = CastVote::make(static_cast<std::uint32_t>(voter - view->voters.begin()), r.yes, r.at_ms, r.signature);
+    if (!cast) return bad("a vote of '" + r.agent_id + "' whose signature is not 128 hex digits");
+    p.votes.push_back(*cast);
+  }
+  if (view->proposal_id != id_of(key)) {
+    return bad("proposal " + view->proposal_id + " is filed under number " + std::to_string(key));
+  }
+  p.voters = voters_.intern(std::move(view->voters));
+  copy_kept_fields(std::move(*view), p);
+  Proposal& held = proposals_[key];
+  voters_.release(held.voters);  // a record read again replaces the one read before
+  held = std::move(p);
   return {};
 }
 
@@ -469,15 +544,15 @@ void ConsensusCore::finish_restore() {
   deadlines_.clear();
   expiries_.clear();
   for (auto& [n, p] : proposals_) {
-    if (!p.request_id.empty()) by_request_[p.request_id] = n;
-    if (p.view.outcome == Outcome::PENDING) {
-      deadlines_.insert({p.view.deadline_ms, n});
+    index_request(p);
+    if (p.outcome == Outcome::PENDING) {
+      deadlines_.insert({p.deadline_ms, n});
     } else {
       // Decided before retention existed: its retention counts from its decision, as now.
-      if (p.view.expires_ms == 0) {
-        p.view.expires_ms = p.view.decided_ms + (p.view.result_ttl_ms != 0 ? p.view.result_ttl_ms : retention_ms_);
+      if (p.expires_ms == 0) {
+        p.expires_ms = p.decided_ms + (p.result_ttl_ms != 0 ? p.result_ttl_ms : retention_ms_);
       }
-      expiries_.insert({p.view.expires_ms, n});
+      expiries_.insert({p.expires_ms, n});
     }
   }
   events_.clear();
@@ -543,9 +618,9 @@ std::string ConsensusCore::check_invariants() const {
   auto fail = [&](const std::string& what) { out += what + "\n"; };
   std::size_t pending = 0;
   for (const auto& [n, p] : proposals_) {
-    const ProposalView& v = p.view;
-    const std::string& id = v.proposal_id;
-    if (id != id_of(n)) fail("proposal " + std::to_string(n) + " is filed as " + id);
+    const Proposal& v = p;
+    const std::string id = id_of(n);
+    if (p.number != n) fail(id + " is filed under number " + std::to_string(p.number));
     if (n >= next_number_) fail(id + " is not below next_number");
     if (v.created_ms > now_ms_) fail(id + " was created after the log's now");
     if (v.deadline_ms <= v.created_ms) fail(id + " has its deadline at or before its creation");
@@ -563,25 +638,31 @@ std::string ConsensusCore::check_invariants() const {
     } else if (v.decided_ms < v.created_ms || v.decided_ms > v.deadline_ms) {
       fail(id + " was decided outside [created, deadline]");
     }
-    Tally t = count_votes(v);
+    if (!p.voters) {
+      fail(id + " holds no voter list");
+      continue;
+    }
+    Tally t = tally_of(p);
     if (t.yes != v.tally.yes || t.no != v.tally.no || t.faulty != v.tally.faulty || t.yes_weight != v.tally.yes_weight) {
       fail(id + "'s stored tally differs from its votes");
     }
-    std::set<std::string> eligible, voted;
-    for (const auto& x : v.voters) eligible.insert(x.agent_id);
-    for (const auto& x : v.votes) {
-      if (!eligible.count(x.agent_id)) fail(id + " counts a vote of ineligible agent " + x.agent_id);
-      if (!voted.insert(x.agent_id).second) fail(id + " counts two votes of " + x.agent_id);
-      if (std::find(v.faulty.begin(), v.faulty.end(), x.agent_id) != v.faulty.end()) {
-        fail(id + " counts a vote of faulty agent " + x.agent_id);
+    std::set<std::string> voted;
+    for (const auto& c : p.votes) {
+      if (c.voter >= p.voters->size()) {
+        fail(id + " counts a vote of no voter");
+        continue;
+      }
+      const std::string& agent = (*p.voters)[c.voter].agent_id;
+      if (!voted.insert(agent).second) fail(id + " counts two votes of " + agent);
+      if (std::find(v.faulty.begin(), v.faulty.end(), agent) != v.faulty.end()) {
+        fail(id + " counts a vote of faulty agent " + agent);
       }
     }
-    if (v.consensus_type == ConsensusType::RAFT && (!v.votes.empty() || v.outcome != Outcome::APPROVED)) {
+    if (v.consensus_type == ConsensusType::RAFT && (!p.votes.empty() || v.outcome != Outcome::APPROVED)) {
       fail(id + " is a RAFT proposal with votes or not APPROVED");
     }
     if (!p.request_id.empty()) {
-      auto it = by_request_.find(p.request_id);
-      if (it == by_request_.end() || it->second != n) fail(id + " is missing from the request index");
+      if (by_request(p.request_id) != &p) fail(id + " is missing from the request index");
     }
   }
   if (pending != deadlines_.size()) fail("the deadline index holds proposals that are not PENDING");

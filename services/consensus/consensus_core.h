@@ -45,11 +45,14 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <unordered_map>
 #include <vector>
 
 #include "common/consensus_messages.h"
+#include "services/consensus/cast_vote.h"
 #include "services/consensus/command.h"
 #include "services/consensus/lease_table.h"
+#include "services/consensus/voter_pool.h"
 
 namespace orion::consensus {
 
@@ -114,10 +117,31 @@ class ConsensusCore {
   std::int64_t now_ms() const { return now_ms_; }
   std::uint64_t applied() const { return applied_; }
   std::size_t proposal_count() const { return proposals_.size(); }
-  // Calls fn(const ProposalView&) for every proposal, in number order (PROPOSAL_STATS).
+  // Distinct voter lists held (proposals with equal lists share one).
+  std::size_t voter_lists() const { return voters_.size(); }
+  // A proposal as the core holds it: ProposalView's fields less what is derived or held
+  // compactly. Its id is "p<number>"; its voters are one list shared with every proposal that
+  // has the same list (VoterPool); its votes are CastVotes naming a voter by its index.
+  // proposal() makes the view.
+  struct Proposal {
+    std::uint64_t number = 0;
+    std::string request_id;  // PROPOSE's, "" when none (then not deduplicated)
+    VoterList voters;        // the eligible voters, shared with equal lists (voters_); never null
+    std::vector<CastVote> votes;  // the counted votes, in the order applied; each names a voter
+    std::string proposer, type, capability;
+    Json data;
+    ConsensusType consensus_type = ConsensusType::UNKNOWN;
+    Outcome outcome = Outcome::UNKNOWN;
+    std::vector<std::string> faulty;  // agents reported faulty (PBFT equivocation)
+    Tally tally;
+    std::int64_t created_ms = 0, deadline_ms = 0, decided_ms = 0;  // decided_ms 0 = not yet
+    std::int64_t result_ttl_ms = 0;  // as proposed (0 = the service's retention)
+    std::int64_t expires_ms = 0;     // decided_ms + its retention; 0 while PENDING
+  };
+  // Calls fn(const Proposal&) for every proposal, in number order (PROPOSAL_STATS).
   template <class Fn>
   void for_each_proposal(Fn&& fn) const {
-    for (const auto& entry : proposals_) fn(entry.second.view);
+    for (const auto& entry : proposals_) fn(entry.second);
   }
   // The client endpoint a replica announced in its HELLO, "" when unknown.
   std::string replica_client(const std::string& replica_id) const;
@@ -150,11 +174,6 @@ class ConsensusCore {
   std::string check_invariants() const;
 
  private:
-  struct Proposal {
-    std::uint64_t number = 0;
-    std::string request_id;  // PROPOSE's, "" when none (then not deduplicated)
-    ProposalView view;
-  };
 
   void advance(std::int64_t stamp_ms);
   void forget_slice();  // retention: at most kMaxForgetPerCommand records, oldest first
@@ -165,7 +184,11 @@ class ConsensusCore {
   Result<Reply> on_vote(const Command& c);
   Result<Reply> on_lease(const Command& c);
   Result<Reply> on_hello(const Command& c);
+  static Tally tally_of(const Proposal& p);
   Proposal* find(const std::string& proposal_id);
+  const Proposal* by_request(const std::string& request_id) const;
+  void index_request(const Proposal& p);    // replaces the entry of another proposal with its id
+  void unindex_request(const Proposal& p);
   const Proposal* find(const std::string& proposal_id) const;
   std::string encode_meta() const;
   std::string encode_proposal(const Proposal& p) const;
@@ -178,7 +201,9 @@ class ConsensusCore {
   // Every proposal made and not yet forgotten, by number. Invariant: view.outcome is PENDING exactly for the
   // proposals in deadlines_, and a PENDING proposal's votes do not yet decide it.
   std::map<std::uint64_t, Proposal> proposals_;
-  std::map<std::string, std::uint64_t> by_request_;                // PROPOSE request id -> number
+  // PROPOSE request id -> proposal number, keyed by the id's hash: the proposal's own
+  // request_id is what is compared, so the id is held once and two ids of one hash are told apart.
+  std::unordered_multimap<std::uint64_t, std::uint64_t> by_request_;
   std::set<std::pair<std::int64_t, std::uint64_t>> deadlines_;    // (deadline_ms, number), PENDING only
   // (expires_ms, number) of every decided proposal, and only those: the retention index.
   std::set<std::pair<std::int64_t, std::uint64_t>> expiries_;
@@ -186,6 +211,7 @@ class ConsensusCore {
   std::uint64_t forgotten_ = 0;
   LeaseTable leases_;
   std::map<std::string, std::string> replicas_;  // replica id -> client endpoint (HELLO)
+  VoterPool voters_;  // the voter lists of the proposals held; memory only, not state
 
   std::vector<CoreEvent> events_;
   bool events_on_ = true;

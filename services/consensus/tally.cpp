@@ -14,20 +14,29 @@ std::int64_t quorum(ConsensusType type, std::int64_t n) {
   }
 }
 
-Tally count_votes(const ProposalView& p) {
+Tally count_votes(const ProposalView& p, const std::vector<Voter>& voters) {
   std::map<std::string, bool> cast;
   for (const auto& v : p.votes) cast[v.agent_id] = v.yes;
-  std::set<std::string> faulty(p.faulty.begin(), p.faulty.end());
+  return count_cast(p.consensus_type, voters, p.faulty, [&](std::size_t i) {
+    auto it = cast.find(voters[i].agent_id);
+    return it == cast.end() ? -1 : static_cast<int>(it->second);
+  });
+}
+
+Tally count_cast(ConsensusType type, const std::vector<Voter>& voters, const std::vector<std::string>& faulty,
+                 const std::function<int(std::size_t)>& cast) {
+  std::set<std::string> discarded(faulty.begin(), faulty.end());
   Tally t;
-  t.eligible = static_cast<std::int64_t>(p.voters.size());
-  t.faulty = static_cast<std::int64_t>(faulty.size());
-  t.quorum = quorum(p.consensus_type, t.eligible);
-  for (const auto& voter : p.voters) {
+  t.eligible = static_cast<std::int64_t>(voters.size());
+  t.faulty = static_cast<std::int64_t>(discarded.size());
+  t.quorum = quorum(type, t.eligible);
+  for (std::size_t i = 0; i < voters.size(); ++i) {
+    const Voter& voter = voters[i];
     t.eligible_weight += voter.weight;
-    if (faulty.count(voter.agent_id)) continue;
-    auto it = cast.find(voter.agent_id);
-    if (it == cast.end()) continue;
-    if (it->second) {
+    if (discarded.count(voter.agent_id)) continue;
+    const int c = cast(i);
+    if (c < 0) continue;
+    if (c > 0) {
       ++t.yes;
       t.yes_weight += voter.weight;
     } else {

@@ -18,6 +18,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
 
 #include "common/consensus_messages.h"
 
@@ -28,8 +31,14 @@ namespace orion::consensus {
 std::int64_t quorum(ConsensusType type, std::int64_t n);
 
 // Tally of the counted votes. Weights are summed in voter-list order, so the floating-point
-// result is the same on every replica whatever order the votes arrived in.
-Tally count_votes(const ProposalView& p);
+// result is the same on every replica whatever order the votes arrived in. The second form takes
+// the voters apart from the view (the core holds them shared, apart from the rest).
+Tally count_votes(const ProposalView& p, const std::vector<Voter>& voters);
+inline Tally count_votes(const ProposalView& p) { return count_votes(p, p.voters); }
+// The same count with each voter's counted vote given by its place in `voters`: cast(i) is 1
+// (yes), 0 (no) or -1 (none counted). Votes of the agents in `faulty` are not counted.
+Tally count_cast(ConsensusType type, const std::vector<Voter>& voters, const std::vector<std::string>& faulty,
+                 const std::function<int(std::size_t)>& cast);
 
 // PENDING, APPROVED or REJECTED; never EXPIRED (that is the clock's decision, not the votes').
 Outcome decide(ConsensusType type, const Tally& t);

@@ -193,7 +193,7 @@ void SchedulerCore::close_gate(const std::string& gate_id, const std::string& ou
       continue;
     }
     t.mutable_cold().error = cause;
-    finish(t, TaskState::CANCELLED, "task.cancelled");
+    finish(t, TaskState::CANCELLED, Cause::GATE_CLOSED);
   }
   // Only after every task of the gate ended CANCELLED: their dependants outside it fail.
   if (!approved) {

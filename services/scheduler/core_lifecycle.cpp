@@ -87,13 +87,27 @@ void SchedulerCore::release_slot(TaskRecord& t) {
   t.deadline_ms = 0;
 }
 
-void SchedulerCore::finish(TaskRecord& t, TaskState state, const char* topic) {
+namespace {
+
+// The event of a task's end, by its terminal state.
+const char* end_topic(TaskState state) {
+  switch (state) {
+    case TaskState::COMPLETED: return "task.completed";
+    case TaskState::TIMEOUT: return "task.timeout";
+    case TaskState::CANCELLED: return "task.cancelled";
+    default: return "task.failed";
+  }
+}
+
+}  // namespace
+
+void SchedulerCore::finish(TaskRecord& t, TaskState state, Cause cause) {
+  if (!transition(t, state, cause)) return;
   unqueue(t);
   release_slot(t);
-  t.state = state;
   t.mutable_cold().finished_ms = wall_ms();
   note(t, state, t.cold().error);
-  mark(t, topic);
+  mark(t, end_topic(state));
   answer_waiters(t);
   index_expiry(t);
   // Its ended dependencies may have been retained for it alone (retained()).
@@ -112,14 +126,14 @@ void SchedulerCore::cascade(TaskRecord& root, std::vector<std::string>* ended) {
     for (auto d : cause.dependants) {
       TaskRecord& t = tasks_.at(d);
       if (is_terminal(t.state)) continue;
-      if (t.state == TaskState::ASSIGNED || t.state == TaskState::RUNNING) {
+      if (is_leased(t.state)) {
         // Cannot happen while deps gate assignment, but a lease must never be left behind.
         cancel_on_agent(t, "a dependency failed");
       }
       t.mutable_cold().error = "dependency " + cause.task_id() + " ended " + std::string(to_string(cause.state)) +
                              (root.seq != cause.seq ? " (root cause " + root.task_id() + ")" : "");
       t.unmet = 0;
-      finish(t, TaskState::FAILED, "task.failed");
+      finish(t, TaskState::FAILED, Cause::DEPENDENCY_FAILED);
       if (ended) ended->push_back(t.task_id());
       work.push_back(d);
     }
@@ -139,6 +153,7 @@ void SchedulerCore::on_completed(TaskRecord& t) {
 }
 
 void SchedulerCore::requeue(TaskRecord& t, const std::string& why) {
+  if (!transition(t, TaskState::PENDING, Cause::FENCED)) return;
   release_slot(t);
   spdlog::info("event=task_requeued task={} attempt={} reason=\"{}\"", t.task_id(), t.attempt, why);
   t.mutable_cold().reason = "re-queued: " + why + " (attempt " + std::to_string(t.attempt) + " fenced off)";
@@ -245,7 +260,7 @@ void SchedulerCore::progress(const TaskProgress& p) {
   // Their events still wait for the turn's commit, like every reply, so nothing is announced
   // ahead of state an earlier turn made durable.
   if (v.state == TaskState::ASSIGNED) {
-    v.state = TaskState::RUNNING;
+    if (!transition(v, TaskState::RUNNING, Cause::START)) return;
     v.mutable_cold().started_ms = clock_.wall_ms();
     v.mutable_cold().progress = p.progress;
     note(*t, TaskState::RUNNING, "started");
@@ -265,7 +280,7 @@ ResultOk SchedulerCore::result(const TaskResult& r) {
     return ResultOk{r.task_id, r.attempt, false};
   }
   auto& v = *t;
-  if (v.attempt != r.attempt || (v.state != TaskState::ASSIGNED && v.state != TaskState::RUNNING)) {
+  if (v.attempt != r.attempt || !is_leased(v.state)) {
     spdlog::debug("event=stale_result task={} attempt={} current_attempt={} state={}", r.task_id, r.attempt,
                   v.attempt, to_string(v.state));
     // A stale attempt's result: it is gone from its agent, and so is the slot it held there.
@@ -283,16 +298,16 @@ ResultOk SchedulerCore::result(const TaskResult& r) {
     v.mutable_cold().output = r.output;
     v.mutable_cold().progress = 100;
     v.mutable_cold().error.clear();
-    finish(*t, TaskState::COMPLETED, "task.completed");
+    finish(*t, TaskState::COMPLETED, Cause::RESULT_OK);
     on_completed(*t);
     return ResultOk{r.task_id, r.attempt, true};
   }
   v.mutable_cold().error = r.error.empty() ? "failed without a message" : r.error;
   v.failures += 1;
   if (v.failures <= v.spec.retries) {
+    if (!transition(v, TaskState::PENDING, Cause::RETRY)) return ResultOk{r.task_id, r.attempt, false};
     release_slot(*t);
     auto delay = retry_delay_ms(v.spec.retry, t->seq, v.failures);
-    v.state = TaskState::PENDING;
     v.mutable_cold().assigned_agent.clear();
     v.mutable_cold().progress = 0;
     t->retry_due_ms = clock_.now_ms() + delay;
@@ -304,7 +319,7 @@ ResultOk SchedulerCore::result(const TaskResult& r) {
     mark(*t, "task.retrying");
     return ResultOk{r.task_id, r.attempt, true};
   }
-  finish(*t, TaskState::FAILED, "task.failed");
+  finish(*t, TaskState::FAILED, Cause::RESULT_FAILED);
   cascade(*t, nullptr);
   return ResultOk{r.task_id, r.attempt, true};
 }
@@ -336,7 +351,7 @@ void SchedulerCore::expire_tasks() {
     cancel_on_agent(t, "timed out");
     pool_.record_outcome(t.cold().assigned_agent, false, true, static_cast<double>(t.spec.timeout_ms));
     t.mutable_cold().error = "timed out after " + std::to_string(t.spec.timeout_ms) + " ms";
-    finish(t, TaskState::TIMEOUT, "task.timeout");
+    finish(t, TaskState::TIMEOUT, Cause::TIMEOUT);
     cascade(t, nullptr);
   }
 }
@@ -391,7 +406,7 @@ void SchedulerCore::expire_unschedulable() {
       for (const auto& c : t.spec.capabilities) caps += (caps.empty() ? "" : ",") + c;
       t.mutable_cold().error = "unschedulable: no live agent has capabilities [" + caps + "] for " +
                                std::to_string(now - qc.unservable_since_ms) + " ms";
-      finish(t, TaskState::FAILED, "task.failed");
+      finish(t, TaskState::FAILED, Cause::UNSCHEDULABLE);
       cascade(t, nullptr);
     }
   }
@@ -405,14 +420,14 @@ void SchedulerCore::assign(TaskRecord& t, AgentSession& a, const std::string& wh
     auto r = input_resolver_(t);
     if (!r) {
       v.mutable_cold().error = r.error().message;
-      finish(t, TaskState::FAILED, "task.failed");
+      finish(t, TaskState::FAILED, Cause::INPUT_UNRESOLVED);
       cascade(t, nullptr);
       dispatch_needed_ = true;  // the slot this task would have taken is still free
       return;
     }
     input = std::move(*r);
   }
-  v.state = TaskState::ASSIGNED;
+  if (!transition(v, TaskState::ASSIGNED, Cause::ASSIGN)) return;
   v.attempt += 1;
   v.mutable_cold().assigned_agent = a.spec.agent_id;
   v.mutable_cold().assigned_ms = clock_.wall_ms();
@@ -483,7 +498,7 @@ Status SchedulerCore::check_invariants() const {
   for (const auto& [seq, t] : tasks_) {
     const auto& v = t;
     if (seq >= next_seq_) return broken("seq not below next_seq");
-    bool ready = v.state == TaskState::PENDING && t.unmet == 0 && t.retry_due_ms == 0;
+    const bool ready = is_queued(t);
     auto qc = classes_.find(*t.class_key);
     bool in_queue = qc != classes_.end() && qc->second.ready.count({queue_key(t), seq});
     if (ready != in_queue) return broken("ready queue out of step for " + v.task_id());
@@ -494,7 +509,7 @@ Status SchedulerCore::check_invariants() const {
     if ((t.retry_due_ms != 0) != (retry_wait_.count({t.retry_due_ms, seq}) > 0)) {
       return broken("retry queue out of step for " + v.task_id());
     }
-    bool leased = v.state == TaskState::ASSIGNED || v.state == TaskState::RUNNING;
+    bool leased = is_leased(v.state);
     if (leased) {
       const AgentSession* a = pool_.find(v.cold().assigned_agent);
       auto u = unclaimed_.find(v.cold().assigned_agent);
@@ -528,7 +543,7 @@ Status SchedulerCore::check_invariants() const {
   }
   for (auto seq : standby_leased_) {
     const TaskRecord* t = task(seq);
-    if (!t || (t->state != TaskState::ASSIGNED && t->state != TaskState::RUNNING)) {
+    if (!t || !is_leased(t->state)) {
       return broken("standby lease of seq " + std::to_string(seq) + " is not a leased task");
     }
   }
@@ -546,7 +561,7 @@ Status SchedulerCore::check_invariants() const {
     if (u.seqs.empty()) return broken("an empty set of unclaimed leases for " + id);
     for (auto seq : u.seqs) {
       const auto& v = tasks_.at(seq);
-      if (v.cold().assigned_agent != id || (v.state != TaskState::ASSIGNED && v.state != TaskState::RUNNING)) {
+      if (v.cold().assigned_agent != id || !is_leased(v.state)) {
         return broken("unclaimed lease of " + v.task_id() + " is not leased to " + id);
       }
     }
@@ -559,7 +574,7 @@ Status SchedulerCore::check_invariants() const {
     }
     for (auto seq : a.running) {
       const auto& v = tasks_.at(seq);
-      if (v.cold().assigned_agent != id || (v.state != TaskState::ASSIGNED && v.state != TaskState::RUNNING)) {
+      if (v.cold().assigned_agent != id || !is_leased(v.state)) {
         return broken("agent " + id + " holds task " + v.task_id() + " that is not leased to it");
       }
     }

@@ -18,7 +18,7 @@ namespace orion::scheduler {
 
 bool SchedulerCore::leased_to(const TaskRecord& t, const std::string& agent_id, std::int64_t attempt) const {
   const auto& v = t;
-  return (v.state == TaskState::ASSIGNED || v.state == TaskState::RUNNING) && v.cold().assigned_agent == agent_id &&
+  return is_leased(v.state) && v.cold().assigned_agent == agent_id &&
          v.attempt == attempt;
 }
 
@@ -138,7 +138,7 @@ Status SchedulerCore::heartbeat(const std::string& identity, const AgentHeartbea
 void SchedulerCore::adopt_leases(std::int64_t grace_ms) {
   std::vector<std::uint64_t> leased;
   for (const auto& [seq, t] : tasks_) {
-    if (t.state == TaskState::ASSIGNED || t.state == TaskState::RUNNING) leased.push_back(seq);
+    if (is_leased(t.state)) leased.push_back(seq);
   }
   adopt_leases(leased, grace_ms);
 }
@@ -150,7 +150,7 @@ void SchedulerCore::adopt_leases(const std::vector<std::uint64_t>& seqs, std::in
   for (auto seq : seqs) {
     TaskRecord& t = tasks_.at(seq);
     auto& v = t;
-    if (v.state != TaskState::ASSIGNED && v.state != TaskState::RUNNING) continue;
+    if (!is_leased(v.state)) continue;
     if (const AgentSession* a = pool_.find(v.cold().assigned_agent); a && a->running.count(seq)) continue;
     auto& u = unclaimed_[v.cold().assigned_agent];
     u.until_ms = now + grace_ms;

@@ -55,7 +55,7 @@ void SchedulerCore::apply_record(TaskRecord record) {
     link_standby(*t);
   }
   const auto& v = *t;
-  const bool leased = v.state == TaskState::ASSIGNED || v.state == TaskState::RUNNING;
+  const bool leased = is_leased(v.state);
   if (leased) standby_leased_.insert(seq);
   else standby_leased_.erase(seq);
   const bool gated = !is_terminal(v.state) && v.cold().gate.pending();
@@ -143,7 +143,7 @@ void SchedulerCore::demote() {
   for (auto& [seq, t] : tasks_) {
     const auto& v = t;
     t.deadline_ms = 0;
-    if (v.state == TaskState::ASSIGNED || v.state == TaskState::RUNNING) standby_leased_.insert(seq);
+    if (is_leased(v.state)) standby_leased_.insert(seq);
     if (!is_terminal(v.state) && v.cold().gate.pending()) standby_gated_.insert(seq);
     index_expiry(t);  // the waits that retained some are gone
   }

@@ -43,7 +43,7 @@ Status SchedulerCore::reopen(const std::vector<std::string>& task_ids, const std
   }
   for (TaskRecord* t : ts) {
     auto& v = *t;
-    v.state = TaskState::PENDING;
+    transition(v, TaskState::PENDING, Cause::REOPEN);  // checked above: FAILED, CANCELLED or TIMEOUT
     v.mutable_cold().error.clear();
     v.mutable_cold().output = nullptr;
     v.failures = 0;

@@ -68,6 +68,17 @@ std::string encode_replica_entry(const ReplicaEntry& e) {
   return out;
 }
 
+Result<ReplicaEntry> decode_replica_header(std::string_view bytes) {
+  if (bytes.size() < 2 || bytes.substr(0, 2) != "OS") return corrupt("no magic");
+  Reader r(bytes.substr(2));
+  ReplicaEntry e;
+  std::uint64_t kind = 0;
+  if (!r.uint(1, &kind) || !r.uint(8, &e.origin) || !r.uint(8, &e.number)) return corrupt("short header");
+  if (kind != ReplicaEntry::RECORDS && kind != ReplicaEntry::HELLO) return corrupt("unknown kind " + std::to_string(kind));
+  e.kind = static_cast<ReplicaEntry::Kind>(kind);
+  return e;
+}
+
 Result<ReplicaEntry> decode_replica_entry(std::string_view bytes) {
   if (bytes.size() < 2 || bytes.substr(0, 2) != "OS") return corrupt("no magic");
   Reader r(bytes.substr(2));

@@ -43,6 +43,9 @@ std::string encode_replica_entry(const ReplicaEntry& entry);
 // INTERNAL for bytes that are not an entry (lengths that do not fit, an unknown kind):
 // every replica refuses the same entry alike.
 Result<ReplicaEntry> decode_replica_entry(std::string_view bytes);
+// The header alone: kind, origin and number, neither records nor HELLO fields (an entry of
+// the leader's own turn is read only this far: its core has the records already).
+Result<ReplicaEntry> decode_replica_header(std::string_view bytes);
 
 // A snapshot's state: the entries, in order, framed (u32 count | count x (u32 n | entry)).
 std::string encode_snapshot_state(const std::vector<std::string>& entries);

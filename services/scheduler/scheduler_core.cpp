@@ -3,6 +3,7 @@
 #include "services/scheduler/scheduler_core.h"
 
 #include <algorithm>
+#include <cassert>
 
 #include "common/log.h"
 #include "common/msg_writer.h"
@@ -99,7 +100,7 @@ std::int64_t SchedulerCore::queue_key(const TaskRecord& t) const {
 }
 
 void SchedulerCore::make_ready(TaskRecord& t) {
-  t.state = TaskState::PENDING;
+  assert(t.state == TaskState::PENDING);  // queued only as PENDING (is_queued); the caller made it so
   t.retry_due_ms = 0;
   t.retry_at_ms = 0;
   if (t.ready_ms == 0) t.ready_ms = wall_ms();
@@ -172,7 +173,7 @@ void SchedulerCore::fill_new(TaskRecord& t, std::uint64_t seq, std::string reque
   t.effective_priority = t.spec.priority;
   t.class_key = intern_class(t.spec);
   compact(t.spec);
-  t.state = TaskState::PENDING;
+  transition(t, TaskState::PENDING, Cause::SUBMIT);
   t.created_ms = created_ms;
   t.history.push_back(StateChange{TaskState::PENDING, created_ms, 0, "", "submitted"});
 }
@@ -202,7 +203,7 @@ void SchedulerCore::link(TaskRecord& t, const std::vector<std::uint64_t>& deps) 
     t.mutable_cold().error = "dependency " + failed_dep->task_id() + " ended " +
                              std::string(to_string(failed_dep->state)) + (why.empty() ? "" : ": " + why);
     t.unmet = 0;
-    finish(t, TaskState::FAILED, "task.failed");
+    finish(t, TaskState::FAILED, Cause::DEPENDENCY_FAILED);
     return;
   }
   if (t.unmet == 0) make_ready(t);
@@ -410,7 +411,7 @@ void SchedulerCore::raise_priority(std::uint64_t seq, Priority p) {
     TaskRecord& t = tasks_.at(work.back());
     work.pop_back();
     if (is_terminal(t.state) || t.effective_priority >= p) continue;
-    bool queued = t.state == TaskState::PENDING && t.unmet == 0 && t.retry_due_ms == 0;
+    const bool queued = is_queued(t);
     if (queued) unqueue(t);
     t.effective_priority = p;
     if (queued) make_ready(t);
@@ -431,7 +432,7 @@ void SchedulerCore::recompute_priority(std::uint64_t seq) {
       if (!is_terminal(dep.state)) p = std::max(p, dep.effective_priority);
     }
     if (p == t.effective_priority) continue;
-    bool queued = t.state == TaskState::PENDING && t.unmet == 0 && t.retry_due_ms == 0;
+    const bool queued = is_queued(t);
     if (queued) unqueue(t);
     t.effective_priority = p;
     if (queued) make_ready(t);
@@ -461,11 +462,11 @@ Result<CancelOk> SchedulerCore::cancel(const Cancel& c) {
   if (!t) return missing(c.task_id);
   CancelOk ok{t->task_id(), t->state, {}};
   if (is_terminal(t->state)) return ok;
-  if (t->state == TaskState::ASSIGNED || t->state == TaskState::RUNNING) {
+  if (is_leased(t->state)) {
     cancel_on_agent(*t, c.reason.empty() ? "cancelled" : c.reason);
   }
   t->mutable_cold().error = "cancelled" + (c.reason.empty() ? std::string() : ": " + c.reason);
-  finish(*t, TaskState::CANCELLED, "task.cancelled");
+  finish(*t, TaskState::CANCELLED, Cause::CANCEL);
   cascade(*t, &ok.also_ended);
   ok.state = t->state;
   return ok;
@@ -756,18 +757,20 @@ void SchedulerCore::finish_restore() {
       ++t.unmet;
       open_gate(t, v.cold().gate.id);
     }
-    bool leased = v.state == TaskState::ASSIGNED || v.state == TaskState::RUNNING;
+    const bool leased = is_leased(v.state);
     if (leased && t.unmet == 0) continue;  // adopt_leases below: its agent may still be running it
     if (leased) {
       // A lease with unmet dependencies cannot be right (a corrupt or hand-edited store): fenced.
+      transition(t, TaskState::PENDING, Cause::FENCED);
       auto& c = t.mutable_cold();
       c.reason = "re-queued after a scheduler restart (attempt " + std::to_string(v.attempt) + " fenced off)";
       c.assigned_agent.clear();
       c.progress = 0;
       note(t, TaskState::PENDING, c.reason);
       dirty_.insert(seq);
+    } else if (v.state == TaskState::UNKNOWN) {
+      transition(t, TaskState::PENDING, Cause::RESTORE);
     }
-    v.state = TaskState::PENDING;
     restat(t);
     if (t.unmet > 0) continue;
     if (v.retry_at_ms > wall) {

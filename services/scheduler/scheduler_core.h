@@ -9,24 +9,23 @@
 //   core.tick();                                  // timers, then dispatch
 //   for (auto& m : core.outbox().to_agents) ...   // ASSIGN to the agent
 //
-// Task lifecycle (state, event -> actions, next state):
-//   PENDING   dependencies unmet        -> waits (blocked)                        -> PENDING
-//   PENDING   last dependency COMPLETED -> ready: joins its class's queue         -> PENDING
-//   PENDING   a dependency ends FAILED, CANCELLED or TIMEOUT -> cause names it     -> FAILED
-//   PENDING   dispatch finds an agent   -> attempt+1, lease, ASSIGN with deps' outputs -> ASSIGNED
-//   PENDING   no capable agent for its unschedulable timeout -> reason            -> FAILED
-//   ASSIGNED  TASK_PROGRESS (attempt)   -> started                                -> RUNNING
-//   ASSIGNED/RUNNING  TASK_RESULT ok    -> output; dependants may become ready    -> COMPLETED
-//   ASSIGNED/RUNNING  TASK_RESULT !ok, failures <= retries -> retry after backoff -> PENDING
-//   ASSIGNED/RUNNING  TASK_RESULT !ok, retries spent       -> cascade             -> FAILED
-//   ASSIGNED/RUNNING  timeout passes    -> CANCEL_TASK to agent, cascade          -> TIMEOUT
-//   ASSIGNED/RUNNING  agent lost or detached -> attempt fenced off                -> PENDING
-//   ASSIGNED/RUNNING  agent re-attaches reporting this attempt -> lease, deadline kept -> (same)
-//   ASSIGNED/RUNNING  agent re-attaches without it (or without `running`) -> fenced -> PENDING
-//   ASSIGNED/RUNNING  scheduler start (adopt_leases): lease kept for the grace, unclaimed -> (same)
-//   ASSIGNED/RUNNING  grace passes, its agent not re-attached -> attempt fenced off -> PENDING
-//   any non-terminal  CANCEL            -> CANCEL_TASK if leased, cascade         -> CANCELLED
-//   any terminal      a late result     -> answered accepted=false, no change
+// Task lifecycle: which state changes are allowed is the table kTransitions in task_lifecycle.h
+// (code, checked by transition(), through which every change goes). What the core does with
+// each (cause: actions):
+//   SUBMIT             indexed; waits on unmet dependencies (and its gate), or joins its class's queue
+//   (a dependency COMPLETED, a gate APPROVED: no state change) the last one met queues it
+//   ASSIGN             dispatch found an agent: attempt+1, lease, ASSIGN with the deps' outputs
+//   START              first TASK_PROGRESS of the attempt (not durable by itself)
+//   RESULT_OK          output kept; dependants whose last dependency it was are queued
+//   RETRY              slot freed; due again after the backoff (retry_wait_)
+//   RESULT_FAILED, TIMEOUT (CANCEL_TASK to the agent), UNSCHEDULABLE, INPUT_UNRESOLVED,
+//   GATE_CLOSED, CANCEL (CANCEL_TASK if leased)       dependants cascade: DEPENDENCY_FAILED
+//   FENCED             agent lost, detached, re-attached without the attempt, or its adopted
+//                      lease unclaimed at the grace's end: re-queued keeping its place (ready_ms)
+//   REOPEN             RETRY_WORKFLOW: reset in place (error, output, failures), attempt kept
+// No state change: an agent re-attaching with the attempt keeps the lease and its deadline;
+// adopt_leases keeps leases for a grace at a start; a late or stale result is answered
+// accepted=false.
 //
 // What an agent holds (AgentSession::running, ::stale). An attempt an agent reports (ATTACH or
 // AGENT_HEARTBEAT `running`) that is not leased to it (fenced, re-queued, ended, leased to another,
@@ -63,6 +62,7 @@
 #include "services/scheduler/agent_pool.h"
 #include "services/scheduler/batch_entries.h"
 #include "services/scheduler/live_stats.h"
+#include "services/scheduler/task_lifecycle.h"
 #include "services/scheduler/task_record.h"
 #include "services/scheduler/task_table.h"
 
@@ -461,7 +461,8 @@ class SchedulerCore {
   std::int64_t queue_key(const TaskRecord& t) const;
   void make_ready(TaskRecord& t);
   void unqueue(TaskRecord& t);
-  void finish(TaskRecord& t, TaskState state, const char* topic);
+  // Ends t (state is terminal, reached under cause: transition()), with its end event.
+  void finish(TaskRecord& t, TaskState state, Cause cause);
   void cascade(TaskRecord& root, std::vector<std::string>* ended);
   void on_completed(TaskRecord& t);
   void requeue(TaskRecord& t, const std::string& why);

@@ -1,4 +1,5 @@
 #include "services/scheduler/task_stats.h"
+#include "services/scheduler/task_lifecycle.h"
 
 #include <algorithm>
 #include <cmath>
@@ -46,7 +47,7 @@ SchedulerStatsOk task_stats(const std::vector<const TaskRecord*>& tasks, std::in
       t.runs.push_back(static_cast<double>(v.cold().finished_ms - v.cold().started_ms));
     }
     // Ready and waiting for an agent: dependencies met, no retry pending.
-    if (v.state == TaskState::PENDING && r.unmet == 0 && r.retry_due_ms == 0) {
+    if (is_queued(r)) {
       auto caps = v.spec.capabilities;
       std::sort(caps.begin(), caps.end());
       ClassSamples& c = waiting[caps];

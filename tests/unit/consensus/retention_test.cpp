@@ -230,5 +230,34 @@ TEST_F(RetentionTest, TheSnapshotShrinksAfterExpiryAndARestoredCoreAgrees) {
   EXPECT_EQ(restored.snapshot(), core.snapshot());
 }
 
+TEST_F(RetentionTest, ProposalsWithEqualVotersShareOneListUntilTheLastIsForgottenAndShareItAgainWhenRestored) {
+  hello(10'000);
+  auto a = propose(ConsensusType::MAJORITY, {"a1", "a2"});
+  auto b = propose(ConsensusType::MAJORITY, {"a1", "a2"});
+  auto c = propose(ConsensusType::MAJORITY, {"a1", "a3"});
+  EXPECT_EQ(core.voter_lists(), 2u);
+  ConsensusCore restored;
+  ASSERT_TRUE(restored.restore_snapshot(core.snapshot()).ok());
+  EXPECT_EQ(restored.voter_lists(), 2u) << "shared again when read back";
+  EXPECT_EQ(restored.snapshot(), core.snapshot());
+  EXPECT_EQ(restored.check_invariants(), "");
+
+  ASSERT_TRUE(vote(a, "a1", true).ok());
+  ASSERT_TRUE(vote(a, "a2", true).ok());
+  ASSERT_EQ(outcome(a), Outcome::APPROVED);
+  EXPECT_EQ(core.proposal(a)->voters.size(), 2u) << "an answer has the voters";
+  EXPECT_EQ(core.proposal(a)->votes.size(), 2u);
+  clock.advance(10'000);
+  tick();
+  ASSERT_FALSE(core.proposal(a).ok());
+  EXPECT_EQ(core.voter_lists(), 2u) << b << " still holds the list";
+  ASSERT_TRUE(vote(b, "a1", false).ok());
+  ASSERT_EQ(outcome(b), Outcome::REJECTED) << "one no of two: a majority cannot be reached";
+  clock.advance(10'000);
+  tick();
+  ASSERT_FALSE(core.proposal(b).ok());
+  EXPECT_EQ(core.voter_lists(), 1u) << "only " << c << "'s list is left";
+}
+
 }  // namespace
 }  // namespace orion::consensus::testing

@@ -92,6 +92,28 @@ TEST(ReplicaEntryTest, AWriterThatWroteOtherThanItAnnouncedFails) {
   EXPECT_FALSE(more.finish().ok());
 }
 
+TEST(ReplicaEntryTest, TheHeaderAloneNamesKindOriginAndNumberWithoutTheRecords) {
+  auto r = decode_replica_header(encode_replica_entry(records()));
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->kind, ReplicaEntry::RECORDS);
+  EXPECT_EQ(r->origin, 3u);
+  EXPECT_EQ(r->number, 99u);
+  EXPECT_TRUE(r->records.records.empty());
+  auto h = decode_replica_header(encode_replica_entry(hello(4)));
+  ASSERT_TRUE(h.ok()) << h.error().to_string();
+  EXPECT_EQ(h->kind, ReplicaEntry::HELLO);
+  EXPECT_EQ(h->number, 4u);
+  // Too short for a header, not an entry, or of an unknown kind: refused.
+  const std::string entry = encode_replica_entry(records());
+  for (std::size_t n = 0; n < 19; ++n) {
+    EXPECT_FALSE(decode_replica_header(std::string_view(entry).substr(0, n)).ok()) << "cut at " << n;
+  }
+  EXPECT_FALSE(decode_replica_header("XS" + entry.substr(2)).ok());
+  std::string unknown = entry;
+  unknown[2] = 9;
+  EXPECT_FALSE(decode_replica_header(unknown).ok());
+}
+
 TEST(ReplicaEntryTest, EveryTruncationIsRefusedWithoutACrash) {
   SnapshotStateWriter w(2);
   w.entry(hello(1));
