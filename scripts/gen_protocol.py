@@ -403,8 +403,10 @@ def cpp_type(schema, t):
 def cpp_init(f):
     d = f.get("default")
     kind, inner = parse_type(f["type"])
-    if kind != "scalar" or d is None:
+    if kind != "scalar":
         return ""
+    if d is None:  # a required field, or one without a default: numbers and bools start at zero
+        return {"int": " = 0", "num": " = 0.0", "bool": " = false"}.get(inner, "")
     if inner == "bool":
         return " = true" if d else " = false"
     if inner == "int":
