@@ -9,8 +9,6 @@ namespace orion {
 
 namespace {
 
-constexpr std::int64_t kMaxAttempt = 1'000'000;  // the messages' from_body bound (messages.cpp)
-
 using packed::FieldSet;
 using packed::Obj;
 using packed::ObjFields;

@@ -17,16 +17,6 @@ using packed::text;
 
 namespace {
 
-template <class T, class Fn>
-Result<T> read(const Json& b, Fn&& fn) {
-  if (!b.is_object()) return make_error(ErrorCode::MALFORMED, "body is not a map");
-  T out;
-  Fields f(b);
-  fn(f, out);
-  if (!f.ok()) return f.error();
-  return out;
-}
-
 Error invalid(const std::string& field, const std::string& why) {
   return make_error(ErrorCode::INVALID_ARGUMENT, "field '" + field + "': " + why);
 }
@@ -106,7 +96,7 @@ Result<Voter> checked(Result<Voter> r) {
 }  // namespace
 
 Result<Voter> Voter::from_json(const Json& j) {
-  return checked(read<Voter>(j, [](Fields& f, Voter& v) {
+  return checked(read_fields<Voter>(j, [](Fields& f, Voter& v) {
     f.str("agent_id", v.agent_id, Need::REQUIRED);
     f.number("weight", v.weight, Need::OPTIONAL, 1e-9, 1e9);
     f.str("public_key", v.public_key, Need::OPTIONAL, kPublicKeyHexBytes);
@@ -222,7 +212,7 @@ std::string Propose::to_packed() const {
 
 Result<Propose> Propose::from_body(const Json& b) {
   std::int64_t ctype = static_cast<std::int64_t>(ConsensusType::MAJORITY);
-  auto r = read<Propose>(b, [&](Fields& f, Propose& m) {
+  auto r = read_fields<Propose>(b, [&](Fields& f, Propose& m) {
     f.str("proposer", m.proposer, Need::OPTIONAL);
     f.str("type", m.type, Need::REQUIRED);
     f.any("data", m.data, Need::OPTIONAL);
@@ -292,7 +282,7 @@ Result<ProposeOk> ProposeOk::from_packed(std::string_view body) {
 }
 Result<ProposeOk> ProposeOk::from_body(const Json& b) {
   std::int64_t outcome = 1;
-  auto r = read<ProposeOk>(b, [&](Fields& f, ProposeOk& m) {
+  auto r = read_fields<ProposeOk>(b, [&](Fields& f, ProposeOk& m) {
     f.str("proposal_id", m.proposal_id, Need::REQUIRED);
     f.integer("outcome", outcome, Need::OPTIONAL, 0, 4);
     f.boolean("duplicate", m.duplicate, Need::OPTIONAL);
@@ -334,7 +324,7 @@ std::string Vote::to_packed() const {
 }
 Result<Vote> Vote::from_body(const Json& b) {
   std::string vote;
-  auto r = read<Vote>(b, [&](Fields& f, Vote& m) {
+  auto r = read_fields<Vote>(b, [&](Fields& f, Vote& m) {
     f.str("proposal_id", m.proposal_id, Need::REQUIRED);
     f.str("agent_id", m.agent_id, Need::REQUIRED);
     f.str("vote", vote, Need::REQUIRED);
@@ -392,7 +382,7 @@ Result<VoteOk> VoteOk::from_packed(std::string_view body) {
 }
 Result<VoteOk> VoteOk::from_body(const Json& b) {
   std::int64_t outcome = 1;
-  auto r = read<VoteOk>(b, [&](Fields& f, VoteOk& m) {
+  auto r = read_fields<VoteOk>(b, [&](Fields& f, VoteOk& m) {
     f.str("proposal_id", m.proposal_id, Need::REQUIRED);
     f.str("agent_id", m.agent_id, Need::REQUIRED);
     f.integer("outcome", outcome, Need::OPTIONAL, 0, 4);
@@ -404,12 +394,12 @@ Result<VoteOk> VoteOk::from_body(const Json& b) {
 
 Json GetProposal::to_body() const { return {{"proposal_id", proposal_id}}; }
 Result<GetProposal> GetProposal::from_body(const Json& b) {
-  return read<GetProposal>(b, [](Fields& f, GetProposal& m) { f.str("proposal_id", m.proposal_id, Need::REQUIRED); });
+  return read_fields<GetProposal>(b, [](Fields& f, GetProposal& m) { f.str("proposal_id", m.proposal_id, Need::REQUIRED); });
 }
 
 Json WaitProposal::to_body() const { return {{"proposal_id", proposal_id}, {"timeout_ms", timeout_ms}}; }
 Result<WaitProposal> WaitProposal::from_body(const Json& b) {
-  return read<WaitProposal>(b, [](Fields& f, WaitProposal& m) {
+  return read_fields<WaitProposal>(b, [](Fields& f, WaitProposal& m) {
     f.str("proposal_id", m.proposal_id, Need::REQUIRED);
     f.integer("timeout_ms", m.timeout_ms, Need::OPTIONAL, 0, kMaxWaitProposalMs);
   });
@@ -424,7 +414,7 @@ Json Tally::to_json() const {
           {"no_weight", no_weight},        {"quorum", quorum}};
 }
 Result<Tally> Tally::from_json(const Json& j) {
-  return read<Tally>(j, [](Fields& f, Tally& t) {
+  return read_fields<Tally>(j, [](Fields& f, Tally& t) {
     f.integer("eligible", t.eligible, Need::OPTIONAL, 0, kMaxCount);
     f.integer("yes", t.yes, Need::OPTIONAL, 0, kMaxCount);
     f.integer("no", t.no, Need::OPTIONAL, 0, kMaxCount);
@@ -467,7 +457,7 @@ Json ProposalView::to_json() const {
 
 Result<ProposalView> ProposalView::from_json(const Json& j) {
   std::int64_t ctype = 0, outcome = 0;
-  auto r = read<ProposalView>(j, [&](Fields& f, ProposalView& m) {
+  auto r = read_fields<ProposalView>(j, [&](Fields& f, ProposalView& m) {
     f.str("proposal_id", m.proposal_id, Need::REQUIRED);
     f.str("proposer", m.proposer, Need::OPTIONAL);
     f.str("type", m.type, Need::OPTIONAL);
@@ -499,7 +489,7 @@ Result<ProposalView> ProposalView::from_json(const Json& j) {
     if (!a.is_array() || a.size() > 2 * kMaxVoters) return invalid("votes", "must be an array of at most 2048 votes");
     for (const auto& item : a) {
       std::string vote;
-      auto x = read<VoteRecord>(item, [&](Fields& f, VoteRecord& m) {
+      auto x = read_fields<VoteRecord>(item, [&](Fields& f, VoteRecord& m) {
         f.str("agent_id", m.agent_id, Need::REQUIRED);
         f.str("vote", vote, Need::REQUIRED);
         f.number("weight", m.weight, Need::OPTIONAL, 0, 1e9);
@@ -532,7 +522,7 @@ Result<ProposalInfo> ProposalInfo::from_body(const Json& b) {
 
 Json LeaseRequest::to_body() const { return {{"name", name}, {"holder", holder}, {"ttl_ms", ttl_ms}}; }
 Result<LeaseRequest> LeaseRequest::from_body(const Json& b) {
-  auto r = read<LeaseRequest>(b, [](Fields& f, LeaseRequest& m) {
+  auto r = read_fields<LeaseRequest>(b, [](Fields& f, LeaseRequest& m) {
     f.str("name", m.name, Need::REQUIRED);
     f.str("holder", m.holder, Need::REQUIRED);
     f.integer("ttl_ms", m.ttl_ms, Need::REQUIRED, 1, kMaxLeaseTtlMs);
@@ -544,7 +534,7 @@ Result<LeaseRequest> LeaseRequest::from_body(const Json& b) {
 
 Json ReleaseLease::to_body() const { return {{"name", name}, {"holder", holder}}; }
 Result<ReleaseLease> ReleaseLease::from_body(const Json& b) {
-  auto r = read<ReleaseLease>(b, [](Fields& f, ReleaseLease& m) {
+  auto r = read_fields<ReleaseLease>(b, [](Fields& f, ReleaseLease& m) {
     f.str("name", m.name, Need::REQUIRED);
     f.str("holder", m.holder, Need::REQUIRED);
   });
@@ -555,14 +545,14 @@ Result<ReleaseLease> ReleaseLease::from_body(const Json& b) {
 
 Json GetLease::to_body() const { return {{"name", name}}; }
 Result<GetLease> GetLease::from_body(const Json& b) {
-  return read<GetLease>(b, [](Fields& f, GetLease& m) { f.str("name", m.name, Need::REQUIRED); });
+  return read_fields<GetLease>(b, [](Fields& f, GetLease& m) { f.str("name", m.name, Need::REQUIRED); });
 }
 
 Json LeaseView::to_json() const {
   return {{"name", name}, {"holder", holder}, {"token", token}, {"acquired_ms", acquired_ms}, {"expires_ms", expires_ms}};
 }
 Result<LeaseView> LeaseView::from_json(const Json& j) {
-  return read<LeaseView>(j, [](Fields& f, LeaseView& m) {
+  return read_fields<LeaseView>(j, [](Fields& f, LeaseView& m) {
     f.str("name", m.name, Need::REQUIRED);
     f.str("holder", m.holder, Need::OPTIONAL);
     f.integer("token", m.token, Need::OPTIONAL, 0, INT64_MAX);
@@ -591,7 +581,7 @@ Json ReplicaInfo::to_body() const {
           {"commit_index", commit_index}, {"tasks", tasks}};
 }
 Result<ReplicaInfo> ReplicaInfo::from_body(const Json& b) {
-  return read<ReplicaInfo>(b, [](Fields& f, ReplicaInfo& m) {
+  return read_fields<ReplicaInfo>(b, [](Fields& f, ReplicaInfo& m) {
     f.str("replica_id", m.replica_id, Need::REQUIRED);
     f.str("role", m.role, Need::REQUIRED);
     f.str("leader_id", m.leader_id, Need::OPTIONAL);
@@ -607,7 +597,7 @@ Result<ReplicaInfo> ReplicaInfo::from_body(const Json& b) {
 
 Json ChangeReplicas::to_body() const { return {{"op", op}, {"id", id}, {"address", address}}; }
 Result<ChangeReplicas> ChangeReplicas::from_body(const Json& b) {
-  auto r = read<ChangeReplicas>(b, [](Fields& f, ChangeReplicas& m) {
+  auto r = read_fields<ChangeReplicas>(b, [](Fields& f, ChangeReplicas& m) {
     f.str("op", m.op, Need::REQUIRED, 16);
     f.integer("id", m.id, Need::REQUIRED, 1, INT64_MAX);
     f.str("address", m.address, Need::OPTIONAL, 256);

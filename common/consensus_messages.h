@@ -52,16 +52,12 @@ inline bool is_decided(Outcome o) { return o == Outcome::APPROVED || o == Outcom
 
 inline constexpr std::size_t kPublicKeyHexBytes = 64;   // Ed25519 public key, 32 bytes in hex
 inline constexpr std::size_t kSignatureHexBytes = 128;  // Ed25519 detached signature, 64 bytes in hex
-inline constexpr std::size_t kMaxVoters = 1024;         // eligible voters of one proposal
-inline constexpr std::int64_t kDefaultProposalTimeoutMs = 60'000;
-inline constexpr std::int64_t kMaxLeaseTtlMs = 24LL * 3600 * 1000;  // a day
-inline constexpr std::int64_t kMaxWaitProposalMs = 3'600'000;
+inline constexpr std::int64_t kMaxWaitProposalMs = kMaxWaitMs;  // kMaxVoters, kMaxLeaseTtlMs, ...: protocol_schema.h
 // How long a decided proposal (its votes and its request id with it) and an ended lease are
 // kept before they are forgotten, counted from when they ended: the service's --retention, or a
 // proposal's own result_ttl_ms.
 inline constexpr std::int64_t kDefaultProposalRetentionMs = 7LL * 86'400'000;  // 7 days
-inline constexpr std::int64_t kMinProposalRetentionMs = 1'000;                 // 1 s
-inline constexpr std::int64_t kMaxProposalRetentionMs = 3'650LL * 86'400'000;  // 10 years
+// kMinProposalRetentionMs (1 s) and kMaxProposalRetentionMs (10 years): protocol_schema.h
 
 // The exact bytes an agent signs for a vote (see the file comment).
 std::string vote_signing_bytes(std::string_view proposal_id, std::string_view agent_id, bool yes);

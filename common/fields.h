@@ -13,13 +13,11 @@
 #include <vector>
 
 #include "common/codec.h"
+#include "common/protocol_schema.h"  // generated: kMaxNameBytes, kMaxListItems, ...
 
 namespace orion {
 
 enum class Need { REQUIRED, OPTIONAL };
-
-inline constexpr std::size_t kMaxNameBytes = 256;    // ids, names, types, capabilities
-inline constexpr std::size_t kMaxListItems = 1024;   // capabilities, agent lists in one message
 
 class Fields {
  public:
@@ -54,6 +52,18 @@ class Fields {
 // field's error.   auto r = read_body<GetWorkflow>(b, [](Fields& f, GetWorkflow& m) { ... });
 template <class T, class Fn>
 Result<T> read_body(const Json& b, Fn&& fn) {
+  if (!b.is_object()) return make_error(ErrorCode::MALFORMED, "body is not a map");
+  T out;
+  Fields f(b);
+  fn(f, out);
+  if (!f.ok()) return f.error();
+  return out;
+}
+
+// Reads a body, or a record inside one, field by field with `fn(Fields&, T&)`: MALFORMED when it
+// is not a map, else the first bad field's INVALID_ARGUMENT (or the T that was read).
+template <class T, class Fn>
+Result<T> read_fields(const Json& b, Fn&& fn) {
   if (!b.is_object()) return make_error(ErrorCode::MALFORMED, "body is not a map");
   T out;
   Fields f(b);

@@ -6,102 +6,9 @@
 
 namespace orion {
 
-bool is_known(MsgType type) { return to_string(type)[0] != '?'; }
-
-const char* to_string(MsgType type) {
-  switch (type) {
-    case MsgType::UNKNOWN: return "?UNKNOWN";
-    case MsgType::ERROR: return "ERROR";
-    case MsgType::REGISTER: return "REGISTER";
-    case MsgType::REGISTER_OK: return "REGISTER_OK";
-    case MsgType::HEARTBEAT: return "HEARTBEAT";
-    case MsgType::HEARTBEAT_OK: return "HEARTBEAT_OK";
-    case MsgType::DEREGISTER: return "DEREGISTER";
-    case MsgType::DEREGISTER_OK: return "DEREGISTER_OK";
-    case MsgType::LIST_AGENTS: return "LIST_AGENTS";
-    case MsgType::AGENT_LIST: return "AGENT_LIST";
-    case MsgType::DISCOVER: return "DISCOVER";
-    case MsgType::DISCOVERY: return "DISCOVERY";
-    case MsgType::ANNOUNCE: return "ANNOUNCE";
-    case MsgType::ANNOUNCE_OK: return "ANNOUNCE_OK";
-    case MsgType::CLUSTER_STATUS: return "CLUSTER_STATUS";
-    case MsgType::CLUSTER_INFO: return "CLUSTER_INFO";
-    case MsgType::SUBMIT: return "SUBMIT";
-    case MsgType::SUBMIT_OK: return "SUBMIT_OK";
-    case MsgType::GET_TASK: return "GET_TASK";
-    case MsgType::TASK_INFO: return "TASK_INFO";
-    case MsgType::WAIT_TASK: return "WAIT_TASK";
-    case MsgType::SUBMIT_BATCH: return "SUBMIT_BATCH";
-    case MsgType::SUBMIT_BATCH_OK: return "SUBMIT_BATCH_OK";
-    case MsgType::CANCEL: return "CANCEL";
-    case MsgType::CANCEL_OK: return "CANCEL_OK";
-    case MsgType::REPRIORITIZE: return "REPRIORITIZE";
-    case MsgType::REPRIORITIZE_OK: return "REPRIORITIZE_OK";
-    case MsgType::LIST_TASKS: return "LIST_TASKS";
-    case MsgType::TASK_LIST: return "TASK_LIST";
-    case MsgType::WAIT_TASKS: return "WAIT_TASKS";
-    case MsgType::DRAIN_AGENT: return "DRAIN_AGENT";
-    case MsgType::DRAIN_AGENT_OK: return "DRAIN_AGENT_OK";
-    case MsgType::DRAIN: return "DRAIN";
-    case MsgType::AGENT_STATS: return "AGENT_STATS";
-    case MsgType::AGENT_STATS_OK: return "AGENT_STATS_OK";
-    case MsgType::ATTACH: return "ATTACH";
-    case MsgType::ATTACH_OK: return "ATTACH_OK";
-    case MsgType::AGENT_HEARTBEAT: return "AGENT_HEARTBEAT";
-    case MsgType::AGENT_HEARTBEAT_OK: return "AGENT_HEARTBEAT_OK";
-    case MsgType::ASSIGN: return "ASSIGN";
-    case MsgType::TASK_PROGRESS: return "TASK_PROGRESS";
-    case MsgType::TASK_RESULT: return "TASK_RESULT";
-    case MsgType::RESULT_OK: return "RESULT_OK";
-    case MsgType::CANCEL_TASK: return "CANCEL_TASK";
-    case MsgType::DETACH: return "DETACH";
-    case MsgType::PROPOSE: return "PROPOSE";
-    case MsgType::PROPOSE_OK: return "PROPOSE_OK";
-    case MsgType::VOTE: return "VOTE";
-    case MsgType::VOTE_OK: return "VOTE_OK";
-    case MsgType::GET_PROPOSAL: return "GET_PROPOSAL";
-    case MsgType::PROPOSAL_INFO: return "PROPOSAL_INFO";
-    case MsgType::WAIT_PROPOSAL: return "WAIT_PROPOSAL";
-    case MsgType::ACQUIRE_LEASE: return "ACQUIRE_LEASE";
-    case MsgType::RENEW_LEASE: return "RENEW_LEASE";
-    case MsgType::RELEASE_LEASE: return "RELEASE_LEASE";
-    case MsgType::LEASE_INFO: return "LEASE_INFO";
-    case MsgType::GET_LEASE: return "GET_LEASE";
-    case MsgType::GET_REPLICA: return "GET_REPLICA";
-    case MsgType::REPLICA_INFO: return "REPLICA_INFO";
-    case MsgType::PROPOSAL_STATS: return "PROPOSAL_STATS";
-    case MsgType::PROPOSAL_STATS_OK: return "PROPOSAL_STATS_OK";
-    case MsgType::CHANGE_REPLICAS: return "CHANGE_REPLICAS";
-    case MsgType::CHANGE_REPLICAS_OK: return "CHANGE_REPLICAS_OK";
-    case MsgType::EVENT: return "EVENT";
-    case MsgType::WORKFLOW_RUN: return "WORKFLOW_RUN";
-    case MsgType::WORKFLOW_RUN_OK: return "WORKFLOW_RUN_OK";
-    case MsgType::GET_WORKFLOW: return "GET_WORKFLOW";
-    case MsgType::WORKFLOW_INFO: return "WORKFLOW_INFO";
-    case MsgType::CANCEL_WORKFLOW: return "CANCEL_WORKFLOW";
-    case MsgType::CANCEL_WORKFLOW_OK: return "CANCEL_WORKFLOW_OK";
-    case MsgType::RETRY_WORKFLOW: return "RETRY_WORKFLOW";
-    case MsgType::RETRY_WORKFLOW_OK: return "RETRY_WORKFLOW_OK";
-    case MsgType::SCHEDULER_STATS: return "SCHEDULER_STATS";
-    case MsgType::SCHEDULER_STATS_OK: return "SCHEDULER_STATS_OK";
-  }
-  return "?";
-}
 
 namespace {
 
-template <class T, class Fn>
-Result<T> read(const Json& b, Fn&& fn) {
-  if (!b.is_object()) return make_error(ErrorCode::MALFORMED, "body is not a map");
-  T out;
-  Fields f(b);
-  fn(f, out);
-  if (!f.ok()) return f.error();
-  return out;
-}
-
-constexpr std::int64_t kMaxCapacity = 100'000;
-constexpr std::int64_t kMaxAttempt = 1'000'000;
 
 Json refs_to_json(const std::vector<TaskRef>& refs) {
   Json a = Json::array();
@@ -119,7 +26,7 @@ Result<std::vector<TaskRef>> refs_from_json(const Json& a) {
   out.reserve(a.size());
   for (const auto& item : a) {
     TaskRef ref;
-    auto ok = read<TaskRef>(item, [&](Fields& f, TaskRef&) {
+    auto ok = read_fields<TaskRef>(item, [&](Fields& f, TaskRef&) {
       f.str("task_id", ref.task_id, Need::REQUIRED);
       f.integer("attempt", ref.attempt, Need::REQUIRED, 0, kMaxAttempt);
     });
@@ -141,7 +48,7 @@ Json AgentSpec::to_json() const {
 }
 
 Result<AgentSpec> AgentSpec::from_json(const Json& j) {
-  auto r = read<AgentSpec>(j, [](Fields& f, AgentSpec& a) {
+  auto r = read_fields<AgentSpec>(j, [](Fields& f, AgentSpec& a) {
     f.str("agent_id", a.agent_id, Need::REQUIRED);
     f.str_list("capabilities", a.capabilities, Need::OPTIONAL);
     f.integer("capacity", a.capacity, Need::OPTIONAL, 1, kMaxCapacity);
@@ -172,7 +79,7 @@ Json AgentView::to_json() const {
 Result<AgentView> AgentView::from_json(const Json& j) {
   auto spec = AgentSpec::from_json(j);
   if (!spec) return spec.error();
-  auto r = read<AgentView>(j, [](Fields& f, AgentView& v) {
+  auto r = read_fields<AgentView>(j, [](Fields& f, AgentView& v) {
     f.str("state", v.state, Need::OPTIONAL);
     f.integer("load", v.load, Need::OPTIONAL, 0, INT64_MAX);
     f.integer("registered_ms", v.registered_ms, Need::OPTIONAL, 0, INT64_MAX);
@@ -192,7 +99,7 @@ Result<Register> Register::from_body(const Json& b) {
 
 Json RegisterOk::to_body() const { return {{"heartbeat_ms", heartbeat_ms}, {"liveness", liveness}, {"replaced", replaced}}; }
 Result<RegisterOk> RegisterOk::from_body(const Json& b) {
-  return read<RegisterOk>(b, [](Fields& f, RegisterOk& m) {
+  return read_fields<RegisterOk>(b, [](Fields& f, RegisterOk& m) {
     f.integer("heartbeat_ms", m.heartbeat_ms, Need::REQUIRED, 1, 3'600'000);
     f.integer("liveness", m.liveness, Need::OPTIONAL, 1, 1000);
     f.boolean("replaced", m.replaced, Need::OPTIONAL);
@@ -201,7 +108,7 @@ Result<RegisterOk> RegisterOk::from_body(const Json& b) {
 
 Json Heartbeat::to_body() const { return {{"agent_id", agent_id}, {"load", load}}; }
 Result<Heartbeat> Heartbeat::from_body(const Json& b) {
-  return read<Heartbeat>(b, [](Fields& f, Heartbeat& m) {
+  return read_fields<Heartbeat>(b, [](Fields& f, Heartbeat& m) {
     f.str("agent_id", m.agent_id, Need::REQUIRED);
     f.integer("load", m.load, Need::OPTIONAL, 0, kMaxCapacity);
   });
@@ -209,7 +116,7 @@ Result<Heartbeat> Heartbeat::from_body(const Json& b) {
 
 Json Deregister::to_body() const { return {{"agent_id", agent_id}}; }
 Result<Deregister> Deregister::from_body(const Json& b) {
-  return read<Deregister>(b, [](Fields& f, Deregister& m) { f.str("agent_id", m.agent_id, Need::REQUIRED); });
+  return read_fields<Deregister>(b, [](Fields& f, Deregister& m) { f.str("agent_id", m.agent_id, Need::REQUIRED); });
 }
 
 Json AgentList::to_body() const {
@@ -238,7 +145,7 @@ Json Discovery::to_body() const {
           {"consensus", consensus}};
 }
 Result<Discovery> Discovery::from_body(const Json& b) {
-  return read<Discovery>(b, [](Fields& f, Discovery& m) {
+  return read_fields<Discovery>(b, [](Fields& f, Discovery& m) {
     f.str("scheduler_client", m.scheduler_client, Need::OPTIONAL);
     f.str("scheduler_agent", m.scheduler_agent, Need::OPTIONAL);
     f.str("events_pub", m.events_pub, Need::OPTIONAL);
@@ -263,7 +170,7 @@ Json Announce::to_body() const {
   return b;
 }
 Result<Announce> Announce::from_body(const Json& b) {
-  auto r = read<Announce>(b, [](Fields& f, Announce& m) {
+  auto r = read_fields<Announce>(b, [](Fields& f, Announce& m) {
     f.str("service", m.service, Need::REQUIRED);
     f.str_map("endpoints", m.endpoints, Need::REQUIRED);
     f.integer("id", m.id, Need::OPTIONAL, 1, INT64_MAX);
@@ -299,7 +206,7 @@ Json RetryPolicy::to_json() const {
 
 Result<RetryPolicy> RetryPolicy::from_json(const Json& j) {
   std::int64_t kind = static_cast<std::int64_t>(BackoffKind::FIXED);
-  auto r = read<RetryPolicy>(j, [&](Fields& f, RetryPolicy& p) {
+  auto r = read_fields<RetryPolicy>(j, [&](Fields& f, RetryPolicy& p) {
     f.integer("kind", kind, Need::OPTIONAL, 1, 2);
     f.integer("initial_ms", p.initial_ms, Need::OPTIONAL, 0, kMaxTimeoutMs);
     f.integer("max_ms", p.max_ms, Need::OPTIONAL, 0, kMaxTimeoutMs);
@@ -335,7 +242,7 @@ Json TaskSpec::to_json() const {
 
 Result<TaskSpec> TaskSpec::from_json(const Json& j) {
   std::int64_t priority = static_cast<std::int64_t>(Priority::NORMAL);
-  auto r = read<TaskSpec>(j, [&](Fields& f, TaskSpec& t) {
+  auto r = read_fields<TaskSpec>(j, [&](Fields& f, TaskSpec& t) {
     f.str("name", t.name, Need::OPTIONAL);
     f.str("type", t.type, Need::REQUIRED);
     f.str_list("capabilities", t.capabilities, Need::OPTIONAL);
@@ -408,7 +315,7 @@ Result<TaskView> TaskView::from_json(const Json& j) {
   auto spec = TaskSpec::from_json(j);
   if (!spec) return spec.error();
   std::int64_t state = 0, effective = 0;
-  auto r = read<TaskView>(j, [&](Fields& f, TaskView& v) {
+  auto r = read_fields<TaskView>(j, [&](Fields& f, TaskView& v) {
     f.str("task_id", v.task_id, Need::REQUIRED);
     f.integer("state", state, Need::REQUIRED, 0, 7);
     f.integer("effective_priority", effective, Need::OPTIONAL, 0, 5);
@@ -442,7 +349,7 @@ Result<TaskView> TaskView::from_json(const Json& j) {
     }
     for (const auto& item : h) {
       std::int64_t st = 0;
-      auto c = read<StateChange>(item, [&](Fields& f, StateChange& x) {
+      auto c = read_fields<StateChange>(item, [&](Fields& f, StateChange& x) {
         f.integer("state", st, Need::REQUIRED, 0, 7);
         f.integer("at_ms", x.at_ms, Need::OPTIONAL, 0, INT64_MAX);
         f.integer("attempt", x.attempt, Need::OPTIONAL, 0, kMaxAttempt);
@@ -480,7 +387,7 @@ Result<SubmitBatch> SubmitBatch::from_body(const Json& b) {
     std::string where = "tasks[" + std::to_string(i) + "]";
     if (!item.is_object()) return make_error(ErrorCode::INVALID_ARGUMENT, "field '" + where + "': must be a map");
     BatchEntry e;
-    auto k = read<BatchEntry>(item, [&](Fields& f, BatchEntry&) { f.str("key", e.key, Need::REQUIRED); });
+    auto k = read_fields<BatchEntry>(item, [&](Fields& f, BatchEntry&) { f.str("key", e.key, Need::REQUIRED); });
     if (!k) return make_error(ErrorCode::INVALID_ARGUMENT, where + ": " + k.error().message);
     if (e.key.empty()) return make_error(ErrorCode::INVALID_ARGUMENT, where + ": field 'key': must not be empty");
     if (!item.contains("task")) return make_error(ErrorCode::INVALID_ARGUMENT, where + ": field 'task': is required");
@@ -499,7 +406,7 @@ Result<SubmitBatch> SubmitBatch::from_body(const Json& b) {
 
 Json SubmitBatchOk::to_body() const { return {{"task_ids", task_ids}, {"duplicate", duplicate}}; }
 Result<SubmitBatchOk> SubmitBatchOk::from_body(const Json& b) {
-  return read<SubmitBatchOk>(b, [](Fields& f, SubmitBatchOk& m) {
+  return read_fields<SubmitBatchOk>(b, [](Fields& f, SubmitBatchOk& m) {
     f.str_map("task_ids", m.task_ids, Need::REQUIRED, kMaxBatchTasks);  // one per task of the batch
     f.boolean("duplicate", m.duplicate, Need::OPTIONAL);
   });
@@ -507,7 +414,7 @@ Result<SubmitBatchOk> SubmitBatchOk::from_body(const Json& b) {
 
 Json Cancel::to_body() const { return {{"task_id", task_id}, {"reason", reason}}; }
 Result<Cancel> Cancel::from_body(const Json& b) {
-  return read<Cancel>(b, [](Fields& f, Cancel& m) {
+  return read_fields<Cancel>(b, [](Fields& f, Cancel& m) {
     f.str("task_id", m.task_id, Need::REQUIRED);
     f.str("reason", m.reason, Need::OPTIONAL, 4096);
   });
@@ -518,7 +425,7 @@ Json CancelOk::to_body() const {
 }
 Result<CancelOk> CancelOk::from_body(const Json& b) {
   std::int64_t state = 0;
-  auto r = read<CancelOk>(b, [&](Fields& f, CancelOk& m) {
+  auto r = read_fields<CancelOk>(b, [&](Fields& f, CancelOk& m) {
     f.str("task_id", m.task_id, Need::REQUIRED);
     f.integer("state", state, Need::REQUIRED, 0, 7);
     f.str_list("also_ended", m.also_ended, Need::OPTIONAL, kMaxBatchTasks);
@@ -530,7 +437,7 @@ Result<CancelOk> CancelOk::from_body(const Json& b) {
 Json Reprioritize::to_body() const { return {{"task_id", task_id}, {"priority", static_cast<int>(priority)}}; }
 Result<Reprioritize> Reprioritize::from_body(const Json& b) {
   std::int64_t p = 0;
-  auto r = read<Reprioritize>(b, [&](Fields& f, Reprioritize& m) {
+  auto r = read_fields<Reprioritize>(b, [&](Fields& f, Reprioritize& m) {
     f.str("task_id", m.task_id, Need::REQUIRED);
     f.integer("priority", p, Need::REQUIRED, 1, 5);
   });
@@ -545,7 +452,7 @@ Json ReprioritizeOk::to_body() const {
 }
 Result<ReprioritizeOk> ReprioritizeOk::from_body(const Json& b) {
   std::int64_t p = 0, e = 0;
-  auto r = read<ReprioritizeOk>(b, [&](Fields& f, ReprioritizeOk& m) {
+  auto r = read_fields<ReprioritizeOk>(b, [&](Fields& f, ReprioritizeOk& m) {
     f.str("task_id", m.task_id, Need::REQUIRED);
     f.integer("priority", p, Need::REQUIRED, 1, 5);
     f.integer("effective_priority", e, Need::OPTIONAL, 0, 5);
@@ -561,7 +468,7 @@ Json ListTasks::to_body() const {
   return {{"states", st}, {"types", types}, {"priorities", pr}, {"limit", limit}, {"after", after}};
 }
 Result<ListTasks> ListTasks::from_body(const Json& b) {
-  auto r = read<ListTasks>(b, [](Fields& f, ListTasks& m) {
+  auto r = read_fields<ListTasks>(b, [](Fields& f, ListTasks& m) {
     f.str_list("types", m.types, Need::OPTIONAL);
     f.integer("limit", m.limit, Need::OPTIONAL, 1, 10'000);
     f.str("after", m.after, Need::OPTIONAL);
@@ -617,7 +524,7 @@ Result<SubmitTask> SubmitTask::from_body(const Json& b) {
 
 Json SubmitOk::to_body() const { return {{"task_id", task_id}, {"duplicate", duplicate}}; }
 Result<SubmitOk> SubmitOk::from_body(const Json& b) {
-  return read<SubmitOk>(b, [](Fields& f, SubmitOk& m) {
+  return read_fields<SubmitOk>(b, [](Fields& f, SubmitOk& m) {
     f.str("task_id", m.task_id, Need::REQUIRED);
     f.boolean("duplicate", m.duplicate, Need::OPTIONAL);
   });
@@ -625,12 +532,12 @@ Result<SubmitOk> SubmitOk::from_body(const Json& b) {
 
 Json GetTask::to_body() const { return {{"task_id", task_id}}; }
 Result<GetTask> GetTask::from_body(const Json& b) {
-  return read<GetTask>(b, [](Fields& f, GetTask& m) { f.str("task_id", m.task_id, Need::REQUIRED); });
+  return read_fields<GetTask>(b, [](Fields& f, GetTask& m) { f.str("task_id", m.task_id, Need::REQUIRED); });
 }
 
 Json WaitTask::to_body() const { return {{"task_id", task_id}, {"timeout_ms", timeout_ms}}; }
 Result<WaitTask> WaitTask::from_body(const Json& b) {
-  return read<WaitTask>(b, [](Fields& f, WaitTask& m) {
+  return read_fields<WaitTask>(b, [](Fields& f, WaitTask& m) {
     f.str("task_id", m.task_id, Need::REQUIRED);
     f.integer("timeout_ms", m.timeout_ms, Need::OPTIONAL, 0, 3'600'000);
   });
@@ -638,7 +545,7 @@ Result<WaitTask> WaitTask::from_body(const Json& b) {
 
 Json WaitTasks::to_body() const { return {{"task_ids", task_ids}, {"timeout_ms", timeout_ms}}; }
 Result<WaitTasks> WaitTasks::from_body(const Json& b) {
-  auto r = read<WaitTasks>(b, [](Fields& f, WaitTasks& m) {
+  auto r = read_fields<WaitTasks>(b, [](Fields& f, WaitTasks& m) {
     f.str_list("task_ids", m.task_ids, Need::REQUIRED, kMaxWaitTasks);
     f.integer("timeout_ms", m.timeout_ms, Need::OPTIONAL, 0, 3'600'000);
   });
@@ -675,7 +582,7 @@ Result<Attach> Attach::from_body(const Json& b) {
 
 Json AttachOk::to_body() const { return {{"heartbeat_ms", heartbeat_ms}, {"liveness", liveness}}; }
 Result<AttachOk> AttachOk::from_body(const Json& b) {
-  return read<AttachOk>(b, [](Fields& f, AttachOk& m) {
+  return read_fields<AttachOk>(b, [](Fields& f, AttachOk& m) {
     f.integer("heartbeat_ms", m.heartbeat_ms, Need::REQUIRED, 1, 3'600'000);
     f.integer("liveness", m.liveness, Need::OPTIONAL, 1, 1000);
   });
@@ -687,7 +594,7 @@ Json AgentHeartbeat::to_body() const {
   return j;
 }
 Result<AgentHeartbeat> AgentHeartbeat::from_body(const Json& b) {
-  auto r = read<AgentHeartbeat>(b, [](Fields& f, AgentHeartbeat& m) {
+  auto r = read_fields<AgentHeartbeat>(b, [](Fields& f, AgentHeartbeat& m) {
     f.str("agent_id", m.agent_id, Need::REQUIRED);
     f.boolean("draining", m.draining, Need::OPTIONAL);
   });
@@ -702,11 +609,11 @@ Result<AgentHeartbeat> AgentHeartbeat::from_body(const Json& b) {
 
 Json DrainAgent::to_body() const { return {{"agent_id", agent_id}}; }
 Result<DrainAgent> DrainAgent::from_body(const Json& b) {
-  return read<DrainAgent>(b, [](Fields& f, DrainAgent& m) { f.str("agent_id", m.agent_id, Need::REQUIRED); });
+  return read_fields<DrainAgent>(b, [](Fields& f, DrainAgent& m) { f.str("agent_id", m.agent_id, Need::REQUIRED); });
 }
 Json DrainAgentOk::to_body() const { return {{"agent_id", agent_id}, {"running", running}}; }
 Result<DrainAgentOk> DrainAgentOk::from_body(const Json& b) {
-  return read<DrainAgentOk>(b, [](Fields& f, DrainAgentOk& m) {
+  return read_fields<DrainAgentOk>(b, [](Fields& f, DrainAgentOk& m) {
     f.str("agent_id", m.agent_id, Need::REQUIRED);
     f.integer("running", m.running, Need::OPTIONAL, 0, kMaxCapacity);
   });
@@ -717,7 +624,7 @@ Json AgentPerf::to_json() const {
           {"success_rate", success_rate}, {"mean_ms", mean_ms}, {"p95_ms", p95_ms}, {"score", score}};
 }
 Result<AgentPerf> AgentPerf::from_json(const Json& j) {
-  return read<AgentPerf>(j, [](Fields& f, AgentPerf& m) {
+  return read_fields<AgentPerf>(j, [](Fields& f, AgentPerf& m) {
     f.str("agent_id", m.agent_id, Need::REQUIRED);
     f.boolean("attached", m.attached, Need::OPTIONAL);
     f.boolean("draining", m.draining, Need::OPTIONAL);
@@ -752,7 +659,7 @@ Result<AgentStatsOk> AgentStatsOk::from_body(const Json& b) {
 
 Json Drain::to_body() const { return {{"reason", reason}}; }
 Result<Drain> Drain::from_body(const Json& b) {
-  return read<Drain>(b, [](Fields& f, Drain& m) { f.str("reason", m.reason, Need::OPTIONAL, 4096); });
+  return read_fields<Drain>(b, [](Fields& f, Drain& m) { f.str("reason", m.reason, Need::OPTIONAL, 4096); });
 }
 
 Json Assign::to_body() const {
@@ -762,7 +669,7 @@ Json Assign::to_body() const {
   return j;
 }
 Result<Assign> Assign::from_body(const Json& b) {
-  return read<Assign>(b, [](Fields& f, Assign& m) {
+  return read_fields<Assign>(b, [](Fields& f, Assign& m) {
     f.str("task_id", m.task_id, Need::REQUIRED);
     f.integer("attempt", m.attempt, Need::REQUIRED, 1, kMaxAttempt);
     f.str("type", m.type, Need::REQUIRED);
@@ -777,7 +684,7 @@ Json TaskProgress::to_body() const {
   return {{"task_id", task_id}, {"attempt", attempt}, {"progress", progress}, {"message", message}};
 }
 Result<TaskProgress> TaskProgress::from_body(const Json& b) {
-  return read<TaskProgress>(b, [](Fields& f, TaskProgress& m) {
+  return read_fields<TaskProgress>(b, [](Fields& f, TaskProgress& m) {
     f.str("task_id", m.task_id, Need::REQUIRED);
     f.integer("attempt", m.attempt, Need::REQUIRED, 1, kMaxAttempt);
     f.number("progress", m.progress, Need::OPTIONAL, 0, 100);
@@ -789,7 +696,7 @@ Json TaskResult::to_body() const {
   return {{"task_id", task_id}, {"attempt", attempt}, {"ok", ok}, {"output", output}, {"error", error}};
 }
 Result<TaskResult> TaskResult::from_body(const Json& b) {
-  auto r = read<TaskResult>(b, [](Fields& f, TaskResult& m) {
+  auto r = read_fields<TaskResult>(b, [](Fields& f, TaskResult& m) {
     f.str("task_id", m.task_id, Need::REQUIRED);
     f.integer("attempt", m.attempt, Need::REQUIRED, 1, kMaxAttempt);
     f.boolean("ok", m.ok, Need::REQUIRED);
@@ -804,7 +711,7 @@ Result<TaskResult> TaskResult::from_body(const Json& b) {
 
 Json ResultOk::to_body() const { return {{"task_id", task_id}, {"attempt", attempt}, {"accepted", accepted}}; }
 Result<ResultOk> ResultOk::from_body(const Json& b) {
-  return read<ResultOk>(b, [](Fields& f, ResultOk& m) {
+  return read_fields<ResultOk>(b, [](Fields& f, ResultOk& m) {
     f.str("task_id", m.task_id, Need::REQUIRED);
     f.integer("attempt", m.attempt, Need::REQUIRED, 0, kMaxAttempt);
     f.boolean("accepted", m.accepted, Need::OPTIONAL);
@@ -813,7 +720,7 @@ Result<ResultOk> ResultOk::from_body(const Json& b) {
 
 Json CancelTask::to_body() const { return {{"task_id", task_id}, {"attempt", attempt}, {"reason", reason}}; }
 Result<CancelTask> CancelTask::from_body(const Json& b) {
-  return read<CancelTask>(b, [](Fields& f, CancelTask& m) {
+  return read_fields<CancelTask>(b, [](Fields& f, CancelTask& m) {
     f.str("task_id", m.task_id, Need::REQUIRED);
     f.integer("attempt", m.attempt, Need::REQUIRED, 0, kMaxAttempt);
     f.str("reason", m.reason, Need::OPTIONAL, 4096);
@@ -822,7 +729,7 @@ Result<CancelTask> CancelTask::from_body(const Json& b) {
 
 Json Detach::to_body() const { return {{"agent_id", agent_id}}; }
 Result<Detach> Detach::from_body(const Json& b) {
-  return read<Detach>(b, [](Fields& f, Detach& m) { f.str("agent_id", m.agent_id, Need::REQUIRED); });
+  return read_fields<Detach>(b, [](Fields& f, Detach& m) { f.str("agent_id", m.agent_id, Need::REQUIRED); });
 }
 
 // ---- Events ---------------------------------------------------------------------------------
@@ -834,7 +741,7 @@ Json Event::to_body() const {
 }
 Result<Event> Event::from_body(const Json& b) {
   std::int64_t seq = 0, epoch = 0;
-  auto r = read<Event>(b, [&](Fields& f, Event& m) {
+  auto r = read_fields<Event>(b, [&](Fields& f, Event& m) {
     f.str("topic", m.topic, Need::REQUIRED);
     f.str("publisher", m.publisher, Need::OPTIONAL);
     f.integer("epoch", epoch, Need::OPTIONAL, 0, INT64_MAX);

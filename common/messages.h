@@ -16,104 +16,14 @@
 #include <vector>
 
 #include "common/codec.h"
+#include "common/protocol_schema.h"
 #include "common/task_gate.h"
 #include "common/task_model.h"
 
 namespace orion {
 
-// Wire values are frozen: add new types, never renumber.
-enum class MsgType : std::uint8_t {
-  UNKNOWN = 0,
-  ERROR = 1,  // a reply to any request: {code, message}
-
-  // Registry, ROUTER 7100
-  REGISTER = 10,       // agent -> registry
-  REGISTER_OK = 11,
-  HEARTBEAT = 12,      // agent -> registry
-  HEARTBEAT_OK = 13,
-  DEREGISTER = 14,     // agent -> registry
-  DEREGISTER_OK = 15,
-  LIST_AGENTS = 16,    // client -> registry
-  AGENT_LIST = 17,
-  DISCOVER = 18,       // anyone -> registry
-  DISCOVERY = 19,
-  ANNOUNCE = 20,       // service -> registry: where I am
-  ANNOUNCE_OK = 21,
-  CLUSTER_STATUS = 22, // anyone -> registry: this registry and every live service replica
-  CLUSTER_INFO = 23,   // (bodies in common/cluster_messages.h)
-
-  // Scheduler client API, ROUTER 7200
-  SUBMIT = 30,
-  SUBMIT_OK = 31,
-  GET_TASK = 32,
-  TASK_INFO = 33,      // reply to GET_TASK and WAIT_TASK
-  WAIT_TASK = 34,
-  SUBMIT_BATCH = 35,
-  SUBMIT_BATCH_OK = 36,
-  CANCEL = 37,
-  CANCEL_OK = 38,
-  REPRIORITIZE = 39,
-  REPRIORITIZE_OK = 40,
-  LIST_TASKS = 41,
-  TASK_LIST = 42,      // reply to LIST_TASKS and WAIT_TASKS
-  WAIT_TASKS = 43,     // answered when every task named is terminal, or after timeout_ms
-  DRAIN_AGENT = 44,    // client -> scheduler: no new work for an agent; it leaves once idle
-  DRAIN_AGENT_OK = 45,
-  DRAIN = 46,          // scheduler -> agent (ROUTER 7201), no reply: finish running work, then leave
-  AGENT_STATS = 47,    // client -> scheduler: performance of every agent it has seen
-  AGENT_STATS_OK = 48,
-
-  // Scheduler agent channel, ROUTER 7201
-  ATTACH = 50,          // agent -> scheduler
-  ATTACH_OK = 51,
-  AGENT_HEARTBEAT = 52, // agent -> scheduler
-  AGENT_HEARTBEAT_OK = 53,
-  ASSIGN = 54,          // scheduler -> agent, no reply
-  TASK_PROGRESS = 55,   // agent -> scheduler, no reply
-  TASK_RESULT = 56,     // agent -> scheduler
-  RESULT_OK = 57,
-  CANCEL_TASK = 58,     // scheduler -> agent, no reply
-  DETACH = 59,          // agent -> scheduler, no reply
-
-  // Consensus, ROUTER 7300 (bodies in common/consensus_messages.h)
-  PROPOSE = 60,         // client -> consensus leader
-  PROPOSE_OK = 61,
-  VOTE = 62,            // agent -> consensus leader, signed
-  VOTE_OK = 63,
-  GET_PROPOSAL = 64,    // client -> consensus leader
-  PROPOSAL_INFO = 65,   // reply to GET_PROPOSAL and WAIT_PROPOSAL
-  WAIT_PROPOSAL = 66,   // answered when decided or after timeout_ms
-  ACQUIRE_LEASE = 67,   // client -> consensus leader
-  RENEW_LEASE = 68,
-  RELEASE_LEASE = 69,
-  LEASE_INFO = 70,      // reply to the lease requests
-  GET_LEASE = 71,
-  GET_REPLICA = 72,     // anyone -> any replica: its role and progress (never redirected)
-  REPLICA_INFO = 73,
-  PROPOSAL_STATS = 74,  // client -> consensus leader: proposals by outcome and type (common/stats_messages.h)
-  PROPOSAL_STATS_OK = 75,
-  CHANGE_REPLICAS = 76,    // operator -> scheduler or consensus leader: add or remove a replica
-  CHANGE_REPLICAS_OK = 77,
-
-  // Event bus (after a topic frame)
-  EVENT = 80,
-
-  // Workflows, scheduler client API ROUTER 7200 (bodies in common/workflow_messages.h)
-  WORKFLOW_RUN = 90,
-  WORKFLOW_RUN_OK = 91,
-  GET_WORKFLOW = 92,
-  WORKFLOW_INFO = 93,
-  CANCEL_WORKFLOW = 94,
-  CANCEL_WORKFLOW_OK = 95,
-  RETRY_WORKFLOW = 96,
-  RETRY_WORKFLOW_OK = 97,
-  // Scheduler client API, ROUTER 7200: statistics (common/stats_messages.h)
-  SCHEDULER_STATS = 98,  // client -> scheduler: tasks by state, priority, type; waiting classes
-  SCHEDULER_STATS_OK = 99,
-};
-
-bool is_known(MsgType type);
-const char* to_string(MsgType type);
+// MsgType, is_known(MsgType) and to_string(MsgType) are generated from common/protocol.toml
+// (common/protocol_schema.h, included through fields.h), as are the wire bounds (kMax...).
 
 // ---- Agents ---------------------------------------------------------------------------------
 
@@ -208,11 +118,6 @@ struct Announce {
 
 // ---- Tasks ----------------------------------------------------------------------------------
 
-inline constexpr std::size_t kMaxInputBytes = 4u << 20;   // encoded input of one task, 4 MiB
-inline constexpr std::int64_t kMaxTimeoutMs = 7LL * 24 * 3600 * 1000;  // a week
-// The longest a terminal task, a workflow or a request id may be kept (result_ttl_ms, the
-// scheduler's --retention): ten years, in ms.
-inline constexpr std::int64_t kMaxRetentionMs = 3650LL * 24 * 3600 * 1000;
 
 enum class BackoffKind : std::uint8_t { UNKNOWN = 0, FIXED = 1, EXPONENTIAL = 2 };
 const char* to_string(BackoffKind kind);
@@ -287,9 +192,6 @@ struct TaskView {
   static Result<TaskView> from_json(const Json& j);
 };
 
-inline constexpr std::size_t kMaxHistory = 64;
-inline constexpr std::size_t kMaxBatchTasks = 200'000;  // tasks in one SUBMIT_BATCH
-inline constexpr std::int64_t kMaxRetries = 100;
 
 struct BatchEntry {
   std::string key;  // unique in the batch; other entries' depends_on may name it
@@ -389,7 +291,6 @@ struct WaitTask {
   static Result<WaitTask> from_body(const Json& b);
 };
 
-inline constexpr std::size_t kMaxWaitTasks = 10'000;  // task ids in one WAIT_TASKS
 
 // Waits for many tasks at once: one reply (TASK_LIST, in the order asked) when every one is
 // terminal, or at timeout_ms with their states then.

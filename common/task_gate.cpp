@@ -9,8 +9,7 @@ namespace orion {
 
 namespace {
 
-constexpr std::int64_t kMaxGateTimeoutMs = 7LL * 24 * 3600 * 1000;  // a week, as a proposal's
-constexpr std::size_t kMaxGateDataBytes = 64u << 10;
+constexpr std::int64_t kMaxGateTimeoutMs = kMaxTimeoutMs;  // a week, as a proposal's
 
 bool known_type(const std::string& t) {
   return t == "majority" || t == "unanimous" || t == "weighted" || t == "pbft";

@@ -8,8 +8,6 @@ namespace orion {
 
 namespace {
 
-constexpr std::int64_t kMaxAttempt = 1'000'000;  // TaskView::from_json's bound (messages.cpp)
-
 using packed::FieldSet;
 using packed::Obj;
 using packed::ObjFields;

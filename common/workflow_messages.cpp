@@ -4,13 +4,6 @@
 
 namespace orion {
 
-namespace {
-
-constexpr std::int64_t kMaxAttempt = 1'000'000;
-constexpr std::int64_t kMaxRun = 1'000'000;
-
-}  // namespace
-
 std::string_view to_string(WorkflowState s) {
   switch (s) {
     case WorkflowState::RUNNING: return "RUNNING";

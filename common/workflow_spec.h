@@ -24,7 +24,6 @@
 
 namespace orion {
 
-inline constexpr std::size_t kMaxWorkflowSteps = 1000;  // steps in one workflow
 inline constexpr std::size_t kMaxRefsPerStep = 1000;    // references in one step's input
 inline constexpr std::size_t kMaxRefPathSegments = 32;  // segments after `.output`
 

@@ -10,17 +10,18 @@ common/consensus_messages.cpp, with its bounds.
 import enum
 
 from . import protocol as p
-from .protocol import ErrorCode, OrionError
+from . import schema
+from .messages import read_body, read_record
+from .protocol import ErrorCode, MsgType, OrionError
 
-MAX_VOTERS = 1024                  # eligible voters of one proposal
-MAX_VOTES = 2 * MAX_VOTERS         # counted votes in a ProposalView
-DEFAULT_PROPOSAL_TIMEOUT_MS = 60_000
-MAX_WAIT_PROPOSAL_MS = 3_600_000
-MIN_RESULT_TTL_MS = 1_000                    # a proposal's result_ttl_ms: 0 (the service's) or this..
-MAX_RESULT_TTL_MS = 3_650 * 86_400_000       # ..10 years
+MAX_VOTERS = schema.MAX_VOTERS      # eligible voters of one proposal
+MAX_VOTES = schema.MAX_VOTES        # counted votes in a ProposalView
+DEFAULT_PROPOSAL_TIMEOUT_MS = schema.DEFAULT_PROPOSAL_TIMEOUT_MS
+MAX_WAIT_PROPOSAL_MS = schema.MAX_WAIT_MS
+MIN_RESULT_TTL_MS = schema.MIN_PROPOSAL_RETENTION_MS  # a proposal's result_ttl_ms: 0 (the service's) or this..
+MAX_RESULT_TTL_MS = schema.MAX_PROPOSAL_RETENTION_MS  # ..10 years
 PUBLIC_KEY_HEX = 64
 SIGNATURE_HEX = 128
-_MAX_COUNT = 1_000_000_000
 _HEX = frozenset("0123456789abcdefABCDEF")
 
 
@@ -156,10 +157,9 @@ def parse_voter(j):
 
 
 def parse_propose_ok(b):
-    p._need_map(b)
-    return {"proposal_id": p.read_str(b, "proposal_id", required=True),
-            "outcome": Outcome(p.read_int(b, "outcome", 0, 4, default=1)),
-            "duplicate": p.read_bool(b, "duplicate")}
+    out = read_body(MsgType.PROPOSE_OK, b)
+    out["outcome"] = Outcome(out["outcome"])
+    return out
 
 
 def parse_vote(b):
@@ -182,18 +182,14 @@ def parse_vote(b):
 
 
 def parse_vote_ok(b):
-    p._need_map(b)
-    return {"proposal_id": p.read_str(b, "proposal_id", required=True),
-            "agent_id": p.read_str(b, "agent_id", required=True),
-            "outcome": Outcome(p.read_int(b, "outcome", 0, 4, default=1)),
-            "duplicate": p.read_bool(b, "duplicate")}
+    out = read_body(MsgType.VOTE_OK, b)
+    out["outcome"] = Outcome(out["outcome"])
+    return out
 
 
 def parse_tally(j):
     p._need_map(j)
-    out = {k: p.read_int(j, k, 0, _MAX_COUNT) for k in ("eligible", "yes", "no", "faulty", "quorum")}
-    out.update({k: p.read_num(j, k, 0, 1e15) for k in ("eligible_weight", "yes_weight", "no_weight")})
-    return out
+    return read_record("Tally", j)
 
 
 def _nested(field, parse, value):

@@ -36,103 +36,14 @@ MAX_FRAMES = 8  # per received message, identity and topic included; the rest is
 Limits = namedtuple("Limits", "max_bytes max_depth max_string max_container")
 DEFAULT_LIMITS = Limits(max_bytes=16 << 20, max_depth=32, max_string=8 << 20, max_container=1 << 20)
 
-# ---- field bounds (common/fields.h, common/messages.h, protocol.md section 9) -----------------
+# ---- field bounds and message types: generated from common/protocol.toml -------------------
 
-MAX_NAME_BYTES = 256
-MAX_LIST_ITEMS = 1024
-MAX_INPUT_BYTES = 4 << 20
-MAX_TIMEOUT_MS = 7 * 24 * 3600 * 1000
-# The longest a task, workflow or request id may be kept (result_ttl_ms): ten years.
-MAX_RETENTION_MS = 3650 * 24 * 3600 * 1000
-MAX_TEXT_BYTES = 4096  # reason, progress message, history note
-MAX_ATTEMPT = 1_000_000
-MAX_CAPACITY = 100_000
-MAX_BATCH_TASKS = 200_000
-MAX_RETRIES = 100
-MAX_HISTORY = 64
-MAX_WAIT_MS = 3_600_000
-INT64_MAX = (1 << 63) - 1
+from .schema import (  # noqa: E402,F401  (re-exported: the SDK's public names)
+    INT64_MAX, MAX_ATTEMPT, MAX_BATCH_TASKS, MAX_CAPACITY, MAX_HISTORY, MAX_INPUT_BYTES, MAX_LIST_ITEMS,
+    MAX_NAME_BYTES, MAX_RETENTION_MS, MAX_RETRIES, MAX_TEXT_BYTES, MAX_TIMEOUT_MS, MAX_WAIT_MS, MsgType,
+)
+
 UINT64_MAX = (1 << 64) - 1
-
-
-class MsgType(enum.IntEnum):
-    """Message types (protocol.md sections 4 and 13; common/messages.h). Frozen: never
-    renumbered. A type not listed here decodes as UNKNOWN_TYPE, as in C++ is_known()."""
-
-    UNKNOWN = 0
-    ERROR = 1
-    REGISTER = 10
-    REGISTER_OK = 11
-    HEARTBEAT = 12
-    HEARTBEAT_OK = 13
-    DEREGISTER = 14
-    DEREGISTER_OK = 15
-    LIST_AGENTS = 16
-    AGENT_LIST = 17
-    DISCOVER = 18
-    DISCOVERY = 19
-    ANNOUNCE = 20
-    ANNOUNCE_OK = 21
-    CLUSTER_STATUS = 22
-    CLUSTER_INFO = 23
-    SUBMIT = 30
-    SUBMIT_OK = 31
-    GET_TASK = 32
-    TASK_INFO = 33
-    WAIT_TASK = 34
-    SUBMIT_BATCH = 35
-    SUBMIT_BATCH_OK = 36
-    CANCEL = 37
-    CANCEL_OK = 38
-    REPRIORITIZE = 39
-    REPRIORITIZE_OK = 40
-    LIST_TASKS = 41
-    TASK_LIST = 42
-    WAIT_TASKS = 43
-    DRAIN_AGENT = 44
-    DRAIN_AGENT_OK = 45
-    DRAIN = 46
-    AGENT_STATS = 47
-    AGENT_STATS_OK = 48
-    ATTACH = 50
-    ATTACH_OK = 51
-    AGENT_HEARTBEAT = 52
-    AGENT_HEARTBEAT_OK = 53
-    ASSIGN = 54
-    TASK_PROGRESS = 55
-    TASK_RESULT = 56
-    RESULT_OK = 57
-    CANCEL_TASK = 58
-    DETACH = 59
-    PROPOSE = 60
-    PROPOSE_OK = 61
-    VOTE = 62
-    VOTE_OK = 63
-    GET_PROPOSAL = 64
-    PROPOSAL_INFO = 65
-    WAIT_PROPOSAL = 66
-    ACQUIRE_LEASE = 67
-    RENEW_LEASE = 68
-    RELEASE_LEASE = 69
-    LEASE_INFO = 70
-    GET_LEASE = 71
-    GET_REPLICA = 72
-    REPLICA_INFO = 73
-    PROPOSAL_STATS = 74
-    PROPOSAL_STATS_OK = 75
-    CHANGE_REPLICAS = 76
-    CHANGE_REPLICAS_OK = 77
-    EVENT = 80
-    WORKFLOW_RUN = 90
-    WORKFLOW_RUN_OK = 91
-    GET_WORKFLOW = 92
-    WORKFLOW_INFO = 93
-    CANCEL_WORKFLOW = 94
-    CANCEL_WORKFLOW_OK = 95
-    RETRY_WORKFLOW = 96
-    RETRY_WORKFLOW_OK = 97
-    SCHEDULER_STATS = 98
-    SCHEDULER_STATS_OK = 99
 
 
 _KNOWN_TYPES = frozenset(int(t) for t in MsgType if t != MsgType.UNKNOWN)
@@ -717,17 +628,7 @@ def agent_spec(agent_id, capabilities=(), capacity=1, weight=1.0, labels=None, s
 
 def parse_agent_spec(j):
     _need_map(j)
-    out = {
-        "agent_id": read_str(j, "agent_id", required=True),
-        "capabilities": read_str_list(j, "capabilities"),
-        "capacity": read_int(j, "capacity", 1, MAX_CAPACITY, default=1),
-        "weight": read_num(j, "weight", 1e-9, 1e9, default=1.0),
-        "labels": read_str_map(j, "labels"),
-        "sdk_version": read_str(j, "sdk_version"),
-        "public_key": read_str(j, "public_key"),
-    }
-    if not out["agent_id"]:
-        raise _invalid("agent_id", "must not be empty")
+    out = _messages.read_record("AgentSpec", j)
     pk = out["public_key"]
     if pk and (len(pk) != 64 or any(c not in "0123456789abcdefABCDEF" for c in pk)):
         raise _invalid("public_key", "must be 64 hex digits or empty")
@@ -735,12 +636,9 @@ def parse_agent_spec(j):
 
 
 def parse_agent_view(j):
-    out = parse_agent_spec(j)
-    out["state"] = read_str(j, "state")
-    out["load"] = read_int(j, "load", 0, INT64_MAX)
-    out["registered_ms"] = read_int(j, "registered_ms", 0, INT64_MAX)
-    out["last_seen_ms"] = read_int(j, "last_seen_ms", 0, INT64_MAX)
-    return out
+    _need_map(j)
+    spec = parse_agent_spec(j)
+    return dict(_messages.read_record("AgentView", j), **spec)
 
 
 def register_body(spec):
@@ -758,16 +656,11 @@ def attach_body(spec, running=None):
 
 
 def parse_register_ok(b):
-    _need_map(b)
-    return {"heartbeat_ms": read_int(b, "heartbeat_ms", 1, MAX_WAIT_MS, required=True),
-            "liveness": read_int(b, "liveness", 1, 1000, default=3),
-            "replaced": read_bool(b, "replaced")}
+    return _messages.read_body(MsgType.REGISTER_OK, b)
 
 
 def parse_attach_ok(b):
-    _need_map(b)
-    return {"heartbeat_ms": read_int(b, "heartbeat_ms", 1, MAX_WAIT_MS, required=True),
-            "liveness": read_int(b, "liveness", 1, 1000, default=3)}
+    return _messages.read_body(MsgType.ATTACH_OK, b)
 
 
 def heartbeat_body(agent_id, load):
@@ -782,9 +675,7 @@ detach_body = deregister_body
 
 
 def parse_discovery(b):
-    _need_map(b)
-    return {k: read_str(b, k) for k in ("scheduler_client", "scheduler_agent", "events_pub", "events_sub",
-                                        "consensus")}
+    return _messages.read_body(MsgType.DISCOVERY, b)
 
 
 def parse_agent_list(b):
@@ -795,26 +686,14 @@ def parse_agent_list(b):
 
 def parse_agent_perf(j):
     """One AgentPerf of AGENT_STATS_OK, read as C++ AgentPerf::from_json."""
-    _need_map(j)
-    return {"agent_id": read_str(j, "agent_id", required=True),
-            "attached": read_bool(j, "attached"),
-            "draining": read_bool(j, "draining"),
-            "load": read_int(j, "load", 0, MAX_CAPACITY),
-            "capacity": read_int(j, "capacity", 0, MAX_CAPACITY),
-            "done": read_int(j, "done", 0, INT64_MAX),
-            "failed": read_int(j, "failed", 0, INT64_MAX),
-            "timed_out": read_int(j, "timed_out", 0, INT64_MAX),
-            "success_rate": read_num(j, "success_rate", 0, 1, default=1.0),
-            "mean_ms": read_num(j, "mean_ms", 0, 1e15),
-            "p95_ms": read_num(j, "p95_ms", 0, 1e15),
-            "score": read_num(j, "score", 0, 1, default=1.0)}
+    return _messages.read_record("AgentPerf", j)
 
 
 def parse_agent_stats_ok(b):
     """AGENT_STATS_OK: the list of AgentPerf dicts, by agent id."""
-    if not isinstance(b, dict) or not isinstance(b.get("agents"), list) or len(b["agents"]) > 1_000_000:
+    if not isinstance(b, dict):
         raise _invalid("agents", "must be an array")
-    return [parse_agent_perf(j) for j in b["agents"]]
+    return _messages.read_body(MsgType.AGENT_STATS_OK, b)["agents"]
 
 
 def agent_heartbeat_body(agent_id, running, draining=False):
@@ -827,14 +706,7 @@ def agent_heartbeat_body(agent_id, running, draining=False):
 
 
 def parse_assign(b):
-    _need_map(b)
-    return {"task_id": read_str(b, "task_id", required=True),
-            "attempt": read_int(b, "attempt", 1, MAX_ATTEMPT, required=True),
-            "type": read_str(b, "type", required=True),
-            "input": read_any(b, "input"),
-            "metadata": read_map(b, "metadata"),
-            "timeout_ms": read_int(b, "timeout_ms", 0, MAX_TIMEOUT_MS),
-            "deps": read_map(b, "deps")}
+    return _messages.read_body(MsgType.ASSIGN, b)
 
 
 def task_progress_body(task_id, attempt, progress, message=""):
@@ -858,17 +730,11 @@ def parse_task_result(b):
 
 
 def parse_result_ok(b):
-    _need_map(b)
-    return {"task_id": read_str(b, "task_id", required=True),
-            "attempt": read_int(b, "attempt", 0, MAX_ATTEMPT, required=True),
-            "accepted": read_bool(b, "accepted", default=True)}
+    return _messages.read_body(MsgType.RESULT_OK, b)
 
 
 def parse_cancel_task(b):
-    _need_map(b)
-    return {"task_id": read_str(b, "task_id", required=True),
-            "attempt": read_int(b, "attempt", 0, MAX_ATTEMPT, required=True),
-            "reason": read_str(b, "reason", max_bytes=MAX_TEXT_BYTES)}
+    return _messages.read_body(MsgType.CANCEL_TASK, b)
 
 
 # ---- tasks ------------------------------------------------------------------------------------
@@ -1055,8 +921,7 @@ def submit_body(spec):
 
 
 def parse_submit_ok(b):
-    _need_map(b)
-    return {"task_id": read_str(b, "task_id", required=True), "duplicate": read_bool(b, "duplicate")}
+    return _messages.read_body(MsgType.SUBMIT_OK, b)
 
 
 def get_task_body(task_id):
@@ -1078,7 +943,10 @@ def cancel_body(task_id, reason=""):
 
 
 def parse_cancel_ok(b):
-    _need_map(b)
-    return {"task_id": read_str(b, "task_id", required=True),
-            "state": TaskState(read_int(b, "state", 0, 7, required=True)),
-            "also_ended": read_str_list(b, "also_ended", max_items=MAX_BATCH_TASKS)}
+    out = _messages.read_body(MsgType.CANCEL_OK, b)
+    out["state"] = TaskState(out["state"])
+    return out
+
+
+# Bodies read from the schema's field lists (imported last: orion_sdk.messages uses the readers above).
+from . import messages as _messages  # noqa: E402

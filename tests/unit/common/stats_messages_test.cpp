@@ -76,7 +76,10 @@ TEST(StatsMessages, BadFieldsAreRefusedNamingTheField) {
   Json p = ProposalStatsOk{}.to_body();
   p["by_type"] = {{"MAJORITY", {{"APPROVED", 1.5}}}};
   EXPECT_EQ(ProposalStatsOk::from_body(p).error().code, ErrorCode::INVALID_ARGUMENT);
-  EXPECT_EQ(ProposalStatsOk::from_body(Json::array()).error().code, ErrorCode::INVALID_ARGUMENT);
+  // A body that is not a map is MALFORMED, as for every other message (this reader once said
+  // INVALID_ARGUMENT).
+  EXPECT_EQ(ProposalStatsOk::from_body(Json::array()).error().code, ErrorCode::MALFORMED);
+  EXPECT_EQ(SchedulerStatsOk::from_body(Json("x")).error().code, ErrorCode::MALFORMED);
 }
 
 }  // namespace

@@ -1,0 +1,85 @@
+// Readers for the body fields that Fields (common/fields.h) does not cover: arrays of records and
+// count maps. The C++ readers generated from common/protocol.toml (scripts/gen_protocol.py) call
+// these; each returns the field's INVALID_ARGUMENT naming it, or nothing when the field was read.
+//
+//   std::vector<ReplicaView> rows;
+//   if (auto e = read_rows(body, "scheduler", Need::OPTIONAL, kMaxReplicasListed, rows)) return *e;
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/codec.h"
+#include "common/fields.h"
+
+namespace orion {
+
+// {name: count}: at most max_items names of at most kMaxNameBytes, each to an integer >= 0.
+using Counts = std::map<std::string, std::int64_t>;
+
+inline Error field_error(const char* key, const std::string& why) {
+  return make_error(ErrorCode::INVALID_ARGUMENT, std::string("field '") + key + "': " + why);
+}
+
+// An array of at most max_items maps under `key`, each read by T::from_json (absent or nil: out
+// stays empty, unless need is REQUIRED). A bad record's error is reported as the field's.
+template <class T>
+std::optional<Error> read_rows(const Json& b, const char* key, Need need, std::size_t max_items, std::vector<T>& out) {
+  auto it = b.find(key);
+  if (it == b.end() || it->is_null()) {
+    if (need == Need::REQUIRED) return field_error(key, "is required");
+    return std::nullopt;
+  }
+  if (!it->is_array() || it->size() > max_items) {
+    return field_error(key, "must be an array of at most " + std::to_string(max_items) + " maps");
+  }
+  out.clear();
+  out.reserve(it->size());
+  for (const auto& j : *it) {
+    if (!j.is_object()) return field_error(key, "must be a map");
+    auto row = T::from_json(j);
+    if (!row) return field_error(key, row.error().message);
+    out.push_back(std::move(*row));
+  }
+  return std::nullopt;
+}
+
+// One record under `key` (absent or nil: out is left as is, unless need is REQUIRED).
+template <class T>
+std::optional<Error> read_record(const Json& b, const char* key, Need need, T& out) {
+  auto it = b.find(key);
+  if (it == b.end() || it->is_null()) {
+    if (need == Need::REQUIRED) return field_error(key, "is required");
+    return std::nullopt;
+  }
+  if (!it->is_object()) return field_error(key, "must be a map");
+  auto r = T::from_json(*it);
+  if (!r) return field_error(key, r.error().message);
+  out = std::move(*r);
+  return std::nullopt;
+}
+
+// Counts under `key` (absent or nil: empty).
+std::optional<Error> read_counts(const Json& b, const char* key, std::size_t max_items, Counts& out);
+
+// {name: Counts} under `key`: at most max_items names, each Counts of at most max_counts.
+std::optional<Error> read_counts_map(const Json& b, const char* key, std::size_t max_items, std::size_t max_counts,
+                                     std::map<std::string, Counts>& out);
+
+template <class T>
+Json rows_to_json(const std::vector<T>& rows) {
+  Json a = Json::array();
+  for (const auto& r : rows) a.push_back(r.to_json());
+  return a;
+}
+
+inline Json counts_map_to_json(const std::map<std::string, Counts>& m) {
+  Json j = Json::object();
+  for (const auto& [k, c] : m) j[k] = c;
+  return j;
+}
+
+}  // namespace orion
