@@ -1,6 +1,8 @@
 #include "common/zap_handler.h"
 
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -42,11 +44,14 @@ const std::string* KeyRing::find(const std::string& key_bytes) const {
   return it == by_key_.end() ? nullptr : &it->second;
 }
 
-ZapHandler::ZapHandler(zmq::context_t& ctx, std::shared_ptr<const KeyRing> ring)
+ZapHandler::ZapHandler(zmq::context_t& ctx, RingSource ring)
     : socket_(ctx, zmq::socket_type::rep), ring_(std::move(ring)) {
   socket_.set(zmq::sockopt::linger, 0);
   socket_.bind(kZapEndpoint);
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    run();
+    finished_ = true;
+  });
 }
 
 ZapHandler::~ZapHandler() {
@@ -55,16 +60,27 @@ ZapHandler::~ZapHandler() {
   socket_.close();
 }
 
-void ZapHandler::replace(std::shared_ptr<const KeyRing> ring) { std::atomic_store(&ring_, std::move(ring)); }
+void ensure_zap_handler(zmq::context_t& ctx, const ZapHandler::RingSource& ring) {
+  static std::mutex mutex;
+  static std::map<void*, std::unique_ptr<ZapHandler>> handlers;  // by context handle
+  std::lock_guard<std::mutex> lock(mutex);
+  auto& h = handlers[ctx.handle()];
+  if (h && h->finished()) h.reset();  // its context is gone; this one is new at the same address
+  if (!h) h = std::make_unique<ZapHandler>(ctx, ring);
+}
 
 void ZapHandler::run() {
   while (!stop_) {
     zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
     try {
       zmq::poll(&item, 1, std::chrono::milliseconds(kStopCheckMs));
+      (void)ring_();  // between requests too: a reload asked for is done within 100 ms
       if (item.revents & ZMQ_POLLIN) answer();
     } catch (const zmq::error_t& e) {
-      if (e.num() == ETERM) return;  // the context is closing
+      if (e.num() == ETERM) {  // the context is closing: it waits for this socket
+        socket_.close();
+        return;
+      }
       if (e.num() != EINTR) spdlog::error("event=zap_failed error=\"{}\"", e.what());
     }
   }
@@ -94,7 +110,7 @@ void ZapHandler::answer() {
     text = "only CURVE is admitted";
   } else if (frames.size() != 7 || frames[6].size() != 32) {
     text = "malformed CURVE credentials";
-  } else if (const std::string* who = std::atomic_load(&ring_)->find(frames[6])) {
+  } else if (const auto ring = ring_(); const std::string* who = ring ? ring->find(frames[6]) : nullptr) {
     code = "200", text = "OK", user = *who;
   } else {
     text = "unknown key";

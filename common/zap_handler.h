@@ -7,9 +7,9 @@
 //
 //   KeyRing ring;
 //   ring.add(read_public_key("agent-a1.key.pub").value(), "agent-a1");
-//   ZapHandler zap(ctx, std::make_shared<const KeyRing>(std::move(ring)));  // before any bind
-//   ...
-//   zap.replace(std::make_shared<const KeyRing>(reloaded));  // SIGHUP: new handshakes see it
+//   auto current = std::make_shared<const KeyRing>(std::move(ring));
+//   ZapHandler zap(ctx, [&] { return std::atomic_load(&current); });  // before any handshake
+//   std::atomic_store(&current, reloaded);                               // new handshakes see it
 //
 // The handler answers on its own thread: it reads only the ring (swapped whole, atomically),
 // so the service's core stays single-threaded and a handshake never waits for a loop turn.
@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -46,26 +47,36 @@ class KeyRing {
 
 class ZapHandler {
  public:
+  // The keys admitted now: asked for each request and at least every 100 ms between them, on the
+  // handler's thread (a policy reloaded on SIGHUP comes through here: service_security.h).
+  using RingSource = std::function<std::shared_ptr<const KeyRing>()>;
   // Binds inproc://zeromq.zap.01 in ctx (one handler per context; a second throws) and starts
   // answering.
-  ZapHandler(zmq::context_t& ctx, std::shared_ptr<const KeyRing> ring);
-  ~ZapHandler();  // stops and joins; call before the context closes
+  ZapHandler(zmq::context_t& ctx, RingSource ring);
+  ~ZapHandler();  // stops and joins; the context's termination also ends it
   ZapHandler(const ZapHandler&) = delete;
   ZapHandler& operator=(const ZapHandler&) = delete;
 
-  void replace(std::shared_ptr<const KeyRing> ring);
   std::uint64_t admitted() const { return admitted_.load(); }
   std::uint64_t refused() const { return refused_.load(); }
+  // True once its thread ended (its context terminated): a new context at the same address
+  // needs a handler of its own.
+  bool finished() const { return finished_.load(); }
 
  private:
   void run();
   void answer();
 
   zmq::socket_t socket_;
-  std::shared_ptr<const KeyRing> ring_;  // read and written with std::atomic_load/store
-  std::atomic<bool> stop_{false};
+  RingSource ring_;
+  std::atomic<bool> stop_{false}, finished_{false};
   std::atomic<std::uint64_t> admitted_{0}, refused_{0};
   std::thread thread_;
 };
+
+// The ZAP handler of ctx, made on first use with `ring` (make_socket calls it for every context
+// of a process whose transport security admits keys: transport_security.h). Lives as long as
+// the process; it ends its thread when the context terminates.
+void ensure_zap_handler(zmq::context_t& ctx, const ZapHandler::RingSource& ring);
 
 }  // namespace orion

@@ -136,7 +136,8 @@ TEST(ZapHandlerTest, OnlyKeysOfTheRingAreAdmittedEachNamedByItsPrincipalAndARelo
   const auto alice = generate_curve_key_pair(), bob = generate_curve_key_pair();
   KeyRing ring;
   ASSERT_TRUE(ring.add(alice.public_key, "alice").ok());
-  ZapHandler zap(ctx, std::make_shared<const KeyRing>(ring));
+  auto current = std::make_shared<const KeyRing>(ring);
+  ZapHandler zap(ctx, [&current] { return std::atomic_load(&current); });
 
   zmq::socket_t router(ctx, zmq::socket_type::router);
   router.set(zmq::sockopt::linger, 0);
@@ -177,7 +178,7 @@ TEST(ZapHandlerTest, OnlyKeysOfTheRingAreAdmittedEachNamedByItsPrincipalAndARelo
 
   // A reload that grants bob a key: his next attempt is admitted and his queued message arrives.
   ASSERT_TRUE(ring.add(bob.public_key, "bob").ok());
-  zap.replace(std::make_shared<const KeyRing>(ring));
+  std::atomic_store(&current, std::make_shared<const KeyRing>(ring));
   ASSERT_TRUE(testing::wait_until([&] { return receive_one(router, got); }, 10'000));
   EXPECT_EQ(got.body, "from bob");
   EXPECT_EQ(got.principal, "bob");

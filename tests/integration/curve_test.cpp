@@ -1,0 +1,106 @@
+// CURVE on real processes (issue 17, part 1): a registry, a scheduler and an agent given keys
+// and a policy serve a client whose key the policy names, and the task runs end to end over
+// CURVE; a client with an unknown key, and one without keys, get no answer at all (their
+// handshakes are refused, which the services log); orionctl keygen writes the key files.
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "common/curve_keys.h"
+#include "common/transport_security.h"
+#include "tests/integration/cluster.h"
+
+namespace orion::testing {
+namespace {
+
+class CurveClusterTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    set_transport_security({});  // this test process's own setting, for whatever runs next in it
+    if (HasFailure()) std::cerr << cluster.logs();
+  }
+  // orionctl keygen FILE: FILE and FILE.pub in the cluster's directory.
+  std::string keygen(const std::string& name) {
+    const std::string path = cluster.dir().file(name + ".key");
+    auto r = run_command(bin("orionctl"), {"keygen", path}, cluster.dir().path(), 10'000);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("public key: "), std::string::npos) << r.out;
+    return path;
+  }
+  static std::string public_key(const std::string& key_file) { return read_public_key(key_file + ".pub").value(); }
+  Cluster cluster;
+};
+
+TEST_F(CurveClusterTest, OnlyKeysThePolicyNamesAreServedAndATaskRunsEndToEndOverCurve) {
+  const std::string services = keygen("services"), client = keygen("client"), agent = keygen("agent"),
+                    stranger = keygen("stranger");
+  const std::string policy = cluster.dir().file("policy.yaml");
+  std::ofstream(policy) << "principals:\n"
+                        << "  services: {key: \"" << public_key(services) << "\", roles: [service]}\n"
+                        << "  ci: {key: \"" << public_key(client) << "\", roles: [submitter]}\n"
+                        << "  worker: {key: \"" << public_key(agent) << "\", roles: [agent], agents: [a1], capabilities: [work]}\n";
+  const std::vector<std::string> service_flags{"--curve-key", services, "--policy", policy};
+  // This process is the client: its sockets take CURVE with the client's key from now on.
+  auto mine = load_transport_security(client, services + ".pub");
+  ASSERT_TRUE(mine.ok()) << mine.error().to_string();
+  set_transport_security(*mine);
+
+  cluster.start_registry(service_flags);
+  cluster.start_scheduler(service_flags);
+  cluster.start_agent("a1", {"work"}, 1, {"--curve-key", agent, "--curve-server-key", services + ".pub"});
+  ASSERT_TRUE(cluster.wait_agents_up(1));
+  sdk::Client c(cluster.client_options());
+  TaskSpec spec;
+  spec.type = "echo";
+  spec.capabilities = {"work"};
+  spec.input = {{"over", "curve"}};
+  auto id = c.submit(spec);
+  ASSERT_TRUE(id.ok()) << id.error().to_string();
+  auto v = c.wait(*id, 20'000);
+  ASSERT_TRUE(v.ok()) << v.error().to_string();
+  EXPECT_EQ(v->state, TaskState::COMPLETED) << v->error;
+  EXPECT_EQ(v->output, Json({{"over", "curve"}}));
+
+  // A key the policy does not name, and no key at all: no answer, whatever is asked.
+  auto ask = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> args{"status", *id, "--registry", cluster.registry_endpoint, "--call-timeout", "2"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_command(bin("orionctl"), args, cluster.dir().path(), 20'000);
+  };
+  auto allowed = ask({"--curve-key", client, "--curve-server-key", services + ".pub"});
+  EXPECT_EQ(allowed.exit_code, 0) << allowed.out << allowed.err;
+  EXPECT_NE(allowed.out.find("COMPLETED"), std::string::npos) << allowed.out;
+  auto unknown = ask({"--curve-key", stranger, "--curve-server-key", services + ".pub"});
+  EXPECT_EQ(unknown.exit_code, 1) << unknown.out << unknown.err;
+  EXPECT_EQ(unknown.out.find("COMPLETED"), std::string::npos) << unknown.out;
+  auto plain = ask({});
+  EXPECT_EQ(plain.exit_code, 1) << plain.out << plain.err;
+  EXPECT_TRUE(wait_until(
+      [&] { return cluster.registry().log_tail(50'000).find("event=connection_refused") != std::string::npos; },
+      10'000))
+      << "the registry logs the refused handshake";
+  auto wrong_server = ask({"--curve-key", client, "--curve-server-key", stranger + ".pub"});
+  EXPECT_EQ(wrong_server.exit_code, 1) << "a server that cannot prove the expected key is not talked to";
+}
+
+TEST_F(CurveClusterTest, AServiceGivenKeysWithoutAPolicyOrAnUnreadableKeyRefusesToStart) {
+  const std::string services = keygen("services");
+  auto no_policy = run_command(bin("orion-registry"), {"--bind", "tcp://127.0.0.1:0", "--curve-key", services},
+                               cluster.dir().path(), 10'000);
+  EXPECT_EQ(no_policy.exit_code, 2);
+  EXPECT_NE((no_policy.out + no_policy.err).find("--curve-key needs --policy"), std::string::npos)
+      << no_policy.out << no_policy.err;
+  const std::string policy = cluster.dir().file("policy.yaml");
+  std::ofstream(policy) << "principals: {s: {key: \"" << public_key(services) << "\", roles: [service]}}\n";
+  ::chmod(services.c_str(), 0644);
+  auto open_key = run_command(bin("orion-registry"),
+                              {"--bind", "tcp://127.0.0.1:0", "--curve-key", services, "--policy", policy},
+                              cluster.dir().path(), 10'000);
+  EXPECT_EQ(open_key.exit_code, 2);
+  EXPECT_NE((open_key.out + open_key.err).find("mode 0600"), std::string::npos) << open_key.out << open_key.err;
+}
+
+}  // namespace
+}  // namespace orion::testing
