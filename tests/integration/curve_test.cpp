@@ -6,6 +6,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "common/curve_keys.h"
@@ -40,7 +41,7 @@ TEST_F(CurveClusterTest, OnlyKeysThePolicyNamesAreServedAndATaskRunsEndToEndOver
   std::ofstream(policy) << "principals:\n"
                         << "  services: {key: \"" << public_key(services) << "\", roles: [service]}\n"
                         << "  ci: {key: \"" << public_key(client) << "\", roles: [submitter]}\n"
-                        << "  worker: {key: \"" << public_key(agent) << "\", roles: [agent], agents: [a1], capabilities: [work]}\n";
+                        << "  worker: {key: \"" << public_key(agent) << "\", roles: [agent], agents: [a1, py], capabilities: [work, py]}\n";
   const std::vector<std::string> service_flags{"--curve-key", services, "--policy", policy};
   // This process is the client: its sockets take CURVE with the client's key from now on.
   auto mine = load_transport_security(client, services + ".pub");
@@ -50,7 +51,12 @@ TEST_F(CurveClusterTest, OnlyKeysThePolicyNamesAreServedAndATaskRunsEndToEndOver
   cluster.start_registry(service_flags);
   cluster.start_scheduler(service_flags);
   cluster.start_agent("a1", {"work"}, 1, {"--curve-key", agent, "--curve-server-key", services + ".pub"});
-  ASSERT_TRUE(cluster.wait_agents_up(1));
+  // A Python agent beside the C++ one: pyzmq speaks CURVE to the same services.
+  Process py("/usr/bin/python3",
+             {std::string(ORION_SOURCE_DIR) + "/sdk/python/examples/agent.py", "--registry", cluster.registry_endpoint,
+              "--id", "py", "--cap", "py", "--curve-key", agent, "--curve-server-key", services + ".pub"},
+             cluster.dir().file("python-agent.log"));
+  ASSERT_TRUE(cluster.wait_agents_up(2)) << py.log_tail();
   sdk::Client c(cluster.client_options());
   TaskSpec spec;
   spec.type = "echo";
@@ -62,6 +68,14 @@ TEST_F(CurveClusterTest, OnlyKeysThePolicyNamesAreServedAndATaskRunsEndToEndOver
   ASSERT_TRUE(v.ok()) << v.error().to_string();
   EXPECT_EQ(v->state, TaskState::COMPLETED) << v->error;
   EXPECT_EQ(v->output, Json({{"over", "curve"}}));
+  spec.capabilities = {"py"};
+  auto py_id = c.submit(spec);
+  ASSERT_TRUE(py_id.ok()) << py_id.error().to_string();
+  auto pv = c.wait(*py_id, 20'000);
+  ASSERT_TRUE(pv.ok()) << pv.error().to_string();
+  EXPECT_EQ(pv->state, TaskState::COMPLETED) << pv->error << "\n" << py.log_tail();
+  EXPECT_TRUE(std::any_of(pv->history.begin(), pv->history.end(), [](const StateChange& c) { return c.agent == "py"; }))
+      << "run by the Python agent";
 
   // A key the policy does not name, and no key at all: no answer, whatever is asked.
   auto ask = [&](const std::vector<std::string>& extra) {
