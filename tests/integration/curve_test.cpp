@@ -74,7 +74,7 @@ TEST_F(CurveClusterTest, OnlyKeysThePolicyNamesAreServedAndATaskRunsEndToEndOver
   auto pv = c.wait(*py_id, 20'000);
   ASSERT_TRUE(pv.ok()) << pv.error().to_string();
   EXPECT_EQ(pv->state, TaskState::COMPLETED) << pv->error << "\n" << py.log_tail();
-  EXPECT_TRUE(std::any_of(pv->history.begin(), pv->history.end(), [](const StateChange& c) { return c.agent == "py"; }))
+  EXPECT_TRUE(std::any_of(pv->history.begin(), pv->history.end(), [](const StateChange& change) { return change.agent == "py"; }))
       << "run by the Python agent";
 
   // A key the policy does not name, and no key at all: no answer, whatever is asked.
