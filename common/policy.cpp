@@ -189,7 +189,7 @@ Status Policy::allow(const std::string& principal, Action action, const Asked& a
     case Action::AGENT:
     case Action::VOTE: {
       if (!has(AGENT)) return denied(principal, std::string(to_string(action)) + " (no agent role)");
-      if (!agent_granted(p->agents, asked.agent_id)) {
+      if (!asked.agent_id.empty() && !agent_granted(p->agents, asked.agent_id)) {
         return denied(principal, std::string(action == Action::VOTE ? "vote as" : "act as") + " agent " + asked.agent_id +
                                      " (granted: " + joined(p->agents) + ")");
       }

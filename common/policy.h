@@ -59,7 +59,8 @@ const char* to_string(Action a);
 struct Asked {
   std::vector<std::string> capabilities;  // SUBMIT: the task's; AGENT: the agent's
   std::string task_type;                  // SUBMIT
-  std::string agent_id;                   // AGENT, VOTE
+  std::string agent_id;                   // AGENT, VOTE; "" = the role alone (a message on a
+                                          // connection whose ATTACH or REGISTER was checked)
 };
 
 class Policy {

@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/clock.h"
 #include "common/transport_security.h"
 
 namespace orion {
@@ -84,5 +85,22 @@ Status setup_service_security(const cxxopts::ParseResult& args) {
 }
 
 std::shared_ptr<const Policy> service_policy() { return std::atomic_load(&enforced().policy); }
+
+Status authorize(const std::string& principal, Action action, const Asked& asked) {
+  const auto policy = service_policy();
+  if (!policy) return {};
+  auto s = policy->allow(principal, action, asked);
+  if (!s) {
+    static std::atomic<std::int64_t> window_ms{0};
+    static std::atomic<int> in_window{0};
+    const auto now = steady_now_ms();
+    if (now - window_ms.load() >= 1000) window_ms = now, in_window = 0;
+    if (++in_window <= 10) {
+      spdlog::warn("event=permission_denied principal={} action=\"{}\" error=\"{}\"", principal.empty() ? "-" : principal,
+                   to_string(action), s.error().message);
+    }
+  }
+  return s;
+}
 
 }  // namespace orion

@@ -31,4 +31,9 @@ Status setup_service_security(const cxxopts::ParseResult& args);
 // The policy in force, or nullptr when the service runs without CURVE. Safe from any thread.
 std::shared_ptr<const Policy> service_policy();
 
+// OK when the service runs without CURVE or the policy lets the request's principal (the
+// connection's, Incoming::principal) do `action`; else PERMISSION_DENIED naming the principal
+// and what was refused, logged (event=permission_denied, at most 10 lines a second).
+Status authorize(const std::string& principal, Action action, const Asked& asked = {});
+
 }  // namespace orion

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <memory>
 
 #include "common/curve_keys.h"
 #include "common/transport_security.h"
@@ -97,6 +98,87 @@ TEST_F(CurveClusterTest, OnlyKeysThePolicyNamesAreServedAndATaskRunsEndToEndOver
       << "the registry logs the refused handshake";
   auto wrong_server = ask({"--curve-key", client, "--curve-server-key", stranger + ".pub"});
   EXPECT_EQ(wrong_server.exit_code, 1) << "a server that cannot prove the expected key is not talked to";
+}
+
+// Roles and grants per request: a submitter's ungranted capability, an agent key taking an id
+// or a capability it was not granted, and a reader submitting are each PERMISSION_DENIED, and
+// the real agent keeps its id and its work.
+TEST_F(CurveClusterTest, EachRequestIsCheckedAgainstItsPrincipalsRolesAndGrants) {
+  const std::string services = keygen("services"), client = keygen("client"), agent = keygen("agent"),
+                    intruder = keygen("intruder"), viewer = keygen("viewer");
+  const std::string policy = cluster.dir().file("policy.yaml");
+  std::ofstream(policy) << "principals:\n"
+                        << "  services: {key: \"" << public_key(services) << "\", roles: [service]}\n"
+                        << "  ci: {key: \"" << public_key(client) << "\", roles: [submitter], capabilities: [work]}\n"
+                        << "  worker: {key: \"" << public_key(agent) << "\", roles: [agent], agents: [a1], capabilities: [work]}\n"
+                        << "  rogue: {key: \"" << public_key(intruder) << "\", roles: [agent], agents: [\"x*\"], capabilities: [work]}\n"
+                        << "  dashboard: {key: \"" << public_key(viewer) << "\", roles: [reader]}\n";
+  const std::vector<std::string> service_flags{"--curve-key", services, "--policy", policy};
+  auto as = [&](const std::string& key) {
+    auto sec = load_transport_security(key, services + ".pub");
+    EXPECT_TRUE(sec.ok()) << sec.error().to_string();
+    set_transport_security(*sec);
+  };
+  as(client);
+  cluster.start_registry(service_flags);
+  cluster.start_scheduler(service_flags);
+  cluster.start_agent("a1", {"work"}, 1, {"--curve-key", agent, "--curve-server-key", services + ".pub"});
+  ASSERT_TRUE(cluster.wait_agents_up(1));
+  sdk::Client c(cluster.client_options());
+  TaskSpec spec;
+  spec.type = "echo";
+  spec.capabilities = {"work"};
+  spec.input = {{"n", 1}};
+  auto first = c.submit(spec);
+  ASSERT_TRUE(first.ok()) << first.error().to_string();
+
+  TaskSpec secret = spec;
+  secret.capabilities = {"secrets"};
+  auto refused = c.submit(secret);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::PERMISSION_DENIED);
+  EXPECT_NE(refused.error().message.find("principal ci may not submit tasks needing capability secrets"), std::string::npos)
+      << refused.error().message;
+
+  // The rogue key tries to take over a1, and to be an agent with a capability it lacks.
+  auto rogue_agent = [&](const std::string& id, const std::string& cap) {
+    return std::make_unique<Process>(bin("orion-example-agent"),
+                                     std::vector<std::string>{"--registry", cluster.registry_endpoint, "--id", id, "--cap",
+                                                              cap, "--curve-key", intruder, "--curve-server-key",
+                                                              services + ".pub"},
+                                     cluster.dir().file("rogue-" + id + "-" + cap + ".log"));
+  };
+  auto hijack = rogue_agent("a1", "work");
+  auto greedy = rogue_agent("x1", "secrets");
+  EXPECT_TRUE(wait_until(
+      [&] {
+        const auto log = cluster.registry().log_tail(100'000);
+        return log.find("principal=rogue action=\"act as an agent\"") != std::string::npos &&
+               log.find("may not act as agent a1") != std::string::npos &&
+               log.find("may not claim capability secrets") != std::string::npos;
+      },
+      15'000))
+      << cluster.registry().log_tail();
+  auto v = c.wait(*first, 20'000);
+  ASSERT_TRUE(v.ok()) << v.error().to_string();
+  EXPECT_EQ(v->state, TaskState::COMPLETED);
+  EXPECT_EQ(v->attempt, 1) << "the real a1 kept its work";
+  auto second = c.submit(spec);
+  ASSERT_TRUE(second.ok());
+  auto v2 = c.wait(*second, 20'000);
+  ASSERT_TRUE(v2.ok());
+  EXPECT_EQ(v2->state, TaskState::COMPLETED);
+  EXPECT_EQ(v2->attempt, 1);
+
+  // A reader reads and may not submit.
+  as(viewer);
+  sdk::Client reader(cluster.client_options());
+  auto seen = reader.status(*second);
+  ASSERT_TRUE(seen.ok()) << seen.error().to_string();
+  EXPECT_EQ(seen->state, TaskState::COMPLETED);
+  auto not_allowed = reader.submit(spec);
+  ASSERT_FALSE(not_allowed.ok());
+  EXPECT_EQ(not_allowed.error().code, ErrorCode::PERMISSION_DENIED);
 }
 
 TEST_F(CurveClusterTest, AServiceGivenKeysWithoutAPolicyOrAnUnreadableKeyRefusesToStart) {
