@@ -281,7 +281,7 @@ int cmd_watch(int argc, char** argv) {
         if (!d || d->events_sub.empty()) continue;
         bool known = false;
         for (const auto& [r, bus] : buses) known |= bus == d->events_sub;
-        if (!known) sub.connect(d->events_sub);
+        if (!known) connect_socket(sub, d->events_sub);
         buses[a.endpoint] = d->events_sub;
       }
     };

@@ -23,5 +23,6 @@ int cmd_workflow(int argc, char** argv);  // run, status, wait, cancel, retry
 int cmd_stats(int argc, char** argv);
 int cmd_replica(int argc, char** argv);  // add, remove (Raft membership)
 int cmd_cluster(int argc, char** argv);  // cluster_command.cpp
+int cmd_keygen(int argc, char** argv);   // keygen_command.cpp
 
 }  // namespace orion::cli

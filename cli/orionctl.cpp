@@ -37,6 +37,7 @@ commands:
                                           --id 4 --raft HOST:PORT  |  orionctl replica remove --id 1
                                         orionctl replica info --endpoint tcp://HOST:7200 [--json]
   cluster       every registry, scheduler and consensus replica   orionctl cluster [--json]
+  keygen        a CURVE key pair        orionctl keygen FILE   (FILE secret, mode 0600; FILE.pub)
 
 Every command takes --registry tcp://host:port[,tcp://host2:port...] (default tcp://127.0.0.1:7100,
 env ORION_REGISTRY: a list is tried in turn; cluster and watch use every one), --call-timeout
@@ -69,6 +70,7 @@ int main(int argc, char** argv) {
   if (cmd == "stats") return orion::cli::cmd_stats(argc - 1, argv + 1);
   if (cmd == "replica") return orion::cli::cmd_replica(argc - 1, argv + 1);
   if (cmd == "cluster") return orion::cli::cmd_cluster(argc - 1, argv + 1);
+  if (cmd == "keygen") return orion::cli::cmd_keygen(argc - 1, argv + 1);
   std::cerr << "orionctl: unknown command '" << cmd << "'\n" << kUsage;
   return 2;
 }

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "common/config.h"
+#include "common/transport_security.h"
 
 namespace orion::cli {
 
@@ -22,6 +23,10 @@ cxxopts::Options base_options(const std::string& name, const std::string& help) 
       "call-timeout",
       "seconds one request may take, finding the leader and retrying included; then it fails naming what it tried",
       cxxopts::value<double>()->default_value("10"))("json", "machine-readable output")("h,help", "show this help");
+  o.add_options()("curve-key", "CURVE key pair file for a cluster with keys (orionctl keygen; env ORION_CURVE_KEY)",
+                  cxxopts::value<std::string>()->default_value(env_or("ORION_CURVE_KEY", "")))(
+      "curve-server-key", "public key file the services present (env ORION_CURVE_SERVER_KEY)",
+      cxxopts::value<std::string>()->default_value(env_or("ORION_CURVE_SERVER_KEY", "")));
   return o;
 }
 
@@ -41,6 +46,13 @@ bool parse(cxxopts::Options& o, int argc, char** argv, cxxopts::ParseResult& out
     std::cout << o.help() << "\n";
     return false;
   }
+  // Every socket made from here on takes CURVE when keys are given (transport_security.h).
+  auto security = load_transport_security(out["curve-key"].as<std::string>(), out["curve-server-key"].as<std::string>());
+  if (!security) throw UsageError(security.error().message);
+  if (security->enabled() && out["curve-server-key"].as<std::string>().empty()) {
+    throw UsageError("--curve-key needs --curve-server-key: the public key the services present");
+  }
+  set_transport_security(std::move(*security));
   return true;
 }
 

@@ -28,6 +28,12 @@ void add_common_options(cxxopts::Options& options, const std::string& default_da
   add_option(options, "data-dir", "ORION_DATA_DIR", default_data_dir, "directory for durable state");
   add_option(options, "ready-file", "ORION_READY_FILE", "",
              "write the bound endpoints as JSON to this file once serving");
+  add_option(options, "curve-key", "ORION_CURVE_KEY", "",
+             "this service's CURVE key pair file (orionctl keygen): every TCP socket then takes CURVE");
+  add_option(options, "curve-server-key", "ORION_CURVE_SERVER_KEY", "",
+             "public key file of the other services (default: this key pair's own, one pair for all services)");
+  add_option(options, "policy", "ORION_POLICY", "",
+             "who may connect and what each may do (YAML; needed with --curve-key; reloaded on SIGHUP)");
   options.add_options()("h,help", "show this help");
 }
 

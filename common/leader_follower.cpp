@@ -85,7 +85,7 @@ zmq::socket_t& LeaderFollower::socket_for(const std::string& endpoint) {
     so.linger_ms = 0;  // an abandoned request must not hold the process open
     auto made = std::make_unique<zmq::socket_t>(make_socket(ctx_, zmq::socket_type::dealer, so));
     try {
-      made->connect(endpoint);  // throws zmq::error_t for a malformed endpoint
+      connect_socket(*made, endpoint);  // throws zmq::error_t for a malformed endpoint
     } catch (...) {
       sockets_.erase(endpoint);
       throw;

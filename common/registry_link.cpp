@@ -38,7 +38,7 @@ Status RegistryLink::start() {
     so.send_hwm = kAnnounceQueue;
     r->dealer.emplace(make_socket(ctx_, zmq::socket_type::dealer, so));
     try {
-      r->dealer->connect(endpoint);
+      connect_socket(*r->dealer, endpoint);
     } catch (const zmq::error_t& e) {
       return make_error(ErrorCode::INVALID_ARGUMENT, "--registry: cannot connect to '" + endpoint + "': " + e.what());
     }
@@ -129,7 +129,7 @@ void RegistryLink::follow(Registry& r, const Discovery& d) {
     std::optional<zmq::socket_t> fresh;
     try {
       fresh.emplace(make_socket(ctx_, zmq::socket_type::xpub));
-      fresh->connect(d.events_pub);
+      connect_socket(*fresh, d.events_pub);
       r.events = std::move(fresh);
       r.subscriptions.clear();
       spdlog::info("event=bus_connected registry={} events_pub={} replaced={}", r.endpoint, d.events_pub,
@@ -143,7 +143,7 @@ void RegistryLink::follow(Registry& r, const Discovery& d) {
     try {
       // Another registry may hand out the same bus (one registry listed twice under two names).
       if (!r.events_sub.empty() && !sub_endpoint_in_use(r.events_sub, &r)) bus_in_->disconnect(r.events_sub);
-      if (!sub_endpoint_in_use(d.events_sub, &r)) bus_in_->connect(d.events_sub);
+      if (!sub_endpoint_in_use(d.events_sub, &r)) connect_socket(*bus_in_, d.events_sub);
       spdlog::info("event=bus_subscribed registry={} events_sub={} replaced={}", r.endpoint, d.events_sub,
                    r.events_sub.empty() ? "-" : r.events_sub);
       r.events_sub = d.events_sub;

@@ -1,10 +1,18 @@
 #include "common/sockets.h"
 
+#include <spdlog/spdlog.h>
+
 #include <string_view>
+
+#include "common/curve_socket.h"
+#include "common/transport_security.h"
 
 namespace orion {
 
 zmq::socket_t make_socket(zmq::context_t& ctx, zmq::socket_type type, const SocketOptions& o) {
+  if (const auto& security = transport_security(); security.enabled() && security.admitted) {
+    ensure_zap_handler(ctx, security.admitted);  // before any socket of ctx can take a handshake
+  }
   zmq::socket_t s(ctx, type);
   s.set(zmq::sockopt::sndhwm, o.send_hwm);
   s.set(zmq::sockopt::rcvhwm, o.recv_hwm);
@@ -20,12 +28,31 @@ zmq::socket_t make_socket(zmq::context_t& ctx, zmq::socket_type type, const Sock
   return s;
 }
 
+namespace {
+bool is_tcp(const std::string& endpoint) { return endpoint.compare(0, 6, "tcp://") == 0; }
+}  // namespace
+
 std::string bind_socket(zmq::socket_t& socket, const std::string& endpoint) {
   std::string ep = endpoint;
   // Accept ":0" as the conventional "any free port".
   if (ep.size() > 2 && ep.compare(ep.size() - 2, 2, ":0") == 0) ep = ep.substr(0, ep.size() - 1) + "*";
+  const TransportSecurity& security = transport_security();
+  if (security.enabled() && is_tcp(ep)) {
+    make_curve_server(socket, *security.own);
+  } else if (!is_loopback_endpoint(ep)) {
+    spdlog::warn(
+        "event=insecure_bind endpoint={} reason=\"bound beyond loopback without CURVE keys: anyone who can reach it "
+        "can submit, register as an agent and vote (--curve-key, --policy)\"",
+        ep);
+  }
   socket.bind(ep);
   return socket.get(zmq::sockopt::last_endpoint);
+}
+
+void connect_socket(zmq::socket_t& socket, const std::string& endpoint) {
+  const TransportSecurity& security = transport_security();
+  if (security.enabled() && is_tcp(endpoint)) make_curve_client(socket, *security.own, security.server_key);
+  socket.connect(endpoint);
 }
 
 std::string advertised_endpoint(const std::string& bound, const std::string& host) {
@@ -60,6 +87,14 @@ bool receive(zmq::socket_t& socket, Incoming& in, bool routed, bool topic, KeepP
   }
   in.identity.clear();
   in.topic.clear();
+  in.principal.clear();
+  if (transport_security().enabled()) {
+    // A ROUTER's identity frame is made locally and carries no properties: the first frame
+    // that came over the connection does.
+    for (auto& f : frames) {
+      if (!(in.principal = principal_of(f)).empty()) break;
+    }
+  }
   std::size_t first = 0;
   if (routed) {
     in.identity = frames.empty() ? std::string() : frames[0].to_string();

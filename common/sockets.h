@@ -40,7 +40,11 @@ struct SocketOptions {
 zmq::socket_t make_socket(zmq::context_t& ctx, zmq::socket_type type, const SocketOptions& options = {});
 
 // Binds and returns the endpoint actually bound ("tcp://127.0.0.1:*" becomes the chosen port).
+// A tcp:// endpoint takes CURVE as a server when this process has keys (transport_security.h);
+// without keys, an endpoint beyond loopback is bound with a warning.
 std::string bind_socket(zmq::socket_t& socket, const std::string& endpoint);
+// Connects; a tcp:// endpoint takes CURVE as a client when this process has keys.
+void connect_socket(zmq::socket_t& socket, const std::string& endpoint);
 
 // Replaces the host of a bound endpoint with `host` (e.g. "0.0.0.0" -> "scheduler") so others can
 // connect to it; returns it unchanged when host is empty or the endpoint is not tcp://.
@@ -54,6 +58,9 @@ struct Incoming {
   std::string topic;     // event bus topic, when read with topic=true
   Result<Envelope> envelope = Error{ErrorCode::MALFORMED, "nothing received"};
   std::string request_id;  // set even when the envelope failed to decode
+  // The authenticated principal of the connection (the ZAP user id its CURVE key maps to:
+  // zap_handler.h), "" on a socket without CURVE. Never taken from the message's content.
+  std::string principal;
 };
 
 // Note for loops: zmq::poll throws zmq::error_t with EINTR when a signal arrives; every service

@@ -7,7 +7,8 @@
 // hex digits, or a 64-digit seed), else a new one whose public key it logs and registers.
 //
 // Every flag has an environment default: ORION_AGENT_ID, ORION_CAPS (comma-separated),
-// ORION_CAPACITY, ORION_WEIGHT, ORION_REGISTRY, ORION_VOTE, ORION_SECRET_KEY, ORION_LOG_LEVEL.
+// ORION_CAPACITY, ORION_WEIGHT, ORION_REGISTRY, ORION_VOTE, ORION_SECRET_KEY, ORION_LOG_LEVEL,
+// ORION_CURVE_KEY, ORION_CURVE_SERVER_KEY (a cluster with keys: its own pair, the services' public key).
 // SIGINT/SIGTERM stop it cleanly.
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "common/transport_security.h"
 #include "examples/example_handlers.h"
 #include "sdk/cpp/agent.h"
 
@@ -72,9 +74,19 @@ int main(int argc, char** argv) {
   orion::add_option(opts, "vote", "ORION_VOTE", "yes", "answer to every proposal naming this agent: yes or no");
   orion::add_option(opts, "secret-key", "ORION_SECRET_KEY", "", "Ed25519 vote key in hex (default: a new one)");
   orion::add_option(opts, "log-level", "ORION_LOG_LEVEL", "info", "trace, debug, info, warn, error");
+  orion::add_option(opts, "curve-key", "ORION_CURVE_KEY", "", "CURVE key pair file, for a cluster with keys");
+  orion::add_option(opts, "curve-server-key", "ORION_CURVE_SERVER_KEY", "", "public key file the services present");
   opts.add_options()("h,help", "show this help");
   auto args = orion::parse_or_exit(opts, argc, argv);
   orion::init_logging("agent", args["log-level"].as<std::string>());
+  // Every socket the agent makes takes CURVE when keys are given (before the agent is made).
+  auto security = orion::load_transport_security(args["curve-key"].as<std::string>(),
+                                                 args["curve-server-key"].as<std::string>());
+  if (!security || (security->enabled() && args["curve-server-key"].as<std::string>().empty())) {
+    spdlog::critical("event=bad_flag error=\"{}\"", security ? "--curve-key needs --curve-server-key" : security.error().message);
+    return 2;
+  }
+  orion::set_transport_security(std::move(*security));
 
   orion::sdk::AgentOptions options;
   options.agent_id = args["id"].as<std::string>();

@@ -166,7 +166,7 @@ int Agent::Impl::run() {
   if (voting() && registries_.size() > 1) {
     probe_.socket.emplace(make_socket(ctx_, zmq::socket_type::dealer));
     probe_.socket->set(zmq::sockopt::immediate, 1);  // round robin over the registries that answer
-    for (const auto& r : registries_) probe_.socket->connect(r);
+    for (const auto& r : registries_) connect_socket(*probe_.socket, r);
   }
   send_register(clock_.now_ms());
   while (true) {
@@ -209,7 +209,7 @@ void Agent::Impl::open(Link& link, const std::string& endpoint) {
   close(link);
   link.socket.emplace(make_socket(ctx_, zmq::socket_type::dealer));
   try {
-    link.socket->connect(endpoint);
+    connect_socket(*link.socket, endpoint);
   } catch (...) {
     link.socket.reset();
     throw;

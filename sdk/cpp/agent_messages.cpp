@@ -401,7 +401,7 @@ void Agent::Impl::listen_bus(const std::string& endpoint) {
       events_.emplace(make_socket(ctx_, zmq::socket_type::sub));
       for (const auto& topic : topics) events_->set(zmq::sockopt::subscribe, topic);
     }
-    events_->connect(endpoint);
+    connect_socket(*events_, endpoint);
   } catch (const zmq::error_t& ex) {
     spdlog::warn("event=bad_bus_address agent={} address={} error={}", spec_.agent_id, endpoint, ex.what());
     return;

@@ -13,6 +13,7 @@
 #include "common/ids.h"
 #include "services/consensus/proposal_stats.h"
 #include "common/raft_log.h"
+#include "common/service_security.h"
 #include "services/consensus/vote_verifier.h"
 
 namespace orion::consensus {
@@ -214,12 +215,49 @@ void ConsensusService::reply_error(const std::string& identity, const std::strin
   reply(identity, std::move(e));
 }
 
+namespace {
+
+// What a consensus request asks of the policy (service_security.h): proposing and holding leases
+// are for services, a vote for the agent id it is cast as, membership for the admin.
+Action consensus_action(const Envelope& e) {
+  switch (e.type) {
+    case MsgType::PROPOSE:
+    case MsgType::ACQUIRE_LEASE:
+    case MsgType::RENEW_LEASE:
+    case MsgType::RELEASE_LEASE:
+      return Action::PROPOSE;
+    case MsgType::VOTE:
+      return Action::VOTE;
+    case MsgType::CHANGE_REPLICAS:
+      return Action::ADMIN;
+    default:
+      return Action::READ;
+  }
+}
+
+Asked consensus_asked(const Envelope& e) {
+  Asked asked;
+  if (e.type == MsgType::VOTE) {
+    // Refused below when it does not decode; as no agent id, it is allowed no agent's vote.
+    if (auto v = Vote::from_packed(e.packed_body)) asked.agent_id = v->agent_id;
+    else asked.agent_id = "\x01";
+  }
+  return asked;
+}
+
+}  // namespace
+
 void ConsensusService::handle(Incoming& in) {
   if (!in.envelope) {
     spdlog::warn("event=bad_frame error=\"{}\"", in.envelope.error().to_string());
     return reply_error(in.identity, in.request_id, in.envelope.error());
   }
   const Envelope& e = *in.envelope;
+  if (service_policy()) {
+    if (auto s = authorize(in.principal, consensus_action(e), consensus_asked(e)); !s) {
+      return reply_error(in.identity, e.request_id, s.error());
+    }
+  }
   switch (e.type) {
     case MsgType::GET_REPLICA: {
       ReplicaInfo info = replica_info();

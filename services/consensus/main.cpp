@@ -10,6 +10,7 @@
 #include "common/config.h"
 #include "common/huge_page_heap.h"
 #include "common/log.h"
+#include "common/service_security.h"
 #include "services/consensus/consensus_service.h"
 
 namespace {
@@ -34,6 +35,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   orion::init_logging("consensus", config->log_level);
+  if (auto s = orion::setup_service_security(args); !s) {
+    spdlog::critical("event=bad_flag error=\"{}\"", s.error().message);
+    return 2;
+  }
   spdlog::info("event=start {}", config->describe());
   orion::log_heap_tunables();
 

@@ -7,7 +7,9 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include "common/curve_socket.h"
 #include "common/ids.h"
+#include "common/service_security.h"
 #include "common/sockets.h"
 
 namespace orion::registry {
@@ -122,6 +124,15 @@ void EventBus::forward() {
 void EventBus::pump_events() {
   std::vector<zmq::message_t> frames;
   for (int i = 0; i < kMaxPerTurn && read_message(xsub_, frames); ++i) {
+    // With CURVE, only a service's key may publish. Every TCP connection then has a principal;
+    // a message without one came in-process (the registry's own publisher).
+    if (service_policy() && !frames.empty()) {
+      const std::string who = principal_of(frames.front());
+      if (!who.empty() && !authorize(who, Action::PUBLISH)) {
+        count_drop(dropped_events_, "event_not_authorized", 0);
+        continue;
+      }
+    }
     int err = send_message(xpub_, frames);
     if (err == 0) {
       ++forwarded_;

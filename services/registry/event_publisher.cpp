@@ -10,7 +10,7 @@ namespace orion::registry {
 EventPublisher::EventPublisher(zmq::context_t& ctx, const std::string& connect_to, std::string publisher,
                                const Clock& clock)
     : pub_(make_socket(ctx, zmq::socket_type::pub)), publisher_(std::move(publisher)), clock_(clock), epoch_(new_epoch()) {
-  pub_.connect(connect_to);
+  connect_socket(pub_, connect_to);
 }
 
 bool EventPublisher::publish(const std::string& topic, Json data) {

@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "common/service_security.h"
 #include "services/registry/registry_service.h"
 
 namespace {
@@ -33,6 +34,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   orion::init_logging("registry", config->log_level);
+  if (auto s = orion::setup_service_security(args); !s) {
+    spdlog::critical("event=bad_flag error=\"{}\"", s.error().message);
+    return 2;
+  }
 
   try {
     std::filesystem::create_directories(config->data_dir);

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/ids.h"
+#include "common/service_security.h"
 
 namespace orion::registry {
 
@@ -138,7 +139,7 @@ void RegistryService::serve_batch() {
 }
 
 void RegistryService::handle(const Incoming& in) {
-  Result<Envelope> out = in.envelope ? dispatch(*in.envelope) : Result<Envelope>(in.envelope.error());
+  Result<Envelope> out = in.envelope ? dispatch(*in.envelope, in.principal) : Result<Envelope>(in.envelope.error());
   if (out) {
     reply(in.identity, *out);
     return;
@@ -159,7 +160,36 @@ void RegistryService::handle(const Incoming& in) {
   reply(in.identity, error_envelope(in.request_id, err));
 }
 
-Result<Envelope> RegistryService::dispatch(const Envelope& request) {
+namespace {
+
+// What a registry request asks of the policy (service_security.h): registering, heartbeating and
+// leaving as an agent id, announcing a service, or reading.
+std::pair<Action, Asked> registry_ask(const Envelope& request) {
+  Asked asked;
+  switch (request.type) {
+    case MsgType::REGISTER:
+      if (auto m = Register::from_body(request.body)) asked.agent_id = m->agent.agent_id, asked.capabilities = m->agent.capabilities;
+      return {Action::AGENT, asked};
+    case MsgType::HEARTBEAT:
+      if (auto m = Heartbeat::from_body(request.body)) asked.agent_id = m->agent_id;
+      return {Action::AGENT, asked};
+    case MsgType::DEREGISTER:
+      if (auto m = Deregister::from_body(request.body)) asked.agent_id = m->agent_id;
+      return {Action::AGENT, asked};
+    case MsgType::ANNOUNCE:
+      return {Action::ANNOUNCE, asked};
+    default:
+      return {Action::READ, asked};
+  }
+}
+
+}  // namespace
+
+Result<Envelope> RegistryService::dispatch(const Envelope& request, const std::string& principal) {
+  if (service_policy()) {
+    const auto [action, asked] = registry_ask(request);
+    if (auto s = authorize(principal, action, asked); !s) return s.error();
+  }
   switch (request.type) {
     case MsgType::REGISTER: return on_register(request);
     case MsgType::HEARTBEAT: return on_heartbeat(request);

@@ -72,7 +72,8 @@ class RegistryService {
  private:
   void serve_batch();
   void handle(const Incoming& in);
-  Result<Envelope> dispatch(const Envelope& request);
+  // principal: the connection's (Incoming::principal), checked against the policy when there is one.
+  Result<Envelope> dispatch(const Envelope& request, const std::string& principal);
   Result<Envelope> on_register(const Envelope& request);
   Result<Envelope> on_heartbeat(const Envelope& request);
   Result<Envelope> on_deregister(const Envelope& request);

@@ -17,7 +17,7 @@ void ConsensusLink::set_endpoint(const std::string& endpoint) {
   o.linger_ms = 0;
   socket_ = std::make_unique<zmq::socket_t>(make_socket(ctx_, zmq::socket_type::dealer, o));
   try {
-    socket_->connect(endpoint_);
+    connect_socket(*socket_, endpoint_);
     spdlog::info("event=consensus_connected endpoint={}", endpoint_);
   } catch (const zmq::error_t& e) {
     spdlog::warn("event=consensus_connect_failed endpoint={} error=\"{}\"", endpoint_, e.what());

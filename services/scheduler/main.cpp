@@ -8,6 +8,7 @@
 #include "common/huge_page_heap.h"
 #include "common/log.h"
 #include "common/raft_config.h"
+#include "common/service_security.h"
 #include "services/scheduler/scheduler_service.h"
 
 namespace {
@@ -38,6 +39,10 @@ int main(int argc, char** argv) {
   auto args = orion::parse_or_exit(opts, argc, argv);
 
   orion::init_logging("scheduler", args["log-level"].as<std::string>());
+  if (auto s = orion::setup_service_security(args); !s) {
+    spdlog::critical("event=bad_flag error=\"{}\"", s.error().message);
+    return 2;
+  }
   orion::scheduler::ServiceOptions o;
   o.bind_client = args["bind-client"].as<std::string>();
   o.bind_agent = args["bind-agent"].as<std::string>();

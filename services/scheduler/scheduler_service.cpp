@@ -4,9 +4,12 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
+#include <optional>
 
 #include "common/agent_channel_decode.h"
 #include "common/config.h"
+#include "common/service_security.h"
 #include "common/ids.h"
 #include "common/task_pack.h"
 #include "services/scheduler/batch_record.h"
@@ -206,6 +209,49 @@ void SchedulerService::bad_frame(const char* socket, const Error& error) {
   spdlog::warn("event=bad_frame socket={} error=\"{}\"", socket, error.to_string());
 }
 
+namespace {
+
+// What a request on the client socket asks of the policy (service_security.h). SUBMIT,
+// SUBMIT_BATCH and WORKFLOW_RUN are checked per task spec where they are read.
+std::optional<Action> client_action(MsgType t) {
+  switch (t) {
+    case MsgType::SUBMIT:
+    case MsgType::SUBMIT_BATCH:
+    case MsgType::WORKFLOW_RUN:
+      return std::nullopt;
+    case MsgType::CANCEL:
+      return Action::CANCEL;
+    case MsgType::REPRIORITIZE:
+    case MsgType::DRAIN_AGENT:
+    case MsgType::CANCEL_WORKFLOW:
+    case MsgType::RETRY_WORKFLOW:
+      return Action::CONTROL;
+    case MsgType::CHANGE_REPLICAS:
+      return Action::ADMIN;
+    default:
+      return Action::READ;
+  }
+}
+
+Asked asked_of(const TaskSpec& spec) {
+  Asked a;
+  a.capabilities = spec.capabilities;
+  a.task_type = spec.type;
+  return a;
+}
+
+// Each spec of a request that submits several (a batch, a workflow's steps).
+template <class Specs>
+Status authorize_specs(const std::string& principal, const Specs& specs) {
+  if (!service_policy()) return {};
+  for (const TaskSpec& spec : specs) {
+    if (auto s = authorize(principal, Action::SUBMIT, asked_of(spec)); !s) return s;
+  }
+  return {};
+}
+
+}  // namespace
+
 void SchedulerService::handle_client(Incoming& in) {
   if (!in.envelope) {
     bad_frame("client", in.envelope.error());
@@ -219,10 +265,14 @@ void SchedulerService::handle_client(Incoming& in) {
   if (refuse(client_replies_, in, false)) return;
   const Envelope& e = *in.envelope;
   auto reply_error = [&](const Error& err) { client_replies_.push_back({in.identity, error_envelope(e.request_id, err)}); };
+  if (auto action = client_action(e.type)) {
+    if (auto s = authorize(in.principal, *action); !s) return reply_error(s.error());
+  }
   switch (e.type) {
     case MsgType::SUBMIT: {
       auto m = SubmitTask::from_body(e.body);
       if (!m) return reply_error(m.error());
+      if (auto s = authorize(in.principal, Action::SUBMIT, asked_of(m->spec)); !s) return reply_error(s.error());
       auto ok = core_.submit(e.request_id, std::move(m->spec));
       if (!ok) return reply_error(ok.error());
       client_replies_.push_back({in.identity, Envelope{MsgType::SUBMIT_OK, e.request_id, ok->to_body()}});
@@ -279,6 +329,11 @@ void SchedulerService::handle_client(Incoming& in) {
         if (m.error().code != ErrorCode::INVALID_ARGUMENT) bad_frame("client", m.error());
         return reply_error(m.error());
       }
+      if (service_policy()) {
+        std::vector<std::reference_wrapper<const TaskSpec>> specs;
+        for (const auto& t : m->tasks) specs.push_back(std::cref(t.spec));
+        if (auto s = authorize_specs(in.principal, specs); !s) return reply_error(s.error());
+      }
       std::vector<std::string> keys;  // for the answer: the entries move into the core
       keys.reserve(m->tasks.size());
       for (const auto& t : m->tasks) keys.push_back(t.key);
@@ -328,6 +383,17 @@ void SchedulerService::handle_client(Incoming& in) {
     case MsgType::CHANGE_REPLICAS:
       return change_replicas(in);
     case MsgType::WORKFLOW_RUN:
+      if (service_policy()) {
+        auto run = WorkflowRun::from_body(e.body);  // read again by the manager; refused there when bad
+        if (run) {
+          std::vector<std::reference_wrapper<const TaskSpec>> specs;
+          for (const auto& step : run->workflow.steps) specs.push_back(std::cref(step.task));
+          if (auto s = authorize_specs(in.principal, specs); !s) return reply_error(s.error());
+        } else if (auto s = authorize(in.principal, Action::SUBMIT); !s) {
+          return reply_error(s.error());
+        }
+      }
+      [[fallthrough]];
     case MsgType::GET_WORKFLOW:
     case MsgType::CANCEL_WORKFLOW:
     case MsgType::RETRY_WORKFLOW:
@@ -350,10 +416,18 @@ void SchedulerService::handle_agent(Incoming& in) {
   const Envelope& e = *in.envelope;
   auto reply = [&](MsgType t, Json body) { agent_replies_.push_back({in.identity, Envelope{t, e.request_id, std::move(body)}}); };
   auto reply_error = [&](const Error& err) { agent_replies_.push_back({in.identity, error_envelope(e.request_id, err)}); };
+  // Only an agent's key talks on this socket; ATTACH also checks the agent id and capabilities
+  // its principal is granted, and the rest is bound to the connection that attached.
+  if (e.type != MsgType::ATTACH) {
+    if (auto s = authorize(in.principal, Action::AGENT); !s) return reply_error(s.error());
+  }
   switch (e.type) {
     case MsgType::ATTACH: {
       auto m = Attach::from_body(e.body);
       if (!m) return reply_error(m.error());
+      Asked asked;
+      asked.agent_id = m->agent.agent_id, asked.capabilities = m->agent.capabilities;
+      if (auto s = authorize(in.principal, Action::AGENT, asked); !s) return reply_error(s.error());
       return reply(MsgType::ATTACH_OK, core_.attach(in.identity, m->agent, m->running ? &*m->running : nullptr).to_body());
     }
     case MsgType::AGENT_HEARTBEAT: {

@@ -13,16 +13,15 @@ Cluster::~Cluster() {
   registry_.reset();
 }
 
-void Cluster::start_registry() {
+void Cluster::start_registry(const std::vector<std::string>& extra_args) {
   std::string ready = dir_.file("registry.ready");
   std::remove(ready.c_str());
-  registry_ = std::make_unique<Process>(
-      bin("orion-registry"),
-      std::vector<std::string>{"--bind", registry_endpoint.empty() ? "tcp://127.0.0.1:0" : registry_endpoint,
-                               "--bind-events-pub", events_pub.empty() ? "tcp://127.0.0.1:0" : events_pub,
-                               "--bind-events-sub", events_sub.empty() ? "tcp://127.0.0.1:0" : events_sub,
-                               "--heartbeat-ms", "200", "--data-dir", dir_.file("registry"), "--ready-file", ready},
-      dir_.file("registry.log"));
+  std::vector<std::string> args{"--bind", registry_endpoint.empty() ? "tcp://127.0.0.1:0" : registry_endpoint,
+                                "--bind-events-pub", events_pub.empty() ? "tcp://127.0.0.1:0" : events_pub,
+                                "--bind-events-sub", events_sub.empty() ? "tcp://127.0.0.1:0" : events_sub,
+                                "--heartbeat-ms", "200", "--data-dir", dir_.file("registry"), "--ready-file", ready};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  registry_ = std::make_unique<Process>(bin("orion-registry"), args, dir_.file("registry.log"));
   auto j = wait_for_json_file(ready, 10'000);
   if (!j) throw std::runtime_error("registry did not become ready:\n" + registry_->log_tail());
   registry_endpoint = j->at("registry").get<std::string>();

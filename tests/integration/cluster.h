@@ -26,7 +26,7 @@ class Cluster {
   Cluster();
   ~Cluster();
 
-  void start_registry();
+  void start_registry(const std::vector<std::string>& extra_args = {});
   void start_scheduler(const std::vector<std::string>& extra_args = {});
   // One orion-consensus replica (SQLite store); it announces itself to the registry.
   void start_consensus(const std::vector<std::string>& extra_args = {});

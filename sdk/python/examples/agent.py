@@ -30,7 +30,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from orion_sdk import Agent  # noqa: E402 - after the path set-up
+from orion_sdk import Agent, OrionError, use_curve  # noqa: E402 - after the path set-up
 
 SLEEP_SLICE_MS = 50  # how often `sleep` looks at its cancel token
 
@@ -124,6 +124,10 @@ def main(argv=None):
                         help="Ed25519 vote key in hex (default: a new one)")
     parser.add_argument("--log-level", default=os.environ.get("ORION_LOG_LEVEL") or "info",
                         help="debug, info, warning, error")
+    parser.add_argument("--curve-key", default=os.environ.get("ORION_CURVE_KEY") or None,
+                        help="CURVE key pair file, for a cluster with keys (orionctl keygen)")
+    parser.add_argument("--curve-server-key", default=os.environ.get("ORION_CURVE_SERVER_KEY") or None,
+                        help="public key file the services present")
     args = parser.parse_args(argv)
 
     level = {"trace": "DEBUG", "warn": "WARNING", "critical": "CRITICAL"}.get(args.log_level.lower(),
@@ -141,6 +145,15 @@ def main(argv=None):
     if args.vote not in ("yes", "no"):
         print("agent.py: --vote must be yes or no", file=sys.stderr)
         return 2
+    if bool(args.curve_key) != bool(args.curve_server_key):
+        print("agent.py: --curve-key and --curve-server-key go together", file=sys.stderr)
+        return 2
+    if args.curve_key:
+        try:
+            use_curve(args.curve_key, args.curve_server_key)
+        except OrionError as e:
+            print("agent.py: %s" % e, file=sys.stderr)
+            return 2
     logging.info("event=config agent=%s registry=%s capacity=%d weight=%s capabilities=%s vote=%s", args.id,
                  args.registry, capacity, weight, caps, args.vote)
     try:

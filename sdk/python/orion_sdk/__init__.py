@@ -10,8 +10,9 @@ from .agent import SDK_VERSION, Agent, TaskContext
 from .client import Client, TaskView
 from .consensus_messages import ConsensusType, Outcome
 from .protocol import ErrorCode, MsgType, OrionError, Priority, TaskState
+from .sockets import use_curve, use_curve_from_environment
 from .vote_signature import SodiumUnavailable, VoteKeys
 from .workflow import WorkflowState
 
-__all__ = ["Agent", "TaskContext", "Client", "TaskView", "OrionError", "ErrorCode", "MsgType", "Priority",
+__all__ = ["use_curve", "use_curve_from_environment", "Agent", "TaskContext", "Client", "TaskView", "OrionError", "ErrorCode", "MsgType", "Priority",
            "TaskState", "SDK_VERSION", "ConsensusType", "Outcome", "SodiumUnavailable", "VoteKeys", "WorkflowState"]

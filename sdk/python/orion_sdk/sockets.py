@@ -23,10 +23,38 @@ HEARTBEAT_IVL_MS = 2_000
 HEARTBEAT_TIMEOUT_MS = 6_000
 
 
+# This process's CURVE setting: (key pair, services' public key), or None for plain ZMTP. Every
+# socket the SDK makes connects, so each takes CURVE as a client (common/transport_security.h).
+_curve = None
+
+
+def use_curve(key_file, server_key_file):
+    """Makes every socket made from now on take CURVE: this process proves the key pair in
+    `key_file` and talks only to services that prove the public key in `server_key_file` (both
+    written by `orionctl keygen`). Raises OrionError (INVALID_ARGUMENT) for a bad file."""
+    global _curve
+    from .curve import read_key_pair, read_public_key
+
+    _curve = (read_key_pair(key_file), read_public_key(server_key_file))
+
+
+def use_curve_from_environment():
+    """use_curve(ORION_CURVE_KEY, ORION_CURVE_SERVER_KEY) when both are set; nothing otherwise."""
+    import os
+
+    key, server = os.environ.get("ORION_CURVE_KEY", ""), os.environ.get("ORION_CURVE_SERVER_KEY", "")
+    if key and server:
+        use_curve(key, server)
+
+
 def make_socket(ctx, socket_type, linger_ms=LINGER_MS):
     """A socket with the options every Orion socket has: bounded frames (ZMQ_MAXMSGSIZE),
-    high-water marks, ZMTP heartbeats, a bounded linger."""
+    high-water marks, ZMTP heartbeats, a bounded linger; CURVE when use_curve() was called."""
     s = ctx.socket(socket_type)
+    if _curve is not None:
+        from .curve import secure_client
+
+        secure_client(s, _curve[0], _curve[1])
     s.setsockopt(zmq.SNDHWM, SEND_HWM)
     s.setsockopt(zmq.RCVHWM, RECV_HWM)
     s.setsockopt(zmq.MAXMSGSIZE, MAX_MSG_BYTES)
