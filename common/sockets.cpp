@@ -65,8 +65,10 @@ bool receive(zmq::socket_t& socket, Incoming& in, bool routed, bool topic, KeepP
   }
   in.identity.clear();
   in.topic.clear();
-  // ZMQ_SRCFD is deprecated in libzmq 4.3 but kept: the one way to tie a message to its connection.
-  in.fd = frames.empty() ? -1 : frames[0].get(ZMQ_SRCFD);
+  // ZMQ_SRCFD is deprecated in libzmq 4.3 but kept: the one way to tie a message to its
+  // connection. A ROUTER's identity frame does not always carry it; the frames after it do.
+  in.fd = -1;
+  for (std::size_t i = 0; i < frames.size() && in.fd < 0; ++i) in.fd = zmq_msg_get(frames[i].handle(), ZMQ_SRCFD);
   std::size_t first = 0;
   if (routed) {
     in.identity = frames.empty() ? std::string() : frames[0].to_string();
