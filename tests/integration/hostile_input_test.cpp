@@ -4,6 +4,7 @@
 // serving everyone else.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -244,6 +245,58 @@ TEST_F(HostileInputTest, ASubscriberThatStopsReadingCostsTheBusBoundedMemory) {
   const auto grew_mib = (proc_status_kib(pid, "VmHWM") - peak_before) / 1024;
   EXPECT_LT(grew_mib, 64) << "peak resident size grew " << grew_mib << " MiB";
   EXPECT_TRUE(cluster.registry().running());
+}
+
+TEST_F(HostileInputTest, ListsOverTheBodyLimitArePagedOrTruncatedInsteadOfFailing) {
+  cluster.start_registry();
+  cluster.start_scheduler();
+  sdk::Client client(cluster.client_options());
+  // Six tasks of 4 MiB inputs (less a little: the input bound is 4 MiB encoded): 24 MiB in one
+  // list, over the 16 MiB body limit (it used to fail LIST_TASKS for everyone).
+  std::vector<std::string> ids;
+  for (int i = 0; i < 6; ++i) {
+    TaskSpec s = pending_task();
+    s.input = std::string((4u << 20) - 1024, static_cast<char>('a' + i));
+    auto id = client.submit(s);
+    ASSERT_TRUE(id.ok()) << id.error().to_string();
+    ids.push_back(*id);
+  }
+  ListTasks q;
+  q.limit = 100;
+  std::vector<std::string> listed;
+  int pages = 0;
+  for (;;) {
+    auto page = client.list(q);
+    ASSERT_TRUE(page.ok()) << page.error().to_string();
+    ++pages;
+    for (const auto& v : page->tasks) {
+      listed.push_back(v.task_id);
+      EXPECT_EQ(v.spec.input.get<std::string>().size(), (4u << 20) - 1024);  // whole, not slimmed
+    }
+    if (page->next.empty()) break;
+    q.after = page->next;
+    ASSERT_LT(pages, 10);
+  }
+  EXPECT_EQ(listed, ids);  // every task once, in id order
+  EXPECT_GE(pages, 2);
+
+  // WAIT_TASKS answers every task asked, in order; those past the limit are slimmed and named.
+  zmq::context_t ctx(1);
+  auto s = dealer(ctx, cluster.scheduler_client);
+  send_raw(s, MsgType::WAIT_TASKS, "all", encode_value(Json{{"task_ids", ids}, {"timeout_ms", 0}}));
+  auto r = next_reply(s, 20'000);
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->type, MsgType::TASK_LIST) << r->body.dump().substr(0, 200);
+  const Json& body = r->body;
+  ASSERT_EQ(body["tasks"].size(), ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(body["tasks"][i]["task_id"], ids[i]);
+  ASSERT_TRUE(body.contains("truncated"));
+  EXPECT_GE(body["truncated"].size(), 2u);
+  for (const auto& t : body["truncated"]) EXPECT_NE(std::find(ids.begin(), ids.end(), t.get<std::string>()), ids.end());
+  // And the SDK reads it.
+  auto views = client.wait_all(ids, 0);
+  ASSERT_TRUE(views.ok()) << views.error().to_string();
+  EXPECT_EQ(views->size(), ids.size());
 }
 
 TEST_F(HostileInputTest, EveryServiceRaisesItsFileDescriptorLimitToTheHardLimit) {
