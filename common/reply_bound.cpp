@@ -13,10 +13,9 @@ std::size_t encoded_size(const Json& v) { return encode_value(v).size(); }
 }  // namespace
 
 void slim_task_view(Json& view) {
-  if (view.contains("spec") && view["spec"].is_object()) {
-    view["spec"].erase("input");
-    view["spec"].erase("metadata");
-  }
+  // A TaskView holds its spec's fields at its top level (protocol.md section 5.1).
+  view.erase("input");
+  view.erase("metadata");
   if (view.contains("output")) view["output"] = nullptr;
   if (view.contains("error")) view["error"] = "";
   if (view.contains("history")) view["history"] = Json::array();
