@@ -14,6 +14,8 @@
 // - ZMQ_ROUTER_MANDATORY: a reply to a peer that is gone is an error we count, not a silent drop.
 // - ZMTP heartbeats: a dead TCP peer is noticed even when no application message flows.
 // - Linger: a closing socket waits a bounded time for queued replies, never forever.
+// - Frames and bytes per message: a message past kMaxFrames frames or kMaxMessageBytes bytes
+//   is read to its end and dropped (MALFORMED); at most that much of it is kept.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +41,7 @@ struct SocketOptions {
 
 zmq::socket_t make_socket(zmq::context_t& ctx, zmq::socket_type type, const SocketOptions& options = {});
 
+
 // Binds and returns the endpoint actually bound ("tcp://127.0.0.1:*" becomes the chosen port).
 std::string bind_socket(zmq::socket_t& socket, const std::string& endpoint);
 
@@ -48,12 +51,18 @@ std::string advertised_endpoint(const std::string& bound, const std::string& hos
 
 // At most this many frames are accepted in one message; the rest are read and dropped.
 inline constexpr std::size_t kMaxFrames = 8;
+// At most this many bytes of one message are kept (every frame but the body is small: 4 frames
+// of the envelope, an identity, a topic); the rest of a longer one is read and dropped.
+inline constexpr std::size_t kMaxMessageBytes = (16u << 20) + 4096;
 
 struct Incoming {
   std::string identity;  // ROUTER peer identity, empty on other sockets
   std::string topic;     // event bus topic, when read with topic=true
   Result<Envelope> envelope = Error{ErrorCode::MALFORMED, "nothing received"};
   std::string request_id;  // set even when the envelope failed to decode
+  // The descriptor of the connection the message came in on (ZMQ_SRCFD), -1 when not known:
+  // with the socket's monitor it tells when that peer's connection closes (peer_watch.h).
+  int fd = -1;
 };
 
 // Note for loops: zmq::poll throws zmq::error_t with EINTR when a signal arrives; every service

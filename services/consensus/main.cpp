@@ -8,6 +8,7 @@
 
 #include "common/clock.h"
 #include "common/config.h"
+#include "common/fd_limit.h"
 #include "common/huge_page_heap.h"
 #include "common/log.h"
 #include "services/consensus/consensus_service.h"
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   orion::init_logging("consensus", config->log_level);
+  orion::raise_fd_limit();
   spdlog::info("event=start {}", config->describe());
   orion::log_heap_tunables();
 

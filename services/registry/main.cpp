@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "common/config.h"
+#include "common/fd_limit.h"
 #include "common/log.h"
 #include "services/registry/registry_service.h"
 
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   orion::init_logging("registry", config->log_level);
+  orion::raise_fd_limit();
 
   try {
     std::filesystem::create_directories(config->data_dir);

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "common/config.h"
+#include "common/fd_limit.h"
 #include "common/huge_page_heap.h"
 #include "common/log.h"
 #include "common/raft_config.h"
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   auto args = orion::parse_or_exit(opts, argc, argv);
 
   orion::init_logging("scheduler", args["log-level"].as<std::string>());
+  orion::raise_fd_limit();
   orion::scheduler::ServiceOptions o;
   o.bind_client = args["bind-client"].as<std::string>();
   o.bind_agent = args["bind-agent"].as<std::string>();
