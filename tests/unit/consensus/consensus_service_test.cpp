@@ -162,8 +162,13 @@ TEST_F(ConsensusServiceTest, HeldWaitsAreBoundedPerConnectionAndOthersAreStillSe
   auto next = make_socket(ctx, zmq::socket_type::dealer, o);
   next.connect(svc.endpoint());
   hold_all(next, "v");
-  auto v = c.vote(p->proposal_id, "a1", true, keys("a1").secret_key);
+  // MAJORITY of two voters needs both (more than half): the second vote decides the proposal.
+  auto v1 = c.vote(p->proposal_id, "a1", true, keys("a1").secret_key);
+  ASSERT_TRUE(v1) << v1.error().to_string();
+  EXPECT_EQ(v1->outcome, Outcome::PENDING) << "1 of 2 is not more than half";
+  auto v = c.vote(p->proposal_id, "a2", true, keys("a2").secret_key);
   ASSERT_TRUE(v) << v.error().to_string();
+  ASSERT_EQ(v->outcome, Outcome::APPROVED);
   std::size_t answered = 0;
   zmq::pollitem_t item{next.handle(), 0, ZMQ_POLLIN, 0};
   while (answered < 1000 && zmq::poll(&item, 1, std::chrono::milliseconds(10'000)) > 0) {
