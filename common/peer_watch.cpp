@@ -6,7 +6,8 @@
 
 namespace orion {
 
-PeerWatch::PeerWatch(zmq::context_t& ctx, zmq::socket_t& router) : monitor_(ctx, zmq::socket_type::pair) {
+PeerWatch::PeerWatch(zmq::context_t& ctx, zmq::socket_t& router)
+    : router_(router.handle()), monitor_(ctx, zmq::socket_type::pair) {
   const std::string ep = "inproc://orion-peer-watch-" + random_hex(8);
   if (zmq_socket_monitor(router.handle(), ep.c_str(), ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) != 0) {
     throw zmq::error_t();
@@ -16,7 +17,15 @@ PeerWatch::PeerWatch(zmq::context_t& ctx, zmq::socket_t& router) : monitor_(ctx,
   monitor_.connect(ep);
 }
 
+void PeerWatch::close() {
+  if (!monitor_) return;
+  // The router's own end of the monitor goes with this call (or with the router, if closed).
+  static_cast<void>(zmq_socket_monitor(router_, nullptr, 0));
+  monitor_.close();
+}
+
 void PeerWatch::drain() {
+  if (!monitor_) return;
   for (;;) {
     zmq::message_t head, address;
     if (!monitor_.recv(head, zmq::recv_flags::dontwait)) return;

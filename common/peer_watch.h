@@ -15,6 +15,10 @@
 // DISCONNECTED and the new one's ACCEPTED before any message of the new one, so the identity is
 // recorded under the right generation.
 //
+// Closing: the watch holds a socket of the router's context, so zmq_ctx_term() on that context
+// blocks until the watch is closed too. Its destructor does that; a server that terminates the
+// context itself (a restart in place) calls close() first, before closing the router.
+//
 // Memory: one entry per identity that sent a request and is still connected, plus one per
 // descriptor ever accepted (bounded by the process's descriptor limit).
 #pragma once
@@ -39,6 +43,9 @@ class PeerWatch {
   // Identities whose connection closed since the last call (each once).
   std::vector<std::string> gone();
   std::size_t watched() const { return peers_.size(); }
+  // Stops the router's monitor and closes the watch's socket; then gone() reports nothing new.
+  // Call it before the router is closed (the router must still be open). Idempotent.
+  void close();
 
  private:
   void drain();  // applies the monitor's events
@@ -46,6 +53,7 @@ class PeerWatch {
     int fd;
     std::uint64_t generation;
   };
+  void* router_;  // the watched ROUTER's handle, for close()
   zmq::socket_t monitor_;
   std::unordered_map<int, std::uint64_t> generation_;                  // fd -> accepts so far
   std::unordered_map<std::string, Peer> peers_;                        // identity -> its connection

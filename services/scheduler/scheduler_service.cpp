@@ -101,6 +101,9 @@ void SchedulerService::run() {
     }
     // The "outcome unknown" answers deposed() queued go out before the process image goes:
     // every socket closed (the client and agent ones lingering up to 200 ms), then the context.
+    // The client ROUTER's watch is a socket of the context too: left open, ctx_.close() would
+    // wait for it forever and the process would never restart.
+    client_watch_.close();
     for (zmq::socket_t* s : {&client_, &agent_}) {
       s->set(zmq::sockopt::linger, 200);
       s->close();
