@@ -8,8 +8,8 @@
 #include "cli/support.h"
 #include "common/consensus_messages.h"
 #include "common/vote_signature.h"
+#include "sdk/cpp/consensus_client.h"
 #include "sdk/cpp/decisions.h"
-#include "services/consensus/consensus_client.h"
 
 namespace orion::cli {
 namespace {

@@ -11,7 +11,7 @@
 #include "cli/commands.h"
 #include "cli/support.h"
 #include "common/consensus_messages.h"
-#include "services/consensus/consensus_client.h"
+#include "sdk/cpp/consensus_client.h"
 
 namespace orion::cli {
 

@@ -3,8 +3,9 @@
 // this file and that document change together.
 //
 //   SubmitTask m; m.spec.type = "echo"; m.spec.input = {{"x", 1}};
-//   Json body = to_body(m);
-//   Result<SubmitTask> back = SubmitTask::from_body(body);
+//   Json body = m.to_body();                                // {"task": {"type": "echo", ...}}
+//   Result<SubmitTask> back = SubmitTask::from_body(body);  // back->spec.type == "echo"
+//   SubmitTask::from_body(Json::object());                  // error: "field 'task': is required"
 #pragma once
 
 #include <cstdint>

@@ -19,7 +19,7 @@
 
 #include "common/clock.h"
 
-// The raft headers have no extern "C" of their own (notes/libraft.md, gotcha 2).
+// The raft headers have no extern "C" of their own (docs/consensus.md, "libraft: what we learned").
 extern "C" {
 #include <raft.h>
 #include <raft/uv.h>
@@ -380,7 +380,7 @@ struct RaftLog::Impl {
     }
     if (was_empty) self->wake_service();
     *result = nullptr;
-    return 0;  // never non-zero: that would stop raft's apply loop (gotcha 4)
+    return 0;  // never non-zero: that would stop raft's apply loop
   }
 
   // Snapshots, without ever waiting for the service thread (a raft loop that stops for longer
@@ -571,7 +571,7 @@ struct RaftLog::Impl {
 
   // Every command of one turn in one raft entry (encode_raft_batch), one raft_apply: one entry
   // to write, send and apply instead of one per command; one AppendEntries per follower
-  // (gotcha 5).
+  // (each raft_apply costs one).
   void submit(std::vector<std::pair<std::uint64_t, std::string>> commands) {
     std::vector<std::uint64_t> seqs;
     for (const auto& c : commands) seqs.push_back(c.first);
@@ -794,8 +794,8 @@ Status RaftLog::start() {
   std::error_code ec;
   std::filesystem::create_directories(o.dir, ec);
   if (ec) return make_error(ErrorCode::INTERNAL, "cannot create " + o.dir + ": " + ec.message());
-  // Raft writes to dead peers without MSG_NOSIGNAL (gotcha 1): a killed leader must not take
-  // the followers down with it.
+  // Raft writes to peers without MSG_NOSIGNAL, so writing to a dead one raises SIGPIPE: a
+  // killed leader must not take the followers down with it.
   std::signal(SIGPIPE, SIG_IGN);
   std::promise<Status> ready;
   auto started = ready.get_future();

@@ -9,7 +9,7 @@
 #include "common/sockets.h"
 #include "common/task_list_decode.h"
 #include "common/task_pack.h"
-#include "services/consensus/consensus_client.h"
+#include "sdk/cpp/consensus_client.h"
 
 namespace orion::sdk {
 

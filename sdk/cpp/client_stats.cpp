@@ -1,6 +1,6 @@
 // The Client's statistics calls (SCHEDULER_STATS, PROPOSAL_STATS; common/stats_messages.h).
 #include "sdk/cpp/client.h"
-#include "services/consensus/consensus_client.h"
+#include "sdk/cpp/consensus_client.h"
 
 namespace orion::sdk {
 

@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "sdk/cpp/client.h"
-#include "services/consensus/consensus_client.h"
+#include "sdk/cpp/consensus_client.h"
 
 namespace orion::sdk {
 

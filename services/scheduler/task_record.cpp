@@ -76,27 +76,30 @@ TaskView TaskRecord::view() const {
   return v;
 }
 
+namespace {
+
+// The fields a TaskRecord holds as a TaskView has them (the hot part), moved from either.
+template <class From>
+void move_hot_fields(From&& from, TaskRecord& to) {
+  to.spec = std::move(from.spec);
+  to.state = from.state;
+  to.effective_priority = from.effective_priority;
+  to.failures = from.failures;
+  to.retry_at_ms = from.retry_at_ms;
+  to.attempt = from.attempt;
+  to.created_ms = from.created_ms;
+  to.history = std::move(from.history);
+}
+
+}  // namespace
+
 void TaskRecord::take_view(TaskRecord&& o) {
-  spec = std::move(o.spec);
-  state = o.state;
-  effective_priority = o.effective_priority;
-  failures = o.failures;
-  retry_at_ms = o.retry_at_ms;
-  attempt = o.attempt;
-  created_ms = o.created_ms;
-  history = std::move(o.history);
+  move_hot_fields(std::move(o), *this);
   cold_ = std::move(o.cold_);
 }
 
 void TaskRecord::set_view(TaskView&& v) {
-  spec = std::move(v.spec);
-  state = v.state;
-  effective_priority = v.effective_priority;
-  failures = v.failures;
-  retry_at_ms = v.retry_at_ms;
-  attempt = v.attempt;
-  created_ms = v.created_ms;
-  history = std::move(v.history);
+  move_hot_fields(std::move(v), *this);
   Cold c;
   c.assigned_agent = std::move(v.assigned_agent);
   c.progress = v.progress;

@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "common/vote_signature.h"
-#include "services/consensus/consensus_client.h"
+#include "sdk/cpp/consensus_client.h"
 #include "tests/integration/cluster.h"
 
 namespace orion::testing {

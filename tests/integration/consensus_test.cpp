@@ -18,10 +18,10 @@
 
 #include <signal.h>
 
-#include "common/sockets.h"
-#include "services/consensus/consensus_client.h"
-#include "common/vote_signature.h"
 #include "common/ids.h"
+#include "common/sockets.h"
+#include "common/vote_signature.h"
+#include "sdk/cpp/consensus_client.h"
 #include "tests/integration/cluster.h"
 #include "tests/integration/scheduler_replicas.h"
 

@@ -20,7 +20,7 @@
 #include "common/sockets.h"
 #include "tests/integration/process.h"
 #include "sdk/cpp/client.h"
-#include "services/consensus/consensus_client.h"
+#include "sdk/cpp/consensus_client.h"
 
 namespace orion::testing {
 namespace {

@@ -1,5 +1,5 @@
 """Distributed decisions from the client side (the twin of sdk/cpp/decisions.* and of the
-C++ services/consensus/consensus_client.*): who votes, and a small consensus client that finds
+C++ sdk/cpp/consensus_client.*): who votes, and a small consensus client that finds
 the leader through the registry, follows NOT_LEADER redirects and retries with the same request
 id (leader.py). Client.make_distributed_decision / get_decision_status / wait_decision use it.
 

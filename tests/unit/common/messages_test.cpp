@@ -189,6 +189,19 @@ TEST(MessageRoundTrip, SubmitTaskWithNoInputGetsNilAndTheDefaults) {
   EXPECT_EQ(back->spec.metadata, Json::object());
 }
 
+// The usage example at the top of messages.h, line for line: it must stay true.
+TEST(MessageRoundTrip, TheHeaderExampleRunsAsWritten) {
+  SubmitTask m; m.spec.type = "echo"; m.spec.input = {{"x", 1}};
+  Json body = m.to_body();
+  Result<SubmitTask> back = SubmitTask::from_body(body);
+  ASSERT_TRUE(back) << back.error().to_string();
+  EXPECT_EQ(back->spec.type, "echo");
+  EXPECT_EQ(body["task"]["type"], "echo");
+  auto refused = SubmitTask::from_body(Json::object());
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message, "field 'task': is required");
+}
+
 TEST(MessageRoundTrip, SubmitOkKeepsTaskIdAndDuplicate) {
   SubmitOk m{"T-" + kUnicode, true};
   auto back = round_trip(m, MsgType::SUBMIT_OK);

@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "common/ids.h"
-#include "services/consensus/consensus_client.h"
+#include "sdk/cpp/consensus_client.h"
 #include "tests/unit/consensus/consensus_fixture.h"
 
 namespace orion::consensus::testing {

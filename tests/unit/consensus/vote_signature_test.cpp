@@ -1,4 +1,4 @@
-// Ed25519 vote signatures (services/consensus/vote_signature.*) and the exact signed bytes.
+// Ed25519 vote signatures (common/vote_signature.*) and the exact signed bytes.
 #include "common/vote_signature.h"
 
 #include <gtest/gtest.h>

@@ -14,7 +14,7 @@
 //
 //   auto lease = c.acquire("scheduler-leader", "s1", 5'000); // lease->granted, lease->lease.token
 //
-// Not thread-safe: one per thread. (To move into sdk/cpp.)
+// Not thread-safe: one per thread. Part of the SDK (orion_sdk): it needs no service library.
 #pragma once
 
 #include <cstdint>

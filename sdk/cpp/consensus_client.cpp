@@ -1,4 +1,4 @@
-#include "services/consensus/consensus_client.h"
+#include "sdk/cpp/consensus_client.h"
 
 #include <algorithm>
 #include <chrono>
