@@ -31,7 +31,7 @@ std::vector<RegistryAnswer> ask_every_registry(const std::vector<std::string>& r
                                                            std::to_string(timeout_ms) + " ms");
     try {
       sockets[i] = std::make_unique<zmq::socket_t>(make_socket(ctx, zmq::socket_type::dealer, so));
-      sockets[i]->connect(registries[i]);
+      connect_socket(*sockets[i], registries[i]);
     } catch (const zmq::error_t& e) {
       out[i].answer = make_error(ErrorCode::INVALID_ARGUMENT, "cannot connect to " + registries[i] + ": " + e.what());
       sockets[i].reset();

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "common/msgpack_object.h"
+#include "common/msgpack_scan.h"
 
 namespace orion {
 
@@ -85,6 +86,9 @@ Result<msgpack::object_handle> unpack_value(const void* data, std::size_t size, 
                                                 std::to_string(limits.max_bytes));
   }
   if (size == 0) return make_error(ErrorCode::MALFORMED, "empty value");
+  // Headers that claim more than the bytes hold, too deep or too many values: refused here,
+  // before the unpacker allocates for them.
+  if (auto s = scan_msgpack(static_cast<const char*>(data), size, limits); !s) return s.error();
   try {
     std::size_t offset = 0;
     msgpack::unpack_limit lim(limits.max_container, limits.max_container, limits.max_string, limits.max_string,

@@ -1,6 +1,7 @@
 // Bounded msgpack <-> JSON-value codec. Every byte sequence off the wire goes through
 // decode_value, which never throws and never crashes: malformed, truncated, oversized or
-// too-deep input comes back as an Error (MALFORMED or TOO_LARGE).
+// too-deep input comes back as an Error (MALFORMED or TOO_LARGE), after work bounded by the
+// bytes given (scan_msgpack, msgpack_scan.h, refuses claims the bytes cannot hold first).
 //
 //   auto v = decode_value(bytes.data(), bytes.size());
 //   if (!v) reply_error(v.error());
@@ -26,6 +27,10 @@ struct CodecLimits {
   std::size_t max_depth = 32;               // nesting of maps and arrays
   std::size_t max_string = 8u << 20;        // one string or binary, 8 MiB
   std::size_t max_container = 1u << 20;     // entries in one map or array
+  // Values in one body: every scalar, map key and container counts one. Each costs the
+  // unpacker 24 bytes (and a Json value 16 more), so this bounds a body's decoded size
+  // (about 100 MiB) whatever it holds; 200,000 minimal batch tasks take about 2.2 M.
+  std::size_t max_objects = 4u << 20;
 };
 
 const CodecLimits& default_limits();

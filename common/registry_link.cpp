@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/codec.h"
+#include "common/event_bound.h"
 #include "common/ids.h"
 #include "common/sockets.h"
 #include "common/task_pack.h"
@@ -219,6 +220,7 @@ bool RegistryLink::bus_connected() const {
 
 bool RegistryLink::publish_packed(const std::string& topic, std::string_view packed_data) {
   if (!wants(topic)) return false;  // events are news: nobody to tell
+  if (packed_data.size() > kMaxEventDataBytes) return publish_packed(topic, bounded_event_data(std::string(packed_data)));
   Envelope e = packed_envelope(MsgType::EVENT, "",
                                pack_event(topic, options_.publisher, epoch_, ++seq_, clock_.wall_ms(), packed_data));
   bool sent = false;

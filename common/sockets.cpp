@@ -65,7 +65,8 @@ std::string advertised_endpoint(const std::string& bound, const std::string& hos
 
 bool receive(zmq::socket_t& socket, Incoming& in, bool routed, bool topic, KeepPacked keep_packed) {
   std::vector<zmq::message_t> frames;
-  std::size_t extra = 0;  // frames past kMaxFrames: read (so the message is drained) and dropped
+  std::size_t extra = 0;  // frames past kMaxFrames or kMaxMessageBytes: read (so the message is drained) and dropped
+  std::size_t kept_bytes = 0;
   bool more = true;
   bool got_any = false;
   while (more) {
@@ -82,8 +83,12 @@ bool receive(zmq::socket_t& socket, Incoming& in, bool routed, bool topic, KeepP
     if (!r) return false;
     got_any = true;
     more = msg.more();
-    if (frames.size() < kMaxFrames) frames.push_back(std::move(msg));
-    else ++extra;
+    if (frames.size() < kMaxFrames && kept_bytes + msg.size() <= kMaxMessageBytes) {
+      kept_bytes += msg.size();
+      frames.push_back(std::move(msg));
+    } else {
+      ++extra;
+    }
   }
   in.identity.clear();
   in.topic.clear();
@@ -95,6 +100,10 @@ bool receive(zmq::socket_t& socket, Incoming& in, bool routed, bool topic, KeepP
       if (!(in.principal = principal_of(f)).empty()) break;
     }
   }
+  // ZMQ_SRCFD is deprecated in libzmq 4.3 but kept: the one way to tie a message to its
+  // connection. A ROUTER's identity frame does not always carry it; the frames after it do.
+  in.fd = -1;
+  for (std::size_t i = 0; i < frames.size() && in.fd < 0; ++i) in.fd = zmq_msg_get(frames[i].handle(), ZMQ_SRCFD);
   std::size_t first = 0;
   if (routed) {
     in.identity = frames.empty() ? std::string() : frames[0].to_string();
@@ -109,7 +118,10 @@ bool receive(zmq::socket_t& socket, Incoming& in, bool routed, bool topic, KeepP
     views.emplace_back(static_cast<const char*>(frames[i].data()), frames[i].size());
   }
   in.envelope = decode_frame_views(views, &in.request_id, default_limits(), keep_packed);
-  if (extra > 0) in.envelope = make_error(ErrorCode::MALFORMED, "too many frames");
+  if (extra > 0) {
+    in.envelope = make_error(ErrorCode::MALFORMED, "message over " + std::to_string(kMaxFrames) + " frames or " +
+                                                       std::to_string(kMaxMessageBytes) + " bytes");
+  }
   return true;
 }
 

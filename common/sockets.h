@@ -14,6 +14,8 @@
 // - ZMQ_ROUTER_MANDATORY: a reply to a peer that is gone is an error we count, not a silent drop.
 // - ZMTP heartbeats: a dead TCP peer is noticed even when no application message flows.
 // - Linger: a closing socket waits a bounded time for queued replies, never forever.
+// - Frames and bytes per message: a message past kMaxFrames frames or kMaxMessageBytes bytes
+//   is read to its end and dropped (MALFORMED); at most that much of it is kept.
 #pragma once
 
 #include <cstdint>
@@ -52,6 +54,9 @@ std::string advertised_endpoint(const std::string& bound, const std::string& hos
 
 // At most this many frames are accepted in one message; the rest are read and dropped.
 inline constexpr std::size_t kMaxFrames = 8;
+// At most this many bytes of one message are kept (every frame but the body is small: 4 frames
+// of the envelope, an identity, a topic); the rest of a longer one is read and dropped.
+inline constexpr std::size_t kMaxMessageBytes = (16u << 20) + 4096;
 
 struct Incoming {
   std::string identity;  // ROUTER peer identity, empty on other sockets
@@ -61,6 +66,9 @@ struct Incoming {
   // The authenticated principal of the connection (the ZAP user id its CURVE key maps to:
   // zap_handler.h), "" on a socket without CURVE. Never taken from the message's content.
   std::string principal;
+  // The descriptor of the connection the message came in on (ZMQ_SRCFD), -1 when not known:
+  // with the socket's monitor it tells when that peer's connection closes (peer_watch.h).
+  int fd = -1;
 };
 
 // Note for loops: zmq::poll throws zmq::error_t with EINTR when a signal arrives; every service

@@ -8,6 +8,7 @@ PACKAGES=(
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libcxxopts-dev libspdlog-dev nlohmann-json3-dev
   libsqlite3-dev libgtest-dev libgmock-dev libraft-dev libuv1-dev libsodium-dev libyaml-cpp-dev
   docker-compose python3 python3-zmq python3-msgpack
+  clang libclang-rt-14-dev  # the libFuzzer targets (scripts/fuzz.sh)
 )
 
 missing=()

@@ -483,6 +483,12 @@ void Agent::Impl::on_proposal_created(const Json& data) {
   }
   p.outcome = Outcome::PENDING;
   if (p.proposal_id.empty()) return;
+  if (data.contains("truncated")) {
+    // The event left fields out (over the event size bound, protocol.md section 7.1): never
+    // vote on a proposal whose data was not seen.
+    spdlog::warn("event=vote_skipped agent={} proposal={} why=event_truncated", spec_.agent_id, p.proposal_id);
+    return;
+  }
   // Subscriptions are prefixes: "proposal.created.gpu" also brings capability "gpu2".
   if (std::find(spec_.capabilities.begin(), spec_.capabilities.end(), p.capability) == spec_.capabilities.end()) {
     return;

@@ -26,8 +26,6 @@ namespace {
 // answer the raft thread waits above all, is not held up.
 constexpr int kMaxBatch = 2048;
 constexpr std::int64_t kMaxReadMs = 10;
-// WAIT_PROPOSAL requests held at once; past this a new one is answered UNAVAILABLE.
-constexpr std::size_t kMaxWaiters = 100'000;
 // Accepted writes waiting for a signature check (theirs or an earlier vote's): past this no
 // more requests are read until the checks catch up (ZeroMQ's queues hold the rest).
 constexpr std::size_t kMaxStaged = 16'384;
@@ -48,6 +46,7 @@ ConsensusService::ConsensusService(ConsensusConfig config, const Clock& clock)
       clock_(clock),
       ctx_(1),
       client_(make_socket(ctx_, zmq::socket_type::router)),
+      client_watch_(ctx_, client_),
       registry_link_(ctx_,
                      RegistryLink::Options{config_.registries, "consensus", "consensus-" + config_.replica_name(),
                                            config_.announce_ms, {}},
@@ -143,6 +142,7 @@ void ConsensusService::turn() {
        ++i) {
     handle(in);
   }
+  for (const auto& id : client_watch_.gone()) drop_waiters(id);  // its WAIT_PROPOSALs would answer nobody
   verifier_->submit(std::exchange(jobs_, {}));
   take_verdicts();  // with --verify-threads 0 they are all there; else those done meanwhile
   flush_staged();
@@ -200,6 +200,22 @@ void ConsensusService::fail_pending(const Error& error) {
     reply_error(w.identity, w.request_id, make_error(ErrorCode::NOT_LEADER, "leadership lost; ask the new leader"));
   }
   waiters_.clear();
+  wait_quota_.clear();
+}
+
+void ConsensusService::drop_waiters(const std::string& identity) {
+  if (wait_quota_.holds_of(identity) == 0) return;
+  std::size_t dropped = 0;
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    if (it->second.identity != identity) {
+      ++it;
+      continue;
+    }
+    wait_quota_.remove(identity, 1);
+    it = waiters_.erase(it);
+    ++dropped;
+  }
+  spdlog::info("event=waiters_dropped count={}", dropped);
 }
 
 // ---- Requests -----------------------------------------------------------------------------------
@@ -248,6 +264,7 @@ Asked consensus_asked(const Envelope& e) {
 }  // namespace
 
 void ConsensusService::handle(Incoming& in) {
+  client_watch_.seen(in.identity, in.fd);
   if (!in.envelope) {
     spdlog::warn("event=bad_frame error=\"{}\"", in.envelope.error().to_string());
     return reply_error(in.identity, in.request_id, in.envelope.error());
@@ -329,11 +346,10 @@ void ConsensusService::handle_read(const Incoming& in, const Envelope& e) {
       if (v->outcome != Outcome::PENDING || m->timeout_ms == 0) {
         return reply(in.identity, Envelope{MsgType::PROPOSAL_INFO, e.request_id, ProposalInfo{*v}.to_body()});
       }
-      if (waiters_.size() >= kMaxWaiters) {
-        return reply_error(in.identity, e.request_id, make_error(ErrorCode::UNAVAILABLE, "too many waiters; retry later"));
-      }
+      if (auto s = wait_quota_.admit(in.identity, 1); !s) return reply_error(in.identity, e.request_id, s.error());
       waiters_.emplace(m->proposal_id,
                        Waiter{in.identity, e.request_id, m->proposal_id, clock_.now_ms() + m->timeout_ms});
+      wait_quota_.add(in.identity, 1);
       return;
     }
     case MsgType::GET_LEASE: {
@@ -461,7 +477,10 @@ void ConsensusService::answer_waiters() {
   };
   for (const auto& id : core_.take_decided()) {
     auto range = waiters_.equal_range(id);
-    for (auto it = range.first; it != range.second; ++it) answer(it->second);
+    for (auto it = range.first; it != range.second; ++it) {
+      answer(it->second);
+      wait_quota_.remove(it->second.identity, 1);
+    }
     waiters_.erase(range.first, range.second);
   }
   auto now = clock_.now_ms();
@@ -471,6 +490,7 @@ void ConsensusService::answer_waiters() {
   for (auto it = waiters_.begin(); it != waiters_.end();) {
     if (it->second.deadline_ms <= now) {
       answer(it->second);
+      wait_quota_.remove(it->second.identity, 1);
       it = waiters_.erase(it);
     } else {
       ++it;

@@ -35,6 +35,8 @@
 
 #include "common/clock.h"
 #include "common/group_commit.h"
+#include "common/peer_quota.h"
+#include "common/peer_watch.h"
 #include "common/registry_link.h"
 #include "common/sockets.h"
 #include "common/topic_subscriptions.h"
@@ -130,6 +132,7 @@ class ConsensusService {
   const Clock& clock_;
   zmq::context_t ctx_;
   zmq::socket_t client_;
+  PeerWatch client_watch_;  // connections that closed: their held WAIT_PROPOSALs are dropped
   std::string client_ep_;
   // Every registry: announcements, and our events onto every bus whose subscribers want them.
   RegistryLink registry_link_;
@@ -168,6 +171,11 @@ class ConsensusService {
   std::uint64_t next_job_ = 1;
   std::uint64_t first_live_job_ = 1;        // older jobs' requests were answered already
   std::multimap<std::string, Waiter> waiters_;  // by proposal id
+  // Invariant: one hold (of one unit) per entry of waiters_, under its identity.
+  PeerQuota wait_quota_{kWaitLimits};
+  // WAIT_PROPOSAL held per connection and in all (protocol.md section 9).
+  static constexpr PeerQuotaLimits kWaitLimits{1'000, 1'000, 100'000, 100'000};
+  void drop_waiters(const std::string& identity);
 
   std::vector<Out> replies_;
   std::vector<CoreEvent> turn_events_;

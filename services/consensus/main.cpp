@@ -8,6 +8,7 @@
 
 #include "common/clock.h"
 #include "common/config.h"
+#include "common/fd_limit.h"
 #include "common/huge_page_heap.h"
 #include "common/log.h"
 #include "common/service_security.h"
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
     spdlog::critical("event=bad_flag error=\"{}\"", s.error().message);
     return 2;
   }
+  orion::raise_fd_limit();
   spdlog::info("event=start {}", config->describe());
   orion::log_heap_tunables();
 

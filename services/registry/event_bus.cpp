@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/curve_socket.h"
+#include "common/event_bound.h"
 #include "common/ids.h"
 #include "common/service_security.h"
 #include "common/sockets.h"
@@ -63,11 +64,32 @@ int send_message(zmq::socket_t& s, std::vector<zmq::message_t>& frames) {
   return 0;
 }
 
+// Publishers' frames are bounded by the event size: a bigger one is a broken or hostile
+// publisher, which libzmq disconnects before its frame is read.
+SocketOptions publisher_side() {
+  SocketOptions o;
+  o.max_msg_bytes = static_cast<std::int64_t>(kMaxEventBytes);
+  return o;
+}
+
+// Each subscriber's queue: at most kBusQueueEvents events of at most kMaxEventBytes.
+SocketOptions subscriber_side() {
+  SocketOptions o;
+  o.send_hwm = kBusQueueEvents;
+  return o;
+}
+
+std::size_t bytes_of(const std::vector<zmq::message_t>& frames) {
+  std::size_t n = 0;
+  for (const auto& f : frames) n += f.size();
+  return n;
+}
+
 }  // namespace
 
 EventBus::EventBus(zmq::context_t& ctx, const std::string& bind_events_pub, const std::string& bind_events_sub)
-    : xsub_(make_socket(ctx, zmq::socket_type::xsub)),
-      xpub_(make_socket(ctx, zmq::socket_type::xpub)),
+    : xsub_(make_socket(ctx, zmq::socket_type::xsub, publisher_side())),
+      xpub_(make_socket(ctx, zmq::socket_type::xpub, subscriber_side())),
       control_loop_side_(ctx, zmq::socket_type::pair),
       control_(ctx, zmq::socket_type::pair) {
   pub_endpoint_ = bind_socket(xsub_, bind_events_pub);
@@ -132,6 +154,10 @@ void EventBus::pump_events() {
         count_drop(dropped_events_, "event_not_authorized", 0);
         continue;
       }
+    }
+    if (bytes_of(frames) > kMaxEventBytes) {  // kept off every subscriber's queue
+      count_drop(dropped_events_, "event_too_large", 0);
+      continue;
     }
     int err = send_message(xpub_, frames);
     if (err == 0) {

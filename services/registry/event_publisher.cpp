@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "common/event_bound.h"
 #include "common/ids.h"
 #include "common/sockets.h"
 
@@ -20,7 +21,7 @@ bool EventPublisher::publish(const std::string& topic, Json data) {
   event.epoch = epoch_;
   event.seq = ++seq_;
   event.ts_ms = clock_.wall_ms();
-  event.data = std::move(data);
+  event.data = bounded_event_data(std::move(data));
   return send_event(pub_, Envelope{MsgType::EVENT, std::string(), event.to_body()}, topic);
 }
 

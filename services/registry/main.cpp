@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "common/config.h"
+#include "common/fd_limit.h"
 #include "common/log.h"
 #include "common/service_security.h"
 #include "services/registry/registry_service.h"
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
     spdlog::critical("event=bad_flag error=\"{}\"", s.error().message);
     return 2;
   }
+  orion::raise_fd_limit();
 
   try {
     std::filesystem::create_directories(config->data_dir);

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/ids.h"
+#include "common/reply_bound.h"
 #include "common/service_security.h"
 
 namespace orion::registry {
@@ -241,7 +242,8 @@ Result<Envelope> RegistryService::on_deregister(const Envelope& request) {
 
 Result<Envelope> RegistryService::on_list_agents(const Envelope& request) {
   AgentList list{directory_.list()};
-  return Envelope{MsgType::AGENT_LIST, request.request_id, list.to_body()};
+  // Past the body limit, agents' labels are left out and named in `truncated` (reply_bound.h).
+  return packed_envelope(MsgType::AGENT_LIST, request.request_id, fit_list_reply(list.to_body(), kAgentList));
 }
 
 Result<Envelope> RegistryService::on_announce(const Envelope& request) {

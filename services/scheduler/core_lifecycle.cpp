@@ -33,6 +33,7 @@ void SchedulerCore::answer_group(std::uint64_t group) {
     waited_.erase(n);
     index_expiry(tasks_.at(seq));
   }
+  wait_quota_.remove(w.identity, seqs.size());
   group_waiters_.erase(it);
 }
 
@@ -48,6 +49,7 @@ void SchedulerCore::answer_waiters(const TaskRecord& t) {
   for (auto it = range.first; it != range.second; ++it) {
     outbox_.to_clients.push_back(
         {it->second.identity, "", packed_envelope(MsgType::TASK_INFO, it->second.request_id, pack_task_info(view))});
+    wait_quota_.remove(it->second.identity, 1);
   }
   waiters_.erase(range.first, range.second);
 }
@@ -72,6 +74,7 @@ void SchedulerCore::expire_waiters() {
     auto view = get(task_id_for(it->first));
     outbox_.to_clients.push_back(
         {it->second.identity, "", packed_envelope(MsgType::TASK_INFO, it->second.request_id, pack_task_info(*view))});
+    wait_quota_.remove(it->second.identity, 1);
     it = waiters_.erase(it);
   }
 }
@@ -496,6 +499,11 @@ Status SchedulerCore::check_invariants() const {
     if (levels != qc.ready.size()) return broken("a queue's by_level does not match it");
   }
   if (queued != ready_count_) return broken("ready_count_ does not match the queues");
+  std::size_t wait_units = waiters_.size();
+  for (const auto& [group, g] : group_waiters_) wait_units += g.seqs.size();
+  if (wait_quota_.holds() != waiters_.size() + group_waiters_.size() || wait_quota_.units() != wait_units) {
+    return broken("wait_quota_ does not count the held waits");
+  }
   for (const auto& [seq, t] : tasks_) {
     const auto& v = t;
     if (seq >= next_seq_) return broken("seq not below next_seq");

@@ -129,6 +129,7 @@ void SchedulerCore::demote() {
   for (const auto& id : agents) pool_.remove(id);
   waiters_.clear();
   group_waiters_.clear();
+  wait_quota_.clear();
   waited_.clear();
   discard_expired();
   group_index_.clear();

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "common/config.h"
+#include "common/fd_limit.h"
 #include "common/huge_page_heap.h"
 #include "common/log.h"
 #include "common/raft_config.h"
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
     spdlog::critical("event=bad_flag error=\"{}\"", s.error().message);
     return 2;
   }
+  orion::raise_fd_limit();
   orion::scheduler::ServiceOptions o;
   o.bind_client = args["bind-client"].as<std::string>();
   o.bind_agent = args["bind-agent"].as<std::string>();

@@ -50,7 +50,11 @@ void compact(TaskSpec& s) {
 
 }  // namespace
 
-SchedulerCore::SchedulerCore(const Clock& clock, CoreOptions options) : clock_(clock), options_(options) {}
+SchedulerCore::SchedulerCore(const Clock& clock, CoreOptions options)
+    : clock_(clock),
+      options_(options),
+      wait_quota_(PeerQuotaLimits{options_.max_waiters_per_peer, options_.max_wait_ids_per_peer, options_.max_waiters,
+                                  options_.max_wait_ids}) {}
 
 std::optional<std::uint64_t> SchedulerCore::lookup(const std::string& task_id) const {
   auto seq = parse_task_seq(task_id);
@@ -546,10 +550,9 @@ Result<std::optional<TaskView>> SchedulerCore::wait(const std::string& identity,
   const TaskRecord* t = find(request.task_id);
   if (!t) return missing(request.task_id);
   if (is_terminal(t->state) || request.timeout_ms == 0) return std::optional<TaskView>(*get(request.task_id));
-  if (waiters_.size() + group_waiters_.size() >= options_.max_waiters) {
-    return make_error(ErrorCode::UNAVAILABLE, "too many waiting requests; retry later");
-  }
+  if (auto s = wait_quota_.admit(identity, 1); !s) return s.error();
   waiters_.insert({t->seq, Waiter{identity, request_id, clock_.now_ms() + request.timeout_ms}});
+  wait_quota_.add(identity, 1);
   return std::optional<TaskView>();
 }
 
@@ -569,9 +572,8 @@ Result<std::optional<std::vector<TaskView>>> SchedulerCore::wait_all(const std::
     for (const auto& id : request.task_ids) views.push_back(*get(id));
     return std::optional<std::vector<TaskView>>(std::move(views));
   }
-  if (waiters_.size() + group_waiters_.size() >= options_.max_waiters) {
-    return make_error(ErrorCode::UNAVAILABLE, "too many waiting requests; retry later");
-  }
+  if (auto s = wait_quota_.admit(identity, g.seqs.size()); !s) return s.error();
+  wait_quota_.add(identity, g.seqs.size());
   auto group = next_group_++;
   for (auto seq : g.seqs) {
     if (!is_terminal(tasks_.at(seq).state)) group_index_.insert({seq, group});
@@ -579,6 +581,39 @@ Result<std::optional<std::vector<TaskView>>> SchedulerCore::wait_all(const std::
   }
   group_waiters_.emplace(group, std::move(g));
   return std::optional<std::vector<TaskView>>();
+}
+
+std::size_t SchedulerCore::drop_waiters(const std::string& identity) {
+  if (wait_quota_.holds_of(identity) == 0) return 0;
+  std::size_t dropped = 0;
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    if (it->second.identity != identity) {
+      ++it;
+      continue;
+    }
+    wait_quota_.remove(identity, 1);
+    it = waiters_.erase(it);
+    ++dropped;
+  }
+  for (auto g = group_waiters_.begin(); g != group_waiters_.end();) {
+    if (g->second.waiter.identity != identity) {
+      ++g;
+      continue;
+    }
+    const auto group = g->first;
+    for (auto seq : g->second.seqs) {
+      auto range = group_index_.equal_range(seq);
+      for (auto it = range.first; it != range.second;) it = it->second == group ? group_index_.erase(it) : std::next(it);
+      auto n = waited_.find(seq);  // no longer retained by this wait
+      if (n == waited_.end() || --n->second > 0) continue;
+      waited_.erase(n);
+      index_expiry(tasks_.at(seq));
+    }
+    wait_quota_.remove(identity, g->second.seqs.size());
+    g = group_waiters_.erase(g);
+    ++dropped;
+  }
+  return dropped;
 }
 
 void SchedulerCore::restore(TaskRecord record) {

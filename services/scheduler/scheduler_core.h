@@ -57,6 +57,7 @@
 #include "common/clock.h"
 #include "common/consensus_messages.h"
 #include "common/envelope.h"
+#include "common/peer_quota.h"
 #include "common/topic_subscriptions.h"
 #include "common/stats_messages.h"
 #include "services/scheduler/agent_pool.h"
@@ -71,13 +72,18 @@ namespace orion::scheduler {
 struct CoreOptions {
   std::int64_t heartbeat_ms = 1000;          // agents heartbeat this often
   std::int64_t liveness = 3;                 // an agent unheard for heartbeat_ms * liveness is lost
-  std::size_t max_waiters = 100'000;         // concurrent WAIT_TASK requests held
+  std::size_t max_waiters = 100'000;         // WAIT_TASK / WAIT_TASKS requests held in all
   std::int64_t ageing_ms = 10'000;           // waiting this long is worth one priority level
   std::int64_t unschedulable_timeout_ms = 0; // default for tasks that do not set it; 0 = never
   // A terminal task (with its output, request id and idempotency key) is kept this long after
   // it ended, unless its spec sets result_ttl_ms; then it expires (core_retention.cpp).
   std::int64_t retention_ms = 7LL * 24 * 3600 * 1000;  // 7 days
   std::size_t expire_slice = 1000;           // removals per tick at most (retained records)
+  // Held waits per connection (routing id), and task ids named by held waits (one per
+  // WAIT_TASK) per connection and in all. Past a bound: UNAVAILABLE (protocol.md section 9).
+  std::size_t max_waiters_per_peer = 1'000;
+  std::size_t max_wait_ids_per_peer = 100'000;
+  std::size_t max_wait_ids = 1'000'000;
 };
 
 // Messages the core wants sent once the current batch is durable.
@@ -224,6 +230,10 @@ class SchedulerCore {
   // (a packed TASK_LIST) when the last one ends or the timeout passes.
   Result<std::optional<std::vector<TaskView>>> wait_all(const std::string& identity, const std::string& request_id,
                                                         const WaitTasks& request);
+  // Forgets every WAIT_TASK / WAIT_TASKS held for `identity` (its connection closed): nothing is
+  // answered. Returns how many were dropped.
+  std::size_t drop_waiters(const std::string& identity);
+  const PeerQuota& wait_quota() const { return wait_quota_; }
 
   // `running`: what the agent holds (ATTACH `running`), or nullptr when it did not say. Its
   // leased attempts that it reports keep their lease (at most its capacity); its other leases are
@@ -559,6 +569,8 @@ class SchedulerCore {
   std::map<std::uint64_t, GroupWaiter> group_waiters_;
   std::multimap<std::uint64_t, std::uint64_t> group_index_;
   std::uint64_t next_group_ = 1;
+  // Invariant: holds one hold per entry of waiters_ (1 unit) and of group_waiters_ (its seqs).
+  PeerQuota wait_quota_;
   void answer_group(std::uint64_t group);
   std::set<std::uint64_t> dirty_;
   // Batch records still needed, by their first seq: (last seq, tasks with no record of their own).

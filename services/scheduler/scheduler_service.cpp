@@ -11,6 +11,7 @@
 #include "common/config.h"
 #include "common/service_security.h"
 #include "common/ids.h"
+#include "common/reply_bound.h"
 #include "common/task_pack.h"
 #include "services/scheduler/batch_record.h"
 #include "services/scheduler/retention_mark.h"
@@ -40,6 +41,7 @@ SchedulerService::SchedulerService(ServiceOptions options, const Clock& clock)
       ctx_(1),
       client_(make_socket(ctx_, zmq::socket_type::router)),
       agent_(make_socket(ctx_, zmq::socket_type::router)),
+      client_watch_(ctx_, client_),
       registry_link_(ctx_,
                      RegistryLink::Options{options_.registries, "scheduler", "scheduler", options_.announce_ms,
                                            {"agent.down", "proposal.decided"}},
@@ -102,6 +104,9 @@ void SchedulerService::run() {
     }
     // The "outcome unknown" answers deposed() queued go out before the process image goes:
     // every socket closed (the client and agent ones lingering up to 200 ms), then the context.
+    // The client ROUTER's watch is a socket of the context too: left open, ctx_.close() would
+    // wait for it forever and the process would never restart.
+    client_watch_.close();
     for (zmq::socket_t* s : {&client_, &agent_}) {
       s->set(zmq::sockopt::linger, 200);
       s->close();
@@ -191,6 +196,11 @@ void SchedulerService::turn(int poll_ms) {
   for (int i = 0; i < kMaxBatch && !core_.applying() && receive(client_, in, true, false, keep_packed); ++i) {
     handle_client(in);
   }
+  // A closed connection's WAIT_TASK / WAIT_TASKS would be answered to nobody: dropped now, not at
+  // their timeout (up to an hour), freeing its share of the bounds (protocol.md section 9).
+  for (const auto& id : client_watch_.gone()) {
+    if (auto n = core_.drop_waiters(id); n > 0) spdlog::info("event=waiters_dropped count={}", n);
+  }
   Event ev;
   for (int i = 0; i < kMaxBatch && registry_link_.next_event(ev); ++i) handle_bus(ev);
   if (serving()) {  // a follower's core changes only by the leader's records
@@ -253,6 +263,7 @@ Status authorize_specs(const std::string& principal, const Specs& specs) {
 }  // namespace
 
 void SchedulerService::handle_client(Incoming& in) {
+  client_watch_.seen(in.identity, in.fd);
   if (!in.envelope) {
     bad_frame("client", in.envelope.error());
     client_replies_.push_back({in.identity, error_envelope(in.request_id, in.envelope.error())});
@@ -318,7 +329,8 @@ void SchedulerService::handle_client(Incoming& in) {
       auto v = core_.wait_all(in.identity, e.request_id, *m);
       if (!v) return reply_error(v.error());
       if (v->has_value()) {
-        client_replies_.push_back({in.identity, packed_envelope(MsgType::TASK_LIST, e.request_id, pack_task_list(**v))});
+        client_replies_.push_back({in.identity, packed_envelope(MsgType::TASK_LIST, e.request_id,
+                                                                fit_packed_list_reply(pack_task_list(**v), kTaskGroup))});
       }
       return;
     }
@@ -377,7 +389,9 @@ void SchedulerService::handle_client(Incoming& in) {
       if (!m) return reply_error(m.error());
       auto ok = core_.list(*m);
       if (!ok) return reply_error(ok.error());
-      client_replies_.push_back({in.identity, Envelope{MsgType::TASK_LIST, e.request_id, ok->to_body()}});
+      // A page over the body limit ends early; `next` goes on from there (reply_bound.h).
+      client_replies_.push_back(
+          {in.identity, packed_envelope(MsgType::TASK_LIST, e.request_id, fit_list_reply(ok->to_body(), kTaskPage))});
       return;
     }
     case MsgType::CHANGE_REPLICAS:
@@ -553,6 +567,9 @@ void SchedulerService::release() {
       if (!send_envelope(agent_, r.identity, r.envelope)) ++stats_.send_failures;
     }
     for (auto& m : h.outbox.to_clients) {
+      if (m.envelope.type == MsgType::TASK_LIST) {  // a WAIT_TASKS answer: truncated past the body limit
+        m.envelope.packed_body = fit_packed_list_reply(std::move(m.envelope.packed_body), kTaskGroup);
+      }
       if (!send_envelope(client_, m.identity, m.envelope)) ++stats_.send_failures;
     }
     for (auto& m : h.outbox.to_agents) {

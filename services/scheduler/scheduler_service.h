@@ -26,6 +26,7 @@
 
 #include "common/clock.h"
 #include "common/consensus_messages.h"
+#include "common/peer_watch.h"
 #include "common/raft_config.h"
 #include "common/registry_link.h"
 #include "common/sockets.h"
@@ -156,6 +157,7 @@ class SchedulerService {
   const Clock& clock_;
   zmq::context_t ctx_;
   zmq::socket_t client_, agent_;
+  PeerWatch client_watch_;  // client connections that closed: their held waits are dropped
   // Every registry: announcements, our events onto every bus (the core builds only the events
   // some bus's subscribers want: registry_link_.subscriptions()), and the registry's
   // agent.down and consensus decisions heard from every bus, each once.

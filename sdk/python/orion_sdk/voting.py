@@ -242,6 +242,11 @@ class Voting:
             return
         proposal["outcome"] = cm.Outcome.PENDING
         pid = proposal["proposal_id"]
+        if isinstance(data, dict) and "truncated" in data:
+            # The event left fields out (over the event size bound, protocol.md section 7.1):
+            # never vote on a proposal whose data was not seen.
+            log.warning("event=vote_skipped agent=%s proposal=%s why=event_truncated", self.agent_id, pid)
+            return
         # Subscriptions are prefixes: "proposal.created.gpu" also brings capability "gpu2".
         if not pid or proposal["capability"] not in self._caps:
             return

@@ -121,5 +121,66 @@ TEST_F(ConsensusServiceTest, ProposalsVotesAndLeasesSurviveARestart) {
   EXPECT_EQ(c.status("p2").error().code, ErrorCode::NOT_FOUND);
 }
 
+// Bounds on held WAIT_PROPOSALs (protocol.md section 9): 1,000 per connection, answered
+// UNAVAILABLE past that while other connections are served.
+TEST_F(ConsensusServiceTest, HeldWaitsAreBoundedPerConnectionAndOthersAreStillServed) {
+  RunningConsensus svc(dir_.string());
+  auto c = client(svc.endpoint());
+  auto p = c.propose(proposal(ConsensusType::MAJORITY, {voter("a1", 1), voter("a2", 1)}));
+  ASSERT_TRUE(p) << p.error().to_string();
+  const std::string wait = encode_value(Json{{"proposal_id", p->proposal_id}, {"timeout_ms", 600'000}});
+  zmq::context_t ctx;
+  SocketOptions o;
+  o.linger_ms = 0;
+  auto hold_all = [&](zmq::socket_t& s, const std::string& prefix) {
+    for (int i = 0; i < 1000; ++i) {
+      ASSERT_TRUE(send_envelope(s, packed_envelope(MsgType::WAIT_PROPOSAL, prefix + std::to_string(i), wait)));
+    }
+    ASSERT_TRUE(send_envelope(s, packed_envelope(MsgType::WAIT_PROPOSAL, prefix + "-over", wait)));
+    zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
+    ASSERT_GT(zmq::poll(&item, 1, std::chrono::milliseconds(10'000)), 0);
+    Incoming in;
+    ASSERT_TRUE(receive(s, in, false));
+    ASSERT_TRUE(in.envelope.ok());
+    EXPECT_EQ(in.envelope->request_id, prefix + "-over");  // the first answer: the 1,000 are held
+    Error e = error_from_body(in.envelope->body);
+    EXPECT_EQ(e.code, ErrorCode::UNAVAILABLE);
+    EXPECT_NE(e.message.find("most per connection"), std::string::npos) << e.message;
+  };
+  {
+    auto hog = make_socket(ctx, zmq::socket_type::dealer, o);
+    hog.connect(svc.endpoint());
+    hold_all(hog, "w");
+    // Another connection is still served: its short wait is held and answered at its timeout.
+    auto other = c.wait(p->proposal_id, 50);
+    ASSERT_TRUE(other) << other.error().to_string();
+    EXPECT_EQ(other->outcome, Outcome::PENDING);
+  }
+  // A new connection has a share of its own, and each of its held waits is answered once the
+  // proposal is decided (the closed connection's are dropped: peer_watch.h, tested with the
+  // scheduler in tests/integration/hostile_input_test.cpp).
+  auto next = make_socket(ctx, zmq::socket_type::dealer, o);
+  next.connect(svc.endpoint());
+  hold_all(next, "v");
+  // MAJORITY of two voters needs both (more than half): the second vote decides the proposal.
+  auto v1 = c.vote(p->proposal_id, "a1", true, keys("a1").secret_key);
+  ASSERT_TRUE(v1) << v1.error().to_string();
+  EXPECT_EQ(v1->outcome, Outcome::PENDING) << "1 of 2 is not more than half";
+  auto v = c.vote(p->proposal_id, "a2", true, keys("a2").secret_key);
+  ASSERT_TRUE(v) << v.error().to_string();
+  ASSERT_EQ(v->outcome, Outcome::APPROVED);
+  std::size_t answered = 0;
+  zmq::pollitem_t item{next.handle(), 0, ZMQ_POLLIN, 0};
+  while (answered < 1000 && zmq::poll(&item, 1, std::chrono::milliseconds(10'000)) > 0) {
+    Incoming in;
+    while (receive(next, in, false)) {
+      ASSERT_TRUE(in.envelope.ok());
+      EXPECT_EQ(in.envelope->type, MsgType::PROPOSAL_INFO);
+      ++answered;
+    }
+  }
+  EXPECT_EQ(answered, 1000u);
+}
+
 }  // namespace
 }  // namespace orion::consensus::testing

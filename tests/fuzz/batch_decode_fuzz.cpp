@@ -1,0 +1,10 @@
+// libFuzzer target: SubmitBatch::from_packed (common/batch_decode.cpp), the scheduler's reader
+// of SUBMIT_BATCH bodies straight from msgpack.
+#include <string_view>
+
+#include "common/messages.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static_cast<void>(orion::SubmitBatch::from_packed(std::string_view(reinterpret_cast<const char*>(data), size)));
+  return 0;
+}
