@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: builds Orion, starts the whole stack on loopback with the embedded SQLite stores
-# under ./data (registry, one orion-consensus replica, the scheduler, five example agents with
-# different capabilities and vote weights), runs the product scenarios against it
+# under ./data (registry, one orion-consensus replica, three scheduler replicas, five example
+# agents with different capabilities and vote weights), with CURVE on: it makes the keys and
+# the policy under ./data/keys. It runs the product scenarios against it
 # (scripts/demo_scenarios.py: each prints a report and checks its own outcome), and stops
 # everything it started.
 #
@@ -50,8 +51,31 @@ start() {  # name, then the command
 rm -f "$RUN"/*.ready
 # A fresh demo each run: the stores of an earlier one would show its tasks and proposals too.
 rm -rf "$DATA/registry" "$DATA/scheduler" "$DATA"/scheduler-? "$DATA/consensus"
-echo "== starting the stack (logs in $RUN/)"
-start registry "$BIN/orion-registry" --data-dir "$DATA/registry" --ready-file "$RUN/registry.ready"
+
+# Security on (docs/protocol.md section 11): a key pair for the services, one for the agents and
+# one for the operator running the scenarios, and the policy that grants each its part. Every
+# socket then speaks CURVE; a peer without a key of the policy gets no answer.
+KEYS=$DATA/keys
+rm -rf "$KEYS" && mkdir -p "$KEYS"
+for k in services agents operator; do "$BIN/orionctl" keygen "$KEYS/$k.key" >/dev/null; done
+pub() { sed -n 's/^public = //p' "$KEYS/$1.key.pub"; }
+cat >"$KEYS/policy.yaml" <<POLICY
+principals:
+  services: {key: "$(pub services)", roles: [service]}
+  operator: {key: "$(pub operator)", roles: [admin]}
+  agents:
+    key: "$(pub agents)"
+    roles: [agent]
+    agents: [collector, processor, trainer, reporter, operator]
+    capabilities: [data, compute, gpu, ml, report, text, ops, council]
+POLICY
+SERVICE_KEYS=(--curve-key "$KEYS/services.key" --policy "$KEYS/policy.yaml")
+AGENT_KEYS=(--curve-key "$KEYS/agents.key" --curve-server-key "$KEYS/services.key.pub")
+# orionctl, here and in the scenarios, takes its key from the environment.
+export ORION_CURVE_KEY=$KEYS/operator.key ORION_CURVE_SERVER_KEY=$KEYS/services.key.pub
+
+echo "== starting the stack with CURVE on (logs in $RUN/, keys and policy in $KEYS/)"
+start registry "$BIN/orion-registry" --data-dir "$DATA/registry" --ready-file "$RUN/registry.ready" "${SERVICE_KEYS[@]}"
 wait_ready "$RUN/registry.ready" registry
 # Three scheduler replicas over Raft (clients 7200/7210/7220, agents 7201/7211/7221, Raft
 # 7209/7219/7229); scenario 7 kills the leader. $RUN/schedulers.json names each one's pid and
@@ -61,7 +85,8 @@ echo "{" >"$RUN/schedulers.json"
 for i in 1 2 3; do
   port=$((7190 + 10 * i))
   cmd=("$BIN/orion-scheduler" --id "$i" --peers "$PEERS" --bind-client "tcp://127.0.0.1:$port"
-       --bind-agent "tcp://127.0.0.1:$((port + 1))" --data-dir "$DATA/scheduler-$i" --ready-file "$RUN/scheduler-$i.ready")
+       --bind-agent "tcp://127.0.0.1:$((port + 1))" --data-dir "$DATA/scheduler-$i" --ready-file "$RUN/scheduler-$i.ready"
+       "${SERVICE_KEYS[@]}")
   start "scheduler-$i" "${cmd[@]}"
   args=$(printf '"%s",' "${cmd[@]}")
   echo "  \"$i\": {\"pid\": ${PIDS[-1]}, \"client\": \"tcp://127.0.0.1:$port\", \"log\": \"$RUN/scheduler-$i.log\", \"cmd\": [${args%,}]}$([ "$i" -lt 3 ] && echo ,)" >>"$RUN/schedulers.json"
@@ -69,13 +94,13 @@ done
 echo "}" >>"$RUN/schedulers.json"
 rm -f "$RUN/schedulers.json.restarted"
 for i in 1 2 3; do wait_ready "$RUN/scheduler-$i.ready" "scheduler-$i"; done
-start consensus "$BIN/orion-consensus" --data-dir "$DATA/consensus" --ready-file "$RUN/consensus.ready"
+start consensus "$BIN/orion-consensus" --data-dir "$DATA/consensus" --ready-file "$RUN/consensus.ready" "${SERVICE_KEYS[@]}"
 wait_ready "$RUN/consensus.ready" consensus
 agent() {  # id, weight, capabilities...
   local id=$1 weight=$2; shift 2
   local caps=()
   for c in "$@"; do caps+=(--cap "$c"); done
-  start "agent-$id" "$BIN/orion-example-agent" --id "$id" --weight "$weight" --capacity 2 "${caps[@]}"
+  start "agent-$id" "$BIN/orion-example-agent" --id "$id" --weight "$weight" --capacity 2 "${caps[@]}" "${AGENT_KEYS[@]}"
 }
 # Keep in step with AGENTS in scripts/demo_scenarios.py.
 agent collector 1 data council
@@ -94,8 +119,23 @@ done
 status=0
 python3 scripts/demo_scenarios.py --bin "$BIN" --registry "$REG" --replicas "$RUN/schedulers.json" || status=$?
 
+echo "== Security: the stack answers only the policy's keys"
+if env -u ORION_CURVE_KEY -u ORION_CURVE_SERVER_KEY "$BIN/orionctl" agents --registry "$REG" --call-timeout 1 >/dev/null 2>&1; then
+  echo "    [FAIL] a client without a key was answered"; status=1
+else
+  echo "    [ok ] a client without a key gets no answer"
+fi
+"$BIN/orionctl" keygen "$KEYS/stranger.key" >/dev/null
+if ORION_CURVE_KEY=$KEYS/stranger.key "$BIN/orionctl" agents --registry "$REG" --call-timeout 1 >/dev/null 2>&1; then
+  echo "    [FAIL] a key the policy does not name was answered"; status=1
+else
+  echo "    [ok ] a key the policy does not name gets no answer"
+fi
+
 if [ "$KEEP" -eq 1 ]; then
-  echo "The stack is running (PIDs ${PIDS[*]}). Try:"
+  echo "The stack is running with CURVE on (PIDs ${PIDS[*]}). orionctl needs the operator's key:"
+  echo "  export ORION_CURVE_KEY=$KEYS/operator.key ORION_CURVE_SERVER_KEY=$KEYS/services.key.pub"
+  echo "Then try:"
   echo "  $BIN/orionctl agents"
   echo "  $BIN/orionctl submit --type echo --cap text --input '{\"x\":1}' --json"
   echo "  $BIN/orionctl propose --type deploy --consensus majority --cap council --timeout 30 --json"
