@@ -43,6 +43,24 @@ class PeerQuota {
   std::size_t holds_of(const std::string& peer) const;
   const PeerQuotaLimits& limits() const { return limits_; }
 
+  // Erases every entry of `held` (a map of waits whose values have an `identity`) that `peer`
+  // holds, one unit each; returns how many went. Nothing is walked when the peer holds none.
+  template <class Map>
+  std::size_t drop_singles(Map& held, const std::string& peer) {
+    if (holds_of(peer) == 0) return 0;
+    std::size_t dropped = 0;
+    for (auto it = held.begin(); it != held.end();) {
+      if (it->second.identity != peer) {
+        ++it;
+        continue;
+      }
+      remove(peer, 1);
+      it = held.erase(it);
+      ++dropped;
+    }
+    return dropped;
+  }
+
  private:
   struct Held {
     std::size_t holds = 0, units = 0;

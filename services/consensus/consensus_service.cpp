@@ -205,16 +205,7 @@ void ConsensusService::fail_pending(const Error& error) {
 
 void ConsensusService::drop_waiters(const std::string& identity) {
   if (wait_quota_.holds_of(identity) == 0) return;
-  std::size_t dropped = 0;
-  for (auto it = waiters_.begin(); it != waiters_.end();) {
-    if (it->second.identity != identity) {
-      ++it;
-      continue;
-    }
-    wait_quota_.remove(identity, 1);
-    it = waiters_.erase(it);
-    ++dropped;
-  }
+  const std::size_t dropped = wait_quota_.drop_singles(waiters_, identity);
   spdlog::info("event=waiters_dropped count={}", dropped);
 }
 

@@ -585,16 +585,7 @@ Result<std::optional<std::vector<TaskView>>> SchedulerCore::wait_all(const std::
 
 std::size_t SchedulerCore::drop_waiters(const std::string& identity) {
   if (wait_quota_.holds_of(identity) == 0) return 0;
-  std::size_t dropped = 0;
-  for (auto it = waiters_.begin(); it != waiters_.end();) {
-    if (it->second.identity != identity) {
-      ++it;
-      continue;
-    }
-    wait_quota_.remove(identity, 1);
-    it = waiters_.erase(it);
-    ++dropped;
-  }
+  std::size_t dropped = wait_quota_.drop_singles(waiters_, identity);
   for (auto g = group_waiters_.begin(); g != group_waiters_.end();) {
     if (g->second.waiter.identity != identity) {
       ++g;
