@@ -52,7 +52,7 @@ class KeyFiles(unittest.TestCase):
             ("public = %s\nsecret = %s\n" % (other, self.secret), "not the public key of its secret"),
             ("secret = %s\n" % self.secret[:39], "not 40 characters of Z85"),
             ("private = %s\n" % self.secret, "unknown name 'private'"),
-            ("secret %s\n" % self.secret, "is not 'name = value'"),
+            ("secret\n", "is not 'name = value'"),  # (a Z85 key may itself hold '=')
             ("secret = %s\nsecret = %s\n" % (self.secret, self.secret), "a second secret key"),
             ("# nothing\n", "no secret key"),
             ("#" * 5000, "longer than a key file"),

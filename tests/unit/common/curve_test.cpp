@@ -84,7 +84,7 @@ TEST_F(KeyFileTest, ASecretOthersMayReadOrADamagedFileIsRefusedNamingWhy) {
       {"secret = " + pair.secret_key.substr(0, 39) + "\n", "not 40 characters of Z85"},
       {"secret = " + pair.secret_key.substr(0, 39) + "\"\n", "not 40 characters of Z85"},  // '"' is not Z85
       {"private = " + pair.secret_key + "\n", "unknown name 'private'"},
-      {"secret " + pair.secret_key + "\n", "is not 'name = value'"},
+      {"secret\n", "is not 'name = value'"},  // (a Z85 key may itself hold '=')
       {"secret = " + pair.secret_key + "\nsecret = " + pair.secret_key + "\n", "a second secret key"},
       {"# nothing\n", "no secret key"},
       {std::string(5000, '#'), "longer than a key file"},
