@@ -11,6 +11,7 @@
 
 #include "common/envelope.h"
 #include "common/sockets.h"
+#include "tests/wait_until.h"
 
 namespace orion {
 namespace {
@@ -43,11 +44,7 @@ TEST(PeerWatch, AClosedConnectionIsReportedGoneOnce) {
   EXPECT_TRUE(watch.gone().empty()) << "still connected";
   dealer.close();
   std::vector<std::string> gone;
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (gone.empty() && std::chrono::steady_clock::now() < deadline) {
-    gone = watch.gone();
-    if (gone.empty()) std::this_thread::sleep_for(5ms);  // polls a condition under a deadline
-  }
+  testing::wait_until([&] { return !(gone = watch.gone()).empty(); }, 5'000);
   ASSERT_EQ(gone, std::vector<std::string>{"d1"});
   EXPECT_TRUE(watch.gone().empty()) << "reported once";
   EXPECT_EQ(watch.watched(), 0u);
