@@ -64,9 +64,13 @@ Workload::Workload() {
     keys_.push_back(consensus::VoteKeys::from_seed(seed));
     voters_.push_back(Voter{agent, 1.0, keys_.back().public_key_hex()});
   }
+  const Propose p = proposal();
+  digest_ = consensus::proposal_digest(p.proposer, p.type, p.capability, p.consensus_type, p.data);
 }
 
-Frames Workload::propose(const std::string& request_id) const {
+Frames Workload::propose(const std::string& request_id) const { return frames_of(MsgType::PROPOSE, request_id, proposal().to_body()); }
+
+Propose Workload::proposal() const {
   Propose p;
   p.proposer = "orion-bench";
   p.type = "bench";
@@ -74,13 +78,14 @@ Frames Workload::propose(const std::string& request_id) const {
   p.consensus_type = ConsensusType::MAJORITY;
   p.voters = voters_;
   p.timeout_ms = 3'600'000;  // never expires during a run
-  return frames_of(MsgType::PROPOSE, request_id, p.to_body());
+  return p;
 }
 
 std::vector<Frames> Workload::votes(const std::string& id, const std::string& request_prefix, int count) const {
   std::vector<Frames> out;
   for (int v = 0; v < count; ++v) {
-    Vote vote{id, voters_[v].agent_id, true, consensus::sign_vote(keys_[v].secret_key, id, voters_[v].agent_id, true)};
+    const VoteSubject about{kDefaultClusterId, id, digest_, voters_[v].agent_id};
+    Vote vote{id, voters_[v].agent_id, true, consensus::sign_vote(keys_[v].secret_key, about, true)};
     out.push_back(frames_of(MsgType::VOTE, request_prefix + std::to_string(v), vote.to_body()));
   }
   return out;

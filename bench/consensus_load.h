@@ -56,8 +56,10 @@ class Workload {
   std::vector<Frames> votes(const std::string& id, const std::string& request_prefix, int count = kDecidingYes) const;
 
  private:
+  Propose proposal() const;  // what propose() sends
   std::vector<consensus::VoteKeys> keys_;
   std::vector<Voter> voters_;
+  std::string digest_;  // of proposal()'s content: what each vote signs
 };
 
 }  // namespace orion::bench

@@ -237,11 +237,14 @@ void bench_submit(bool quick, Reporter& out, int replicas = 1, const std::string
 
 // ---- roundtrip_p50_ms, roundtrip_p99_ms -----------------------------------------------------
 
-void bench_roundtrip(bool quick, Reporter& out) {
+// curve: with CURVE on every socket; the figures' names then start with `prefix`. Returns the p50.
+double bench_roundtrip(bool quick, Reporter& out, bool curve = false, const std::string& prefix = "") {
   const int n = quick ? 100 : 1'000, warmup = quick ? 10 : 50;
-  progress("roundtrip: fresh stack, 1 agent, " + std::to_string(n) + " submit+wait (plus " +
-           std::to_string(warmup) + " warm-up)");
-  Stack stack("roundtrip", StackConfig{1, 4, {"echo"}});
+  progress(prefix + "roundtrip: fresh stack" + (curve ? " with CURVE" : "") + ", 1 agent, " + std::to_string(n) +
+           " submit+wait (plus " + std::to_string(warmup) + " warm-up)");
+  StackConfig config{1, 4, {"echo"}};
+  config.curve = curve;
+  Stack stack(prefix + "roundtrip", config);
   sdk::Client client(stack.client_options());
   std::vector<double> ms;
   ms.reserve(static_cast<std::size_t>(n));
@@ -254,8 +257,9 @@ void bench_roundtrip(bool quick, Reporter& out) {
     expect_completed(v, id);
     if (i >= warmup) ms.push_back(took);
   }
-  out.print({"roundtrip_p50_ms", percentile(ms, 50), "ms"});
-  out.print({"roundtrip_p99_ms", percentile(ms, 99), "ms"});
+  out.print({prefix + "roundtrip_p50_ms", percentile(ms, 50), "ms"});
+  out.print({prefix + "roundtrip_p99_ms", percentile(ms, 99), "ms"});
+  return percentile(ms, 50);
 }
 
 // ---- chain200_per_link_ms -------------------------------------------------------------------
@@ -291,10 +295,13 @@ void bench_chain(bool quick, Reporter& out) {
 
 // ---- throughput_tasks_per_s -----------------------------------------------------------------
 
-void bench_throughput(bool quick, Reporter& out, int replicas = 1, const std::string& prefix = "") {
+// Returns tasks/s.
+double bench_throughput(bool quick, Reporter& out, int replicas = 1, const std::string& prefix = "", bool curve = false) {
   const int threads = 8, agents = 4, capacity = 16;
   const int total = quick ? 4'000 : 40'000;
-  Stack stack(prefix + "throughput", StackConfig{agents, capacity, {"echo"}, replicas});
+  StackConfig config{agents, capacity, {"echo"}, replicas};
+  config.curve = curve;
+  Stack stack(prefix + "throughput", config);
 
   // SUBMIT_BATCH pipelines best; without it, each client submits a window sequentially.
   bool batch = false;
@@ -370,6 +377,24 @@ void bench_throughput(bool quick, Reporter& out, int replicas = 1, const std::st
   progress("throughput: " + std::to_string(completed.load()) + " tasks COMPLETED in " + std::to_string(seconds) +
            " s");
   out.print({prefix + "throughput_tasks_per_s", static_cast<double>(completed.load()) / seconds, "tasks/s"});
+  return static_cast<double>(completed.load()) / seconds;
+}
+
+// ---- curve_throughput_ratio, curve_roundtrip_ratio --------------------------------------------
+
+// The cost of CURVE: round trip and throughput with it off, then on, in this one run (fresh
+// stacks each), and on / off as ratios. Throughput ratio below 1 and round-trip ratio above 1
+// are the cost; the goal is no more than 25% (>= 0.75 and <= 1.25).
+void bench_curve(bool quick, Reporter& out) {
+  Reporter quiet({"-"});  // the plain figures go to the ratio only, printed under curve_ names
+  const double rt_off = bench_roundtrip(quick, quiet), rt_on = bench_roundtrip(quick, quiet, true, "curve_");
+  const double tp_off = bench_throughput(quick, quiet), tp_on = bench_throughput(quick, quiet, 1, "curve_", true);
+  progress("curve: round trip p50 " + std::to_string(rt_off) + " ms off, " + std::to_string(rt_on) +
+           " ms on; throughput " + std::to_string(tp_off) + " off, " + std::to_string(tp_on) + " tasks/s on");
+  out.print({"curve_roundtrip_p50_ms", rt_on, "ms"});
+  out.print({"curve_throughput_tasks_per_s", tp_on, "tasks/s"});
+  out.print({"curve_roundtrip_ratio", rt_on / rt_off, "x"});
+  out.print({"curve_throughput_ratio", tp_on / tp_off, "x"});
 }
 
 // ---- raft3_failover_100k_ms, raft3_failover_1m_ms ---------------------------------------------
@@ -563,7 +588,7 @@ struct Group {
 const std::vector<Group>& groups() {
   static const std::vector<Group> g{
       {"submit", {"submit_p50_ms", "submit_p99_ms"}, [](bool quick, Reporter& out) { bench_submit(quick, out); }},
-      {"roundtrip", {"roundtrip_p50_ms", "roundtrip_p99_ms"}, bench_roundtrip},
+      {"roundtrip", {"roundtrip_p50_ms", "roundtrip_p99_ms"}, [](bool quick, Reporter& out) { bench_roundtrip(quick, out); }},
       {"chain", {"chain200_per_link_ms"}, bench_chain},
       {"throughput", {"throughput_tasks_per_s"}, [](bool quick, Reporter& out) { bench_throughput(quick, out); }},
       {"select", {"select_us"}, bench_select},
@@ -576,6 +601,9 @@ const std::vector<Group>& groups() {
       {"raft3_throughput", {"raft3_throughput_tasks_per_s"},
        [](bool quick, Reporter& out) { bench_throughput(quick, out, 3, "raft3_"); }},
       {"raft3_failover", {"raft3_failover_100k_ms", "raft3_failover_1m_ms"}, bench_failover},
+      {"curve",
+       {"curve_roundtrip_p50_ms", "curve_throughput_tasks_per_s", "curve_roundtrip_ratio", "curve_throughput_ratio"},
+       bench_curve},
   };
   return g;
 }

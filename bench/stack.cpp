@@ -13,7 +13,9 @@
 #include <stdexcept>
 
 #include "common/consensus_messages.h"
+#include "common/curve_keys.h"
 #include "common/ids.h"
+#include "common/transport_security.h"
 #include "tests/integration/scheduler_replicas.h"
 
 namespace orion::bench {
@@ -74,14 +76,13 @@ Child::~Child() {
   untrack_child(pid_);
 }
 
-StartedRegistry start_registry(const testing::TempDir& dir) {
+StartedRegistry start_registry(const testing::TempDir& dir, const std::vector<std::string>& extra) {
   const std::string any = "tcp://127.0.0.1:0", ready = dir.file("registry.ready");
   StartedRegistry r;
-  r.child = std::make_unique<Child>(
-      bin_dir() + "/orion-registry",
-      std::vector<std::string>{"--bind", any, "--bind-events-pub", any, "--bind-events-sub", any, "--data-dir",
-                               dir.file("registry"), "--ready-file", ready, "--log-level", log_level()},
-      dir.file("registry.log"));
+  std::vector<std::string> args{"--bind", any, "--bind-events-pub", any, "--bind-events-sub", any, "--data-dir",
+                                dir.file("registry"), "--ready-file", ready, "--log-level", log_level()};
+  args.insert(args.end(), extra.begin(), extra.end());
+  r.child = std::make_unique<Child>(bin_dir() + "/orion-registry", args, dir.file("registry.log"));
   auto j = testing::wait_for_json_file(ready, 10'000);
   if (!j) throw std::runtime_error("orion-registry did not become ready:\n" + r.child->process().log_tail(2000));
   r.endpoint = j->at("registry").get<std::string>();
@@ -118,14 +119,38 @@ Stack::Stack(const std::string& name, const StackConfig& config) : dir_("orion-b
   const std::string bin = bin_dir();
   const std::string any = "tcp://127.0.0.1:0";
 
-  auto registry = start_registry(dir_);
+  if (config.curve) {
+    // Three key pairs and the policy that admits them; this process is the client.
+    auto pair = [&](const std::string& who) {
+      const std::string path = dir_.file(who + ".key");
+      if (auto s = write_key_pair(path, generate_curve_key_pair()); !s) throw std::runtime_error(s.error().to_string());
+      return path;
+    };
+    const std::string services = pair("services"), agents = pair("agents"), client = pair("client");
+    auto pub = [](const std::string& path) { return read_public_key(path + ".pub").value(); };
+    const std::string policy = dir_.file("policy.yaml");
+    std::ofstream(policy) << "principals:\n"
+                          << "  services: {key: \"" << pub(services) << "\", roles: [service]}\n"
+                          << "  bench: {key: \"" << pub(client) << "\", roles: [admin]}\n"
+                          << "  agents: {key: \"" << pub(agents) << "\", roles: [agent], agents: [\"*\"]}\n";
+    service_keys_ = {"--curve-key", services, "--policy", policy};
+    agent_keys_ = {"--curve-key", agents, "--curve-server-key", services + ".pub"};
+    auto mine = load_transport_security(client, services + ".pub");
+    if (!mine) throw std::runtime_error(mine.error().to_string());
+    set_transport_security(std::move(*mine));
+    curve_ = true;
+  }
+
+  auto registry = start_registry(dir_, service_keys_);
   registry_ = std::move(registry.child);
   registry_endpoint_ = registry.endpoint;
 
   std::vector<std::string> retention;
   if (!config.retention.empty()) retention = {"--retention", config.retention};
   if (config.consensus) {
-    auto c = start_consensus(dir_, registry_endpoint_, 1, "", retention);
+    std::vector<std::string> extra = retention;
+    extra.insert(extra.end(), service_keys_.begin(), service_keys_.end());
+    auto c = start_consensus(dir_, registry_endpoint_, 1, "", extra);
     consensus_ = std::move(c.child);
     consensus_client_ = c.client;
   }
@@ -148,6 +173,7 @@ Stack::Stack(const std::string& name, const StackConfig& config) : dir_("orion-b
     if (scheduler_has_flag("unschedulable-timeout")) args.insert(args.end(), {"--unschedulable-timeout", "0"});
     if (!peers.empty()) args.insert(args.end(), {"--id", std::to_string(i + 1), "--peers", peers});
     args.insert(args.end(), retention.begin(), retention.end());
+    args.insert(args.end(), service_keys_.begin(), service_keys_.end());
     scheduler_args_.push_back(std::move(args));
     schedulers_.emplace_back();
     scheduler_clients_.emplace_back();
@@ -170,6 +196,7 @@ Stack::Stack(const std::string& name, const StackConfig& config) : dir_("orion-b
     std::vector<std::string> a{"--registry", registry_endpoint_, "--id", id, "--capacity",
                                std::to_string(config.agent_capacity), "--log-level", log_level()};
     for (const auto& c : config.agent_caps) a.insert(a.end(), {"--cap", c});
+    a.insert(a.end(), agent_keys_.begin(), agent_keys_.end());
     agents_.push_back(std::make_unique<Child>(bin + "/orion-example-agent", a, dir_.file(id + ".log")));
   }
   if (config.agents > 0) {
@@ -184,6 +211,7 @@ Stack::~Stack() {
   schedulers_.clear();
   consensus_.reset();
   registry_.reset();
+  if (curve_) set_transport_security({});  // this process's clients speak plain ZMTP again
   // ORION_BENCH_KEEP_LOGS=DIR: the services' logs are copied there before the stack's directory goes.
   if (const char* keep = std::getenv("ORION_BENCH_KEEP_LOGS"); keep && *keep) {
     std::error_code ec;

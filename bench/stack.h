@@ -53,7 +53,7 @@ struct StartedRegistry {
   std::unique_ptr<Child> child;
   std::string endpoint, events_sub;
 };
-StartedRegistry start_registry(const testing::TempDir& dir);
+StartedRegistry start_registry(const testing::TempDir& dir, const std::vector<std::string>& extra = {});
 
 // orion-consensus replica `id` (1-based) started in `dir` (data in consensus-<id>/, log in
 // consensus-<id>.log) with orion-registry at `registry`, its client endpoint on a port the OS
@@ -77,6 +77,9 @@ struct StackConfig {
   int scheduler_replicas = 1;  // 1: SQLite; 3 or 5: Raft replicas on loopback
   bool consensus = false;      // one orion-consensus (SQLite) too, started before the scheduler
   std::string retention{};     // --retention of the scheduler and orion-consensus; empty: theirs
+  // CURVE on every socket: key pairs for the services, the agents and this process (the
+  // client), and a policy admitting them, made in the stack's directory.
+  bool curve = false;
 };
 
 class Stack {
@@ -121,6 +124,9 @@ class Stack {
   void start_scheduler(int i, std::int64_t ready_timeout_ms = 60'000);
 
   testing::TempDir dir_;  // declared first: removed after every process has stopped
+  // StackConfig::curve: the flags each service and agent takes (empty without).
+  std::vector<std::string> service_keys_, agent_keys_;
+  bool curve_ = false;
   std::string registry_endpoint_;
   std::unique_ptr<Child> registry_;
   std::unique_ptr<Child> consensus_;

@@ -1,5 +1,6 @@
 #include "common/codec.h"
 
+#include <cstring>
 #include <memory>
 
 #include "common/msgpack_object.h"
@@ -128,6 +129,76 @@ Result<Json> decode_value(const void* data, std::size_t size, const CodecLimits&
 std::string encode_value(const Json& value) {
   std::string out;
   Json::to_msgpack(value, out);
+  return out;
+}
+
+namespace {
+
+struct StringSink {
+  std::string& out;
+  void write(const char* data, std::size_t size) { out.append(data, size); }
+};
+
+// Depth is bounded by the value's own: every Json here came from decode_value (max_depth) or
+// from code.
+void pack_canonical(msgpack::packer<StringSink>& pk, StringSink& sink, const Json& v) {
+  switch (v.type()) {
+    case Json::value_t::null: pk.pack_nil(); return;
+    case Json::value_t::boolean: v.get<bool>() ? pk.pack_true() : pk.pack_false(); return;
+    case Json::value_t::number_unsigned: pk.pack_uint64(v.get<std::uint64_t>()); return;
+    case Json::value_t::number_integer: {
+      const auto i = v.get<std::int64_t>();
+      if (i >= 0) pk.pack_uint64(static_cast<std::uint64_t>(i));
+      else pk.pack_int64(i);
+      return;
+    }
+    case Json::value_t::number_float: {
+      // Always float 64, written here: msgpack-c may pack an integral double as an integer.
+      const double d = v.get<double>();
+      std::uint64_t bits = 0;
+      std::memcpy(&bits, &d, sizeof bits);
+      char out[9];
+      out[0] = static_cast<char>(0xcb);
+      for (int i = 0; i < 8; ++i) out[1 + i] = static_cast<char>((bits >> (56 - 8 * i)) & 0xff);
+      sink.write(out, sizeof out);  // the packer writes straight to the sink too
+      return;
+    }
+    case Json::value_t::string: {
+      const auto& s = v.get_ref<const std::string&>();
+      pk.pack_str(static_cast<std::uint32_t>(s.size()));
+      pk.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
+      return;
+    }
+    case Json::value_t::binary: {
+      const auto& b = v.get_binary();
+      pk.pack_bin(static_cast<std::uint32_t>(b.size()));
+      pk.pack_bin_body(reinterpret_cast<const char*>(b.data()), static_cast<std::uint32_t>(b.size()));
+      return;
+    }
+    case Json::value_t::array:
+      pk.pack_array(static_cast<std::uint32_t>(v.size()));
+      for (const auto& x : v) pack_canonical(pk, sink, x);
+      return;
+    case Json::value_t::object:
+      // nlohmann's object is a std::map<std::string, ...>: its order is the keys' byte order.
+      pk.pack_map(static_cast<std::uint32_t>(v.size()));
+      for (const auto& [k, x] : v.items()) {
+        pk.pack_str(static_cast<std::uint32_t>(k.size()));
+        pk.pack_str_body(k.data(), static_cast<std::uint32_t>(k.size()));
+        pack_canonical(pk, sink, x);
+      }
+      return;
+    default: pk.pack_nil(); return;  // discarded: never in a decoded value
+  }
+}
+
+}  // namespace
+
+std::string encode_canonical(const Json& value) {
+  std::string out;
+  StringSink sink{out};
+  msgpack::packer<StringSink> pk(sink);
+  pack_canonical(pk, sink, value);
   return out;
 }
 

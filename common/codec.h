@@ -38,4 +38,11 @@ const CodecLimits& default_limits();
 Result<Json> decode_value(const void* data, std::size_t size, const CodecLimits& limits = default_limits());
 std::string encode_value(const Json& value);
 
+// The canonical msgpack form of a value, for what is hashed or signed (a proposal's content
+// digest): map keys in byte order, every integer in its shortest form (non-negative ones as
+// unsigned), every float as float64, strings and binaries with their shortest headers. Two
+// encoders that follow these rules (the Python SDK's canonical.py is one) give the same bytes
+// for the same value, whatever form the value arrived in.
+std::string encode_canonical(const Json& value);
+
 }  // namespace orion

@@ -1,5 +1,6 @@
 #include "common/consensus_messages.h"
 
+#include <algorithm>
 #include <cctype>
 #include <set>
 
@@ -67,15 +68,32 @@ const char* to_string(Outcome outcome) {
   }
 }
 
-std::string vote_signing_bytes(std::string_view proposal_id, std::string_view agent_id, bool yes) {
-  std::string out("ORION-VOTE/1");
-  out.push_back('\0');
-  out.append(proposal_id);
-  out.push_back('\0');
-  out.append(agent_id);
+Status check_cluster_id(std::string_view id) {
+  auto ok = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+  };
+  if (id.empty() || id.size() > kMaxClusterIdBytes || !std::all_of(id.begin(), id.end(), ok)) {
+    return make_error(ErrorCode::INVALID_ARGUMENT,
+                      "cluster id '" + std::string(id.substr(0, kMaxClusterIdBytes)) +
+                          "': must be 1..64 of A-Z a-z 0-9 . _ -");
+  }
+  return {};
+}
+
+std::string vote_signing_bytes(const VoteSubject& s, bool yes) {
+  std::string out("ORION-VOTE/2");
+  for (const std::string* part : {&s.cluster_id, &s.proposal_id, &s.content_digest, &s.agent_id}) {
+    out.push_back('\0');
+    out.append(*part);
+  }
   out.push_back('\0');
   out.append(yes ? "yes" : "no");
   return out;
+}
+
+std::string proposal_content_bytes(const std::string& proposer, const std::string& type,
+                                   const std::string& capability, ConsensusType consensus_type, const Json& data) {
+  return encode_canonical(Json::array({proposer, type, capability, to_string(consensus_type), data}));
 }
 
 // ---- Voter, Propose ---------------------------------------------------------------------------
@@ -452,6 +470,8 @@ Json ProposalView::to_json() const {
             {"decided_ms", decided_ms}};
   if (result_ttl_ms != 0) j["result_ttl_ms"] = result_ttl_ms;
   if (expires_ms != 0) j["expires_ms"] = expires_ms;
+  if (!cluster_id.empty()) j["cluster_id"] = cluster_id;
+  if (!content_digest.empty()) j["content_digest"] = content_digest;
   return j;
 }
 
@@ -462,6 +482,8 @@ Result<ProposalView> ProposalView::from_json(const Json& j) {
     f.str("proposer", m.proposer, Need::OPTIONAL);
     f.str("type", m.type, Need::OPTIONAL);
     f.str("capability", m.capability, Need::OPTIONAL);
+    f.str("cluster_id", m.cluster_id, Need::OPTIONAL, kMaxClusterIdBytes);
+    f.str("content_digest", m.content_digest, Need::OPTIONAL, 64);
     f.any("data", m.data, Need::OPTIONAL);
     f.integer("consensus_type", ctype, Need::OPTIONAL, 0, 5);
     f.str_list("faulty", m.faulty, Need::OPTIONAL, kMaxVoters);

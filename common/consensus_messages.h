@@ -10,8 +10,10 @@
 //   Result<Propose> back = Propose::from_body(body);
 //
 // What an agent signs (Ed25519, detached, libsodium) for a vote is vote_signing_bytes():
-//   "ORION-VOTE/1" 0x00 proposal_id 0x00 agent_id 0x00 ("yes" | "no")
-// with no trailing byte. Ids are the UTF-8 bytes as sent; neither may contain 0x00.
+//   "ORION-VOTE/2" 0x00 cluster_id 0x00 proposal_id 0x00 content_digest 0x00 agent_id 0x00 ("yes" | "no")
+// with no trailing byte. Ids are the UTF-8 bytes as sent; none may contain 0x00. The content
+// digest (64 lower-case hex digits) is BLAKE2b-256 of proposal_content_bytes(): the vote holds
+// only for that cluster, that proposal and the content the agent was shown.
 #pragma once
 
 #include <cstdint>
@@ -59,8 +61,27 @@ inline constexpr std::int64_t kMaxWaitProposalMs = kMaxWaitMs;  // kMaxVoters, k
 inline constexpr std::int64_t kDefaultProposalRetentionMs = 7LL * 86'400'000;  // 7 days
 // kMinProposalRetentionMs (1 s) and kMaxProposalRetentionMs (10 years): protocol_schema.h
 
+// A consensus cluster's name (--cluster-id): 1..64 of A-Z a-z 0-9 . _ -; every replica of one
+// cluster has the same. It is part of every vote's signed bytes.
+inline constexpr const char* kDefaultClusterId = "orion";
+inline constexpr std::size_t kMaxClusterIdBytes = 64;
+Status check_cluster_id(std::string_view id);
+
+// What a vote is about: everything its signature covers but the answer.
+struct VoteSubject {
+  std::string cluster_id;
+  std::string proposal_id;
+  std::string content_digest;  // proposal_digest(), 64 lower-case hex digits (vote_signature.h)
+  std::string agent_id;
+};
+
 // The exact bytes an agent signs for a vote (see the file comment).
-std::string vote_signing_bytes(std::string_view proposal_id, std::string_view agent_id, bool yes);
+std::string vote_signing_bytes(const VoteSubject& subject, bool yes);
+
+// What a proposal's content digest covers, in canonical msgpack (codec.h encode_canonical):
+//   [proposer, type, capability, consensus type name ("MAJORITY", ...), data]
+std::string proposal_content_bytes(const std::string& proposer, const std::string& type,
+                                   const std::string& capability, ConsensusType consensus_type, const Json& data);
 
 // One eligible voter, as the caller resolved it from the registry.
 struct Voter {
@@ -160,6 +181,8 @@ struct Tally {
 
 struct ProposalView {
   std::string proposal_id;
+  // The cluster it belongs to and the digest of its content (what a vote signs); sent when set.
+  std::string cluster_id, content_digest;
   std::string proposer, type, capability;
   Json data;
   ConsensusType consensus_type = ConsensusType::UNKNOWN;

@@ -1,81 +1,25 @@
 #include "common/curve_keys.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <array>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <map>
-#include <sstream>
+#include <stdexcept>
 
 #include <zmq.h>
+
+#include "common/key_file.h"
 
 namespace orion {
 namespace {
 
-constexpr std::size_t kMaxKeyFileBytes = 4096;  // a key file is three short lines
+Error bad_file(const std::string& path, const std::string& why) { return bad_key_file(path, why); }
 
-Error bad_file(const std::string& path, const std::string& why) {
-  return make_error(ErrorCode::INVALID_ARGUMENT, "key file " + path + ": " + why);
-}
-
-// The file's `name = value` lines, by name. Refuses anything else, and a name given twice.
 Result<std::map<std::string, std::string>> read_lines(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return bad_file(path, std::string("cannot be read: ") + std::strerror(errno));
-  std::string text(kMaxKeyFileBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > kMaxKeyFileBytes) return bad_file(path, "longer than a key file can be");
-  std::map<std::string, std::string> out;
-  std::istringstream lines(text);
-  std::string line;
-  for (int n = 1; std::getline(lines, line); ++n) {
-    auto trim = [](std::string s) {
-      const auto b = s.find_first_not_of(" \t\r");
-      const auto e = s.find_last_not_of(" \t\r");
-      return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-    };
-    line = trim(line);
-    if (line.empty() || line[0] == '#') continue;
-    const auto eq = line.find('=');
-    const std::string where = "line " + std::to_string(n);
-    if (eq == std::string::npos) return bad_file(path, where + " is not 'name = value'");
-    const std::string name = trim(line.substr(0, eq)), value = trim(line.substr(eq + 1));
-    if (name != "public" && name != "secret") return bad_file(path, where + ": unknown name '" + name + "'");
-    if (!is_z85_key(value)) return bad_file(path, where + ": the " + name + " key is not 40 characters of Z85");
-    if (!out.emplace(name, value).second) return bad_file(path, where + ": a second " + name + " key");
-  }
-  return out;
-}
-
-Status write_file(const std::string& path, const std::string& text, mode_t mode) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) {
-    const auto code = errno == EEXIST ? ErrorCode::ALREADY_EXISTS : ErrorCode::INVALID_ARGUMENT;
-    return make_error(code, "key file " + path + ": " + std::strerror(errno));
-  }
-  ::fchmod(fd, mode);  // whatever the umask took away or added
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const auto n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const std::string why = std::strerror(errno);
-      ::close(fd);
-      ::unlink(path.c_str());
-      return make_error(ErrorCode::INVALID_ARGUMENT, "key file " + path + ": " + why);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    return make_error(ErrorCode::INVALID_ARGUMENT, "key file " + path + ": " + std::strerror(errno));
-  }
-  return {};
+  return read_key_file(path, {"public", "secret"}, is_z85_key, "40 characters of Z85");
 }
 
 }  // namespace
@@ -129,22 +73,18 @@ Status write_key_pair(const std::string& path, const CurveKeyPair& pair) {
   if (::stat(pub_path.c_str(), &st) == 0) {
     return make_error(ErrorCode::ALREADY_EXISTS, "key file " + pub_path + " exists: not overwritten");
   }
-  if (auto s = write_file(path,
+  if (auto s = write_key_file(path,
                           "# Orion CURVE key pair: keep this file secret (mode 0600)\npublic = " + pair.public_key +
                               "\nsecret = " + pair.secret_key + "\n",
                           0600);
       !s) {
     return s;
   }
-  return write_file(pub_path, "# Orion CURVE public key\npublic = " + pair.public_key + "\n", 0644);
+  return write_key_file(pub_path, "# Orion CURVE public key\npublic = " + pair.public_key + "\n", 0644);
 }
 
 Result<CurveKeyPair> read_key_pair(const std::string& path) {
-  struct stat st{};
-  if (::stat(path.c_str(), &st) != 0) return bad_file(path, std::strerror(errno));
-  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    return bad_file(path, "group or others may read it: a secret key must be mode 0600 (chmod 600 " + path + ")");
-  }
+  if (auto s = check_secret_mode(path); !s) return s.error();
   auto lines = read_lines(path);
   if (!lines) return lines.error();
   auto pub = lines->find("public"), sec = lines->find("secret");

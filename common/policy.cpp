@@ -1,6 +1,7 @@
 #include "common/policy.h"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <set>
 
@@ -32,6 +33,11 @@ bool agent_granted(const std::vector<std::string>& grants, const std::string& id
     if (!g.empty() && g.back() == '*') return id.compare(0, g.size() - 1, g, 0, g.size() - 1) == 0;
     return g == id;
   });
+}
+
+// An Ed25519 public key in hex (what an agent's REGISTER carries as public_key).
+bool is_vote_key(const std::string& key) {
+  return key.size() == 64 && std::all_of(key.begin(), key.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
 }
 
 // The first of `asked` not in `granted` (an empty grant list grants all), or nullptr.
@@ -117,7 +123,7 @@ Result<Policy> Policy::parse(const std::string& yaml_text, const std::string& or
         return {};
       };
       for (const auto& field : body) {
-        static const std::set<std::string> known = {"key", "roles", "agents", "capabilities", "task_types"};
+        static const std::set<std::string> known = {"key", "roles", "agents", "capabilities", "task_types", "vote_keys"};
         if (!known.count(field.first.Scalar())) return bad(at + ": unknown field '" + field.first.Scalar() + "'");
       }
       if (!body["key"] || !body["key"].IsScalar() || !is_z85_key(body["key"].Scalar())) {
@@ -140,6 +146,21 @@ Result<Policy> Policy::parse(const std::string& yaml_text, const std::string& or
       if ((p.roles & AGENT) && p.agents.empty()) {
         return bad(at + ": the agent role needs 'agents', the ids it may take (a prefix ends in *; [\"*\"]: any)");
       }
+      if (const YAML::Node keys = body["vote_keys"]) {
+        if (!keys.IsMap()) return bad(at + ": vote_keys maps agent ids to Ed25519 public keys (64 hex digits)");
+        if (keys.size() > kMaxListItems) return bad(at + ": vote_keys has more than 1000 entries");
+        for (const auto& k : keys) {
+          const std::string agent = k.first.Scalar();
+          const std::string key = k.second.IsScalar() ? k.second.Scalar() : std::string();
+          if (!(p.roles & AGENT) || !agent_granted(p.agents, agent) || agent.find('*') != std::string::npos) {
+            return bad(at + ": vote_keys names agent '" + agent + "', which is not one of its granted agent ids");
+          }
+          if (!is_vote_key(key)) return bad(at + ": the vote key of agent '" + agent + "' is not 64 hex digits");
+          if (!policy.vote_keys_.emplace(agent, key).second) {
+            return bad(at + ": agent '" + agent + "' has a vote key under another principal already");
+          }
+        }
+      }
       if (auto s = ring.add(p.key, name); !s) return bad(s.error().message);
       policy.principals_.emplace(name, std::move(p));
     }
@@ -147,6 +168,11 @@ Result<Policy> Policy::parse(const std::string& yaml_text, const std::string& or
     return bad(e.what());
   }
   return policy;
+}
+
+const std::string* Policy::vote_key(const std::string& agent_id) const {
+  auto it = vote_keys_.find(agent_id);
+  return it == vote_keys_.end() ? nullptr : &it->second;
 }
 
 const Policy::Principal* Policy::find(const std::string& name) const {

@@ -9,7 +9,8 @@
 //     alice:     {key: "...", roles: [admin]}
 //     ops:       {key: "...", roles: [operator]}
 //     ci:        {key: "...", roles: [submitter], capabilities: [build, test], task_types: [compile]}
-//     gpu-boxes: {key: "...", roles: [agent], agents: ["gpu-*"], capabilities: [gpu, work]}
+//     gpu-boxes: {key: "...", roles: [agent], agents: ["gpu-*"], capabilities: [gpu, work],
+//                 vote_keys: {gpu-1: "3f9a...(64 hex digits)", gpu-2: "..."}}
 //     dashboard: {key: "...", roles: [reader]}
 //
 //   auto policy = Policy::load("policy.yaml");          // INVALID_ARGUMENT naming the entry
@@ -28,6 +29,11 @@
 //   reader     READ (status, list, wait, stats, watch, decisions)
 //   service    what services do for each other: ANNOUNCE, PROPOSE, PUBLISH, and READ
 // PROPOSE is also the admin's; ADMIN (replica membership, policy reload) only the admin's.
+//
+// Vote keys: an agent principal's vote_keys map each of its granted agent ids (exact ids) to the
+// Ed25519 public key that agent signs its votes with (`orionctl keygen --vote FILE`). With a
+// policy, orion-consensus takes every voter's key from here, never from the proposer; a voter
+// with no vote key here cannot be named in a proposal. An agent id has at most one vote key.
 #pragma once
 
 #include <cstdint>
@@ -84,12 +90,15 @@ class Policy {
   // (or "", a connection without CURVE) is refused everything.
   Status allow(const std::string& principal, Action action, const Asked& asked = {}) const;
   const Principal* find(const std::string& name) const;
+  // The Ed25519 public key (hex) agent_id votes with; nullptr when the policy holds none.
+  const std::string* vote_key(const std::string& agent_id) const;
   // The keys for the ZAP handler: every principal's.
   KeyRing key_ring() const;
   std::size_t size() const { return principals_.size(); }
 
  private:
   std::map<std::string, Principal> principals_;
+  std::map<std::string, std::string> vote_keys_;  // agent id -> Ed25519 public key, hex
 };
 
 }  // namespace orion

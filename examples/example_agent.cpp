@@ -4,10 +4,12 @@
 //
 // It also votes on the proposals that name it (--vote yes|no, default yes; a proposal's data
 // {"votes": {"<agent id>": "yes"|"no"}} overrides it), with the Ed25519 key --secret-key (128
-// hex digits, or a 64-digit seed), else a new one whose public key it logs and registers.
+// hex digits, or a 64-digit seed) or the key file --vote-key (orionctl keygen --vote FILE; with
+// a policy, its public key is the one the policy's vote_keys hold for this agent), else a new one
+// whose public key it logs and registers.
 //
 // Every flag has an environment default: ORION_AGENT_ID, ORION_CAPS (comma-separated),
-// ORION_CAPACITY, ORION_WEIGHT, ORION_REGISTRY, ORION_VOTE, ORION_SECRET_KEY, ORION_LOG_LEVEL,
+// ORION_CAPACITY, ORION_WEIGHT, ORION_REGISTRY, ORION_VOTE, ORION_SECRET_KEY, ORION_VOTE_KEY, ORION_LOG_LEVEL,
 // ORION_CURVE_KEY, ORION_CURVE_SERVER_KEY (a cluster with keys: its own pair, the services' public key).
 // SIGINT/SIGTERM stop it cleanly.
 #include <unistd.h>
@@ -25,6 +27,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/transport_security.h"
+#include "common/vote_signature.h"
 #include "examples/example_handlers.h"
 #include "sdk/cpp/agent.h"
 
@@ -73,6 +76,8 @@ int main(int argc, char** argv) {
   orion::add_option(opts, "registry", "ORION_REGISTRY", "tcp://127.0.0.1:7100", "registry endpoint");
   orion::add_option(opts, "vote", "ORION_VOTE", "yes", "answer to every proposal naming this agent: yes or no");
   orion::add_option(opts, "secret-key", "ORION_SECRET_KEY", "", "Ed25519 vote key in hex (default: a new one)");
+  orion::add_option(opts, "vote-key", "ORION_VOTE_KEY", "",
+                    "Ed25519 vote key file (orionctl keygen --vote FILE), instead of --secret-key");
   orion::add_option(opts, "log-level", "ORION_LOG_LEVEL", "info", "trace, debug, info, warn, error");
   orion::add_option(opts, "curve-key", "ORION_CURVE_KEY", "", "CURVE key pair file, for a cluster with keys");
   orion::add_option(opts, "curve-server-key", "ORION_CURVE_SERVER_KEY", "", "public key file the services present");
@@ -106,6 +111,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.secret_key_hex = args["secret-key"].as<std::string>();
+  if (const std::string file = args["vote-key"].as<std::string>(); !file.empty()) {
+    auto keys = orion::consensus::read_vote_key(file);
+    if (!keys) {
+      std::cerr << "orion-example-agent: --vote-key: " << keys.error().message << "\n";
+      return 2;
+    }
+    options.secret_key_hex = orion::consensus::to_hex(keys->secret_key);
+  }
   spdlog::info("event=config agent={} registry={} capacity={} weight={} capabilities={} vote={}", options.agent_id,
                options.registry, options.capacity, options.weight, orion::Json(options.capabilities).dump(), vote);
 

@@ -59,6 +59,11 @@ KEYS=$DATA/keys
 rm -rf "$KEYS" && mkdir -p "$KEYS"
 for k in services agents operator; do "$BIN/orionctl" keygen "$KEYS/$k.key" >/dev/null; done
 pub() { sed -n 's/^public = //p' "$KEYS/$1.key.pub"; }
+# Each agent's Ed25519 vote key: the policy holds its public half, and the consensus service
+# checks every vote with the policy's key, never one a proposer names.
+VOTERS=(collector processor trainer reporter operator)
+for a in "${VOTERS[@]}"; do "$BIN/orionctl" keygen --vote "$KEYS/vote-$a.key" >/dev/null; done
+vote_keys=$(for a in "${VOTERS[@]}"; do printf '      %s: "%s"\n' "$a" "$(pub "vote-$a")"; done)
 cat >"$KEYS/policy.yaml" <<POLICY
 principals:
   services: {key: "$(pub services)", roles: [service]}
@@ -68,6 +73,8 @@ principals:
     roles: [agent]
     agents: [collector, processor, trainer, reporter, operator]
     capabilities: [data, compute, gpu, ml, report, text, ops, council]
+    vote_keys:
+$vote_keys
 POLICY
 SERVICE_KEYS=(--curve-key "$KEYS/services.key" --policy "$KEYS/policy.yaml")
 AGENT_KEYS=(--curve-key "$KEYS/agents.key" --curve-server-key "$KEYS/services.key.pub")
@@ -100,7 +107,8 @@ agent() {  # id, weight, capabilities...
   local id=$1 weight=$2; shift 2
   local caps=()
   for c in "$@"; do caps+=(--cap "$c"); done
-  start "agent-$id" "$BIN/orion-example-agent" --id "$id" --weight "$weight" --capacity 2 "${caps[@]}" "${AGENT_KEYS[@]}"
+  start "agent-$id" "$BIN/orion-example-agent" --id "$id" --weight "$weight" --capacity 2 "${caps[@]}" "${AGENT_KEYS[@]}" \
+    --vote-key "$KEYS/vote-$id.key"
 }
 # Keep in step with AGENTS in scripts/demo_scenarios.py.
 agent collector 1 data council

@@ -468,6 +468,8 @@ void Agent::Impl::on_proposal_created(const Json& data) {
     p.proposer = data.value("proposer", "");
     p.type = data.value("type", "");
     p.capability = data.value("capability", "");
+    p.cluster_id = data.value("cluster_id", "");
+    p.content_digest = data.value("content_digest", "");
     p.consensus_type = consensus_type_from_string(data.value("consensus_type", ""));
     if (data.contains("data")) p.data = data["data"];
     if (data.contains("voters") && data["voters"].is_array()) {
@@ -523,8 +525,10 @@ void Agent::Impl::on_proposal_created(const Json& data) {
                                        view.proposal_id);
                           return;
                         }
+                        // The signature covers the digest of the content the handler was shown
+                        // (computed here): a vote cannot be carried onto other data.
                         outbox->push(Vote{view.proposal_id, agent, yes,
-                                          consensus::sign_vote(key, view.proposal_id, agent, yes)});
+                                          consensus::sign_vote(key, consensus::vote_subject(view, agent), yes)});
                       }});
 }
 

@@ -49,9 +49,16 @@ Result<VoteOk> ConsensusClient::vote(const Vote& v) {
   return VoteOk::from_body(r->body);
 }
 
+Result<VoteOk> ConsensusClient::vote(const ProposalView& seen, const std::string& agent_id, bool yes,
+                                     const std::string& secret_key) {
+  return vote(Vote{seen.proposal_id, agent_id, yes, sign_vote(secret_key, vote_subject(seen, agent_id), yes)});
+}
+
 Result<VoteOk> ConsensusClient::vote(const std::string& proposal_id, const std::string& agent_id, bool yes,
                                      const std::string& secret_key) {
-  return vote(Vote{proposal_id, agent_id, yes, sign_vote(secret_key, proposal_id, agent_id, yes)});
+  auto seen = status(proposal_id);
+  if (!seen) return seen.error();
+  return vote(*seen, agent_id, yes, secret_key);
 }
 
 Result<ProposalView> ConsensusClient::status(const std::string& proposal_id) {

@@ -8,7 +8,8 @@
 //   orion::consensus::ConsensusClient c({"tcp://127.0.0.1:7100"});
 //   Propose p; p.type = "deploy"; p.consensus_type = ConsensusType::MAJORITY; p.voters = voters;
 //   auto id = c.propose(p);                                  // Result<ProposeOk>
-//   c.vote(id->proposal_id, "a1", true, a1_keys.secret_key); // signs, then VOTE
+//   auto seen = c.status(id->proposal_id);                   // what is voted on
+//   c.vote(*seen, "a1", true, a1_keys.secret_key);           // signs it, then VOTE
 //   auto done = c.wait(id->proposal_id, 10'000);             // Result<ProposalView>
 //   if (done && done->outcome == Outcome::APPROVED) go();
 //
@@ -47,7 +48,12 @@ class ConsensusClient {
 
   Result<ProposeOk> propose(const Propose& proposal);
   Result<VoteOk> vote(const Vote& vote);
-  // Signs with the agent's Ed25519 secret key (64 bytes, VoteKeys::secret_key), then votes.
+  // Signs with the agent's Ed25519 secret key (64 bytes, VoteKeys::secret_key), then votes:
+  // the signature covers the cluster, the proposal and the digest of the content `seen` shows
+  // (vote_signature.h), so it counts only if that is the proposal's content.
+  Result<VoteOk> vote(const ProposalView& seen, const std::string& agent_id, bool yes, const std::string& secret_key);
+  // The same for the proposal as the leader holds it (GET_PROPOSAL first): for a caller that
+  // decided on the proposal's id alone.
   Result<VoteOk> vote(const std::string& proposal_id, const std::string& agent_id, bool yes,
                       const std::string& secret_key);
   Result<ProposalView> status(const std::string& proposal_id);

@@ -25,6 +25,11 @@ const char* to_string(CommandKind kind) {
 }
 
 // Written straight as msgpack: one per accepted request, on the hot path.
+std::string logged_request_id(const std::string& principal, const std::string& request_id) {
+  if (principal.empty() || request_id.empty()) return request_id;
+  return std::to_string(principal.size()) + ":" + principal + ":" + request_id;
+}
+
 std::string encode_command(const Command& c) {
   MsgWriter w;
   w.map(c.signature_checked ? 7 : 6);
@@ -53,7 +58,7 @@ Result<Command> decode_command(std::string_view bytes) {
   ObjFields r;
   r.integer("k", f.value[0], kind, Need::REQUIRED, 1, 7);
   r.integer("t", f.value[1], c.now_ms, Need::REQUIRED, 0, INT64_MAX);
-  r.str("r", f.value[2], c.request_id, Need::OPTIONAL, 64);
+  r.str("r", f.value[2], c.request_id, Need::OPTIONAL, kMaxLoggedRequestIdBytes);
   r.str("o", f.value[3], c.origin, Need::OPTIONAL);
   r.integer("s", f.value[4], seq, Need::OPTIONAL, 0, INT64_MAX);
   if (r.ok() && f.given(5) && f.value[5]->type != msgpack::type::MAP) {

@@ -36,10 +36,18 @@ const char* to_string(CommandKind kind);
 
 inline const std::string kEmptyBody(1, '\x80');  // {} in msgpack
 
+// A PROPOSE's request id as logged: scoped by the principal that sent it (logged_request_id),
+// so that no one can claim another's request id. Bounded by a principal's name (256 bytes) and
+// a request id (64).
+inline constexpr std::size_t kMaxLoggedRequestIdBytes = 400;
+// "<length of principal>:<principal>:<request id>", or the request id alone for "" (a
+// connection without CURVE): distinct pairs give distinct ids.
+std::string logged_request_id(const std::string& principal, const std::string& request_id);
+
 struct Command {
   CommandKind kind = CommandKind::UNKNOWN;
   std::int64_t now_ms = 0;   // the leader's wall clock when it accepted the request
-  std::string request_id;    // the client's, for deduplication of PROPOSE
+  std::string request_id;    // the client's (logged_request_id), for deduplication of PROPOSE
   std::string origin;        // the replica incarnation that appended it ("" in tests)
   std::uint64_t seq = 0;     // numbered by origin: its reply goes to the client that asked
   std::string body = kEmptyBody;  // a msgpack map (encode_value of the Json body)

@@ -10,8 +10,9 @@ namespace orion::consensus {
 
 std::string ConsensusConfig::describe() const {
   return fmt::format(
-      "bind_client={} registries={} advertise_host={} data_dir={} ready_file={} verify_threads={} retention_ms={} {}",
-      bind_client, join_endpoints(registries), advertise_host.empty() ? "-" : advertise_host, data_dir,
+      "cluster_id={} bind_client={} registries={} advertise_host={} data_dir={} ready_file={} verify_threads={} "
+      "retention_ms={} {}",
+      cluster_id, bind_client, join_endpoints(registries), advertise_host.empty() ? "-" : advertise_host, data_dir,
       ready_file.empty() ? "-" : ready_file, verify_threads, retention_ms, RaftConfig::describe());
 }
 
@@ -28,6 +29,9 @@ void add_consensus_options(cxxopts::Options& options) {
   add_option(options, "retention", "ORION_RETENTION", "7d",
              "how long decided proposals, ended leases and request ids are kept after they end "
              "(60s, 5m, 1.5h, 7d; a bare number is seconds; at least 1s)");
+  add_option(options, "cluster-id", "ORION_CLUSTER_ID", d.cluster_id,
+             "this cluster's name, part of every vote's signed bytes; the same on every replica "
+             "(1..64 of A-Z a-z 0-9 . _ -)");
   add_common_options(options, d.data_dir);
 }
 
@@ -51,6 +55,8 @@ Result<ConsensusConfig> consensus_config_from(const cxxopts::ParseResult& args) 
                                      kMaxProposalRetentionMs);
   if (!retention) return retention.error();
   c.retention_ms = *retention;
+  c.cluster_id = args["cluster-id"].as<std::string>();
+  if (auto s = check_cluster_id(c.cluster_id); !s) return s.error();
   return c;
 }
 

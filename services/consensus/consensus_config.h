@@ -37,6 +37,9 @@ struct ConsensusConfig : RaftConfig {
   // How long decided proposals, ended leases and PROPOSE request ids are kept, from when they
   // ended (--retention, ORION_RETENTION). Over Raft, the leader's is carried in the log.
   std::int64_t retention_ms = kDefaultProposalRetentionMs;
+  // The cluster's name, in every vote's signed bytes (--cluster-id, ORION_CLUSTER_ID): the same
+  // on every replica of a cluster, and different between clusters that share agents' keys.
+  std::string cluster_id = kDefaultClusterId;
 
   std::string describe() const;
 };

@@ -46,10 +46,12 @@ void copy_kept_fields(From&& from, To& to) {
   to.expires_ms = from.expires_ms;
 }
 
-Json created_data(const ConsensusCore::Proposal& v) {
+Json created_data(const ConsensusCore::Proposal& v, const std::string& cluster_id) {
   Json voters = Json::array();
   for (const auto& x : *v.voters) voters.push_back(x.agent_id);
   return {{"proposal_id", id_of(v.number)},
+          {"cluster_id", cluster_id},
+          {"content_digest", v.digest},
           {"proposer", v.proposer},
           {"type", v.type},
           {"capability", v.capability},
@@ -196,6 +198,7 @@ Result<Reply> ConsensusCore::on_propose(const Command& c) {
   v.capability = m->capability;
   v.data = std::move(m->data);
   v.consensus_type = m->consensus_type;
+  v.digest = proposal_digest(v.proposer, v.type, v.capability, v.consensus_type, v.data);
   p.voters = voters_.intern(std::move(m->voters));
   v.outcome = Outcome::PENDING;
   v.created_ms = now_ms_;
@@ -205,12 +208,12 @@ Result<Reply> ConsensusCore::on_propose(const Command& c) {
   Proposal& stored = proposals_.emplace(number, std::move(p)).first->second;
   index_request(stored);
   deadlines_.insert({stored.deadline_ms, number});
-  if (events_on_) events_.push_back({proposal_topic("created", stored.capability), created_data(stored)});
+  if (events_on_) events_.push_back({proposal_topic("created", stored.capability), created_data(stored, cluster_id_)});
   settle(stored);  // a RAFT proposal is decided here: committing it was the agreement
   return Reply{MsgType::PROPOSE_OK, {}, ProposeOk{id_of(stored.number), stored.outcome, false}.to_packed()};
 }
 
-Result<std::string> ConsensusCore::vote_key(const Vote& v) const {
+Result<ConsensusCore::VoteCheck> ConsensusCore::vote_check(const Vote& v) const {
   const Proposal* p = find(v.proposal_id);
   if (!p) return not_found(v.proposal_id);
   if (p->consensus_type == ConsensusType::RAFT) {
@@ -223,7 +226,7 @@ Result<std::string> ConsensusCore::vote_key(const Vote& v) const {
     return make_error(ErrorCode::PERMISSION_DENIED,
                       "agent '" + v.agent_id + "' is not an eligible voter of " + v.proposal_id);
   }
-  return voter->public_key;
+  return VoteCheck{voter->public_key, VoteSubject{cluster_id_, v.proposal_id, p->digest, v.agent_id}};
 }
 
 Error bad_signature(const Vote& v) {
@@ -232,9 +235,9 @@ Error bad_signature(const Vote& v) {
 }
 
 Status ConsensusCore::precheck_vote(const Vote& v, bool check_signature) const {
-  auto key = vote_key(v);
-  if (!key) return key.error();
-  if (check_signature && !verify_vote(*key, v.proposal_id, v.agent_id, v.yes, v.signature)) return bad_signature(v);
+  auto check = vote_check(v);
+  if (!check) return check.error();
+  if (check_signature && !verify_vote(check->public_key, check->subject, v.yes, v.signature)) return bad_signature(v);
   return {};
 }
 
@@ -357,6 +360,8 @@ Result<ProposalView> ConsensusCore::proposal(const std::string& proposal_id) con
   if (!p) return not_found(proposal_id);
   ProposalView v;
   v.proposal_id = id_of(p->number);
+  v.cluster_id = cluster_id_;
+  v.content_digest = p->digest;
   copy_kept_fields(*p, v);
   v.voters = *p->voters;
   v.votes.reserve(p->votes.size());
@@ -516,7 +521,7 @@ Status ConsensusCore::restore_record(std::uint64_t key, std::string_view record)
   if (!view) return bad(view.error().message);
   Proposal p;
   p.number = key;
-  f.str("request_id", p.request_id, Need::OPTIONAL, 64);
+  f.str("request_id", p.request_id, Need::OPTIONAL, kMaxLoggedRequestIdBytes);
   if (!f.ok()) return bad(f.error().message);
   p.votes.reserve(view->votes.size());
   for (const auto& r : view->votes) {
@@ -533,6 +538,7 @@ Status ConsensusCore::restore_record(std::uint64_t key, std::string_view record)
   }
   p.voters = voters_.intern(std::move(view->voters));
   copy_kept_fields(std::move(*view), p);
+  p.digest = proposal_digest(p.proposer, p.type, p.capability, p.consensus_type, p.data);
   Proposal& held = proposals_[key];
   voters_.release(held.voters);  // a record read again replaces the one read before
   held = std::move(p);

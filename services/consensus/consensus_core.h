@@ -101,9 +101,19 @@ class ConsensusCore {
   // it in the log. apply() checks them again, the signature only when the command does not say
   // it was checked (Command::signature_checked).
   Status precheck_vote(const Vote& v, bool check_signature = true) const;
-  // precheck_vote's checks but the signature; returns the key the signature must verify with
+  // What a vote's signature must verify against: the voter's key, and what the vote is about
+  // (this cluster, the proposal, the digest of its content, the agent).
+  struct VoteCheck {
+    std::string public_key;
+    VoteSubject subject;
+  };
+  // precheck_vote's checks but the signature; returns what the signature must verify against
   // (the leader verifies it on VoteVerifier's thread).
-  Result<std::string> vote_key(const Vote& v) const;
+  Result<VoteCheck> vote_check(const Vote& v) const;
+  // The cluster's name, in every vote's signed bytes: the service's --cluster-id, the same on
+  // every replica (set before the first command).
+  void set_cluster_id(std::string id) { cluster_id_ = std::move(id); }
+  const std::string& cluster_id() const { return cluster_id_; }
   // Deadline of the earliest PENDING proposal; INT64_MAX when none.
   std::int64_t next_deadline_ms() const;
   // When the next decided proposal or ended lease is due to be forgotten; INT64_MAX when none.
@@ -131,6 +141,7 @@ class ConsensusCore {
     std::string proposer, type, capability;
     Json data;
     ConsensusType consensus_type = ConsensusType::UNKNOWN;
+    std::string digest;  // of the content (proposal_digest()): derived, never stored
     Outcome outcome = Outcome::UNKNOWN;
     std::vector<std::string> faulty;  // agents reported faulty (PBFT equivocation)
     Tally tally;
@@ -208,6 +219,7 @@ class ConsensusCore {
   // (expires_ms, number) of every decided proposal, and only those: the retention index.
   std::set<std::pair<std::int64_t, std::uint64_t>> expiries_;
   std::int64_t retention_ms_ = kDefaultProposalRetentionMs;  // in the meta record; set by HELLO
+  std::string cluster_id_ = kDefaultClusterId;  // configuration, not state (set_cluster_id)
   std::uint64_t forgotten_ = 0;
   LeaseTable leases_;
   std::map<std::string, std::string> replicas_;  // replica id -> client endpoint (HELLO)

@@ -70,6 +70,7 @@ Status ConsensusService::start() {
   } catch (const zmq::error_t& e) {
     return make_error(ErrorCode::UNAVAILABLE, std::string("cannot bind ") + config_.bind_client + ": " + e.what());
   }
+  core_.set_cluster_id(config_.cluster_id);
   if (!config_.replicated()) {
     auto store = SqliteLogStore::open(config_.data_dir + "/consensus.db");
     if (!store) return store.error();

@@ -79,6 +79,7 @@ class ConsensusService {
         : kind(k), identity(std::move(id)), request_id(std::move(rid)), body(std::move(b)), type(t) {}
     CommandKind kind = CommandKind::UNKNOWN;
     std::string identity, request_id;
+    std::string logged_id;  // the command's request id when not request_id (PROPOSE: logged_request_id)
     std::string body;  // the command's body, msgpack
     MsgType type = MsgType::UNKNOWN;
     bool signature_checked = false;  // the command's flag: true once verify_id's verdict is good

@@ -3,6 +3,9 @@
 // VoteVerifier's threads, or inline with --verify-threads 0). The rest is consensus_service.cpp.
 #include "services/consensus/consensus_service.h"
 
+#include "common/policy.h"
+#include "common/service_security.h"
+
 #include <spdlog/spdlog.h>
 
 namespace orion::consensus {
@@ -13,7 +16,21 @@ void ConsensusService::handle_write(const Incoming& in, const Envelope& e) {
     case MsgType::PROPOSE: {
       auto m = Propose::from_packed(e.packed_body);
       if (!m) return refuse(m.error());
+      // With a policy, each voter's key is the one the policy holds for that agent id, never
+      // the proposer's.
+      if (const Policy* policy = service_policy().get()) {
+        for (auto& voter : m->voters) {
+          const std::string* key = policy->vote_key(voter.agent_id);
+          if (!key) {
+            return refuse(make_error(ErrorCode::PERMISSION_DENIED,
+                                     "voter '" + voter.agent_id +
+                                         "' has no vote key in the policy (vote_keys of the principal granted it)"));
+          }
+          voter.public_key = *key;
+        }
+      }
       Staged st{CommandKind::PROPOSE, in.identity, e.request_id, m->to_packed(), e.type};
+      st.logged_id = logged_request_id(in.principal, e.request_id);
       st.propose = std::make_shared<Propose>(std::move(*m));
       return append(std::move(st));
     }
@@ -24,15 +41,15 @@ void ConsensusService::handle_write(const Incoming& in, const Envelope& e) {
       // again, but not the signature verified before it is logged (the costly part of a vote,
       // done on the verifier's thread; flush_staged() logs the vote once it passed).
       if (ready_) {
-        auto key = core_.vote_key(*m);
-        if (!key) {
-          refused_vote(*m, key.error());
-          return refuse(key.error());
+        auto check = core_.vote_check(*m);
+        if (!check) {
+          refused_vote(*m, check.error());
+          return refuse(check.error());
         }
         Staged st{CommandKind::VOTE, in.identity, e.request_id, m->to_packed(), e.type};
         st.signature_checked = true;
         st.verify_id = next_job_++;
-        jobs_.push_back({st.verify_id, std::move(*key), *m});
+        jobs_.push_back({st.verify_id, std::move(check->public_key), std::move(check->subject), *m});
         st.vote = std::make_shared<Vote>(std::move(*m));
         return append(std::move(st));
       }
@@ -66,7 +83,8 @@ void ConsensusService::append(Staged st) {
 void ConsensusService::log_command(Staged st) {
   auto seq = next_seq_++;
   pending_[seq] = Pending{st.identity, st.request_id, st.type};
-  Command c{st.kind, clock_.wall_ms(), st.request_id, origin_, seq, std::move(st.body), st.signature_checked};
+  Command c{st.kind, clock_.wall_ms(), st.logged_id.empty() ? st.request_id : st.logged_id, origin_, seq,
+            std::move(st.body), st.signature_checked};
   std::string bytes = encode_command(c);
   if (st.propose || st.vote) {
     c.propose = std::move(st.propose);

@@ -48,7 +48,7 @@ void VoteVerifier::drain_wakeups() {
 }
 
 bool VoteVerifier::check(const Job& j) {
-  return verify_vote(j.public_key, j.vote.proposal_id, j.vote.agent_id, j.vote.yes, j.vote.signature);
+  return verify_vote(j.public_key, j.subject, j.vote.yes, j.vote.signature);
 }
 
 // Takes up to kJobsPerTake queued jobs and verifies them outside the lock; publishes their

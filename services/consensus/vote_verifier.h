@@ -5,7 +5,7 @@
 // job, so what ends up in the log, and the state, are as if the service had verified inline.
 //
 //   VoteVerifier verifier(2);                         // two worker threads
-//   verifier.submit({{7, public_key_hex, vote}});     // service thread; jobs numbered by caller
+//   verifier.submit({{7, public_key_hex, subject, vote}});   // service thread; numbered by caller
 //   ... poll verifier.fd() ...
 //   verifier.drain_wakeups();
 //   std::vector<VoteVerifier::Verdict> out; verifier.take(out);   // {7, true}: match them by id
@@ -33,6 +33,7 @@ class VoteVerifier {
   struct Job {
     std::uint64_t id = 0;
     std::string public_key;  // the voter's, from the proposal (hex)
+    VoteSubject subject;     // what the vote is about (ConsensusCore::vote_check)
     Vote vote;
   };
   struct Verdict {

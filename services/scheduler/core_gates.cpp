@@ -1,7 +1,8 @@
 // SchedulerCore, part 3: consensus gates. A gated task counts its undecided gate as one more
 // unmet dependency, so it is never queued before the agents approve it. The core decides
 // what to ask orion-consensus (PROPOSE, then GET_PROPOSAL polls) and the service carries the
-// requests; answers and `proposal.decided` events come back as gate_proposed/gate_decided.
+// requests; its answers come back as gate_proposed/gate_decided. A `proposal.decided` event is
+// only a hint (gate_hint): it makes the next tick ask the leader instead of waiting a second.
 //
 // Gate lifecycle (per gate; a gate holds one task, or every task of a gated batch):
 //   no proposal   voters known          -> PROPOSE (same request id on every try)   -> proposing
@@ -12,10 +13,12 @@
 //   voting        decided APPROVED       -> outcome kept, unmet-1: tasks may run      -> closed
 //   voting        REJECTED or EXPIRED    -> tasks CANCELLED, dependants FAILED        -> closed
 //   voting        no news for a second   -> GET_PROPOSAL poll (events can be missed)  -> voting
+//   voting        a proposal.decided event -> GET_PROPOSAL at the next tick (a hint)   -> voting
 #include <algorithm>
 
 #include "common/consensus_messages.h"
 #include "common/log.h"
+#include "common/vote_signature.h"
 #include "services/scheduler/scheduler_core.h"
 
 namespace orion::scheduler {
@@ -125,10 +128,15 @@ void SchedulerCore::expire_gates() {
       for (auto s : g.seqs) ids.push_back(task_id_for(s));
       p.data["task_ids"] = std::move(ids);
     }
-    // One request id per gate, kept across restarts (the gate's first task and its creation
-    // time): the consensus service answers a repeated PROPOSE with the first proposal.
-    outbox_.to_consensus.push_back({gate_id, "gate-" + gate_id + "-" + std::to_string(first.created_ms),
-                                    MsgType::PROPOSE, p.to_body()});
+    // One request id per gate, kept across restarts and failovers (from the gate's first task
+    // and its creation time): the consensus service answers a repeated PROPOSE with the first
+    // proposal. Keyed with the service's secret when it has one, so that no one else can
+    // predict it (and the consensus service scopes request ids by principal: no one else can
+    // claim it either).
+    const std::string seed = gate_id + "-" + std::to_string(first.created_ms);
+    outbox_.to_consensus.push_back(
+        {gate_id, "gate-" + (options_.gate_key.empty() ? seed : consensus::keyed_digest_hex(options_.gate_key, seed)),
+         MsgType::PROPOSE, p.to_body()});
   }
   for (const auto& [gate_id, cause] : to_close) {
     if (cause.empty()) {
@@ -163,6 +171,15 @@ void SchedulerCore::gate_decided(const std::string& proposal_id, const std::stri
   if (outcome != "APPROVED" && outcome != "REJECTED" && outcome != "EXPIRED") return;  // still PENDING
   std::string cause = "consensus " + proposal_id + " " + outcome;
   close_gate(it->second, outcome, cause);
+}
+
+void SchedulerCore::gate_hint(const std::string& proposal_id) {
+  auto it = gate_by_proposal_.find(proposal_id);
+  if (it == gate_by_proposal_.end()) return;
+  auto g = gates_.find(it->second);
+  if (g == gates_.end()) return;
+  g->second.next_ms = 0;
+  spdlog::debug("event=gate_hint proposal={} gate={} action=ask_leader", proposal_id, it->second);
 }
 
 void SchedulerCore::gate_refused(const std::string& gate_id, const Error& error) {

@@ -84,6 +84,10 @@ struct CoreOptions {
   std::size_t max_waiters_per_peer = 1'000;
   std::size_t max_wait_ids_per_peer = 100'000;
   std::size_t max_wait_ids = 1'000'000;
+  // A secret the consensus gates' PROPOSE request ids are keyed with, so that nobody without it
+  // can predict them (the service's CURVE secret key, which its replicas share); "" without
+  // security: the ids are then readable (gate-<task>-<created_ms>).
+  std::string gate_key{};
 };
 
 // Messages the core wants sent once the current batch is durable.
@@ -265,7 +269,12 @@ class SchedulerCore {
   // proposal was decided ("APPROVED", "REJECTED", "EXPIRED"; anything else is ignored); it
   // refused the proposal (the gate's tasks end CANCELLED with the error).
   void gate_proposed(const std::string& gate_id, const std::string& proposal_id);
+  // The outcome as orion-consensus's leader answered it (PROPOSE_OK, PROPOSAL_INFO): never
+  // from an event, which anyone on the bus could have sent.
   void gate_decided(const std::string& proposal_id, const std::string& outcome);
+  // A `proposal.decided` event named this proposal: a hint only. The gate asks the leader
+  // (GET_PROPOSAL) at the next tick and acts on its answer.
+  void gate_hint(const std::string& proposal_id);
   void gate_refused(const std::string& gate_id, const Error& error);
   std::size_t open_gates() const { return gates_.size(); }
 

@@ -13,6 +13,7 @@
 #include "common/ids.h"
 #include "common/reply_bound.h"
 #include "common/task_pack.h"
+#include "common/transport_security.h"
 #include "services/scheduler/batch_record.h"
 #include "services/scheduler/retention_mark.h"
 #include "services/scheduler/store_load.h"
@@ -33,6 +34,13 @@ constexpr std::size_t kApplySlice = 2048;
 // agents' per-task messages (agent_channel_decode.h).
 bool keep_packed(MsgType type) { return type == MsgType::SUBMIT_BATCH; }
 bool keep_packed_agent(MsgType type) { return type == MsgType::TASK_PROGRESS || type == MsgType::TASK_RESULT; }
+// The core's options, with the gate request ids keyed by this service's CURVE secret (shared by
+// its replicas) when it has one.
+CoreOptions keyed(CoreOptions options) {
+  if (transport_security().enabled()) options.gate_key = transport_security().own->secret_key;
+  return options;
+}
+
 }  // namespace
 
 SchedulerService::SchedulerService(ServiceOptions options, const Clock& clock)
@@ -46,7 +54,7 @@ SchedulerService::SchedulerService(ServiceOptions options, const Clock& clock)
                      RegistryLink::Options{options_.registries, "scheduler", "scheduler", options_.announce_ms,
                                            {"agent.down", "proposal.decided"}},
                      clock_, [this] { return announce_info(); }),
-      core_(clock, options_.core),
+      core_(clock, keyed(options_.core)),
       consensus_(ctx_) {
   core_.set_event_subscriptions(&registry_link_.subscriptions());
   registry_link_.on_discovery([this](const Discovery& d) { on_discovery(d); });
@@ -492,8 +500,9 @@ void SchedulerService::handle_bus(const Event& ev) {
   if (ev.topic == "agent.down") {
     if (auto id = field("agent_id"); !id.empty()) core_.agent_down(id);
   } else if (ev.topic.rfind("proposal.decided", 0) == 0) {
-    // A missed event costs a poll's delay: the core asks for open proposals every second.
-    if (auto id = field("proposal_id"); !id.empty()) core_.gate_decided(id, field("outcome"));
+    // A hint to ask the consensus leader now, never the decision itself (an event proves
+    // nothing). A missed event costs a poll's delay: the core asks for open proposals every second.
+    if (auto id = field("proposal_id"); !id.empty()) core_.gate_hint(id);
   }
 }
 

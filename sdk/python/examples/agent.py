@@ -31,6 +31,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from orion_sdk import Agent, OrionError, use_curve  # noqa: E402 - after the path set-up
+from orion_sdk.vote_signature import read_vote_key  # noqa: E402
 
 SLEEP_SLICE_MS = 50  # how often `sleep` looks at its cancel token
 
@@ -122,6 +123,8 @@ def main(argv=None):
                         help="answer to every proposal naming this agent: yes or no")
     parser.add_argument("--secret-key", default=os.environ.get("ORION_SECRET_KEY") or None,
                         help="Ed25519 vote key in hex (default: a new one)")
+    parser.add_argument("--vote-key", default=os.environ.get("ORION_VOTE_KEY") or None,
+                        help="Ed25519 vote key file (orionctl keygen --vote FILE), instead of --secret-key")
     parser.add_argument("--log-level", default=os.environ.get("ORION_LOG_LEVEL") or "info",
                         help="debug, info, warning, error")
     parser.add_argument("--curve-key", default=os.environ.get("ORION_CURVE_KEY") or None,
@@ -154,11 +157,18 @@ def main(argv=None):
         except OrionError as e:
             print("agent.py: %s" % e, file=sys.stderr)
             return 2
+    secret_key = args.secret_key
+    if args.vote_key:
+        try:
+            secret_key = read_vote_key(args.vote_key).secret_key.hex()
+        except OrionError as e:
+            print("agent.py: --vote-key: %s" % e, file=sys.stderr)
+            return 2
     logging.info("event=config agent=%s registry=%s capacity=%d weight=%s capabilities=%s vote=%s", args.id,
                  args.registry, capacity, weight, caps, args.vote)
     try:
         agent = Agent(args.id, capabilities=caps, registry=args.registry, capacity=capacity, weight=weight,
-                      secret_key=args.secret_key)
+                      secret_key=secret_key)
         agent.on_vote(example_vote_handler(args.id, args.vote == "yes"))
     except (ValueError, RuntimeError) as e:  # bad options; RuntimeError: SodiumUnavailable
         print("agent.py: %s" % e, file=sys.stderr)

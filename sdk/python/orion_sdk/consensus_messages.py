@@ -20,6 +20,7 @@ DEFAULT_PROPOSAL_TIMEOUT_MS = schema.DEFAULT_PROPOSAL_TIMEOUT_MS
 MAX_WAIT_PROPOSAL_MS = schema.MAX_WAIT_MS
 MIN_RESULT_TTL_MS = schema.MIN_PROPOSAL_RETENTION_MS  # a proposal's result_ttl_ms: 0 (the service's) or this..
 MAX_RESULT_TTL_MS = schema.MAX_PROPOSAL_RETENTION_MS  # ..10 years
+MAX_CLUSTER_ID_BYTES = 64            # a cluster id (--cluster-id), in every vote's signed bytes
 PUBLIC_KEY_HEX = 64
 SIGNATURE_HEX = 128
 _HEX = frozenset("0123456789abcdefABCDEF")
@@ -216,6 +217,8 @@ def parse_proposal_view(j):
     dict, votes as dicts with vote "yes"/"no"."""
     p._need_map(j)
     out = {"proposal_id": p.read_str(j, "proposal_id", required=True),
+           "cluster_id": p.read_str(j, "cluster_id", max_bytes=MAX_CLUSTER_ID_BYTES),
+           "content_digest": p.read_str(j, "content_digest", max_bytes=64),
            "proposer": p.read_str(j, "proposer"),
            "type": p.read_str(j, "type"),
            "capability": p.read_str(j, "capability"),
@@ -249,13 +252,15 @@ def parse_proposal_info(b):
 
 def parse_proposal_created(data):
     """The data of a `proposal.created.<capability>` event (section 13.7), as the C++ agent reads
-    it: proposal_id, proposer, type, capability, data, consensus_type (the name, read into a
+    it: proposal_id, cluster_id, content_digest, proposer, type, capability, data, consensus_type (the name, read into a
     ConsensusType; UNKNOWN when not one), voters (agent ids), created_ms, deadline_ms. Raises
     OrionError for a field of the wrong type."""
     p._need_map(data)
     name = p.read_str(data, "consensus_type")
     kind = ConsensusType[name.upper()] if name.upper() in ConsensusType.__members__ else ConsensusType.UNKNOWN
     return {"proposal_id": p.read_str(data, "proposal_id"),
+            "cluster_id": p.read_str(data, "cluster_id", max_bytes=MAX_CLUSTER_ID_BYTES),
+            "content_digest": p.read_str(data, "content_digest", max_bytes=64),
             "proposer": p.read_str(data, "proposer"),
             "type": p.read_str(data, "type"),
             "capability": p.read_str(data, "capability"),

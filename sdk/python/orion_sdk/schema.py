@@ -299,6 +299,8 @@ RECORDS = {
     ),
     'ProposalView': (
         Field('proposal_id', 'scalar', 'str', True),
+        Field('cluster_id', 'scalar', 'str', False, max_bytes=64, default=''),
+        Field('content_digest', 'scalar', 'str', False, max_bytes=64, default=''),
         Field('proposer', 'scalar', 'str', False, default=''),
         Field('type', 'scalar', 'str', False, default=''),
         Field('capability', 'scalar', 'str', False, default=''),

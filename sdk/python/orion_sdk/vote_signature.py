@@ -1,15 +1,20 @@
 """Ed25519 vote signatures through libsodium (ctypes), byte for byte what common/vote_signature.*
 does in C++: the same signed bytes, the same keys, the same hex.
 
-    from orion_sdk.vote_signature import VoteKeys, sign_vote, verify_vote
+    from orion_sdk.vote_signature import VoteKeys, sign_vote, verify_vote, vote_subject
 
     keys = VoteKeys.generate()                       # or VoteKeys.from_hex(seed_or_secret_hex)
-    sig = sign_vote(keys.secret_key, "p7", "a1", True)       # 128 lower-case hex digits
-    assert verify_vote(keys.public_key_hex, "p7", "a1", True, sig)
+    about = vote_subject(proposal, "a1")             # proposal: as the vote handler was shown it
+    sig = sign_vote(keys.secret_key, about, True)    # 128 lower-case hex digits
+    assert verify_vote(keys.public_key_hex, about, True, sig)
 
 What is signed (docs/protocol.md section 13.5), with no terminator:
 
-    "ORION-VOTE/1" 0x00 proposal_id 0x00 agent_id 0x00 ("yes" | "no")
+    "ORION-VOTE/2" 0x00 cluster_id 0x00 proposal_id 0x00 content_digest 0x00 agent_id 0x00 ("yes" | "no")
+
+content_digest is BLAKE2b-256 (hex) of the canonical msgpack (canonical.py) of
+[proposer, type, capability, consensus type name, data]: the vote holds only for that cluster,
+that proposal and the content the agent was shown.
 
 The SDK uses only Debian's python3-zmq and python3-msgpack, so Ed25519 comes from the libsodium
 shared library that the C++ services link already (Debian libsodium23). It is loaded on first
@@ -18,9 +23,13 @@ use; without it, SodiumUnavailable (a RuntimeError) says so and how to install i
 
 import ctypes
 import ctypes.util
+import hashlib
 import threading
 
-SIGN_PREFIX = b"ORION-VOTE/1"
+from .canonical import encode_canonical
+from .key_file import bad_key_file, check_secret_mode, read_key_file
+
+SIGN_PREFIX = b"ORION-VOTE/2"
 PUBLIC_KEY_BYTES = 32
 SECRET_KEY_BYTES = 64  # libsodium's form: the 32-byte seed, then the public key
 SEED_BYTES = 32
@@ -78,13 +87,32 @@ def available():
         return False
 
 
-def vote_signing_bytes(proposal_id, agent_id, yes):
-    """The exact bytes a vote signs. Ids may not contain 0x00 (ValueError)."""
-    pid = proposal_id.encode("utf-8", "surrogateescape")
-    aid = agent_id.encode("utf-8", "surrogateescape")
-    if b"\x00" in pid or b"\x00" in aid:
-        raise ValueError("proposal and agent ids may not contain 0x00")
-    return SIGN_PREFIX + b"\x00" + pid + b"\x00" + aid + b"\x00" + (b"yes" if yes else b"no")
+def proposal_digest(proposer, type_, capability, consensus_type_name, data):
+    """BLAKE2b-256 (hex) of the proposal's content: [proposer, type, capability, consensus type
+    name ("MAJORITY", ...), data] in canonical msgpack."""
+    content = encode_canonical([proposer, type_, capability, consensus_type_name, data])
+    return hashlib.blake2b(content, digest_size=32).hexdigest()
+
+
+def vote_subject(proposal, agent_id):
+    """What agent_id's vote on `proposal` (a dict with proposal_id, cluster_id, proposer, type,
+    capability, consensus_type (a name or an enum) and data, as the vote handler was shown it)
+    is about: (cluster_id, proposal_id, content digest, agent_id). The digest is computed here,
+    never taken from the proposal's own content_digest field."""
+    kind = proposal.get("consensus_type", "")
+    kind = getattr(kind, "name", kind)
+    digest = proposal_digest(proposal.get("proposer", ""), proposal.get("type", ""), proposal.get("capability", ""),
+                             kind, proposal.get("data"))
+    return (proposal.get("cluster_id", ""), proposal["proposal_id"], digest, agent_id)
+
+
+def vote_signing_bytes(subject, yes):
+    """The exact bytes a vote signs; subject is (cluster_id, proposal_id, content_digest, agent_id).
+    No part may contain 0x00 (ValueError)."""
+    parts = [x.encode("utf-8", "surrogateescape") for x in subject]
+    if len(parts) != 4 or any(b"\x00" in x for x in parts):
+        raise ValueError("a vote subject is 4 strings (cluster, proposal, digest, agent) without 0x00")
+    return SIGN_PREFIX + b"".join(b"\x00" + x for x in parts) + b"\x00" + (b"yes" if yes else b"no")
 
 
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
@@ -137,27 +165,41 @@ class VoteKeys:
         return self.public_key.hex()
 
 
-def sign_vote(secret_key, proposal_id, agent_id, yes):
-    """A detached Ed25519 signature over vote_signing_bytes(...), 128 lower-case hex digits."""
+def sign_vote(secret_key, subject, yes):
+    """A detached Ed25519 signature over vote_signing_bytes(subject, yes), 128 lower-case hex digits."""
     if len(secret_key) != SECRET_KEY_BYTES:
         raise ValueError("an Ed25519 secret key is 64 bytes")
-    message = vote_signing_bytes(proposal_id, agent_id, yes)
+    message = vote_signing_bytes(subject, yes)
     sig = ctypes.create_string_buffer(SIGNATURE_BYTES)
     _sodium().crypto_sign_detached(sig, None, message, len(message), bytes(secret_key))
     return sig.raw.hex()
 
 
-def verify_vote(public_key_hex, proposal_id, agent_id, yes, signature_hex):
+def verify_vote(public_key_hex, subject, yes, signature_hex):
     """True only when signature_hex is a valid signature by public_key_hex over that vote.
     Malformed hex of either is simply False."""
     pk, sig = _from_hex(public_key_hex), _from_hex(signature_hex)
     if pk is None or sig is None or len(pk) != PUBLIC_KEY_BYTES or len(sig) != SIGNATURE_BYTES:
         return False
     try:
-        message = vote_signing_bytes(proposal_id, agent_id, yes)
+        message = vote_signing_bytes(subject, yes)
     except ValueError:
         return False
     return _sodium().crypto_sign_verify_detached(sig, message, len(message), pk) == 0
 
 
-__all__ = ["VoteKeys", "sign_vote", "verify_vote", "vote_signing_bytes", "SodiumUnavailable", "available"]
+def read_vote_key(path):
+    """The VoteKeys of a vote key file (orionctl keygen --vote FILE: `public` and `secret`, the seed,
+    as 64 hex digits each; mode 0600). OrionError INVALID_ARGUMENT naming the file."""
+    check_secret_mode(path)
+    lines = read_key_file(path, lambda v: _from_hex(v) is not None and len(v) == 64, "64 hex digits")
+    if "secret" not in lines:
+        raise bad_key_file(path, "no secret key (a public key file is not a vote key)")
+    keys = VoteKeys.from_seed(bytes.fromhex(lines["secret"]))
+    if "public" in lines and bytes.fromhex(lines["public"]) != keys.public_key:
+        raise bad_key_file(path, "its public key is not the public key of its secret key")
+    return keys
+
+
+__all__ = ["VoteKeys", "read_vote_key", "sign_vote", "verify_vote", "vote_signing_bytes", "vote_subject", "proposal_digest",
+           "SodiumUnavailable", "available"]

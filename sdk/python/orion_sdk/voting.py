@@ -32,7 +32,7 @@ from . import consensus_messages as cm
 from . import protocol as p
 from .protocol import ErrorCode, MsgType, OrionError
 from .sockets import make_socket, receive, send_envelope
-from .vote_signature import sign_vote
+from .vote_signature import sign_vote, vote_subject
 
 VOTE_RETRY_MS = 500                # a VOTE unanswered this long is sent again
 MAX_REMEMBERED_PROPOSALS = 4096    # proposal ids already handed to the vote thread
@@ -67,7 +67,9 @@ def _vote_job(proposal, handler, agent_id, secret_key, outbox):
         log.warning("event=vote_handler_failed agent=%s proposal=%s error=%s action=no_vote", agent_id,
                     proposal["proposal_id"], "returned %s, not True or False" % type(answer).__name__)
         return
-    signature = sign_vote(secret_key, proposal["proposal_id"], agent_id, answer)
+    # Over the digest of the content the handler was shown (computed here): a vote cannot be
+    # carried onto other data.
+    signature = sign_vote(secret_key, vote_subject(proposal, agent_id), answer)
     outbox.push(("vote", cm.vote_body(proposal["proposal_id"], agent_id, answer, signature)))
 
 

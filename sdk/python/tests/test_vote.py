@@ -17,7 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
 
-from orion_sdk import Agent  # noqa: E402
+from orion_sdk import Agent, OrionError  # noqa: E402
 from orion_sdk import consensus_messages as cm  # noqa: E402
 from orion_sdk import protocol as p  # noqa: E402
 from orion_sdk import vote_signature as vs  # noqa: E402
@@ -27,51 +27,96 @@ from test_agent import WAIT_MS, FakeCluster, Received, RunningAgent, example_age
 
 SEED = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"  # RFC 8032 test 1
 PUBLIC = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
-# sign_vote(VoteKeys::from_seed(SEED).secret_key, "p1", "a1", true) from the C++ common/vote_signature.cpp.
-CPP_SIGNATURE_P1_A1_YES = ("9d9c8c98f7b4cff5a516c9afc6d61fc311e189087a17ee3301d096f31a2af6cf"
-                           "957cae28424d413f3b2e9475388a5bbdb80f79b05bbc87627af4a16de9f9c00b")
+# The content of tests/unit/consensus/vote_signature_test.cpp's known case, its digest, and
+# sign_vote(VoteKeys::from_seed(SEED).secret_key, {"orion", "p1", DIGEST, "a1"}, true) from the C++
+# common/vote_signature.cpp.
+CONTENT = ("ops", "deploy", "gpu", "MAJORITY", {"b": 1, "a": [1.5, -3, "x", None, True]})
+CONTENT_HEX = "95a36f7073a66465706c6f79a3677075a84d414a4f5249545982a16195cb3ff8000000000000fda178c0c3a16201"
+DIGEST = "964948d87fb6124f5eab2f4f7927cd9d7061d5df82a4e943555f4500ab7c8168"
+ABOUT = ("orion", "p1", DIGEST, "a1")
+CPP_SIGNATURE_P1_A1_YES = ("ed7a2307781f7b8f5e280d0cf087aae9d9e0408ba26a189a85494071af40df94"
+                           "14a07c4e5ddc9c535590af41f58c4924fc3904978b582ed5483a1594dc583d01")
 
 
 class SignatureTest(unittest.TestCase):
     def test_the_signed_bytes_are_those_of_the_cpp_side(self):
-        self.assertEqual(vs.vote_signing_bytes("p7", "a1", True), b"ORION-VOTE/1\x00p7\x00a1\x00yes")
-        self.assertEqual(vs.vote_signing_bytes("p7", "a1", False), b"ORION-VOTE/1\x00p7\x00a1\x00no")
-        self.assertEqual(vs.vote_signing_bytes("p7", "a1", True).hex(),
-                         "4f52494f4e2d564f54452f31" "00" "7037" "00" "6131" "00" "796573")  # protocol.md 13.5
-        self.assertEqual(vs.vote_signing_bytes("p\u00e9", "a", True), b"ORION-VOTE/1\x00p\xc3\xa9\x00a\x00yes")
+        d = "d" * 64
+        self.assertEqual(vs.vote_signing_bytes(("orion", "p7", d, "a1"), True),
+                         b"ORION-VOTE/2\x00orion\x00p7\x00" + d.encode() + b"\x00a1\x00yes")
+        self.assertEqual(vs.vote_signing_bytes(("orion", "p7", d, "a1"), False),
+                         b"ORION-VOTE/2\x00orion\x00p7\x00" + d.encode() + b"\x00a1\x00no")
+        self.assertEqual(vs.vote_signing_bytes(("c", "p\u00e9", d, "a"), True),
+                         b"ORION-VOTE/2\x00c\x00p\xc3\xa9\x00" + d.encode() + b"\x00a\x00yes")
         with self.assertRaises(ValueError):
-            vs.vote_signing_bytes("p\x001", "a1", True)
+            vs.vote_signing_bytes(("orion", "p\x001", d, "a1"), True)
+
+    def test_the_content_digest_is_the_cpp_sides(self):
+        from orion_sdk.canonical import encode_canonical
+        self.assertEqual(encode_canonical(list(CONTENT)).hex(), CONTENT_HEX)
+        self.assertEqual(vs.proposal_digest(*CONTENT), DIGEST)
+        proposal = {"proposal_id": "p1", "cluster_id": "orion", "proposer": "ops", "type": "deploy",
+                    "capability": "gpu", "consensus_type": cm.ConsensusType.MAJORITY, "data": CONTENT[4],
+                    "content_digest": "0" * 64}  # never trusted: computed from the content
+        self.assertEqual(vs.vote_subject(proposal, "a1"), ABOUT)
+        # Key order, and a float32 or float64 of one value, do not matter; the value does.
+        reordered = {"a": [1.5, -3, "x", None, True], "b": 1}
+        self.assertEqual(vs.proposal_digest("ops", "deploy", "gpu", "MAJORITY", reordered), DIGEST)
+        self.assertNotEqual(vs.proposal_digest("ops", "deploy", "gpu", "MAJORITY", {"b": 1.0, "a": CONTENT[4]["a"]}),
+                            DIGEST)
+        self.assertNotEqual(vs.proposal_digest("ops", "deploy", "gpu", "UNANIMOUS", CONTENT[4]), DIGEST)
 
     def test_a_known_seed_gives_the_rfc_key_and_the_signature_the_cpp_side_makes(self):
         keys = vs.VoteKeys.from_hex(SEED)
         self.assertEqual(keys.public_key_hex, PUBLIC)
         self.assertEqual(len(keys.secret_key), 64)
-        self.assertEqual(vs.sign_vote(keys.secret_key, "p1", "a1", True), CPP_SIGNATURE_P1_A1_YES)
-        self.assertTrue(vs.verify_vote(PUBLIC, "p1", "a1", True, CPP_SIGNATURE_P1_A1_YES))
-        self.assertTrue(vs.verify_vote(PUBLIC.upper(), "p1", "a1", True, CPP_SIGNATURE_P1_A1_YES.upper()))
+        self.assertEqual(vs.sign_vote(keys.secret_key, ABOUT, True), CPP_SIGNATURE_P1_A1_YES)
+        self.assertTrue(vs.verify_vote(PUBLIC, ABOUT, True, CPP_SIGNATURE_P1_A1_YES))
+        self.assertTrue(vs.verify_vote(PUBLIC.upper(), ABOUT, True, CPP_SIGNATURE_P1_A1_YES.upper()))
         self.assertEqual(vs.VoteKeys.from_hex(SEED + PUBLIC).secret_key, keys.secret_key)
 
     def test_any_change_to_the_vote_or_key_fails_verification(self):
         keys, other = vs.VoteKeys.generate(), vs.VoteKeys.generate()
         self.assertNotEqual(keys.public_key, other.public_key)
-        sig = vs.sign_vote(keys.secret_key, "p1", "a1", True)
-        self.assertTrue(vs.verify_vote(keys.public_key_hex, "p1", "a1", True, sig))
-        self.assertFalse(vs.verify_vote(keys.public_key_hex, "p1", "a1", False, sig))
-        self.assertFalse(vs.verify_vote(keys.public_key_hex, "p2", "a1", True, sig))
-        self.assertFalse(vs.verify_vote(keys.public_key_hex, "p1", "a2", True, sig))
-        self.assertFalse(vs.verify_vote(other.public_key_hex, "p1", "a1", True, sig))
+        sig = vs.sign_vote(keys.secret_key, ABOUT, True)
+        self.assertTrue(vs.verify_vote(keys.public_key_hex, ABOUT, True, sig))
+        self.assertFalse(vs.verify_vote(keys.public_key_hex, ABOUT, False, sig))
+        for i, changed in enumerate(("other", "p2", "e" + DIGEST[1:], "a2")):
+            subject = list(ABOUT)
+            subject[i] = changed
+            self.assertFalse(vs.verify_vote(keys.public_key_hex, tuple(subject), True, sig), subject)
+        self.assertFalse(vs.verify_vote(other.public_key_hex, ABOUT, True, sig))
         flipped = ("1" if sig[0] == "0" else "0") + sig[1:]
-        self.assertFalse(vs.verify_vote(keys.public_key_hex, "p1", "a1", True, flipped))
+        self.assertFalse(vs.verify_vote(keys.public_key_hex, ABOUT, True, flipped))
         for bad_key in ("zz", "", keys.public_key_hex[:-1], " " + keys.public_key_hex[1:], None):
-            self.assertFalse(vs.verify_vote(bad_key, "p1", "a1", True, sig), bad_key)
-        self.assertFalse(vs.verify_vote(keys.public_key_hex, "p1", "a1", True, "not hex"))
+            self.assertFalse(vs.verify_vote(bad_key, ABOUT, True, sig), bad_key)
+        self.assertFalse(vs.verify_vote(keys.public_key_hex, ABOUT, True, "not hex"))
+
+    def test_a_vote_key_file_gives_its_keys_and_a_readable_one_is_refused(self):
+        import tempfile
+        keys = vs.VoteKeys.from_hex(SEED)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "v.key")
+            # As orionctl keygen --vote writes it.
+            with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+                f.write("# Orion vote key\npublic = %s\nsecret = %s\n" % (PUBLIC, SEED))
+            self.assertEqual(vs.read_vote_key(path).secret_key, keys.secret_key)
+            os.chmod(path, 0o640)
+            with self.assertRaises(OrionError) as e:
+                vs.read_vote_key(path)
+            self.assertIn("mode 0600", str(e.exception))
+            os.chmod(path, 0o600)
+            with open(path, "w") as f:
+                f.write("public = %s\nsecret = %s\n" % ("00" * 32, SEED))
+            with self.assertRaises(OrionError) as e:
+                vs.read_vote_key(path)
+            self.assertIn("not the public key of its secret key", str(e.exception))
 
     def test_bad_keys_are_refused_with_a_clear_error(self):
         for bad in ("", "0", "zz" * 32, SEED[:-2], SEED + "00", 42):
             with self.assertRaises(ValueError, msg=repr(bad)):
                 vs.VoteKeys.from_hex(bad)
         with self.assertRaises(ValueError):
-            vs.sign_vote(b"short", "p1", "a1", True)
+            vs.sign_vote(b"short", ABOUT, True)
 
     def test_without_libsodium_signing_says_so_and_a_task_only_agent_still_works(self):
         with mock.patch.object(vs, "_lib", None), mock.patch.object(ctypes, "CDLL", side_effect=OSError("not found")):
@@ -229,7 +274,8 @@ class VoteCluster(FakeCluster):
         self.event_seq += 1
         event = {"topic": topic or "proposal.created." + capability, "publisher": "consensus-single",
                  "seq": self.event_seq, "ts_ms": 1,
-                 "data": {"proposal_id": proposal_id, "proposer": "test", "type": "deploy", "capability": capability,
+                 "data": {"proposal_id": proposal_id, "cluster_id": "orion", "proposer": "test", "type": "deploy",
+                          "capability": capability,
                           "consensus_type": consensus_type, "voters": list(voters), "data": data or {},
                           "created_ms": 10, "deadline_ms": 20}}
         frames = p.encode_frames(p.Envelope(MsgType.EVENT, b"", event))
@@ -289,7 +335,12 @@ class AgentVoteTest(unittest.TestCase):
         body = cm.parse_vote(vote.body)
         self.assertEqual(body, {"proposal_id": "p1", "agent_id": "agent-under-test", "yes": True,
                                 "signature": body["signature"]})
-        self.assertTrue(vs.verify_vote(PUBLIC, "p1", "agent-under-test", True, body["signature"]))
+        # Signed over this cluster, this proposal and the digest of the content the handler saw.
+        about = ("orion", "p1", vs.proposal_digest("test", "deploy", "deploy", "MAJORITY", {"n": 1}), "agent-under-test")
+        self.assertTrue(vs.verify_vote(PUBLIC, about, True, body["signature"]))
+        other_data = ("orion", "p1", vs.proposal_digest("test", "deploy", "deploy", "MAJORITY", {"n": 2}),
+                      "agent-under-test")
+        self.assertFalse(vs.verify_vote(PUBLIC, other_data, True, body["signature"]))
         self.assertEqual(len(self.calls), 1)  # however often the event came
         proposal = self.calls[0]
         self.assertEqual(proposal["proposal_id"], "p1")
@@ -304,7 +355,8 @@ class AgentVoteTest(unittest.TestCase):
         self.start(handler=lambda proposal: False)
         body = cm.parse_vote(self.publish_until_voted("p2")[0].body)
         self.assertFalse(body["yes"])
-        self.assertTrue(vs.verify_vote(PUBLIC, "p2", "agent-under-test", False, body["signature"]))
+        about = ("orion", "p2", vs.proposal_digest("test", "deploy", "deploy", "MAJORITY", {}), "agent-under-test")
+        self.assertTrue(vs.verify_vote(PUBLIC, about, False, body["signature"]))
 
     def test_asks_only_about_proposals_of_its_capabilities_that_name_it_and_are_not_raft(self):
         self.start()

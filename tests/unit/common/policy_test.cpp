@@ -121,3 +121,46 @@ TEST(PolicyParseTest, AFileThatIsNotAPolicyIsRefusedNamingTheEntry) {
 
 }  // namespace
 }  // namespace orion
+
+namespace orion {
+namespace {
+
+// Vote keys: each granted agent id's Ed25519 key, at most one per agent id, only for ids the
+// principal is granted (exactly), 64 hex digits.
+TEST(PolicyVoteKeysTest, EachGrantedAgentHasAtMostOneVoteKeyAndOthersAreRefused) {
+  const std::string k = generate_curve_key_pair().public_key, k2 = generate_curve_key_pair().public_key;
+  const std::string v1(64, 'a'), v2(64, 'B');
+  auto p = Policy::parse("principals:\n"
+                         "  boxes: {key: \"" + k + "\", roles: [agent], agents: [\"gpu-*\", solo],\n"
+                         "          vote_keys: {gpu-1: \"" + v1 + "\", solo: \"" + v2 + "\"}}\n");
+  ASSERT_TRUE(p.ok()) << p.error().to_string();
+  ASSERT_NE(p->vote_key("gpu-1"), nullptr);
+  EXPECT_EQ(*p->vote_key("gpu-1"), v1);
+  EXPECT_EQ(*p->vote_key("solo"), v2);
+  EXPECT_EQ(p->vote_key("gpu-2"), nullptr) << "granted, but no key given";
+  EXPECT_EQ(p->vote_key("other"), nullptr);
+
+  auto refused = [&](const std::string& yaml, const std::string& names) {
+    auto r = Policy::parse(yaml);
+    ASSERT_FALSE(r.ok()) << yaml;
+    EXPECT_EQ(r.error().code, ErrorCode::INVALID_ARGUMENT);
+    EXPECT_NE(r.error().message.find(names), std::string::npos) << r.error().message;
+  };
+  refused("principals:\n  b: {key: \"" + k + "\", roles: [agent], agents: [a1], vote_keys: {a2: \"" + v1 + "\"}}\n",
+          "vote_keys names agent 'a2', which is not one of its granted agent ids");
+  refused("principals:\n  b: {key: \"" + k + "\", roles: [agent], agents: [\"a*\"], vote_keys: {\"a*\": \"" + v1 + "\"}}\n",
+          "vote_keys names agent 'a*'");
+  refused("principals:\n  b: {key: \"" + k + "\", roles: [agent], agents: [a1], vote_keys: {a1: \"xyz\"}}\n",
+          "the vote key of agent 'a1' is not 64 hex digits");
+  refused("principals:\n  b: {key: \"" + k + "\", roles: [agent], agents: [a1], vote_keys: [a1]}\n",
+          "vote_keys maps agent ids");
+  refused("principals:\n  b: {key: \"" + k + "\", roles: [submitter], vote_keys: {a1: \"" + v1 + "\"}}\n",
+          "which is not one of its granted agent ids");
+  refused("principals:\n"
+          "  b: {key: \"" + k + "\", roles: [agent], agents: [a1], vote_keys: {a1: \"" + v1 + "\"}}\n"
+          "  c: {key: \"" + k2 + "\", roles: [agent], agents: [a1], vote_keys: {a1: \"" + v2 + "\"}}\n",
+          "agent 'a1' has a vote key under another principal already");
+}
+
+}  // namespace
+}  // namespace orion

@@ -14,7 +14,7 @@ namespace {
 const std::vector<Voter> kVoters = {Voter{"a1", 1.0, std::string(64, 'a')}, Voter{"a2", 2.5, std::string(64, 'b')}};
 
 TEST(CastVoteTest, ASignatureIsHeldAsItsBytesAndGivenBackWithTheVotersWeight) {
-  const std::string sig = sign_vote(VoteKeys::from_seed(std::string(32, 's')).secret_key, "p1", "a2", true);
+  const std::string sig = sign_vote(VoteKeys::from_seed(std::string(32, 's')).secret_key, VoteSubject{"c", "p1", "", "a2"}, true);
   std::optional<CastVote> c = CastVote::make(1, true, 1234, sig);
   ASSERT_TRUE(c);
   EXPECT_EQ(sizeof(CastVote), 80u) << "the size the consensus core's memory per proposal counts on";
@@ -27,7 +27,7 @@ TEST(CastVoteTest, ASignatureIsHeldAsItsBytesAndGivenBackWithTheVotersWeight) {
 }
 
 TEST(CastVoteTest, AnUpperCaseSignatureComesBackInLowerCase) {
-  const std::string sig = sign_vote(VoteKeys::from_seed(std::string(32, 't')).secret_key, "p2", "a1", false);
+  const std::string sig = sign_vote(VoteKeys::from_seed(std::string(32, 't')).secret_key, VoteSubject{"c", "p2", "", "a1"}, false);
   std::string upper = sig;
   std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char ch) { return std::toupper(ch); });
   ASSERT_NE(upper, sig);

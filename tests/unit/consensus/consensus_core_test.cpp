@@ -272,6 +272,40 @@ TEST_F(ConsensusCoreTest, BadSignatureIsRefusedAndChangesNothing) {
   EXPECT_TRUE(core.precheck_vote(signed_vote(id, "a1", true)).ok());
 }
 
+TEST_F(ConsensusCoreTest, AVoteSignedOverOtherContentOrForAnotherClusterIsRefused) {
+  Propose p = proposal(ConsensusType::MAJORITY, {voter("a1"), voter("a2")});
+  p.data = {{"release", "1.2.3"}};
+  auto id = propose(p);
+  auto view = core.proposal(id);
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->cluster_id, "orion");
+  EXPECT_EQ(view->content_digest, consensus::proposal_digest(p.proposer, p.type, p.capability, p.consensus_type, p.data));
+  auto signed_over = [&](ProposalView seen) {
+    return Vote{id, "a1", true, sign_vote(keys("a1").secret_key, vote_subject(seen, "a1"), true)};
+  };
+  ProposalView other_data = *view;
+  other_data.data = {{"release", "6.6.6"}};  // what a forged proposal.created showed
+  auto r = vote(signed_over(other_data));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::PERMISSION_DENIED);
+  ProposalView other_type = *view;
+  other_type.consensus_type = ConsensusType::RAFT;
+  EXPECT_EQ(vote(signed_over(other_type)).error().code, ErrorCode::PERMISSION_DENIED);
+  ProposalView other_cluster = *view;
+  other_cluster.cluster_id = "staging";
+  EXPECT_EQ(vote(signed_over(other_cluster)).error().code, ErrorCode::PERMISSION_DENIED);
+  EXPECT_TRUE(core.proposal(id)->votes.empty());
+  ASSERT_TRUE(vote(signed_over(*view)));
+
+  // A core of another cluster refuses a vote signed for this one.
+  ConsensusCore staging;
+  staging.set_cluster_id("staging");
+  ASSERT_TRUE(staging.apply(command(CommandKind::PROPOSE, p.to_body())));
+  auto moved = staging.precheck_vote(signed_over(*view));
+  ASSERT_FALSE(moved.ok());
+  EXPECT_EQ(moved.error().code, ErrorCode::PERMISSION_DENIED);
+}
+
 TEST_F(ConsensusCoreTest, ASignatureCheckedWhenAppendedIsNotVerifiedAgainButTheRestIs) {
   auto id = propose(ConsensusType::MAJORITY, {"a1", "a2", "a3"});
   // The service sets signature_checked only after precheck_vote passed; here the flag is set on
@@ -530,6 +564,9 @@ TEST_F(DeterminismTest, AProposalRecordIsItsViewAsJsonWithNumberAndRequestId) {
     auto view = fresh.proposal("p" + std::to_string(key));
     ASSERT_TRUE(view);
     Json expected = view->to_json();
+    // Derived, not stored: the cluster is configuration, the digest is of the content.
+    expected.erase("cluster_id");
+    expected.erase("content_digest");
     expected["number"] = key;
     expected["request_id"] = "";
     auto decoded = decode_value(record.data(), record.size());

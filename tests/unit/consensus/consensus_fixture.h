@@ -69,8 +69,12 @@ class CoreFixture : public ::testing::Test {
     return ProposeOk::from_body(r->value())->proposal_id;
   }
 
+  // Signed over the proposal as the core holds it (its cluster and content digest); a proposal
+  // the core does not hold is signed over an empty content.
   Vote signed_vote(const std::string& proposal_id, const std::string& agent, bool yes) {
-    return Vote{proposal_id, agent, yes, sign_vote(keys(agent).secret_key, proposal_id, agent, yes)};
+    VoteSubject about{core.cluster_id(), proposal_id, "", agent};
+    if (auto view = core.proposal(proposal_id)) about = vote_subject(*view, agent);
+    return Vote{proposal_id, agent, yes, sign_vote(keys(agent).secret_key, about, yes)};
   }
 
   Result<VoteOk> vote(const std::string& proposal_id, const std::string& agent, bool yes) {

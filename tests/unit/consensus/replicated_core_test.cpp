@@ -155,7 +155,15 @@ class ReplicatedCoreTest : public CoreFixture {
         nullptr, max_msecs);
   }
 
+  // Signed over the proposal as a replica that holds it shows it (its cluster and content).
   Command vote_command(const std::string& id, const std::string& agent, bool yes) {
+    for (const auto& fsm : fsms_) {
+      if (!fsm) continue;
+      if (auto view = fsm->core.proposal(id)) {
+        Vote v{id, agent, yes, sign_vote(keys(agent).secret_key, vote_subject(*view, agent), yes)};
+        return command(CommandKind::VOTE, v.to_body());
+      }
+    }
     return command(CommandKind::VOTE, signed_vote(id, agent, yes).to_body());
   }
 

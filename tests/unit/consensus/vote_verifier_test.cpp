@@ -30,9 +30,10 @@ TEST(VoteVerifier, EveryJobGetsTheVerdictVerifyVoteGives) {
     bool yes = i % 2 == 0;
     // Every third is signed by the wrong key, every fifth names the other choice than signed.
     const VoteKeys& signer = i % 3 == 0 ? b : a;
-    Vote vote{id, "agent-a", i % 5 == 0 ? !yes : yes, sign_vote(signer.secret_key, id, "agent-a", yes)};
-    expected.push_back(verify_vote(a.public_key_hex(), vote.proposal_id, vote.agent_id, vote.yes, vote.signature));
-    jobs.push_back({i, a.public_key_hex(), vote});
+    const VoteSubject about{"orion", id, std::string(64, 'd'), "agent-a"};
+    Vote vote{id, "agent-a", i % 5 == 0 ? !yes : yes, sign_vote(signer.secret_key, about, yes)};
+    expected.push_back(verify_vote(a.public_key_hex(), about, vote.yes, vote.signature));
+    jobs.push_back({i, a.public_key_hex(), about, vote});
   }
   VoteVerifier verifier(2);
   // In two submissions, as two service turns would.
@@ -55,10 +56,11 @@ TEST(VoteVerifier, EveryJobGetsTheVerdictVerifyVoteGives) {
 
 TEST(VoteVerifier, WithoutWorkersTheVerdictsAreThereAtOnce) {
   VoteKeys a = VoteKeys::from_seed(std::string(32, 'a'));
-  Vote good{"p1", "x", true, sign_vote(a.secret_key, "p1", "x", true)};
+  const VoteSubject about{"orion", "p1", std::string(64, 'd'), "x"};
+  Vote good{"p1", "x", true, sign_vote(a.secret_key, about, true)};
   Vote forged{"p1", "x", false, good.signature};
   VoteVerifier verifier(0);
-  verifier.submit({{1, a.public_key_hex(), good}, {2, a.public_key_hex(), forged}});
+  verifier.submit({{1, a.public_key_hex(), about, good}, {2, a.public_key_hex(), about, forged}});
   std::vector<VoteVerifier::Verdict> out;
   verifier.take(out);
   ASSERT_EQ(out.size(), 2u);
@@ -69,7 +71,7 @@ TEST(VoteVerifier, WithoutWorkersTheVerdictsAreThereAtOnce) {
 TEST(VoteVerifier, StopsWithJobsStillQueued) {
   VoteKeys a = VoteKeys::from_seed(std::string(32, 'a'));
   std::vector<VoteVerifier::Job> jobs;
-  for (std::uint64_t i = 1; i <= 1000; ++i) jobs.push_back({i, a.public_key_hex(), Vote{"p1", "x", true, std::string(128, '0')}});
+  for (std::uint64_t i = 1; i <= 1000; ++i) jobs.push_back({i, a.public_key_hex(), VoteSubject{}, Vote{"p1", "x", true, std::string(128, '0')}});
   VoteVerifier verifier(2);
   verifier.submit(jobs);
   // The destructor finishes the job at hand and drops the rest: it returns, and nothing leaks.

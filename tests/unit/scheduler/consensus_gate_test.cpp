@@ -1,6 +1,8 @@
 // Consensus gates in SchedulerCore, in simulated time: a gated task is proposed to the
 // agents with a key, runs only after APPROVED, ends CANCELLED (dependants FAILED) on
-// REJECTED or EXPIRED, is polled when events are missed, and keeps its gate across a restart.
+// REJECTED or EXPIRED, is polled when events are missed, and keeps its gate across a restart. A
+// decided event is a hint to ask, never the decision; request ids are keyed by the service's
+// secret.
 #include <gtest/gtest.h>
 
 #include "services/scheduler/scheduler_core.h"
@@ -240,6 +242,56 @@ TEST_F(ConsensusGateTest, AGateSurvivesARestartWithItsProposal) {
   again.gate_decided("p5", "APPROVED");
   again.tick();
   EXPECT_EQ(again.get(id)->state, TaskState::ASSIGNED);
+}
+
+TEST_F(ConsensusGateTest, ADecidedEventIsOnlyAHintToAskTheLeaderAtOnce) {
+  attach("a1");
+  auto id = submit(gated("majority"));
+  tick();
+  core.gate_proposed(id, "p4");
+  EXPECT_TRUE(tick().empty());
+  core.gate_hint("p4");  // what a `proposal.decided` event does, whatever outcome it claims
+  core.gate_hint("p-unknown");
+  auto asked = tick();   // no time has passed: the hint, not the one-second poll
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_EQ(asked[0].type, MsgType::GET_PROPOSAL);
+  EXPECT_EQ(asked[0].body["proposal_id"], "p4");
+  EXPECT_EQ(assigned, 0);
+  EXPECT_EQ(view(id).state, TaskState::PENDING) << "an event decides nothing";
+  EXPECT_EQ(core.open_gates(), 1u);
+  core.gate_decided("p4", "APPROVED");  // the leader's answer
+  tick();
+  EXPECT_EQ(assigned, 1);
+}
+
+TEST_F(ConsensusGateTest, RequestIdsAreKeyedByTheServicesSecretSoNoOneElseCanPredictThem) {
+  auto first_propose = [&](const std::string& key) {
+    ManualClock c{1000};
+    CoreOptions o{100'000, 3, 100, 10'000, 0};
+    o.gate_key = key;
+    SchedulerCore k{c, o};
+    AgentSpec a;
+    a.agent_id = "a1", a.capabilities = {"ops"}, a.capacity = 1, a.public_key = std::string(64, 'a');
+    k.attach("i", a);
+    auto r = k.submit("r1", gated("majority"));
+    EXPECT_TRUE(r.ok());
+    k.tick();
+    EXPECT_EQ(k.outbox().to_consensus.size(), 1u);
+    std::string rid = k.outbox().to_consensus.empty() ? "" : k.outbox().to_consensus[0].request_id;
+    k.outbox().clear();
+    c.advance(1000);
+    k.tick();  // the next try: the same id
+    EXPECT_EQ(k.outbox().to_consensus.empty() ? "" : k.outbox().to_consensus[0].request_id, rid);
+    return std::make_pair(rid, r.ok() ? r->task_id : "");
+  };
+  auto [open_id, task] = first_propose("");
+  EXPECT_EQ(open_id.rfind("gate-" + task + "-", 0), 0u) << "without security: readable, " << open_id;
+  auto [keyed, task2] = first_propose("secret-1");
+  EXPECT_EQ(keyed.rfind("gate-", 0), 0u);
+  EXPECT_EQ(keyed.find(task2), std::string::npos) << keyed;
+  EXPECT_LE(keyed.size(), 64u) << "a request id's bound";
+  EXPECT_EQ(first_propose("secret-1").first, keyed) << "the same after a restart or on another replica";
+  EXPECT_NE(first_propose("secret-2").first, keyed);
 }
 
 }  // namespace

@@ -98,7 +98,7 @@ class FakeCluster {
   void publish_proposal(const std::string& proposal_id, const std::string& capability,
                         const std::vector<std::string>& voters, const Json& data = Json::object(),
                         const std::string& consensus_type = "MAJORITY") {
-    Json event_data{{"proposal_id", proposal_id}, {"proposer", "test"},      {"type", "deploy"},
+    Json event_data{{"proposal_id", proposal_id}, {"proposer", "test"},      {"type", "deploy"}, {"cluster_id", "orion"},
                     {"capability", capability},   {"consensus_type", consensus_type}, {"voters", voters},
                     {"data", data},               {"created_ms", 1},          {"deadline_ms", 60'001}};
     std::string topic = "proposal.created." + capability;
@@ -794,8 +794,14 @@ TEST_F(AgentTest, VotesSignedOnProposalsNamingItFollowingTheRedirectToTheLeader)
   ASSERT_TRUE(vote.ok()) << vote.error().to_string();
   EXPECT_EQ(vote->agent_id, me);
   EXPECT_FALSE(vote->yes);
-  EXPECT_TRUE(consensus::verify_vote(public_key, "p-mine", me, false, vote->signature));
-  EXPECT_FALSE(consensus::verify_vote(public_key, "p-mine", me, true, vote->signature));
+  // Signed over this cluster, this proposal and the digest of the content the handler saw.
+  auto about = [&](const std::string& id, const Json& data) {
+    return VoteSubject{"orion", id,
+                       consensus::proposal_digest("test", "deploy", "gpu", ConsensusType::MAJORITY, data), me};
+  };
+  EXPECT_TRUE(consensus::verify_vote(public_key, about("p-mine", Json{{"answer", "no"}}), false, vote->signature));
+  EXPECT_FALSE(consensus::verify_vote(public_key, about("p-mine", Json{{"answer", "no"}}), true, vote->signature));
+  EXPECT_FALSE(consensus::verify_vote(public_key, about("p-mine", Json{{"answer", "yes"}}), false, vote->signature));
   // The same request id as at the follower: a retry the leader can recognise.
   EXPECT_EQ(cluster.votes_at_leader("p-mine").front().request_id,
             FakeCluster::of(cluster.at_follower, MsgType::VOTE).front().request_id);
@@ -806,7 +812,7 @@ TEST_F(AgentTest, VotesSignedOnProposalsNamingItFollowingTheRedirectToTheLeader)
   auto vote2 = Vote::from_body(cluster.votes_at_leader("p-mine2").front().body);
   ASSERT_TRUE(vote2.ok());
   EXPECT_TRUE(vote2->yes);
-  EXPECT_TRUE(consensus::verify_vote(public_key, "p-mine2", me, true, vote2->signature));
+  EXPECT_TRUE(consensus::verify_vote(public_key, about("p-mine2", Json{{"answer", "yes"}}), true, vote2->signature));
   {
     std::lock_guard<std::mutex> lock(mu);
     ASSERT_EQ(asked.size(), 2u);  // once per proposal, however often its event came
