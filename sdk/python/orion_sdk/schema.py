@@ -375,6 +375,7 @@ BODIES = {
     ),
     MsgType.REGISTER: (
         Field('agent', 'record', 'AgentSpec', True),
+        Field('instance', 'scalar', 'str', False, default=''),
     ),
     MsgType.REGISTER_OK: (
         Field('heartbeat_ms', 'scalar', 'int', True, min=1, max=MAX_HEARTBEAT_MS),
@@ -509,6 +510,7 @@ BODIES = {
     ),
     MsgType.ATTACH: (
         Field('agent', 'record', 'AgentSpec', True),
+        Field('instance', 'scalar', 'str', False, default=''),
         Field('running', 'list', 'TaskRef', False, max_items=MAX_CAPACITY, default=[]),
     ),
     MsgType.ATTACH_OK: (
