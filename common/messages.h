@@ -57,7 +57,7 @@ struct AgentView {
 // (docs/protocol.md 11.3); "" = not said (omitted on the wire).
 struct Register {
   AgentSpec agent;
-  std::string instance;
+  std::string instance{};
   Json to_body() const;
   static Result<Register> from_body(const Json& b);
 };
@@ -326,7 +326,7 @@ struct TaskRef {
 struct Attach {
   AgentSpec agent;
   std::optional<std::vector<TaskRef>> running;
-  std::string instance;  // as Register's
+  std::string instance{};  // as Register's
   Json to_body() const;
   static Result<Attach> from_body(const Json& b);
 };
