@@ -89,12 +89,18 @@ Result<AgentView> AgentView::from_json(const Json& j) {
   return r;
 }
 
-Json Register::to_body() const { return {{"agent", agent.to_json()}}; }
+Json Register::to_body() const {
+  Json j = {{"agent", agent.to_json()}};
+  if (!instance.empty()) j["instance"] = instance;  // omitted when not said: older peers see no change
+  return j;
+}
 Result<Register> Register::from_body(const Json& b) {
   if (!b.is_object() || !b.contains("agent")) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'agent': is required");
   auto a = AgentSpec::from_json(b["agent"]);
   if (!a) return a.error();
-  return Register{std::move(*a)};
+  auto r = read_fields<Register>(b, [](Fields& f, Register& m) { f.str("instance", m.instance, Need::OPTIONAL); });
+  if (r) r->agent = std::move(*a);
+  return r;
 }
 
 Json RegisterOk::to_body() const { return {{"heartbeat_ms", heartbeat_ms}, {"liveness", liveness}, {"replaced", replaced}}; }
@@ -564,14 +570,14 @@ Result<TaskInfo> TaskInfo::from_body(const Json& b) {
 // ---- Agent channel --------------------------------------------------------------------------
 
 Json Attach::to_body() const {
-  Json j = {{"agent", agent.to_json()}};
+  Json j = Register{agent, instance}.to_body();
   if (running) j["running"] = refs_to_json(*running);  // omitted when not said: older peers see no change
   return j;
 }
 Result<Attach> Attach::from_body(const Json& b) {
   auto r = Register::from_body(b);
   if (!r) return r.error();
-  Attach out{std::move(r->agent), std::nullopt};
+  Attach out{std::move(r->agent), std::nullopt, std::move(r->instance)};
   if (b.contains("running")) {
     auto refs = refs_from_json(b["running"]);
     if (!refs) return refs.error();

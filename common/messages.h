@@ -52,8 +52,12 @@ struct AgentView {
   static Result<AgentView> from_json(const Json& j);
 };
 
+// `instance`: random per agent process, the same on every REGISTER and ATTACH it sends, so a
+// reconnect of the same process is told from a second process claiming a live id
+// (docs/protocol.md 11.3); "" = not said (omitted on the wire).
 struct Register {
   AgentSpec agent;
+  std::string instance{};
   Json to_body() const;
   static Result<Register> from_body(const Json& b);
 };
@@ -322,6 +326,7 @@ struct TaskRef {
 struct Attach {
   AgentSpec agent;
   std::optional<std::vector<TaskRef>> running;
+  std::string instance{};  // as Register's
   Json to_body() const;
   static Result<Attach> from_body(const Json& b);
 };

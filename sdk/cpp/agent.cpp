@@ -10,10 +10,14 @@
 //   REGISTERING  REGISTER_OK for our request id            reset backoff, start heartbeats       REGISTERED
 //   REGISTERING  deadline; nothing heard since REGISTER    new socket (Lazy Pirate), REGISTER    REGISTERING
 //   REGISTERING  deadline; an answer came (e.g. ERROR)     REGISTER again                        REGISTERING
+//                (ERROR ALREADY_EXISTS / PERMISSION_DENIED: the id is another process's or key's;
+//                logged at error, event=agent_id_refused, and tried again so, with the backoff)
 //   REGISTERED   heartbeat_ms passed                       HEARTBEAT {agent_id, load}            REGISTERED
 //   REGISTERED   ERROR NOT_FOUND to a HEARTBEAT            REGISTER                              REGISTERING
 //   REGISTERED   nothing heard for heartbeat_ms*liveness   new socket (Paranoid Pirate), REGISTER REGISTERING
 // Each REGISTER waits backoff.next_ms() (reconnect_initial_ms, x2, ... reconnect_max_ms).
+// REGISTER and ATTACH carry `instance`, a random token made once per process: the same process
+// reconnecting keeps its id; another process's claim on a live id is refused (protocol.md 11.3).
 //
 // Scheduler link: DEALER to DISCOVERY.scheduler_agent.
 //   NO_ADDRESS   registry REGISTERED, no DISCOVER pending  DISCOVER on the registry link         NO_ADDRESS
@@ -23,6 +27,7 @@
 //   ATTACHING    ATTACH_OK for our request id              reset backoff, re-send results        ATTACHED
 //   ATTACHING    deadline; nothing heard since ATTACH      close socket (re-DISCOVER next)       NO_ADDRESS
 //   ATTACHING    deadline; an answer came (e.g. ERROR)     ATTACH again                          ATTACHING
+//                (an id refused as for REGISTER: event=agent_id_refused, tried again with the backoff)
 //   ATTACHED     heartbeat_ms passed                       AGENT_HEARTBEAT, re-send results      ATTACHED
 //   ATTACHED     ERROR NOT_FOUND to an AGENT_HEARTBEAT     ATTACH                                ATTACHING
 //   ATTACHED     nothing heard for heartbeat_ms*liveness   close socket (re-DISCOVER next)       NO_ADDRESS
@@ -98,6 +103,7 @@ using namespace detail;  // NOLINT: the constants and types of agent_impl.h
 Agent::Impl::Impl(AgentOptions options, const Clock* clock)
     : options_(std::move(options)),
       clock_(clock ? *clock : system_clock_),
+      instance_(random_hex(16)),
       outbox_(std::make_shared<Outbox>()),
       registry_("registry", options_),
       scheduler_("scheduler", options_),
@@ -158,9 +164,9 @@ int Agent::Impl::run() {
   std::optional<detail::WorkerPool> vote_pool;  // one thread, only when voting
   if (voting()) vote_pool.emplace(1);
   vote_pool_ = vote_pool ? &*vote_pool : nullptr;
-  spdlog::info("event=agent_starting agent={} registry={} capacity={} capabilities={} voting={} public_key={}",
+  spdlog::info("event=agent_starting agent={} registry={} capacity={} capabilities={} voting={} public_key={} instance={}",
                spec_.agent_id, options_.registry, spec_.capacity, Json(spec_.capabilities).dump(), voting(),
-               spec_.public_key);
+               spec_.public_key, instance_);
 
   open(registry_, next_registry());  // throws zmq::error_t for a malformed endpoint
   if (voting() && registries_.size() > 1) {
@@ -252,7 +258,7 @@ void Agent::Impl::send_register(std::int64_t now) {
   std::int64_t wait_ms = registry_.backoff.next_ms();
   registry_.handshake_deadline_ms = now + wait_ms;
   spdlog::debug("event=register_sent agent={} registry={} wait_ms={}", spec_.agent_id, registry_.endpoint, wait_ms);
-  send(registry_, MsgType::REGISTER, Register{spec_}.to_body(), registry_.handshake_id);
+  send(registry_, MsgType::REGISTER, Register{spec_, instance_}.to_body(), registry_.handshake_id);
 }
 
 void Agent::Impl::send_discover(std::int64_t now) {
@@ -269,7 +275,7 @@ void Agent::Impl::send_attach(std::int64_t now) {
   spdlog::debug("event=attach_sent agent={} scheduler={} wait_ms={}", spec_.agent_id, scheduler_.endpoint, wait_ms);
   // `running`: every attempt we hold, so the scheduler keeps their leases (and cancels the ones
   // no longer ours); those whose result is unacknowledged too, as it is re-sent after ATTACH_OK.
-  Attach attach{spec_, std::vector<TaskRef>{}};
+  Attach attach{spec_, std::vector<TaskRef>{}, instance_};
   for (const auto& entry : running_) attach.running->push_back({entry.first.first, entry.first.second});
   for (const auto& entry : unacked_) attach.running->push_back({entry.first.first, entry.first.second});
   send(scheduler_, MsgType::ATTACH, attach.to_body(), scheduler_.handshake_id);

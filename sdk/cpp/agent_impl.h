@@ -143,6 +143,11 @@ class Agent::Impl {
   void on_discovery(const Envelope& e, std::int64_t now);
   void on_scheduler(const Incoming& in, std::int64_t now);
   void on_scheduler_error(const Envelope& e, std::int64_t now);
+  // REGISTER or ATTACH refused for the agent id (ALREADY_EXISTS: another process holds it live;
+  // PERMISSION_DENIED: another key holds it): true after logging it at error. The handshake is
+  // sent again at its deadline, the link's backoff doubling each time, so the agent keeps trying
+  // without flapping and without disturbing the holder.
+  bool id_refused(const Link& link, MsgType asked, const Error& err, std::int64_t now) const;
   // NOT_LEADER on the scheduler link, to any request: reconnect to `leader` and ATTACH (results
   // not acknowledged go again after ATTACH_OK, same request ids), or, with no leader named,
   // close the link and DISCOVER again after a pause.
@@ -184,6 +189,9 @@ class Agent::Impl {
   SystemClock system_clock_;
   const Clock& clock_;                     // system_clock_ unless one was injected
   AgentSpec spec_;                         // what REGISTER and ATTACH announce
+  // Random per process, sent in every REGISTER and ATTACH: a reconnect of this process is told
+  // from another process taking the id (docs/protocol.md 11.3).
+  const std::string instance_;
   std::map<std::string, Handler> handlers_;  // by task type; fixed once run() started
   VoteHandler vote_handler_;               // empty: the agent does not vote; fixed once run() started
   std::string secret_key_;                 // Ed25519, 64 bytes (libsodium form); spec_.public_key is its half

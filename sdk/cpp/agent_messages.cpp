@@ -74,6 +74,7 @@ void Agent::Impl::on_registry(const Incoming& in, std::int64_t now) {
         send_register(now);
         return;
       }
+      if (id_refused(registry_, asked, err, now)) return;
       spdlog::warn("event=peer_error agent={} peer=registry request={} error={}", spec_.agent_id, to_string(asked),
                    err.to_string());
       return;
@@ -206,8 +207,20 @@ void Agent::Impl::on_scheduler_error(const Envelope& e, std::int64_t now) {
       return;
     }
   }
+  if (id_refused(scheduler_, asked, err, now)) return;
   spdlog::warn("event=peer_error agent={} peer=scheduler request={} error={}", spec_.agent_id, to_string(asked),
                err.to_string());
+}
+
+bool Agent::Impl::id_refused(const Link& link, MsgType asked, const Error& err, std::int64_t now) const {
+  if ((asked != MsgType::REGISTER && asked != MsgType::ATTACH) ||
+      (err.code != ErrorCode::ALREADY_EXISTS && err.code != ErrorCode::PERMISSION_DENIED)) {
+    return false;
+  }
+  spdlog::error("event=agent_id_refused agent={} peer={} request={} code={} error=\"{}\" action=retry retry_in_ms={}",
+                spec_.agent_id, link.name, to_string(asked), to_string(err.code), err.message,
+                std::max<std::int64_t>(0, link.handshake_deadline_ms - now));
+  return true;
 }
 
 void Agent::Impl::follow_scheduler_leader(const std::string& leader, MsgType asked, std::int64_t now) {

@@ -32,6 +32,27 @@ AgentDirectory::RegisterOutcome AgentDirectory::register_agent(const AgentSpec& 
   return RegisterOutcome{!inserted};
 }
 
+Result<AgentDirectory::RegisterOutcome> AgentDirectory::register_agent(const AgentSpec& spec, const AgentClaim& claim,
+                                                                       const Policy* policy) {
+  auto it = agents_.find(spec.agent_id);
+  // Live: UP, and not silent past the window (expire() may not have run since).
+  const bool live = it != agents_.end() && it->second.up && clock_.now_ms() - it->second.last_seen_ms < down_after_ms();
+  if (auto s = judge_claim(claim, holders_.holder(spec.agent_id), live ? &it->second.instance : nullptr, policy); !s) {
+    return s.error();
+  }
+  if (!claim.principal.empty()) {
+    if (auto bound = holders_.bind(spec.agent_id, claim.principal); !bound) return bound.error();
+  }
+  auto outcome = register_agent(spec);
+  agents_.at(spec.agent_id).instance = claim.instance;
+  return outcome;
+}
+
+Status AgentDirectory::check_holder(const std::string& agent_id, const std::string& principal,
+                                    const Policy* policy) const {
+  return judge_claim(AgentClaim{agent_id, principal, ""}, holders_.holder(agent_id), nullptr, policy);
+}
+
 Status AgentDirectory::heartbeat(const std::string& agent_id, std::int64_t load) {
   auto it = agents_.find(agent_id);
   if (it == agents_.end() || !it->second.up) return not_registered(agent_id);

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "common/agent_claim.h"
 #include "common/clock.h"
 #include "common/messages.h"
 #include "common/status.h"
@@ -51,6 +52,15 @@ class AgentDirectory {
   };
   // Records (or replaces) an agent as UP, seen now. The spec is assumed valid (from_body checked it).
   RegisterOutcome register_agent(const AgentSpec& spec);
+  // REGISTER as the service takes it: the identity rule (common/agent_claim.h) first, with the
+  // policy in force (nullptr: no CURVE): PERMISSION_DENIED when another key holds the id,
+  // ALREADY_EXISTS when it is UP under another instance token; nothing changes then. Accepted:
+  // register_agent() above; a claim with a principal holds the id from now on. The bindings are
+  // kept in memory only (lost at a restart of this registry): the scheduler, which stores them,
+  // is the authority for work.
+  Result<RegisterOutcome> register_agent(const AgentSpec& spec, const AgentClaim& claim, const Policy* policy);
+  // HEARTBEAT and DEREGISTER with CURVE: PERMISSION_DENIED when another key holds the id.
+  Status check_holder(const std::string& agent_id, const std::string& principal, const Policy* policy) const;
 
   // Renews an UP agent's liveness and records its load. NOT_FOUND when the id is unknown or DOWN:
   // a DOWN agent must re-register, so that every consumer sees it come back as a new session.
@@ -89,6 +99,7 @@ class AgentDirectory {
  private:
   struct Agent {
     AgentSpec spec;                        // spec.agent_id == the map key
+    std::string instance;                  // REGISTER `instance` of this session ("" = not said)
     bool up = true;
     std::int64_t load = 0;                 // as last reported, >= 0
     std::int64_t registered_wall_ms = 0;   // when this session registered
@@ -108,6 +119,7 @@ class AgentDirectory {
   // when there are more than kMaxDownAgents.
   std::set<std::pair<std::int64_t, std::string>> down_;
   void unlist_down(const std::string& agent_id);
+  AgentHolders holders_;  // who holds which id (with CURVE); kept when an agent is forgotten
 };
 
 }  // namespace orion::registry

@@ -190,9 +190,13 @@ Result<Envelope> RegistryService::dispatch(const Envelope& request, const std::s
   if (service_policy()) {
     const auto [action, asked] = registry_ask(request);
     if (auto s = authorize(principal, action, asked); !s) return s.error();
+    // HEARTBEAT and DEREGISTER of an id another key holds (agent_claim.h); REGISTER checks it itself.
+    if ((request.type == MsgType::HEARTBEAT || request.type == MsgType::DEREGISTER) && !asked.agent_id.empty()) {
+      if (auto s = directory_.check_holder(asked.agent_id, principal, service_policy().get()); !s) return s.error();
+    }
   }
   switch (request.type) {
-    case MsgType::REGISTER: return on_register(request);
+    case MsgType::REGISTER: return on_register(request, principal);
     case MsgType::HEARTBEAT: return on_heartbeat(request);
     case MsgType::DEREGISTER: return on_deregister(request);
     case MsgType::LIST_AGENTS: return on_list_agents(request);
@@ -205,20 +209,26 @@ Result<Envelope> RegistryService::dispatch(const Envelope& request, const std::s
   }
 }
 
-Result<Envelope> RegistryService::on_register(const Envelope& request) {
+Result<Envelope> RegistryService::on_register(const Envelope& request, const std::string& principal) {
   auto m = Register::from_body(request.body);
   if (!m) return m.error();
   const AgentSpec& spec = m->agent;
-  auto outcome = directory_.register_agent(spec);
+  // The identity rule (agent_claim.h): another key's id, or another process's live one, is refused.
+  auto outcome = directory_.register_agent(spec, AgentClaim{spec.agent_id, principal, m->instance}, service_policy().get());
+  if (!outcome) {
+    spdlog::warn("event=register_refused agent={} principal={} code={}", printable(spec.agent_id),
+                 principal.empty() ? "-" : printable(principal), to_string(outcome.error().code));
+    return outcome.error();
+  }
   spdlog::info("event={} agent={} capabilities={} capacity={} weight={}",
-               outcome.replaced ? "agent_replaced" : "agent_registered", printable(spec.agent_id),
+               outcome->replaced ? "agent_replaced" : "agent_registered", printable(spec.agent_id),
                printable(join(spec.capabilities)),
                spec.capacity, spec.weight);
-  publish(outcome.replaced ? "agent.replaced" : "agent.registered", agent_event_data(spec));
+  publish(outcome->replaced ? "agent.replaced" : "agent.registered", agent_event_data(spec));
   RegisterOk ok;
   ok.heartbeat_ms = directory_.heartbeat_ms();
   ok.liveness = directory_.liveness();
-  ok.replaced = outcome.replaced;
+  ok.replaced = outcome->replaced;
   return Envelope{MsgType::REGISTER_OK, request.request_id, ok.to_body()};
 }
 

@@ -74,7 +74,7 @@ class RegistryService {
   void handle(const Incoming& in);
   // principal: the connection's (Incoming::principal), checked against the policy when there is one.
   Result<Envelope> dispatch(const Envelope& request, const std::string& principal);
-  Result<Envelope> on_register(const Envelope& request);
+  Result<Envelope> on_register(const Envelope& request, const std::string& principal);
   Result<Envelope> on_heartbeat(const Envelope& request);
   Result<Envelope> on_deregister(const Envelope& request);
   Result<Envelope> on_list_agents(const Envelope& request);

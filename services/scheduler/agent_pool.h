@@ -47,6 +47,10 @@ using AttemptKey = std::pair<std::string, std::int64_t>;
 struct AgentSession {
   AgentSpec spec;
   std::string identity;             // ROUTER identity of its current connection
+  // The agent process's token (ATTACH `instance`, "" = not said): another token may take the id
+  // only once this session is no longer live (SchedulerCore::attach, docs/protocol.md 11.3).
+  std::string instance;
+  bool connection_gone = false;     // its connection closed (the agent socket's PeerWatch): not live
   std::int64_t last_seen_ms = 0;    // monotonic
   std::set<std::uint64_t> running;  // seqs of tasks leased to it. Invariant: size() <= capacity
   // Attempts it still holds that are not (or no longer) leased to it: fenced, timed out or

@@ -122,6 +122,43 @@ AttachOk SchedulerCore::attach(const std::string& identity, const AgentSpec& spe
   return AttachOk{options_.heartbeat_ms, options_.liveness};
 }
 
+Result<AttachOk> SchedulerCore::attach(const std::string& identity, const AgentSpec& spec,
+                                       const std::vector<TaskRef>* running, const AgentClaim& claim,
+                                       const Policy* policy) {
+  const AgentSession* a = pool_.find(spec.agent_id);
+  // Live, for the identity rule: as expire_agents() judges it, and its connection not known closed.
+  const bool live = a && !a->connection_gone &&
+                    clock_.now_ms() - a->last_seen_ms <= options_.heartbeat_ms * options_.liveness;
+  if (auto s = judge_claim(claim, holders_.holder(spec.agent_id), live ? &a->instance : nullptr, policy); !s) {
+    spdlog::warn("event=attach_refused agent={} principal={} code={} live={}", spec.agent_id,
+                 claim.principal.empty() ? "-" : claim.principal, to_string(s.error().code), live);
+    return s.error();
+  }
+  if (!claim.principal.empty()) {
+    auto bound = holders_.bind(spec.agent_id, claim.principal);
+    if (!bound) return bound.error();
+    if (*bound != 0) {
+      dirty_holders_.insert(spec.agent_id);
+      spdlog::info("event=agent_id_bound agent={} principal={}", spec.agent_id, claim.principal);
+    }
+  }
+  AttachOk ok = attach(identity, spec, running);
+  AgentSession* session = pool_.find(spec.agent_id);
+  session->instance = claim.instance;
+  session->connection_gone = false;
+  return ok;
+}
+
+void SchedulerCore::connection_gone(const std::string& identity) {
+  // O(agents), once per closed connection.
+  for (auto& [id, a] : pool_.agents()) {
+    if (a.identity == identity && !a.connection_gone) {
+      a.connection_gone = true;
+      spdlog::info("event=agent_connection_closed agent={}", id);
+    }
+  }
+}
+
 Status SchedulerCore::heartbeat(const std::string& identity, const AgentHeartbeat& hb) {
   AgentSession* a = pool_.find(hb.agent_id);
   if (!a || a->identity != identity) {

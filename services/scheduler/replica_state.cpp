@@ -3,6 +3,7 @@
 #include <utility>
 #include <vector>
 
+#include "services/scheduler/agent_holder_record.h"
 #include "services/scheduler/batch_record.h"
 #include "services/scheduler/retention_mark.h"
 #include "services/scheduler/task_codec.h"
@@ -19,6 +20,9 @@ LogBatch drain_turn_records(SchedulerCore& core, WorkflowManager& workflows, Log
     workflows.on_task(r);
   });
   core.drain_spent_batches([&](std::uint64_t first) { batch.erase(log_key(kBatchRecordKind, first)); });
+  core.drain_holders([&](std::uint64_t number, const std::string& agent_id, const std::string& principal) {
+    batch.put(log_key(kAgentHolderKind, number), encode_agent_holder({agent_id, principal}));
+  });
   workflows.drain_dirty([&](std::uint64_t key, std::string rec) { batch.put(key, std::move(rec)); });
   // Expiry (retention): deletions, after every put, and the next seqs so ids are never reused.
   bool expired = false;
@@ -80,6 +84,12 @@ Status apply_replica_records(SchedulerCore& core, WorkflowManager& workflows, co
         if (auto s = core.apply_batch_record((*b)->intake(), **b); !s) return s;
         break;
       }
+      case kAgentHolderKind: {
+        auto b = decode_agent_holder(bytes);
+        if (!b) return b.error();
+        core.restore_holder(log_id(key), b->agent_id, b->principal);
+        break;
+      }
       default: {
         auto r = decode_task_record(key, bytes);
         if (!r) return r.error();
@@ -105,6 +115,9 @@ Result<std::string> replica_snapshot(const SchedulerCore& core, const WorkflowMa
   workflows.each_record([&](std::uint64_t key, std::string rec) { w.record(key, rec); });
   core.each_batch_hits([&](const BatchHits& h) { w.record(log_key(kBatchHitsKind, h.id), encode_batch_hits(h)); });
   w.record(kRetentionMarkKey, retention_mark_record(core, workflows));
+  for (const auto& [agent_id, b] : core.holders().all()) {  // kind 6, after the mark (kind 4)
+    w.record(log_key(kAgentHolderKind, b.number), encode_agent_holder({agent_id, b.principal}));
+  }
   return w.finish();
 }
 

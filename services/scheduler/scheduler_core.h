@@ -54,6 +54,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/agent_claim.h"
 #include "common/clock.h"
 #include "common/consensus_messages.h"
 #include "common/envelope.h"
@@ -245,6 +246,31 @@ class SchedulerCore {
   // each until reported gone). nullptr: a new connection fences every lease of the agent, as an
   // agent that reports nothing may have lost them all.
   AttachOk attach(const std::string& identity, const AgentSpec& spec, const std::vector<TaskRef>* running = nullptr);
+  // ATTACH as the service takes it: the identity rule (common/agent_claim.h) first, with the
+  // policy in force (nullptr: no CURVE). PERMISSION_DENIED when another key holds the id,
+  // ALREADY_EXISTS when it is live under another instance token (live: attached, heard within
+  // heartbeat_ms x liveness, its connection not known closed); nothing changes then. Accepted:
+  // attach() above; the session keeps the claim's token, and a claim with a principal holds the
+  // id from now on (its binding written in this turn's commit: drain_holders).
+  Result<AttachOk> attach(const std::string& identity, const AgentSpec& spec, const std::vector<TaskRef>* running,
+                          const AgentClaim& claim, const Policy* policy);
+  // The agent connection `identity` closed: its session, if any, is no longer live for the
+  // identity rule (its leases stay until its liveness window passes or it attaches again).
+  void connection_gone(const std::string& identity);
+  // Who holds which agent id (rule 1 of agent_claim.h). Bindings changed since the last call, once
+  // each: fn(number, agent_id, principal); the caller stores them (agent_holder_record.h).
+  const AgentHolders& holders() const { return holders_; }
+  template <class Fn>
+  void drain_holders(Fn&& fn) {
+    for (const auto& id : dirty_holders_) {
+      if (auto it = holders_.all().find(id); it != holders_.all().end()) fn(it->second.number, id, it->second.principal);
+    }
+    dirty_holders_.clear();
+  }
+  // A stored binding: at start-up, and on a hot standby applying the leader's record.
+  void restore_holder(std::uint64_t number, const std::string& agent_id, const std::string& principal) {
+    holders_.restore(number, agent_id, principal);
+  }
   // NOT_FOUND when the agent is unknown: it must ATTACH again. Its `running` updates the stale
   // attempts: those it no longer reports are gone, those it reports that are not leased to it
   // are stale from now.
@@ -628,6 +654,11 @@ class SchedulerCore {
   std::unordered_map<std::uint64_t, std::uint32_t> waited_;
   std::vector<std::uint64_t> expired_tasks_, expired_hits_;  // not yet drained (drain_expired)
   RetentionHold retention_hold_;
+  // ---- Agent identity (core_reconcile.cpp). Bindings of agent ids to principals, kept for good
+  // (stored: a restart or a new leader keeps them); dirty_holders_: ids whose binding changed
+  // and is not drained yet.
+  AgentHolders holders_;
+  std::set<std::string> dirty_holders_;
   const TopicSubscriptions* subscriptions_ = nullptr;  // not owned; nullptr: build every event
 };
 

@@ -50,6 +50,7 @@ SchedulerService::SchedulerService(ServiceOptions options, const Clock& clock)
       client_(make_socket(ctx_, zmq::socket_type::router)),
       agent_(make_socket(ctx_, zmq::socket_type::router)),
       client_watch_(ctx_, client_),
+      agent_watch_(ctx_, agent_),
       registry_link_(ctx_,
                      RegistryLink::Options{options_.registries, "scheduler", "scheduler", options_.announce_ms,
                                            {"agent.down", "proposal.decided"}},
@@ -115,6 +116,7 @@ void SchedulerService::run() {
     // The client ROUTER's watch is a socket of the context too: left open, ctx_.close() would
     // wait for it forever and the process would never restart.
     client_watch_.close();
+    agent_watch_.close();
     for (zmq::socket_t* s : {&client_, &agent_}) {
       s->set(zmq::sockopt::linger, 200);
       s->close();
@@ -209,6 +211,8 @@ void SchedulerService::turn(int poll_ms) {
   for (const auto& id : client_watch_.gone()) {
     if (auto n = core_.drop_waiters(id); n > 0) spdlog::info("event=waiters_dropped count={}", n);
   }
+  // A closed agent connection: its session no longer holds its id against another process.
+  for (const auto& id : agent_watch_.gone()) core_.connection_gone(id);
   Event ev;
   for (int i = 0; i < kMaxBatch && registry_link_.next_event(ev); ++i) handle_bus(ev);
   if (serving()) {  // a follower's core changes only by the leader's records
@@ -435,6 +439,7 @@ void SchedulerService::handle_agent(Incoming& in) {
     return;
   }
   if (refuse(agent_replies_, in, true)) return;
+  agent_watch_.seen(in.identity, in.fd);
   const Envelope& e = *in.envelope;
   auto reply = [&](MsgType t, Json body) { agent_replies_.push_back({in.identity, Envelope{t, e.request_id, std::move(body)}}); };
   auto reply_error = [&](const Error& err) { agent_replies_.push_back({in.identity, error_envelope(e.request_id, err)}); };
@@ -450,7 +455,11 @@ void SchedulerService::handle_agent(Incoming& in) {
       Asked asked;
       asked.agent_id = m->agent.agent_id, asked.capabilities = m->agent.capabilities;
       if (auto s = authorize(in.principal, Action::AGENT, asked); !s) return reply_error(s.error());
-      return reply(MsgType::ATTACH_OK, core_.attach(in.identity, m->agent, m->running ? &*m->running : nullptr).to_body());
+      // The identity rule (agent_claim.h): another key's id, or another process's live one, is refused.
+      auto ok = core_.attach(in.identity, m->agent, m->running ? &*m->running : nullptr,
+                             AgentClaim{m->agent.agent_id, in.principal, m->instance}, service_policy().get());
+      if (!ok) return reply_error(ok.error());
+      return reply(MsgType::ATTACH_OK, ok->to_body());
     }
     case MsgType::AGENT_HEARTBEAT: {
       auto m = AgentHeartbeat::from_body(e.body);
@@ -483,7 +492,10 @@ void SchedulerService::handle_agent(Incoming& in) {
     }
     case MsgType::DETACH: {
       auto m = Detach::from_body(e.body);
-      if (m) core_.detach(m->agent_id);
+      // Only the connection the agent attached on may detach it: not a process its ATTACH refused.
+      if (const AgentSession* a = m ? core_.agent(m->agent_id) : nullptr; a && a->identity == in.identity) {
+        core_.detach(m->agent_id);
+      }
       return;
     }
     default:

@@ -158,6 +158,7 @@ class SchedulerService {
   zmq::context_t ctx_;
   zmq::socket_t client_, agent_;
   PeerWatch client_watch_;  // client connections that closed: their held waits are dropped
+  PeerWatch agent_watch_;   // agent connections that closed: their sessions are no longer live
   // Every registry: announcements, our events onto every bus (the core builds only the events
   // some bus's subscribers want: registry_link_.subscriptions()), and the registry's
   // agent.down and consensus decisions heard from every bus, each once.

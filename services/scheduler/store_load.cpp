@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "services/scheduler/agent_holder_record.h"
 #include "services/scheduler/batch_record.h"
 #include "services/scheduler/replica_state.h"
 #include "services/scheduler/retention_mark.h"
@@ -54,6 +55,13 @@ Status load_store(LogStore& log, SchedulerCore& core, WorkflowManager& workflows
         auto h = decode_batch_hits(log_id(key), bytes);
         if (!h) return h.error();
         core.restore_batch_hits(std::move(*h));
+        ++p.other_records;
+        break;
+      }
+      case kAgentHolderKind: {
+        auto b = decode_agent_holder(bytes);
+        if (!b) return b.error();
+        core.restore_holder(log_id(key), b->agent_id, b->principal);
         ++p.other_records;
         break;
       }

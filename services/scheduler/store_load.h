@@ -1,6 +1,6 @@
 // Loading a single scheduler's store at start-up: every record of its Log replayed in key order
 // into the core and the workflow manager (task records, then workflows, batch records, batch
-// hits, the retention mark: the order of their kinds), then the restore finished (the graph
+// hits, the retention mark, agent id bindings: the order of their kinds), then the restore finished (the graph
 // linked, ready tasks queued, leases adopted, workflows checked against their tasks).
 //
 //   SchedulerCore core(clock, options);

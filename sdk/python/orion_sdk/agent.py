@@ -23,10 +23,14 @@ Registry link: DEALER to `registry`.
   REGISTERING  REGISTER_OK for our request id          reset backoff, start heartbeats        REGISTERED
   REGISTERING  deadline; nothing heard since REGISTER   new socket (Lazy Pirate), REGISTER     REGISTERING
   REGISTERING  deadline; an answer came (e.g. ERROR)    REGISTER again                         REGISTERING
+               (ERROR ALREADY_EXISTS / PERMISSION_DENIED: the id is another process's or key's;
+               logged at ERROR, event=agent_id_refused, and tried again so, with the backoff)
   REGISTERED   heartbeat_ms passed                      HEARTBEAT {agent_id, load}             REGISTERED
   REGISTERED   ERROR NOT_FOUND to a HEARTBEAT           REGISTER                               REGISTERING
   REGISTERED   nothing heard for heartbeat_ms*liveness  new socket (Paranoid Pirate), REGISTER REGISTERING
 Each REGISTER waits the next backoff delay (reconnect_initial_ms, x2, ... reconnect_max_ms).
+REGISTER and ATTACH carry `instance`, a random token made once per process: the same process
+reconnecting keeps its id; another process's claim on a live id is refused (protocol.md 11.3).
 
 Scheduler link: DEALER to DISCOVERY.scheduler_agent.
   NO_ADDRESS   registry REGISTERED, no DISCOVER pending DISCOVER on the registry link          NO_ADDRESS
@@ -36,6 +40,7 @@ Scheduler link: DEALER to DISCOVERY.scheduler_agent.
   ATTACHING    ATTACH_OK for our request id             reset backoff, re-send results         ATTACHED
   ATTACHING    deadline; nothing heard since ATTACH     close socket (re-DISCOVER next)        NO_ADDRESS
   ATTACHING    deadline; an answer came (e.g. ERROR)    ATTACH again                           ATTACHING
+               (an id refused as for REGISTER: event=agent_id_refused, tried again with the backoff)
   ATTACHED     heartbeat_ms passed                      AGENT_HEARTBEAT, re-send results       ATTACHED
   ATTACHED     ERROR NOT_FOUND to an AGENT_HEARTBEAT    ATTACH                                 ATTACHING
   ATTACHED     nothing heard for heartbeat_ms*liveness  close socket (re-DISCOVER next)        NO_ADDRESS
@@ -451,6 +456,9 @@ class Agent:
             raise ValueError("registry names no registry")
         self._next_registry = 0
         self._registry_endpoint = registry
+        # Random per process, sent in every REGISTER and ATTACH: a reconnect of this process is
+        # told from another process taking the id (protocol.md 11.3).
+        self._instance = secrets.token_hex(16)
         self._now = clock or _monotonic_ms
         self._handlers = {}
         self._vote_handler = None
@@ -559,8 +567,9 @@ class Agent:
             self._voting = Voting(self.agent_id, self._spec["capabilities"], self._keys.secret_key,
                                   self._vote_handler, self._outbox, vote_pool, self._ctx, self._now,
                                   self._registries)
-        log.info("event=agent_starting agent=%s registry=%s capacity=%d capabilities=%s sdk=%s", self.agent_id,
-                 self._registry_endpoint, self._spec["capacity"], self._spec["capabilities"], SDK_VERSION)
+        log.info("event=agent_starting agent=%s registry=%s capacity=%d capabilities=%s sdk=%s instance=%s",
+                 self.agent_id, self._registry_endpoint, self._spec["capacity"], self._spec["capabilities"],
+                 SDK_VERSION, self._instance)
         if self._key_generated and self._keys is not None:
             log.info("event=vote_key_generated agent=%s public_key=%s", self.agent_id, self.public_key_hex)
         try:
@@ -648,7 +657,7 @@ class Agent:
         wait_ms = link.backoff.next_ms()
         link.handshake_deadline_ms = now + wait_ms
         log.debug("event=register_sent agent=%s registry=%s wait_ms=%d", self.agent_id, link.endpoint, wait_ms)
-        self._send(link, MsgType.REGISTER, p.register_body(self._spec), link.handshake_id)
+        self._send(link, MsgType.REGISTER, p.register_body(self._spec, self._instance), link.handshake_id)
 
     def _send_discover(self, now):
         self._discover_id = _request_id()
@@ -665,7 +674,7 @@ class Agent:
         # `running`: every attempt we hold, so the scheduler keeps their leases (and cancels those no
         # longer ours); those whose result is unacknowledged too, as it is re-sent after ATTACH_OK.
         held = list(self._running) + list(self._unacked)
-        self._send(link, MsgType.ATTACH, p.attach_body(self._spec, held), link.handshake_id)
+        self._send(link, MsgType.ATTACH, p.attach_body(self._spec, held, self._instance), link.handshake_id)
 
     # ---- the loop ----
 
@@ -820,6 +829,8 @@ class Agent:
                 self._registry_state = _REGISTERING
                 self._send_register(now)
                 return
+            if self._id_refused(reg, asked, err, now):
+                return
             log.warning("event=peer_error agent=%s peer=registry request=%s error=%s", self.agent_id,
                         MsgType(asked).name, err)
         else:
@@ -929,8 +940,23 @@ class Agent:
                                 self.agent_id, key[0], key[1], err)
                     del self._unacked[key]
                     return
+        if self._id_refused(self._scheduler, asked, err, now):
+            return
         log.warning("event=peer_error agent=%s peer=scheduler request=%s error=%s", self.agent_id,
                     MsgType(asked).name, err)
+
+    def _id_refused(self, link, asked, err, now):
+        """REGISTER or ATTACH refused for the agent id (ALREADY_EXISTS: another process holds it
+        live; PERMISSION_DENIED: another key holds it): logged at ERROR, True. The handshake goes
+        again at its deadline, the link's backoff doubling each time: the agent keeps trying
+        without flapping and without disturbing the holder."""
+        if asked not in (MsgType.REGISTER, MsgType.ATTACH) or \
+                err.code not in (ErrorCode.ALREADY_EXISTS, ErrorCode.PERMISSION_DENIED):
+            return False
+        log.error("event=agent_id_refused agent=%s peer=%s request=%s code=%s error=\"%s\" action=retry "
+                  "retry_in_ms=%d", self.agent_id, link.name, MsgType(asked).name, err.code.name, err.message,
+                  max(0, link.handshake_deadline_ms - now))
+        return True
 
     def _follow_scheduler_leader(self, leader, asked, now):
         """NOT_LEADER on the scheduler link: reconnect to `leader` and ATTACH (results not

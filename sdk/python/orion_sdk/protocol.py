@@ -641,15 +641,20 @@ def parse_agent_view(j):
     return dict(_messages.read_record("AgentView", j), **spec)
 
 
-def register_body(spec):
-    return {"agent": spec}
+def register_body(spec, instance=""):
+    """REGISTER; `instance`: the process's random token, the same in every REGISTER and ATTACH
+    it sends (protocol.md 11.3); "" leaves the field out."""
+    body = {"agent": spec}
+    if instance:
+        body["instance"] = instance
+    return body
 
 
-def attach_body(spec, running=None):
+def attach_body(spec, running=None, instance=""):
     """ATTACH; `running` is an iterable of (task_id, attempt): the attempts the agent holds
     (running, queued, or with a result not yet acknowledged). None leaves the field out: the
-    scheduler then fences every earlier lease of the agent."""
-    body = {"agent": spec}
+    scheduler then fences every earlier lease of the agent. `instance` as for register_body."""
+    body = register_body(spec, instance)
     if running is not None:
         body["running"] = [{"task_id": t, "attempt": a} for t, a in running]
     return body

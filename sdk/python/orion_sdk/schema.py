@@ -377,6 +377,7 @@ BODIES = {
     ),
     MsgType.REGISTER: (
         Field('agent', 'record', 'AgentSpec', True),
+        Field('instance', 'scalar', 'str', False, default=''),
     ),
     MsgType.REGISTER_OK: (
         Field('heartbeat_ms', 'scalar', 'int', True, min=1, max=MAX_HEARTBEAT_MS),
@@ -511,6 +512,7 @@ BODIES = {
     ),
     MsgType.ATTACH: (
         Field('agent', 'record', 'AgentSpec', True),
+        Field('instance', 'scalar', 'str', False, default=''),
         Field('running', 'list', 'TaskRef', False, max_items=MAX_CAPACITY, default=[]),
     ),
     MsgType.ATTACH_OK: (

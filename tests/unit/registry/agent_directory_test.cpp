@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/policy.h"
+
 namespace orion::registry {
 namespace {
 
@@ -227,6 +229,48 @@ TEST(AgentDirectory, RefusesAZeroHeartbeatOrLiveness) {
   ManualClock clock;
   EXPECT_THROW(AgentDirectory(clock, 0, 3), std::invalid_argument);
   EXPECT_THROW(AgentDirectory(clock, 1000, 0), std::invalid_argument);
+}
+
+// ---- The identity rule (common/agent_claim.h) at REGISTER, HEARTBEAT and DEREGISTER.
+
+TEST_F(AgentDirectoryTest, ASecondProcessIsRefusedWhileTheIdIsUpAndAcceptedOnceItIsDown) {
+  ASSERT_TRUE(dir.register_agent(spec("a1"), AgentClaim{"a1", "", "proc-1"}, nullptr).ok());
+  clock.advance(kDownAfterMs - 1);
+  auto refused = dir.register_agent(spec("a1", {"other"}), AgentClaim{"a1", "", "proc-2"}, nullptr);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::ALREADY_EXISTS);
+  EXPECT_EQ(find(dir.list(), "a1")->spec.capabilities, std::vector<std::string>{"echo"}) << "nothing changed";
+  auto again = dir.register_agent(spec("a1"), AgentClaim{"a1", "", "proc-1"}, nullptr);
+  ASSERT_TRUE(again.ok()) << "the same process registering again";
+  EXPECT_TRUE(again->replaced);
+  clock.advance(kDownAfterMs);
+  dir.expire();
+  EXPECT_TRUE(dir.register_agent(spec("a1"), AgentClaim{"a1", "", "proc-2"}, nullptr).ok()) << "DOWN: free";
+  EXPECT_TRUE(dir.deregister("a1").ok());
+  EXPECT_TRUE(dir.register_agent(spec("a1"), AgentClaim{"a1", "", "proc-3"}, nullptr).ok()) << "deregistered: free";
+  EXPECT_TRUE(dir.register_agent(spec("a1"), AgentClaim{"a1", "", ""}, nullptr).ok()) << "no token: as before";
+}
+
+TEST_F(AgentDirectoryTest, WithCurveAnIdStaysTheFirstKeysAndOnlyItHeartbeatsOrDeregistersIt) {
+  auto policy = Policy::parse(
+      "principals:\n"
+      "  fleet-a: {key: \"rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7\", roles: [agent], agents: [\"*\"]}\n"
+      "  fleet-b: {key: \"Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID\", roles: [agent], agents: [\"*\"]}\n");
+  ASSERT_TRUE(policy.ok()) << policy.error().to_string();
+  ASSERT_TRUE(dir.register_agent(spec("w1"), AgentClaim{"w1", "fleet-a", "p1"}, &*policy).ok());
+  auto refused = dir.register_agent(spec("w1"), AgentClaim{"w1", "fleet-b", "p2"}, &*policy);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::PERMISSION_DENIED);
+  EXPECT_EQ(dir.check_holder("w1", "fleet-b", &*policy).error().code, ErrorCode::PERMISSION_DENIED);
+  EXPECT_TRUE(dir.check_holder("w1", "fleet-a", &*policy).ok());
+  EXPECT_TRUE(dir.check_holder("w2", "fleet-b", &*policy).ok()) << "an id nobody holds";
+  clock.advance(kDownAfterMs);
+  dir.expire();
+  ASSERT_TRUE(dir.deregister("w1").ok());
+  EXPECT_EQ(dir.register_agent(spec("w1"), AgentClaim{"w1", "fleet-b", "p3"}, &*policy).error().code,
+            ErrorCode::PERMISSION_DENIED)
+      << "gone from the directory, still held";
+  EXPECT_TRUE(dir.register_agent(spec("w1"), AgentClaim{"w1", "fleet-a", "p4"}, &*policy).ok());
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -582,6 +583,18 @@ TEST_F(AgentTest, EveryAttachSaysWhichAttemptsItHoldsRunningOrWithAResultUnackno
   for (const auto& r : *again->running) held.emplace_back(r.task_id, r.attempt);
   std::sort(held.begin(), held.end());
   EXPECT_EQ(held, (std::vector<std::pair<std::string, std::int64_t>>{{"T20", 1}, {"T21", 2}}));
+}
+
+// docs/protocol.md 11.3: one random token per process, the same in every REGISTER and ATTACH.
+TEST_F(AgentTest, EveryRegisterAndAttachCarriesTheSameInstanceToken) {
+  start_and_attach();
+  cluster.not_found_agent_heartbeats = 1;  // a re-attach of the same process
+  ASSERT_TRUE(cluster.wait_until([&] { return cluster.count_at_scheduler(MsgType::ATTACH) >= 2; }));
+  std::set<std::string> tokens;
+  for (const auto& r : FakeCluster::of(cluster.at_registry, MsgType::REGISTER)) tokens.insert(Register::from_body(r.body)->instance);
+  for (const auto& r : FakeCluster::of(cluster.at_scheduler, MsgType::ATTACH)) tokens.insert(Attach::from_body(r.body)->instance);
+  ASSERT_EQ(tokens.size(), 1u);
+  EXPECT_EQ(tokens.begin()->size(), 32u) << "16 random bytes, hex";
 }
 
 TEST_F(AgentTest, ACancelledJobThatNoWorkerStartedNeverRunsItsHandler) {
