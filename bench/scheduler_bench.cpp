@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "bench/audit_bench.h"
 #include "bench/echo_tasks.h"
 #include "bench/figures.h"
 #include "bench/layered_dag.h"
@@ -576,6 +577,8 @@ const std::vector<Group>& groups() {
       {"raft3_throughput", {"raft3_throughput_tasks_per_s"},
        [](bool quick, Reporter& out) { bench_throughput(quick, out, 3, "raft3_"); }},
       {"raft3_failover", {"raft3_failover_100k_ms", "raft3_failover_1m_ms"}, bench_failover},
+      {"audit", {"audit_off_submits_per_s", "audit_on_submits_per_s", "audit_cost_ratio", "audit_us_per_submit"},
+       bench_audit},
   };
   return g;
 }

@@ -77,6 +77,7 @@ struct StackConfig {
   int scheduler_replicas = 1;  // 1: SQLite; 3 or 5: Raft replicas on loopback
   bool consensus = false;      // one orion-consensus (SQLite) too, started before the scheduler
   std::string retention{};     // --retention of the scheduler and orion-consensus; empty: theirs
+  std::vector<std::string> scheduler_args{};  // more flags for every scheduler (e.g. --audit off)
 };
 
 class Stack {

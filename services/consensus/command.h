@@ -29,8 +29,10 @@ enum class CommandKind : std::uint8_t {
   ACQUIRE = 4,  // body: LeaseRequest
   RENEW = 5,    // body: LeaseRequest
   RELEASE = 6,  // body: ReleaseLease
-  HELLO = 7,    // body: {replica, client, retention_ms (opt)}; a new leader says where clients
-                // reach it, and the retention it runs with (consensus_core.h)
+  HELLO = 7,    // body: {replica, client, retention_ms (opt), audit_keep (opt)}; a new leader
+                // says where clients reach it, and the retention it runs with (consensus_core.h)
+  AUDIT = 8,    // body: {a, g, o, d}: an audit record of what the leader refused or did outside
+                // the state (a vote refused before the log, a membership change, a policy reload)
 };
 const char* to_string(CommandKind kind);
 
@@ -43,6 +45,9 @@ struct Command {
   std::string origin;        // the replica incarnation that appended it ("" in tests)
   std::uint64_t seq = 0;     // numbered by origin: its reply goes to the client that asked
   std::string body = kEmptyBody;  // a msgpack map (encode_value of the Json body)
+  // The authenticated principal of the request (Incoming::principal), for the audit log; ""
+  // without CURVE, and in logs written before it existed.
+  std::string principal;
   // VOTE only: the replica that appended it verified the signature (precheck_vote) against the
   // voter's key in the proposal, which never changes; apply() then does not verify again, on
   // any replica. Verification is a pure function, so every replica reaches the verdict the

@@ -10,9 +10,11 @@ namespace orion::consensus {
 
 std::string ConsensusConfig::describe() const {
   return fmt::format(
-      "bind_client={} registries={} advertise_host={} data_dir={} ready_file={} verify_threads={} retention_ms={} {}",
+      "bind_client={} registries={} advertise_host={} data_dir={} ready_file={} verify_threads={} retention_ms={} "
+      "audit={} audit_keep={} {}",
       bind_client, join_endpoints(registries), advertise_host.empty() ? "-" : advertise_host, data_dir,
-      ready_file.empty() ? "-" : ready_file, verify_threads, retention_ms, RaftConfig::describe());
+      ready_file.empty() ? "-" : ready_file, verify_threads, retention_ms, audit ? "on" : "off", audit_keep,
+      RaftConfig::describe());
 }
 
 void add_consensus_options(cxxopts::Options& options) {
@@ -28,6 +30,8 @@ void add_consensus_options(cxxopts::Options& options) {
   add_option(options, "retention", "ORION_RETENTION", "7d",
              "how long decided proposals, ended leases and request ids are kept after they end "
              "(60s, 5m, 1.5h, 7d; a bare number is seconds; at least 1s)");
+  add_option(options, "audit", "ORION_AUDIT", "on", "the audit log of state-changing requests: on or off");
+  add_option(options, "audit-keep", "ORION_AUDIT_KEEP", std::to_string(d.audit_keep), "audit records kept (the newest)");
   add_common_options(options, d.data_dir);
 }
 
@@ -51,6 +55,12 @@ Result<ConsensusConfig> consensus_config_from(const cxxopts::ParseResult& args) 
                                      kMaxProposalRetentionMs);
   if (!retention) return retention.error();
   c.retention_ms = *retention;
+  const std::string audit = args["audit"].as<std::string>();
+  if (audit != "on" && audit != "off") return make_error(ErrorCode::INVALID_ARGUMENT, "--audit: must be on or off");
+  c.audit = audit == "on";
+  auto keep = parse_int("audit-keep", args["audit-keep"].as<std::string>(), 1, 1'000'000'000);
+  if (!keep) return keep.error();
+  c.audit_keep = *keep;
   return c;
 }
 

@@ -37,6 +37,10 @@ struct ConsensusConfig : RaftConfig {
   // How long decided proposals, ended leases and PROPOSE request ids are kept, from when they
   // ended (--retention, ORION_RETENTION). Over Raft, the leader's is carried in the log.
   std::int64_t retention_ms = kDefaultProposalRetentionMs;
+  // The audit log (--audit on|off, --audit-keep N; protocol.md section 15): state, carried in the
+  // log as retention_ms is.
+  bool audit = true;
+  std::int64_t audit_keep = 1'000'000;  // records kept, the newest
 
   std::string describe() const;
 };

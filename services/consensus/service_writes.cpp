@@ -14,6 +14,7 @@ void ConsensusService::handle_write(const Incoming& in, const Envelope& e) {
       auto m = Propose::from_packed(e.packed_body);
       if (!m) return refuse(m.error());
       Staged st{CommandKind::PROPOSE, in.identity, e.request_id, m->to_packed(), e.type};
+      st.principal = in.principal;
       st.propose = std::make_shared<Propose>(std::move(*m));
       return append(std::move(st));
     }
@@ -31,12 +32,14 @@ void ConsensusService::handle_write(const Incoming& in, const Envelope& e) {
         }
         Staged st{CommandKind::VOTE, in.identity, e.request_id, m->to_packed(), e.type};
         st.signature_checked = true;
+        st.principal = in.principal;
         st.verify_id = next_job_++;
         jobs_.push_back({st.verify_id, std::move(*key), *m});
         st.vote = std::make_shared<Vote>(std::move(*m));
         return append(std::move(st));
       }
       Staged st{CommandKind::VOTE, in.identity, e.request_id, m->to_packed(), e.type};
+      st.principal = in.principal;
       st.vote = std::make_shared<Vote>(std::move(*m));
       return append(std::move(st));
     }
@@ -44,13 +47,17 @@ void ConsensusService::handle_write(const Incoming& in, const Envelope& e) {
     case MsgType::RENEW_LEASE: {
       auto m = LeaseRequest::from_body(e.body);
       if (!m) return refuse(m.error());
-      return append(Staged{e.type == MsgType::ACQUIRE_LEASE ? CommandKind::ACQUIRE : CommandKind::RENEW, in.identity,
-                           e.request_id, encode_value(m->to_body()), e.type});
+      Staged st{e.type == MsgType::ACQUIRE_LEASE ? CommandKind::ACQUIRE : CommandKind::RENEW, in.identity,
+                e.request_id, encode_value(m->to_body()), e.type};
+      st.principal = in.principal;
+      return append(std::move(st));
     }
     case MsgType::RELEASE_LEASE: {
       auto m = ReleaseLease::from_body(e.body);
       if (!m) return refuse(m.error());
-      return append(Staged{CommandKind::RELEASE, in.identity, e.request_id, encode_value(m->to_body()), e.type});
+      Staged st{CommandKind::RELEASE, in.identity, e.request_id, encode_value(m->to_body()), e.type};
+      st.principal = in.principal;
+      return append(std::move(st));
     }
     default: return;
   }
@@ -67,6 +74,7 @@ void ConsensusService::log_command(Staged st) {
   auto seq = next_seq_++;
   pending_[seq] = Pending{st.identity, st.request_id, st.type};
   Command c{st.kind, clock_.wall_ms(), st.request_id, origin_, seq, std::move(st.body), st.signature_checked};
+  c.principal = std::move(st.principal);
   std::string bytes = encode_command(c);
   if (st.propose || st.vote) {
     c.propose = std::move(st.propose);
@@ -99,6 +107,9 @@ void ConsensusService::flush_staged() {
       if (!ok) {
         Error err = bad_signature(*st.vote);
         refused_vote(*st.vote, err);
+        if (refusals_.admit(clock_.now_ms())) {
+          log_audit(st.principal, "vote", st.vote->proposal_id, "PERMISSION_DENIED", err.message);
+        }
         reply_error(st.identity, st.request_id, err);
         staged_.pop_front();
         continue;

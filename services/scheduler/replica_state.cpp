@@ -3,6 +3,7 @@
 #include <utility>
 #include <vector>
 
+#include "services/scheduler/audit_trail.h"
 #include "services/scheduler/batch_record.h"
 #include "services/scheduler/retention_mark.h"
 #include "services/scheduler/task_codec.h"
@@ -41,8 +42,18 @@ Status restore_retention_mark(SchedulerCore& core, WorkflowManager& workflows, s
   return {};
 }
 
-Status apply_replica_records(SchedulerCore& core, WorkflowManager& workflows, const LogBatch& records) {
+Status apply_replica_records(SchedulerCore& core, WorkflowManager& workflows, const LogBatch& records,
+                             AuditLog* audit) {
   for (const auto& [key, bytes] : records.records) {
+    if (log_kind(key) == kAuditRecordKind) {
+      if (!audit) continue;
+      if (bytes.empty()) {
+        audit->forget(log_id(key));
+      } else {
+        audit->hold(log_id(key), bytes);
+      }
+      continue;
+    }
     if (bytes.empty()) {
       // A deletion: what the leader expired (a spent batch: the core keeps its own account).
       switch (log_kind(key)) {
@@ -91,7 +102,8 @@ Status apply_replica_records(SchedulerCore& core, WorkflowManager& workflows, co
 }
 
 Result<std::string> replica_snapshot(const SchedulerCore& core, const WorkflowManager& workflows,
-                                     const std::map<std::uint64_t, ReplicaAddress>& replicas) {
+                                     const std::map<std::uint64_t, ReplicaAddress>& replicas,
+                                     const AuditLog* audit) {
   constexpr std::size_t kBytesPerTask = 420;  // a record is about 390 bytes: one allocation, seldom two
   SnapshotStateWriter w(static_cast<std::uint32_t>(replicas.size() + 1), core.task_count() * kBytesPerTask);
   for (const auto& [id, r] : replicas) {
@@ -105,6 +117,7 @@ Result<std::string> replica_snapshot(const SchedulerCore& core, const WorkflowMa
   workflows.each_record([&](std::uint64_t key, std::string rec) { w.record(key, rec); });
   core.each_batch_hits([&](const BatchHits& h) { w.record(log_key(kBatchHitsKind, h.id), encode_batch_hits(h)); });
   w.record(kRetentionMarkKey, retention_mark_record(core, workflows));
+  if (audit) audit->each([&](std::uint64_t seq, const std::string& bytes) { w.record(audit_key(seq), bytes); });
   return w.finish();
 }
 

@@ -2,7 +2,8 @@
 // the next task seq and the next workflow seq. Without it a restart after the newest tasks
 // expired would hand their ids out again (next seq = highest stored + 1), and an expired id
 // would read as never existed. Written in every turn that expired something, and in every
-// snapshot; replayed after every other record (the highest kind).
+// snapshot; replayed after every record of the state (kinds 0..3; the audit
+// records, kind 5 (audit_trail.h), come after it and change no state).
 //
 //   msgpack {"t": next task seq, "w": next workflow seq}
 #pragma once
