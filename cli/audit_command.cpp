@@ -8,26 +8,27 @@
 // --since takes a record's seq (a plain number), a time (2026-12-05T18:00:00, UTC) or an age
 // (30s, 10m, 2h, 7d: records from that long ago). verify exits 0 when the chain holds, 1 naming
 // the first bad record (its seq and why) otherwise. --file reads a single scheduler's SQLite
-// store read-only, without asking the service: for when the service itself is in doubt.
-#include <sqlite3.h>
+// store read-only, without asking the service (for when the service itself is in doubt), with
+// orion-audit-verify (cli/audit_verify_main.cpp).
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <ctime>
 #include <functional>
 #include <iostream>
 
+#include "cli/audit_report.h"
 #include "cli/commands.h"
 #include "cli/support.h"
 #include "common/audit_log.h"
 #include "common/clock.h"
 #include "common/config.h"
-#include "common/log_store.h"
 #include "sdk/cpp/consensus_client.h"
 
 namespace orion::cli {
 namespace {
-
-constexpr std::uint8_t kSchedulerAuditKind = 5;  // services/scheduler/audit_trail.h
 
 using Fetch = std::function<Result<AuditListOk>(const AuditList&)>;
 
@@ -118,38 +119,6 @@ int list(const cxxopts::ParseResult& args, const Fetch& fetch) {
   return 0;
 }
 
-// Every record of a single scheduler's store, read-only, in key order.
-Result<std::vector<AuditRecord>> read_file(const std::string& path) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    std::string why = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    return make_error(ErrorCode::NOT_FOUND, "cannot open " + path + ": " + why);
-  }
-  sqlite3_stmt* st = nullptr;
-  std::vector<AuditRecord> out;
-  Error err;
-  if (sqlite3_prepare_v2(db, "SELECT key, record FROM records WHERE key >= ?1 AND key < ?2 ORDER BY key", -1, &st,
-                         nullptr) != SQLITE_OK) {
-    err = make_error(ErrorCode::FAILED_PRECONDITION, path + " is not a scheduler store: " + sqlite3_errmsg(db));
-  } else {
-    sqlite3_bind_int64(st, 1, static_cast<sqlite3_int64>(log_key(kSchedulerAuditKind, 0)));
-    sqlite3_bind_int64(st, 2, static_cast<sqlite3_int64>(log_key(kSchedulerAuditKind + 1, 0)));
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-      const auto seq = log_id(static_cast<std::uint64_t>(sqlite3_column_int64(st, 0)));
-      std::string_view bytes(static_cast<const char*>(sqlite3_column_blob(st, 1)),
-                             static_cast<std::size_t>(sqlite3_column_bytes(st, 1)));
-      out.push_back(audit_record(audit_entry(seq, bytes)));
-    }
-    if (rc != SQLITE_DONE) err = make_error(ErrorCode::INTERNAL, path + ": " + sqlite3_errmsg(db));
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  if (!err.message.empty()) return err;
-  return out;
-}
-
 // Every page, oldest first.
 Result<std::vector<AuditRecord>> read_service(const Fetch& fetch) {
   std::vector<AuditRecord> records;
@@ -166,22 +135,24 @@ Result<std::vector<AuditRecord>> read_service(const Fetch& fetch) {
 
 int verify(const cxxopts::ParseResult& args, Result<std::vector<AuditRecord>> read) {
   if (!read) return fail(read.error());
-  const std::vector<AuditRecord>& records = *read;
-  auto bad = verify_audit_chain(records);
-  const std::uint64_t first = records.empty() ? 0 : records.front().seq, last = records.empty() ? 0 : records.back().seq;
-  if (args.count("json")) {
-    Json out = {{"ok", !bad}, {"records", records.size()}, {"first_seq", first}, {"last_seq", last}};
-    if (bad) out["bad_seq"] = bad->seq, out["bad_index"] = bad->index, out["why"] = bad->why;
-    std::cout << text(out) << "\n";
-  } else if (bad) {
-    std::cout << "BAD: record " << bad->seq << " (the " << bad->index + 1 << "th of " << records.size()
-              << " stored): " << bad->why << "\n";
-  } else {
-    std::cout << "OK: " << records.size() << " records";
-    if (!records.empty()) std::cout << ", seq " << first << " to " << last;
-    std::cout << ", the chain holds\n";
-  }
-  return bad ? 1 : 0;
+  return report_verification(*read, args.count("json") > 0);
+}
+
+// --file: the store is read by orion-audit-verify, installed beside orionctl (it links SQLite,
+// which orionctl, a client, does not: tests/layers), in this process's place.
+int verify_file(const std::string& path, bool json) {
+  char self[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return fail("cannot find orionctl's own directory");
+  std::string tool(self, static_cast<std::size_t>(n));
+  tool = tool.substr(0, tool.rfind('/') + 1) + "orion-audit-verify";
+  std::vector<std::string> args{tool, path};
+  if (json) args.push_back("--json");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  ::execv(tool.c_str(), argv.data());
+  return fail("cannot run " + tool + ": " + std::strerror(errno));
 }
 
 }  // namespace
@@ -204,7 +175,9 @@ int cmd_audit(int argc, char** argv) {
     cxxopts::ParseResult args;
     if (verifying) --argc, ++argv;
     if (!parse(o, argc, argv, args)) return 0;
-    if (verifying && !args["file"].as<std::string>().empty()) return verify(args, read_file(args["file"].as<std::string>()));
+    if (verifying && !args["file"].as<std::string>().empty()) {
+      return verify_file(args["file"].as<std::string>(), args.count("json") > 0);
+    }
     return with_service(args, [&](const Fetch& fetch) {
       return verifying ? verify(args, read_service(fetch)) : list(args, fetch);
     });

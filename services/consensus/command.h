@@ -45,9 +45,6 @@ struct Command {
   std::string origin;        // the replica incarnation that appended it ("" in tests)
   std::uint64_t seq = 0;     // numbered by origin: its reply goes to the client that asked
   std::string body = kEmptyBody;  // a msgpack map (encode_value of the Json body)
-  // The authenticated principal of the request (Incoming::principal), for the audit log; ""
-  // without CURVE, and in logs written before it existed.
-  std::string principal;
   // VOTE only: the replica that appended it verified the signature (precheck_vote) against the
   // voter's key in the proposal, which never changes; apply() then does not verify again, on
   // any replica. Verification is a pure function, so every replica reaches the verdict the
@@ -58,6 +55,9 @@ struct Command {
   // read `body` again. Either is exactly what reading `body` gives; apply() may move from it.
   std::shared_ptr<Propose> propose = nullptr;
   std::shared_ptr<Vote> vote = nullptr;
+  // The authenticated principal of the request (Incoming::principal), for the audit log; ""
+  // without CURVE, and in logs written before it existed. In the log (field "p").
+  std::string principal{};
 };
 
 std::string encode_command(const Command& c);

@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "common/audit_chain.h"
+#include "common/audit_log.h"
 #include "common/curve_keys.h"
 #include "common/log_store.h"
 #include "common/transport_security.h"
@@ -294,9 +295,44 @@ TEST_F(AuditTest, ANewLeaderContinuesTheChainItsPredecessorLeft) {
   EXPECT_FALSE(bad.has_value()) << bad->seq << ": " << bad->why;
   auto verified = orionctl({"audit", "verify"});
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
-  // The old leader, started again, holds the same chain as a follower.
-  replicas->start(*leader);
-  ASSERT_TRUE(wait_until([&] { auto i = replicas->info(*leader); return i && i->role == "follower"; }, 15'000));
+}
+
+// orion-consensus records each PROPOSE and VOTE as applied from its log, and a vote refused
+// before the log (a forged signature) as an AUDIT command of its own.
+TEST_F(AuditTest, ConsensusRecordsProposalsAndVotesRefusalsIncluded) {
+  cluster.start_registry();
+  cluster.start_consensus();
+  cluster.start_agent("voter", {"deploy"}, 1, {"--vote", "yes"});
+  ASSERT_TRUE(cluster.wait_agents_up(1));
+  auto proposed = orionctl({"propose", "--type", "deploy", "--consensus", "majority", "--cap", "deploy", "--data",
+                            "{\"v\": 2}", "--timeout", "30", "--json"});
+  ASSERT_EQ(proposed.exit_code, 0) << proposed.out << proposed.err;
+  const std::string id = Json::parse(proposed.out)["proposal_id"].get<std::string>();
+  auto decided = orionctl({"decision", id, "--wait", "20", "--json"});
+  ASSERT_EQ(decided.exit_code, 0) << decided.out << decided.err;
+  // A vote signed with a key that is not the voter's.
+  auto forged = orionctl({"vote", id, "--agent", "voter", "--no", "--secret-key", std::string(64, '7')});
+  EXPECT_EQ(forged.exit_code, 1) << forged.out << forged.err;
+  Json records;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto r = orionctl({"audit", "--service", "consensus", "--json"});
+        if (r.exit_code != 0) return false;
+        records = Json::parse(r.out)["records"];
+        if (!find(records, "vote", id, "OK")) return false;
+        for (const auto& r : records) {
+          if (r["action"] == "vote" && r["outcome"] != "OK") return true;  // the forged one, refused
+        }
+        return false;
+      },
+      10'000))
+      << records.dump(2);
+  const Json* p = find(records, "propose", id, "OK");
+  ASSERT_TRUE(p) << records.dump(2);
+  EXPECT_EQ((*p)["detail"], "type=deploy consensus=MAJORITY");
+  EXPECT_EQ((*find(records, "vote", id, "OK"))["detail"], "agent=voter yes");
+  auto verified = orionctl({"audit", "verify", "--service", "consensus"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
 }
 
 }  // namespace
