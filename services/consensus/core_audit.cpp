@@ -80,6 +80,10 @@ void ConsensusCore::record_audit(AuditEvent ev, const Command& c, const Result<R
   if (c.kind != CommandKind::AUDIT) {
     ev.outcome = r ? "OK" : std::string(to_string(r.error().code));
     if (!r) ev.detail = cut(r.error().message);
+    if (r && (c.kind == CommandKind::ACQUIRE || c.kind == CommandKind::RENEW) && r->body.is_object() &&
+        r->body.value("granted", true) == false) {
+      ev.detail += " granted=false";  // answered, not refused: another holder has it
+    }
     if (r && c.kind == CommandKind::PROPOSE) {
       auto ok = decode_value(r->packed.data(), r->packed.size());
       if (ok && ok->is_object()) ev.target = ok->value("proposal_id", std::string());

@@ -275,21 +275,25 @@ TEST_F(AuditTest, ANewLeaderContinuesTheChainItsPredecessorLeft) {
   auto next = replicas->wait_leader(15'000, *leader);
   ASSERT_TRUE(next);
   std::vector<AuditRecord> chain;
+  std::string last;  // why the last try did not do
   ASSERT_TRUE(wait_until(
       [&] {
         sdk::Client c(cluster.client_options());
-        if (!c.submit(echo(100)).ok()) return false;
-        auto r = orionctl({"audit", "--json", "--limit", "1000"});
-        if (r.exit_code != 0) return false;
+        if (auto id = c.submit(echo(100)); !id) return last = id.error().to_string(), false;
+        auto listed = orionctl({"audit", "--json", "--limit", "1000"});
+        if (listed.exit_code != 0) return last = listed.err, false;
         chain.clear();
-        for (const auto& e : Json::parse(r.out)["records"]) {
+        const Json page = Json::parse(listed.out);
+        for (const auto& e : page["records"]) {
           auto entry = AuditEntry::from_json(e);
-          if (!entry) return false;
+          if (!entry) return last = entry.error().to_string(), false;
           chain.push_back(audit_record(*entry));
         }
+        last = listed.out;
         return chain.size() >= 6;
       },
-      20'000));
+      20'000))
+      << last;
   EXPECT_EQ(chain.front().seq, 1u);
   auto bad = verify_audit_chain(chain);
   EXPECT_FALSE(bad.has_value()) << bad->seq << ": " << bad->why;
@@ -320,8 +324,8 @@ TEST_F(AuditTest, ConsensusRecordsProposalsAndVotesRefusalsIncluded) {
         if (r.exit_code != 0) return false;
         records = Json::parse(r.out)["records"];
         if (!find(records, "vote", id, "OK")) return false;
-        for (const auto& r : records) {
-          if (r["action"] == "vote" && r["outcome"] != "OK") return true;  // the forged one, refused
+        for (const auto& rec : records) {
+          if (rec["action"] == "vote" && rec["outcome"] != "OK") return true;  // the forged one, refused
         }
         return false;
       },
