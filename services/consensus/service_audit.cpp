@@ -1,9 +1,10 @@
 // ConsensusService's part of the audit log (protocol.md section 15). The core records each
 // PROPOSE, VOTE and lease command as it is applied (core_audit.cpp); what never becomes such a
 // command is recorded here as an AUDIT command, through the log like any other, so that every
-// replica holds the same chain: a request refused before the log (PERMISSION_DENIED, a body that
-// does not read, a bad signature; the first 100 a second, then their count), a membership
-// change, a policy reload (SIGHUP). Only the serving leader appends them.
+// replica holds the same chain: a request refused before the log (PERMISSION_DENIED, a vote on
+// an unknown proposal, a bad signature; the first 100 a second, then their count; not a body that
+// does not read, which changes nothing), a membership change, a policy reload (SIGHUP). Only the
+// serving leader appends them.
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -55,6 +56,10 @@ void ConsensusService::audit_refused(const Incoming& in, std::size_t reply_at) {
   const Error err = error_from_body(replies_[reply_at].envelope.body);
   // Not served here (a follower, a leader catching up): the request is not refused, but sent on.
   if (err.code == ErrorCode::NOT_LEADER || err.code == ErrorCode::UNAVAILABLE) return;
+  // A body that does not read is no command: bad input changes nothing of the replicated state.
+  if (err.code == ErrorCode::MALFORMED || err.code == ErrorCode::TOO_LARGE || err.code == ErrorCode::INVALID_ARGUMENT) {
+    return;
+  }
   if (!refusals_.admit(clock_.now_ms())) return;
   std::string target;
   if (e.type == MsgType::VOTE) {

@@ -17,7 +17,12 @@ void SchedulerService::audit(const Incoming& in, const std::vector<Reply>& repli
   const Envelope& request = *in.envelope;
   if (!audit_action(request.type)) return;
   const Envelope* reply = replies.size() > at ? &replies[at].envelope : nullptr;
-  if (reply && reply->type == MsgType::ERROR && !refusals_.admit(clock_.now_ms())) return;
+  if (reply && reply->type == MsgType::ERROR) {
+    // A body that is not msgpack, or too large, is a bad frame (counted and logged), not a command.
+    const ErrorCode code = error_from_body(reply->body).code;
+    if (code == ErrorCode::MALFORMED || code == ErrorCode::TOO_LARGE) return;
+    if (!refusals_.admit(clock_.now_ms())) return;
+  }
   audit_.record(audit_event(request, reply, in.principal, clock_.wall_ms(), std::move(note)));
 }
 
