@@ -17,7 +17,7 @@ RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq 
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home /var/lib/orion --create-home orion
 COPY --from=build /src/build/bin/orion-registry /src/build/bin/orion-scheduler /src/build/bin/orion-consensus \
-                  /src/build/bin/orion-example-agent /src/build/bin/orionctl /usr/local/bin/
+                  /src/build/bin/orion-example-agent /src/build/bin/orionctl /src/build/bin/orion-audit-verify /usr/local/bin/
 USER orion
 WORKDIR /var/lib/orion
 ENV ORION_DATA_DIR=/var/lib/orion/data

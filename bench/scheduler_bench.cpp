@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "bench/audit_bench.h"
 #include "bench/echo_tasks.h"
 #include "bench/figures.h"
 #include "bench/layered_dag.h"
@@ -604,6 +605,8 @@ const std::vector<Group>& groups() {
       {"curve",
        {"curve_roundtrip_p50_ms", "curve_throughput_tasks_per_s", "curve_roundtrip_ratio", "curve_throughput_ratio"},
        bench_curve},
+      {"audit", {"audit_off_submits_per_s", "audit_on_submits_per_s", "audit_cost_ratio", "audit_us_per_submit"},
+       bench_audit},
   };
   return g;
 }

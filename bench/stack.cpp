@@ -174,6 +174,7 @@ Stack::Stack(const std::string& name, const StackConfig& config) : dir_("orion-b
     if (!peers.empty()) args.insert(args.end(), {"--id", std::to_string(i + 1), "--peers", peers});
     args.insert(args.end(), retention.begin(), retention.end());
     args.insert(args.end(), service_keys_.begin(), service_keys_.end());
+    args.insert(args.end(), config.scheduler_args.begin(), config.scheduler_args.end());
     scheduler_args_.push_back(std::move(args));
     schedulers_.emplace_back();
     scheduler_clients_.emplace_back();

@@ -80,6 +80,7 @@ struct StackConfig {
   // CURVE on every socket: key pairs for the services, the agents and this process (the
   // client), and a policy admitting them, made in the stack's directory.
   bool curve = false;
+  std::vector<std::string> scheduler_args{};  // more flags for every scheduler (e.g. --audit off)
 };
 
 class Stack {

@@ -24,5 +24,6 @@ int cmd_stats(int argc, char** argv);
 int cmd_replica(int argc, char** argv);  // add, remove (Raft membership)
 int cmd_cluster(int argc, char** argv);  // cluster_command.cpp
 int cmd_keygen(int argc, char** argv);   // keygen_command.cpp
+int cmd_audit(int argc, char** argv);    // audit_command.cpp: list, verify
 
 }  // namespace orion::cli

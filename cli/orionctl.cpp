@@ -38,6 +38,8 @@ commands:
                                         orionctl replica info --endpoint tcp://HOST:7200 [--json]
   cluster       every registry, scheduler and consensus replica   orionctl cluster [--json]
   keygen        a CURVE key pair        orionctl keygen FILE   (FILE secret, mode 0600; FILE.pub)
+  audit         who changed what, when  orionctl audit [--service scheduler|consensus] [--since SEQ|TIME|AGE]
+                                          [--limit N]  |  orionctl audit verify [--service S] [--file DB]
 
 Every command takes --registry tcp://host:port[,tcp://host2:port...] (default tcp://127.0.0.1:7100,
 env ORION_REGISTRY: a list is tried in turn; cluster and watch use every one), --call-timeout
@@ -71,6 +73,7 @@ int main(int argc, char** argv) {
   if (cmd == "replica") return orion::cli::cmd_replica(argc - 1, argv + 1);
   if (cmd == "cluster") return orion::cli::cmd_cluster(argc - 1, argv + 1);
   if (cmd == "keygen") return orion::cli::cmd_keygen(argc - 1, argv + 1);
+  if (cmd == "audit") return orion::cli::cmd_audit(argc - 1, argv + 1);
   std::cerr << "orionctl: unknown command '" << cmd << "'\n" << kUsage;
   return 2;
 }

@@ -113,7 +113,14 @@ std::optional<AuditBreak> verify_audit_chain(const std::vector<AuditRecord>& rec
       if (r.seq <= before.seq) {
         why = "it comes after record " + std::to_string(before.seq) + " (inserted or reordered)";
       } else if (r.seq > before.seq + 1) {
-        why = "records " + std::to_string(before.seq + 1) + " to " + std::to_string(r.seq - 1) + " are missing (removed)";
+        // Moved (stored later) or removed: a later record with a seq of the gap tells them apart.
+        std::uint64_t later = 0;
+        for (std::size_t j = i + 1; j < records.size() && later == 0; ++j) {
+          if (records[j].seq > before.seq && records[j].seq < r.seq) later = records[j].seq;
+        }
+        why = later != 0 ? "record " + std::to_string(later) + " is stored after it (reordered)"
+                         : "records " + std::to_string(before.seq + 1) + " to " + std::to_string(r.seq - 1) +
+                               " are missing (removed)";
       } else {
         why = "it does not chain to record " + std::to_string(before.seq) + " (inserted, or the one before it replaced)";
       }

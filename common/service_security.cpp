@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -21,7 +22,14 @@ struct Enforced {
   std::shared_ptr<const Policy> policy;
   std::shared_ptr<const KeyRing> ring;
   std::mutex reload;  // one reload at a time (ZAP handlers of several contexts ask)
+  std::vector<PolicyReload> done;  // under `reload`: not yet taken (take_policy_reloads)
 };
+
+void note_reload(Enforced& e, PolicyReload r) {
+  constexpr std::size_t kKept = 16;
+  if (e.done.size() >= kKept) e.done.erase(e.done.begin());
+  e.done.push_back(std::move(r));
+}
 
 Enforced& enforced() {
   static Enforced e;
@@ -36,11 +44,13 @@ std::shared_ptr<const KeyRing> admitted_now() {
     if (g_reload.exchange(false)) {
       if (auto fresh = Policy::load(e.path); !fresh) {
         spdlog::error("event=policy_reload_failed policy={} error=\"{}\" kept=previous", e.path, fresh.error().message);
+        note_reload(e, {false, fresh.error().message});
       } else {
         auto policy = std::make_shared<const Policy>(std::move(*fresh));
         std::atomic_store(&e.ring, std::make_shared<const KeyRing>(policy->key_ring()));
         std::atomic_store(&e.policy, std::shared_ptr<const Policy>(policy));
         spdlog::info("event=policy_reloaded policy={} principals={}", e.path, policy->size());
+        note_reload(e, {true, "principals=" + std::to_string(policy->size())});
       }
     }
   }
@@ -85,6 +95,14 @@ Status setup_service_security(const cxxopts::ParseResult& args) {
 }
 
 std::shared_ptr<const Policy> service_policy() { return std::atomic_load(&enforced().policy); }
+
+std::vector<PolicyReload> take_policy_reloads() {
+  if (!service_policy()) return {};
+  admitted_now();  // the reload SIGHUP asked for, now rather than at the next connection
+  Enforced& e = enforced();
+  std::lock_guard<std::mutex> lock(e.reload);
+  return std::exchange(e.done, {});
+}
 
 Status authorize(const std::string& principal, Action action, const Asked& asked) {
   const auto policy = service_policy();

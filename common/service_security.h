@@ -13,6 +13,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <cxxopts.hpp>
 
@@ -35,5 +36,14 @@ std::shared_ptr<const Policy> service_policy();
 // connection's, Incoming::principal) do `action`; else PERMISSION_DENIED naming the principal
 // and what was refused, logged (event=permission_denied, at most 10 lines a second).
 Status authorize(const std::string& principal, Action action, const Asked& asked = {});
+
+// A policy reload SIGHUP asked for, as the audit log records it.
+struct PolicyReload {
+  bool ok = false;
+  std::string detail;  // "principals=N", or why the file did not load
+};
+// Does the reload SIGHUP asked for, if any, then hands over every reload done since the last call
+// (the last 16 at most). Called by the service loop once a turn; empty without CURVE.
+std::vector<PolicyReload> take_policy_reloads();
 
 }  // namespace orion

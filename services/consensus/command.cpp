@@ -20,6 +20,7 @@ const char* to_string(CommandKind kind) {
     case CommandKind::RENEW: return "RENEW";
     case CommandKind::RELEASE: return "RELEASE";
     case CommandKind::HELLO: return "HELLO";
+    case CommandKind::AUDIT: return "AUDIT";
     default: return "UNKNOWN";
   }
 }
@@ -32,7 +33,7 @@ std::string logged_request_id(const std::string& principal, const std::string& r
 
 std::string encode_command(const Command& c) {
   MsgWriter w;
-  w.map(c.signature_checked ? 7 : 6);
+  w.map(6 + (c.signature_checked ? 1 : 0) + (c.principal.empty() ? 0 : 1));
   w.key("k"), w.integer(static_cast<int>(c.kind));
   w.key("t"), w.integer(c.now_ms);
   w.key("r"), w.str(c.request_id);
@@ -40,6 +41,7 @@ std::string encode_command(const Command& c) {
   w.key("s"), w.integer(static_cast<std::int64_t>(c.seq));
   w.key("b"), w.raw(c.body);  // a msgpack map already
   if (c.signature_checked) w.key("v"), w.boolean(true);  // absent in logs written before it existed: false
+  if (!c.principal.empty()) w.key("p"), w.str(c.principal);
   return w.take();
 }
 
@@ -51,12 +53,12 @@ Result<Command> decode_command(std::string_view bytes) {
   const Obj& o = h->get();
   if (auto s = check_object(o, 0, default_limits()); !s) return s.error();
   if (o.type != msgpack::type::MAP) return make_error(ErrorCode::MALFORMED, "command is not a map");
-  static const char* const kNames[] = {"k", "t", "r", "o", "s", "b", "v"};
-  FieldSet<7> f(kNames, o);
+  static const char* const kNames[] = {"k", "t", "r", "o", "s", "b", "v", "p"};
+  FieldSet<8> f(kNames, o);
   Command c;
   std::int64_t kind = 0, seq = 0;
   ObjFields r;
-  r.integer("k", f.value[0], kind, Need::REQUIRED, 1, 7);
+  r.integer("k", f.value[0], kind, Need::REQUIRED, 1, 8);
   r.integer("t", f.value[1], c.now_ms, Need::REQUIRED, 0, INT64_MAX);
   r.str("r", f.value[2], c.request_id, Need::OPTIONAL, kMaxLoggedRequestIdBytes);
   r.str("o", f.value[3], c.origin, Need::OPTIONAL);
@@ -65,6 +67,7 @@ Result<Command> decode_command(std::string_view bytes) {
     return make_error(ErrorCode::MALFORMED, "command: field 'b': must be a map");
   }
   r.boolean("v", f.value[6], c.signature_checked, Need::OPTIONAL);
+  r.str("p", f.value[7], c.principal, Need::OPTIONAL);
   if (!r.ok()) return make_error(ErrorCode::MALFORMED, "command: " + r.error().message);
   if (f.given(5)) {
     msgpack::sbuffer body(bytes.size());  // the body is smaller than its command; msgpack's 8 KiB default

@@ -29,8 +29,10 @@ enum class CommandKind : std::uint8_t {
   ACQUIRE = 4,  // body: LeaseRequest
   RENEW = 5,    // body: LeaseRequest
   RELEASE = 6,  // body: ReleaseLease
-  HELLO = 7,    // body: {replica, client, retention_ms (opt)}; a new leader says where clients
-                // reach it, and the retention it runs with (consensus_core.h)
+  HELLO = 7,    // body: {replica, client, retention_ms (opt), audit_keep (opt)}; a new leader
+                // says where clients reach it, and the retention it runs with (consensus_core.h)
+  AUDIT = 8,    // body: {a, g, o, d}: an audit record of what the leader refused or did outside
+                // the state (a vote refused before the log, a membership change, a policy reload)
 };
 const char* to_string(CommandKind kind);
 
@@ -61,6 +63,9 @@ struct Command {
   // read `body` again. Either is exactly what reading `body` gives; apply() may move from it.
   std::shared_ptr<Propose> propose = nullptr;
   std::shared_ptr<Vote> vote = nullptr;
+  // The authenticated principal of the request (Incoming::principal), for the audit log; ""
+  // without CURVE, and in logs written before it existed. In the log (field "p").
+  std::string principal{};
 };
 
 std::string encode_command(const Command& c);

@@ -11,9 +11,10 @@ namespace orion::consensus {
 std::string ConsensusConfig::describe() const {
   return fmt::format(
       "cluster_id={} bind_client={} registries={} advertise_host={} data_dir={} ready_file={} verify_threads={} "
-      "retention_ms={} {}",
+      "retention_ms={} audit={} audit_keep={} {}",
       cluster_id, bind_client, join_endpoints(registries), advertise_host.empty() ? "-" : advertise_host, data_dir,
-      ready_file.empty() ? "-" : ready_file, verify_threads, retention_ms, RaftConfig::describe());
+      ready_file.empty() ? "-" : ready_file, verify_threads, retention_ms, audit ? "on" : "off", audit_keep,
+      RaftConfig::describe());
 }
 
 void add_consensus_options(cxxopts::Options& options) {
@@ -32,6 +33,8 @@ void add_consensus_options(cxxopts::Options& options) {
   add_option(options, "cluster-id", "ORION_CLUSTER_ID", d.cluster_id,
              "this cluster's name, part of every vote's signed bytes; the same on every replica "
              "(1..64 of A-Z a-z 0-9 . _ -)");
+  add_option(options, "audit", "ORION_AUDIT", "on", "the audit log of state-changing requests: on or off");
+  add_option(options, "audit-keep", "ORION_AUDIT_KEEP", std::to_string(d.audit_keep), "audit records kept (the newest)");
   add_common_options(options, d.data_dir);
 }
 
@@ -57,6 +60,12 @@ Result<ConsensusConfig> consensus_config_from(const cxxopts::ParseResult& args) 
   c.retention_ms = *retention;
   c.cluster_id = args["cluster-id"].as<std::string>();
   if (auto s = check_cluster_id(c.cluster_id); !s) return s.error();
+  const std::string audit = args["audit"].as<std::string>();
+  if (audit != "on" && audit != "off") return make_error(ErrorCode::INVALID_ARGUMENT, "--audit: must be on or off");
+  c.audit = audit == "on";
+  auto keep = parse_int("audit-keep", args["audit-keep"].as<std::string>(), 1, 1'000'000'000);
+  if (!keep) return keep.error();
+  c.audit_keep = *keep;
   return c;
 }
 

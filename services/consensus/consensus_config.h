@@ -40,6 +40,10 @@ struct ConsensusConfig : RaftConfig {
   // The cluster's name, in every vote's signed bytes (--cluster-id, ORION_CLUSTER_ID): the same
   // on every replica of a cluster, and different between clusters that share agents' keys.
   std::string cluster_id = kDefaultClusterId;
+  // The audit log (--audit on|off, --audit-keep N; protocol.md section 15): state, carried in the
+  // log as retention_ms is.
+  bool audit = true;
+  std::int64_t audit_keep = 1'000'000;  // records kept, the newest
 
   std::string describe() const;
 };

@@ -93,6 +93,14 @@ Result<Reply> ConsensusCore::apply(const Command& c) {
   ++applied_;
   meta_dirty_ = true;
   advance(c.now_ms);
+  if (audit_keep_ == 0) return apply_kind(c);
+  AuditEvent note = audit_note(c);
+  auto r = apply_kind(c);
+  record_audit(std::move(note), c, r);
+  return r;
+}
+
+Result<Reply> ConsensusCore::apply_kind(const Command& c) {
   switch (c.kind) {
     case CommandKind::PROPOSE: return on_propose(c);
     case CommandKind::VOTE: return on_vote(c);
@@ -101,6 +109,7 @@ Result<Reply> ConsensusCore::apply(const Command& c) {
     case CommandKind::RENEW:
     case CommandKind::RELEASE: return on_lease(c);
     case CommandKind::HELLO: return on_hello(c);
+    case CommandKind::AUDIT: return Reply{MsgType::UNKNOWN, Json::object(), {}};  // a record only
     default: return make_error(ErrorCode::INTERNAL, "unknown command kind");
   }
 }
@@ -311,9 +320,12 @@ Result<Reply> ConsensusCore::on_hello(const Command& c) {
   f.str("replica", replica, Need::REQUIRED);
   f.str("client", client, Need::REQUIRED);
   f.integer("retention_ms", retention, Need::OPTIONAL, kMinProposalRetentionMs, kMaxProposalRetentionMs);
+  std::int64_t audit_keep = -1;  // absent in logs written before the audit log: keep the one in force
+  f.integer("audit_keep", audit_keep, Need::OPTIONAL, 0, 1'000'000'000);
   if (!f.ok()) return f.error();
   replicas_[replica] = client;
   if (retention != 0) retention_ms_ = retention;
+  if (audit_keep >= 0) set_audit_keep(static_cast<std::size_t>(audit_keep));
   return Reply{MsgType::UNKNOWN, Json::object(), {}};
 }
 
@@ -404,6 +416,7 @@ std::string ConsensusCore::encode_meta() const {
                            {"next_slot", leases_.next_slot()},
                            {"retention_ms", retention_ms_},
                            {"forgotten", forgotten_},
+                           {"audit_keep", audit_keep_},
                            {"replicas", replicas_}});
 }
 
@@ -464,6 +477,7 @@ std::string ConsensusCore::encode_lease(const LeaseTable::Lease& l) const {
 }
 
 void ConsensusCore::discard_dirty() {
+  audit_.drain([](std::uint64_t, std::string) {}, [](std::uint64_t) {});
   meta_dirty_ = false;
   dirty_.clear();
   erased_.clear();
@@ -478,9 +492,15 @@ void ConsensusCore::drain_dirty(const std::function<void(std::uint64_t, std::str
   for (auto key : erased_) fn(key, std::string());
   erased_.clear();
   leases_.drain_dirty([&](const LeaseTable::Lease& l) { fn(kLeaseKeyBase + l.slot, encode_lease(l)); });
+  audit_.drain([&](std::uint64_t seq, std::string bytes) { fn(kAuditKeyBase + seq, std::move(bytes)); },
+               [&](std::uint64_t seq) { fn(kAuditKeyBase + seq, std::string()); });
 }
 
 Status ConsensusCore::restore_record(std::uint64_t key, std::string_view record) {
+  if (key >= kAuditKeyBase) {  // held as stored: a damaged one is found by verification
+    audit_.hold(key - kAuditKeyBase, std::string(record));
+    return {};
+  }
   auto v = decode_value(record.data(), record.size());
   if (!v) return v.error();
   auto bad = [&](const std::string& why) {
@@ -499,7 +519,10 @@ Status ConsensusCore::restore_record(std::uint64_t key, std::string_view record)
     f.str_map("replicas", replicas_, Need::OPTIONAL);
     f.integer("retention_ms", retention, Need::OPTIONAL, kMinProposalRetentionMs, kMaxProposalRetentionMs);
     f.integer("forgotten", forgotten, Need::OPTIONAL, 0, INT64_MAX);
+    std::int64_t audit_keep = static_cast<std::int64_t>(audit_keep_);
+    f.integer("audit_keep", audit_keep, Need::OPTIONAL, 0, 1'000'000'000);
     if (!f.ok()) return bad(f.error().message);
+    set_audit_keep(static_cast<std::size_t>(audit_keep));
     retention_ms_ = retention;
     forgotten_ = static_cast<std::uint64_t>(forgotten);
     now_ms_ = now;
@@ -576,7 +599,7 @@ std::string ConsensusCore::snapshot() const {
   MsgWriter w;
   w.map(1);
   w.key("records");
-  w.array(1 + proposals_.size() + by_slot.size());
+  w.array(1 + proposals_.size() + by_slot.size() + audit_.size());
   auto add = [&](std::uint64_t key, const std::string& record) {
     w.array(2);
     w.integer(static_cast<std::int64_t>(key));
@@ -585,6 +608,7 @@ std::string ConsensusCore::snapshot() const {
   add(kMetaKey, encode_meta());
   for (const auto& [n, p] : proposals_) add(n, encode_proposal(p));
   for (const auto* l : by_slot) add(kLeaseKeyBase + l->slot, encode_lease(*l));
+  audit_.each([&](std::uint64_t seq, const std::string& bytes) { add(kAuditKeyBase + seq, bytes); });
   return w.take();
 }
 

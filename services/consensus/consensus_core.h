@@ -48,6 +48,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/audit_log.h"
 #include "common/consensus_messages.h"
 #include "services/consensus/cast_vote.h"
 #include "services/consensus/command.h"
@@ -81,6 +82,8 @@ Error bad_signature(const Vote& v);
 // kLeaseKeyBase on by slot.
 inline constexpr std::uint64_t kMetaKey = 0;
 inline constexpr std::uint64_t kLeaseKeyBase = 1ULL << 48;
+// Audit records (protocol.md section 15) from kAuditKeyBase on, by seq.
+inline constexpr std::uint64_t kAuditKeyBase = 1ULL << 50;
 
 // Records (decided proposals and ended leases) one command forgets at most: expiry is spread
 // over entries so that no apply, on any replica, stalls behind a large backlog; the leader keeps
@@ -122,6 +125,14 @@ class ConsensusCore {
   // The single replica (no log to carry it: its state is its own) sets its --retention here;
   // replicas over Raft take it from HELLO. It applies to what is decided or ends from now on.
   void set_retention_ms(std::int64_t retention_ms);
+  // The audit log (core_audit.cpp; protocol.md section 15): a record per PROPOSE, VOTE and lease
+  // command and per AUDIT command, with the command's principal and the log's time (the
+  // stamps), so every replica holds the same chain. It keeps the newest audit_keep() records;
+  // 0 records nothing. State, in the meta record: the single replica sets it here (--audit,
+  // --audit-keep), replicas over Raft take it from HELLO.
+  const AuditLog& audit() const { return audit_; }
+  std::size_t audit_keep() const { return audit_keep_; }
+  void set_audit_keep(std::size_t keep);
   // Proposals and leases forgotten by retention since the state began (kept in the meta record).
   std::uint64_t forgotten() const { return forgotten_; }
   std::int64_t now_ms() const { return now_ms_; }
@@ -186,6 +197,11 @@ class ConsensusCore {
 
  private:
 
+  Result<Reply> apply_kind(const Command& c);
+  // The record of a command: what it asks, read before it is applied (apply() may move its
+  // body), then its outcome.
+  AuditEvent audit_note(const Command& c) const;
+  void record_audit(AuditEvent ev, const Command& c, const Result<Reply>& r);
   void advance(std::int64_t stamp_ms);
   void forget_slice();  // retention: at most kMaxForgetPerCommand records, oldest first
   Error not_found(const std::string& proposal_id) const;
@@ -224,6 +240,8 @@ class ConsensusCore {
   LeaseTable leases_;
   std::map<std::string, std::string> replicas_;  // replica id -> client endpoint (HELLO)
   VoterPool voters_;  // the voter lists of the proposals held; memory only, not state
+  AuditLog audit_;
+  std::size_t audit_keep_ = AuditLog::kDefaultKeep;  // in the meta record; 0 = off
 
   std::vector<CoreEvent> events_;
   bool events_on_ = true;

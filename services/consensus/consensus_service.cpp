@@ -78,6 +78,7 @@ Status ConsensusService::start() {
     if (!replayed) return replayed;
     core_.finish_restore();
     core_.set_retention_ms(config_.retention_ms);
+    core_.set_audit_keep(audit_keep());
     if (auto broken = core_.check_invariants(); !broken.empty()) {
       return make_error(ErrorCode::FAILED_PRECONDITION, "recovered state is inconsistent: " + broken);
     }
@@ -141,8 +142,11 @@ void ConsensusService::turn() {
   for (int i = 0; i < kMaxBatch && staged_.size() < kMaxStaged && (i % 64 != 0 || clock_.now_ms() < read_until) &&
                   receive(client_, in, true, false, keep_packed);
        ++i) {
+    const std::size_t at = replies_.size();
     handle(in);
+    audit_refused(in, at);
   }
+  audit_service_events();
   for (const auto& id : client_watch_.gone()) drop_waiters(id);  // its WAIT_PROPOSALs would answer nobody
   verifier_->submit(std::exchange(jobs_, {}));
   take_verdicts();  // with --verify-threads 0 they are all there; else those done meanwhile
@@ -182,7 +186,8 @@ void ConsensusService::maybe_hello() {
   pending_[hello_seq_] = Pending{"", "", MsgType::UNKNOWN};
   // The retention travels in the log: every replica forgets by the same one (consensus_core.h).
   std::string body = encode_value(
-      Json{{"replica", config_.replica_name()}, {"client", client_ep_}, {"retention_ms", config_.retention_ms}});
+      Json{{"replica", config_.replica_name()}, {"client", client_ep_}, {"retention_ms", config_.retention_ms},
+           {"audit_keep", audit_keep()}});
   commands_.emplace_back(hello_seq_, encode_command(Command{CommandKind::HELLO, clock_.wall_ms(), "", origin_,
                                                             hello_seq_, std::move(body)}));
 }
@@ -238,6 +243,8 @@ Action consensus_action(const Envelope& e) {
       return Action::VOTE;
     case MsgType::CHANGE_REPLICAS:
       return Action::ADMIN;
+    case MsgType::AUDIT_LIST:  // admin and operator (protocol.md section 15)
+      return Action::CONTROL;
     default:
       return Action::READ;
   }
@@ -283,11 +290,12 @@ void ConsensusService::handle(Incoming& in) {
     case MsgType::WAIT_PROPOSAL:
     case MsgType::GET_LEASE:
     case MsgType::PROPOSAL_STATS:
+    case MsgType::AUDIT_LIST:
     case MsgType::CHANGE_REPLICAS:
       if (!leading()) return reply_error(in.identity, e.request_id, make_error(ErrorCode::NOT_LEADER, ""));
       if (e.type == MsgType::CHANGE_REPLICAS) return change_replicas(in, e);
       if (e.type == MsgType::GET_PROPOSAL || e.type == MsgType::WAIT_PROPOSAL || e.type == MsgType::GET_LEASE ||
-          e.type == MsgType::PROPOSAL_STATS) {
+          e.type == MsgType::PROPOSAL_STATS || e.type == MsgType::AUDIT_LIST) {
         return handle_read(in, e);
       }
       return handle_write(in, e);
@@ -304,7 +312,7 @@ void ConsensusService::change_replicas(const Incoming& in, const Envelope& e) {
   auto m = ChangeReplicas::from_body(e.body);
   if (!m) return reply_error(in.identity, e.request_id, m.error());
   const std::uint64_t n = ++next_change_;
-  changes_[n] = PendingChange{in.identity, e.request_id, *m};
+  changes_[n] = PendingChange{in.identity, e.request_id, in.principal, *m};
   spdlog::info("event=membership_change op={} id={} address={}", m->op, m->id, m->address);
   log_->change_membership(m->to_change(n));
 }
@@ -323,6 +331,8 @@ void ConsensusService::handle_read(const Incoming& in, const Envelope& e) {
   switch (e.type) {
     case MsgType::PROPOSAL_STATS:
       return reply(in.identity, Envelope{MsgType::PROPOSAL_STATS_OK, e.request_id, proposal_stats(core_).to_body()});
+    case MsgType::AUDIT_LIST:
+      return reply(in.identity, audit_list(e));
     case MsgType::GET_PROPOSAL: {
       auto m = GetProposal::from_body(e.body);
       if (!m) return reply_error(in.identity, e.request_id, m.error());
@@ -449,6 +459,9 @@ void ConsensusService::apply_ready() {
         auto c = changes_.find(item.seqs.empty() ? 0 : item.seqs[0]);
         if (c == changes_.end()) break;
         reply(c->second.identity, change_replicas_answer(c->second.request_id, c->second.request, item));
+        log_audit(c->second.principal, "change_replicas", std::to_string(c->second.request.id),
+                  item.error.message.empty() ? "OK" : std::string(to_string(item.error.code)),
+                  item.error.message.empty() ? c->second.request.op + " " + c->second.request.address : item.error.message);
         changes_.erase(c);
         break;
       }

@@ -83,6 +83,7 @@ class ConsensusService {
     std::string body;  // the command's body, msgpack
     MsgType type = MsgType::UNKNOWN;
     bool signature_checked = false;  // the command's flag: true once verify_id's verdict is good
+    std::string principal;           // the request's (audit log)
     std::uint64_t verify_id = 0;     // its VoteVerifier job, 0 = nothing to wait for
     std::shared_ptr<Propose> propose;  // the body, read (PROPOSE)
     std::shared_ptr<Vote> vote;        // the body, read (VOTE)
@@ -125,6 +126,16 @@ class ConsensusService {
   AnnounceInfo announce_info() const;
   void reply(const std::string& identity, Envelope envelope) { replies_.push_back({identity, std::move(envelope)}); }
   void reply_error(const std::string& identity, const std::string& request_id, const Error& error);
+  // ---- Audit log (service_audit.cpp): what the core records from the commands, plus an AUDIT
+  // command for each refusal made before the log (the first 100 a second), membership change and
+  // policy reload, appended by the serving leader.
+  std::size_t audit_keep() const { return config_.audit ? static_cast<std::size_t>(config_.audit_keep) : 0; }
+  void log_audit(const std::string& principal, std::string action, std::string target, std::string outcome,
+                 std::string detail);
+  void audit_refused(const Incoming& in, std::size_t reply_at);
+  void audit_service_events();
+  Envelope audit_list(const Envelope& request) const;
+  RefusalBudget refusals_;
   void publish(const CoreEvent& event);
   bool leading() const { return role_.role == Role::LEADER || role_.role == Role::SINGLE; }
   ReplicaInfo replica_info() const;
@@ -152,7 +163,7 @@ class ConsensusService {
   std::map<std::uint64_t, Pending> pending_;
   // CHANGE_REPLICAS requests handed to the log, by their change number.
   struct PendingChange {
-    std::string identity, request_id;
+    std::string identity, request_id, principal;
     ChangeReplicas request;
   };
   std::map<std::uint64_t, PendingChange> changes_;

@@ -31,6 +31,7 @@ void ConsensusService::handle_write(const Incoming& in, const Envelope& e) {
       }
       Staged st{CommandKind::PROPOSE, in.identity, e.request_id, m->to_packed(), e.type};
       st.logged_id = logged_request_id(in.principal, e.request_id);
+      st.principal = in.principal;
       st.propose = std::make_shared<Propose>(std::move(*m));
       return append(std::move(st));
     }
@@ -48,12 +49,14 @@ void ConsensusService::handle_write(const Incoming& in, const Envelope& e) {
         }
         Staged st{CommandKind::VOTE, in.identity, e.request_id, m->to_packed(), e.type};
         st.signature_checked = true;
+        st.principal = in.principal;
         st.verify_id = next_job_++;
         jobs_.push_back({st.verify_id, std::move(check->public_key), std::move(check->subject), *m});
         st.vote = std::make_shared<Vote>(std::move(*m));
         return append(std::move(st));
       }
       Staged st{CommandKind::VOTE, in.identity, e.request_id, m->to_packed(), e.type};
+      st.principal = in.principal;
       st.vote = std::make_shared<Vote>(std::move(*m));
       return append(std::move(st));
     }
@@ -61,13 +64,17 @@ void ConsensusService::handle_write(const Incoming& in, const Envelope& e) {
     case MsgType::RENEW_LEASE: {
       auto m = LeaseRequest::from_body(e.body);
       if (!m) return refuse(m.error());
-      return append(Staged{e.type == MsgType::ACQUIRE_LEASE ? CommandKind::ACQUIRE : CommandKind::RENEW, in.identity,
-                           e.request_id, encode_value(m->to_body()), e.type});
+      Staged st{e.type == MsgType::ACQUIRE_LEASE ? CommandKind::ACQUIRE : CommandKind::RENEW, in.identity,
+                e.request_id, encode_value(m->to_body()), e.type};
+      st.principal = in.principal;
+      return append(std::move(st));
     }
     case MsgType::RELEASE_LEASE: {
       auto m = ReleaseLease::from_body(e.body);
       if (!m) return refuse(m.error());
-      return append(Staged{CommandKind::RELEASE, in.identity, e.request_id, encode_value(m->to_body()), e.type});
+      Staged st{CommandKind::RELEASE, in.identity, e.request_id, encode_value(m->to_body()), e.type};
+      st.principal = in.principal;
+      return append(std::move(st));
     }
     default: return;
   }
@@ -85,6 +92,7 @@ void ConsensusService::log_command(Staged st) {
   pending_[seq] = Pending{st.identity, st.request_id, st.type};
   Command c{st.kind, clock_.wall_ms(), st.logged_id.empty() ? st.request_id : st.logged_id, origin_, seq,
             std::move(st.body), st.signature_checked};
+  c.principal = std::move(st.principal);
   std::string bytes = encode_command(c);
   if (st.propose || st.vote) {
     c.propose = std::move(st.propose);
@@ -117,6 +125,9 @@ void ConsensusService::flush_staged() {
       if (!ok) {
         Error err = bad_signature(*st.vote);
         refused_vote(*st.vote, err);
+        if (refusals_.admit(clock_.now_ms())) {
+          log_audit(st.principal, "vote", st.vote->proposal_id, "PERMISSION_DENIED", err.message);
+        }
         reply_error(st.identity, st.request_id, err);
         staged_.pop_front();
         continue;

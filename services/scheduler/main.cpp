@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
                     "queue wait worth one priority level, so low priorities are never starved");
   orion::add_option(opts, "retention", "ORION_RETENTION", "7d",
                     "ended tasks, workflows and request ids are kept this long, then expire (500ms, 60s, 5m, 1.5h, 7d)");
+  orion::add_option(opts, "audit", "ORION_AUDIT", "on", "the audit log of state-changing requests: on or off");
+  orion::add_option(opts, "audit-keep", "ORION_AUDIT_KEEP", "1000000", "audit records kept (the newest)");
   orion::add_raft_options(opts, "ORION_SCHEDULER", "7209");
   orion::add_common_options(opts, "./data/scheduler");
   auto args = orion::parse_or_exit(opts, argc, argv);
@@ -57,11 +59,13 @@ int main(int argc, char** argv) {
   auto unschedulable =
       orion::parse_number("unschedulable-timeout", args["unschedulable-timeout"].as<std::string>(), 0, 7 * 24 * 3600);
   auto retention = orion::parse_duration_ms("retention", args["retention"].as<std::string>(), 1'000, orion::kMaxRetentionMs);
-  std::string bad;  // the first flag refused
+  auto audit_keep = orion::parse_int("audit-keep", args["audit-keep"].as<std::string>(), 1, 1'000'000'000);
+  const auto audit = args["audit"].as<std::string>();
+  std::string bad = audit == "on" || audit == "off" ? "" : "--audit: must be on or off";  // the first flag refused
   auto check = [&bad](const auto& parsed) {
     if (!parsed && bad.empty()) bad = parsed.error().message;
   };
-  check(registries), check(heartbeat), check(liveness), check(ageing), check(unschedulable), check(retention);
+  check(registries), check(heartbeat), check(liveness), check(ageing), check(unschedulable), check(retention), check(audit_keep);
   if (!bad.empty()) {
     spdlog::critical("event=bad_flag error=\"{}\"", bad);
     return 2;
@@ -72,6 +76,8 @@ int main(int argc, char** argv) {
   o.core.ageing_ms = *ageing;
   o.core.unschedulable_timeout_ms = static_cast<std::int64_t>(*unschedulable * 1000);
   o.core.retention_ms = *retention;
+  o.audit = audit == "on";
+  o.audit_keep = static_cast<std::size_t>(*audit_keep);
   auto raft = orion::raft_config_from(args);
   if (!raft) {
     spdlog::critical("event=bad_flag error=\"{}\"", raft.error().message);
@@ -82,9 +88,9 @@ int main(int argc, char** argv) {
   orion::log_heap_tunables();
   spdlog::info(
       "event=config bind_client={} bind_agent={} registries={} data_dir={} heartbeat_ms={} liveness={} ageing_ms={} "
-      "unschedulable_timeout_ms={} retention_ms={}",
+      "unschedulable_timeout_ms={} retention_ms={} audit={} audit_keep={}",
       o.bind_client, o.bind_agent, orion::join_endpoints(o.registries), o.data_dir, o.core.heartbeat_ms,
-      o.core.liveness, o.core.ageing_ms, o.core.unschedulable_timeout_ms, o.core.retention_ms);
+      o.core.liveness, o.core.ageing_ms, o.core.unschedulable_timeout_ms, o.core.retention_ms, audit, o.audit_keep);
 
   orion::SystemClock clock;
   {

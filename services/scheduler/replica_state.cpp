@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "services/scheduler/agent_holder_record.h"
+#include "services/scheduler/audit_trail.h"
 #include "services/scheduler/batch_record.h"
 #include "services/scheduler/retention_mark.h"
 #include "services/scheduler/task_codec.h"
@@ -45,8 +46,18 @@ Status restore_retention_mark(SchedulerCore& core, WorkflowManager& workflows, s
   return {};
 }
 
-Status apply_replica_records(SchedulerCore& core, WorkflowManager& workflows, const LogBatch& records) {
+Status apply_replica_records(SchedulerCore& core, WorkflowManager& workflows, const LogBatch& records,
+                             AuditLog* audit) {
   for (const auto& [key, bytes] : records.records) {
+    if (log_kind(key) == kAuditRecordKind) {
+      if (!audit) continue;
+      if (bytes.empty()) {
+        audit->forget(log_id(key));
+      } else {
+        audit->hold(log_id(key), bytes);
+      }
+      continue;
+    }
     if (bytes.empty()) {
       // A deletion: what the leader expired (a spent batch: the core keeps its own account).
       switch (log_kind(key)) {
@@ -101,7 +112,8 @@ Status apply_replica_records(SchedulerCore& core, WorkflowManager& workflows, co
 }
 
 Result<std::string> replica_snapshot(const SchedulerCore& core, const WorkflowManager& workflows,
-                                     const std::map<std::uint64_t, ReplicaAddress>& replicas) {
+                                     const std::map<std::uint64_t, ReplicaAddress>& replicas,
+                                     const AuditLog* audit) {
   constexpr std::size_t kBytesPerTask = 420;  // a record is about 390 bytes: one allocation, seldom two
   SnapshotStateWriter w(static_cast<std::uint32_t>(replicas.size() + 1), core.task_count() * kBytesPerTask);
   for (const auto& [id, r] : replicas) {
@@ -115,7 +127,8 @@ Result<std::string> replica_snapshot(const SchedulerCore& core, const WorkflowMa
   workflows.each_record([&](std::uint64_t key, std::string rec) { w.record(key, rec); });
   core.each_batch_hits([&](const BatchHits& h) { w.record(log_key(kBatchHitsKind, h.id), encode_batch_hits(h)); });
   w.record(kRetentionMarkKey, retention_mark_record(core, workflows));
-  for (const auto& [agent_id, b] : core.holders().all()) {  // kind 6, after the mark (kind 4)
+  if (audit) audit->each([&](std::uint64_t seq, const std::string& bytes) { w.record(audit_key(seq), bytes); });  // kind 5
+  for (const auto& [agent_id, b] : core.holders().all()) {  // kind 6, after the mark and the audit
     w.record(log_key(kAgentHolderKind, b.number), encode_agent_holder({agent_id, b.principal}));
   }
   return w.finish();

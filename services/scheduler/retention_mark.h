@@ -2,7 +2,9 @@
 // the next task seq and the next workflow seq. Without it a restart after the newest tasks
 // expired would hand their ids out again (next seq = highest stored + 1), and an expired id
 // would read as never existed. Written in every turn that expired something, and in every
-// snapshot; replayed after the task, workflow and batch records (a higher kind than theirs).
+// snapshot; replayed after the task, workflow and batch records (a higher kind than theirs); the
+// audit records (kind 5, audit_trail.h) and the agent id bindings (kind 6) come after it and
+// change no task state.
 //
 //   msgpack {"t": next task seq, "w": next workflow seq}
 #pragma once

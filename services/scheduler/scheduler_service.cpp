@@ -14,6 +14,7 @@
 #include "common/reply_bound.h"
 #include "common/task_pack.h"
 #include "common/transport_security.h"
+#include "services/scheduler/audit_trail.h"
 #include "services/scheduler/batch_record.h"
 #include "services/scheduler/retention_mark.h"
 #include "services/scheduler/store_load.h"
@@ -58,6 +59,7 @@ SchedulerService::SchedulerService(ServiceOptions options, const Clock& clock)
       core_(clock, keyed(options_.core)),
       consensus_(ctx_) {
   core_.set_event_subscriptions(&registry_link_.subscriptions());
+  audit_.set_keep(options_.audit_keep);
   registry_link_.on_discovery([this](const Discovery& d) { on_discovery(d); });
 }
 
@@ -71,10 +73,11 @@ Status SchedulerService::start() {
   auto log = SqliteLogStore::open(options_.data_dir + "/scheduler.db");
   if (!log) return log.error();
   LoadPhases phases;
-  if (auto s = load_store(**log, core_, workflows_, &phases); !s) return s;
+  if (auto s = load_store(**log, core_, workflows_, &phases, &audit_); !s) return s;
   // What the restore changed (leases adopted, spent batch records, what expired meanwhile),
   // written as any turn's records are.
   if (auto s = (*log)->append(drain_turn_records(core_, workflows_, LogBatch())); !s) return s;
+  if (audit_.size() > 0) spdlog::info("event=audit_loaded records={} next_seq={}", audit_.size(), audit_.next_seq());
   commit_ = std::make_unique<GroupCommit>(std::move(*log));
   spdlog::info(
       "event=recovered tasks={} task_records={} batch_records={} ready={} workflows={} read_ms={:.0f} decode_ms={:.0f} "
@@ -202,9 +205,15 @@ void SchedulerService::turn(int poll_ms) {
     maybe_snapshot();
     if (snapshot_wanted_) return release();
   }
-  for (int i = 0; i < kMaxBatch && receive(agent_, in, true, false, keep_packed_agent); ++i) handle_agent(in);
+  for (int i = 0; i < kMaxBatch && receive(agent_, in, true, false, keep_packed_agent); ++i) {
+    const std::size_t at = agent_replies_.size();
+    handle_agent(in);
+    audit(in, agent_replies_, at);
+  }
   for (int i = 0; i < kMaxBatch && !core_.applying() && receive(client_, in, true, false, keep_packed); ++i) {
+    const std::size_t at = client_replies_.size();
     handle_client(in);
+    audit(in, client_replies_, at);
   }
   // A closed connection's WAIT_TASK / WAIT_TASKS would be answered to nobody: dropped now, not at
   // their timeout (up to an hour), freeing its share of the bounds (protocol.md section 9).
@@ -250,6 +259,8 @@ std::optional<Action> client_action(MsgType t) {
       return Action::CONTROL;
     case MsgType::CHANGE_REPLICAS:
       return Action::ADMIN;
+    case MsgType::AUDIT_LIST:  // admin and operator (protocol.md section 15)
+      return Action::CONTROL;
     default:
       return Action::READ;
   }
@@ -371,6 +382,8 @@ void SchedulerService::handle_client(Incoming& in) {
         batch_records_.put(log_key(kBatchRecordKind, intake.first),
                            encode_batch_record(intake, std::move(in.envelope->packed_body)));
       }
+      audit_note_ = "tasks=" + std::to_string(keys.size());
+      if (intake.first != 0) audit_note_ += " first=t" + std::to_string(intake.first);
       if (!intake.seqs.empty()) {
         client_replies_.push_back(
             {in.identity, packed_envelope(MsgType::SUBMIT_BATCH_OK, e.request_id, pack_batch_answer(keys, intake))});
@@ -408,6 +421,9 @@ void SchedulerService::handle_client(Incoming& in) {
     }
     case MsgType::CHANGE_REPLICAS:
       return change_replicas(in);
+    case MsgType::AUDIT_LIST:
+      client_replies_.push_back({in.identity, audit_list(e)});
+      return;
     case MsgType::WORKFLOW_RUN:
       if (service_policy()) {
         auto run = WorkflowRun::from_body(e.body);  // read again by the manager; refused there when bad
@@ -551,6 +567,13 @@ void SchedulerService::publish(const std::string& topic, const std::string& pack
 void SchedulerService::hold() {
   LogBatch batch = drain_turn_records(core_, workflows_, std::move(batch_records_));
   batch_records_ = LogBatch();
+  audit_service_events();
+  if (serving()) {
+    // The turn's audit records, in its batch (the same transaction or Raft entry): a follower
+    // writes nothing, and holds the leader's as they apply.
+    audit_.drain([&](std::uint64_t seq, std::string bytes) { batch.put(audit_key(seq), std::move(bytes)); },
+                 [&](std::uint64_t seq) { batch.erase(audit_key(seq)); });
+  }
   if (!batch.empty()) last_batch_ = persist(std::move(batch));
   Outbox& out = core_.outbox();
   if (client_replies_.empty() && agent_replies_.empty() && out.to_agents.empty() && out.to_clients.empty() &&

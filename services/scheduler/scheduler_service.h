@@ -24,6 +24,7 @@
 
 #include <zmq.hpp>
 
+#include "common/audit_log.h"
 #include "common/clock.h"
 #include "common/consensus_messages.h"
 #include "common/peer_watch.h"
@@ -49,6 +50,10 @@ struct ServiceOptions {
   // No peers: one replica, its state in data_dir/scheduler.db (SQLite, group commit). With 3 or
   // 5 peers: a Raft replica (service_replica.cpp), its log in data_dir/raft.
   RaftConfig raft;
+  // The audit log (audit_trail.h, protocol.md section 15): on by default; off records nothing
+  // (the records kept stay, listed as they are). It keeps the newest audit_keep records.
+  bool audit = true;
+  std::size_t audit_keep = AuditLog::kDefaultKeep;
 };
 
 struct ServiceStats {
@@ -90,6 +95,11 @@ class SchedulerService {
   // Counts and logs a message that did not decode (stats_.bad_frames).
   void bad_frame(const char* socket, const Error& error);
   void handle_agent(Incoming& in);
+  // The audit record of a request just handled (audit_trail.h), its reply (if any) at replies[at].
+  void audit(const Incoming& in, const std::vector<Reply>& replies, std::size_t at);
+  // A policy reload (SIGHUP) since the last turn, and the count of refusals not recorded.
+  void audit_service_events();
+  Envelope audit_list(const Envelope& request) const;
   // What each ANNOUNCE says (RegistryLink asks every announce_ms). A replicated scheduler adds
   // its replica id, role, term and indices here.
   AnnounceInfo announce_info() const;
@@ -172,6 +182,11 @@ class SchedulerService {
   ConsensusLink consensus_;  // consensus gates' requests to orion-consensus
   WorkflowManager workflows_{core_, clock_};  // workflows over core_ (after it: built from it)
   std::vector<Reply> client_replies_, agent_replies_;
+  // Kept in memory as stored, for AUDIT_LIST and snapshots; what a turn recorded goes out with
+  // its records (hold). Only a serving replica records; a follower holds the leader's records.
+  AuditLog audit_;
+  RefusalBudget refusals_;
+  std::string audit_note_;  // set by a handler that knows more than the request says (a batch)
   std::atomic<bool> stopping_{false};
   ServiceStats stats_;
 };

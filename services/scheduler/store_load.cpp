@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "services/scheduler/agent_holder_record.h"
+#include "services/scheduler/audit_trail.h"
 #include "services/scheduler/batch_record.h"
 #include "services/scheduler/replica_state.h"
 #include "services/scheduler/retention_mark.h"
@@ -17,7 +18,8 @@ double ms_between(Steady::time_point a, Steady::time_point b) {
 }
 }  // namespace
 
-Status load_store(LogStore& log, SchedulerCore& core, WorkflowManager& workflows, LoadPhases* phases) {
+Status load_store(LogStore& log, SchedulerCore& core, WorkflowManager& workflows, LoadPhases* phases,
+                  AuditLog* audit) {
   LoadPhases local;
   LoadPhases& p = phases ? *phases : local;
   double in_callbacks_ms = 0;
@@ -49,6 +51,10 @@ Status load_store(LogStore& log, SchedulerCore& core, WorkflowManager& workflows
       }
       case kRetentionMarkKind:
         s = restore_retention_mark(core, workflows, bytes);
+        ++p.other_records;
+        break;
+      case kAuditRecordKind:
+        if (audit) audit->hold(log_id(key), std::string(bytes));
         ++p.other_records;
         break;
       case kBatchHitsKind: {

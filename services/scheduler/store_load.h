@@ -15,6 +15,7 @@
 
 #include <cstddef>
 
+#include "common/audit_log.h"
 #include "common/log_store.h"
 #include "common/status.h"
 #include "services/scheduler/scheduler_core.h"
@@ -33,7 +34,9 @@ struct LoadPhases {
 };
 
 // INTERNAL on a record that does not decode or does not fit what is held (a corrupt store);
-// `phases` may be null.
-Status load_store(LogStore& log, SchedulerCore& core, WorkflowManager& workflows, LoadPhases* phases);
+// `phases` may be null. Audit records (audit_trail.h) are held by `audit` as stored, unread (a
+// damaged one is found by verification, not refused here); nullptr: skipped.
+Status load_store(LogStore& log, SchedulerCore& core, WorkflowManager& workflows, LoadPhases* phases,
+                  AuditLog* audit = nullptr);
 
 }  // namespace orion::scheduler

@@ -42,6 +42,8 @@ MAX_PROPOSAL_RETENTION_MS = 315_360_000_000  # the longest: 10 years
 MAX_STATS_ROWS = 1_024  # task types, waiting classes in SCHEDULER_STATS_OK
 MAX_STATS_KEYS = 64  # entries of a Counts map
 MAX_GATE_DATA_BYTES = 65_536  # a consensus gate's encoded data
+MAX_AUDIT_FIELD_BYTES = 1_024  # principal, action, target, outcome, detail of one audit record
+MAX_AUDIT_PAGE = 1_000  # audit records in one AUDIT_LIST_OK
 
 
 class MsgType(enum.IntEnum):
@@ -122,6 +124,8 @@ class MsgType(enum.IntEnum):
     RETRY_WORKFLOW_OK = 97
     SCHEDULER_STATS = 98
     SCHEDULER_STATS_OK = 99
+    AUDIT_LIST = 120
+    AUDIT_LIST_OK = 121
 
 
 HOT_PATH = frozenset({MsgType.ASSIGN, MsgType.SUBMIT_BATCH, MsgType.TASK_LIST, MsgType.TASK_PROGRESS, MsgType.TASK_RESULT})
@@ -367,6 +371,17 @@ RECORDS = {
         Field('capabilities', 'list', 'str', False, default=[]),
         Field('tasks', 'scalar', 'int', False, min=0, default=0),
         Field('oldest_wait_ms', 'scalar', 'int', False, min=0, default=0),
+    ),
+    'AuditEntry': (
+        Field('seq', 'scalar', 'int', True, min=1, max=INT64_MAX),
+        Field('time_ms', 'scalar', 'int', True, min=0, max=INT64_MAX),
+        Field('principal', 'scalar', 'str', False, max_bytes=MAX_AUDIT_FIELD_BYTES, default=''),
+        Field('action', 'scalar', 'str', False, max_bytes=MAX_AUDIT_FIELD_BYTES, default=''),
+        Field('target', 'scalar', 'str', False, max_bytes=MAX_AUDIT_FIELD_BYTES, default=''),
+        Field('outcome', 'scalar', 'str', False, max_bytes=MAX_AUDIT_FIELD_BYTES, default=''),
+        Field('detail', 'scalar', 'str', False, max_bytes=MAX_AUDIT_FIELD_BYTES, default=''),
+        Field('prev_hash', 'scalar', 'str', False, max_bytes=64, default=''),
+        Field('hash', 'scalar', 'str', False, max_bytes=64, default=''),
     ),
 }
 
@@ -700,5 +715,17 @@ BODIES = {
         Field('types', 'list', 'TypeStats', False, max_items=MAX_STATS_ROWS, default=[]),
         Field('waiting', 'list', 'WaitingClass', False, max_items=MAX_STATS_ROWS, default=[]),
         Field('retention_ms', 'scalar', 'int', False, min=0, max=MAX_RETENTION_MS, default=0),
+    ),
+    MsgType.AUDIT_LIST: (
+        Field('from_seq', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+        Field('since_ms', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+        Field('limit', 'scalar', 'int', False, min=1, max=MAX_AUDIT_PAGE, default=100),
+    ),
+    MsgType.AUDIT_LIST_OK: (
+        Field('records', 'list', 'AuditEntry', False, max_items=MAX_AUDIT_PAGE, default=[]),
+        Field('next_seq', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+        Field('first_seq', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+        Field('last_seq', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+        Field('enabled', 'scalar', 'bool', False, default=True),
     ),
 }

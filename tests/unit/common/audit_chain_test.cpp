@@ -76,6 +76,7 @@ TEST(AuditChainTest, EachKindOfTamperingIsFoundAtTheFirstBadRecord) {
   ASSERT_TRUE(bad.has_value());
   EXPECT_EQ(bad->index, 4u);
   EXPECT_EQ(bad->seq, 6u);
+  EXPECT_NE(bad->why.find("record 5 is stored after it (reordered)"), std::string::npos) << bad->why;
 }
 
 TEST(AuditChainTest, StoredBytesRoundTripAndDamageIsAnErrorNotACrash) {
