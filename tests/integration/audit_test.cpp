@@ -308,12 +308,22 @@ TEST_F(AuditTest, ConsensusRecordsProposalsAndVotesRefusalsIncluded) {
   cluster.start_consensus();
   cluster.start_agent("voter", {"deploy"}, 1, {"--vote", "yes"});
   ASSERT_TRUE(cluster.wait_agents_up(1));
-  auto proposed = orionctl({"propose", "--type", "deploy", "--consensus", "majority", "--cap", "deploy", "--data",
-                            "{\"v\": 2}", "--timeout", "30", "--json"});
-  ASSERT_EQ(proposed.exit_code, 0) << proposed.out << proposed.err;
-  const std::string id = Json::parse(proposed.out)["proposal_id"].get<std::string>();
-  auto decided = orionctl({"decision", id, "--wait", "20", "--json"});
-  ASSERT_EQ(decided.exit_code, 0) << decided.out << decided.err;
+  // The voter hears proposals once its bus subscription reached the publisher: proposals are
+  // made until one is approved by its vote (the ones before expire unvoted).
+  std::string id;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto proposed = orionctl({"propose", "--type", "deploy", "--consensus", "majority", "--cap", "deploy", "--data",
+                                  "{\"v\": 2}", "--timeout", "2", "--json"});
+        if (proposed.exit_code != 0) return false;
+        const std::string made = Json::parse(proposed.out)["proposal_id"].get<std::string>();
+        auto decided = orionctl({"decision", made, "--wait", "5", "--json"});
+        if (decided.exit_code != 0 || decided.out.find("APPROVED") == std::string::npos) return false;
+        id = made;
+        return true;
+      },
+      60'000))
+      << "the voter never approved a proposal";
   // A vote signed with a key that is not the voter's.
   auto forged = orionctl({"vote", id, "--agent", "voter", "--no", "--secret-key", std::string(64, '7')});
   EXPECT_EQ(forged.exit_code, 1) << forged.out << forged.err;
