@@ -5,6 +5,7 @@ RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq 
       g++ cmake make pkg-config ccache \
       libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libcxxopts-dev libspdlog-dev nlohmann-json3-dev \
       libsqlite3-dev libgtest-dev libgmock-dev libraft-dev libuv1-dev libsodium-dev libyaml-cpp-dev \
+      libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev python3 \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -13,7 +14,8 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DORION_WERROR=ON \
 
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      libzmq5 libspdlog1.10 libfmt9 libsqlite3-0 libraft2 libuv1 libsodium23 libyaml-cpp0.7 ca-certificates \
+      libzmq5 libspdlog1.10 libfmt9 libsqlite3-0 libraft2 libuv1 libsodium23 libyaml-cpp0.7 libcpp-httplib0.11 \
+      ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home /var/lib/orion --create-home orion
 COPY --from=build /src/build/bin/orion-registry /src/build/bin/orion-scheduler /src/build/bin/orion-consensus \
@@ -21,5 +23,14 @@ COPY --from=build /src/build/bin/orion-registry /src/build/bin/orion-scheduler /
 USER orion
 WORKDIR /var/lib/orion
 ENV ORION_DATA_DIR=/var/lib/orion/data
-EXPOSE 7100 7101 7102 7200 7201 7300 7309
+EXPOSE 7100 7101 7102 7180 7200 7201 7280 7300 7309 7380
 CMD ["orion-registry"]
+
+# Prometheus from Debian, with the scrape configuration of the compose stack.
+FROM debian:bookworm-slim AS prometheus
+RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus \
+    && rm -rf /var/lib/apt/lists/*
+COPY deploy/prometheus.yml /etc/prometheus/prometheus.yml
+USER prometheus
+EXPOSE 9090
+CMD ["prometheus", "--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/var/lib/prometheus"]

@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include <httplib.h>
+
 #include "bench/audit_bench.h"
 #include "bench/echo_tasks.h"
 #include "bench/figures.h"
@@ -297,12 +299,40 @@ void bench_chain(bool quick, Reporter& out) {
 // ---- throughput_tasks_per_s -----------------------------------------------------------------
 
 // Returns tasks/s.
-double bench_throughput(bool quick, Reporter& out, int replicas = 1, const std::string& prefix = "", bool curve = false) {
+// metrics_bind: the scheduler's --metrics-bind; scrape_ms > 0: its /metrics is read that often
+// while the clock runs (as Prometheus would, more often than its usual 15 s).
+double bench_throughput(bool quick, Reporter& out, int replicas = 1, const std::string& prefix = "", bool curve = false,
+                        const std::string& metrics_bind = "127.0.0.1:0", int scrape_ms = 0) {
   const int threads = 8, agents = 4, capacity = 16;
   const int total = quick ? 4'000 : 40'000;
   StackConfig config{agents, capacity, {"echo"}, replicas};
   config.curve = curve;
+  config.metrics_bind = metrics_bind;
   Stack stack(prefix + "throughput", config);
+  std::atomic<bool> scraping{scrape_ms > 0};
+  std::atomic<long> scrapes{0};
+  std::thread scraper;
+  if (scrape_ms > 0) {
+    scraper = std::thread([&, url = stack.scheduler_metrics(0)] {
+      httplib::Client http(url);
+      http.set_read_timeout(5, 0);
+      while (scraping.load()) {
+        auto r = http.Get("/metrics");
+        if (r && r->status == 200 && r->body.find("orion_scheduler_tasks_completed_total") != std::string::npos) {
+          scrapes.fetch_add(1);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(scrape_ms));  // the scrape interval, not a wait on a race
+      }
+    });
+  }
+  struct StopScraper {
+    std::atomic<bool>& on;
+    std::thread& t;
+    ~StopScraper() {
+      on = false;
+      if (t.joinable()) t.join();
+    }
+  } stop_scraper{scraping, scraper};
 
   // SUBMIT_BATCH pipelines best; without it, each client submits a window sequentially.
   bool batch = false;
@@ -377,8 +407,34 @@ double bench_throughput(bool quick, Reporter& out, int replicas = 1, const std::
   if (!first_error.empty()) throw std::runtime_error(first_error);
   progress("throughput: " + std::to_string(completed.load()) + " tasks COMPLETED in " + std::to_string(seconds) +
            " s");
+  if (scrape_ms > 0) {
+    progress("throughput: /metrics read " + std::to_string(scrapes.load()) + " times while it ran");
+    if (scrapes.load() == 0) throw std::runtime_error("/metrics was never read while the benchmark ran");
+  }
   out.print({prefix + "throughput_tasks_per_s", static_cast<double>(completed.load()) / seconds, "tasks/s"});
   return static_cast<double>(completed.load()) / seconds;
+}
+
+// ---- metrics_throughput_ratio ------------------------------------------------------------------
+
+// The cost of /metrics on the hot path: throughput with the scheduler's endpoint off, and with
+// it on and read every second, alternated three times in one run; the ratio of the medians.
+void bench_metrics(bool quick, Reporter& out) {
+  Reporter quiet({"-"});
+  std::vector<double> off, on;
+  for (int round = 0; round < 3; ++round) {
+    off.push_back(bench_throughput(quick, quiet, 1, "", false, "off"));
+    on.push_back(bench_throughput(quick, quiet, 1, "metrics_", false, "127.0.0.1:0", 1'000));
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  progress("metrics: throughput " + std::to_string(median(off)) + " tasks/s off, " + std::to_string(median(on)) +
+           " tasks/s on and scraped every second (medians of 3, alternated)");
+  out.print({"metrics_off_throughput_tasks_per_s", median(off), "tasks/s"});
+  out.print({"metrics_on_throughput_tasks_per_s", median(on), "tasks/s"});
+  out.print({"metrics_throughput_ratio", median(on) / median(off), "x"});
 }
 
 // ---- curve_throughput_ratio, curve_roundtrip_ratio --------------------------------------------
@@ -605,6 +661,8 @@ const std::vector<Group>& groups() {
       {"curve",
        {"curve_roundtrip_p50_ms", "curve_throughput_tasks_per_s", "curve_roundtrip_ratio", "curve_throughput_ratio"},
        bench_curve},
+      {"metrics", {"metrics_off_throughput_tasks_per_s", "metrics_on_throughput_tasks_per_s", "metrics_throughput_ratio"},
+       bench_metrics},
       {"audit", {"audit_off_submits_per_s", "audit_on_submits_per_s", "audit_cost_ratio", "audit_us_per_submit"},
        bench_audit},
   };

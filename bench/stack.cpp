@@ -174,10 +174,12 @@ Stack::Stack(const std::string& name, const StackConfig& config) : dir_("orion-b
     if (!peers.empty()) args.insert(args.end(), {"--id", std::to_string(i + 1), "--peers", peers});
     args.insert(args.end(), retention.begin(), retention.end());
     args.insert(args.end(), service_keys_.begin(), service_keys_.end());
+    if (scheduler_has_flag("metrics-bind")) args.insert(args.end(), {"--metrics-bind", config.metrics_bind});
     args.insert(args.end(), config.scheduler_args.begin(), config.scheduler_args.end());
     scheduler_args_.push_back(std::move(args));
     schedulers_.emplace_back();
     scheduler_clients_.emplace_back();
+    scheduler_metrics_.emplace_back();
     start_scheduler(i);
   }
   {
@@ -237,6 +239,7 @@ void Stack::start_scheduler(int i, std::int64_t ready_timeout_ms) {
   auto s = testing::wait_for_json_file(ready, ready_timeout_ms);
   if (!s) throw std::runtime_error(name + " did not become ready:\n" + logs());
   scheduler_clients_[static_cast<std::size_t>(i)] = s->at("client").get<std::string>();
+  scheduler_metrics_[static_cast<std::size_t>(i)] = s->value("metrics", "");
 }
 
 std::string Stack::scheduler_store(int i) const {

@@ -81,6 +81,9 @@ struct StackConfig {
   // client), and a policy admitting them, made in the stack's directory.
   bool curve = false;
   std::vector<std::string> scheduler_args{};  // more flags for every scheduler (e.g. --audit off)
+  // --metrics-bind of every scheduler: on a port the OS picks, as a deployment has it on (its
+  // default port could be taken by another stack); "off" for none.
+  std::string metrics_bind = "127.0.0.1:0";
 };
 
 class Stack {
@@ -102,6 +105,8 @@ class Stack {
   // Replicated stacks: replica i (0-based) by PID; SIGKILL it; start it again with its data.
   // Replica i's client endpoint, as its last ready file gave it.
   const std::string& scheduler_client(int i) const { return scheduler_clients_.at(static_cast<std::size_t>(i)); }
+  // Where replica i serves /metrics (http://127.0.0.1:PORT), "" when off.
+  const std::string& scheduler_metrics(int i) const { return scheduler_metrics_.at(static_cast<std::size_t>(i)); }
   int scheduler_replicas() const { return static_cast<int>(schedulers_.size()); }
   void kill_scheduler(int i);
   // SIGTERM to replica i, then waits for it to exit (up to stop_timeout_ms, then SIGKILL).
@@ -135,6 +140,7 @@ class Stack {
   std::vector<std::unique_ptr<Child>> schedulers_;
   std::vector<std::vector<std::string>> scheduler_args_;
   std::vector<std::string> scheduler_clients_;
+  std::vector<std::string> scheduler_metrics_;
   std::vector<std::unique_ptr<Child>> agents_;
 };
 

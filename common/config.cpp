@@ -25,6 +25,7 @@ void add_option(cxxopts::Options& options, const std::string& name, const char* 
 
 void add_common_options(cxxopts::Options& options, const std::string& default_data_dir) {
   add_option(options, "log-level", "ORION_LOG_LEVEL", "info", "trace|debug|info|warn|error|off");
+  add_option(options, "log-format", "ORION_LOG_FORMAT", "logfmt", "logfmt (key=value) or json (one object per line)");
   add_option(options, "data-dir", "ORION_DATA_DIR", default_data_dir, "directory for durable state");
   add_option(options, "ready-file", "ORION_READY_FILE", "",
              "write the bound endpoints as JSON to this file once serving");

@@ -24,7 +24,7 @@ std::string env_or(const char* name, const std::string& fallback);
 void add_option(cxxopts::Options& options, const std::string& name, const char* env, const std::string& fallback,
                 const std::string& help);
 
-// The options every service has: --log-level, --data-dir, --ready-file, --curve-key,
+// The options every service has: --log-level, --log-format, --data-dir, --ready-file, --curve-key,
 // --curve-server-key, --policy (service_security.h), --help.
 void add_common_options(cxxopts::Options& options, const std::string& default_data_dir);
 

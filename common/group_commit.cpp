@@ -1,5 +1,7 @@
 #include "common/group_commit.h"
 
+#include <chrono>
+
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -63,8 +65,13 @@ void GroupCommit::run() {
     }
     lock.unlock();
     if (batches > 1) merged.compact();  // one turn's batch has each key once already
+    const auto started = std::chrono::steady_clock::now();
     Status s = merged.empty() ? Status() : log_->append(merged);
-    if (!merged.empty()) ++fsyncs_;
+    if (!merged.empty()) {
+      ++fsyncs_;
+      commit_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      commit_batches_.observe(static_cast<double>(batches));
+    }
     lock.lock();
     if (!s) {
       failure_ = s.error();

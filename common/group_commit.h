@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "common/log_store.h"
+#include "common/metric_histogram.h"
 
 namespace orion {
 
@@ -39,6 +40,10 @@ class GroupCommit {
   // Blocks until everything submitted so far is committed (or failed).
   void flush();
   std::uint64_t fsyncs() const { return fsyncs_.load(); }
+  // Per commit (transaction and fsync), observed by the writer, read from any thread: how long
+  // it took (seconds) and how many submitted batches it merged.
+  const MetricHistogram& commit_seconds() const { return commit_seconds_; }
+  const MetricHistogram& commit_batches() const { return commit_batches_; }
 
  private:
   void run();
@@ -54,6 +59,8 @@ class GroupCommit {
   std::atomic<std::uint64_t> committed_{0};
   std::atomic<std::uint64_t> fsyncs_{0};
   std::atomic<bool> failed_{false};
+  MetricHistogram commit_seconds_{MetricHistogram::kLatencySeconds};
+  MetricHistogram commit_batches_{MetricHistogram::kSizes};
   std::thread writer_;
 };
 

@@ -121,6 +121,7 @@ class RegistryLink {
 
   std::vector<RegistryState> registries() const;
   std::uint64_t epoch() const { return epoch_; }
+  std::uint64_t published() const { return seq_; }  // events numbered and handed to the buses
   std::uint64_t send_failures() const { return send_failures_; }
   std::uint64_t bad_messages() const { return bad_messages_; }
   std::uint64_t duplicates() const { return duplicates_; }  // copies next_event() dropped

@@ -79,11 +79,15 @@ int main(int argc, char** argv) {
   orion::add_option(opts, "vote-key", "ORION_VOTE_KEY", "",
                     "Ed25519 vote key file (orionctl keygen --vote FILE), instead of --secret-key");
   orion::add_option(opts, "log-level", "ORION_LOG_LEVEL", "info", "trace, debug, info, warn, error");
+  orion::add_option(opts, "log-format", "ORION_LOG_FORMAT", "logfmt", "logfmt (key=value) or json (one object per line)");
   orion::add_option(opts, "curve-key", "ORION_CURVE_KEY", "", "CURVE key pair file, for a cluster with keys");
   orion::add_option(opts, "curve-server-key", "ORION_CURVE_SERVER_KEY", "", "public key file the services present");
   opts.add_options()("h,help", "show this help");
   auto args = orion::parse_or_exit(opts, argc, argv);
-  orion::init_logging("agent", args["log-level"].as<std::string>());
+  if (auto s = orion::init_logging("agent", args["log-level"].as<std::string>(), args["log-format"].as<std::string>()); !s) {
+    std::cerr << "orion-example-agent: " << s.error().message << "\n";
+    return 2;
+  }
   // Every socket the agent makes takes CURVE when keys are given (before the agent is made).
   auto security = orion::load_transport_security(args["curve-key"].as<std::string>(),
                                                  args["curve-server-key"].as<std::string>());

@@ -7,7 +7,8 @@ PACKAGES=(
   g++ cmake make pkg-config ccache
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libcxxopts-dev libspdlog-dev nlohmann-json3-dev
   libsqlite3-dev libgtest-dev libgmock-dev libraft-dev libuv1-dev libsodium-dev libyaml-cpp-dev
-  docker-compose python3 python3-zmq python3-msgpack
+  libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev  # the services' HTTP endpoint
+  docker-compose python3 python3-zmq python3-msgpack python3-prometheus-client
   clang libclang-rt-14-dev  # the libFuzzer targets (scripts/fuzz.sh)
 )
 

@@ -93,7 +93,7 @@ for i in 1 2 3; do
   port=$((7190 + 10 * i))
   cmd=("$BIN/orion-scheduler" --id "$i" --peers "$PEERS" --bind-client "tcp://127.0.0.1:$port"
        --bind-agent "tcp://127.0.0.1:$((port + 1))" --data-dir "$DATA/scheduler-$i" --ready-file "$RUN/scheduler-$i.ready"
-       "${SERVICE_KEYS[@]}")
+       --metrics-bind "127.0.0.1:$((7279 + i))" "${SERVICE_KEYS[@]}")
   start "scheduler-$i" "${cmd[@]}"
   args=$(printf '"%s",' "${cmd[@]}")
   echo "  \"$i\": {\"pid\": ${PIDS[-1]}, \"client\": \"tcp://127.0.0.1:$port\", \"log\": \"$RUN/scheduler-$i.log\", \"cmd\": [${args%,}]}$([ "$i" -lt 3 ] && echo ,)" >>"$RUN/schedulers.json"
@@ -126,6 +126,33 @@ done
 
 status=0
 python3 scripts/demo_scenarios.py --bin "$BIN" --registry "$REG" --replicas "$RUN/schedulers.json" || status=$?
+
+echo "== Metrics: every service's /metrics parses (Prometheus's own parser) and agrees with orionctl stats"
+if /usr/bin/python3 - "$RUN" "$BIN/orionctl" "$REG" <<'PY'
+import json, subprocess, sys
+run, orionctl, registry = sys.argv[1:4]
+def completed_by_stats():
+    out = subprocess.run([orionctl, "stats", "--json", "--registry", registry], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)["tasks"]["by_state"].get("COMPLETED", 0)
+urls = [json.load(open(f"{run}/{name}.ready"))["metrics"]
+        for name in ("registry", "scheduler-1", "scheduler-2", "scheduler-3", "consensus")]
+before = completed_by_stats()
+pages = json.loads(subprocess.run([sys.executable, "tests/integration/scrape_metrics.py", *urls],
+                                  check=True, capture_output=True, text=True).stdout)
+after = completed_by_stats()
+def value(page, name, **labels):
+    return next((v for l, v in page.get(name, []) if all(l.get(k) == x for k, x in labels.items())), None)
+leader = [u for u in urls[1:4] if value(pages[u], "orion_raft_role", role="leader") == 1]
+completed = value(pages[leader[0]], "orion_scheduler_tasks", state="COMPLETED") if leader else None
+print(f"    {len(pages)} pages parsed; the leader ({leader[0] if leader else 'none'}) counts {completed} COMPLETED, "
+      f"orionctl stats {before} before and {after} after")
+sys.exit(0 if completed is not None and before <= completed <= after else 1)
+PY
+then
+  echo "    [ok ] the leader's task counts are orionctl stats' counts"
+else
+  echo "    [FAIL] /metrics did not parse or disagreed with orionctl stats"; status=1
+fi
 
 echo "== Security: the stack answers only the policy's keys"
 if env -u ORION_CURVE_KEY -u ORION_CURVE_SERVER_KEY "$BIN/orionctl" agents --registry "$REG" --call-timeout 1 >/dev/null 2>&1; then

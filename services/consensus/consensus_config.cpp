@@ -25,6 +25,7 @@ void add_consensus_options(cxxopts::Options& options) {
   add_option(options, "advertise-host", "ORION_ADVERTISE_HOST", d.advertise_host,
              "host name others use to reach us (default: the bound host)");
   add_raft_options(options, "ORION_CONSENSUS", "7309");
+  add_metrics_option(options, 7380);
   add_option(options, "verify-threads", "ORION_VERIFY_THREADS", std::to_string(d.verify_threads),
              "threads that check vote signatures (Ed25519), 0..64; 0 = on the service thread");
   add_option(options, "retention", "ORION_RETENTION", "7d",
@@ -66,6 +67,9 @@ Result<ConsensusConfig> consensus_config_from(const cxxopts::ParseResult& args) 
   auto keep = parse_int("audit-keep", args["audit-keep"].as<std::string>(), 1, 1'000'000'000);
   if (!keep) return keep.error();
   c.audit_keep = *keep;
+  auto metrics = parse_metrics_bind(args);
+  if (!metrics) return metrics.error();
+  c.metrics = *metrics;
   return c;
 }
 

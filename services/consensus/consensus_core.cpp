@@ -163,6 +163,8 @@ void ConsensusCore::decided(Proposal& p, Outcome outcome, std::int64_t at_ms) {
   deadlines_.erase({p.deadline_ms, p.number});
   p.outcome = outcome;
   p.decided_ms = at_ms;
+  ++metrics_->decided_by_outcome[static_cast<std::size_t>(outcome) % metrics_->decided_by_outcome.size()];
+  metrics_->decision_seconds.observe(static_cast<double>(std::max<std::int64_t>(0, at_ms - p.created_ms)) / 1000.0);
   p.expires_ms = at_ms + (p.result_ttl_ms != 0 ? p.result_ttl_ms : retention_ms_);
   p.votes.shrink_to_fit();  // no vote is counted from now on
   expiries_.insert({p.expires_ms, p.number});
@@ -291,6 +293,7 @@ Result<Reply> ConsensusCore::on_vote(const Command& c) {
   auto cast = CastVote::make(voter, m->yes, now_ms_, m->signature);
   if (!cast) return make_error(ErrorCode::INVALID_ARGUMENT, "signature: must be 128 hex digits (an Ed25519 signature)");
   p.votes.push_back(*cast);
+  metrics_->vote_seconds.observe(static_cast<double>(std::max<std::int64_t>(0, now_ms_ - p.created_ms)) / 1000.0);
   settle(p);
   return ok(false);
 }
@@ -639,7 +642,11 @@ Status ConsensusCore::restore_snapshot(std::string_view bytes) {
   return {};
 }
 
-void ConsensusCore::reset() { *this = ConsensusCore(); }
+void ConsensusCore::reset() {
+  auto metrics = std::move(metrics_);
+  *this = ConsensusCore();
+  metrics_ = std::move(metrics);
+}
 
 // ---- Invariants -------------------------------------------------------------------------------
 

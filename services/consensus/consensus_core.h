@@ -38,9 +38,11 @@
 // issued; a PROPOSE retried with a forgotten request id is a new proposal.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
@@ -50,6 +52,7 @@
 
 #include "common/audit_log.h"
 #include "common/consensus_messages.h"
+#include "common/metric_histogram.h"
 #include "services/consensus/cast_vote.h"
 #include "services/consensus/command.h"
 #include "services/consensus/lease_table.h"
@@ -195,6 +198,18 @@ class ConsensusCore {
   // Broken invariants, one per line; "" when the state is consistent.
   std::string check_invariants() const;
 
+  // ---- Metrics ------------------------------------------------------------------------------
+  // What this replica applied, for its /metrics page: decisions by outcome, and how long after a
+  // proposal's creation each vote was applied and each decision made (log time, seconds). Not
+  // state: a restored snapshot adds nothing; a restart that replays its log's tail counts that
+  // tail again.
+  struct AppliedMetrics {
+    std::array<std::uint64_t, 5> decided_by_outcome{};  // by Outcome value
+    MetricHistogram vote_seconds{MetricHistogram::kLatencySeconds};
+    MetricHistogram decision_seconds{MetricHistogram::kLatencySeconds};
+  };
+  const AppliedMetrics& metrics() const { return *metrics_; }
+
  private:
 
   Result<Reply> apply_kind(const Command& c);
@@ -245,6 +260,7 @@ class ConsensusCore {
 
   std::vector<CoreEvent> events_;
   bool events_on_ = true;
+  std::unique_ptr<AppliedMetrics> metrics_ = std::make_unique<AppliedMetrics>();  // kept across reset()
   std::vector<std::string> decided_;
   std::set<std::uint64_t> dirty_;  // proposal numbers
   std::vector<std::uint64_t> erased_;  // record keys forgotten since the last drain

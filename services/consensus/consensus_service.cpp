@@ -58,7 +58,8 @@ ConsensusService::~ConsensusService() {
 }
 
 std::string ConsensusService::ready_json() const {
-  return Json{{"client", client_ep_}, {"replica", config_.replica_name()}}.dump();
+  return Json{{"client", client_ep_}, {"replica", config_.replica_name()}, {"metrics", metrics_url(http_, config_.metrics)}}
+      .dump();
 }
 
 Status ConsensusService::start() {
@@ -94,6 +95,7 @@ Status ConsensusService::start() {
     role_ = RoleInfo{};
   }
   if (auto s = registry_link_.start(); !s) return s;
+  if (auto s = start_metrics_endpoint(http_, config_.metrics); !s) return s;
   verifier_ = std::make_unique<VoteVerifier>(static_cast<int>(config_.verify_threads));
   spdlog::info("event=serving client={} replica={} registries={}", client_ep_, config_.replica_name(),
                join_endpoints(config_.registries));
@@ -120,6 +122,7 @@ void ConsensusService::turn() {
                                         {nullptr, verifier_->fd(), ZMQ_POLLIN, 0}};
   if (log_->fd() >= 0) items.push_back({nullptr, log_->fd(), ZMQ_POLLIN, 0});
   if (commit_) items.push_back({nullptr, commit_->fd(), ZMQ_POLLIN, 0});
+  if (http_.fd() >= 0) items.push_back({nullptr, http_.fd(), ZMQ_POLLIN, 0});
   std::int64_t timeout = kPollMs;
   // With a TICK in flight the log's fd wakes us when it is applied: no need to poll at 0.
   if (ready_ && leading() && tick_seq_ == 0) {
@@ -133,6 +136,7 @@ void ConsensusService::turn() {
     return;  // a signal: run() checks stopping_
   }
   registry_link_.turn();  // announcements (at most kPollMs late), bus endpoints, subscriptions
+  if (http_.fd() >= 0 && (items.back().revents & ZMQ_POLLIN)) http_.serve([this](const HttpRequest& r) { return http(r); });
   // What the log made ready first: the raft thread may be waiting on a snapshot request.
   log_->drain_wakeups();
   apply_ready();

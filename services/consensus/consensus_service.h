@@ -37,6 +37,7 @@
 #include "common/group_commit.h"
 #include "common/peer_quota.h"
 #include "common/peer_watch.h"
+#include "common/http_endpoint.h"
 #include "common/registry_link.h"
 #include "common/sockets.h"
 #include "common/topic_subscriptions.h"
@@ -139,6 +140,9 @@ class ConsensusService {
   void publish(const CoreEvent& event);
   bool leading() const { return role_.role == Role::LEADER || role_.role == Role::SINGLE; }
   ReplicaInfo replica_info() const;
+  // GET /metrics and /healthz (service_metrics.cpp).
+  HttpAnswer http(const HttpRequest& request) const;
+  HttpEndpoint http_;
 
   const ConsensusConfig config_;
   const Clock& clock_;

@@ -34,7 +34,10 @@ int main(int argc, char** argv) {
     std::cerr << "orion-registry: " << config.error().message << "\n";
     return 2;
   }
-  orion::init_logging("registry", config->log_level);
+  if (auto s = orion::init_logging("registry", config->log_level, args["log-format"].as<std::string>()); !s) {
+    std::cerr << "orion-registry: " << s.error().message << "\n";
+    return 2;
+  }
   if (auto s = orion::setup_service_security(args); !s) {
     spdlog::critical("event=bad_flag error=\"{}\"", s.error().message);
     return 2;

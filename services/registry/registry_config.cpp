@@ -29,6 +29,7 @@ void add_registry_options(cxxopts::Options& options) {
              "missed heartbeats before an agent is DOWN");
   add_option(options, "replica-expiry-ms", "ORION_REPLICA_EXPIRY_MS", std::to_string(d.replica_expiry_ms),
              "a scheduler or consensus replica that has not announced itself for this long is forgotten");
+  add_metrics_option(options, 7180);
   add_common_options(options, d.data_dir);
 }
 
@@ -51,6 +52,9 @@ Result<RegistryConfig> registry_config_from(const cxxopts::ParseResult& args) {
   c.replica_expiry_ms = *expiry;
   c.heartbeat_ms = *hb;
   c.liveness = *lv;
+  auto metrics = parse_metrics_bind(args);
+  if (!metrics) return metrics.error();
+  c.metrics = *metrics;
   return c;
 }
 

@@ -11,6 +11,7 @@
 
 #include <cxxopts.hpp>
 
+#include "common/metrics_bind.h"
 #include "common/status.h"
 
 namespace orion::registry {
@@ -29,6 +30,7 @@ struct RegistryConfig {
   std::string data_dir = "./data/registry";
   std::string ready_file;
   std::string log_level = "info";
+  MetricsBind metrics{};  // /metrics and /healthz (--metrics-bind); off unless set
 
   // One line, key=value, for the start-up log.
   std::string describe() const;

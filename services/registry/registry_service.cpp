@@ -81,7 +81,7 @@ Json agent_event_data(const AgentSpec& spec) {
 }  // namespace
 
 std::string RegistryEndpoints::to_json() const {
-  return Json{{"registry", registry}, {"events_pub", events_pub}, {"events_sub", events_sub}}.dump();
+  return Json{{"registry", registry}, {"events_pub", events_pub}, {"events_sub", events_sub}, {"metrics", metrics}}.dump();
 }
 
 RegistryService::RegistryService(RegistryConfig config, const Clock& clock)
@@ -97,6 +97,8 @@ RegistryService::RegistryService(RegistryConfig config, const Clock& clock)
   endpoints_.registry = advertised_endpoint(bind_socket(router_, config_.bind), config_.advertise_host);
   endpoints_.events_pub = advertised_endpoint(bus_.pub_endpoint(), config_.advertise_host);
   endpoints_.events_sub = advertised_endpoint(bus_.sub_endpoint(), config_.advertise_host);
+  if (auto s = start_metrics_endpoint(http_, config_.metrics); !s) throw std::runtime_error(s.error().message);
+  endpoints_.metrics = metrics_url(http_, config_.metrics);
 }
 
 RegistryService::~RegistryService() {
@@ -105,12 +107,13 @@ RegistryService::~RegistryService() {
 }
 
 void RegistryService::run() {
-  zmq::pollitem_t items[] = {{router_.handle(), 0, ZMQ_POLLIN, 0}};
+  zmq::pollitem_t items[] = {{router_.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, http_.fd(), ZMQ_POLLIN, 0}};
   const auto timeout = std::chrono::milliseconds(config_.poll_ms);
   while (!stop_requested_.load()) {
     try {
-      zmq::poll(items, 1, timeout);
+      zmq::poll(items, http_.fd() >= 0 ? 2 : 1, timeout);
       if (items[0].revents & ZMQ_POLLIN) serve_batch();
+      if (items[1].revents & ZMQ_POLLIN) http_.serve([this](const HttpRequest& r) { return http(r); });
       check_liveness();
     } catch (const zmq::error_t& e) {
       if (e.num() == EINTR) continue;  // a signal: the loop condition decides

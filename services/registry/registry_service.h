@@ -29,6 +29,7 @@
 
 #include "common/clock.h"
 #include "common/cluster_messages.h"
+#include "common/http_endpoint.h"
 #include "common/sockets.h"
 #include "services/registry/agent_directory.h"
 #include "services/registry/event_bus.h"
@@ -43,8 +44,9 @@ struct RegistryEndpoints {
   std::string registry;    // ROUTER
   std::string events_pub;  // XSUB: connect a PUB here
   std::string events_sub;  // XPUB: connect a SUB here
+  std::string metrics;     // http://host:port of /metrics and /healthz, "" when off
 
-  // The ready file: {"registry": ..., "events_pub": ..., "events_sub": ...}
+  // The ready file: {"registry": ..., "events_pub": ..., "events_sub": ..., "metrics": ...}
   std::string to_json() const;
 };
 
@@ -88,6 +90,8 @@ class RegistryService {
   void reply(const std::string& identity, const Envelope& envelope);
   void publish(const std::string& topic, Json data);
   void count_send_failure(const char* what, const std::string& detail);
+  // GET /metrics and /healthz (service_metrics.cpp).
+  HttpAnswer http(const HttpRequest& request) const;
 
   static_assert(std::atomic<bool>::is_always_lock_free, "stop() must be async-signal-safe");
 
@@ -107,6 +111,7 @@ class RegistryService {
   std::atomic<bool> stop_requested_{false};
   std::atomic<std::uint64_t> send_failures_{0};
   std::uint64_t rejected_ = 0;  // requests refused as malformed, unserved or invalid (not NOT_FOUND)
+  HttpEndpoint http_;
 };
 
 }  // namespace orion::registry

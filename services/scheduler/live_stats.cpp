@@ -44,7 +44,15 @@ void LiveStats::update(TaskRecord& t) {
   TaskRecord::Counted now = counted_as(t);
   if (t.counted.counted() && t.counted == now) return;  // the usual case: nothing it is counted by changed
   TypeAgg& type = types_[t.spec.type];
-  if (t.counted.counted()) add(type, t.counted, -1);
+  if (t.counted.counted()) {
+    add(type, t.counted, -1);
+    if (now.wait_bin != 0 && now.wait_bin != t.counted.wait_bin) {
+      timings_.wait(t.spec.type, DurationHistogram::value_of(static_cast<std::uint16_t>(now.wait_bin - 1)) / 1000.0);
+    }
+    if (now.run_bin != 0 && now.run_bin != t.counted.run_bin) {
+      timings_.run(t.spec.type, DurationHistogram::value_of(static_cast<std::uint16_t>(now.run_bin - 1)) / 1000.0);
+    }
+  }
   add(type, now, +1);
   t.counted = now;
 }

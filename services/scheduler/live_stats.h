@@ -24,6 +24,7 @@
 #include "common/stats_messages.h"
 #include "services/scheduler/duration_histogram.h"
 #include "services/scheduler/task_record.h"
+#include "services/scheduler/task_timings.h"
 
 namespace orion::scheduler {
 
@@ -38,6 +39,10 @@ class LiveStats {
   // What t counts as now (its samples' bins + 1; 0 = no sample).
   static TaskRecord::Counted counted_as(const TaskRecord& t);
 
+  // The waits and run times of the changes this process made (task_timings.h): a sample that
+  // appears on a task counted before, never one a restored or applied record brings.
+  const TaskTimings& timings() const { return timings_; }
+
  private:
   struct TypeAgg {
     std::int64_t tasks = 0, started = 0, finished = 0;
@@ -49,6 +54,7 @@ class LiveStats {
   std::array<std::int64_t, 256> by_state_{};     // by TaskState value
   std::array<std::int64_t, 256> by_priority_{};  // by Priority value (submitted)
   std::unordered_map<std::string, TypeAgg> types_;  // types with tasks held only
+  TaskTimings timings_;
 };
 
 }  // namespace orion::scheduler

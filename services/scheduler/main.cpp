@@ -2,12 +2,14 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
 #include <thread>
 
 #include "common/config.h"
 #include "common/fd_limit.h"
 #include "common/huge_page_heap.h"
 #include "common/log.h"
+#include "common/metrics_bind.h"
 #include "common/raft_config.h"
 #include "common/service_security.h"
 #include "services/scheduler/scheduler_service.h"
@@ -38,10 +40,15 @@ int main(int argc, char** argv) {
   orion::add_option(opts, "audit", "ORION_AUDIT", "on", "the audit log of state-changing requests: on or off");
   orion::add_option(opts, "audit-keep", "ORION_AUDIT_KEEP", "1000000", "audit records kept (the newest)");
   orion::add_raft_options(opts, "ORION_SCHEDULER", "7209");
+  orion::add_metrics_option(opts, 7280);
   orion::add_common_options(opts, "./data/scheduler");
   auto args = orion::parse_or_exit(opts, argc, argv);
 
-  orion::init_logging("scheduler", args["log-level"].as<std::string>());
+  if (auto s = orion::init_logging("scheduler", args["log-level"].as<std::string>(), args["log-format"].as<std::string>());
+      !s) {
+    std::fprintf(stderr, "orion-scheduler: %s\n", s.error().message.c_str());
+    return 2;
+  }
   if (auto s = orion::setup_service_security(args); !s) {
     spdlog::critical("event=bad_flag error=\"{}\"", s.error().message);
     return 2;
@@ -60,12 +67,14 @@ int main(int argc, char** argv) {
       orion::parse_number("unschedulable-timeout", args["unschedulable-timeout"].as<std::string>(), 0, 7 * 24 * 3600);
   auto retention = orion::parse_duration_ms("retention", args["retention"].as<std::string>(), 1'000, orion::kMaxRetentionMs);
   auto audit_keep = orion::parse_int("audit-keep", args["audit-keep"].as<std::string>(), 1, 1'000'000'000);
+  auto metrics = orion::parse_metrics_bind(args);
   const auto audit = args["audit"].as<std::string>();
   std::string bad = audit == "on" || audit == "off" ? "" : "--audit: must be on or off";  // the first flag refused
   auto check = [&bad](const auto& parsed) {
     if (!parsed && bad.empty()) bad = parsed.error().message;
   };
   check(registries), check(heartbeat), check(liveness), check(ageing), check(unschedulable), check(retention), check(audit_keep);
+  check(metrics);
   if (!bad.empty()) {
     spdlog::critical("event=bad_flag error=\"{}\"", bad);
     return 2;
@@ -78,6 +87,7 @@ int main(int argc, char** argv) {
   o.core.retention_ms = *retention;
   o.audit = audit == "on";
   o.audit_keep = static_cast<std::size_t>(*audit_keep);
+  o.metrics = *metrics;
   auto raft = orion::raft_config_from(args);
   if (!raft) {
     spdlog::critical("event=bad_flag error=\"{}\"", raft.error().message);
@@ -104,7 +114,8 @@ int main(int argc, char** argv) {
     std::signal(SIGTERM, on_signal);
     const auto ready_file = args["ready-file"].as<std::string>();
     if (!orion::write_ready_file(ready_file, orion::Json{{"client", service.client_endpoint()},
-                                                         {"agent", service.agent_endpoint()}}.dump())) {
+                                                         {"agent", service.agent_endpoint()},
+                                                         {"metrics", service.metrics_endpoint()}}.dump())) {
       spdlog::critical("event=start_failed error=\"cannot write ready file {}\"", ready_file);
       return 1;
     }

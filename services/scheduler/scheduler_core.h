@@ -391,6 +391,8 @@ class SchedulerCore {
   // the ready queues: O(task types + queue classes), not a pass over the tasks. The counts equal
   // task_stats(tasks(), now_ms)'s; its percentiles are within 1% of the exact ones.
   SchedulerStatsOk stats(std::int64_t now_ms) const;
+  // Queue waits and run times of the tasks this core assigned and ended (its /metrics histograms).
+  const TaskTimings& timings() const { return live_.timings(); }
   std::size_t ready_count() const { return ready_count_; }
   const AgentSession* agent(const std::string& agent_id) const { return pool_.find(agent_id); }
   AgentPool& pool() { return pool_; }

@@ -99,7 +99,7 @@ Status SchedulerService::bind_and_link() {
     return make_error(ErrorCode::UNAVAILABLE, std::string("cannot bind: ") + e.what());
   }
   if (auto s = registry_link_.start(); !s) return s;
-  return {};
+  return start_metrics_endpoint(http_, options_.metrics);
 }
 
 void SchedulerService::stop() { stopping_ = true; }
@@ -120,6 +120,7 @@ void SchedulerService::run() {
     // wait for it forever and the process would never restart.
     client_watch_.close();
     agent_watch_.close();
+    http_.stop();  // its listening socket must not outlive the image (the new one binds the port)
     for (zmq::socket_t* s : {&client_, &agent_}) {
       s->set(zmq::sockopt::linger, 200);
       s->close();
@@ -185,14 +186,16 @@ void SchedulerService::turn(int poll_ms) {
                              {agent_.handle(), 0, ZMQ_POLLIN, 0},
                              {registry_link_.bus_in()->handle(), 0, ZMQ_POLLIN, 0},
                              {nullptr, raft_ ? raft_->fd() : commit_->fd(), ZMQ_POLLIN, 0},
+                             {nullptr, http_.fd(), ZMQ_POLLIN, 0},  // -1 (ignored) when metrics are off
                              {consensus_.socket() ? consensus_.socket()->handle() : nullptr, -1, ZMQ_POLLIN, 0}};
   try {
-    zmq::poll(items, consensus_.socket() ? 5 : 4, std::chrono::milliseconds(poll_ms));
+    zmq::poll(items, consensus_.socket() ? 6 : 5, std::chrono::milliseconds(poll_ms));
   } catch (const zmq::error_t& e) {
     if (e.num() != EINTR) throw;
     return;  // a signal: run() checks stopping_ and comes back
   }
   registry_link_.turn();  // announcements, bus endpoints, subscriptions: before anything builds an event
+  if (items[4].revents & ZMQ_POLLIN) http_.serve([this](const HttpRequest& r) { return http(r); });
   if (raft_) {
     take_log();  // committed entries first: a follower's answers name the leader they came from
     check_role();

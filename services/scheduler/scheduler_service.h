@@ -27,6 +27,8 @@
 #include "common/audit_log.h"
 #include "common/clock.h"
 #include "common/consensus_messages.h"
+#include "common/http_endpoint.h"
+#include "common/metrics_bind.h"
 #include "common/peer_watch.h"
 #include "common/raft_config.h"
 #include "common/registry_link.h"
@@ -54,6 +56,8 @@ struct ServiceOptions {
   // (the records kept stay, listed as they are). It keeps the newest audit_keep records.
   bool audit = true;
   std::size_t audit_keep = AuditLog::kDefaultKeep;
+  // The HTTP endpoint for /metrics and /healthz (metrics_bind.h); off unless set.
+  MetricsBind metrics{};
 };
 
 struct ServiceStats {
@@ -72,6 +76,7 @@ class SchedulerService {
 
   const std::string& client_endpoint() const { return client_ep_; }
   const std::string& agent_endpoint() const { return agent_ep_; }
+  std::string metrics_endpoint() const { return metrics_url(http_, options_.metrics); }  // "" when off
   const ServiceStats& stats() const { return stats_; }
   std::uint64_t fsyncs() const { return commit_ ? commit_->fsyncs() : 0; }
   // A Raft replica that led and lost its leadership stops (run() returns) with this set: its
@@ -133,6 +138,8 @@ class SchedulerService {
   bool refuse(std::vector<Reply>& replies, const Incoming& in, bool agent_socket);
   // GET_REPLICA: this replica's role and progress (served by every replica, never redirected).
   Envelope replica_info(const Envelope& request) const;
+  // GET /metrics and /healthz (service_metrics.cpp).
+  HttpAnswer http(const HttpRequest& request) const;
 
   std::unique_ptr<RaftLog> raft_;
   std::uint64_t origin_ = 0;          // this process's mark on its entries (random per start)
@@ -189,6 +196,7 @@ class SchedulerService {
   std::string audit_note_;  // set by a handler that knows more than the request says (a batch)
   std::atomic<bool> stopping_{false};
   ServiceStats stats_;
+  HttpEndpoint http_;
 };
 
 }  // namespace orion::scheduler

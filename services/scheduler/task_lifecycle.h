@@ -17,6 +17,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <string_view>
 
@@ -107,6 +108,11 @@ inline bool is_queued(const TaskRecord& t) {
 // Logs the refused transition (and aborts in a debug build); the task is left as it was.
 bool refuse_transition(const TaskRecord& t, TaskState to, Cause cause);
 
+// The transitions this process made, by cause: the counters of its /metrics page
+// (service_metrics.cpp). Written by transition() only, on the service's loop thread: one writer,
+// so a load and a store, no locked instruction. Loading a state (restore, apply_record) adds none.
+inline std::array<std::atomic<std::uint64_t>, kCauseCount> g_transitions_made{};
+
 // The one guarded state change: sets t.state to `to` when the table allows it from t.state under
 // `cause` and returns true; otherwise refuses (see the top of this file) and returns false. Only
 // the state changes: what goes with it (timestamps, history, events, queues) is the caller's.
@@ -114,6 +120,8 @@ bool refuse_transition(const TaskRecord& t, TaskState to, Cause cause);
 inline bool transition(TaskRecord& t, TaskState to, Cause cause) {
   if (!transition_allowed(t.state, to, cause)) return refuse_transition(t, to, cause);
   t.state = to;
+  auto& made = g_transitions_made[static_cast<std::size_t>(cause)];
+  made.store(made.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   return true;
 }
 

@@ -19,7 +19,8 @@ void Cluster::start_registry(const std::vector<std::string>& extra_args) {
   std::vector<std::string> args{"--bind", registry_endpoint.empty() ? "tcp://127.0.0.1:0" : registry_endpoint,
                                 "--bind-events-pub", events_pub.empty() ? "tcp://127.0.0.1:0" : events_pub,
                                 "--bind-events-sub", events_sub.empty() ? "tcp://127.0.0.1:0" : events_sub,
-                                "--heartbeat-ms", "200", "--data-dir", dir_.file("registry"), "--ready-file", ready};
+                                "--heartbeat-ms", "200", "--data-dir", dir_.file("registry"), "--ready-file", ready,
+                                "--metrics-bind", "127.0.0.1:0"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   registry_ = std::make_unique<Process>(bin("orion-registry"), args, dir_.file("registry.log"));
   auto j = wait_for_json_file(ready, 10'000);
@@ -27,6 +28,7 @@ void Cluster::start_registry(const std::vector<std::string>& extra_args) {
   registry_endpoint = j->at("registry").get<std::string>();
   events_pub = j->at("events_pub").get<std::string>();
   events_sub = j->at("events_sub").get<std::string>();
+  registry_metrics = j->value("metrics", "");
 }
 
 void Cluster::start_scheduler(const std::vector<std::string>& extra_args) {
@@ -35,7 +37,8 @@ void Cluster::start_scheduler(const std::vector<std::string>& extra_args) {
   std::vector<std::string> args{"--registry",   registry_endpoint,
                                 "--bind-client", scheduler_client.empty() ? "tcp://127.0.0.1:0" : scheduler_client,
                                 "--bind-agent",  scheduler_agent.empty() ? "tcp://127.0.0.1:0" : scheduler_agent,
-                                "--heartbeat-ms", "200", "--data-dir", dir_.file("scheduler"), "--ready-file", ready};
+                                "--heartbeat-ms", "200", "--data-dir", dir_.file("scheduler"), "--ready-file", ready,
+                                "--metrics-bind", "127.0.0.1:0"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   scheduler_ = std::make_unique<Process>(bin("orion-scheduler"), args,
                                          dir_.file("scheduler-" + std::to_string(++scheduler_starts_) + ".log"));
@@ -43,6 +46,7 @@ void Cluster::start_scheduler(const std::vector<std::string>& extra_args) {
   if (!j) throw std::runtime_error("scheduler did not become ready:\n" + scheduler_->log_tail());
   scheduler_client = j->at("client").get<std::string>();
   scheduler_agent = j->at("agent").get<std::string>();
+  scheduler_metrics = j->value("metrics", "");
   // The ready file comes before the scheduler's ANNOUNCE has reached the registry; until it has,
   // a client's first request fails with "the registry knows no scheduler yet". Wait for it.
   sdk::Client client(client_options());
@@ -59,12 +63,14 @@ void Cluster::start_consensus(const std::vector<std::string>& extra_args) {
   std::string ready = dir_.file("consensus.ready");
   std::remove(ready.c_str());
   std::vector<std::string> args{"--bind-client", "tcp://127.0.0.1:0", "--registry", registry_endpoint,
-                                "--data-dir", dir_.file("data-consensus"), "--ready-file", ready};
+                                "--data-dir", dir_.file("data-consensus"), "--ready-file", ready,
+                                "--metrics-bind", "127.0.0.1:0"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   consensus_ = std::make_unique<Process>(bin("orion-consensus"), args, dir_.file("consensus.log"));
   auto j = wait_for_json_file(ready, 10'000);
   if (!j) throw std::runtime_error("consensus did not become ready:\n" + consensus_->log_tail());
   if (j->contains("client")) consensus_client = j->at("client").get<std::string>();
+  consensus_metrics = j->value("metrics", "");
 }
 
 void Cluster::start_agent(const std::string& id, const std::vector<std::string>& caps, int capacity,

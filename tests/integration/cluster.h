@@ -42,6 +42,8 @@ class Cluster {
 
   // Bound endpoints, from the ready files.
   std::string registry_endpoint, events_pub, events_sub, scheduler_client, scheduler_agent, consensus_client;
+  // Where each service serves /metrics (http://127.0.0.1:PORT; the OS picked the port).
+  std::string registry_metrics, scheduler_metrics, consensus_metrics;
 
   sdk::ClientOptions client_options() const;
   // True once the registry lists `n` agents UP.

@@ -51,7 +51,8 @@ class EventBusTest : public ::testing::Test {
 
 TEST_F(EventBusTest, ForwardsEventsToSubscribers) {
   ASSERT_TRUE(heard_through(pub, sub, "t.one"));
-  EXPECT_GE(bus.forwarded(), 1u);
+  // The bus counts an event after handing it on: the subscriber may hear it first.
+  EXPECT_TRUE(eventually([&] { return bus.forwarded() >= 1u; }));
 }
 
 TEST_F(EventBusTest, SurvivesAMalformedSubscriptionMessageFromASubscriber) {
