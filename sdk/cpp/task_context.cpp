@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "common/log.h"
 #include "sdk/cpp/agent.h"
 #include "sdk/cpp/outbox.h"
 #include "sdk/cpp/running_task.h"
@@ -97,6 +98,11 @@ void run_handler(const std::shared_ptr<RunningTask>& task, const std::shared_ptr
     r.error = "handler threw something that is not a std::exception";
   }
   if (r.error.size() > kMaxInputBytes) r.error.resize(kMaxInputBytes);
+  if (!r.ok) {
+    // The task's id on the agent's side, as the scheduler's task_failed line and the client have it.
+    spdlog::info("event=task_failed task={} type={} attempt={} error={}", task->task_id, quoted(task->type), task->attempt,
+                 quoted(r.error.substr(0, 512)));
+  }
   outbox->push(std::move(r));
 }
 

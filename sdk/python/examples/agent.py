@@ -31,6 +31,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from orion_sdk import Agent, OrionError, use_curve  # noqa: E402 - after the path set-up
+from orion_sdk import log  # noqa: E402
 from orion_sdk.vote_signature import read_vote_key  # noqa: E402
 
 SLEEP_SLICE_MS = 50  # how often `sleep` looks at its cancel token
@@ -125,6 +126,8 @@ def main(argv=None):
                         help="Ed25519 vote key in hex (default: a new one)")
     parser.add_argument("--vote-key", default=os.environ.get("ORION_VOTE_KEY") or None,
                         help="Ed25519 vote key file (orionctl keygen --vote FILE), instead of --secret-key")
+    parser.add_argument("--log-format", default=os.environ.get("ORION_LOG_FORMAT") or "logfmt",
+                        help="logfmt (key=value) or json (one object per line), as the services write")
     parser.add_argument("--log-level", default=os.environ.get("ORION_LOG_LEVEL") or "info",
                         help="debug, info, warning, error")
     parser.add_argument("--curve-key", default=os.environ.get("ORION_CURVE_KEY") or None,
@@ -133,11 +136,10 @@ def main(argv=None):
                         help="public key file the services present")
     args = parser.parse_args(argv)
 
-    level = {"trace": "DEBUG", "warn": "WARNING", "critical": "CRITICAL"}.get(args.log_level.lower(),
-                                                                          args.log_level.upper())
-    logging.basicConfig(stream=sys.stderr, level=getattr(logging, level, logging.INFO),
-                        format="%(asctime)s.%(msecs)03d level=%(levelname)s svc=agent %(message)s",
-                        datefmt="%Y-%m-%dT%H:%M:%S")
+    try:
+        log.configure(service="agent", level=args.log_level, fmt=args.log_format)
+    except ValueError as e:
+        parser.error(str(e))
     caps = args.cap if args.cap else [c for c in os.environ.get("ORION_CAPS", "").split(",") if c]
     try:
         capacity = int(args.capacity)

@@ -92,6 +92,7 @@ import zmq
 from . import protocol as p
 from .protocol import ErrorCode, MsgType, OrionError
 from .leader import split_endpoints
+from .log import quoted
 from .sockets import make_socket, receive, send_envelope
 from .vote_signature import SodiumUnavailable, VoteKeys
 from .voting import Voting
@@ -241,6 +242,9 @@ def _run_handler(task, outbox, handler):
             ok, error = False, "output cannot be sent: %s" % e.message
     if not ok:
         error = _truncate_utf8(error, p.MAX_INPUT_BYTES)
+        # The task's id on the agent's side, as the scheduler's task_failed line and the client have it.
+        log.info("event=task_failed task=%s type=%s attempt=%d error=%s", task.task_id, quoted(task.type), task.attempt,
+                 quoted(error[:512]))
         packed = p.encode_value(p.task_result_body(task.task_id, task.attempt, False, None, error))
     outbox.push(("result", task.task_id, task.attempt, ok, packed))
 
