@@ -92,7 +92,7 @@ class JsonFormatter final : public spdlog::formatter {
 
 }  // namespace
 
-std::string quoted(std::string_view value) {
+std::string logfmt_value(std::string_view value) {
   bool plain = !value.empty();
   for (char c : value) plain = plain && bare(c);
   if (plain) return std::string(value);

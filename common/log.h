@@ -4,9 +4,9 @@
 //   {"ts":"2026-11-24T19:00:00.123","level":"info","svc":"scheduler","event":"task_assigned","task":"T1","agent":"a1"}
 //
 //   if (auto s = init_logging("scheduler", "info", "logfmt"); !s) die(s.error());
-//   spdlog::info("event=task_assigned task={} agent={} error={}", id, agent, quoted(error));
+//   spdlog::info("event=task_assigned task={} agent={} error={}", id, agent, logfmt_value(error));
 //
-// A value that may hold a blank, a quote, an '=' or a control character goes through quoted(),
+// A value that may hold a blank, a quote, an '=' or a control character goes through logfmt_value(),
 // which writes it as a logfmt string ("..." with \" \\ \n escapes) only when it needs to be one.
 //
 // Levels mean: critical then abort only for a broken invariant; warn for a misbehaving peer;
@@ -28,7 +28,7 @@ namespace orion {
 Status init_logging(const std::string& service, const std::string& level, const std::string& format = "logfmt");
 
 // A logfmt value: as it is when it needs no quotes, else quoted and escaped.
-std::string quoted(std::string_view value);
+std::string logfmt_value(std::string_view value);
 
 // The JSON line of one logfmt message (the fields after the time, level and service): each
 // key=value pair a string member, in order; words that are not pairs gathered under "msg".

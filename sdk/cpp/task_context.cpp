@@ -100,8 +100,8 @@ void run_handler(const std::shared_ptr<RunningTask>& task, const std::shared_ptr
   if (r.error.size() > kMaxInputBytes) r.error.resize(kMaxInputBytes);
   if (!r.ok) {
     // The task's id on the agent's side, as the scheduler's task_failed line and the client have it.
-    spdlog::info("event=task_failed task={} type={} attempt={} error={}", task->task_id, quoted(task->type), task->attempt,
-                 quoted(r.error.substr(0, 512)));
+    spdlog::info("event=task_failed task={} type={} attempt={} error={}", task->task_id, logfmt_value(task->type), task->attempt,
+                 logfmt_value(r.error.substr(0, 512)));
   }
   outbox->push(std::move(r));
 }

@@ -92,7 +92,7 @@ import zmq
 from . import protocol as p
 from .protocol import ErrorCode, MsgType, OrionError
 from .leader import split_endpoints
-from .log import quoted
+from .log import logfmt_value
 from .sockets import make_socket, receive, send_envelope
 from .vote_signature import SodiumUnavailable, VoteKeys
 from .voting import Voting
@@ -243,8 +243,8 @@ def _run_handler(task, outbox, handler):
     if not ok:
         error = _truncate_utf8(error, p.MAX_INPUT_BYTES)
         # The task's id on the agent's side, as the scheduler's task_failed line and the client have it.
-        log.info("event=task_failed task=%s type=%s attempt=%d error=%s", task.task_id, quoted(task.type), task.attempt,
-                 quoted(error[:512]))
+        log.info("event=task_failed task=%s type=%s attempt=%d error=%s", task.task_id, logfmt_value(task.type), task.attempt,
+                 logfmt_value(error[:512]))
         packed = p.encode_value(p.task_result_body(task.task_id, task.attempt, False, None, error))
     outbox.push(("result", task.task_id, task.attempt, ok, packed))
 

@@ -2,7 +2,7 @@
 
     from orion_sdk import log
     log.configure(service="agent", level="info", fmt="logfmt")   # or fmt="json"
-    logging.getLogger("orion.agent").info("event=task_failed task=%s error=%s", tid, log.quoted(err))
+    logging.getLogger("orion.agent").info("event=task_failed task=%s error=%s", tid, log.logfmt_value(err))
 
 logfmt: `2026-12-05T10:00:00.123 level=info svc=agent event=... key=value ...`, as orion-scheduler
 writes; json: one object per line with ts, level, svc and each key=value pair as a string member
@@ -25,7 +25,7 @@ def _bare(c):
     return c > " " and c not in '"=\\' and c != "\x7f"
 
 
-def quoted(value):
+def logfmt_value(value):
     """A logfmt value: as it is when it needs no quotes, else quoted and escaped."""
     value = str(value)
     if value and all(_bare(c) for c in value):
@@ -85,7 +85,7 @@ class LogfmtFormatter(logging.Formatter):
         line = "%s level=%s svc=%s %s" % (_timestamp(record), _NAMES.get(record.levelno, "info"), self.service,
                                          record.getMessage())
         if record.exc_info:
-            line += " exception=" + quoted(self.formatException(record.exc_info))
+            line += " exception=" + logfmt_value(self.formatException(record.exc_info))
         return line
 
 

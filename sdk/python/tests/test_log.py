@@ -18,15 +18,15 @@ class LogTest(unittest.TestCase):
             logging.getLogger().removeHandler(h)
 
     def test_quoted_only_where_needed(self):
-        self.assertEqual(log.quoted("t-1"), "t-1")
-        self.assertEqual(log.quoted(""), '""')
-        self.assertEqual(log.quoted("two words"), '"two words"')
-        self.assertEqual(log.quoted('say "hi"\\\n'), '"say \\"hi\\"\\\\\\n"')
+        self.assertEqual(log.logfmt_value("t-1"), "t-1")
+        self.assertEqual(log.logfmt_value(""), '""')
+        self.assertEqual(log.logfmt_value("two words"), '"two words"')
+        self.assertEqual(log.logfmt_value('say "hi"\\\n'), '"say \\"hi\\"\\\\\\n"')
 
     def test_logfmt_line_as_the_services_write_it(self):
         out = io.StringIO()
         log.configure(service="agent", level="info", fmt="logfmt", stream=out)
-        logging.getLogger("orion.agent").info("event=task_failed task=%s error=%s", "t-1", log.quoted("a b"))
+        logging.getLogger("orion.agent").info("event=task_failed task=%s error=%s", "t-1", log.logfmt_value("a b"))
         line = out.getvalue().strip()
         self.assertRegex(line, r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3} level=info svc=agent '
                                r'event=task_failed task=t-1 error="a b"$')
@@ -34,7 +34,7 @@ class LogTest(unittest.TestCase):
     def test_json_line_has_every_pair(self):
         out = io.StringIO()
         log.configure(service="agent", level="debug", fmt="json", stream=out)
-        logging.getLogger("orion.agent").warning("event=x task=t-1 error=%s stray", log.quoted('q "x" =y'))
+        logging.getLogger("orion.agent").warning("event=x task=t-1 error=%s stray", log.logfmt_value('q "x" =y'))
         obj = json.loads(out.getvalue())
         self.assertEqual(obj["level"], "warning")
         self.assertEqual(obj["svc"], "agent")

@@ -8,16 +8,16 @@ namespace orion {
 namespace {
 
 TEST(Log, QuotedOnlyWhereNeeded) {
-  EXPECT_EQ(quoted("t-1"), "t-1");
-  EXPECT_EQ(quoted(""), "\"\"");
-  EXPECT_EQ(quoted("two words"), "\"two words\"");
-  EXPECT_EQ(quoted("a=b"), "\"a=b\"");
-  EXPECT_EQ(quoted("say \"hi\"\\\n"), "\"say \\\"hi\\\"\\\\\\n\"");
+  EXPECT_EQ(logfmt_value("t-1"), "t-1");
+  EXPECT_EQ(logfmt_value(""), "\"\"");
+  EXPECT_EQ(logfmt_value("two words"), "\"two words\"");
+  EXPECT_EQ(logfmt_value("a=b"), "\"a=b\"");
+  EXPECT_EQ(logfmt_value("say \"hi\"\\\n"), "\"say \\\"hi\\\"\\\\\\n\"");
 }
 
 TEST(Log, JsonLineHasEveryPairInOrderAndTheRestAsMsg) {
   const std::string line = logfmt_to_json("2026-12-05T10:00:00.000", "info", "scheduler",
-                                          "event=task_failed task=t-1 error=" + quoted("boom \"x\" =y") +
+                                          "event=task_failed task=t-1 error=" + logfmt_value("boom \"x\" =y") +
                                               " attempt=2 stray words");
   const auto j = nlohmann::json::parse(line);
   EXPECT_EQ(j["ts"], "2026-12-05T10:00:00.000");
