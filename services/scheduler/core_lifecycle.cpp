@@ -106,6 +106,14 @@ const char* end_topic(TaskState state) {
 
 void SchedulerCore::finish(TaskRecord& t, TaskState state, Cause cause) {
   if (!transition(t, state, cause)) return;
+  if (state != TaskState::COMPLETED) {
+    // One line per task that did not complete, with what a person needs to follow it: grep the
+    // task id in the client's, the scheduler's and the agent's logs.
+    const auto& c = t.cold();
+    spdlog::info("event=task_ended state={} task={} type={} agent={} attempt={} cause={} error={}", to_string(state),
+                 t.task_id(), logfmt_value(t.spec.type), c.assigned_agent.empty() ? "-" : logfmt_value(c.assigned_agent),
+                 t.attempt, to_string(cause), logfmt_value(c.error.substr(0, 512)));
+  }
   unqueue(t);
   release_slot(t);
   t.mutable_cold().finished_ms = wall_ms();
@@ -158,7 +166,8 @@ void SchedulerCore::on_completed(TaskRecord& t) {
 void SchedulerCore::requeue(TaskRecord& t, const std::string& why) {
   if (!transition(t, TaskState::PENDING, Cause::FENCED)) return;
   release_slot(t);
-  spdlog::info("event=task_requeued task={} attempt={} reason=\"{}\"", t.task_id(), t.attempt, why);
+  spdlog::info("event=task_fenced task={} type={} agent={} attempt={} reason={} action=requeue", t.task_id(),
+               logfmt_value(t.spec.type), logfmt_value(t.cold().assigned_agent), t.attempt, logfmt_value(why));
   t.mutable_cold().reason = "re-queued: " + why + " (attempt " + std::to_string(t.attempt) + " fenced off)";
   note(t, TaskState::PENDING, t.cold().reason);
   t.mutable_cold().assigned_agent.clear();
@@ -310,6 +319,7 @@ ResultOk SchedulerCore::result(const TaskResult& r) {
   v.failures += 1;
   if (v.failures <= v.spec.retries) {
     if (!transition(v, TaskState::PENDING, Cause::RETRY)) return ResultOk{r.task_id, r.attempt, false};
+    const std::string agent = v.cold().assigned_agent;  // for the log line: cleared below
     release_slot(*t);
     auto delay = retry_delay_ms(v.spec.retry, t->seq, v.failures);
     v.mutable_cold().assigned_agent.clear();
@@ -321,6 +331,9 @@ ResultOk SchedulerCore::result(const TaskResult& r) {
                                      std::to_string(v.failures) + " of " + std::to_string(v.spec.retries) + " in " +
                                      std::to_string(delay) + " ms");
     mark(*t, "task.retrying");
+    spdlog::info("event=task_retrying task={} type={} agent={} attempt={} retry={}/{} delay_ms={} error={}", r.task_id,
+                 logfmt_value(v.spec.type), logfmt_value(agent), v.attempt, v.failures, v.spec.retries, delay,
+                 logfmt_value(v.cold().error.substr(0, 512)));
     return ResultOk{r.task_id, r.attempt, true};
   }
   finish(*t, TaskState::FAILED, Cause::RESULT_FAILED);
