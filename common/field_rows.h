@@ -24,6 +24,11 @@ inline Error field_error(const char* key, const std::string& why) {
   return make_error(ErrorCode::INVALID_ARGUMENT, std::string("field '") + key + "': " + why);
 }
 
+// A record's error under the field that holds it: the same code, the message named by the field.
+inline Error nested_error(const char* key, const Error& e) {
+  return make_error(e.code, std::string("field '") + key + "': " + e.message);
+}
+
 // An array of at most max_items maps under `key`, each read by T::from_json (absent or nil: out
 // stays empty, unless need is REQUIRED). A bad record's error is reported as the field's.
 template <class T>
@@ -41,15 +46,16 @@ std::optional<Error> read_rows(const Json& b, const char* key, Need need, std::s
   for (const auto& j : *it) {
     if (!j.is_object()) return field_error(key, "must be a map");
     auto row = T::from_json(j);
-    if (!row) return field_error(key, row.error().message);
+    if (!row) return nested_error(key, row.error());
     out.push_back(std::move(*row));
   }
   return std::nullopt;
 }
 
-// One record under `key` (absent or nil: out is left as is, unless need is REQUIRED).
+// One record under `key` (absent or nil: out is left as is, unless need is REQUIRED). wrap = false
+// returns the record's own error as it is (for a body that is one record and little else).
 template <class T>
-std::optional<Error> read_record(const Json& b, const char* key, Need need, T& out) {
+std::optional<Error> read_record(const Json& b, const char* key, Need need, T& out, bool wrap = true) {
   auto it = b.find(key);
   if (it == b.end() || it->is_null()) {
     if (need == Need::REQUIRED) return field_error(key, "is required");
@@ -57,7 +63,7 @@ std::optional<Error> read_record(const Json& b, const char* key, Need need, T& o
   }
   if (!it->is_object()) return field_error(key, "must be a map");
   auto r = T::from_json(*it);
-  if (!r) return field_error(key, r.error().message);
+  if (!r) return wrap ? nested_error(key, r.error()) : r.error();
   out = std::move(*r);
   return std::nullopt;
 }

@@ -1,5 +1,5 @@
 // Ed25519 vote signatures (libsodium), one implementation for orion-consensus (verifies) and
-// the agent SDK (signs). What is signed is vote_signing_bytes() in common/consensus_messages.h:
+// the agent SDK (signs). What is signed is vote_signing_bytes() in common/vote_subject.h:
 // the cluster, the proposal, the digest of the proposal's content and the agent; keys and
 // signatures travel as lower-case hex.
 //

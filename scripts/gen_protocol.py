@@ -42,8 +42,9 @@ def load(path=SCHEMA):
     consts = {c["name"]: c for c in s.get("constants", [])}
     records = {r["name"]: r for r in s.get("record", [])}
     messages = s.get("message", [])
+    enums = {e["name"]: e for e in s.get("enum", [])}
     schema = {"constants": s.get("constants", []), "const": consts, "records": records,
-              "messages": messages}
+              "messages": messages, "enums": enums}
     check(schema)
     return schema
 
@@ -115,6 +116,19 @@ def check(schema):
             for key in ("min", "max", "max_bytes", "max_items", "min_bytes", "min_items"):
                 if key in f:
                     resolve(schema, f[key])
+            if "enum" in f and (f["enum"] not in schema["enums"] or f["type"] != "int"):
+                raise SchemaError(f"{w}: enum names no [[enum]], or the field is not an int")
+            if "values" in f and (f["type"] != "str" or not f["values"]):
+                raise SchemaError(f"{w}: values need a str field and at least one name")
+            if "cpp_flag" in f and (len(f.get("values", [])) != 2 or f["cpp_flag"] not in f["values"]):
+                raise SchemaError(f"{w}: cpp_flag must be one of exactly two values")
+            if f.get("nested_errors", "as_is") != "as_is":
+                raise SchemaError(f"{w}: nested_errors can only be as_is")
+    for e in schema["enums"].values():
+        if ("family" in e) == ("cpp_header" in e):
+            raise SchemaError(f"enum {e['name']}: give family (generated) or cpp_header (hand-written)")
+        if "family" in e and [v["value"] for v in e.get("values", [])][:1] != [0]:
+            raise SchemaError(f"enum {e['name']}: its first value must be UNKNOWN = 0")
 
 
 def fields_of(schema, owner):
@@ -201,6 +215,9 @@ def bounds_text(schema, f):
             parts.append(f"each {rng}")
     if f.get("bounds"):
         parts.append(f["bounds"])
+    elif "values" in f:
+        q = [f'`"{v}"`' for v in f["values"]]
+        parts.append(q[0] if len(q) == 1 else ", ".join(q[:-1]) + " or " + q[-1])
     if "default" in f and not (f.get("need") == "req"):
         parts.append(f"default {value_text(f['default'])}")
     return ", ".join(parts)
@@ -362,8 +379,18 @@ def render_cpp(schema):
 
 # ---- C++ message families ----------------------------------------------------------------------
 # Records and messages with `family = "F"` and `cpp = "StructName"` become structs with one reader
-# and one writer each, in common/gen/F_messages.h and .cpp (build tree); the hand-written
-# common/F_messages.h includes the header.
+# and one writer each, and [[enum]] tables with `family = "F"` enum classes with their names, in
+# common/gen/F_messages.h and .cpp (build tree); the hand-written common/F_messages.h includes the
+# header. A record or enum with `cpp_header` and no family is hand-written C++ that generated
+# structs hold (its header is included). Per field:
+#   enum = "E"          an int whose C++ member is the enum class E (read in its min..max)
+#   values = [..]       a str that is one of these names, else INVALID_ARGUMENT
+#   cpp_flag = "name"   with two values: the C++ member is `bool name`, true for that value
+#   omit_empty = true   the writers leave the field out while it is empty, 0, false or nil
+#   nested_errors = "as_is"  a record's error is returned as it is, not under the field's name
+# Per record or message: check = "fn" calls the hand-written `Status fn(T&)` after the fields
+# are read (rules that span fields); packed = true (messages) adds to_packed() and from_packed():
+# the same body as msgpack bytes, read and written without a Json tree.
 
 CPP_SCALAR = {"str": "std::string", "int": "std::int64_t", "num": "double", "bool": "bool", "any": "Json",
               "map": "Json"}
@@ -384,7 +411,31 @@ def cpp_name(schema, name):
     return r["cpp"]
 
 
-def cpp_type(schema, t):
+def member(f):
+    return f.get("cpp_flag", f["name"])
+
+
+def snake(name):
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def enum_value(schema, enum, v):
+    """The C++ spelling of value v of an enum: its name where the schema lists it."""
+    e = schema["enums"][enum]
+    for x in e.get("values", []):
+        if x["value"] == v:
+            return f"{enum}::{x['name']}"
+    if v == 0:
+        return f"{enum}::UNKNOWN"
+    return f"static_cast<{enum}>({v})"
+
+
+def cpp_type(schema, f):
+    t = f["type"]
+    if "enum" in f:
+        return f["enum"]
+    if "cpp_flag" in f:
+        return "bool"
     if t == "Counts":
         return "Counts"
     kind, inner = parse_type(t)
@@ -400,8 +451,12 @@ def cpp_type(schema, t):
     return cpp_name(schema, inner)
 
 
-def cpp_init(f):
+def cpp_init(schema, f):
     d = f.get("default")
+    if "enum" in f:
+        return f" = {enum_value(schema, f['enum'], d or 0)}"
+    if "cpp_flag" in f:
+        return " = true" if d == f["cpp_flag"] else " = false"
     kind, inner = parse_type(f["type"])
     if kind != "scalar":
         return ""
@@ -419,13 +474,98 @@ def cpp_init(f):
 
 
 def family_members(schema, family):
+    enums = [e for e in schema["enums"].values() if e.get("family") == family]
     recs = [r for r in schema["records"].values() if r.get("family") == family]
+    # A struct after the structs it holds (C++ needs them complete), otherwise in schema order.
+    ordered, done = [], set()
+
+    def place(r):
+        if r["name"] in done:
+            return
+        done.add(r["name"])
+        for f in fields_of(schema, r):
+            inner = parse_type(f["type"])[1]
+            if inner in schema["records"] and schema["records"][inner].get("family") == family:
+                place(schema["records"][inner])
+        ordered.append(r)
+
+    for r in recs:
+        place(r)
+    recs = ordered
     msgs = sorted((m for m in schema["messages"] if m.get("family") == family), key=lambda m: m["type"])
-    return recs, msgs
+    return enums, recs, msgs
+
+
+def packed_records(schema, family):
+    """The records of the family that a packed message holds (they get a packed reader and writer)."""
+    _, _, msgs = family_members(schema, family)
+    out, todo = set(), [m for m in msgs if m.get("packed")]
+    while todo:
+        for f in fields_of(schema, todo.pop()):
+            kind, inner = parse_type(f["type"])
+            if (kind == "record" or kind == "list") and inner in schema["records"] and inner not in out:
+                r = schema["records"][inner]
+                if r.get("family") != family:
+                    raise SchemaError(f"record {inner}: held by a packed message of {family}, but not of it")
+                out.add(inner)
+                todo.append(r)
+    return out
+
+
+def family_headers(schema, family):
+    """The hand-written headers that define the external records and enums a family holds."""
+    _, recs, msgs = family_members(schema, family)
+    heads = set()
+    for owner in recs + msgs:
+        for f in fields_of(schema, owner):
+            if "enum" in f and "cpp_header" in schema["enums"][f["enum"]]:
+                heads.add(schema["enums"][f["enum"]]["cpp_header"])
+            kind, inner = parse_type(f["type"])
+            r = schema["records"].get(inner)
+            if r is not None and "family" not in r:
+                if "cpp_header" not in r:
+                    raise SchemaError(f"record {inner}: held by a generated struct, so it needs family or cpp_header")
+                heads.add(r["cpp_header"])
+    return sorted(heads)
+
+
+def render_cpp_enum_decl(e):
+    out = [f"// {e['doc']} Wire values are frozen: UNKNOWN = 0 first, never renumbered.",
+           f"enum class {e['name']} : std::uint8_t {{"]
+    for v in e["values"]:
+        out.append(f"  {v['name']} = {v['value']},  // {v['doc']}")
+    out += ["};", f"// The value's name, \"UNKNOWN\" for one the protocol does not define.",
+            f"const char* to_string({e['name']} value);"]
+    if e.get("parse"):
+        out.append(f"// The value named `name` in any case, or UNKNOWN.")
+        out.append(f"{e['name']} {snake(e['name'])}_from_string(std::string_view name);")
+    out.append("")
+    return out
+
+
+def render_cpp_enum_def(e):
+    n = e["name"]
+    out = [f"const char* to_string({n} value) {{", "  switch (value) {"]
+    for v in e["values"]:
+        out.append(f"    case {n}::{v['name']}: return \"{v['name']}\";")
+    out += ["  }", '  return "UNKNOWN";', "}", ""]
+    if e.get("parse"):
+        named = ", ".join(f"{n}::{v['name']}" for v in e["values"] if v["value"] != 0)
+        out += [f"{n} {snake(n)}_from_string(std::string_view name) {{",
+                "  std::string upper;",
+                "  for (char c : name) upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));",
+                f"  for ({n} v : {{{named}}}) {{",
+                "    if (upper == to_string(v)) return v;",
+                "  }",
+                f"  return {n}::UNKNOWN;",
+                "}", ""]
+    return out
 
 
 def render_cpp_family_header(schema, family):
-    recs, msgs = family_members(schema, family)
+    enums, recs, msgs = family_members(schema, family)
+    packed = packed_records(schema, family)
+    any_packed = bool(packed) or any(m.get("packed") for m in msgs)
     out = [
         "// Generated from common/protocol.toml by scripts/gen_protocol.py: do not edit.",
         f"// The {family} messages' bodies: one struct each, with one writer and one reader.",
@@ -434,70 +574,113 @@ def render_cpp_family_header(schema, family):
         "#include <cstdint>",
         "#include <map>",
         "#include <string>",
+    ]
+    if any_packed or any(e.get("parse") for e in enums):
+        out.append("#include <string_view>")
+    out += [
         "#include <vector>",
         "",
         '#include "common/codec.h"',
         '#include "common/field_rows.h"',
-        '#include "common/protocol_schema.h"',
-        '#include "common/status.h"',
-        "",
-        "namespace orion {",
-        "",
     ]
+    if any_packed:
+        out.append('#include "common/msgpack_object.h"')
+    out += ['#include "common/protocol_schema.h"', '#include "common/status.h"']
+    out += [f'#include "{h}"' for h in family_headers(schema, family)]
+    out += ["", "namespace orion {", ""]
+    if any_packed:
+        out += ["class MsgWriter;", ""]
+    for e in enums:
+        out += render_cpp_enum_decl(e)
     for owner, is_msg in [(r, False) for r in recs] + [(m, True) for m in msgs]:
         what = f"{owner['name']} ({owner['type']})" if is_msg else f"The record {owner['name']}"
         out.append(f"// {what}: protocol.md section {owner.get('body', '?')}.")
         out.append(f"struct {owner['cpp']} {{")
         for f in fields_of(schema, owner):
-            out.append(f"  {cpp_type(schema, f['type'])} {f['name']}{cpp_init(f)};  // {f['doc']}")
+            out.append(f"  {cpp_type(schema, f)} {member(f)}{cpp_init(schema, f)};  // {f['doc']}")
+        name = owner["cpp"]
         if is_msg:
             out.append("  Json to_body() const;")
-            out.append(f"  static Result<{owner['cpp']}> from_body(const Json& b);")
+            out.append(f"  static Result<{name}> from_body(const Json& b);")
+            if owner.get("packed"):
+                out.append("  // The same body as msgpack bytes, without a Json tree: to_packed() decodes to")
+                out.append("  // to_body(); from_packed(b) accepts and refuses what decode_value(b) then from_body")
+                out.append("  // does, with the same first error.")
+                out.append("  std::string to_packed() const;")
+                out.append(f"  static Result<{name}> from_packed(std::string_view body);")
+                out.append(f"  static Result<{name}> from_object(const msgpack::object& o);")
         else:
             out.append("  Json to_json() const;")
-            out.append(f"  static Result<{owner['cpp']}> from_json(const Json& j);")
-        out += ["};", ""]
+            out.append(f"  static Result<{name}> from_json(const Json& j);")
+            if owner["name"] in packed:
+                out.append("  void write_packed(MsgWriter& w) const;")
+                out.append(f"  static Result<{name}> from_object(const msgpack::object& o);")
+        out += ["};"]
+        if "check" in owner:
+            out.append(f"// Its rules beyond single fields (hand-written): called by every reader once the fields are read.")
+            out.append(f"Status {owner['check']}({name}& m);")
+        out.append("")
     out += ["}  // namespace orion", ""]
     return "\n".join(out)
 
 
-def cpp_reader_line(schema, f):
-    """The Fields call that reads `f`, or None when a helper of field_rows.h reads it after."""
-    need = "Need::REQUIRED" if f.get("need") == "req" else "Need::OPTIONAL"
-    kind, inner = parse_type(f["type"])
-    n = f["name"]
-    if kind == "scalar":
-        if inner == "str":
-            mx = f", {cpp_bound(schema, f['max_bytes'])}" if "max_bytes" in f else ""
-            return f'f.str("{n}", m.{n}, {need}{mx});'
-        if inner == "int":
-            lo = cpp_bound(schema, f["min"]) if "min" in f else "INT64_MIN"
-            hi = cpp_bound(schema, f["max"]) if "max" in f else "INT64_MAX"
-            return f'f.integer("{n}", m.{n}, {need}, {lo}, {hi});'
-        if inner == "num":
-            lo = cpp_bound(schema, float(resolve(schema, f["min"]))) if "min" in f else "-1e300"
-            hi = cpp_bound(schema, float(resolve(schema, f["max"]))) if "max" in f else "1e300"
-            return f'f.number("{n}", m.{n}, {need}, {lo}, {hi});'
-        if inner == "bool":
-            return f'f.boolean("{n}", m.{n}, {need});'
-        if inner == "any":
-            return f'f.any("{n}", m.{n}, {need});'
-        return f'f.object("{n}", m.{n}, {need});'
-    if kind == "list" and inner == "str":
-        mx = f", {cpp_bound(schema, f['max_items'])}" if "max_items" in f else ""
-        return f'f.str_list("{n}", m.{n}, {need}{mx});'
-    if kind == "map" and inner == "str":
-        mx = f", {cpp_bound(schema, f['max_items'])}" if "max_items" in f else ""
-        return f'f.str_map("{n}", m.{n}, {need}{mx});'
+def need_of(f):
+    return "Need::REQUIRED" if f.get("need") == "req" else "Need::OPTIONAL"
+
+
+def temp_of(f):
+    """A local the reader reads into before the member: enum fields and flags."""
+    if "enum" in f:
+        return f"std::int64_t {f['name']} = {int(f.get('default', 0))};"
+    if "cpp_flag" in f:
+        return f"std::string {f['name']};"
     return None
 
 
-def cpp_after_line(schema, f, src):
-    """The field_rows.h call that reads a field Fields does not cover."""
-    need = "Need::REQUIRED" if f.get("need") == "req" else "Need::OPTIONAL"
+def cpp_reader_line(schema, f, obj=False):
+    """The Fields (or packed::ObjFields, obj) call that reads `f`, or None when a helper of
+    field_rows.h (packed_rows.h) reads it after."""
+    need = need_of(f)
+    kind, inner = parse_type(f["type"])
+    n = f["name"]
+    dst = n if temp_of(f) else f"m.{member(f)}"
+    call = (lambda fn, rest: f'r.{fn}("{n}", f.value[{{i}}], {dst}, {need}{rest});') if obj else \
+        (lambda fn, rest: f'f.{fn}("{n}", {dst}, {need}{rest});')
+    if kind == "scalar":
+        if inner == "str":
+            return call("str", f", {cpp_bound(schema, f['max_bytes'])}" if "max_bytes" in f else "")
+        if inner == "int":
+            lo = cpp_bound(schema, f["min"]) if "min" in f else "INT64_MIN"
+            hi = cpp_bound(schema, f["max"]) if "max" in f else "INT64_MAX"
+            return call("integer", f", {lo}, {hi}")
+        if inner == "num":
+            lo = cpp_bound(schema, float(resolve(schema, f["min"]))) if "min" in f else "-1e300"
+            hi = cpp_bound(schema, float(resolve(schema, f["max"]))) if "max" in f else "1e300"
+            return call("number", f", {lo}, {hi}")
+        if inner == "bool":
+            return call("boolean", "")
+        if inner == "any":
+            return call("any", "")
+        return call("object", "")
+    if kind == "list" and inner == "str":
+        return call("str_list", f", {cpp_bound(schema, f['max_items'])}" if "max_items" in f else "")
+    if kind == "map" and inner == "str":
+        if obj:
+            raise SchemaError(f"field {n}: {{str:str}} has no packed reader")
+        return call("str_map", f", {cpp_bound(schema, f['max_items'])}" if "max_items" in f else "")
+    return None
+
+
+def cpp_after_line(schema, f, src, obj=False):
+    """The field_rows.h (packed_rows.h, obj) call that reads a field Fields does not cover."""
+    need = need_of(f)
     n = f["name"]
     kind, inner = parse_type(f["type"])
     mx = cpp_bound(schema, f["max_items"]) if "max_items" in f else None
+    ns = "packed::" if obj else ""
+    if f["type"] == "Counts" or f["type"].endswith(":Counts}") or (kind == "list" and inner == "int"):
+        if obj:
+            raise SchemaError(f"field {n}: {f['type']} has no packed reader")
     if f["type"] == "Counts":
         call = f'read_counts({src}, "{n}", {mx or "kMaxStatsKeys"}, out->{n})'
     elif f["type"].endswith(":Counts}"):
@@ -505,35 +688,174 @@ def cpp_after_line(schema, f, src):
     elif kind == "list" and inner == "int":
         raise SchemaError(f"field {n}: [int] is not generated for C++ yet")
     elif kind == "list":
-        call = f'read_rows({src}, "{n}", {need}, {mx or "kMaxListItems"}, out->{n})'
+        call = f'{ns}read_rows({src}, "{n}", {need}, {mx or "kMaxListItems"}, out->{n})'
     else:
-        call = f'read_record({src}, "{n}", {need}, out->{n})'
+        wrap = ", false" if f.get("nested_errors") == "as_is" else ""
+        call = f'{ns}read_record({src}, "{n}", {need}, out->{n}{wrap})'
     return f"  if (auto e = {call}) return *e;"
 
 
-def cpp_writer_value(f):
-    n = f["name"]
+def quoted_names(values):
+    q = [f'\\"{v}\\"' for v in values]
+    return q[0] if len(q) == 1 else ", ".join(q[:-1]) + " or " + q[-1]
+
+
+def cpp_check_lines(schema, f):
+    """What a reader checks of one field after every field was read, in field order."""
+    n, m = f["name"], member(f)
     kind, inner = parse_type(f["type"])
+    out = []
+    if "enum" in f:
+        out.append(f"  out->{m} = static_cast<{f['enum']}>({n});")
+    if f.get("min_bytes") and (kind, inner) == ("scalar", "str"):
+        out.append(f'  if (out->{m}.empty()) return field_error("{n}", "must not be empty");')
+    if "values" in f:
+        v = n if "cpp_flag" in f else f"out->{m}"
+        test = " && ".join(f'{v} != "{x}"' for x in f["values"])
+        if f.get("need") != "req" and "cpp_flag" not in f:
+            test = f"!{v}.empty() && {test}"
+        out.append(f'  if ({test}) return field_error("{n}", "must be {quoted_names(f["values"])}");')
+        if "cpp_flag" in f:
+            out.append(f'  out->{m} = {n} == "{f["cpp_flag"]}";')
+    if kind == "scalar" and inner in ("any", "map") and "max_bytes" in f:
+        mx = cpp_bound(schema, f["max_bytes"])
+        out.append(f"  // Only a value that could be near the bound is encoded to measure it.")
+        out.append(f"  if (!(out->{m}.is_null() || out->{m}.is_number() || out->{m}.is_boolean()) &&")
+        out.append(f"      encode_value(out->{m}).size() > {mx}) {{")
+        out.append(f'    return make_error(ErrorCode::TOO_LARGE, "field \'{n}\': larger than " + std::to_string({mx}) + " bytes");')
+        out.append("  }")
+    return out
+
+
+def render_reader(schema, owner, name, fn, arg, obj):
+    fields = fields_of(schema, owner)
+    temps = [t for t in (temp_of(f) for f in fields) if t]
+    lines = [cpp_reader_line(schema, f, obj) for f in fields]
+    if obj:
+        out = [f"Result<{name}> {name}::from_object(const msgpack::object& o) {{",
+               '  if (o.type != msgpack::type::MAP) return make_error(ErrorCode::MALFORMED, "body is not a map");']
+        names = ", ".join(f'"{f["name"]}"' for f in fields)
+        out.append(f"  static const char* const kNames[] = {{{names}}};")
+        out.append(f"  packed::FieldSet<{len(fields)}> f(kNames, o);")
+        out.append(f"  {name} m;")
+        out += [f"  {t}" for t in temps]
+        out.append("  packed::ObjFields r;")
+        out += [f"  {l.format(i=i)}" for i, l in enumerate(lines) if l]
+        out.append("  if (!r.ok()) return r.error();")
+        out.append(f"  Result<{name}> out(std::move(m));")
+    else:
+        out = [f"Result<{name}> {name}::{fn}(const Json& {arg}) {{"]
+        out += [f"  {t}" for t in temps]
+        body = [f"    {l}" for l in lines if l]
+        cap = "&" if temps else ""
+        if body:
+            out.append(f"  auto out = read_fields<{name}>({arg}, [{cap}](Fields& f, {name}& m) {{")
+            out += body
+            out.append("  });")
+        else:
+            out.append(f"  auto out = read_fields<{name}>({arg}, [](Fields&, {name}&) {{}});")
+    after = [cpp_after_line(schema, f, f"f.value[{i}]" if obj else arg, obj)
+             for i, (f, l) in enumerate(zip(fields, lines)) if l is None]
+    for f in fields:
+        after += cpp_check_lines(schema, f)
+    if "check" in owner:
+        after.append(f"  if (auto s = {owner['check']}(*out); !s) return s.error();")
+    if after and not obj:
+        out.append("  if (!out) return out;")
+    out += after
+    out += ["  return out;", "}", ""]
+    return out
+
+
+def omitted_test(f):
+    """The C++ test that a field is written, for an omit_empty field."""
+    m = member(f)
+    kind, inner = parse_type(f["type"])
+    if "enum" in f:
+        return f"static_cast<int>({m}) != 0"
+    if kind == "scalar" and inner in ("int", "num"):
+        return f"{m} != 0"
+    if kind == "scalar" and inner == "bool":
+        return m
+    if kind == "scalar" and inner in ("any", "map"):
+        return f"!{m}.is_null()"
+    return f"!{m}.empty()"
+
+
+def cpp_writer_value(f):
+    m = member(f)
+    kind, inner = parse_type(f["type"])
+    if "enum" in f:
+        return f"static_cast<int>({m})"
+    if "cpp_flag" in f:
+        other = [v for v in f["values"] if v != f["cpp_flag"]][0]
+        return f'{m} ? "{f["cpp_flag"]}" : "{other}"'
     if f["type"].endswith(":Counts}"):
-        return f"counts_map_to_json({n})"
+        return f"counts_map_to_json({m})"
     if kind == "list" and inner not in ("str", "int"):
-        return f"rows_to_json({n})"
+        return f"rows_to_json({m})"
     if kind == "record" and f["type"] != "Counts":
-        return f"{n}.to_json()"
-    return n
+        return f"{m}.to_json()"
+    return m
+
+
+def packed_writer_lines(schema, f):
+    m, n = member(f), f["name"]
+    kind, inner = parse_type(f["type"])
+    key = f'w.key("{n}"), '
+    if "enum" in f:
+        return [f"{key}w.integer(static_cast<int>({m}));"]
+    if "cpp_flag" in f:
+        return [f"{key}w.str({cpp_writer_value(f)});"]
+    if kind == "scalar":
+        fn = {"str": "str", "int": "integer", "num": "number", "bool": "boolean", "any": "json", "map": "json"}[inner]
+        return [f"{key}w.{fn}({m});"]
+    if kind == "list" and inner == "str":
+        return [f"{key}w.str_list({m});"]
+    if kind == "list" and inner in schema["records"]:
+        return [f"{key}w.array({m}.size());", f"for (const auto& x : {m}) x.write_packed(w);"]
+    if kind == "record":
+        return [f"w.key(\"{n}\");", f"{m}.write_packed(w);"]
+    raise SchemaError(f"field {n}: {f['type']} has no packed writer")
+
+
+def render_packed_writer(schema, owner, name, head):
+    fields = fields_of(schema, owner)
+    fixed = sum(1 for f in fields if not f.get("omit_empty"))
+    extra = "".join(f" + ({omitted_test(f)} ? 1u : 0u)" for f in fields if f.get("omit_empty"))
+    out = [head, "  MsgWriter w;"] if head.startswith("std::string") else [head]
+    out.append(f"  w.map({fixed}u{extra});")
+    for f in fields:
+        lines = packed_writer_lines(schema, f)
+        if f.get("omit_empty"):
+            out.append(f"  if ({omitted_test(f)}) {{")
+            out += [f"    {l}" for l in lines]
+            out.append("  }")
+        else:
+            out += [f"  {l}" for l in lines]
+    if head.startswith("std::string"):
+        out.append("  return w.take();")
+    out += ["}", ""]
+    return out
 
 
 def render_cpp_family_source(schema, family):
-    recs, msgs = family_members(schema, family)
+    enums, recs, msgs = family_members(schema, family)
+    packed = packed_records(schema, family)
+    any_packed = bool(packed) or any(m.get("packed") for m in msgs)
     out = [
         "// Generated from common/protocol.toml by scripts/gen_protocol.py: do not edit.",
         f'#include "common/{family}_messages.h"',
         "",
-        '#include "common/fields.h"',
-        "",
-        "namespace orion {",
-        "",
     ]
+    if any(e.get("parse") for e in enums):
+        out += ["#include <cctype>", ""]
+    out.append('#include "common/fields.h"')
+    if any_packed:
+        out += ['#include "common/msg_writer.h"', '#include "common/object_fields.h"', '#include "common/packed_rows.h"']
+    out += ["", "namespace orion {", ""]
+    for e in enums:
+        out += render_cpp_enum_def(e)
     for owner, is_msg in [(r, False) for r in recs] + [(m, True) for m in msgs]:
         name = owner["cpp"]
         write, read, arg = ("to_body", "from_body", "b") if is_msg else ("to_json", "from_json", "j")
@@ -541,30 +863,27 @@ def render_cpp_family_source(schema, family):
         out.append(f"Json {name}::{write}() const {{")
         out.append("  Json out = Json::object();")
         for f in fields:
-            out.append(f'  out["{f["name"]}"] = {cpp_writer_value(f)};')
+            line = f'out["{f["name"]}"] = {cpp_writer_value(f)};'
+            out.append(f"  if ({omitted_test(f)}) {line}" if f.get("omit_empty") else f"  {line}")
         out += ["  return out;", "}", ""]
-        out.append(f"Result<{name}> {name}::{read}(const Json& {arg}) {{")
-        lines = [cpp_reader_line(schema, f) for f in fields]
-        body = [f"    {l}" for l in lines if l]
-        if body:
-            out.append(f"  auto out = read_fields<{name}>({arg}, [](Fields& f, {name}& m) {{")
-            out += body
-            out.append("  });")
-        else:
-            out.append(f"  auto out = read_fields<{name}>({arg}, [](Fields&, {name}&) {{}});")
-        after = [cpp_after_line(schema, f, arg) for f, l in zip(fields, lines) if l is None]
-        after += [f'  if (out->{f["name"]}.empty()) return field_error("{f["name"]}", "must not be empty");'
-                  for f in fields if f.get("min_bytes") and parse_type(f["type"]) == ("scalar", "str")]
-        if after:
-            out.append("  if (!out) return out;")
-            out += after
-        out += ["  return out;", "}", ""]
+        out += render_reader(schema, owner, name, read, arg, obj=False)
+        if is_msg and owner.get("packed"):
+            out += render_packed_writer(schema, owner, name, f"std::string {name}::to_packed() const {{")
+            out += [f"Result<{name}> {name}::from_packed(std::string_view body) {{",
+                    "  auto h = packed::unpack_map_body(body);",
+                    "  if (!h) return h.error();",
+                    "  return from_object(h->get());", "}", ""]
+            out += render_reader(schema, owner, name, read, arg, obj=True)
+        elif owner["name"] in packed:
+            out += render_packed_writer(schema, owner, name, f"void {name}::write_packed(MsgWriter& w) const {{")
+            out += render_reader(schema, owner, name, read, arg, obj=True)
     out += ["}  // namespace orion", ""]
     return "\n".join(out)
 
 
 def families(schema):
     fams = {r["family"] for r in schema["records"].values() if "family" in r}
+    fams |= {e["family"] for e in schema["enums"].values() if "family" in e}
     fams |= {m["family"] for m in schema["messages"] if "family" in m}
     return sorted(fams)
 

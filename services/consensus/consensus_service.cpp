@@ -318,7 +318,7 @@ void ConsensusService::change_replicas(const Incoming& in, const Envelope& e) {
   const std::uint64_t n = ++next_change_;
   changes_[n] = PendingChange{in.identity, e.request_id, in.principal, *m};
   spdlog::info("event=membership_change op={} id={} address={}", m->op, m->id, m->address);
-  log_->change_membership(m->to_change(n));
+  log_->change_membership(membership_change(*m, n));
 }
 
 void ConsensusService::handle_read(const Incoming& in, const Envelope& e) {

@@ -292,7 +292,7 @@ void SchedulerService::change_replicas(const Incoming& in) {
   const std::uint64_t n = ++next_change_;
   changes_[n] = PendingChange{in.identity, e.request_id, *m};
   spdlog::info("event=membership_change op={} id={} address={}", m->op, m->id, m->address);
-  raft_->change_membership(m->to_change(n));
+  raft_->change_membership(membership_change(*m, n));
 }
 
 }  // namespace orion::scheduler

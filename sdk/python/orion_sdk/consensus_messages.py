@@ -1,6 +1,6 @@
 """The consensus messages (ORION/1 types 60..73, docs/protocol.md section 13) for Python: the
 enums, the bodies the SDK sends and parsers for the ones it receives, field for field as
-common/consensus_messages.cpp, with its bounds.
+common/protocol.toml (whose C++ is generated from it), with its bounds.
 
     from orion_sdk import consensus_messages as cm
     body = cm.propose_body("deploy", {"v": 2}, cm.ConsensusType.MAJORITY, voters, capability="gpu")

@@ -44,6 +44,17 @@ class SchemaCheckTest(unittest.TestCase):
         del s["records"]["TaskRef"]["fields"][0]["doc"]
         self.refused(s, "no doc")
 
+    def test_an_enum_field_naming_no_enum_is_refused(self):
+        s = copy.deepcopy(self.schema)
+        s["records"]["TaskRef"]["fields"][1]["enum"] = "NoSuchEnum"
+        self.refused(s, "enum names no [[enum]]")
+
+    def test_a_flag_that_is_not_one_of_two_values_is_refused(self):
+        s = copy.deepcopy(self.schema)
+        vote = next(f for f in s["records"]["VoteRecord"]["fields"] if f["name"] == "vote")
+        vote["cpp_flag"] = "maybe"
+        self.refused(s, "cpp_flag must be one of exactly two values")
+
 
 class OutputsTest(unittest.TestCase):
     def setUp(self):
@@ -75,6 +86,22 @@ class OutputsTest(unittest.TestCase):
             self.assertIn(f"  {m['name']} = {m['type']},", header)
         self.assertEqual(header.count("kMaxAttempt ="), 1)
         self.assertIn("inline constexpr std::int64_t kMaxAttempt = 1'000'000;", header)
+
+    def test_a_generated_struct_comes_after_the_records_it_holds(self):
+        header = g.render_cpp_family_header(self.schema, "consensus")
+        view = header.index("struct ProposalView {")
+        for held in ("struct Voter {", "struct VoteRecord {", "struct Tally {"):
+            self.assertLess(header.index(held), view, held)
+        self.assertLess(view, header.index("struct ProposalInfo {"))
+
+    def test_a_packed_message_and_the_records_it_holds_get_packed_readers(self):
+        header = g.render_cpp_family_header(self.schema, "consensus")
+        source = g.render_cpp_family_source(self.schema, "consensus")
+        self.assertIn("static Result<Propose> from_packed(std::string_view body);", header)
+        self.assertIn("void Voter::write_packed(MsgWriter& w) const {", source)
+        self.assertNotIn("ProposalView::from_object", source)
+        # The one hand-written rule of VOTE runs in both of its readers.
+        self.assertEqual(source.count("check_vote(*out)"), 2)
 
     def test_the_python_module_has_a_body_for_every_type_but_unknown(self):
         namespace = {}

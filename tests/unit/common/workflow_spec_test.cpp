@@ -234,6 +234,26 @@ TEST(WorkflowMessages, BadBodiesAreRefusedNamingTheField) {
   EXPECT_NE(info.error().message.find("steps"), std::string::npos);
 }
 
+TEST(WorkflowMessages, EmptyReasonsErrorsAndGatesAreLeftOut) {
+  StepView s;
+  s.name = "a";
+  s.task_id = "t1";
+  s.state = TaskState::COMPLETED;
+  EXPECT_FALSE(s.to_json().contains("error"));
+  WorkflowView v;
+  v.workflow_id = "w1";
+  v.state = WorkflowState::COMPLETED;
+  v.steps = {s};
+  Json j = v.to_json();
+  for (const char* absent : {"reason", "consensus", "gate"}) EXPECT_FALSE(j.contains(absent)) << absent;
+  EXPECT_EQ(j["steps"][0]["state"], static_cast<int>(TaskState::COMPLETED));
+  auto back = WorkflowView::from_json(j);
+  ASSERT_TRUE(back) << back.error().to_string();
+  EXPECT_EQ(back->steps[0].state, TaskState::COMPLETED);
+  EXPECT_STREQ(to_string(back->state), "COMPLETED");
+  EXPECT_TRUE(is_terminal(back->state));
+}
+
 std::string hex(const std::string& bytes) {
   static const char* d = "0123456789abcdef";
   std::string out;

@@ -167,6 +167,52 @@ TEST(ConsensusMessages, LeaseRequestBoundsTtl) {
   EXPECT_EQ(LeaseRequest::from_body(body).error().code, ErrorCode::INVALID_ARGUMENT);
 }
 
+TEST(ConsensusMessages, ChangeReplicasNamesItsOpFromAClosedSetAndAnAddNeedsAnAddress) {
+  auto add = ChangeReplicas::from_body(ChangeReplicas{"add", 4, "127.0.0.1:7409"}.to_body());
+  ASSERT_TRUE(add) << add.error().to_string();
+  EXPECT_EQ(add->address, "127.0.0.1:7409");
+  auto grow = ChangeReplicas::from_body(ChangeReplicas{"grow", 4, "127.0.0.1:7409"}.to_body());
+  ASSERT_FALSE(grow);
+  EXPECT_EQ(grow.error().code, ErrorCode::INVALID_ARGUMENT);
+  EXPECT_EQ(grow.error().message, "field 'op': must be \"add\" or \"remove\"");
+  auto nowhere = ChangeReplicas::from_body(ChangeReplicas{"add", 4, ""}.to_body());
+  ASSERT_FALSE(nowhere);
+  EXPECT_EQ(nowhere.error().message, "field 'address': an add needs the replica's Raft HOST:PORT");
+  EXPECT_TRUE(ChangeReplicas::from_body(ChangeReplicas{"remove", 4, ""}.to_body()));
+}
+
+TEST(ConsensusMessages, AProposalViewLeavesOutWhatIsEmptyAndReadsItBackAsEmpty) {
+  ProposalView view;
+  view.proposal_id = "p1";
+  view.outcome = Outcome::PENDING;
+  Json j = view.to_json();
+  for (const char* absent : {"cluster_id", "content_digest", "result_ttl_ms", "expires_ms"}) {
+    EXPECT_FALSE(j.contains(absent)) << absent;
+  }
+  EXPECT_TRUE(j.contains("data") && j["data"].is_null());
+  view.cluster_id = "orion";
+  view.expires_ms = 9;
+  j = view.to_json();
+  EXPECT_EQ(j["cluster_id"], "orion");
+  EXPECT_EQ(j["expires_ms"], 9);
+  auto back = ProposalView::from_json(j);
+  ASSERT_TRUE(back) << back.error().to_string();
+  EXPECT_EQ(back->to_json(), j);
+}
+
+TEST(ConsensusMessages, ARecordsErrorIsNamedByTheFieldThatHoldsIt) {
+  Json body = LeaseInfo{LeaseView{"l", "h", 4, 10, 20}, true}.to_body();
+  body["lease"].erase("name");
+  EXPECT_EQ(LeaseInfo::from_body(body).error().message, "field 'name': is required");  // as it is
+  ProposalView view;
+  view.proposal_id = "p1";
+  view.outcome = Outcome::APPROVED;
+  view.votes = {{"a1", true, 1.0, 17, kSig}};
+  Json j = view.to_json();
+  j["votes"][0]["vote"] = "perhaps";
+  EXPECT_EQ(ProposalView::from_json(j).error().message, "field 'votes': field 'vote': must be \"yes\" or \"no\"");
+}
+
 TEST(ConsensusMessages, TypeNamesParse) {
   EXPECT_EQ(consensus_type_from_string("pbft"), ConsensusType::PBFT);
   EXPECT_EQ(consensus_type_from_string("Weighted"), ConsensusType::WEIGHTED);
