@@ -226,8 +226,8 @@ int cmd_agents(int argc, char** argv) {
       std::cout << text(Json{{"agents", a}}) << "\n";
       return 0;
     }
-    std::printf("%-20s %-5s %-9s %-7s %6s %6s %7s %7s %8s %8s %s\n", "AGENT", "STATE", "LOAD/CAP", "WEIGHT", "DONE",
-                "FAILED", "TIMEOUT", "SUCCESS", "MEAN_MS", "P95_MS", "CAPABILITIES");
+    std::printf("%-20s %-5s %-9s %-7s %6s %6s %7s %7s %8s %8s %5s %8s %s\n", "AGENT", "STATE", "LOAD/CAP", "WEIGHT",
+                "DONE", "FAILED", "TIMEOUT", "SUCCESS", "MEAN_MS", "P95_MS", "CPU", "MEM_MIB", "CAPABILITIES");
     for (const auto& v : *list) {
       std::string caps;
       for (const auto& c : v.spec.capabilities) caps += (caps.empty() ? "" : ",") + c;
@@ -241,10 +241,16 @@ int cmd_agents(int argc, char** argv) {
         if (p.draining) state = "DRAIN";
       }
       std::string load_cap = std::to_string(load) + "/" + std::to_string(v.spec.capacity);
-      std::printf("%-20s %-5s %-9s %-7.2f %6lld %6lld %7lld %6.1f%% %8.1f %8.1f %s\n", v.spec.agent_id.c_str(),
+      // What the agent's process uses (its last HEARTBEAT); "-" when it has not said.
+      char cpu[16] = "-", mem[16] = "-";
+      if (v.resources) {
+        std::snprintf(cpu, sizeof cpu, "%.2f", v.resources->cpu);
+        std::snprintf(mem, sizeof mem, "%.1f", static_cast<double>(v.resources->memory_bytes) / (1024.0 * 1024.0));
+      }
+      std::printf("%-20s %-5s %-9s %-7.2f %6lld %6lld %7lld %6.1f%% %8.1f %8.1f %5s %8s %s\n", v.spec.agent_id.c_str(),
                   state.c_str(), load_cap.c_str(), v.spec.weight, static_cast<long long>(p.done),
                   static_cast<long long>(p.failed), static_cast<long long>(p.timed_out), 100.0 * p.success_rate,
-                  p.mean_ms, p.p95_ms, caps.c_str());
+                  p.mean_ms, p.p95_ms, cpu, mem, caps.c_str());
     }
     return 0;
   });

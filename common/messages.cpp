@@ -67,12 +67,34 @@ Result<AgentSpec> AgentSpec::from_json(const Json& j) {
   return r;
 }
 
+Json AgentResources::to_json() const { return {{"cpu", cpu}, {"memory_bytes", memory_bytes}, {"handlers", handlers}}; }
+Result<AgentResources> AgentResources::from_json(const Json& j) {
+  return read_fields<AgentResources>(j, [](Fields& f, AgentResources& r) {
+    f.number("cpu", r.cpu, Need::OPTIONAL, 0, 4096);
+    f.integer("memory_bytes", r.memory_bytes, Need::OPTIONAL, 0, INT64_MAX);
+    f.integer("handlers", r.handlers, Need::OPTIONAL, 0, kMaxCapacity);
+  });
+}
+
+namespace {
+// An optional AgentResources field of `j`: absent or nil = none; else it must read, and its
+// error names the field.
+Status read_resources(const Json& j, std::optional<AgentResources>& out) {
+  if (!j.is_object() || !j.contains("resources") || j["resources"].is_null()) return {};
+  auto r = AgentResources::from_json(j["resources"]);
+  if (!r) return make_error(r.error().code, "field 'resources': " + r.error().message);
+  out = std::move(*r);
+  return {};
+}
+}  // namespace
+
 Json AgentView::to_json() const {
   Json j = spec.to_json();
   j["state"] = state;
   j["load"] = load;
   j["registered_ms"] = registered_ms;
   j["last_seen_ms"] = last_seen_ms;
+  if (resources) j["resources"] = resources->to_json();
   return j;
 }
 
@@ -85,7 +107,9 @@ Result<AgentView> AgentView::from_json(const Json& j) {
     f.integer("registered_ms", v.registered_ms, Need::OPTIONAL, 0, INT64_MAX);
     f.integer("last_seen_ms", v.last_seen_ms, Need::OPTIONAL, 0, INT64_MAX);
   });
-  if (r) r->spec = std::move(*spec);
+  if (!r) return r;
+  r->spec = std::move(*spec);
+  if (auto s = read_resources(j, r->resources); !s) return s.error();
   return r;
 }
 
@@ -112,12 +136,19 @@ Result<RegisterOk> RegisterOk::from_body(const Json& b) {
   });
 }
 
-Json Heartbeat::to_body() const { return {{"agent_id", agent_id}, {"load", load}}; }
+Json Heartbeat::to_body() const {
+  Json j = {{"agent_id", agent_id}, {"load", load}};
+  if (resources) j["resources"] = resources->to_json();
+  return j;
+}
 Result<Heartbeat> Heartbeat::from_body(const Json& b) {
-  return read_fields<Heartbeat>(b, [](Fields& f, Heartbeat& m) {
+  auto r = read_fields<Heartbeat>(b, [](Fields& f, Heartbeat& m) {
     f.str("agent_id", m.agent_id, Need::REQUIRED);
     f.integer("load", m.load, Need::OPTIONAL, 0, kMaxCapacity);
   });
+  if (!r) return r;
+  if (auto s = read_resources(b, r->resources); !s) return s.error();
+  return r;
 }
 
 Json Deregister::to_body() const { return {{"agent_id", agent_id}}; }

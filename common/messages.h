@@ -41,12 +41,22 @@ struct AgentSpec {
 };
 
 // An agent as the registry lists it.
+// What an agent process uses, as it measures itself each heartbeat (HEARTBEAT, AgentView).
+struct AgentResources {
+  double cpu = 0;                // cores busy over its last heartbeat interval
+  std::int64_t memory_bytes = 0; // resident memory
+  std::int64_t handlers = 0;     // handlers running now
+  Json to_json() const;
+  static Result<AgentResources> from_json(const Json& j);
+};
+
 struct AgentView {
   AgentSpec spec;
   std::string state;            // "UP" or "DOWN"
   std::int64_t load = 0;        // tasks it reports running
   std::int64_t registered_ms = 0;  // wall clock
   std::int64_t last_seen_ms = 0;   // wall clock
+  std::optional<AgentResources> resources{};  // from its last HEARTBEAT that carried them
 
   Json to_json() const;
   static Result<AgentView> from_json(const Json& j);
@@ -73,6 +83,7 @@ struct RegisterOk {
 struct Heartbeat {
   std::string agent_id;
   std::int64_t load = 0;
+  std::optional<AgentResources> resources{};  // omitted when not measured
   Json to_body() const;
   static Result<Heartbeat> from_body(const Json& b);
 };

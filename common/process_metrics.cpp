@@ -1,13 +1,13 @@
 #include "common/process_metrics.h"
 
 #include <dirent.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <string>
+
+#include "common/process_usage.h"
 
 namespace orion {
 
@@ -15,13 +15,6 @@ namespace {
 
 const double kStartSeconds =
     std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-
-double resident_bytes() {
-  std::ifstream f("/proc/self/statm");
-  long pages_total = 0, pages_resident = 0;
-  if (!(f >> pages_total >> pages_resident)) return 0;
-  return static_cast<double>(pages_resident) * static_cast<double>(::sysconf(_SC_PAGESIZE));
-}
 
 double open_fds() {
   DIR* d = ::opendir("/proc/self/fd");
@@ -37,14 +30,11 @@ double open_fds() {
 }  // namespace
 
 void write_process_metrics(MetricsText& m) {
-  rusage u{};
-  ::getrusage(RUSAGE_SELF, &u);
-  const double cpu = static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-                     static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  const ProcessUsage u = process_usage();
   m.family("process_cpu_seconds_total", "counter", "User and system CPU time spent, in seconds.");
-  m.sample("process_cpu_seconds_total", cpu);
+  m.sample("process_cpu_seconds_total", u.cpu_seconds);
   m.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
-  m.sample("process_resident_memory_bytes", resident_bytes());
+  m.sample("process_resident_memory_bytes", static_cast<double>(u.resident_bytes));
   m.family("process_open_fds", "gauge", "Open file descriptors.");
   m.sample("process_open_fds", open_fds());
   m.family("process_start_time_seconds", "gauge", "When the process started, in seconds since the Unix epoch.");

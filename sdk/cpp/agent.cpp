@@ -82,6 +82,7 @@
 
 #include "sdk/cpp/agent.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -93,6 +94,7 @@
 #include "common/config.h"
 #include "common/ids.h"
 #include "common/leader_follower.h"
+#include "common/process_usage.h"
 #include "common/vote_signature.h"
 #include "sdk/cpp/agent_impl.h"
 
@@ -366,6 +368,7 @@ void Agent::Impl::on_timers(std::int64_t now) {
     send_register(now);
   } else if (now >= registry_.next_heartbeat_ms) {
     Heartbeat hb{spec_.agent_id, static_cast<std::int64_t>(running_.size())};
+    hb.resources = measure_resources(now);
     send(registry_, MsgType::HEARTBEAT, hb.to_body(), random_hex(8));
     registry_.next_heartbeat_ms = now + registry_.heartbeat_ms;
   }
@@ -468,6 +471,20 @@ void Agent::Impl::say_goodbye() {
   if (events_) events_->close();
   events_.reset();
   buses_.clear();
+}
+
+AgentResources Agent::Impl::measure_resources(std::int64_t now_ms) {
+  const ProcessUsage u = process_usage();
+  AgentResources r;
+  if (last_cpu_seconds_ >= 0 && now_ms > last_measured_ms_) {
+    r.cpu = std::clamp((u.cpu_seconds - last_cpu_seconds_) / (static_cast<double>(now_ms - last_measured_ms_) / 1000.0),
+                       0.0, 4096.0);
+  }
+  last_cpu_seconds_ = u.cpu_seconds;
+  last_measured_ms_ = now_ms;
+  r.memory_bytes = u.resident_bytes;
+  for (const auto& [key, task] : running_) r.handlers += task->handling.load() ? 1 : 0;
+  return r;
 }
 
 // ---- Agent ----------------------------------------------------------------------------------

@@ -228,6 +228,11 @@ class Agent::Impl {
   std::deque<std::string> seen_order_;     // oldest first, to bound seen_proposals_
   // Handed to a worker and no result yet. Keys are disjoint from unacked_'s.
   std::map<TaskKey, std::shared_ptr<RunningTask>> running_;
+  // What the process uses now, for its HEARTBEAT: CPU in cores since the previous measurement
+  // (0 at the first), resident memory, handlers running.
+  AgentResources measure_resources(std::int64_t now_ms);
+  double last_cpu_seconds_ = -1;
+  std::int64_t last_measured_ms_ = 0;
   // Assignments of this loop turn whose "started" is not sent yet (drain_outbox sends it, or
   // drops it when the result is already there).
   std::vector<std::shared_ptr<RunningTask>> starting_;

@@ -33,6 +33,8 @@ struct RunningTask {
   // False until CANCEL_TASK for this exact attempt arrives or the agent stops (cancel()); never
   // goes back. Read it with cancelled.load() or block on it with wait_cancelled().
   std::atomic<bool> cancelled{false};
+  // True while a worker thread runs its handler (the agent's heartbeat counts them).
+  std::atomic<bool> handling{false};
 
   // Sets `cancelled` and wakes every wait_cancelled(). Any thread.
   void cancel();

@@ -77,6 +77,11 @@ void run_handler(const std::shared_ptr<RunningTask>& task, const std::shared_ptr
     outbox->push(std::move(r));
     return;
   }
+  task->handling.store(true);
+  struct Handled {  // cleared however the handler ends
+    RunningTask& t;
+    ~Handled() { t.handling.store(false); }
+  } handled{*task};
   try {
     TaskContext ctx(task, outbox);
     r.output = handler(ctx);

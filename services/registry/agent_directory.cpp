@@ -23,6 +23,7 @@ AgentDirectory::RegisterOutcome AgentDirectory::register_agent(const AgentSpec& 
   a.spec = spec;
   a.up = true;
   a.load = 0;  // a new session has no tasks yet as far as we know
+  a.resources.reset();
   a.registered_wall_ms = clock_.wall_ms();
   a.last_seen_ms = clock_.now_ms();
   a.last_seen_wall_ms = a.registered_wall_ms;
@@ -53,12 +54,14 @@ Status AgentDirectory::check_holder(const std::string& agent_id, const std::stri
   return judge_claim(AgentClaim{agent_id, principal, ""}, holders_.holder(agent_id), nullptr, policy);
 }
 
-Status AgentDirectory::heartbeat(const std::string& agent_id, std::int64_t load) {
+Status AgentDirectory::heartbeat(const std::string& agent_id, std::int64_t load,
+                                 const std::optional<AgentResources>& resources) {
   auto it = agents_.find(agent_id);
   if (it == agents_.end() || !it->second.up) return not_registered(agent_id);
   it->second.last_seen_ms = clock_.now_ms();
   it->second.last_seen_wall_ms = clock_.wall_ms();
   it->second.load = std::max<std::int64_t>(0, load);
+  if (resources) it->second.resources = resources;
   return Status();
 }
 
@@ -112,6 +115,7 @@ std::vector<AgentView> AgentDirectory::list() const {
     v.load = a.load;
     v.registered_ms = a.registered_wall_ms;
     v.last_seen_ms = a.last_seen_wall_ms;
+    v.resources = a.resources;
     out.push_back(std::move(v));
   }
   return out;

@@ -25,6 +25,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -62,9 +63,11 @@ class AgentDirectory {
   // HEARTBEAT and DEREGISTER with CURVE: PERMISSION_DENIED when another key holds the id.
   Status check_holder(const std::string& agent_id, const std::string& principal, const Policy* policy) const;
 
-  // Renews an UP agent's liveness and records its load. NOT_FOUND when the id is unknown or DOWN:
-  // a DOWN agent must re-register, so that every consumer sees it come back as a new session.
-  Status heartbeat(const std::string& agent_id, std::int64_t load);
+  // Renews an UP agent's liveness and records its load (and its resources, when it sent them).
+  // NOT_FOUND when the id is unknown or DOWN: a DOWN agent must re-register, so that every
+  // consumer sees it come back as a new session.
+  Status heartbeat(const std::string& agent_id, std::int64_t load,
+                   const std::optional<AgentResources>& resources = std::nullopt);
 
   // Forgets an agent. NOT_FOUND when it is not listed.
   Status deregister(const std::string& agent_id);
@@ -102,6 +105,7 @@ class AgentDirectory {
     std::string instance;                  // REGISTER `instance` of this session ("" = not said)
     bool up = true;
     std::int64_t load = 0;                 // as last reported, >= 0
+    std::optional<AgentResources> resources;  // as last reported; none before a HEARTBEAT had them
     std::int64_t registered_wall_ms = 0;   // when this session registered
     std::int64_t last_seen_ms = 0;         // monotonic; <= clock.now_ms()
     std::int64_t last_seen_wall_ms = 0;    // the same instant, wall clock, for people

@@ -238,7 +238,7 @@ Result<Envelope> RegistryService::on_register(const Envelope& request, const std
 Result<Envelope> RegistryService::on_heartbeat(const Envelope& request) {
   auto m = Heartbeat::from_body(request.body);
   if (!m) return m.error();
-  Status s = directory_.heartbeat(m->agent_id, m->load);
+  Status s = directory_.heartbeat(m->agent_id, m->load, m->resources);
   if (!s) return s.error();
   return Envelope{MsgType::HEARTBEAT_OK, request.request_id, Json::object()};
 }

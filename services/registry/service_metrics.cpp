@@ -5,6 +5,10 @@
 
 namespace orion::registry {
 
+namespace {
+constexpr std::size_t kMaxAgentSeries = 500;  // agents with series of their own, by agent id
+}  // namespace
+
 HttpAnswer RegistryService::http(const HttpRequest& r) const {
   if (r.path == "/healthz") return HttpAnswer{200, "text/plain; charset=utf-8", "ok\n"};
   if (r.path != "/metrics") return http_not_found(r);
@@ -13,6 +17,30 @@ HttpAnswer RegistryService::http(const HttpRequest& r) const {
   m.family("orion_registry_agents", "gauge", "Agents registered here, by liveness (down: missed their heartbeats).");
   m.sample("orion_registry_agents", {{"state", "up"}}, static_cast<double>(directory_.size() - down));
   m.sample("orion_registry_agents", {{"state", "down"}}, static_cast<double>(down));
+  // What each UP agent's process uses, as its last HEARTBEAT said (the first kMaxAgentSeries).
+  const auto agents = directory_.list();
+  struct Family {
+    const char* name;
+    const char* help;
+    double (*value)(const AgentResources&);
+  };
+  const Family families[] = {
+      {"orion_agent_cpu_cores", "CPU an agent process used over its last heartbeat interval, in cores.",
+       [](const AgentResources& r) { return r.cpu; }},
+      {"orion_agent_resident_memory_bytes", "Resident memory of an agent process.",
+       [](const AgentResources& r) { return static_cast<double>(r.memory_bytes); }},
+      {"orion_agent_handlers_running", "Handlers an agent is running now.",
+       [](const AgentResources& r) { return static_cast<double>(r.handlers); }},
+  };
+  for (const auto& f : families) {
+    m.family(f.name, "gauge", f.help);
+    std::size_t n = 0;
+    for (const auto& a : agents) {
+      if (a.state != "UP" || !a.resources) continue;
+      if (++n > kMaxAgentSeries) break;
+      m.sample(f.name, {{"agent", a.spec.agent_id}}, f.value(*a.resources));
+    }
+  }
   m.family("orion_registry_replicas", "gauge", "Service replicas announcing themselves here.");
   m.sample("orion_registry_replicas", static_cast<double>(replicas_.size()));
   m.family("orion_bus_events_forwarded_total", "counter", "Events the bus passed from publishers to subscribers.");

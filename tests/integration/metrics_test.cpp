@@ -82,6 +82,13 @@ TEST_F(MetricsTest, EveryServiceServesPrometheusTextThatAgreesWithStats) {
                        cluster.dir().path(), 30'000);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const Json stats = Json::parse(r.out);
+  // orionctl agents shows what the agent's process uses (its heartbeats run every 200 ms here).
+  auto agents = run_command(bin("orionctl"), {"agents", "--json", "--registry", cluster.registry_endpoint},
+                            cluster.dir().path(), 30'000);
+  ASSERT_EQ(agents.exit_code, 0) << agents.err;
+  const Json listed = Json::parse(agents.out)["agents"];
+  ASSERT_EQ(listed.size(), 1u) << listed;
+  EXPECT_GT(listed[0]["resources"]["memory_bytes"].get<double>(), 1 << 20) << listed;
   const Json pages = scrape({cluster.scheduler_metrics, cluster.registry_metrics, cluster.consensus_metrics});
   ASSERT_EQ(pages.size(), 3u);
   const Json& sched = pages[cluster.scheduler_metrics];
@@ -116,8 +123,12 @@ TEST_F(MetricsTest, EveryServiceServesPrometheusTextThatAgreesWithStats) {
   EXPECT_GE(value(sched, "orion_events_published_total"), 0);
   EXPECT_GT(value(cons, "orion_events_published_total"), 0);  // proposal.created: the agent's subscription
   EXPECT_GT(value(sched, "process_resident_memory_bytes"), 0);
-  // The registry: the agent, the replicas announcing, the bus.
+  // The registry: the agent (and what its process uses, from its heartbeats), the replicas
+  // announcing, the bus.
   EXPECT_EQ(value(reg, "orion_registry_agents", {{"state", "up"}}), 1);
+  EXPECT_GT(value(reg, "orion_agent_resident_memory_bytes", {{"agent", "worker"}}), 1 << 20);
+  EXPECT_GE(value(reg, "orion_agent_cpu_cores", {{"agent", "worker"}}), 0);
+  EXPECT_GE(value(reg, "orion_agent_handlers_running", {{"agent", "worker"}}), 0);
   EXPECT_GE(value(reg, "orion_registry_replicas"), 2);
   EXPECT_GT(value(reg, "orion_bus_events_forwarded_total"), 0);
   // Consensus: the one proposal, decided.

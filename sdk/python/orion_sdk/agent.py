@@ -155,7 +155,7 @@ class _RunningTask:
     """One assignment while its handler runs: fixed fields, plus the cancel token that the
     networking thread sets."""
 
-    __slots__ = ("task_id", "attempt", "type", "input", "metadata", "deps", "timeout_ms", "cancel_token")
+    __slots__ = ("task_id", "attempt", "type", "input", "metadata", "deps", "timeout_ms", "cancel_token", "handling")
 
     def __init__(self, assign):
         self.task_id = assign["task_id"]
@@ -166,6 +166,7 @@ class _RunningTask:
         self.deps = assign["deps"]
         self.timeout_ms = assign["timeout_ms"]
         self.cancel_token = threading.Event()
+        self.handling = False  # True while a worker thread runs its handler (the heartbeat counts them)
 
     @property
     def key(self):
@@ -226,10 +227,13 @@ def _run_handler(task, outbox, handler):
                                                    "cancelled before it started"))
         outbox.push(("result", task.task_id, task.attempt, False, packed))
         return
+    task.handling = True
     try:
         output = handler(TaskContext(task, outbox))
     except BaseException as e:  # noqa: B902 - a handler's SystemExit must not kill a worker either
         ok, output, error = False, None, _error_text(e)
+    finally:
+        task.handling = False
     packed = None
     if ok:
         try:
@@ -654,6 +658,25 @@ class Agent:
         if not sent:
             log.debug("event=send_failed agent=%s peer=%s type=%s", self.agent_id, link.name, msg_type.name)
 
+    def _measure_resources(self, now):
+        """What this process uses now, for its HEARTBEAT: CPU in cores since the previous
+        measurement (0 at the first), resident memory, handlers running."""
+        t = os.times()
+        cpu_s = t.user + t.system
+        cores = 0.0
+        last = getattr(self, "_last_cpu", None)
+        if last is not None and now > last[1]:
+            cores = min(4096.0, max(0.0, (cpu_s - last[0]) / ((now - last[1]) / 1000.0)))
+        self._last_cpu = (cpu_s, now)
+        memory = 0
+        try:
+            with open("/proc/self/statm") as f:
+                memory = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            pass
+        handlers = sum(1 for t in list(self._running.values()) if t.handling)
+        return {"cpu": cores, "memory_bytes": memory, "handlers": handlers}
+
     def _send_register(self, now):
         link = self._registry
         link.handshake_id = _request_id()
@@ -755,7 +778,8 @@ class Agent:
             self._registry_state = _REGISTERING
             self._send_register(now)
         elif now >= reg.next_heartbeat_ms:
-            self._send(reg, MsgType.HEARTBEAT, p.heartbeat_body(self.agent_id, len(self._running)), _request_id())
+            self._send(reg, MsgType.HEARTBEAT,
+                       p.heartbeat_body(self.agent_id, len(self._running), self._measure_resources(now)), _request_id())
             reg.next_heartbeat_ms = now + reg.heartbeat_ms
 
         # Discovery, on the registry link, while the scheduler's (or, voting, the bus's or the

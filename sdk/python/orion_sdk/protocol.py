@@ -668,8 +668,13 @@ def parse_attach_ok(b):
     return _messages.read_body(MsgType.ATTACH_OK, b)
 
 
-def heartbeat_body(agent_id, load):
-    return {"agent_id": agent_id, "load": int(load)}
+def heartbeat_body(agent_id, load, resources=None):
+    """resources: {"cpu": cores, "memory_bytes": int, "handlers": int} (AgentResources), or None."""
+    body = {"agent_id": agent_id, "load": int(load)}
+    if resources is not None:
+        body["resources"] = {"cpu": float(resources["cpu"]), "memory_bytes": int(resources["memory_bytes"]),
+                             "handlers": int(resources["handlers"])}
+    return body
 
 
 def deregister_body(agent_id):

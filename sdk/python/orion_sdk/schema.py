@@ -158,6 +158,12 @@ RECORDS = {
         Field('load', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
         Field('registered_ms', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
         Field('last_seen_ms', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+        Field('resources', 'record', 'AgentResources', False),
+    ),
+    'AgentResources': (
+        Field('cpu', 'scalar', 'num', False, min=0, max=4096, default=0.0),
+        Field('memory_bytes', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+        Field('handlers', 'scalar', 'int', False, min=0, max=MAX_CAPACITY, default=0),
     ),
     'TaskSpec': (
         Field('name', 'scalar', 'str', False, default=''),
@@ -402,6 +408,7 @@ BODIES = {
     MsgType.HEARTBEAT: (
         Field('agent_id', 'scalar', 'str', True),
         Field('load', 'scalar', 'int', False, min=0, max=MAX_CAPACITY, default=0),
+        Field('resources', 'record', 'AgentResources', False),
     ),
     MsgType.HEARTBEAT_OK: (
     ),

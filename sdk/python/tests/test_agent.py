@@ -251,7 +251,14 @@ class AgentTest(unittest.TestCase):
         self.assertTrue(self.cluster.wait_until(lambda: self.cluster.count_at_registry(MsgType.HEARTBEAT) >= 3 and
                                                 self.cluster.count_at_scheduler(MsgType.AGENT_HEARTBEAT) >= 3))
         hb = self.cluster.of(self.cluster.at_registry, MsgType.HEARTBEAT)[0].body
+        resources = hb.pop("resources")
         self.assertEqual(hb, {"agent_id": "agent-under-test", "load": 0})
+        # What the process uses: CPU in cores (0 at the first measurement), its resident memory.
+        self.assertEqual(resources["cpu"], 0.0)
+        self.assertEqual(resources["handlers"], 0)
+        self.assertGreater(resources["memory_bytes"], 1 << 20)
+        later = self.cluster.of(self.cluster.at_registry, MsgType.HEARTBEAT)[2].body["resources"]
+        self.assertGreaterEqual(later["cpu"], 0.0)
         ahb = self.cluster.of(self.cluster.at_scheduler, MsgType.AGENT_HEARTBEAT)[0].body
         self.assertEqual(ahb, {"agent_id": "agent-under-test", "running": []})
 

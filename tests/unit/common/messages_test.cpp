@@ -121,6 +121,34 @@ TEST(MessageRoundTrip, HeartbeatKeepsAgentIdAndLoad) {
   EXPECT_EQ(back->load, 99'999);
 }
 
+TEST(MessageRoundTrip, HeartbeatResourcesAreOptionalBoundedAndNamedInErrors) {
+  Heartbeat m{"a1", 2};
+  EXPECT_FALSE(m.to_body().contains("resources")) << "omitted when not measured: older registries see no change";
+  m.resources = AgentResources{1.25, 123'456'789, 2};
+  auto back = round_trip(m, MsgType::HEARTBEAT);
+  ASSERT_TRUE(back) << back.error().to_string();
+  ASSERT_TRUE(back->resources);
+  EXPECT_EQ(back->resources->cpu, 1.25);
+  EXPECT_EQ(back->resources->memory_bytes, 123'456'789);
+  EXPECT_EQ(back->resources->handlers, 2);
+  for (const Json& bad : {Json{{"cpu", -1}}, Json{{"cpu", 5000}}, Json{{"memory_bytes", -5}}, Json{{"handlers", "x"}},
+                          Json("not a map")}) {
+    Json b = m.to_body();
+    b["resources"] = bad;
+    auto r = Heartbeat::from_body(b);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::INVALID_ARGUMENT) << bad;
+    EXPECT_NE(r.error().message.find("resources"), std::string::npos) << r.error().message;
+  }
+  AgentView v;
+  v.spec.agent_id = "a1";
+  v.resources = AgentResources{0.5, 1, 0};
+  auto view = AgentView::from_json(v.to_json());
+  ASSERT_TRUE(view) << view.error().to_string();
+  ASSERT_TRUE(view->resources);
+  EXPECT_EQ(view->resources->cpu, 0.5);
+}
+
 TEST(MessageRoundTrip, DeregisterKeepsAgentId) {
   Deregister m{"agent-" + kUnicode};
   auto back = round_trip(m, MsgType::DEREGISTER);

@@ -78,6 +78,20 @@ TEST_F(AgentDirectoryTest, HeartbeatFromAnUpAgentRenewsLivenessAndRecordsLoad) {
   EXPECT_EQ(list[0].last_seen_ms, clock.wall_ms() - (kDownAfterMs - 1));
 }
 
+TEST_F(AgentDirectoryTest, AHeartbeatsResourcesAreListedUntilANewSessionAndOneWithoutKeepsThem) {
+  dir.register_agent(spec("a1"));
+  EXPECT_FALSE(dir.list()[0].resources) << "none before a heartbeat said";
+  ASSERT_TRUE(dir.heartbeat("a1", 1, AgentResources{0.5, 64 << 20, 1}).ok());
+  ASSERT_TRUE(dir.list()[0].resources);
+  EXPECT_EQ(dir.list()[0].resources->cpu, 0.5);
+  EXPECT_EQ(dir.list()[0].resources->memory_bytes, 64 << 20);
+  EXPECT_EQ(dir.list()[0].resources->handlers, 1);
+  ASSERT_TRUE(dir.heartbeat("a1", 1).ok());  // an older agent's heartbeat: the last figures stay
+  EXPECT_EQ(dir.list()[0].resources->cpu, 0.5);
+  dir.register_agent(spec("a1"));  // a new session: its process may be another
+  EXPECT_FALSE(dir.list()[0].resources);
+}
+
 TEST_F(AgentDirectoryTest, AnAgentGoesDownAfterExactlyHeartbeatTimesLivenessAndNotOneMsSooner) {
   dir.register_agent(spec("a1"));
   const std::int64_t seen_wall_ms = clock.wall_ms();
