@@ -435,6 +435,7 @@ Status SchedulerCore::check_invariants() const {
   auto broken = [](const std::string& what) { return Status(make_error(ErrorCode::INTERNAL, what)); };
   if (auto s = ready_.check_invariants(tasks_); !s) return s;
   if (auto s = waiters_.check_invariants(tasks_); !s) return s;
+  if (auto s = gates_.check_invariants(); !s) return s;
   if (auto s = books_.check_invariants(tasks_); !s) return s;
   for (const auto& [seq, t] : tasks_) {
     const auto& v = t;
@@ -460,11 +461,9 @@ Status SchedulerCore::check_invariants() const {
     for (auto d : t.dependants) {
       if (!tasks_.count(d)) return broken("task " + v.task_id() + " lists an expired dependant t" + std::to_string(d));
     }
-    if (!is_terminal(v.state) && v.cold().gate.pending() && !standby_gated_.count(seq)) {
-      auto g = gates_.find(v.cold().gate.id);
-      if (g == gates_.end() || std::find(g->second.seqs.begin(), g->second.seqs.end(), seq) == g->second.seqs.end()) {
-        return broken("gated task " + v.task_id() + " is not held by its gate");
-      }
+    if (!is_terminal(v.state) && v.cold().gate.pending() && !standby_gated_.count(seq) &&
+        !gates_.holds_task(v.cold().gate.id, seq)) {
+      return broken("gated task " + v.task_id() + " is not held by its gate");
     }
     if (!is_terminal(v.state) && unmet != t.unmet) return broken("unmet count wrong for " + v.task_id());
     if (v.effective_priority < v.spec.priority) return broken("effective priority below own for " + v.task_id());

@@ -31,7 +31,7 @@ bool SchedulerCore::retained(const TaskRecord& t) const {
     if (!is_terminal(tasks_.at(d).state)) return true;
   }
   if (waiters_.names(t.seq)) return true;
-  if (!t.cold().gate.id.empty() && gates_.count(t.cold().gate.id)) return true;
+  if (!t.cold().gate.id.empty() && gates_.holds(t.cold().gate.id)) return true;
   // A batch record that still makes other tasks of the batch at a restart would make this one
   // again too, were its own record deleted.
   if (books_.in_record(t.seq)) return true;

@@ -131,7 +131,6 @@ void SchedulerCore::demote() {
   discard_expired();
   unclaimed_.clear();
   gates_.clear();
-  gate_by_proposal_.clear();
   dirty_.clear();
   books_.discard_spent();
   outbox_.clear();

@@ -43,7 +43,8 @@
 //
 // Parts, each owning its data and checking its own invariants (check_invariants() runs theirs):
 // ReadyQueues (ready_queues.h: the ready queues and the retry wait), Waiters (waiters.h: held
-// WAIT_TASK / WAIT_TASKS), BatchLedger (batch_ledger.h: SUBMIT_BATCH's books), AgentPool
+// WAIT_TASK / WAIT_TASKS), BatchLedger (batch_ledger.h: SUBMIT_BATCH's books), ConsensusGates
+// (consensus_gates.h: undecided gates and their proposals), AgentPool
 // (agent_pool.h: attached agents), LiveStats (live_stats.h: SCHEDULER_STATS counts). The core
 // holds the task table and orchestrates: every task state change goes through transition().
 #pragma once
@@ -70,6 +71,7 @@
 #include "services/scheduler/agent_pool.h"
 #include "services/scheduler/batch_entries.h"
 #include "services/scheduler/batch_ledger.h"
+#include "services/scheduler/consensus_gates.h"
 #include "services/scheduler/live_stats.h"
 #include "services/scheduler/ready_queues.h"
 #include "services/scheduler/task_lifecycle.h"
@@ -531,17 +533,10 @@ class SchedulerCore {
   std::int64_t frozen_wall_ms_ = -1;
   bool dispatch_needed_ = false;
   Outbox outbox_;
-  // Undecided consensus gates by gate id. Invariant: a non-terminal task with gate.pending()
-  // is in its gate's seqs (on a hot standby: in standby_gated_), and counts the gate in its unmet.
-  struct Gate {
-    std::vector<std::uint64_t> seqs;  // the tasks it holds, in order
-    std::string proposal_id;          // "" until proposed
-    std::int64_t created_mono_ms = 0; // monotonic; since the last restart
-    std::int64_t next_ms = 0;         // monotonic: next PROPOSE try or poll
-    std::string waiting;              // why it is not proposed yet ("" = proposing)
-  };
-  std::map<std::string, Gate> gates_;
-  std::unordered_map<std::string, std::string> gate_by_proposal_;
+  // Undecided consensus gates (consensus_gates.h). Invariant: a non-terminal task with
+  // gate.pending() is held by its gate (on a hot standby: in standby_gated_), and counts the gate
+  // in its unmet.
+  ConsensusGates gates_;
   InputResolver input_resolver_;  // workflows; empty: every task gets its spec's input
   // ---- Retention.
   // Terminal tasks by (due wall ms, seq). Invariant: every terminal task that nothing retains
