@@ -23,10 +23,6 @@
 
 namespace orion::scheduler {
 
-namespace {
-constexpr std::int64_t kGateRetryMs = 1000;  // next PROPOSE try, or next poll of an open proposal
-}  // namespace
-
 Status SchedulerCore::check_gate(const TaskSpec& spec, const ConsensusGate& gate) const {
   if (!gate.enabled()) return {};
   if (gate.capability.empty() && spec.capabilities.empty()) {
@@ -39,23 +35,16 @@ Status SchedulerCore::check_gate(const TaskSpec& spec, const ConsensusGate& gate
 
 void SchedulerCore::open_gate(TaskRecord& t, const std::string& gate_id) {
   t.mutable_cold().gate.id = gate_id;
-  Gate& g = gates_[gate_id];
-  g.seqs.push_back(t.seq);
-  if (g.created_mono_ms == 0) g.created_mono_ms = clock_.now_ms();
-  if (!t.cold().gate.proposal_id.empty() && g.proposal_id.empty()) {
-    g.proposal_id = t.cold().gate.proposal_id;
-    gate_by_proposal_[g.proposal_id] = gate_id;
-  }
+  gates_.hold(gate_id, t.seq, t.cold().gate.proposal_id, clock_.now_ms());
 }
 
 std::string SchedulerCore::explain_gate(const TaskRecord& t) const {
   const auto& spec = t.spec.consensus;
   std::string kind = spec.type;
   std::transform(kind.begin(), kind.end(), kind.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  auto it = gates_.find(t.cold().gate.id);
   if (t.cold().gate.proposal_id.empty()) {
-    std::string why = it == gates_.end() || it->second.waiting.empty() ? "proposing to the consensus service"
-                                                                       : it->second.waiting;
+    std::string why = gates_.waiting(t.cold().gate.id);
+    if (why.empty()) why = "proposing to the consensus service";
     return "waiting for consensus (" + kind + "): " + why;
   }
   return "waiting for consensus: proposal " + t.cold().gate.proposal_id + " (" + kind + ") is being voted on";
@@ -84,37 +73,31 @@ std::vector<Voter> SchedulerCore::gate_voters(const ConsensusGate& gate, const s
   return out;
 }
 
+// Each tick (ConsensusGates::sweep): a due gate with a proposal polls it; one without proposes
+// once it has voters, and expires at its timeout without them.
 void SchedulerCore::expire_gates() {
-  if (gates_.empty()) return;
+  if (gates_.size() == 0) return;
   const auto now = clock_.now_ms();
-  std::vector<std::pair<std::string, std::string>> to_close;  // gate, cause (EXPIRED before proposing)
-  for (auto& [gate_id, g] : gates_) {
-    bool open = std::any_of(g.seqs.begin(), g.seqs.end(), [&](auto s) { return !is_terminal(tasks_.at(s).state); });
-    if (!open) {
-      to_close.push_back({gate_id, ""});
-      continue;
-    }
-    if (now < g.next_ms) continue;
-    g.next_ms = now + kGateRetryMs;
+  auto open = [&](std::uint64_t s) { return !is_terminal(tasks_.at(s).state); };
+  auto to_close = gates_.sweep(now, open, [&](const std::string& gate_id, const ConsensusGates::Gate& g) -> std::string {
     const TaskRecord& first = tasks_.at(g.seqs.front());
     const ConsensusGate& spec = first.spec.consensus;
     if (!g.proposal_id.empty()) {
       outbox_.to_consensus.push_back({gate_id, "poll-" + g.proposal_id, MsgType::GET_PROPOSAL,
                                       GetProposal{g.proposal_id}.to_body()});
-      continue;
+      return {};
     }
     std::string capability = spec.capability.empty() ? first.spec.capabilities.front() : spec.capability;
     std::string missing;
     auto voters = gate_voters(spec, capability, &missing);
     if (voters.empty()) {
-      if (g.waiting != missing) {
-        g.waiting = missing;
+      if (gates_.set_waiting(gate_id, missing)) {
         for (auto s : g.seqs) dirty_.insert(s);
       }
-      if (now - g.created_mono_ms >= spec.timeout_ms) to_close.push_back({gate_id, "EXPIRED before it could be proposed: " + missing});
-      continue;
+      if (now - g.created_mono_ms >= spec.timeout_ms) return "EXPIRED before it could be proposed: " + missing;
+      return {};
     }
-    g.waiting.clear();
+    gates_.set_waiting(gate_id, "");
     Propose p;
     p.proposer = "scheduler";
     p.type = g.seqs.size() == 1 ? first.spec.type : "batch";
@@ -137,62 +120,47 @@ void SchedulerCore::expire_gates() {
     outbox_.to_consensus.push_back(
         {gate_id, "gate-" + (options_.gate_key.empty() ? seed : consensus::keyed_digest_hex(options_.gate_key, seed)),
          MsgType::PROPOSE, p.to_body()});
-  }
-  for (const auto& [gate_id, cause] : to_close) {
-    if (cause.empty()) {
-      auto it = gates_.find(gate_id);
-      if (it != gates_.end() && !it->second.proposal_id.empty()) gate_by_proposal_.erase(it->second.proposal_id);
-      gates_.erase(gate_id);
-    } else {
-      close_gate(gate_id, "EXPIRED", "consensus " + cause);
-    }
-  }
+    return {};
+  });
+  for (const auto& [gate_id, cause] : to_close) close_gate(gate_id, "EXPIRED", "consensus " + cause);
 }
 
 void SchedulerCore::gate_proposed(const std::string& gate_id, const std::string& proposal_id) {
-  auto it = gates_.find(gate_id);
-  if (it == gates_.end() || !it->second.proposal_id.empty()) return;
-  Gate& g = it->second;
-  g.proposal_id = proposal_id;
-  g.next_ms = clock_.now_ms() + kGateRetryMs;
-  gate_by_proposal_[proposal_id] = gate_id;
-  for (auto s : g.seqs) {
+  const auto* seqs = gates_.proposed(gate_id, proposal_id, clock_.now_ms());
+  if (!seqs) return;
+  for (auto s : *seqs) {
     TaskRecord& t = tasks_.at(s);
     t.mutable_cold().gate.proposal_id = proposal_id;
     if (!is_terminal(t.state)) note(t, t.state, "proposed for consensus as " + proposal_id);
     mark(t, "task.gate");
   }
-  spdlog::info("event=gate_proposed gate={} proposal={} tasks={}", gate_id, proposal_id, g.seqs.size());
+  spdlog::info("event=gate_proposed gate={} proposal={} tasks={}", gate_id, proposal_id, seqs->size());
 }
 
 void SchedulerCore::gate_decided(const std::string& proposal_id, const std::string& outcome) {
-  auto it = gate_by_proposal_.find(proposal_id);
-  if (it == gate_by_proposal_.end()) return;
+  const std::string* gate = gates_.gate_of(proposal_id);
+  if (!gate) return;
   if (outcome != "APPROVED" && outcome != "REJECTED" && outcome != "EXPIRED") return;  // still PENDING
   std::string cause = "consensus " + proposal_id + " " + outcome;
-  close_gate(it->second, outcome, cause);
+  const std::string gate_id = *gate;  // a copy: closing the gate drops the index entry
+  close_gate(gate_id, outcome, cause);
 }
 
 void SchedulerCore::gate_hint(const std::string& proposal_id) {
-  auto it = gate_by_proposal_.find(proposal_id);
-  if (it == gate_by_proposal_.end()) return;
-  auto g = gates_.find(it->second);
-  if (g == gates_.end()) return;
-  g->second.next_ms = 0;
-  spdlog::debug("event=gate_hint proposal={} gate={} action=ask_leader", proposal_id, it->second);
+  const std::string* gate = gates_.hint(proposal_id);
+  if (!gate) return;
+  spdlog::debug("event=gate_hint proposal={} gate={} action=ask_leader", proposal_id, *gate);
 }
 
 void SchedulerCore::gate_refused(const std::string& gate_id, const Error& error) {
-  if (!gates_.count(gate_id)) return;
+  if (!gates_.holds(gate_id)) return;
   close_gate(gate_id, "REFUSED", "consensus refused the proposal: " + error.to_string());
 }
 
 void SchedulerCore::close_gate(const std::string& gate_id, const std::string& outcome, const std::string& cause) {
-  auto it = gates_.find(gate_id);
-  if (it == gates_.end()) return;
-  Gate g = std::move(it->second);
-  gates_.erase(it);
-  if (!g.proposal_id.empty()) gate_by_proposal_.erase(g.proposal_id);
+  auto closed = gates_.take(gate_id);
+  if (!closed) return;
+  const ConsensusGates::Gate& g = *closed;
   spdlog::info("event=gate_decided gate={} proposal={} outcome={}", gate_id, g.proposal_id, outcome);
   const bool approved = outcome == "APPROVED";
   for (auto s : g.seqs) {

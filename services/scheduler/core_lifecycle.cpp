@@ -12,12 +12,10 @@
 
 namespace orion::scheduler {
 
-void SchedulerCore::answer_group(std::uint64_t group) {
-  auto it = group_waiters_.find(group);
+void SchedulerCore::answer_group(const Waiters::Waiter& w, const std::vector<std::uint64_t>& seqs) {
   // A terminal task whose dependencies all COMPLETED reads as it is stored (get() would add
   // nothing: no waiting_on, no PENDING reason), so it is packed from its record; others are
   // copied through get(). Saves a TaskView copy per task of a 500-task WAIT_TASKS.
-  const std::vector<std::uint64_t>& seqs = it->second.seqs;
   auto body = pack_task_list(seqs.size(), [&](MsgWriter& out, std::size_t i) {
     const TaskRecord& t = tasks_.at(seqs[i]);
     bool as_stored = is_terminal(t.state) &&
@@ -25,58 +23,31 @@ void SchedulerCore::answer_group(std::uint64_t group) {
     if (as_stored) pack_view(out, t, /*with_waiting_on=*/true);
     else pack(out, *get(t.task_id()));
   });
-  const Waiter& w = it->second.waiter;
   outbox_.to_clients.push_back({w.identity, "", packed_envelope(MsgType::TASK_LIST, w.request_id, std::move(body))});
-  for (auto seq : it->second.seqs) {  // no longer retained by this wait
-    auto n = waited_.find(seq);
-    if (n == waited_.end() || --n->second > 0) continue;
-    waited_.erase(n);
-    index_expiry(tasks_.at(seq));
-  }
-  wait_quota_.remove(w.identity, seqs.size());
-  group_waiters_.erase(it);
 }
 
+void SchedulerCore::answer_single(const Waiters::Waiter& w, const TaskView& view) {
+  outbox_.to_clients.push_back({w.identity, "", packed_envelope(MsgType::TASK_INFO, w.request_id, pack_task_info(view))});
+}
+
+// No held WAIT_TASKS names the task any more: it expires when due (retention).
 void SchedulerCore::answer_waiters(const TaskRecord& t) {
-  auto groups = group_index_.equal_range(t.seq);
-  for (auto g = groups.first; g != groups.second; ++g) {
-    if (--group_waiters_.at(g->second).pending == 0) answer_group(g->second);
-  }
-  group_index_.erase(groups.first, groups.second);
-  auto range = waiters_.equal_range(t.seq);
-  if (range.first == range.second) return;
-  auto view = *get(t.task_id());
-  for (auto it = range.first; it != range.second; ++it) {
-    outbox_.to_clients.push_back(
-        {it->second.identity, "", packed_envelope(MsgType::TASK_INFO, it->second.request_id, pack_task_info(view))});
-    wait_quota_.remove(it->second.identity, 1);
-  }
-  waiters_.erase(range.first, range.second);
+  std::optional<TaskView> view;  // built once, for the first WAIT_TASK on t
+  waiters_.ended(
+      t.seq,
+      [&](std::uint64_t, const Waiters::Waiter& w) {
+        if (!view) view = *get(t.task_id());
+        answer_single(w, *view);
+      },
+      [&](const Waiters::Waiter& w, const std::vector<std::uint64_t>& seqs) { answer_group(w, seqs); },
+      [&](std::uint64_t seq) { index_expiry(tasks_.at(seq)); });
 }
 
 void SchedulerCore::expire_waiters() {
-  auto now = clock_.now_ms();
-  for (auto g = group_waiters_.begin(); g != group_waiters_.end();) {
-    auto group = g++->first;
-    auto& gw = group_waiters_.at(group);
-    if (gw.waiter.deadline_ms > now) continue;
-    for (auto seq : gw.seqs) {
-      auto range = group_index_.equal_range(seq);
-      for (auto it = range.first; it != range.second;) it = it->second == group ? group_index_.erase(it) : std::next(it);
-    }
-    answer_group(group);
-  }
-  for (auto it = waiters_.begin(); it != waiters_.end();) {
-    if (it->second.deadline_ms > now) {
-      ++it;
-      continue;
-    }
-    auto view = get(task_id_for(it->first));
-    outbox_.to_clients.push_back(
-        {it->second.identity, "", packed_envelope(MsgType::TASK_INFO, it->second.request_id, pack_task_info(*view))});
-    wait_quota_.remove(it->second.identity, 1);
-    it = waiters_.erase(it);
-  }
+  waiters_.expire(
+      clock_.now_ms(), [&](std::uint64_t seq, const Waiters::Waiter& w) { answer_single(w, *get(task_id_for(seq))); },
+      [&](const Waiters::Waiter& w, const std::vector<std::uint64_t>& seqs) { answer_group(w, seqs); },
+      [&](std::uint64_t seq) { index_expiry(tasks_.at(seq)); });
 }
 
 void SchedulerCore::release_slot(TaskRecord& t) {
@@ -326,7 +297,7 @@ ResultOk SchedulerCore::result(const TaskResult& r) {
     v.mutable_cold().progress = 0;
     t->retry_due_ms = clock_.now_ms() + delay;
     v.retry_at_ms = clock_.wall_ms() + delay;
-    retry_wait_.insert({t->retry_due_ms, t->seq});
+    ready_.wait_retry(*t);
     note(*t, TaskState::PENDING, "attempt " + std::to_string(v.attempt) + " failed (" + v.cold().error + "); retry " +
                                      std::to_string(v.failures) + " of " + std::to_string(v.spec.retries) + " in " +
                                      std::to_string(delay) + " ms");
@@ -375,9 +346,8 @@ void SchedulerCore::expire_tasks() {
 
 void SchedulerCore::expire_retries() {
   auto now = clock_.now_ms();
-  while (!retry_wait_.empty() && retry_wait_.begin()->first <= now) {
-    TaskRecord& t = tasks_.at(retry_wait_.begin()->second);
-    retry_wait_.erase(retry_wait_.begin());
+  while (auto seq = ready_.due_retry(now)) {
+    TaskRecord& t = tasks_.at(seq);
     t.retry_due_ms = 0;
     t.ready_ms = 0;
     make_ready(t);
@@ -386,47 +356,23 @@ void SchedulerCore::expire_retries() {
 }
 
 // Once a second: notes which classes no live agent can serve, and fails their tasks once they
-// have waited past their unschedulable timeout. Cost: one capability check per class, plus a
-// scan of a class's queue only while it is unservable and some timeout applies.
+// have waited past their unschedulable timeout (ReadyQueues::sweep, for its cost).
 void SchedulerCore::expire_unschedulable() {
-  auto now = clock_.now_ms();
-  if (now < next_sweep_ms_) return;
-  next_sweep_ms_ = now + 1000;
-  for (auto& [key, qc] : classes_) {
-    if (qc.ready.empty()) continue;
-    const TaskRecord& head = tasks_.at(qc.ready.begin()->second);
+  const auto now = clock_.now_ms();
+  auto servable = [&](const TaskRecord& head) {
     std::size_t capable = 0, free = 0, draining = 0;
     pool_.count(head.spec, &capable, &free, &draining);
-    if (capable > 0) {
-      qc.unservable_since_ms = -1;
-      continue;
-    }
-    if (qc.unservable_since_ms < 0) qc.unservable_since_ms = now;
-    const std::int64_t waited = now - qc.unservable_since_ms;
-    if (waited < qc.min_limit_ms) continue;  // no task of it can have reached its limit
-    // A pass over the class: what reached its limit fails, the rest gives the new bound (so a
-    // class is passed over once per distinct limit reached, not once a second).
-    std::vector<std::uint64_t> doomed;
-    qc.min_limit_ms = std::numeric_limits<std::int64_t>::max();
-    for (const auto& [k, seq] : qc.ready) {
-      auto limit = unschedulable_limit_ms(tasks_.at(seq));
-      if (limit <= 0) continue;
-      if (waited >= limit) {
-        doomed.push_back(seq);
-      } else {
-        qc.min_limit_ms = std::min(qc.min_limit_ms, limit);
-      }
-    }
-    for (auto seq : doomed) {
-      TaskRecord& t = tasks_.at(seq);
-      std::string caps;
-      for (const auto& c : t.spec.capabilities) caps += (caps.empty() ? "" : ",") + c;
-      t.mutable_cold().error = "unschedulable: no live agent has capabilities [" + caps + "] for " +
-                               std::to_string(now - qc.unservable_since_ms) + " ms";
-      finish(t, TaskState::FAILED, Cause::UNSCHEDULABLE);
-      cascade(t, nullptr);
-    }
-  }
+    return capable > 0;
+  };
+  ready_.sweep(now, tasks_, servable, [&](std::uint64_t seq, std::int64_t waited_ms) {
+    TaskRecord& t = tasks_.at(seq);
+    std::string caps;
+    for (const auto& c : t.spec.capabilities) caps += (caps.empty() ? "" : ",") + c;
+    t.mutable_cold().error = "unschedulable: no live agent has capabilities [" + caps + "] for " +
+                             std::to_string(waited_ms) + " ms";
+    finish(t, TaskState::FAILED, Cause::UNSCHEDULABLE);
+    cascade(t, nullptr);
+  });
 }
 
 void SchedulerCore::assign(TaskRecord& t, AgentSession& a, const std::string& why) {
@@ -470,21 +416,17 @@ void SchedulerCore::dispatch() {
   if (!dispatch_needed_) return;
   dispatch_needed_ = false;
   std::size_t free_slots = pool_.free_slots();
-  std::set<const QueueClass*> blocked;
-  while (free_slots > 0 && ready_count_ > 0) {
-    QueueClass* best = nullptr;
-    for (auto& [key, qc] : classes_) {
-      if (qc.ready.empty() || blocked.count(&qc)) continue;
-      if (!best || *qc.ready.begin() < *best->ready.begin()) best = &qc;
-    }
+  std::set<const ReadyQueues::Class*> blocked;
+  while (free_slots > 0 && ready_.size() > 0) {
+    ReadyQueues::Class* best = ready_.best(blocked);
     if (!best) break;
-    TaskRecord& t = tasks_.at(best->ready.begin()->second);
+    TaskRecord& t = tasks_.at(best->head());
     auto choice = pool_.select(t.spec);
     if (!choice.agent) {
       blocked.insert(best);
       continue;
     }
-    queue_erase(*best, best->ready.begin());
+    ready_.pop(*best, t);
     --free_slots;
     assign(t, *choice.agent, choice.why);
   }
@@ -504,33 +446,14 @@ void SchedulerCore::tick() {
 
 Status SchedulerCore::check_invariants() const {
   auto broken = [](const std::string& what) { return Status(make_error(ErrorCode::INTERNAL, what)); };
-  std::size_t queued = 0;
-  for (const auto& [key, qc] : classes_) {
-    queued += qc.ready.size();
-    std::size_t levels = 0;
-    for (auto n : qc.by_level) levels += n;
-    if (levels != qc.ready.size()) return broken("a queue's by_level does not match it");
-  }
-  if (queued != ready_count_) return broken("ready_count_ does not match the queues");
-  std::size_t wait_units = waiters_.size();
-  for (const auto& [group, g] : group_waiters_) wait_units += g.seqs.size();
-  if (wait_quota_.holds() != waiters_.size() + group_waiters_.size() || wait_quota_.units() != wait_units) {
-    return broken("wait_quota_ does not count the held waits");
-  }
+  if (auto s = ready_.check_invariants(tasks_); !s) return s;
+  if (auto s = waiters_.check_invariants(tasks_); !s) return s;
+  if (auto s = gates_.check_invariants(); !s) return s;
+  if (auto s = books_.check_invariants(tasks_); !s) return s;
   for (const auto& [seq, t] : tasks_) {
     const auto& v = t;
     if (seq >= next_seq_) return broken("seq not below next_seq");
-    const bool ready = is_queued(t);
-    auto qc = classes_.find(*t.class_key);
-    bool in_queue = qc != classes_.end() && qc->second.ready.count({queue_key(t), seq});
-    if (ready != in_queue) return broken("ready queue out of step for " + v.task_id());
-    if (in_queue && unschedulable_limit_ms(t) > 0 && qc->second.min_limit_ms > unschedulable_limit_ms(t)) {
-      return broken("a queue's min_limit_ms is above the unschedulable limit of " + v.task_id());
-    }
     if (!(t.counted == LiveStats::counted_as(t))) return broken("stats counts out of step for " + v.task_id());
-    if ((t.retry_due_ms != 0) != (retry_wait_.count({t.retry_due_ms, seq}) > 0)) {
-      return broken("retry queue out of step for " + v.task_id());
-    }
     bool leased = is_leased(v.state);
     if (leased) {
       const AgentSession* a = pool_.find(v.cold().assigned_agent);
@@ -551,17 +474,12 @@ Status SchedulerCore::check_invariants() const {
     for (auto d : t.dependants) {
       if (!tasks_.count(d)) return broken("task " + v.task_id() + " lists an expired dependant t" + std::to_string(d));
     }
-    if (!is_terminal(v.state) && v.cold().gate.pending() && !standby_gated_.count(seq)) {
-      auto g = gates_.find(v.cold().gate.id);
-      if (g == gates_.end() || std::find(g->second.seqs.begin(), g->second.seqs.end(), seq) == g->second.seqs.end()) {
-        return broken("gated task " + v.task_id() + " is not held by its gate");
-      }
+    if (!is_terminal(v.state) && v.cold().gate.pending() && !standby_gated_.count(seq) &&
+        !gates_.holds_task(v.cold().gate.id, seq)) {
+      return broken("gated task " + v.task_id() + " is not held by its gate");
     }
     if (!is_terminal(v.state) && unmet != t.unmet) return broken("unmet count wrong for " + v.task_id());
     if (v.effective_priority < v.spec.priority) return broken("effective priority below own for " + v.task_id());
-  }
-  for (const auto& [seq, n] : waited_) {
-    if (!tasks_.count(seq)) return broken("task t" + std::to_string(seq) + " expired while a WAIT_TASKS names it");
   }
   for (auto seq : standby_leased_) {
     const TaskRecord* t = task(seq);

@@ -30,13 +30,11 @@ bool SchedulerCore::retained(const TaskRecord& t) const {
   for (auto d : t.dependants) {
     if (!is_terminal(tasks_.at(d).state)) return true;
   }
-  if (waited_.count(t.seq)) return true;
-  if (!t.cold().gate.id.empty() && gates_.count(t.cold().gate.id)) return true;
+  if (waiters_.names(t.seq)) return true;
+  if (!t.cold().gate.id.empty() && gates_.holds(t.cold().gate.id)) return true;
   // A batch record that still makes other tasks of the batch at a restart would make this one
   // again too, were its own record deleted.
-  if (auto b = batch_records_.upper_bound(t.seq); b != batch_records_.begin() && t.seq <= std::prev(b)->second.last) {
-    return true;
-  }
+  if (books_.in_record(t.seq)) return true;
   return retention_hold_ && retention_hold_(t.seq);
 }
 
@@ -64,15 +62,7 @@ std::size_t SchedulerCore::expire_retained() {
     ++removed;
   }
   expiry_.insert(unwritten.begin(), unwritten.end());
-  while (!hits_due_.empty() && removed < slice && hits_due_.begin()->first <= now) {
-    const auto [due, rid] = *hits_due_.begin();
-    hits_due_.erase(hits_due_.begin());
-    auto h = batch_hits_.find(rid);
-    // Stale when the request id was taken again since (a new request once the old one expired).
-    if (h == batch_hits_.end() || h->second.first != 0 || h->second.accepted_ms + options_.retention_ms != due) continue;
-    drop_batch_request(rid);
-    ++removed;
-  }
+  if (removed < slice) removed += books_.expire_hits(now, slice - removed);
   if (removed > 0) spdlog::debug("event=expired records={} indexed={}", removed, expiry_.size());
   return removed;
 }
@@ -94,23 +84,8 @@ void SchedulerCore::erase_task(std::uint64_t seq) {
   }
   standby_leased_.erase(seq);
   standby_gated_.erase(seq);
-  if (auto s = batch_spans_.upper_bound(seq); s != batch_spans_.begin()) {
-    --s;
-    if (seq <= s->second.last && --s->second.live == 0) {
-      const std::string rid = s->second.request_id;
-      batch_spans_.erase(s);
-      drop_batch_request(rid);
-    }
-  }
+  books_.task_gone(seq);
   tasks_.erase(seq);
-}
-
-void SchedulerCore::drop_batch_request(const std::string& request_id) {
-  batches_.erase(request_id);
-  auto h = batch_hits_.find(request_id);
-  if (h == batch_hits_.end()) return;
-  expired_hits_.push_back(h->second.id);
-  batch_hits_.erase(h);
 }
 
 void SchedulerCore::release_hold(const std::vector<std::uint64_t>& seqs) {
@@ -125,12 +100,7 @@ void SchedulerCore::apply_task_expiry(std::uint64_t seq) {
 }
 
 void SchedulerCore::apply_hits_expiry(std::uint64_t id) {
-  // Rare (a batch whose entries were all idempotent hits): a scan of the batches with hits.
-  for (auto it = batch_hits_.begin(); it != batch_hits_.end(); ++it) {
-    if (it->second.id != id) continue;
-    drop_batch_request(it->first);
-    break;
-  }
+  books_.drop_hits(id);
   discard_expired();
 }
 

@@ -14,11 +14,11 @@ void SchedulerCore::place(TaskRecord& t) {
   if (t.retry_at_ms != 0) {
     // A retry waiting out its backoff: due on our monotonic clock when the leader's wall clock says.
     t.retry_due_ms = clock_.now_ms() + std::max<std::int64_t>(0, t.retry_at_ms - clock_.wall_ms());
-    retry_wait_.insert({t.retry_due_ms, t.seq});
+    ready_.wait_retry(t);
     return;
   }
   if (t.ready_ms == 0) t.ready_ms = wall_ms();  // the leader's record of it follows in this entry
-  queue_insert(t);
+  ready_.push(t);
   restat(t);
 }
 
@@ -83,7 +83,7 @@ void SchedulerCore::apply_record(TaskRecord record) {
     }
   }
   dirty_.clear();
-  spent_batches_.clear();
+  books_.discard_spent();
   discard_expired();
 }
 
@@ -104,7 +104,7 @@ Status SchedulerCore::apply_batch_record(const BatchIntake& intake, BatchEntries
     for (auto d : t.deps) t.unmet += tasks_.count(d) && tasks_.at(d).state != TaskState::COMPLETED;
     place(t);
   }
-  spent_batches_.clear();
+  books_.discard_spent();
   discard_expired();
   return {};
 }
@@ -128,16 +128,11 @@ void SchedulerCore::demote() {
   for (const auto& [id, a] : pool_.agents()) agents.push_back(id);
   for (const auto& id : agents) pool_.remove(id);
   waiters_.clear();
-  group_waiters_.clear();
-  wait_quota_.clear();
-  waited_.clear();
   discard_expired();
-  group_index_.clear();
   unclaimed_.clear();
   gates_.clear();
-  gate_by_proposal_.clear();
   dirty_.clear();
-  spent_batches_.clear();
+  books_.discard_spent();
   outbox_.clear();
   standby_leased_.clear();
   standby_gated_.clear();

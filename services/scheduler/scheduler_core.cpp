@@ -23,23 +23,6 @@ std::optional<std::uint64_t> parse_task_seq(const std::string& id) {
 
 namespace {
 
-std::string class_key_of(const TaskSpec& s) {
-  std::string k;
-  auto add_sorted = [&k](const std::vector<std::string>& names) {
-    if (names.size() == 1) {  // the usual case: no copy to sort
-      k += names[0], k += '\x1f';
-      return;
-    }
-    auto sorted = names;
-    std::sort(sorted.begin(), sorted.end());
-    for (const auto& n : sorted) k += n, k += '\x1f';
-  };
-  add_sorted(s.capabilities);
-  k += '\x1e';
-  add_sorted(s.excluded_agents);
-  return k;
-}
-
 // What a held task's spec need not spend memory on (a million queued tasks are a million specs):
 // an empty metadata map is held as null (TaskSpec::metadata: read as the empty map), and the
 // data of a consensus gate that is not enabled is never read.
@@ -53,8 +36,10 @@ void compact(TaskSpec& s) {
 SchedulerCore::SchedulerCore(const Clock& clock, CoreOptions options)
     : clock_(clock),
       options_(options),
-      wait_quota_(PeerQuotaLimits{options_.max_waiters_per_peer, options_.max_wait_ids_per_peer, options_.max_waiters,
-                                  options_.max_wait_ids}) {}
+      books_(options_.retention_ms),
+      ready_(options_.ageing_ms, options_.unschedulable_timeout_ms),
+      waiters_(PeerQuotaLimits{options_.max_waiters_per_peer, options_.max_wait_ids_per_peer, options_.max_waiters,
+                               options_.max_wait_ids}) {}
 
 std::optional<std::uint64_t> SchedulerCore::lookup(const std::string& task_id) const {
   auto seq = parse_task_seq(task_id);
@@ -99,59 +84,17 @@ void SchedulerCore::mark(TaskRecord& t, const char* topic, bool durable) {
   outbox_.events.push_back({topic, w.take()});
 }
 
-std::int64_t SchedulerCore::queue_key(const TaskRecord& t) const {
-  return t.ready_ms - static_cast<std::int64_t>(t.effective_priority) * options_.ageing_ms;
-}
-
 void SchedulerCore::make_ready(TaskRecord& t) {
   assert(t.state == TaskState::PENDING);  // queued only as PENDING (is_queued); the caller made it so
   t.retry_due_ms = 0;
   t.retry_at_ms = 0;
   if (t.ready_ms == 0) t.ready_ms = wall_ms();
-  queue_insert(t);
+  ready_.push(t);
   restat(t);
   dispatch_needed_ = true;
 }
 
-void SchedulerCore::queue_insert(TaskRecord& t) {
-  auto [it, fresh] = classes_.try_emplace(*t.class_key);
-  QueueClass& qc = it->second;
-  if (fresh) {
-    qc.capabilities = t.spec.capabilities;
-    std::sort(qc.capabilities.begin(), qc.capabilities.end());
-  }
-  // Tasks made in seq order (a batch, a restart) mostly go last: then the insertion is
-  // amortized constant instead of a descent of the tree (2,000,000 at a restart).
-  const std::pair<std::int64_t, std::uint64_t> entry{queue_key(t), t.seq};
-  const bool last = qc.ready.empty() || *qc.ready.rbegin() < entry;
-  if (last ? (qc.ready.emplace_hint(qc.ready.end(), entry), true) : qc.ready.insert(entry).second) {
-    ++ready_count_;
-    ++qc.by_level[static_cast<std::size_t>(t.effective_priority) % qc.by_level.size()];
-    if (auto limit = unschedulable_limit_ms(t); limit > 0) qc.min_limit_ms = std::min(qc.min_limit_ms, limit);
-  }
-}
-
-std::int64_t SchedulerCore::unschedulable_limit_ms(const TaskRecord& t) const {
-  const auto own = t.spec.unschedulable_timeout_ms;
-  return own >= 0 ? own : options_.unschedulable_timeout_ms;
-}
-
-void SchedulerCore::queue_erase(QueueClass& qc, std::set<std::pair<std::int64_t, std::uint64_t>>::iterator it) {
-  const TaskRecord& t = tasks_.at(it->second);
-  --qc.by_level[static_cast<std::size_t>(t.effective_priority) % qc.by_level.size()];
-  qc.ready.erase(it);
-  --ready_count_;
-}
-
-void SchedulerCore::unqueue(TaskRecord& t) {
-  auto it = classes_.find(*t.class_key);
-  if (it != classes_.end()) {
-    auto at = it->second.ready.find({queue_key(t), t.seq});
-    if (at != it->second.ready.end()) queue_erase(it->second, at);
-  }
-  if (t.retry_due_ms != 0) retry_wait_.erase({t.retry_due_ms, t.seq});
-  t.retry_due_ms = 0;
-}
+void SchedulerCore::unqueue(TaskRecord& t) { ready_.remove(t); }
 
 TaskRecord& SchedulerCore::create(const std::string& request_id, TaskSpec&& spec, bool index_request,
                                   std::uint64_t seq) {
@@ -166,16 +109,12 @@ TaskRecord& SchedulerCore::create(const std::string& request_id, TaskSpec&& spec
   return t;
 }
 
-const std::string* SchedulerCore::intern_class(const TaskSpec& spec) {
-  return &*class_keys_.insert(class_key_of(spec)).first;
-}
-
 // A task as submitted, before it is linked: what create() makes and restore_batch() makes again.
 void SchedulerCore::fill_new(TaskRecord& t, std::uint64_t seq, std::string request_id, std::int64_t created_ms) {
   t.seq = seq;
   t.request_id = std::move(request_id);
   t.effective_priority = t.spec.priority;
-  t.class_key = intern_class(t.spec);
+  t.class_key = ready_.intern(t.spec);
   compact(t.spec);
   transition(t, TaskState::PENDING, Cause::SUBMIT);
   t.created_ms = created_ms;
@@ -241,23 +180,23 @@ Result<SubmitOk> SchedulerCore::submit(const std::string& request_id, TaskSpec s
 }
 
 // A retried batch is answered with the ids its keys got the first time. Its new tasks carry
-// request ids "<rid>#<key>": found through batches_ (accepted since start-up, or restored from
-// its batch record), or by_request_ (restored from records of their own); its idempotent hits
-// are in batch_hits_.
+// request ids "<rid>#<key>": found through the ledger's seqs of the batch (accepted since
+// start-up, or restored from its batch record), or by_request_ (restored from records of their
+// own); its idempotent hits are in the ledger's HeldHits.
 SubmitBatchOk SchedulerCore::batch_again(const std::string& request_id, const std::vector<BatchEntry>& entries) const {
   SubmitBatchOk again;
   again.duplicate = true;
   std::unordered_map<std::string, std::uint64_t> by_key;
-  if (auto b = batches_.find(request_id); b != batches_.end()) {
+  if (const auto* seqs = books_.seqs_of(request_id)) {
     const std::string prefix = request_id + "#";
-    for (auto seq : b->second) {
+    for (auto seq : *seqs) {
       if (!tasks_.count(seq)) continue;
       const auto& rid = tasks_.at(seq).request_id;
       if (rid.compare(0, prefix.size(), prefix) == 0) by_key.emplace(rid.substr(prefix.size()), seq);
     }
   }
-  if (auto h = batch_hits_.find(request_id); h != batch_hits_.end()) {
-    for (const auto& [key, seq] : h->second.hits) by_key.emplace(key, seq);
+  if (const auto* h = books_.hits_of(request_id)) {
+    for (const auto& [key, seq] : h->hits) by_key.emplace(key, seq);
   }
   for (const auto& e : entries) {
     auto it = by_key.find(e.key);
@@ -279,7 +218,7 @@ Result<SubmitBatchOk> SchedulerCore::submit_batch(const std::string& request_id,
 
 Result<SubmitBatchOk> SchedulerCore::accept_batch(const std::string& request_id, std::vector<BatchEntry> entries,
                                                   const ConsensusGate& gate, BatchIntake* intake) {
-  if (!request_id.empty() && (batches_.count(request_id) || batch_hits_.count(request_id) ||
+  if (!request_id.empty() && (books_.knows(request_id) ||
                                by_request_.count(request_id + "#" + entries.front().key))) {
     return batch_again(request_id, entries);
   }
@@ -337,7 +276,7 @@ Result<SubmitBatchOk> SchedulerCore::accept_batch(const std::string& request_id,
     intake->last = next_seq_ - 1;
     intake->seqs = p.seqs;
     intake->recorded = p.recorded;
-    if (p.recorded) batch_records_[p.first] = BatchRecordRef{intake->last, static_cast<std::size_t>(next_seq_ - p.first)};
+    if (p.recorded) books_.record(p.first, intake->last, static_cast<std::size_t>(next_seq_ - p.first));
   } else {
     // Keys in sorted order, so the map is filled by appending at its end, not by one tree descent
     // per key. Sorted as a compact array of (key, seq): comparing keys where they lie, in the
@@ -349,33 +288,24 @@ Result<SubmitBatchOk> SchedulerCore::accept_batch(const std::string& request_id,
     for (auto& [key, seq] : by_key) ok.task_ids.emplace_hint(ok.task_ids.end(), std::move(key), task_id_for(seq));
   }
   if (!request_id.empty()) {
-    batches_.emplace(request_id, p.seqs);
-    BatchHits h{next_hits_id_, request_id, {}};
+    std::vector<std::pair<std::string, std::uint64_t>> hits;
     for (std::size_t i = 0; i < entries.size(); ++i) {
-      if (!p.is_new[i]) h.hits.emplace_back(entries[i].key, p.seqs[i]);
+      if (!p.is_new[i]) hits.emplace_back(entries[i].key, p.seqs[i]);
     }
-    if (next_seq_ > p.first) {
-      h.first = p.first, h.last = next_seq_ - 1;
-      batch_spans_[p.first] = BatchSpan{h.last, request_id, static_cast<std::size_t>(next_seq_ - p.first)};
-    }
-    h.accepted_ms = p.created_ms;
-    if (!h.hits.empty()) {
-      ++next_hits_id_;
-      batch_hits_[request_id] = HeldHits{h.id, h.hits, h.first, h.last, h.accepted_ms};
-      if (h.first == 0) hits_due_.insert({h.accepted_ms + options_.retention_ms, request_id});
-      new_hits_.push_back(std::move(h));
-    }
+    const bool made_new = next_seq_ > p.first;
+    books_.accepted(request_id, p.seqs, std::move(hits), made_new ? p.first : 0, made_new ? next_seq_ - 1 : 0,
+                    p.created_ms);
   }
   p.plan = std::move(plan->order);
   p.deps = std::move(plan->deps);
   p.entries = std::move(entries);
-  pending_.push_back(std::move(p));
+  books_.push_pending(std::move(p));
   return ok;
 }
 
 bool SchedulerCore::apply_batches(std::size_t max_tasks) {
-  while (!pending_.empty() && max_tasks > 0) {
-    PendingBatch& p = pending_.front();
+  while (books_.applying() && max_tasks > 0) {
+    PendingBatch& p = books_.front_pending();
     frozen_wall_ms_ = p.created_ms;  // every task of the batch is created at one instant
     const std::string batch_gate = task_id_for(p.first);  // a gated batch's gate: its first new task's id
     for (; p.next < p.plan.size() && max_tasks > 0; ++p.next) {
@@ -391,7 +321,7 @@ bool SchedulerCore::apply_batches(std::size_t max_tasks) {
       for (auto d : deps) e.spec.depends_on.push_back(task_id_for(d));
       if (p.gate.enabled()) e.spec.consensus = p.gate;
       bool gated = e.spec.consensus.enabled();
-      // Indexed once for the whole batch (batches_), not once per task.
+      // Indexed once for the whole batch (the ledger's request ids), not once per task.
       TaskRecord& t = create(p.request_id.empty() ? "" : p.request_id + "#" + e.key, std::move(e.spec),
                              p.request_id.empty(), p.seqs[i]);
       if (gated) open_gate(t, p.gate.enabled() ? batch_gate : t.task_id());
@@ -401,7 +331,7 @@ bool SchedulerCore::apply_batches(std::size_t max_tasks) {
     }
     frozen_wall_ms_ = -1;
     if (p.next < p.plan.size()) break;
-    pending_.pop_front();
+    books_.pop_pending();
   }
   return applying();
 }
@@ -550,68 +480,41 @@ Result<std::optional<TaskView>> SchedulerCore::wait(const std::string& identity,
   const TaskRecord* t = find(request.task_id);
   if (!t) return missing(request.task_id);
   if (is_terminal(t->state) || request.timeout_ms == 0) return std::optional<TaskView>(*get(request.task_id));
-  if (auto s = wait_quota_.admit(identity, 1); !s) return s.error();
-  waiters_.insert({t->seq, Waiter{identity, request_id, clock_.now_ms() + request.timeout_ms}});
-  wait_quota_.add(identity, 1);
+  if (auto s = waiters_.hold(t->seq, {identity, request_id, clock_.now_ms() + request.timeout_ms}); !s) return s.error();
   return std::optional<TaskView>();
 }
 
 Result<std::optional<std::vector<TaskView>>> SchedulerCore::wait_all(const std::string& identity,
                                                                      const std::string& request_id,
                                                                      const WaitTasks& request) {
-  GroupWaiter g;
-  g.waiter = Waiter{identity, request_id, clock_.now_ms() + request.timeout_ms};
+  std::vector<std::uint64_t> seqs;
+  std::size_t open = 0;
   for (const auto& id : request.task_ids) {
     const TaskRecord* t = find(id);
     if (!t) return missing(id);
-    g.seqs.push_back(t->seq);
-    if (!is_terminal(t->state)) ++g.pending;
+    seqs.push_back(t->seq);
+    if (!is_terminal(t->state)) ++open;
   }
-  if (g.pending == 0 || request.timeout_ms == 0) {
+  if (open == 0 || request.timeout_ms == 0) {
     std::vector<TaskView> views;
     for (const auto& id : request.task_ids) views.push_back(*get(id));
     return std::optional<std::vector<TaskView>>(std::move(views));
   }
-  if (auto s = wait_quota_.admit(identity, g.seqs.size()); !s) return s.error();
-  wait_quota_.add(identity, g.seqs.size());
-  auto group = next_group_++;
-  for (auto seq : g.seqs) {
-    if (!is_terminal(tasks_.at(seq).state)) group_index_.insert({seq, group});
-    ++waited_[seq];  // kept (retention) until the group is answered
-  }
-  group_waiters_.emplace(group, std::move(g));
+  Waiters::Waiter w{identity, request_id, clock_.now_ms() + request.timeout_ms};
+  if (auto s = waiters_.hold_group(std::move(w), std::move(seqs), tasks_); !s) return s.error();
   return std::optional<std::vector<TaskView>>();
 }
 
 std::size_t SchedulerCore::drop_waiters(const std::string& identity) {
-  if (wait_quota_.holds_of(identity) == 0) return 0;
-  std::size_t dropped = wait_quota_.drop_singles(waiters_, identity);
-  for (auto g = group_waiters_.begin(); g != group_waiters_.end();) {
-    if (g->second.waiter.identity != identity) {
-      ++g;
-      continue;
-    }
-    const auto group = g->first;
-    for (auto seq : g->second.seqs) {
-      auto range = group_index_.equal_range(seq);
-      for (auto it = range.first; it != range.second;) it = it->second == group ? group_index_.erase(it) : std::next(it);
-      auto n = waited_.find(seq);  // no longer retained by this wait
-      if (n == waited_.end() || --n->second > 0) continue;
-      waited_.erase(n);
-      index_expiry(tasks_.at(seq));
-    }
-    wait_quota_.remove(identity, g->second.seqs.size());
-    g = group_waiters_.erase(g);
-    ++dropped;
-  }
-  return dropped;
+  // No longer retained by the dropped waits: they expire when due.
+  return waiters_.drop(identity, [&](std::uint64_t seq) { index_expiry(tasks_.at(seq)); });
 }
 
 void SchedulerCore::restore(TaskRecord record) {
   if (auto old = tasks_.find(record.seq); old != tasks_.end()) live_.remove(old->second);
   TaskRecord& t = tasks_[record.seq] = std::move(record);
   t.counted = TaskRecord::Counted{};  // a stored record was never counted here
-  t.class_key = intern_class(t.spec);
+  t.class_key = ready_.intern(t.spec);
   compact(t.spec);
   held(t, /*index_request=*/true);
 }
@@ -675,7 +578,7 @@ Status SchedulerCore::restore_batch(const BatchIntake& intake, BatchEntries& ent
         ready = ready && tasks_.count(d) && tasks_.at(d).state == TaskState::COMPLETED;
       }
     }
-    // A batch with a request id is indexed once (batches_, below), not once per task.
+    // A batch with a request id is indexed once (the ledger's request ids, below), not once per task.
     std::string request_id;
     if (index_request) {
       request_id = "seq:" + std::to_string(seq);
@@ -691,18 +594,12 @@ Status SchedulerCore::restore_batch(const BatchIntake& intake, BatchEntries& ent
     made.push_back(seq);
   }
   if (!intake.request_id.empty()) {
-    // The request id goes when the last of the batch's tasks still held expires (erase_task),
-    // as for a batch accepted since start-up; a batch none of whose tasks is held is gone.
-    const std::size_t live = live_in(intake.first, intake.last);
-    if (live > 0) {
-      batches_.emplace(intake.request_id, intake.seqs);
-      batch_spans_[intake.first] = BatchSpan{intake.last, intake.request_id, live};
-    }
+    books_.restored(intake.request_id, intake.seqs, intake.first, intake.last, live_in(intake.first, intake.last));
   }
   if (made.empty()) {
-    spent_batches_.push_back(intake.first);
+    books_.spend(intake.first);
   } else {
-    batch_records_[intake.first] = BatchRecordRef{intake.last, made.size()};
+    books_.record(intake.first, intake.last, made.size());
   }
   return {};
 }
@@ -736,38 +633,19 @@ std::size_t SchedulerCore::live_in(std::uint64_t first, std::uint64_t last) cons
 }
 
 // After the tasks (they come first in a replay and in a leader's turn): the span's live count
-// is what is held of it. A record whose batch's tasks all expired already goes at once.
+// is what is held of it (BatchLedger::restore_hits).
 void SchedulerCore::restore_batch_hits(BatchHits hits) {
-  next_hits_id_ = std::max(next_hits_id_, hits.id + 1);
-  if (auto held = batch_hits_.find(hits.request_id); held != batch_hits_.end() && held->second.id != hits.id) {
-    expired_hits_.push_back(held->second.id);  // superseded (not expected)
-  }
-  if (hits.first != 0 && hits.last >= hits.first) {
-    const std::size_t live = live_in(hits.first, hits.last);
-    if (live == 0) {
-      expired_hits_.push_back(hits.id);
-      return;
-    }
-    batch_spans_[hits.first] = BatchSpan{hits.last, hits.request_id, live};
-  } else {
-    // An old record (no accepted_ms): its window starts now.
-    if (hits.accepted_ms == 0) hits.accepted_ms = wall_ms();
-    hits_due_.insert({hits.accepted_ms + options_.retention_ms, hits.request_id});
-  }
-  batch_hits_[hits.request_id] = HeldHits{hits.id, std::move(hits.hits), hits.first, hits.last, hits.accepted_ms};
+  const bool has_new = hits.first != 0 && hits.last >= hits.first;
+  const std::size_t live = has_new ? live_in(hits.first, hits.last) : 0;
+  const std::int64_t now = has_new || hits.accepted_ms != 0 ? 0 : wall_ms();
+  books_.restore_hits(std::move(hits), live, now);
 }
 
 void SchedulerCore::written_alone(TaskRecord& t) {
   t.in_batch_record = false;
-  auto it = batch_records_.upper_bound(t.seq);
-  if (it == batch_records_.begin()) return;
-  --it;
-  if (t.seq > it->second.last) return;
-  if (--it->second.untouched == 0) {
-    const std::uint64_t first = it->first, last = it->second.last;
-    spent_batches_.push_back(first);
-    batch_records_.erase(it);
+  if (auto spent = books_.written_alone(t.seq)) {
     // The record retained its ended tasks (retained()): they expire when due from now on.
+    const auto [first, last] = *spent;
     for (auto s = tasks_.upper_bound(first - 1); s != tasks_.end() && s->first <= last; ++s) index_expiry(s->second);
   }
 }
@@ -809,7 +687,7 @@ void SchedulerCore::finish_restore() {
     if (t.unmet > 0) continue;
     if (v.retry_at_ms > wall) {
       t.retry_due_ms = now + (v.retry_at_ms - wall);
-      retry_wait_.insert({t.retry_due_ms, seq});
+      ready_.wait_retry(t);
     } else {
       make_ready(t);
     }

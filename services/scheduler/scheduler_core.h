@@ -17,7 +17,7 @@
 //   ASSIGN             dispatch found an agent: attempt+1, lease, ASSIGN with the deps' outputs
 //   START              first TASK_PROGRESS of the attempt (not durable by itself)
 //   RESULT_OK          output kept; dependants whose last dependency it was are queued
-//   RETRY              slot freed; due again after the backoff (retry_wait_)
+//   RETRY              slot freed; due again after the backoff (ReadyQueues: the retry wait)
 //   RESULT_FAILED, TIMEOUT (CANCEL_TASK to the agent), UNSCHEDULABLE, INPUT_UNRESOLVED,
 //   GATE_CLOSED, CANCEL (CANCEL_TASK if leased)       dependants cascade: DEPENDENCY_FAILED
 //   FENCED             agent lost, detached, re-attached without the attempt, or its adopted
@@ -40,6 +40,13 @@
 // that became ready more than ageing_ms later: LOW work waits at most 4 * ageing_ms behind a
 // steady stream of URGENT work. Ready tasks are queued per class (same capabilities and
 // exclusions), so a class no agent can serve costs one check per dispatch, not one per task.
+//
+// Parts, each owning its data and checking its own invariants (check_invariants() runs theirs):
+// ReadyQueues (ready_queues.h: the ready queues and the retry wait), Waiters (waiters.h: held
+// WAIT_TASK / WAIT_TASKS), BatchLedger (batch_ledger.h: SUBMIT_BATCH's books), ConsensusGates
+// (consensus_gates.h: undecided gates and their proposals), AgentPool
+// (agent_pool.h: attached agents), LiveStats (live_stats.h: SCHEDULER_STATS counts). The core
+// holds the task table and orchestrates: every task state change goes through transition().
 #pragma once
 
 #include <cstdint>
@@ -63,10 +70,14 @@
 #include "common/stats_messages.h"
 #include "services/scheduler/agent_pool.h"
 #include "services/scheduler/batch_entries.h"
+#include "services/scheduler/batch_ledger.h"
+#include "services/scheduler/consensus_gates.h"
 #include "services/scheduler/live_stats.h"
+#include "services/scheduler/ready_queues.h"
 #include "services/scheduler/task_lifecycle.h"
 #include "services/scheduler/task_record.h"
 #include "services/scheduler/task_table.h"
+#include "services/scheduler/waiters.h"
 
 namespace orion::scheduler {
 
@@ -126,24 +137,6 @@ struct BatchIntake {
   std::uint64_t first = 0, last = 0;
   std::vector<std::uint64_t> seqs;  // per entry, in entry order: the seq of its task (new, or an idempotent hit)
   bool recorded = false;            // false: a gated batch, written a record per task as usual
-};
-
-// The entries of one SUBMIT_BATCH (with a request id) that got an existing task instead of a new
-// one: an idempotent hit on an older task, or on an earlier entry of the same batch. No task
-// carries their request id ("<rid>#<key>"), so a retry of the batch could not name them from the
-// tasks alone: the service stores this as a record of its own (batch_record.h, kind
-// kBatchHitsKind, keyed by `id`), kept as long as the batch's request id (below), and the core
-// answers a retry, before and after a restart, with the same task for every entry.
-//
-// Retention: the record lives as long as the batch's own new tasks (first..last): it is deleted
-// with the last of them to expire. A batch with no new task (every entry a hit) keeps it for the
-// retention period from accepted_ms.
-struct BatchHits {
-  std::uint64_t id = 0;  // its record's id: unique, > 0, in acceptance order
-  std::string request_id;
-  std::vector<std::pair<std::string, std::uint64_t>> hits;  // (entry key, seq of the task it got)
-  std::uint64_t first = 0, last = 0;  // the batch's new tasks' seqs; 0, 0 = none
-  std::int64_t accepted_ms = 0;       // wall clock
 };
 
 // The seq of task id "t<seq>", or nullopt when `id` is not a task id.
@@ -212,7 +205,7 @@ class SchedulerCore {
   Result<SubmitBatchOk> accept_batch(const std::string& request_id, std::vector<BatchEntry> entries,
                                      const ConsensusGate& gate = {}, BatchIntake* intake = nullptr);
   bool apply_batches(std::size_t max_tasks);
-  bool applying() const { return !pending_.empty(); }
+  bool applying() const { return books_.applying(); }
   // At start-up, after every task record was restored: makes again, from a batch record, each
   // of its tasks that has no record of its own (exactly as submit_batch made them), each spec
   // read straight into its task's record (batch_entries.h). INTERNAL when the record does not
@@ -238,7 +231,7 @@ class SchedulerCore {
   // Forgets every WAIT_TASK / WAIT_TASKS held for `identity` (its connection closed): nothing is
   // answered. Returns how many were dropped.
   std::size_t drop_waiters(const std::string& identity);
-  const PeerQuota& wait_quota() const { return wait_quota_; }
+  const PeerQuota& wait_quota() const { return waiters_.quota(); }
 
   // `running`: what the agent holds (ATTACH `running`), or nullptr when it did not say. Its
   // leased attempts that it reports keep their lease (at most its capacity); its other leases are
@@ -331,9 +324,8 @@ class SchedulerCore {
   template <class TaskFn, class HitsFn>
   void drain_expired(TaskFn&& task, HitsFn&& hits) {
     for (auto seq : expired_tasks_) task(seq);
-    for (auto id : expired_hits_) hits(id);
     expired_tasks_.clear();
-    expired_hits_.clear();
+    books_.drain_expired_hits(hits);
   }
   // Hot standby: the leader expired this task (its record's deletion) or BatchHits record (by id).
   void apply_task_expiry(std::uint64_t seq);
@@ -345,7 +337,7 @@ class SchedulerCore {
   // True for a task id that was handed out and whose task expired.
   bool expired_id(const std::string& task_id) const;
   // A standby decides no expiry of its own: what its applying noted is dropped, not written.
-  void discard_expired() { expired_tasks_.clear(), expired_hits_.clear(); }
+  void discard_expired() { expired_tasks_.clear(), books_.discard_expired_hits(); }
   // Entries of the expiry index (due or not), for tests of its bound.
   std::size_t expiry_index_size() const { return expiry_.size(); }
 
@@ -363,20 +355,18 @@ class SchedulerCore {
   // record of its own, written with the same commit): the caller deletes them. Once each.
   template <class Fn>
   void drain_spent_batches(Fn&& fn) {
-    for (auto first : spent_batches_) fn(first);
-    spent_batches_.clear();
+    books_.drain_spent(fn);
   }
   // The BatchHits of each batch accepted since the last call: the caller stores each, with the
   // batch, in this turn's commit. Once each.
   template <class Fn>
   void drain_batch_hits(Fn&& fn) {
-    for (auto& h : new_hits_) fn(h);
-    new_hits_.clear();
+    books_.drain_new_hits(fn);
   }
   // Every BatchHits held, with its record's id (a snapshot's: the leader deletes a record by id).
   template <class Fn>
   void each_batch_hits(Fn&& fn) const {
-    for (const auto& [rid, h] : batch_hits_) fn(BatchHits{h.id, rid, h.hits, h.first, h.last, h.accepted_ms});
+    books_.each_hits(fn);
   }
   Outbox& outbox() { return outbox_; }
   // Task events are built only for topics some subscriber wants (nullptr: every topic). The
@@ -393,7 +383,7 @@ class SchedulerCore {
   SchedulerStatsOk stats(std::int64_t now_ms) const;
   // Queue waits and run times of the tasks this core assigned and ended (its /metrics histograms).
   const TaskTimings& timings() const { return live_.timings(); }
-  std::size_t ready_count() const { return ready_count_; }
+  std::size_t ready_count() const { return ready_.size(); }
   const AgentSession* agent(const std::string& agent_id) const { return pool_.find(agent_id); }
   AgentPool& pool() { return pool_; }
 
@@ -417,25 +407,6 @@ class SchedulerCore {
   std::optional<std::uint64_t> seq_of(const std::string& task_id) const { return lookup(task_id); }
 
  private:
-  struct QueueClass {
-    std::set<std::pair<std::int64_t, std::uint64_t>> ready;  // (ageing key, seq)
-    std::int64_t unservable_since_ms = -1;  // monotonic; -1 while some agent has its capabilities
-    std::vector<std::string> capabilities;  // its tasks' capabilities, sorted (SCHEDULER_STATS)
-    // Invariant: by_level[p] = the tasks in `ready` with effective priority p (queue_insert,
-    // queue_erase keep it), so stats() finds the longest-waiting one without a pass over them.
-    std::array<std::size_t, 6> by_level{};
-    // Invariant: at most the unschedulable limit (unschedulable_limit_ms, > 0) of every task in
-    // `ready` that has one; INT64_MAX when none has. The sweep skips a class whose tasks cannot
-    // have reached it, instead of a pass over a million parked tasks every second.
-    std::int64_t min_limit_ms = std::numeric_limits<std::int64_t>::max();
-  };
-  // A task's limit on waiting with no capable agent: its own, else the scheduler's; 0 = never.
-  std::int64_t unschedulable_limit_ms(const TaskRecord& t) const;
-  // Every way into and out of a ready queue (make_ready, place; unqueue, dispatch).
-  void queue_insert(TaskRecord& t);
-  void queue_erase(QueueClass& qc, std::set<std::pair<std::int64_t, std::uint64_t>>::iterator it);
-  // The longest a ready task of qc has been ready (ms, at wall time now_ms).
-  std::int64_t oldest_wait(const QueueClass& qc, std::int64_t now_ms) const;
   // The single hook of SCHEDULER_STATS: t may have changed (state, priority, its times); the
   // counts take it as it is now. Called where a task changes (mark, make_ready, place, create,
   // restore, apply_record, reprioritize); a second call changes nothing.
@@ -455,18 +426,15 @@ class SchedulerCore {
   bool retained(const TaskRecord& t) const;
   // Removes t and everything that points at it (indexes, dependants' lists, stats, spans).
   void erase_task(std::uint64_t seq);
-  void drop_batch_request(const std::string& request_id);
 
   // A dependency that is not held expired, and only ended tasks expire: it counts as met.
   bool dep_met(std::uint64_t d) const {
     auto it = tasks_.find(d);
     return it == tasks_.end() || it->second.state == TaskState::COMPLETED;
   }
-  // index_request = false: the caller indexes the request id itself (a batch, in batches_).
+  // index_request = false: the caller indexes the request id itself (a batch: its request id is in the BatchLedger).
   // seq 0: the next one.
   TaskRecord& create(const std::string& request_id, TaskSpec&& spec, bool index_request = true, std::uint64_t seq = 0);
-  // The interned class key of a spec (TaskRecord::class_key).
-  const std::string* intern_class(const TaskSpec& spec);
   // A task record just put in the table at start-up or on a standby (restore, restore_batch):
   // the indexes (by_request_ when index_request), next_seq_ and the counts take it in.
   void held(TaskRecord& t, bool index_request);
@@ -484,21 +452,6 @@ class SchedulerCore {
   std::set<std::uint64_t> standby_leased_, standby_gated_;
   // The wall clock, held at one instant while a batch is taken in (WallFreeze).
   std::int64_t wall_ms() const { return frozen_wall_ms_ >= 0 ? frozen_wall_ms_ : clock_.wall_ms(); }
-  // A batch accepted and not yet wholly made (accept_batch, apply_batches).
-  struct PendingBatch {
-    std::string request_id;
-    ConsensusGate gate;
-    std::int64_t created_ms = 0;       // wall clock of acceptance: every task's created_ms
-    std::uint64_t first = 0;           // its first new seq
-    std::vector<BatchEntry> entries;
-    std::vector<std::uint64_t> seqs;   // per entry
-    std::vector<bool> is_new;          // per entry: false for an idempotent hit
-    std::vector<std::size_t> plan;     // entry indexes, dependencies first
-    std::vector<std::vector<std::pair<bool, std::uint64_t>>> deps;  // per entry (BatchPlan::deps)
-    std::size_t next = 0;              // position in plan
-    bool recorded = false;             // its new tasks are held by a batch record
-  };
-  std::deque<PendingBatch> pending_;
   SubmitBatchOk batch_again(const std::string& request_id, const std::vector<BatchEntry>& entries) const;
   void link(TaskRecord& t, const std::vector<std::uint64_t>& deps);
   void note(TaskRecord& t, TaskState state, const std::string& text);
@@ -507,7 +460,6 @@ class SchedulerCore {
   // (it may be lost in a crash without harm: see progress()); it reaches the disk with the
   // task's next durable change.
   void mark(TaskRecord& t, const char* topic, bool durable = true);
-  std::int64_t queue_key(const TaskRecord& t) const;
   void make_ready(TaskRecord& t);
   void unqueue(TaskRecord& t);
   // Ends t (state is terminal, reached under cause: transition()), with its end event.
@@ -553,32 +505,14 @@ class SchedulerCore {
   // Every task ever accepted, by seq (a dense table). Invariant: ids are "t<seq>" and never change.
   TaskTable tasks_;
   std::unordered_map<std::string, std::uint64_t> by_request_;
-  // Batches accepted since start-up, or restored from their batch record: request id -> the seqs
-  // of its entries, in entry order. Their tasks are not in by_request_ (one entry per batch, not
-  // per task), but for those restored from a record of their own.
-  std::unordered_map<std::string, std::vector<std::uint64_t>> batches_;
-  // Batches with idempotent hits, since the store began (restored at start-up): request id -> the
-  // hit entries (key, seq). A retry is a duplicate when its request id is here, in batches_, or
-  // names its first entry's task in by_request_.
-  struct HeldHits {
-    std::uint64_t id = 0;  // its record's id (BatchHits::id)
-    std::vector<std::pair<std::string, std::uint64_t>> hits;
-    std::uint64_t first = 0, last = 0;
-    std::int64_t accepted_ms = 0;
-  };
-  std::unordered_map<std::string, HeldHits> batch_hits_;
-  std::uint64_t next_hits_id_ = 1;  // Invariant: > the id of every BatchHits made or restored
-  std::vector<BatchHits> new_hits_;  // not yet drained (drain_batch_hits)
   std::unordered_map<std::string, std::uint64_t> by_idempotency_;
+  // SUBMIT_BATCH's books (batch_ledger.h): pending batches, batch records still needed, batch
+  // request ids and their spans, idempotent hits.
+  BatchLedger books_;
   std::uint64_t next_seq_ = 1;  // Invariant: > every seq in tasks_
-  // Ready tasks by class. Invariant: a task is in its class's queue iff it is PENDING with
-  // unmet == 0 and no retry due; ready_count_ is the sum of the queues' sizes.
-  std::map<std::string, QueueClass> classes_;
-  // Every class key a task held has had (TaskRecord::class_key points into it; never erased).
-  std::set<std::string> class_keys_;
-  std::size_t ready_count_ = 0;
-  // PENDING tasks waiting out a retry backoff: (monotonic due time, seq).
-  std::set<std::pair<std::int64_t, std::uint64_t>> retry_wait_;
+  // Ready tasks by class, and PENDING tasks waiting out a retry backoff (ready_queues.h: a task
+  // is in its class's queue iff is_queued(), in the retry wait iff retry_due_ms != 0).
+  ReadyQueues ready_;
   // Invariant: a task is ASSIGNED or RUNNING on agent a iff it is in pool_ agent a's running set,
   // in unclaimed_[a], or (on a hot standby) in standby_leased_: exactly one of the three.
   AgentPool pool_;
@@ -592,48 +526,19 @@ class SchedulerCore {
   // Which agent holds each stale attempt, for a TASK_RESULT (which names no agent). Invariant:
   // each entry names an attached agent whose stale set has the key.
   std::map<AttemptKey, std::string> stale_owner_;
-  struct Waiter {
-    std::string identity, request_id;
-    std::int64_t deadline_ms;
-  };
-  std::multimap<std::uint64_t, Waiter> waiters_;
-  struct GroupWaiter {
-    Waiter waiter;
-    std::vector<std::uint64_t> seqs;  // in the order asked
-    std::size_t pending = 0;          // not yet terminal
-  };
-  // Invariant: group_index_ holds (seq, group) for each task of a group not yet terminal.
-  std::map<std::uint64_t, GroupWaiter> group_waiters_;
-  std::multimap<std::uint64_t, std::uint64_t> group_index_;
-  std::uint64_t next_group_ = 1;
-  // Invariant: holds one hold per entry of waiters_ (1 unit) and of group_waiters_ (its seqs).
-  PeerQuota wait_quota_;
-  void answer_group(std::uint64_t group);
+  // WAIT_TASK and WAIT_TASKS held open (waiters.h), within their quota.
+  Waiters waiters_;
+  // Answers a WAIT_TASKS (its TASK_LIST to the outbox) and a WAIT_TASK (its TASK_INFO).
+  void answer_group(const Waiters::Waiter& w, const std::vector<std::uint64_t>& seqs);
+  void answer_single(const Waiters::Waiter& w, const TaskView& view);
   std::set<std::uint64_t> dirty_;
-  // Batch records still needed, by their first seq: (last seq, tasks with no record of their own).
-  // Invariant: a task has in_batch_record iff its seq is in one of these ranges and it has no
-  // record of its own; `untouched` counts them.
-  struct BatchRecordRef {
-    std::uint64_t last = 0;
-    std::size_t untouched = 0;
-  };
-  std::map<std::uint64_t, BatchRecordRef> batch_records_;
-  std::vector<std::uint64_t> spent_batches_;
   std::int64_t frozen_wall_ms_ = -1;
   bool dispatch_needed_ = false;
-  std::int64_t next_sweep_ms_ = 0;  // monotonic time of the next unschedulable sweep
   Outbox outbox_;
-  // Undecided consensus gates by gate id. Invariant: a non-terminal task with gate.pending()
-  // is in its gate's seqs (on a hot standby: in standby_gated_), and counts the gate in its unmet.
-  struct Gate {
-    std::vector<std::uint64_t> seqs;  // the tasks it holds, in order
-    std::string proposal_id;          // "" until proposed
-    std::int64_t created_mono_ms = 0; // monotonic; since the last restart
-    std::int64_t next_ms = 0;         // monotonic: next PROPOSE try or poll
-    std::string waiting;              // why it is not proposed yet ("" = proposing)
-  };
-  std::map<std::string, Gate> gates_;
-  std::unordered_map<std::string, std::string> gate_by_proposal_;
+  // Undecided consensus gates (consensus_gates.h). Invariant: a non-terminal task with
+  // gate.pending() is held by its gate (on a hot standby: in standby_gated_), and counts the gate
+  // in its unmet.
+  ConsensusGates gates_;
   InputResolver input_resolver_;  // workflows; empty: every task gets its spec's input
   // ---- Retention.
   // Terminal tasks by (due wall ms, seq). Invariant: every terminal task that nothing retains
@@ -642,19 +547,7 @@ class SchedulerCore {
   // retained it lets go (finish of a dependant, answer_group, close_gate, a spent batch record,
   // release_hold).
   std::set<std::pair<std::int64_t, std::uint64_t>> expiry_;
-  // Batches with new tasks and a request id, by their first new seq: (last seq, request id, new
-  // tasks still held). The batch's request id (batches_, its BatchHits) goes with the last one.
-  struct BatchSpan {
-    std::uint64_t last = 0;
-    std::string request_id;
-    std::size_t live = 0;
-  };
-  std::map<std::uint64_t, BatchSpan> batch_spans_;
-  // BatchHits of batches without new tasks: (wall ms due, request id).
-  std::set<std::pair<std::int64_t, std::string>> hits_due_;
-  // Tasks named by a held WAIT_TASKS: kept until it is answered. seq -> groups naming it.
-  std::unordered_map<std::uint64_t, std::uint32_t> waited_;
-  std::vector<std::uint64_t> expired_tasks_, expired_hits_;  // not yet drained (drain_expired)
+  std::vector<std::uint64_t> expired_tasks_;  // not yet drained (drain_expired)
   RetentionHold retention_hold_;
   // ---- Agent identity (core_reconcile.cpp). Bindings of agent ids to principals, kept for good
   // (stored: a restart or a new leader keeps them); dirty_holders_: ids whose binding changed
