@@ -26,11 +26,11 @@ HttpAnswer RegistryService::http(const HttpRequest& r) const {
   };
   const Family families[] = {
       {"orion_agent_cpu_cores", "CPU an agent process used over its last heartbeat interval, in cores.",
-       [](const AgentResources& r) { return r.cpu; }},
+       [](const AgentResources& res) { return res.cpu; }},
       {"orion_agent_resident_memory_bytes", "Resident memory of an agent process.",
-       [](const AgentResources& r) { return static_cast<double>(r.memory_bytes); }},
+       [](const AgentResources& res) { return static_cast<double>(res.memory_bytes); }},
       {"orion_agent_handlers_running", "Handlers an agent is running now.",
-       [](const AgentResources& r) { return static_cast<double>(r.handlers); }},
+       [](const AgentResources& res) { return static_cast<double>(res.handlers); }},
   };
   for (const auto& f : families) {
     m.family(f.name, "gauge", f.help);
