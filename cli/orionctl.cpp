@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "common/config.h"
 
 namespace {
 
@@ -44,7 +45,8 @@ commands:
 Every command takes --registry tcp://host:port[,tcp://host2:port...] (default tcp://127.0.0.1:7100,
 env ORION_REGISTRY: a list is tried in turn; cluster and watch use every one), --call-timeout
 SECONDS (default 10: how long one request may spend finding the leader and retrying) and --json
-for machine-readable output. 'orionctl COMMAND --help' lists a command's options.
+for machine-readable output. 'orionctl COMMAND --help' lists a command's options;
+'orionctl --version' prints the version.
 )";
 
 }  // namespace
@@ -55,6 +57,10 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   std::string cmd = argv[1];
+  if (cmd == "--version" || cmd == "version") {
+    std::cout << "orionctl " << orion::orion_version() << "\n";
+    return 0;
+  }
   // Each subcommand parses argv[1..] so that its own name is argv[0] in its help.
   if (cmd == "submit") return orion::cli::cmd_submit(argc - 1, argv + 1);
   if (cmd == "status") return orion::cli::cmd_status(argc - 1, argv + 1);

@@ -12,6 +12,8 @@
 
 namespace orion {
 
+const char* orion_version() { return ORION_VERSION; }
+
 std::string env_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
   return (v && *v) ? std::string(v) : fallback;
@@ -35,7 +37,7 @@ void add_common_options(cxxopts::Options& options, const std::string& default_da
              "public key file of the other services (default: this key pair's own, one pair for all services)");
   add_option(options, "policy", "ORION_POLICY", "",
              "who may connect and what each may do (YAML; needed with --curve-key; reloaded on SIGHUP)");
-  options.add_options()("h,help", "show this help");
+  options.add_options()("h,help", "show this help")("version", "print the version and exit");
 }
 
 cxxopts::ParseResult parse_or_exit(cxxopts::Options& options, int argc, char** argv) {
@@ -43,6 +45,10 @@ cxxopts::ParseResult parse_or_exit(cxxopts::Options& options, int argc, char** a
     auto result = options.parse(argc, argv);
     if (result.count("help")) {
       std::cout << options.help() << std::endl;
+      std::exit(0);
+    }
+    if (result.count("version")) {
+      std::cout << options.program() << " " << orion_version() << std::endl;
       std::exit(0);
     }
     if (!result.unmatched().empty()) {

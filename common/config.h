@@ -17,6 +17,9 @@
 
 namespace orion {
 
+// The version of Orion this binary is (the project's version in CMakeLists.txt).
+const char* orion_version();
+
 // The environment variable's value, or `fallback` when it is unset or empty.
 std::string env_or(const char* name, const std::string& fallback);
 
@@ -24,11 +27,12 @@ std::string env_or(const char* name, const std::string& fallback);
 void add_option(cxxopts::Options& options, const std::string& name, const char* env, const std::string& fallback,
                 const std::string& help);
 
-// The options every service has: --log-level, --log-format, --data-dir, --ready-file, --curve-key,
+// The options every service has: --version, --log-level, --log-format, --data-dir, --ready-file, --curve-key,
 // --curve-server-key, --policy (service_security.h), --help.
 void add_common_options(cxxopts::Options& options, const std::string& default_data_dir);
 
-// Parses; on --help prints help and exits 0; on a bad flag prints the error and exits 2.
+// Parses; on --help prints help and on --version the version, and exits 0; on a bad flag
+// prints the error and exits 2.
 cxxopts::ParseResult parse_or_exit(cxxopts::Options& options, int argc, char** argv);
 
 // Flag values read and range-checked in one place; each error is INVALID_ARGUMENT naming the flag.

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <string>
 
+#include "common/config.h"
 #include "common/process_usage.h"
 
 namespace orion {
@@ -40,7 +41,7 @@ void write_process_metrics(MetricsText& m) {
   m.family("process_start_time_seconds", "gauge", "When the process started, in seconds since the Unix epoch.");
   m.sample("process_start_time_seconds", kStartSeconds);
   m.family("orion_build_info", "gauge", "Always 1; the version of the binary is a label.");
-  m.sample("orion_build_info", {{"version", ORION_VERSION}}, 1);
+  m.sample("orion_build_info", {{"version", orion_version()}}, 1);
 }
 
 }  // namespace orion

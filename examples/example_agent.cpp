@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
   orion::add_option(opts, "log-format", "ORION_LOG_FORMAT", "logfmt", "logfmt (key=value) or json (one object per line)");
   orion::add_option(opts, "curve-key", "ORION_CURVE_KEY", "", "CURVE key pair file, for a cluster with keys");
   orion::add_option(opts, "curve-server-key", "ORION_CURVE_SERVER_KEY", "", "public key file the services present");
-  opts.add_options()("h,help", "show this help");
+  opts.add_options()("h,help", "show this help")("version", "print the version and exit");
   auto args = orion::parse_or_exit(opts, argc, argv);
   if (auto s = orion::init_logging("agent", args["log-level"].as<std::string>(), args["log-format"].as<std::string>()); !s) {
     std::cerr << "orion-example-agent: " << s.error().message << "\n";
