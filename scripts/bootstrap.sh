@@ -9,6 +9,7 @@ PACKAGES=(
   libsqlite3-dev libgtest-dev libgmock-dev libraft-dev libuv1-dev libsodium-dev libyaml-cpp-dev
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev  # the services' HTTP endpoint
   docker-compose python3 python3-zmq python3-msgpack python3-prometheus-client
+  python3-venv python3-pip  # the Python SDK's install test (pip install ./sdk/python)
   clang libclang-rt-14-dev  # the libFuzzer targets (scripts/fuzz.sh)
 )
 
