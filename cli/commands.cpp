@@ -7,9 +7,12 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <sstream>
 
 #include "cli/batch_file.h"
+#include "cli/event_follow.h"
+#include "sdk/cpp/consensus_client.h"
 #include "cli/registries.h"
 #include "cli/support.h"
 #include "common/config.h"
@@ -256,21 +259,79 @@ int cmd_agents(int argc, char** argv) {
   });
 }
 
+namespace {
+
+// --since: "PUBLISHER" (everything its history holds: scheduler or consensus) or
+// "PUBLISHER:EPOCH:SEQ" (after that event, as `watch --json` shows it); "all" is both.
+struct SincePoint {
+  std::string publisher;
+  std::uint64_t epoch = 0, seq = 0;
+  bool optional = false;  // from "all": a service that does not run is noted, not an error
+};
+
+SincePoint parse_since_point(const std::string& text) {
+  SincePoint p;
+  auto colon = text.find(':');
+  p.publisher = text.substr(0, colon);
+  if (p.publisher != "scheduler" && p.publisher != "consensus" && !(p.publisher == "all" && colon == std::string::npos)) {
+    throw UsageError("--since: expected scheduler, consensus or all, or PUBLISHER:EPOCH:SEQ, got '" + text + "'");
+  }
+  if (colon == std::string::npos) return p;
+  auto second = text.find(':', colon + 1);
+  auto number = [&](const std::string& digits) -> std::uint64_t {
+    if (digits.empty() || digits.size() > 19 || digits.find_first_not_of("0123456789") != std::string::npos) {
+      throw UsageError("--since: expected PUBLISHER or PUBLISHER:EPOCH:SEQ (numbers), got '" + text + "'");
+    }
+    return std::stoull(digits);
+  };
+  if (second == std::string::npos) number("");  // throws: EPOCH without SEQ
+  p.epoch = number(text.substr(colon + 1, second - colon - 1));
+  p.seq = number(text.substr(second + 1));
+  return p;
+}
+
+void print_event(const Event& ev, bool json) {
+  if (json) {
+    std::cout << text(ev.to_body()) << std::endl;
+  } else {
+    std::cout << ev.publisher << "#" << ev.seq << " " << ev.topic << " " << text(ev.data) << std::endl;
+  }
+}
+
+}  // namespace
+
 int cmd_watch(int argc, char** argv) {
   return guarded([&] {
-    auto o = base_options("watch", "Print events from the bus as they arrive (from every registry's bus, each once)");
+    auto o = base_options("watch",
+                          "Print events from the bus as they arrive (from every registry's bus, each once); gaps in "
+                          "the scheduler's events are filled from its event history");
     o.add_options()("topic", "topic prefix to follow (repeatable; default all)",
                     cxxopts::value<std::vector<std::string>>())(
+        "since",
+        "replay first from the event history: scheduler, consensus or all (all they hold), or PUBLISHER:EPOCH:SEQ "
+        "(after that event; repeatable)",
+        cxxopts::value<std::vector<std::string>>())(
         "count", "exit after this many events (0 = never)", cxxopts::value<int>()->default_value("0"))(
         "timeout", "exit after this many seconds (0 = never)", cxxopts::value<double>()->default_value("0"));
     cxxopts::ParseResult args;
     if (!parse(o, argc, argv, args)) return 0;
     bool json = args.count("json") > 0;
+    std::vector<SincePoint> since;
+    for (const auto& t : strings(args, "since")) {
+      auto p = parse_since_point(t);
+      if (p.publisher != "all") {
+        since.push_back(p);
+        continue;
+      }
+      since.push_back({"scheduler", 0, 0, false});
+      since.push_back({"consensus", 0, 0, true});
+    }
     const auto registries = registry_list(args);
     zmq::context_t ctx(1);
     auto sub = make_socket(ctx, zmq::socket_type::sub);
     std::vector<std::string> topics = args.count("topic") ? args["topic"].as<std::vector<std::string>>()
-                                                          : std::vector<std::string>{""};
+                                                          : std::vector<std::string>{};
+    if (topics.empty()) sub.set(zmq::sockopt::subscribe, "");
     for (const auto& t : topics) sub.set(zmq::sockopt::subscribe, t);
     // Every registry's bus: a publisher sends each event to all of them, so losing one loses no
     // event. A registry that did not answer is asked again every second.
@@ -293,11 +354,57 @@ int cmd_watch(int argc, char** argv) {
     };
     discover(3000);
     if (buses.empty()) return fail("no registry named an event bus");
+    // The scheduler's event history (protocol.md section 16), asked through the leader.
+    auto client = make_client(args);
+    const std::int64_t timeout_ms = call_timeout_ms(args);
+    EventFollow::Fetch from_scheduler = [&](const EventHistoryRequest& q) -> Result<EventHistoryOk> {
+      auto r = client.call(true, MsgType::EVENT_HISTORY, q.to_body(), timeout_ms);
+      if (!r) return r.error();
+      return EventHistoryOk::from_body(r->body);
+    };
+    // The consensus leader's, made on first use (a stack may run without consensus).
+    std::unique_ptr<consensus::ConsensusClient> cc;
+    EventFollow::Fetch from_consensus = [&](const EventHistoryRequest& q) -> Result<EventHistoryOk> {
+      if (!cc) {
+        consensus::ConsensusClientOptions co;
+        co.registry = args["registry"].as<std::string>();
+        co.call_timeout_ms = timeout_ms;
+        cc = std::make_unique<consensus::ConsensusClient>(co);
+      }
+      auto r = cc->call(MsgType::EVENT_HISTORY, q.to_body(), timeout_ms);
+      if (!r) return r.error();
+      return EventHistoryOk::from_body(r->body);
+    };
+    EventFollow follow(topics, {{"scheduler", from_scheduler}, {"consensus", from_consensus}});
     int count = args["count"].as<int>(), seen = 0;
+    std::vector<EventFollow::Out> out;
+    auto print = [&] {
+      for (auto& o_ : out) {
+        if (count != 0 && seen >= count) break;
+        if (o_.is_note) {
+          if (!json) std::cout << "# " << o_.note << std::endl;
+          else std::cerr << "orionctl: " << o_.note << std::endl;
+          continue;
+        }
+        ++seen;
+        print_event(o_.event, json);
+      }
+      out.clear();
+    };
+    // Subscribed first, replayed second: what is published meanwhile is on the SUB and printed
+    // once (EventFollow).
+    for (const auto& p : since) {
+      if (auto s = follow.since(p.publisher, p.epoch, p.seq, out); !s) {
+        Error e{s.error().code, "the " + p.publisher + "'s event history: " + s.error().message};
+        if (!p.optional) return fail(e);
+        (json ? std::cerr : std::cout) << (json ? "orionctl: " : "# ") << e.message << std::endl;
+      }
+      print();
+    }
     double timeout_s = args["timeout"].as<double>();
     auto start = std::chrono::steady_clock::now();
     auto next_discover = start + std::chrono::seconds(1);
-    EventDedup dedup;  // the same event arrives once per bus
+    auto next_fill = start;
     while (count == 0 || seen < count) {
       auto now = std::chrono::steady_clock::now();
       if (timeout_s > 0 && std::chrono::duration<double>(now - start).count() >= timeout_s) break;
@@ -315,15 +422,20 @@ int cmd_watch(int argc, char** argv) {
         }
         auto ev = Event::from_body(in.envelope->body);
         if (!ev) continue;
-        auto verdict = dedup.accept(ev->publisher, ev->epoch, ev->seq);
-        if (!verdict.fresh) continue;
-        if (!json && verdict.restarted) std::cout << "# " << ev->publisher << " restarted (new epoch)\n";
-        if (!json && verdict.missed > 0) {
-          std::cout << "# gap: missed " << verdict.missed << " events from " << ev->publisher << "\n";
-        }
-        ++seen;
-        if (json) std::cout << text(ev->to_body()) << std::endl;
-        else std::cout << ev->publisher << "#" << ev->seq << " " << ev->topic << " " << text(ev->data) << std::endl;
+        follow.heard(std::move(*ev), out);
+        print();
+      }
+      // Gaps are filled at most 5 times a second (each fill is one request per page).
+      if (follow.wants_fill() && std::chrono::steady_clock::now() >= next_fill) {
+        follow.fill(out);
+        print();
+        next_fill = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+      }
+    }
+    if (!json) {
+      for (const char* publisher : {"scheduler", "consensus"}) {
+        auto [epoch, seq] = follow.cursor(publisher);
+        if (epoch != 0) std::cout << "# resume with: --since " << publisher << ":" << epoch << ":" << seq << std::endl;
       }
     }
     return 0;

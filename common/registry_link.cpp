@@ -221,8 +221,13 @@ bool RegistryLink::bus_connected() const {
 bool RegistryLink::publish_packed(const std::string& topic, std::string_view packed_data) {
   if (!wants(topic)) return false;  // events are news: nobody to tell
   if (packed_data.size() > kMaxEventDataBytes) return publish_packed(topic, bounded_event_data(std::string(packed_data)));
-  Envelope e = packed_envelope(MsgType::EVENT, "",
-                               pack_event(topic, options_.publisher, epoch_, ++seq_, clock_.wall_ms(), packed_data));
+  return send_event_body(topic, pack_event(topic, options_.publisher, epoch_, ++seq_, clock_.wall_ms(), packed_data));
+}
+
+bool RegistryLink::send_event_body(const std::string& topic, std::string body) {
+  if (!wants(topic)) return false;
+  ++published_;
+  Envelope e = packed_envelope(MsgType::EVENT, "", std::move(body));
   bool sent = false;
   for (auto& r : registries_) {
     if (!r->events || !r->subscriptions.wants(topic)) continue;

@@ -118,10 +118,15 @@ class RegistryLink {
   // took it (none wanted it, or every send failed); sends that fail are counted.
   bool publish_packed(const std::string& topic, std::string_view packed_data);
   bool publish(const std::string& topic, const Json& data);
+  // For a publisher that keeps a history of every event (event_history.h): the next seq, taken
+  // whether or not anyone wants the event, and the send of the EVENT body made with it (to every
+  // bus whose subscribers want the topic; false when none took it).
+  std::uint64_t next_seq() { return ++seq_; }
+  bool send_event_body(const std::string& topic, std::string body);
 
   std::vector<RegistryState> registries() const;
   std::uint64_t epoch() const { return epoch_; }
-  std::uint64_t published() const { return seq_; }  // events numbered and handed to the buses
+  std::uint64_t published() const { return published_; }  // events handed to the buses (wanted by some)
   std::uint64_t send_failures() const { return send_failures_; }
   std::uint64_t bad_messages() const { return bad_messages_; }
   std::uint64_t duplicates() const { return duplicates_; }  // copies next_event() dropped
@@ -152,7 +157,8 @@ class RegistryLink {
   TopicSubscriptions merged_;  // union of every registries_[i]->subscriptions
   EventDedup dedup_;
   const std::uint64_t epoch_;
-  std::uint64_t seq_ = 0;            // of the last event published
+  std::uint64_t seq_ = 0;            // of the last event numbered here
+  std::uint64_t published_ = 0;
   std::int64_t next_announce_ms_ = 0;
   std::uint64_t send_failures_ = 0;
   std::uint64_t bad_messages_ = 0;

@@ -286,6 +286,17 @@ class Demo:
                   f"attempt {v['attempt']}")
         self.check(w["state"] == "COMPLETED", "the workflow COMPLETED across the failover")
         self.check(all(a == 1 for a in attempts.values()), "no step ran twice (every step on its first attempt)")
+        # The event history is replicated state: the new leader answers for what the killed one
+        # published (protocol.md section 16).
+        r = subprocess.run([f"{self.bin}/orionctl", "watch", "--since", "scheduler", "--topic", "workflow.", "--json",
+                            "--timeout", "2", "--registry", self.registry], capture_output=True, text=True, timeout=60)
+        mine = [e for e in (json.loads(line) for line in r.stdout.splitlines() if line.strip())
+                if e.get("data", {}).get("workflow_id") == wid]
+        epochs = {e["epoch"] for e in mine}
+        topics = {e["topic"] for e in mine}
+        print(f"    watch --since scheduler: {len(mine)} events of {wid} from {len(epochs)} leader epochs")
+        self.check({"workflow.started", "workflow.completed"} <= topics and len(epochs) >= 2,
+                   "the event history holds the workflow's events from before and after the kill")
 
     def scheduler_leader(self, replicas, exclude=None):
         """The id of the scheduler replica that leads, asking each one (GET_REPLICA)."""

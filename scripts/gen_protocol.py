@@ -470,6 +470,8 @@ def cpp_init(schema, f):
         return f" = {float(d)!r}"
     if inner == "str" and d:
         return f' = "{d}"'
+    if inner == "any" and d == []:
+        return " = Json::array()"
     return ""
 
 

@@ -11,10 +11,10 @@ namespace orion::consensus {
 std::string ConsensusConfig::describe() const {
   return fmt::format(
       "cluster_id={} bind_client={} registries={} advertise_host={} data_dir={} ready_file={} verify_threads={} "
-      "retention_ms={} audit={} audit_keep={} {}",
+      "retention_ms={} audit={} audit_keep={} event_history={} event_history_age_ms={} {}",
       cluster_id, bind_client, join_endpoints(registries), advertise_host.empty() ? "-" : advertise_host, data_dir,
       ready_file.empty() ? "-" : ready_file, verify_threads, retention_ms, audit ? "on" : "off", audit_keep,
-      RaftConfig::describe());
+      event_history.keep, event_history.max_age_ms, RaftConfig::describe());
 }
 
 void add_consensus_options(cxxopts::Options& options) {
@@ -36,6 +36,7 @@ void add_consensus_options(cxxopts::Options& options) {
              "(1..64 of A-Z a-z 0-9 . _ -)");
   add_option(options, "audit", "ORION_AUDIT", "on", "the audit log of state-changing requests: on or off");
   add_option(options, "audit-keep", "ORION_AUDIT_KEEP", std::to_string(d.audit_keep), "audit records kept (the newest)");
+  add_event_history_options(options);
   add_common_options(options, d.data_dir);
 }
 
@@ -67,6 +68,9 @@ Result<ConsensusConfig> consensus_config_from(const cxxopts::ParseResult& args) 
   auto keep = parse_int("audit-keep", args["audit-keep"].as<std::string>(), 1, 1'000'000'000);
   if (!keep) return keep.error();
   c.audit_keep = *keep;
+  auto history = parse_event_history(args);
+  if (!history) return history.error();
+  c.event_history = *history;
   auto metrics = parse_metrics_bind(args);
   if (!metrics) return metrics.error();
   c.metrics = *metrics;

@@ -18,6 +18,7 @@
 #include <cxxopts.hpp>
 
 #include "common/consensus_messages.h"
+#include "common/event_history_options.h"
 #include "common/metrics_bind.h"
 #include "common/raft_config.h"
 #include "common/status.h"
@@ -45,6 +46,8 @@ struct ConsensusConfig : RaftConfig {
   // log as retention_ms is.
   bool audit = true;
   std::int64_t audit_keep = 1'000'000;  // records kept, the newest
+  // The event history (protocol.md section 16): configuration, the same on every replica.
+  EventHistoryBounds event_history{};
   MetricsBind metrics{};                 // /metrics and /healthz (--metrics-bind); off unless set
 
   std::string describe() const;

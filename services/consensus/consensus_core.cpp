@@ -170,7 +170,7 @@ void ConsensusCore::decided(Proposal& p, Outcome outcome, std::int64_t at_ms) {
   expiries_.insert({p.expires_ms, p.number});
   dirty_.insert(p.number);
   decided_.push_back(id_of(p.number));
-  if (events_on_) events_.push_back({proposal_topic("decided", p.capability), decided_data(p)});
+  if (events_on_ || history_.enabled()) emit(proposal_topic("decided", p.capability), decided_data(p));
 }
 
 Tally ConsensusCore::tally_of(const Proposal& p) {
@@ -219,7 +219,7 @@ Result<Reply> ConsensusCore::on_propose(const Command& c) {
   Proposal& stored = proposals_.emplace(number, std::move(p)).first->second;
   index_request(stored);
   deadlines_.insert({stored.deadline_ms, number});
-  if (events_on_) events_.push_back({proposal_topic("created", stored.capability), created_data(stored, cluster_id_)});
+  if (events_on_ || history_.enabled()) emit(proposal_topic("created", stored.capability), created_data(stored, cluster_id_));
   settle(stored);  // a RAFT proposal is decided here: committing it was the agreement
   return Reply{MsgType::PROPOSE_OK, {}, ProposeOk{id_of(stored.number), stored.outcome, false}.to_packed()};
 }
@@ -284,7 +284,7 @@ Result<Reply> ConsensusCore::on_vote(const Command& c) {
     // Two validly signed, different votes from one agent: Byzantine. Discard both, for good.
     p.votes.erase(counted);
     v.faulty.push_back(m->agent_id);
-    if (events_on_) events_.push_back({"proposal.faulty", {{"proposal_id", id}, {"agent_id", m->agent_id}}});
+    if (events_on_ || history_.enabled()) emit("proposal.faulty", {{"proposal_id", id}, {"agent_id", m->agent_id}});
     settle(p);
     return make_error(ErrorCode::PERMISSION_DENIED,
                       fmt::format("agent '{}' signed both yes and no on {}: reported faulty, its votes discarded",
@@ -420,6 +420,8 @@ std::string ConsensusCore::encode_meta() const {
                            {"retention_ms", retention_ms_},
                            {"forgotten", forgotten_},
                            {"audit_keep", audit_keep_},
+                           {"event_epoch", event_epoch_},
+                           {"event_seq", event_seq_},
                            {"replicas", replicas_}});
 }
 
@@ -481,6 +483,7 @@ std::string ConsensusCore::encode_lease(const LeaseTable::Lease& l) const {
 
 void ConsensusCore::discard_dirty() {
   audit_.drain([](std::uint64_t, std::string) {}, [](std::uint64_t) {});
+  history_.drain([](std::uint64_t, std::string) {}, [](std::uint64_t) {});
   meta_dirty_ = false;
   dirty_.clear();
   erased_.clear();
@@ -497,9 +500,15 @@ void ConsensusCore::drain_dirty(const std::function<void(std::uint64_t, std::str
   leases_.drain_dirty([&](const LeaseTable::Lease& l) { fn(kLeaseKeyBase + l.slot, encode_lease(l)); });
   audit_.drain([&](std::uint64_t seq, std::string bytes) { fn(kAuditKeyBase + seq, std::move(bytes)); },
                [&](std::uint64_t seq) { fn(kAuditKeyBase + seq, std::string()); });
+  history_.drain([&](std::uint64_t pos, std::string bytes) { fn(kEventKeyBase + pos, std::move(bytes)); },
+                 [&](std::uint64_t pos) { fn(kEventKeyBase + pos, std::string()); });
 }
 
 Status ConsensusCore::restore_record(std::uint64_t key, std::string_view record) {
+  if (key >= kEventKeyBase) {  // an event that does not read is left out: it cannot be served
+    history_.hold(key - kEventKeyBase, record);
+    return {};
+  }
   if (key >= kAuditKeyBase) {  // held as stored: a damaged one is found by verification
     audit_.hold(key - kAuditKeyBase, std::string(record));
     return {};
@@ -524,7 +533,12 @@ Status ConsensusCore::restore_record(std::uint64_t key, std::string_view record)
     f.integer("forgotten", forgotten, Need::OPTIONAL, 0, INT64_MAX);
     std::int64_t audit_keep = static_cast<std::int64_t>(audit_keep_);
     f.integer("audit_keep", audit_keep, Need::OPTIONAL, 0, 1'000'000'000);
+    std::int64_t event_epoch = 0, event_seq = 0;  // absent before the event history
+    f.integer("event_epoch", event_epoch, Need::OPTIONAL, 0, INT64_MAX);
+    f.integer("event_seq", event_seq, Need::OPTIONAL, 0, INT64_MAX);
     if (!f.ok()) return bad(f.error().message);
+    event_epoch_ = static_cast<std::uint64_t>(event_epoch);
+    event_seq_ = static_cast<std::uint64_t>(event_seq);
     set_audit_keep(static_cast<std::size_t>(audit_keep));
     retention_ms_ = retention;
     forgotten_ = static_cast<std::uint64_t>(forgotten);
@@ -602,7 +616,7 @@ std::string ConsensusCore::snapshot() const {
   MsgWriter w;
   w.map(1);
   w.key("records");
-  w.array(1 + proposals_.size() + by_slot.size() + audit_.size());
+  w.array(1 + proposals_.size() + by_slot.size() + audit_.size() + history_.size());
   auto add = [&](std::uint64_t key, const std::string& record) {
     w.array(2);
     w.integer(static_cast<std::int64_t>(key));
@@ -612,6 +626,7 @@ std::string ConsensusCore::snapshot() const {
   for (const auto& [n, p] : proposals_) add(n, encode_proposal(p));
   for (const auto* l : by_slot) add(kLeaseKeyBase + l->slot, encode_lease(*l));
   audit_.each([&](std::uint64_t seq, const std::string& bytes) { add(kAuditKeyBase + seq, bytes); });
+  history_.each([&](std::uint64_t pos, const std::string& bytes) { add(kEventKeyBase + pos, bytes); });
   return w.take();
 }
 
@@ -643,9 +658,16 @@ Status ConsensusCore::restore_snapshot(std::string_view bytes) {
 }
 
 void ConsensusCore::reset() {
+  // State goes; configuration stays (the cluster id, the history's bounds, whether events are built).
   auto metrics = std::move(metrics_);
+  std::string cluster_id = std::move(cluster_id_);
+  const auto bounds = history_.bounds();
+  const bool events_on = events_on_;
   *this = ConsensusCore();
   metrics_ = std::move(metrics);
+  cluster_id_ = std::move(cluster_id);
+  history_.set_bounds(bounds);
+  events_on_ = events_on;
 }
 
 // ---- Invariants -------------------------------------------------------------------------------

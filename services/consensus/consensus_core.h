@@ -51,6 +51,7 @@
 #include <vector>
 
 #include "common/audit_log.h"
+#include "common/event_history.h"
 #include "common/consensus_messages.h"
 #include "common/metric_histogram.h"
 #include "services/consensus/cast_vote.h"
@@ -70,6 +71,7 @@ struct Reply {
 struct CoreEvent {
   std::string topic;
   Json data;
+  std::string body;  // the EVENT body as the history recorded it; "" with the history off
 };
 
 // Event topics: "proposal.created.<capability>" and "proposal.decided.<capability>", or without
@@ -87,6 +89,8 @@ inline constexpr std::uint64_t kMetaKey = 0;
 inline constexpr std::uint64_t kLeaseKeyBase = 1ULL << 48;
 // Audit records (protocol.md section 15) from kAuditKeyBase on, by seq.
 inline constexpr std::uint64_t kAuditKeyBase = 1ULL << 50;
+// The event history (protocol.md section 16) from kEventKeyBase on, by position.
+inline constexpr std::uint64_t kEventKeyBase = 1ULL << 52;
 
 // Records (decided proposals and ended leases) one command forgets at most: expiry is spread
 // over entries so that no apply, on any replica, stalls behind a large backlog; the leader keeps
@@ -176,6 +180,14 @@ class ConsensusCore {
   // would throw them away (a follower, or a leader with no event bus) turns them off and saves
   // building them; the state and the replies stay the same.
   void set_events(bool on) { events_on_ = on; }
+  // The event history (core_events.cpp; protocol.md section 16): every event apply() makes,
+  // numbered by the core itself (publisher "consensus", an epoch drawn from the cluster id and
+  // the log's time at the first event, seq 1, 2, ... as state), so every replica holds the same
+  // history and a new leader goes on with the same numbering. Its bounds are configuration
+  // (--event-history, --event-history-age): give every replica the same. Keep 0: no history,
+  // and events numbered by the publishing replica as before.
+  void set_event_history(EventHistory::Bounds bounds) { history_.set_bounds(bounds); }
+  const EventHistory& history() const { return history_; }
   std::vector<CoreEvent> take_events();
   std::vector<std::string> take_decided();  // ids of proposals that were decided
 
@@ -258,8 +270,14 @@ class ConsensusCore {
   AuditLog audit_;
   std::size_t audit_keep_ = AuditLog::kDefaultKeep;  // in the meta record; 0 = off
 
+  // An event made by apply(): recorded in the history when it is on, kept for take_events()
+  // when events are on.
+  void emit(std::string topic, Json data);
   std::vector<CoreEvent> events_;
   bool events_on_ = true;
+  EventHistory history_;
+  std::uint64_t event_epoch_ = 0;  // in the meta record; 0 until the first event
+  std::uint64_t event_seq_ = 0;    // in the meta record: of the last event made
   std::unique_ptr<AppliedMetrics> metrics_ = std::make_unique<AppliedMetrics>();  // kept across reset()
   std::vector<std::string> decided_;
   std::set<std::uint64_t> dirty_;  // proposal numbers

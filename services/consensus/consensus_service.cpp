@@ -72,6 +72,7 @@ Status ConsensusService::start() {
     return make_error(ErrorCode::UNAVAILABLE, std::string("cannot bind ") + config_.bind_client + ": " + e.what());
   }
   core_.set_cluster_id(config_.cluster_id);
+  core_.set_event_history(config_.event_history);
   if (!config_.replicated()) {
     auto store = SqliteLogStore::open(config_.data_dir + "/consensus.db");
     if (!store) return store.error();
@@ -295,11 +296,12 @@ void ConsensusService::handle(Incoming& in) {
     case MsgType::GET_LEASE:
     case MsgType::PROPOSAL_STATS:
     case MsgType::AUDIT_LIST:
+    case MsgType::EVENT_HISTORY:
     case MsgType::CHANGE_REPLICAS:
       if (!leading()) return reply_error(in.identity, e.request_id, make_error(ErrorCode::NOT_LEADER, ""));
       if (e.type == MsgType::CHANGE_REPLICAS) return change_replicas(in, e);
       if (e.type == MsgType::GET_PROPOSAL || e.type == MsgType::WAIT_PROPOSAL || e.type == MsgType::GET_LEASE ||
-          e.type == MsgType::PROPOSAL_STATS || e.type == MsgType::AUDIT_LIST) {
+          e.type == MsgType::PROPOSAL_STATS || e.type == MsgType::AUDIT_LIST || e.type == MsgType::EVENT_HISTORY) {
         return handle_read(in, e);
       }
       return handle_write(in, e);
@@ -337,6 +339,11 @@ void ConsensusService::handle_read(const Incoming& in, const Envelope& e) {
       return reply(in.identity, Envelope{MsgType::PROPOSAL_STATS_OK, e.request_id, proposal_stats(core_).to_body()});
     case MsgType::AUDIT_LIST:
       return reply(in.identity, audit_list(e));
+    case MsgType::EVENT_HISTORY: {
+      auto m = EventHistoryRequest::from_body(e.body);
+      if (!m) return reply_error(in.identity, e.request_id, m.error());
+      return reply(in.identity, Envelope{MsgType::EVENT_HISTORY_OK, e.request_id, core_.history().page(*m).to_body()});
+    }
     case MsgType::GET_PROPOSAL: {
       auto m = GetProposal::from_body(e.body);
       if (!m) return reply_error(in.identity, e.request_id, m.error());
@@ -555,7 +562,11 @@ void ConsensusService::publish(const CoreEvent& event) {
   // Events are news: nobody to tell yet, or nobody who wants this one (the socket would drop it).
   if (!registry_link_.wants(event.topic)) return;
   auto failures = registry_link_.send_failures();
-  registry_link_.publish(event.topic, event.data);
+  if (event.body.empty()) {
+    registry_link_.publish(event.topic, event.data);
+  } else {
+    registry_link_.send_event_body(event.topic, event.body);  // numbered by the core (its history)
+  }
   send_failures_ += registry_link_.send_failures() - failures;
 }
 

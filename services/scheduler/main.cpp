@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "common/config.h"
+#include "common/event_history_options.h"
 #include "common/fd_limit.h"
 #include "common/huge_page_heap.h"
 #include "common/log.h"
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
                     "ended tasks, workflows and request ids are kept this long, then expire (500ms, 60s, 5m, 1.5h, 7d)");
   orion::add_option(opts, "audit", "ORION_AUDIT", "on", "the audit log of state-changing requests: on or off");
   orion::add_option(opts, "audit-keep", "ORION_AUDIT_KEEP", "1000000", "audit records kept (the newest)");
+  orion::add_event_history_options(opts);
   orion::add_raft_options(opts, "ORION_SCHEDULER", "7209");
   orion::add_metrics_option(opts, 7280);
   orion::add_common_options(opts, "./data/scheduler");
@@ -67,6 +69,7 @@ int main(int argc, char** argv) {
       orion::parse_number("unschedulable-timeout", args["unschedulable-timeout"].as<std::string>(), 0, 7 * 24 * 3600);
   auto retention = orion::parse_duration_ms("retention", args["retention"].as<std::string>(), 1'000, orion::kMaxRetentionMs);
   auto audit_keep = orion::parse_int("audit-keep", args["audit-keep"].as<std::string>(), 1, 1'000'000'000);
+  auto history = orion::parse_event_history(args);
   auto metrics = orion::parse_metrics_bind(args);
   const auto audit = args["audit"].as<std::string>();
   std::string bad = audit == "on" || audit == "off" ? "" : "--audit: must be on or off";  // the first flag refused
@@ -74,7 +77,7 @@ int main(int argc, char** argv) {
     if (!parsed && bad.empty()) bad = parsed.error().message;
   };
   check(registries), check(heartbeat), check(liveness), check(ageing), check(unschedulable), check(retention), check(audit_keep);
-  check(metrics);
+  check(history), check(metrics);
   if (!bad.empty()) {
     spdlog::critical("event=bad_flag error=\"{}\"", bad);
     return 2;
@@ -87,6 +90,7 @@ int main(int argc, char** argv) {
   o.core.retention_ms = *retention;
   o.audit = audit == "on";
   o.audit_keep = static_cast<std::size_t>(*audit_keep);
+  o.event_history = *history;
   o.metrics = *metrics;
   auto raft = orion::raft_config_from(args);
   if (!raft) {
@@ -98,9 +102,10 @@ int main(int argc, char** argv) {
   orion::log_heap_tunables();
   spdlog::info(
       "event=config bind_client={} bind_agent={} registries={} data_dir={} heartbeat_ms={} liveness={} ageing_ms={} "
-      "unschedulable_timeout_ms={} retention_ms={} audit={} audit_keep={}",
+      "unschedulable_timeout_ms={} retention_ms={} audit={} audit_keep={} event_history={} event_history_age_ms={}",
       o.bind_client, o.bind_agent, orion::join_endpoints(o.registries), o.data_dir, o.core.heartbeat_ms,
-      o.core.liveness, o.core.ageing_ms, o.core.unschedulable_timeout_ms, o.core.retention_ms, audit, o.audit_keep);
+      o.core.liveness, o.core.ageing_ms, o.core.unschedulable_timeout_ms, o.core.retention_ms, audit, o.audit_keep,
+      o.event_history.keep, o.event_history.max_age_ms);
 
   orion::SystemClock clock;
   {

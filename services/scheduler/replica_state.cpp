@@ -47,14 +47,23 @@ Status restore_retention_mark(SchedulerCore& core, WorkflowManager& workflows, s
 }
 
 Status apply_replica_records(SchedulerCore& core, WorkflowManager& workflows, const LogBatch& records,
-                             AuditLog* audit) {
+                             ServiceLogs logs) {
   for (const auto& [key, bytes] : records.records) {
     if (log_kind(key) == kAuditRecordKind) {
-      if (!audit) continue;
+      if (!logs.audit) continue;
       if (bytes.empty()) {
-        audit->forget(log_id(key));
+        logs.audit->forget(log_id(key));
       } else {
-        audit->hold(log_id(key), bytes);
+        logs.audit->hold(log_id(key), bytes);
+      }
+      continue;
+    }
+    if (log_kind(key) == kEventHistoryKind) {
+      if (!logs.events) continue;
+      if (bytes.empty()) {
+        logs.events->forget(log_id(key));
+      } else {
+        logs.events->hold(log_id(key), bytes);
       }
       continue;
     }
@@ -113,7 +122,7 @@ Status apply_replica_records(SchedulerCore& core, WorkflowManager& workflows, co
 
 Result<std::string> replica_snapshot(const SchedulerCore& core, const WorkflowManager& workflows,
                                      const std::map<std::uint64_t, ReplicaAddress>& replicas,
-                                     const AuditLog* audit) {
+                                     ServiceLogs logs) {
   constexpr std::size_t kBytesPerTask = 420;  // a record is about 390 bytes: one allocation, seldom two
   SnapshotStateWriter w(static_cast<std::uint32_t>(replicas.size() + 1), core.task_count() * kBytesPerTask);
   for (const auto& [id, r] : replicas) {
@@ -127,9 +136,12 @@ Result<std::string> replica_snapshot(const SchedulerCore& core, const WorkflowMa
   workflows.each_record([&](std::uint64_t key, std::string rec) { w.record(key, rec); });
   core.each_batch_hits([&](const BatchHits& h) { w.record(log_key(kBatchHitsKind, h.id), encode_batch_hits(h)); });
   w.record(kRetentionMarkKey, retention_mark_record(core, workflows));
-  if (audit) audit->each([&](std::uint64_t seq, const std::string& bytes) { w.record(audit_key(seq), bytes); });  // kind 5
+  if (logs.audit) logs.audit->each([&](std::uint64_t seq, const std::string& bytes) { w.record(audit_key(seq), bytes); });  // kind 5
   for (const auto& [agent_id, b] : core.holders().all()) {  // kind 6, after the mark and the audit
     w.record(log_key(kAgentHolderKind, b.number), encode_agent_holder({agent_id, b.principal}));
+  }
+  if (logs.events) {  // kind 7
+    logs.events->each([&](std::uint64_t pos, const std::string& bytes) { w.record(event_history_key(pos), bytes); });
   }
   return w.finish();
 }

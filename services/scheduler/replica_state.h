@@ -12,7 +12,7 @@
 #include <map>
 #include <string>
 
-#include "common/audit_log.h"
+#include "services/scheduler/service_logs.h"
 #include "common/log_store.h"
 #include "common/status.h"
 #include "services/scheduler/replica_entry.h"
@@ -30,9 +30,10 @@ LogBatch drain_turn_records(SchedulerCore& core, WorkflowManager& workflows, Log
 
 // A leader's records applied to a follower's core and workflows, in order. An empty record is
 // a deletion the follower's core accounts for itself. INTERNAL for a record that does not decode.
-// Audit records (audit_trail.h) are held by `audit` as written (nullptr: skipped).
+// Audit records and history events (service_logs.h) are held by `logs` as written (a null
+// member: skipped).
 Status apply_replica_records(SchedulerCore& core, WorkflowManager& workflows, const LogBatch& records,
-                             AuditLog* audit = nullptr);
+                             ServiceLogs logs = {});
 
 // The retention mark (retention_mark.h) of this state, and its restore (INTERNAL: corrupt).
 std::string retention_mark_record(const SchedulerCore& core, const WorkflowManager& workflows);
@@ -41,9 +42,9 @@ Status restore_retention_mark(SchedulerCore& core, WorkflowManager& workflows, s
 // The state as raft stores it in a snapshot (encode_snapshot_state): one HELLO per known
 // replica, then every record in one entry, written record by record into one buffer.
 // INTERNAL when the records entry outgrows its 4-byte length (4 GiB of records).
-// With `audit`, its records too (audit_trail.h).
+// With `logs`, the audit records and history events too (service_logs.h).
 Result<std::string> replica_snapshot(const SchedulerCore& core, const WorkflowManager& workflows,
                                      const std::map<std::uint64_t, ReplicaAddress>& replicas,
-                                     const AuditLog* audit = nullptr);
+                                     ServiceLogs logs = {});
 
 }  // namespace orion::scheduler

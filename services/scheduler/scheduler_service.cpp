@@ -58,7 +58,9 @@ SchedulerService::SchedulerService(ServiceOptions options, const Clock& clock)
                      clock_, [this] { return announce_info(); }),
       core_(clock, keyed(options_.core)),
       consensus_(ctx_) {
-  core_.set_event_subscriptions(&registry_link_.subscriptions());
+  // With the history on every event is built (it records them all); else only those wanted.
+  history_.set_bounds(options_.event_history);
+  core_.set_event_subscriptions(history_.enabled() ? nullptr : &registry_link_.subscriptions());
   audit_.set_keep(options_.audit_keep);
   registry_link_.on_discovery([this](const Discovery& d) { on_discovery(d); });
 }
@@ -73,7 +75,7 @@ Status SchedulerService::start() {
   auto log = SqliteLogStore::open(options_.data_dir + "/scheduler.db");
   if (!log) return log.error();
   LoadPhases phases;
-  if (auto s = load_store(**log, core_, workflows_, &phases, &audit_); !s) return s;
+  if (auto s = load_store(**log, core_, workflows_, &phases, {&audit_, &history_}); !s) return s;
   // What the restore changed (leases adopted, spent batch records, what expired meanwhile),
   // written as any turn's records are.
   if (auto s = (*log)->append(drain_turn_records(core_, workflows_, LogBatch())); !s) return s;
@@ -427,6 +429,9 @@ void SchedulerService::handle_client(Incoming& in) {
     case MsgType::AUDIT_LIST:
       client_replies_.push_back({in.identity, audit_list(e)});
       return;
+    case MsgType::EVENT_HISTORY:
+      client_replies_.push_back({in.identity, event_history(e)});
+      return;
     case MsgType::WORKFLOW_RUN:
       if (service_policy()) {
         auto run = WorkflowRun::from_body(e.body);  // read again by the manager; refused there when bad
@@ -560,22 +565,19 @@ void SchedulerService::on_discovery(const Discovery& d) {
   if (!d.consensus.empty()) consensus_.set_endpoint(d.consensus);
 }
 
-void SchedulerService::publish(const std::string& topic, const std::string& packed_data) {
-  // Events are news: with no bus, or nobody who wants this one, it goes nowhere.
-  auto failures = registry_link_.send_failures();
-  registry_link_.publish_packed(topic, packed_data);
-  stats_.send_failures += registry_link_.send_failures() - failures;
-}
-
 void SchedulerService::hold() {
   LogBatch batch = drain_turn_records(core_, workflows_, std::move(batch_records_));
   batch_records_ = LogBatch();
   audit_service_events();
+  bool events_recorded = false;
   if (serving()) {
-    // The turn's audit records, in its batch (the same transaction or Raft entry): a follower
+    // The turn's audit records and events, in its batch (the same transaction or Raft entry): a follower
     // writes nothing, and holds the leader's as they apply.
     audit_.drain([&](std::uint64_t seq, std::string bytes) { batch.put(audit_key(seq), std::move(bytes)); },
                  [&](std::uint64_t seq) { batch.erase(audit_key(seq)); });
+    events_recorded = record_events(core_.outbox());
+    history_.drain([&](std::uint64_t pos, std::string bytes) { batch.put(event_history_key(pos), std::move(bytes)); },
+                   [&](std::uint64_t pos) { batch.erase(event_history_key(pos)); });
   }
   if (!batch.empty()) last_batch_ = persist(std::move(batch));
   Outbox& out = core_.outbox();
@@ -587,6 +589,7 @@ void SchedulerService::hold() {
   // read state an earlier, not yet durable, turn wrote.
   Held h;
   h.batch = last_batch_;
+  h.events_recorded = events_recorded;
   h.client.swap(client_replies_);
   h.agent.swap(agent_replies_);
   std::swap(h.outbox, out);
@@ -625,7 +628,7 @@ void SchedulerService::release() {
         unreachable.push_back(m.agent_id);
       }
     }
-    for (auto& ev : h.outbox.events) publish(ev.topic, ev.data);
+    for (const auto& ev : h.outbox.events) publish(ev, h.events_recorded);
     for (auto& r : h.outbox.to_consensus) consensus_.send(r, clock_.now_ms());
     held_.pop_front();
   }

@@ -25,6 +25,7 @@
 #include <zmq.hpp>
 
 #include "common/audit_log.h"
+#include "common/event_history.h"
 #include "common/clock.h"
 #include "common/consensus_messages.h"
 #include "common/http_endpoint.h"
@@ -56,6 +57,9 @@ struct ServiceOptions {
   // (the records kept stay, listed as they are). It keeps the newest audit_keep records.
   bool audit = true;
   std::size_t audit_keep = AuditLog::kDefaultKeep;
+  // The event history (protocol.md section 16): every event published, the newest `keep` no
+  // older than `max_age_ms`; keep 0 = none (events are then built only when someone wants them).
+  EventHistory::Bounds event_history{};
   // The HTTP endpoint for /metrics and /healthz (metrics_bind.h); off unless set.
   MetricsBind metrics{};
 };
@@ -94,6 +98,7 @@ class SchedulerService {
     std::uint64_t batch = 0;
     std::vector<Reply> client, agent;
     Outbox outbox;
+    bool events_recorded = false;  // each outbox event's data is its EVENT body (record_events)
   };
   void turn(int poll_ms);
   void handle_client(Incoming& in);
@@ -105,11 +110,15 @@ class SchedulerService {
   // A policy reload (SIGHUP) since the last turn, and the count of refusals not recorded.
   void audit_service_events();
   Envelope audit_list(const Envelope& request) const;
+  // Events (service_events.cpp): with the history on, the turn's events numbered and recorded at
+  // hold() (each EventOut's data becomes its EVENT body), sent at release(); EVENT_HISTORY.
+  bool record_events(Outbox& out);  // false: the history is off, nothing numbered
+  void publish(const Outbox::EventOut& event, bool recorded);
+  Envelope event_history(const Envelope& request) const;
   // What each ANNOUNCE says (RegistryLink asks every announce_ms). A replicated scheduler adds
   // its replica id, role, term and indices here.
   AnnounceInfo announce_info() const;
   void on_discovery(const Discovery& d);
-  void publish(const std::string& topic, const std::string& packed_data);
   void hold();
   void release();
   void handle_bus(const Event& ev);
@@ -193,6 +202,8 @@ class SchedulerService {
   // its records (hold). Only a serving replica records; a follower holds the leader's records.
   AuditLog audit_;
   RefusalBudget refusals_;
+  // Every event published, as stored (a follower holds the leader's); see record_events().
+  EventHistory history_;
   std::string audit_note_;  // set by a handler that knows more than the request says (a batch)
   std::atomic<bool> stopping_{false};
   ServiceStats stats_;

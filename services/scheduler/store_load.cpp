@@ -19,7 +19,7 @@ double ms_between(Steady::time_point a, Steady::time_point b) {
 }  // namespace
 
 Status load_store(LogStore& log, SchedulerCore& core, WorkflowManager& workflows, LoadPhases* phases,
-                  AuditLog* audit) {
+                  ServiceLogs logs) {
   LoadPhases local;
   LoadPhases& p = phases ? *phases : local;
   double in_callbacks_ms = 0;
@@ -54,7 +54,7 @@ Status load_store(LogStore& log, SchedulerCore& core, WorkflowManager& workflows
         ++p.other_records;
         break;
       case kAuditRecordKind:
-        if (audit) audit->hold(log_id(key), std::string(bytes));
+        if (logs.audit) logs.audit->hold(log_id(key), std::string(bytes));
         ++p.other_records;
         break;
       case kBatchHitsKind: {
@@ -64,6 +64,11 @@ Status load_store(LogStore& log, SchedulerCore& core, WorkflowManager& workflows
         ++p.other_records;
         break;
       }
+      case kEventHistoryKind:
+        // An event that does not read is left out of the history (it cannot be served).
+        if (logs.events) logs.events->hold(log_id(key), bytes);
+        ++p.other_records;
+        break;
       case kAgentHolderKind: {
         auto b = decode_agent_holder(bytes);
         if (!b) return b.error();

@@ -15,7 +15,7 @@
 
 #include <cstddef>
 
-#include "common/audit_log.h"
+#include "services/scheduler/service_logs.h"
 #include "common/log_store.h"
 #include "common/status.h"
 #include "services/scheduler/scheduler_core.h"
@@ -37,6 +37,6 @@ struct LoadPhases {
 // `phases` may be null. Audit records (audit_trail.h) are held by `audit` as stored, unread (a
 // damaged one is found by verification, not refused here); nullptr: skipped.
 Status load_store(LogStore& log, SchedulerCore& core, WorkflowManager& workflows, LoadPhases* phases,
-                  AuditLog* audit = nullptr);
+                  ServiceLogs logs = {});
 
 }  // namespace orion::scheduler

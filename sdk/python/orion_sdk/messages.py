@@ -114,7 +114,10 @@ def read_field(f, body):
                 _check_encoded(name, v, _bound(f.max_bytes))
             return v
         v = _present(body, name, f.required)  # any
-        if v is not None and f.max_bytes is not None:
+        if v is None:  # absent: its default (a copy), nil when it has none
+            return list(f.default) if isinstance(f.default, list) else (
+                dict(f.default) if isinstance(f.default, dict) else f.default)
+        if f.max_bytes is not None:
             _check_encoded(name, v, _bound(f.max_bytes))
         return v
     v = _present(body, name, f.required)

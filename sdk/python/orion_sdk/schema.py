@@ -44,6 +44,8 @@ MAX_STATS_KEYS = 64  # entries of a Counts map
 MAX_GATE_DATA_BYTES = 65_536  # a consensus gate's encoded data
 MAX_AUDIT_FIELD_BYTES = 1_024  # principal, action, target, outcome, detail of one audit record
 MAX_AUDIT_PAGE = 1_000  # audit records in one AUDIT_LIST_OK
+MAX_EVENT_PAGE = 1_000  # events in one EVENT_HISTORY_OK
+MAX_EVENT_PAGE_BYTES = 4_194_304  # the encoded `events` of one EVENT_HISTORY_OK, 4 MiB
 
 
 class MsgType(enum.IntEnum):
@@ -126,6 +128,8 @@ class MsgType(enum.IntEnum):
     SCHEDULER_STATS_OK = 99
     AUDIT_LIST = 120
     AUDIT_LIST_OK = 121
+    EVENT_HISTORY = 122
+    EVENT_HISTORY_OK = 123
 
 
 HOT_PATH = frozenset({MsgType.ASSIGN, MsgType.SUBMIT_BATCH, MsgType.TASK_LIST, MsgType.TASK_PROGRESS, MsgType.TASK_RESULT})
@@ -733,6 +737,22 @@ BODIES = {
         Field('next_seq', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
         Field('first_seq', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
         Field('last_seq', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+        Field('enabled', 'scalar', 'bool', False, default=True),
+    ),
+    MsgType.EVENT_HISTORY: (
+        Field('epoch', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+        Field('seq', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+        Field('topics', 'list', 'str', False, max_items=16, default=[]),
+        Field('limit', 'scalar', 'int', False, min=1, max=MAX_EVENT_PAGE, default=500),
+    ),
+    MsgType.EVENT_HISTORY_OK: (
+        Field('events', 'scalar', 'any', False, max_bytes=MAX_EVENT_PAGE_BYTES, default=[]),
+        Field('complete', 'scalar', 'bool', False, default=True),
+        Field('missed', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+        Field('next_epoch', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+        Field('next_seq', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+        Field('more', 'scalar', 'bool', False, default=False),
+        Field('held', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
         Field('enabled', 'scalar', 'bool', False, default=True),
     ),
 }

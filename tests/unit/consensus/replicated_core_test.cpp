@@ -220,7 +220,9 @@ TEST_F(ReplicatedCoreTest, ReplicasAgreeAfterTheLeaderIsKilledAndRevived) {
 TEST_F(ReplicatedCoreTest, ExpiryShrinksTheSnapshotAndAReplicaRestoredFromItAgrees) {
   ASSERT_TRUE(raft_fixture_step_until_has_leader(&f_, 5'000));
   std::vector<Command> batch;
-  // Without the audit log, whose records have a retention of their own (core_audit_test.cpp).
+  // Without the audit log and the event history, whose records have retentions of their own
+  // (core_audit_test.cpp, core_events_test.cpp).
+  for (auto& fsm : fsms_) fsm->core.set_event_history({0, 1'000});
   batch.push_back(command(CommandKind::HELLO,
                           {{"replica", "r1"}, {"client", "tcp://x:1"}, {"retention_ms", 1'000}, {"audit_keep", 0}}));
   for (int i = 0; i < 60; ++i) {

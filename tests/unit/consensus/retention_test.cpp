@@ -208,6 +208,7 @@ TEST_F(RetentionTest, AForgottenRecordIsDeletedFromTheStoreAndTheStateRestoresWi
 
 TEST_F(RetentionTest, TheSnapshotShrinksAfterExpiryAndARestoredCoreAgrees) {
   core.set_audit_keep(0);  // the audit log keeps its records by its own retention (core_audit_test.cpp)
+  core.set_event_history({0, 1'000});  // and so does the event history (core_events_test.cpp)
   hello(1'000);
   for (int i = 0; i < 100; ++i) decided_now("req-" + std::to_string(i));
   auto pending = propose(ConsensusType::MAJORITY, {"a1", "a2"}, 600'000);
@@ -218,6 +219,7 @@ TEST_F(RetentionTest, TheSnapshotShrinksAfterExpiryAndARestoredCoreAgrees) {
   EXPECT_LT(after.size(), before / 10) << "100 decided proposals forgotten, 1 pending kept";
 
   ConsensusCore restored;
+  restored.set_event_history({0, 1'000});  // configured as `core` is
   ASSERT_TRUE(restored.restore_snapshot(after).ok());
   EXPECT_EQ(restored.check_invariants(), "");
   EXPECT_EQ(restored.snapshot(), after);
