@@ -10,6 +10,7 @@ PACKAGES=(
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev  # the services' HTTP endpoint
   docker-compose python3 python3-zmq python3-msgpack python3-prometheus-client
   clang libclang-rt-14-dev  # the libFuzzer targets (scripts/fuzz.sh)
+  chromium python3-websocket  # the dashboard's page tested in a headless browser
 )
 
 missing=()
