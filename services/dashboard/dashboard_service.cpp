@@ -98,38 +98,50 @@ void DashboardService::list_tasks(bool everything) {
   if (everything) full_list_due_ = false;
 }
 
+// One round of queries. A service that does not answer costs the round one call timeout, not
+// one per query: the rest of its queries wait for the next round.
 void DashboardService::refresh() {
   ++rounds_;
+  auto unreachable = [](const Error& e) {
+    return e.code == ErrorCode::UNAVAILABLE || e.code == ErrorCode::DEADLINE_EXCEEDED;
+  };
   auto agents = client_.agents();
   view_.set_source_status("agents", agents ? Status() : Status(agents.error()));
   if (agents) view_.set_agents(*agents);
+  const bool registry_up = agents || !unreachable(agents.error());
+  if (registry_up) {
+    auto cluster = client_.call(false, MsgType::CLUSTER_STATUS, Json::object(), 1000);
+    if (cluster && cluster->type == MsgType::CLUSTER_INFO) {
+      if (auto info = ClusterInfo::from_body(cluster->body)) view_.set_cluster(*info);
+    }
+    view_.set_source_status("cluster", cluster ? Status() : Status(cluster.error()));
+  }
   auto perf = client_.agent_stats();
-  view_.set_source_status("agent_stats", perf ? Status() : Status(perf.error()));
+  view_.set_source_status("scheduler", perf ? Status() : Status(perf.error()));
   if (perf) view_.set_agent_perf(*perf);
-  list_tasks(full_list_due_);
-  auto cluster = client_.call(false, MsgType::CLUSTER_STATUS, Json::object(), 1000);
-  if (cluster && cluster->type == MsgType::CLUSTER_INFO) {
-    if (auto info = ClusterInfo::from_body(cluster->body)) view_.set_cluster(*info);
+  if (perf || !unreachable(perf.error())) {
+    list_tasks(full_list_due_);
+    auto stats = client_.scheduler_stats();
+    if (stats) view_.set_scheduler_stats(*stats);
+    for (const auto& id : view_.take_stale_workflows(kRereadsPerRound)) {
+      auto w = client_.workflow_status(id);
+      if (w) view_.set_workflow(*w);
+      else if (w.error().code == ErrorCode::NOT_FOUND) view_.forget_workflow(id);
+    }
   }
-  view_.set_source_status("cluster", cluster ? Status() : Status(cluster.error()));
-  auto stats = client_.scheduler_stats();
-  view_.set_source_status("scheduler_stats", stats ? Status() : Status(stats.error()));
-  if (stats) view_.set_scheduler_stats(*stats);
-  // Proposal statistics every fifth round: without a consensus service the call waits for it.
-  if (rounds_ % 5 == 1) {
+  // Proposals every fifth round (and their statistics): without a consensus service the call
+  // waits for it.
+  if (rounds_ % 5 == 1 || view_.has_stale_proposals()) {
     auto ps = client_.proposal_stats();
-    view_.set_source_status("proposal_stats", ps ? Status() : Status(ps.error()));
+    view_.set_source_status("consensus", ps ? Status() : Status(ps.error()));
     if (ps) view_.set_proposal_stats(*ps);
-  }
-  for (const auto& id : view_.take_stale_workflows(kRereadsPerRound)) {
-    auto w = client_.workflow_status(id);
-    if (w) view_.set_workflow(*w);
-    else if (w.error().code == ErrorCode::NOT_FOUND) view_.forget_workflow(id);
-  }
-  for (const auto& id : view_.take_stale_proposals(kRereadsPerRound)) {
-    auto p = client_.get_decision_status(id);
-    if (p) view_.set_proposal(*p);
-    else if (p.error().code == ErrorCode::NOT_FOUND) view_.forget_proposal(id);
+    if (ps || !unreachable(ps.error())) {
+      for (const auto& id : view_.take_stale_proposals(kRereadsPerRound)) {
+        auto p = client_.get_decision_status(id);
+        if (p) view_.set_proposal(*p);
+        else if (p.error().code == ErrorCode::NOT_FOUND) view_.forget_proposal(id);
+      }
+    }
   }
   // The page refreshes what events do not carry (loads, resources, statistics).
   http_.hub().publish(sse_message("refresh", "{}"));

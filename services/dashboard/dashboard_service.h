@@ -13,8 +13,10 @@
 //   if (auto s = service.start(); !s) die(s.error());     // binds the HTTP port
 //   service.run();                                         // until stop() (signal-safe)
 //
-// A query blocks the loop at most the client's call timeout (2 s) and an HTTP request waits
-// for the loop meanwhile; events queue in the SUB socket (its high-water mark bounds them).
+// A query blocks the loop at most the client's call timeout (2 s), and a service that does not
+// answer costs a round one such timeout (its other queries wait for the next round); an HTTP
+// request waits for the loop meanwhile; events queue in the SUB socket (its high-water mark
+// bounds them).
 #pragma once
 
 #include <atomic>

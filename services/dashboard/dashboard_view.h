@@ -85,6 +85,7 @@ class DashboardView {
   // `max`, oldest first: the service re-reads them with GET_WORKFLOW / GET_PROPOSAL.
   std::vector<std::string> take_stale_workflows(std::size_t max);
   std::vector<std::string> take_stale_proposals(std::size_t max);
+  bool has_stale_proposals() const { return !stale_proposals_.empty(); }
   // Every workflow and proposal held is stale (after a gap in the events or a restart).
   void mark_all_stale();
 

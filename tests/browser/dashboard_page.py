@@ -9,7 +9,9 @@ Checks, each with a deadline: every --task has a row, every --agent a row, every
 its DAG with all its steps drawn; then it cancels --cancel-task with orionctl (not through the
 page) and waits for that task's row to say CANCELLED while the page stays loaded (the same
 document: a marker set on window before the change is still there after). Writes
-dashboard-loaded.png and dashboard-after-cancel.png to --screenshots. Exits 0 when every
+dashboard-loaded.png and dashboard-after-cancel.png to --screenshots. With --ui-cancel-task it
+then cancels that task with the page's own button (an operator's action) and waits for it to
+say CANCELLED (dashboard-after-action.png). Exits 0 when every
 check held, 1 otherwise (saying which), always stopping the browser it started.
 """
 import argparse
@@ -153,6 +155,19 @@ def run(args):
             ok &= wait_for(f"task {t}'s history is shown", lambda: page.eval(
                 "document.querySelectorAll('#task-history tr').length") >= 3, 10)
             page.screenshot(os.path.join(args.screenshots, "dashboard-after-cancel.png"))
+        if args.ui_cancel_task:
+            # An operator's action from the page: open the task, press its cancel button.
+            t = args.ui_cancel_task
+            state_js = f"(document.querySelector('#tasks tr[data-task-id=\"{t}\"] td.state') || {{}}).textContent"
+            ok &= wait_for(f"task {t} shows PENDING", lambda: page.eval(state_js) == "PENDING", 10)
+            page.eval(f"document.querySelector('#tasks tr[data-task-id=\"{t}\"]').click(); true")
+            ok &= wait_for(f"task {t}'s detail offers a cancel button",
+                           lambda: page.eval("[...document.querySelectorAll('#task-detail button')].some(b => b.textContent === 'cancel task')"), 10)
+            page.eval("[...document.querySelectorAll('#task-detail button')].find(b => b.textContent === 'cancel task').click(); true")
+            ok &= wait_for(f"task {t} shows CANCELLED after the page's cancel", lambda: page.eval(state_js) == "CANCELLED", 15)
+            ok &= wait_for("the page says the action was done",
+                           lambda: (page.eval("document.getElementById('toast').textContent") or "").endswith("done"), 10)
+            page.screenshot(os.path.join(args.screenshots, "dashboard-after-action.png"))
     finally:
         if proc is not None:
             proc.terminate()
@@ -176,6 +191,7 @@ def main():
     p.add_argument("--workflow", action="append", default=[])
     p.add_argument("--steps", type=int, default=1, help="steps each --workflow has")
     p.add_argument("--cancel-task", default="")
+    p.add_argument("--ui-cancel-task", default="", help="a PENDING task to cancel with the page's own button")
     p.add_argument("--orionctl", default="")
     p.add_argument("--registry", default="")
     return run(p.parse_args())

@@ -5,11 +5,14 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <fstream>
 #include <thread>
 
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include "common/curve_keys.h"
+#include "common/transport_security.h"
 #include "tests/integration/cluster.h"
 
 namespace orion::testing {
@@ -315,6 +318,95 @@ TEST(DashboardFlags, ABadFlagIsRefusedNamingItWithExitCode2) {
   }
 }
 
+// With CURVE the dashboard acts as its own principal: the services' policy decides. A dashboard
+// whose key has the role reader shows everything and gets PERMISSION_DENIED for an action (which
+// changes nothing); one whose key has the role operator cancels.
+TEST(DashboardCurveTest, AReaderDashboardIsRefusedAnActionAndAnOperatorDashboardActs) {
+  Cluster cluster;
+  auto keygen = [&](const std::string& name) {
+    const std::string path = cluster.dir().file(name + ".key");
+    auto r = run_command(bin("orionctl"), {"keygen", path}, cluster.dir().path(), 10'000);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    return path;
+  };
+  auto public_key = [](const std::string& key_file) { return read_public_key(key_file + ".pub").value(); };
+  const std::string services = keygen("services"), client_key = keygen("client"), agent = keygen("agent"),
+                    viewer = keygen("viewer"), ops = keygen("ops");
+  const std::string policy = cluster.dir().file("policy.yaml");
+  std::ofstream(policy) << "principals:\n"
+                        << "  services: {key: \"" << public_key(services) << "\", roles: [service]}\n"
+                        << "  ci: {key: \"" << public_key(client_key) << "\", roles: [submitter]}\n"
+                        << "  worker: {key: \"" << public_key(agent) << "\", roles: [agent], agents: [a1], capabilities: [work]}\n"
+                        << "  dashboard-view: {key: \"" << public_key(viewer) << "\", roles: [reader]}\n"
+                        << "  dashboard-ops: {key: \"" << public_key(ops) << "\", roles: [operator]}\n";
+  const std::vector<std::string> service_flags{"--curve-key", services, "--policy", policy};
+  auto mine = load_transport_security(client_key, services + ".pub");
+  ASSERT_TRUE(mine.ok()) << mine.error().to_string();
+  set_transport_security(*mine);
+  struct Reset {
+    ~Reset() { set_transport_security({}); }  // this process's setting, for whatever runs next
+  } reset;
+
+  cluster.start_registry(service_flags);
+  cluster.start_scheduler(service_flags);
+  cluster.start_agent("a1", {"work"}, 1, {"--curve-key", agent, "--curve-server-key", services + ".pub"});
+  ASSERT_TRUE(cluster.wait_agents_up(1)) << cluster.logs();
+  sdk::Client client(cluster.client_options());
+  TaskSpec spec;
+  spec.type = "echo";
+  spec.capabilities = {"gpu"};  // no agent has it: it stays PENDING
+  auto id = client.submit(spec);
+  ASSERT_TRUE(id.ok()) << id.error().to_string();
+
+  auto start_dashboard = [&](const std::string& name, const std::string& key) {
+    const std::string ready = cluster.dir().file(name + ".ready");
+    auto p = std::make_unique<Process>(
+        bin("orion-dashboard"),
+        std::vector<std::string>{"--registry", cluster.registry_endpoint, "--http-bind", "127.0.0.1:0", "--ready-file",
+                                 ready, "--refresh", "300ms", "--curve-key", key, "--curve-server-key",
+                                 services + ".pub"},
+        cluster.dir().file(name + ".log"));
+    auto j = wait_for_json_file(ready, 10'000);
+    EXPECT_TRUE(j) << p->log_tail();
+    return std::make_pair(std::move(p), j ? j->at("port").get<int>() : 0);
+  };
+  auto [reader, reader_port] = start_dashboard("dashboard-view", viewer);
+  auto [operator_, operator_port] = start_dashboard("dashboard-ops", ops);
+  ASSERT_NE(reader_port, 0);
+  ASSERT_NE(operator_port, 0);
+  auto cancel = [&](int port) {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(25, 0);
+    auto r = c.Post(("/api/tasks/" + *id + "/cancel").c_str(), httplib::Headers{{"X-Orion-Action", "1"}}, "",
+                    "application/json");
+    return r ? std::make_pair(r->status, Json::parse(r->body, nullptr, false)) : std::make_pair(0, Json());
+  };
+
+  // The reader reads: the task and the agent are shown.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        httplib::Client c("127.0.0.1", reader_port);
+        auto r = c.Get("/api/tasks");
+        auto a = c.Get("/api/agents");
+        return r && a && r->body.find(*id) != std::string::npos && a->body.find("\"a1\"") != std::string::npos;
+      },
+      15'000))
+      << reader->log_tail();
+  auto [refused_status, refused] = cancel(reader_port);
+  EXPECT_EQ(refused_status, 403) << refused.dump();
+  EXPECT_EQ(refused["code"], "PERMISSION_DENIED") << refused.dump();
+  auto still = client.status(*id);
+  ASSERT_TRUE(still.ok());
+  EXPECT_EQ(still->state, TaskState::PENDING) << "a refused action changes nothing";
+
+  auto [ok_status, ok] = cancel(operator_port);
+  EXPECT_EQ(ok_status, 200) << ok.dump() << operator_->log_tail();
+  auto after = client.status(*id);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->state, TaskState::CANCELLED);
+  if (::testing::Test::HasFailure()) std::cerr << reader->log_tail() << operator_->log_tail() << cluster.logs();
+}
+
 // The page in a real browser: Debian's chromium, headless, driven over the DevTools protocol.
 TEST_F(DashboardTest, TheBrowserShowsTheClusterAndAStateChangeWithoutReloading) {
   const char* chromium = std::getenv("ORION_CHROMIUM") ? std::getenv("ORION_CHROMIUM") : "/usr/bin/chromium";
@@ -325,13 +417,15 @@ TEST_F(DashboardTest, TheBrowserShowsTheClusterAndAStateChangeWithoutReloading) 
   }
   const std::string done = submit("echo", {"text"}, {{"hello", "browser"}});
   const std::string stuck = submit("echo", {"gpu"}, {{"waits", "for a gpu"}});
+  const std::string stuck_too = submit("echo", {"gpu"}, {{"waits", "for a gpu, too"}});
   auto run = run_pipeline();
   ASSERT_TRUE(client().wait(done, 15'000).ok());
   ASSERT_TRUE(client().wait_workflow(run.workflow_id, 30'000).ok());
   auto r = run_command(ORION_PYTHON,
                        {ORION_SOURCE_DIR "/tests/browser/dashboard_page.py", "--url", url, "--chromium", chromium,
-                        "--screenshots", ORION_SCREENSHOT_DIR, "--task", done, "--task", stuck, "--agent", "dash-a1",
+                        "--screenshots", ORION_SCREENSHOT_DIR, "--task", done, "--task", stuck, "--task", stuck_too, "--agent", "dash-a1",
                         "--agent", "dash-a2", "--workflow", run.workflow_id, "--steps", "4", "--cancel-task", stuck,
+                        "--ui-cancel-task", stuck_too,
                         "--orionctl", bin("orionctl"), "--registry", cluster.registry_endpoint},
                        cluster.dir().path(), 90'000);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
