@@ -187,6 +187,35 @@ TEST(DashboardViewTest, ProposalsNamedByEventsAreReadWithTheirVotes) {
   EXPECT_EQ(list[0]["votes"][0]["yes"], true);
 }
 
+TEST(DashboardViewTest, AfterAGapEveryWorkflowAndProposalHeldIsReadAgain) {
+  DashboardView view;
+  view.set_workflow(two_steps());
+  view.apply(event("proposal.decided", {{"proposal_id", "p1"}}));
+  view.take_stale_proposals(10);
+  EXPECT_TRUE(view.take_stale_workflows(10).empty());
+  view.mark_all_stale();
+  EXPECT_EQ(view.take_stale_workflows(10), (std::vector<std::string>{"w1"}));
+  EXPECT_EQ(view.take_stale_proposals(10), (std::vector<std::string>{"p1"}));
+  EXPECT_FALSE(view.has_stale_proposals());
+}
+
+TEST(DashboardViewTest, AnExpiredWorkflowIsMarkedNotDropped) {
+  DashboardView view;
+  view.set_workflow(two_steps());
+  view.forget_workflow("w1");
+  EXPECT_EQ(view.workflow("w1")["expired"], true);
+  EXPECT_TRUE(view.workflow("w9").is_null());
+}
+
+TEST(DashboardViewTest, AGatedTasksProposalIsRead) {
+  TaskView t = task("t1", TaskState::PENDING);
+  t.gate.id = "t1";
+  t.gate.proposal_id = "p7";
+  DashboardView gated;
+  gated.set_task(t);
+  EXPECT_EQ(gated.take_stale_proposals(10), (std::vector<std::string>{"p7"}));
+}
+
 TEST(DashboardViewTest, AgentsComeFromTheDirectoryWithPerformanceAndFollowEvents) {
   DashboardView view;
   AgentView a;
