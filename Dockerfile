@@ -10,7 +10,7 @@ RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq 
 WORKDIR /src
 COPY . .
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DORION_WERROR=ON \
-    && cmake --build build -j"$(nproc)" --target orion-registry orion-scheduler orion-consensus orion-example-agent orionctl
+    && cmake --build build -j"$(nproc)" --target orion-registry orion-scheduler orion-consensus orion-example-agent orionctl orion-dashboard
 
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
@@ -19,11 +19,12 @@ RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq 
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home /var/lib/orion --create-home orion
 COPY --from=build /src/build/bin/orion-registry /src/build/bin/orion-scheduler /src/build/bin/orion-consensus \
-                  /src/build/bin/orion-example-agent /src/build/bin/orionctl /src/build/bin/orion-audit-verify /usr/local/bin/
+                  /src/build/bin/orion-example-agent /src/build/bin/orionctl /src/build/bin/orion-audit-verify \
+                  /src/build/bin/orion-dashboard /usr/local/bin/
 USER orion
 WORKDIR /var/lib/orion
 ENV ORION_DATA_DIR=/var/lib/orion/data
-EXPOSE 7100 7101 7102 7180 7200 7201 7280 7300 7309 7380
+EXPOSE 7100 7101 7102 7180 7200 7201 7280 7300 7309 7380 7400
 CMD ["orion-registry"]
 
 # Prometheus from Debian, with the scrape configuration of the compose stack.

@@ -11,6 +11,7 @@ PACKAGES=(
   docker-compose python3 python3-zmq python3-msgpack python3-prometheus-client
   python3-venv python3-pip  # the Python SDK's install test (pip install ./sdk/python)
   clang libclang-rt-14-dev  # the libFuzzer targets (scripts/fuzz.sh)
+  chromium python3-websocket  # the dashboard's page tested in a headless browser
 )
 
 missing=()

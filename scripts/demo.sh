@@ -2,7 +2,7 @@
 # The main job: builds Orion, starts the whole stack on loopback with the embedded SQLite stores
 # under ./data (registry, one orion-consensus replica, three scheduler replicas, five example
 # agents with different capabilities and vote weights), with CURVE on: it makes the keys and
-# the policy under ./data/keys. It runs the product scenarios against it
+# the policy under ./data/keys, and the web dashboard on http://127.0.0.1:7400/. It runs the product scenarios against it
 # (scripts/demo_scenarios.py: each prints a report and checks its own outcome), and stops
 # everything it started.
 #
@@ -57,7 +57,7 @@ rm -rf "$DATA/registry" "$DATA/scheduler" "$DATA"/scheduler-? "$DATA/consensus"
 # socket then speaks CURVE; a peer without a key of the policy gets no answer.
 KEYS=$DATA/keys
 rm -rf "$KEYS" && mkdir -p "$KEYS"
-for k in services agents operator; do "$BIN/orionctl" keygen "$KEYS/$k.key" >/dev/null; done
+for k in services agents operator dashboard; do "$BIN/orionctl" keygen "$KEYS/$k.key" >/dev/null; done
 pub() { sed -n 's/^public = //p' "$KEYS/$1.key.pub"; }
 # Each agent's Ed25519 vote key: the policy holds its public half, and the consensus service
 # checks every vote with the policy's key, never one a proposer names.
@@ -68,6 +68,7 @@ cat >"$KEYS/policy.yaml" <<POLICY
 principals:
   services: {key: "$(pub services)", roles: [service]}
   operator: {key: "$(pub operator)", roles: [admin]}
+  dashboard: {key: "$(pub dashboard)", roles: [operator]}
   agents:
     key: "$(pub agents)"
     roles: [agent]
@@ -124,6 +125,11 @@ for _ in $(seq 1 150); do
   sleep 0.1
 done
 
+# The web dashboard (docs/dashboard.md) on http://127.0.0.1:7400/, acting as its own principal.
+start dashboard "$BIN/orion-dashboard" --registry "$REG" --http-bind 127.0.0.1:7400 --ready-file "$RUN/dashboard.ready" \
+  --curve-key "$KEYS/dashboard.key" --curve-server-key "$KEYS/services.key.pub"
+wait_ready "$RUN/dashboard.ready" dashboard
+
 status=0
 python3 scripts/demo_scenarios.py --bin "$BIN" --registry "$REG" --replicas "$RUN/schedulers.json" || status=$?
 
@@ -154,6 +160,30 @@ else
   echo "    [FAIL] /metrics did not parse or disagreed with orionctl stats"; status=1
 fi
 
+echo "== Dashboard: http://127.0.0.1:7400/ shows the agents and the scenarios' tasks"
+if /usr/bin/python3 - <<'PY'
+import json, sys, time, urllib.request
+def get(path):
+    with urllib.request.urlopen("http://127.0.0.1:7400" + path, timeout=10) as r:
+        return json.load(r)
+deadline = time.monotonic() + 15
+while True:
+    agents = [a for a in get("/api/agents")["agents"] if a.get("state") == "UP"]
+    tasks = get("/api/tasks")["held"]
+    if len(agents) >= 5 and tasks > 0:
+        break
+    if time.monotonic() > deadline:
+        sys.exit(f"    {len(agents)} agents UP and {tasks} tasks shown")
+    time.sleep(0.2)
+print(f"    {len(agents)} agents UP, {tasks} tasks, {len(get('/api/workflows')['workflows'])} workflows, "
+      f"{len(get('/api/proposals')['proposals'])} proposals shown")
+PY
+then
+  echo "    [ok ] the dashboard shows the stack"
+else
+  echo "    [FAIL] the dashboard did not show the stack (see $RUN/dashboard.log)"; status=1
+fi
+
 echo "== Security: the stack answers only the policy's keys"
 if env -u ORION_CURVE_KEY -u ORION_CURVE_SERVER_KEY "$BIN/orionctl" agents --registry "$REG" --call-timeout 1 >/dev/null 2>&1; then
   echo "    [FAIL] a client without a key was answered"; status=1
@@ -175,6 +205,7 @@ if [ "$KEEP" -eq 1 ]; then
   echo "  $BIN/orionctl submit --type echo --cap text --input '{\"x\":1}' --json"
   echo "  $BIN/orionctl propose --type deploy --consensus majority --cap council --timeout 30 --json"
   echo "  $BIN/orionctl watch"
+  echo "The dashboard: http://127.0.0.1:7400/"
   echo "Stop it with: kill ${PIDS[*]}"
 fi
 exit "$status"

@@ -30,7 +30,8 @@ class OrionctlTest : public ::testing::Test {
 // Needs no stack: every binary answers --version on stdout with its name and exits 0.
 TEST(Binaries, EveryBinaryPrintsItsVersion) {
   TempDir dir("orion-version");
-  for (const char* b : {"orion-registry", "orion-scheduler", "orion-consensus", "orion-example-agent", "orionctl"}) {
+  for (const char* b : {"orion-registry", "orion-scheduler", "orion-consensus", "orion-example-agent", "orionctl",
+                        "orion-dashboard"}) {
     auto r = run_command(bin(b), {"--version"}, dir.path(), 10'000);
     EXPECT_EQ(r.exit_code, 0) << b << " " << r.err;
     EXPECT_EQ(r.out, std::string(b) + " " + ORION_VERSION + "\n") << b;

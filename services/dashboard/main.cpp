@@ -1,0 +1,79 @@
+// orion-dashboard: wiring only. Options, one start-up line, one DashboardService, run until
+// SIGINT/SIGTERM, exit 0.
+#include <csignal>
+#include <exception>
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+#include "common/clock.h"
+#include "common/config.h"
+#include "common/log.h"
+#include "common/transport_security.h"
+#include "services/dashboard/dashboard_service.h"
+
+namespace {
+
+// The handler may only do async-signal-safe work: DashboardService::stop() is one atomic store.
+orion::dashboard::DashboardService* g_service = nullptr;
+
+extern "C" void on_signal(int) {
+  if (g_service) g_service->stop();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cxxopts::Options options("orion-dashboard", "Orion dashboard: the cluster live in a web page");
+  orion::dashboard::add_dashboard_options(options);
+  auto args = orion::parse_or_exit(options, argc, argv);
+  auto config = orion::dashboard::dashboard_config_from(args);
+  if (!config) {
+    std::cerr << "orion-dashboard: " << config.error().message << "\n";
+    return 2;
+  }
+  if (auto s = orion::init_logging("dashboard", config->log_level, args["log-format"].as<std::string>()); !s) {
+    std::cerr << "orion-dashboard: " << s.error().message << "\n";
+    return 2;
+  }
+  // Every socket takes CURVE when keys are given: the dashboard's key is its principal.
+  auto security = orion::load_transport_security(args["curve-key"].as<std::string>(),
+                                                 args["curve-server-key"].as<std::string>());
+  if (!security || (security->enabled() && args["curve-server-key"].as<std::string>().empty())) {
+    spdlog::critical("event=bad_flag error=\"{}\"",
+                     security ? "--curve-key needs --curve-server-key" : security.error().message);
+    return 2;
+  }
+  orion::set_transport_security(std::move(*security));
+
+  try {
+    orion::SystemClock clock;
+    orion::dashboard::DashboardService service(*config, clock);
+    if (auto s = service.start(); !s) {
+      spdlog::critical("event=fatal error=\"{}\"", s.error().message);
+      return 1;
+    }
+    const std::string url = "http://" + config->http_host + ":" + std::to_string(service.http_port()) + "/";
+    spdlog::info("event=start {} url={}", config->describe(), url);
+
+    g_service = &service;
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+
+    const orion::Json ready{{"http", url}, {"port", service.http_port()}};
+    if (!orion::write_ready_file(config->ready_file, ready.dump())) {
+      spdlog::critical("event=fatal error=\"cannot write ready file {}\"", config->ready_file);
+      return 1;
+    }
+    service.run();
+    g_service = nullptr;
+    spdlog::info("event=stop");
+  } catch (const std::exception& e) {
+    spdlog::critical("event=fatal error=\"{}\"", e.what());
+    return 1;
+  }
+  return 0;
+}
