@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "cli/batch_file.h"
-#include "cli/event_follow.h"
+#include "sdk/cpp/event_follow.h"
 #include "sdk/cpp/consensus_client.h"
 #include "cli/registries.h"
 #include "cli/support.h"
@@ -357,14 +357,14 @@ int cmd_watch(int argc, char** argv) {
     // The scheduler's event history (protocol.md section 16), asked through the leader.
     auto client = make_client(args);
     const std::int64_t timeout_ms = call_timeout_ms(args);
-    EventFollow::Fetch from_scheduler = [&](const EventHistoryRequest& q) -> Result<EventHistoryOk> {
+    sdk::EventFollow::Fetch from_scheduler = [&](const EventHistoryRequest& q) -> Result<EventHistoryOk> {
       auto r = client.call(true, MsgType::EVENT_HISTORY, q.to_body(), timeout_ms);
       if (!r) return r.error();
       return EventHistoryOk::from_body(r->body);
     };
     // The consensus leader's, made on first use (a stack may run without consensus).
     std::unique_ptr<consensus::ConsensusClient> cc;
-    EventFollow::Fetch from_consensus = [&](const EventHistoryRequest& q) -> Result<EventHistoryOk> {
+    sdk::EventFollow::Fetch from_consensus = [&](const EventHistoryRequest& q) -> Result<EventHistoryOk> {
       if (!cc) {
         consensus::ConsensusClientOptions co;
         co.registry = args["registry"].as<std::string>();
@@ -375,9 +375,9 @@ int cmd_watch(int argc, char** argv) {
       if (!r) return r.error();
       return EventHistoryOk::from_body(r->body);
     };
-    EventFollow follow(topics, {{"scheduler", from_scheduler}, {"consensus", from_consensus}});
+    sdk::EventFollow follow(topics, {{"scheduler", from_scheduler}, {"consensus", from_consensus}});
     int count = args["count"].as<int>(), seen = 0;
-    std::vector<EventFollow::Out> out;
+    std::vector<sdk::EventFollow::Out> out;
     auto print = [&] {
       for (auto& o_ : out) {
         if (count != 0 && seen >= count) break;

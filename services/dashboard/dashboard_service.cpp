@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/config.h"
+#include "common/log.h"
 #include "common/sockets.h"
 #include "common/transport_security.h"
 
@@ -25,7 +26,17 @@ bool loopback_host(const std::string& host) {
 }  // namespace
 
 DashboardService::DashboardService(DashboardConfig config, const Clock& clock)
-    : config_(std::move(config)), clock_(clock), client_(client_options(config_.registry)) {
+    : config_(std::move(config)),
+      clock_(clock),
+      client_(client_options(config_.registry)),
+      follow_({},
+              {{"scheduler",
+                [this](const EventHistoryRequest& q) -> Result<EventHistoryOk> {
+                  auto r = client_.call(true, MsgType::EVENT_HISTORY, q.to_body(), 1000);
+                  if (!r) return r.error();
+                  return EventHistoryOk::from_body(r->body);
+                }},
+               {"consensus", [this](const EventHistoryRequest& q) { return consensus_history(q); }}}) {
   sub_ = std::make_unique<zmq::socket_t>(make_socket(ctx_, zmq::socket_type::sub));
   sub_->set(zmq::sockopt::subscribe, "");
   auto registries = parse_endpoint_list("registry", config_.registry);
@@ -62,22 +73,50 @@ void DashboardService::connect_buses() {
   }
 }
 
+Result<EventHistoryOk> DashboardService::consensus_history(const EventHistoryRequest& q) {
+  if (!consensus_) {
+    consensus::ConsensusClientOptions o;
+    o.registry = config_.registry;
+    o.request_timeout_ms = 1000;
+    o.call_timeout_ms = 2000;
+    consensus_ = std::make_unique<consensus::ConsensusClient>(o);
+  }
+  auto r = consensus_->call(MsgType::EVENT_HISTORY, q.to_body(), 2000);
+  if (!r) return r.error();
+  return EventHistoryOk::from_body(r->body);
+}
+
+void DashboardService::take(std::vector<sdk::EventFollow::Out>& out) {
+  for (auto& o : out) {
+    if (o.is_note) {
+      // Events lost for good (or from a publisher without a history): read everything again.
+      spdlog::info("event=events_missed note={}", logfmt_value(o.note));
+      full_list_due_ = true;
+      view_.mark_all_stale();
+      continue;
+    }
+    Json line = view_.apply(o.event);
+    http_.hub().publish(sse_message("orion", line.dump(-1, ' ', false, Json::error_handler_t::replace)));
+  }
+  out.clear();
+}
+
 void DashboardService::drain_events() {
   Incoming in;
+  std::vector<sdk::EventFollow::Out> out;
   // At most 10,000 a turn, so a flood of events does not starve the HTTP answers.
   for (int i = 0; i < 10'000 && receive(*sub_, in, false, true); ++i) {
     if (!in.envelope || in.envelope->type != MsgType::EVENT) continue;
     auto ev = Event::from_body(in.envelope->body);
     if (!ev) continue;
-    auto verdict = dedup_.accept(ev->publisher, ev->epoch, ev->seq);
-    if (!verdict.fresh) continue;
-    if (verdict.missed > 0 || verdict.restarted) {
-      // Events were lost (or a publisher restarted): what they said is read again.
-      full_list_due_ = true;
-      view_.mark_all_stale();
-    }
-    Json line = view_.apply(*ev);
-    http_.hub().publish(sse_message("orion", line.dump(-1, ' ', false, Json::error_handler_t::replace)));
+    follow_.heard(std::move(*ev), out);
+    take(out);
+  }
+  // Gaps are filled from the publishers' histories at most 5 times a second.
+  if (follow_.wants_fill() && clock_.now_ms() >= next_fill_ms_) {
+    follow_.fill(out);
+    take(out);
+    next_fill_ms_ = clock_.now_ms() + 200;
   }
 }
 

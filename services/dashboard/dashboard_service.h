@@ -1,7 +1,10 @@
 // orion-dashboard's service: one loop thread that owns a DashboardView and keeps it current
 // from two sources, and answers the HTTP API from it.
-//   - the event bus of every registry (SUB, all topics, de-duplicated as orionctl watch does):
-//     each event patches the view and goes to every open /api/events stream at once;
+//   - the event bus of every registry (SUB, all topics, each event once, as orionctl watch does:
+//     sdk/cpp/event_follow.h): each event patches the view and goes to every open /api/events
+//     stream at once; a gap in the scheduler's or consensus' numbering is filled from their
+//     event history (protocol.md section 16), and only what that history no longer holds (or a
+//     gap of a publisher without one) makes the view read everything again;
 //   - queries through the C++ client (sdk/cpp/client.h) every refresh_ms: LIST_AGENTS,
 //     AGENT_STATS, LIST_TASKS (tasks not yet ended; every task once at start and after a gap in
 //     the events), CLUSTER_STATUS, SCHEDULER_STATS and PROPOSAL_STATS, and GET_WORKFLOW /
@@ -28,9 +31,10 @@
 #include <zmq.hpp>
 
 #include "common/clock.h"
-#include "common/event_dedup.h"
 #include "common/status.h"
 #include "sdk/cpp/client.h"
+#include "sdk/cpp/consensus_client.h"
+#include "sdk/cpp/event_follow.h"
 #include "services/dashboard/dashboard_config.h"
 #include "services/dashboard/dashboard_http.h"
 #include "services/dashboard/dashboard_view.h"
@@ -53,6 +57,10 @@ class DashboardService {
  private:
   void connect_buses();
   void drain_events();
+  // What the follower handed out: events patch the view and go to the streams; a note (events
+  // lost for good) makes the view read everything again.
+  void take(std::vector<sdk::EventFollow::Out>& out);
+  Result<EventHistoryOk> consensus_history(const EventHistoryRequest& q);
   void refresh();
   void list_tasks(bool everything);
   ApiAnswer answer(const ApiRequest& r);  // dashboard_api.cpp
@@ -65,7 +73,9 @@ class DashboardService {
   zmq::context_t ctx_{1};
   std::unique_ptr<zmq::socket_t> sub_;
   std::map<std::string, std::string> buses_;  // registry -> its events_sub, once known
-  EventDedup dedup_;
+  std::unique_ptr<consensus::ConsensusClient> consensus_;  // for its event history; made on first use
+  sdk::EventFollow follow_;
+  std::int64_t next_fill_ms_ = 0;
   DashboardView view_;
   DashboardHttp http_;
   bool full_list_due_ = true;  // list every task on the next refresh

@@ -1,14 +1,14 @@
 // What `orionctl watch` prints from the bus and a publisher's history: each event once, gaps
 // filled, a replay from a point, and what the history no longer holds said plainly. The history
 // is a real EventHistory; only the request to it is a function call.
-#include "cli/event_follow.h"
+#include "sdk/cpp/event_follow.h"
 
 #include <gtest/gtest.h>
 
 #include "common/codec.h"
 #include "common/event_history.h"
 
-namespace orion::cli {
+namespace orion::sdk {
 namespace {
 
 const std::string kData = encode_value(Json{{"task_id", "t1"}});
@@ -159,4 +159,4 @@ TEST(EventFollow, PublishersWithoutAHistoryPrintAsHeardWithANoteOnAGap) {
 }
 
 }  // namespace
-}  // namespace orion::cli
+}  // namespace orion::sdk

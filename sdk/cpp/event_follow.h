@@ -1,5 +1,5 @@
-// What `orionctl watch` prints, from the buses and from a publisher's event history (protocol.md
-// sections 7 and 16), each event once: a replay from a point (--since) first, then the bus; a
+// Events from the buses and from the publishers' event histories (protocol.md sections 7 and
+// 16), each event once, as `orionctl watch` prints them and the dashboard shows them: a replay from a point (--since) first, then the bus; a
 // gap on the bus in a publisher's numbering is filled from its history, and what the history no
 // longer holds is said plainly. Sockets stay outside: the fetch is given, so this is tested alone.
 //
@@ -29,7 +29,7 @@
 #include "common/messages.h"
 #include "common/status.h"
 
-namespace orion::cli {
+namespace orion::sdk {
 
 class EventFollow {
  public:
@@ -70,4 +70,4 @@ class EventFollow {
   EventDedup dedup_;  // copies from several buses, and bus copies of events a history printed
 };
 
-}  // namespace orion::cli
+}  // namespace orion::sdk

@@ -1,6 +1,6 @@
-#include "cli/event_follow.h"
+#include "sdk/cpp/event_follow.h"
 
-namespace orion::cli {
+namespace orion::sdk {
 
 EventFollow::EventFollow(std::vector<std::string> topics, std::map<std::string, Fetch> histories)
     : topics_(std::move(topics)), histories_(std::move(histories)) {}
@@ -114,4 +114,4 @@ void EventFollow::fill(std::vector<Out>& out) {
   }
 }
 
-}  // namespace orion::cli
+}  // namespace orion::sdk
