@@ -302,12 +302,14 @@ void bench_chain(bool quick, Reporter& out) {
 // metrics_bind: the scheduler's --metrics-bind; scrape_ms > 0: its /metrics is read that often
 // while the clock runs (as Prometheus would, more often than its usual 15 s).
 double bench_throughput(bool quick, Reporter& out, int replicas = 1, const std::string& prefix = "", bool curve = false,
-                        const std::string& metrics_bind = "127.0.0.1:0", int scrape_ms = 0) {
+                        const std::string& metrics_bind = "127.0.0.1:0", int scrape_ms = 0,
+                        std::vector<std::string> scheduler_args = {}) {
   const int threads = 8, agents = 4, capacity = 16;
   const int total = quick ? 4'000 : 40'000;
   StackConfig config{agents, capacity, {"echo"}, replicas};
   config.curve = curve;
   config.metrics_bind = metrics_bind;
+  config.scheduler_args = std::move(scheduler_args);
   Stack stack(prefix + "throughput", config);
   std::atomic<bool> scraping{scrape_ms > 0};
   std::atomic<long> scrapes{0};
@@ -435,6 +437,30 @@ void bench_metrics(bool quick, Reporter& out) {
   out.print({"metrics_off_throughput_tasks_per_s", median(off), "tasks/s"});
   out.print({"metrics_on_throughput_tasks_per_s", median(on), "tasks/s"});
   out.print({"metrics_throughput_ratio", median(on) / median(off), "x"});
+}
+
+// ---- history_throughput_ratio ------------------------------------------------------------------
+
+// The cost of the event history (protocol.md section 16) on the hot path: with it on (the
+// default), every task event is built, numbered and written with the turn's records, wanted or
+// not; off (--event-history 0), events are built only for a subscriber, and the benchmark has
+// none. Throughput off and on, alternated three times in one run; the ratio of the medians.
+void bench_history(bool quick, Reporter& out) {
+  Reporter quiet({"-"});
+  std::vector<double> off, on;
+  for (int round = 0; round < 3; ++round) {
+    off.push_back(bench_throughput(quick, quiet, 1, "", false, "off", 0, {"--event-history", "0"}));
+    on.push_back(bench_throughput(quick, quiet, 1, "history_", false, "off"));
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  progress("history: throughput " + std::to_string(median(off)) + " tasks/s off, " + std::to_string(median(on)) +
+           " tasks/s on (medians of 3, alternated)");
+  out.print({"history_off_throughput_tasks_per_s", median(off), "tasks/s"});
+  out.print({"history_on_throughput_tasks_per_s", median(on), "tasks/s"});
+  out.print({"history_throughput_ratio", median(on) / median(off), "x"});
 }
 
 // ---- curve_throughput_ratio, curve_roundtrip_ratio --------------------------------------------
@@ -663,6 +689,8 @@ const std::vector<Group>& groups() {
        bench_curve},
       {"metrics", {"metrics_off_throughput_tasks_per_s", "metrics_on_throughput_tasks_per_s", "metrics_throughput_ratio"},
        bench_metrics},
+      {"history", {"history_off_throughput_tasks_per_s", "history_on_throughput_tasks_per_s", "history_throughput_ratio"},
+       bench_history},
       {"audit", {"audit_off_submits_per_s", "audit_on_submits_per_s", "audit_cost_ratio", "audit_us_per_submit"},
        bench_audit},
   };

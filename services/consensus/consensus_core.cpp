@@ -616,7 +616,11 @@ std::string ConsensusCore::snapshot() const {
   MsgWriter w;
   w.map(1);
   w.key("records");
-  w.array(1 + proposals_.size() + by_slot.size() + audit_.size() + history_.size());
+  // The history in chunks of 1,024 positions: every replica writes the same bytes (its own chunks
+  // follow when it drained, which differs between replicas).
+  std::vector<std::pair<std::uint64_t, std::string>> event_chunks;
+  history_.each([&](std::uint64_t key, const std::string& bytes) { event_chunks.emplace_back(key, bytes); }, 1024);
+  w.array(1 + proposals_.size() + by_slot.size() + audit_.size() + event_chunks.size());
   auto add = [&](std::uint64_t key, const std::string& record) {
     w.array(2);
     w.integer(static_cast<std::int64_t>(key));
@@ -626,7 +630,7 @@ std::string ConsensusCore::snapshot() const {
   for (const auto& [n, p] : proposals_) add(n, encode_proposal(p));
   for (const auto* l : by_slot) add(kLeaseKeyBase + l->slot, encode_lease(*l));
   audit_.each([&](std::uint64_t seq, const std::string& bytes) { add(kAuditKeyBase + seq, bytes); });
-  history_.each([&](std::uint64_t pos, const std::string& bytes) { add(kEventKeyBase + pos, bytes); });
+  for (const auto& [key, bytes] : event_chunks) add(kEventKeyBase + key, bytes);
   return w.take();
 }
 

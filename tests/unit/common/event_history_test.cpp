@@ -122,23 +122,49 @@ TEST(EventHistory, APageLooksAtABoundedNumberOfEvents) {
   EXPECT_EQ(page.next_seq, 30) << "10 x limit looked at";
 }
 
-TEST(EventHistory, StoredEventsReadBackAsTheSameHistory) {
+TEST(EventHistory, AChunkATurnIsStoredAndReadsBackAsTheSameHistory) {
   EventHistory h({4, 3'600'000});
   std::map<std::uint64_t, std::string> store;
-  auto put = [&](std::uint64_t pos, std::string b) { store[pos] = std::move(b); };
-  auto erase = [&](std::uint64_t pos) { store.erase(pos); };
-  record(h, 7, 1, 3);
+  auto put = [&](std::uint64_t key, std::string b) { store[key] = std::move(b); };
+  auto erase = [&](std::uint64_t key) { store.erase(key); };
+  record(h, 7, 1, 3);  // a turn: one chunk, positions 1..3
   h.drain(put, erase);
-  record(h, 7, 4, 3);
+  EXPECT_EQ(store.size(), 1u);
+  record(h, 7, 4, 3);  // another: 4..6; 1 and 2 leave the history, 3 is still held
   h.drain(put, erase);
-  EXPECT_EQ(store.size(), 4u) << "retention's deletions are stored too";
+  EXPECT_EQ(store.size(), 2u) << "a chunk stays while one of its events is held";
+  record(h, 7, 7, 1);  // 3 leaves: its chunk is deleted
+  h.drain(put, erase);
+  ASSERT_EQ(store.size(), 2u);
+  EXPECT_EQ(store.begin()->first, 4u);
   EventHistory again({4, 3'600'000});
-  for (const auto& [pos, bytes] : store) EXPECT_TRUE(again.hold(pos, bytes));
-  EXPECT_EQ(seqs(again.page(since(7, 2))), seqs(h.page(since(7, 2))));
+  for (const auto& [key, bytes] : store) EXPECT_TRUE(again.hold(key, bytes));
+  EXPECT_EQ(seqs(again.page(since(7, 3))), seqs(h.page(since(7, 3))));
   EXPECT_EQ(again.next_pos(), h.next_pos());
-  EXPECT_FALSE(again.hold(99, "\xc1")) << "bytes that do not read are refused";
-  again.forget(store.begin()->first);
-  EXPECT_EQ(again.size(), 3u) << "a follower applies the leader's deletion";
+  EXPECT_FALSE(again.hold(99, "\x01\x02")) << "bytes that do not read are refused";
+  again.forget(4);
+  EXPECT_EQ(seqs(again.page(since(0, 0))), (std::vector<std::uint64_t>{7})) << "a follower applies the deletion";
+}
+
+TEST(EventHistory, ASnapshotOfTheChunksRestoresTheSameHistory) {
+  EventHistory h({5, 3'600'000});
+  std::map<std::uint64_t, std::string> store;
+  auto put = [&](std::uint64_t key, std::string b) { store[key] = std::move(b); };
+  auto erase = [&](std::uint64_t key) { store.erase(key); };
+  for (std::uint64_t turn = 0; turn < 4; ++turn) {
+    record(h, 7, 1 + 3 * turn, 3);
+    h.drain(put, erase);
+  }
+  record(h, 7, 13, 1);  // not drained yet
+  EventHistory restored({5, 3'600'000});
+  h.each([&](std::uint64_t key, const std::string& bytes) { EXPECT_TRUE(restored.hold(key, bytes)); });
+  EXPECT_EQ(seqs(restored.page(since(0, 0))), seqs(h.page(since(0, 0))));
+  EXPECT_EQ(seqs(restored.page(since(0, 0))), (std::vector<std::uint64_t>{9, 10, 11, 12, 13}));
+  // The leader's later deletion of a chunk reaches the restored one under the same key.
+  std::uint64_t first_key = 0;
+  h.each([&](std::uint64_t key, const std::string&) { first_key = first_key ? first_key : key; });
+  restored.forget(first_key);
+  EXPECT_EQ(seqs(restored.page(since(0, 0))), (std::vector<std::uint64_t>{10, 11, 12, 13}));
 }
 
 TEST(EventHistory, OffKeepsNothing) {
