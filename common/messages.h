@@ -17,6 +17,7 @@
 
 #include "common/codec.h"
 #include "common/protocol_schema.h"
+#include "common/registry_messages.h"
 #include "common/task_gate.h"
 #include "common/task_model.h"
 
@@ -24,112 +25,6 @@ namespace orion {
 
 // MsgType, is_known(MsgType) and to_string(MsgType) are generated from common/protocol.toml
 // (common/protocol_schema.h, included through fields.h), as are the wire bounds (kMax...).
-
-// ---- Agents ---------------------------------------------------------------------------------
-
-struct AgentSpec {
-  std::string agent_id;
-  std::vector<std::string> capabilities;
-  std::int64_t capacity = 1;  // concurrent tasks, >= 1
-  double weight = 1.0;        // vote weight, > 0
-  std::map<std::string, std::string> labels;
-  std::string sdk_version;
-  std::string public_key;     // Ed25519 vote key, 64 hex digits; "" = the agent does not vote
-
-  Json to_json() const;
-  static Result<AgentSpec> from_json(const Json& j);
-};
-
-// An agent as the registry lists it.
-// What an agent process uses, as it measures itself each heartbeat (HEARTBEAT, AgentView).
-struct AgentResources {
-  double cpu = 0;                // cores busy over its last heartbeat interval
-  std::int64_t memory_bytes = 0; // resident memory
-  std::int64_t handlers = 0;     // handlers running now
-  Json to_json() const;
-  static Result<AgentResources> from_json(const Json& j);
-};
-
-struct AgentView {
-  AgentSpec spec;
-  std::string state;            // "UP" or "DOWN"
-  std::int64_t load = 0;        // tasks it reports running
-  std::int64_t registered_ms = 0;  // wall clock
-  std::int64_t last_seen_ms = 0;   // wall clock
-  std::optional<AgentResources> resources{};  // from its last HEARTBEAT that carried them
-
-  Json to_json() const;
-  static Result<AgentView> from_json(const Json& j);
-};
-
-// `instance`: random per agent process, the same on every REGISTER and ATTACH it sends, so a
-// reconnect of the same process is told from a second process claiming a live id
-// (docs/protocol.md 11.3); "" = not said (omitted on the wire).
-struct Register {
-  AgentSpec agent;
-  std::string instance{};
-  Json to_body() const;
-  static Result<Register> from_body(const Json& b);
-};
-
-struct RegisterOk {
-  std::int64_t heartbeat_ms = 1000;  // send HEARTBEAT this often
-  std::int64_t liveness = 3;         // missed heartbeats before DOWN
-  bool replaced = false;             // an earlier session of this id was replaced
-  Json to_body() const;
-  static Result<RegisterOk> from_body(const Json& b);
-};
-
-struct Heartbeat {
-  std::string agent_id;
-  std::int64_t load = 0;
-  std::optional<AgentResources> resources{};  // omitted when not measured
-  Json to_body() const;
-  static Result<Heartbeat> from_body(const Json& b);
-};
-
-struct Deregister {
-  std::string agent_id;
-  Json to_body() const;
-  static Result<Deregister> from_body(const Json& b);
-};
-
-struct AgentList {
-  std::vector<AgentView> agents;
-  Json to_body() const;
-  static Result<AgentList> from_body(const Json& b);
-};
-
-// Where the services are. Empty strings mean "not known yet".
-struct Discovery {
-  std::string scheduler_client;  // ROUTER for clients (SUBMIT, GET_TASK, WAIT_TASK)
-  std::string scheduler_agent;   // ROUTER for agents (ATTACH, ...)
-  std::string events_pub;        // XSUB: publishers connect a PUB here
-  std::string events_sub;        // XPUB: subscribers connect a SUB here
-  std::string consensus;         // ROUTER of the consensus leader
-  Json to_body() const;
-  static Result<Discovery> from_body(const Json& b);
-};
-
-// Roles a replica announces; "" = not said (an ANNOUNCE without `role`, read as "single").
-bool is_announce_role(const std::string& role);
-
-struct Announce {
-  Announce() = default;
-  Announce(std::string service_name, std::map<std::string, std::string> endpoint_map)
-      : service(std::move(service_name)), endpoints(std::move(endpoint_map)) {}
-  std::string service;  // "scheduler" or "consensus"
-  std::map<std::string, std::string> endpoints;  // scheduler: {"client": ..., "agent": ...}
-  // Optional, for replicated services; sent only when role is not "". id 0 = not sent (the
-  // registry then tells replicas apart by their client endpoint).
-  std::int64_t id = 0;               // replica id, >= 1
-  std::string role;                  // leader, follower, candidate, single, unavailable
-  std::int64_t term = 0;             // >= 0
-  std::int64_t commit_index = 0;     // >= 0
-  std::int64_t applied_index = 0;    // >= 0
-  Json to_body() const;
-  static Result<Announce> from_body(const Json& b);
-};
 
 // ---- Tasks ----------------------------------------------------------------------------------
 
