@@ -54,6 +54,18 @@ std::optional<Error> read_rows(const Json& b, const char* key, Need need, std::s
   return std::nullopt;
 }
 
+// The same into an optional list: absent or nil leaves it nullopt.
+template <class T>
+std::optional<Error> read_rows(const Json& b, const char* key, Need need, std::size_t max_items,
+                               std::optional<std::vector<T>>& out, bool wrap = true, bool loose = false) {
+  std::vector<T> rows;
+  auto it = b.find(key);
+  if (it == b.end() || it->is_null()) return read_rows(b, key, need, max_items, rows, wrap, loose);
+  if (auto e = read_rows(b, key, need, max_items, rows, wrap, loose)) return e;
+  out = std::move(rows);
+  return std::nullopt;
+}
+
 // One record under `key` (absent or nil: out is left as is, unless need is REQUIRED). wrap = false
 // returns the record's own error as it is (for a body that is one record and little else); loose
 // = true hands a value that is not a map to T::from_json too (its MALFORMED is then the error).

@@ -769,6 +769,10 @@ def cpp_check_lines(schema, f):
         out.append(f"  out->{m} = static_cast<{f['enum']}>({n});")
     if f.get("min_bytes") and (kind, inner) == ("scalar", "str"):
         out.append(f'  if (out->{m}.empty()) return field_error("{n}", "must not be empty");')
+    if f.get("min_items") and kind == "list":
+        if f["min_items"] != 1:
+            raise SchemaError(f"field {n}: only min_items = 1 is generated for C++")
+        out.append(f'  if (out->{m}.empty()) return field_error("{n}", "must not be empty");')
     if "values" in f:
         v = n if "cpp_flag" in f else f"out->{m}"
         test = " && ".join(f'{v} != "{x}"' for x in f["values"])
