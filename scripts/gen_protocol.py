@@ -403,7 +403,8 @@ def render_cpp(schema):
 #                       (e.g. "" = not said, where an absent field is read as the default)
 #   write_if = "expr"   the writers write the field only while the C++ expression (over the
 #                       struct's members) is true
-# Per record or message: cpp_base = "m" with extends: the extended record is the member m (the
+# Per record or message: cpp_order = [names] declares the C++ members in that order (aggregate
+# initialisers of a struct that was hand-written keep their meaning); cpp_base = "m" with extends: the extended record is the member m (the
 # fields of both share one map on the wire); it is read first and its error returned as it is.
 # Per record or message: check = "fn" calls the hand-written `Status fn(T&)` after the fields
 # are read (rules that span fields); packed = true (messages) adds to_packed() and from_packed():
@@ -505,6 +506,16 @@ def cpp_fields(schema, owner):
     if "cpp_base" in owner:
         return list(owner.get("fields", []))
     return fields_of(schema, owner)
+
+
+def member_order(owner, fields):
+    """The fields in the order their C++ members are declared: cpp_order's, else the schema's."""
+    if "cpp_order" not in owner:
+        return fields
+    order = owner["cpp_order"]
+    if sorted(order) != sorted(f["name"] for f in fields):
+        raise SchemaError(f"{owner['name']}: cpp_order must name every field once")
+    return sorted(fields, key=lambda f: order.index(f["name"]))
 
 
 def family_members(schema, family):
@@ -643,7 +654,7 @@ def render_cpp_family_header(schema, family):
         if "cpp_base" in owner:
             base = schema["records"][owner["extends"]]
             out.append(f"  {cpp_name(schema, base['name'])} {owner['cpp_base']}{{}};  // its {base['name']} fields")
-        for f in cpp_fields(schema, owner):
+        for f in member_order(owner, cpp_fields(schema, owner)):
             out.append(f"  {cpp_type(schema, f)} {member(f)}{cpp_init(schema, f)};  // {f['doc']}")
         name = owner["cpp"]
         if is_msg:

@@ -277,7 +277,7 @@ void Agent::Impl::send_attach(std::int64_t now) {
   spdlog::debug("event=attach_sent agent={} scheduler={} wait_ms={}", spec_.agent_id, scheduler_.endpoint, wait_ms);
   // `running`: every attempt we hold, so the scheduler keeps their leases (and cancels the ones
   // no longer ours); those whose result is unacknowledged too, as it is re-sent after ATTACH_OK.
-  Attach attach{spec_, instance_, std::vector<TaskRef>{}};
+  Attach attach{spec_, std::vector<TaskRef>{}, instance_};
   for (const auto& entry : running_) attach.running->push_back({entry.first.first, entry.first.second});
   for (const auto& entry : unacked_) attach.running->push_back({entry.first.first, entry.first.second});
   send(scheduler_, MsgType::ATTACH, attach.to_body(), scheduler_.handshake_id);

@@ -149,7 +149,7 @@ TEST_F(AgentIdentityTest, WithCurveAnotherKeyCannotTakeALiveAgentsIdNorOneItsAge
   // And straight to the scheduler, with a token and without one (which rule 2 would let through).
   as(fleet_b);
   for (const std::string instance : {"impostor-token", ""}) {
-    auto answer = ask(cluster.scheduler_agent, MsgType::ATTACH, Attach{spec_of("w1"), instance, std::vector<TaskRef>{}}.to_body());
+    auto answer = ask(cluster.scheduler_agent, MsgType::ATTACH, Attach{spec_of("w1"), std::vector<TaskRef>{}, instance}.to_body());
     EXPECT_EQ(code_of(answer), ErrorCode::PERMISSION_DENIED) << (answer ? answer->body.dump() : answer.error().to_string());
     if (answer && answer->type == MsgType::ERROR) {
       EXPECT_NE(error_from_body(answer->body).message.find("agent id w1 is held by another key"), std::string::npos);
@@ -173,14 +173,14 @@ TEST_F(AgentIdentityTest, WithCurveAnotherKeyCannotTakeALiveAgentsIdNorOneItsAge
   cluster.scheduler().kill9();
   cluster.start_scheduler(service_flags);
   as(fleet_b);
-  auto attach = ask(cluster.scheduler_agent, MsgType::ATTACH, Attach{spec_of("w1"), "later", std::vector<TaskRef>{}}.to_body());
+  auto attach = ask(cluster.scheduler_agent, MsgType::ATTACH, Attach{spec_of("w1"), std::vector<TaskRef>{}, "later"}.to_body());
   EXPECT_EQ(code_of(attach), ErrorCode::PERMISSION_DENIED) << "bound by its first registration, kept across a restart";
   auto reg = ask(cluster.registry_endpoint, MsgType::REGISTER, Register{spec_of("w1"), "later"}.to_body());
   EXPECT_EQ(code_of(reg), ErrorCode::PERMISSION_DENIED);
-  auto other = ask(cluster.scheduler_agent, MsgType::ATTACH, Attach{spec_of("w2"), "b", std::vector<TaskRef>{}}.to_body());
+  auto other = ask(cluster.scheduler_agent, MsgType::ATTACH, Attach{spec_of("w2"), std::vector<TaskRef>{}, "b"}.to_body());
   EXPECT_EQ(code_of(other), ErrorCode::UNKNOWN) << "an id nobody holds is fleet-b's to take";
   as(fleet_a);
-  auto own = ask(cluster.scheduler_agent, MsgType::ATTACH, Attach{spec_of("w1"), "back", std::vector<TaskRef>{}}.to_body());
+  auto own = ask(cluster.scheduler_agent, MsgType::ATTACH, Attach{spec_of("w1"), std::vector<TaskRef>{}, "back"}.to_body());
   EXPECT_EQ(code_of(own), ErrorCode::UNKNOWN) << "its own key takes it back";
 }
 
@@ -210,7 +210,7 @@ TEST_F(AgentIdentityTest, WithoutKeysASecondLiveProcessIsRefusedAndTakesTheIdOnl
       << "refused, and tried again";
   EXPECT_NE(cluster.registry().log_tail(100'000).find("event=register_refused agent=a1"), std::string::npos);
   // Straight to the scheduler with another token: refused there too, as its own rule.
-  auto answer = ask(cluster.scheduler_agent, MsgType::ATTACH, Attach{spec_of("a1"), "other", std::vector<TaskRef>{}}.to_body());
+  auto answer = ask(cluster.scheduler_agent, MsgType::ATTACH, Attach{spec_of("a1"), std::vector<TaskRef>{}, "other"}.to_body());
   EXPECT_EQ(code_of(answer), ErrorCode::ALREADY_EXISTS) << (answer ? answer->body.dump() : answer.error().to_string());
 
   auto v = c.wait(*id, 30'000);

@@ -289,14 +289,14 @@ TEST(MessageRoundTrip, TaskInfoKeepsEveryViewField) {
 }
 
 TEST(MessageRoundTrip, AttachKeepsEveryAgentField) {
-  Attach m{sample_agent(), "", std::nullopt};
+  Attach m{sample_agent(), std::nullopt};
   auto back = round_trip(m, MsgType::ATTACH);
   ASSERT_TRUE(back) << back.error().to_string();
   expect_same(back->agent, m.agent);
 }
 
 TEST(MessageRoundTrip, AttachKeepsWhatTheAgentRunsAndTellsAnAbsentListFromAnEmptyOne) {
-  Attach m{sample_agent(), "", std::vector<TaskRef>{{"T1", 1}, {"T-" + kUnicode, 1'000'000}}};
+  Attach m{sample_agent(), std::vector<TaskRef>{{"T1", 1}, {"T-" + kUnicode, 1'000'000}}};
   auto back = round_trip(m, MsgType::ATTACH);
   ASSERT_TRUE(back) << back.error().to_string();
   ASSERT_TRUE(back->running.has_value());
@@ -725,7 +725,7 @@ TEST(MessageFields, AgentHeartbeatRefusesRunningThatIsNotAListOfTaskRefs) {
 }
 
 TEST(MessageFields, AttachRefusesARunningListThatIsNotTaskRefsOrIsTooLong) {
-  Json b = Attach{sample_agent(), "", std::nullopt}.to_body();
+  Json b = Attach{sample_agent(), std::nullopt}.to_body();
   b["running"] = "T1";
   expect_field_error(Attach::from_body(b), ErrorCode::INVALID_ARGUMENT, "running");
   b["running"] = Json::array({Json{{"task_id", "T1"}}});

@@ -95,8 +95,8 @@ TEST(TaskPack, TaskInfoAssignAndEventBodiesReadBackThroughTheirDecoders) {
   Json out1 = {{"x", 1}};
   auto assign = Assign::from_body(decode(pack_assign(v, {{"t1", &out1}})));
   ASSERT_TRUE(assign.ok()) << assign.error().to_string();
-  Assign expected{v.task_id, v.attempt, v.spec.type, v.spec.input, v.spec.metadata, v.spec.timeout_ms,
-                  {{"t1", out1}}};
+  Assign expected{v.task_id, v.attempt, v.spec.type, v.spec.input, {{"t1", out1}}, v.spec.metadata,
+                  v.spec.timeout_ms};
   EXPECT_EQ(decode(pack_assign(v, {{"t1", &out1}})), expected.to_body());
   expected.deps = Json::object();
   EXPECT_EQ(decode(pack_assign(v, {})), expected.to_body());
