@@ -30,9 +30,11 @@ inline Error nested_error(const char* key, const Error& e) {
 }
 
 // An array of at most max_items maps under `key`, each read by T::from_json (absent or nil: out
-// stays empty, unless need is REQUIRED). A bad record's error is reported as the field's.
+// stays empty, unless need is REQUIRED). A bad record's error is reported as the field's (wrap =
+// false: as it is); loose = true hands an item that is not a map to T::from_json too.
 template <class T>
-std::optional<Error> read_rows(const Json& b, const char* key, Need need, std::size_t max_items, std::vector<T>& out) {
+std::optional<Error> read_rows(const Json& b, const char* key, Need need, std::size_t max_items, std::vector<T>& out,
+                               bool wrap = true, bool loose = false) {
   auto it = b.find(key);
   if (it == b.end() || it->is_null()) {
     if (need == Need::REQUIRED) return field_error(key, "is required");
@@ -44,27 +46,53 @@ std::optional<Error> read_rows(const Json& b, const char* key, Need need, std::s
   out.clear();
   out.reserve(it->size());
   for (const auto& j : *it) {
-    if (!j.is_object()) return field_error(key, "must be a map");
+    if (!loose && !j.is_object()) return field_error(key, "must be a map");
     auto row = T::from_json(j);
-    if (!row) return nested_error(key, row.error());
+    if (!row) return wrap ? nested_error(key, row.error()) : row.error();
     out.push_back(std::move(*row));
   }
   return std::nullopt;
 }
 
-// One record under `key` (absent or nil: out is left as is, unless need is REQUIRED). wrap = false
-// returns the record's own error as it is (for a body that is one record and little else).
+// The same into an optional list: absent or nil leaves it nullopt.
 template <class T>
-std::optional<Error> read_record(const Json& b, const char* key, Need need, T& out, bool wrap = true) {
+std::optional<Error> read_rows(const Json& b, const char* key, Need need, std::size_t max_items,
+                               std::optional<std::vector<T>>& out, bool wrap = true, bool loose = false) {
+  std::vector<T> rows;
+  auto it = b.find(key);
+  if (it == b.end() || it->is_null()) return read_rows(b, key, need, max_items, rows, wrap, loose);
+  if (auto e = read_rows(b, key, need, max_items, rows, wrap, loose)) return e;
+  out = std::move(rows);
+  return std::nullopt;
+}
+
+// One record under `key` (absent or nil: out is left as is, unless need is REQUIRED). wrap = false
+// returns the record's own error as it is (for a body that is one record and little else); loose
+// = true hands a value that is not a map to T::from_json too (its MALFORMED is then the error).
+template <class T>
+std::optional<Error> read_record(const Json& b, const char* key, Need need, T& out, bool wrap = true,
+                                 bool loose = false) {
   auto it = b.find(key);
   if (it == b.end() || it->is_null()) {
     if (need == Need::REQUIRED) return field_error(key, "is required");
     return std::nullopt;
   }
-  if (!it->is_object()) return field_error(key, "must be a map");
+  if (!loose && !it->is_object()) return field_error(key, "must be a map");
   auto r = T::from_json(*it);
   if (!r) return wrap ? nested_error(key, r.error()) : r.error();
   out = std::move(*r);
+  return std::nullopt;
+}
+
+// The same into an optional record: absent or nil leaves it nullopt.
+template <class T>
+std::optional<Error> read_record(const Json& b, const char* key, Need need, std::optional<T>& out, bool wrap = true,
+                                 bool loose = false) {
+  T row;
+  auto it = b.find(key);
+  if (it == b.end() || it->is_null()) return read_record(b, key, need, row, wrap, loose);
+  if (auto e = read_record(b, key, need, row, wrap, loose)) return e;
+  out = std::move(row);
   return std::nullopt;
 }
 

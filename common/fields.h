@@ -48,20 +48,10 @@ class Fields {
   Error error_;
 };
 
-// A body read field by field into a T: MALFORMED when it is not a map, otherwise the first bad
-// field's error.   auto r = read_body<GetWorkflow>(b, [](Fields& f, GetWorkflow& m) { ... });
-template <class T, class Fn>
-Result<T> read_body(const Json& b, Fn&& fn) {
-  if (!b.is_object()) return make_error(ErrorCode::MALFORMED, "body is not a map");
-  T out;
-  Fields f(b);
-  fn(f, out);
-  if (!f.ok()) return f.error();
-  return out;
-}
-
 // Reads a body, or a record inside one, field by field with `fn(Fields&, T&)`: MALFORMED when it
-// is not a map, else the first bad field's INVALID_ARGUMENT (or the T that was read).
+// is not a map, else the first bad field's INVALID_ARGUMENT (or the T that was read). The one
+// such helper: every reader, generated or hand-written, goes through it.
+//   auto r = read_fields<GetWorkflow>(b, [](Fields& f, GetWorkflow& m) { ... });
 template <class T, class Fn>
 Result<T> read_fields(const Json& b, Fn&& fn) {
   if (!b.is_object()) return make_error(ErrorCode::MALFORMED, "body is not a map");

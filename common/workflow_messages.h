@@ -11,6 +11,7 @@
 #pragma once
 
 #include "common/gen/workflow_messages.h"
+#include "common/messages.h"  // the task messages a workflow is made of
 
 namespace orion {
 

@@ -124,6 +124,12 @@ def check(schema):
                 raise SchemaError(f"{w}: cpp_flag must be one of exactly two values")
             if f.get("nested_errors", "as_is") != "as_is":
                 raise SchemaError(f"{w}: nested_errors can only be as_is")
+            if f.get("loose_map") and parse_type(f["type"])[0] not in ("record", "list"):
+                raise SchemaError(f"{w}: loose_map needs a record or a list of records")
+            if f.get("cpp_optional") and parse_type(f["type"])[0] not in ("record", "list"):
+                raise SchemaError(f"{w}: cpp_optional needs a record or a list of records")
+        if "cpp_base" in owner and "extends" not in owner:
+            raise SchemaError(f"{where}: cpp_base needs extends")
     for e in schema["enums"].values():
         if ("family" in e) == ("cpp_header" in e):
             raise SchemaError(f"enum {e['name']}: give family (generated) or cpp_header (hand-written)")
@@ -388,6 +394,18 @@ def render_cpp(schema):
 #   cpp_flag = "name"   with two values: the C++ member is `bool name`, true for that value
 #   omit_empty = true   the writers leave the field out while it is empty, 0, false or nil
 #   nested_errors = "as_is"  a record's error is returned as it is, not under the field's name
+#   loose_map = true    a record (or list item) that is not a map is handed to the record's reader,
+#                       whose MALFORMED "body is not a map" is then the error, not INVALID_ARGUMENT
+#   cpp_optional = true a record (or list of records) held as std::optional: absent or nil reads as
+#                       nullopt, and the writers leave it out while it is nullopt
+#   cpp_member = "m"    the C++ member's name when it differs from the field's
+#   cpp_default = v     the C++ member's initial value when it differs from the documented default
+#                       (e.g. "" = not said, where an absent field is read as the default)
+#   write_if = "expr"   the writers write the field only while the C++ expression (over the
+#                       struct's members) is true
+# Per record or message: cpp_order = [names] declares the C++ members in that order (aggregate
+# initialisers of a struct that was hand-written keep their meaning); cpp_base = "m" with extends: the extended record is the member m (the
+# fields of both share one map on the wire); it is read first and its error returned as it is.
 # Per record or message: check = "fn" calls the hand-written `Status fn(T&)` after the fields
 # are read (rules that span fields); packed = true (messages) adds to_packed() and from_packed():
 # the same body as msgpack bytes, read and written without a Json tree.
@@ -412,7 +430,7 @@ def cpp_name(schema, name):
 
 
 def member(f):
-    return f.get("cpp_flag", f["name"])
+    return f.get("cpp_flag", f.get("cpp_member", f["name"]))
 
 
 def snake(name):
@@ -431,6 +449,8 @@ def enum_value(schema, enum, v):
 
 
 def cpp_type(schema, f):
+    if f.get("cpp_optional"):
+        return f"std::optional<{cpp_type(schema, dict(f, cpp_optional=False))}>"
     t = f["type"]
     if "enum" in f:
         return f["enum"]
@@ -452,7 +472,12 @@ def cpp_type(schema, f):
 
 
 def cpp_init(schema, f):
-    d = f.get("default")
+    init = cpp_init_value(schema, f)
+    return init if init else "{}"
+
+
+def cpp_init_value(schema, f):
+    d = f.get("cpp_default", f.get("default"))
     if "enum" in f:
         return f" = {enum_value(schema, f['enum'], d or 0)}"
     if "cpp_flag" in f:
@@ -472,7 +497,27 @@ def cpp_init(schema, f):
         return f' = "{d}"'
     if inner == "any" and d == []:
         return " = Json::array()"
+    if inner == "map" and d == {}:
+        return " = Json::object()"
     return ""
+
+
+def cpp_fields(schema, owner):
+    """The fields a struct holds as members of its own: with cpp_base, those of the extended
+    record are the base member's."""
+    if "cpp_base" in owner:
+        return list(owner.get("fields", []))
+    return fields_of(schema, owner)
+
+
+def member_order(owner, fields):
+    """The fields in the order their C++ members are declared: cpp_order's, else the schema's."""
+    if "cpp_order" not in owner:
+        return fields
+    order = owner["cpp_order"]
+    if sorted(order) != sorted(f["name"] for f in fields):
+        raise SchemaError(f"{owner['name']}: cpp_order must name every field once")
+    return sorted(fields, key=lambda f: order.index(f["name"]))
 
 
 def family_members(schema, family):
@@ -485,8 +530,10 @@ def family_members(schema, family):
         if r["name"] in done:
             return
         done.add(r["name"])
-        for f in fields_of(schema, r):
-            inner = parse_type(f["type"])[1]
+        held = [parse_type(f["type"])[1] for f in fields_of(schema, r)]
+        if "cpp_base" in r:
+            held.append(r["extends"])
+        for inner in held:
             if inner in schema["records"] and schema["records"][inner].get("family") == family:
                 place(schema["records"][inner])
         ordered.append(r)
@@ -519,12 +566,18 @@ def family_headers(schema, family):
     _, recs, msgs = family_members(schema, family)
     heads = set()
     for owner in recs + msgs:
-        for f in fields_of(schema, owner):
+        held = [f["type"] for f in cpp_fields(schema, owner)]
+        if "cpp_base" in owner:
+            held.append(owner["extends"])
+        for f in cpp_fields(schema, owner):
             if "enum" in f and "cpp_header" in schema["enums"][f["enum"]]:
                 heads.add(schema["enums"][f["enum"]]["cpp_header"])
-            kind, inner = parse_type(f["type"])
+        for t in held:
+            kind, inner = parse_type(t)
             r = schema["records"].get(inner)
-            if r is not None and "family" not in r:
+            if r is not None and r.get("family", family) != family:
+                heads.add(f"common/gen/{r['family']}_messages.h")
+            elif r is not None and "family" not in r:
                 if "cpp_header" not in r:
                     raise SchemaError(f"record {inner}: held by a generated struct, so it needs family or cpp_header")
                 heads.add(r["cpp_header"])
@@ -575,8 +628,10 @@ def render_cpp_family_header(schema, family):
         "",
         "#include <cstdint>",
         "#include <map>",
-        "#include <string>",
     ]
+    if any(f.get("cpp_optional") for o in recs + msgs for f in cpp_fields(schema, o)):
+        out.append("#include <optional>")
+    out.append("#include <string>")
     if any_packed or any(e.get("parse") for e in enums):
         out.append("#include <string_view>")
     out += [
@@ -598,7 +653,10 @@ def render_cpp_family_header(schema, family):
         what = f"{owner['name']} ({owner['type']})" if is_msg else f"The record {owner['name']}"
         out.append(f"// {what}: protocol.md section {owner.get('body', '?')}.")
         out.append(f"struct {owner['cpp']} {{")
-        for f in fields_of(schema, owner):
+        if "cpp_base" in owner:
+            base = schema["records"][owner["extends"]]
+            out.append(f"  {cpp_name(schema, base['name'])} {owner['cpp_base']}{{}};  // its {base['name']} fields")
+        for f in member_order(owner, cpp_fields(schema, owner)):
             out.append(f"  {cpp_type(schema, f)} {member(f)}{cpp_init(schema, f)};  // {f['doc']}")
         name = owner["cpp"]
         if is_msg:
@@ -690,11 +748,24 @@ def cpp_after_line(schema, f, src, obj=False):
     elif kind == "list" and inner == "int":
         raise SchemaError(f"field {n}: [int] is not generated for C++ yet")
     elif kind == "list":
-        call = f'{ns}read_rows({src}, "{n}", {need}, {mx or "kMaxListItems"}, out->{n})'
+        opts = nested_options(f, obj)
+        call = f'{ns}read_rows({src}, "{n}", {need}, {mx or "kMaxListItems"}, out->{member(f)}{opts})'
     else:
-        wrap = ", false" if f.get("nested_errors") == "as_is" else ""
-        call = f'{ns}read_record({src}, "{n}", {need}, out->{n}{wrap})'
+        opts = nested_options(f, obj)
+        call = f'{ns}read_record({src}, "{n}", {need}, out->{member(f)}{opts})'
     return f"  if (auto e = {call}) return *e;"
+
+
+def nested_options(f, obj):
+    """The trailing arguments of read_record / read_rows: wrap (the error under the field's name)
+    and loose (a value that is not a map is handed to the record's reader)."""
+    wrap = f.get("nested_errors") != "as_is"
+    loose = bool(f.get("loose_map"))
+    if obj and (loose or not wrap and parse_type(f["type"])[0] == "list"):
+        raise SchemaError(f"field {f['name']}: loose_map and as_is lists have no packed reader")
+    if loose:
+        return f", {'true' if wrap else 'false'}, true"
+    return "" if wrap else ", false"
 
 
 def quoted_names(values):
@@ -710,6 +781,10 @@ def cpp_check_lines(schema, f):
     if "enum" in f:
         out.append(f"  out->{m} = static_cast<{f['enum']}>({n});")
     if f.get("min_bytes") and (kind, inner) == ("scalar", "str"):
+        out.append(f'  if (out->{m}.empty()) return field_error("{n}", "must not be empty");')
+    if f.get("min_items") and kind == "list":
+        if f["min_items"] != 1:
+            raise SchemaError(f"field {n}: only min_items = 1 is generated for C++")
         out.append(f'  if (out->{m}.empty()) return field_error("{n}", "must not be empty");')
     if "values" in f:
         v = n if "cpp_flag" in f else f"out->{m}"
@@ -730,7 +805,9 @@ def cpp_check_lines(schema, f):
 
 
 def render_reader(schema, owner, name, fn, arg, obj):
-    fields = fields_of(schema, owner)
+    fields = cpp_fields(schema, owner)
+    if "cpp_base" in owner and obj:
+        raise SchemaError(f"{name}: cpp_base has no packed reader")
     temps = [t for t in (temp_of(f) for f in fields) if t]
     lines = [cpp_reader_line(schema, f, obj) for f in fields]
     if obj:
@@ -747,6 +824,10 @@ def render_reader(schema, owner, name, fn, arg, obj):
         out.append(f"  Result<{name}> out(std::move(m));")
     else:
         out = [f"Result<{name}> {name}::{fn}(const Json& {arg}) {{"]
+        if "cpp_base" in owner:
+            base = cpp_name(schema, owner["extends"])
+            out.append(f"  auto base = {base}::from_json({arg});  // its {owner['extends']} fields first, their error as it is")
+            out.append("  if (!base) return base.error();")
         out += [f"  {t}" for t in temps]
         body = [f"    {l}" for l in lines if l]
         cap = "&" if temps else ""
@@ -760,6 +841,8 @@ def render_reader(schema, owner, name, fn, arg, obj):
              for i, (f, l) in enumerate(zip(fields, lines)) if l is None]
     for f in fields:
         after += cpp_check_lines(schema, f)
+    if "cpp_base" in owner:
+        after.append(f"  out->{owner['cpp_base']} = std::move(*base);")
     if "check" in owner:
         after.append(f"  if (auto s = {owner['check']}(*out); !s) return s.error();")
     if after and not obj:
@@ -784,6 +867,20 @@ def omitted_test(f):
     return f"!{m}.empty()"
 
 
+def write_condition(f):
+    """The C++ condition under which the writers write a field, or None: always."""
+    conds = []
+    if f.get("omit_empty"):
+        conds.append(omitted_test(f))
+    if f.get("cpp_optional"):
+        conds.append(member(f))
+    if "write_if" in f:
+        conds.append(f["write_if"])
+    if not conds:
+        return None
+    return " && ".join(f"({c})" if len(conds) > 1 else c for c in conds)
+
+
 def cpp_writer_value(f):
     m = member(f)
     kind, inner = parse_type(f["type"])
@@ -795,9 +892,9 @@ def cpp_writer_value(f):
     if f["type"].endswith(":Counts}"):
         return f"counts_map_to_json({m})"
     if kind == "list" and inner not in ("str", "int"):
-        return f"rows_to_json({m})"
+        return f"rows_to_json(*{m})" if f.get("cpp_optional") else f"rows_to_json({m})"
     if kind == "record" and f["type"] != "Counts":
-        return f"{m}.to_json()"
+        return f"{m}->to_json()" if f.get("cpp_optional") else f"{m}.to_json()"
     return m
 
 
@@ -823,6 +920,9 @@ def packed_writer_lines(schema, f):
 
 def render_packed_writer(schema, owner, name, head):
     fields = fields_of(schema, owner)
+    for f in fields:
+        if "write_if" in f or f.get("cpp_optional") or "cpp_base" in owner:
+            raise SchemaError(f"{name}: write_if, cpp_optional and cpp_base have no packed writer")
     fixed = sum(1 for f in fields if not f.get("omit_empty"))
     extra = "".join(f" + ({omitted_test(f)} ? 1u : 0u)" for f in fields if f.get("omit_empty"))
     out = [head, "  MsgWriter w;"] if head.startswith("std::string") else [head]
@@ -863,10 +963,15 @@ def render_cpp_family_source(schema, family):
         write, read, arg = ("to_body", "from_body", "b") if is_msg else ("to_json", "from_json", "j")
         fields = fields_of(schema, owner)
         out.append(f"Json {name}::{write}() const {{")
-        out.append("  Json out = Json::object();")
+        if "cpp_base" in owner:
+            out.append(f"  Json out = {owner['cpp_base']}.to_json();")
+            fields = cpp_fields(schema, owner)
+        else:
+            out.append("  Json out = Json::object();")
         for f in fields:
             line = f'out["{f["name"]}"] = {cpp_writer_value(f)};'
-            out.append(f"  if ({omitted_test(f)}) {line}" if f.get("omit_empty") else f"  {line}")
+            cond = write_condition(f)
+            out.append(f"  if ({cond}) {line}" if cond else f"  {line}")
         out += ["  return out;", "}", ""]
         out += render_reader(schema, owner, name, read, arg, obj=False)
         if is_msg and owner.get("packed"):

@@ -264,7 +264,7 @@ TEST_F(SecuredVoteTest, OnlyThePolicysVoteKeysOverTheContentShownDecideAndOnlySe
     zmq::context_t ctx(1);
     auto dealer = make_socket(ctx, zmq::socket_type::dealer);
     connect_socket(dealer, cluster.registry_endpoint);
-    Announce fake("consensus", {{"client", "tcp://127.0.0.1:1"}});
+    Announce fake{"consensus", {{"client", "tcp://127.0.0.1:1"}}};
     fake.id = 1, fake.role = "leader", fake.term = 1000;
     ASSERT_TRUE(send_envelope(dealer, Envelope{MsgType::ANNOUNCE, "fake-1", fake.to_body()}));
     Incoming in;
