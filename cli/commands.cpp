@@ -23,12 +23,8 @@ namespace orion::cli {
 
 namespace {
 
-// Seconds from a flag into milliseconds; UsageError naming the flag when out of range.
-std::int64_t flag_ms(const cxxopts::ParseResult& args, const char* flag) {
-  auto ms = seconds_to_ms(args[flag].as<double>());
-  if (!ms) throw UsageError(std::string("--") + flag + " must be between 0 and a week, in seconds");
-  return *ms;
-}
+// A duration flag of a task, 0 to a week.
+std::int64_t flag_ms(const cxxopts::ParseResult& args, const char* flag) { return duration_ms(args, flag, 0, kWeekMs); }
 
 // The flags that describe one task; --batch takes none of them (its file says it all).
 constexpr const char* kTaskFlags[] = {"name",       "type",         "cap",         "priority",   "timeout",
@@ -131,7 +127,8 @@ int cmd_submit(int argc, char** argv) {
         "type", "task type (selects the agent's handler)", cxxopts::value<std::string>())(
         "cap", "required capability (repeatable)", cxxopts::value<std::vector<std::string>>())(
         "priority", "low|normal|high|critical|urgent", cxxopts::value<std::string>()->default_value("normal"))(
-        "timeout", "seconds, fractions allowed; 0 = none", cxxopts::value<double>()->default_value("0"))(
+        "timeout", "run time allowed: 500ms, 30s, 5m, 1.5h (a bare number is seconds); 0 = none",
+        cxxopts::value<std::string>()->default_value("0"))(
         "input", "input as JSON", cxxopts::value<std::string>()->default_value("null"))(
         "metadata", "metadata as a JSON object", cxxopts::value<std::string>()->default_value("{}"))(
         "depends-on", "a task id that must COMPLETE first (repeatable)", cxxopts::value<std::vector<std::string>>())(
@@ -139,22 +136,22 @@ int cmd_submit(int argc, char** argv) {
         "exclude", "an agent never to use (repeatable)", cxxopts::value<std::vector<std::string>>())(
         "retries", "retry a failure this many times", cxxopts::value<std::int64_t>()->default_value("0"))(
         "backoff", "fixed|exponential", cxxopts::value<std::string>()->default_value("fixed"))(
-        "backoff-initial", "seconds before the first retry", cxxopts::value<double>()->default_value("1"))(
-        "backoff-max", "longest delay between retries, seconds", cxxopts::value<double>()->default_value("60"))(
+        "backoff-initial", "delay before the first retry (500ms, 1s, 5m)", cxxopts::value<std::string>()->default_value("1s"))(
+        "backoff-max", "longest delay between retries", cxxopts::value<std::string>()->default_value("60s"))(
         "backoff-multiplier", "exponential growth per retry, 1..10", cxxopts::value<double>()->default_value("2"))(
         "jitter", "shorten each delay by up to this fraction, 0..1", cxxopts::value<double>()->default_value("0"))(
         "idempotency-key", "the same key returns the first task's id",
         cxxopts::value<std::string>()->default_value(""))(
-        "unschedulable-timeout", "fail after this many seconds with no capable agent",
-        cxxopts::value<double>())(
+        "unschedulable-timeout", "fail after this long with no capable agent (30s, 5m)",
+        cxxopts::value<std::string>())(
         "result-ttl", "keep the ended task this long, then it expires (60s, 1h, 7d; default: the scheduler's retention)",
         cxxopts::value<std::string>())(
         "require-consensus", "run only once the agents approve: majority|unanimous|weighted|pbft",
         cxxopts::value<std::string>())(
         "consensus-cap", "whose live agents vote (default: the task's first --cap)", cxxopts::value<std::string>())(
         "voter", "a voting agent instead (repeatable)", cxxopts::value<std::vector<std::string>>())(
-        "consensus-timeout", "seconds the vote may take; then the task ends CANCELLED (default 60)",
-        cxxopts::value<double>())(
+        "consensus-timeout", "how long the vote may take (30s, 5m); then the task ends CANCELLED (default 60s)",
+        cxxopts::value<std::string>())(
         "consensus-data", "JSON object handed to the voters", cxxopts::value<std::string>())(
         "batch", "submit every task of a JSON file at once; prints key -> id", cxxopts::value<std::string>());
     cxxopts::ParseResult args;
@@ -189,15 +186,14 @@ int cmd_wait(int argc, char** argv) {
   return guarded([&] {
     auto o = base_options("wait", "Wait until a task ends; exit 0 only if it COMPLETED");
     o.add_options()("id", "task id", cxxopts::value<std::string>())(
-        "timeout", "seconds to wait", cxxopts::value<double>()->default_value("60"));
+        "timeout", "how long to wait (30s, 5m, 1h)", cxxopts::value<std::string>()->default_value("60s"));
     o.parse_positional({"id"});
     cxxopts::ParseResult args;
     if (!parse(o, argc, argv, args)) return 0;
     auto id = positional_id(args, "task id");
-    double timeout_s = args["timeout"].as<double>();
-    if (!(timeout_s >= 0)) throw UsageError("--timeout must not be negative");
+    const std::int64_t timeout_ms = duration_ms(args, "timeout", 0, kWeekMs);
     auto client = make_client(args);
-    auto v = client.wait(id, static_cast<std::int64_t>(timeout_s * 1000));
+    auto v = client.wait(id, timeout_ms);
     if (!v) return fail(v.error());
     print_view(*v, args.count("json") > 0);
     if (v->state == TaskState::COMPLETED) return 0;
@@ -312,7 +308,7 @@ int cmd_watch(int argc, char** argv) {
         "(after that event; repeatable)",
         cxxopts::value<std::vector<std::string>>())(
         "count", "exit after this many events (0 = never)", cxxopts::value<int>()->default_value("0"))(
-        "timeout", "exit after this many seconds (0 = never)", cxxopts::value<double>()->default_value("0"));
+        "timeout", "exit after this long (30s, 5m; 0 = never)", cxxopts::value<std::string>()->default_value("0"));
     cxxopts::ParseResult args;
     if (!parse(o, argc, argv, args)) return 0;
     bool json = args.count("json") > 0;
@@ -401,7 +397,7 @@ int cmd_watch(int argc, char** argv) {
       }
       print();
     }
-    double timeout_s = args["timeout"].as<double>();
+    const double timeout_s = static_cast<double>(duration_ms(args, "timeout", 0, kWeekMs)) / 1000.0;
     auto start = std::chrono::steady_clock::now();
     auto next_discover = start + std::chrono::seconds(1);
     auto next_fill = start;

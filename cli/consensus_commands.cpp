@@ -39,7 +39,7 @@ int cmd_propose(int argc, char** argv) {
     o.add_options()("type", "what is proposed", cxxopts::value<std::string>())(
         "consensus", "majority|unanimous|weighted|pbft", cxxopts::value<std::string>()->default_value("majority"))(
         "data", "JSON handed to the voters", cxxopts::value<std::string>()->default_value("{}"))(
-        "timeout", "seconds until it expires", cxxopts::value<double>()->default_value("30"))(
+        "timeout", "how long until it expires (30s, 5m)", cxxopts::value<std::string>()->default_value("30s"))(
         "cap", "the capability whose live agents vote (and the event topic)", cxxopts::value<std::string>())(
         "voter", "a voting agent (repeatable; default: every live agent with --cap)",
         cxxopts::value<std::vector<std::string>>())("proposer", "who asks", cxxopts::value<std::string>()->default_value("orionctl"));
@@ -50,8 +50,7 @@ int cmd_propose(int argc, char** argv) {
     if (kind == ConsensusType::UNKNOWN || kind == ConsensusType::RAFT) {
       throw UsageError("--consensus must be one of majority, unanimous, weighted, pbft");
     }
-    double timeout_s = args["timeout"].as<double>();
-    if (!(timeout_s > 0) || timeout_s > 7 * 24 * 3600) throw UsageError("--timeout must be in (0, a week]");
+    const double timeout_s = static_cast<double>(duration_ms(args, "timeout", 1, kWeekMs)) / 1000.0;
     sdk::DecisionRequest r;
     r.proposer = args["proposer"].as<std::string>();
     r.type = args["type"].as<std::string>();
@@ -112,13 +111,12 @@ int cmd_decision(int argc, char** argv) {
   return guarded([&] {
     auto o = base_options("decision", "Show a proposal's votes and outcome");
     o.add_options()("id", "proposal id", cxxopts::value<std::string>())(
-        "wait", "seconds to wait for the decision (0 = now)", cxxopts::value<double>()->default_value("0"));
+        "wait", "how long to wait for the decision (10s, 5m; 0 = now)", cxxopts::value<std::string>()->default_value("0"));
     o.parse_positional({"id"});
     cxxopts::ParseResult args;
     if (!parse(o, argc, argv, args)) return 0;
     auto id = positional_id(args, "proposal id");
-    double wait_s = args["wait"].as<double>();
-    if (!(wait_s >= 0) || wait_s > 3600) throw UsageError("--wait must be in [0, 3600] seconds");
+    const double wait_s = static_cast<double>(duration_ms(args, "wait", 0, 3'600'000)) / 1000.0;
     auto client = make_client(args);
     auto p = wait_s > 0 ? client.wait_decision(id, static_cast<std::int64_t>(wait_s * 1000))
                         : client.get_decision_status(id);

@@ -45,7 +45,7 @@ int cmd_replica(int argc, char** argv) {
         "id", "the replica's id", cxxopts::value<std::int64_t>())(
         "raft", "add: the new replica's Raft HOST:PORT", cxxopts::value<std::string>()->default_value(""))(
         "timeout", "seconds to wait for the change to commit (an add waits for the replica to catch up)",
-        cxxopts::value<double>()->default_value("60"))(
+        cxxopts::value<std::string>()->default_value("60s"))(
         "endpoint", "info: the replica's client endpoint", cxxopts::value<std::string>()->default_value(""))(
         "digest", "info: also a digest of its whole state");
     o.parse_positional({"op"});
@@ -60,7 +60,7 @@ int cmd_replica(int argc, char** argv) {
     c.address = args["raft"].as<std::string>();
     if (c.op == "add" && c.address.empty()) throw UsageError("add needs --raft HOST:PORT");
     const std::string service = args["service"].as<std::string>();
-    const auto timeout_ms = static_cast<std::int64_t>(args["timeout"].as<double>() * 1000);
+    const auto timeout_ms = duration_ms(args, "timeout", 1, kWeekMs);
     Result<Envelope> r = make_error(ErrorCode::INVALID_ARGUMENT, "");
     if (service == "scheduler") {
       auto client = make_client(args);

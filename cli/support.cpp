@@ -22,7 +22,7 @@ cxxopts::Options base_options(const std::string& name, const std::string& help) 
                   cxxopts::value<std::string>()->default_value(env_or("ORION_REGISTRY", "tcp://127.0.0.1:7100")))(
       "call-timeout",
       "seconds one request may take, finding the leader and retrying included; then it fails naming what it tried",
-      cxxopts::value<double>()->default_value("10"))("json", "machine-readable output")("h,help", "show this help");
+      cxxopts::value<std::string>()->default_value("10"))("json", "machine-readable output")("h,help", "show this help");
   o.add_options()("curve-key", "CURVE key pair file for a cluster with keys (orionctl keygen; env ORION_CURVE_KEY)",
                   cxxopts::value<std::string>()->default_value(env_or("ORION_CURVE_KEY", "")))(
       "curve-server-key", "public key file the services present (env ORION_CURVE_SERVER_KEY)",
@@ -31,9 +31,13 @@ cxxopts::Options base_options(const std::string& name, const std::string& help) 
 }
 
 std::int64_t call_timeout_ms(const cxxopts::ParseResult& args) {
-  double s = args["call-timeout"].as<double>();
-  if (!(s > 0) || s > 86'400) throw UsageError("--call-timeout must be in (0, 86400] seconds");
-  return static_cast<std::int64_t>(s * 1000);
+  return duration_ms(args, "call-timeout", 1, 86'400'000);
+}
+
+std::int64_t duration_ms(const cxxopts::ParseResult& args, const char* flag, std::int64_t lo_ms, std::int64_t hi_ms) {
+  auto ms = parse_duration_ms(flag, args[flag].as<std::string>(), lo_ms, hi_ms);
+  if (!ms) throw UsageError(ms.error().message);
+  return *ms;
 }
 
 bool parse(cxxopts::Options& o, int argc, char** argv, cxxopts::ParseResult& out) {
@@ -45,6 +49,10 @@ bool parse(cxxopts::Options& o, int argc, char** argv, cxxopts::ParseResult& out
   if (out.count("help")) {
     std::cout << o.help() << "\n";
     return false;
+  }
+  // `status t1 t2` would show t1 only: what the command does not take is refused, not dropped.
+  if (!out.unmatched().empty()) {
+    throw UsageError("unexpected argument '" + out.unmatched().front().substr(0, 64) + "' (see --help)");
   }
   // Every socket made from here on takes CURVE when keys are given (transport_security.h).
   auto security = load_transport_security(out["curve-key"].as<std::string>(), out["curve-server-key"].as<std::string>());

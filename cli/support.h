@@ -33,6 +33,11 @@ bool parse(cxxopts::Options& o, int argc, char** argv, cxxopts::ParseResult& out
 sdk::Client make_client(const cxxopts::ParseResult& args);
 // --call-timeout in ms; UsageError when not in (0, 86400] seconds.
 std::int64_t call_timeout_ms(const cxxopts::ParseResult& args);
+// A duration flag (declared as a string): "500ms", "30s", "5m", "1.5h", "7d", or a bare number of
+// seconds (fractions allowed); UsageError naming the flag and the forms it takes for anything
+// else ("5 minutes", "-1s", "5x") and outside [lo_ms, hi_ms].
+inline constexpr std::int64_t kWeekMs = 7LL * 24 * 3600 * 1000;
+std::int64_t duration_ms(const cxxopts::ParseResult& args, const char* flag, std::int64_t lo_ms, std::int64_t hi_ms);
 Json parse_json_arg(const std::string& flag, const std::string& text);
 std::string positional_id(const cxxopts::ParseResult& args, const char* what);
 // A repeatable string flag's values (empty when absent).

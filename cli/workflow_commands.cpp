@@ -107,7 +107,7 @@ int status_or_wait(int argc, char** argv, bool wait) {
   auto o = base_options(wait ? "workflow wait" : "workflow status",
                         wait ? "Wait until a workflow ends; exit 0 only if it COMPLETED" : "Show a workflow and its steps");
   o.add_options()("id", "workflow id", cxxopts::value<std::string>());
-  if (wait) o.add_options()("timeout", "seconds to wait", cxxopts::value<double>()->default_value("60"));
+  if (wait) o.add_options()("timeout", "how long to wait (30s, 5m, 1h)", cxxopts::value<std::string>()->default_value("60s"));
   o.parse_positional({"id"});
   cxxopts::ParseResult args;
   if (!parse(o, argc, argv, args)) return 0;
@@ -119,9 +119,7 @@ int status_or_wait(int argc, char** argv, bool wait) {
     print_workflow(*v, args.count("json") > 0);
     return 0;
   }
-  double timeout_s = args["timeout"].as<double>();
-  if (!(timeout_s >= 0)) throw UsageError("--timeout must not be negative");
-  auto v = client.wait_workflow(id, static_cast<std::int64_t>(timeout_s * 1000));
+  auto v = client.wait_workflow(id, duration_ms(args, "timeout", 0, kWeekMs));
   if (!v) return fail(v.error());
   print_workflow(*v, args.count("json") > 0);
   if (v->state == WorkflowState::COMPLETED) return 0;

@@ -92,6 +92,30 @@ TEST_F(OrionctlTest, WatchPrintsTheEventsOfATask) {
   EXPECT_EQ(watch.wait_exit(10'000), 0);
 }
 
+TEST_F(OrionctlTest, DurationsTakeUnitsAndAnythingElseIsRefused) {
+  auto sub = ctl({"submit", "--type", "echo", "--cap", "text", "--timeout", "5m", "--backoff-initial", "500ms",
+                  "--retries", "1", "--json"});
+  ASSERT_EQ(sub.exit_code, 0) << sub.err;
+  auto id = Json::parse(sub.out).at("task_id").get<std::string>();
+  auto st = ctl({"status", id, "--json"});
+  ASSERT_EQ(st.exit_code, 0) << st.err;
+  EXPECT_EQ(Json::parse(st.out).at("timeout_ms"), 300'000) << "5m is five minutes, not five seconds";
+  EXPECT_EQ(ctl({"wait", id, "--timeout", "20s"}).exit_code, 0);
+  for (const char* bad : {"5x", "5 minutes", "-1s", "m"}) {
+    auto r = ctl({"submit", "--type", "echo", "--timeout", bad});
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_NE(r.err.find("--timeout"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("ms, s, m, h, d"), std::string::npos) << r.err;
+  }
+  auto bad_wait = ctl({"wait", id, "--timeout", "1y"});
+  EXPECT_EQ(bad_wait.exit_code, 2) << bad_wait.err;
+  auto bad_call = ctl({"agents", "--call-timeout", "soon"});
+  EXPECT_EQ(bad_call.exit_code, 2) << bad_call.err;
+  auto extra = ctl({"status", id, "t999", "--json"});
+  EXPECT_EQ(extra.exit_code, 2) << "a second id is refused, not ignored";
+  EXPECT_NE(extra.err.find("unexpected argument 't999'"), std::string::npos) << extra.err;
+}
+
 TEST_F(OrionctlTest, BadInputGivesAOneLineErrorAndANonZeroExit) {
   auto no_type = ctl({"submit", "--cap", "text"});
   EXPECT_EQ(no_type.exit_code, 2);
