@@ -97,6 +97,7 @@
 #include "common/process_usage.h"
 #include "common/vote_signature.h"
 #include "sdk/cpp/agent_impl.h"
+#include "sdk/cpp/default_signals.h"
 
 namespace orion::sdk {
 
@@ -496,7 +497,13 @@ Agent::~Agent() = default;
 void Agent::handle(const std::string& task_type, Handler handler) { impl_->handle(task_type, std::move(handler)); }
 void Agent::on_vote(VoteHandler handler) { impl_->on_vote(std::move(handler)); }
 const std::string& Agent::public_key_hex() const { return impl_->public_key_hex(); }
-int Agent::run() { return impl_->run(); }
+int Agent::run() {
+  // SIGTERM drains and SIGINT stops, unless the application handles them (default_signals.h).
+  DefaultSignals signals(impl_.get(), [](void* impl) { static_cast<Impl*>(impl)->drain(); },
+                         [](void* impl) { static_cast<Impl*>(impl)->stop(); });
+  if (signals.installed()) spdlog::info("event=default_signals sigterm=drain sigint=stop");
+  return impl_->run();
+}
 void Agent::stop() { impl_->stop(); }
 void Agent::drain() { impl_->drain(); }
 

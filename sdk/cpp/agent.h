@@ -10,7 +10,7 @@
 //     options.capabilities = {"echo"};
 //     Agent agent(options);
 //     agent.handle("echo", [](TaskContext& ctx) { return ctx.input(); });
-//     return agent.run();                      // until agent.stop()
+//     return agent.run();                      // until stop(), SIGINT, or SIGTERM (a drain)
 //   }
 //
 // A handler returns the task's output, or throws a std::exception whose what() becomes the
@@ -120,7 +120,9 @@ class Agent {
   // The Ed25519 public key announced in REGISTER, 64 lower-case hex digits.
   const std::string& public_key_hex() const;
 
-  // Runs the agent on the calling thread until stop(); returns 0. Call it once.
+  // Runs the agent on the calling thread until stop() (or a finished drain); returns 0. Call it
+  // once. Unless the application handles them itself, SIGTERM drains the agent (a second one
+  // stops it) and SIGINT stops it while run() runs (default_signals.h).
   int run();
 
   // Asks run() to finish: no new work, running handlers see cancelled(), up to ~2 s for them to

@@ -84,6 +84,8 @@ import logging
 import math
 import os
 import secrets
+import signal
+import sys
 import threading
 import time
 
@@ -92,7 +94,7 @@ import zmq
 from . import protocol as p
 from .protocol import ErrorCode, MsgType, OrionError
 from .leader import split_endpoints
-from .log import logfmt_value
+from .log import LogfmtFormatter, logfmt_value
 from .sockets import make_socket, receive, send_envelope
 from .vote_signature import SodiumUnavailable, VoteKeys
 from .voting import Voting
@@ -111,6 +113,65 @@ MAX_REDIRECTS_IN_A_ROW = 4    # named redirects without an ATTACH_OK, then pause
 
 log = logging.getLogger("orion.agent")
 logging.getLogger("orion").addHandler(logging.NullHandler())  # a library logs only where the app says
+
+
+def _logging_configured():
+    """Whether the application said where log lines go: a handler on the root logger, or on an
+    `orion` logger beyond the SDK's own NullHandler."""
+    if logging.getLogger().handlers:
+        return True
+    for name in ("orion", "orion.agent"):
+        if any(not isinstance(h, logging.NullHandler) for h in logging.getLogger(name).handlers):
+            return True
+    return False
+
+
+def _default_log_handler():
+    """The SDK's lines (info and up) to stderr in the services' format, for an application that
+    configured no logging: an agent is never silent about where it connects and what fails.
+    Returns the handler, to remove when run() ends."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(LogfmtFormatter("agent"))
+    logger = logging.getLogger("orion")
+    logger.addHandler(handler)
+    if logger.level == logging.NOTSET or logger.level > logging.INFO:
+        logger.setLevel(logging.INFO)
+    return handler
+
+
+class _DefaultSignals:
+    """SIGTERM drains the agent (a second one stops it) and SIGINT stops it, when run() is called
+    on the main thread and the application left both signals as Python set them (so Ctrl-C ends
+    an agent without a traceback from inside zmq_poll). The previous handlers come back when
+    run() ends."""
+
+    def __init__(self, agent):
+        self._saved = {}
+        if threading.current_thread() is not threading.main_thread():
+            return
+        terms = {"n": 0}
+
+        def on_term(_signum, _frame):
+            terms["n"] += 1
+            if terms["n"] == 1:
+                log.info("event=signal signal=SIGTERM agent=%s action=drain", agent.agent_id)
+                agent.drain()
+            else:
+                log.info("event=signal signal=SIGTERM agent=%s action=stop", agent.agent_id)
+                agent.stop()
+
+        def on_int(_signum, _frame):
+            log.info("event=signal signal=SIGINT agent=%s action=stop", agent.agent_id)
+            agent.stop()
+
+        for signum, default, handler in ((signal.SIGTERM, signal.SIG_DFL, on_term),
+                                         (signal.SIGINT, signal.default_int_handler, on_int)):
+            if signal.getsignal(signum) is default:
+                self._saved[signum] = signal.signal(signum, handler)
+
+    def restore(self):
+        for signum, previous in self._saved.items():
+            signal.signal(signum, previous)
 
 
 def _monotonic_ms():
@@ -471,6 +532,7 @@ class Agent:
         self._handlers = {}
         self._vote_handler = None
         self._started = False
+        self._registry_no_answers = 0  # handshakes with the registry that got no answer
         self._stop_requested = False
         self._drain_requested = False  # drain() or a DRAIN from the scheduler
         self._outbox = _Outbox()
@@ -563,10 +625,22 @@ class Agent:
 
     def run(self):
         """Runs the agent on the calling thread until stop() (or a finished drain); returns 0.
-        Call it once."""
+        Call it once. Unless the application set them itself: SIGTERM drains the agent (a second
+        one stops it) and SIGINT stops it (on the main thread), and the SDK's log lines go to
+        stderr at info (when no logging is configured)."""
         if self._started:
             raise RuntimeError("Agent.run() may be called only once")
         self._started = True
+        log_handler = None if _logging_configured() else _default_log_handler()
+        signals = _DefaultSignals(self)
+        try:
+            return self._run()
+        finally:
+            signals.restore()
+            if log_handler is not None:
+                logging.getLogger("orion").removeHandler(log_handler)
+
+    def _run(self):
         self._ctx = zmq.Context()
         self._pool = _WorkerPool(self._spec["capacity"])
         vote_pool = None
@@ -764,9 +838,13 @@ class Agent:
         if self._registry_state == _REGISTERING:
             if now >= reg.handshake_deadline_ms:
                 if not reg.heard_since_handshake:
-                    level = logging.INFO if reg.backoff.peek_ms() >= reg.backoff.max_ms else logging.DEBUG
-                    log.log(level, "event=registry_no_answer agent=%s registry=%s action=reconnect", self.agent_id,
-                            reg.endpoint)
+                    # Said at once the first time (a wrong --registry shows in the first seconds),
+                    # then again only while the retries are at their longest pause.
+                    self._registry_no_answers += 1
+                    first = self._registry_no_answers == 1
+                    level = logging.WARNING if first or reg.backoff.peek_ms() >= reg.backoff.max_ms else logging.DEBUG
+                    log.log(level, "event=registry_no_answer agent=%s registry=%s action=retry hint=%s", self.agent_id,
+                            reg.endpoint, logfmt_value("is orion-registry running there?"))
                     self._open(reg, self._take_registry())
                     self._discover_id = b""  # it went with the old socket
                 self._send_register(now)
