@@ -25,5 +25,6 @@ int cmd_replica(int argc, char** argv);  // add, remove (Raft membership)
 int cmd_cluster(int argc, char** argv);  // cluster_command.cpp
 int cmd_keygen(int argc, char** argv);   // keygen_command.cpp
 int cmd_audit(int argc, char** argv);    // audit_command.cpp: list, verify
+int cmd_dev(int argc, char** argv);      // dev_command.cpp: a whole stack on loopback
 
 }  // namespace orion::cli

@@ -10,8 +10,9 @@ namespace {
 constexpr const char* kUsage = R"(usage: orionctl COMMAND [options]
 
 commands:
+  dev           a whole stack on loopback until Ctrl-C    orionctl dev [--port-base 7100] [--data-dir ./orion-dev]
   submit        submit a task           orionctl submit --type echo --cap text --input '{"x":1}'
-                  [--priority high] [--timeout 2.5] [--depends-on ID]... [--prefer AGENT]...
+                  [--priority high] [--timeout 2.5s] [--depends-on ID]... [--prefer AGENT]...
                   [--exclude AGENT]... [--retries 3 --backoff exponential|fixed
                   --backoff-initial 1 --backoff-max 60 --jitter 0.1] [--idempotency-key K]
                   [--unschedulable-timeout 30] [--result-ttl 1h]
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   // Each subcommand parses argv[1..] so that its own name is argv[0] in its help.
+  if (cmd == "dev") return orion::cli::cmd_dev(argc - 1, argv + 1);
   if (cmd == "submit") return orion::cli::cmd_submit(argc - 1, argv + 1);
   if (cmd == "status") return orion::cli::cmd_status(argc - 1, argv + 1);
   if (cmd == "wait") return orion::cli::cmd_wait(argc - 1, argv + 1);
