@@ -1,5 +1,6 @@
-# Orion: multi-stage build on Debian bookworm. One image holds every binary; compose picks the
-# command per service.
+# Orion: multi-stage build on Debian bookworm. One image holds every binary (stripped); compose
+# picks the command per service. The services run as `orion`, their data under
+# /var/lib/orion/data (owned by it, so a named volume mounted there starts writable).
 FROM debian:bookworm AS build
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       g++ cmake make pkg-config ccache \
@@ -10,14 +11,17 @@ RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq 
 WORKDIR /src
 COPY . .
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DORION_WERROR=ON \
-    && cmake --build build -j"$(nproc)" --target orion-registry orion-scheduler orion-consensus orion-example-agent orionctl orion-dashboard
+    && cmake --build build -j"$(nproc)" --target orion-registry orion-scheduler orion-consensus orion-example-agent orionctl orion-dashboard \
+    && cd build/bin && strip --strip-unneeded orion-registry orion-scheduler orion-consensus orion-example-agent orionctl \
+         orion-audit-verify orion-dashboard
 
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       libzmq5 libspdlog1.10 libfmt9 libsqlite3-0 libraft2 libuv1 libsodium23 libyaml-cpp0.7 libcpp-httplib0.11 \
       ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --home /var/lib/orion --create-home orion
+    && useradd --system --home /var/lib/orion --create-home orion \
+    && mkdir -p /var/lib/orion/data && chown -R orion:orion /var/lib/orion
 COPY --from=build /src/build/bin/orion-registry /src/build/bin/orion-scheduler /src/build/bin/orion-consensus \
                   /src/build/bin/orion-example-agent /src/build/bin/orionctl /src/build/bin/orion-audit-verify \
                   /src/build/bin/orion-dashboard /usr/local/bin/
