@@ -55,12 +55,9 @@ bool parse(cxxopts::Options& o, int argc, char** argv, cxxopts::ParseResult& out
     throw UsageError("unexpected argument '" + out.unmatched().front().substr(0, 64) + "' (see --help)");
   }
   // Every socket made from here on takes CURVE when keys are given (transport_security.h).
-  auto security = load_transport_security(out["curve-key"].as<std::string>(), out["curve-server-key"].as<std::string>());
-  if (!security) throw UsageError(security.error().message);
-  if (security->enabled() && out["curve-server-key"].as<std::string>().empty()) {
-    throw UsageError("--curve-key needs --curve-server-key: the public key the services present");
+  if (auto s = use_client_keys(out["curve-key"].as<std::string>(), out["curve-server-key"].as<std::string>()); !s) {
+    throw UsageError(s.error().message);
   }
-  set_transport_security(std::move(*security));
   return true;
 }
 

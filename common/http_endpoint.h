@@ -14,14 +14,12 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <future>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
+#include "common/loop_handoff.h"
 #include "common/status.h"
 
 namespace httplib {
@@ -44,6 +42,15 @@ struct HttpAnswer {
 // The answer of a path the service does not serve.
 HttpAnswer http_not_found(const HttpRequest& r);
 
+// What every Orion HTTP server shares: `workers` threads, 5 s read, write and keep-alive
+// timeouts, request bodies of at most 8 KiB, and its socket SO_REUSEADDR (not the library's
+// SO_REUSEPORT, which lets a second process listen on the same port and take half the requests)
+// and close-on-exec (a scheduler that restarts itself in place binds the port again).
+void configure_http_server(httplib::Server& s, int workers);
+// Binds host:port (0: one the OS picks), serves on `thread`, and returns once the server runs
+// (stop() before that would not end it): the port bound, or UNAVAILABLE naming the address.
+Result<int> listen_http_server(httplib::Server& s, const std::string& host, int port, std::thread& thread);
+
 class HttpEndpoint {
  public:
   static constexpr std::chrono::milliseconds kAnswerWait{2000};
@@ -59,23 +66,16 @@ class HttpEndpoint {
   bool running() const { return thread_.joinable(); }
   int port() const { return port_; }
   // Readable while requests wait for serve(); -1 before start().
-  int fd() const { return fd_; }
+  int fd() const { return handoff_.fd(); }
   // Answers every request waiting (loop thread).
   void serve(const std::function<HttpAnswer(const HttpRequest&)>& answer);
   void stop();  // waiting requests get 503; idempotent
 
  private:
-  struct Pending {
-    HttpRequest request;
-    std::promise<HttpAnswer> answer;
-  };
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
-  int fd_ = -1;
   int port_ = 0;
-  std::mutex mu_;
-  std::deque<std::shared_ptr<Pending>> waiting_;
-  bool stopping_ = false;
+  LoopHandoff<HttpRequest, HttpAnswer> handoff_;
 };
 
 }  // namespace orion

@@ -32,6 +32,17 @@ Result<TransportSecurity> load_transport_security(const std::string& key_file, c
   return out;
 }
 
+Status use_client_keys(const std::string& key_file, const std::string& server_key_file) {
+  auto security = load_transport_security(key_file, server_key_file);
+  if (!security) return security.error();
+  if (security->enabled() && server_key_file.empty()) {
+    return make_error(ErrorCode::INVALID_ARGUMENT,
+                      "--curve-key needs --curve-server-key: the public key the services present");
+  }
+  set_transport_security(std::move(*security));
+  return {};
+}
+
 void set_transport_security(TransportSecurity security) { current() = std::move(security); }
 const TransportSecurity& transport_security() { return current(); }
 

@@ -34,6 +34,10 @@ struct TransportSecurity {
 Result<TransportSecurity> load_transport_security(const std::string& key_file, const std::string& server_key_file);
 
 void set_transport_security(TransportSecurity security);
+// A client's or an agent's keys (--curve-key, --curve-server-key), loaded and set for every
+// socket made from here on. A client must name the server key: INVALID_ARGUMENT without it
+// (or when a file does not read).
+Status use_client_keys(const std::string& key_file, const std::string& server_key_file);
 const TransportSecurity& transport_security();
 
 // tcp://127.x.y.z, tcp://localhost, tcp://[::1], and any non-TCP endpoint.

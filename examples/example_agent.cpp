@@ -89,13 +89,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   // Every socket the agent makes takes CURVE when keys are given (before the agent is made).
-  auto security = orion::load_transport_security(args["curve-key"].as<std::string>(),
-                                                 args["curve-server-key"].as<std::string>());
-  if (!security || (security->enabled() && args["curve-server-key"].as<std::string>().empty())) {
-    spdlog::critical("event=bad_flag error=\"{}\"", security ? "--curve-key needs --curve-server-key" : security.error().message);
+  if (auto s = orion::use_client_keys(args["curve-key"].as<std::string>(), args["curve-server-key"].as<std::string>());
+      !s) {
+    spdlog::critical("event=bad_flag error={}", orion::logfmt_value(s.error().message));
     return 2;
   }
-  orion::set_transport_security(std::move(*security));
 
   orion::sdk::AgentOptions options;
   options.agent_id = args["id"].as<std::string>();

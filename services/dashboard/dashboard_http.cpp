@@ -1,12 +1,9 @@
 #include "services/dashboard/dashboard_http.h"
 
-#include <fcntl.h>
-#include <sys/eventfd.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <httplib.h>
 
+#include "common/http_endpoint.h"
 #include "services/dashboard/web_assets.h"
 
 namespace orion::dashboard {
@@ -26,39 +23,16 @@ DashboardHttp::DashboardHttp() = default;
 DashboardHttp::~DashboardHttp() { stop(); }
 
 ApiAnswer DashboardHttp::ask_loop(ApiRequest request) {
-  auto p = std::make_shared<Pending>();
-  p->request = std::move(request);
-  auto answer = p->answer.get_future();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_) return api_error(ErrorCode::UNAVAILABLE, "the dashboard is stopping");
-    waiting_.push_back(p);
-  }
-  const std::uint64_t one = 1;
-  [[maybe_unused]] auto n = ::write(fd_, &one, sizeof one);
-  if (answer.wait_for(kAnswerWait) != std::future_status::ready) {
-    return api_error(ErrorCode::UNAVAILABLE, "the dashboard's loop did not answer within 20 s");
-  }
-  return answer.get();
+  return handoff_.ask(std::move(request), kAnswerWait, api_error(ErrorCode::UNAVAILABLE, "the dashboard is stopping"),
+                      api_error(ErrorCode::UNAVAILABLE, "the dashboard's loop did not answer within 20 s"));
 }
 
 Status DashboardHttp::start(const std::string& host, int port, ActionGuard guard) {
-  stopping_ = false;
   guard_ = std::move(guard);
-  fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (fd_ < 0) return make_error(ErrorCode::INTERNAL, "eventfd failed");
+  if (auto st = handoff_.open(); !st) return st;
   server_ = std::make_unique<httplib::Server>();
   httplib::Server& s = *server_;
-  s.new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
-  s.set_read_timeout(5, 0);
-  s.set_write_timeout(5, 0);
-  s.set_keep_alive_timeout(5);
-  s.set_payload_max_length(8 * 1024);
-  s.set_socket_options([](int sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    ::fcntl(sock, F_SETFD, FD_CLOEXEC);
-  });
+  configure_http_server(s, kWorkers);
   // The page may load only its own files and talk only to this server.
   s.set_default_headers({{"X-Content-Type-Options", "nosniff"},
                          {"Content-Security-Policy", "default-src 'self'; style-src 'self'; img-src 'self' data:"},
@@ -117,48 +91,25 @@ Status DashboardHttp::start(const std::string& host, int port, ActionGuard guard
     send(res, ask_loop(ApiRequest{"POST", req.path, ""}));
   });
 
-  const bool bound = port == 0 ? (port_ = s.bind_to_any_port(host.c_str())) > 0 : s.bind_to_port(host.c_str(), port);
+  auto bound = listen_http_server(s, host, port, thread_);
   if (!bound) {
     server_.reset();
-    ::close(fd_);
-    fd_ = -1;
-    return make_error(ErrorCode::UNAVAILABLE, "cannot listen on " + host + ":" + std::to_string(port) +
-                                                  " (in use, or not an address of this host)");
+    handoff_.close();
+    return bound.error();
   }
-  if (port != 0) port_ = port;
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!server_->is_running() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  port_ = *bound;
   return {};
 }
 
-void DashboardHttp::serve(const std::function<ApiAnswer(const ApiRequest&)>& answer) {
-  std::uint64_t n;
-  [[maybe_unused]] auto r = ::read(fd_, &n, sizeof n);
-  std::deque<std::shared_ptr<Pending>> now;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    now.swap(waiting_);
-  }
-  for (auto& p : now) p->answer.set_value(answer(p->request));
-}
+void DashboardHttp::serve(const std::function<ApiAnswer(const ApiRequest&)>& answer) { handoff_.serve(answer); }
 
 void DashboardHttp::stop() {
-  std::deque<std::shared_ptr<Pending>> left;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-    left.swap(waiting_);
-  }
-  for (auto& p : left) p->answer.set_value(api_error(ErrorCode::UNAVAILABLE, "the dashboard is stopping"));
+  handoff_.shut(api_error(ErrorCode::UNAVAILABLE, "the dashboard is stopping"));
   hub_.stop();
   if (server_) server_->stop();
   if (thread_.joinable()) thread_.join();
   server_.reset();
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
+  handoff_.close();
 }
 
 }  // namespace orion::dashboard

@@ -24,6 +24,7 @@
 #include <string>
 #include <thread>
 
+#include "common/loop_handoff.h"
 #include "common/status.h"
 #include "services/dashboard/api_answer.h"
 #include "services/dashboard/sse_hub.h"
@@ -48,16 +49,12 @@ class DashboardHttp {
   // Binds host:port (port 0: one the OS picks) and starts serving.
   Status start(const std::string& host, int port, ActionGuard guard);
   int port() const { return port_; }
-  int fd() const { return fd_; }  // readable while requests wait for serve()
+  int fd() const { return handoff_.fd(); }  // readable while requests wait for serve()
   void serve(const std::function<ApiAnswer(const ApiRequest&)>& answer);  // loop thread
   SseHub& hub() { return hub_; }
   void stop();  // ends streams; waiting requests get 503; idempotent
 
  private:
-  struct Pending {
-    ApiRequest request;
-    std::promise<ApiAnswer> answer;
-  };
   // Queues the request for the loop and waits for its answer.
   ApiAnswer ask_loop(ApiRequest request);
 
@@ -65,11 +62,8 @@ class DashboardHttp {
   std::thread thread_;
   SseHub hub_;
   ActionGuard guard_;
-  int fd_ = -1;
   int port_ = 0;
-  std::mutex mu_;
-  std::deque<std::shared_ptr<Pending>> waiting_;
-  bool stopping_ = false;
+  LoopHandoff<ApiRequest, ApiAnswer> handoff_;
 };
 
 }  // namespace orion::dashboard

@@ -37,14 +37,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   // Every socket takes CURVE when keys are given: the dashboard's key is its principal.
-  auto security = orion::load_transport_security(args["curve-key"].as<std::string>(),
-                                                 args["curve-server-key"].as<std::string>());
-  if (!security || (security->enabled() && args["curve-server-key"].as<std::string>().empty())) {
-    spdlog::critical("event=bad_flag error=\"{}\"",
-                     security ? "--curve-key needs --curve-server-key" : security.error().message);
+  if (auto s = orion::use_client_keys(args["curve-key"].as<std::string>(), args["curve-server-key"].as<std::string>());
+      !s) {
+    spdlog::critical("event=bad_flag error={}", orion::logfmt_value(s.error().message));
     return 2;
   }
-  orion::set_transport_security(std::move(*security));
 
   try {
     orion::SystemClock clock;
