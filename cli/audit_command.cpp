@@ -43,10 +43,7 @@ int with_service(const cxxopts::ParseResult& args, Fn&& fn) {
     return AuditListOk::from_body(r->body);
   };
   if (service == "consensus") {
-    consensus::ConsensusClientOptions o;
-    o.registry = args["registry"].as<std::string>();
-    o.call_timeout_ms = timeout_ms;
-    consensus::ConsensusClient cc(o);
+    consensus::ConsensusClient cc(consensus_options(args));
     return fn(Fetch([&](const AuditList& q) { return decode_page(cc.call(MsgType::AUDIT_LIST, q.to_body(), timeout_ms)); }));
   }
   auto client = make_client(args);

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <set>
 
+#include "common/config.h"
+
 namespace orion::cli {
 
 namespace {
@@ -73,12 +75,11 @@ class EntryReader {
     out = x;
   }
 
-  // Seconds (fractions allowed) into milliseconds.
+  // A duration with its unit ("30s", "500ms", "5m") or a number of seconds, into milliseconds.
   void seconds(const std::string& field, const Json* v, std::int64_t& out_ms) {
     if (!v) return;
-    if (!v->is_number()) return fail(field, "must be a number of seconds");
-    auto ms = seconds_to_ms(v->get<double>());
-    if (!ms) return fail(field, "must be between 0 and a week, in seconds");
+    auto ms = file_duration_ms(*v);
+    if (!ms) return fail(field, kDurationForms);
     out_ms = *ms;
   }
   void seconds(const char* key, std::int64_t& out_ms) { seconds(key, get(key), out_ms); }
@@ -200,6 +201,14 @@ std::optional<std::int64_t> seconds_to_ms(double seconds) {
     return std::nullopt;
   }
   return static_cast<std::int64_t>(std::llround(seconds * 1000));
+}
+
+std::optional<std::int64_t> file_duration_ms(const Json& v) {
+  if (v.is_number()) return seconds_to_ms(v.get<double>());
+  if (!v.is_string()) return std::nullopt;
+  auto ms = parse_duration_ms("duration", v.get<std::string>(), 0, kMaxTimeoutMs);
+  if (!ms) return std::nullopt;
+  return *ms;
 }
 
 std::optional<BackoffKind> backoff_from_string(const std::string& name) {

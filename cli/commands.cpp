@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "cli/batch_file.h"
+#include "cli/human.h"
 #include "sdk/cpp/event_follow.h"
 #include "sdk/cpp/consensus_client.h"
 #include "cli/registries.h"
@@ -210,10 +211,14 @@ int cmd_agents(int argc, char** argv) {
     auto client = make_client(args);
     auto list = client.agents();
     if (!list) return fail(list.error());
-    // Performance comes from the scheduler; without one, the registry's view alone.
+    // Performance comes from the scheduler; without one, the registry's view alone, with "-"
+    // where the scheduler would speak (never zeros that look like facts) and a line saying why.
     std::map<std::string, AgentPerf> perf;
-    if (auto stats = client.agent_stats()) {
+    auto stats = client.agent_stats();
+    if (stats) {
       for (auto& p : *stats) perf[p.agent_id] = std::move(p);
+    } else {
+      std::cerr << "orionctl: performance not shown, the scheduler did not answer: " << stats.error().to_string() << "\n";
     }
     if (args.count("json")) {
       Json a = Json::array();
@@ -246,10 +251,19 @@ int cmd_agents(int argc, char** argv) {
         std::snprintf(cpu, sizeof cpu, "%.2f", v.resources->cpu);
         std::snprintf(mem, sizeof mem, "%.1f", static_cast<double>(v.resources->memory_bytes) / (1024.0 * 1024.0));
       }
-      std::printf("%-20s %-5s %-9s %-7.2f %6lld %6lld %7lld %6.1f%% %8.1f %8.1f %5s %8s %s\n", v.spec.agent_id.c_str(),
-                  state.c_str(), load_cap.c_str(), v.spec.weight, static_cast<long long>(p.done),
-                  static_cast<long long>(p.failed), static_cast<long long>(p.timed_out), 100.0 * p.success_rate,
-                  p.mean_ms, p.p95_ms, cpu, mem, caps.c_str());
+      // The scheduler's columns: "-" when it did not answer or does not know the agent.
+      std::string done = "-", failed = "-", timed_out = "-", success = "-", mean = "-", p95 = "-";
+      if (it != perf.end()) {
+        done = std::to_string(p.done);
+        failed = std::to_string(p.failed);
+        timed_out = std::to_string(p.timed_out);
+        success = fixed(100.0 * p.success_rate, 1) + "%";
+        mean = fixed(p.mean_ms, 1);
+        p95 = fixed(p.p95_ms, 1);
+      }
+      std::printf("%-20s %-5s %-9s %-7.2f %6s %6s %7s %7s %8s %8s %5s %8s %s\n", v.spec.agent_id.c_str(), state.c_str(),
+                  load_cap.c_str(), v.spec.weight, done.c_str(), failed.c_str(), timed_out.c_str(), success.c_str(),
+                  mean.c_str(), p95.c_str(), cpu, mem, caps.c_str());
     }
     return 0;
   });
@@ -349,7 +363,7 @@ int cmd_watch(int argc, char** argv) {
       }
     };
     discover(3000);
-    if (buses.empty()) return fail("no registry named an event bus");
+    if (buses.empty()) return fail("no registry named an event bus in 3000 ms (asked " + args["registry"].as<std::string>() + "): is orion-registry running there?");
     // The scheduler's event history (protocol.md section 16), asked through the leader.
     auto client = make_client(args);
     const std::int64_t timeout_ms = call_timeout_ms(args);
@@ -361,12 +375,7 @@ int cmd_watch(int argc, char** argv) {
     // The consensus leader's, made on first use (a stack may run without consensus).
     std::unique_ptr<consensus::ConsensusClient> cc;
     sdk::EventFollow::Fetch from_consensus = [&](const EventHistoryRequest& q) -> Result<EventHistoryOk> {
-      if (!cc) {
-        consensus::ConsensusClientOptions co;
-        co.registry = args["registry"].as<std::string>();
-        co.call_timeout_ms = timeout_ms;
-        cc = std::make_unique<consensus::ConsensusClient>(co);
-      }
+      if (!cc) cc = std::make_unique<consensus::ConsensusClient>(consensus_options(args));
       auto r = cc->call(MsgType::EVENT_HISTORY, q.to_body(), timeout_ms);
       if (!r) return r.error();
       return EventHistoryOk::from_body(r->body);

@@ -15,10 +15,7 @@ namespace orion::cli {
 namespace {
 
 consensus::ConsensusClient make_consensus(const cxxopts::ParseResult& args) {
-  consensus::ConsensusClientOptions o;
-  o.registry = args["registry"].as<std::string>();
-  o.call_timeout_ms = call_timeout_ms(args);
-  return consensus::ConsensusClient(o);
+  return consensus::ConsensusClient(consensus_options(args));
 }
 
 void print_decision(const ProposalView& p, bool json) {

@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "cli/human.h"
 #include "common/config.h"
 #include "common/transport_security.h"
 
@@ -61,11 +62,28 @@ bool parse(cxxopts::Options& o, int argc, char** argv, cxxopts::ParseResult& out
   return true;
 }
 
+namespace {
+
+// Without --call-timeout, a stack that is not there is said so in about 2 s (leader_follower.h);
+// with it, the call takes what it is given.
+std::int64_t first_answer_ms(const cxxopts::ParseResult& args) { return args.count("call-timeout") ? -1 : 2000; }
+
+}  // namespace
+
 sdk::Client make_client(const cxxopts::ParseResult& args) {
   sdk::ClientOptions co;
   co.registry = args["registry"].as<std::string>();
   co.call_timeout_ms = call_timeout_ms(args);
+  co.first_answer_ms = first_answer_ms(args);
   return sdk::Client(co);
+}
+
+consensus::ConsensusClientOptions consensus_options(const cxxopts::ParseResult& args) {
+  consensus::ConsensusClientOptions o;
+  o.registry = args["registry"].as<std::string>();
+  o.call_timeout_ms = call_timeout_ms(args);
+  o.first_answer_ms = first_answer_ms(args);
+  return o;
 }
 
 Json parse_json_arg(const std::string& flag, const std::string& text) {
@@ -117,7 +135,7 @@ Json view_json(const TaskView& v) {
           {"priority", std::string(to_string(v.spec.priority))},
           {"effective_priority", std::string(to_string(v.effective_priority))},
           {"timeout_ms", v.spec.timeout_ms},
-          {"status", std::string(to_string(v.state))},
+          {"state", std::string(to_string(v.state))},
           {"assigned_agent", v.assigned_agent},
           {"attempt", v.attempt},
           {"progress", v.progress},
@@ -167,13 +185,21 @@ void print_view(const TaskView& v, bool json) {
     std::cout << " (effective " << to_string(v.effective_priority) << ")";
   }
   std::cout << "\n"
-            << "status    " << to_string(v.state) << "  attempt " << v.attempt << "  progress " << v.progress
+            << "state     " << to_string(v.state) << "  attempt " << v.attempt << "  progress " << v.progress
             << "%\n"
-            << "agent     " << (v.assigned_agent.empty() ? "-" : v.assigned_agent) << "\n";
+            << "agent     " << (v.assigned_agent.empty() ? "-" : v.assigned_agent) << "\n"
+            << "created   " << local_time(v.created_ms);
+  // How long it waited for an agent, and ran (or has run so far).
+  const std::int64_t began = v.started_ms ? v.started_ms : v.assigned_ms;
+  if (began) std::cout << "  waited " << between(v.created_ms, began);
+  if (began && v.finished_ms) std::cout << "  ran " << between(began, v.finished_ms);
+  if (v.finished_ms) std::cout << "  ended " << local_time(v.finished_ms);
+  std::cout << "\n";
+  if (v.spec.timeout_ms > 0) std::cout << "timeout   " << human_duration(v.spec.timeout_ms) << " per attempt\n";
   if (v.spec.retries > 0) {
     std::cout << "retries   " << v.failures << " failures of " << v.spec.retries << " retries allowed ("
               << to_string(v.spec.retry.kind) << " backoff)";
-    if (v.retry_at_ms > 0) std::cout << "  next retry at " << v.retry_at_ms << " ms";
+    if (v.retry_at_ms > 0) std::cout << "  next retry at " << local_time(v.retry_at_ms);
     std::cout << "\n";
   }
   if (!v.spec.depends_on.empty()) std::cout << "depends   " << joined(v.spec.depends_on) << "\n";
@@ -184,7 +210,7 @@ void print_view(const TaskView& v, bool json) {
   if (!v.history.empty()) {
     std::cout << "history\n";
     for (const auto& c : v.history) {
-      std::cout << "  " << c.at_ms << "  " << to_string(c.state) << "  attempt " << c.attempt;
+      std::cout << "  " << local_time(c.at_ms) << "  " << to_string(c.state) << "  attempt " << c.attempt;
       if (!c.agent.empty()) std::cout << "  agent " << c.agent;
       if (!c.note.empty()) std::cout << "  " << c.note;
       std::cout << "\n";

@@ -11,6 +11,7 @@
 
 #include "common/messages.h"
 #include "sdk/cpp/client.h"
+#include "sdk/cpp/consensus_client.h"
 
 namespace orion::cli {
 
@@ -30,7 +31,10 @@ int fail(const Error& e);
 cxxopts::Options base_options(const std::string& name, const std::string& help);
 // Parses; prints help and returns false when asked; throws UsageError on bad flags.
 bool parse(cxxopts::Options& o, int argc, char** argv, cxxopts::ParseResult& out);
+// A client from --registry and --call-timeout. Without --call-timeout, a registry or service that
+// gives no answer at all fails the command in about 2 s, saying so (FollowOptions::first_answer_ms).
 sdk::Client make_client(const cxxopts::ParseResult& args);
+consensus::ConsensusClientOptions consensus_options(const cxxopts::ParseResult& args);
 // --call-timeout in ms; UsageError when not in (0, 86400] seconds.
 std::int64_t call_timeout_ms(const cxxopts::ParseResult& args);
 // A duration flag (declared as a string): "500ms", "30s", "5m", "1.5h", "7d", or a bare number of

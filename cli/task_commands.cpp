@@ -21,7 +21,7 @@ int cmd_cancel(int argc, char** argv) {
     if (!r) return fail(r.error());
     if (args.count("json")) {
       std::cout << text(Json{{"task_id", r->task_id},
-                             {"status", std::string(to_string(r->state))},
+                             {"state", std::string(to_string(r->state))},
                              {"also_ended", r->also_ended}})
                 << "\n";
       return 0;
@@ -128,7 +128,7 @@ int cmd_list(int argc, char** argv) {
       std::cout << text(Json{{"tasks", std::move(a)}, {"next", r->next}}) << "\n";
       return 0;
     }
-    std::printf("%-12s %-9s %-8s %-12s %-16s %-7s %s\n", "ID", "STATUS", "PRIORITY", "TYPE", "AGENT", "ATTEMPT",
+    std::printf("%-12s %-9s %-8s %-12s %-16s %-7s %s\n", "ID", "STATE", "PRIORITY", "TYPE", "AGENT", "ATTEMPT",
                 "NAME");
     for (const auto& v : r->tasks) {
       std::printf("%-12s %-9s %-8s %-12s %-16s %-7lld %s\n", v.task_id.c_str(), std::string(to_string(v.state)).c_str(),

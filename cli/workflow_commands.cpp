@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/human.h"
 #include "cli/support.h"
 #include "cli/workflow_file.h"
 
@@ -27,7 +28,8 @@ Json step_json(const StepView& s) {
   return {{"name", s.name},         {"task_id", s.task_id},         {"type", s.type},
           {"depends_on", s.depends_on}, {"state", std::string(to_string(s.state))}, {"progress", s.progress},
           {"attempt", s.attempt},   {"agent", s.agent},             {"error", s.error},
-          {"created_ms", s.created_ms}, {"started_ms", s.started_ms}, {"finished_ms", s.finished_ms}};
+          {"created_ms", s.created_ms}, {"started_ms", s.started_ms}, {"finished_ms", s.finished_ms},
+          {"reason", s.reason}};
 }
 
 Json workflow_json(const WorkflowView& v) {
@@ -45,19 +47,16 @@ void print_workflow(const WorkflowView& v, bool json) {
     return;
   }
   std::cout << v.workflow_id << " " << v.name << " " << to_string(v.state) << " " << std::fixed << std::setprecision(0)
-            << v.progress << "% run " << v.run << "\n";
+            << v.progress << "% run " << v.run << "\n"
+            << "  created " << local_time(v.created_ms);
+  if (v.finished_ms) std::cout << "  ended " << local_time(v.finished_ms) << " (took " << between(v.created_ms, v.finished_ms) << ")";
+  std::cout << "\n";
   if (!v.reason.empty()) std::cout << "  reason: " << v.reason << "\n";
   if (v.gate.is_object()) {
     const std::string outcome = v.gate.value("outcome", ""), proposal = v.gate.value("proposal_id", "");
     std::cout << "  consensus gate: " << (outcome.empty() ? "waiting for votes" : outcome)
               << (proposal.empty() ? "" : " (proposal " + proposal + ")") << "\n";
   }
-  auto secs = [](std::int64_t from, std::int64_t to) {
-    if (!from || !to) return std::string("-");
-    std::ostringstream o;
-    o << std::fixed << std::setprecision(2) << static_cast<double>(to - from) / 1000 << "s";
-    return o.str();
-  };
   std::cout << "  " << std::left << std::setw(20) << "STEP" << std::setw(8) << "TASK" << std::setw(11) << "STATE"
             << std::setw(6) << "PROG" << std::setw(14) << "AGENT" << std::setw(8) << "ATTEMPT" << "RUN TIME\n";
   for (const auto& s : v.steps) {
@@ -65,8 +64,9 @@ void print_workflow(const WorkflowView& v, bool json) {
     prog << std::fixed << std::setprecision(0) << s.progress << "%";
     std::cout << "  " << std::left << std::setw(20) << s.name << std::setw(8) << s.task_id << std::setw(11)
               << to_string(s.state) << std::setw(6) << prog.str() << std::setw(14) << (s.agent.empty() ? "-" : s.agent)
-              << std::setw(8) << s.attempt << secs(s.started_ms, s.finished_ms) << "\n";
+              << std::setw(8) << s.attempt << between(s.started_ms, s.finished_ms) << "\n";
     if (!s.error.empty()) std::cout << "      error: " << s.error << "\n";
+    if (!s.reason.empty()) std::cout << "      why: " << s.reason << "\n";
   }
 }
 

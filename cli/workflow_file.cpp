@@ -95,10 +95,12 @@ Result<WorkflowSpec> parse_workflow_file(const std::string& text, const std::str
     doc = std::move(*y);
   }
   if (!doc.is_object()) return invalid(path + ": a workflow file is a map with name and steps");
-  static const std::set<std::string> known = {"name", "steps", "consensus"};
+  // description: for people (what the workflow needs, how to run it); it stays in the file.
+  static const std::set<std::string> known = {"name", "description", "steps", "consensus"};
   for (auto it = doc.begin(); it != doc.end(); ++it) {
-    if (!known.count(it.key())) return invalid(it.key() + ": is not a known field (name, steps, consensus)");
+    if (!known.count(it.key())) return invalid(it.key() + ": is not a known field (name, description, steps, consensus)");
   }
+  if (doc.contains("description") && !doc["description"].is_string()) return invalid("description: must be text");
   // The file's step fields (seconds, priority names) into TaskSpec maps for the wire.
   Json wire{{"name", doc.value("name", Json())}, {"steps", Json::array()}};
   if (!doc.contains("steps") || !doc["steps"].is_array()) return invalid("steps: must be a list of steps");
@@ -114,8 +116,8 @@ Result<WorkflowSpec> parse_workflow_file(const std::string& text, const std::str
     Json c = doc["consensus"];
     if (c.is_object() && c.contains("timeout")) {
       const Json& t = c["timeout"];
-      auto ms = t.is_number() ? seconds_to_ms(t.get<double>()) : std::nullopt;
-      if (!ms) return invalid("consensus.timeout: must be a number of seconds, at most a week");
+      auto ms = file_duration_ms(t);
+      if (!ms) return invalid(std::string("consensus.timeout: ") + kDurationForms);
       c["timeout_ms"] = *ms;
       c.erase("timeout");
     }

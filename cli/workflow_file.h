@@ -17,9 +17,10 @@
 //   if (!spec) die(spec.error());  // INVALID_ARGUMENT: "steps[1].timeout: must be ..." or
 //                                  // "pipeline.yaml:4:3: ..." for a YAML syntax error
 //
-// Step fields are the batch file's (cli/batch_file.h: priority by name, timeout in seconds,
-// backoff, ...) with `name` for the step's name and `depends_on` naming steps; `key` and
-// `idempotency_key` are refused. In `consensus`, `timeout` is in seconds (sent as timeout_ms).
+// Step fields are the batch file's (cli/batch_file.h: priority by name, durations with their
+// unit or in seconds, backoff, ...) with `name` for the step's name and `depends_on` naming
+// steps; `key` and `idempotency_key` are refused. In `consensus`, `timeout` is a duration too
+// (30s, 5m; a bare number is seconds; sent as timeout_ms).
 #pragma once
 
 #include <string>

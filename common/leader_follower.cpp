@@ -32,6 +32,12 @@ class Tried {
     }
     if (entries_.size() < kMaxEndpointsNamed) entries_.emplace_back(endpoint, std::move(outcome));
   }
+  // The endpoints alone, comma-separated.
+  std::string names() const {
+    std::string out;
+    for (const auto& e : entries_) out += (out.empty() ? "" : ", ") + e.first;
+    return out;
+  }
   std::string to_string() const {
     if (entries_.empty()) return "no endpoint (none was known)";
     std::string out;
@@ -65,11 +71,13 @@ std::vector<std::string> split_endpoints(const std::string& list) {
   return out;
 }
 
-FollowOptions follow_options(const char* what, std::int64_t try_timeout_ms, std::int64_t call_timeout_ms) {
+FollowOptions follow_options(const char* what, std::int64_t try_timeout_ms, std::int64_t call_timeout_ms,
+                             std::int64_t first_answer_ms) {
   FollowOptions f;
   f.what = what;
   f.try_timeout_ms = try_timeout_ms;
   f.call_timeout_ms = call_timeout_ms;
+  f.first_answer_ms = first_answer_ms;
   return f;
 }
 
@@ -149,12 +157,23 @@ Result<Envelope> LeaderFollower::call(const Envelope& request, std::int64_t hold
   int tries = 0;
   Tried tried;
   Error last = make_error(ErrorCode::UNAVAILABLE, "no " + options_.what + " endpoint known");
+  // first_answer_ms: until anything answers, the call is bounded by it (leader_follower.h).
+  const bool first_bound = options_.first_answer_ms >= 0 && !answered_;
+  const std::int64_t first_deadline = start + std::max<std::int64_t>(1, options_.first_answer_ms);
+  const std::string service = "orion-" + options_.what;
+  auto unanswered = [&] { return first_bound && steady_now_ms() >= first_deadline; };
   while (steady_now_ms() < deadline) {
     if (current_.empty()) {
       auto where = locate_(std::max<std::int64_t>(1, deadline - steady_now_ms()));
       if (!where || where->empty()) {
         last = where ? make_error(ErrorCode::UNAVAILABLE, "the registry knows no " + options_.what + " yet")
                      : where.error();
+        if (unanswered()) {
+          if (!where) return last;  // the registry's own answer to "is it running"
+          return make_error(ErrorCode::UNAVAILABLE, "the registry knows no " + options_.what + " after " +
+                                                        std::to_string(steady_now_ms() - start) + " ms: is " +
+                                                        service + " running, and registered with this registry?");
+        }
         pause();
         continue;
       }
@@ -162,6 +181,7 @@ Result<Envelope> LeaderFollower::call(const Envelope& request, std::int64_t hold
     }
     const std::string at = current_;
     std::int64_t try_ms = std::min(options_.try_timeout_ms + hold_ms, std::max<std::int64_t>(1, deadline - steady_now_ms()));
+    if (first_bound) try_ms = std::min(try_ms, std::max<std::int64_t>(1, options_.first_answer_ms / 2) + hold_ms);
     bool timed_out = false;
     ++tries;
     auto r = exchange(at, request, try_ms, keep_packed, &timed_out);
@@ -170,9 +190,15 @@ Result<Envelope> LeaderFollower::call(const Envelope& request, std::int64_t hold
       tried.note(at, "no reply");
       last = r.error();
       current_.clear();
+      if (unanswered()) {
+        return make_error(ErrorCode::UNAVAILABLE, "no answer from the " + options_.what + " at " + tried.names() +
+                                                      " in " + std::to_string(steady_now_ms() - start) + " ms: is " +
+                                                      service + " running there?");
+      }
       pause();
       continue;
     }
+    answered_ = true;
     if (!r) {
       current_.clear();
       return r.error();  // a reply that did not decode, or a malformed endpoint

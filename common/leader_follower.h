@@ -28,6 +28,10 @@
 // Pauses grow from pause_initial_ms, doubling, to pause_max_ms. When call_timeout_ms has passed
 // the call fails UNAVAILABLE with a message naming the service, the request type, the number
 // of tries, every endpoint tried with its last outcome, and the last error.
+// first_answer_ms >= 0 (orionctl without --call-timeout): until this follower has had any answer
+// at all, a call gives up after first_answer_ms (each try at most half of it), saying what it
+// asked and whether the service runs: a command to a stack that is not there fails in about 2 s,
+// not after the whole call timeout. Once anything answered, failover keeps the whole timeout.
 //
 // Not thread-safe: one per thread. Time is the steady clock: the waits are zmq polls.
 #pragma once
@@ -56,10 +60,13 @@ struct FollowOptions {
   std::int64_t call_timeout_ms = 10'000;    // one call, every try and pause included
   std::int64_t pause_initial_ms = 25;       // first pause before locating again, ms ...
   std::int64_t pause_max_ms = 200;          // ... doubling up to this
+  std::int64_t first_answer_ms = -1;        // < 0: off; else the bound before any answer (above)
 };
 
-// The options of a client's follower of `what`: one try and one call bounded as given.
-FollowOptions follow_options(const char* what, std::int64_t try_timeout_ms, std::int64_t call_timeout_ms);
+// The options of a client's follower of `what`: one try and one call bounded as given, and the
+// first answer when first_answer_ms >= 0.
+FollowOptions follow_options(const char* what, std::int64_t try_timeout_ms, std::int64_t call_timeout_ms,
+                             std::int64_t first_answer_ms = -1);
 
 class LeaderFollower {
  public:
@@ -100,6 +107,7 @@ class LeaderFollower {
   Locate locate_;
   std::map<std::string, std::unique_ptr<zmq::socket_t>> sockets_;  // one DEALER per endpoint used
   std::string current_;  // the endpoint believed to serve, "" = locate it
+  bool answered_ = false;  // some endpoint answered a call of this follower (first_answer_ms)
 };
 
 // A list of registries, all equal: a request goes to one, and to the next when it does not

@@ -71,7 +71,7 @@ class Demo:
 
     @staticmethod
     def task_line(v):
-        shown = v["output"] if v["status"] == "COMPLETED" else v["error"]
+        shown = v["output"] if v["state"] == "COMPLETED" else v["error"]
         print(f"    {v['task_id']:<6} {v['name']:<18} {v['priority']:<8} agent={v['assigned_agent'] or '-':<10} "
               f"{v['status']:<10} {json.dumps(shown)[:90]}")
 
@@ -101,7 +101,7 @@ class Demo:
             v = self.wait(tid)
             self.task_line(v)
             t, cap, p, inp, capable = want[name]
-            self.check(v["status"] == "COMPLETED", f"{name} COMPLETED")
+            self.check(v["state"] == "COMPLETED", f"{name} COMPLETED")
             self.check(v["assigned_agent"] in capable, f"{name} ran on a '{cap}' agent ({v['assigned_agent']})")
             if t == "echo":
                 self.check(v["output"] == inp, f"{name} output is its input")
@@ -125,7 +125,7 @@ class Demo:
                 votes = ", ".join(f"{x['agent_id']}={x['vote']}" for x in d["votes"])
                 print(f"           {kind} {gate['proposal_id']}: {d['outcome']} (yes {d['yes_weight']:g} / "
                       f"no {d['no_weight']:g}); votes: {votes}")
-            self.check(v["status"] == want, f"{v['name']} under {kind} ended {want}")
+            self.check(v["state"] == want, f"{v['name']} under {kind} ended {want}")
         v = self.ctl("status", rejected)
         self.check("REJECTED" in v["error"] and v["assigned_agent"] == "", "the rejected task never ran")
 
@@ -145,7 +145,7 @@ class Demo:
         views = [self.wait(t) for t in ids]
         for v in views:
             self.task_line(v)
-        self.check(all(v["status"] == "COMPLETED" for v in views), "all four COMPLETED")
+        self.check(all(v["state"] == "COMPLETED" for v in views), "all four COMPLETED")
         ordered = all(views[i]["started_ms"] >= views[i - 1]["finished_ms"] for i in range(1, len(views)))
         self.check(ordered, "each started only after the one before it finished")
         flows = all(views[i]["output"]["from"].get(ids[i - 1]) == views[i - 1]["output"] for i in range(1, len(views)))
@@ -253,7 +253,7 @@ class Demo:
         wid = run["workflow_id"]
         first = run["tasks"]["stage-1"]
         deadline = time.time() + 20
-        while time.time() < deadline and self.ctl("status", first)["status"] not in ("ASSIGNED", "RUNNING"):
+        while time.time() < deadline and self.ctl("status", first)["state"] not in ("ASSIGNED", "RUNNING"):
             time.sleep(0.05)
         leader = self.scheduler_leader(replicas)
         self.check(leader is not None, "a scheduler replica leads")

@@ -16,8 +16,9 @@ namespace orion::sdk {
 Client::Client(ClientOptions options)
     : options_(std::move(options)),
       ctx_(1),
-      registries_(ctx_, options_.registry, follow_options("registry", options_.request_timeout_ms, options_.call_timeout_ms)),
-      scheduler_(ctx_, follow_options("scheduler", options_.request_timeout_ms, options_.call_timeout_ms), [this](std::int64_t budget_ms) -> Result<std::string> {
+      registries_(ctx_, options_.registry, follow_options("registry", options_.request_timeout_ms, options_.call_timeout_ms, options_.first_answer_ms)),
+      scheduler_(ctx_, follow_options("scheduler", options_.request_timeout_ms, options_.call_timeout_ms,
+                                       options_.first_answer_ms), [this](std::int64_t budget_ms) -> Result<std::string> {
         auto d = registries_.discover(std::min(budget_ms, options_.call_timeout_ms));
         if (!d) return d.error();
         return d->scheduler_client;

@@ -59,6 +59,9 @@ struct ClientOptions {
   std::int64_t request_timeout_ms = 3000;  // one try at one endpoint
   std::int64_t call_timeout_ms = 10'000;   // one call: every try, redirect and pause (plus a long poll's wait)
   std::int64_t batch_timeout_ms = 30'000;  // one try of SUBMIT_BATCH: at least this (100,000 tasks take a while)
+  // >= 0: until the registry (or the scheduler) has answered anything, a call gives up after this
+  // long saying whether the service runs (common/leader_follower.h); -1: the whole call timeout.
+  std::int64_t first_answer_ms = -1;
   // Client endpoints of the consensus replicas, tried in turn instead of asking the registry
   // where the leader is (a follower redirects to it). Empty: the registry's DISCOVERY.
   std::vector<std::string> consensus_replicas;

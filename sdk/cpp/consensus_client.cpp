@@ -14,8 +14,11 @@ namespace orion::consensus {
 ConsensusClient::ConsensusClient(ConsensusClientOptions options)
     : options_(std::move(options)),
       ctx_(1),
-      registries_(ctx_, options_.registry, follow_options("registry", options_.request_timeout_ms, options_.call_timeout_ms)),
-      follower_(ctx_, follow_options("consensus", options_.request_timeout_ms, options_.call_timeout_ms),
+      registries_(ctx_, options_.registry, follow_options("registry", options_.request_timeout_ms, options_.call_timeout_ms,
+                                                       options_.first_answer_ms)),
+      follower_(ctx_,
+                follow_options("consensus", options_.request_timeout_ms, options_.call_timeout_ms,
+                               options_.first_answer_ms),
                 [this](std::int64_t budget_ms) { return next_endpoint(budget_ms); }) {}
 
 ConsensusClient::~ConsensusClient() = default;

@@ -37,6 +37,7 @@ struct ConsensusClientOptions {
   std::vector<std::string> replicas;              // client endpoints of the replicas, tried in turn
   std::int64_t request_timeout_ms = 2000;         // one try at one replica
   std::int64_t call_timeout_ms = 15'000;          // one call, redirects, elections and retries included
+  std::int64_t first_answer_ms = -1;              // >= 0: the bound before any answer (leader_follower.h)
 };
 
 class ConsensusClient {

@@ -85,6 +85,7 @@ consensus::ConsensusClient& Client::consensus() {
     o.replicas = options_.consensus_replicas;  // ... unless told where the replicas are
     o.request_timeout_ms = options_.request_timeout_ms;
     o.call_timeout_ms = options_.call_timeout_ms;
+    o.first_answer_ms = options_.first_answer_ms;
     consensus_ = std::make_unique<consensus::ConsensusClient>(o);
   }
   return *consensus_;

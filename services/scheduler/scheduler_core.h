@@ -219,6 +219,9 @@ class SchedulerCore {
   Result<TaskList> list(const ListTasks& request) const;
   // The task with why it is where it is; NOT_FOUND for an unknown id.
   Result<TaskView> get(const std::string& task_id) const;
+  // Why a PENDING task waits (its gate, its dependencies, a retry's pause, the agents): get()'s
+  // reason, and a workflow step's.
+  std::string explain_pending(const TaskRecord& t) const;
   // Answers now (returns the view) when the task is terminal or timeout_ms is 0; otherwise holds
   // the request and answers through the outbox when it ends or the timeout passes.
   Result<std::optional<TaskView>> wait(const std::string& identity, const std::string& request_id,
@@ -492,7 +495,6 @@ class SchedulerCore {
   void answer_waiters(const TaskRecord& t);
   void dispatch();
   void assign(TaskRecord& t, AgentSession& a, const std::string& why);
-  std::string explain_pending(const TaskRecord& t) const;
   Status check_gate(const TaskSpec& spec, const ConsensusGate& gate) const;
   void open_gate(TaskRecord& t, const std::string& gate_id);
   std::string explain_gate(const TaskRecord& t) const;

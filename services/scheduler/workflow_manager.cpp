@@ -220,6 +220,7 @@ Result<WorkflowView> WorkflowManager::get(const std::string& workflow_id) const 
     s.created_ms = t.created_ms;
     s.started_ms = c.started_ms ? c.started_ms : c.assigned_ms;
     s.finished_ms = c.finished_ms;
+    if (t.state == TaskState::PENDING) s.reason = core_.explain_pending(t);
     if (s.started_ms && (v.started_ms == 0 || s.started_ms < v.started_ms)) v.started_ms = s.started_ms;
     total += s.progress;
     v.steps.push_back(std::move(s));

@@ -49,7 +49,7 @@ TEST_F(OrionctlTest, SubmitThenWaitThenStatusPrintTheContractedJson) {
   ASSERT_EQ(st.exit_code, 0) << st.err;
   auto j = Json::parse(st.out);
   EXPECT_EQ(j.at("task_id"), id);
-  EXPECT_EQ(j.at("status"), "COMPLETED");
+  EXPECT_EQ(j.at("state"), "COMPLETED");
   EXPECT_EQ(j.at("assigned_agent"), "cli-agent");
   EXPECT_EQ(j.at("attempt"), 1);
   EXPECT_EQ(j.at("output"), (Json{{"hello", "world"}}));

@@ -369,5 +369,53 @@ TEST_F(PythonSdkTest, ThePythonAgentAttachesAgainAfterTheSchedulerIsKilledAndRes
   EXPECT_TRUE(contains(python_agent("py").log_tail(200'000), "event=reattached agent=py"));
 }
 
+// The SDK as a user gets it: `pip install` of sdk/python into a virtual environment (that sees
+// Debian's pyzmq and msgpack), then an agent of a few lines run by that environment's python,
+// from a directory outside the source tree and without PYTHONPATH, serving a task.
+TEST_F(PythonSdkTest, AnAgentFromAVirtualEnvironmentWithTheSdkInstalledServesATask) {
+  if (run_command(kPython, {"-c", "import ensurepip"}, cluster.dir().path()).exit_code != 0) {
+    GTEST_SKIP() << "no venv/ensurepip for " << kPython << " (Debian: python3-venv, which scripts/bootstrap.sh installs)";
+  }
+  const std::string env = cluster.dir().file("venv"), src = cluster.dir().file("sdk-src");
+  auto made = run_command(kPython, {"-m", "venv", "--system-site-packages", env}, cluster.dir().path(), 60'000);
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  // The build writes into its source (build/, *.egg-info): install from a copy.
+  ASSERT_EQ(run_command("/bin/cp", {"-r", sdk_dir(), src}, cluster.dir().path()).exit_code, 0);
+  auto pip = run_command(env + "/bin/python", {"-m", "pip", "install", "-q", "--no-deps", "--no-index",
+                                               "--no-build-isolation", src},
+                         cluster.dir().path(), 120'000);
+  ASSERT_EQ(pip.exit_code, 0) << pip.out << pip.err;
+  const std::string script = cluster.dir().file("my_agent.py");
+  {
+    std::ofstream out(script);
+    out << "import sys\n"
+           "from orion_sdk import Agent\n"
+           "\n"
+           "agent = Agent(\"venv-agent\", capabilities=[\"venv\"], registry=sys.argv[1])\n"
+           "\n"
+           "@agent.handler(\"shout\")\n"
+           "def shout(ctx):\n"
+           "    return {\"text\": ctx.input[\"text\"].upper(), \"from\": __import__(\"orion_sdk\").__file__}\n"
+           "\n"
+           "agent.run()\n";
+  }
+  // env -u PYTHONPATH: nothing points the interpreter at the source tree (env execs it: one PID).
+  Process venv_agent("/usr/bin/env", {"-u", "PYTHONPATH", env + "/bin/python", script, cluster.registry_endpoint},
+                     cluster.dir().file("venv-agent.log"));
+  ASSERT_TRUE(wait_agent_up("venv-agent").has_value()) << venv_agent.log_tail(4000);
+  TaskSpec s;
+  s.type = "shout";
+  s.capabilities = {"venv"};
+  s.input = {{"text", "from a virtual environment"}};
+  auto id = client().submit(s);
+  ASSERT_TRUE(id.ok()) << id.error().to_string();
+  TaskView v = finish(*id);
+  ASSERT_EQ(v.state, TaskState::COMPLETED) << v.error << "\n" << venv_agent.log_tail(4000);
+  EXPECT_EQ(v.output.at("text"), "FROM A VIRTUAL ENVIRONMENT");
+  EXPECT_EQ(v.output.at("from").get<std::string>().rfind(env, 0), 0u)
+      << "the SDK the agent ran is the installed one, not the source tree's: " << v.output.at("from");
+  EXPECT_EQ(venv_agent.stop(5000), 0) << "SIGTERM ends it cleanly";
+}
+
 }  // namespace
 }  // namespace orion::testing

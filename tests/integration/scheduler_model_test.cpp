@@ -274,7 +274,7 @@ TEST_F(SchedulerModelTest, OrionctlSubmitsABatchFileAndListsItsTasksOnceComplete
   std::multiset<std::string> listed;
   for (const auto& t : j["tasks"]) {
     listed.insert(t.at("task_id").get<std::string>());
-    EXPECT_EQ(t.at("status"), "COMPLETED");
+    EXPECT_EQ(t.at("state"), "COMPLETED");
   }
   for (const char* key : {"fetch", "parse", "store"}) {
     EXPECT_EQ(listed.count(ids[key].get<std::string>()), 1u) << key << " listed once: " << list.out;
@@ -316,7 +316,7 @@ TEST_F(SchedulerModelTest, OrionctlReprioritizesAndCancelsAQueuedTask) {
 
   auto cancel = ctl({"cancel", id, "--reason", "not needed", "--json"});
   ASSERT_EQ(cancel.exit_code, 0) << cancel.err;
-  EXPECT_EQ(Json::parse(cancel.out).at("status"), "CANCELLED") << "a PENDING task is cancelled at once";
+  EXPECT_EQ(Json::parse(cancel.out).at("state"), "CANCELLED") << "a PENDING task is cancelled at once";
   EXPECT_EQ(finish(id).state, TaskState::CANCELLED);
 
   auto missing = ctl({"cancel", "t999999"});

@@ -305,6 +305,7 @@ RECORDS = {
         Field('created_ms', 'scalar', 'int', False, min=0, default=0),
         Field('started_ms', 'scalar', 'int', False, min=0, default=0),
         Field('finished_ms', 'scalar', 'int', False, min=0, default=0),
+        Field('reason', 'scalar', 'str', False, max_bytes=MAX_TEXT_BYTES, default=''),
     ),
     'Voter': (
         Field('agent_id', 'scalar', 'str', True, min_bytes=1),

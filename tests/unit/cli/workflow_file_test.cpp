@@ -53,16 +53,37 @@ steps:
   EXPECT_EQ(w->steps[1].task.depends_on, (std::vector<std::string>{"a"}));
 }
 
+TEST(WorkflowFile, DurationsTakeTheirUnitAndBareNumbersStillMeanSeconds) {
+  auto w = parse_workflow_file(R"(
+name: units
+consensus: {type: majority, capability: approve, timeout: 2m}
+steps:
+  - {name: a, type: echo, timeout: 500ms, unschedulable_timeout: 1h, backoff: {initial: 2s, max: 1m}}
+  - {name: b, type: echo, timeout: 30}
+)",
+                               "units.yaml");
+  ASSERT_TRUE(w.ok()) << w.error().to_string();
+  EXPECT_EQ(w->steps[0].task.timeout_ms, 500);
+  EXPECT_EQ(w->steps[0].task.unschedulable_timeout_ms, 3'600'000);
+  EXPECT_EQ(w->steps[0].task.retry.initial_ms, 2'000);
+  EXPECT_EQ(w->steps[0].task.retry.max_ms, 60'000);
+  EXPECT_EQ(w->steps[1].task.timeout_ms, 30'000) << "a bare number is seconds, as files said before units";
+  EXPECT_EQ(w->consensus.value("timeout_ms", 0), 120'000);
+}
+
 TEST(WorkflowFile, ErrorsNameTheirLocation) {
   const std::string head = "name: x\nsteps:\n  - {name: a, type: echo}\n";
   EXPECT_EQ(error_of(head + "  - {name: b, type: echo, timeout: -1}\n"),
-            "steps[1].timeout: must be between 0 and a week, in seconds");
+            "steps[1].timeout: must be a duration with its unit (500ms, 30s, 5m, 1h) or a number of seconds, at most a week");
+  EXPECT_EQ(error_of(head + "  - {name: b, type: echo, timeout: 5 minutes}\n"),
+            "steps[1].timeout: must be a duration with its unit (500ms, 30s, 5m, 1h) or a number of seconds, at most a week");
   EXPECT_EQ(error_of(head + "  - {name: b, type: echo, colour: red}\n"), "steps[1].colour: is not a known field");
   EXPECT_EQ(error_of(head + "  - {name: b, type: echo, input: {rows: \"${steps.colect.output}\"}, depends_on: [a]}\n"),
             "steps[1].input.rows: unknown step \"colect\"");
   EXPECT_EQ(error_of(head + "  - {type: echo}\n"), "steps[1].name: is required: the step's name");
   EXPECT_EQ(error_of(head + "  - {name: b, type: echo, depends_on: [b]}\n"), "steps: dependency cycle: b -> b");
-  EXPECT_EQ(error_of(head + "colour: red\n"), "colour: is not a known field (name, steps, consensus)");
+  EXPECT_EQ(error_of(head + "colour: red\n"), "colour: is not a known field (name, description, steps, consensus)");
+  EXPECT_EQ(error_of(head + "description: [a]\n"), "description: must be text");
   EXPECT_EQ(error_of("name: x\nsteps: [\n"), error_of("name: x\nsteps: [\n"));  // deterministic
   EXPECT_EQ(error_of("name: x\nsteps: [\n").rfind("w.yaml:", 0), 0u) << error_of("name: x\nsteps: [\n");
   EXPECT_NE(error_of("{\"name\": ", "w.json").find("w.json is not valid JSON"), std::string::npos);

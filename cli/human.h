@@ -1,0 +1,19 @@
+// How orionctl shows times and quantities to people (never in --json, which keeps the wire's
+// epoch milliseconds and _ms integers): local wall-clock times, durations with their unit.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace orion::cli {
+
+// "2026-12-06 03:27:21.474" in the local time zone (TZ); "-" for 0 (not happened).
+std::string local_time(std::int64_t epoch_ms);
+// "850 ms", "2.50 s", "5 min 3 s", "1 h 2 min", "3 d 4 h"; negative durations as "-" + that.
+std::string human_duration(std::int64_t ms);
+// The duration between two wall-clock times, or "-" when either is 0.
+std::string between(std::int64_t from_ms, std::int64_t to_ms);
+// A number with `digits` decimals ("12.5").
+std::string fixed(double value, int digits);
+
+}  // namespace orion::cli
