@@ -18,7 +18,6 @@ import argparse
 import difflib
 import os
 import re
-import socket
 import subprocess
 import sys
 
@@ -93,7 +92,8 @@ def table(name, help_text):
             continue
         desc, env, default = split_description(text)
         # The example agent's default id names the host it runs on: the same reference everywhere.
-        default = default.replace("example-" + socket.gethostname(), "example-<hostname>")
+        if name == "orion-example-agent" and flag == "id" and default.startswith("example-"):
+            default = "example-<hostname>"
         shown_default = f"`{default}`" if default and default != "(empty)" else default
         if not takes_value and not default:
             shown_default = "off"
