@@ -19,7 +19,7 @@
 
 #include "common/clock.h"
 
-// The raft headers have no extern "C" of their own (docs/consensus.md, "libraft: what we learned").
+// The raft headers have no extern "C" of their own (docs/internals/consensus.md, "libraft: what we learned").
 extern "C" {
 #include <raft.h>
 #include <raft/uv.h>

@@ -113,7 +113,7 @@ class Client {
   // a cycle or a wrong reference refuses it, INVALID_ARGUMENT naming the place). Returns the
   // workflow id and step name -> task id. Checked here first, so a bad spec is not sent.
   Result<WorkflowRunOk> run_workflow(const WorkflowSpec& spec);
-  // The product brief's call: a workflow named `name` of `steps` (each a task template whose
+  // The one-call form: a workflow named `name` of `steps` (each a task template whose
   // task.depends_on names other steps), gated by `require_consensus`: null or false for no
   // gate, true for {"type": "majority"}, or the gate's map ({"type", "capability", "voters",
   // "timeout_ms", "data"}): no step runs until the agents approve it.

@@ -1,4 +1,4 @@
-// orion-scheduler as one of 3 or 5 Raft replicas (scheduler_service.h; docs/operations.md).
+// orion-scheduler as one of 3 or 5 Raft replicas (scheduler_service.h; docs/internals/replication.md).
 //
 // The leader runs exactly the single replica's turn; only where a turn's records go differs:
 // into one Raft entry (replica_entry.h) instead of a SQLite transaction, and its replies wait

@@ -391,7 +391,7 @@ TEST_F(ConsensusTest, ThreeReplicasKeepEveryAcknowledgedVoteWhenTheLeaderIsKille
   }
   // It used to stall here about 1 run in 7 under load: its own snapshot collided with one the
   // leader sent, which libraft 0.15 drops; the leader then waited its install-snapshot timeout
-  // (30 s by default, 1 s ours). docs/consensus.md "libraft", SnapshotCollisionTest.
+  // (30 s by default, 1 s ours). docs/internals/consensus.md "libraft", SnapshotCollisionTest.
   EXPECT_TRUE(converged) << "the restarted replica did not catch up (see the replica lines above)";
   if (converged) {
     std::ifstream restarted_log(stack.replicas[leader]->log_path());
