@@ -8,6 +8,7 @@ PACKAGES=(
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libcxxopts-dev libspdlog-dev nlohmann-json3-dev
   libsqlite3-dev libgtest-dev libgmock-dev libraft-dev libuv1-dev libsodium-dev libyaml-cpp-dev
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev  # the services' HTTP endpoint
+  libhowardhinnant-date-dev tzdata  # schedules: cron in a time zone (date/tz.h over /usr/share/zoneinfo)
   docker-compose python3 python3-zmq python3-msgpack python3-prometheus-client
   python3-venv python3-pip  # the Python SDK's install test (pip install ./sdk/python)
   clang libclang-rt-14-dev  # the libFuzzer targets (scripts/fuzz.sh)
