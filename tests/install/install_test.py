@@ -212,13 +212,20 @@ def mode_subdir(args, stack_dir):
     # to the checkout, and the compiler cache already holds them.
     outer = fresh(os.path.join(args.work, "outer"))
     orion = args.build_dir.rstrip("/") + "-install-subdir"
-    cache = os.path.join(orion, "CMakeCache.txt")
+    # A run cut short (a timeout) can leave a truncated object that make would take as built: the
+    # directory is kept only after a run that built everything in it.
+    built = os.path.join(orion, "built-by-install-test")
+    if not os.path.exists(built):
+        shutil.rmtree(orion, ignore_errors=True)
+    else:
+        os.remove(built)
     env = dict(os.environ, CCACHE_NOHASHDIR="1")
     env.setdefault("CCACHE_BASEDIR", args.source_dir)
     run(["cmake", "-S", os.path.join(HERE, "subdir"), "-B", outer, "-G", args.generator,
          "-DORION_SOURCE_DIR=" + args.source_dir, "-DORION_BINARY_DIR=" + orion,
          "-DCMAKE_BUILD_TYPE=" + args.build_type, "-DORION_WERROR=" + args.werror], env=env)
     run(["cmake", "--build", outer, "--target", "install_agent", "-j2"], env=env, timeout=900)
+    open(built, "w").close()
     # Orion's warning flags are its own: not on the agent's compile line.
     with open(os.path.join(outer, "compile_commands.json")) as f:
         line = [c["command"] for c in json.load(f) if c["file"].endswith("install_agent.cpp")][0]
