@@ -250,6 +250,13 @@ def deb_fields(deb):
 
 def mode_deb(args, stack_dir):
     pkg = fresh(os.path.join(args.work, "packages"))
+    # cpack first brings the tree up to date (its preinstall step), one job at a time and with the
+    # compiler cache keyed as ctest's environment has it: on a tree left stale that takes many
+    # minutes. The same, done here in parallel and keyed as scripts/build.sh keys it, is seconds on
+    # a built tree and leaves cpack nothing to do.
+    env = dict(os.environ, CCACHE_NOHASHDIR="1")
+    env.setdefault("CCACHE_BASEDIR", args.source_dir)
+    run(["cmake", "--build", args.build_dir, "-j2"], env=env, timeout=900)
     run(["cpack", "-G", "DEB", "--config", os.path.join(args.build_dir, "CPackConfig.cmake"), "-B", pkg], cwd=pkg)
     debs = sorted(glob.glob(os.path.join(pkg, "*.deb")))
     by_name = {deb_fields(d)["Package"]: d for d in debs}
