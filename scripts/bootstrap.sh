@@ -13,6 +13,7 @@ PACKAGES=(
   python3-venv python3-pip  # the Python SDK's install test (pip install ./sdk/python)
   clang libclang-rt-14-dev  # the libFuzzer targets (scripts/fuzz.sh)
   chromium python3-websocket  # the dashboard's page tested in a headless browser
+  dpkg-dev file  # cpack -G DEB: dpkg-shlibdeps finds the services' Depends
 )
 
 missing=()
