@@ -122,6 +122,14 @@ class OutputsTest(unittest.TestCase):
         self.assertIn("out->seq = static_cast<std::uint64_t>(seq);", event)
         self.assertIn('if (epoch != 0) out["epoch"] = epoch;', event)
 
+    def test_a_sorted_packed_writer_writes_the_keys_in_nlohmanns_order_and_honours_write_if(self):
+        source = g.render_cpp_family_source(self.schema, "agent")
+        result = source[source.index("std::string TaskResult::to_packed() const {"):]
+        result = result[:result.index("}\n")]
+        keys = [line.split('"')[1] for line in result.splitlines() if 'w.key("' in line]
+        self.assertEqual(keys, sorted(keys))
+        self.assertIn("w.map(6u + (!deps.empty() ? 1u : 0u));", source)
+
     def test_an_enum_list_without_its_bounds_is_refused_for_cpp(self):
         s = copy.deepcopy(self.schema)
         lt = next(m for m in s["messages"] if m["name"] == "LIST_TASKS")
