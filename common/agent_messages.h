@@ -8,8 +8,9 @@
 //   Result<TaskResult> back = TaskResult::from_body(body);  // TOO_LARGE for an output over 4 MiB
 //
 // They and the records TaskRef and AgentPerf are generated from common/protocol.toml (family
-// "agent") into common/gen/agent_messages.{h,cpp} in the build tree. ASSIGN, TASK_PROGRESS and
-// TASK_RESULT are also read without a Json tree on the hot path (agent_channel_decode.h).
+// "agent") into common/gen/agent_messages.{h,cpp} in the build tree. ASSIGN, TASK_PROGRESS,
+// TASK_RESULT and RESULT_OK also have to_packed() and from_packed(): the hot path reads and writes
+// them without a Json tree (TASK_PROGRESS, TASK_RESULT and RESULT_OK in to_body's key order).
 #pragma once
 
 #include "common/gen/agent_messages.h"

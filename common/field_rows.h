@@ -1,6 +1,7 @@
-// Readers for the body fields that Fields (common/fields.h) does not cover: arrays of records and
-// count maps. The C++ readers generated from common/protocol.toml (scripts/gen_protocol.py) call
-// these; each returns the field's INVALID_ARGUMENT naming it, or nothing when the field was read.
+// Readers for the body fields that Fields (common/fields.h) does not cover: arrays of records,
+// short arrays of enum values and count maps. The C++ readers generated from common/protocol.toml
+// (scripts/gen_protocol.py) call these; each returns the field's INVALID_ARGUMENT naming it, or
+// nothing when the field was read.
 //
 //   std::vector<ReplicaView> rows;
 //   if (auto e = read_rows(body, "scheduler", Need::OPTIONAL, kMaxReplicasListed, rows)) return *e;
@@ -96,6 +97,26 @@ std::optional<Error> read_record(const Json& b, const char* key, Need need, std:
   return std::nullopt;
 }
 
+// A short array of at most max_items integers in lo..hi under `key`, each held as E (an enum
+// class; absent or nil: out stays empty, unless need is REQUIRED).
+template <class E>
+std::optional<Error> read_int_list(const Json& b, const char* key, Need need, std::size_t max_items, std::int64_t lo,
+                                   std::int64_t hi, std::vector<E>& out) {
+  auto it = b.find(key);
+  if (it == b.end() || it->is_null()) {
+    if (need == Need::REQUIRED) return field_error(key, "is required");
+    return std::nullopt;
+  }
+  if (!it->is_array() || it->size() > max_items) return field_error(key, "must be a short array of integers");
+  for (const auto& v : *it) {
+    if (!v.is_number_integer() || v.get<std::int64_t>() < lo || v.get<std::int64_t>() > hi) {
+      return field_error(key, "values must be in " + std::to_string(lo) + ".." + std::to_string(hi));
+    }
+    out.push_back(static_cast<E>(v.get<std::int64_t>()));
+  }
+  return std::nullopt;
+}
+
 // Counts under `key` (absent or nil: empty).
 std::optional<Error> read_counts(const Json& b, const char* key, std::size_t max_items, Counts& out);
 
@@ -107,6 +128,13 @@ template <class T>
 Json rows_to_json(const std::vector<T>& rows) {
   Json a = Json::array();
   for (const auto& r : rows) a.push_back(r.to_json());
+  return a;
+}
+
+template <class E>
+Json ints_to_json(const std::vector<E>& values) {
+  Json a = Json::array();
+  for (E v : values) a.push_back(static_cast<int>(v));
   return a;
 }
 

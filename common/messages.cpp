@@ -46,40 +46,6 @@ Result<SubmitBatch> SubmitBatch::from_body(const Json& b) {
   return out;
 }
 
-Json ListTasks::to_body() const {
-  Json st = Json::array(), pr = Json::array();
-  for (auto s : states) st.push_back(static_cast<int>(s));
-  for (auto p : priorities) pr.push_back(static_cast<int>(p));
-  return {{"states", st}, {"types", types}, {"priorities", pr}, {"limit", limit}, {"after", after}};
-}
-Result<ListTasks> ListTasks::from_body(const Json& b) {
-  auto r = read_fields<ListTasks>(b, [](Fields& f, ListTasks& m) {
-    f.str_list("types", m.types, Need::OPTIONAL);
-    f.integer("limit", m.limit, Need::OPTIONAL, 1, 10'000);
-    f.str("after", m.after, Need::OPTIONAL);
-  });
-  if (!r) return r;
-  auto ints = [&](const char* key, int lo, int hi, auto push) -> Status {
-    if (!b.contains(key) || b[key].is_null()) return {};
-    if (!b[key].is_array() || b[key].size() > 16) {
-      return make_error(ErrorCode::INVALID_ARGUMENT, std::string("field '") + key + "': must be a short array of integers");
-    }
-    for (const auto& v : b[key]) {
-      if (!v.is_number_integer() || v.get<std::int64_t>() < lo || v.get<std::int64_t>() > hi) {
-        return make_error(ErrorCode::INVALID_ARGUMENT, std::string("field '") + key + "': values must be in " +
-                                                           std::to_string(lo) + ".." + std::to_string(hi));
-      }
-      push(v.get<int>());
-    }
-    return {};
-  };
-  if (auto s = ints("states", 1, 7, [&](int v) { r->states.push_back(static_cast<TaskState>(v)); }); !s) return s.error();
-  if (auto s = ints("priorities", 1, 5, [&](int v) { r->priorities.push_back(static_cast<Priority>(v)); }); !s) {
-    return s.error();
-  }
-  return r;
-}
-
 Json TaskList::to_body() const {
   Json a = Json::array();
   for (const auto& t : tasks) a.push_back(t.to_json());
@@ -97,30 +63,6 @@ Result<TaskList> TaskList::from_body(const Json& b) {
   }
   if (b.contains("next") && b["next"].is_string()) out.next = b["next"].get<std::string>();
   return out;
-}
-
-// ---- Events ---------------------------------------------------------------------------------
-
-Json Event::to_body() const {
-  Json b = {{"topic", topic}, {"publisher", publisher}, {"seq", seq}, {"ts_ms", ts_ms}, {"data", data}};
-  if (epoch != 0) b["epoch"] = epoch;
-  return b;
-}
-Result<Event> Event::from_body(const Json& b) {
-  std::int64_t seq = 0, epoch = 0;
-  auto r = read_fields<Event>(b, [&](Fields& f, Event& m) {
-    f.str("topic", m.topic, Need::REQUIRED);
-    f.str("publisher", m.publisher, Need::OPTIONAL);
-    f.integer("epoch", epoch, Need::OPTIONAL, 0, INT64_MAX);
-    f.integer("seq", seq, Need::OPTIONAL, 0, INT64_MAX);
-    f.integer("ts_ms", m.ts_ms, Need::OPTIONAL, 0, INT64_MAX);
-    f.object("data", m.data, Need::OPTIONAL);
-  });
-  if (r) {
-    r->seq = static_cast<std::uint64_t>(seq);
-    r->epoch = static_cast<std::uint64_t>(epoch);
-  }
-  return r;
 }
 
 }  // namespace orion

@@ -1,11 +1,13 @@
-// The task messages kept by hand: SUBMIT_BATCH, LIST_TASKS and TASK_LIST (their Json readers are
-// the reference the services' packed readers, batch_decode.cpp and task_list_decode.cpp, mirror
-// error for error), and EVENT. Every other message is generated from common/protocol.toml and
-// included from here, so this header still names every message:
-//   registry_messages.h  REGISTER .. ANNOUNCE and the agent records (section 5.3)
-//   task_messages.h      SUBMIT .. WAIT_TASKS but the three above (section 5.4)
-//   agent_messages.h     ATTACH .. DETACH, DRAIN_AGENT, AGENT_STATS_OK (sections 5.4, 5.5)
-//   task_records.h       TaskSpec, TaskView and the records they hold (by hand)
+// The task messages kept by hand: SUBMIT_BATCH and TASK_LIST (their Json readers are the
+// reference the services' packed readers, batch_decode.cpp and task_list_decode.cpp, mirror error
+// for error). Every other message is generated from common/protocol.toml and included from here,
+// so this header still names every message:
+//   registry_messages.h    REGISTER .. ANNOUNCE and the agent records (section 5.3)
+//   task_messages.h        SUBMIT .. WAIT_TASKS but the two above, and BatchEntry (section 5.4)
+//   agent_messages.h       ATTACH .. DETACH, DRAIN_AGENT, AGENT_STATS_OK (sections 5.4, 5.5)
+//   event_messages.h       EVENT (section 5.6)
+//   task_records.h         TaskSpec and TaskView (by hand)
+//   task_parts_messages.h  RetryPolicy and StateChange, which they hold
 // docs/protocol.md is the specification; this file and that document change together.
 //
 //   SubmitTask m; m.spec.type = "echo"; m.spec.input = {{"x", 1}};
@@ -21,6 +23,7 @@
 
 #include "common/agent_messages.h"
 #include "common/codec.h"
+#include "common/event_messages.h"
 #include "common/protocol_schema.h"
 #include "common/registry_messages.h"
 #include "common/task_gate.h"
@@ -45,40 +48,11 @@ struct SubmitBatch {
   static Result<SubmitBatch> from_packed(std::string_view body);
 };
 
-// Filters are ANDed; an empty list matches all. Tasks come in id order after `after`.
-struct ListTasks {
-  std::vector<TaskState> states;
-  std::vector<std::string> types;
-  std::vector<Priority> priorities;
-  std::int64_t limit = 100;     // 1..10000
-  std::string after;            // a task id; list those after it
-  Json to_body() const;
-  static Result<ListTasks> from_body(const Json& b);
-};
-
 struct TaskList {
   std::vector<TaskView> tasks;
   std::string next;  // pass as `after` for the next page; empty at the end
   Json to_body() const;
   static Result<TaskList> from_body(const Json& b);
-};
-
-// ---- Events ---------------------------------------------------------------------------------
-
-// Body of an EVENT. Each publisher numbers its events from 1 within an epoch (a number drawn
-// at each process start); (publisher, epoch, seq) names one event, so a subscriber connected
-// to several registries' buses drops the copies (common/event_dedup.h). A gap in seq within
-// an epoch tells it it missed some and should re-read state with a command; a new epoch is a
-// restart, not a gap.
-struct Event {
-  std::string topic;      // also frame 0 on the bus: "task.completed", "agent.down", ...
-  std::string publisher;  // "scheduler", "registry"
-  std::uint64_t epoch = 0;  // 1..2^63-1 when sent; 0 = not sent (an older publisher)
-  std::uint64_t seq = 0;
-  std::int64_t ts_ms = 0;  // wall clock
-  Json data = Json::object();
-  Json to_body() const;
-  static Result<Event> from_body(const Json& b);
 };
 
 }  // namespace orion

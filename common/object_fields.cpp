@@ -47,8 +47,8 @@ Status spec_from_object(const Obj& o, TaskSpec& t, bool bound_input) {
   if (!r.ok()) return r.error();
   if (t.type.empty()) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'type': must not be empty");
   if (f.present[13] && f.value[13]->type != msgpack::type::NIL) {
-    auto p = RetryPolicy::from_json(as_json(*f.value[13]));
-    if (!p) return p.error();
+    auto p = RetryPolicy::from_object(*f.value[13]);
+    if (!p) return retry_error(p.error());
     t.retry = *p;
   }
   // The common input (nil, a number, a short string) is far below the bound: only a value that

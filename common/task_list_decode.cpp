@@ -12,24 +12,6 @@ using packed::FieldSet;
 using packed::Obj;
 using packed::ObjFields;
 
-// One history entry: read<StateChange> of messages.cpp, field by field.
-Result<StateChange> change_from_object(const Obj& o) {
-  if (o.type != msgpack::type::MAP) return make_error(ErrorCode::MALFORMED, "body is not a map");
-  static const char* const kNames[] = {"state", "at_ms", "attempt", "agent", "note"};
-  FieldSet<5> f(kNames, o);
-  StateChange c;
-  std::int64_t state = 0;
-  ObjFields r;
-  r.integer("state", f.value[0], state, Need::REQUIRED, 0, 7);
-  r.integer("at_ms", f.value[1], c.at_ms, Need::OPTIONAL, 0, INT64_MAX);
-  r.integer("attempt", f.value[2], c.attempt, Need::OPTIONAL, 0, kMaxAttempt);
-  r.str("agent", f.value[3], c.agent, Need::OPTIONAL);
-  r.str("note", f.value[4], c.note, Need::OPTIONAL, 4096);
-  if (!r.ok()) return r.error();
-  c.state = static_cast<TaskState>(state);
-  return c;
-}
-
 }  // namespace
 
 // TaskView::from_json, field for field and in its order.
@@ -76,7 +58,7 @@ Result<TaskView> task_view_from_object(const Obj& o) {
     }
     v.history.reserve(h.via.array.size);
     for (std::uint32_t i = 0; i < h.via.array.size; ++i) {
-      auto c = change_from_object(h.via.array.ptr[i]);
+      auto c = StateChange::from_object(h.via.array.ptr[i]);
       if (!c) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'history': " + c.error().message);
       v.history.push_back(std::move(*c));
     }

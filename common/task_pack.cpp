@@ -2,15 +2,6 @@
 
 namespace orion {
 
-void pack(MsgWriter& w, const RetryPolicy& r) {
-  w.map(5);
-  w.key("kind"), w.integer(static_cast<int>(r.kind));
-  w.key("initial_ms"), w.integer(r.initial_ms);
-  w.key("max_ms"), w.integer(r.max_ms);
-  w.key("multiplier"), w.number(r.multiplier);
-  w.key("jitter"), w.number(r.jitter);
-}
-
 namespace {
 
 // The optional fields of TaskSpec::to_json, in one place for counting and writing.
@@ -52,7 +43,7 @@ void pack_spec_fields(MsgWriter& w, const TaskSpec& s, const SpecOptionals& o) {
   if (o.preferred) w.key("preferred_agents"), w.str_list(s.preferred_agents);
   if (o.excluded) w.key("excluded_agents"), w.str_list(s.excluded_agents);
   if (o.retries) w.key("retries"), w.integer(s.retries);
-  if (o.retry) w.key("retry"), pack(w, s.retry);
+  if (o.retry) w.key("retry"), s.retry.write_packed(w);
   if (o.depends_on) w.key("depends_on"), w.str_list(s.depends_on);
   if (o.idempotency) w.key("idempotency_key"), w.str(s.idempotency_key);
   if (o.unschedulable) w.key("unschedulable_timeout_ms"), w.integer(s.unschedulable_timeout_ms);
@@ -88,14 +79,7 @@ void pack(MsgWriter& w, const TaskViewParts& v, bool with_waiting_on) {
   w.key("retry_at_ms"), w.integer(v.retry_at_ms);
   if (with_waiting_on) w.key("waiting_on"), w.str_list(v.waiting_on);
   w.key("history"), w.array(v.history.size());
-  for (const auto& c : v.history) {
-    w.map(5);
-    w.key("state"), w.integer(static_cast<int>(c.state));
-    w.key("at_ms"), w.integer(c.at_ms);
-    w.key("attempt"), w.integer(c.attempt);
-    w.key("agent"), w.str(c.agent);
-    w.key("note"), w.str(c.note);
-  }
+  for (const auto& c : v.history) c.write_packed(w);
   w.key("assigned_agent"), w.str(v.assigned_agent);
   w.key("attempt"), w.integer(v.attempt);
   w.key("progress"), w.number(v.progress);
@@ -135,38 +119,6 @@ std::string pack_task_list(std::size_t count, const std::function<void(MsgWriter
   w.key("tasks"), w.array(count);
   for (std::size_t i = 0; i < count; ++i) pack_view(w, i);
   w.key("next"), w.str("");
-  return w.take();
-}
-
-std::string pack_result_ok(const ResultOk& ok) {
-  MsgWriter w;
-  w.map(3);  // keys in the order nlohmann writes them: the bytes are those of to_body()
-  w.key("accepted"), w.boolean(ok.accepted);
-  w.key("attempt"), w.integer(ok.attempt);
-  w.key("task_id"), w.str(ok.task_id);
-  return w.take();
-}
-
-std::string pack_task_progress(const TaskProgress& p) {
-  MsgWriter w;
-  w.reserve(64);
-  w.map(4);  // keys in the order nlohmann writes them: the bytes are those of to_body()
-  w.key("attempt"), w.integer(p.attempt);
-  w.key("message"), w.str(p.message);
-  w.key("progress"), w.number(p.progress);
-  w.key("task_id"), w.str(p.task_id);
-  return w.take();
-}
-
-std::string pack_task_result(const TaskResult& r) {
-  MsgWriter w;
-  w.reserve(96);
-  w.map(5);  // keys in the order nlohmann writes them: the bytes are those of to_body()
-  w.key("attempt"), w.integer(r.attempt);
-  w.key("error"), w.str(r.error);
-  w.key("ok"), w.boolean(r.ok);
-  w.key("output"), w.json(r.output);
-  w.key("task_id"), w.str(r.task_id);
   return w.take();
 }
 

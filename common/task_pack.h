@@ -15,7 +15,6 @@
 
 namespace orion {
 
-void pack(MsgWriter& w, const RetryPolicy& r);
 void pack(MsgWriter& w, const TaskSpec& s);
 // A TaskView's fields held elsewhere (the scheduler keeps a task in its own record): pack()
 // writes exactly the map of the TaskView they make up.
@@ -47,16 +46,9 @@ std::string pack_task_list(const std::vector<TaskView>& views);
 std::string pack_task_list(const std::vector<const TaskView*>& views);
 // The same for `count` views, the i-th written by pack_view(w, i) (one pack() call).
 std::string pack_task_list(std::size_t count, const std::function<void(MsgWriter&, std::size_t)>& pack_view);
-// A RESULT_OK body, as ResultOk::to_body (the same bytes).
-std::string pack_result_ok(const ResultOk& ok);
 // A SUBMIT_BATCH body, as SubmitBatch::to_body for these entries and batch gate (decodes to the
 // same value): the client's side of a batch, without a Json tree of it.
 std::string pack_submit_batch(const std::vector<BatchEntry>& tasks, const ConsensusGate& consensus);
-// TASK_PROGRESS and TASK_RESULT bodies (the agent's per-task messages), as to_body: the same
-// bytes for a result; a progress decodes to the same value (written as float64 where nlohmann
-// may pick float32).
-std::string pack_task_progress(const TaskProgress& p);
-std::string pack_task_result(const TaskResult& r);
 // An ASSIGN body, as Assign::to_body for the view's current attempt; `deps` holds
 // (dependency task id, its output) pairs.
 std::string pack_assign(const TaskView& v, const std::vector<std::pair<std::string, const Json*>>& deps);

@@ -1,37 +1,16 @@
 #include "common/task_records.h"
 
+#include "common/field_rows.h"
 #include "common/fields.h"
 
 namespace orion {
-const char* to_string(BackoffKind kind) {
-  switch (kind) {
-    case BackoffKind::FIXED: return "fixed";
-    case BackoffKind::EXPONENTIAL: return "exponential";
-    default: return "unknown";
-  }
+Status check_retry_policy(RetryPolicy& p) {
+  if (p.max_ms < p.initial_ms) p.max_ms = p.initial_ms;
+  return {};
 }
 
-Json RetryPolicy::to_json() const {
-  return {{"kind", static_cast<int>(kind)},
-          {"initial_ms", initial_ms},
-          {"max_ms", max_ms},
-          {"multiplier", multiplier},
-          {"jitter", jitter}};
-}
-
-Result<RetryPolicy> RetryPolicy::from_json(const Json& j) {
-  std::int64_t kind = static_cast<std::int64_t>(BackoffKind::FIXED);
-  auto r = read_fields<RetryPolicy>(j, [&](Fields& f, RetryPolicy& p) {
-    f.integer("kind", kind, Need::OPTIONAL, 1, 2);
-    f.integer("initial_ms", p.initial_ms, Need::OPTIONAL, 0, kMaxTimeoutMs);
-    f.integer("max_ms", p.max_ms, Need::OPTIONAL, 0, kMaxTimeoutMs);
-    f.number("multiplier", p.multiplier, Need::OPTIONAL, 1.0, 10.0);
-    f.number("jitter", p.jitter, Need::OPTIONAL, 0.0, 1.0);
-  });
-  if (!r) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'retry': " + r.error().message);
-  r->kind = static_cast<BackoffKind>(kind);
-  if (r->max_ms < r->initial_ms) r->max_ms = r->initial_ms;
-  return r;
+Error retry_error(const Error& e) {
+  return make_error(ErrorCode::INVALID_ARGUMENT, "field 'retry': " + e.message);
 }
 
 Json TaskSpec::to_json() const {
@@ -77,7 +56,7 @@ Result<TaskSpec> TaskSpec::from_json(const Json& j) {
   if (r->type.empty()) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'type': must not be empty");
   if (j.contains("retry") && !j["retry"].is_null()) {
     auto p = RetryPolicy::from_json(j["retry"]);
-    if (!p) return p.error();
+    if (!p) return retry_error(p.error());
     r->retry = *p;
   }
   if (encode_value(r->input).size() > kMaxInputBytes) {
@@ -106,12 +85,7 @@ Json TaskView::to_json() const {
   j["failures"] = failures;
   j["retry_at_ms"] = retry_at_ms;
   j["waiting_on"] = waiting_on;
-  Json h = Json::array();
-  for (const auto& c : history) {
-    h.push_back({{"state", static_cast<int>(c.state)}, {"at_ms", c.at_ms}, {"attempt", c.attempt}, {"agent", c.agent},
-                 {"note", c.note}});
-  }
-  j["history"] = std::move(h);
+  j["history"] = rows_to_json(history);
   j["assigned_agent"] = assigned_agent;
   j["attempt"] = attempt;
   j["progress"] = progress;
@@ -163,16 +137,8 @@ Result<TaskView> TaskView::from_json(const Json& j) {
       return make_error(ErrorCode::INVALID_ARGUMENT, "field 'history': must be an array of at most 64 entries");
     }
     for (const auto& item : h) {
-      std::int64_t st = 0;
-      auto c = read_fields<StateChange>(item, [&](Fields& f, StateChange& x) {
-        f.integer("state", st, Need::REQUIRED, 0, 7);
-        f.integer("at_ms", x.at_ms, Need::OPTIONAL, 0, INT64_MAX);
-        f.integer("attempt", x.attempt, Need::OPTIONAL, 0, kMaxAttempt);
-        f.str("agent", x.agent, Need::OPTIONAL);
-        f.str("note", x.note, Need::OPTIONAL, 4096);
-      });
+      auto c = StateChange::from_json(item);
       if (!c) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'history': " + c.error().message);
-      c->state = static_cast<TaskState>(st);
       r->history.push_back(std::move(*c));
     }
   }

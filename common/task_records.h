@@ -1,5 +1,6 @@
-// The task records kept by hand: TaskSpec (what SUBMIT, SUBMIT_BATCH and a workflow's steps carry),
-// TaskView (what TASK_INFO and TASK_LIST answer) and the records they hold. Their Json readers are
+// The task records kept by hand: TaskSpec (what SUBMIT, SUBMIT_BATCH and a workflow's steps carry)
+// and TaskView (what TASK_INFO and TASK_LIST answer); the records they hold are generated
+// (common/task_parts_messages.h), as is BatchEntry (common/task_messages.h). Their Json readers are
 // the reference the packed readers and writers of the services' hot paths mirror error for error
 // and key for key (batch_decode.cpp, task_list_decode.cpp, task_pack.cpp, object_fields.cpp);
 // their fields are documented in common/protocol.toml and docs/protocol.md section 5.1.
@@ -17,27 +18,20 @@
 #include "common/status.h"
 #include "common/task_gate.h"
 #include "common/task_model.h"
+#include "common/task_parts_messages.h"
 
 namespace orion {
 
-enum class BackoffKind : std::uint8_t { UNKNOWN = 0, FIXED = 1, EXPONENTIAL = 2 };
-const char* to_string(BackoffKind kind);
-
-// How long to wait before retry n (n = 1 for the first retry):
+// RetryPolicy and StateChange (one entry of a task's history) are generated:
+// common/task_parts_messages.h. A RetryPolicy waits before retry n (n = 1 for the first retry):
 //   FIXED        initial_ms
 //   EXPONENTIAL  min(max_ms, initial_ms * multiplier^(n-1))
 // then shortened by a deterministic fraction in [0, jitter) drawn from (task, n), so a replay
 // of the log gives the same delays.
-struct RetryPolicy {
-  BackoffKind kind = BackoffKind::FIXED;
-  std::int64_t initial_ms = 1000;
-  std::int64_t max_ms = 60'000;
-  double multiplier = 2.0;  // 1..10
-  double jitter = 0.0;      // 0..1
 
-  Json to_json() const;
-  static Result<RetryPolicy> from_json(const Json& j);
-};
+// A RetryPolicy read under a TaskSpec's "retry": its error as INVALID_ARGUMENT "field 'retry': ..."
+// (for TaskSpec::from_json and its packed twin, object_fields.cpp).
+Error retry_error(const Error& e);
 
 struct TaskSpec {
   std::string name;
@@ -62,15 +56,6 @@ struct TaskSpec {
   static Result<TaskSpec> from_json(const Json& j);
 };
 
-// One state change of a task, for its history.
-struct StateChange {
-  TaskState state = TaskState::UNKNOWN;
-  std::int64_t at_ms = 0;  // wall clock
-  std::int64_t attempt = 0;
-  std::string agent;
-  std::string note;
-};
-
 struct TaskView {
   std::string task_id;
   TaskSpec spec;
@@ -93,10 +78,5 @@ struct TaskView {
   static Result<TaskView> from_json(const Json& j);
 };
 
-
-struct BatchEntry {
-  std::string key;  // unique in the batch; other entries' depends_on may name it
-  TaskSpec spec;
-};
 
 }  // namespace orion

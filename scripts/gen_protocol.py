@@ -116,8 +116,10 @@ def check(schema):
             for key in ("min", "max", "max_bytes", "max_items", "min_bytes", "min_items"):
                 if key in f:
                     resolve(schema, f[key])
-            if "enum" in f and (f["enum"] not in schema["enums"] or f["type"] != "int"):
-                raise SchemaError(f"{w}: enum names no [[enum]], or the field is not an int")
+            if "enum" in f and (f["enum"] not in schema["enums"] or f["type"] not in ("int", "[int]")):
+                raise SchemaError(f"{w}: enum names no [[enum]], or the field is not an int or [int]")
+            if "cpp_type" in f and (f["type"] != "int" or "enum" in f):
+                raise SchemaError(f"{w}: cpp_type needs an int field without enum")
             if "values" in f and (f["type"] != "str" or not f["values"]):
                 raise SchemaError(f"{w}: values need a str field and at least one name")
             if "cpp_flag" in f and (len(f.get("values", [])) != 2 or f["cpp_flag"] not in f["values"]):
@@ -128,6 +130,8 @@ def check(schema):
                 raise SchemaError(f"{w}: loose_map needs a record or a list of records")
             if f.get("cpp_optional") and parse_type(f["type"])[0] not in ("record", "list"):
                 raise SchemaError(f"{w}: cpp_optional needs a record or a list of records")
+        if owner.get("packed_keys", "sorted") != "sorted":
+            raise SchemaError(f"{where}: packed_keys can only be sorted")
         if "cpp_base" in owner and "extends" not in owner:
             raise SchemaError(f"{where}: cpp_base needs extends")
     for e in schema["enums"].values():
@@ -135,6 +139,10 @@ def check(schema):
             raise SchemaError(f"enum {e['name']}: give family (generated) or cpp_header (hand-written)")
         if "family" in e and [v["value"] for v in e.get("values", [])][:1] != [0]:
             raise SchemaError(f"enum {e['name']}: its first value must be UNKNOWN = 0")
+        if e.get("names", "upper") not in ("upper", "lower"):
+            raise SchemaError(f"enum {e['name']}: names must be upper or lower")
+        if e.get("names") == "lower" and e.get("parse"):
+            raise SchemaError(f"enum {e['name']}: parse needs names = upper")
 
 
 def fields_of(schema, owner):
@@ -403,12 +411,19 @@ def render_cpp(schema):
 #                       (e.g. "" = not said, where an absent field is read as the default)
 #   write_if = "expr"   the writers write the field only while the C++ expression (over the
 #                       struct's members) is true
+#   cpp_type = "T"      an int held as the C++ integer type T (e.g. std::uint64_t): read as an int
+#                       in its min..max, then converted
+#   enum on an [int]    a list of small integers held as std::vector<E>, each read in min..max
 # Per record or message: cpp_order = [names] declares the C++ members in that order (aggregate
 # initialisers of a struct that was hand-written keep their meaning); cpp_base = "m" with extends: the extended record is the member m (the
 # fields of both share one map on the wire); it is read first and its error returned as it is.
 # Per record or message: check = "fn" calls the hand-written `Status fn(T&)` after the fields
 # are read (rules that span fields); packed = true (messages) adds to_packed() and from_packed():
-# the same body as msgpack bytes, read and written without a Json tree.
+# the same body as msgpack bytes, read and written without a Json tree (packed_keys = "sorted":
+# written in the key order of nlohmann, so the bytes are those of to_body's, float32 aside);
+# packed = true on a record adds write_packed() and from_object() (for hand-written packed codecs
+# that hold it). An enum
+# with names = "lower" spells its values in lower case in to_string (no parse then).
 
 CPP_SCALAR = {"str": "std::string", "int": "std::int64_t", "num": "double", "bool": "bool", "any": "Json",
               "map": "Json"}
@@ -452,6 +467,10 @@ def cpp_type(schema, f):
     if f.get("cpp_optional"):
         return f"std::optional<{cpp_type(schema, dict(f, cpp_optional=False))}>"
     t = f["type"]
+    if "cpp_type" in f:
+        return f["cpp_type"]
+    if "enum" in f and t == "[int]":
+        return f"std::vector<{f['enum']}>"
     if "enum" in f:
         return f["enum"]
     if "cpp_flag" in f:
@@ -478,6 +497,8 @@ def cpp_init(schema, f):
 
 def cpp_init_value(schema, f):
     d = f.get("cpp_default", f.get("default"))
+    if "enum" in f and f["type"] == "[int]":
+        return ""
     if "enum" in f:
         return f" = {enum_value(schema, f['enum'], d or 0)}"
     if "cpp_flag" in f:
@@ -547,8 +568,9 @@ def family_members(schema, family):
 
 def packed_records(schema, family):
     """The records of the family that a packed message holds (they get a packed reader and writer)."""
-    _, _, msgs = family_members(schema, family)
-    out, todo = set(), [m for m in msgs if m.get("packed")]
+    _, recs, msgs = family_members(schema, family)
+    out, todo = {r["name"] for r in recs if r.get("packed")}, [m for m in msgs if m.get("packed")]
+    todo += [r for r in recs if r.get("packed")]
     while todo:
         for f in fields_of(schema, todo.pop()):
             kind, inner = parse_type(f["type"])
@@ -589,7 +611,8 @@ def render_cpp_enum_decl(e):
            f"enum class {e['name']} : std::uint8_t {{"]
     for v in e["values"]:
         out.append(f"  {v['name']} = {v['value']},  // {v['doc']}")
-    out += ["};", f"// The value's name, \"UNKNOWN\" for one the protocol does not define.",
+    unknown = "unknown" if e.get("names") == "lower" else "UNKNOWN"
+    out += ["};", f"// The value's name, \"{unknown}\" for one the protocol does not define.",
             f"const char* to_string({e['name']} value);"]
     if e.get("parse"):
         out.append(f"// The value named `name` in any case, or UNKNOWN.")
@@ -600,10 +623,11 @@ def render_cpp_enum_decl(e):
 
 def render_cpp_enum_def(e):
     n = e["name"]
+    spell = (lambda x: x.lower()) if e.get("names") == "lower" else (lambda x: x)
     out = [f"const char* to_string({n} value) {{", "  switch (value) {"]
     for v in e["values"]:
-        out.append(f"    case {n}::{v['name']}: return \"{v['name']}\";")
-    out += ["  }", '  return "UNKNOWN";', "}", ""]
+        out.append(f"    case {n}::{v['name']}: return \"{spell(v['name'])}\";")
+    out += ["  }", f'  return "{spell("UNKNOWN")}";', "}", ""]
     if e.get("parse"):
         named = ", ".join(f"{n}::{v['name']}" for v in e["values"] if v["value"] != 0)
         out += [f"{n} {snake(n)}_from_string(std::string_view name) {{",
@@ -689,7 +713,11 @@ def need_of(f):
 
 
 def temp_of(f):
-    """A local the reader reads into before the member: enum fields and flags."""
+    """A local the reader reads into before the member: enum fields, cpp_type ints and flags."""
+    if "enum" in f and f["type"] == "[int]":
+        return None
+    if "cpp_type" in f:
+        return f"std::int64_t {f['name']} = {int(f.get('default', 0))};"
     if "enum" in f:
         return f"std::int64_t {f['name']} = {int(f.get('default', 0))};"
     if "cpp_flag" in f:
@@ -746,7 +774,10 @@ def cpp_after_line(schema, f, src, obj=False):
     elif f["type"].endswith(":Counts}"):
         call = f'read_counts_map({src}, "{n}", {mx or "kMaxStatsKeys"}, kMaxStatsKeys, out->{n})'
     elif kind == "list" and inner == "int":
-        raise SchemaError(f"field {n}: [int] is not generated for C++ yet")
+        if "enum" not in f or "min" not in f or "max" not in f:
+            raise SchemaError(f"field {n}: an [int] is generated for C++ only with enum, min and max")
+        lo, hi = cpp_bound(schema, f["min"]), cpp_bound(schema, f["max"])
+        call = f'read_int_list({src}, "{n}", {need}, {mx or "kMaxListItems"}, {lo}, {hi}, out->{member(f)})'
     elif kind == "list":
         opts = nested_options(f, obj)
         call = f'{ns}read_rows({src}, "{n}", {need}, {mx or "kMaxListItems"}, out->{member(f)}{opts})'
@@ -778,8 +809,10 @@ def cpp_check_lines(schema, f):
     n, m = f["name"], member(f)
     kind, inner = parse_type(f["type"])
     out = []
-    if "enum" in f:
+    if "enum" in f and kind != "list":
         out.append(f"  out->{m} = static_cast<{f['enum']}>({n});")
+    if "cpp_type" in f:
+        out.append(f"  out->{m} = static_cast<{f['cpp_type']}>({n});")
     if f.get("min_bytes") and (kind, inner) == ("scalar", "str"):
         out.append(f'  if (out->{m}.empty()) return field_error("{n}", "must not be empty");')
     if f.get("min_items") and kind == "list":
@@ -884,6 +917,8 @@ def write_condition(f):
 def cpp_writer_value(f):
     m = member(f)
     kind, inner = parse_type(f["type"])
+    if kind == "list" and inner == "int" and "enum" in f:
+        return f"ints_to_json({m})"
     if "enum" in f:
         return f"static_cast<int>({m})"
     if "cpp_flag" in f:
@@ -902,6 +937,8 @@ def packed_writer_lines(schema, f):
     m, n = member(f), f["name"]
     kind, inner = parse_type(f["type"])
     key = f'w.key("{n}"), '
+    if "enum" in f and kind == "list":
+        raise SchemaError(f"field {n}: an [int] has no packed writer")
     if "enum" in f:
         return [f"{key}w.integer(static_cast<int>({m}));"]
     if "cpp_flag" in f:
@@ -921,16 +958,20 @@ def packed_writer_lines(schema, f):
 def render_packed_writer(schema, owner, name, head):
     fields = fields_of(schema, owner)
     for f in fields:
-        if "write_if" in f or f.get("cpp_optional") or "cpp_base" in owner:
-            raise SchemaError(f"{name}: write_if, cpp_optional and cpp_base have no packed writer")
-    fixed = sum(1 for f in fields if not f.get("omit_empty"))
-    extra = "".join(f" + ({omitted_test(f)} ? 1u : 0u)" for f in fields if f.get("omit_empty"))
+        if f.get("cpp_optional") or "cpp_base" in owner:
+            raise SchemaError(f"{name}: cpp_optional and cpp_base have no packed writer")
+    if owner.get("packed_keys") == "sorted":
+        # nlohmann's order (its maps are sorted by key): the bytes of encode_value(to_body()),
+        # numbers aside (a num is always float64 here, where nlohmann may pick float32).
+        fields = sorted(fields, key=lambda f: f["name"].encode())
+    fixed = sum(1 for f in fields if not write_condition(f))
+    extra = "".join(f" + ({write_condition(f)} ? 1u : 0u)" for f in fields if write_condition(f))
     out = [head, "  MsgWriter w;"] if head.startswith("std::string") else [head]
     out.append(f"  w.map({fixed}u{extra});")
     for f in fields:
         lines = packed_writer_lines(schema, f)
-        if f.get("omit_empty"):
-            out.append(f"  if ({omitted_test(f)}) {{")
+        if write_condition(f):
+            out.append(f"  if ({write_condition(f)}) {{")
             out += [f"    {l}" for l in lines]
             out.append("  }")
         else:

@@ -331,7 +331,7 @@ void Agent::Impl::receive_all(Link& link) {
   for (std::size_t i = 0; i < kMaxMessagesPerTurn && link.socket; ++i) {
     Incoming in;
     try {
-      // ASSIGN, one per task, is read from its msgpack directly (assign_from_packed).
+      // ASSIGN, one per task, is read from its msgpack directly (Assign::from_packed).
       KeepPacked keep = &link == &scheduler_ ? [](MsgType t) { return t == MsgType::ASSIGN; } : KeepPacked{nullptr};
       if (!receive(*link.socket, in, /*routed=*/false, /*topic=*/false, keep)) return;
     } catch (const zmq::error_t& e) {

@@ -5,7 +5,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "common/agent_channel_decode.h"
 #include "common/ids.h"
 #include "common/task_pack.h"
 #include "common/vote_signature.h"
@@ -250,7 +249,7 @@ void Agent::Impl::follow_scheduler_leader(const std::string& leader, MsgType ask
 }
 
 void Agent::Impl::on_assign(const std::string& packed_body) {
-  auto a = assign_from_packed(packed_body);
+  auto a = Assign::from_packed(packed_body);
   if (!a) {
     spdlog::warn("event=bad_message agent={} peer=scheduler type=ASSIGN error={}", spec_.agent_id,
                  a.error().to_string());
@@ -311,7 +310,7 @@ void Agent::Impl::send_started(RunningTask& task) {
   task.started_sent = true;
   if (scheduler_state_ != SchedulerState::ATTACHED) return;
   TaskProgress started{task.task_id, task.attempt, 0.0, "started"};
-  send_packed(scheduler_, MsgType::TASK_PROGRESS, pack_task_progress(started), "");
+  send_packed(scheduler_, MsgType::TASK_PROGRESS, started.to_packed(), "");
 }
 
 void Agent::Impl::on_cancel(const Json& body) {
@@ -354,7 +353,7 @@ void Agent::Impl::drain_outbox() {
       auto it = running_.find({p->task_id, p->attempt});
       if (scheduler_state_ == SchedulerState::ATTACHED && it != running_.end()) {
         send_started(*it->second);  // first, as the handler's progress follows its start
-        send_packed(scheduler_, MsgType::TASK_PROGRESS, pack_task_progress(*p), "");
+        send_packed(scheduler_, MsgType::TASK_PROGRESS, p->to_packed(), "");
       }
       continue;
     }
@@ -383,7 +382,7 @@ void Agent::Impl::add_result(TaskResult result) {
 }
 
 void Agent::Impl::send_result(const PendingResult& pending) {
-  send_packed(scheduler_, MsgType::TASK_RESULT, pack_task_result(pending.result), pending.request_id);
+  send_packed(scheduler_, MsgType::TASK_RESULT, pending.result.to_packed(), pending.request_id);
 }
 
 void Agent::Impl::resend_results() {

@@ -7,7 +7,6 @@
 #include <functional>
 #include <optional>
 
-#include "common/agent_channel_decode.h"
 #include "common/config.h"
 #include "common/service_security.h"
 #include "common/ids.h"
@@ -32,7 +31,7 @@ constexpr int kMaxBatch = 2048;
 constexpr std::size_t kApplySlice = 2048;
 
 // SUBMIT_BATCH bodies are decoded by SubmitBatch::from_packed, without a Json tree; so are the
-// agents' per-task messages (agent_channel_decode.h).
+// agents' per-task messages (TaskProgress::from_packed, TaskResult::from_packed, generated).
 bool keep_packed(MsgType type) { return type == MsgType::SUBMIT_BATCH; }
 bool keep_packed_agent(MsgType type) { return type == MsgType::TASK_PROGRESS || type == MsgType::TASK_RESULT; }
 // The core's options, with the gate request ids keyed by this service's CURVE secret (shared by
@@ -493,7 +492,7 @@ void SchedulerService::handle_agent(Incoming& in) {
       return reply(MsgType::AGENT_HEARTBEAT_OK, Json::object());
     }
     case MsgType::TASK_PROGRESS: {
-      auto m = task_progress_from_packed(e.packed_body);
+      auto m = TaskProgress::from_packed(e.packed_body);
       if (m) core_.progress(*m);
       // One-way: a bad field is ignored; a body that does not decode at all is a bad frame, as
       // when bodies were decoded on receipt.
@@ -504,14 +503,14 @@ void SchedulerService::handle_agent(Incoming& in) {
       return;
     }
     case MsgType::TASK_RESULT: {
-      auto m = task_result_from_packed(e.packed_body);
+      auto m = TaskResult::from_packed(e.packed_body);
       if (!m) {
         // A body that does not decode at all is a bad frame, as when bodies were decoded on receipt.
         if (m.error().code != ErrorCode::INVALID_ARGUMENT) bad_frame("agent", m.error());
         return reply_error(m.error());
       }
       agent_replies_.push_back(
-          {in.identity, packed_envelope(MsgType::RESULT_OK, e.request_id, pack_result_ok(core_.result(*m)))});
+          {in.identity, packed_envelope(MsgType::RESULT_OK, e.request_id, core_.result(*m).to_packed())});
       return;
     }
     case MsgType::DETACH: {

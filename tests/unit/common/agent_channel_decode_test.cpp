@@ -1,15 +1,15 @@
-// assign_from_packed, task_progress_from_packed and task_result_from_packed against the path
-// they replace (decode_value, the "is it a map" check of decode_frame_views, then from_body):
-// the same messages accepted, the same first error (code and message) for everything refused,
-// on hand-made bodies and thousands of random mutations.
-#include "common/agent_channel_decode.h"
+// The agent channel's packed readers, Assign::from_packed, TaskProgress::from_packed and
+// TaskResult::from_packed (generated from common/protocol.toml, hot = true and packed = true),
+// against the Json path (decode_value, the "is it a map" check of decode_frame_views, then
+// from_body): the same messages accepted, the same first error (code and message) for everything
+// refused, on hand-made bodies and thousands of random mutations.
+#include "common/messages.h"
 
 #include <functional>
 #include <random>
 
 #include <gtest/gtest.h>
 
-#include "common/task_pack.h"
 #include "tests/unit/common/differential.h"
 
 namespace orion {
@@ -67,35 +67,35 @@ Assign sample_assign() {
 
 TEST(AgentChannelDecodeTest, AssignReadsAsTheJsonPathReadsIt) {
   Assign a = sample_assign();
-  auto r = assign_from_packed(encode_value(a.to_body()));
+  auto r = Assign::from_packed(encode_value(a.to_body()));
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   EXPECT_EQ(r->to_body(), a.to_body());
-  expect_same_for_field_edits(a.to_body(), &assign_from_packed);
-  expect_same_for_mutations(encode_value(a.to_body()), &assign_from_packed);
+  expect_same_for_field_edits(a.to_body(), &Assign::from_packed);
+  expect_same_for_mutations(encode_value(a.to_body()), &Assign::from_packed);
 }
 
 TEST(AgentChannelDecodeTest, TaskProgressReadsAsTheJsonPathReadsIt) {
   TaskProgress p{"t12", 3, 12.5, "started"};
-  auto r = task_progress_from_packed(pack_task_progress(p));
+  auto r = TaskProgress::from_packed(p.to_packed());
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   EXPECT_EQ(r->to_body(), p.to_body());
-  expect_same_for_field_edits(p.to_body(), &task_progress_from_packed);
-  expect_same_for_mutations(pack_task_progress(p), &task_progress_from_packed);
+  expect_same_for_field_edits(p.to_body(), &TaskProgress::from_packed);
+  expect_same_for_mutations(p.to_packed(), &TaskProgress::from_packed);
 }
 
 TEST(AgentChannelDecodeTest, TaskResultReadsAsTheJsonPathReadsIt) {
   TaskResult ok{"t7", 1, true, Json{{"echo", {1, 2.5, "x", nullptr}}}, ""};
-  auto r = task_result_from_packed(pack_task_result(ok));
+  auto r = TaskResult::from_packed(ok.to_packed());
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   EXPECT_EQ(r->to_body(), ok.to_body());
-  expect_same_for_field_edits(ok.to_body(), &task_result_from_packed);
-  expect_same_for_mutations(pack_task_result(ok), &task_result_from_packed);
+  expect_same_for_field_edits(ok.to_body(), &TaskResult::from_packed);
+  expect_same_for_mutations(ok.to_packed(), &TaskResult::from_packed);
   TaskResult failed{"t8", 2, false, Json(), "it broke"};
-  expect_same(pack_task_result(failed), &task_result_from_packed);
+  expect_same(failed.to_packed(), &TaskResult::from_packed);
   // An output over the bound is refused by both, as TOO_LARGE.
   TaskResult big{"t9", 1, true, Json{{"blob", std::string(kMaxInputBytes, 'b')}}, ""};
-  expect_same(pack_task_result(big), &task_result_from_packed);
-  EXPECT_EQ(task_result_from_packed(pack_task_result(big)).error().code, ErrorCode::TOO_LARGE);
+  expect_same(big.to_packed(), &TaskResult::from_packed);
+  EXPECT_EQ(TaskResult::from_packed(big.to_packed()).error().code, ErrorCode::TOO_LARGE);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Differential tests of the decoders that read msgpack directly (batch_decode, task_list_decode,
-// agent_channel_decode, the consensus bodies) against the path they replace:
+// the generated from_packed of the agent channel and of the consensus bodies) against the Json
+// path:
 //
 //   EXPECT_EQ(outcome(SubmitBatch::from_packed(body)), outcome(reference<SubmitBatch>(body)));
 //   for (...) { auto bad = mutate(body, rng); ... the same on bad ... }

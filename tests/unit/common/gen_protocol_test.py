@@ -103,6 +103,40 @@ class OutputsTest(unittest.TestCase):
         # The one hand-written rule of VOTE runs in both of its readers.
         self.assertEqual(source.count("check_vote(*out)"), 2)
 
+    def test_a_packed_record_gets_a_packed_writer_and_reader_without_a_packed_message(self):
+        header = g.render_cpp_family_header(self.schema, "task_parts")
+        self.assertIn("void write_packed(MsgWriter& w) const;", header)
+        self.assertIn("static Result<StateChange> from_object(const msgpack::object& o);", header)
+        source = g.render_cpp_family_source(self.schema, "task_parts")
+        # The clamp of max_ms runs in both readers of RetryPolicy.
+        self.assertEqual(source.count("check_retry_policy(*out)"), 2)
+        self.assertIn('case BackoffKind::FIXED: return "fixed";', source)
+
+    def test_an_enum_list_and_a_cpp_integer_type_are_read_then_converted(self):
+        header = g.render_cpp_family_header(self.schema, "task")
+        self.assertIn("std::vector<TaskState> states{};", header)
+        source = g.render_cpp_family_source(self.schema, "task")
+        self.assertIn('read_int_list(b, "states", Need::OPTIONAL, kMaxFilterValues, 1, 7, out->states)', source)
+        self.assertIn('out["priorities"] = ints_to_json(priorities);', source)
+        event = g.render_cpp_family_source(self.schema, "event")
+        self.assertIn("out->seq = static_cast<std::uint64_t>(seq);", event)
+        self.assertIn('if (epoch != 0) out["epoch"] = epoch;', event)
+
+    def test_a_sorted_packed_writer_writes_the_keys_in_nlohmanns_order_and_honours_write_if(self):
+        source = g.render_cpp_family_source(self.schema, "agent")
+        result = source[source.index("std::string TaskResult::to_packed() const {"):]
+        result = result[:result.index("}\n")]
+        keys = [line.split('"')[1] for line in result.splitlines() if 'w.key("' in line]
+        self.assertEqual(keys, sorted(keys))
+        self.assertIn("w.map(6u + (!deps.empty() ? 1u : 0u));", source)
+
+    def test_an_enum_list_without_its_bounds_is_refused_for_cpp(self):
+        s = copy.deepcopy(self.schema)
+        lt = next(m for m in s["messages"] if m["name"] == "LIST_TASKS")
+        del next(f for f in lt["fields"] if f["name"] == "states")["max"]
+        with self.assertRaises(g.SchemaError):
+            g.render_cpp_family_source(s, "task")
+
     def test_the_python_module_has_a_body_for_every_type_but_unknown(self):
         namespace = {}
         exec(compile(g.render_py(self.schema), "schema.py", "exec"), namespace)  # noqa: S102

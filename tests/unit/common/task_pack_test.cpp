@@ -148,15 +148,15 @@ TEST(TaskPack, APackedEnvelopeSendsItsPackedBody) {
 }
 
 TEST(TaskPack, ResultOkIsTheBytesOfToBody) {
-  EXPECT_EQ(pack_result_ok(ResultOk{"t12", 3, true}), encode_value(ResultOk{"t12", 3, true}.to_body()));
-  EXPECT_EQ(pack_result_ok(ResultOk{"t7", 0, false}), encode_value(ResultOk{"t7", 0, false}.to_body()));
+  EXPECT_EQ((ResultOk{"t12", 3, true}.to_packed()), encode_value((ResultOk{"t12", 3, true}.to_body())));
+  EXPECT_EQ((ResultOk{"t7", 0, false}.to_packed()), encode_value((ResultOk{"t7", 0, false}.to_body())));
 }
 
 TEST(TaskPack, TaskProgressDecodesToToBodyAndTaskResultIsItsBytes) {
   // progress is written as a float64 where nlohmann may choose a float32: the same value.
   for (double progress : {0.0, 12.5, 33.3333, 100.0}) {
     TaskProgress p{"t12", 3, progress, "started"};
-    std::string packed = pack_task_progress(p);
+    std::string packed = p.to_packed();
     auto back = decode_value(packed.data(), packed.size());
     ASSERT_TRUE(back.ok());
     EXPECT_EQ(*back, p.to_body());
@@ -165,11 +165,11 @@ TEST(TaskPack, TaskProgressDecodesToToBodyAndTaskResultIsItsBytes) {
     EXPECT_EQ(read->progress, progress);
   }
   TaskResult ok{"t7", 1, true, Json{{"echo", {1, 2.5, "x", nullptr}}}, ""};
-  EXPECT_EQ(pack_task_result(ok), encode_value(ok.to_body()));
+  EXPECT_EQ(ok.to_packed(), encode_value(ok.to_body()));
   TaskResult failed{"t8", 2, false, Json(), "it broke"};
-  EXPECT_EQ(pack_task_result(failed), encode_value(failed.to_body()));
+  EXPECT_EQ(failed.to_packed(), encode_value(failed.to_body()));
   TaskResult scalar{"t9", 1000000, true, Json(42), ""};
-  EXPECT_EQ(pack_task_result(scalar), encode_value(scalar.to_body()));
+  EXPECT_EQ(scalar.to_packed(), encode_value(scalar.to_body()));
 }
 
 TEST(TaskPack, SubmitBatchDecodesToToBodyAndReadsBackTheSame) {
