@@ -55,6 +55,10 @@ bool parse(cxxopts::Options& o, int argc, char** argv, cxxopts::ParseResult& out
   if (!out.unmatched().empty()) {
     throw UsageError("unexpected argument '" + out.unmatched().front().substr(0, 64) + "' (see --help)");
   }
+  // "127.0.0.1:7100" is refused here, with the fix, not by ZeroMQ's "Invalid argument".
+  if (auto r = parse_endpoint_list("registry", out["registry"].as<std::string>()); !r) {
+    throw UsageError(r.error().message);
+  }
   // Every socket made from here on takes CURVE when keys are given (transport_security.h).
   if (auto s = use_client_keys(out["curve-key"].as<std::string>(), out["curve-server-key"].as<std::string>()); !s) {
     throw UsageError(s.error().message);

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include <spdlog/fmt/fmt.h>
 
@@ -107,6 +108,34 @@ Result<std::int64_t> parse_duration_ms(const std::string& flag, const std::strin
   return static_cast<std::int64_t>(ms);
 }
 
+namespace {
+
+// What is wrong with one endpoint, with the fix: nullopt when it is tcp://HOST:PORT, ipc://PATH
+// or inproc://NAME.
+std::optional<std::string> endpoint_problem(const std::string& item) {
+  const auto sep = item.find("://");
+  if (sep == std::string::npos) {
+    const bool host_port = item.find(':') != std::string::npos && item.find('/') == std::string::npos;
+    return host_port ? "has no scheme: write tcp://" + item.substr(0, 64)
+                     : std::string("is not an endpoint: write tcp://HOST:PORT");
+  }
+  const std::string scheme = item.substr(0, sep), rest = item.substr(sep + 3);
+  if (scheme == "ipc" || scheme == "inproc") {
+    if (rest.empty()) return "names no " + std::string(scheme == "ipc" ? "path" : "name");
+    return std::nullopt;
+  }
+  if (scheme != "tcp") return "has the scheme '" + scheme.substr(0, 16) + "': write tcp://HOST:PORT (or ipc://PATH)";
+  const auto colon = rest.rfind(':');
+  const std::string port = colon == std::string::npos ? std::string() : rest.substr(colon + 1);
+  if (colon == std::string::npos || colon == 0 || port.empty() ||
+      port.find_first_not_of("0123456789*") != std::string::npos) {
+    return "needs a host and a port: tcp://HOST:PORT";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Result<std::vector<std::string>> parse_endpoint_list(const std::string& flag, const std::string& text) {
   std::vector<std::string> out;
   std::size_t start = 0;
@@ -119,9 +148,8 @@ Result<std::vector<std::string>> parse_endpoint_list(const std::string& flag, co
     item = first == std::string::npos ? std::string() : item.substr(first, last - first + 1);
     start = comma + 1;
     if (item.empty()) continue;
-    if (item.find("://") == std::string::npos || item.find("://") == 0) {
-      return make_error(ErrorCode::INVALID_ARGUMENT,
-                        fmt::format("--{}: '{}' is not an endpoint (transport://address)", flag, item.substr(0, 64)));
+    if (auto e = endpoint_problem(item)) {
+      return make_error(ErrorCode::INVALID_ARGUMENT, fmt::format("--{}: '{}' {}", flag, item.substr(0, 64), *e));
     }
     if (std::find(out.begin(), out.end(), item) != out.end()) continue;
     if (out.size() == kMaxRegistries) {

@@ -56,8 +56,9 @@ Result<std::int64_t> parse_duration_ms(const std::string& flag, const std::strin
 // Registries a process talks to, at most this many (each one costs sockets and announcements).
 inline constexpr std::size_t kMaxRegistries = 16;
 // A comma-separated list of endpoints ("tcp://a:7100,tcp://b:7100"), blanks around items
-// ignored, duplicates dropped, order kept. Refused when empty, when an item has no
-// "transport://", or past kMaxRegistries items.
+// ignored, duplicates dropped, order kept. Refused, with the fix, when empty, when an item is not
+// tcp://HOST:PORT, ipc://PATH or inproc://NAME ("127.0.0.1:7100": "has no scheme: write
+// tcp://127.0.0.1:7100"), or past kMaxRegistries items.
 Result<std::vector<std::string>> parse_endpoint_list(const std::string& flag, const std::string& text);
 // The list back in its flag form, for start-up lines.
 std::string join_endpoints(const std::vector<std::string>& endpoints);

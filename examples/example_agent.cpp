@@ -95,6 +95,10 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  if (auto r = orion::parse_endpoint_list("registry", args["registry"].as<std::string>()); !r) {
+    spdlog::critical("event=bad_flag error={}", orion::logfmt_value(r.error().message));
+    return 2;
+  }
   orion::sdk::AgentOptions options;
   options.agent_id = args["id"].as<std::string>();
   options.registry = args["registry"].as<std::string>();

@@ -46,12 +46,34 @@ def _monotonic_ms():
     return int(time.monotonic() * 1000)
 
 
+def endpoint_problem(item):
+    """What is wrong with one endpoint, with the fix (None when it is tcp://HOST:PORT, ipc://PATH
+    or inproc://NAME): the C++ services' and orionctl's words (common/config.cpp)."""
+    scheme, sep, rest = item.partition("://")
+    if not sep:
+        if ":" in item and "/" not in item:
+            return "has no scheme: write tcp://" + item[:64]
+        return "is not an endpoint: write tcp://HOST:PORT"
+    if scheme in ("ipc", "inproc"):
+        return None if rest else "names no " + ("path" if scheme == "ipc" else "name")
+    if scheme != "tcp":
+        return "has the scheme '%s': write tcp://HOST:PORT (or ipc://PATH)" % scheme[:16]
+    host, colon, port = rest.rpartition(":")
+    if not colon or not host or not port or any(c not in "0123456789*" for c in port):
+        return "needs a host and a port: tcp://HOST:PORT"
+    return None
+
+
 def split_endpoints(text):
     """A comma-separated list of endpoints ("tcp://a:7100, tcp://b:7100") as a list: items
-    trimmed, empty ones dropped, duplicates kept once (first place wins)."""
+    trimmed, empty ones dropped, duplicates kept once (first place wins). ValueError, with the
+    fix, for an item that is not an endpoint ("127.0.0.1:7100": write tcp://127.0.0.1:7100)."""
     out = []
     for item in (text or "").split(","):
         item = item.strip()
+        problem = endpoint_problem(item) if item else None
+        if problem:
+            raise ValueError("registry '%s' %s" % (item[:64], problem))
         if item and item not in out:
             out.append(item)
     return out

@@ -226,6 +226,17 @@ class ClientFollowsTheLeaderTest(unittest.TestCase):
         self.assertEqual(split_endpoints(" , "), [])
         self.assertEqual(split_endpoints(""), [])
 
+    def test_an_address_without_a_scheme_is_refused_with_the_fix(self):
+        with self.assertRaises(ValueError) as cm:
+            split_endpoints("127.0.0.1:7100")
+        self.assertEqual(str(cm.exception), "registry '127.0.0.1:7100' has no scheme: write tcp://127.0.0.1:7100")
+        with self.assertRaises(ValueError) as cm:
+            split_endpoints("tcp://a:1,http://b:2")
+        self.assertIn("write tcp://HOST:PORT", str(cm.exception))
+        with self.assertRaises(ValueError):
+            split_endpoints("tcp://host")
+        self.assertEqual(split_endpoints("ipc:///tmp/r.sock,tcp://[::1]:7100"), ["ipc:///tmp/r.sock", "tcp://[::1]:7100"])
+
 
 if __name__ == "__main__":
     unittest.main()

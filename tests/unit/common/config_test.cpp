@@ -54,6 +54,15 @@ TEST(Config, AMalformedEndpointListIsRefused) {
     EXPECT_EQ(r.error().code, ErrorCode::INVALID_ARGUMENT);
     EXPECT_NE(r.error().message.find("--registry"), std::string::npos);
   }
+  EXPECT_EQ(parse_endpoint_list("registry", "127.0.0.1:7100").error().message,
+            "--registry: '127.0.0.1:7100' has no scheme: write tcp://127.0.0.1:7100");
+  EXPECT_EQ(parse_endpoint_list("registry", "tcp://a:1,http://b:7100").error().message,
+            "--registry: 'http://b:7100' has the scheme 'http': write tcp://HOST:PORT (or ipc://PATH)");
+  EXPECT_EQ(parse_endpoint_list("registry", "tcp://host").error().message,
+            "--registry: 'tcp://host' needs a host and a port: tcp://HOST:PORT");
+  EXPECT_EQ(parse_endpoint_list("registry", "tcp://:7100").error().message,
+            "--registry: 'tcp://:7100' needs a host and a port: tcp://HOST:PORT");
+  EXPECT_TRUE(parse_endpoint_list("registry", "ipc:///tmp/orion.sock,inproc://r,tcp://[::1]:7100").ok());
   std::string many;
   for (std::size_t i = 0; i <= kMaxRegistries; ++i) many += "tcp://r" + std::to_string(i) + ":1,";
   EXPECT_FALSE(parse_endpoint_list("registry", many).ok());
