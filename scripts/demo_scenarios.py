@@ -73,7 +73,7 @@ class Demo:
     def task_line(v):
         shown = v["output"] if v["state"] == "COMPLETED" else v["error"]
         print(f"    {v['task_id']:<6} {v['name']:<18} {v['priority']:<8} agent={v['assigned_agent'] or '-':<10} "
-              f"{v['status']:<10} {json.dumps(shown)[:90]}")
+              f"{v['state']:<10} {json.dumps(shown)[:90]}")
 
     def council_ready(self, timeout=30):
         """Every agent hears proposals once its bus subscription is in place: wait until a
