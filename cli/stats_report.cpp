@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <map>
-#include <sstream>
+
+#include "cli/human.h"
 
 namespace orion::cli {
 
@@ -17,12 +18,6 @@ std::string list_text(const std::vector<std::string>& items) {
 bool has_all(const std::vector<std::string>& have, const std::vector<std::string>& need) {
   return std::all_of(need.begin(), need.end(),
                      [&](const std::string& c) { return std::find(have.begin(), have.end(), c) != have.end(); });
-}
-
-std::string ms_text(double ms) {
-  std::ostringstream s;
-  s << static_cast<std::int64_t>(ms) << " ms";
-  return s.str();
 }
 
 }  // namespace
@@ -77,8 +72,8 @@ Json bottlenecks(const StatsInputs& in) {
                    {"type", t.type},
                    {"wait_p50_ms", t.wait_p50_ms},
                    {"run_p50_ms", t.run_p50_ms},
-                   {"message", "tasks of type " + t.type + " wait " + ms_text(t.wait_p50_ms) + " (p50) to run " +
-                                   ms_text(t.run_p50_ms) + ": add agents or capacity"}});
+                   {"message", "tasks of type " + t.type + " wait " + human_duration(static_cast<std::int64_t>(t.wait_p50_ms)) + " (p50) to run " +
+                                   human_duration(static_cast<std::int64_t>(t.run_p50_ms)) + ": add agents or capacity"}});
   }
   return out;
 }
