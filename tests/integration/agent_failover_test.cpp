@@ -30,13 +30,7 @@ TaskSpec sleep_task(int i, int ms) {
   return s;
 }
 
-class AgentFailoverTest : public ::testing::Test {
- protected:
-  void TearDown() override {
-    if (HasFailure()) std::cerr << cluster.logs();
-  }
-  Cluster cluster;
-};
+class AgentFailoverTest : public ClusterTest {};
 
 TEST_F(AgentFailoverTest, Kill9OfAnAgentDuring500TasksCompletesEachExactlyOnceAndTheRestartedAgentGetsWork) {
   cluster.start_registry();

@@ -78,15 +78,13 @@ std::size_t assignments_to(const TaskView& v, const std::string& agent) {
   return n;
 }
 
-class AgentIdentityTest : public ::testing::Test {
+class AgentIdentityTest : public ClusterTest {
  protected:
   void TearDown() override {
     set_transport_security({});
-    if (HasFailure()) {
-      std::cerr << cluster.logs();
-      if (second) std::cerr << "---- second process\n" << second->log_tail(8000);
-    }
+    ClusterTest::TearDown();
   }
+  std::string extra_logs() const override { return second ? "---- second process\n" + second->log_tail(8000) : ""; }
   bool wait_state(sdk::Client& client, const std::string& id, TaskState state) {
     return wait_until(
         [&] {
@@ -95,7 +93,6 @@ class AgentIdentityTest : public ::testing::Test {
         },
         20'000);
   }
-  Cluster cluster;
   std::unique_ptr<Process> second;
 };
 

@@ -21,7 +21,7 @@ using consensus::ConsensusClientOptions;
 
 constexpr const char* kCapability = "deploy";
 
-class AgentVoteTest : public ::testing::Test {
+class AgentVoteTest : public ClusterTest {
  protected:
   void SetUp() override {
     cluster.start_registry();
@@ -41,11 +41,8 @@ class AgentVoteTest : public ::testing::Test {
     client_ = std::make_unique<ConsensusClient>(o);
   }
 
-  void TearDown() override {
-    if (HasFailure()) {
-      std::cerr << cluster.logs();
-      if (consensus_) std::cerr << "---- consensus ----\n" << consensus_->log_tail(6000) << "\n";
-    }
+  std::string extra_logs() const override {
+    return consensus_ ? "---- consensus ----\n" + consensus_->log_tail(6000) + "\n" : "";
   }
 
   // The voters, with the public keys the registry lists for them.
@@ -100,7 +97,6 @@ class AgentVoteTest : public ::testing::Test {
     for (const auto& v : p.votes) EXPECT_EQ(v.yes, expected.at(v.agent_id)) << v.agent_id << " in " << p.proposal_id;
   }
 
-  Cluster cluster;
   std::unique_ptr<Process> consensus_;
   std::unique_ptr<ConsensusClient> client_;
   std::vector<Voter> voters_;

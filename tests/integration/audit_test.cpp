@@ -32,12 +32,13 @@ TaskSpec echo(int n, const std::string& cap = "work") {
   return spec;
 }
 
-class AuditTest : public ::testing::Test {
+class AuditTest : public ClusterTest {
  protected:
   void TearDown() override {
     set_transport_security({});
-    if (HasFailure()) std::cerr << cluster.logs() << (replicas ? replicas->logs() : "");
+    ClusterTest::TearDown();
   }
+  std::string extra_logs() const override { return replicas ? replicas->logs() : ""; }
   CommandResult orionctl(std::vector<std::string> args) {
     args.insert(args.end(), {"--registry", cluster.registry_endpoint});
     return run_command(bin("orionctl"), args, cluster.dir().path(), 30'000);
@@ -49,7 +50,6 @@ class AuditTest : public ::testing::Test {
     return path;
   }
   static std::string public_key(const std::string& key_file) { return read_public_key(key_file + ".pub").value(); }
-  Cluster cluster;
   std::unique_ptr<SchedulerReplicas> replicas;
 };
 

@@ -38,13 +38,7 @@ Result<SubmitBatchOk> submit_batch(zmq::context_t& ctx, const std::string& endpo
   return SubmitBatchOk::from_body(body_of(*answer));
 }
 
-class BatchRetryTest : public ::testing::Test {
- protected:
-  void TearDown() override {
-    if (HasFailure()) std::cerr << cluster.logs();
-  }
-  Cluster cluster;
-};
+class BatchRetryTest : public ClusterTest {};
 
 TEST_F(BatchRetryTest, ARetriedBatchGetsItsFirstAnswerEntryForEntryBeforeAndAfterAKill9AndMakesNothingTwice) {
   cluster.start_registry();

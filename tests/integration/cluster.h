@@ -11,10 +11,13 @@
 //   orion::sdk::Client client(c.client_options());
 #pragma once
 
+#include <iostream>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "sdk/cpp/client.h"
 #include "tests/integration/process.h"
@@ -57,6 +60,31 @@ class Cluster {
   std::unique_ptr<Process> registry_, scheduler_, consensus_;
   std::map<std::string, std::unique_ptr<Process>> agents_;
   int scheduler_starts_ = 0;
+};
+
+// A test with a Cluster of its own. When it failed, TearDown prints every process's log, then
+// extra_logs() (the processes a test started beside the Cluster). A fixture that overrides
+// TearDown calls ClusterTest::TearDown() from it.
+//
+//   class MyTest : public ClusterTest {};
+//   TEST_F(MyTest, X) { start_full_stack(); ... }
+class ClusterTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    if (HasFailure()) std::cerr << cluster.logs() << extra_logs();
+  }
+  virtual std::string extra_logs() const { return ""; }
+  // A registry, a scheduler, a consensus replica and one agent "worker" (capability "text",
+  // capacity 2), waited for until the registry lists it UP.
+  void start_full_stack() {
+    cluster.start_registry();
+    cluster.start_scheduler();
+    cluster.start_consensus();
+    cluster.start_agent("worker", {"text"}, 2);
+    ASSERT_TRUE(cluster.wait_agents_up(1)) << cluster.logs();
+  }
+
+  Cluster cluster;
 };
 
 }  // namespace orion::testing

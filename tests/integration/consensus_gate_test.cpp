@@ -18,7 +18,7 @@ namespace {
 
 constexpr const char* kCap = "ops";
 
-class ConsensusGateTest : public ::testing::Test {
+class ConsensusGateTest : public ClusterTest {
  protected:
   void SetUp() override {
     cluster.start_registry();
@@ -29,9 +29,6 @@ class ConsensusGateTest : public ::testing::Test {
     cluster.start_agent("voter-data", {kCap}, 2, {"--vote", "no"});
     ASSERT_TRUE(cluster.wait_agents_up(3)) << cluster.logs();
     client = std::make_unique<sdk::Client>(cluster.client_options());
-  }
-  void TearDown() override {
-    if (HasFailure()) std::cerr << cluster.logs();
   }
 
   TaskSpec gated(const std::string& kind, Json votes, std::int64_t timeout_ms = 15'000) {
@@ -67,7 +64,6 @@ class ConsensusGateTest : public ::testing::Test {
     return false;
   }
 
-  Cluster cluster;
   std::unique_ptr<sdk::Client> client;
 };
 

@@ -17,11 +17,11 @@
 namespace orion::testing {
 namespace {
 
-class CurveClusterTest : public ::testing::Test {
+class CurveClusterTest : public ClusterTest {
  protected:
   void TearDown() override {
     set_transport_security({});  // this test process's own setting, for whatever runs next in it
-    if (HasFailure()) std::cerr << cluster.logs();
+    ClusterTest::TearDown();
   }
   // orionctl keygen FILE: FILE and FILE.pub in the cluster's directory.
   std::string keygen(const std::string& name) {
@@ -32,7 +32,6 @@ class CurveClusterTest : public ::testing::Test {
     return path;
   }
   static std::string public_key(const std::string& key_file) { return read_public_key(key_file + ".pub").value(); }
-  Cluster cluster;
 };
 
 TEST_F(CurveClusterTest, OnlyKeysThePolicyNamesAreServedAndATaskRunsEndToEndOverCurve) {

@@ -18,7 +18,7 @@
 namespace orion::testing {
 namespace {
 
-class DashboardTest : public ::testing::Test {
+class DashboardTest : public ClusterTest {
  protected:
   void SetUp() override {
     cluster.start_registry();
@@ -38,9 +38,7 @@ class DashboardTest : public ::testing::Test {
     port = j->at("port").get<int>();
     url = j->at("http").get<std::string>();
   }
-  void TearDown() override {
-    if (HasFailure() && dashboard) std::cerr << "dashboard log:\n" << dashboard->log_tail() << cluster.logs();
-  }
+  std::string extra_logs() const override { return dashboard ? "dashboard log:\n" + dashboard->log_tail() : ""; }
 
   httplib::Client http() {
     httplib::Client c("127.0.0.1", port);
@@ -99,7 +97,6 @@ class DashboardTest : public ::testing::Test {
     return run ? *run : WorkflowRunOk{};
   }
 
-  Cluster cluster;
   std::unique_ptr<Process> dashboard;
   int port = 0;
   std::string url;

@@ -25,7 +25,7 @@ const char* const kPython = "/usr/bin/python3";  // Debian's, with python3-zmq a
 
 std::string python_sdk() { return std::string(ORION_SOURCE_DIR) + "/sdk/python"; }
 
-class DecisionTest : public ::testing::Test {
+class DecisionTest : public ClusterTest {
  protected:
   void SetUp() override {
     cluster.start_registry();
@@ -38,11 +38,10 @@ class DecisionTest : public ::testing::Test {
     client_ = std::make_unique<sdk::Client>(cluster.client_options());
   }
 
-  void TearDown() override {
-    if (HasFailure()) {
-      std::cerr << cluster.logs();
-      for (const auto& [id, p] : python_agents_) std::cerr << "---- " << id << " ----\n" << p->log_tail(6000) << "\n";
-    }
+  std::string extra_logs() const override {
+    std::string out;
+    for (const auto& [id, p] : python_agents_) out += "---- " + id + " ----\n" + p->log_tail(6000) + "\n";
+    return out;
   }
 
   void start_python_agent(const std::string& id, const std::string& vote) {
@@ -96,7 +95,6 @@ class DecisionTest : public ::testing::Test {
     return out;
   }
 
-  Cluster cluster;
   std::map<std::string, std::unique_ptr<Process>> python_agents_;
   std::unique_ptr<sdk::Client> client_;
 };

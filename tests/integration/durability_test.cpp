@@ -12,13 +12,7 @@
 namespace orion::testing {
 namespace {
 
-class DurabilityTest : public ::testing::Test {
- protected:
-  void TearDown() override {
-    if (HasFailure()) std::cerr << cluster.logs();
-  }
-  Cluster cluster;
-};
+class DurabilityTest : public ClusterTest {};
 
 TEST_F(DurabilityTest, Kill9OfTheSchedulerDuringAThousandTasksLosesNoneAndCompletesEachExactlyOnce) {
   cluster.start_registry();

@@ -26,13 +26,7 @@ TaskSpec echo_task(const std::vector<std::string>& caps, Json input, Priority p 
   return s;
 }
 
-class EndToEndTest : public ::testing::Test {
- protected:
-  void TearDown() override {
-    if (HasFailure()) std::cerr << cluster.logs();
-  }
-  Cluster cluster;
-};
+class EndToEndTest : public ClusterTest {};
 
 TEST_F(EndToEndTest, TwoHundredTasksEachCompleteOnAnAgentThatHasTheirCapabilitiesWithTheRightOutput) {
   cluster.start_registry();

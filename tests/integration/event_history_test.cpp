@@ -11,11 +11,8 @@
 namespace orion::testing {
 namespace {
 
-class EventHistoryTest : public ::testing::Test {
+class EventHistoryTest : public ClusterTest {
  protected:
-  void TearDown() override {
-    if (HasFailure()) std::cerr << cluster.logs();
-  }
   void start(const std::vector<std::string>& scheduler_args = {}) {
     cluster.start_registry();
     cluster.start_scheduler(scheduler_args);
@@ -47,7 +44,6 @@ class EventHistoryTest : public ::testing::Test {
     return ev.at("publisher").get<std::string>() + ":" + std::to_string(ev.at("epoch").get<std::uint64_t>()) + ":" +
            std::to_string(ev.at("seq").get<std::uint64_t>());
   }
-  Cluster cluster;
 };
 
 TEST_F(EventHistoryTest, WatchSinceAfterAForcedDisconnectPrintsEveryEventMissedOnceInOrder) {

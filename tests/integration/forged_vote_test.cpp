@@ -111,11 +111,11 @@ TEST(ForgedVoteTest, ADecidedEventOnTheBusIsOnlyAHintAndTheLeadersAnswerDecides)
   EXPECT_EQ(done->attempt, 1);
 }
 
-class SecuredVoteTest : public ::testing::Test {
+class SecuredVoteTest : public ClusterTest {
  protected:
   void TearDown() override {
     set_transport_security({});
-    if (HasFailure()) std::cerr << cluster.logs();
+    ClusterTest::TearDown();
   }
   std::string keygen(const std::string& name) {
     const std::string path = cluster.dir().file(name + ".key");
@@ -130,7 +130,6 @@ class SecuredVoteTest : public ::testing::Test {
     set_transport_security(*sec);
   }
 
-  Cluster cluster;
   std::string services;
 };
 

@@ -70,13 +70,7 @@ TaskSpec pending_task() {  // no agent has "nobody": it stays PENDING
   return s;
 }
 
-class HostileInputTest : public ::testing::Test {
- protected:
-  void TearDown() override {
-    if (HasFailure()) std::cerr << cluster.logs();
-  }
-  Cluster cluster;
-};
+class HostileInputTest : public ClusterTest {};
 
 TEST_F(HostileInputTest, ClaimsBeyondTheBytesAndBodiesOfNilsAreRefusedWithBoundedMemory) {
   cluster.start_registry();

@@ -47,11 +47,8 @@ TaskSpec slow_task(int ms, std::int64_t timeout_ms) {
   return s;
 }
 
-class LeaseReconcileTest : public ::testing::Test {
+class LeaseReconcileTest : public ClusterTest {
  protected:
-  void TearDown() override {
-    if (HasFailure()) std::cerr << cluster.logs();
-  }
   bool wait_state(sdk::Client& client, const std::string& id, TaskState state, std::int64_t timeout_ms = 20'000) {
     return wait_until(
         [&] {
@@ -60,7 +57,6 @@ class LeaseReconcileTest : public ::testing::Test {
         },
         timeout_ms);
   }
-  Cluster cluster;
 };
 
 TEST_F(LeaseReconcileTest, Kill9OfTheSchedulerWhileATaskRunsLetsItsAgentFinishTheSameAttemptOnce) {

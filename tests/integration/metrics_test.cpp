@@ -12,18 +12,9 @@
 namespace orion::testing {
 namespace {
 
-class MetricsTest : public ::testing::Test {
+class MetricsTest : public ClusterTest {
  protected:
-  void SetUp() override {
-    cluster.start_registry();
-    cluster.start_scheduler();
-    cluster.start_consensus();
-    cluster.start_agent("worker", {"text"}, 2);
-    ASSERT_TRUE(cluster.wait_agents_up(1)) << cluster.logs();
-  }
-  void TearDown() override {
-    if (HasFailure()) std::cerr << cluster.logs();
-  }
+  void SetUp() override { start_full_stack(); }
   // url -> sample name -> [[labels, value], ...], parsed by the Prometheus client library.
   Json scrape(const std::vector<std::string>& urls) {
     std::vector<std::string> args{std::string(ORION_SOURCE_DIR) + "/tests/integration/scrape_metrics.py"};
@@ -43,7 +34,6 @@ class MetricsTest : public ::testing::Test {
     return -1;
   }
 
-  Cluster cluster;
 };
 
 TEST_F(MetricsTest, EveryServiceServesPrometheusTextThatAgreesWithStats) {

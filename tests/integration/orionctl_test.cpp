@@ -10,21 +10,17 @@
 namespace orion::testing {
 namespace {
 
-class OrionctlTest : public ::testing::Test {
+class OrionctlTest : public ClusterTest {
  protected:
   void SetUp() override {
     cluster.start_registry();
     cluster.start_scheduler();
     cluster.start_agent("cli-agent", {"text"}, 2);
   }
-  void TearDown() override {
-    if (HasFailure()) std::cerr << cluster.logs();
-  }
   CommandResult ctl(std::vector<std::string> args) {
     args.insert(args.end(), {"--registry", cluster.registry_endpoint});
     return run_command(bin("orionctl"), args, cluster.dir().path());
   }
-  Cluster cluster;
 };
 
 // Needs no stack: every binary answers --version on stdout with its name and exits 0.

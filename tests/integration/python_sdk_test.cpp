@@ -76,19 +76,16 @@ std::vector<Case> example_cases() {
   return cases;
 }
 
-class PythonSdkTest : public ::testing::Test {
+class PythonSdkTest : public ClusterTest {
  protected:
   void SetUp() override {
     cluster.start_registry();
     cluster.start_scheduler();
   }
-  void TearDown() override {
-    if (HasFailure()) {
-      std::cerr << cluster.logs();
-      for (const auto& [id, p] : python_agents) {
-        std::cerr << "---- python agent " << id << " ----\n" << p->log_tail(6000) << "\n";
-      }
-    }
+  std::string extra_logs() const override {
+    std::string out;
+    for (const auto& [id, p] : python_agents) out += "---- python agent " + id + " ----\n" + p->log_tail(6000) + "\n";
+    return out;
   }
 
   void start_python_agent(const std::string& id, const std::vector<std::string>& caps, int capacity = 1) {
@@ -153,7 +150,6 @@ class PythonSdkTest : public ::testing::Test {
         kWaitMs);
   }
 
-  Cluster cluster;
   std::map<std::string, std::unique_ptr<Process>> python_agents;  // declared after cluster: stopped first
   std::unique_ptr<sdk::Client> client_;
 };

@@ -15,12 +15,10 @@
 namespace orion::testing {
 namespace {
 
-class SchedulerFailoverTest : public ::testing::Test {
+class SchedulerFailoverTest : public ClusterTest {
  protected:
   void SetUp() override { cluster.start_registry(); }
-  void TearDown() override {
-    if (HasFailure()) std::cerr << cluster.logs() << (replicas ? replicas->logs() : "");
-  }
+  std::string extra_logs() const override { return replicas ? replicas->logs() : ""; }
   TaskSpec echo(int i) {
     TaskSpec s;
     s.type = "echo";
@@ -44,7 +42,6 @@ class SchedulerFailoverTest : public ::testing::Test {
         10'000))
         << digests.size() << " different states";
   }
-  Cluster cluster;
   std::unique_ptr<SchedulerReplicas> replicas;
 };
 

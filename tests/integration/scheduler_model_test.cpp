@@ -34,14 +34,11 @@ bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-class SchedulerModelTest : public ::testing::Test {
+class SchedulerModelTest : public ClusterTest {
  protected:
   void SetUp() override {
     cluster.start_registry();
     cluster.start_scheduler();
-  }
-  void TearDown() override {
-    if (HasFailure()) std::cerr << cluster.logs();
   }
 
   sdk::Client& client() {
@@ -78,7 +75,6 @@ class SchedulerModelTest : public ::testing::Test {
     }
   }
 
-  Cluster cluster;
   std::unique_ptr<sdk::Client> client_;
 };
 

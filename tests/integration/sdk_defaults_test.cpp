@@ -11,14 +11,11 @@
 namespace orion::testing {
 namespace {
 
-class SdkDefaultsTest : public ::testing::Test {
+class SdkDefaultsTest : public ClusterTest {
  protected:
   void SetUp() override {
     cluster.start_registry();
     cluster.start_scheduler();
-  }
-  void TearDown() override {
-    if (HasFailure()) std::cerr << cluster.logs();
   }
   std::unique_ptr<Process> start_agent(const std::string& id) {
     auto p = std::make_unique<Process>(bin("minimal_agent"), std::vector<std::string>{id, cluster.registry_endpoint},
@@ -31,7 +28,6 @@ class SdkDefaultsTest : public ::testing::Test {
     s << in.rdbuf();
     return s.str();
   }
-  Cluster cluster;
 };
 
 TEST_F(SdkDefaultsTest, SigtermDrainsTheTenLineAgentAndItLeavesWithExitZero) {

@@ -12,26 +12,14 @@
 namespace orion::testing {
 namespace {
 
-class StatsTest : public ::testing::Test {
+class StatsTest : public ClusterTest {
  protected:
-  void SetUp() override {
-    cluster.start_registry();
-    cluster.start_scheduler();
-    cluster.start_consensus();
-    cluster.start_agent("worker", {"text"}, 2);
-    ASSERT_TRUE(cluster.wait_agents_up(1)) << cluster.logs();
-  }
-  void TearDown() override {
-    if (HasFailure()) {
-      std::cerr << cluster.logs();
-    }
-  }
+  void SetUp() override { start_full_stack(); }
   CommandResult orionctl(std::vector<std::string> args) {
     args.insert(args.end(), {"--registry", cluster.registry_endpoint});
     return run_command(bin("orionctl"), args, cluster.dir().path(), 30'000);
   }
 
-  Cluster cluster;
 };
 
 TEST_F(StatsTest, OrionctlStatsReportsTasksTimesAgentsProposalsAndAMissingCapability) {

@@ -15,11 +15,8 @@ namespace {
 std::string example(const std::string& name) { return std::string(ORION_SOURCE_DIR) + "/examples/workflows/" + name; }
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
-class WorkflowTest : public ::testing::Test {
+class WorkflowTest : public ClusterTest {
  protected:
-  void TearDown() override {
-    if (HasFailure()) std::cerr << cluster.logs();
-  }
   void start(const std::vector<std::pair<std::string, std::vector<std::string>>>& agents) {
     cluster.start_registry();
     cluster.start_scheduler();
@@ -60,7 +57,6 @@ class WorkflowTest : public ::testing::Test {
     return *client_;
   }
 
-  Cluster cluster;
   std::unique_ptr<sdk::Client> client_;
 };
 
