@@ -49,22 +49,6 @@ const char* const kFigures[] = {"propose_p50_ms",        "propose_p99_ms", "vote
                                 "decision_event_p50_ms", "decision_event_p99_ms", "decisions_per_s", "decision_cpu_us",
                                 "rss_100k_proposals_mib"};
 
-// CPU time (user + system, every thread) a process has used so far, in seconds: fields 14 and
-// 15 of /proc/PID/stat. On a shared machine this, not the wall time, is what the service cost.
-double cpu_seconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto close = text.rfind(')');  // the command name may hold spaces
-  if (close == std::string::npos) return 0;
-  std::istringstream fields(text.substr(close + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14 || i == 15) ticks += std::stod(field);
-  }
-  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
 // ---- The stack: orion-registry (the event bus) and 1 or 3 orion-consensus replicas ----------
 
 class ConsensusStack {

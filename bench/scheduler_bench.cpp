@@ -1,5 +1,7 @@
 #include "bench/scheduler_bench.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -296,7 +298,22 @@ void bench_chain(bool quick, Reporter& out) {
   out.print({"chain200_per_link_ms", percentile(per_link, 50), "ms"});
 }
 
-// ---- throughput_tasks_per_s -----------------------------------------------------------------
+// ---- throughput_tasks_per_s, throughput_cpu_us_per_task ------------------------------------
+
+// CPU seconds this process (the bench's clients) has used so far, every thread.
+double self_cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// CPU seconds by role ("client" for this process), summed over the stack's processes.
+std::map<std::string, double> cpu_by_role(const Stack& stack) {
+  std::map<std::string, double> out{{"client", self_cpu_seconds()}};
+  for (const auto& [role, pid] : stack.processes()) out[role] += cpu_seconds(pid);
+  return out;
+}
 
 // Returns tasks/s.
 // metrics_bind: the scheduler's --metrics-bind; scrape_ms > 0: its /metrics is read that often
@@ -403,9 +420,11 @@ double bench_throughput(bool quick, Reporter& out, int replicas = 1, const std::
     go = true;
     t0 = Clock::now();
   }
+  const auto cpu0 = cpu_by_role(stack);
   cv.notify_all();
   for (auto& t : pool) t.join();
   double seconds = ms_since(t0) / 1000.0;
+  const auto cpu1 = cpu_by_role(stack);
   if (!first_error.empty()) throw std::runtime_error(first_error);
   progress("throughput: " + std::to_string(completed.load()) + " tasks COMPLETED in " + std::to_string(seconds) +
            " s");
@@ -414,6 +433,17 @@ double bench_throughput(bool quick, Reporter& out, int replicas = 1, const std::
     if (scrapes.load() == 0) throw std::runtime_error("/metrics was never read while the benchmark ran");
   }
   out.print({prefix + "throughput_tasks_per_s", static_cast<double>(completed.load()) / seconds, "tasks/s"});
+  // CPU per task: every process's CPU time over the timed window, over the tasks completed.
+  double total_us = 0;
+  std::string split;
+  for (const auto& [role, s1] : cpu1) {
+    const double us = (s1 - cpu0.at(role)) * 1e6 / static_cast<double>(std::max(1L, completed.load()));
+    total_us += us;
+    split += " " + role + " " + std::to_string(static_cast<int>(us + 0.5));
+    out.print({prefix + "throughput_cpu_us_per_task_" + role, us, "us"});
+  }
+  progress("throughput: CPU per task (us):" + split + " (client = this process's 8 client threads)");
+  out.print({prefix + "throughput_cpu_us_per_task", total_us, "us"});
   return static_cast<double>(completed.load()) / seconds;
 }
 
@@ -673,7 +703,10 @@ const std::vector<Group>& groups() {
       {"submit", {"submit_p50_ms", "submit_p99_ms"}, [](bool quick, Reporter& out) { bench_submit(quick, out); }},
       {"roundtrip", {"roundtrip_p50_ms", "roundtrip_p99_ms"}, [](bool quick, Reporter& out) { bench_roundtrip(quick, out); }},
       {"chain", {"chain200_per_link_ms"}, bench_chain},
-      {"throughput", {"throughput_tasks_per_s"}, [](bool quick, Reporter& out) { bench_throughput(quick, out); }},
+      {"throughput",
+       {"throughput_tasks_per_s", "throughput_cpu_us_per_task", "throughput_cpu_us_per_task_scheduler",
+        "throughput_cpu_us_per_task_agent", "throughput_cpu_us_per_task_registry", "throughput_cpu_us_per_task_client"},
+       [](bool quick, Reporter& out) { bench_throughput(quick, out); }},
       {"select", {"select_us"}, bench_select},
       {"dag", {"dag_100k_ms", "dag_100k_made_ms"}, bench_dag},
       {"rss", {"rss_1m_queued_mib"}, bench_rss},
@@ -681,7 +714,10 @@ const std::vector<Group>& groups() {
       {"restart", {"restart_2m_s"}, bench_restart},
       {"raft3_submit", {"raft3_submit_p50_ms", "raft3_submit_p99_ms"},
        [](bool quick, Reporter& out) { bench_submit(quick, out, 3, "raft3_"); }},
-      {"raft3_throughput", {"raft3_throughput_tasks_per_s"},
+      {"raft3_throughput",
+       {"raft3_throughput_tasks_per_s", "raft3_throughput_cpu_us_per_task", "raft3_throughput_cpu_us_per_task_scheduler",
+        "raft3_throughput_cpu_us_per_task_agent", "raft3_throughput_cpu_us_per_task_registry",
+        "raft3_throughput_cpu_us_per_task_client"},
        [](bool quick, Reporter& out) { bench_throughput(quick, out, 3, "raft3_"); }},
       {"raft3_failover", {"raft3_failover_100k_ms", "raft3_failover_1m_ms"}, bench_failover},
       {"curve",

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 
@@ -317,6 +318,33 @@ std::string Stack::logs() const {
   for (std::size_t i = 0; i < schedulers_.size(); ++i) add("scheduler " + std::to_string(i + 1), schedulers_[i]);
   for (std::size_t i = 0; i < agents_.size(); ++i) add("agent " + std::to_string(i + 1), agents_[i]);
   return out;
+}
+
+std::vector<std::pair<std::string, pid_t>> Stack::processes() const {
+  std::vector<std::pair<std::string, pid_t>> out;
+  if (registry_) out.emplace_back("registry", registry_->pid());
+  if (consensus_) out.emplace_back("consensus", consensus_->pid());
+  for (const auto& s : schedulers_) {
+    if (s) out.emplace_back("scheduler", s->pid());
+  }
+  for (const auto& a : agents_) {
+    if (a) out.emplace_back("agent", a->pid());
+  }
+  return out;
+}
+
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto close = text.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(field);
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 double rss_mib(pid_t pid) {

@@ -124,6 +124,9 @@ class Stack {
   std::optional<ReplicaState> replica(int i, std::int64_t timeout_ms = 300) const;
   // Tails of every process log, for an error message.
   std::string logs() const;
+  // Every process of the stack by role ("registry", "consensus", "scheduler", "agent"), for
+  // CPU accounting (cpu_seconds).
+  std::vector<std::pair<std::string, pid_t>> processes() const;
 
  private:
   void wait_agents_up(std::size_t n, std::int64_t timeout_ms);
@@ -146,6 +149,9 @@ class Stack {
 
 // Resident set size of a process in MiB (VmRSS of /proc/PID/status), or -1.
 double rss_mib(pid_t pid);
+// CPU time (user + system, every thread) a process has used so far, in seconds: fields 14 and
+// 15 of /proc/PID/stat. On a shared machine this, not the wall time, is what a service cost.
+double cpu_seconds(pid_t pid);
 
 // True when `orion-scheduler --help` lists the flag (e.g. "unschedulable-timeout").
 bool scheduler_has_flag(const std::string& flag);
