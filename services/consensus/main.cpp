@@ -11,19 +11,9 @@
 #include "common/fd_limit.h"
 #include "common/huge_page_heap.h"
 #include "common/log.h"
+#include "common/service_main.h"
 #include "common/service_security.h"
 #include "services/consensus/consensus_service.h"
-
-namespace {
-
-// The handler may only do async-signal-safe work: stop() is one atomic store.
-orion::consensus::ConsensusService* g_service = nullptr;
-
-extern "C" void on_signal(int) {
-  if (g_service) g_service->stop();
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   orion::restart_with_huge_page_heap(argv);  // first: before any thread or socket
@@ -54,18 +44,7 @@ int main(int argc, char** argv) {
       spdlog::critical("event=start_failed error=\"{}\"", s.error().to_string());
       return 1;
     }
-    g_service = &service;
-    struct sigaction sa {};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
-    if (!orion::write_ready_file(config->ready_file, service.ready_json())) {
-      spdlog::critical("event=start_failed error=\"cannot write ready file {}\"", config->ready_file);
-      return 1;
-    }
-    service.run();
-    g_service = nullptr;
+    if (int rc = orion::serve_until_stopped(service, config->ready_file, service.ready_json())) return rc;
     spdlog::info("event=stop send_failures_total={}", service.send_failures());
   } catch (const std::exception& e) {
     spdlog::critical("event=fatal error=\"{}\"", e.what());

@@ -10,18 +10,8 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/transport_security.h"
+#include "common/service_main.h"
 #include "services/dashboard/dashboard_service.h"
-
-namespace {
-
-// The handler may only do async-signal-safe work: DashboardService::stop() is one atomic store.
-orion::dashboard::DashboardService* g_service = nullptr;
-
-extern "C" void on_signal(int) {
-  if (g_service) g_service->stop();
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   cxxopts::Options options("orion-dashboard", "Orion dashboard: the cluster live in a web page");
@@ -53,20 +43,8 @@ int main(int argc, char** argv) {
     const std::string url = "http://" + config->http_host + ":" + std::to_string(service.http_port()) + "/";
     spdlog::info("event=start {} url={}", config->describe(), url);
 
-    g_service = &service;
-    struct sigaction sa {};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
-
     const orion::Json ready{{"http", url}, {"port", service.http_port()}};
-    if (!orion::write_ready_file(config->ready_file, ready.dump())) {
-      spdlog::critical("event=fatal error=\"cannot write ready file {}\"", config->ready_file);
-      return 1;
-    }
-    service.run();
-    g_service = nullptr;
+    if (int rc = orion::serve_until_stopped(service, config->ready_file, ready.dump())) return rc;
     spdlog::info("event=stop");
   } catch (const std::exception& e) {
     spdlog::critical("event=fatal error=\"{}\"", e.what());

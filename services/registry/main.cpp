@@ -11,19 +11,9 @@
 #include "common/config.h"
 #include "common/fd_limit.h"
 #include "common/log.h"
+#include "common/service_main.h"
 #include "common/service_security.h"
 #include "services/registry/registry_service.h"
-
-namespace {
-
-// The handler may only do async-signal-safe work: RegistryService::stop() is one atomic store.
-orion::registry::RegistryService* g_service = nullptr;
-
-extern "C" void on_signal(int) {
-  if (g_service) g_service->stop();
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   cxxopts::Options options("orion-registry", "Orion registry: agent directory, service discovery, event bus");
@@ -52,19 +42,7 @@ int main(int argc, char** argv) {
     spdlog::info("event=start {} registry={} events_pub={} events_sub={}", config->describe(), ep.registry,
                  ep.events_pub, ep.events_sub);
 
-    g_service = &service;
-    struct sigaction sa {};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
-
-    if (!orion::write_ready_file(config->ready_file, ep.to_json())) {
-      spdlog::critical("event=fatal error=\"cannot write ready file {}\"", config->ready_file);
-      return 1;
-    }
-    service.run();
-    g_service = nullptr;
+    if (int rc = orion::serve_until_stopped(service, config->ready_file, ep.to_json())) return rc;
     spdlog::info("event=stop send_failures_total={}", service.send_failures());
   } catch (const std::exception& e) {
     spdlog::critical("event=fatal error=\"{}\"", e.what());

@@ -12,15 +12,9 @@
 #include "common/log.h"
 #include "common/metrics_bind.h"
 #include "common/raft_config.h"
+#include "common/service_main.h"
 #include "common/service_security.h"
 #include "services/scheduler/scheduler_service.h"
-
-namespace {
-orion::scheduler::SchedulerService* g_service = nullptr;
-void on_signal(int) {
-  if (g_service) g_service->stop();
-}
-}  // namespace
 
 int main(int argc, char** argv) {
   orion::restart_with_huge_page_heap(argv);  // first: before any thread or socket
@@ -114,18 +108,10 @@ int main(int argc, char** argv) {
       spdlog::critical("event=start_failed error=\"{}\"", s.error().to_string());
       return 1;
     }
-    g_service = &service;
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
-    const auto ready_file = args["ready-file"].as<std::string>();
-    if (!orion::write_ready_file(ready_file, orion::Json{{"client", service.client_endpoint()},
-                                                         {"agent", service.agent_endpoint()},
-                                                         {"metrics", service.metrics_endpoint()}}.dump())) {
-      spdlog::critical("event=start_failed error=\"cannot write ready file {}\"", ready_file);
-      return 1;
-    }
-    service.run();
-    g_service = nullptr;
+    const orion::Json ready{{"client", service.client_endpoint()},
+                            {"agent", service.agent_endpoint()},
+                            {"metrics", service.metrics_endpoint()}};
+    if (int rc = orion::serve_until_stopped(service, args["ready-file"].as<std::string>(), ready.dump())) return rc;
     if (service.restart_wanted()) {
       // A Raft leader that lost its term: its memory may hold turns that never committed. The
       // same process (same PID, same flags) starts again from its log, at once: the sockets

@@ -66,7 +66,7 @@ TEST_F(SchedulerFailoverTest, FollowersNameTheLeaderAndHoldItsStateAsItCommits) 
   EXPECT_EQ(named, replicas->client(*leader));
 
   // Submitted to the leader, the task is held by both followers once committed (hot standby).
-  auto ok = ask(replicas->client(*leader), Envelope{MsgType::SUBMIT, "r1", SubmitTask{echo(0)}.to_body()}, 2000);
+  auto ok = replicas->ask_leader(Envelope{MsgType::SUBMIT, "r1", SubmitTask{echo(0)}.to_body()}, 10'000);
   ASSERT_TRUE(ok.ok());
   ASSERT_EQ(ok->type, MsgType::SUBMIT_OK) << ok->body.dump();
   for (int id = 1; id <= 3; ++id) {
@@ -148,7 +148,7 @@ TEST_F(SchedulerFailoverTest, APausedLeaderServesNothingStaleAndCatchesUp) {
   auto next = replicas->wait_leader(10'000, *old);
   ASSERT_TRUE(next);
   // A write the majority acknowledges while the old leader sleeps.
-  auto ok = ask(replicas->client(*next), Envelope{MsgType::SUBMIT, "after", SubmitTask{echo(1)}.to_body()}, 2000);
+  auto ok = replicas->ask_leader(Envelope{MsgType::SUBMIT, "after", SubmitTask{echo(1)}.to_body()}, 10'000);
   ASSERT_TRUE(ok.ok());
   ASSERT_EQ(ok->type, MsgType::SUBMIT_OK) << ok->body.dump();
   const std::string id = SubmitOk::from_body(ok->body)->task_id;
@@ -179,7 +179,7 @@ TEST_F(SchedulerFailoverTest, AReplicaIsAddedAndAnotherRemovedWhileTheClusterSer
   auto leader = replicas->wait_leader(10'000);
   ASSERT_TRUE(leader);
   for (int i = 0; i < 20; ++i) {
-    auto ok = ask(replicas->client(*leader), Envelope{MsgType::SUBMIT, random_hex(8), SubmitTask{echo(i)}.to_body()}, 2000);
+    auto ok = replicas->ask_leader(Envelope{MsgType::SUBMIT, random_hex(8), SubmitTask{echo(i)}.to_body()}, 10'000);
     ASSERT_TRUE(ok.ok() && ok->type == MsgType::SUBMIT_OK);
   }
   // Replica 4 starts empty, is added through orionctl, and catches up.
@@ -191,6 +191,8 @@ TEST_F(SchedulerFailoverTest, AReplicaIsAddedAndAnotherRemovedWhileTheClusterSer
   ASSERT_TRUE(wait_until([&] { auto i = replicas->info(4); return i && i->tasks == 20; }, 20'000));
   // A follower is removed, then stopped; the leader is killed: the two left (one of them the
   // new replica) elect a leader and serve.
+  leader = replicas->wait_leader(10'000);  // the one leading now (an election may have moved it)
+  ASSERT_TRUE(leader);
   const int removed = *leader == 1 ? 2 : 1;
   auto remove = run_command(bin("orionctl"), {"replica", "remove", "--service", "scheduler", "--id",
                                               std::to_string(removed), "--registry", cluster.registry_endpoint},
@@ -200,7 +202,7 @@ TEST_F(SchedulerFailoverTest, AReplicaIsAddedAndAnotherRemovedWhileTheClusterSer
   replicas->kill9(*leader);
   auto next = replicas->wait_leader(10'000, *leader);
   ASSERT_TRUE(next) << "the new replica votes";
-  auto ok = ask(replicas->client(*next), Envelope{MsgType::SUBMIT, "after", SubmitTask{echo(99)}.to_body()}, 2000);
+  auto ok = replicas->ask_leader(Envelope{MsgType::SUBMIT, "after", SubmitTask{echo(99)}.to_body()}, 10'000);
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->type, MsgType::SUBMIT_OK) << ok->body.dump();
   for (int id = 1; id <= 4; ++id) {
@@ -220,7 +222,7 @@ TEST_F(SchedulerFailoverTest, ARetriedBatchGetsItsFirstAnswerEntryForEntryFromTh
     s.idempotency_key = key;
     return s;
   };
-  auto older = ask(replicas->client(*leader), Envelope{MsgType::SUBMIT, "older", SubmitTask{held("nightly")}.to_body()}, 2000);
+  auto older = replicas->ask_leader(Envelope{MsgType::SUBMIT, "older", SubmitTask{held("nightly")}.to_body()}, 10'000);
   ASSERT_TRUE(older.ok() && older->type == MsgType::SUBMIT_OK);
   SubmitBatch batch;
   batch.tasks = {BatchEntry{"hit", held("nightly")}, BatchEntry{"fresh", held("fresh-key")},
@@ -230,6 +232,8 @@ TEST_F(SchedulerFailoverTest, ARetriedBatchGetsItsFirstAnswerEntryForEntryFromTh
     EXPECT_TRUE(r.ok() && r->type == MsgType::SUBMIT_BATCH_OK) << (r.ok() ? r->body.dump() : r.error().to_string());
     return r.ok() ? SubmitBatchOk::from_body(r->body) : Result<SubmitBatchOk>(r.error());
   };
+  leader = replicas->wait_leader(10'000);  // the one leading now (an election may have moved it)
+  ASSERT_TRUE(leader);
   auto first = send(*leader);
   ASSERT_TRUE(first.ok());
   ASSERT_EQ(first->task_ids.size(), 4u);

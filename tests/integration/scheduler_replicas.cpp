@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <stdexcept>
 
 #include "common/ids.h"
@@ -119,6 +121,25 @@ std::optional<int> SchedulerReplicas::wait_leader(std::int64_t timeout_ms, int n
       },
       timeout_ms);
   return leader;
+}
+
+Result<Envelope> SchedulerReplicas::ask_leader(const Envelope& request, std::int64_t timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  auto left = [&] {
+    return std::max<std::int64_t>(
+        1, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+  };
+  Result<Envelope> last = make_error(ErrorCode::UNAVAILABLE, "no replica leads");
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto leader = wait_leader(left());
+    if (!leader) break;
+    last = ask(client(*leader), request, left());
+    if (!last) continue;
+    if (last->type != MsgType::ERROR) return last;
+    const auto code = error_from_body(last->body).code;
+    if (code != ErrorCode::NOT_LEADER && code != ErrorCode::UNAVAILABLE) return last;
+  }
+  return last;
 }
 
 std::string SchedulerReplicas::logs() const {

@@ -46,6 +46,9 @@ class SchedulerReplicas {
   std::optional<ReplicaInfo> info(int id, bool digest = false, std::int64_t timeout_ms = 300);
   // The replica that serves as leader (REPLICA_INFO role "leader"), once one does.
   std::optional<int> wait_leader(std::int64_t timeout_ms, int not_this = 0);
+  // request to whichever replica leads, again (same request id) after NOT_LEADER or UNAVAILABLE,
+  // until timeout_ms: an election under load between wait_leader and the request is not a failure.
+  Result<Envelope> ask_leader(const Envelope& request, std::int64_t timeout_ms);
   std::string logs() const;
   int size() const { return n_; }
 
