@@ -896,6 +896,23 @@ class Agent:
 
     # ---- registry messages ----
 
+    def _handshake_answer(self, peer, name, e, awaited, parse):
+        """The body of REGISTER_OK or ATTACH_OK, parsed, with the peer's handshake done and its
+        heartbeat terms taken; None when it answers no handshake in flight (stale) or is bad."""
+        peer.requests.take(e.request_id)
+        if not awaited or e.request_id != peer.handshake_id:
+            return None  # stale
+        try:
+            ok = parse(e.body)
+        except OrionError as err:
+            log.warning("event=bad_message agent=%s peer=%s type=%s error=%s", self.agent_id, name, e.type.name, err)
+            return None
+        peer.handshake_id = b""
+        peer.backoff.reset()
+        peer.heartbeat_ms = ok["heartbeat_ms"]
+        peer.liveness = ok["liveness"]
+        return ok
+
     def _on_registry(self, incoming, now):
         reg = self._registry
         reg.last_heard_ms = now
@@ -905,19 +922,10 @@ class Agent:
             return
         e = incoming.envelope
         if e.type == MsgType.REGISTER_OK:
-            reg.requests.take(e.request_id)
-            if self._registry_state != _REGISTERING or e.request_id != reg.handshake_id:
-                return  # stale
-            try:
-                ok = p.parse_register_ok(e.body)
-            except OrionError as err:
-                log.warning("event=bad_message agent=%s peer=registry type=REGISTER_OK error=%s", self.agent_id, err)
+            ok = self._handshake_answer(reg, "registry", e, self._registry_state == _REGISTERING, p.parse_register_ok)
+            if ok is None:
                 return
             self._registry_state = _REGISTERED
-            reg.handshake_id = b""
-            reg.backoff.reset()
-            reg.heartbeat_ms = ok["heartbeat_ms"]
-            reg.liveness = ok["liveness"]
             reg.next_heartbeat_ms = now + ok["heartbeat_ms"]
             log.info("event=registered agent=%s registry=%s heartbeat_ms=%d liveness=%d replaced=%s", self.agent_id,
                      reg.endpoint, ok["heartbeat_ms"], ok["liveness"], str(ok["replaced"]).lower())
@@ -988,21 +996,12 @@ class Agent:
             return
         e = incoming.envelope
         if e.type == MsgType.ATTACH_OK:
-            sch.requests.take(e.request_id)
-            if self._scheduler_state != _ATTACHING or e.request_id != sch.handshake_id:
-                return  # stale
-            try:
-                ok = p.parse_attach_ok(e.body)
-            except OrionError as err:
-                log.warning("event=bad_message agent=%s peer=scheduler type=ATTACH_OK error=%s", self.agent_id, err)
+            ok = self._handshake_answer(sch, "scheduler", e, self._scheduler_state == _ATTACHING, p.parse_attach_ok)
+            if ok is None:
                 return
             self._scheduler_state = _ATTACHED
-            sch.handshake_id = b""
-            sch.backoff.reset()
             self._leader_backoff.reset()
             self._redirects_in_a_row = 0
-            sch.heartbeat_ms = ok["heartbeat_ms"]
-            sch.liveness = ok["liveness"]
             sch.next_heartbeat_ms = now if self._draining else now + ok["heartbeat_ms"]
             log.info("event=%s agent=%s scheduler=%s heartbeat_ms=%d liveness=%d unacked_results=%d",
                      "reattached" if self._attached_before else "attached", self.agent_id, sch.endpoint,
