@@ -11,10 +11,6 @@ namespace orion {
 
 namespace {
 
-bool bare(char c) {
-  return static_cast<unsigned char>(c) > ' ' && c != '"' && c != '=' && c != '\\' && c != 0x7f;
-}
-
 // The length of the valid UTF-8 sequence at s[i], 0 when there is none.
 std::size_t utf8_length(std::string_view s, std::size_t i) {
   const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
@@ -92,21 +88,6 @@ class JsonFormatter final : public spdlog::formatter {
 
 }  // namespace
 
-std::string logfmt_value(std::string_view value) {
-  bool plain = !value.empty();
-  for (char c : value) plain = plain && bare(c);
-  if (plain) return std::string(value);
-  std::string out = "\"";
-  for (char c : value) {
-    if (c == '"' || c == '\\') out += '\\', out += c;
-    else if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else if (c == '\t') out += "\\t";
-    else out += c;
-  }
-  return out + '"';
-}
-
 std::string logfmt_to_json(std::string_view ts, std::string_view level, std::string_view service,
                            std::string_view message) {
   std::string out = "{\"ts\":";
@@ -122,7 +103,7 @@ std::string logfmt_to_json(std::string_view ts, std::string_view level, std::str
     while (i < n && message[i] == ' ') ++i;
     if (i >= n) break;
     std::size_t k = i;
-    while (k < n && bare(message[k])) ++k;
+    while (k < n && logfmt_bare(message[k])) ++k;
     if (k > i && k < n && message[k] == '=') {
       const std::string_view key = message.substr(i, k - i);
       std::string value;

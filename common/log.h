@@ -20,15 +20,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/logfmt.h"
 #include "common/status.h"
 
 namespace orion {
 
 // Logs to stderr. level: trace, debug, info, warn, error, critical, off; format: logfmt or json.
 Status init_logging(const std::string& service, const std::string& level, const std::string& format = "logfmt");
-
-// A logfmt value: as it is when it needs no quotes, else quoted and escaped.
-std::string logfmt_value(std::string_view value);
 
 // The JSON line of one logfmt message (the fields after the time, level and service): each
 // key=value pair a string member, in order; words that are not pairs gathered under "msg".

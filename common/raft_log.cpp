@@ -1,3 +1,4 @@
+#include "common/logfmt.h"
 #include "common/raft_log.h"
 
 #include <sys/eventfd.h>
@@ -102,7 +103,7 @@ std::atomic<raft_uv_connect_cb> raft_connect_cb{nullptr};
 void connected_nodelay(struct raft_uv_connect* req, struct uv_stream_s* stream, int status) {
   if (status == 0 && stream != nullptr && stream->type == UV_TCP) {
     if (int rv = uv_tcp_nodelay(reinterpret_cast<uv_tcp_t*>(stream), 1); rv != 0) {
-      spdlog::warn("event=raft_nodelay_failed error=\"{}\"", uv_strerror(rv));
+      spdlog::warn("event=raft_nodelay_failed error={}", orion::logfmt_value(uv_strerror(rv)));
     }
   }
   raft_connect_cb.load()(req, stream, status);

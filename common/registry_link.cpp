@@ -1,3 +1,4 @@
+#include "common/logfmt.h"
 #include "common/registry_link.h"
 
 #include <cerrno>
@@ -102,8 +103,8 @@ void RegistryLink::read_answers(Registry& r) {
   for (int i = 0; i < kMaxReads && receive(*r.dealer, in, false); ++i) {
     if (!in.envelope) {
       if (sampled(++bad_messages_)) {
-        spdlog::warn("event=registry_bad_answer registry={} error=\"{}\" bad_total={}", r.endpoint,
-                     in.envelope.error().to_string(), bad_messages_);
+        spdlog::warn("event=registry_bad_answer registry={} error={} bad_total={}", r.endpoint,
+                     orion::logfmt_value(in.envelope.error().to_string()), bad_messages_);
       }
       continue;
     }
@@ -111,8 +112,8 @@ void RegistryLink::read_answers(Registry& r) {
     if (in.envelope->type == MsgType::ERROR) {
       // Our ANNOUNCE was refused (a registry that does not know the service, a full table).
       if (sampled(++bad_messages_)) {
-        spdlog::warn("event=announce_refused registry={} error=\"{}\"", r.endpoint,
-                     error_from_body(in.envelope->body).to_string());
+        spdlog::warn("event=announce_refused registry={} error={}", r.endpoint,
+                     orion::logfmt_value(error_from_body(in.envelope->body).to_string()));
       }
       continue;
     }
@@ -137,7 +138,8 @@ void RegistryLink::follow(Registry& r, const Discovery& d) {
                    r.events_pub.empty() ? "-" : r.events_pub);
       r.events_pub = d.events_pub;
     } catch (const zmq::error_t& e) {
-      spdlog::warn("event=bus_connect_failed registry={} endpoint={} error=\"{}\"", r.endpoint, d.events_pub, e.what());
+      spdlog::warn("event=bus_connect_failed registry={} endpoint={} error={}",
+                   r.endpoint, d.events_pub, orion::logfmt_value(e.what()));
     }
   }
   if (bus_in_ && !d.events_sub.empty() && d.events_sub != r.events_sub) {
@@ -149,7 +151,8 @@ void RegistryLink::follow(Registry& r, const Discovery& d) {
                    r.events_sub.empty() ? "-" : r.events_sub);
       r.events_sub = d.events_sub;
     } catch (const zmq::error_t& e) {
-      spdlog::warn("event=bus_connect_failed registry={} endpoint={} error=\"{}\"", r.endpoint, d.events_sub, e.what());
+      spdlog::warn("event=bus_connect_failed registry={} endpoint={} error={}",
+                   r.endpoint, d.events_sub, orion::logfmt_value(e.what()));
     }
   }
 }

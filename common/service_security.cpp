@@ -1,3 +1,4 @@
+#include "common/logfmt.h"
 #include "common/service_security.h"
 
 #include <csignal>
@@ -43,7 +44,8 @@ std::shared_ptr<const KeyRing> admitted_now() {
     std::lock_guard<std::mutex> lock(e.reload);
     if (g_reload.exchange(false)) {
       if (auto fresh = Policy::load(e.path); !fresh) {
-        spdlog::error("event=policy_reload_failed policy={} error=\"{}\" kept=previous", e.path, fresh.error().message);
+        spdlog::error("event=policy_reload_failed policy={} error={} kept=previous",
+                      e.path, orion::logfmt_value(fresh.error().message));
         note_reload(e, {false, fresh.error().message});
       } else {
         auto policy = std::make_shared<const Policy>(std::move(*fresh));
@@ -114,8 +116,8 @@ Status authorize(const std::string& principal, Action action, const Asked& asked
     const auto now = steady_now_ms();
     if (now - window_ms.load() >= 1000) window_ms = now, in_window = 0;
     if (++in_window <= 10) {
-      spdlog::warn("event=permission_denied principal={} action=\"{}\" error=\"{}\"", principal.empty() ? "-" : principal,
-                   to_string(action), s.error().message);
+      spdlog::warn("event=permission_denied principal={} action={} error={}", principal.empty() ? "-" : principal,
+                   orion::logfmt_value(to_string(action)), orion::logfmt_value(s.error().message));
     }
   }
   return s;

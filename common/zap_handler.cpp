@@ -1,3 +1,4 @@
+#include "common/logfmt.h"
 #include "common/zap_handler.h"
 
 #include <chrono>
@@ -81,7 +82,7 @@ void ZapHandler::run() {
         socket_.close();
         return;
       }
-      if (e.num() != EINTR) spdlog::error("event=zap_failed error=\"{}\"", e.what());
+      if (e.num() != EINTR) spdlog::error("event=zap_failed error={}", orion::logfmt_value(e.what()));
     }
   }
 }
@@ -124,9 +125,9 @@ void ZapHandler::answer() {
     const auto now = steady_now_ms();
     if (now - window_ms >= 1000) window_ms = now, in_window = 0;
     if (++in_window <= kRefusalLogsPerSecond) {
-      spdlog::warn("event=connection_refused address={} mechanism={} reason=\"{}\"",
+      spdlog::warn("event=connection_refused address={} mechanism={} reason={}",
                    frames.size() > 3 ? printable_address(frames[3]) : "?",
-                   frames.size() > 5 ? printable_address(frames[5]) : "?", text);
+                   frames.size() > 5 ? printable_address(frames[5]) : "?", orion::logfmt_value(text));
     }
   }
   socket_.send(zmq::str_buffer("1.0"), zmq::send_flags::sndmore);

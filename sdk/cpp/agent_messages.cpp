@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/ids.h"
+#include "common/logfmt.h"
 #include "common/task_pack.h"
 #include "common/vote_signature.h"
 #include "sdk/cpp/agent_impl.h"
@@ -216,8 +217,8 @@ bool Agent::Impl::id_refused(const Link& link, MsgType asked, const Error& err, 
       (err.code != ErrorCode::ALREADY_EXISTS && err.code != ErrorCode::PERMISSION_DENIED)) {
     return false;
   }
-  spdlog::error("event=agent_id_refused agent={} peer={} request={} code={} error=\"{}\" action=retry retry_in_ms={}",
-                spec_.agent_id, link.name, to_string(asked), to_string(err.code), err.message,
+  spdlog::error("event=agent_id_refused agent={} peer={} request={} code={} error={} action=retry retry_in_ms={}",
+                spec_.agent_id, link.name, to_string(asked), to_string(err.code), orion::logfmt_value(err.message),
                 std::max<std::int64_t>(0, link.handshake_deadline_ms - now));
   return true;
 }

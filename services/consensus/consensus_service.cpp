@@ -12,6 +12,7 @@
 #include "common/config.h"
 #include "common/ids.h"
 #include "services/consensus/proposal_stats.h"
+#include "common/logfmt.h"
 #include "common/raft_log.h"
 #include "common/service_security.h"
 #include "services/consensus/vote_verifier.h"
@@ -270,7 +271,7 @@ Asked consensus_asked(const Envelope& e) {
 void ConsensusService::handle(Incoming& in) {
   client_watch_.seen(in.identity, in.fd);
   if (!in.envelope) {
-    spdlog::warn("event=bad_frame error=\"{}\"", in.envelope.error().to_string());
+    spdlog::warn("event=bad_frame error={}", orion::logfmt_value(in.envelope.error().to_string()));
     return reply_error(in.identity, in.request_id, in.envelope.error());
   }
   const Envelope& e = *in.envelope;
@@ -410,7 +411,7 @@ void ConsensusService::apply_ready() {
         }
         if (!c) {
           // Every replica refuses the same bytes the same way: the state stays identical.
-          spdlog::error("event=bad_log_entry error=\"{}\"", c.error().to_string());
+          spdlog::error("event=bad_log_entry error={}", orion::logfmt_value(c.error().to_string()));
           break;
         }
         // A command of ours that came back decoded: the ones kept before it will not come back.
@@ -434,7 +435,8 @@ void ConsensusService::apply_ready() {
             reply(p->second.identity, Envelope{result->type, p->second.request_id, std::move(result->body)});
           } else {
             if (result.error().code == ErrorCode::PERMISSION_DENIED && sampled(++refused_votes_)) {
-              spdlog::warn("event=vote_refused error=\"{}\" refused_total={}", result.error().message, refused_votes_);
+              spdlog::warn("event=vote_refused error={} refused_total={}",
+                           orion::logfmt_value(result.error().message), refused_votes_);
             }
             reply_error(p->second.identity, p->second.request_id, result.error());
           }
@@ -444,7 +446,7 @@ void ConsensusService::apply_ready() {
       }
       case LogItem::RESTORE:
         if (auto s = core_.restore_snapshot(item.snapshot); !s) {
-          spdlog::critical("event=restore_failed error=\"{}\"", s.error().to_string());
+          spdlog::critical("event=restore_failed error={}", orion::logfmt_value(s.error().to_string()));
           std::abort();  // a replica that cannot read its snapshot must not serve
         }
         spdlog::info("event=snapshot_restored proposals={} applied={}", core_.proposal_count(), core_.applied());
@@ -545,7 +547,7 @@ void ConsensusService::release() {
   if (commit_->failed()) {
     // Memory is ahead of disk and nothing more may be acknowledged: stop; a restart recovers
     // the last committed state.
-    spdlog::critical("event=commit_failed error=\"{}\"", commit_->failure().to_string());
+    spdlog::critical("event=commit_failed error={}", orion::logfmt_value(commit_->failure().to_string()));
     std::abort();
   }
   auto committed = commit_->committed();

@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (auto s = orion::setup_service_security(args); !s) {
-    spdlog::critical("event=bad_flag error=\"{}\"", s.error().message);
+    spdlog::critical("event=bad_flag error={}", orion::logfmt_value(s.error().message));
     return 2;
   }
   orion::raise_fd_limit();
@@ -41,13 +41,13 @@ int main(int argc, char** argv) {
     orion::SystemClock clock;
     orion::consensus::ConsensusService service(*config, clock);
     if (auto s = service.start(); !s) {
-      spdlog::critical("event=start_failed error=\"{}\"", s.error().to_string());
+      spdlog::critical("event=start_failed error={}", orion::logfmt_value(s.error().to_string()));
       return 1;
     }
     if (int rc = orion::serve_until_stopped(service, config->ready_file, service.ready_json())) return rc;
     spdlog::info("event=stop send_failures_total={}", service.send_failures());
   } catch (const std::exception& e) {
-    spdlog::critical("event=fatal error=\"{}\"", e.what());
+    spdlog::critical("event=fatal error={}", orion::logfmt_value(e.what()));
     return 1;
   }
   return 0;

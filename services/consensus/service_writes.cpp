@@ -3,6 +3,7 @@
 // VoteVerifier's threads, or inline with --verify-threads 0). The rest is consensus_service.cpp.
 #include "services/consensus/consensus_service.h"
 
+#include "common/logfmt.h"
 #include "common/policy.h"
 #include "common/service_security.h"
 
@@ -140,8 +141,8 @@ void ConsensusService::flush_staged() {
 
 void ConsensusService::refused_vote(const Vote& v, const Error& error) {
   if (error.code == ErrorCode::PERMISSION_DENIED && sampled(++refused_votes_)) {
-    spdlog::warn("event=vote_refused proposal={} agent={} error=\"{}\" refused_total={}", v.proposal_id, v.agent_id,
-                 error.message, refused_votes_);
+    spdlog::warn("event=vote_refused proposal={} agent={} error={} refused_total={}", v.proposal_id, v.agent_id,
+                 orion::logfmt_value(error.message), refused_votes_);
   }
 }
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/config.h"
+#include "common/logfmt.h"
 #include "common/transport_security.h"
 #include "services/dashboard/dashboard_service.h"
 
@@ -86,8 +87,8 @@ ApiAnswer DashboardService::act(const ApiRequest& r) {
   const std::string& p = r.path;
   auto done = [&](const char* action, const std::string& id, auto&& result) -> ApiAnswer {
     if (!result) {
-      spdlog::info("event=action_refused action={} id={} code={} error=\"{}\"", action, id,
-                   to_string(result.error().code), result.error().message);
+      spdlog::info("event=action_refused action={} id={} code={} error={}", action, id,
+                   to_string(result.error().code), orion::logfmt_value(result.error().message));
       return api_error(result.error());
     }
     spdlog::info("event=action action={} id={}", action, id);

@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
     orion::SystemClock clock;
     orion::dashboard::DashboardService service(*config, clock);
     if (auto s = service.start(); !s) {
-      spdlog::critical("event=fatal error=\"{}\"", s.error().message);
+      spdlog::critical("event=fatal error={}", orion::logfmt_value(s.error().message));
       return 1;
     }
     const std::string url = "http://" + config->http_host + ":" + std::to_string(service.http_port()) + "/";
@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
     if (int rc = orion::serve_until_stopped(service, config->ready_file, ready.dump())) return rc;
     spdlog::info("event=stop");
   } catch (const std::exception& e) {
-    spdlog::critical("event=fatal error=\"{}\"", e.what());
+    spdlog::critical("event=fatal error={}", orion::logfmt_value(e.what()));
     return 1;
   }
   return 0;

@@ -10,6 +10,7 @@
 #include "common/curve_socket.h"
 #include "common/event_bound.h"
 #include "common/ids.h"
+#include "common/logfmt.h"
 #include "common/service_security.h"
 #include "common/sockets.h"
 
@@ -112,7 +113,8 @@ void EventBus::stop() {
     // polls its control socket on every wake-up.
     control_.send(zmq::str_buffer("TERMINATE"), zmq::send_flags::none);
   } catch (const zmq::error_t& e) {
-    spdlog::error("event=bus_stop_failed error=\"{}\"", e.what());  // the context is gone; so is the loop
+    spdlog::error("event=bus_stop_failed error={}",
+                  orion::logfmt_value(e.what()));  // the context is gone; so is the loop
   }
   thread_.join();
 }
@@ -138,7 +140,7 @@ void EventBus::forward() {
     } catch (const zmq::error_t& e) {
       if (e.num() == ETERM) return;
       // EINTR or anything else: the sockets hold all the state, so the loop goes on.
-      if (e.num() != EINTR) spdlog::warn("event=bus_error error=\"{}\"", e.what());
+      if (e.num() != EINTR) spdlog::warn("event=bus_error error={}", orion::logfmt_value(e.what()));
     }
   }
 }
@@ -184,7 +186,8 @@ void EventBus::pump_subscriptions() {
 void EventBus::count_drop(std::atomic<std::uint64_t>& counter, const char* what, int error) {
   auto n = ++counter;
   if (sampled(n)) {
-    spdlog::warn("event=bus_dropped kind={} error=\"{}\" dropped_total={}", what, error ? zmq_strerror(error) : "-", n);
+    spdlog::warn("event=bus_dropped kind={} error={} dropped_total={}",
+                 what, orion::logfmt_value(error ? zmq_strerror(error) : "-"), n);
   }
 }
 

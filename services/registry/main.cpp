@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (auto s = orion::setup_service_security(args); !s) {
-    spdlog::critical("event=bad_flag error=\"{}\"", s.error().message);
+    spdlog::critical("event=bad_flag error={}", orion::logfmt_value(s.error().message));
     return 2;
   }
   orion::raise_fd_limit();
@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
     if (int rc = orion::serve_until_stopped(service, config->ready_file, ep.to_json())) return rc;
     spdlog::info("event=stop send_failures_total={}", service.send_failures());
   } catch (const std::exception& e) {
-    spdlog::critical("event=fatal error=\"{}\"", e.what());
+    spdlog::critical("event=fatal error={}", orion::logfmt_value(e.what()));
     return 1;
   }
   return 0;

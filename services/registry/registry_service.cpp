@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/ids.h"
+#include "common/logfmt.h"
 #include "common/reply_bound.h"
 #include "common/service_security.h"
 
@@ -118,9 +119,9 @@ void RegistryService::run() {
     } catch (const zmq::error_t& e) {
       if (e.num() == EINTR) continue;  // a signal: the loop condition decides
       if (e.num() == ETERM) return;
-      spdlog::warn("event=loop_error error=\"{}\"", e.what());
+      spdlog::warn("event=loop_error error={}", orion::logfmt_value(e.what()));
     } catch (const std::exception& e) {
-      spdlog::warn("event=loop_error error=\"{}\"", e.what());
+      spdlog::warn("event=loop_error error={}", orion::logfmt_value(e.what()));
     }
   }
 }
@@ -133,8 +134,8 @@ void RegistryService::serve_batch() {
       handle(in);
     } catch (const std::exception& e) {
       // A bug, not the peer's fault; the peer still gets an answer and the loop goes on.
-      spdlog::warn("event=handler_failed peer={} request={} error=\"{}\"", hex(in.identity), printable(in.request_id),
-                   printable(e.what()));
+      spdlog::warn("event=handler_failed peer={} request={} error={}", hex(in.identity), printable(in.request_id),
+                   orion::logfmt_value(printable(e.what())));
       if (!send_error(router_, in.identity, in.request_id, make_error(ErrorCode::INTERNAL, e.what()))) {
         count_send_failure("reply", hex(in.identity));
       }
@@ -154,12 +155,12 @@ void RegistryService::handle(const Incoming& in) {
   if (err.code != ErrorCode::NOT_FOUND) {
     ++rejected_;
     if (sampled(rejected_)) {
-      spdlog::warn("event=request_rejected peer={} request={} error=\"{}\" rejected_total={}", hex(in.identity),
-                   printable(in.request_id), printable(err.to_string()), rejected_);
+      spdlog::warn("event=request_rejected peer={} request={} error={} rejected_total={}", hex(in.identity),
+                   printable(in.request_id), orion::logfmt_value(printable(err.to_string())), rejected_);
     }
   } else {
-    spdlog::debug("event=request_failed peer={} request={} error=\"{}\"", hex(in.identity),
-                  printable(in.request_id), printable(err.to_string()));
+    spdlog::debug("event=request_failed peer={} request={} error={}", hex(in.identity),
+                  printable(in.request_id), orion::logfmt_value(printable(err.to_string())));
   }
   reply(in.identity, error_envelope(in.request_id, err));
 }
@@ -335,7 +336,8 @@ void RegistryService::check_liveness() {
   }
   for (const auto& id : expiry.forgotten) spdlog::info("event=agent_forgotten agent={}", printable(id));
   for (const auto& gone : replicas_.expire()) {
-    spdlog::info("event=replica_expired replica=\"{}\" expire_after_ms={}", printable(gone), replicas_.expire_after_ms());
+    spdlog::info("event=replica_expired replica={} expire_after_ms={}",
+                 orion::logfmt_value(printable(gone)), replicas_.expire_after_ms());
   }
 }
 
