@@ -34,6 +34,8 @@ commands:
   watch         print events as they come orionctl watch [--topic task.] [--count N]
   workflow      multi-step workflows    orionctl workflow run FILE.yaml|FILE.json [--json]
                                         orionctl workflow status|wait|cancel|retry ID [--json]
+  schedule      fire tasks on a clock   orionctl schedule create NAME --cron '0 2 * * *' [--tz Europe/Paris] --type T
+                                          |  --every 5m ...   orionctl schedule list|pause|resume|delete|trigger [ID] [--json]
   stats         tasks, wait/run times, agents, proposals, bottlenecks   orionctl stats [--json]
   replica       change a replicated service's members   orionctl replica add --service scheduler
                                           --id 4 --raft HOST:PORT  |  orionctl replica remove --id 1
@@ -77,6 +79,7 @@ int main(int argc, char** argv) {
   if (cmd == "reprioritize") return orion::cli::cmd_reprioritize(argc - 1, argv + 1);
   if (cmd == "list") return orion::cli::cmd_list(argc - 1, argv + 1);
   if (cmd == "workflow") return orion::cli::cmd_workflow(argc - 1, argv + 1);
+  if (cmd == "schedule") return orion::cli::cmd_schedule(argc - 1, argv + 1);
   if (cmd == "stats") return orion::cli::cmd_stats(argc - 1, argv + 1);
   if (cmd == "replica") return orion::cli::cmd_replica(argc - 1, argv + 1);
   if (cmd == "cluster") return orion::cli::cmd_cluster(argc - 1, argv + 1);

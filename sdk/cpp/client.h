@@ -45,6 +45,7 @@
 #include "common/envelope.h"
 #include "common/leader_follower.h"
 #include "common/workflow_messages.h"
+#include "common/schedule_messages.h"
 #include "common/stats_messages.h"
 #include "sdk/cpp/decisions.h"
 
@@ -128,6 +129,20 @@ class Client {
   // Returns when the workflow has ended, or when timeout_ms has passed (then with its current,
   // RUNNING state: check view.state).
   Result<WorkflowView> wait_workflow(const std::string& workflow_id, std::int64_t timeout_ms);
+  // ---- Schedules (client_schedules.cpp; docs/protocol.md section 17) ----
+  // Creates a schedule: a task (spec.task) or a workflow (spec.workflow) fired on a cron
+  // expression in a time zone (spec.cron, spec.time_zone) or every spec.interval_ms. Checked
+  // here first; a bad cron expression or zone comes back INVALID_ARGUMENT with the reason.
+  // A retried create (same request id, done by call()) is answered with the first schedule.
+  Result<ScheduleView> create_schedule(const ScheduleSpec& spec);
+  // Every schedule, in id order (all pages).
+  Result<std::vector<ScheduleView>> list_schedules();
+  Result<ScheduleView> pause_schedule(const std::string& schedule_id);
+  Result<ScheduleView> resume_schedule(const std::string& schedule_id);
+  Result<ScheduleDeleteOk> delete_schedule(const std::string& schedule_id);
+  // Fires it now; the id of the task (or workflow) it made and the firing's idempotency key.
+  Result<ScheduleTriggerOk> trigger_schedule(const std::string& schedule_id);
+
   // Distributed decisions (decisions.h; implemented in decisions.cpp). Resolves the voters from
   // the registry (the named ones, or every live agent with the capability, with their weights
   // and public keys), proposes to the consensus leader (found through the registry, NOT_LEADER

@@ -74,7 +74,7 @@ Status SchedulerService::start() {
   auto log = SqliteLogStore::open(options_.data_dir + "/scheduler.db");
   if (!log) return log.error();
   LoadPhases phases;
-  if (auto s = load_store(**log, core_, workflows_, &phases, {&audit_, &history_}); !s) return s;
+  if (auto s = load_store(**log, core_, workflows_, &phases, logs()); !s) return s;
   // What the restore changed (leases adopted, spent batch records, what expired meanwhile),
   // written as any turn's records are.
   if (auto s = (*log)->append(drain_turn_records(core_, workflows_, LogBatch())); !s) return s;
@@ -232,6 +232,7 @@ void SchedulerService::turn(int poll_ms) {
     consensus_.drain(clock_.now_ms(), [this](const Outbox::ToConsensus& r, const Result<Envelope>& a) {
       handle_consensus(r, a);
     });
+    schedules_.tick();  // before the core's tick: what fires is dispatched in this turn
     core_.tick();
     workflows_.expire();  // retention: workflows due; their tasks expire from the next tick
   }
@@ -253,7 +254,13 @@ std::optional<Action> client_action(MsgType t) {
     case MsgType::SUBMIT:
     case MsgType::SUBMIT_BATCH:
     case MsgType::WORKFLOW_RUN:
+    case MsgType::SCHEDULE_CREATE:
       return std::nullopt;
+    case MsgType::SCHEDULE_PAUSE:
+    case MsgType::SCHEDULE_RESUME:
+    case MsgType::SCHEDULE_DELETE:
+    case MsgType::SCHEDULE_TRIGGER:
+      return Action::CONTROL;
     case MsgType::CANCEL:
       return Action::CANCEL;
     case MsgType::REPRIORITIZE:
@@ -449,6 +456,27 @@ void SchedulerService::handle_client(Incoming& in) {
       // Workflows: services/scheduler/workflow_manager.h.
       client_replies_.push_back({in.identity, workflows_.handle(e)});
       return;
+    case MsgType::SCHEDULE_CREATE:
+      if (service_policy()) {
+        // An operator's request that submits: its task's (or each step's) capabilities too.
+        if (auto s = authorize(in.principal, Action::CONTROL); !s) return reply_error(s.error());
+        auto create = ScheduleCreate::from_body(e.body);  // read again by the book; refused there when bad
+        std::vector<std::reference_wrapper<const TaskSpec>> specs;
+        if (create && create->schedule.task) specs.push_back(std::cref(*create->schedule.task));
+        if (create && create->schedule.workflow) {
+          for (const auto& step : create->schedule.workflow->steps) specs.push_back(std::cref(step.task));
+        }
+        if (auto s = authorize_specs(in.principal, specs); !s) return reply_error(s.error());
+      }
+      [[fallthrough]];
+    case MsgType::SCHEDULE_LIST:
+    case MsgType::SCHEDULE_PAUSE:
+    case MsgType::SCHEDULE_RESUME:
+    case MsgType::SCHEDULE_DELETE:
+    case MsgType::SCHEDULE_TRIGGER:
+      // Schedules: services/scheduler/schedule_book.h.
+      client_replies_.push_back({in.identity, schedules_.handle(e)});
+      return;
     default:
       return reply_error(make_error(ErrorCode::UNKNOWN_TYPE,
                                     std::string(to_string(e.type)) + " is not served on the scheduler's client socket"));
@@ -567,6 +595,15 @@ void SchedulerService::on_discovery(const Discovery& d) {
 void SchedulerService::hold() {
   LogBatch batch = drain_turn_records(core_, workflows_, std::move(batch_records_));
   batch_records_ = LogBatch();
+  // A schedule's advance goes in the batch of the task (or workflow) its firing made: a new
+  // leader has both or neither (schedule_book.h). A deletion is an empty record.
+  schedules_.drain_dirty([&](std::uint64_t key, std::string rec) {
+    if (rec.empty()) {
+      batch.erase(key);
+    } else {
+      batch.put(key, std::move(rec));
+    }
+  });
   audit_service_events();
   bool events_recorded = false;
   if (serving()) {

@@ -12,6 +12,8 @@
 
 namespace orion::scheduler {
 
+class ScheduleBook;  // schedule_book.h: schedules, records of kind kScheduleRecordKind (10)
+
 // tasks 0, workflows 1, batches 2, hits 3, the retention mark 4, audit 5, agent holders 6
 inline constexpr std::uint8_t kEventHistoryKind = 7;
 inline constexpr std::uint64_t event_history_key(std::uint64_t pos) { return log_key(kEventHistoryKind, pos); }
@@ -19,6 +21,7 @@ inline constexpr std::uint64_t event_history_key(std::uint64_t pos) { return log
 struct ServiceLogs {
   AuditLog* audit = nullptr;
   EventHistory* events = nullptr;
+  ScheduleBook* schedules = nullptr;
 };
 
 }  // namespace orion::scheduler

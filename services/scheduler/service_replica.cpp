@@ -118,12 +118,13 @@ void SchedulerService::apply_entry(std::string_view bytes) {
 }
 
 Status SchedulerService::apply_records(const LogBatch& records) {
-  return apply_replica_records(core_, workflows_, records, {&audit_, &history_});
+  return apply_replica_records(core_, workflows_, records, logs());
 }
 
 // A snapshot loaded at start, or sent by the leader to a replica too far behind.
 void SchedulerService::restore_snapshot(std::string_view state) {
-  if (core_.task_count() != 0 || workflows_.workflow_count() != 0 || audit_.size() != 0 || history_.size() != 0) {
+  if (core_.task_count() != 0 || workflows_.workflow_count() != 0 || audit_.size() != 0 || history_.size() != 0 ||
+      schedules_.size() != 0) {
     // Replacing a live core in place would leave every index to rebuild: start again instead,
     // from the snapshot raft has stored by now.
     spdlog::info("event=snapshot_received action=restart");
@@ -144,7 +145,7 @@ void SchedulerService::maybe_snapshot() {
   if (!snapshot_wanted_ || (serving_ && own_applied_ < last_batch_)) return;
   snapshot_wanted_ = false;
   const std::int64_t t0 = steady_now_ms();
-  auto state = replica_snapshot(core_, workflows_, replicas_, {&audit_, &history_});
+  auto state = replica_snapshot(core_, workflows_, replicas_, logs());
   if (!state) {
     // Raft waits for this answer: without it no snapshot is ever taken again, and a state raft
     // cannot hold is no state to serve from.

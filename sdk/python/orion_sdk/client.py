@@ -29,6 +29,7 @@ import zmq
 
 from . import consensus_messages as cm
 from . import protocol as p
+from . import schedules as sc
 from . import workflow as wf
 from .decisions import ConsensusClient, resolve_voters
 from .leader import LeaderFollower, Registries
@@ -220,6 +221,51 @@ class Client:
                 if not step["state"].terminal:
                     self.wait(step["task_id"], max(0, deadline - _monotonic_ms()))
                     break
+    # ---- schedules (docs/protocol.md section 17; bodies in schedules.py) ----
+
+    def create_schedule(self, name, task=None, cron="", interval_ms=0, **options):
+        """Creates a schedule that fires `task` (a dict of TaskSpec fields, {"type": ...}) or
+        `workflow=` (a workflow spec dict) on a cron expression (`cron`, five fields or six with
+        seconds, read in `time_zone`, default "UTC") or every `interval_ms` (from `start_ms`).
+        options: time_zone, start_ms, workflow, overlap ("skip", "queue_one", "allow"), catchup
+        ("none", "last", "all"), catchup_window_ms, schedule_id, paused. Returns the schedule as
+        a dict (schedule_id, spec, state, next_fire_ms, last_tick_ms, last_fired_id, fired,
+        skipped, ...). A bad cron expression or zone raises OrionError INVALID_ARGUMENT."""
+        body = {"schedule": sc.schedule_spec(name, task=task, cron=cron, interval_ms=interval_ms, **options)}
+        r = self.call(True, MsgType.SCHEDULE_CREATE, body, self.request_timeout_ms)
+        return sc.parse_schedule_info(r.body)
+
+    def list_schedules(self):
+        """Every schedule, in id order, as dicts (every page)."""
+        out, after = [], ""
+        while True:
+            r = self.call(True, MsgType.SCHEDULE_LIST, {"limit": 1000, "after": after}, self.request_timeout_ms)
+            page = sc.parse_schedule_list_ok(r.body)
+            out.extend(page["schedules"])
+            if not page["next"]:
+                return out
+            after = page["next"]
+
+    def pause_schedule(self, schedule_id):
+        """Stops its ticks; the schedule as a dict. NOT_FOUND for an unknown id."""
+        r = self.call(True, MsgType.SCHEDULE_PAUSE, {"schedule_id": schedule_id}, self.request_timeout_ms)
+        return sc.parse_schedule_info(r.body)
+
+    def resume_schedule(self, schedule_id):
+        """Fires again from its next tick after now; the schedule as a dict."""
+        r = self.call(True, MsgType.SCHEDULE_RESUME, {"schedule_id": schedule_id}, self.request_timeout_ms)
+        return sc.parse_schedule_info(r.body)
+
+    def delete_schedule(self, schedule_id):
+        """Removes it (what it fired stays): {schedule_id}."""
+        r = self.call(True, MsgType.SCHEDULE_DELETE, {"schedule_id": schedule_id}, self.request_timeout_ms)
+        return sc.parse_schedule_delete_ok(r.body)
+
+    def trigger_schedule(self, schedule_id):
+        """Fires it now, outside its ticks: {schedule_id, fired_id, idempotency_key}."""
+        r = self.call(True, MsgType.SCHEDULE_TRIGGER, {"schedule_id": schedule_id}, self.request_timeout_ms)
+        return sc.parse_schedule_trigger_ok(r.body)
+
     # ---- distributed decisions (decisions.py) ----
 
     def _consensus_client(self):

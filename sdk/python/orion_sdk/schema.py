@@ -130,6 +130,16 @@ class MsgType(enum.IntEnum):
     AUDIT_LIST_OK = 121
     EVENT_HISTORY = 122
     EVENT_HISTORY_OK = 123
+    SCHEDULE_CREATE = 140
+    SCHEDULE_INFO = 141
+    SCHEDULE_LIST = 142
+    SCHEDULE_LIST_OK = 143
+    SCHEDULE_PAUSE = 144
+    SCHEDULE_RESUME = 145
+    SCHEDULE_DELETE = 146
+    SCHEDULE_DELETE_OK = 147
+    SCHEDULE_TRIGGER = 148
+    SCHEDULE_TRIGGER_OK = 149
 
 
 HOT_PATH = frozenset({MsgType.ASSIGN, MsgType.SUBMIT_BATCH, MsgType.TASK_LIST, MsgType.TASK_PROGRESS, MsgType.TASK_RESULT})
@@ -393,6 +403,34 @@ RECORDS = {
         Field('detail', 'scalar', 'str', False, max_bytes=MAX_AUDIT_FIELD_BYTES, default=''),
         Field('prev_hash', 'scalar', 'str', False, max_bytes=64, default=''),
         Field('hash', 'scalar', 'str', False, max_bytes=64, default=''),
+    ),
+    'ScheduleSpec': (
+        Field('schedule_id', 'scalar', 'str', False, max_bytes=64, default=''),
+        Field('name', 'scalar', 'str', True, min_bytes=1),
+        Field('cron', 'scalar', 'str', False, default=''),
+        Field('time_zone', 'scalar', 'str', False, default='UTC'),
+        Field('interval_ms', 'scalar', 'int', False, min=0, max=MAX_RETENTION_MS, default=0),
+        Field('start_ms', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+        Field('task', 'record', 'TaskSpec', False),
+        Field('workflow', 'record', 'WorkflowSpec', False),
+        Field('overlap', 'scalar', 'str', False, default='skip'),
+        Field('catchup', 'scalar', 'str', False, default='none'),
+        Field('catchup_window_ms', 'scalar', 'int', False, min=0, max=604800000, default=3600000),
+        Field('paused', 'scalar', 'bool', False, default=False),
+    ),
+    'ScheduleView': (
+        Field('schedule_id', 'scalar', 'str', True, max_bytes=64),
+        Field('spec', 'record', 'ScheduleSpec', True),
+        Field('state', 'scalar', 'str', True),
+        Field('next_fire_ms', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+        Field('last_tick_ms', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+        Field('last_fired_id', 'scalar', 'str', False, default=''),
+        Field('last_fired_tick_ms', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+        Field('pending_tick_ms', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+        Field('fired', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+        Field('skipped', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+        Field('last_error', 'scalar', 'str', False, max_bytes=MAX_TEXT_BYTES, default=''),
+        Field('created_ms', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
     ),
 }
 
@@ -755,5 +793,40 @@ BODIES = {
         Field('more', 'scalar', 'bool', False, default=False),
         Field('held', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
         Field('enabled', 'scalar', 'bool', False, default=True),
+    ),
+    MsgType.SCHEDULE_CREATE: (
+        Field('schedule', 'record', 'ScheduleSpec', True),
+    ),
+    MsgType.SCHEDULE_INFO: (
+        Field('schedule', 'record', 'ScheduleView', True),
+        Field('duplicate', 'scalar', 'bool', False, default=False),
+    ),
+    MsgType.SCHEDULE_LIST: (
+        Field('limit', 'scalar', 'int', False, min=1, max=1000, default=100),
+        Field('after', 'scalar', 'str', False, max_bytes=64, default=''),
+    ),
+    MsgType.SCHEDULE_LIST_OK: (
+        Field('schedules', 'list', 'ScheduleView', True, max_items=1000, default=[]),
+        Field('next', 'scalar', 'str', False, max_bytes=64, default=''),
+    ),
+    MsgType.SCHEDULE_PAUSE: (
+        Field('schedule_id', 'scalar', 'str', True, max_bytes=64),
+    ),
+    MsgType.SCHEDULE_RESUME: (
+        Field('schedule_id', 'scalar', 'str', True, max_bytes=64),
+    ),
+    MsgType.SCHEDULE_DELETE: (
+        Field('schedule_id', 'scalar', 'str', True, max_bytes=64),
+    ),
+    MsgType.SCHEDULE_DELETE_OK: (
+        Field('schedule_id', 'scalar', 'str', True, max_bytes=64),
+    ),
+    MsgType.SCHEDULE_TRIGGER: (
+        Field('schedule_id', 'scalar', 'str', True, max_bytes=64),
+    ),
+    MsgType.SCHEDULE_TRIGGER_OK: (
+        Field('schedule_id', 'scalar', 'str', True, max_bytes=64),
+        Field('fired_id', 'scalar', 'str', True),
+        Field('idempotency_key', 'scalar', 'str', True, max_bytes=1024),
     ),
 }
