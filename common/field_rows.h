@@ -25,6 +25,19 @@ inline Error field_error(const char* key, const std::string& why) {
   return make_error(ErrorCode::INVALID_ARGUMENT, std::string("field '") + key + "': " + why);
 }
 
+// The value under `key`, null when the key is absent (a read hook's argument; a nil value is
+// handed over as it is).
+inline const Json* field_value(const Json& b, const char* key) {
+  auto it = b.find(key);
+  return it == b.end() ? nullptr : &*it;
+}
+
+// A map field that holds nil is written as {} (null_as_empty), without copying one that is not.
+inline const Json& null_as_object(const Json& j) {
+  static const Json empty = Json::object();
+  return j.is_null() ? empty : j;
+}
+
 // A record's error under the field that holds it: the same code, the message named by the field.
 inline Error nested_error(const char* key, const Error& e) {
   return make_error(e.code, std::string("field '") + key + "': " + e.message);

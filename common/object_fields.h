@@ -1,8 +1,9 @@
 // Readers of unpacked msgpack objects that check fields as Fields (fields.h) checks Json ones:
 // the same rules, error messages and first-error order. For decoders that read a body straight
-// from its msgpack objects instead of building a Json tree first (SubmitBatch::from_packed in
-// batch_decode.cpp, task_list_from_packed in task_list_decode.cpp). Every object they read MUST
-// have passed check_object (msgpack_object.h): keys are then strings and depths bounded.
+// from its msgpack objects instead of building a Json tree first (the from_packed and from_object
+// readers generated from common/protocol.toml, and the services' stored records). Every object
+// they read MUST have passed check_object (msgpack_object.h): keys are then strings and depths
+// bounded.
 //
 //   static const char* const kNames[] = {"task_id", "state"};
 //   FieldSet<2> f(kNames, map);             // one pass over the map; the last repeated key wins
@@ -18,7 +19,7 @@
 #include <vector>
 
 #include "common/fields.h"
-#include "common/messages.h"
+#include "common/codec.h"
 #include "common/msgpack_object.h"
 
 namespace orion::packed {
@@ -151,11 +152,5 @@ Result<msgpack::object_handle> unpack_map_body(std::string_view body, bool borro
 
 // A free-form value as Json (check_object has passed, so this cannot fail).
 Json as_json(const Obj& o);
-
-// TaskSpec::from_json, field for field, into t (a fresh TaskSpec; half-filled after an error:
-// decoding in place spares a 400-byte move per task); MALFORMED "body is not a map" for a non-map.
-// bound_input = false skips the one check that costs an encoding per task (the input's encoded
-// size), for a spec read back from a store that was bounded when it was taken in.
-Status spec_from_object(const Obj& o, TaskSpec& t, bool bound_input = true);
 
 }  // namespace orion::packed

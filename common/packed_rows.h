@@ -16,10 +16,10 @@
 namespace orion::packed {
 
 // An array of at most max_items maps, each read by T::from_object (absent or nil: out stays
-// empty, unless need is REQUIRED).
+// empty, unless need is REQUIRED); wrap and loose as read_rows of field_rows.h.
 template <class T>
 std::optional<Error> read_rows(const msgpack::object* v, const char* key, Need need, std::size_t max_items,
-                               std::vector<T>& out) {
+                               std::vector<T>& out, bool wrap = true, bool loose = false) {
   if (!v || v->type == msgpack::type::NIL) {
     if (need == Need::REQUIRED) return field_error(key, "is required");
     return std::nullopt;
@@ -31,22 +31,24 @@ std::optional<Error> read_rows(const msgpack::object* v, const char* key, Need n
   out.reserve(v->via.array.size);
   for (std::uint32_t i = 0; i < v->via.array.size; ++i) {
     const msgpack::object& item = v->via.array.ptr[i];
-    if (item.type != msgpack::type::MAP) return field_error(key, "must be a map");
+    if (!loose && item.type != msgpack::type::MAP) return field_error(key, "must be a map");
     auto row = T::from_object(item);
-    if (!row) return nested_error(key, row.error());
+    if (!row) return wrap ? nested_error(key, row.error()) : row.error();
     out.push_back(std::move(*row));
   }
   return std::nullopt;
 }
 
-// One record (absent or nil: out is left as is, unless need is REQUIRED); wrap as read_record.
+// One record (absent or nil: out is left as is, unless need is REQUIRED); wrap and loose as
+// read_record of field_rows.h.
 template <class T>
-std::optional<Error> read_record(const msgpack::object* v, const char* key, Need need, T& out, bool wrap = true) {
+std::optional<Error> read_record(const msgpack::object* v, const char* key, Need need, T& out, bool wrap = true,
+                                 bool loose = false) {
   if (!v || v->type == msgpack::type::NIL) {
     if (need == Need::REQUIRED) return field_error(key, "is required");
     return std::nullopt;
   }
-  if (v->type != msgpack::type::MAP) return field_error(key, "must be a map");
+  if (!loose && v->type != msgpack::type::MAP) return field_error(key, "must be a map");
   auto r = T::from_object(*v);
   if (!r) return wrap ? nested_error(key, r.error()) : r.error();
   out = std::move(*r);

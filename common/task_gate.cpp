@@ -4,6 +4,8 @@
 #include <cctype>
 
 #include "common/fields.h"
+#include "common/msg_writer.h"
+#include "common/object_fields.h"
 
 namespace orion {
 
@@ -70,5 +72,11 @@ Result<GateState> GateState::from_json(const Json& j) {
   if (!f.ok()) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'gate': " + f.error().message);
   return g;
 }
+
+void ConsensusGate::write_packed(MsgWriter& w) const { w.json(to_json()); }
+
+void GateState::write_packed(MsgWriter& w) const { w.json(to_json()); }
+
+Result<GateState> GateState::from_object(const msgpack::object& o) { return from_json(packed::as_json(o)); }
 
 }  // namespace orion

@@ -13,8 +13,11 @@
 #include <vector>
 
 #include "common/codec.h"
+#include "common/msgpack_object.h"
 
 namespace orion {
+
+class MsgWriter;
 
 inline constexpr std::int64_t kDefaultGateTimeoutMs = 60'000;
 
@@ -31,6 +34,9 @@ struct ConsensusGate {
   // Accepts the object form, or a bare type name ("majority") as the shorthand of
   // `require_consensus`. INVALID_ARGUMENT names the field, prefixed with `where`.
   static Result<ConsensusGate> from_json(const Json& j, const std::string& where);
+  // to_json()'s map as msgpack (the generated packed writers of the records that hold a gate; it
+  // is rare, so through the Json tree). Readers take it through the read hook read_gate.
+  void write_packed(MsgWriter& w) const;
 };
 
 // Where a gated task's gate stands (kept with the task; shown in its status).
@@ -42,6 +48,9 @@ struct GateState {
   bool pending() const { return !id.empty() && outcome.empty(); }
   Json to_json() const;
   static Result<GateState> from_json(const Json& j);
+  // The same as msgpack, for the generated packed codec of TaskView (through the Json tree: rare).
+  void write_packed(MsgWriter& w) const;
+  static Result<GateState> from_object(const msgpack::object& o);
 };
 
 }  // namespace orion

@@ -6,8 +6,13 @@
 //
 // Generated from common/protocol.toml (family "task_parts") into
 // common/gen/task_parts_messages.{h,cpp} in the build tree, with their packed writers and readers
-// (write_packed, from_object) for the task codecs that hold them (task_pack.cpp,
-// task_list_decode.cpp, object_fields.cpp). check_retry_policy is in task_records.cpp.
+// (write_packed, from_object) for the packed codecs of TaskSpec and TaskView that hold them.
+// check_retry_policy is in task_hooks.cpp. A RetryPolicy waits before retry n (n = 1 for the
+// first retry):
+//   FIXED        initial_ms
+//   EXPONENTIAL  min(max_ms, initial_ms * multiplier^(n-1))
+// then shortened by a deterministic fraction in [0, jitter) drawn from (task, n), so a replay of
+// the log gives the same delays.
 #pragma once
 
 #include "common/gen/task_parts_messages.h"

@@ -130,8 +130,10 @@ def check(schema):
                 raise SchemaError(f"{w}: loose_map needs a record or a list of records")
             if f.get("cpp_optional") and parse_type(f["type"])[0] not in ("record", "list"):
                 raise SchemaError(f"{w}: cpp_optional needs a record or a list of records")
-        if owner.get("packed_keys", "sorted") != "sorted":
-            raise SchemaError(f"{where}: packed_keys can only be sorted")
+            if "alias_of" in f and f["alias_of"] not in fnames:
+                raise SchemaError(f"{w}: alias_of must name a field before it")
+        if owner.get("packed_keys", "sorted") not in ("sorted", "fixed_first"):
+            raise SchemaError(f"{where}: packed_keys can only be sorted or fixed_first")
         if "cpp_base" in owner and "extends" not in owner:
             raise SchemaError(f"{where}: cpp_base needs extends")
     for e in schema["enums"].values():
@@ -413,6 +415,13 @@ def render_cpp(schema):
 #                       struct's members) is true
 #   cpp_type = "T"      an int held as the C++ integer type T (e.g. std::uint64_t): read as an int
 #                       in its min..max, then converted
+#   read = "fn"         a read hook: the readers call the hand-written `std::optional<Error> fn(const
+#                       Json* v, const char* key, T& out)` (and its msgpack::object overload in a
+#                       packed family; v is null when the key is absent) after the plain fields;
+#                       the family header declares it
+#   alias_of = "f"      another way to give the earlier field f: read into f's member by its read
+#                       hook, never declared nor written
+#   null_as_empty       a map written as {} while its member holds nil
 #   enum on an [int]    a list of small integers held as std::vector<E>, each read in min..max
 # Per record or message: cpp_order = [names] declares the C++ members in that order (aggregate
 # initialisers of a struct that was hand-written keep their meaning); cpp_base = "m" with extends: the extended record is the member m (the
@@ -420,9 +429,14 @@ def render_cpp(schema):
 # Per record or message: check = "fn" calls the hand-written `Status fn(T&)` after the fields
 # are read (rules that span fields); packed = true (messages) adds to_packed() and from_packed():
 # the same body as msgpack bytes, read and written without a Json tree (packed_keys = "sorted":
-# written in the key order of nlohmann, so the bytes are those of to_body's, float32 aside);
+# written in the key order of nlohmann, so the bytes are those of to_body's, float32 aside;
+# packed_keys = "fixed_first": the keys always written first, then the conditional ones);
 # packed = true on a record adds write_packed() and from_object() (for hand-written packed codecs
-# that hold it). An enum
+# that hold it; and, when a record extends it with cpp_base, packed_size() and
+# write_packed_fields() for the extending record's writer). cpp_ref = "NameRef" (a record) adds a
+# struct of references to its fields whose write_packed is the record's one packed writer (the
+# record's own builds one); cpp_ref_omittable = [names] holds those as pointers (null: left out).
+# An enum
 # with names = "lower" spells its values in lower case in to_string (no parse then).
 
 CPP_SCALAR = {"str": "std::string", "int": "std::int64_t", "num": "double", "bool": "bool", "any": "Json",
@@ -445,7 +459,7 @@ def cpp_name(schema, name):
 
 
 def member(f):
-    return f.get("cpp_flag", f.get("cpp_member", f["name"]))
+    return f.get("cpp_flag", f.get("cpp_member", f.get("alias_of", f["name"])))
 
 
 def snake(name):
@@ -576,6 +590,8 @@ def packed_records(schema, family):
             kind, inner = parse_type(f["type"])
             if (kind == "record" or kind == "list") and inner in schema["records"] and inner not in out:
                 r = schema["records"][inner]
+                if r.get("family") != family and (r.get("packed") or "cpp_header" in r):
+                    continue  # it has its own packed reader and writer
                 if r.get("family") != family:
                     raise SchemaError(f"record {inner}: held by a packed message of {family}, but not of it")
                 out.add(inner)
@@ -653,7 +669,7 @@ def render_cpp_family_header(schema, family):
         "#include <cstdint>",
         "#include <map>",
     ]
-    if any(f.get("cpp_optional") for o in recs + msgs for f in cpp_fields(schema, o)):
+    if any(f.get("cpp_optional") or "read" in f for o in recs + msgs for f in cpp_fields(schema, o)):
         out.append("#include <optional>")
     out.append("#include <string>")
     if any_packed or any(e.get("parse") for e in enums):
@@ -680,7 +696,7 @@ def render_cpp_family_header(schema, family):
         if "cpp_base" in owner:
             base = schema["records"][owner["extends"]]
             out.append(f"  {cpp_name(schema, base['name'])} {owner['cpp_base']}{{}};  // its {base['name']} fields")
-        for f in member_order(owner, cpp_fields(schema, owner)):
+        for f in member_order(owner, declared_fields(schema, owner)):
             out.append(f"  {cpp_type(schema, f)} {member(f)}{cpp_init(schema, f)};  // {f['doc']}")
         name = owner["cpp"]
         if is_msg:
@@ -698,14 +714,85 @@ def render_cpp_family_header(schema, family):
             out.append(f"  static Result<{name}> from_json(const Json& j);")
             if owner["name"] in packed:
                 out.append("  void write_packed(MsgWriter& w) const;")
+                if is_extended(schema, owner):
+                    out.append("  // Its keys without the map header, for a record that extends it (one map on the wire).")
+                    out.append("  std::size_t packed_size() const;")
+                    out.append("  void write_packed_fields(MsgWriter& w) const;")
                 out.append(f"  static Result<{name}> from_object(const msgpack::object& o);")
         out += ["};"]
+        if "cpp_ref" in owner:
+            out += render_ref_decl(schema, owner)
         if "check" in owner:
             out.append(f"// Its rules beyond single fields (hand-written): called by every reader once the fields are read.")
             out.append(f"Status {owner['check']}({name}& m);")
         out.append("")
+    hooks = read_hooks(schema, recs + msgs)
+    if hooks:
+        out.append("// Read hooks (hand-written): a field read by code of its own. v is the field's value, null when")
+        out.append("// the key is absent; the hook returns the field's error, or nothing once `out` is read.")
+    for fn, t in hooks:
+        out.append(f"std::optional<Error> {fn}(const Json* v, const char* key, {t}& out);")
+        if any_packed:
+            out.append(f"std::optional<Error> {fn}(const msgpack::object* v, const char* key, {t}& out);")
+    if hooks:
+        out.append("")
     out += ["}  // namespace orion", ""]
     return "\n".join(out)
+
+
+def declared_fields(schema, owner):
+    """The fields that are C++ members of the struct (an alias_of field reads into another's)."""
+    return [f for f in cpp_fields(schema, owner) if "alias_of" not in f]
+
+
+def written_fields(fields):
+    return [f for f in fields if "alias_of" not in f]
+
+
+def is_extended(schema, owner):
+    """Whether a record extends this one with cpp_base (it then writes this one's keys into its map)."""
+    return any(r.get("extends") == owner["name"] and "cpp_base" in r for r in schema["records"].values())
+
+
+def read_hooks(schema, owners):
+    """(hook, C++ type of the member it reads) for every `read` field of these structs."""
+    seen = []
+    for owner in owners:
+        for f in cpp_fields(schema, owner):
+            if "read" in f:
+                target = f
+                if "alias_of" in f:
+                    target = next(g for g in cpp_fields(schema, owner) if g["name"] == f["alias_of"])
+                item = (f["read"], cpp_type(schema, target))
+                if item not in seen:
+                    seen.append(item)
+    return seen
+
+
+def ref_name(owner):
+    return owner["cpp_ref"]
+
+
+def render_ref_decl(schema, owner):
+    """cpp_ref = "NameRef": the struct's fields held elsewhere, as references (a holder that keeps
+    them in its own layout writes them without a copy); the one packed writer of the record. A field
+    in cpp_ref_omittable is a pointer there: null leaves it out."""
+    omit = owner.get("cpp_ref_omittable", [])
+    out = [f"// {owner['cpp']}'s fields held elsewhere: write_packed() writes exactly the map of the {owner['cpp']}",
+           "// they make up (a null pointer member leaves its key out).",
+           f"struct {ref_name(owner)} {{"]
+    if "cpp_base" in owner:
+        out.append(f"  const {cpp_name(schema, owner['extends'])}& {owner['cpp_base']};")
+    for f in member_order(owner, declared_fields(schema, owner)):
+        t = cpp_type(schema, f)
+        if f["name"] in omit:
+            out.append(f"  const {t}* {member(f)};  // null: left out")
+        elif t in ("std::int64_t", "double", "bool") or "enum" in f or "cpp_type" in f:
+            out.append(f"  {t} {member(f)};")
+        else:
+            out.append(f"  const {t}& {member(f)};")
+    out += ["  void write_packed(MsgWriter& w) const;", "};"]
+    return out
 
 
 def need_of(f):
@@ -731,6 +818,10 @@ def cpp_reader_line(schema, f, obj=False):
     need = need_of(f)
     kind, inner = parse_type(f["type"])
     n = f["name"]
+    if "read" in f:
+        return None
+    if "alias_of" in f:
+        raise SchemaError(f"field {n}: alias_of needs a read hook")
     dst = n if temp_of(f) else f"m.{member(f)}"
     call = (lambda fn, rest: f'r.{fn}("{n}", f.value[{{i}}], {dst}, {need}{rest});') if obj else \
         (lambda fn, rest: f'f.{fn}("{n}", {dst}, {need}{rest});')
@@ -766,6 +857,9 @@ def cpp_after_line(schema, f, src, obj=False):
     kind, inner = parse_type(f["type"])
     mx = cpp_bound(schema, f["max_items"]) if "max_items" in f else None
     ns = "packed::" if obj else ""
+    if "read" in f:
+        v = src if obj else f'field_value({src}, "{n}")'
+        return f'  if (auto e = {f["read"]}({v}, "{n}", out->{member(f)})) return *e;'
     if f["type"] == "Counts" or f["type"].endswith(":Counts}") or (kind == "list" and inner == "int"):
         if obj:
             raise SchemaError(f"field {n}: {f['type']} has no packed reader")
@@ -792,8 +886,6 @@ def nested_options(f, obj):
     and loose (a value that is not a map is handed to the record's reader)."""
     wrap = f.get("nested_errors") != "as_is"
     loose = bool(f.get("loose_map"))
-    if obj and (loose or not wrap and parse_type(f["type"])[0] == "list"):
-        raise SchemaError(f"field {f['name']}: loose_map and as_is lists have no packed reader")
     if loose:
         return f", {'true' if wrap else 'false'}, true"
     return "" if wrap else ", false"
@@ -839,13 +931,15 @@ def cpp_check_lines(schema, f):
 
 def render_reader(schema, owner, name, fn, arg, obj):
     fields = cpp_fields(schema, owner)
-    if "cpp_base" in owner and obj:
-        raise SchemaError(f"{name}: cpp_base has no packed reader")
     temps = [t for t in (temp_of(f) for f in fields) if t]
     lines = [cpp_reader_line(schema, f, obj) for f in fields]
     if obj:
         out = [f"Result<{name}> {name}::from_object(const msgpack::object& o) {{",
                '  if (o.type != msgpack::type::MAP) return make_error(ErrorCode::MALFORMED, "body is not a map");']
+        if "cpp_base" in owner:
+            base = cpp_name(schema, owner["extends"])
+            out.append(f"  auto base = {base}::from_object(o);  // its {owner['extends']} fields first, their error as it is")
+            out.append("  if (!base) return base.error();")
         names = ", ".join(f'"{f["name"]}"' for f in fields)
         out.append(f"  static const char* const kNames[] = {{{names}}};")
         out.append(f"  packed::FieldSet<{len(fields)}> f(kNames, o);")
@@ -930,6 +1024,8 @@ def cpp_writer_value(f):
         return f"rows_to_json(*{m})" if f.get("cpp_optional") else f"rows_to_json({m})"
     if kind == "record" and f["type"] != "Counts":
         return f"{m}->to_json()" if f.get("cpp_optional") else f"{m}.to_json()"
+    if f.get("null_as_empty"):
+        return f"null_as_object({m})"
     return m
 
 
@@ -945,7 +1041,7 @@ def packed_writer_lines(schema, f):
         return [f"{key}w.str({cpp_writer_value(f)});"]
     if kind == "scalar":
         fn = {"str": "str", "int": "integer", "num": "number", "bool": "boolean", "any": "json", "map": "json"}[inner]
-        return [f"{key}w.{fn}({m});"]
+        return [f"{key}w.{fn}({cpp_writer_value(f) if f.get('null_as_empty') else m});"]
     if kind == "list" and inner == "str":
         return [f"{key}w.str_list({m});"]
     if kind == "list" and inner in schema["records"]:
@@ -955,29 +1051,85 @@ def packed_writer_lines(schema, f):
     raise SchemaError(f"field {n}: {f['type']} has no packed writer")
 
 
-def render_packed_writer(schema, owner, name, head):
-    fields = fields_of(schema, owner)
-    for f in fields:
-        if f.get("cpp_optional") or "cpp_base" in owner:
-            raise SchemaError(f"{name}: cpp_optional and cpp_base have no packed writer")
+def packed_key_order(owner, fields):
+    """The fields in the order the packed writer writes their keys."""
     if owner.get("packed_keys") == "sorted":
         # nlohmann's order (its maps are sorted by key): the bytes of encode_value(to_body()),
         # numbers aside (a num is always float64 here, where nlohmann may pick float32).
-        fields = sorted(fields, key=lambda f: f["name"].encode())
-    fixed = sum(1 for f in fields if not write_condition(f))
-    extra = "".join(f" + ({write_condition(f)} ? 1u : 0u)" for f in fields if write_condition(f))
-    out = [head, "  MsgWriter w;"] if head.startswith("std::string") else [head]
-    out.append(f"  w.map({fixed}u{extra});")
+        return sorted(fields, key=lambda f: f["name"].encode())
+    if owner.get("packed_keys") == "fixed_first":
+        # the keys always written first, then those written under a condition, each in schema order
+        return sorted(fields, key=lambda f: bool(write_condition(f)))
+    return fields
+
+
+def packed_parts(schema, owner, name, ref=False):
+    """(the map's size as a C++ expression, the lines writing its keys) of a packed writer; ref:
+    over the members of its cpp_ref struct (cpp_ref_omittable ones are pointers)."""
+    fields = written_fields(cpp_fields(schema, owner))
     for f in fields:
-        lines = packed_writer_lines(schema, f)
-        if write_condition(f):
-            out.append(f"  if ({write_condition(f)}) {{")
-            out += [f"    {l}" for l in lines]
-            out.append("  }")
+        if f.get("cpp_optional"):
+            raise SchemaError(f"{name}: cpp_optional has no packed writer")
+    if "cpp_base" in owner and not ref:
+        raise SchemaError(f"{name}: cpp_base is packed through cpp_ref")
+    omit = owner.get("cpp_ref_omittable", []) if ref else []
+    size, lines = [], []
+    if "cpp_base" in owner:
+        size.append(f"{owner['cpp_base']}.packed_size()")
+        lines.append(f"{owner['cpp_base']}.write_packed_fields(w);")
+    fixed = 0
+    for f in packed_key_order(owner, fields):
+        cond = write_condition(f)
+        body = packed_writer_lines(schema, f)
+        if f["name"] in omit:
+            if cond:
+                raise SchemaError(f"{name}: field {f['name']} in cpp_ref_omittable has a write condition")
+            cond = member(f)
+            body = packed_writer_lines(schema, dict(f, cpp_member=f"(*{member(f)})"))
+        if cond:
+            size.append(f"({cond} ? 1u : 0u)")
+            lines.append(f"if ({cond}) {{")
+            lines += [f"  {l}" for l in body]
+            lines.append("}")
         else:
-            out += [f"  {l}" for l in lines]
+            fixed += 1
+            lines += body
+    return " + ".join([f"{fixed}u"] + size), lines
+
+
+def render_packed_writer(schema, owner, name, head):
+    if "cpp_ref" in owner:
+        return render_ref_writer(schema, owner, name, head)
+    size, lines = packed_parts(schema, owner, name)
+    out = [head, "  MsgWriter w;"] if head.startswith("std::string") else [head]
+    if is_extended(schema, owner):
+        out += [f"  w.map(packed_size());", "  write_packed_fields(w);", "}", ""]
+        out += [f"std::size_t {name}::packed_size() const {{", f"  return {size};", "}", ""]
+        out += [f"void {name}::write_packed_fields(MsgWriter& w) const {{"]
+    else:
+        out.append(f"  w.map({size});")
+    out += [f"  {l}" for l in lines]
     if head.startswith("std::string"):
         out.append("  return w.take();")
+    out += ["}", ""]
+    return out
+
+
+def render_ref_writer(schema, owner, name, head):
+    """A record with cpp_ref: its write_packed goes through the Ref, whose writer is the one."""
+    if not head.startswith("void"):
+        raise SchemaError(f"{name}: cpp_ref is for records")
+    omit = owner.get("cpp_ref_omittable", [])
+    args = []
+    if "cpp_base" in owner:
+        args.append(owner["cpp_base"])
+    for f in member_order(owner, declared_fields(schema, owner)):
+        args.append(f"&{member(f)}" if f["name"] in omit else member(f))
+    ref = ref_name(owner)
+    out = [head, f"  {ref}{{{', '.join(args)}}}.write_packed(w);", "}", ""]
+    size, lines = packed_parts(schema, owner, name, ref=True)
+    out += [f"void {ref}::write_packed(MsgWriter& w) const {{", f"  w.map({size});"]
+    out += [f"  {l}" for l in lines]
     out += ["}", ""]
     return out
 
@@ -1009,7 +1161,7 @@ def render_cpp_family_source(schema, family):
             fields = cpp_fields(schema, owner)
         else:
             out.append("  Json out = Json::object();")
-        for f in fields:
+        for f in written_fields(fields):
             line = f'out["{f["name"]}"] = {cpp_writer_value(f)};'
             cond = write_condition(f)
             out.append(f"  if ({cond}) {line}" if cond else f"  {line}")
@@ -1018,7 +1170,7 @@ def render_cpp_family_source(schema, family):
         if is_msg and owner.get("packed"):
             out += render_packed_writer(schema, owner, name, f"std::string {name}::to_packed() const {{")
             out += [f"Result<{name}> {name}::from_packed(std::string_view body) {{",
-                    "  auto h = packed::unpack_map_body(body);",
+                    "  auto h = packed::unpack_map_body(body, /*borrow=*/true);  // every value is copied out",
                     "  if (!h) return h.error();",
                     "  return from_object(h->get());", "}", ""]
             out += render_reader(schema, owner, name, read, arg, obj=True)

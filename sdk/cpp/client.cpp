@@ -7,7 +7,6 @@
 #include "common/config.h"
 #include "common/ids.h"
 #include "common/sockets.h"
-#include "common/task_list_decode.h"
 #include "common/task_pack.h"
 #include "sdk/cpp/consensus_client.h"
 
@@ -85,7 +84,7 @@ Result<std::vector<TaskView>> Client::wait_all(const std::vector<std::string>& t
     auto r = call(true, MsgType::WAIT_TASKS, WaitTasks{task_ids, slice}.to_body(), slice + options_.request_timeout_ms,
                   [](MsgType t) { return t == MsgType::TASK_LIST; });
     if (!r) return r.error();
-    auto list = task_list_from_packed(r->packed_body);
+    auto list = TaskList::from_packed(r->packed_body);
     if (!list) return list.error();
     bool done = std::all_of(list->tasks.begin(), list->tasks.end(), [](const TaskView& v) { return is_terminal(v.state); });
     if (done || steady_now_ms() >= deadline) return std::move(list->tasks);
@@ -104,7 +103,7 @@ Result<std::map<std::string, std::string>> Client::submit_batch(const std::vecto
                                                                 const ConsensusGate& gate) {
   // Packed directly: a Json tree of a 500-task batch cost more than the rest of the call.
   auto timeout_ms = std::max(options_.request_timeout_ms, options_.batch_timeout_ms);
-  auto r = call_packed(true, MsgType::SUBMIT_BATCH, pack_submit_batch(tasks, gate), timeout_ms);
+  auto r = call_packed(true, MsgType::SUBMIT_BATCH, SubmitBatch{tasks, gate}.to_packed(), timeout_ms);
   if (!r) return r.error();
   auto ok = SubmitBatchOk::from_body(r->body);
   if (!ok) return ok.error();

@@ -166,7 +166,7 @@ class Client {
   // a request the server holds: the difference is added to call_timeout_ms too). An ERROR
   // reply comes back as its Error.
   // keep_packed: reply types whose body stays packed (Envelope::packed_body), for a decoder
-  // that reads msgpack directly (task_list_from_packed).
+  // that reads msgpack directly (TaskList::from_packed).
   Result<Envelope> call(bool to_scheduler, MsgType type, const Json& body, std::int64_t timeout_ms,
                         KeepPacked keep_packed = nullptr);
   // The same with a body already packed (common/task_pack.h), e.g. a SUBMIT_BATCH.

@@ -174,10 +174,9 @@ std::string_view StoredBatch::dependency(std::size_t i, std::size_t k) const {
 }
 
 Status StoredBatch::read_spec(std::size_t i, TaskSpec& spec) {
-  // The input's encoded size was bounded when the batch was taken in.
-  if (auto s = packed::spec_from_object(*entries_[i].task, spec, /*bound_input=*/false); !s) {
-    return corrupt_record("body: tasks[" + std::to_string(i) + "]: " + s.error().message);
-  }
+  auto s = TaskSpec::from_object(*entries_[i].task);
+  if (!s) return corrupt_record("body: tasks[" + std::to_string(i) + "]: " + s.error().message);
+  spec = std::move(*s);
   return {};
 }
 

@@ -60,8 +60,7 @@ Result<BatchRecord> decode_batch_record(std::string_view bytes);
 //   core.restore_batch((*stored)->intake(), **stored);
 //
 // It checks what a SUBMIT_BATCH body is checked for when it is taken in (from_packed), by the
-// same code (spec_from_object), except the bound on each input's encoded size (the body it was
-// taken in with was bounded as a whole); a body that does not read is INTERNAL, as with
+// same code (TaskSpec::from_object); a body that does not read is INTERNAL, as with
 // decode_batch_record.
 class StoredBatch final : public BatchEntries {
  public:

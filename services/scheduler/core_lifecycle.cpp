@@ -21,7 +21,7 @@ void SchedulerCore::answer_group(const Waiters::Waiter& w, const std::vector<std
     bool as_stored = is_terminal(t.state) &&
                      std::all_of(t.deps.begin(), t.deps.end(), [&](std::uint64_t d) { return dep_met(d); });
     if (as_stored) pack_view(out, t, /*with_waiting_on=*/true);
-    else pack(out, *get(t.task_id()));
+    else get(t.task_id())->write_packed(out);
   });
   outbox_.to_clients.push_back({w.identity, "", packed_envelope(MsgType::TASK_LIST, w.request_id, std::move(body))});
 }

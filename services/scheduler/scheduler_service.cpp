@@ -364,7 +364,7 @@ void SchedulerService::handle_client(Incoming& in) {
       if (!v) return reply_error(v.error());
       if (v->has_value()) {
         client_replies_.push_back({in.identity, packed_envelope(MsgType::TASK_LIST, e.request_id,
-                                                                fit_packed_list_reply(pack_task_list(**v), kTaskGroup))});
+                                                                fit_packed_list_reply(TaskList{std::move(**v), ""}.to_packed(), kTaskGroup))});
       }
       return;
     }

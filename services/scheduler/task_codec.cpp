@@ -1,8 +1,6 @@
 #include "services/scheduler/task_codec.h"
 
 #include "common/object_fields.h"
-#include "common/task_list_decode.h"
-#include "common/task_pack.h"
 
 namespace orion::scheduler {
 
@@ -10,11 +8,10 @@ void pack_view(MsgWriter& w, const TaskRecord& r, bool with_waiting_on) {
   static const std::vector<std::string> kNone;
   const std::string id = r.task_id();
   const TaskRecord::Cold& c = r.cold();
-  pack(w,
-       TaskViewParts{id, r.spec, r.state, r.effective_priority, r.failures, r.retry_at_ms, kNone, r.history,
-                     c.assigned_agent, r.attempt, c.progress, c.output, c.error, c.reason, r.created_ms, c.assigned_ms,
-                     c.started_ms, c.finished_ms, c.gate},
-       with_waiting_on);
+  TaskViewRef{r.spec, id, r.state, r.effective_priority, r.failures, r.retry_at_ms, with_waiting_on ? &kNone : nullptr,
+              r.history, c.assigned_agent, r.attempt, c.progress, c.output, c.error, c.reason, r.created_ms,
+              c.assigned_ms, c.started_ms, c.finished_ms, c.gate}
+      .write_packed(w);
 }
 
 std::string encode_task_record(const TaskRecord& r) {
@@ -40,7 +37,7 @@ Result<TaskRecord> decode_task_record(std::uint64_t seq, std::string_view bytes)
   static const char* const kNames[] = {"v", "d", "r", "q"};
   packed::FieldSet<4> f(kNames, handle->get());
   if (!f.present[0]) return corrupt("no view");
-  auto view = task_view_from_object(*f.value[0]);
+  auto view = TaskView::from_object(*f.value[0]);
   if (!view) return corrupt(view.error().message);
   TaskRecord r;
   r.seq = seq;

@@ -13,7 +13,7 @@
 namespace orion::scheduler {
 
 std::string encode_task_record(const TaskRecord& record);
-// The record's view, as pack(TaskView) writes record.view(); waiting_on, when written, is empty.
+// The record's view, as TaskView::write_packed writes record.view(); waiting_on, when written, is empty.
 void pack_view(MsgWriter& w, const TaskRecord& record, bool with_waiting_on);
 // INTERNAL on a record that does not decode: the file is corrupt.
 Result<TaskRecord> decode_task_record(std::uint64_t seq, std::string_view bytes);

@@ -1,4 +1,4 @@
-// libFuzzer target: SubmitBatch::from_packed (common/batch_decode.cpp), the scheduler's reader
+// libFuzzer target: SubmitBatch::from_packed (generated, common/task_messages.h), the scheduler's reader
 // of SUBMIT_BATCH bodies straight from msgpack.
 #include <string_view>
 

@@ -1,6 +1,5 @@
-// Differential tests of the decoders that read msgpack directly (batch_decode, task_list_decode,
-// the generated from_packed of the agent channel and of the consensus bodies) against the Json
-// path:
+// Differential tests of the decoders that read msgpack directly (the generated from_packed of
+// SUBMIT_BATCH, TASK_LIST, the agent channel and the consensus bodies) against the Json path:
 //
 //   EXPECT_EQ(outcome(SubmitBatch::from_packed(body)), outcome(reference<SubmitBatch>(body)));
 //   for (...) { auto bad = mutate(body, rng); ... the same on bad ... }

@@ -130,6 +130,49 @@ class OutputsTest(unittest.TestCase):
         self.assertEqual(keys, sorted(keys))
         self.assertIn("w.map(6u + (!deps.empty() ? 1u : 0u));", source)
 
+    def test_a_read_hook_is_declared_for_both_readers_and_called_by_each(self):
+        header = g.render_cpp_family_header(self.schema, "task")
+        source = g.render_cpp_family_source(self.schema, "task")
+        self.assertIn("std::optional<Error> read_gate(const Json* v, const char* key, ConsensusGate& out);", header)
+        self.assertIn("std::optional<Error> read_gate(const msgpack::object* v, const char* key, ConsensusGate& out);",
+                      header)
+        self.assertIn('read_gate(field_value(j, "consensus"), "consensus", out->consensus)', source)
+        self.assertIn('read_gate(f.value[14], "consensus", out->consensus)', source)
+
+    def test_an_alias_reads_into_the_other_member_and_is_never_declared_nor_written(self):
+        header = g.render_cpp_family_header(self.schema, "task")
+        source = g.render_cpp_family_source(self.schema, "task")
+        self.assertNotIn(" require_consensus", header[header.index("struct TaskSpec {"):header.index("struct TaskView {")])
+        self.assertIn('"require_consensus", out->consensus)', source)
+        self.assertNotIn('out["require_consensus"]', source)
+        self.assertNotIn('w.key("require_consensus")', source)
+
+    def test_an_alias_of_an_unknown_field_is_refused(self):
+        s = copy.deepcopy(self.schema)
+        next(f for f in s["records"]["TaskSpec"]["fields"] if f["name"] == "require_consensus")["alias_of"] = "nope"
+        with self.assertRaises(g.SchemaError) as cm:
+            g.check(s)
+        self.assertIn("alias_of", str(cm.exception))
+
+    def test_a_fixed_first_writer_writes_the_unconditional_keys_first(self):
+        source = g.render_cpp_family_source(self.schema, "task")
+        spec = source[source.index("void TaskSpec::write_packed_fields(MsgWriter& w) const {"):]
+        spec = spec[:spec.index("\n}\n")]
+        keys = [line.split('"')[1] for line in spec.splitlines() if 'w.key("' in line]
+        self.assertEqual(keys[:7], ["name", "type", "capabilities", "priority", "timeout_ms", "input", "metadata"])
+        self.assertEqual(keys[-1], "result_ttl_ms")
+
+    def test_a_view_is_written_through_its_ref_with_the_extended_record_first(self):
+        header = g.render_cpp_family_header(self.schema, "task")
+        source = g.render_cpp_family_source(self.schema, "task")
+        self.assertIn("struct TaskViewRef {", header)
+        self.assertIn("const std::vector<std::string>* waiting_on;  // null: left out", header)
+        self.assertIn("TaskViewRef{spec, task_id,", source)
+        ref = source[source.index("void TaskViewRef::write_packed(MsgWriter& w) const {"):]
+        self.assertIn("spec.packed_size()", ref[:ref.index("\n")  + 200])
+        self.assertIn("spec.write_packed_fields(w);", ref)
+        self.assertIn("auto base = TaskSpec::from_object(o);", source)
+
     def test_an_enum_list_without_its_bounds_is_refused_for_cpp(self):
         s = copy.deepcopy(self.schema)
         lt = next(m for m in s["messages"] if m["name"] == "LIST_TASKS")

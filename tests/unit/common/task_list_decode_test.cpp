@@ -1,8 +1,9 @@
-// task_list_from_packed against the reference path it replaces in the client (decode_value, the
-// "is it a map" check of decode_frame_views, then TaskList::from_body): the same lists
-// accepted, the same first error (code and message) for everything refused, on the scheduler's
-// own packing (pack_task_list), hand-made refusals and thousands of random mutations.
-#include "common/task_list_decode.h"
+// TaskList::from_packed (generated) against the reference path it replaces in the client
+// (decode_value, the "is it a map" check of decode_frame_views, then TaskList::from_body): the
+// same lists accepted, the same first error (code and message) for everything refused, on the
+// scheduler's own packing (TaskList::to_packed, pack_task_list), hand-made refusals and
+// thousands of random mutations.
+#include "common/messages.h"
 
 #include <random>
 
@@ -15,7 +16,7 @@ namespace orion {
 namespace {
 
 void expect_same(const std::string& body) {
-  EXPECT_EQ(testing::outcome(task_list_from_packed(body)), testing::outcome(testing::reference<TaskList>(body)));
+  EXPECT_EQ(testing::outcome(TaskList::from_packed(body)), testing::outcome(testing::reference<TaskList>(body)));
 }
 
 std::vector<TaskView> sample() {
@@ -56,8 +57,9 @@ std::vector<TaskView> sample() {
 
 TEST(TaskListDecodeTest, TheSchedulersPackedAnswerDecodesToWhatTheJsonPathGives) {
   auto views = sample();
-  std::string body = pack_task_list(views);
-  auto r = task_list_from_packed(body);
+  std::string body = TaskList{views, ""}.to_packed();
+  EXPECT_EQ(pack_task_list(views.size(), [&](MsgWriter& w, std::size_t i) { views[i].write_packed(w); }), body);
+  auto r = TaskList::from_packed(body);
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   ASSERT_EQ(r->tasks.size(), 2u);
   EXPECT_EQ(r->tasks[0].to_json(), views[0].to_json());
@@ -105,13 +107,13 @@ TEST(TaskListDecodeTest, EveryHandMadeRefusalHasTheSameCodeAndMessage) {
 
 TEST(TaskListDecodeTest, RandomMutationsOfValidBodiesGetTheSameAnswerFromBothDecoders) {
   std::mt19937_64 rng(4321);
-  const std::string base = pack_task_list(sample());
+  const std::string base = TaskList{sample(), ""}.to_packed();
   int refused = 0;
   for (int round = 0; round < 5000; ++round) {
     std::string body = testing::mutate(base, rng);
     SCOPED_TRACE("round " + std::to_string(round));
     expect_same(body);
-    refused += !task_list_from_packed(body).ok();
+    refused += !TaskList::from_packed(body).ok();
   }
   EXPECT_GT(refused, 1000);  // the mutations did reach the refusal paths
 }

@@ -63,7 +63,7 @@ TaskView full_view() {
 TEST(TaskPack, AFullViewDecodesToWhatToJsonGives) {
   auto v = full_view();
   MsgWriter w;
-  pack(w, v);
+  v.write_packed(w);
   EXPECT_EQ(decode(w.bytes()), v.to_json());
 }
 
@@ -71,7 +71,7 @@ TEST(TaskPack, AMinimalSpecLeavesOutTheSameOptionalFieldsAsToJson) {
   TaskSpec s;
   s.type = "echo";
   MsgWriter w;
-  pack(w, s);
+  s.write_packed(w);
   EXPECT_EQ(decode(w.bytes()), s.to_json());
   EXPECT_FALSE(decode(w.bytes()).contains("retry"));
 }
@@ -79,7 +79,10 @@ TEST(TaskPack, AMinimalSpecLeavesOutTheSameOptionalFieldsAsToJson) {
 TEST(TaskPack, AViewWithoutWaitingOnIsTheJsonViewWithoutIt) {
   auto v = full_view();
   MsgWriter w;
-  pack(w, v, /*with_waiting_on=*/false);
+  TaskViewRef{v.spec, v.task_id, v.state, v.effective_priority, v.failures, v.retry_at_ms, /*waiting_on=*/nullptr,
+              v.history, v.assigned_agent, v.attempt, v.progress, v.output, v.error, v.reason, v.created_ms,
+              v.assigned_ms, v.started_ms, v.finished_ms, v.gate}
+      .write_packed(w);
   Json expected = v.to_json();
   expected.erase("waiting_on");
   EXPECT_EQ(decode(w.bytes()), expected);
@@ -191,7 +194,7 @@ TEST(TaskPack, SubmitBatchDecodesToToBodyAndReadsBackTheSame) {
       b.consensus.type = "majority";
       b.consensus.capability = "vote";
     }
-    std::string packed = pack_submit_batch(b.tasks, b.consensus);
+    std::string packed = b.to_packed();
     auto back = decode_value(packed.data(), packed.size());
     ASSERT_TRUE(back.ok());
     EXPECT_EQ(*back, b.to_body());
