@@ -20,6 +20,24 @@ Json as_json(const Obj& o) {
   return out;
 }
 
+// TaskSpec::from_json's fields of delayed and parked tasks, read after the others as it does.
+static Status later_spec_fields(const Obj& o, TaskSpec& t) {
+  static const char* const kNames[] = {"not_before_ms", "delay_ms", "on_exhausted"};
+  FieldSet<3> f(kNames, o);
+  if (!f.present[0] && !f.present[1] && !f.present[2]) return {};  // the common case
+  std::string on_exhausted;
+  ObjFields r;
+  r.integer("not_before_ms", f.value[0], t.not_before_ms, Need::OPTIONAL, 0, INT64_MAX);
+  r.integer("delay_ms", f.value[1], t.delay_ms, Need::OPTIONAL, 0, kMaxDelayMs);
+  r.str("on_exhausted", f.value[2], on_exhausted, Need::OPTIONAL);
+  if (!r.ok()) return r.error();
+  if (auto s = check_delay_fields(t); !s) return s;
+  auto park = on_exhausted_from(on_exhausted);
+  if (!park) return park.error();
+  t.park = *park;
+  return {};
+}
+
 // TaskSpec::from_json, field for field.
 Status spec_from_object(const Obj& o, TaskSpec& t, bool bound_input) {
   if (o.type != msgpack::type::MAP) return make_error(ErrorCode::MALFORMED, "body is not a map");
@@ -45,6 +63,7 @@ Status spec_from_object(const Obj& o, TaskSpec& t, bool bound_input) {
   r.object("metadata", f.value[12], t.metadata, Need::OPTIONAL);
   r.integer("result_ttl_ms", f.value[16], t.result_ttl_ms, Need::OPTIONAL, -1, kMaxRetentionMs);
   if (!r.ok()) return r.error();
+  if (auto s = later_spec_fields(o, t); !s) return s;
   if (t.type.empty()) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'type': must not be empty");
   if (f.present[13] && f.value[13]->type != msgpack::type::NIL) {
     auto p = RetryPolicy::from_object(*f.value[13]);

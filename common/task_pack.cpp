@@ -7,6 +7,7 @@ namespace {
 // The optional fields of TaskSpec::to_json, in one place for counting and writing.
 struct SpecOptionals {
   bool preferred, excluded, retries, retry, depends_on, idempotency, unschedulable, consensus, result_ttl;
+  bool not_before, delay, park;  // delayed and parked tasks
   explicit SpecOptionals(const TaskSpec& s)
       : preferred(!s.preferred_agents.empty()),
         excluded(!s.excluded_agents.empty()),
@@ -16,9 +17,13 @@ struct SpecOptionals {
         idempotency(!s.idempotency_key.empty()),
         unschedulable(s.unschedulable_timeout_ms >= 0),
         consensus(s.consensus.enabled()),
-        result_ttl(s.result_ttl_ms >= 0) {}
+        result_ttl(s.result_ttl_ms >= 0),
+        not_before(s.not_before_ms != 0),
+        delay(s.delay_ms != 0),
+        park(s.park) {}
   std::size_t count() const {
-    return std::size_t{preferred} + excluded + retries + retry + depends_on + idempotency + unschedulable + consensus + result_ttl;
+    return std::size_t{preferred} + excluded + retries + retry + depends_on + idempotency + unschedulable + consensus + result_ttl +
+           not_before + delay + park;
   }
 };
 
@@ -49,6 +54,9 @@ void pack_spec_fields(MsgWriter& w, const TaskSpec& s, const SpecOptionals& o) {
   if (o.unschedulable) w.key("unschedulable_timeout_ms"), w.integer(s.unschedulable_timeout_ms);
   if (o.consensus) w.key("consensus"), w.json(s.consensus.to_json());  // rare: the Json tree is fine
   if (o.result_ttl) w.key("result_ttl_ms"), w.integer(s.result_ttl_ms);
+  if (o.not_before) w.key("not_before_ms"), w.integer(s.not_before_ms);
+  if (o.delay) w.key("delay_ms"), w.integer(s.delay_ms);
+  if (o.park) w.key("on_exhausted"), w.str("park");
 }
 
 }  // namespace

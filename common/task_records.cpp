@@ -31,7 +31,23 @@ Json TaskSpec::to_json() const {
   if (unschedulable_timeout_ms >= 0) j["unschedulable_timeout_ms"] = unschedulable_timeout_ms;
   if (consensus.enabled()) j["consensus"] = consensus.to_json();
   if (result_ttl_ms >= 0) j["result_ttl_ms"] = result_ttl_ms;
+  if (not_before_ms != 0) j["not_before_ms"] = not_before_ms;
+  if (delay_ms != 0) j["delay_ms"] = delay_ms;
+  if (park) j["on_exhausted"] = "park";
   return j;
+}
+
+Status check_delay_fields(const TaskSpec& s) {
+  if (s.not_before_ms != 0 && s.delay_ms != 0) {
+    return make_error(ErrorCode::INVALID_ARGUMENT, "field 'delay_ms': give it or 'not_before_ms', not both");
+  }
+  return {};
+}
+
+Result<bool> on_exhausted_from(const std::string& value) {
+  if (value.empty() || value == "fail") return false;
+  if (value == "park") return true;
+  return make_error(ErrorCode::INVALID_ARGUMENT, "field 'on_exhausted': must be \"fail\" or \"park\"");
 }
 
 Result<TaskSpec> TaskSpec::from_json(const Json& j) {
@@ -53,6 +69,16 @@ Result<TaskSpec> TaskSpec::from_json(const Json& j) {
     f.integer("result_ttl_ms", t.result_ttl_ms, Need::OPTIONAL, -1, kMaxRetentionMs);
   });
   if (!r) return r;
+  std::string on_exhausted;
+  Fields later(j);  // the fields of delayed and parked tasks
+  later.integer("not_before_ms", r->not_before_ms, Need::OPTIONAL, 0, INT64_MAX);
+  later.integer("delay_ms", r->delay_ms, Need::OPTIONAL, 0, kMaxDelayMs);
+  later.str("on_exhausted", on_exhausted, Need::OPTIONAL);
+  if (!later.ok()) return later.error();
+  if (auto s = check_delay_fields(*r); !s) return s.error();
+  auto park = on_exhausted_from(on_exhausted);
+  if (!park) return park.error();
+  r->park = *park;
   if (r->type.empty()) return make_error(ErrorCode::INVALID_ARGUMENT, "field 'type': must not be empty");
   if (j.contains("retry") && !j["retry"].is_null()) {
     auto p = RetryPolicy::from_json(j["retry"]);

@@ -51,10 +51,23 @@ struct TaskSpec {
   ConsensusGate consensus;                // runs only once the agents approve it (common/task_gate.h)
   // Kept this long after it ended (then expired: NOT_FOUND); -1 = the scheduler's retention.
   std::int64_t result_ttl_ms = -1;        // -1..kMaxRetentionMs
+  // Delayed tasks (docs/protocol.md section 8.6): not dispatched before not_before_ms (wall clock,
+  // epoch ms; 0 = none). delay_ms (0..kMaxDelayMs) asks the same from acceptance: the scheduler
+  // stores not_before_ms = created_ms + delay_ms and sets delay_ms to 0, so a held task never has
+  // both (a spec giving both is INVALID_ARGUMENT).
+  std::int64_t not_before_ms = 0;
+  std::int64_t delay_ms = 0;
+  // on_exhausted: "park" (true) holds a task whose retries are spent PARKED, "fail" (false) ends it FAILED.
+  bool park = false;
 
   Json to_json() const;
   static Result<TaskSpec> from_json(const Json& j);
 };
+
+// The rules of TaskSpec's delay and on_exhausted fields (its Json and packed readers both call
+// these): INVALID_ARGUMENT naming the field.
+Status check_delay_fields(const TaskSpec& s);
+Result<bool> on_exhausted_from(const std::string& value);
 
 struct TaskView {
   std::string task_id;

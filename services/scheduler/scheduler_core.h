@@ -464,6 +464,13 @@ class SchedulerCore {
   // task's next durable change.
   void mark(TaskRecord& t, const char* topic, bool durable = true);
   void make_ready(TaskRecord& t);
+  // Delayed tasks (make_ready): true when t's not_before_ms is still ahead; t then waits in the
+  // retry wait until it (retry_due_ms set).
+  bool hold_until_due(TaskRecord& t);
+  bool not_before_ahead(const TaskRecord& t) const;
+  std::string explain_delay(const TaskRecord& t) const;  // "scheduled for <ISO-8601 UTC>"
+  // INVALID_ARGUMENT when a spec's not_before_ms is more than kMaxDelayMs ahead (at acceptance).
+  Status check_not_before(const TaskSpec& spec) const;
   void unqueue(TaskRecord& t);
   // Ends t (state is terminal, reached under cause: transition()), with its end event.
   void finish(TaskRecord& t, TaskState state, Cause cause);

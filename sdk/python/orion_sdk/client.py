@@ -135,10 +135,16 @@ class Client:
         consensus (run only once the agents approve: "unanimous", or a dict {type, capability,
         voters, timeout_ms, data}; the view's `gate` then shows the proposal and its outcome),
         result_ttl_ms (keep the ended task this long, then it expires and its id answers
-        NOT_FOUND "has expired"; -1, the default, = the scheduler's retention).
+        NOT_FOUND "has expired"; -1, the default, = the scheduler's retention), delay_ms (not
+        dispatched before this long after the scheduler accepted it; at most 366 days) or
+        not_before_ms (not before this wall-clock time, epoch ms; a datetime is taken too), and
+        on_exhausted ("fail", the default, or "park": PARKED once the retries are spent).
         A bad field raises OrionError INVALID_ARGUMENT naming it, before anything is sent."""
         if "retry" in options and options["retry"] is not None:
             options["retry"] = p.retry_policy(**options["retry"])
+        at = options.get("not_before_ms")
+        if hasattr(at, "timestamp"):  # a datetime (naive ones are local time, as Python reads them)
+            options["not_before_ms"] = int(round(at.timestamp() * 1000))
         spec = p.task_spec(task_type, input, **options)
         p.parse_task_spec(spec)  # refuse here what the scheduler would refuse
         r = self.call(True, MsgType.SUBMIT, p.submit_body(spec), self.request_timeout_ms)

@@ -17,6 +17,7 @@ MAX_ERROR_BYTES = 4_194_304  # error text of a task or workflow, 4 MiB
 MAX_TEXT_BYTES = 4_096  # reason, progress message, history note
 MAX_TIMEOUT_MS = 604_800_000  # a task's timeout_ms: a week
 MAX_RETENTION_MS = 315_360_000_000  # result_ttl_ms of a task or workflow: 3,650 days
+MAX_DELAY_MS = 31_622_400_000  # a task's delay_ms, and how far ahead its not_before_ms may be: 366 days
 MAX_WAIT_MS = 3_600_000  # WAIT_TASK, WAIT_TASKS and WAIT_PROPOSAL timeout_ms
 DEFAULT_WAIT_MS = 30_000  # their default
 MAX_HEARTBEAT_MS = 3_600_000  # heartbeat_ms of REGISTER_OK and ATTACH_OK
@@ -187,6 +188,9 @@ RECORDS = {
         Field('consensus', 'record', 'ConsensusGate', False),
         Field('require_consensus', 'scalar', 'str', False),
         Field('result_ttl_ms', 'scalar', 'int', False, min=-1, max=MAX_RETENTION_MS, default=-1),
+        Field('not_before_ms', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+        Field('delay_ms', 'scalar', 'int', False, min=0, max=MAX_DELAY_MS, default=0),
+        Field('on_exhausted', 'scalar', 'str', False, default='fail'),
     ),
     'RetryPolicy': (
         Field('kind', 'scalar', 'int', False, min=1, max=2, default=1),
@@ -213,6 +217,9 @@ RECORDS = {
         Field('consensus', 'record', 'ConsensusGate', False),
         Field('require_consensus', 'scalar', 'str', False),
         Field('result_ttl_ms', 'scalar', 'int', False, min=-1, max=MAX_RETENTION_MS, default=-1),
+        Field('not_before_ms', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+        Field('delay_ms', 'scalar', 'int', False, min=0, max=MAX_DELAY_MS, default=0),
+        Field('on_exhausted', 'scalar', 'str', False, default='fail'),
         Field('task_id', 'scalar', 'str', True),
         Field('state', 'scalar', 'int', True, min=0, max=7),
         Field('assigned_agent', 'scalar', 'str', False, default=''),

@@ -456,6 +456,17 @@ class Fields(unittest.TestCase):
         with self.assertRaises(OrionError):
             p.parse_task_spec(p.task_spec("echo", result_ttl_ms=p.MAX_RETENTION_MS + 1))
 
+    def test_delay_not_before_and_on_exhausted_go_only_when_set_and_are_checked(self):
+        self.assertNotIn("delay_ms", p.task_spec("echo"))
+        self.assertNotIn("on_exhausted", p.task_spec("echo"))
+        s = p.task_spec("echo", delay_ms=600_000, on_exhausted="park")
+        self.assertEqual((s["delay_ms"], s["on_exhausted"]), (600_000, "park"))
+        back = p.parse_task_spec(p.task_spec("echo", not_before_ms=1_800_000_000_000))
+        self.assertEqual((back["not_before_ms"], back["delay_ms"], back["on_exhausted"]), (1_800_000_000_000, 0, "fail"))
+        self.assert_names(p.parse_task_spec, p.task_spec("echo", delay_ms=1, not_before_ms=1), "delay_ms")
+        self.assert_names(p.parse_task_spec, p.task_spec("echo", delay_ms=p.MAX_DELAY_MS + 1), "delay_ms")
+        self.assert_names(p.parse_task_spec, p.task_spec("echo", on_exhausted="retry"), "on_exhausted")
+
     def test_a_task_view_reads_state_history_and_the_spec(self):
         view = dict(p.task_spec("echo", {"a": 1}), task_id="t1", state=4, attempt=2, output=[1],
                     history=[{"state": 1, "at_ms": 5, "note": "submitted"}])
