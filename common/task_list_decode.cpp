@@ -27,7 +27,7 @@ Result<TaskView> task_view_from_object(const Obj& o) {
   std::int64_t state = 0, effective = 0;
   ObjFields r;
   r.str("task_id", f.value[0], v.task_id, Need::REQUIRED);
-  r.integer("state", f.value[1], state, Need::REQUIRED, 0, 7);
+  r.integer("state", f.value[1], state, Need::REQUIRED, 0, 8);
   r.integer("effective_priority", f.value[2], effective, Need::OPTIONAL, 0, 5);
   r.integer("failures", f.value[3], v.failures, Need::OPTIONAL, 0, kMaxRetries + 1);
   r.integer("retry_at_ms", f.value[4], v.retry_at_ms, Need::OPTIONAL, 0, INT64_MAX);

@@ -132,7 +132,7 @@ Result<TaskView> TaskView::from_json(const Json& j) {
   std::int64_t state = 0, effective = 0;
   auto r = read_fields<TaskView>(j, [&](Fields& f, TaskView& v) {
     f.str("task_id", v.task_id, Need::REQUIRED);
-    f.integer("state", state, Need::REQUIRED, 0, 7);
+    f.integer("state", state, Need::REQUIRED, 0, 8);
     f.integer("effective_priority", effective, Need::OPTIONAL, 0, 5);
     f.integer("failures", v.failures, Need::OPTIONAL, 0, kMaxRetries + 1);
     f.integer("retry_at_ms", v.retry_at_ms, Need::OPTIONAL, 0, INT64_MAX);

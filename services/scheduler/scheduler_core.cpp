@@ -446,6 +446,15 @@ Result<CancelOk> SchedulerCore::cancel(const Cancel& c) {
   if (is_leased(t->state)) {
     cancel_on_agent(*t, c.reason.empty() ? "cancelled" : c.reason);
   }
+  if (t->state == TaskState::PARKED) {
+    // Only a discard leaves PARKED for CANCELLED (task_lifecycle.h): the same end.
+    t->mutable_cold().error = "discarded" + (c.reason.empty() ? std::string() : ": " + c.reason) +
+                              " (parked after: " + t->cold().error + ")";
+    finish(*t, TaskState::CANCELLED, Cause::DISCARD);
+    cascade(*t, &ok.also_ended);
+    ok.state = t->state;
+    return ok;
+  }
   t->mutable_cold().error = "cancelled" + (c.reason.empty() ? std::string() : ": " + c.reason);
   finish(*t, TaskState::CANCELLED, Cause::CANCEL);
   cascade(*t, &ok.also_ended);
@@ -740,7 +749,7 @@ void SchedulerCore::finish_restore() {
       transition(t, TaskState::PENDING, Cause::RESTORE);
     }
     restat(t);
-    if (t.unmet > 0) continue;
+    if (t.unmet > 0 || v.state == TaskState::PARKED) continue;  // a parked task waits for RETRY_PARKED
     if (v.retry_at_ms > wall) {
       t.retry_due_ms = now + (v.retry_at_ms - wall);
       ready_.wait_retry(t);

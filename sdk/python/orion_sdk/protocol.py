@@ -96,6 +96,8 @@ class TaskState(enum.IntEnum):
     FAILED = 5
     CANCELLED = 6
     TIMEOUT = 7
+    # Retries spent, held for RETRY_PARKED or DISCARD_PARKED; not terminal (dependants wait).
+    PARKED = 8
 
     @property
     def terminal(self):
@@ -901,7 +903,7 @@ def parse_task_view(j):
     out = parse_task_spec(j)
     out.update({
         "task_id": read_str(j, "task_id", required=True),
-        "state": TaskState(read_int(j, "state", 0, 7, required=True)),
+        "state": TaskState(read_int(j, "state", 0, 8, required=True)),
         "effective_priority": Priority(read_int(j, "effective_priority", 0, 5)),
         "failures": read_int(j, "failures", 0, MAX_RETRIES + 1),
         "retry_at_ms": read_int(j, "retry_at_ms", 0, INT64_MAX),
@@ -933,7 +935,7 @@ def parse_task_view(j):
         for item in h:
             try:
                 _need_map(item)
-                history.append({"state": TaskState(read_int(item, "state", 0, 7, required=True)),
+                history.append({"state": TaskState(read_int(item, "state", 0, 8, required=True)),
                                 "at_ms": read_int(item, "at_ms", 0, INT64_MAX),
                                 "attempt": read_int(item, "attempt", 0, MAX_ATTEMPT),
                                 "agent": read_str(item, "agent"),

@@ -127,6 +127,10 @@ class MsgType(enum.IntEnum):
     RETRY_WORKFLOW_OK = 97
     SCHEDULER_STATS = 98
     SCHEDULER_STATS_OK = 99
+    RETRY_PARKED = 116
+    RETRY_PARKED_OK = 117
+    DISCARD_PARKED = 118
+    DISCARD_PARKED_OK = 119
     AUDIT_LIST = 120
     AUDIT_LIST_OK = 121
     EVENT_HISTORY = 122
@@ -221,7 +225,7 @@ RECORDS = {
         Field('delay_ms', 'scalar', 'int', False, min=0, max=MAX_DELAY_MS, default=0),
         Field('on_exhausted', 'scalar', 'str', False, default='fail'),
         Field('task_id', 'scalar', 'str', True),
-        Field('state', 'scalar', 'int', True, min=0, max=7),
+        Field('state', 'scalar', 'int', True, min=0, max=8),
         Field('assigned_agent', 'scalar', 'str', False, default=''),
         Field('attempt', 'scalar', 'int', False, min=0, max=MAX_ATTEMPT, default=0),
         Field('progress', 'scalar', 'num', False, min=0, max=100, default=0.0),
@@ -240,7 +244,7 @@ RECORDS = {
         Field('gate', 'record', 'GateState', False),
     ),
     'StateChange': (
-        Field('state', 'scalar', 'int', True, min=0, max=7),
+        Field('state', 'scalar', 'int', True, min=0, max=8),
         Field('at_ms', 'scalar', 'int', False, min=0, default=0),
         Field('attempt', 'scalar', 'int', False, min=0, max=MAX_ATTEMPT, default=0),
         Field('agent', 'scalar', 'str', False, default=''),
@@ -304,7 +308,7 @@ RECORDS = {
         Field('task_id', 'scalar', 'str', True),
         Field('type', 'scalar', 'str', False, default=''),
         Field('depends_on', 'list', 'str', False, max_items=MAX_WORKFLOW_STEPS, default=[]),
-        Field('state', 'scalar', 'int', True, min=0, max=7),
+        Field('state', 'scalar', 'int', True, min=0, max=8),
         Field('progress', 'scalar', 'num', False, min=0, max=100, default=0.0),
         Field('attempt', 'scalar', 'int', False, min=0, max=MAX_ATTEMPT, default=0),
         Field('agent', 'scalar', 'str', False, default=''),
@@ -502,7 +506,7 @@ BODIES = {
     ),
     MsgType.CANCEL_OK: (
         Field('task_id', 'scalar', 'str', True),
-        Field('state', 'scalar', 'int', True, min=0, max=7),
+        Field('state', 'scalar', 'int', True, min=0, max=8),
         Field('also_ended', 'list', 'str', False, max_items=MAX_BATCH_TASKS, default=[]),
     ),
     MsgType.REPRIORITIZE: (
@@ -515,7 +519,7 @@ BODIES = {
         Field('effective_priority', 'scalar', 'int', False, min=0, max=5, default=0),
     ),
     MsgType.LIST_TASKS: (
-        Field('states', 'list', 'int', False, min=1, max=7, max_items=MAX_FILTER_VALUES, default=[]),
+        Field('states', 'list', 'int', False, min=1, max=8, max_items=MAX_FILTER_VALUES, default=[]),
         Field('types', 'list', 'str', False, default=[]),
         Field('priorities', 'list', 'int', False, min=1, max=5, max_items=MAX_FILTER_VALUES, default=[]),
         Field('limit', 'scalar', 'int', False, min=1, max=MAX_WAIT_TASKS, default=100),
@@ -734,6 +738,26 @@ BODIES = {
         Field('types', 'list', 'TypeStats', False, max_items=MAX_STATS_ROWS, default=[]),
         Field('waiting', 'list', 'WaitingClass', False, max_items=MAX_STATS_ROWS, default=[]),
         Field('retention_ms', 'scalar', 'int', False, min=0, max=MAX_RETENTION_MS, default=0),
+    ),
+    MsgType.RETRY_PARKED: (
+        Field('task_ids', 'list', 'str', False, max_items=MAX_WAIT_TASKS, default=[]),
+        Field('type', 'scalar', 'str', False, default=''),
+    ),
+    MsgType.RETRY_PARKED_OK: (
+        Field('count', 'scalar', 'int', False, min=0, max=MAX_WAIT_TASKS, default=0),
+        Field('task_ids', 'list', 'str', False, max_items=MAX_WAIT_TASKS, default=[]),
+        Field('more', 'scalar', 'bool', False, default=False),
+    ),
+    MsgType.DISCARD_PARKED: (
+        Field('task_ids', 'list', 'str', False, max_items=MAX_WAIT_TASKS, default=[]),
+        Field('type', 'scalar', 'str', False, default=''),
+        Field('reason', 'scalar', 'str', False, max_bytes=MAX_TEXT_BYTES, default=''),
+    ),
+    MsgType.DISCARD_PARKED_OK: (
+        Field('count', 'scalar', 'int', False, min=0, max=MAX_WAIT_TASKS, default=0),
+        Field('task_ids', 'list', 'str', False, max_items=MAX_WAIT_TASKS, default=[]),
+        Field('more', 'scalar', 'bool', False, default=False),
+        Field('also_ended', 'list', 'str', False, max_items=MAX_BATCH_TASKS, default=[]),
     ),
     MsgType.AUDIT_LIST: (
         Field('from_seq', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),

@@ -474,7 +474,11 @@ class Fields(unittest.TestCase):
         self.assertEqual((v["task_id"], v["state"], v["attempt"], v["output"], v["input"]),
                          ("t1", p.TaskState.COMPLETED, 2, [1], {"a": 1}))
         self.assertEqual(v["history"][0]["state"], p.TaskState.PENDING)
-        self.assert_names(p.parse_task_info, {"task": dict(view, state=8)}, "state")
+        self.assert_names(p.parse_task_info, {"task": dict(view, state=9)}, "state")
+        parked = p.parse_task_info({"task": dict(view, state=8, history=[{"state": 8}])})
+        self.assertEqual((parked["state"], parked["history"][0]["state"]), (p.TaskState.PARKED, p.TaskState.PARKED))
+        self.assertFalse(p.TaskState.PARKED.terminal)
+        self.assertEqual(p.TaskState(8).name, "PARKED")
         self.assert_names(p.parse_task_info, {"task": dict(view, history=[{"state": 1}] * 65)}, "history")
         self.assert_names(p.parse_task_info, {}, "task")
 
