@@ -4,6 +4,7 @@
 #include <cmath>
 #include <set>
 
+#include "cli/human.h"
 #include "common/config.h"
 
 namespace orion::cli {
@@ -93,8 +94,38 @@ const std::set<std::string>& known_fields() {
   static const std::set<std::string> k = {"name",     "type",       "capabilities", "priority",
                                           "timeout", "retries",    "input",    "metadata",     "depends_on",
                                           "prefer",  "exclude",    "backoff",  "idempotency_key",
-                                          "unschedulable_timeout"};
+                                          "unschedulable_timeout", "delay", "not_before", "on_exhausted"};
   return k;
+}
+
+// `delay` (a duration, at most 366 days), `not_before` (an ISO-8601 time with its zone) and
+// `on_exhausted` ("fail" or "park").
+void read_delay(EntryReader& r, TaskSpec& spec) {
+  if (const Json* v = r.get("delay")) {
+    std::optional<std::int64_t> ms;
+    if (v->is_string()) {
+      if (auto d = parse_duration_ms("delay", v->get<std::string>(), 0, kMaxDelayMs)) ms = *d;
+    } else if (v->is_number() && std::isfinite(v->get<double>()) && v->get<double>() >= 0 &&
+               v->get<double>() * 1000 <= static_cast<double>(kMaxDelayMs)) {
+      ms = static_cast<std::int64_t>(std::llround(v->get<double>() * 1000));
+    }
+    if (!ms) return r.fail("delay", "must be a duration with its unit (30s, 10m, 2h, 3d) or a number of seconds, at most 366 days");
+    spec.delay_ms = *ms;
+  }
+  if (const Json* v = r.get("not_before")) {
+    std::optional<std::int64_t> at;
+    if (v->is_string()) at = parse_iso_time_ms(v->get<std::string>());
+    if (!at) return r.fail("not_before", "must be an ISO-8601 time with its zone (2026-12-06T10:00:00Z)");
+    spec.not_before_ms = *at;
+  }
+  if (spec.delay_ms != 0 && spec.not_before_ms != 0) return r.fail("delay", "give it or not_before, not both");
+  std::string on_exhausted;
+  r.str("on_exhausted", on_exhausted);
+  if (!on_exhausted.empty()) {
+    auto park = on_exhausted_from(on_exhausted);
+    if (!park) return r.fail("on_exhausted", "must be fail or park");
+    spec.park = *park;
+  }
 }
 
 void read_priority(EntryReader& r, TaskSpec& spec) {
@@ -192,6 +223,7 @@ std::optional<std::pair<std::string, std::string>> read_task_fields(const Json& 
   read_backoff(r, s);
   r.str("idempotency_key", s.idempotency_key);
   r.seconds("unschedulable_timeout", s.unschedulable_timeout_ms);
+  read_delay(r, s);
   if (!r.ok()) return std::make_pair(r.error().field, r.error().why);
   return std::nullopt;
 }

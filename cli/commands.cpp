@@ -32,7 +32,24 @@ constexpr const char* kTaskFlags[] = {"name",       "type",         "cap",      
                                       "input",      "metadata",     "depends-on",  "prefer",     "exclude",
                                       "retries",    "backoff",      "backoff-initial", "backoff-max",
                                       "backoff-multiplier", "jitter", "idempotency-key", "unschedulable-timeout", "result-ttl",
+                                      "delay", "not-before", "on-exhausted",
                                       "require-consensus", "consensus-cap", "voter", "consensus-timeout", "consensus-data"};
+
+// --delay, --not-before (delayed tasks) and --on-exhausted (parked tasks).
+void read_delay_flags(const cxxopts::ParseResult& args, TaskSpec& spec) {
+  if (args.count("delay") && args.count("not-before")) throw UsageError("give --delay or --not-before, not both");
+  if (args.count("delay")) spec.delay_ms = duration_ms(args, "delay", 0, kMaxDelayMs);
+  if (args.count("not-before")) {
+    auto at = parse_iso_time_ms(args["not-before"].as<std::string>());
+    if (!at) throw UsageError("--not-before must be an ISO-8601 time with its zone: 2026-12-06T10:00:00Z or ...+01:00");
+    spec.not_before_ms = *at;
+  }
+  if (args.count("on-exhausted")) {
+    auto park = on_exhausted_from(args["on-exhausted"].as<std::string>());
+    if (!park) throw UsageError("--on-exhausted must be fail or park");
+    spec.park = *park;
+  }
+}
 
 TaskSpec spec_from_flags(const cxxopts::ParseResult& args) {
   if (!args.count("type")) throw UsageError("--type is required");
@@ -73,6 +90,7 @@ TaskSpec spec_from_flags(const cxxopts::ParseResult& args) {
     if (!ttl) throw UsageError(ttl.error().message);
     spec.result_ttl_ms = *ttl;
   }
+  read_delay_flags(args, spec);
   bool gate_flags = args.count("consensus-cap") || args.count("voter") || args.count("consensus-timeout") ||
                     args.count("consensus-data");
   if (!args.count("require-consensus")) {
@@ -146,6 +164,12 @@ int cmd_submit(int argc, char** argv) {
         "unschedulable-timeout", "fail after this long with no capable agent (30s, 5m)",
         cxxopts::value<std::string>())(
         "result-ttl", "keep the ended task this long, then it expires (60s, 1h, 7d; default: the scheduler's retention)",
+        cxxopts::value<std::string>())(
+        "delay", "dispatch no earlier than this long after it is accepted (10m, 2h, 3d; at most 366d)",
+        cxxopts::value<std::string>())(
+        "not-before", "dispatch no earlier than this time (2026-12-06T10:00:00Z, or with an offset: +01:00)",
+        cxxopts::value<std::string>())(
+        "on-exhausted", "when the retries are spent: fail (FAILED) or park (PARKED, for orionctl parked retry|discard)",
         cxxopts::value<std::string>())(
         "require-consensus", "run only once the agents approve: majority|unanimous|weighted|pbft",
         cxxopts::value<std::string>())(

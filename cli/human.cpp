@@ -1,6 +1,8 @@
 #include "cli/human.h"
 
+#include <cctype>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 namespace orion::cli {
@@ -47,6 +49,39 @@ std::string fixed(double value, int digits) {
   char out[64];
   std::snprintf(out, sizeof out, "%.*f", digits, value);
   return out;
+}
+
+std::optional<std::int64_t> parse_iso_time_ms(const std::string& text) {
+  if (text.size() > 64) return std::nullopt;
+  std::tm tm{};
+  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (!end) end = strptime(text.c_str(), "%Y-%m-%d %H:%M:%S", &tm);
+  if (!end) return std::nullopt;
+  std::int64_t ms = 0;
+  if (*end == '.') {  // fractions of a second: the first three digits count
+    ++end;
+    int digits = 0;
+    for (; std::isdigit(static_cast<unsigned char>(*end)); ++end, ++digits) {
+      if (digits < 3) ms = ms * 10 + (*end - '0');
+    }
+    if (digits == 0) return std::nullopt;
+    for (; digits < 3; ++digits) ms *= 10;
+  }
+  std::int64_t offset_ms = 0;
+  if (end[0] == 'Z' && end[1] == '\0') {
+    // UTC
+  } else if ((end[0] == '+' || end[0] == '-') && std::strlen(end) == 6 && std::isdigit(static_cast<unsigned char>(end[1])) &&
+             std::isdigit(static_cast<unsigned char>(end[2])) && end[3] == ':' &&
+             std::isdigit(static_cast<unsigned char>(end[4])) && std::isdigit(static_cast<unsigned char>(end[5]))) {
+    const int hours = (end[1] - '0') * 10 + (end[2] - '0'), minutes = (end[4] - '0') * 10 + (end[5] - '0');
+    if (hours > 23 || minutes > 59) return std::nullopt;
+    offset_ms = (hours * 60LL + minutes) * 60'000 * (end[0] == '+' ? 1 : -1);
+  } else {
+    return std::nullopt;
+  }
+  const std::time_t secs = timegm(&tm);
+  if (secs < 0) return std::nullopt;
+  return static_cast<std::int64_t>(secs) * 1000 + ms - offset_ms;
 }
 
 }  // namespace orion::cli

@@ -18,6 +18,7 @@ commands:
                   [--unschedulable-timeout 30] [--result-ttl 1h]
                   [--require-consensus majority|unanimous|weighted|pbft [--consensus-cap C]
                    [--voter AGENT]... [--consensus-timeout 60] [--consensus-data '{}']]
+                   [--delay 10m | --not-before 2026-12-06T10:00:00Z] [--on-exhausted fail|park]
                 submit a batch file     orionctl submit --batch tasks.json   (prints key -> id)
   status        show a task             orionctl status t42 [--json]
   wait          wait until a task ends  orionctl wait t42 [--timeout 30]
@@ -25,6 +26,8 @@ commands:
   reprioritize  change a queued task's priority    orionctl reprioritize t42 --priority urgent
   list          list tasks              orionctl list [--state PENDING]... [--type T]...
                                           [--priority high]... [--limit 100] [--after ID]
+  parked        dead letters: tasks whose retries are spent   orionctl parked list [--type T] [--json]
+                                        orionctl parked retry|discard ID... | --type T [--json]
   agents        list agents             orionctl agents [--json]
   drain         drain an agent: no new work, it leaves when idle   orionctl drain worker-1
   propose       ask agents to decide    orionctl propose --type deploy --consensus majority|unanimous|
@@ -80,6 +83,7 @@ int main(int argc, char** argv) {
   if (cmd == "list") return orion::cli::cmd_list(argc - 1, argv + 1);
   if (cmd == "workflow") return orion::cli::cmd_workflow(argc - 1, argv + 1);
   if (cmd == "schedule") return orion::cli::cmd_schedule(argc - 1, argv + 1);
+  if (cmd == "parked") return orion::cli::cmd_parked(argc - 1, argv + 1);
   if (cmd == "stats") return orion::cli::cmd_stats(argc - 1, argv + 1);
   if (cmd == "replica") return orion::cli::cmd_replica(argc - 1, argv + 1);
   if (cmd == "cluster") return orion::cli::cmd_cluster(argc - 1, argv + 1);

@@ -159,6 +159,8 @@ Json view_json(const TaskView& v) {
           {"idempotency_key", v.spec.idempotency_key},
           {"unschedulable_timeout_ms", v.spec.unschedulable_timeout_ms},
           {"result_ttl_ms", v.spec.result_ttl_ms},
+          {"not_before_ms", v.spec.not_before_ms},
+          {"on_exhausted", v.spec.park ? "park" : "fail"},
           {"input", v.spec.input},
           {"metadata", v.spec.metadata},
           {"output", v.output},
@@ -208,7 +210,15 @@ void print_view(const TaskView& v, bool json) {
   }
   if (!v.spec.depends_on.empty()) std::cout << "depends   " << joined(v.spec.depends_on) << "\n";
   if (!v.waiting_on.empty()) std::cout << "waiting   " << joined(v.waiting_on) << "\n";
-  if (!v.reason.empty()) std::cout << "reason    " << v.reason << "\n";
+  if (v.spec.not_before_ms > 0) std::cout << "not before " << local_time(v.spec.not_before_ms) << "\n";
+  if (v.spec.park) std::cout << "exhausted park (PARKED when its retries are spent)\n";
+  // The scheduler says when a delayed task is due in UTC; people read it in their own time.
+  const std::string scheduled = "scheduled for ";
+  if (v.reason.compare(0, scheduled.size(), scheduled) == 0 && v.spec.not_before_ms > 0) {
+    std::cout << "reason    " << scheduled << local_time(v.spec.not_before_ms) << "\n";
+  } else if (!v.reason.empty()) {
+    std::cout << "reason    " << v.reason << "\n";
+  }
   if (v.state == TaskState::COMPLETED) std::cout << "output    " << text(v.output) << "\n";
   if (!v.error.empty()) std::cout << "error     " << v.error << "\n";
   if (!v.history.empty()) {

@@ -109,7 +109,7 @@ ListTasks query_from_flags(const cxxopts::ParseResult& args) {
 int cmd_list(int argc, char** argv) {
   return guarded([&] {
     auto o = base_options("list", "List tasks in id order, filtered (filters of one kind are ORed, kinds ANDed)");
-    o.add_options()("state", "PENDING|ASSIGNED|RUNNING|COMPLETED|FAILED|CANCELLED|TIMEOUT (repeatable)",
+    o.add_options()("state", "PENDING|ASSIGNED|RUNNING|COMPLETED|FAILED|CANCELLED|TIMEOUT|PARKED (repeatable)",
                     cxxopts::value<std::vector<std::string>>())(
         "type", "task type (repeatable)", cxxopts::value<std::vector<std::string>>())(
         "priority", "low|normal|high|critical|urgent (repeatable)", cxxopts::value<std::vector<std::string>>())(

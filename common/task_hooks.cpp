@@ -67,6 +67,18 @@ std::optional<Error> check_entries(bool is_array, std::size_t size, const char* 
 
 }  // namespace
 
+// TaskSpec's rule across fields: a delay is given one way (section 8.6).
+Status check_task_spec(TaskSpec& s) {
+  if (s.not_before_ms != 0 && s.delay_ms != 0) return invalid("field 'delay_ms': give it or 'not_before_ms', not both");
+  return {};
+}
+
+Result<bool> on_exhausted_from(const std::string& value) {
+  if (value.empty() || value == "fail") return false;
+  if (value == "park") return true;
+  return invalid("field 'on_exhausted': must be \"fail\" or \"park\"");
+}
+
 Status check_retry_policy(RetryPolicy& p) {
   if (p.max_ms < p.initial_ms) p.max_ms = p.initial_ms;
   return {};

@@ -14,3 +14,11 @@
 #pragma once
 
 #include "common/gen/task_messages.h"
+
+namespace orion {
+
+// TaskSpec's on_exhausted as the CLI and batch files name it: "" or "fail" -> false, "park" ->
+// true; INVALID_ARGUMENT naming the field otherwise (the wire's reader says the same).
+Result<bool> on_exhausted_from(const std::string& value);
+
+}  // namespace orion

@@ -8,8 +8,8 @@ namespace orion {
 
 namespace {
 constexpr std::array<std::string_view, 6> kPriorityNames = {"UNKNOWN", "LOW", "NORMAL", "HIGH", "CRITICAL", "URGENT"};
-constexpr std::array<std::string_view, 8> kStateNames = {"UNKNOWN",   "PENDING", "ASSIGNED",  "RUNNING",
-                                                         "COMPLETED", "FAILED",  "CANCELLED", "TIMEOUT"};
+constexpr std::array<std::string_view, 9> kStateNames = {"UNKNOWN",   "PENDING", "ASSIGNED",  "RUNNING", "COMPLETED",
+                                                         "FAILED",    "CANCELLED", "TIMEOUT", "PARKED"};
 
 std::string upper(std::string_view s) {
   std::string out(s);

@@ -20,10 +20,14 @@ enum class TaskState : std::uint8_t {
   FAILED = 5,     // terminal: error is set
   CANCELLED = 6,  // terminal
   TIMEOUT = 7,    // terminal: ran past its timeout
+  // A dead letter: its retries are spent and its spec says on_exhausted "park". Not terminal:
+  // its dependants keep waiting, and it leaves only by RETRY_PARKED (PENDING) or DISCARD_PARKED
+  // (CANCELLED). error holds its last attempt's error.
+  PARKED = 8,
 };
 
 std::string_view to_string(Priority p);      // "LOW" .. "URGENT"
-std::string_view to_string(TaskState s);     // "PENDING" .. "TIMEOUT"
+std::string_view to_string(TaskState s);     // "PENDING" .. "TIMEOUT", "PARKED"
 // Accepts names in any case ("high", "HIGH") and the numbers "1".."5".
 std::optional<Priority> priority_from_string(std::string_view name);
 std::optional<TaskState> task_state_from_string(std::string_view name);

@@ -134,4 +134,13 @@ Result<TaskList> Client::list(const ListTasks& query) {
   return ask<TaskList>(MsgType::LIST_TASKS, query.to_body());
 }
 
+Result<RetryParkedOk> Client::retry_parked(const std::vector<std::string>& task_ids, const std::string& type) {
+  return ask<RetryParkedOk>(MsgType::RETRY_PARKED, RetryParked{task_ids, type}.to_body());
+}
+
+Result<DiscardParkedOk> Client::discard_parked(const std::vector<std::string>& task_ids, const std::string& type,
+                                               const std::string& reason) {
+  return ask<DiscardParkedOk>(MsgType::DISCARD_PARKED, DiscardParked{task_ids, type, reason}.to_body());
+}
+
 }  // namespace orion::sdk

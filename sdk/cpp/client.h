@@ -108,6 +108,13 @@ class Client {
   Result<ReprioritizeOk> reprioritize(const std::string& task_id, Priority priority);
   // One page of tasks matching the filters; pass TaskList::next as `after` for the next one.
   Result<TaskList> list(const ListTasks& query);
+  // Dead letters (PARKED tasks: their retries spent, their spec on_exhausted "park"), by task ids
+  // (each must be PARKED, else FAILED_PRECONDITION and nothing changes) or every parked task of a
+  // type (at most 10,000 per call; `more` says some are left). Retry queues them again with a
+  // fresh retry budget; discard ends them CANCELLED. List them with list() and states {PARKED}.
+  Result<RetryParkedOk> retry_parked(const std::vector<std::string>& task_ids, const std::string& type = "");
+  Result<DiscardParkedOk> discard_parked(const std::vector<std::string>& task_ids, const std::string& type = "",
+                                         const std::string& reason = "");
 
   // ---- Workflows (docs/workflows.md) ----
   // Runs a workflow: every step's task is created in one request, all or nothing (a bad step,

@@ -34,7 +34,7 @@ namespace orion::dashboard {
 // /api/tasks?state=PENDING,RUNNING&type=echo&agent=a1&limit=100: each filter a comma-separated
 // list (at most 16 values), ANDed; an empty one matches all.
 struct TaskFilter {
-  std::set<std::string> states;  // names: PENDING .. TIMEOUT
+  std::set<std::string> states;  // names: PENDING .. TIMEOUT, PARKED
   std::set<std::string> types;
   std::set<std::string> agents;
   std::size_t limit = 500;  // 1..kMaxTasks

@@ -28,6 +28,8 @@ const char* audit_action(MsgType type) {
     case MsgType::WORKFLOW_RUN: return "workflow_run";
     case MsgType::CANCEL_WORKFLOW: return "workflow_cancel";
     case MsgType::RETRY_WORKFLOW: return "workflow_retry";
+    case MsgType::RETRY_PARKED: return "parked_retry";
+    case MsgType::DISCARD_PARKED: return "parked_discard";
     case MsgType::CHANGE_REPLICAS: return "change_replicas";
     case MsgType::ATTACH: return "register";
     case MsgType::DETACH: return "detach";
@@ -78,6 +80,15 @@ AuditEvent audit_event(const Envelope& request, const Envelope* reply, std::stri
     case MsgType::CANCEL_WORKFLOW:
     case MsgType::RETRY_WORKFLOW:
       ev.target = field(body, "workflow_id");
+      break;
+    case MsgType::RETRY_PARKED:
+    case MsgType::DISCARD_PARKED:
+      // The type, or the first id named (the count is the note).
+      ev.target = field(body, "type");
+      if (ev.target.empty() && body.is_object() && body.contains("task_ids") && body["task_ids"].is_array() &&
+          !body["task_ids"].empty() && body["task_ids"][0].is_string()) {
+        ev.target = cut(body["task_ids"][0].get<std::string>()) + (body["task_ids"].size() > 1 ? ",..." : "");
+      }
       break;
     case MsgType::CHANGE_REPLICAS:
       if (body.is_object() && body.contains("id") && body["id"].is_number_integer()) {

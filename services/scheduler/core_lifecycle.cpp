@@ -107,7 +107,8 @@ void SchedulerCore::cascade(TaskRecord& root, std::vector<std::string>* ended) {
     work.pop_back();
     for (auto d : cause.dependants) {
       TaskRecord& t = tasks_.at(d);
-      if (is_terminal(t.state)) continue;
+      // A parked task ran, so its dependencies had all COMPLETED; none can end badly now.
+      if (is_terminal(t.state) || t.state == TaskState::PARKED) continue;
       if (is_leased(t.state)) {
         // Cannot happen while deps gate assignment, but a lease must never be left behind.
         cancel_on_agent(t, "a dependency failed");
@@ -307,6 +308,10 @@ ResultOk SchedulerCore::result(const TaskResult& r) {
                  logfmt_value(v.cold().error.substr(0, 512)));
     return ResultOk{r.task_id, r.attempt, true};
   }
+  if (v.spec.park) {
+    park(*t);  // a dead letter: its dependants keep waiting
+    return ResultOk{r.task_id, r.attempt, true};
+  }
   finish(*t, TaskState::FAILED, Cause::RESULT_FAILED);
   cascade(*t, nullptr);
   return ResultOk{r.task_id, r.attempt, true};
@@ -479,7 +484,11 @@ Status SchedulerCore::check_invariants() const {
       return broken("gated task " + v.task_id() + " is not held by its gate");
     }
     if (!is_terminal(v.state) && unmet != t.unmet) return broken("unmet count wrong for " + v.task_id());
+    if ((v.state == TaskState::PARKED) != (parked_.count(seq) > 0)) return broken("parked index out of step for " + v.task_id());
     if (v.effective_priority < v.spec.priority) return broken("effective priority below own for " + v.task_id());
+  }
+  for (auto seq : parked_) {
+    if (!tasks_.count(seq)) return broken("parked index holds t" + std::to_string(seq) + ", which is not held");
   }
   for (auto seq : standby_leased_) {
     const TaskRecord* t = task(seq);

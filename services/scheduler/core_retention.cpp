@@ -70,6 +70,7 @@ std::size_t SchedulerCore::expire_retained() {
 void SchedulerCore::erase_task(std::uint64_t seq) {
   TaskRecord& t = tasks_.at(seq);
   live_.remove(t);
+  parked_.erase(seq);
   unqueue(t);
   if (auto r = by_request_.find(t.request_id); r != by_request_.end() && r->second == seq) by_request_.erase(r);
   const auto& key = t.spec.idempotency_key;

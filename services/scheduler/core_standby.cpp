@@ -17,6 +17,12 @@ void SchedulerCore::place(TaskRecord& t) {
     ready_.wait_retry(t);
     return;
   }
+  if (not_before_ahead(t)) {
+    // A delayed task: due when its not_before_ms comes, as on the leader (hold_until_due).
+    t.retry_due_ms = clock_.now_ms() + (t.spec.not_before_ms - clock_.wall_ms());
+    ready_.wait_retry(t);
+    return;
+  }
   if (t.ready_ms == 0) t.ready_ms = wall_ms();  // the leader's record of it follows in this entry
   ready_.push(t);
   restat(t);

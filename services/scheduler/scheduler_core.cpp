@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstdio>
+#include <ctime>
 
 #include "common/log.h"
 #include "common/msg_writer.h"
@@ -22,6 +24,22 @@ std::optional<std::uint64_t> parse_task_seq(const std::string& id) {
 }
 
 namespace {
+
+// "2026-12-06T10:00:00.250Z": an instant in ISO-8601, UTC (milliseconds only when not 0).
+std::string utc_time(std::int64_t epoch_ms) {
+  const std::time_t secs = static_cast<std::time_t>(epoch_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string out(buf, n);
+  if (epoch_ms % 1000 != 0) {
+    char ms[16];
+    std::snprintf(ms, sizeof ms, ".%03d", static_cast<int>(epoch_ms % 1000));
+    out += ms;
+  }
+  return out + "Z";
+}
 
 // What a held task's spec need not spend memory on (a million queued tasks are a million specs):
 // an empty metadata map is held as null (TaskSpec::metadata: read as the empty map), and the
@@ -88,6 +106,7 @@ void SchedulerCore::make_ready(TaskRecord& t) {
   assert(t.state == TaskState::PENDING);  // queued only as PENDING (is_queued); the caller made it so
   t.retry_due_ms = 0;
   t.retry_at_ms = 0;
+  if (hold_until_due(t)) return;
   if (t.ready_ms == 0) t.ready_ms = wall_ms();
   ready_.push(t);
   restat(t);
@@ -95,6 +114,26 @@ void SchedulerCore::make_ready(TaskRecord& t) {
 }
 
 void SchedulerCore::unqueue(TaskRecord& t) { ready_.remove(t); }
+
+// A delayed task (spec.not_before_ms ahead of the wall clock) waits in the retry wait, the one
+// timer of PENDING tasks, until its time: then expire_retries() calls make_ready again. Should
+// the wall clock lag the monotonic one then, it waits out the difference once more.
+bool SchedulerCore::hold_until_due(TaskRecord& t) {
+  const std::int64_t ahead_ms = t.spec.not_before_ms - wall_ms();
+  if (t.spec.not_before_ms == 0 || ahead_ms <= 0) return false;
+  t.retry_due_ms = clock_.now_ms() + ahead_ms;
+  ready_.wait_retry(t);
+  restat(t);
+  return true;
+}
+
+Status SchedulerCore::check_not_before(const TaskSpec& spec) const {
+  if (spec.not_before_ms > wall_ms() + kMaxDelayMs) {
+    return make_error(ErrorCode::INVALID_ARGUMENT, "field 'not_before_ms': more than " +
+                                                       std::to_string(kMaxDelayMs / 86'400'000) + " days ahead");
+  }
+  return {};
+}
 
 TaskRecord& SchedulerCore::create(const std::string& request_id, TaskSpec&& spec, bool index_request,
                                   std::uint64_t seq) {
@@ -118,6 +157,12 @@ void SchedulerCore::fill_new(TaskRecord& t, std::uint64_t seq, std::string reque
   compact(t.spec);
   transition(t, TaskState::PENDING, Cause::SUBMIT);
   t.created_ms = created_ms;
+  // A delay is resolved once, from the creation time, so a restart or a replica that makes the
+  // task again from its batch record (the body as received) gets the same instant.
+  if (t.spec.delay_ms != 0) {
+    t.spec.not_before_ms = created_ms + t.spec.delay_ms;
+    t.spec.delay_ms = 0;
+  }
   t.history.push_back(StateChange{TaskState::PENDING, created_ms, 0, "", "submitted"});
 }
 
@@ -171,6 +216,7 @@ Result<SubmitOk> SchedulerCore::submit(const std::string& request_id, TaskSpec s
     deps.push_back(*seq);
   }
   if (auto s = check_gate(spec, spec.consensus); !s) return s.error();
+  if (auto s = check_not_before(spec); !s) return s.error();
   bool gated = spec.consensus.enabled();
   TaskRecord& t = create(request_id, std::move(spec));
   if (gated) open_gate(t, t.task_id());
@@ -236,6 +282,7 @@ Result<SubmitBatchOk> SchedulerCore::accept_batch(const std::string& request_id,
     gated_batch = gated_batch || spec.consensus.enabled();
     has_key[i] = !spec.idempotency_key.empty();
     auto s = check_gate(spec, gate.enabled() ? gate : spec.consensus);
+    if (s) s = check_not_before(spec);
     if (!s) return Error{s.error().code, "tasks[" + std::to_string(i) + "] (key '" + entries[i].key + "'): " + s.error().message};
   }
   // Accepted: nothing below can fail. Seqs are handed out now, in dependency order (an entry
@@ -399,6 +446,15 @@ Result<CancelOk> SchedulerCore::cancel(const Cancel& c) {
   if (is_leased(t->state)) {
     cancel_on_agent(*t, c.reason.empty() ? "cancelled" : c.reason);
   }
+  if (t->state == TaskState::PARKED) {
+    // Only a discard leaves PARKED for CANCELLED (task_lifecycle.h): the same end.
+    t->mutable_cold().error = "discarded" + (c.reason.empty() ? std::string() : ": " + c.reason) +
+                              " (parked after: " + t->cold().error + ")";
+    finish(*t, TaskState::CANCELLED, Cause::DISCARD);
+    cascade(*t, &ok.also_ended);
+    ok.state = t->state;
+    return ok;
+  }
   t->mutable_cold().error = "cancelled" + (c.reason.empty() ? std::string() : ": " + c.reason);
   finish(*t, TaskState::CANCELLED, Cause::CANCEL);
   cascade(*t, &ok.also_ended);
@@ -440,8 +496,9 @@ std::string SchedulerCore::explain_pending(const TaskRecord& t) const {
     for (auto d : t.deps) {
       if (tasks_.at(d).state != TaskState::COMPLETED) waiting += (waiting.empty() ? "" : ", ") + task_id_for(d);
     }
-    return "waiting on dependencies: " + waiting;
+    return "waiting on dependencies: " + waiting + (not_before_ahead(t) ? "; " + explain_delay(t) : "");
   }
+  if (not_before_ahead(t)) return explain_delay(t);
   if (t.retry_due_ms != 0) {
     return "retry " + std::to_string(t.failures) + " of " + std::to_string(t.spec.retries) + " due in " +
            std::to_string(std::max<std::int64_t>(0, t.retry_due_ms - clock_.now_ms())) + " ms";
@@ -462,6 +519,14 @@ std::string SchedulerCore::explain_pending(const TaskRecord& t) const {
            (draining ? " or draining (" + std::to_string(draining) + " draining)" : "");
   }
   return base + "waiting: queued behind tasks of higher priority or earlier submission";
+}
+
+bool SchedulerCore::not_before_ahead(const TaskRecord& t) const {
+  return t.spec.not_before_ms != 0 && t.spec.not_before_ms > wall_ms();
+}
+
+std::string SchedulerCore::explain_delay(const TaskRecord& t) const {
+  return "scheduled for " + utc_time(t.spec.not_before_ms);
 }
 
 Result<TaskView> SchedulerCore::get(const std::string& task_id) const {
@@ -684,7 +749,7 @@ void SchedulerCore::finish_restore() {
       transition(t, TaskState::PENDING, Cause::RESTORE);
     }
     restat(t);
-    if (t.unmet > 0) continue;
+    if (t.unmet > 0 || v.state == TaskState::PARKED) continue;  // a parked task waits for RETRY_PARKED
     if (v.retry_at_ms > wall) {
       t.retry_due_ms = now + (v.retry_at_ms - wall);
       ready_.wait_retry(t);

@@ -407,14 +407,36 @@ class SchedulerCore {
   Status reopen(const std::vector<std::string>& task_ids, const std::string& why);
   // The task with this seq, or nullptr.
   const TaskRecord* task(std::uint64_t seq) const;
+
+  // ---- Dead letters (core_parked.cpp). A task whose retries are spent and whose spec says
+  // on_exhausted "park" is PARKED (RETRIES_EXHAUSTED) with its last error, instead of FAILED. It
+  // holds no slot and is not terminal: its dependants keep waiting, a workflow it is a step of
+  // stays RUNNING, it never expires. It leaves only by:
+  //   retry_parked    PARKED_RETRY: PENDING and queued again; failures reset to 0 (the full retry
+  //                   budget again), error cleared (kept in its history), attempt kept (the next
+  //                   assignment is attempt + 1, so a late result of an old attempt stays fenced)
+  //   discard_parked  DISCARD: CANCELLED, error "discarded: ..." with the last error; dependants
+  //                   cascade as after a CANCEL (a CANCEL of a parked task is a discard too)
+  // Either takes task ids (all PARKED, or nothing changes: NOT_FOUND, FAILED_PRECONDITION) or a
+  // type (every parked task of it, at most kMaxWaitTasks per call; `more` when some are left);
+  // INVALID_ARGUMENT for both or neither.
+  Result<RetryParkedOk> retry_parked(const RetryParked& request);
+  Result<DiscardParkedOk> discard_parked(const DiscardParked& request);
+  std::size_t parked_count() const { return parked_.size(); }
   std::optional<std::uint64_t> seq_of(const std::string& task_id) const { return lookup(task_id); }
 
  private:
   // The single hook of SCHEDULER_STATS: t may have changed (state, priority, its times); the
   // counts take it as it is now. Called where a task changes (mark, make_ready, place, create,
   // restore, apply_record, reprioritize); a second call changes nothing.
-  void restat(TaskRecord& t) { live_.update(t); }
+  void restat(TaskRecord& t) {
+    live_.update(t);
+    if (t.state == TaskState::PARKED) parked_.insert(t.seq);
+    else if (!parked_.empty()) parked_.erase(t.seq);
+  }
   LiveStats live_;
+  // The PARKED tasks, by seq (kept by restat). Invariant: exactly the tasks in state PARKED.
+  std::set<std::uint64_t> parked_;
 
   TaskRecord* find(const std::string& task_id);
   const TaskRecord* find(const std::string& task_id) const;
@@ -464,9 +486,23 @@ class SchedulerCore {
   // task's next durable change.
   void mark(TaskRecord& t, const char* topic, bool durable = true);
   void make_ready(TaskRecord& t);
+  // Delayed tasks (make_ready): true when t's not_before_ms is still ahead; t then waits in the
+  // retry wait until it (retry_due_ms set).
+  bool hold_until_due(TaskRecord& t);
+  bool not_before_ahead(const TaskRecord& t) const;
+  std::string explain_delay(const TaskRecord& t) const;  // "scheduled for <ISO-8601 UTC>"
+  // INVALID_ARGUMENT when a spec's not_before_ms is more than kMaxDelayMs ahead (at acceptance).
+  Status check_not_before(const TaskSpec& spec) const;
   void unqueue(TaskRecord& t);
   // Ends t (state is terminal, reached under cause: transition()), with its end event.
   void finish(TaskRecord& t, TaskState state, Cause cause);
+  // Dead letters (core_parked.cpp): t's retries are spent (RETRIES_EXHAUSTED), or it is queued
+  // again (PARKED_RETRY).
+  void park(TaskRecord& t);
+  void unpark(TaskRecord& t);
+  // The parked tasks a request names (ids or a type), or why none may be touched.
+  Result<std::vector<std::uint64_t>> select_parked(const std::vector<std::string>& task_ids, const std::string& type,
+                                                   bool* more) const;
   void cascade(TaskRecord& root, std::vector<std::string>* ended);
   void on_completed(TaskRecord& t);
   void requeue(TaskRecord& t, const std::string& why);

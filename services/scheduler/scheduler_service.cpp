@@ -265,6 +265,8 @@ std::optional<Action> client_action(MsgType t) {
       return Action::CANCEL;
     case MsgType::REPRIORITIZE:
     case MsgType::DRAIN_AGENT:
+    case MsgType::RETRY_PARKED:
+    case MsgType::DISCARD_PARKED:
     case MsgType::CANCEL_WORKFLOW:
     case MsgType::RETRY_WORKFLOW:
       return Action::CONTROL;
@@ -418,6 +420,24 @@ void SchedulerService::handle_client(Incoming& in) {
       auto ok = core_.reprioritize(*m);
       if (!ok) return reply_error(ok.error());
       client_replies_.push_back({in.identity, Envelope{MsgType::REPRIORITIZE_OK, e.request_id, ok->to_body()}});
+      return;
+    }
+    case MsgType::RETRY_PARKED: {
+      auto m = RetryParked::from_body(e.body);
+      if (!m) return reply_error(m.error());
+      auto ok = core_.retry_parked(*m);
+      if (!ok) return reply_error(ok.error());
+      audit_note_ = "count=" + std::to_string(ok->count);
+      client_replies_.push_back({in.identity, Envelope{MsgType::RETRY_PARKED_OK, e.request_id, ok->to_body()}});
+      return;
+    }
+    case MsgType::DISCARD_PARKED: {
+      auto m = DiscardParked::from_body(e.body);
+      if (!m) return reply_error(m.error());
+      auto ok = core_.discard_parked(*m);
+      if (!ok) return reply_error(ok.error());
+      audit_note_ = "count=" + std::to_string(ok->count);
+      client_replies_.push_back({in.identity, Envelope{MsgType::DISCARD_PARKED_OK, e.request_id, ok->to_body()}});
       return;
     }
     case MsgType::LIST_TASKS: {

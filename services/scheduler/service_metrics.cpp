@@ -21,7 +21,7 @@ std::uint64_t made(std::initializer_list<Cause> causes) {
 
 void write_task_metrics(MetricsText& m, const SchedulerStatsOk& s) {
   m.family("orion_scheduler_tasks", "gauge", "Tasks the scheduler holds, by state.");
-  for (std::string_view state : {"PENDING", "ASSIGNED", "RUNNING", "COMPLETED", "FAILED", "CANCELLED", "TIMEOUT"}) {
+  for (std::string_view state : {"PENDING", "ASSIGNED", "RUNNING", "COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "PARKED"}) {
     auto it = s.by_state.find(std::string(state));
     m.sample("orion_scheduler_tasks", {{"state", state}}, it == s.by_state.end() ? 0 : static_cast<double>(it->second));
   }

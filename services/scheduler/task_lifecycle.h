@@ -44,14 +44,17 @@ enum class Cause : std::uint8_t {
   UNSCHEDULABLE,      // no live agent could serve it for its unschedulable timeout
   INPUT_UNRESOLVED,   // at assignment, a workflow step's reference to another step did not resolve
   REOPEN,             // RETRY_WORKFLOW re-opened it in place: same id, attempt kept
+  RETRIES_EXHAUSTED,  // an accepted TASK_RESULT without ok, its retries spent, its spec on_exhausted "park"
+  PARKED_RETRY,       // RETRY_PARKED: queued again, failures reset to 0 (a full retry budget), attempt kept
+  DISCARD,            // DISCARD_PARKED, or CANCEL of a parked task (CANCEL_WORKFLOW of its workflow)
 };
-constexpr std::size_t kCauseCount = 15;
+constexpr std::size_t kCauseCount = 18;
 
-constexpr std::uint8_t state_bit(TaskState s) { return static_cast<std::uint8_t>(1u << static_cast<unsigned>(s)); }
+constexpr std::uint16_t state_bit(TaskState s) { return static_cast<std::uint16_t>(1u << static_cast<unsigned>(s)); }
 
 struct Transition {
   Cause cause;
-  std::uint8_t from;  // a mask of state_bit()s
+  std::uint16_t from;  // a mask of state_bit()s
   TaskState to;
   std::string_view name;  // as docs/protocol.md §8.2 spells it
 };
@@ -77,6 +80,10 @@ inline constexpr std::array<Transition, kCauseCount> kTransitions{{
     {Cause::INPUT_UNRESOLVED, state_bit(TaskState::PENDING), TaskState::FAILED, "INPUT_UNRESOLVED"},
     {Cause::REOPEN, state_bit(TaskState::FAILED) | state_bit(TaskState::CANCELLED) | state_bit(TaskState::TIMEOUT),
      TaskState::PENDING, "REOPEN"},
+    {Cause::RETRIES_EXHAUSTED, state_bit(TaskState::ASSIGNED) | state_bit(TaskState::RUNNING), TaskState::PARKED,
+     "RETRIES_EXHAUSTED"},
+    {Cause::PARKED_RETRY, state_bit(TaskState::PARKED), TaskState::PENDING, "PARKED_RETRY"},
+    {Cause::DISCARD, state_bit(TaskState::PARKED), TaskState::CANCELLED, "DISCARD"},
 }};
 
 constexpr bool table_in_cause_order() {
@@ -89,11 +96,23 @@ static_assert(table_in_cause_order(), "kTransitions: one row per Cause, in Cause
 
 constexpr bool transition_allowed(TaskState from, TaskState to, Cause cause) {
   const auto i = static_cast<std::size_t>(cause);
-  if (i >= kTransitions.size() || static_cast<unsigned>(from) > 7) return false;
+  if (i >= kTransitions.size() || static_cast<unsigned>(from) > static_cast<unsigned>(TaskState::PARKED)) return false;
   const Transition& t = kTransitions[i];
   return t.to == to && (t.from & state_bit(from)) != 0;
 }
 static_assert(!transition_allowed(TaskState::COMPLETED, TaskState::PENDING, Cause::REOPEN), "COMPLETED never changes");
+
+// PARKED is left only by PARKED_RETRY and DISCARD; only a leased attempt's spent retries enter it.
+constexpr bool parked_rows_only() {
+  for (const auto& t : kTransitions) {
+    const bool leaves = (t.from & state_bit(TaskState::PARKED)) != 0;
+    if (leaves != (t.cause == Cause::PARKED_RETRY || t.cause == Cause::DISCARD)) return false;
+    if ((t.to == TaskState::PARKED) != (t.cause == Cause::RETRIES_EXHAUSTED)) return false;
+  }
+  return true;
+}
+static_assert(parked_rows_only(), "kTransitions: PARKED is left only by PARKED_RETRY or DISCARD, entered only by RETRIES_EXHAUSTED");
+static_assert(!transition_allowed(TaskState::PARKED, TaskState::CANCELLED, Cause::CANCEL), "a parked task is discarded, not cancelled");
 
 std::string_view to_string(Cause cause);
 

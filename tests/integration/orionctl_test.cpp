@@ -160,3 +160,77 @@ TEST_F(OrionctlTest, ARegistryListFailsOverAndAnUnreachableOneIsGivenUpOnWithinC
 
 }  // namespace
 }  // namespace orion::testing
+
+namespace orion::testing {
+namespace {
+
+// Dead letters with real processes: the example agent's `flaky` handler fails while the attempt
+// is at most input.failures, so a task with failures 2 and one retry is PARKED after attempt 2;
+// `orionctl parked retry` runs it again (attempt 3), which the agent now completes.
+TEST_F(OrionctlTest, AParkedTaskIsListedRetriedWithOrionctlAndThenCompletes) {
+  auto sub = ctl({"submit", "--type", "flaky", "--cap", "text", "--input", R"({"failures":2})", "--retries", "1",
+                  "--backoff-initial", "100ms", "--on-exhausted", "park", "--json"});
+  ASSERT_EQ(sub.exit_code, 0) << sub.err;
+  auto id = Json::parse(sub.out).at("task_id").get<std::string>();
+  Json st;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto r = ctl({"status", id, "--json"});
+        if (r.exit_code != 0) return false;
+        st = Json::parse(r.out);
+        return st.at("state") == "PARKED";
+      },
+      20'000))
+      << st.dump();
+  EXPECT_EQ(st.at("error"), "flaky failure 2");
+  EXPECT_EQ(st.at("attempt"), 2);
+  EXPECT_EQ(st.at("on_exhausted"), "park");
+  auto list = ctl({"parked", "list", "--json"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  auto tasks = Json::parse(list.out).at("tasks");
+  ASSERT_EQ(tasks.size(), 1u) << list.out;
+  EXPECT_EQ(tasks[0].at("task_id"), id);
+  auto human = ctl({"parked", "list"});
+  EXPECT_NE(human.out.find("flaky failure 2"), std::string::npos) << human.out;
+  // Waiting does not end on PARKED: it is not terminal.
+  auto still = ctl({"wait", id, "--timeout", "200ms", "--json"});
+  EXPECT_NE((still.out + still.err).find("PARKED"), std::string::npos) << still.out << still.err;
+
+  auto retry = ctl({"parked", "retry", id, "--json"});
+  ASSERT_EQ(retry.exit_code, 0) << retry.err;
+  EXPECT_EQ(Json::parse(retry.out).at("count"), 1);
+  auto done = ctl({"wait", id, "--timeout", "20", "--json"});
+  ASSERT_EQ(done.exit_code, 0) << done.err << done.out;
+  auto end = Json::parse(ctl({"status", id, "--json"}).out);
+  EXPECT_EQ(end.at("state"), "COMPLETED");
+  EXPECT_EQ(end.at("attempt"), 3);
+  EXPECT_EQ(end.at("failures"), 0);
+  // Only a parked task can be retried so: exit 1, one line naming the state.
+  auto again = ctl({"parked", "retry", id});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("FAILED_PRECONDITION"), std::string::npos) << again.err;
+  EXPECT_NE(again.err.find("COMPLETED, not PARKED"), std::string::npos) << again.err;
+}
+
+// A delayed task waits with its reason, then runs.
+TEST_F(OrionctlTest, ADelayedTaskIsScheduledThenRuns) {
+  auto sub = ctl({"submit", "--type", "echo", "--cap", "text", "--input", "7", "--delay", "1500ms", "--json"});
+  ASSERT_EQ(sub.exit_code, 0) << sub.err;
+  auto id = Json::parse(sub.out).at("task_id").get<std::string>();
+  auto st = Json::parse(ctl({"status", id, "--json"}).out);
+  EXPECT_EQ(st.at("state"), "PENDING");
+  EXPECT_GT(st.at("not_before_ms").get<std::int64_t>(), st.at("created_ms").get<std::int64_t>());
+  EXPECT_EQ(st.at("reason").get<std::string>().rfind("scheduled for ", 0), 0u) << st.dump();
+  auto done = ctl({"wait", id, "--timeout", "20", "--json"});
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  auto end = Json::parse(ctl({"status", id, "--json"}).out);
+  EXPECT_EQ(end.at("state"), "COMPLETED");
+  EXPECT_GE(end.at("assigned_ms").get<std::int64_t>(), end.at("not_before_ms").get<std::int64_t>());
+  auto both = ctl({"submit", "--type", "echo", "--delay", "1m", "--not-before", "2030-01-01T00:00:00Z"});
+  EXPECT_EQ(both.exit_code, 2);
+  auto zoneless = ctl({"submit", "--type", "echo", "--not-before", "2030-01-01T00:00:00"});
+  EXPECT_EQ(zoneless.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace orion::testing

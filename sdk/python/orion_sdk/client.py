@@ -28,6 +28,7 @@ import time
 import zmq
 
 from . import consensus_messages as cm
+from . import messages as msgs
 from . import protocol as p
 from . import schedules as sc
 from . import workflow as wf
@@ -136,10 +137,16 @@ class Client:
         consensus (run only once the agents approve: "unanimous", or a dict {type, capability,
         voters, timeout_ms, data}; the view's `gate` then shows the proposal and its outcome),
         result_ttl_ms (keep the ended task this long, then it expires and its id answers
-        NOT_FOUND "has expired"; -1, the default, = the scheduler's retention).
+        NOT_FOUND "has expired"; -1, the default, = the scheduler's retention), delay_ms (not
+        dispatched before this long after the scheduler accepted it; at most 366 days) or
+        not_before_ms (not before this wall-clock time, epoch ms; a datetime is taken too), and
+        on_exhausted ("fail", the default, or "park": PARKED once the retries are spent).
         A bad field raises OrionError INVALID_ARGUMENT naming it, before anything is sent."""
         if "retry" in options and options["retry"] is not None:
             options["retry"] = p.retry_policy(**options["retry"])
+        at = options.get("not_before_ms")
+        if hasattr(at, "timestamp"):  # a datetime (naive ones are local time, as Python reads them)
+            options["not_before_ms"] = int(round(at.timestamp() * 1000))
         spec = p.task_spec(task_type, input, **options)
         p.parse_task_spec(spec)  # refuse here what the scheduler would refuse
         r = self.call(True, MsgType.SUBMIT, p.submit_body(spec), self.request_timeout_ms)
@@ -175,6 +182,35 @@ class Client:
         the cancel), also_ended}. A task already terminal is unchanged."""
         r = self.call(True, MsgType.CANCEL, p.cancel_body(task_id, reason), self.request_timeout_ms)
         return p.parse_cancel_ok(r.body)
+
+    # ---- dead letters: PARKED tasks (protocol.md 8.2) ----
+
+    def parked(self, task_type="", limit=100, after=""):
+        """One page of PARKED tasks (their retries spent, their spec on_exhausted "park"), as
+        TaskViews in id order, and the `after` of the next page ("" at the end)."""
+        body = {"states": [int(TaskState.PARKED)], "limit": int(limit), "after": after}
+        if task_type:
+            body["types"] = [task_type]
+        r = self.call(True, MsgType.LIST_TASKS, body, self.request_timeout_ms)
+        tasks = r.body.get("tasks") if isinstance(r.body, dict) else None
+        if not isinstance(tasks, list):
+            raise OrionError(ErrorCode.MALFORMED, "TASK_LIST without its tasks")
+        return [TaskView(p.parse_task_view(v)) for v in tasks], p.read_str(r.body, "next")
+
+    def retry_parked(self, task_ids=(), task_type=""):
+        """Queues PARKED tasks again with a fresh retry budget: by ids (each must be PARKED, else
+        OrionError FAILED_PRECONDITION and nothing changes) or every parked task of a type.
+        Returns {count, task_ids, more}."""
+        body = {"task_ids": list(task_ids), "type": task_type}
+        r = self.call(True, MsgType.RETRY_PARKED, body, self.request_timeout_ms)
+        return msgs.read_body(MsgType.RETRY_PARKED_OK, r.body)
+
+    def discard_parked(self, task_ids=(), task_type="", reason=""):
+        """Ends PARKED tasks CANCELLED (their dependants FAILED), as retry_parked selects them.
+        Returns {count, task_ids, more, also_ended}."""
+        body = {"task_ids": list(task_ids), "type": task_type, "reason": reason}
+        r = self.call(True, MsgType.DISCARD_PARKED, body, self.request_timeout_ms)
+        return msgs.read_body(MsgType.DISCARD_PARKED_OK, r.body)
 
     # ---- workflows (docs/workflows.md; bodies in workflow.py) ----
 

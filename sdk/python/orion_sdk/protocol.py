@@ -41,6 +41,7 @@ DEFAULT_LIMITS = Limits(max_bytes=16 << 20, max_depth=32, max_string=8 << 20, ma
 from .schema import (  # noqa: E402,F401  (re-exported: the SDK's public names)
     INT64_MAX, MAX_ATTEMPT, MAX_BATCH_TASKS, MAX_CAPACITY, MAX_HISTORY, MAX_INPUT_BYTES, MAX_LIST_ITEMS,
     MAX_NAME_BYTES, MAX_RETENTION_MS, MAX_RETRIES, MAX_TEXT_BYTES, MAX_TIMEOUT_MS, MAX_WAIT_MS, MsgType,
+    MAX_DELAY_MS,
 )
 
 UINT64_MAX = (1 << 64) - 1
@@ -95,6 +96,8 @@ class TaskState(enum.IntEnum):
     FAILED = 5
     CANCELLED = 6
     TIMEOUT = 7
+    # Retries spent, held for RETRY_PARKED or DISCARD_PARKED; not terminal (dependants wait).
+    PARKED = 8
 
     @property
     def terminal(self):
@@ -778,7 +781,8 @@ _DEFAULT_RETRY = retry_policy()
 
 def task_spec(task_type, input=None, name="", capabilities=(), priority=Priority.NORMAL, timeout_ms=0,
               metadata=None, retries=0, retry=None, depends_on=(), preferred_agents=(), excluded_agents=(),
-              idempotency_key="", unschedulable_timeout_ms=-1, consensus=None, result_ttl_ms=-1):
+              idempotency_key="", unschedulable_timeout_ms=-1, consensus=None, result_ttl_ms=-1,
+              delay_ms=0, not_before_ms=0, on_exhausted="fail"):
     """A TaskSpec body (the `task` of SUBMIT), with the fields C++ TaskSpec::to_json emits:
     always name, type, capabilities, priority, timeout_ms, input, metadata; the later optional
     fields only when they differ from their defaults. `consensus` gates the task (protocol.md
@@ -806,6 +810,15 @@ def task_spec(task_type, input=None, name="", capabilities=(), priority=Priority
         j["consensus"] = parse_consensus_gate({"type": consensus} if isinstance(consensus, str) else consensus)
     if result_ttl_ms >= 0:
         j["result_ttl_ms"] = int(result_ttl_ms)
+    # Delayed tasks (protocol.md 8.6): not dispatched before not_before_ms (epoch ms), or before
+    # delay_ms after the scheduler accepted it; on_exhausted "park" holds a task whose retries
+    # are spent PARKED instead of FAILED.
+    if not_before_ms:
+        j["not_before_ms"] = int(not_before_ms)
+    if delay_ms:
+        j["delay_ms"] = int(delay_ms)
+    if on_exhausted != "fail":
+        j["on_exhausted"] = on_exhausted
     return j
 
 
@@ -854,6 +867,13 @@ def parse_task_spec(j):
         "metadata": read_map(j, "metadata"),
         "result_ttl_ms": read_int(j, "result_ttl_ms", -1, MAX_RETENTION_MS, default=-1),
     }
+    out["not_before_ms"] = read_int(j, "not_before_ms", 0, INT64_MAX)
+    out["delay_ms"] = read_int(j, "delay_ms", 0, MAX_DELAY_MS)
+    if out["not_before_ms"] and out["delay_ms"]:
+        raise _invalid("delay_ms", "give it or 'not_before_ms', not both")
+    out["on_exhausted"] = read_str(j, "on_exhausted") or "fail"
+    if out["on_exhausted"] not in ("fail", "park"):
+        raise _invalid("on_exhausted", 'must be "fail" or "park"')
     if not out["type"]:
         raise _invalid("type", "must not be empty")
     retry = j.get("retry")
@@ -883,7 +903,7 @@ def parse_task_view(j):
     out = parse_task_spec(j)
     out.update({
         "task_id": read_str(j, "task_id", required=True),
-        "state": TaskState(read_int(j, "state", 0, 7, required=True)),
+        "state": TaskState(read_int(j, "state", 0, 8, required=True)),
         "effective_priority": Priority(read_int(j, "effective_priority", 0, 5)),
         "failures": read_int(j, "failures", 0, MAX_RETRIES + 1),
         "retry_at_ms": read_int(j, "retry_at_ms", 0, INT64_MAX),
@@ -915,7 +935,7 @@ def parse_task_view(j):
         for item in h:
             try:
                 _need_map(item)
-                history.append({"state": TaskState(read_int(item, "state", 0, 7, required=True)),
+                history.append({"state": TaskState(read_int(item, "state", 0, 8, required=True)),
                                 "at_ms": read_int(item, "at_ms", 0, INT64_MAX),
                                 "attempt": read_int(item, "attempt", 0, MAX_ATTEMPT),
                                 "agent": read_str(item, "agent"),

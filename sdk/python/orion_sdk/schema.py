@@ -17,6 +17,7 @@ MAX_ERROR_BYTES = 4_194_304  # error text of a task or workflow, 4 MiB
 MAX_TEXT_BYTES = 4_096  # reason, progress message, history note
 MAX_TIMEOUT_MS = 604_800_000  # a task's timeout_ms: a week
 MAX_RETENTION_MS = 315_360_000_000  # result_ttl_ms of a task or workflow: 3,650 days
+MAX_DELAY_MS = 31_622_400_000  # a task's delay_ms, and how far ahead its not_before_ms may be: 366 days
 MAX_WAIT_MS = 3_600_000  # WAIT_TASK, WAIT_TASKS and WAIT_PROPOSAL timeout_ms
 DEFAULT_WAIT_MS = 30_000  # their default
 MAX_HEARTBEAT_MS = 3_600_000  # heartbeat_ms of REGISTER_OK and ATTACH_OK
@@ -126,6 +127,10 @@ class MsgType(enum.IntEnum):
     RETRY_WORKFLOW_OK = 97
     SCHEDULER_STATS = 98
     SCHEDULER_STATS_OK = 99
+    RETRY_PARKED = 116
+    RETRY_PARKED_OK = 117
+    DISCARD_PARKED = 118
+    DISCARD_PARKED_OK = 119
     AUDIT_LIST = 120
     AUDIT_LIST_OK = 121
     EVENT_HISTORY = 122
@@ -197,6 +202,9 @@ RECORDS = {
         Field('consensus', 'record', 'ConsensusGate', False),
         Field('require_consensus', 'scalar', 'str', False),
         Field('result_ttl_ms', 'scalar', 'int', False, min=-1, max=MAX_RETENTION_MS, default=-1),
+        Field('not_before_ms', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+        Field('delay_ms', 'scalar', 'int', False, min=0, max=MAX_DELAY_MS, default=0),
+        Field('on_exhausted', 'scalar', 'str', False, default='fail'),
     ),
     'RetryPolicy': (
         Field('kind', 'scalar', 'int', False, min=1, max=2, default=1),
@@ -223,8 +231,11 @@ RECORDS = {
         Field('consensus', 'record', 'ConsensusGate', False),
         Field('require_consensus', 'scalar', 'str', False),
         Field('result_ttl_ms', 'scalar', 'int', False, min=-1, max=MAX_RETENTION_MS, default=-1),
+        Field('not_before_ms', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+        Field('delay_ms', 'scalar', 'int', False, min=0, max=MAX_DELAY_MS, default=0),
+        Field('on_exhausted', 'scalar', 'str', False, default='fail'),
         Field('task_id', 'scalar', 'str', True),
-        Field('state', 'scalar', 'int', True, min=0, max=7),
+        Field('state', 'scalar', 'int', True, min=0, max=8),
         Field('effective_priority', 'scalar', 'int', False, min=0, max=5, default=0),
         Field('failures', 'scalar', 'int', False, min=0, max=101, default=0),
         Field('retry_at_ms', 'scalar', 'int', False, min=0, default=0),
@@ -243,7 +254,7 @@ RECORDS = {
         Field('finished_ms', 'scalar', 'int', False, min=0, default=0),
     ),
     'StateChange': (
-        Field('state', 'scalar', 'int', True, min=0, max=7),
+        Field('state', 'scalar', 'int', True, min=0, max=8),
         Field('at_ms', 'scalar', 'int', False, min=0, default=0),
         Field('attempt', 'scalar', 'int', False, min=0, max=MAX_ATTEMPT, default=0),
         Field('agent', 'scalar', 'str', False, default=''),
@@ -307,7 +318,7 @@ RECORDS = {
         Field('task_id', 'scalar', 'str', True),
         Field('type', 'scalar', 'str', False, default=''),
         Field('depends_on', 'list', 'str', False, max_items=MAX_WORKFLOW_STEPS, default=[]),
-        Field('state', 'scalar', 'int', True, min=0, max=7),
+        Field('state', 'scalar', 'int', True, min=0, max=8),
         Field('progress', 'scalar', 'num', False, min=0, max=100, default=0.0),
         Field('attempt', 'scalar', 'int', False, min=0, max=MAX_ATTEMPT, default=0),
         Field('agent', 'scalar', 'str', False, default=''),
@@ -533,7 +544,7 @@ BODIES = {
     ),
     MsgType.CANCEL_OK: (
         Field('task_id', 'scalar', 'str', True),
-        Field('state', 'scalar', 'int', True, min=0, max=7),
+        Field('state', 'scalar', 'int', True, min=0, max=8),
         Field('also_ended', 'list', 'str', False, max_items=MAX_BATCH_TASKS, default=[]),
     ),
     MsgType.REPRIORITIZE: (
@@ -546,7 +557,7 @@ BODIES = {
         Field('effective_priority', 'scalar', 'int', False, min=0, max=5, default=0),
     ),
     MsgType.LIST_TASKS: (
-        Field('states', 'list', 'int', False, min=1, max=7, max_items=MAX_FILTER_VALUES, default=[]),
+        Field('states', 'list', 'int', False, min=1, max=8, max_items=MAX_FILTER_VALUES, default=[]),
         Field('types', 'list', 'str', False, default=[]),
         Field('priorities', 'list', 'int', False, min=1, max=5, max_items=MAX_FILTER_VALUES, default=[]),
         Field('limit', 'scalar', 'int', False, min=1, max=MAX_WAIT_TASKS, default=100),
@@ -765,6 +776,26 @@ BODIES = {
         Field('types', 'list', 'TypeStats', False, max_items=MAX_STATS_ROWS, default=[]),
         Field('waiting', 'list', 'WaitingClass', False, max_items=MAX_STATS_ROWS, default=[]),
         Field('retention_ms', 'scalar', 'int', False, min=0, max=MAX_RETENTION_MS, default=0),
+    ),
+    MsgType.RETRY_PARKED: (
+        Field('task_ids', 'list', 'str', False, max_items=MAX_WAIT_TASKS, default=[]),
+        Field('type', 'scalar', 'str', False, default=''),
+    ),
+    MsgType.RETRY_PARKED_OK: (
+        Field('count', 'scalar', 'int', False, min=0, max=MAX_WAIT_TASKS, default=0),
+        Field('task_ids', 'list', 'str', False, max_items=MAX_WAIT_TASKS, default=[]),
+        Field('more', 'scalar', 'bool', False, default=False),
+    ),
+    MsgType.DISCARD_PARKED: (
+        Field('task_ids', 'list', 'str', False, max_items=MAX_WAIT_TASKS, default=[]),
+        Field('type', 'scalar', 'str', False, default=''),
+        Field('reason', 'scalar', 'str', False, max_bytes=MAX_TEXT_BYTES, default=''),
+    ),
+    MsgType.DISCARD_PARKED_OK: (
+        Field('count', 'scalar', 'int', False, min=0, max=MAX_WAIT_TASKS, default=0),
+        Field('task_ids', 'list', 'str', False, max_items=MAX_WAIT_TASKS, default=[]),
+        Field('more', 'scalar', 'bool', False, default=False),
+        Field('also_ended', 'list', 'str', False, max_items=MAX_BATCH_TASKS, default=[]),
     ),
     MsgType.AUDIT_LIST: (
         Field('from_seq', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),

@@ -91,7 +91,7 @@ def _parse_step(j):
             "task_id": p.read_str(j, "task_id", required=True),
             "type": p.read_str(j, "type"),
             "depends_on": p.read_str_list(j, "depends_on", max_items=MAX_WORKFLOW_STEPS),
-            "state": TaskState(p.read_int(j, "state", 0, 7, required=True)),
+            "state": TaskState(p.read_int(j, "state", 0, 8, required=True)),
             "progress": p.read_num(j, "progress", 0, 100),
             "attempt": p.read_int(j, "attempt", 0, 1_000_000),
             "agent": p.read_str(j, "agent"),

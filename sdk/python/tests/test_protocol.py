@@ -456,6 +456,17 @@ class Fields(unittest.TestCase):
         with self.assertRaises(OrionError):
             p.parse_task_spec(p.task_spec("echo", result_ttl_ms=p.MAX_RETENTION_MS + 1))
 
+    def test_delay_not_before_and_on_exhausted_go_only_when_set_and_are_checked(self):
+        self.assertNotIn("delay_ms", p.task_spec("echo"))
+        self.assertNotIn("on_exhausted", p.task_spec("echo"))
+        s = p.task_spec("echo", delay_ms=600_000, on_exhausted="park")
+        self.assertEqual((s["delay_ms"], s["on_exhausted"]), (600_000, "park"))
+        back = p.parse_task_spec(p.task_spec("echo", not_before_ms=1_800_000_000_000))
+        self.assertEqual((back["not_before_ms"], back["delay_ms"], back["on_exhausted"]), (1_800_000_000_000, 0, "fail"))
+        self.assert_names(p.parse_task_spec, p.task_spec("echo", delay_ms=1, not_before_ms=1), "delay_ms")
+        self.assert_names(p.parse_task_spec, p.task_spec("echo", delay_ms=p.MAX_DELAY_MS + 1), "delay_ms")
+        self.assert_names(p.parse_task_spec, p.task_spec("echo", on_exhausted="retry"), "on_exhausted")
+
     def test_a_task_view_reads_state_history_and_the_spec(self):
         view = dict(p.task_spec("echo", {"a": 1}), task_id="t1", state=4, attempt=2, output=[1],
                     history=[{"state": 1, "at_ms": 5, "note": "submitted"}])
@@ -463,7 +474,11 @@ class Fields(unittest.TestCase):
         self.assertEqual((v["task_id"], v["state"], v["attempt"], v["output"], v["input"]),
                          ("t1", p.TaskState.COMPLETED, 2, [1], {"a": 1}))
         self.assertEqual(v["history"][0]["state"], p.TaskState.PENDING)
-        self.assert_names(p.parse_task_info, {"task": dict(view, state=8)}, "state")
+        self.assert_names(p.parse_task_info, {"task": dict(view, state=9)}, "state")
+        parked = p.parse_task_info({"task": dict(view, state=8, history=[{"state": 8}])})
+        self.assertEqual((parked["state"], parked["history"][0]["state"]), (p.TaskState.PARKED, p.TaskState.PARKED))
+        self.assertFalse(p.TaskState.PARKED.terminal)
+        self.assertEqual(p.TaskState(8).name, "PARKED")
         self.assert_names(p.parse_task_info, {"task": dict(view, history=[{"state": 1}] * 65)}, "history")
         self.assert_names(p.parse_task_info, {}, "task")
 

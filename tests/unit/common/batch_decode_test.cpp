@@ -40,7 +40,10 @@ SubmitBatch sample() {
   a.spec.idempotency_key = "k-1";
   a.spec.unschedulable_timeout_ms = 0;
   a.spec.result_ttl_ms = 0;
+  a.spec.delay_ms = 600'000;
+  a.spec.park = true;
   BatchEntry b2{"b", {}};
+  b2.spec.not_before_ms = 1'800'000'000'000;
   b2.spec.type = "train";
   b2.spec.depends_on = {"a", "t17"};
   b2.spec.preferred_agents = {"p1"};
@@ -95,6 +98,12 @@ TEST(BatchDecodeTest, EveryHandMadeRefusalHasTheSameCodeAndMessage) {
       pack(Json{{"tasks", {{{"key", "a"}, {"task", {{"type", "e"}, {"result_ttl_ms", -2}}}}}}}),
       pack(Json{{"tasks", {{{"key", "a"}, {"task", {{"type", "e"}, {"result_ttl_ms", kMaxRetentionMs + 1}}}}}}}),
       pack(Json{{"tasks", {{{"key", "a"}, {"task", {{"type", "e"}, {"result_ttl_ms", "1h"}}}}}}}),
+      pack(Json{{"tasks", {{{"key", "a"}, {"task", {{"type", "e"}, {"delay_ms", 5}, {"not_before_ms", 5}}}}}}}),
+      pack(Json{{"tasks", {{{"key", "a"}, {"task", {{"type", "e"}, {"delay_ms", kMaxDelayMs + 1}}}}}}}),
+      pack(Json{{"tasks", {{{"key", "a"}, {"task", {{"type", "e"}, {"not_before_ms", -1}}}}}}}),
+      pack(Json{{"tasks", {{{"key", "a"}, {"task", {{"type", "e"}, {"on_exhausted", "later"}}}}}}}),
+      pack(Json{{"tasks", {{{"key", "a"}, {"task", {{"type", "e"}, {"on_exhausted", 1}}}}}}}),
+      pack(Json{{"tasks", {{{"key", "a"}, {"task", {{"type", "e"}, {"delay_ms", 60'000}, {"on_exhausted", "park"}}}}}}}),
   };
   // A non-string map key deep inside an input, and an ext value: the codec's own refusals.
   bodies.push_back(bytes("\x81\xa5tasks\x91\x82\xa3key\xa1" "a\xa4task\x82\xa4type\xa1" "e\xa5input\x81\x01\x02"));

@@ -418,6 +418,56 @@ TEST(MessageRoundTrip, CancelTaskKeepsTaskAttemptAndReason) {
   EXPECT_EQ(back->reason, m.reason);
 }
 
+TEST(MessageRoundTrip, RetryAndDiscardParkedKeepTheirSelectionAndCounts) {
+  RetryParked retry{{"t1", "t2"}, ""};
+  auto r = round_trip(retry, MsgType::RETRY_PARKED);
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(r->task_ids, retry.task_ids);
+  DiscardParked discard{{}, "sync", "bad " + kUnicode};
+  auto d = round_trip(discard, MsgType::DISCARD_PARKED);
+  ASSERT_TRUE(d) << d.error().to_string();
+  EXPECT_EQ(d->type, "sync");
+  EXPECT_EQ(d->reason, discard.reason);
+  DiscardParkedOk ok{2, {"t1", "t2"}, true, {"t3"}};
+  auto o = round_trip(ok, MsgType::DISCARD_PARKED_OK);
+  ASSERT_TRUE(o) << o.error().to_string();
+  EXPECT_EQ(o->count, 2);
+  EXPECT_TRUE(o->more);
+  EXPECT_EQ(o->also_ended, std::vector<std::string>{"t3"});
+  RetryParkedOk rok{1, {"t1"}, false};
+  auto ro = round_trip(rok, MsgType::RETRY_PARKED_OK);
+  ASSERT_TRUE(ro) << ro.error().to_string();
+  EXPECT_EQ(ro->task_ids, std::vector<std::string>{"t1"});
+}
+
+TEST(MessageRoundTrip, ATaskSpecKeepsItsDelayAndOnExhaustedAndAViewItsParkedState) {
+  TaskSpec s;
+  s.type = "sync";
+  s.not_before_ms = 1'800'000'000'000;
+  s.park = true;
+  auto back = TaskSpec::from_json(s.to_json());
+  ASSERT_TRUE(back) << back.error().to_string();
+  EXPECT_EQ(back->not_before_ms, s.not_before_ms);
+  EXPECT_TRUE(back->park);
+  EXPECT_EQ(s.to_json().at("on_exhausted"), "park");
+  TaskSpec plain;
+  plain.type = "echo";
+  EXPECT_FALSE(plain.to_json().contains("on_exhausted")) << "absent = fail: the common message stays as it was";
+  EXPECT_FALSE(plain.to_json().contains("not_before_ms"));
+  TaskView v;
+  v.task_id = "t1";
+  v.spec = s;
+  v.state = TaskState::PARKED;
+  auto view = TaskView::from_json(v.to_json());
+  ASSERT_TRUE(view) << view.error().to_string();
+  EXPECT_EQ(view->state, TaskState::PARKED);
+  Json bad = s.to_json();
+  bad["on_exhausted"] = "retry";
+  auto refused = TaskSpec::from_json(bad);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("'on_exhausted'"), std::string::npos);
+}
+
 TEST(MessageRoundTrip, DetachKeepsAgentId) {
   Detach m{"agent-" + kUnicode};
   auto back = round_trip(m, MsgType::DETACH);

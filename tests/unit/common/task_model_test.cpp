@@ -21,6 +21,7 @@ static_assert(static_cast<int>(TaskState::COMPLETED) == 4);
 static_assert(static_cast<int>(TaskState::FAILED) == 5);
 static_assert(static_cast<int>(TaskState::CANCELLED) == 6);
 static_assert(static_cast<int>(TaskState::TIMEOUT) == 7);
+static_assert(static_cast<int>(TaskState::PARKED) == 8);
 
 TEST(TaskModel, NamesEveryPriorityAndReadsTheNameBack) {
   for (int i = 1; i <= 5; ++i) {
@@ -47,7 +48,7 @@ TEST(TaskModel, RefusesPriorityNamesAndNumbersOutsideOneToFive) {
 }
 
 TEST(TaskModel, NamesEveryStateAndReadsTheNameBackInAnyCase) {
-  for (int i = 1; i <= 7; ++i) {
+  for (int i = 1; i <= 8; ++i) {
     auto s = static_cast<TaskState>(i);
     EXPECT_EQ(task_state_from_string(to_string(s)), s);
   }
@@ -66,6 +67,8 @@ TEST(TaskModel, CountsCompletedFailedCancelledAndTimeoutAsTerminal) {
   EXPECT_TRUE(is_terminal(TaskState::FAILED));
   EXPECT_TRUE(is_terminal(TaskState::CANCELLED));
   EXPECT_TRUE(is_terminal(TaskState::TIMEOUT));
+  EXPECT_FALSE(is_terminal(TaskState::PARKED));  // a dead letter: its dependants keep waiting
+  EXPECT_EQ(to_string(TaskState::PARKED), "PARKED");
 }
 
 TEST(TaskModel, ValidatesOnlyLowToUrgentPriorities) {

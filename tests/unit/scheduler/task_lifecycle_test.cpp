@@ -16,7 +16,8 @@ namespace orion::scheduler {
 namespace {
 
 constexpr TaskState kStates[] = {TaskState::UNKNOWN,   TaskState::PENDING, TaskState::ASSIGNED,  TaskState::RUNNING,
-                                 TaskState::COMPLETED, TaskState::FAILED,  TaskState::CANCELLED, TaskState::TIMEOUT};
+                                 TaskState::COMPLETED, TaskState::FAILED,  TaskState::CANCELLED, TaskState::TIMEOUT,
+                                 TaskState::PARKED};
 
 TaskRecord task_in(TaskState s) {
   TaskRecord t;
@@ -50,7 +51,7 @@ TEST(TaskLifecycleTest, EveryRowOfTheTableMovesATaskFromEachOfItsStatesToItsTarg
       ++moves;
     }
   }
-  EXPECT_EQ(moves, 26u);  // the rows' from-states, counted by hand from the table
+  EXPECT_EQ(moves, 30u);  // the rows' from-states, counted by hand from the table
 }
 
 TEST(TaskLifecycleTest, ASampleOfChangesTheTableDoesNotListIsRefusedAndChangesNothing) {
@@ -63,6 +64,25 @@ TEST(TaskLifecycleTest, ASampleOfChangesTheTableDoesNotListIsRefusedAndChangesNo
   expect_refused(TaskState::ASSIGNED, TaskState::TIMEOUT, Cause::CANCEL);       // a cause has one target
   expect_refused(TaskState::PENDING, TaskState::PENDING, Cause::SUBMIT);        // submitted twice
   expect_refused(TaskState::RUNNING, TaskState::CANCELLED, Cause::GATE_CLOSED); // a gate holds only PENDING work
+  expect_refused(TaskState::PARKED, TaskState::CANCELLED, Cause::CANCEL);       // a parked task is discarded
+  expect_refused(TaskState::PARKED, TaskState::PENDING, Cause::REOPEN);         // RETRY_PARKED, not RETRY_WORKFLOW
+  expect_refused(TaskState::PARKED, TaskState::FAILED, Cause::DEPENDENCY_FAILED);
+  expect_refused(TaskState::PENDING, TaskState::PARKED, Cause::RETRIES_EXHAUSTED);  // only a leased attempt fails
+  expect_refused(TaskState::FAILED, TaskState::PENDING, Cause::PARKED_RETRY);   // only PARKED is retried so
+}
+
+TEST(TaskLifecycleTest, ParkedIsNotTerminalAndIsLeftOnlyByARetryOrADiscard) {
+  EXPECT_FALSE(is_terminal(TaskState::PARKED));
+  EXPECT_FALSE(is_leased(TaskState::PARKED));
+  EXPECT_EQ(to_string(TaskState::PARKED), "PARKED");
+  EXPECT_EQ(task_state_from_string("parked"), TaskState::PARKED);
+  std::set<std::string> leaving;
+  for (const auto& row : kTransitions) {
+    if (row.from & state_bit(TaskState::PARKED)) leaving.insert(std::string(row.name));
+  }
+  EXPECT_EQ(leaving, (std::set<std::string>{"PARKED_RETRY", "DISCARD"}));
+  TaskRecord t = task_in(TaskState::PARKED);
+  EXPECT_FALSE(is_queued(t));
 }
 
 TEST(TaskLifecycleTest, TerminalStatesChangeOnlyByReopenAndCompletedNever) {

@@ -372,3 +372,46 @@ TEST_F(WorkflowManagerTest, AWorkflowResumesWhereItWasAfterARestart) {
 
 }  // namespace
 }  // namespace orion::scheduler
+
+namespace orion::scheduler {
+namespace {
+
+// A step with on_exhausted "park" that fails leaves its workflow RUNNING with the step PARKED and
+// its dependant waiting, also across a restart loaded from the store; a delayed step waits for its
+// time; RETRY_PARKED then lets the workflow complete.
+TEST_F(WorkflowManagerTest, AParkedStepKeepsItsWorkflowRunningAndADelayedStepWaitsForItsTime) {
+  Json parked = step("flaky");
+  parked["on_exhausted"] = "park";
+  Json later = step("later");
+  later["delay_ms"] = 5'000;
+  auto ok = run(Json{{"name", "dead-letters"}, {"steps", {parked, step("after", {"flaky"}), later}}});
+  const std::string flaky = ok.task_ids["flaky"], after = ok.task_ids["after"], delayed = ok.task_ids["later"];
+  ASSERT_EQ(sent.size(), 1u);  // the delayed step is not dispatched yet
+  EXPECT_EQ(sent[0].task_id, flaky);
+  answer_all({flaky});
+  auto v = view("w1");
+  EXPECT_EQ(v.state, WorkflowState::RUNNING);
+  EXPECT_EQ(v.steps[0].state, TaskState::PARKED);
+  EXPECT_EQ(v.steps[1].state, TaskState::PENDING);
+  EXPECT_EQ(core->get(delayed)->reason.rfind("scheduled for ", 0), 0u);
+  boot();  // a restart: everything comes back from the store
+  v = view("w1");
+  EXPECT_EQ(v.state, WorkflowState::RUNNING);
+  EXPECT_EQ(v.steps[0].state, TaskState::PARKED);
+  EXPECT_EQ(core->get(flaky)->error, "boom");
+  advance(4'900);
+  EXPECT_EQ(sent_to(delayed), nullptr);
+  advance(200);
+  ASSERT_NE(sent_to(delayed), nullptr);
+  answer_all();
+  ASSERT_TRUE(core->retry_parked(RetryParked{{flaky}, ""}).ok());
+  turn();
+  ASSERT_NE(sent_to(flaky), nullptr);
+  answer_all();  // flaky completes
+  ASSERT_NE(sent_to(after), nullptr);
+  answer_all();
+  EXPECT_EQ(view("w1").state, WorkflowState::COMPLETED);
+}
+
+}  // namespace
+}  // namespace orion::scheduler
