@@ -914,11 +914,16 @@ def cpp_check_lines(schema, f):
     if "values" in f:
         v = n if "cpp_flag" in f else f"out->{m}"
         test = " && ".join(f'{v} != "{x}"' for x in f["values"])
-        if f.get("need") != "req" and "cpp_flag" not in f:
-            test = f"!{v}.empty() && {test}"
+        optional = f.get("need") != "req"
+        if optional:
+            test = f"!{v}.empty() && {test}"  # absent: its default
         out.append(f'  if ({test}) return field_error("{n}", "must be {quoted_names(f["values"])}");')
         if "cpp_flag" in f:
-            out.append(f'  out->{m} = {n} == "{f["cpp_flag"]}";')
+            flag = f'{n} == "{f["cpp_flag"]}"'
+            if optional:
+                absent = "true" if f.get("default") == f["cpp_flag"] else "false"
+                flag = f"{n}.empty() ? {absent} : {flag}"
+            out.append(f'  out->{m} = {flag};')
     if kind == "scalar" and inner in ("any", "map") and "max_bytes" in f:
         mx = cpp_bound(schema, f["max_bytes"])
         out.append(f"  // Only a value that could be near the bound is encoded to measure it.")

@@ -103,7 +103,6 @@ TEST(BatchDecodeTest, EveryHandMadeRefusalHasTheSameCodeAndMessage) {
       pack(Json{{"tasks", {{{"key", "a"}, {"task", {{"type", "e"}, {"not_before_ms", -1}}}}}}}),
       pack(Json{{"tasks", {{{"key", "a"}, {"task", {{"type", "e"}, {"on_exhausted", "later"}}}}}}}),
       pack(Json{{"tasks", {{{"key", "a"}, {"task", {{"type", "e"}, {"on_exhausted", 1}}}}}}}),
-      pack(Json{{"tasks", {{{"key", "a"}, {"task", {{"type", "e"}, {"delay_ms", 60'000}, {"on_exhausted", "park"}}}}}}}),
   };
   // A non-string map key deep inside an input, and an ext value: the codec's own refusals.
   bodies.push_back(bytes("\x81\xa5tasks\x91\x82\xa3key\xa1" "a\xa4task\x82\xa4type\xa1" "e\xa5input\x81\x01\x02"));
@@ -114,6 +113,16 @@ TEST(BatchDecodeTest, EveryHandMadeRefusalHasTheSameCodeAndMessage) {
     expect_same(bodies[i]);
     EXPECT_FALSE(SubmitBatch::from_packed(bodies[i]).ok());
   }
+}
+
+TEST(BatchDecodeTest, ADelayAndAParkPolicyAreReadAsTheJsonPathReadsThem) {
+  const std::string body =
+      pack(Json{{"tasks", {{{"key", "a"}, {"task", {{"type", "e"}, {"delay_ms", 60'000}, {"on_exhausted", "park"}}}}}}});
+  expect_same(body);
+  auto b = SubmitBatch::from_packed(body);
+  ASSERT_TRUE(b.ok()) << b.error().to_string();
+  EXPECT_EQ(b->tasks.at(0).spec.delay_ms, 60'000);
+  EXPECT_TRUE(b->tasks.at(0).spec.park);
 }
 
 TEST(BatchDecodeTest, ConsensusGatesOfTasksAndOfTheBatchAreReadAsTheJsonPathReadsThem) {

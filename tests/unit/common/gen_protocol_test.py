@@ -116,7 +116,7 @@ class OutputsTest(unittest.TestCase):
         header = g.render_cpp_family_header(self.schema, "task")
         self.assertIn("std::vector<TaskState> states{};", header)
         source = g.render_cpp_family_source(self.schema, "task")
-        self.assertIn('read_int_list(b, "states", Need::OPTIONAL, kMaxFilterValues, 1, 7, out->states)', source)
+        self.assertIn('read_int_list(b, "states", Need::OPTIONAL, kMaxFilterValues, 1, 8, out->states)', source)
         self.assertIn('out["priorities"] = ints_to_json(priorities);', source)
         event = g.render_cpp_family_source(self.schema, "event")
         self.assertIn("out->seq = static_cast<std::uint64_t>(seq);", event)
@@ -160,7 +160,7 @@ class OutputsTest(unittest.TestCase):
         spec = spec[:spec.index("\n}\n")]
         keys = [line.split('"')[1] for line in spec.splitlines() if 'w.key("' in line]
         self.assertEqual(keys[:7], ["name", "type", "capabilities", "priority", "timeout_ms", "input", "metadata"])
-        self.assertEqual(keys[-1], "result_ttl_ms")
+        self.assertEqual(keys[-1], "on_exhausted")
 
     def test_a_view_is_written_through_its_ref_with_the_extended_record_first(self):
         header = g.render_cpp_family_header(self.schema, "task")

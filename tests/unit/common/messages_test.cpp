@@ -762,7 +762,7 @@ TEST(MessageFields, TaskInfoRefusesAStateOutsideTheEnum) {
   m.task.task_id = "T1";
   m.task.spec.type = "echo";
   Json b = m.to_body();
-  b["task"]["state"] = 8;
+  b["task"]["state"] = 9;  // PARKED (8) is the last
   expect_field_error(TaskInfo::from_body(b), ErrorCode::INVALID_ARGUMENT, "state");
 }
 
@@ -841,8 +841,8 @@ TEST(MessageTypes, KnowsEveryTypeInTheTableAndNoOther) {
   std::vector<int> known = {1,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 30, 31, 32,
                             33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 50, 51, 52, 53, 54, 55,
                             56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71,
-                            72, 73, 74, 75, 76, 77, 80, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 120, 121,
-                            122, 123};
+                            72, 73, 74, 75, 76, 77, 80, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 116, 117,
+                            118, 119, 120, 121, 122, 123, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149};
   int count = 0;
   for (int t = 0; t < 256; ++t) {
     bool expected = std::find(known.begin(), known.end(), t) != known.end();
