@@ -20,7 +20,7 @@ void ConsensusLink::set_endpoint(const std::string& endpoint) {
     connect_socket(*socket_, endpoint_);
     spdlog::info("event=consensus_connected endpoint={}", endpoint_);
   } catch (const zmq::error_t& e) {
-    spdlog::warn("event=consensus_connect_failed endpoint={} error=\"{}\"", endpoint_, e.what());
+    spdlog::warn("event=consensus_connect_failed endpoint={} error={}", endpoint_, orion::logfmt_value(e.what()));
     socket_.reset();
     endpoint_.clear();
   }

@@ -189,7 +189,8 @@ AgentStatsOk SchedulerCore::agent_stats() const {
 
 void SchedulerCore::start_draining(AgentSession& a, const std::string& why) {
   a.draining = true;
-  spdlog::info("event=agent_draining agent={} running={} reason=\"{}\"", a.spec.agent_id, a.running.size(), why);
+  spdlog::info("event=agent_draining agent={} running={} reason={}",
+               a.spec.agent_id, a.running.size(), orion::logfmt_value(why));
   MsgWriter w;
   w.map(3);
   w.key("agent_id"), w.str(a.spec.agent_id);
@@ -228,7 +229,7 @@ void SchedulerCore::lose_agent(const std::string& agent_id, const std::string& w
   AgentSession* a = pool_.find(agent_id);
   if (!a) return;
   auto running = a->running;  // copy: requeue edits the set
-  spdlog::info("event=agent_lost agent={} reason=\"{}\" requeued={}", agent_id, why, running.size());
+  spdlog::info("event=agent_lost agent={} reason={} requeued={}", agent_id, orion::logfmt_value(why), running.size());
   for (auto seq : running) requeue(tasks_.at(seq), why);
   clear_stale(*a);
   pool_.remove(agent_id);

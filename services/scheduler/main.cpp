@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (auto s = orion::setup_service_security(args); !s) {
-    spdlog::critical("event=bad_flag error=\"{}\"", s.error().message);
+    spdlog::critical("event=bad_flag error={}", orion::logfmt_value(s.error().message));
     return 2;
   }
   orion::raise_fd_limit();
@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
   check(registries), check(heartbeat), check(liveness), check(ageing), check(unschedulable), check(retention), check(audit_keep);
   check(history), check(metrics);
   if (!bad.empty()) {
-    spdlog::critical("event=bad_flag error=\"{}\"", bad);
+    spdlog::critical("event=bad_flag error={}", orion::logfmt_value(bad));
     return 2;
   }
   o.registries = *registries;
@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
   o.metrics = *metrics;
   auto raft = orion::raft_config_from(args);
   if (!raft) {
-    spdlog::critical("event=bad_flag error=\"{}\"", raft.error().message);
+    spdlog::critical("event=bad_flag error={}", orion::logfmt_value(raft.error().message));
     return 2;
   }
   o.raft = std::move(*raft);
@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
   {
     orion::scheduler::SchedulerService service(o, clock);
     if (auto s = service.start(); !s) {
-      spdlog::critical("event=start_failed error=\"{}\"", s.error().to_string());
+      spdlog::critical("event=start_failed error={}", orion::logfmt_value(s.error().to_string()));
       return 1;
     }
     const orion::Json ready{{"client", service.client_endpoint()},

@@ -238,7 +238,8 @@ void ScheduleBook::fire(Entry& e, std::int64_t tick) {
     // again on every retry.
     v.last_error = id.error().to_string().substr(0, kMaxTextBytes);
     ++v.skipped;
-    spdlog::warn("event=schedule_refused schedule={} tick_ms={} error=\"{}\"", v.schedule_id, tick, v.last_error);
+    spdlog::warn("event=schedule_refused schedule={} tick_ms={} error={}",
+                 v.schedule_id, tick, orion::logfmt_value(v.last_error));
     return;
   }
   v.last_fired_id = *id;

@@ -242,7 +242,7 @@ void SchedulerService::turn(int poll_ms) {
 
 void SchedulerService::bad_frame(const char* socket, const Error& error) {
   ++stats_.bad_frames;
-  spdlog::warn("event=bad_frame socket={} error=\"{}\"", socket, error.to_string());
+  spdlog::warn("event=bad_frame socket={} error={}", socket, orion::logfmt_value(error.to_string()));
 }
 
 namespace {
@@ -592,8 +592,8 @@ void SchedulerService::handle_bus(const Event& ev) {
 void SchedulerService::handle_consensus(const Outbox::ToConsensus& request, const Result<Envelope>& answer) {
   if (!answer) {
     // Refused for good (a bad voter, an unknown proposal): the gate's tasks end CANCELLED.
-    spdlog::warn("event=consensus_refused gate={} request={} error=\"{}\"", request.gate_id, request.request_id,
-                 answer.error().to_string());
+    spdlog::warn("event=consensus_refused gate={} request={} error={}", request.gate_id, request.request_id,
+                 orion::logfmt_value(answer.error().to_string()));
     core_.gate_refused(request.gate_id, answer.error());
     return;
   }
@@ -658,7 +658,7 @@ void SchedulerService::release() {
     if (commit_->failed()) {
       // Memory is ahead of disk and nothing more may be acknowledged: stop, and let a restart
       // recover the last committed state.
-      spdlog::critical("event=commit_failed error=\"{}\"", commit_->failure().to_string());
+      spdlog::critical("event=commit_failed error={}", orion::logfmt_value(commit_->failure().to_string()));
       std::abort();
     }
   }

@@ -93,7 +93,7 @@ void SchedulerService::apply_entry(std::string_view bytes) {
   auto e = decode_replica_entry(bytes);
   if (!e) {
     // Every replica refuses the same entry alike; nothing was changed by it.
-    spdlog::error("event=bad_entry error=\"{}\"", e.error().to_string());
+    spdlog::error("event=bad_entry error={}", orion::logfmt_value(e.error().to_string()));
     return;
   }
   if (e->kind == ReplicaEntry::HELLO) replicas_[e->hello.id] = e->hello;
@@ -111,7 +111,7 @@ void SchedulerService::apply_entry(std::string_view bytes) {
   }
   if (e->kind == ReplicaEntry::RECORDS) {
     if (auto s = apply_records(e->records); !s) {
-      spdlog::critical("event=bad_records error=\"{}\"", s.error().to_string());
+      spdlog::critical("event=bad_records error={}", orion::logfmt_value(s.error().to_string()));
       std::abort();  // our state no longer matches the leader's: start again from the log
     }
   }
@@ -134,7 +134,7 @@ void SchedulerService::restore_snapshot(std::string_view state) {
   }
   auto entries = decode_snapshot_state(state);
   if (!entries) {
-    spdlog::critical("event=bad_snapshot error=\"{}\"", entries.error().to_string());
+    spdlog::critical("event=bad_snapshot error={}", orion::logfmt_value(entries.error().to_string()));
     std::abort();
   }
   for (const auto& e : *entries) apply_entry(e);
@@ -149,7 +149,7 @@ void SchedulerService::maybe_snapshot() {
   if (!state) {
     // Raft waits for this answer: without it no snapshot is ever taken again, and a state raft
     // cannot hold is no state to serve from.
-    spdlog::critical("event=snapshot_failed error=\"{}\"", state.error().to_string());
+    spdlog::critical("event=snapshot_failed error={}", orion::logfmt_value(state.error().to_string()));
     std::abort();
   }
   spdlog::info("event=snapshot_encoded bytes={} tasks={} ms={}", state->size(), core_.task_count(), steady_now_ms() - t0);
@@ -195,7 +195,7 @@ void SchedulerService::deposed(const std::string& why) {
   release();  // what is known committed still goes out
   if (held_.empty() && own_applied_ >= last_batch_ && !core_.applying()) {
     // Every turn of ours is committed: the core holds committed state only. Stay up, a follower.
-    spdlog::warn("event=deposed replica={} reason=\"{}\" action=follow", options_.raft.id, why);
+    spdlog::warn("event=deposed replica={} reason={} action=follow", options_.raft.id, orion::logfmt_value(why));
     core_.demote();
     serving_ = false;
     hello_number_ = 0;
@@ -204,7 +204,7 @@ void SchedulerService::deposed(const std::string& why) {
     registry_link_.announce_now();
     return;
   }
-  spdlog::warn("event=deposed replica={} reason=\"{}\" action=restart", options_.raft.id, why);
+  spdlog::warn("event=deposed replica={} reason={} action=restart", options_.raft.id, orion::logfmt_value(why));
   // Turns not known committed: their outcome is unknown; clients retry with the same request id.
   const Error unknown = make_error(ErrorCode::UNAVAILABLE, "leadership lost: outcome unknown, retry with the same request id");
   for (auto& h : held_) {

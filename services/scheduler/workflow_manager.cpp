@@ -185,7 +185,8 @@ Result<WorkflowRunOk> WorkflowManager::run(const std::string& request_id, Workfl
   for (const auto& step : w.spec.steps) w.task_seqs.push_back(*core_.seq_of(batch->task_ids.at(step.name)));
   index(w);
   dirty_.insert(seq);
-  spdlog::info("event=workflow_started workflow={} name=\"{}\" steps={}", id, w.spec.name, w.spec.steps.size());
+  spdlog::info("event=workflow_started workflow={} name={} steps={}",
+               id, orion::logfmt_value(w.spec.name), w.spec.steps.size());
   publish("workflow.started", w);
   return run_ok(w, false);
 }
@@ -345,7 +346,8 @@ void WorkflowManager::end_if_done(WorkflowRecord& w) {
   w.reason = "step " + w.spec.steps[failed_step].name + " (" + first_failure->task_id() + ") ended " +
              std::string(to_string(first_failure->state)) + (error.empty() ? "" : ": " + error);
   index_expiry(w);
-  spdlog::info("event=workflow_ended workflow={} state={} run={} reason=\"{}\"", id, to_string(w.state), w.run, w.reason);
+  spdlog::info("event=workflow_ended workflow={} state={} run={} reason={}",
+               id, to_string(w.state), w.run, orion::logfmt_value(w.reason));
   publish(w.state == WorkflowState::CANCELLED ? "workflow.cancelled" : "workflow.failed", w);
 }
 
