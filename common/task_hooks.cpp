@@ -133,9 +133,8 @@ std::optional<Error> read_batch_entries(const Obj* v, const char* key, std::vect
     if (!r.ok()) return entry_error(key, i, r.error());
     if (e.key.empty()) return entry_error(key, i, field_error("key", "must not be empty"));
     if (!f.present[1]) return entry_error(key, i, field_error("task", "is required"));
-    auto spec = TaskSpec::from_object(*f.value[1]);
-    if (!spec) return task_error(key, i, e.key, spec.error());
-    e.spec = std::move(*spec);
+    // Read in place: a TaskSpec is 400 bytes to move, twice per entry through a Result.
+    if (auto s = TaskSpec::read_object(*f.value[1], e.spec); !s) return task_error(key, i, e.key, s.error());
   }
   return std::nullopt;
 }

@@ -719,6 +719,10 @@ def render_cpp_family_header(schema, family):
                     out.append("  std::size_t packed_size() const;")
                     out.append("  void write_packed_fields(MsgWriter& w) const;")
                 out.append(f"  static Result<{name}> from_object(const msgpack::object& o);")
+                if "cpp_base" not in owner:
+                    out.append("  // from_object into a value in place (a batch's entries: nothing moved); on an")
+                    out.append("  // error m holds the fields read so far.")
+                    out.append(f"  static Status read_object(const msgpack::object& o, {name}& m);")
         out += ["};"]
         if "cpp_ref" in owner:
             out += render_ref_decl(schema, owner)
@@ -938,8 +942,15 @@ def render_reader(schema, owner, name, fn, arg, obj):
     fields = cpp_fields(schema, owner)
     temps = [t for t in (temp_of(f) for f in fields) if t]
     lines = [cpp_reader_line(schema, f, obj) for f in fields]
+    in_place = obj and "cpp_base" not in owner and fn == "from_json"  # records only, not messages
+    prologue = []
+    if in_place:
+        prologue = [f"Result<{name}> {name}::from_object(const msgpack::object& o) {{", f"  {name} m;",
+                    "  if (auto s = read_object(o, m); !s) return s.error();", "  return m;", "}", ""]
     if obj:
-        out = [f"Result<{name}> {name}::from_object(const msgpack::object& o) {{",
+        head = (f"Status {name}::read_object(const msgpack::object& o, {name}& m) {{" if in_place
+                else f"Result<{name}> {name}::from_object(const msgpack::object& o) {{")
+        out = prologue + [head,
                '  if (o.type != msgpack::type::MAP) return make_error(ErrorCode::MALFORMED, "body is not a map");']
         if "cpp_base" in owner:
             base = cpp_name(schema, owner["extends"])
@@ -948,12 +959,13 @@ def render_reader(schema, owner, name, fn, arg, obj):
         names = ", ".join(f'"{f["name"]}"' for f in fields)
         out.append(f"  static const char* const kNames[] = {{{names}}};")
         out.append(f"  packed::FieldSet<{len(fields)}> f(kNames, o);")
-        out.append(f"  {name} m;")
+        if not in_place:
+            out.append(f"  {name} m;")
         out += [f"  {t}" for t in temps]
         out.append("  packed::ObjFields r;")
         out += [f"  {l.format(i=i)}" for i, l in enumerate(lines) if l]
         out.append("  if (!r.ok()) return r.error();")
-        out.append(f"  Result<{name}> out(std::move(m));")
+        out.append(f"  {name}* out = &m;" if in_place else f"  Result<{name}> out(std::move(m));")
     else:
         out = [f"Result<{name}> {name}::{fn}(const Json& {arg}) {{"]
         if "cpp_base" in owner:
@@ -980,7 +992,7 @@ def render_reader(schema, owner, name, fn, arg, obj):
     if after and not obj:
         out.append("  if (!out) return out;")
     out += after
-    out += ["  return out;", "}", ""]
+    out += ["  return {};" if in_place else "  return out;", "}", ""]
     return out
 
 
