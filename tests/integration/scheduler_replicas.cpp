@@ -7,6 +7,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <random>
+#include <set>
 #include <stdexcept>
 
 #include "common/ids.h"
@@ -14,17 +18,41 @@
 
 namespace orion::testing {
 
-int free_port() {
+namespace {
+
+// Whether nothing listens on (or holds) 127.0.0.1:port right now.
+bool port_is_free(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
   ::close(fd);
-  return ntohs(a.sin_port);
+  return ok;
+}
+
+}  // namespace
+
+// Ports are drawn from 20000-32767, below Linux's ephemeral range (32768-60999): a port the
+// kernel handed out for bind(0) lies in that range, where any outgoing connection of a test
+// running beside this one may take it before our process binds it (raft_start then fails with
+// "I/O error"). Below it, only another test drawing the same number can collide; the draw is
+// random per process and each port is handed out once per process.
+int free_port() {
+  static std::mutex mu;
+  static std::set<int> given;
+  static std::mt19937 rng(static_cast<std::uint32_t>(std::random_device{}() ^ static_cast<std::uint32_t>(::getpid())));
+  std::lock_guard<std::mutex> lock(mu);
+  std::uniform_int_distribution<int> pick(20000, 32767);
+  for (int tries = 0; tries < 1000; ++tries) {
+    const int port = pick(rng);
+    if (given.count(port) || !port_is_free(port)) continue;
+    given.insert(port);
+    return port;
+  }
+  throw std::runtime_error("free_port: no free port in 20000-32767 after 1000 draws");
 }
 
 Result<Envelope> ask(const std::string& endpoint, const Envelope& request, std::int64_t timeout_ms) {
