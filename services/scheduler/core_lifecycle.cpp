@@ -383,18 +383,14 @@ void SchedulerCore::expire_unschedulable() {
 
 void SchedulerCore::assign(TaskRecord& t, AgentSession& a, const std::string& why) {
   auto& v = t;
-  // Workflow hook: a step's references to other steps' outputs are resolved now.
-  std::optional<Json> input;
-  if (input_resolver_) {
-    auto r = input_resolver_(t);
-    if (!r) {
-      v.mutable_cold().error = r.error().message;
-      finish(t, TaskState::FAILED, Cause::INPUT_UNRESOLVED);
-      cascade(t, nullptr);
-      dispatch_needed_ = true;  // the slot this task would have taken is still free
-      return;
-    }
-    input = std::move(*r);
+  // A workflow step's references to other steps' outputs are resolved now.
+  auto input = input_for(t);
+  if (!input) {
+    v.mutable_cold().error = input.error().message;
+    finish(t, TaskState::FAILED, Cause::INPUT_UNRESOLVED);
+    cascade(t, nullptr);
+    dispatch_needed_ = true;  // the slot this task would have taken is still free
+    return;
   }
   if (!transition(v, TaskState::ASSIGNED, Cause::ASSIGN)) return;
   v.attempt += 1;
@@ -409,7 +405,7 @@ void SchedulerCore::assign(TaskRecord& t, AgentSession& a, const std::string& wh
   std::vector<std::pair<std::string, const Json*>> deps;
   deps.reserve(t.deps.size());
   for (auto d : t.deps) deps.emplace_back(task_id_for(d), &tasks_.at(d).cold().output);
-  std::string body = pack_assign(t.task_id(), v.attempt, v.spec, input ? *input : v.spec.input, deps);
+  std::string body = pack_assign(t.task_id(), v.attempt, v.spec, *input ? **input : v.spec.input, deps);
   outbox_.to_agents.push_back({a.identity, a.spec.agent_id, packed_envelope(MsgType::ASSIGN, "", std::move(body))});
   mark(t, "task.assigned");
 }

@@ -35,7 +35,7 @@ bool SchedulerCore::retained(const TaskRecord& t) const {
   // A batch record that still makes other tasks of the batch at a restart would make this one
   // again too, were its own record deleted.
   if (books_.in_record(t.seq)) return true;
-  return retention_hold_ && retention_hold_(t.seq);
+  return held_.count(t.seq) > 0;
 }
 
 std::size_t SchedulerCore::expire_retained() {
@@ -71,6 +71,8 @@ void SchedulerCore::erase_task(std::uint64_t seq) {
   TaskRecord& t = tasks_.at(seq);
   live_.remove(t);
   parked_.erase(seq);
+  held_.erase(seq);
+  input_refs_.erase(seq);
   unqueue(t);
   if (auto r = by_request_.find(t.request_id); r != by_request_.end() && r->second == seq) by_request_.erase(r);
   const auto& key = t.spec.idempotency_key;
@@ -89,8 +91,11 @@ void SchedulerCore::erase_task(std::uint64_t seq) {
   tasks_.erase(seq);
 }
 
+void SchedulerCore::hold(const std::vector<std::uint64_t>& seqs) { held_.insert(seqs.begin(), seqs.end()); }
+
 void SchedulerCore::release_hold(const std::vector<std::uint64_t>& seqs) {
   for (auto seq : seqs) {
+    held_.erase(seq);
     if (auto it = tasks_.find(seq); it != tasks_.end()) index_expiry(it->second);
   }
 }

@@ -55,10 +55,12 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/agent_claim.h"
@@ -309,7 +311,7 @@ class SchedulerCore {
   // request id and its idempotency key, and leaves the SCHEDULER_STATS counts. A task something
   // still needs is kept until that ends, then expires as soon as it is due: a dependant not yet
   // terminal, a WAIT_TASKS still held, an undecided consensus gate, a batch record that still
-  // makes other tasks of its batch at a restart, or a hold (a workflow: set_retention_hold).
+  // makes other tasks of its batch at a restart, or a hold (hold(): a workflow's steps).
   // Expired ids answer NOT_FOUND "... has expired" (ids below the next seq no task holds).
   //
   // Removes the due records, oldest due first: at most options_.expire_slice removals and
@@ -317,9 +319,9 @@ class SchedulerCore {
   // tasks costs about 1 ms and the rest follow on the next turns. Due order comes from an index
   // ordered by due time: O(log n) per removal, no scan. Returns the number removed.
   std::size_t expire_retained();
-  // Asked before a task expires: true keeps it (the workflow that holds it is still held).
-  using RetentionHold = std::function<bool(std::uint64_t seq)>;
-  void set_retention_hold(RetentionHold hold) { retention_hold_ = std::move(hold); }
+  // Keeps these tasks past their expiry until release_hold (a workflow's steps live as long as
+  // the workflow does). Seqs of tasks not held yet are fine: a restore may tell of them first.
+  void hold(const std::vector<std::uint64_t>& seqs);
   // The holder let go of these tasks: each expires when it is due (at once if overdue).
   void release_hold(const std::vector<std::uint64_t>& seqs);
   // What expired since the last call, once each: the seq of each task and the id of each
@@ -393,12 +395,23 @@ class SchedulerCore {
   // Checks every invariant documented on the members; returns the first broken one.
   Status check_invariants() const;
 
-  // ---- Workflow hooks (services/scheduler/workflow_manager.h; bodies in core_workflow_hooks.cpp)
-  // Asked at each assignment for the input to send: nullopt sends the spec's input; a value
-  // is sent instead (a workflow step's references resolved); an error fails the task (FAILED,
-  // with the message, dependants cascade) instead of assigning it.
-  using InputResolver = std::function<Result<std::optional<Json>>(const TaskRecord&)>;
-  void set_input_resolver(InputResolver resolver) { input_resolver_ = std::move(resolver); }
+  // ---- Workflow commands (workflow_manager.h drives them; bodies in core_workflow_commands.cpp).
+  // Workflows are a client of the core: they tell it what it needs (hold, resolve_input_from,
+  // reopen) and learn what changed from drain_dirty; the core never calls into them.
+  //
+  // The steps of one workflow by name, shared by its steps' entries: what ${steps.NAME...}
+  // in a step's input names.
+  struct StepTable {
+    std::string workflow_id;
+    std::vector<std::string> names;                          // by step index
+    std::map<std::string, std::uint64_t, std::less<>> seqs;  // step name -> its task's seq
+  };
+  // Task `seq` is step `step` of `steps`, and its input may reference other steps' outputs: at
+  // each assignment the references are resolved from those steps' outputs (each COMPLETED by
+  // then, as dependencies) and the resolved input is sent instead of the spec's. One that cannot
+  // be resolved fails the task (FAILED, INPUT_UNRESOLVED, "workflow W step S: ...") and its
+  // dependants cascade, instead of assigning it. Kept until the task is erased.
+  void resolve_input_from(std::uint64_t seq, std::shared_ptr<const StepTable> steps, std::size_t step);
   // Re-opens ended tasks in place, all or nothing (RETRY_WORKFLOW): each must be FAILED,
   // CANCELLED or TIMEOUT, and each of its dependencies COMPLETED, not ended, or re-opened too.
   // A re-opened task is PENDING again with its error, output, failures and retry budget reset
@@ -491,6 +504,9 @@ class SchedulerCore {
   bool hold_until_due(TaskRecord& t);
   bool not_before_ahead(const TaskRecord& t) const;
   std::string explain_delay(const TaskRecord& t) const;  // "scheduled for <ISO-8601 UTC>"
+  // The input to assign t with: nullopt for its spec's, else its step references resolved
+  // (resolve_input_from); an error when one cannot be.
+  Result<std::optional<Json>> input_for(const TaskRecord& t) const;
   // INVALID_ARGUMENT when a spec's not_before_ms is more than kMaxDelayMs ahead (at acceptance).
   Status check_not_before(const TaskSpec& spec) const;
   void unqueue(TaskRecord& t);
@@ -577,7 +593,9 @@ class SchedulerCore {
   // gate.pending() is held by its gate (on a hot standby: in standby_gated_), and counts the gate
   // in its unmet.
   ConsensusGates gates_;
-  InputResolver input_resolver_;  // workflows; empty: every task gets its spec's input
+  // Workflow steps whose input references other steps (resolve_input_from), by seq.
+  // Invariant: no key is a task that was erased (erase_task drops it).
+  std::unordered_map<std::uint64_t, std::pair<std::shared_ptr<const StepTable>, std::size_t>> input_refs_;
   // ---- Retention.
   // Terminal tasks by (due wall ms, seq). Invariant: every terminal task that nothing retains
   // has its current due time here; entries may be stale (a task re-opened, expired or retained
@@ -586,7 +604,7 @@ class SchedulerCore {
   // release_hold).
   std::set<std::pair<std::int64_t, std::uint64_t>> expiry_;
   std::vector<std::uint64_t> expired_tasks_;  // not yet drained (drain_expired)
-  RetentionHold retention_hold_;
+  std::unordered_set<std::uint64_t> held_;  // hold()'s seqs, until release_hold or erase_task
   // ---- Agent identity (core_reconcile.cpp). Bindings of agent ids to principals, kept for good
   // (stored: a restart or a new leader keeps them); dirty_holders_: ids whose binding changed
   // and is not drained yet.

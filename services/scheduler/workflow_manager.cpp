@@ -6,11 +6,7 @@
 
 namespace orion::scheduler {
 
-WorkflowManager::WorkflowManager(SchedulerCore& core, const Clock& clock) : core_(core), clock_(clock) {
-  core_.set_input_resolver([this](const TaskRecord& t) { return resolve_input(t); });
-  // A workflow's steps are kept as long as it is.
-  core_.set_retention_hold([this](std::uint64_t seq) { return by_task_.count(seq) > 0; });
-}
+WorkflowManager::WorkflowManager(SchedulerCore& core, const Clock& clock) : core_(core), clock_(clock) {}
 
 std::int64_t WorkflowManager::expiry_of(const WorkflowRecord& w) const {
   return w.finished_ms + (w.spec.result_ttl_ms >= 0 ? w.spec.result_ttl_ms : core_.options().retention_ms);
@@ -113,14 +109,24 @@ const WorkflowRecord* WorkflowManager::find(const std::string& workflow_id) cons
 // The derived fields of `w`, and its entries in the indexes.
 void WorkflowManager::index(WorkflowRecord& w) {
   w.step_states.assign(w.spec.steps.size(), TaskState::UNKNOWN);
-  w.has_refs.assign(w.spec.steps.size(), false);
-  w.by_name.clear();
+  std::shared_ptr<SchedulerCore::StepTable> steps;  // made when a step references another
   for (std::size_t i = 0; i < w.spec.steps.size(); ++i) {
-    w.by_name[w.spec.steps[i].name] = i;
-    w.has_refs[i] = may_hold_refs(w.spec.steps[i].task.input);
     if (const TaskRecord* t = core_.task(w.task_seqs[i])) w.step_states[i] = t->state;
     by_task_[w.task_seqs[i]] = {w.seq, i};
   }
+  for (std::size_t i = 0; i < w.spec.steps.size(); ++i) {
+    if (!may_hold_refs(w.spec.steps[i].task.input)) continue;
+    if (!steps) {
+      steps = std::make_shared<SchedulerCore::StepTable>();
+      steps->workflow_id = workflow_id_for(w.seq);
+      for (std::size_t j = 0; j < w.spec.steps.size(); ++j) {
+        steps->names.push_back(w.spec.steps[j].name);
+        steps->seqs[w.spec.steps[j].name] = w.task_seqs[j];
+      }
+    }
+    core_.resolve_input_from(w.task_seqs[i], steps, i);
+  }
+  core_.hold(w.task_seqs);  // a workflow's steps are kept as long as it is
   if (!w.request_id.empty()) by_request_[w.request_id] = w.seq;
   next_seq_ = std::max(next_seq_, w.seq + 1);
 }
@@ -349,27 +355,6 @@ void WorkflowManager::end_if_done(WorkflowRecord& w) {
   spdlog::info("event=workflow_ended workflow={} state={} run={} reason={}",
                id, to_string(w.state), w.run, orion::logfmt_value(w.reason));
   publish(w.state == WorkflowState::CANCELLED ? "workflow.cancelled" : "workflow.failed", w);
-}
-
-// The input a step's task is assigned with: its references to ancestors' outputs resolved.
-// Every ancestor is COMPLETED by then (a task is assigned only once its dependencies are).
-Result<std::optional<Json>> WorkflowManager::resolve_input(const TaskRecord& t) const {
-  auto it = by_task_.find(t.seq);
-  if (it == by_task_.end()) return std::optional<Json>();
-  const WorkflowRecord& w = flows_.at(it->second.first);
-  std::size_t i = it->second.second;
-  if (!w.has_refs[i]) return std::optional<Json>();
-  auto resolved = resolve_refs(t.spec.input, "input", [&](const std::string& step) -> const Json* {
-    auto s = w.by_name.find(step);
-    if (s == w.by_name.end()) return nullptr;
-    const TaskRecord* dep = core_.task(w.task_seqs[s->second]);
-    return dep && dep->state == TaskState::COMPLETED ? &dep->cold().output : nullptr;
-  });
-  if (!resolved) {
-    return make_error(ErrorCode::INVALID_ARGUMENT, "workflow " + workflow_id_for(w.seq) + " step " +
-                                                       w.spec.steps[i].name + ": " + resolved.error().message);
-  }
-  return std::optional<Json>(std::move(*resolved));
 }
 
 Status WorkflowManager::restore(std::uint64_t seq, std::string_view bytes) {

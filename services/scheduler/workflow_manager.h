@@ -1,7 +1,7 @@
 // Workflows in the scheduler: named DAGs of steps, each step one task of the SchedulerCore.
 // Single-threaded, on the service's loop, beside the core it drives; no sockets, no disk.
 //
-//   WorkflowManager wf(core, clock);                 // installs the core's input resolver
+//   WorkflowManager wf(core, clock);
 //   auto ok = wf.run("req-1", spec);                 // the steps, created as one batch
 //   core.tick();                                     // the core runs the tasks
 //   core.drain_dirty([&](const TaskRecord& t) { persist(t); wf.on_task(t); });
@@ -32,7 +32,7 @@
 //
 // Retention: an ended workflow expires the core's retention_ms (or its spec's result_ttl_ms)
 // after it ended (expire()); its id then answers NOT_FOUND "has expired". Its steps' tasks are
-// kept while it is (the core asks: set_retention_hold) and expire after it, each when its own
+// kept while it is (core.hold(), then release_hold) and expire after it, each when its own
 // time is due (a step without its own result_ttl_ms takes the workflow's).
 #pragma once
 
@@ -125,7 +125,6 @@ class WorkflowManager {
   void index(WorkflowRecord& w);
   void end_if_done(WorkflowRecord& w);
   void publish(const char* topic, const WorkflowRecord& w);
-  Result<std::optional<Json>> resolve_input(const TaskRecord& t) const;
   WorkflowRunOk run_ok(const WorkflowRecord& w, bool duplicate) const;
 
   SchedulerCore& core_;

@@ -31,8 +31,6 @@ struct WorkflowRecord {
 
   // Derived at creation and restore, not stored.
   std::vector<TaskState> step_states;          // as last seen by on_task (for workflow.step)
-  std::vector<bool> has_refs;                  // step i's input may hold ${steps...}
-  std::map<std::string, std::size_t> by_name;  // step name -> index
 };
 
 std::string workflow_id_for(std::uint64_t seq);  // "w7"

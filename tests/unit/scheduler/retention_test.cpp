@@ -68,6 +68,7 @@ class RetentionTest : public ::testing::Test {
       if (m.envelope.type != MsgType::ASSIGN) continue;
       auto a = Assign::from_body(body_of(m.envelope));
       sent.push_back({a->task_id, a->attempt});
+      last_assign_input = a->input;
     }
     core->outbox().clear();
     return b;
@@ -117,6 +118,7 @@ class RetentionTest : public ::testing::Test {
   std::unique_ptr<SchedulerCore> core;
   std::unique_ptr<WorkflowManager> wf;
   std::vector<std::pair<std::string, std::int64_t>> sent;
+  Json last_assign_input;  // the input of the last ASSIGN sent
 };
 
 TEST_F(RetentionTest, ATerminalTaskItsOutputRequestIdAndKeyExpireAfterTheRetention) {
@@ -195,6 +197,47 @@ TEST_F(RetentionTest, ExpiredIdsSayTheyExpiredAndUnknownIdsThatTheyDoNotExist) {
   auto dep = core->submit("r-dep", dependant);
   ASSERT_FALSE(dep.ok());
   EXPECT_NE(dep.error().message.find("expired dependency"), std::string::npos) << dep.error().message;
+}
+
+TEST_F(RetentionTest, AHeldTaskIsKeptPastItsDueTimeAndExpiresOnceReleased) {
+  auto id = submit(spec(), "held");
+  complete_all();
+  const auto seq = *core->seq_of(id);
+  core->hold({seq});
+  advance(kRetentionMs + 5000);
+  EXPECT_TRUE(core->get(id).ok()) << "held: kept past its due time";
+  core->release_hold({seq});
+  turn();
+  EXPECT_TRUE(expired(core->get(id))) << "released when overdue: expires at once";
+}
+
+TEST_F(RetentionTest, TheCoreResolvesAStepInputFromTheStepTableItWasGiven) {
+  auto a = submit(spec(), "step-a");
+  TaskSpec b = spec();
+  b.depends_on = {a};
+  b.input = Json{{"x", "${steps.first.output.out}"}};
+  auto bid = submit(b, "step-b");
+  auto steps = std::make_shared<SchedulerCore::StepTable>();
+  steps->workflow_id = "w9";
+  steps->names = {"first", "second"};
+  steps->seqs = {{"first", *core->seq_of(a)}, {"second", *core->seq_of(bid)}};
+  core->resolve_input_from(*core->seq_of(bid), steps, 1);
+  complete_all();  // a completes; b is assigned with its reference resolved
+  turn();
+  ASSERT_EQ(core->get(bid)->state, TaskState::ASSIGNED);
+  ASSERT_FALSE(sent.empty());
+  EXPECT_EQ(sent.back().first, bid);
+  EXPECT_EQ(last_assign_input, (Json{{"x", a}})) << last_assign_input.dump();
+
+  // A reference to a step that is not COMPLETED fails the task with the workflow's words.
+  TaskSpec c = spec();
+  c.input = Json{{"y", "${steps.second.output}"}};
+  auto cid = submit(c, "step-c");
+  core->resolve_input_from(*core->seq_of(cid), steps, 1);
+  turn();
+  auto v = core->get(cid);
+  ASSERT_EQ(v->state, TaskState::FAILED);
+  EXPECT_NE(v->error.find("workflow w9 step second: "), std::string::npos) << v->error;
 }
 
 TEST_F(RetentionTest, ATaskIsKeptWhileADependantIsPendingAndExpiresOnceItEnded) {

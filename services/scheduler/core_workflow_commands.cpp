@@ -1,8 +1,10 @@
-// SchedulerCore, part 3: what workflows (workflow_manager.h) need from the core and nothing
-// else does: re-opening ended tasks for RETRY_WORKFLOW, and reading a task by seq.
+// SchedulerCore, part 3: the commands workflows (workflow_manager.h) give the core and nothing
+// else does: re-opening ended tasks for RETRY_WORKFLOW, resolving a step's input from the
+// outputs of the steps it references, and reading a task by seq.
 #include <algorithm>
 #include <set>
 
+#include "common/workflow_spec.h"
 #include "services/scheduler/scheduler_core.h"
 
 namespace orion::scheduler {
@@ -10,6 +12,27 @@ namespace orion::scheduler {
 const TaskRecord* SchedulerCore::task(std::uint64_t seq) const {
   auto it = tasks_.find(seq);
   return it == tasks_.end() ? nullptr : &it->second;
+}
+
+void SchedulerCore::resolve_input_from(std::uint64_t seq, std::shared_ptr<const StepTable> steps, std::size_t step) {
+  input_refs_[seq] = {std::move(steps), step};
+}
+
+Result<std::optional<Json>> SchedulerCore::input_for(const TaskRecord& t) const {
+  auto it = input_refs_.find(t.seq);
+  if (it == input_refs_.end()) return std::optional<Json>();
+  const StepTable& steps = *it->second.first;
+  auto resolved = resolve_refs(t.spec.input, "input", [&](const std::string& name) -> const Json* {
+    auto s = steps.seqs.find(name);
+    if (s == steps.seqs.end()) return nullptr;
+    const TaskRecord* dep = task(s->second);
+    return dep && dep->state == TaskState::COMPLETED ? &dep->cold().output : nullptr;
+  });
+  if (!resolved) {
+    return make_error(ErrorCode::INVALID_ARGUMENT, "workflow " + steps.workflow_id + " step " +
+                                                       steps.names.at(it->second.second) + ": " + resolved.error().message);
+  }
+  return std::optional<Json>(std::move(*resolved));
 }
 
 // Checks everything first, then changes: a refused reopen changes nothing. Cost: O(tasks +
