@@ -320,7 +320,7 @@ std::map<std::string, double> cpu_by_role(const Stack& stack) {
 // while the clock runs (as Prometheus would, more often than its usual 15 s).
 double bench_throughput(bool quick, Reporter& out, int replicas = 1, const std::string& prefix = "", bool curve = false,
                         const std::string& metrics_bind = "127.0.0.1:0", int scrape_ms = 0,
-                        std::vector<std::string> scheduler_args = {}) {
+                        std::vector<std::string> scheduler_args = {}, const std::string& limit_key = "") {
   const int threads = 8, agents = 4, capacity = 16;
   const int total = quick ? 4'000 : 40'000;
   StackConfig config{agents, capacity, {"echo"}, replicas};
@@ -362,6 +362,22 @@ double bench_throughput(bool quick, Reporter& out, int replicas = 1, const std::
     if (r) expect_completed(probe.wait(r->begin()->second, 30'000), "probe");
     else progress("throughput: SUBMIT_BATCH unavailable (" + r.error().to_string() + "); sequential submits");
   }
+  // Limits (protocol.md section 18): every task carries the key, under a rule that never holds.
+  const std::vector<std::string> limit_keys = limit_key.empty() ? std::vector<std::string>{}
+                                                                : std::vector<std::string>{limit_key};
+  if (!limit_key.empty()) {
+    sdk::Client admin(stack.client_options());
+    SetLimit rule;
+    rule.pattern = limit_key;
+    rule.max_running = kMaxLimitCount;
+    auto r = admin.set_limit(rule);
+    if (!r) throw std::runtime_error("set_limit: " + r.error().to_string());
+  }
+  auto task_of = [&](std::int64_t input) {
+    TaskSpec s = echo_task(input);
+    s.limit_keys = limit_keys;
+    return s;
+  };
   const int window = batch ? 500 : 64;
   progress("throughput: " + std::to_string(agents) + " agents x capacity " + std::to_string(capacity) + ", " +
            std::to_string(threads) + " clients, " + std::to_string(total) + " echo tasks, " +
@@ -382,7 +398,7 @@ double bench_throughput(bool quick, Reporter& out, int replicas = 1, const std::
     try {
       sdk::Client client(stack.client_options());
       // Warm-up outside the timing: discovery, connection, one task end to end.
-      expect_completed(client.wait(require_ok(client.submit(echo_task(-1)), "submit"), 30'000), "warm-up");
+      expect_completed(client.wait(require_ok(client.submit(task_of(-1)), "submit"), 30'000), "warm-up");
       {
         std::unique_lock<std::mutex> lock(m);
         ++ready;
@@ -393,10 +409,10 @@ double bench_throughput(bool quick, Reporter& out, int replicas = 1, const std::
       for (int done = 0; done < tasks;) {
         int n = std::min(window, tasks - done);
         if (batch) {
-          ids = submit_echo_batch(client, index * 1'000'000L + done, n);
+          ids = submit_echo_batch(client, index * 1'000'000L + done, n, limit_keys);
         } else {
           ids.clear();
-          for (int i = 0; i < n; ++i) ids.push_back(require_ok(client.submit(echo_task(done + i)), "submit"));
+          for (int i = 0; i < n; ++i) ids.push_back(require_ok(client.submit(task_of(done + i)), "submit"));
         }
         // One long-poll for the whole window (WAIT_TASKS), as a user waiting on a group would.
         wait_completed(client, ids, 120'000);
@@ -491,6 +507,30 @@ void bench_history(bool quick, Reporter& out) {
   out.print({"history_off_throughput_tasks_per_s", median(off), "tasks/s"});
   out.print({"history_on_throughput_tasks_per_s", median(on), "tasks/s"});
   out.print({"history_throughput_ratio", median(on) / median(off), "x"});
+}
+
+// ---- throughput_limited_tasks_per_s, limits_throughput_ratio -----------------------------------
+
+// The cost of limits (protocol.md section 18) on the hot path: the throughput run with every task
+// carrying one limit key whose rule (max_running 1,000,000) never holds, so each assignment checks
+// and counts the key and each end releases it. Plain and limited alternated three times in one
+// run; the medians, and limited / plain (the goal: >= 0.90).
+void bench_limits(bool quick, Reporter& out) {
+  Reporter quiet({"-"});
+  std::vector<double> off, on;
+  for (int round = 0; round < 3; ++round) {
+    off.push_back(bench_throughput(quick, quiet, 1, "", false, "off"));
+    on.push_back(bench_throughput(quick, quiet, 1, "limited_", false, "off", 0, {}, "customer-42"));
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  progress("limits: throughput " + std::to_string(median(off)) + " tasks/s plain, " + std::to_string(median(on)) +
+           " tasks/s with a limit key on every task (medians of 3, alternated)");
+  out.print({"limits_off_throughput_tasks_per_s", median(off), "tasks/s"});
+  out.print({"throughput_limited_tasks_per_s", median(on), "tasks/s"});
+  out.print({"limits_throughput_ratio", median(on) / median(off), "x"});
 }
 
 // ---- curve_throughput_ratio, curve_roundtrip_ratio --------------------------------------------
@@ -727,6 +767,8 @@ const std::vector<Group>& groups() {
        bench_metrics},
       {"history", {"history_off_throughput_tasks_per_s", "history_on_throughput_tasks_per_s", "history_throughput_ratio"},
        bench_history},
+      {"limits", {"limits_off_throughput_tasks_per_s", "throughput_limited_tasks_per_s", "limits_throughput_ratio"},
+       bench_limits},
       {"audit", {"audit_off_submits_per_s", "audit_on_submits_per_s", "audit_cost_ratio", "audit_us_per_submit"},
        bench_audit},
   };

@@ -94,7 +94,8 @@ const std::set<std::string>& known_fields() {
   static const std::set<std::string> k = {"name",     "type",       "capabilities", "priority",
                                           "timeout", "retries",    "input",    "metadata",     "depends_on",
                                           "prefer",  "exclude",    "backoff",  "idempotency_key",
-                                          "unschedulable_timeout", "delay", "not_before", "on_exhausted"};
+                                          "unschedulable_timeout", "delay", "not_before", "on_exhausted",
+                                          "limit_keys"};
   return k;
 }
 
@@ -220,6 +221,7 @@ std::optional<std::pair<std::string, std::string>> read_task_fields(const Json& 
   r.str_list("depends_on", s.depends_on);
   r.str_list("prefer", s.preferred_agents);
   r.str_list("exclude", s.excluded_agents);
+  r.str_list("limit_keys", s.limit_keys);
   read_backoff(r, s);
   r.str("idempotency_key", s.idempotency_key);
   r.seconds("unschedulable_timeout", s.unschedulable_timeout_ms);

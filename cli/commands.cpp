@@ -32,10 +32,10 @@ constexpr const char* kTaskFlags[] = {"name",       "type",         "cap",      
                                       "input",      "metadata",     "depends-on",  "prefer",     "exclude",
                                       "retries",    "backoff",      "backoff-initial", "backoff-max",
                                       "backoff-multiplier", "jitter", "idempotency-key", "unschedulable-timeout", "result-ttl",
-                                      "delay", "not-before", "on-exhausted",
+                                      "delay", "not-before", "on-exhausted", "limit-key",
                                       "require-consensus", "consensus-cap", "voter", "consensus-timeout", "consensus-data"};
 
-// --delay, --not-before (delayed tasks) and --on-exhausted (parked tasks).
+// --delay, --not-before (delayed tasks), --on-exhausted (parked tasks) and --limit-key (limits).
 void read_delay_flags(const cxxopts::ParseResult& args, TaskSpec& spec) {
   if (args.count("delay") && args.count("not-before")) throw UsageError("give --delay or --not-before, not both");
   if (args.count("delay")) spec.delay_ms = duration_ms(args, "delay", 0, kMaxDelayMs);
@@ -49,6 +49,7 @@ void read_delay_flags(const cxxopts::ParseResult& args, TaskSpec& spec) {
     if (!park) throw UsageError("--on-exhausted must be fail or park");
     spec.park = *park;
   }
+  spec.limit_keys = strings(args, "limit-key");
 }
 
 TaskSpec spec_from_flags(const cxxopts::ParseResult& args) {
@@ -171,6 +172,8 @@ int cmd_submit(int argc, char** argv) {
         cxxopts::value<std::string>())(
         "on-exhausted", "when the retries are spent: fail (FAILED) or park (PARKED, for orionctl parked retry|discard)",
         cxxopts::value<std::string>())(
+        "limit-key", "a concurrency or rate limit key (repeatable, at most 8; see orionctl limit)",
+        cxxopts::value<std::vector<std::string>>())(
         "require-consensus", "run only once the agents approve: majority|unanimous|weighted|pbft",
         cxxopts::value<std::string>())(
         "consensus-cap", "whose live agents vote (default: the task's first --cap)", cxxopts::value<std::string>())(

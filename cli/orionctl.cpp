@@ -19,6 +19,7 @@ commands:
                   [--require-consensus majority|unanimous|weighted|pbft [--consensus-cap C]
                    [--voter AGENT]... [--consensus-timeout 60] [--consensus-data '{}']]
                    [--delay 10m | --not-before 2026-12-06T10:00:00Z] [--on-exhausted fail|park]
+                   [--limit-key K]...
                 submit a batch file     orionctl submit --batch tasks.json   (prints key -> id)
   status        show a task             orionctl status t42 [--json]
   wait          wait until a task ends  orionctl wait t42 [--timeout 30]
@@ -39,6 +40,8 @@ commands:
                                         orionctl workflow status|wait|cancel|retry ID [--json]
   schedule      fire tasks on a clock   orionctl schedule create NAME --cron '0 2 * * *' [--tz Europe/Paris] --type T
                                           |  --every 5m ...   orionctl schedule list|pause|resume|delete|trigger [ID] [--json]
+  limit         concurrency and rate limits per key   orionctl limit set customer-* --max-running 5 [--rate 10 --per 1s]
+                                          orionctl limit delete PATTERN | orionctl limit list [--json]
   stats         tasks, wait/run times, agents, proposals, bottlenecks   orionctl stats [--json]
   replica       change a replicated service's members   orionctl replica add --service scheduler
                                           --id 4 --raft HOST:PORT  |  orionctl replica remove --id 1
@@ -83,6 +86,7 @@ int main(int argc, char** argv) {
   if (cmd == "list") return orion::cli::cmd_list(argc - 1, argv + 1);
   if (cmd == "workflow") return orion::cli::cmd_workflow(argc - 1, argv + 1);
   if (cmd == "schedule") return orion::cli::cmd_schedule(argc - 1, argv + 1);
+  if (cmd == "limit") return orion::cli::cmd_limit(argc - 1, argv + 1);
   if (cmd == "parked") return orion::cli::cmd_parked(argc - 1, argv + 1);
   if (cmd == "stats") return orion::cli::cmd_stats(argc - 1, argv + 1);
   if (cmd == "replica") return orion::cli::cmd_replica(argc - 1, argv + 1);

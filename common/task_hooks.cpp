@@ -10,6 +10,7 @@
 //   read_lenient_str      a string, and anything else reads as absent (TASK_LIST's `next`)
 #include <string>
 
+#include "common/limit_messages.h"
 #include "common/msg_writer.h"
 #include "common/object_fields.h"
 #include "common/task_messages.h"
@@ -67,9 +68,20 @@ std::optional<Error> check_entries(bool is_array, std::size_t size, const char* 
 
 }  // namespace
 
-// TaskSpec's rule across fields: a delay is given one way (section 8.6).
+// TaskSpec's rules across fields: a delay is given one way (section 8.6); limit keys are
+// distinct and well formed (section 18).
 Status check_task_spec(TaskSpec& s) {
   if (s.not_before_ms != 0 && s.delay_ms != 0) return invalid("field 'delay_ms': give it or 'not_before_ms', not both");
+  for (std::size_t i = 0; i < s.limit_keys.size(); ++i) {
+    const std::string& k = s.limit_keys[i];
+    if (!valid_limit_key(k)) {
+      return invalid("field 'limit_keys[" + std::to_string(i) + "]': \"" + k.substr(0, 160) + "\" is not 1.." +
+                     std::to_string(kMaxLimitKeyBytes) + " letters, digits, '_', '-', '.', ':'");
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (s.limit_keys[j] == k) return invalid("field 'limit_keys': \"" + k + "\" given twice");
+    }
+  }
   return {};
 }
 

@@ -45,6 +45,7 @@
 #include "common/envelope.h"
 #include "common/leader_follower.h"
 #include "common/workflow_messages.h"
+#include "common/limit_messages.h"
 #include "common/schedule_messages.h"
 #include "common/stats_messages.h"
 #include "sdk/cpp/decisions.h"
@@ -149,6 +150,15 @@ class Client {
   Result<ScheduleDeleteOk> delete_schedule(const std::string& schedule_id);
   // Fires it now; the id of the task (or workflow) it made and the firing's idempotency key.
   Result<ScheduleTriggerOk> trigger_schedule(const std::string& schedule_id);
+
+  // ---- Limits (client_limits.cpp; docs/protocol.md section 18) ----
+  // Sets (adds or replaces) the rule of rule.pattern: a key, or a prefix ending in '*'.
+  // INVALID_ARGUMENT (checked here first, and by the scheduler) for a bad pattern or bounds.
+  Result<LimitView> set_limit(const SetLimit& rule);
+  // NOT_FOUND when no rule has the pattern.
+  Result<DeleteLimitOk> delete_limit(const std::string& pattern);
+  // Every rule with its counts, by pattern (all pages).
+  Result<std::vector<LimitView>> list_limits();
 
   // Distributed decisions (decisions.h; implemented in decisions.cpp). Resolves the voters from
   // the registry (the named ones, or every live agent with the capability, with their weights

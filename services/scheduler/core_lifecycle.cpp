@@ -423,6 +423,7 @@ void SchedulerCore::dispatch() {
     ReadyQueues::Class* best = ready_.best(blocked);
     if (!best) break;
     TaskRecord& t = tasks_.at(best->head());
+    if (!t.spec.limit_keys.empty() && hold_by_limit(*best, t)) continue;  // out of the queue: no slot taken
     auto choice = pool_.select(t.spec);
     if (!choice.agent) {
       blocked.insert(best);
@@ -442,6 +443,7 @@ void SchedulerCore::tick() {
   expire_unschedulable();
   expire_waiters();
   expire_gates();
+  expire_limit_waits();
   dispatch();
   expire_retained();
 }
@@ -452,6 +454,7 @@ Status SchedulerCore::check_invariants() const {
   if (auto s = waiters_.check_invariants(tasks_); !s) return s;
   if (auto s = gates_.check_invariants(); !s) return s;
   if (auto s = books_.check_invariants(tasks_); !s) return s;
+  if (auto s = check_limit_invariants(); !s) return s;
   for (const auto& [seq, t] : tasks_) {
     const auto& v = t;
     if (seq >= next_seq_) return broken("seq not below next_seq");

@@ -181,6 +181,7 @@ void SchedulerCore::adopt_leases(std::int64_t grace_ms) {
 }
 
 void SchedulerCore::adopt_leases(const std::vector<std::uint64_t>& seqs, std::int64_t grace_ms) {
+  rebuild_limits(seqs);  // a new term: the leased tasks hold their keys again
   const auto now = clock_.now_ms();
   const auto wall = clock_.wall_ms();
   std::size_t adopted = 0;

@@ -142,6 +142,13 @@ void SchedulerCore::demote() {
   outbox_.clear();
   standby_leased_.clear();
   standby_gated_.clear();
+  // A follower holds nothing back and counts nothing: the tasks a limit held are ready again.
+  for (auto seq : limit_waits_.take_all()) {
+    TaskRecord& t = tasks_.at(seq);
+    t.limit_held = false;
+    make_ready(t);
+  }
+  limits_.begin_term(clock_.now_ms());
   for (auto& [seq, t] : tasks_) {
     const auto& v = t;
     t.deadline_ms = 0;

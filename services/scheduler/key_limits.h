@@ -80,6 +80,11 @@ class KeyLimits {
 
   std::int64_t running(std::string_view key) const;
   std::size_t keys_held() const { return state_.size(); }  // keys with state: bounded by live use
+  // Every key with state, with its running count (LIST_LIMITS, the core's invariant check).
+  template <class Fn>
+  void each_key(Fn&& fn) const {
+    for (const auto& [key, s] : state_) fn(key, s.running);
+  }
   // Drops the state of keys whose bucket is full again and that have nothing running.
   void trim(std::int64_t now_ms);
 

@@ -113,7 +113,13 @@ void SchedulerCore::make_ready(TaskRecord& t) {
   dispatch_needed_ = true;
 }
 
-void SchedulerCore::unqueue(TaskRecord& t) { ready_.remove(t); }
+void SchedulerCore::unqueue(TaskRecord& t) {
+  ready_.remove(t);
+  if (t.limit_held) {
+    limit_waits_.remove(t.seq);
+    t.limit_held = false;
+  }
+}
 
 // A delayed task (spec.not_before_ms ahead of the wall clock) waits in the retry wait, the one
 // timer of PENDING tasks, until its time: then expire_retries() calls make_ready again. Should
@@ -499,6 +505,9 @@ std::string SchedulerCore::explain_pending(const TaskRecord& t) const {
     return "waiting on dependencies: " + waiting + (not_before_ahead(t) ? "; " + explain_delay(t) : "");
   }
   if (not_before_ahead(t)) return explain_delay(t);
+  if (t.limit_held) {
+    if (const std::string* why = limit_waits_.reason(t.seq)) return *why;
+  }
   if (t.retry_due_ms != 0) {
     return "retry " + std::to_string(t.failures) + " of " + std::to_string(t.spec.retries) + " due in " +
            std::to_string(std::max<std::int64_t>(0, t.retry_due_ms - clock_.now_ms())) + " ms";

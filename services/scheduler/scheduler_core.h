@@ -67,6 +67,7 @@
 #include "common/clock.h"
 #include "common/consensus_messages.h"
 #include "common/envelope.h"
+#include "common/limit_messages.h"
 #include "common/peer_quota.h"
 #include "common/topic_subscriptions.h"
 #include "common/stats_messages.h"
@@ -74,6 +75,8 @@
 #include "services/scheduler/batch_entries.h"
 #include "services/scheduler/batch_ledger.h"
 #include "services/scheduler/consensus_gates.h"
+#include "services/scheduler/key_limits.h"
+#include "services/scheduler/limit_waits.h"
 #include "services/scheduler/live_stats.h"
 #include "services/scheduler/ready_queues.h"
 #include "services/scheduler/task_lifecycle.h"
@@ -438,6 +441,24 @@ class SchedulerCore {
   std::size_t parked_count() const { return parked_.size(); }
   std::optional<std::uint64_t> seq_of(const std::string& task_id) const { return lookup(task_id); }
 
+  // ---- Limits (core_limits.cpp; key_limits.h, protocol.md section 18). A task with limit keys
+  // starts only while every key's rule allows one more: dispatch checks the head of a queue, and
+  // a task a limit holds leaves its queue for the limit wait (limit_waits.h) with its reason, so
+  // it never blocks other work. transition() acquires the keys when a task becomes ASSIGNED and
+  // releases them whenever it stops being ASSIGNED or RUNNING (result, retry, fencing, timeout,
+  // cancel, parking), so no count can leak; a release takes the key's first waiting task back to
+  // its queue, and so does the key's next token (tick). A new term (adopt_leases: a start, a
+  // promotion) counts the leased tasks again (no token taken) and starts every bucket empty.
+  // Rules (not durable here: the service's LimitBook stores them and calls these):
+  // INVALID_ARGUMENT as KeyLimits::set_rule; a rule set or deleted takes the tasks waiting on the
+  // keys it covers back to their queues, to be checked against the rules as they are now.
+  Status set_limit(const LimitRule& rule);
+  bool delete_limit(const std::string& pattern);
+  // The rule with its counts now (LIST_LIMITS).
+  LimitView limit_view(const LimitRule& rule) const;
+  const KeyLimits& limits() const { return limits_; }
+  std::size_t limit_waiting() const { return limit_waits_.size(); }
+
  private:
   // The single hook of SCHEDULER_STATS: t may have changed (state, priority, its times); the
   // counts take it as it is now. Called where a task changes (mark, make_ready, place, create,
@@ -547,6 +568,20 @@ class SchedulerCore {
   void answer_waiters(const TaskRecord& t);
   void dispatch();
   void assign(TaskRecord& t, AgentSession& a, const std::string& why);
+  // Every task state change of the core: the lifecycle's guarded transition (task_lifecycle.h),
+  // and the limit keys acquired on entering ASSIGNED and released on leaving ASSIGNED or RUNNING.
+  // Hides the free function inside the core, so no change can bypass the counts.
+  bool transition(TaskRecord& t, TaskState to, Cause cause);
+  // Dispatch: true when a limit holds t (the head of c): taken out of c into the limit wait.
+  bool hold_by_limit(ReadyQueues::Class& c, TaskRecord& t);
+  // The first task waiting on key back to its ready queue (no-op when none waits).
+  void wake_limited(const std::string& key);
+  // Tick: keys whose next token is due; once a second, every key that has room (a safety net)
+  // and KeyLimits::trim.
+  void expire_limit_waits();
+  // A new term: counts from the leased tasks `seqs` (every leased task), buckets empty.
+  void rebuild_limits(const std::vector<std::uint64_t>& seqs);
+  Status check_limit_invariants() const;
   Status check_gate(const TaskSpec& spec, const ConsensusGate& gate) const;
   void open_gate(TaskRecord& t, const std::string& gate_id);
   std::string explain_gate(const TaskRecord& t) const;
@@ -611,6 +646,12 @@ class SchedulerCore {
   AgentHolders holders_;
   std::set<std::string> dirty_holders_;
   const TopicSubscriptions* subscriptions_ = nullptr;  // not owned; nullptr: build every event
+  // ---- Limits (core_limits.cpp). Invariant (serving): each key's running count is the number of
+  // tasks ASSIGNED or RUNNING that carry it, outside standby_leased_ (a follower counts nothing).
+  KeyLimits limits_;
+  // Invariant: exactly the tasks with limit_held (limit_waits.h).
+  LimitWaits limit_waits_;
+  std::int64_t next_limit_sweep_ms_ = 0;  // monotonic
 };
 
 }  // namespace orion::scheduler

@@ -260,6 +260,8 @@ std::optional<Action> client_action(MsgType t) {
     case MsgType::SCHEDULE_RESUME:
     case MsgType::SCHEDULE_DELETE:
     case MsgType::SCHEDULE_TRIGGER:
+    case MsgType::SET_LIMIT:
+    case MsgType::DELETE_LIMIT:
       return Action::CONTROL;
     case MsgType::CANCEL:
       return Action::CANCEL;
@@ -497,6 +499,12 @@ void SchedulerService::handle_client(Incoming& in) {
       // Schedules: services/scheduler/schedule_book.h.
       client_replies_.push_back({in.identity, schedules_.handle(e)});
       return;
+    case MsgType::SET_LIMIT:
+    case MsgType::DELETE_LIMIT:
+    case MsgType::LIST_LIMITS:
+      // Limits: services/scheduler/limit_book.h (the rules), scheduler_core.h (the counts).
+      client_replies_.push_back({in.identity, limits_.handle(e)});
+      return;
     default:
       return reply_error(make_error(ErrorCode::UNKNOWN_TYPE,
                                     std::string(to_string(e.type)) + " is not served on the scheduler's client socket"));
@@ -618,6 +626,13 @@ void SchedulerService::hold() {
   // A schedule's advance goes in the batch of the task (or workflow) its firing made: a new
   // leader has both or neither (schedule_book.h). A deletion is an empty record.
   schedules_.drain_dirty([&](std::uint64_t key, std::string rec) {
+    if (rec.empty()) {
+      batch.erase(key);
+    } else {
+      batch.put(key, std::move(rec));
+    }
+  });
+  limits_.drain_dirty([&](std::uint64_t key, std::string rec) {
     if (rec.empty()) {
       batch.erase(key);
     } else {

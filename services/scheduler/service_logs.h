@@ -13,6 +13,7 @@
 namespace orion::scheduler {
 
 class ScheduleBook;  // schedule_book.h: schedules, records of kind kScheduleRecordKind (10)
+class LimitBook;     // limit_book.h: limit rules, records of kind kLimitRecordKind (11)
 
 // tasks 0, workflows 1, batches 2, hits 3, the retention mark 4, audit 5, agent holders 6
 inline constexpr std::uint8_t kEventHistoryKind = 7;
@@ -22,6 +23,7 @@ struct ServiceLogs {
   AuditLog* audit = nullptr;
   EventHistory* events = nullptr;
   ScheduleBook* schedules = nullptr;
+  LimitBook* limits = nullptr;
 };
 
 }  // namespace orion::scheduler

@@ -5,6 +5,7 @@
 #include "services/scheduler/agent_holder_record.h"
 #include "services/scheduler/audit_trail.h"
 #include "services/scheduler/batch_record.h"
+#include "services/scheduler/limit_book.h"
 #include "services/scheduler/replica_state.h"
 #include "services/scheduler/retention_mark.h"
 #include "services/scheduler/schedule_book.h"
@@ -79,6 +80,10 @@ Status load_store(LogStore& log, SchedulerCore& core, WorkflowManager& workflows
       }
       case kScheduleRecordKind:
         if (logs.schedules) s = logs.schedules->apply_record(log_id(key), bytes);
+        ++p.other_records;
+        break;
+      case kLimitRecordKind:
+        if (logs.limits) s = logs.limits->apply_record(log_id(key), bytes);
         ++p.other_records;
         break;
       default: {

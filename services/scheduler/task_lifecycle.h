@@ -119,9 +119,10 @@ std::string_view to_string(Cause cause);
 // Leased to an agent: it holds a slot there (AgentPool) until it ends or is fenced.
 constexpr bool is_leased(TaskState s) { return s == TaskState::ASSIGNED || s == TaskState::RUNNING; }
 
-// In its class's ready queue (ReadyQueues): PENDING, every dependency met, no retry due.
+// In its class's ready queue (ReadyQueues): PENDING, every dependency met, no retry due, not
+// held back by a limit.
 inline bool is_queued(const TaskRecord& t) {
-  return t.state == TaskState::PENDING && t.unmet == 0 && t.retry_due_ms == 0;
+  return t.state == TaskState::PENDING && t.unmet == 0 && t.retry_due_ms == 0 && !t.limit_held;
 }
 
 // Logs the refused transition (and aborts in a debug build); the task is left as it was.

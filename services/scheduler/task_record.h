@@ -62,6 +62,9 @@ struct TaskRecord {
   // string per class, not per task); set whenever the record is in the core's table.
   const std::string* class_key = nullptr;
   bool in_batch_record = false;   // its only durable form is its batch's record (derived; BatchIntake)
+  // Held back by a limit of one of its keys (limit_waits.h): out of its ready queue, in the
+  // limit wait, until a task holding the key ends or the key's next token is due (derived, leader only).
+  bool limit_held = false;
   // What SCHEDULER_STATS counts it as now (live_stats.h; derived). Fits the padding after
   // in_batch_record: no memory per task.
   struct Counted {

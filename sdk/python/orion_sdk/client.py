@@ -29,6 +29,7 @@ import zmq
 
 from . import consensus_messages as cm
 from . import messages as msgs
+from . import limits as lm
 from . import protocol as p
 from . import schedules as sc
 from . import workflow as wf
@@ -140,8 +141,9 @@ class Client:
         NOT_FOUND "has expired"; -1, the default, = the scheduler's retention), delay_ms (not
         dispatched before this long after the scheduler accepted it; at most 366 days) or
         not_before_ms (not before this wall-clock time, epoch ms; a datetime is taken too), and
-        on_exhausted ("fail", the default, or "park": PARKED once the retries are spent).
-        A bad field raises OrionError INVALID_ARGUMENT naming it, before anything is sent."""
+        on_exhausted ("fail", the default, or "park": PARKED once the retries are spent), and
+        limit_keys (up to 8 keys; the task starts only while every key's limit allows: see
+        set_limit). A bad field raises OrionError INVALID_ARGUMENT naming it, before anything is sent."""
         if "retry" in options and options["retry"] is not None:
             options["retry"] = p.retry_policy(**options["retry"])
         at = options.get("not_before_ms")
@@ -301,6 +303,35 @@ class Client:
         """Fires it now, outside its ticks: {schedule_id, fired_id, idempotency_key}."""
         r = self.call(True, MsgType.SCHEDULE_TRIGGER, {"schedule_id": schedule_id}, self.request_timeout_ms)
         return sc.parse_schedule_trigger_ok(r.body)
+
+    # ---- limits (docs/protocol.md section 18; bodies in limits.py) ----
+
+    def set_limit(self, pattern, max_running=0, rate=0, period_ms=0):
+        """Sets (adds or replaces) the rule of `pattern`: a key ("customer-42") or a prefix ending
+        in '*' ("customer-*": a limit for each key it matches). max_running: at most this many
+        tasks with the key ASSIGNED or RUNNING; rate per period_ms: at most this many starts (a
+        token bucket, bursts of up to `rate`). Returns the rule with its counts (pattern,
+        max_running, rate, period_ms, running, keys_held, waiting). INVALID_ARGUMENT, raised before
+        anything is sent, for a bad pattern or a rule that limits nothing."""
+        body = lm.set_limit_body(pattern, max_running=max_running, rate=rate, period_ms=period_ms)
+        r = self.call(True, MsgType.SET_LIMIT, body, self.request_timeout_ms)
+        return lm.parse_limit_ok(r.body)
+
+    def delete_limit(self, pattern):
+        """Deletes the rule of `pattern`: {pattern}. NOT_FOUND when no rule has it."""
+        r = self.call(True, MsgType.DELETE_LIMIT, {"pattern": pattern}, self.request_timeout_ms)
+        return lm.parse_delete_limit_ok(r.body)
+
+    def list_limits(self):
+        """Every rule, by pattern, with its counts, as dicts (every page)."""
+        out, after = [], ""
+        while True:
+            r = self.call(True, MsgType.LIST_LIMITS, {"limit": 1000, "after": after}, self.request_timeout_ms)
+            page = lm.parse_limit_list(r.body)
+            out.extend(page["limits"])
+            if not page["next"]:
+                return out
+            after = page["next"]
 
     # ---- distributed decisions (decisions.py) ----
 

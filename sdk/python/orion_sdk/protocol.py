@@ -41,7 +41,7 @@ DEFAULT_LIMITS = Limits(max_bytes=16 << 20, max_depth=32, max_string=8 << 20, ma
 from .schema import (  # noqa: E402,F401  (re-exported: the SDK's public names)
     INT64_MAX, MAX_ATTEMPT, MAX_BATCH_TASKS, MAX_CAPACITY, MAX_HISTORY, MAX_INPUT_BYTES, MAX_LIST_ITEMS,
     MAX_NAME_BYTES, MAX_RETENTION_MS, MAX_RETRIES, MAX_TEXT_BYTES, MAX_TIMEOUT_MS, MAX_WAIT_MS, MsgType,
-    MAX_DELAY_MS,
+    MAX_DELAY_MS, MAX_LIMIT_KEYS, MAX_LIMIT_KEY_BYTES,
 )
 
 UINT64_MAX = (1 << 64) - 1
@@ -564,6 +564,31 @@ def read_bool(body, key, required=False, default=False):
     return v
 
 
+_LIMIT_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:")
+
+
+def valid_limit_key(key):
+    """True for a limit key (protocol.md 18): 1..128 letters, digits, '_', '-', '.', ':'."""
+    return isinstance(key, str) and 0 < len(key) <= MAX_LIMIT_KEY_BYTES and all(c in _LIMIT_KEY_CHARS for c in key)
+
+
+def valid_limit_pattern(pattern):
+    """True for a rule's pattern: a limit key, optionally followed by '*'."""
+    return isinstance(pattern, str) and valid_limit_key(pattern[:-1] if pattern.endswith("*") else pattern)
+
+
+def read_limit_keys(body, key):
+    """A TaskSpec's limit_keys: at most 8, distinct, each a valid limit key."""
+    keys = read_str_list(body, key, max_items=MAX_LIMIT_KEYS)
+    for i, k in enumerate(keys):
+        if not valid_limit_key(k):
+            raise _invalid("%s[%d]" % (key, i), "%r is not 1..%d letters, digits, '_', '-', '.', ':'"
+                           % (k[:160], MAX_LIMIT_KEY_BYTES))
+        if k in keys[:i]:
+            raise _invalid(key, "%r given twice" % k)
+    return keys
+
+
 def read_str_list(body, key, required=False, max_items=MAX_LIST_ITEMS):
     v = _present(body, key, required)
     if v is None:
@@ -782,7 +807,7 @@ _DEFAULT_RETRY = retry_policy()
 def task_spec(task_type, input=None, name="", capabilities=(), priority=Priority.NORMAL, timeout_ms=0,
               metadata=None, retries=0, retry=None, depends_on=(), preferred_agents=(), excluded_agents=(),
               idempotency_key="", unschedulable_timeout_ms=-1, consensus=None, result_ttl_ms=-1,
-              delay_ms=0, not_before_ms=0, on_exhausted="fail"):
+              delay_ms=0, not_before_ms=0, on_exhausted="fail", limit_keys=()):
     """A TaskSpec body (the `task` of SUBMIT), with the fields C++ TaskSpec::to_json emits:
     always name, type, capabilities, priority, timeout_ms, input, metadata; the later optional
     fields only when they differ from their defaults. `consensus` gates the task (protocol.md
@@ -819,6 +844,9 @@ def task_spec(task_type, input=None, name="", capabilities=(), priority=Priority
         j["delay_ms"] = int(delay_ms)
     if on_exhausted != "fail":
         j["on_exhausted"] = on_exhausted
+    # Limits (protocol.md 18): the task starts only while every key's rule allows one more.
+    if limit_keys:
+        j["limit_keys"] = list(limit_keys)
     return j
 
 
@@ -872,6 +900,7 @@ def parse_task_spec(j):
     if out["not_before_ms"] and out["delay_ms"]:
         raise _invalid("delay_ms", "give it or 'not_before_ms', not both")
     out["on_exhausted"] = read_str(j, "on_exhausted") or "fail"
+    out["limit_keys"] = read_limit_keys(j, "limit_keys")
     if out["on_exhausted"] not in ("fail", "park"):
         raise _invalid("on_exhausted", 'must be "fail" or "park"')
     if not out["type"]:

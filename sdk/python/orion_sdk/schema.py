@@ -40,6 +40,10 @@ DEFAULT_PROPOSAL_TIMEOUT_MS = 60_000  # a proposal's and a gate's timeout when a
 MAX_LEASE_TTL_MS = 86_400_000  # a lease's ttl_ms: a day
 MIN_PROPOSAL_RETENTION_MS = 1_000  # the shortest non-zero PROPOSE result_ttl_ms
 MAX_PROPOSAL_RETENTION_MS = 315_360_000_000  # the longest: 10 years
+MAX_LIMIT_KEYS = 8  # limit keys of one task
+MAX_LIMIT_KEY_BYTES = 128  # one limit key
+MAX_LIMIT_COUNT = 1_000_000  # a limit rule's max_running and rate
+MAX_LIMIT_PERIOD_MS = 86_400_000  # a limit rule's period_ms: a day
 MAX_STATS_ROWS = 1_024  # task types, waiting classes in SCHEDULER_STATS_OK
 MAX_STATS_KEYS = 64  # entries of a Counts map
 MAX_GATE_DATA_BYTES = 65_536  # a consensus gate's encoded data
@@ -145,6 +149,12 @@ class MsgType(enum.IntEnum):
     SCHEDULE_DELETE_OK = 147
     SCHEDULE_TRIGGER = 148
     SCHEDULE_TRIGGER_OK = 149
+    SET_LIMIT = 150
+    LIMIT_OK = 151
+    DELETE_LIMIT = 152
+    DELETE_LIMIT_OK = 153
+    LIST_LIMITS = 154
+    LIMIT_LIST = 155
 
 
 HOT_PATH = frozenset({MsgType.ASSIGN, MsgType.SUBMIT_BATCH, MsgType.TASK_LIST, MsgType.TASK_PROGRESS, MsgType.TASK_RESULT})
@@ -205,6 +215,7 @@ RECORDS = {
         Field('not_before_ms', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
         Field('delay_ms', 'scalar', 'int', False, min=0, max=MAX_DELAY_MS, default=0),
         Field('on_exhausted', 'scalar', 'str', False, default='fail'),
+        Field('limit_keys', 'list', 'str', False, max_items=MAX_LIMIT_KEYS, default=[]),
     ),
     'RetryPolicy': (
         Field('kind', 'scalar', 'int', False, min=1, max=2, default=1),
@@ -234,6 +245,7 @@ RECORDS = {
         Field('not_before_ms', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
         Field('delay_ms', 'scalar', 'int', False, min=0, max=MAX_DELAY_MS, default=0),
         Field('on_exhausted', 'scalar', 'str', False, default='fail'),
+        Field('limit_keys', 'list', 'str', False, max_items=MAX_LIMIT_KEYS, default=[]),
         Field('task_id', 'scalar', 'str', True),
         Field('state', 'scalar', 'int', True, min=0, max=8),
         Field('effective_priority', 'scalar', 'int', False, min=0, max=5, default=0),
@@ -442,6 +454,15 @@ RECORDS = {
         Field('skipped', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
         Field('last_error', 'scalar', 'str', False, max_bytes=MAX_TEXT_BYTES, default=''),
         Field('created_ms', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+    ),
+    'LimitView': (
+        Field('pattern', 'scalar', 'str', True, min_bytes=1, max_bytes=129),
+        Field('max_running', 'scalar', 'int', False, min=0, max=MAX_LIMIT_COUNT, default=0),
+        Field('rate', 'scalar', 'int', False, min=0, max=MAX_LIMIT_COUNT, default=0),
+        Field('period_ms', 'scalar', 'int', False, min=0, max=MAX_LIMIT_PERIOD_MS, default=0),
+        Field('running', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+        Field('keys_held', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+        Field('waiting', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
     ),
 }
 
@@ -859,5 +880,28 @@ BODIES = {
         Field('schedule_id', 'scalar', 'str', True, max_bytes=64),
         Field('fired_id', 'scalar', 'str', True),
         Field('idempotency_key', 'scalar', 'str', True, max_bytes=1024),
+    ),
+    MsgType.SET_LIMIT: (
+        Field('pattern', 'scalar', 'str', True, min_bytes=1, max_bytes=129),
+        Field('max_running', 'scalar', 'int', False, min=0, max=MAX_LIMIT_COUNT, default=0),
+        Field('rate', 'scalar', 'int', False, min=0, max=MAX_LIMIT_COUNT, default=0),
+        Field('period_ms', 'scalar', 'int', False, min=0, max=MAX_LIMIT_PERIOD_MS, default=0),
+    ),
+    MsgType.LIMIT_OK: (
+        Field('limit', 'record', 'LimitView', True),
+    ),
+    MsgType.DELETE_LIMIT: (
+        Field('pattern', 'scalar', 'str', True, min_bytes=1, max_bytes=129),
+    ),
+    MsgType.DELETE_LIMIT_OK: (
+        Field('pattern', 'scalar', 'str', True, min_bytes=1, max_bytes=129),
+    ),
+    MsgType.LIST_LIMITS: (
+        Field('limit', 'scalar', 'int', False, min=1, max=1000, default=1000),
+        Field('after', 'scalar', 'str', False, max_bytes=129, default=''),
+    ),
+    MsgType.LIMIT_LIST: (
+        Field('limits', 'list', 'LimitView', True, max_items=1000, default=[]),
+        Field('next', 'scalar', 'str', False, max_bytes=129, default=''),
     ),
 }
