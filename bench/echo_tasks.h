@@ -27,7 +27,9 @@ std::string require_ok(const Result<std::string>& r, const char* what);
 
 // n echo tasks (inputs first_input..first_input+n-1) in one SUBMIT_BATCH (a fresh request id
 // each call: Client::submit_batch); returns their task ids. Throws std::runtime_error on a refusal.
-std::vector<std::string> submit_echo_batch(sdk::Client& client, std::int64_t first_input, int n);
+// ns: the namespace of every task of it.
+std::vector<std::string> submit_echo_batch(sdk::Client& client, std::int64_t first_input, int n,
+                                           const std::string& ns = "default");
 
 // One WAIT_TASKS (Client::wait_all) for every id; throws std::runtime_error unless all of them
 // ended COMPLETED within timeout_ms.

@@ -19,13 +19,14 @@ commands:
                   [--require-consensus majority|unanimous|weighted|pbft [--consensus-cap C]
                    [--voter AGENT]... [--consensus-timeout 60] [--consensus-data '{}']]
                    [--delay 10m | --not-before 2026-12-06T10:00:00Z] [--on-exhausted fail|park]
+                  [--namespace NS]
                 submit a batch file     orionctl submit --batch tasks.json   (prints key -> id)
   status        show a task             orionctl status t42 [--json]
   wait          wait until a task ends  orionctl wait t42 [--timeout 30]
   cancel        cancel a task and its dependants   orionctl cancel t42 [--reason R]
   reprioritize  change a queued task's priority    orionctl reprioritize t42 --priority urgent
   list          list tasks              orionctl list [--state PENDING]... [--type T]...
-                                          [--priority high]... [--limit 100] [--after ID]
+                                          [--priority high]... [--limit 100] [--after ID] [--namespace NS]
   parked        dead letters: tasks whose retries are spent   orionctl parked list [--type T] [--json]
                                         orionctl parked retry|discard ID... | --type T [--json]
   agents        list agents             orionctl agents [--json]
@@ -39,7 +40,9 @@ commands:
                                         orionctl workflow status|wait|cancel|retry ID [--json]
   schedule      fire tasks on a clock   orionctl schedule create NAME --cron '0 2 * * *' [--tz Europe/Paris] --type T
                                           |  --every 5m ...   orionctl schedule list|pause|resume|delete|trigger [ID] [--json]
-  stats         tasks, wait/run times, agents, proposals, bottlenecks   orionctl stats [--json]
+  stats         tasks, wait/run times, agents, proposals, bottlenecks   orionctl stats [--namespace NS] [--json]
+  namespace     fair share weights, dead-letter defaults   orionctl namespace set NS --weight 2 [--on-exhausted park]
+                                        orionctl namespace list|delete [NS] [--json]
   replica       change a replicated service's members   orionctl replica add --service scheduler
                                           --id 4 --raft HOST:PORT  |  orionctl replica remove --id 1
                                         orionctl replica info --endpoint tcp://HOST:7200 [--json]
@@ -83,6 +86,7 @@ int main(int argc, char** argv) {
   if (cmd == "list") return orion::cli::cmd_list(argc - 1, argv + 1);
   if (cmd == "workflow") return orion::cli::cmd_workflow(argc - 1, argv + 1);
   if (cmd == "schedule") return orion::cli::cmd_schedule(argc - 1, argv + 1);
+  if (cmd == "namespace") return orion::cli::cmd_namespace(argc - 1, argv + 1);
   if (cmd == "parked") return orion::cli::cmd_parked(argc - 1, argv + 1);
   if (cmd == "stats") return orion::cli::cmd_stats(argc - 1, argv + 1);
   if (cmd == "replica") return orion::cli::cmd_replica(argc - 1, argv + 1);

@@ -12,6 +12,7 @@
 
 #include "common/msg_writer.h"
 #include "common/object_fields.h"
+#include "common/namespace_messages.h"
 #include "common/task_messages.h"
 
 namespace orion {
@@ -67,10 +68,10 @@ std::optional<Error> check_entries(bool is_array, std::size_t size, const char* 
 
 }  // namespace
 
-// TaskSpec's rule across fields: a delay is given one way (section 8.6).
+// TaskSpec's rules across fields: a delay is given one way (section 8.6); a namespace is well formed (section 18).
 Status check_task_spec(TaskSpec& s) {
   if (s.not_before_ms != 0 && s.delay_ms != 0) return invalid("field 'delay_ms': give it or 'not_before_ms', not both");
-  return {};
+  return check_namespace(s.ns, "namespace");
 }
 
 Result<bool> on_exhausted_from(const std::string& value) {

@@ -37,6 +37,7 @@
 #include "services/scheduler/consensus_link.h"
 #include "services/scheduler/scheduler_core.h"
 #include "services/scheduler/replica_entry.h"
+#include "services/scheduler/namespace_book.h"
 #include "services/scheduler/schedule_book.h"
 #include "services/scheduler/service_logs.h"
 #include "services/scheduler/workflow_manager.h"
@@ -201,7 +202,8 @@ class SchedulerService {
   WorkflowManager workflows_{core_, clock_};  // workflows over core_ (after it: built from it)
   ScheduleBook schedules_{core_, workflows_, clock_};  // schedules: they submit through both
   // What loads, applies and snapshots the state takes beside the core and the workflows.
-  ServiceLogs logs() { return {&audit_, &history_, &schedules_}; }
+  NamespaceBook namespaces_{core_};  // namespace settings (the core holds them; this writes their records)
+  ServiceLogs logs() { return {&audit_, &history_, &schedules_, &namespaces_}; }
   std::vector<Reply> client_replies_, agent_replies_;
   // Kept in memory as stored, for AUDIT_LIST and snapshots; what a turn recorded goes out with
   // its records (hold). Only a serving replica records; a follower holds the leader's records.

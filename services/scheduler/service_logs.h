@@ -12,7 +12,8 @@
 
 namespace orion::scheduler {
 
-class ScheduleBook;  // schedule_book.h: schedules, records of kind kScheduleRecordKind (10)
+class ScheduleBook;   // schedule_book.h: schedules, records of kind kScheduleRecordKind (10)
+class NamespaceBook;  // namespace_book.h: namespace settings, records of kind kNamespaceRecordKind (12)
 
 // tasks 0, workflows 1, batches 2, hits 3, the retention mark 4, audit 5, agent holders 6
 inline constexpr std::uint8_t kEventHistoryKind = 7;
@@ -22,6 +23,7 @@ struct ServiceLogs {
   AuditLog* audit = nullptr;
   EventHistory* events = nullptr;
   ScheduleBook* schedules = nullptr;
+  NamespaceBook* namespaces = nullptr;
 };
 
 }  // namespace orion::scheduler

@@ -7,6 +7,7 @@
 #include "services/scheduler/batch_record.h"
 #include "services/scheduler/replica_state.h"
 #include "services/scheduler/retention_mark.h"
+#include "services/scheduler/namespace_book.h"
 #include "services/scheduler/schedule_book.h"
 #include "services/scheduler/task_codec.h"
 
@@ -79,6 +80,10 @@ Status load_store(LogStore& log, SchedulerCore& core, WorkflowManager& workflows
       }
       case kScheduleRecordKind:
         if (logs.schedules) s = logs.schedules->apply_record(log_id(key), bytes);
+        ++p.other_records;
+        break;
+      case kNamespaceRecordKind:
+        if (logs.namespaces) s = logs.namespaces->apply_record(log_id(key), bytes);
         ++p.other_records;
         break;
       default: {
