@@ -26,12 +26,13 @@ std::string require_ok(const Result<std::string>& r, const char* what) {
 }
 
 std::vector<std::string> submit_echo_batch(sdk::Client& client, std::int64_t first_input, int n,
-                                           const std::vector<std::string>& limit_keys) {
+                                           const std::vector<std::string>& limit_keys, const std::string& ns) {
   std::vector<BatchEntry> entries;
   entries.reserve(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) {
     entries.push_back(BatchEntry{"t" + std::to_string(i), echo_task(first_input + i)});
     entries.back().spec.limit_keys = limit_keys;
+    entries.back().spec.ns = ns;
   }
   auto r = client.submit_batch(entries);
   if (!r) throw std::runtime_error("submit_batch: " + r.error().to_string());

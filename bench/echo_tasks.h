@@ -27,9 +27,10 @@ std::string require_ok(const Result<std::string>& r, const char* what);
 
 // n echo tasks (inputs first_input..first_input+n-1) in one SUBMIT_BATCH (a fresh request id
 // each call: Client::submit_batch); returns their task ids. Throws std::runtime_error on a refusal.
-// limit_keys: each task carries them (protocol.md section 18).
+// limit_keys: each task carries them (protocol.md section 18); ns: the namespace of every task of it (section 19).
 std::vector<std::string> submit_echo_batch(sdk::Client& client, std::int64_t first_input, int n,
-                                           const std::vector<std::string>& limit_keys = {});
+                                           const std::vector<std::string>& limit_keys = {},
+                                           const std::string& ns = "default");
 
 // One WAIT_TASKS (Client::wait_all) for every id; throws std::runtime_error unless all of them
 // ended COMPLETED within timeout_ms.

@@ -320,7 +320,8 @@ std::map<std::string, double> cpu_by_role(const Stack& stack) {
 // while the clock runs (as Prometheus would, more often than its usual 15 s).
 double bench_throughput(bool quick, Reporter& out, int replicas = 1, const std::string& prefix = "", bool curve = false,
                         const std::string& metrics_bind = "127.0.0.1:0", int scrape_ms = 0,
-                        std::vector<std::string> scheduler_args = {}, const std::string& limit_key = "") {
+                        std::vector<std::string> scheduler_args = {}, const std::string& limit_key = "",
+                        int namespaces = 0) {
   const int threads = 8, agents = 4, capacity = 16;
   const int total = quick ? 4'000 : 40'000;
   StackConfig config{agents, capacity, {"echo"}, replicas};
@@ -378,6 +379,17 @@ double bench_throughput(bool quick, Reporter& out, int replicas = 1, const std::
     s.limit_keys = limit_keys;
     return s;
   };
+  // namespaces > 0: client thread t submits into namespace "ns<t % namespaces>", weighted 1, 2, 3, ...
+  auto ns_of = [namespaces](int index) { return namespaces > 0 ? "ns" + std::to_string(index % namespaces) : std::string("default"); };
+  if (namespaces > 0) {
+    sdk::Client admin(stack.client_options());
+    for (int k = 0; k < namespaces; ++k) {
+      auto r = admin.set_namespace(ns_of(k), k + 1.0);
+      if (!r) throw std::runtime_error("set_namespace: " + r.error().to_string());
+    }
+    progress("throughput: tasks spread over " + std::to_string(namespaces) + " namespaces weighted 1.." +
+             std::to_string(namespaces));
+  }
   const int window = batch ? 500 : 64;
   progress("throughput: " + std::to_string(agents) + " agents x capacity " + std::to_string(capacity) + ", " +
            std::to_string(threads) + " clients, " + std::to_string(total) + " echo tasks, " +
@@ -409,10 +421,14 @@ double bench_throughput(bool quick, Reporter& out, int replicas = 1, const std::
       for (int done = 0; done < tasks;) {
         int n = std::min(window, tasks - done);
         if (batch) {
-          ids = submit_echo_batch(client, index * 1'000'000L + done, n, limit_keys);
+          ids = submit_echo_batch(client, index * 1'000'000L + done, n, limit_keys, ns_of(index));
         } else {
           ids.clear();
-          for (int i = 0; i < n; ++i) ids.push_back(require_ok(client.submit(task_of(done + i)), "submit"));
+          for (int i = 0; i < n; ++i) {
+            TaskSpec t = task_of(done + i);
+            t.ns = ns_of(index);
+            ids.push_back(require_ok(client.submit(t), "submit"));
+          }
         }
         // One long-poll for the whole window (WAIT_TASKS), as a user waiting on a group would.
         wait_completed(client, ids, 120'000);
@@ -461,6 +477,64 @@ double bench_throughput(bool quick, Reporter& out, int replicas = 1, const std::
   progress("throughput: CPU per task (us):" + split + " (client = this process's 8 client threads)");
   out.print({prefix + "throughput_cpu_us_per_task", total_us, "us"});
   return static_cast<double>(completed.load()) / seconds;
+}
+
+// ---- fair_share_ratio, throughput_fair_tasks_per_s, throughput_fair_ratio ---------------------
+
+// Fair share under contention (protocol.md section 19.2): one agent with one slot, namespaces
+// "gold" (weight 2) and "bronze" (weight 1) with a backlog each; the completions of each between
+// a first statistics sample taken once both backlogs are in and a last one taken while both still
+// have work (about 60% of the way). Returns gold's completions over bronze's (the goal: 2.0 +- 5%).
+double bench_fair_share_ratio(bool quick) {
+  const int backlog = quick ? 600 : 3'000;  // per namespace
+  Stack stack("fair_share", StackConfig{1, 1, {"echo"}, 1});
+  sdk::Client client(stack.client_options());
+  for (auto [ns, weight] : {std::pair<const char*, double>{"gold", 2.0}, {"bronze", 1.0}}) {
+    auto r = client.set_namespace(ns, weight);
+    if (!r) throw std::runtime_error("set_namespace: " + r.error().to_string());
+  }
+  for (int done = 0; done < backlog; done += 500) {
+    const int n = std::min(500, backlog - done);
+    submit_echo_batch(client, done, n, "gold");
+    submit_echo_batch(client, done, n, "bronze");
+  }
+  auto completed = [&](const char* ns) -> std::int64_t {
+    auto s = client.scheduler_stats(ns);
+    if (!s) throw std::runtime_error("scheduler_stats: " + s.error().to_string());
+    auto it = s->by_state.find("COMPLETED");
+    return it == s->by_state.end() ? 0 : it->second;
+  };
+  const std::int64_t gold0 = completed("gold"), bronze0 = completed("bronze");
+  // Gold runs out after about 1.5 * backlog completions in all; stop well before.
+  const std::int64_t target = backlog * 9 / 10;
+  std::int64_t gold = gold0, bronze = bronze0;
+  const auto deadline = Clock::now() + std::chrono::seconds(120);
+  while ((gold - gold0) + (bronze - bronze0) < target) {
+    if (Clock::now() > deadline) throw std::runtime_error("fair share: the backlog did not drain in 120 s");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a polling interval, not a wait on a race
+    gold = completed("gold");
+    bronze = completed("bronze");
+  }
+  if (gold >= backlog || bronze >= backlog) throw std::runtime_error("fair share: a backlog ran out while measuring");
+  const double ratio = static_cast<double>(gold - gold0) / static_cast<double>(std::max<std::int64_t>(1, bronze - bronze0));
+  progress("fair share: one slot, gold (weight 2) " + std::to_string(gold - gold0) + " and bronze (weight 1) " +
+           std::to_string(bronze - bronze0) + " completions while both had a backlog: " + std::to_string(ratio));
+  return ratio;
+}
+
+// The throughput run of throughput_tasks_per_s with its tasks spread over 4 namespaces weighted
+// 1..4 (so dispatch chooses between namespaces by fair share), next to a plain one in this run:
+// throughput_fair_ratio = fair / plain is the cost of fair share (goal: >= 0.90).
+void bench_fair(bool quick, Reporter& out) {
+  if (out.wanted("fair_share_ratio")) out.print({"fair_share_ratio", bench_fair_share_ratio(quick), "x"});
+  if (!out.wanted("throughput_fair_tasks_per_s") && !out.wanted("throughput_fair_ratio")) return;
+  Reporter quiet({"-"});
+  const double plain = bench_throughput(quick, quiet);
+  const double fair = bench_throughput(quick, quiet, 1, "fair_", false, "127.0.0.1:0", 0, {}, "", 4);
+  progress("fair: throughput " + std::to_string(plain) + " tasks/s in one namespace, " + std::to_string(fair) +
+           " tasks/s over 4 weighted namespaces");
+  out.print({"throughput_fair_tasks_per_s", fair, "tasks/s"});
+  out.print({"throughput_fair_ratio", fair / plain, "x"});
 }
 
 // ---- metrics_throughput_ratio ------------------------------------------------------------------
@@ -769,6 +843,7 @@ const std::vector<Group>& groups() {
        bench_history},
       {"limits", {"limits_off_throughput_tasks_per_s", "throughput_limited_tasks_per_s", "limits_throughput_ratio"},
        bench_limits},
+      {"fair", {"fair_share_ratio", "throughput_fair_tasks_per_s", "throughput_fair_ratio"}, bench_fair},
       {"audit", {"audit_off_submits_per_s", "audit_on_submits_per_s", "audit_cost_ratio", "audit_us_per_submit"},
        bench_audit},
   };

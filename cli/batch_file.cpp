@@ -6,6 +6,7 @@
 
 #include "cli/human.h"
 #include "common/config.h"
+#include "common/namespace_messages.h"
 
 namespace orion::cli {
 
@@ -95,12 +96,12 @@ const std::set<std::string>& known_fields() {
                                           "timeout", "retries",    "input",    "metadata",     "depends_on",
                                           "prefer",  "exclude",    "backoff",  "idempotency_key",
                                           "unschedulable_timeout", "delay", "not_before", "on_exhausted",
-                                          "limit_keys"};
+                                          "limit_keys", "namespace"};
   return k;
 }
 
 // `delay` (a duration, at most 366 days), `not_before` (an ISO-8601 time with its zone) and
-// `on_exhausted` ("fail" or "park").
+// `on_exhausted` ("fail" or "park"); `namespace` too.
 void read_delay(EntryReader& r, TaskSpec& spec) {
   if (const Json* v = r.get("delay")) {
     std::optional<std::int64_t> ms;
@@ -125,7 +126,11 @@ void read_delay(EntryReader& r, TaskSpec& spec) {
   if (!on_exhausted.empty()) {
     auto park = on_exhausted_from(on_exhausted);
     if (!park) return r.fail("on_exhausted", "must be fail or park");
-    spec.park = *park;
+    spec.on_exhausted = *park ? "park" : "fail";
+  }
+  if (r.get("namespace")) {
+    r.str("namespace", spec.ns);
+    if (!valid_namespace(spec.ns)) return r.fail("namespace", "must be 1..64 letters, digits, '_', '-' or '.'");
   }
 }
 

@@ -32,7 +32,7 @@ constexpr const char* kTaskFlags[] = {"name",       "type",         "cap",      
                                       "input",      "metadata",     "depends-on",  "prefer",     "exclude",
                                       "retries",    "backoff",      "backoff-initial", "backoff-max",
                                       "backoff-multiplier", "jitter", "idempotency-key", "unschedulable-timeout", "result-ttl",
-                                      "delay", "not-before", "on-exhausted", "limit-key",
+                                      "delay", "not-before", "on-exhausted", "limit-key", "namespace",
                                       "require-consensus", "consensus-cap", "voter", "consensus-timeout", "consensus-data"};
 
 // --delay, --not-before (delayed tasks), --on-exhausted (parked tasks) and --limit-key (limits).
@@ -44,10 +44,14 @@ void read_delay_flags(const cxxopts::ParseResult& args, TaskSpec& spec) {
     if (!at) throw UsageError("--not-before must be an ISO-8601 time with its zone: 2026-12-06T10:00:00Z or ...+01:00");
     spec.not_before_ms = *at;
   }
+  if (args.count("namespace")) {
+    spec.ns = args["namespace"].as<std::string>();
+    if (auto s = check_namespace(spec.ns, "namespace"); !s) throw UsageError("--namespace: " + s.error().message);
+  }
   if (args.count("on-exhausted")) {
     auto park = on_exhausted_from(args["on-exhausted"].as<std::string>());
     if (!park) throw UsageError("--on-exhausted must be fail or park");
-    spec.park = *park;
+    spec.on_exhausted = *park ? "park" : "fail";
   }
   spec.limit_keys = strings(args, "limit-key");
 }
@@ -170,10 +174,11 @@ int cmd_submit(int argc, char** argv) {
         cxxopts::value<std::string>())(
         "not-before", "dispatch no earlier than this time (2026-12-06T10:00:00Z, or with an offset: +01:00)",
         cxxopts::value<std::string>())(
-        "on-exhausted", "when the retries are spent: fail (FAILED) or park (PARKED, for orionctl parked retry|discard)",
+        "on-exhausted", "when the retries are spent: fail (FAILED) or park (PARKED, for orionctl parked retry|discard); default: the namespace's",
         cxxopts::value<std::string>())(
         "limit-key", "a concurrency or rate limit key (repeatable, at most 8; see orionctl limit)",
         cxxopts::value<std::vector<std::string>>())(
+        "namespace", "the namespace the task lives in (default: default)", cxxopts::value<std::string>())(
         "require-consensus", "run only once the agents approve: majority|unanimous|weighted|pbft",
         cxxopts::value<std::string>())(
         "consensus-cap", "whose live agents vote (default: the task's first --cap)", cxxopts::value<std::string>())(

@@ -22,6 +22,7 @@ int cmd_list(int argc, char** argv);
 int cmd_workflow(int argc, char** argv);  // run, status, wait, cancel, retry
 int cmd_schedule(int argc, char** argv);  // schedule_commands.cpp: create, list, pause, resume, delete, trigger
 int cmd_limit(int argc, char** argv);     // limit_commands.cpp: set, delete, list
+int cmd_namespace(int argc, char** argv);  // namespace_commands.cpp: set, list, delete
 int cmd_parked(int argc, char** argv);    // parked_command.cpp: list, retry, discard
 int cmd_stats(int argc, char** argv);
 int cmd_replica(int argc, char** argv);  // add, remove (Raft membership)

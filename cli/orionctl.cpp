@@ -19,14 +19,14 @@ commands:
                   [--require-consensus majority|unanimous|weighted|pbft [--consensus-cap C]
                    [--voter AGENT]... [--consensus-timeout 60] [--consensus-data '{}']]
                    [--delay 10m | --not-before 2026-12-06T10:00:00Z] [--on-exhausted fail|park]
-                   [--limit-key K]...
+                   [--limit-key K]... [--namespace NS]
                 submit a batch file     orionctl submit --batch tasks.json   (prints key -> id)
   status        show a task             orionctl status t42 [--json]
   wait          wait until a task ends  orionctl wait t42 [--timeout 30]
   cancel        cancel a task and its dependants   orionctl cancel t42 [--reason R]
   reprioritize  change a queued task's priority    orionctl reprioritize t42 --priority urgent
   list          list tasks              orionctl list [--state PENDING]... [--type T]...
-                                          [--priority high]... [--limit 100] [--after ID]
+                                          [--priority high]... [--limit 100] [--after ID] [--namespace NS]
   parked        dead letters: tasks whose retries are spent   orionctl parked list [--type T] [--json]
                                         orionctl parked retry|discard ID... | --type T [--json]
   agents        list agents             orionctl agents [--json]
@@ -42,7 +42,9 @@ commands:
                                           |  --every 5m ...   orionctl schedule list|pause|resume|delete|trigger [ID] [--json]
   limit         concurrency and rate limits per key   orionctl limit set customer-* --max-running 5 [--rate 10 --per 1s]
                                           orionctl limit delete PATTERN | orionctl limit list [--json]
-  stats         tasks, wait/run times, agents, proposals, bottlenecks   orionctl stats [--json]
+  stats         tasks, wait/run times, agents, proposals, bottlenecks   orionctl stats [--namespace NS] [--json]
+  namespace     fair share weights, dead-letter defaults   orionctl namespace set NS --weight 2 [--on-exhausted park]
+                                        orionctl namespace list|delete [NS] [--json]
   replica       change a replicated service's members   orionctl replica add --service scheduler
                                           --id 4 --raft HOST:PORT  |  orionctl replica remove --id 1
                                         orionctl replica info --endpoint tcp://HOST:7200 [--json]
@@ -87,6 +89,7 @@ int main(int argc, char** argv) {
   if (cmd == "workflow") return orion::cli::cmd_workflow(argc - 1, argv + 1);
   if (cmd == "schedule") return orion::cli::cmd_schedule(argc - 1, argv + 1);
   if (cmd == "limit") return orion::cli::cmd_limit(argc - 1, argv + 1);
+  if (cmd == "namespace") return orion::cli::cmd_namespace(argc - 1, argv + 1);
   if (cmd == "parked") return orion::cli::cmd_parked(argc - 1, argv + 1);
   if (cmd == "stats") return orion::cli::cmd_stats(argc - 1, argv + 1);
   if (cmd == "replica") return orion::cli::cmd_replica(argc - 1, argv + 1);

@@ -27,10 +27,12 @@ int list(int argc, char** argv) {
   o.add_options()("type", "task type (repeatable)", cxxopts::value<std::vector<std::string>>())(
       "limit", "at most this many, 1..10000", cxxopts::value<std::int64_t>()->default_value("100"))(
       "after", "list the tasks after this id (the 'next' of the previous page)",
-      cxxopts::value<std::string>()->default_value(""));
+      cxxopts::value<std::string>()->default_value(""))(
+      "namespace", "only tasks of this namespace", cxxopts::value<std::string>()->default_value(""));
   cxxopts::ParseResult args;
   if (!parse(o, argc, argv, args)) return 0;
   ListTasks q;
+  q.ns = args["namespace"].as<std::string>();
   q.states = {TaskState::PARKED};
   q.types = strings(args, "type");
   q.limit = args["limit"].as<std::int64_t>();

@@ -105,7 +105,8 @@ int create(int argc, char** argv) {
       "catchup", "none|last|all: ticks missed while no scheduler served", cxxopts::value<std::string>()->default_value("none"))(
       "catchup-window", "how far back --catchup all looks (default 1h)", cxxopts::value<std::string>()->default_value("1h"))(
       "id", "the schedule id (default: the scheduler makes one)", cxxopts::value<std::string>()->default_value(""))(
-      "paused", "create it paused");
+      "paused", "create it paused")(
+      "namespace", "the schedule's namespace: what it fires lives in it", cxxopts::value<std::string>()->default_value("default"));
   o.parse_positional({"name"});
   cxxopts::ParseResult args;
   if (!parse(o, argc, argv, args)) return 0;
@@ -133,6 +134,7 @@ int create(int argc, char** argv) {
   spec.catchup = args["catchup"].as<std::string>();
   spec.catchup_window_ms = duration_ms(args, "catchup-window", 0, kWeekMs);
   spec.paused = args.count("paused") > 0;
+  spec.ns = args["namespace"].as<std::string>();
   // The wire's own checks (policies, bounds) before it leaves: a refused spec is not sent.
   if (auto checked = ScheduleSpec::from_json(spec.to_json()); !checked) throw UsageError(checked.error().message);
   auto client = make_client(args);
@@ -148,10 +150,11 @@ int create(int argc, char** argv) {
 
 int list(int argc, char** argv) {
   auto o = base_options("schedule list", "List every schedule");
+  o.add_options()("namespace", "only schedules of this namespace", cxxopts::value<std::string>()->default_value(""));
   cxxopts::ParseResult args;
   if (!parse(o, argc, argv, args)) return 0;
   auto client = make_client(args);
-  auto r = client.list_schedules();
+  auto r = client.list_schedules(args["namespace"].as<std::string>());
   if (!r) return fail(r.error());
   if (args.count("json")) {
     Json all = Json::array();

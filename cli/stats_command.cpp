@@ -20,6 +20,9 @@ void print_counts(const char* title, const Json& counts) {
 void print_report(const Json& r) {
   print_counts("tasks by state", r["tasks"]["by_state"]);
   print_counts("tasks by priority", r["tasks"]["by_priority"]);
+  if (r["tasks"].contains("by_namespace")) {
+    for (const auto& [ns, counts] : r["tasks"]["by_namespace"].items()) print_counts(("  namespace " + ns).c_str(), counts);
+  }
   std::printf("%-24s %7s %10s %10s %10s %10s\n", "TYPE", "TASKS", "WAIT_P50", "WAIT_P95", "RUN_P50", "RUN_P95");
   for (const auto& t : r["task_types"]) {
     std::printf("%-24s %7lld %10.0f %10.0f %10.0f %10.0f\n", t["type"].get<std::string>().c_str(),
@@ -48,6 +51,7 @@ void print_report(const Json& r) {
 int cmd_stats(int argc, char** argv) {
   return guarded([&] {
     auto o = base_options("stats", "System statistics: tasks, wait and run times, agents, proposals, bottlenecks");
+    o.add_options()("namespace", "the tasks of this namespace only", cxxopts::value<std::string>()->default_value(""));
     cxxopts::ParseResult args;
     if (!parse(o, argc, argv, args)) return 0;
     auto client = make_client(args);
@@ -58,11 +62,16 @@ int cmd_stats(int argc, char** argv) {
     auto perf = client.agent_stats();
     if (!perf) return fail(perf.error());
     in.perf = std::move(*perf);
-    auto tasks = client.scheduler_stats();
+    const auto ns = args["namespace"].as<std::string>();
+    auto tasks = client.scheduler_stats(ns);
     if (!tasks) return fail(tasks.error());
     in.scheduler = std::move(*tasks);
     if (auto proposals = client.proposal_stats()) in.proposals = std::move(*proposals);
     Json report = stats_report(in);
+    Json by_ns = Json::object();
+    for (const auto& [name, counts] : in.scheduler.by_namespace) by_ns[name] = counts;
+    report["tasks"]["by_namespace"] = std::move(by_ns);
+    if (!ns.empty()) report["tasks"]["namespace"] = ns;
     if (args.count("json")) {
       std::cout << text(report) << "\n";
     } else {

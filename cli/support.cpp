@@ -160,8 +160,9 @@ Json view_json(const TaskView& v) {
           {"unschedulable_timeout_ms", v.spec.unschedulable_timeout_ms},
           {"result_ttl_ms", v.spec.result_ttl_ms},
           {"not_before_ms", v.spec.not_before_ms},
-          {"on_exhausted", v.spec.park ? "park" : "fail"},
+          {"on_exhausted", v.spec.on_exhausted},
           {"limit_keys", v.spec.limit_keys},
+          {"namespace", v.spec.ns},
           {"input", v.spec.input},
           {"metadata", v.spec.metadata},
           {"output", v.output},
@@ -212,7 +213,7 @@ void print_view(const TaskView& v, bool json) {
   if (!v.spec.depends_on.empty()) std::cout << "depends   " << joined(v.spec.depends_on) << "\n";
   if (!v.waiting_on.empty()) std::cout << "waiting   " << joined(v.waiting_on) << "\n";
   if (v.spec.not_before_ms > 0) std::cout << "not before " << local_time(v.spec.not_before_ms) << "\n";
-  if (v.spec.park) std::cout << "exhausted park (PARKED when its retries are spent)\n";
+  if (v.spec.on_exhausted == "park") std::cout << "exhausted park (PARKED when its retries are spent)\n";
   if (!v.spec.limit_keys.empty()) std::cout << "limits    " << joined(v.spec.limit_keys) << "\n";
   // The scheduler says when a delayed task is due in UTC; people read it in their own time.
   const std::string scheduled = "scheduled for ";

@@ -101,6 +101,7 @@ ListTasks query_from_flags(const cxxopts::ParseResult& args) {
   q.limit = args["limit"].as<std::int64_t>();
   if (q.limit < 1 || q.limit > 10'000) throw UsageError("--limit must be in 1..10000");
   q.after = args["after"].as<std::string>();
+  q.ns = args["namespace"].as<std::string>();
   return q;
 }
 
@@ -115,7 +116,8 @@ int cmd_list(int argc, char** argv) {
         "priority", "low|normal|high|critical|urgent (repeatable)", cxxopts::value<std::vector<std::string>>())(
         "limit", "at most this many, 1..10000", cxxopts::value<std::int64_t>()->default_value("100"))(
         "after", "list the tasks after this id (the 'next' of the previous page)",
-        cxxopts::value<std::string>()->default_value(""));
+        cxxopts::value<std::string>()->default_value(""))(
+        "namespace", "only tasks of this namespace", cxxopts::value<std::string>()->default_value(""));
     cxxopts::ParseResult args;
     if (!parse(o, argc, argv, args)) return 0;
     ListTasks q = query_from_flags(args);

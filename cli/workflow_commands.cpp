@@ -80,7 +80,8 @@ std::string read_file(const std::string& path) {
 
 int run(int argc, char** argv) {
   auto o = base_options("workflow run", "Run a workflow file; prints its id and step -> task id");
-  o.add_options()("file", "workflow file (.yaml, .yml or .json)", cxxopts::value<std::string>());
+  o.add_options()("file", "workflow file (.yaml, .yml or .json)", cxxopts::value<std::string>())(
+      "namespace", "the run's namespace (its steps live in it; default: the file's, else default)", cxxopts::value<std::string>());
   o.parse_positional({"file"});
   cxxopts::ParseResult args;
   if (!parse(o, argc, argv, args)) return 0;
@@ -90,6 +91,11 @@ int run(int argc, char** argv) {
   if (!spec) {
     const auto& m = spec.error().message;
     throw UsageError(m.rfind(path, 0) == 0 ? m : path + ": " + m);  // YAML syntax errors name the file already
+  }
+  if (args.count("namespace")) {
+    spec->ns = args["namespace"].as<std::string>();
+    if (auto s = check_namespace(spec->ns, "namespace"); !s) throw UsageError("--namespace: " + s.error().message);
+    for (auto& step : spec->steps) step.task.ns = spec->ns;
   }
   auto client = make_client(args);
   auto r = client.run_workflow(*spec);

@@ -96,9 +96,11 @@ Result<WorkflowSpec> parse_workflow_file(const std::string& text, const std::str
   }
   if (!doc.is_object()) return invalid(path + ": a workflow file is a map with name and steps");
   // description: for people (what the workflow needs, how to run it); it stays in the file.
-  static const std::set<std::string> known = {"name", "description", "steps", "consensus"};
+  static const std::set<std::string> known = {"name", "description", "steps", "consensus", "namespace"};
   for (auto it = doc.begin(); it != doc.end(); ++it) {
-    if (!known.count(it.key())) return invalid(it.key() + ": is not a known field (name, description, steps, consensus)");
+    if (!known.count(it.key())) {
+      return invalid(it.key() + ": is not a known field (name, description, steps, consensus, namespace)");
+    }
   }
   if (doc.contains("description") && !doc["description"].is_string()) return invalid("description: must be text");
   // The file's step fields (seconds, priority names) into TaskSpec maps for the wire.
@@ -123,6 +125,7 @@ Result<WorkflowSpec> parse_workflow_file(const std::string& text, const std::str
     }
     wire["consensus"] = std::move(c);
   }
+  if (doc.contains("namespace")) wire["namespace"] = doc["namespace"];  // the run's, for every step
   return WorkflowSpec::from_json(wire);
 }
 

@@ -73,7 +73,7 @@ set(ORION_COMMON_HEADERS
   agent_messages.h clock.h codec.h command_log.h consensus_messages.h curve_keys.h envelope.h event_dedup.h
   event_history_messages.h event_messages.h field_rows.h limit_messages.h fields.h leader_follower.h messages.h msgpack_object.h
   registry_messages.h task_parts_messages.h
-  replica_change.h schedule_messages.h stats_messages.h status.h task_gate.h task_messages.h task_model.h
+  replica_change.h schedule_messages.h namespace_messages.h stats_messages.h status.h task_gate.h task_messages.h task_model.h
   transport_security.h vote_subject.h workflow_messages.h workflow_spec.h zap_handler.h)
 list(TRANSFORM ORION_COMMON_HEADERS PREPEND ${PROJECT_SOURCE_DIR}/common/)
 install(FILES ${ORION_COMMON_HEADERS} DESTINATION ${ORION_INTERNAL_INCLUDEDIR}/common COMPONENT dev)

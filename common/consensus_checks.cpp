@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/consensus_messages.h"
+#include "common/namespace_messages.h"
 #include "common/field_rows.h"
 
 namespace orion {
@@ -43,6 +44,7 @@ Status check_voter(Voter& v) {
 // distinct, and each has a key unless the proposal is RAFT, whose voters are dropped (the
 // replicas decide); any other type needs at least one voter.
 Status check_propose(Propose& m) {
+  if (auto s = check_namespace(m.ns, "namespace"); !s) return s;
   if (m.result_ttl_ms != 0 && m.result_ttl_ms < kMinProposalRetentionMs) {
     return invalid("result_ttl_ms", "must be 0 (the service's retention) or at least 1000 (1 s)");
   }

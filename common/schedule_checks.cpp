@@ -1,6 +1,7 @@
 // The rules of a ScheduleSpec that span its fields (protocol.md section 17.1). The cron
 // expression and the time zone are read by the scheduler (services/scheduler/cron.h), which
 // names their errors; here only what needs no tz database.
+#include "common/namespace_messages.h"
 #include "common/schedule_messages.h"
 
 namespace orion {
@@ -28,6 +29,7 @@ Status check_schedule_spec(ScheduleSpec& m) {
   if (m.task && !m.task->idempotency_key.empty()) {
     return bad("task.idempotency_key: not allowed, the schedule sets it for each firing");
   }
+  if (auto s = check_namespace(m.ns, "namespace"); !s) return s;
   if (m.time_zone.empty()) m.time_zone = "UTC";
   return {};
 }

@@ -13,6 +13,7 @@
 #include "common/limit_messages.h"
 #include "common/msg_writer.h"
 #include "common/object_fields.h"
+#include "common/namespace_messages.h"
 #include "common/task_messages.h"
 
 namespace orion {
@@ -69,7 +70,7 @@ std::optional<Error> check_entries(bool is_array, std::size_t size, const char* 
 }  // namespace
 
 // TaskSpec's rules across fields: a delay is given one way (section 8.6); limit keys are
-// distinct and well formed (section 18).
+// distinct and well formed (section 18); a namespace is well formed (section 19).
 Status check_task_spec(TaskSpec& s) {
   if (s.not_before_ms != 0 && s.delay_ms != 0) return invalid("field 'delay_ms': give it or 'not_before_ms', not both");
   for (std::size_t i = 0; i < s.limit_keys.size(); ++i) {
@@ -82,7 +83,7 @@ Status check_task_spec(TaskSpec& s) {
       if (s.limit_keys[j] == k) return invalid("field 'limit_keys': \"" + k + "\" given twice");
     }
   }
-  return {};
+  return check_namespace(s.ns, "namespace");
 }
 
 Result<bool> on_exhausted_from(const std::string& value) {

@@ -1,3 +1,4 @@
+#include "common/namespace_messages.h"
 #include "common/workflow_spec.h"
 
 #include <algorithm>
@@ -223,6 +224,7 @@ Json WorkflowSpec::to_json() const {
   Json j{{"name", name}, {"steps", std::move(steps_json)}};
   if (!consensus.is_null()) j["consensus"] = consensus;
   if (result_ttl_ms >= 0) j["result_ttl_ms"] = result_ttl_ms;
+  if (ns != "default") j["namespace"] = ns;
   return j;
 }
 
@@ -254,6 +256,13 @@ Result<WorkflowSpec> WorkflowSpec::from_json(const Json& j) {
     }
     w.result_ttl_ms = ttl->get<std::int64_t>();
   }
+  auto ns = j.find("namespace");
+  if (ns != j.end() && !ns->is_null()) {
+    if (!ns->is_string() || !valid_namespace(ns->get_ref<const std::string&>())) {
+      return invalid("namespace", "must be 1..64 bytes of letters, digits, '_', '-' or '.'");
+    }
+    w.ns = ns->get<std::string>();
+  }
   auto steps = j.find("steps");
   if (steps == j.end() || !steps->is_array() || steps->empty()) return invalid("steps", "must be a non-empty array");
   if (steps->size() > kMaxWorkflowSteps) {
@@ -276,6 +285,7 @@ Result<WorkflowSpec> WorkflowSpec::from_json(const Json& j) {
     if (!spec->idempotency_key.empty()) {
       return invalid(where + ".idempotency_key", "not allowed in a step (a run is deduplicated by its request id)");
     }
+    spec->ns = w.ns;  // a run's steps live in its namespace
     w.steps.push_back(WorkflowStep{step_name, std::move(*spec)});
   }
   // depends_on: known steps, then no cycle (Kahn's order; what is left holds a cycle).

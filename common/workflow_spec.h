@@ -39,8 +39,10 @@ struct WorkflowSpec {
   // The workflow is kept this long after it ended, and so is each step that does not set its
   // own result_ttl_ms; -1 = the scheduler's retention. -1..kMaxRetentionMs.
   std::int64_t result_ttl_ms = -1;
+  // The run's namespace (protocol.md section 19); from_json gives every step's task this one.
+  std::string ns = "default";
 
-  // {"name", "steps": [TaskSpec maps whose "name" is the step name], "consensus"?, "result_ttl_ms"?}
+  // {"name", "steps": [TaskSpec maps whose "name" is the step name], "consensus"?, "result_ttl_ms"?, "namespace"?}
   Json to_json() const;
   // Decodes and validates: step names (unique, well formed), depends_on (known steps, no
   // cycle: the message names it), no idempotency_key in a step, references (syntax, known

@@ -46,6 +46,7 @@
 #include "common/leader_follower.h"
 #include "common/workflow_messages.h"
 #include "common/limit_messages.h"
+#include "common/namespace_messages.h"
 #include "common/schedule_messages.h"
 #include "common/stats_messages.h"
 #include "sdk/cpp/decisions.h"
@@ -143,8 +144,8 @@ class Client {
   // here first; a bad cron expression or zone comes back INVALID_ARGUMENT with the reason.
   // A retried create (same request id, done by call()) is answered with the first schedule.
   Result<ScheduleView> create_schedule(const ScheduleSpec& spec);
-  // Every schedule, in id order (all pages).
-  Result<std::vector<ScheduleView>> list_schedules();
+  // Every schedule, in id order (all pages); ns not "": those of that namespace only.
+  Result<std::vector<ScheduleView>> list_schedules(const std::string& ns = "");
   Result<ScheduleView> pause_schedule(const std::string& schedule_id);
   Result<ScheduleView> resume_schedule(const std::string& schedule_id);
   Result<ScheduleDeleteOk> delete_schedule(const std::string& schedule_id);
@@ -175,7 +176,16 @@ class Client {
   // Statistics (client_stats.cpp; docs/stats.md): the scheduler's tasks by state, priority
   // and type, with wait and run percentiles; the consensus leader's proposals by outcome and
   // type (UNAVAILABLE when the registry knows no consensus service or it does not answer in 3 s).
-  Result<SchedulerStatsOk> scheduler_stats();
+  // ns not "": that namespace's counts only (docs/protocol.md section 19).
+  Result<SchedulerStatsOk> scheduler_stats(const std::string& ns = "");
+
+  // ---- Namespaces (client_namespaces.cpp; docs/protocol.md section 19). A task's namespace is
+  // TaskSpec::ns (list() filters by ListTasks::ns); these set a namespace's fair share weight
+  // and its on_exhausted default ("fail" or "park"), list every namespace with its counts, and
+  // reset one to the defaults.
+  Result<NamespaceView> set_namespace(const std::string& ns, double weight, const std::string& on_exhausted = "fail");
+  Result<NamespaceList> list_namespaces();
+  Result<NamespaceView> delete_namespace(const std::string& ns);
   Result<ProposalStatsOk> proposal_stats();
 
   // One request/reply that follows the leader. `to_scheduler` selects the scheduler's client

@@ -13,9 +13,9 @@ Result<ScheduleView> Client::create_schedule(const ScheduleSpec& spec) {
   return std::move(info->schedule);
 }
 
-Result<std::vector<ScheduleView>> Client::list_schedules() {
+Result<std::vector<ScheduleView>> Client::list_schedules(const std::string& ns) {
   std::vector<ScheduleView> all;
-  ScheduleList page{1000, ""};
+  ScheduleList page{1000, "", ns};
   while (true) {
     auto r = ask<ScheduleListOk>(MsgType::SCHEDULE_LIST, page.to_body());
     if (!r) return r.error();

@@ -8,8 +8,8 @@ namespace {
 constexpr std::int64_t kProposalStatsCallMs = 3'000;  // consensus is optional: do not wait long for it
 }  // namespace
 
-Result<SchedulerStatsOk> Client::scheduler_stats() {
-  return ask<SchedulerStatsOk>(MsgType::SCHEDULER_STATS, Json::object());
+Result<SchedulerStatsOk> Client::scheduler_stats(const std::string& ns) {
+  return ask<SchedulerStatsOk>(MsgType::SCHEDULER_STATS, ns.empty() ? Json::object() : SchedulerStats{ns}.to_body());
 }
 
 Result<ProposalStatsOk> Client::proposal_stats() {

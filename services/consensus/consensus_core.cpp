@@ -34,6 +34,7 @@ void copy_kept_fields(From&& from, To& to) {
   to.proposer = std::forward<From>(from).proposer;
   to.type = std::forward<From>(from).type;
   to.capability = std::forward<From>(from).capability;
+  to.ns = std::forward<From>(from).ns;
   to.data = std::forward<From>(from).data;
   to.consensus_type = from.consensus_type;
   to.faulty = std::forward<From>(from).faulty;
@@ -207,6 +208,7 @@ Result<Reply> ConsensusCore::on_propose(const Command& c) {
   v.proposer = m->proposer;
   v.type = m->type;
   v.capability = m->capability;
+  v.ns = std::move(m->ns);
   v.data = std::move(m->data);
   v.consensus_type = m->consensus_type;
   v.digest = proposal_digest(v.proposer, v.type, v.capability, v.consensus_type, v.data);
@@ -430,11 +432,12 @@ std::string ConsensusCore::encode_meta() const {
 std::string ConsensusCore::encode_proposal(const Proposal& p) const {
   const Proposal& v = p;
   MsgWriter w;
-  w.map(16 + (v.result_ttl_ms != 0) + (v.expires_ms != 0));
+  w.map(16 + (v.result_ttl_ms != 0) + (v.expires_ms != 0) + (v.ns != "default"));
   w.key("proposal_id"), w.str(id_of(p.number));
   w.key("proposer"), w.str(v.proposer);
   w.key("type"), w.str(v.type);
   w.key("capability"), w.str(v.capability);
+  if (v.ns != "default") w.key("namespace"), w.str(v.ns);
   w.key("data"), w.json(v.data);
   w.key("consensus_type"), w.integer(static_cast<int>(v.consensus_type));
   w.key("voters"), w.array(p.voters->size());

@@ -157,6 +157,7 @@ class ConsensusCore {
     VoterList voters;        // the eligible voters, shared with equal lists (voters_); never null
     std::vector<CastVote> votes;  // the counted votes, in the order applied; each names a voter
     std::string proposer, type, capability;
+    std::string ns = "default";  // its namespace (protocol.md section 19): shown, not interpreted
     Json data;
     ConsensusType consensus_type = ConsensusType::UNKNOWN;
     std::string digest;  // of the content (proposal_digest()): derived, never stored

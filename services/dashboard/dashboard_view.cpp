@@ -77,8 +77,15 @@ Result<TaskFilter> task_filter_from_query(const std::string& query) {
       f.limit = static_cast<std::size_t>(n);
       continue;
     }
-    std::set<std::string>* into = key == "state" ? &f.states : key == "type" ? &f.types : key == "agent" ? &f.agents : nullptr;
-    if (!into) return make_error(ErrorCode::INVALID_ARGUMENT, "'" + key.substr(0, 32) + "' is not a filter (state, type, agent, limit)");
+    std::set<std::string>* into = key == "state"       ? &f.states
+                                  : key == "type"      ? &f.types
+                                  : key == "agent"     ? &f.agents
+                                  : key == "namespace" ? &f.namespaces
+                                                       : nullptr;
+    if (!into) {
+      return make_error(ErrorCode::INVALID_ARGUMENT,
+                        "'" + key.substr(0, 32) + "' is not a filter (state, type, agent, namespace, limit)");
+    }
     for (const auto& v : split(value, ',')) {
       if (v.empty()) continue;
       if (into == &f.states && !task_state_from_string(v)) {
@@ -97,6 +104,7 @@ Json task_summary_json(const TaskView& t) {
   return Json{{"task_id", t.task_id},
               {"name", t.spec.name},
               {"type", t.spec.type},
+              {"namespace", t.spec.ns},
               {"state", std::string(to_string(t.state))},
               {"priority", std::string(to_string(t.effective_priority == Priority::UNKNOWN ? t.spec.priority
                                                                                            : t.effective_priority))},
@@ -390,6 +398,7 @@ Json DashboardView::tasks(const TaskFilter& filter) const {
     if (!filter.states.empty() && !filter.states.count(str_field(t, "state"))) return true;
     if (!filter.types.empty() && !filter.types.count(str_field(t, "type"))) return true;
     if (!filter.agents.empty() && !filter.agents.count(str_field(t, "agent"))) return true;
+    if (!filter.namespaces.empty() && !filter.namespaces.count(str_field(t, "namespace"))) return true;
     ++matched;
     if (list.size() < filter.limit) list.push_back(t);
     return true;

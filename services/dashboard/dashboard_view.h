@@ -37,6 +37,7 @@ struct TaskFilter {
   std::set<std::string> states;  // names: PENDING .. TIMEOUT, PARKED
   std::set<std::string> types;
   std::set<std::string> agents;
+  std::set<std::string> namespaces;  // a task first heard of by an event, not yet listed, has none
   std::size_t limit = 500;  // 1..kMaxTasks
 };
 // INVALID_ARGUMENT naming the parameter for an unknown state, a bad limit, an unknown

@@ -309,7 +309,7 @@ ResultOk SchedulerCore::result(const TaskResult& r) {
                  logfmt_value(v.cold().error.substr(0, 512)));
     return ResultOk{r.task_id, r.attempt, true};
   }
-  if (v.spec.park) {
+  if (parks(v.spec)) {
     park(*t);  // a dead letter: its dependants keep waiting
     return ResultOk{r.task_id, r.attempt, true};
   }
@@ -411,16 +411,17 @@ void SchedulerCore::assign(TaskRecord& t, AgentSession& a, const std::string& wh
 }
 
 // Assigns ready tasks while agents have free slots. Each round takes, among the classes some
-// agent can serve now, the head with the lowest ageing key. Cost per assignment: one look at
-// each non-empty class head plus one select(); a class that cannot be served is skipped for
-// the rest of the pass.
+// agent can serve now, the namespace fair share puts first (when several have such classes),
+// then its head with the lowest ageing key. Cost per assignment: one look at each non-empty
+// class head plus one select(), and with several namespaces one pass over them (fair_share.h);
+// a class that cannot be served is skipped for the rest of the pass.
 void SchedulerCore::dispatch() {
   if (!dispatch_needed_) return;
   dispatch_needed_ = false;
   std::size_t free_slots = pool_.free_slots();
   std::set<const ReadyQueues::Class*> blocked;
   while (free_slots > 0 && ready_.size() > 0) {
-    ReadyQueues::Class* best = ready_.best(blocked);
+    ReadyQueues::Class* best = ready_.best(blocked, share_);
     if (!best) break;
     TaskRecord& t = tasks_.at(best->head());
     if (!t.spec.limit_keys.empty() && hold_by_limit(*best, t)) continue;  // out of the queue: no slot taken
@@ -430,6 +431,7 @@ void SchedulerCore::dispatch() {
       continue;
     }
     ready_.pop(*best, t);
+    share_.served(best->ns());
     --free_slots;
     assign(t, *choice.agent, choice.why);
   }
@@ -445,6 +447,9 @@ void SchedulerCore::tick() {
   expire_gates();
   expire_limit_waits();
   dispatch();
+  // Fair share keeps a pass per namespace it has seen: past 4,096, those without ready work and
+  // without a weight set are forgotten (each gives back at most one slot's worth, fair_share.h).
+  if (share_.tracked() > 4096) share_.trim(ready_.ready_namespaces());
   expire_retained();
 }
 
@@ -455,6 +460,10 @@ Status SchedulerCore::check_invariants() const {
   if (auto s = gates_.check_invariants(); !s) return s;
   if (auto s = books_.check_invariants(tasks_); !s) return s;
   if (auto s = check_limit_invariants(); !s) return s;
+  if (share_.weights().size() != ns_settings_.size()) return broken("fair share weights differ from the namespace settings");
+  for (const auto& [ns, settings] : ns_settings_) {
+    if (share_.weight(ns) != settings.weight) return broken("fair share weight of " + ns + " differs from its settings");
+  }
   for (const auto& [seq, t] : tasks_) {
     const auto& v = t;
     if (seq >= next_seq_) return broken("seq not below next_seq");

@@ -25,6 +25,25 @@ SchedulerStatsOk SchedulerCore::stats(std::int64_t now_ms) const {
     out.waiting.push_back(std::move(w));
   }
   keep_largest(out.waiting);
+  // Per namespace, the kMaxNamespacesListed holding most tasks.
+  std::vector<std::pair<std::int64_t, const std::string*>> sizes;
+  for (const auto& [ns, c] : live_.by_namespace()) {
+    std::int64_t n = 0;
+    for (auto x : c) n += x;
+    sizes.emplace_back(n, &ns);
+  }
+  if (sizes.size() > kMaxNamespacesListed) {
+    std::nth_element(sizes.begin(), sizes.begin() + kMaxNamespacesListed, sizes.end(),
+                     [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : *a.second < *b.second; });
+    sizes.resize(kMaxNamespacesListed);
+  }
+  for (const auto& [n, ns] : sizes) {
+    Counts& c = out.by_namespace[*ns];
+    const auto& counts = live_.by_namespace().at(*ns);
+    for (std::size_t s = 0; s < counts.size(); ++s) {
+      if (counts[s] > 0) c[std::string(to_string(static_cast<TaskState>(s)))] = counts[s];
+    }
+  }
   return out;
 }
 

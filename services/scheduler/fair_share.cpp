@@ -42,6 +42,16 @@ std::vector<const std::string*> FairShare::order(const std::vector<const std::st
   return out;
 }
 
+std::size_t FairShare::first(const std::vector<const std::string*>& candidates) {
+  std::size_t best = 0;
+  double best_pass = pass_of(*candidates[0]);
+  for (std::size_t i = 1; i < candidates.size(); ++i) {
+    const double pass = pass_of(*candidates[i]);
+    if (pass < best_pass || (pass == best_pass && *candidates[i] < *candidates[best])) best = i, best_pass = pass;
+  }
+  return best;
+}
+
 void FairShare::served(const std::string& ns) {
   double& pass = pass_of(ns);
   virtual_time_ = pass;

@@ -37,8 +37,14 @@ class FairShare {
 
   // The candidates, lowest pass first (ties by name): the order to try them in for one slot.
   std::vector<const std::string*> order(const std::vector<const std::string*>& candidates);
+  // The index in candidates (not empty, no duplicates) of the one order() puts first, without
+  // building the order: what dispatch asks for each slot.
+  std::size_t first(const std::vector<const std::string*>& candidates);
   // ns got the slot.
   void served(const std::string& ns);
+  // ns back to kDefaultWeight (DELETE_NAMESPACE).
+  void clear_weight(const std::string& ns) { weights_.erase(ns); }
+  std::size_t tracked() const { return pass_.size(); }  // namespaces with a pass kept
 
   std::uint64_t slots(const std::string& ns) const;  // slots served since the start (statistics)
   // Forgets the passes of namespaces not named (no work, no weight set): bounded state.

@@ -53,6 +53,10 @@ void LiveStats::update(TaskRecord& t) {
       timings_.run(t.spec.type, DurationHistogram::value_of(static_cast<std::uint16_t>(now.run_bin - 1)) / 1000.0);
     }
   }
+  if (!t.counted.counted() || t.counted.state != now.state) {
+    if (t.counted.counted()) add_ns(t.spec.ns, t.counted.state, -1);
+    add_ns(t.spec.ns, now.state, +1);
+  }
   add(type, now, +1);
   t.counted = now;
 }
@@ -64,7 +68,24 @@ void LiveStats::remove(TaskRecord& t) {
     add(it->second, t.counted, -1);
     if (it->second.tasks == 0) types_.erase(it);
   }
+  add_ns(t.spec.ns, t.counted.state, -1);
   t.counted = TaskRecord::Counted{};
+}
+
+void LiveStats::add_ns(const std::string& ns, std::uint8_t state, int sign) {
+  if (state >= std::tuple_size<StateCounts>::value) return;
+  auto it = by_ns_.find(ns);
+  if (it == by_ns_.end()) {
+    if (sign < 0) return;
+    it = by_ns_.emplace(ns, StateCounts{}).first;
+  }
+  it->second[state] += sign;
+  if (sign < 0) {
+    for (auto n : it->second) {
+      if (n != 0) return;
+    }
+    by_ns_.erase(it);
+  }
 }
 
 void LiveStats::fill(SchedulerStatsOk& out) const {

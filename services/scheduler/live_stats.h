@@ -36,6 +36,15 @@ class LiveStats {
   void remove(TaskRecord& t);
   void fill(SchedulerStatsOk& out) const;
 
+  // Tasks held per namespace, by TaskState value (section 19): only namespaces holding tasks.
+  using StateCounts = std::array<std::int64_t, 9>;
+  const std::unordered_map<std::string, StateCounts>& by_namespace() const { return by_ns_; }
+  // The counts of one namespace (all zero when it holds no task).
+  StateCounts namespace_counts(const std::string& ns) const {
+    auto it = by_ns_.find(ns);
+    return it == by_ns_.end() ? StateCounts{} : it->second;
+  }
+
   // What t counts as now (its samples' bins + 1; 0 = no sample).
   static TaskRecord::Counted counted_as(const TaskRecord& t);
 
@@ -54,6 +63,10 @@ class LiveStats {
   std::array<std::int64_t, 256> by_state_{};     // by TaskState value
   std::array<std::int64_t, 256> by_priority_{};  // by Priority value (submitted)
   std::unordered_map<std::string, TypeAgg> types_;  // types with tasks held only
+  // Namespace -> tasks by state; an entry is dropped when its last task goes (bounded by the
+  // namespaces of the tasks held). A task's namespace never changes.
+  std::unordered_map<std::string, StateCounts> by_ns_;
+  void add_ns(const std::string& ns, std::uint8_t state, int sign);
   TaskTimings timings_;
 };
 

@@ -6,9 +6,11 @@ namespace orion::scheduler {
 
 namespace {
 
-// Capabilities + exclusions, each sorted: tasks of one key are served alike.
+// Namespace + capabilities + exclusions, each sorted: tasks of one key are served alike. The
+// namespace comes first, so a namespace's classes are adjacent in classes_ (best() relies on it).
 std::string class_key_of(const TaskSpec& s) {
-  std::string k;
+  std::string k = s.ns;
+  k += '\x1d';
   auto add_sorted = [&k](const std::vector<std::string>& names) {
     if (names.size() == 1) {  // the usual case: no copy to sort
       k += names[0], k += '\x1f';
@@ -35,6 +37,31 @@ ReadyQueues::Class* ReadyQueues::best(const std::set<const Class*>& blocked) {
     if (!best || *c.ready_.begin() < *best->ready_.begin()) best = &c;
   }
   return best;
+}
+
+ReadyQueues::Class* ReadyQueues::best(const std::set<const Class*>& blocked, FairShare& share) {
+  scratch_ns_.clear();
+  scratch_best_.clear();
+  for (auto& [k, c] : classes_) {
+    if (c.ready_.empty() || blocked.count(&c)) continue;
+    if (scratch_ns_.empty() || scratch_ns_.back() != c.ns_) {  // classes of a namespace are adjacent
+      scratch_ns_.push_back(c.ns_);
+      scratch_best_.push_back(&c);
+    } else if (*c.ready_.begin() < *scratch_best_.back()->ready_.begin()) {
+      scratch_best_.back() = &c;
+    }
+  }
+  if (scratch_ns_.size() <= 1) return scratch_best_.empty() ? nullptr : scratch_best_[0];
+  const std::size_t i = share.first(scratch_ns_);
+  return scratch_best_[i];
+}
+
+std::vector<const std::string*> ReadyQueues::ready_namespaces() const {
+  std::vector<const std::string*> out;
+  for (const auto& [k, c] : classes_) {
+    if (!c.ready_.empty() && (out.empty() || out.back() != c.ns_)) out.push_back(c.ns_);
+  }
+  return out;
 }
 
 // A pass over the class: what reached its limit is doomed, the rest gives the new bound (so a
@@ -93,6 +120,7 @@ Status ReadyQueues::check_invariants(const TaskTable& tasks) const {
       auto t = tasks.find(seq);
       if (t == tasks.end()) return broken("ready queue holds t" + std::to_string(seq) + ", which is not held");
       if (*t->second.class_key != k) return broken("task " + t->second.task_id() + " is queued in another class");
+      if (t->second.spec.ns != *c.ns_) return broken("task " + t->second.task_id() + " is queued in another namespace");
       ++levels[static_cast<std::size_t>(t->second.effective_priority) % levels.size()];
     }
     if (levels != c.by_level_) return broken("a queue's by_level does not match it");

@@ -1,5 +1,6 @@
 // ReadyQueues: where a PENDING task whose dependencies are all met waits for an agent. Each ready
-// task is in the queue of its class (same capabilities and exclusions: TaskRecord::class_key),
+// task is in the queue of its class (same namespace, capabilities and exclusions:
+// TaskRecord::class_key; a key starts with its namespace, so a namespace's classes are adjacent),
 // ordered by its ageing key ready_ms - effective_priority * ageing_ms, lowest first (then seq);
 // a task waiting out a retry backoff is in the retry wait instead, by its due time. The core
 // (scheduler_core.h) decides when a task goes in or out; this class keeps the indexes right.
@@ -7,7 +8,7 @@
 //   ReadyQueues q(/*ageing_ms=*/10'000, /*unschedulable_timeout_ms=*/0);
 //   t.class_key = q.intern(t.spec);        // once, when the record enters the table
 //   q.push(t);                             // t is_queued(): in its class's queue
-//   if (auto* c = q.best(blocked)) { auto seq = c->head(); ...; q.pop(*c, tasks.at(seq)); }
+//   if (auto* c = q.best(blocked, share)) { auto seq = c->head(); ...; q.pop(*c, tasks.at(seq)); }
 //   q.remove(t);                           // out of its queue and out of the retry wait
 //   q.wait_retry(t);                       // t.retry_due_ms set: due then (due_retry)
 //
@@ -22,8 +23,9 @@
 // push() it again after.
 //
 // Cost: push/remove/pop O(log n) in the class (push amortized O(1) when tasks come in key
-// order, as a batch or a restart makes them); best() O(classes); no allocation but the queue's
-// tree node.
+// order, as a batch or a restart makes them); best() O(classes), plus O(namespaces with ready
+// work) for the fair share choice when there are several; no allocation but the queue's tree
+// node.
 #pragma once
 
 #include <algorithm>
@@ -37,6 +39,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "services/scheduler/fair_share.h"
 #include "services/scheduler/task_lifecycle.h"
 #include "services/scheduler/task_record.h"
 #include "services/scheduler/task_table.h"
@@ -56,10 +59,12 @@ class ReadyQueues {
     const Entry& head_entry() const { return *ready_.begin(); }
     const std::vector<std::string>& capabilities() const { return capabilities_; }  // sorted
     const std::set<Entry>& entries() const { return ready_; }
+    const std::string& ns() const { return *ns_; }  // its tasks' namespace
 
    private:
     friend class ReadyQueues;
     std::set<Entry> ready_;
+    const std::string* ns_ = nullptr;        // interned in namespaces_; set at its first push
     std::int64_t unservable_since_ms_ = -1;  // monotonic; -1 while some agent has its capabilities
     std::vector<std::string> capabilities_;  // its tasks' capabilities, sorted (SCHEDULER_STATS)
     // by_level_[p] = the tasks in ready_ with effective priority p, so stats() finds the
@@ -101,6 +106,13 @@ class ReadyQueues {
   // The class whose head has the lowest key, among the non-empty ones not in `blocked`; nullptr
   // when there is none. O(classes).
   Class* best(const std::set<const Class*>& blocked);
+  // The same within one namespace, chosen by fair share: when the non-empty classes not in
+  // `blocked` belong to several namespaces, the one share.first() names (lowest pass), then its
+  // class whose head has the lowest key. One pass over the classes, as best(); the caller calls
+  // share.served() for the namespace of the class it assigns from.
+  Class* best(const std::set<const Class*>& blocked, FairShare& share);
+  // The namespaces that have ready tasks now (each once).
+  std::vector<const std::string*> ready_namespaces() const;
   // Every class (empty ones too), by key.
   const std::map<std::string, Class>& classes() const { return classes_; }
 
@@ -143,6 +155,10 @@ class ReadyQueues {
   std::int64_t unschedulable_timeout_ms_;  // default limit for tasks that set none; 0 = never
   std::map<std::string, Class> classes_;   // by class key; never erased (Class* stay valid)
   std::set<std::string> class_keys_;       // every key a task held has had
+  std::set<std::string> namespaces_;       // every namespace a class has had (Class::ns_ point here)
+  // best()'s scratch: per namespace with servable work, its best class (kept to reuse the memory).
+  std::vector<const std::string*> scratch_ns_;
+  std::vector<Class*> scratch_best_;
   std::size_t ready_count_ = 0;
   std::set<Entry> retry_wait_;             // (monotonic due time, seq)
   std::int64_t next_sweep_ms_ = 0;         // monotonic time of the next sweep
@@ -152,6 +168,7 @@ void ReadyQueues::push(const TaskRecord& t) {
   auto [it, fresh] = classes_.try_emplace(*t.class_key);
   Class& c = it->second;
   if (fresh) {
+    c.ns_ = &*namespaces_.insert(t.spec.ns).first;
     c.capabilities_ = t.spec.capabilities;
     std::sort(c.capabilities_.begin(), c.capabilities_.end());
   }

@@ -8,6 +8,7 @@
 #include "services/scheduler/batch_record.h"
 #include "services/scheduler/limit_book.h"
 #include "services/scheduler/retention_mark.h"
+#include "services/scheduler/namespace_book.h"
 #include "services/scheduler/schedule_book.h"
 #include "services/scheduler/task_codec.h"
 #include "services/scheduler/workflow_record.h"
@@ -77,6 +78,11 @@ Status apply_replica_records(SchedulerCore& core, WorkflowManager& workflows, co
     if (log_kind(key) == kLimitRecordKind) {  // a deletion too (empty bytes)
       if (!logs.limits) continue;
       if (auto s = logs.limits->apply_record(log_id(key), bytes); !s) return s;
+      continue;
+    }
+    if (log_kind(key) == kNamespaceRecordKind) {  // a deletion too (empty bytes)
+      if (!logs.namespaces) continue;
+      if (auto s = logs.namespaces->apply_record(log_id(key), bytes); !s) return s;
       continue;
     }
     if (bytes.empty()) {
@@ -160,6 +166,9 @@ Result<std::string> replica_snapshot(const SchedulerCore& core, const WorkflowMa
   }
   if (logs.limits) {  // kind 11
     logs.limits->each_record([&](std::uint64_t key, const std::string& bytes) { w.record(key, bytes); });
+  }
+  if (logs.namespaces) {  // kind 12
+    logs.namespaces->each_record([&](std::uint64_t key, const std::string& bytes) { w.record(key, bytes); });
   }
   return w.finish();
 }

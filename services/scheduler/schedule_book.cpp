@@ -128,7 +128,9 @@ Result<ScheduleListOk> ScheduleBook::list(const ScheduleList& request) const {
       out.next = out.schedules.back().schedule_id;
       break;
     }
-    out.schedules.push_back(by_seq_.at(it->second).rec.view);
+    const ScheduleView& v = by_seq_.at(it->second).rec.view;
+    if (!request.ns.empty() && v.spec.ns != request.ns) continue;
+    out.schedules.push_back(v);
   }
   return out;
 }
@@ -213,6 +215,7 @@ Result<std::string> ScheduleBook::submit(const Entry& e, std::int64_t tick, cons
   const ScheduleSpec& spec = e.rec.view.spec;
   if (spec.task) {
     TaskSpec task = *spec.task;
+    task.ns = spec.ns;  // what a schedule fires lives in its namespace
     task.idempotency_key = key;
     if (!task.metadata.is_object()) task.metadata = Json::object();
     task.metadata["schedule_id"] = e.rec.view.schedule_id;
@@ -222,7 +225,10 @@ Result<std::string> ScheduleBook::submit(const Entry& e, std::int64_t tick, cons
     *duplicate = ok->duplicate;
     return ok->task_id;
   }
-  auto ok = workflows_.run(key, *spec.workflow);
+  WorkflowSpec workflow = *spec.workflow;
+  workflow.ns = spec.ns;
+  for (auto& step : workflow.steps) step.task.ns = spec.ns;
+  auto ok = workflows_.run(key, std::move(workflow));
   if (!ok) return ok.error();
   *duplicate = ok->duplicate;
   return ok->workflow_id;

@@ -488,7 +488,8 @@ Result<TaskList> SchedulerCore::list(const ListTasks& r) const {
       out.next = out.tasks.empty() ? v.task_id() : out.tasks.back().task_id;
       break;
     }
-    if (match(r.states, v.state) && match(r.types, v.spec.type) && match(r.priorities, v.spec.priority)) {
+    if (match(r.states, v.state) && match(r.types, v.spec.type) && match(r.priorities, v.spec.priority) &&
+        (r.ns.empty() || v.spec.ns == r.ns)) {
       out.tasks.push_back(*get(v.task_id()));
     }
   }

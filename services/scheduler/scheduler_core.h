@@ -68,6 +68,7 @@
 #include "common/consensus_messages.h"
 #include "common/envelope.h"
 #include "common/limit_messages.h"
+#include "common/namespace_messages.h"
 #include "common/peer_quota.h"
 #include "common/topic_subscriptions.h"
 #include "common/stats_messages.h"
@@ -389,6 +390,36 @@ class SchedulerCore {
   // the ready queues: O(task types + queue classes), not a pass over the tasks. The counts equal
   // task_stats(tasks(), now_ms)'s; its percentiles are within 1% of the exact ones.
   SchedulerStatsOk stats(std::int64_t now_ms) const;
+  // The same for one namespace (ns not ""): total, by_state and waiting are its own; by_priority
+  // and types are left empty (not kept per namespace). by_namespace holds it alone.
+  SchedulerStatsOk stats(std::int64_t now_ms, const std::string& ns) const;
+
+  // ---- Namespaces (core_namespaces.cpp; protocol.md section 19). Settings per namespace: the
+  // fair share weight dispatch uses (fair_share.h) and the default of on_exhausted for its tasks
+  // that leave it out. Set by the leader's NamespaceBook (namespace_book.h) and by the records it
+  // wrote (start-up, hot standby), so every replica holds the same. Fair share itself (the
+  // passes, the slots served) is the serving leader's own and starts afresh at each promotion.
+  struct NamespaceSettings {
+    double weight = FairShare::kDefaultWeight;
+    bool park = false;  // its tasks that leave on_exhausted out are PARKED when their retries are spent
+  };
+  // INVALID_ARGUMENT for a bad name or weight (nothing changes).
+  Status set_namespace(const std::string& ns, const NamespaceSettings& settings);
+  void reset_namespace(const std::string& ns);
+  const std::map<std::string, NamespaceSettings>& namespace_settings() const { return ns_settings_; }
+  // The view of one namespace (its settings, its live counts, its slots); configured or not.
+  NamespaceView namespace_view(const std::string& ns) const;
+  // Every namespace configured or holding tasks, by name, at most kMaxNamespacesListed (*more
+  // set when some were left out).
+  std::vector<NamespaceView> namespace_views(bool* more) const;
+  // Whether a task whose retries are spent is PARKED: its own on_exhausted, else its namespace's.
+  bool parks(const TaskSpec& spec) const {
+    if (!spec.on_exhausted.empty()) return spec.on_exhausted == "park";
+    auto it = ns_settings_.find(spec.ns);
+    return it != ns_settings_.end() && it->second.park;
+  }
+  const LiveStats& live_stats() const { return live_; }
+  const FairShare& fair_share() const { return share_; }
   // Queue waits and run times of the tasks this core assigned and ended (its /metrics histograms).
   const TaskTimings& timings() const { return live_.timings(); }
   std::size_t ready_count() const { return ready_.size(); }
@@ -602,6 +633,11 @@ class SchedulerCore {
   // Ready tasks by class, and PENDING tasks waiting out a retry backoff (ready_queues.h: a task
   // is in its class's queue iff is_queued(), in the retry wait iff retry_due_ms != 0).
   ReadyQueues ready_;
+  // Which namespace a free slot goes to when several have ready work (dispatch), and the
+  // settings of the namespaces configured (set_namespace). Invariant: share_'s weights are
+  // exactly the weights of ns_settings_.
+  FairShare share_;
+  std::map<std::string, NamespaceSettings> ns_settings_;
   // Invariant: a task is ASSIGNED or RUNNING on agent a iff it is in pool_ agent a's running set,
   // in unclaimed_[a], or (on a hot standby) in standby_leased_: exactly one of the three.
   AgentPool pool_;

@@ -262,6 +262,8 @@ std::optional<Action> client_action(MsgType t) {
     case MsgType::SCHEDULE_TRIGGER:
     case MsgType::SET_LIMIT:
     case MsgType::DELETE_LIMIT:
+    case MsgType::SET_NAMESPACE:
+    case MsgType::DELETE_NAMESPACE:
       return Action::CONTROL;
     case MsgType::CANCEL:
       return Action::CANCEL;
@@ -357,10 +359,16 @@ void SchedulerService::handle_client(Incoming& in) {
     case MsgType::AGENT_STATS:
       client_replies_.push_back({in.identity, Envelope{MsgType::AGENT_STATS_OK, e.request_id, core_.agent_stats().to_body()}});
       return;
-    case MsgType::SCHEDULER_STATS:
-      client_replies_.push_back({in.identity, Envelope{MsgType::SCHEDULER_STATS_OK, e.request_id,
-                                                       core_.stats(clock_.wall_ms()).to_body()}});
+    case MsgType::SCHEDULER_STATS: {
+      auto m = SchedulerStats::from_body(e.body);
+      if (!m) return reply_error(m.error());
+      if (!m->ns.empty()) {
+        if (auto s = check_namespace(m->ns, "namespace"); !s) return reply_error(s.error());
+      }
+      auto stats = m->ns.empty() ? core_.stats(clock_.wall_ms()) : core_.stats(clock_.wall_ms(), m->ns);
+      client_replies_.push_back({in.identity, Envelope{MsgType::SCHEDULER_STATS_OK, e.request_id, stats.to_body()}});
       return;
+    }
     case MsgType::WAIT_TASKS: {
       auto m = WaitTasks::from_body(e.body);
       if (!m) return reply_error(m.error());
@@ -504,6 +512,11 @@ void SchedulerService::handle_client(Incoming& in) {
     case MsgType::LIST_LIMITS:
       // Limits: services/scheduler/limit_book.h (the rules), scheduler_core.h (the counts).
       client_replies_.push_back({in.identity, limits_.handle(e)});
+    case MsgType::SET_NAMESPACE:
+    case MsgType::LIST_NAMESPACES:
+    case MsgType::DELETE_NAMESPACE:
+      // Namespace settings: services/scheduler/namespace_book.h.
+      client_replies_.push_back({in.identity, namespaces_.handle(e)});
       return;
     default:
       return reply_error(make_error(ErrorCode::UNKNOWN_TYPE,
@@ -625,20 +638,16 @@ void SchedulerService::hold() {
   batch_records_ = LogBatch();
   // A schedule's advance goes in the batch of the task (or workflow) its firing made: a new
   // leader has both or neither (schedule_book.h). A deletion is an empty record.
-  schedules_.drain_dirty([&](std::uint64_t key, std::string rec) {
+  auto put = [&](std::uint64_t key, std::string rec) {
     if (rec.empty()) {
       batch.erase(key);
     } else {
       batch.put(key, std::move(rec));
     }
-  });
-  limits_.drain_dirty([&](std::uint64_t key, std::string rec) {
-    if (rec.empty()) {
-      batch.erase(key);
-    } else {
-      batch.put(key, std::move(rec));
-    }
-  });
+  };
+  schedules_.drain_dirty(put);
+  limits_.drain_dirty(put);      // limit rules (limit_book.h)
+  namespaces_.drain_dirty(put);  // namespace settings (namespace_book.h)
   audit_service_events();
   bool events_recorded = false;
   if (serving()) {

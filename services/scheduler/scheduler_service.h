@@ -38,6 +38,7 @@
 #include "services/scheduler/scheduler_core.h"
 #include "services/scheduler/replica_entry.h"
 #include "services/scheduler/limit_book.h"
+#include "services/scheduler/namespace_book.h"
 #include "services/scheduler/schedule_book.h"
 #include "services/scheduler/service_logs.h"
 #include "services/scheduler/workflow_manager.h"
@@ -203,7 +204,8 @@ class SchedulerService {
   ScheduleBook schedules_{core_, workflows_, clock_};  // schedules: they submit through both
   // What loads, applies and snapshots the state takes beside the core and the workflows.
   LimitBook limits_{core_};  // limit rules: stored here, counted by the core
-  ServiceLogs logs() { return {&audit_, &history_, &schedules_, &limits_}; }
+  NamespaceBook namespaces_{core_};  // namespace settings (the core holds them; this writes their records)
+  ServiceLogs logs() { return {&audit_, &history_, &schedules_, &limits_, &namespaces_}; }
   std::vector<Reply> client_replies_, agent_replies_;
   // Kept in memory as stored, for AUDIT_LIST and snapshots; what a turn recorded goes out with
   // its records (hold). Only a serving replica records; a follower holds the leader's records.

@@ -12,8 +12,9 @@
 
 namespace orion::scheduler {
 
-class ScheduleBook;  // schedule_book.h: schedules, records of kind kScheduleRecordKind (10)
-class LimitBook;     // limit_book.h: limit rules, records of kind kLimitRecordKind (11)
+class ScheduleBook;   // schedule_book.h: schedules, records of kind kScheduleRecordKind (10)
+class LimitBook;      // limit_book.h: limit rules, records of kind kLimitRecordKind (11)
+class NamespaceBook;  // namespace_book.h: namespace settings, records of kind kNamespaceRecordKind (12)
 
 // tasks 0, workflows 1, batches 2, hits 3, the retention mark 4, audit 5, agent holders 6
 inline constexpr std::uint8_t kEventHistoryKind = 7;
@@ -24,6 +25,7 @@ struct ServiceLogs {
   EventHistory* events = nullptr;
   ScheduleBook* schedules = nullptr;
   LimitBook* limits = nullptr;
+  NamespaceBook* namespaces = nullptr;
 };
 
 }  // namespace orion::scheduler

@@ -2,6 +2,8 @@
 // Prometheus text format (docs/metrics.md lists every family) and /healthz. Gauges read the
 // state every replica holds (tasks by state and priority, ready classes, agents); counters and
 // histograms count what this process did (transitions it made, commits its writer made).
+#include <algorithm>
+
 #include "common/process_metrics.h"
 #include "common/replica_metrics.h"
 #include "services/scheduler/scheduler_service.h"
@@ -46,6 +48,47 @@ void write_task_metrics(MetricsText& m, const SchedulerStatsOk& s) {
     caps.clear();
     for (const auto& c : w.capabilities) caps += (caps.empty() ? "" : ",") + c;
     m.sample("orion_scheduler_ready_oldest_wait_seconds", {{"capabilities", caps}}, static_cast<double>(w.oldest_wait_ms) / 1000.0);
+  }
+}
+
+// Tasks per namespace and state (protocol.md section 19.2), with bounded cardinality: the
+// kMaxNamespacesListed namespaces holding most tasks have series of their own, the rest are
+// summed under namespace="other"; and the slots fair share gave each of them.
+void write_namespace_metrics(MetricsText& m, const SchedulerCore& core) {
+  const auto& by_ns = core.live_stats().by_namespace();
+  using Row = std::pair<std::int64_t, const std::string*>;
+  std::vector<Row> rows;
+  rows.reserve(by_ns.size());
+  for (const auto& [ns, c] : by_ns) {
+    std::int64_t n = 0;
+    for (auto x : c) n += x;
+    rows.emplace_back(n, &ns);
+  }
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    return a.first != b.first ? a.first > b.first : *a.second < *b.second;
+  });
+  LiveStats::StateCounts other{};
+  bool any_other = false;
+  m.family("orion_scheduler_namespace_tasks", "gauge",
+           "Tasks the scheduler holds, by namespace and state (the 1,000 largest namespaces; the rest as \"other\").");
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& counts = by_ns.at(*rows[i].second);
+    if (i >= kMaxNamespacesListed || *rows[i].second == "other") {
+      for (std::size_t s = 0; s < counts.size(); ++s) other[s] += counts[s];
+      any_other = true;
+      continue;
+    }
+    for (std::size_t s = 1; s < counts.size(); ++s) {
+      m.sample("orion_scheduler_namespace_tasks",
+               {{"namespace", *rows[i].second}, {"state", to_string(static_cast<TaskState>(s))}},
+               static_cast<double>(counts[s]));
+    }
+  }
+  if (any_other) {
+    for (std::size_t s = 1; s < other.size(); ++s) {
+      m.sample("orion_scheduler_namespace_tasks", {{"namespace", "other"}, {"state", to_string(static_cast<TaskState>(s))}},
+               static_cast<double>(other[s]));
+    }
   }
 }
 
@@ -125,6 +168,7 @@ HttpAnswer SchedulerService::http(const HttpRequest& r) const {
   if (r.path != "/metrics") return http_not_found(r);
   MetricsText m;
   write_task_metrics(m, core_.stats(clock_.wall_ms()));
+  write_namespace_metrics(m, core_);
   write_transition_counters(m);
   core_.timings().write(m);
   write_agent_metrics(m, core_.agent_stats());

@@ -124,7 +124,7 @@ Status SchedulerService::apply_records(const LogBatch& records) {
 // A snapshot loaded at start, or sent by the leader to a replica too far behind.
 void SchedulerService::restore_snapshot(std::string_view state) {
   if (core_.task_count() != 0 || workflows_.workflow_count() != 0 || audit_.size() != 0 || history_.size() != 0 ||
-      schedules_.size() != 0 || limits_.size() != 0) {
+      schedules_.size() != 0 || limits_.size() != 0 || namespaces_.size() != 0) {
     // Replacing a live core in place would leave every index to rebuild: start again instead,
     // from the snapshot raft has stored by now.
     spdlog::info("event=snapshot_received action=restart");

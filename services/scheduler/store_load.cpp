@@ -8,6 +8,7 @@
 #include "services/scheduler/limit_book.h"
 #include "services/scheduler/replica_state.h"
 #include "services/scheduler/retention_mark.h"
+#include "services/scheduler/namespace_book.h"
 #include "services/scheduler/schedule_book.h"
 #include "services/scheduler/task_codec.h"
 
@@ -84,6 +85,10 @@ Status load_store(LogStore& log, SchedulerCore& core, WorkflowManager& workflows
         break;
       case kLimitRecordKind:
         if (logs.limits) s = logs.limits->apply_record(log_id(key), bytes);
+        ++p.other_records;
+        break;
+      case kNamespaceRecordKind:
+        if (logs.namespaces) s = logs.namespaces->apply_record(log_id(key), bytes);
         ++p.other_records;
         break;
       default: {

@@ -38,6 +38,7 @@ SchedulerStatsOk task_stats(const std::vector<const TaskRecord*>& tasks, std::in
     const TaskRecord& v = r;
     ++out.total;
     ++out.by_state[std::string(to_string(v.state))];
+    ++out.by_namespace[v.spec.ns][std::string(to_string(v.state))];
     ++out.by_priority[std::string(to_string(v.spec.priority))];
     TypeSamples& t = by_type[v.spec.type];
     ++t.tasks;

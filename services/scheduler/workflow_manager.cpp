@@ -203,6 +203,7 @@ Result<WorkflowView> WorkflowManager::get(const std::string& workflow_id) const 
   WorkflowView v;
   v.workflow_id = workflow_id_for(w->seq);
   v.name = w->spec.name;
+  v.ns = w->spec.ns;
   v.state = w->state;
   v.run = w->run;
   v.reason = w->reason;

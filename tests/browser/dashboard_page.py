@@ -9,7 +9,9 @@ Checks, each with a deadline: every --task has a row, every --agent a row, every
 its DAG with all its steps drawn; then it cancels --cancel-task with orionctl (not through the
 page) and waits for that task's row to say CANCELLED while the page stays loaded (the same
 document: a marker set on window before the change is still there after). Writes
-dashboard-loaded.png and dashboard-after-cancel.png to --screenshots. With --ui-cancel-task it
+dashboard-loaded.png and dashboard-after-cancel.png to --screenshots. With --namespace-task TASK:NS
+it picks NS in the namespace selector and waits for TASK to be the only row, then picks "all"
+again (dashboard-namespace.png). With --ui-cancel-task it
 then cancels that task with the page's own button (an operator's action) and waits for it to
 say CANCELLED (dashboard-after-action.png). Exits 0 when every
 check held, 1 otherwise (saying which), always stopping the browser it started.
@@ -132,6 +134,21 @@ def run(args):
                            lambda: page.eval(f"document.querySelectorAll('[data-workflow-id=\"{w}\"] svg g.node').length") >= args.steps, 20)
             ok &= wait_for(f"workflow {w}'s steps show COMPLETED",
                            lambda: page.eval(f"[...document.querySelectorAll('[data-workflow-id=\"{w}\"] svg g.node')].every(g => g.dataset.state === 'COMPLETED')"), 20)
+        if args.namespace_task:
+            # The namespace selector filters the task views: only NS's task, then every task again.
+            t, ns = args.namespace_task.split(":", 1)
+            row = lambda tid: f"!!document.querySelector('#tasks tr[data-task-id=\"{tid}\"]')"
+            ok &= wait_for(f"the namespace selector offers {ns}", lambda: page.eval(
+                f"[...document.getElementById('filter-namespace').options].some(o => o.value === {js_str(ns)})"), 20)
+            pick = ("(v => {{ const s = document.getElementById('filter-namespace'); s.value = v; "
+                    "s.dispatchEvent(new Event('input')); return true; }})({})")
+            page.eval(pick.format(js_str(ns)))
+            ok &= wait_for(f"only {ns}'s task {t} is listed", lambda: page.eval(row(t)) and page.eval(
+                "[...document.querySelectorAll('#tasks tr.task-row')].length") == 1, 10)
+            page.screenshot(os.path.join(args.screenshots, "dashboard-namespace.png"))
+            page.eval(pick.format(js_str("")))
+            others = [x for x in args.task if x != t]
+            ok &= wait_for("every task is listed again", lambda: all(page.eval(row(x)) for x in others), 10)
         ok &= wait_for("the event stream lists events",
                        lambda: page.eval("document.querySelectorAll('#events li').length") > 0, 10)
         page.screenshot(os.path.join(args.screenshots, "dashboard-loaded.png"))
@@ -192,6 +209,7 @@ def main():
     p.add_argument("--steps", type=int, default=1, help="steps each --workflow has")
     p.add_argument("--cancel-task", default="")
     p.add_argument("--ui-cancel-task", default="", help="a PENDING task to cancel with the page's own button")
+    p.add_argument("--namespace-task", default="", help="TASK:NS, a task in namespace NS (the others are not)")
     p.add_argument("--orionctl", default="")
     p.add_argument("--registry", default="")
     return run(p.parse_args())

@@ -71,9 +71,10 @@ class DashboardTest : public ClusterTest {
     }
     return nullptr;
   }
-  std::string submit(const std::string& type, std::vector<std::string> caps, Json input) {
+  std::string submit(const std::string& type, std::vector<std::string> caps, Json input, const std::string& ns = "default") {
     TaskSpec spec;
     spec.type = type;
+    spec.ns = ns;
     spec.capabilities = std::move(caps);
     spec.input = std::move(input);
     auto id = client().submit(spec);
@@ -415,6 +416,7 @@ TEST_F(DashboardTest, TheBrowserShowsTheClusterAndAStateChangeWithoutReloading) 
   const std::string done = submit("echo", {"text"}, {{"hello", "browser"}});
   const std::string stuck = submit("echo", {"gpu"}, {{"waits", "for a gpu"}});
   const std::string stuck_too = submit("echo", {"gpu"}, {{"waits", "for a gpu, too"}});
+  const std::string elsewhere = submit("echo", {"gpu"}, {{"lives", "in tenant-b"}}, "tenant-b");
   auto run = run_pipeline();
   ASSERT_TRUE(client().wait(done, 15'000).ok());
   ASSERT_TRUE(client().wait_workflow(run.workflow_id, 30'000).ok());
@@ -422,7 +424,7 @@ TEST_F(DashboardTest, TheBrowserShowsTheClusterAndAStateChangeWithoutReloading) 
                        {ORION_SOURCE_DIR "/tests/browser/dashboard_page.py", "--url", url, "--chromium", chromium,
                         "--screenshots", ORION_SCREENSHOT_DIR, "--task", done, "--task", stuck, "--task", stuck_too, "--agent", "dash-a1",
                         "--agent", "dash-a2", "--workflow", run.workflow_id, "--steps", "4", "--cancel-task", stuck,
-                        "--ui-cancel-task", stuck_too,
+                        "--ui-cancel-task", stuck_too, "--namespace-task", elsewhere + ":tenant-b",
                         "--orionctl", bin("orionctl"), "--registry", cluster.registry_endpoint},
                        cluster.dir().path(), 90'000);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;

@@ -100,6 +100,9 @@ TEST_F(MetricsTest, EveryServiceServesPrometheusTextThatAgreesWithStats) {
   }
   EXPECT_EQ(value(sched, "orion_scheduler_tasks", {{"state", "COMPLETED"}}), 5);
   EXPECT_EQ(value(sched, "orion_scheduler_tasks_by_priority", {{"priority", "NORMAL"}}), 7);
+  // Per namespace (protocol.md section 19): every task here lives in "default".
+  EXPECT_EQ(value(sched, "orion_scheduler_namespace_tasks", {{"namespace", "default"}, {"state", "COMPLETED"}}), 5);
+  EXPECT_EQ(value(sched, "orion_scheduler_namespace_tasks", {{"namespace", "default"}, {"state", "FAILED"}}), 1);
   EXPECT_EQ(value(sched, "orion_scheduler_ready_tasks", {{"capabilities", "quantum"}}), 1);
   // What this scheduler did.
   EXPECT_EQ(value(sched, "orion_scheduler_tasks_submitted_total"), 7);

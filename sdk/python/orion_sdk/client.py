@@ -140,10 +140,12 @@ class Client:
         result_ttl_ms (keep the ended task this long, then it expires and its id answers
         NOT_FOUND "has expired"; -1, the default, = the scheduler's retention), delay_ms (not
         dispatched before this long after the scheduler accepted it; at most 366 days) or
-        not_before_ms (not before this wall-clock time, epoch ms; a datetime is taken too), and
-        on_exhausted ("fail", the default, or "park": PARKED once the retries are spent), and
-        limit_keys (up to 8 keys; the task starts only while every key's limit allows: see
-        set_limit). A bad field raises OrionError INVALID_ARGUMENT naming it, before anything is sent."""
+        not_before_ms (not before this wall-clock time, epoch ms; a datetime is taken too),
+        on_exhausted ("fail" or "park": PARKED once the retries are spent; absent = the
+        namespace's default), limit_keys (up to 8 keys; the task starts only while every key's
+        limit allows: see set_limit) and namespace (default "default": listing, statistics and
+        fair share go by it).
+        A bad field raises OrionError INVALID_ARGUMENT naming it, before anything is sent."""
         if "retry" in options and options["retry"] is not None:
             options["retry"] = p.retry_policy(**options["retry"])
         at = options.get("not_before_ms")
@@ -187,10 +189,24 @@ class Client:
 
     # ---- dead letters: PARKED tasks (protocol.md 8.2) ----
 
-    def parked(self, task_type="", limit=100, after=""):
+    def list_tasks(self, states=(), types=(), namespace="", limit=100, after=""):
+        """One page of tasks in id order, filtered (states: TaskState values; types; namespace,
+        "" = every one), as TaskViews, and the `after` of the next page ("" at the end)."""
+        body = {"states": [int(s) for s in states], "types": list(types), "limit": int(limit), "after": after}
+        if namespace:
+            body["namespace"] = p.check_namespace(namespace)
+        r = self.call(True, MsgType.LIST_TASKS, body, self.request_timeout_ms)
+        tasks = r.body.get("tasks") if isinstance(r.body, dict) else None
+        if not isinstance(tasks, list):
+            raise OrionError(ErrorCode.MALFORMED, "TASK_LIST without its tasks")
+        return [TaskView(p.parse_task_view(v)) for v in tasks], p.read_str(r.body, "next")
+
+    def parked(self, task_type="", limit=100, after="", namespace=""):
         """One page of PARKED tasks (their retries spent, their spec on_exhausted "park"), as
         TaskViews in id order, and the `after` of the next page ("" at the end)."""
         body = {"states": [int(TaskState.PARKED)], "limit": int(limit), "after": after}
+        if namespace:
+            body["namespace"] = p.check_namespace(namespace)
         if task_type:
             body["types"] = [task_type]
         r = self.call(True, MsgType.LIST_TASKS, body, self.request_timeout_ms)
@@ -217,7 +233,7 @@ class Client:
     # ---- workflows (docs/workflows.md; bodies in workflow.py) ----
 
     def coordinate_multi_agent_workflow(self, workflow_name, workflow_tasks, require_consensus=False,
-                                        result_ttl_ms=-1):
+                                        result_ttl_ms=-1, namespace="default"):
         """Runs a workflow: a named DAG of steps, each a dict of task fields with `name`, `type`
         and `depends_on` (step names); inputs may refer to ancestors' outputs with
         "${steps.NAME.output.PATH}". Every step's task is created in one request, all or
@@ -225,7 +241,7 @@ class Client:
         dict ({type, capability, voters, timeout_ms, data}): no step runs until the agents approve.
         result_ttl_ms: keep the ended workflow (and its steps) this long; -1 = the scheduler's.
         Returns {workflow_id, task_ids (step -> task id), duplicate}."""
-        body = {"workflow": wf.workflow_spec(workflow_name, workflow_tasks, require_consensus, result_ttl_ms)}
+        body = {"workflow": wf.workflow_spec(workflow_name, workflow_tasks, require_consensus, result_ttl_ms, namespace)}
         r = self.call(True, MsgType.WORKFLOW_RUN, body, max(self.request_timeout_ms, 30_000))
         return wf.parse_workflow_run_ok(r.body)
 
@@ -273,11 +289,14 @@ class Client:
         r = self.call(True, MsgType.SCHEDULE_CREATE, body, self.request_timeout_ms)
         return sc.parse_schedule_info(r.body)
 
-    def list_schedules(self):
-        """Every schedule, in id order, as dicts (every page)."""
+    def list_schedules(self, namespace=""):
+        """Every schedule, in id order, as dicts (every page); namespace: those of it only."""
         out, after = [], ""
         while True:
-            r = self.call(True, MsgType.SCHEDULE_LIST, {"limit": 1000, "after": after}, self.request_timeout_ms)
+            body = {"limit": 1000, "after": after}
+            if namespace:
+                body["namespace"] = p.check_namespace(namespace)
+            r = self.call(True, MsgType.SCHEDULE_LIST, body, self.request_timeout_ms)
             page = sc.parse_schedule_list_ok(r.body)
             out.extend(page["schedules"])
             if not page["next"]:
@@ -332,6 +351,37 @@ class Client:
             if not page["next"]:
                 return out
             after = page["next"]
+    # ---- namespaces (docs/protocol.md section 19) ----
+
+    def scheduler_stats(self, namespace=""):
+        """SCHEDULER_STATS as a dict: total, by_state, by_priority, types, waiting, by_namespace
+        (namespace -> counts by state); with `namespace`, that namespace's counts only."""
+        body = {"namespace": p.check_namespace(namespace)} if namespace else {}
+        r = self.call(True, MsgType.SCHEDULER_STATS, body, self.request_timeout_ms)
+        return msgs.read_body(MsgType.SCHEDULER_STATS_OK, r.body)
+
+    def set_namespace(self, namespace, weight=1.0, on_exhausted="fail"):
+        """Sets a namespace's fair share weight (0.001..1000: under contention its share of agent
+        slots is its weight over the sum of the busy namespaces' weights) and what its tasks that
+        leave on_exhausted out do once their retries are spent ("fail" or "park"). Returns the
+        namespace as a dict (namespace, weight, on_exhausted, configured, counts, slots)."""
+        if on_exhausted not in ("fail", "park"):
+            raise OrionError(ErrorCode.INVALID_ARGUMENT, "field 'on_exhausted': must be \"fail\" or \"park\"")
+        body = {"namespace": p.check_namespace(namespace), "weight": float(weight), "on_exhausted": on_exhausted}
+        msgs.read_body(MsgType.SET_NAMESPACE, body)  # the wire's bounds, before it leaves
+        r = self.call(True, MsgType.SET_NAMESPACE, body, self.request_timeout_ms)
+        return msgs.read_body(MsgType.NAMESPACE_OK, r.body)["namespace"]
+
+    def list_namespaces(self):
+        """Every namespace configured or holding tasks, by name, as dicts."""
+        r = self.call(True, MsgType.LIST_NAMESPACES, {}, self.request_timeout_ms)
+        return msgs.read_body(MsgType.NAMESPACE_LIST, r.body)["namespaces"]
+
+    def delete_namespace(self, namespace):
+        """Back to weight 1 and "fail" (its tasks stay); the namespace as a dict."""
+        body = {"namespace": p.check_namespace(namespace)}
+        r = self.call(True, MsgType.DELETE_NAMESPACE, body, self.request_timeout_ms)
+        return msgs.read_body(MsgType.NAMESPACE_OK, r.body)["namespace"]
 
     # ---- distributed decisions (decisions.py) ----
 

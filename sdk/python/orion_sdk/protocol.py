@@ -807,7 +807,7 @@ _DEFAULT_RETRY = retry_policy()
 def task_spec(task_type, input=None, name="", capabilities=(), priority=Priority.NORMAL, timeout_ms=0,
               metadata=None, retries=0, retry=None, depends_on=(), preferred_agents=(), excluded_agents=(),
               idempotency_key="", unschedulable_timeout_ms=-1, consensus=None, result_ttl_ms=-1,
-              delay_ms=0, not_before_ms=0, on_exhausted="fail", limit_keys=()):
+              delay_ms=0, not_before_ms=0, on_exhausted="", limit_keys=(), namespace="default"):
     """A TaskSpec body (the `task` of SUBMIT), with the fields C++ TaskSpec::to_json emits:
     always name, type, capabilities, priority, timeout_ms, input, metadata; the later optional
     fields only when they differ from their defaults. `consensus` gates the task (protocol.md
@@ -842,12 +842,25 @@ def task_spec(task_type, input=None, name="", capabilities=(), priority=Priority
         j["not_before_ms"] = int(not_before_ms)
     if delay_ms:
         j["delay_ms"] = int(delay_ms)
-    if on_exhausted != "fail":
+    # on_exhausted "" (absent) takes the namespace's default (SET_NAMESPACE, protocol.md 18).
+    if on_exhausted:
         j["on_exhausted"] = on_exhausted
     # Limits (protocol.md 18): the task starts only while every key's rule allows one more.
     if limit_keys:
         j["limit_keys"] = list(limit_keys)
+    if namespace != "default":
+        j["namespace"] = namespace
     return j
+
+
+_NAMESPACE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
+
+
+def check_namespace(ns, where="namespace"):
+    """Raises OrionError INVALID_ARGUMENT unless ns is 1..64 bytes of letters, digits, _ - . (protocol.md 18)."""
+    if not isinstance(ns, str) or not 1 <= len(ns.encode()) <= 64 or not set(ns) <= _NAMESPACE_CHARS:
+        raise _invalid(where, "%r is not 1..64 bytes of letters, digits, '_', '-' or '.'" % (ns,))
+    return ns
 
 
 _GATE_TYPES = ("majority", "unanimous", "weighted", "pbft")
@@ -899,10 +912,11 @@ def parse_task_spec(j):
     out["delay_ms"] = read_int(j, "delay_ms", 0, MAX_DELAY_MS)
     if out["not_before_ms"] and out["delay_ms"]:
         raise _invalid("delay_ms", "give it or 'not_before_ms', not both")
-    out["on_exhausted"] = read_str(j, "on_exhausted") or "fail"
+    out["on_exhausted"] = read_str(j, "on_exhausted")
     out["limit_keys"] = read_limit_keys(j, "limit_keys")
-    if out["on_exhausted"] not in ("fail", "park"):
+    if out["on_exhausted"] not in ("", "fail", "park"):
         raise _invalid("on_exhausted", 'must be "fail" or "park"')
+    out["namespace"] = check_namespace(read_str(j, "namespace") if "namespace" in j else "default")
     if not out["type"]:
         raise _invalid("type", "must not be empty")
     retry = j.get("retry")

@@ -16,7 +16,8 @@ MIN_INTERVAL_MS = 1000
 
 
 def schedule_spec(name, task=None, cron="", interval_ms=0, time_zone="UTC", start_ms=0, workflow=None,
-                  overlap="skip", catchup="none", catchup_window_ms=3_600_000, schedule_id="", paused=False):
+                  overlap="skip", catchup="none", catchup_window_ms=3_600_000, schedule_id="", paused=False,
+                  namespace="default"):
     """A ScheduleSpec body, checked as the scheduler checks it (except the cron expression and the
     zone, which the scheduler reads: INVALID_ARGUMENT from it). `task` is a dict of TaskSpec
     fields ({"type": "report", "input": {...}}, as protocol.task_spec builds), `workflow` a
@@ -38,6 +39,8 @@ def schedule_spec(name, task=None, cron="", interval_ms=0, time_zone="UTC", star
          "overlap": overlap, "catchup": catchup, "catchup_window_ms": int(catchup_window_ms), "paused": bool(paused)}
     if schedule_id:
         j["schedule_id"] = schedule_id
+    if namespace != "default":  # what it fires lives in it (protocol.md 18)
+        j["namespace"] = p.check_namespace(namespace)
     if task is not None:
         if task.get("idempotency_key"):
             raise bad("task.idempotency_key: not allowed, the schedule sets it for each firing")

@@ -50,6 +50,8 @@ MAX_GATE_DATA_BYTES = 65_536  # a consensus gate's encoded data
 MAX_AUDIT_FIELD_BYTES = 1_024  # principal, action, target, outcome, detail of one audit record
 MAX_AUDIT_PAGE = 1_000  # audit records in one AUDIT_LIST_OK
 MAX_EVENT_PAGE = 1_000  # events in one EVENT_HISTORY_OK
+MAX_NAMESPACE_BYTES = 64  # a namespace name: 1..64 bytes of letters, digits, `_`, `-`, `.`
+MAX_NAMESPACES_LISTED = 1_000  # namespaces in one NAMESPACE_LIST, and the namespaces labelled in /metrics (the rest are `other`)
 MAX_EVENT_PAGE_BYTES = 4_194_304  # the encoded `events` of one EVENT_HISTORY_OK, 4 MiB
 
 
@@ -155,6 +157,11 @@ class MsgType(enum.IntEnum):
     DELETE_LIMIT_OK = 153
     LIST_LIMITS = 154
     LIMIT_LIST = 155
+    SET_NAMESPACE = 156
+    NAMESPACE_OK = 157
+    LIST_NAMESPACES = 158
+    NAMESPACE_LIST = 159
+    DELETE_NAMESPACE = 160
 
 
 HOT_PATH = frozenset({MsgType.ASSIGN, MsgType.SUBMIT_BATCH, MsgType.TASK_LIST, MsgType.TASK_PROGRESS, MsgType.TASK_RESULT})
@@ -214,8 +221,9 @@ RECORDS = {
         Field('result_ttl_ms', 'scalar', 'int', False, min=-1, max=MAX_RETENTION_MS, default=-1),
         Field('not_before_ms', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
         Field('delay_ms', 'scalar', 'int', False, min=0, max=MAX_DELAY_MS, default=0),
-        Field('on_exhausted', 'scalar', 'str', False, default='fail'),
+        Field('on_exhausted', 'scalar', 'str', False, default=''),
         Field('limit_keys', 'list', 'str', False, max_items=MAX_LIMIT_KEYS, default=[]),
+        Field('namespace', 'scalar', 'str', False, max_bytes=MAX_NAMESPACE_BYTES, default='default'),
     ),
     'RetryPolicy': (
         Field('kind', 'scalar', 'int', False, min=1, max=2, default=1),
@@ -244,8 +252,9 @@ RECORDS = {
         Field('result_ttl_ms', 'scalar', 'int', False, min=-1, max=MAX_RETENTION_MS, default=-1),
         Field('not_before_ms', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
         Field('delay_ms', 'scalar', 'int', False, min=0, max=MAX_DELAY_MS, default=0),
-        Field('on_exhausted', 'scalar', 'str', False, default='fail'),
+        Field('on_exhausted', 'scalar', 'str', False, default=''),
         Field('limit_keys', 'list', 'str', False, max_items=MAX_LIMIT_KEYS, default=[]),
+        Field('namespace', 'scalar', 'str', False, max_bytes=MAX_NAMESPACE_BYTES, default='default'),
         Field('task_id', 'scalar', 'str', True),
         Field('state', 'scalar', 'int', True, min=0, max=8),
         Field('effective_priority', 'scalar', 'int', False, min=0, max=5, default=0),
@@ -310,6 +319,7 @@ RECORDS = {
         Field('steps', 'list', 'TaskSpec', True, min_items=1, max_items=MAX_WORKFLOW_STEPS, default=[]),
         Field('consensus', 'record', 'ConsensusGate', False),
         Field('result_ttl_ms', 'scalar', 'int', False, min=-1, max=MAX_RETENTION_MS, default=-1),
+        Field('namespace', 'scalar', 'str', False, max_bytes=MAX_NAMESPACE_BYTES, default='default'),
     ),
     'WorkflowView': (
         Field('workflow_id', 'scalar', 'str', True),
@@ -324,6 +334,7 @@ RECORDS = {
         Field('started_ms', 'scalar', 'int', False, min=0, default=0),
         Field('finished_ms', 'scalar', 'int', False, min=0, default=0),
         Field('steps', 'list', 'StepView', True, max_items=MAX_WORKFLOW_STEPS, default=[]),
+        Field('namespace', 'scalar', 'str', False, max_bytes=MAX_NAMESPACE_BYTES, default='default'),
     ),
     'StepView': (
         Field('name', 'scalar', 'str', True),
@@ -352,6 +363,7 @@ RECORDS = {
         Field('proposer', 'scalar', 'str', False, default=''),
         Field('type', 'scalar', 'str', False, default=''),
         Field('capability', 'scalar', 'str', False, default=''),
+        Field('namespace', 'scalar', 'str', False, max_bytes=MAX_NAMESPACE_BYTES, default='default'),
         Field('data', 'scalar', 'any', False),
         Field('consensus_type', 'scalar', 'int', False, min=0, max=5, default=0),
         Field('voters', 'list', 'Voter', False, max_items=MAX_VOTERS, default=[]),
@@ -440,6 +452,7 @@ RECORDS = {
         Field('catchup', 'scalar', 'str', False, default='none'),
         Field('catchup_window_ms', 'scalar', 'int', False, min=0, max=604800000, default=3600000),
         Field('paused', 'scalar', 'bool', False, default=False),
+        Field('namespace', 'scalar', 'str', False, max_bytes=MAX_NAMESPACE_BYTES, default='default'),
     ),
     'ScheduleView': (
         Field('schedule_id', 'scalar', 'str', True, max_bytes=64),
@@ -463,6 +476,14 @@ RECORDS = {
         Field('running', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
         Field('keys_held', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
         Field('waiting', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
+    ),
+    'NamespaceView': (
+        Field('namespace', 'scalar', 'str', True, max_bytes=MAX_NAMESPACE_BYTES),
+        Field('weight', 'scalar', 'num', False, min=0.001, max=1000, default=1.0),
+        Field('on_exhausted', 'scalar', 'str', False, default='fail'),
+        Field('configured', 'scalar', 'bool', False, default=False),
+        Field('counts', 'map', 'int', False, default={}),
+        Field('slots', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
     ),
 }
 
@@ -583,6 +604,7 @@ BODIES = {
         Field('priorities', 'list', 'int', False, min=1, max=5, max_items=MAX_FILTER_VALUES, default=[]),
         Field('limit', 'scalar', 'int', False, min=1, max=MAX_WAIT_TASKS, default=100),
         Field('after', 'scalar', 'str', False, default=''),
+        Field('namespace', 'scalar', 'str', False, max_bytes=MAX_NAMESPACE_BYTES, default=''),
     ),
     MsgType.TASK_LIST: (
         Field('tasks', 'list', 'TaskView', True, max_items=MAX_WAIT_TASKS, default=[]),
@@ -663,6 +685,7 @@ BODIES = {
         Field('type', 'scalar', 'str', True, min_bytes=1),
         Field('data', 'scalar', 'any', False, max_bytes=MAX_INPUT_BYTES),
         Field('capability', 'scalar', 'str', False, default=''),
+        Field('namespace', 'scalar', 'str', False, max_bytes=MAX_NAMESPACE_BYTES, default='default'),
         Field('consensus_type', 'scalar', 'int', False, min=1, max=5, default=1),
         Field('voters', 'list', 'Voter', False, max_items=MAX_VOTERS, default=[]),
         Field('timeout_ms', 'scalar', 'int', False, min=1, max=MAX_TIMEOUT_MS, default=60000),
@@ -789,6 +812,7 @@ BODIES = {
         Field('retried', 'list', 'str', False, max_items=MAX_WORKFLOW_STEPS, default=[]),
     ),
     MsgType.SCHEDULER_STATS: (
+        Field('namespace', 'scalar', 'str', False, max_bytes=MAX_NAMESPACE_BYTES, default=''),
     ),
     MsgType.SCHEDULER_STATS_OK: (
         Field('total', 'scalar', 'int', False, min=0, max=INT64_MAX, default=0),
@@ -797,6 +821,8 @@ BODIES = {
         Field('types', 'list', 'TypeStats', False, max_items=MAX_STATS_ROWS, default=[]),
         Field('waiting', 'list', 'WaitingClass', False, max_items=MAX_STATS_ROWS, default=[]),
         Field('retention_ms', 'scalar', 'int', False, min=0, max=MAX_RETENTION_MS, default=0),
+        Field('namespace', 'scalar', 'str', False, max_bytes=MAX_NAMESPACE_BYTES, default=''),
+        Field('by_namespace', 'map', 'Counts', False, max_items=MAX_NAMESPACES_LISTED, default={}),
     ),
     MsgType.RETRY_PARKED: (
         Field('task_ids', 'list', 'str', False, max_items=MAX_WAIT_TASKS, default=[]),
@@ -856,6 +882,7 @@ BODIES = {
     MsgType.SCHEDULE_LIST: (
         Field('limit', 'scalar', 'int', False, min=1, max=1000, default=100),
         Field('after', 'scalar', 'str', False, max_bytes=64, default=''),
+        Field('namespace', 'scalar', 'str', False, max_bytes=MAX_NAMESPACE_BYTES, default=''),
     ),
     MsgType.SCHEDULE_LIST_OK: (
         Field('schedules', 'list', 'ScheduleView', True, max_items=1000, default=[]),
@@ -903,5 +930,22 @@ BODIES = {
     MsgType.LIMIT_LIST: (
         Field('limits', 'list', 'LimitView', True, max_items=1000, default=[]),
         Field('next', 'scalar', 'str', False, max_bytes=129, default=''),
+    ),
+    MsgType.SET_NAMESPACE: (
+        Field('namespace', 'scalar', 'str', True, max_bytes=MAX_NAMESPACE_BYTES),
+        Field('weight', 'scalar', 'num', False, min=0.001, max=1000, default=1.0),
+        Field('on_exhausted', 'scalar', 'str', False, default='fail'),
+    ),
+    MsgType.NAMESPACE_OK: (
+        Field('namespace', 'record', 'NamespaceView', True),
+    ),
+    MsgType.LIST_NAMESPACES: (
+    ),
+    MsgType.NAMESPACE_LIST: (
+        Field('namespaces', 'list', 'NamespaceView', True, max_items=MAX_NAMESPACES_LISTED, default=[]),
+        Field('more', 'scalar', 'bool', False, default=False),
+    ),
+    MsgType.DELETE_NAMESPACE: (
+        Field('namespace', 'scalar', 'str', True, max_bytes=MAX_NAMESPACE_BYTES),
     ),
 }

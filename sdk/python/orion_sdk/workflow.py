@@ -30,7 +30,7 @@ class WorkflowState(enum.IntEnum):
         return self in (WorkflowState.COMPLETED, WorkflowState.FAILED, WorkflowState.CANCELLED)
 
 
-def workflow_spec(name, steps, require_consensus=False, result_ttl_ms=-1):
+def workflow_spec(name, steps, require_consensus=False, result_ttl_ms=-1, namespace="default"):
     """The `workflow` of WORKFLOW_RUN. require_consensus: False/None for no gate, True for
     {"type": "majority"}, or the gate's dict ({type, capability, voters, timeout_ms, data}).
     result_ttl_ms: how long the ended workflow (and each step without its own) is kept before it
@@ -75,6 +75,10 @@ def workflow_spec(name, steps, require_consensus=False, result_ttl_ms=-1):
         raise OrionError(ErrorCode.INVALID_ARGUMENT, "result_ttl_ms: must be an integer in -1..%d" % p.MAX_RETENTION_MS)
     if result_ttl_ms >= 0:
         body["result_ttl_ms"] = int(result_ttl_ms)
+    if namespace != "default":  # every step lives in the run's namespace (protocol.md 18)
+        body["namespace"] = p.check_namespace(namespace)
+        for s in out:
+            s["namespace"] = namespace
     return body
 
 

@@ -462,7 +462,7 @@ class Fields(unittest.TestCase):
         s = p.task_spec("echo", delay_ms=600_000, on_exhausted="park")
         self.assertEqual((s["delay_ms"], s["on_exhausted"]), (600_000, "park"))
         back = p.parse_task_spec(p.task_spec("echo", not_before_ms=1_800_000_000_000))
-        self.assertEqual((back["not_before_ms"], back["delay_ms"], back["on_exhausted"]), (1_800_000_000_000, 0, "fail"))
+        self.assertEqual((back["not_before_ms"], back["delay_ms"], back["on_exhausted"]), (1_800_000_000_000, 0, ""))  # "" = the namespace's default
         self.assert_names(p.parse_task_spec, p.task_spec("echo", delay_ms=1, not_before_ms=1), "delay_ms")
         self.assert_names(p.parse_task_spec, p.task_spec("echo", delay_ms=p.MAX_DELAY_MS + 1), "delay_ms")
         self.assert_names(p.parse_task_spec, p.task_spec("echo", on_exhausted="retry"), "on_exhausted")

@@ -99,7 +99,9 @@ function taskQuery() {
   const s = document.getElementById('filter-state').value;
   const t = document.getElementById('filter-type').value.trim();
   const a = document.getElementById('filter-agent').value.trim();
+  const n = document.getElementById('filter-namespace').value;
   if (s) q.set('state', s);
+  if (n) q.set('namespace', n);
   if (t) q.set('type', t);
   if (a) q.set('agent', a);
   return q.toString();
@@ -259,8 +261,22 @@ function renderCluster(c) {
   document.getElementById('summary').textContent = c.registry ? 'registry ' + c.registry + ' · agents up ' + c.agents_up : '';
 }
 
+// The namespace selector: every namespace the scheduler's statistics count tasks in, plus the
+// one selected (kept even when it holds no task any more).
+function renderNamespaces(byNamespace) {
+  const select = document.getElementById('filter-namespace');
+  const chosen = select.value;
+  const names = Object.keys(byNamespace || {}).sort();
+  if (chosen && !names.includes(chosen)) names.push(chosen);
+  const have = [...select.options].slice(1).map(o => o.value);
+  if (have.join('\n') === names.join('\n')) return;
+  select.replaceChildren(el('option', { value: '' }, 'all'), ...names.map(n => el('option', { value: n }, n)));
+  select.value = chosen;
+}
+
 function renderStats(s) {
   const b = s.bottlenecks || {};
+  renderNamespaces((s.scheduler || {}).by_namespace);
   const list = (title, items, line) => el('div', { class: 'bn' }, el('h3', {}, title),
     items && items.length ? el('ul', {}, ...items.map(i => el('li', {}, line(i)))) : el('div', {}, 'none'));
   const sched = s.scheduler || {};
@@ -324,7 +340,7 @@ function connect() {
 }
 
 document.addEventListener('DOMContentLoaded', async () => {
-  for (const id of ['filter-state', 'filter-type', 'filter-agent']) {
+  for (const id of ['filter-state', 'filter-type', 'filter-agent', 'filter-namespace']) {
     document.getElementById(id).addEventListener('input', () => schedule('tasks'));
   }
   document.getElementById('task-filter').addEventListener('submit', ev => ev.preventDefault());

@@ -82,7 +82,7 @@ TEST(WorkflowFile, ErrorsNameTheirLocation) {
             "steps[1].input.rows: unknown step \"colect\"");
   EXPECT_EQ(error_of(head + "  - {type: echo}\n"), "steps[1].name: is required: the step's name");
   EXPECT_EQ(error_of(head + "  - {name: b, type: echo, depends_on: [b]}\n"), "steps: dependency cycle: b -> b");
-  EXPECT_EQ(error_of(head + "colour: red\n"), "colour: is not a known field (name, description, steps, consensus)");
+  EXPECT_EQ(error_of(head + "colour: red\n"), "colour: is not a known field (name, description, steps, consensus, namespace)");
   EXPECT_EQ(error_of(head + "description: [a]\n"), "description: must be text");
   EXPECT_EQ(error_of("name: x\nsteps: [\n"), error_of("name: x\nsteps: [\n"));  // deterministic
   EXPECT_EQ(error_of("name: x\nsteps: [\n").rfind("w.yaml:", 0), 0u) << error_of("name: x\nsteps: [\n");

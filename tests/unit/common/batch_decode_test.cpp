@@ -41,7 +41,7 @@ SubmitBatch sample() {
   a.spec.unschedulable_timeout_ms = 0;
   a.spec.result_ttl_ms = 0;
   a.spec.delay_ms = 600'000;
-  a.spec.park = true;
+  a.spec.on_exhausted = "park";
   BatchEntry b2{"b", {}};
   b2.spec.not_before_ms = 1'800'000'000'000;
   b2.spec.type = "train";
@@ -122,7 +122,7 @@ TEST(BatchDecodeTest, ADelayAndAParkPolicyAreReadAsTheJsonPathReadsThem) {
   auto b = SubmitBatch::from_packed(body);
   ASSERT_TRUE(b.ok()) << b.error().to_string();
   EXPECT_EQ(b->tasks.at(0).spec.delay_ms, 60'000);
-  EXPECT_TRUE(b->tasks.at(0).spec.park);
+  EXPECT_EQ(b->tasks.at(0).spec.on_exhausted, "park");
 }
 
 TEST(BatchDecodeTest, ConsensusGatesOfTasksAndOfTheBatchAreReadAsTheJsonPathReadsThem) {

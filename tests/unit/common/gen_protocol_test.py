@@ -160,7 +160,7 @@ class OutputsTest(unittest.TestCase):
         spec = spec[:spec.index("\n}\n")]
         keys = [line.split('"')[1] for line in spec.splitlines() if 'w.key("' in line]
         self.assertEqual(keys[:7], ["name", "type", "capabilities", "priority", "timeout_ms", "input", "metadata"])
-        self.assertEqual(keys[-2:], ["on_exhausted", "limit_keys"])
+        self.assertEqual(keys[-3:], ["on_exhausted", "limit_keys", "namespace"])
 
     def test_a_view_is_written_through_its_ref_with_the_extended_record_first(self):
         header = g.render_cpp_family_header(self.schema, "task")

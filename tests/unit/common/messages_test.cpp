@@ -444,11 +444,11 @@ TEST(MessageRoundTrip, ATaskSpecKeepsItsDelayAndOnExhaustedAndAViewItsParkedStat
   TaskSpec s;
   s.type = "sync";
   s.not_before_ms = 1'800'000'000'000;
-  s.park = true;
+  s.on_exhausted = "park";
   auto back = TaskSpec::from_json(s.to_json());
   ASSERT_TRUE(back) << back.error().to_string();
   EXPECT_EQ(back->not_before_ms, s.not_before_ms);
-  EXPECT_TRUE(back->park);
+  EXPECT_EQ(back->on_exhausted, "park");
   EXPECT_EQ(s.to_json().at("on_exhausted"), "park");
   TaskSpec plain;
   plain.type = "echo";
@@ -843,7 +843,7 @@ TEST(MessageTypes, KnowsEveryTypeInTheTableAndNoOther) {
                             56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71,
                             72, 73, 74, 75, 76, 77, 80, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 116, 117,
                             118, 119, 120, 121, 122, 123, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149,
-                            150, 151, 152, 153, 154, 155};
+                            150, 151, 152, 153, 154, 155, 156, 157, 158, 159, 160};
   int count = 0;
   for (int t = 0; t < 256; ++t) {
     bool expected = std::find(known.begin(), known.end(), t) != known.end();

@@ -33,7 +33,7 @@ TaskView full_view() {
   v.spec.unschedulable_timeout_ms = 0;
   v.spec.result_ttl_ms = 3'600'000;
   v.spec.not_before_ms = 1'800'000'000'000;
-  v.spec.park = true;
+  v.spec.on_exhausted = "park";
   v.spec.input = {{"n", -7}, {"big", std::numeric_limits<std::int64_t>::max()}, {"f", 0.1}, {"s", "x"},
                   {"l", {1, "two", nullptr, true}}};
   v.spec.metadata = {{"owner", "ops"}};

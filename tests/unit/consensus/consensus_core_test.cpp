@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "tests/unit/consensus/consensus_fixture.h"
 
 namespace orion::consensus::testing {
@@ -28,6 +30,28 @@ TEST_F(ConsensusCoreTest, MajorityIsApprovedByTheVoteThatMakesMoreThanHalf) {
   EXPECT_EQ(p->decided_ms, clock.wall_ms());
   EXPECT_EQ(p->tally.yes, 3);
   EXPECT_EQ(p->tally.quorum, 3);
+}
+
+// A proposal's namespace (protocol.md section 19) is kept, shown in its view, and survives its record.
+TEST_F(ConsensusCoreTest, AProposalKeepsItsNamespaceInItsViewAndItsRecord) {
+  auto p = proposal(ConsensusType::MAJORITY, {voter("a1"), voter("a2")});
+  p.ns = "tenant-a";
+  auto id = propose(p);
+  auto plain = propose(ConsensusType::MAJORITY, {"a1", "a2"});
+  ASSERT_TRUE(core.proposal(id));
+  EXPECT_EQ(core.proposal(id)->ns, "tenant-a");
+  EXPECT_EQ(core.proposal(id)->to_json().at("namespace"), "tenant-a");
+  EXPECT_EQ(core.proposal(plain)->ns, "default");
+  EXPECT_FALSE(core.proposal(plain)->to_json().contains("namespace"));  // the default is left out
+  std::map<std::uint64_t, std::string> records;
+  core.drain_dirty([&](std::uint64_t k, std::string r) { records[k] = std::move(r); });
+  ConsensusCore restored;
+  for (const auto& [k, r] : records) ASSERT_TRUE(restored.restore_record(k, r).ok());
+  restored.finish_restore();
+  ASSERT_TRUE(restored.proposal(id));
+  EXPECT_EQ(restored.proposal(id)->ns, "tenant-a");
+  p.ns = "no way";
+  EXPECT_EQ(Propose::from_body(p.to_body()).error().code, ErrorCode::INVALID_ARGUMENT);
 }
 
 TEST_F(ConsensusCoreTest, MajorityIsRejectedAsSoonAsHalfSayNo) {

@@ -25,6 +25,7 @@ void expect_matches(const SchedulerStatsOk& live, const SchedulerStatsOk& exact,
   EXPECT_EQ(live.total, exact.total);
   EXPECT_EQ(live.by_state, exact.by_state);
   EXPECT_EQ(live.by_priority, exact.by_priority);
+  EXPECT_EQ(live.by_namespace, exact.by_namespace);
   ASSERT_EQ(live.types.size(), exact.types.size());
   for (std::size_t i = 0; i < live.types.size(); ++i) {
     const auto &l = live.types[i], &e = exact.types[i];

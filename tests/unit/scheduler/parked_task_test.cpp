@@ -21,7 +21,7 @@ class ParkedTaskTest : public ::testing::Test {
     s.type = type;
     s.retries = retries;
     s.retry.initial_ms = 100;
-    s.park = park;
+    s.on_exhausted = park ? "park" : "fail";
     return s;
   }
   std::string submit(TaskSpec s) {
