@@ -103,25 +103,25 @@ LimitView SchedulerCore::limit_view(const LimitRule& rule) const {
   const bool prefix = !rule.pattern.empty() && rule.pattern.back() == '*';
   if (!prefix) {
     v.running = limits_.running(rule.pattern);
-    limits_.each_key([&](const std::string& key, std::int64_t) { v.keys_held += key == rule.pattern; });
+    v.keys_held = limits_.holds(rule.pattern) ? 1 : 0;
     v.waiting = static_cast<std::int64_t>(limit_waits_.waiting(rule.pattern));
     return v;
   }
   // The keys this rule governs: those with its prefix whose rule it is (not an exact rule's, nor
-  // a longer prefix's). O(keys held), for a listing.
-  limits_.each_key([&](const std::string& key, std::int64_t running) {
-    if (limits_.rule_for(key) != nullptr && limits_.rule_for(key)->pattern == rule.pattern) {
-      v.running += running;
-      ++v.keys_held;
-    }
-  });
+  // a longer prefix's). O(the keys with the prefix), for a listing.
   const std::string name = rule.pattern.substr(0, rule.pattern.size() - 1);
-  for (const auto& key : limit_waits_.keys()) {
-    if (key.compare(0, name.size(), name) == 0 && limits_.rule_for(key) != nullptr &&
-        limits_.rule_for(key)->pattern == rule.pattern) {
-      v.waiting += static_cast<std::int64_t>(limit_waits_.waiting(key));
-    }
-  }
+  auto governs = [&](const std::string& key) {
+    const LimitRule* r = limits_.rule_for(key);
+    return r != nullptr && r->pattern == rule.pattern;
+  };
+  limits_.each_key_with_prefix(name, [&](const std::string& key, std::int64_t running) {
+    if (!governs(key)) return;
+    v.running += running;
+    ++v.keys_held;
+  });
+  limit_waits_.each_key_with_prefix(name, [&](const std::string& key, std::size_t n) {
+    if (governs(key)) v.waiting += static_cast<std::int64_t>(n);
+  });
   return v;
 }
 

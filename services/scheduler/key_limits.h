@@ -85,6 +85,15 @@ class KeyLimits {
   void each_key(Fn&& fn) const {
     for (const auto& [key, s] : state_) fn(key, s.running);
   }
+  // The same for the keys starting with prefix only: O(log keys + those keys).
+  template <class Fn>
+  void each_key_with_prefix(std::string_view prefix, Fn&& fn) const {
+    for (auto it = state_.lower_bound(prefix);
+         it != state_.end() && std::string_view(it->first).substr(0, prefix.size()) == prefix; ++it) {
+      fn(it->first, it->second.running);
+    }
+  }
+  bool holds(std::string_view key) const { return state_.find(key) != state_.end(); }  // the key has state
   // Drops the state of keys whose bucket is full again and that have nothing running.
   void trim(std::int64_t now_ms);
 

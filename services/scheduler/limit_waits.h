@@ -57,6 +57,14 @@ class LimitWaits {
   std::size_t size() const { return by_seq_.size(); }
   // Tasks waiting on key, or on keys starting with it when prefix_match.
   std::size_t waiting(std::string_view key, bool prefix_match = false) const;
+  // fn(key, tasks waiting on it) for each key with waiters that starts with prefix.
+  template <class Fn>
+  void each_key_with_prefix(std::string_view prefix, Fn&& fn) const {
+    for (auto k = by_key_.lower_bound(prefix);
+         k != by_key_.end() && std::string_view(k->first).substr(0, prefix.size()) == prefix; ++k) {
+      fn(k->first, k->second.size());
+    }
+  }
 
   Status check_invariants(const TaskTable& tasks) const;
 
