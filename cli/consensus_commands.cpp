@@ -39,7 +39,8 @@ int cmd_propose(int argc, char** argv) {
         "timeout", "how long until it expires (30s, 5m)", cxxopts::value<std::string>()->default_value("30s"))(
         "cap", "the capability whose live agents vote (and the event topic)", cxxopts::value<std::string>())(
         "voter", "a voting agent (repeatable; default: every live agent with --cap)",
-        cxxopts::value<std::vector<std::string>>())("proposer", "who asks", cxxopts::value<std::string>()->default_value("orionctl"));
+        cxxopts::value<std::vector<std::string>>())("proposer", "who asks", cxxopts::value<std::string>()->default_value("orionctl"))(
+        "namespace", "the proposal's namespace (shown in its view)", cxxopts::value<std::string>()->default_value("default"));
     cxxopts::ParseResult args;
     if (!parse(o, argc, argv, args)) return 0;
     if (!args.count("type")) throw UsageError("--type is required");
@@ -56,6 +57,8 @@ int cmd_propose(int argc, char** argv) {
     r.timeout_ms = static_cast<std::int64_t>(timeout_s * 1000);
     if (args.count("cap")) r.capability = args["cap"].as<std::string>();
     r.voters = strings(args, "voter");
+    r.ns = args["namespace"].as<std::string>();
+    if (!valid_namespace(r.ns)) throw UsageError("--namespace must be 1..64 letters, digits, '_', '-' or '.'");
     if (r.voters.empty() && r.capability.empty()) throw UsageError("name the voters with --voter, or --cap");
 
     // Voters, their weights and public keys, from the registry: the agents named, or every live

@@ -32,7 +32,7 @@ commands:
   agents        list agents             orionctl agents [--json]
   drain         drain an agent: no new work, it leaves when idle   orionctl drain worker-1
   propose       ask agents to decide    orionctl propose --type deploy --consensus majority|unanimous|
-                                          weighted|pbft --cap deploy [--voter A]... --data '{}' --timeout 30
+                                          weighted|pbft --cap deploy [--voter A]... --data '{}' --timeout 30 [--namespace NS]
   vote          cast a signed vote      orionctl vote p1 --agent A --yes|--no --secret-key HEX
   decision      votes and outcome       orionctl decision p1 [--wait 10] [--json]
   watch         print events as they come orionctl watch [--topic task.] [--count N]

@@ -53,6 +53,7 @@ Result<Propose> decision_proposal(const DecisionRequest& request, std::vector<Vo
   p.voters = std::move(voters);
   p.timeout_ms = request.timeout_ms;
   p.result_ttl_ms = request.result_ttl_ms;
+  p.ns = request.ns;
   // Refuse here what the leader would refuse (bounds, duplicate voters, sizes), naming the field.
   auto checked = Propose::from_body(p.to_body());
   if (!checked) return checked.error();
@@ -64,7 +65,7 @@ Json decision_json(const ProposalView& p) {
   for (const auto& v : p.votes) {
     votes.push_back({{"agent_id", v.agent_id}, {"vote", v.yes ? "yes" : "no"}, {"weight", v.weight}});
   }
-  return {{"proposal_id", p.proposal_id},
+  Json out = {{"proposal_id", p.proposal_id},
           {"type", p.type},
           {"consensus", to_string(p.consensus_type)},
           {"outcome", to_string(p.outcome)},
@@ -74,6 +75,8 @@ Json decision_json(const ProposalView& p) {
           {"votes", votes},
           {"faulty", p.faulty},
           {"decided_ms", p.decided_ms}};
+  if (p.ns != "default") out["namespace"] = p.ns;  // as the wire has it: absent = "default"
+  return out;
 }
 
 // ---- Client -----------------------------------------------------------------------------------

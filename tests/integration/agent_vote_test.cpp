@@ -144,9 +144,9 @@ TEST_F(AgentVoteTest, OrionctlProposesToTheAgentsOfACapabilityAndShowsTheDecisio
 
   // A proposal is decided as soon as its outcome is certain, so a vote that arrives after the
   // deciding one may not be counted: check only what the decision needed.
-  auto propose = [&](const std::string& consensus, const std::string& data) {
+  auto propose = [&](const std::string& consensus, const std::string& data, const std::string& ns = "default") {
     auto r = orionctl({"propose", "--type", "deploy", "--consensus", consensus, "--cap", kCapability, "--data", data,
-                       "--timeout", "15", "--json"});
+                       "--timeout", "15", "--namespace", ns, "--json"});
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     auto j = Json::parse(r.out.empty() ? "{}" : r.out);
     EXPECT_EQ(j.value("voters", Json::array()).size(), 3u) << r.out;
@@ -159,8 +159,9 @@ TEST_F(AgentVoteTest, OrionctlProposesToTheAgentsOfACapabilityAndShowsTheDecisio
   };
 
   // UNANIMOUS, everyone told yes: approved only with all three votes.
-  auto all_yes = decision(propose("unanimous", R"({"votes": {"voter-no": "yes", "voter-data": "yes"}})"));
+  auto all_yes = decision(propose("unanimous", R"({"votes": {"voter-no": "yes", "voter-data": "yes"}})", "team-a"));
   EXPECT_EQ(all_yes.value("outcome", ""), "APPROVED") << all_yes;
+  EXPECT_EQ(all_yes.value("namespace", ""), "team-a") << all_yes;  // the proposal's namespace, kept
   EXPECT_DOUBLE_EQ(all_yes.value("yes_weight", -1.0), 3.0) << all_yes;
   EXPECT_DOUBLE_EQ(all_yes.value("no_weight", -1.0), 0.0) << all_yes;
   EXPECT_EQ(all_yes.value("votes", Json::array()).size(), 3u) << all_yes;

@@ -222,6 +222,7 @@ def parse_proposal_view(j):
            "proposer": p.read_str(j, "proposer"),
            "type": p.read_str(j, "type"),
            "capability": p.read_str(j, "capability"),
+           "namespace": p.read_str(j, "namespace") or "default",
            "data": p.read_any(j, "data"),
            "consensus_type": ConsensusType(p.read_int(j, "consensus_type", 0, 5)),
            "faulty": p.read_str_list(j, "faulty", max_items=MAX_VOTERS),
@@ -274,10 +275,13 @@ def parse_proposal_created(data):
 def decision_dict(view):
     """A ProposalView in the shape `orionctl decision --json` prints: proposal_id, type,
     consensus, outcome (names), yes_weight, no_weight, eligible_weight, votes [{agent_id, vote,
-    weight}], faulty, decided_ms."""
+    weight}], faulty, decided_ms; namespace when not "default"."""
     t = view["tally"]
-    return {"proposal_id": view["proposal_id"], "type": view["type"], "consensus": view["consensus_type"].name,
-            "outcome": view["outcome"].name, "yes_weight": t["yes_weight"], "no_weight": t["no_weight"],
-            "eligible_weight": t["eligible_weight"],
-            "votes": [{"agent_id": v["agent_id"], "vote": v["vote"], "weight": v["weight"]} for v in view["votes"]],
-            "faulty": list(view["faulty"]), "decided_ms": view["decided_ms"]}
+    out = {"proposal_id": view["proposal_id"], "type": view["type"], "consensus": view["consensus_type"].name,
+           "outcome": view["outcome"].name, "yes_weight": t["yes_weight"], "no_weight": t["no_weight"],
+           "eligible_weight": t["eligible_weight"],
+           "votes": [{"agent_id": v["agent_id"], "vote": v["vote"], "weight": v["weight"]} for v in view["votes"]],
+           "faulty": list(view["faulty"]), "decided_ms": view["decided_ms"]}
+    if view.get("namespace", "default") != "default":
+        out["namespace"] = view["namespace"]
+    return out
