@@ -495,8 +495,8 @@ double bench_fair_share_ratio(bool quick) {
   }
   for (int done = 0; done < backlog; done += 500) {
     const int n = std::min(500, backlog - done);
-    submit_echo_batch(client, done, n, "gold");
-    submit_echo_batch(client, done, n, "bronze");
+    submit_echo_batch(client, done, n, {}, "gold");
+    submit_echo_batch(client, done, n, {}, "bronze");
   }
   auto completed = [&](const char* ns) -> std::int64_t {
     auto s = client.scheduler_stats(ns);

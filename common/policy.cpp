@@ -28,7 +28,7 @@ std::string joined(const std::vector<std::string>& items) {
   return out.empty() ? "none" : out;
 }
 
-bool agent_granted(const std::vector<std::string>& grants, const std::string& id) {
+bool granted(const std::vector<std::string>& grants, const std::string& id) {
   return std::any_of(grants.begin(), grants.end(), [&](const std::string& g) {
     if (!g.empty() && g.back() == '*') return id.compare(0, g.size() - 1, g, 0, g.size() - 1) == 0;
     return g == id;
@@ -123,7 +123,7 @@ Result<Policy> Policy::parse(const std::string& yaml_text, const std::string& or
         return {};
       };
       for (const auto& field : body) {
-        static const std::set<std::string> known = {"key", "roles", "agents", "capabilities", "task_types", "vote_keys"};
+        static const std::set<std::string> known = {"key", "roles", "agents", "capabilities", "task_types", "namespaces", "vote_keys"};
         if (!known.count(field.first.Scalar())) return bad(at + ": unknown field '" + field.first.Scalar() + "'");
       }
       if (!body["key"] || !body["key"].IsScalar() || !is_z85_key(body["key"].Scalar())) {
@@ -140,7 +140,8 @@ Result<Policy> Policy::parse(const std::string& yaml_text, const std::string& or
       }
       for (auto [field, out] : {std::pair<const char*, std::vector<std::string>*>{"agents", &p.agents},
                                 {"capabilities", &p.capabilities},
-                                {"task_types", &p.task_types}}) {
+                                {"task_types", &p.task_types},
+                                {"namespaces", &p.namespaces}}) {
         if (auto s = list(field, *out); !s) return s.error();
       }
       if ((p.roles & AGENT) && p.agents.empty()) {
@@ -152,7 +153,7 @@ Result<Policy> Policy::parse(const std::string& yaml_text, const std::string& or
         for (const auto& k : keys) {
           const std::string agent = k.first.Scalar();
           const std::string key = k.second.IsScalar() ? k.second.Scalar() : std::string();
-          if (!(p.roles & AGENT) || !agent_granted(p.agents, agent) || agent.find('*') != std::string::npos) {
+          if (!(p.roles & AGENT) || !granted(p.agents, agent) || agent.find('*') != std::string::npos) {
             return bad(at + ": vote_keys names agent '" + agent + "', which is not one of its granted agent ids");
           }
           if (!is_vote_key(key)) return bad(at + ": the vote key of agent '" + agent + "' is not 64 hex digits");
@@ -195,6 +196,12 @@ Status Policy::allow(const std::string& principal, Action action, const Asked& a
   }
   if (p->roles & ADMIN) return {};
   const auto has = [&](std::uint32_t roles) { return (p->roles & roles) != 0; };
+  // Work in a namespace (protocol.md section 19): submitted, cancelled or controlled there only
+  // when the namespace is granted (exact, or a prefix ending in *; none listed: any).
+  const bool in_namespace = action == Action::SUBMIT || action == Action::CANCEL || action == Action::CONTROL;
+  if (in_namespace && !asked.ns.empty() && !p->namespaces.empty() && !granted(p->namespaces, asked.ns)) {
+    return denied(principal, "act in namespace " + asked.ns + " (granted: " + joined(p->namespaces) + ")");
+  }
   switch (action) {
     case Action::READ:
       return {};
@@ -215,7 +222,7 @@ Status Policy::allow(const std::string& principal, Action action, const Asked& a
     case Action::AGENT:
     case Action::VOTE: {
       if (!has(AGENT)) return denied(principal, std::string(to_string(action)) + " (no agent role)");
-      if (!asked.agent_id.empty() && !agent_granted(p->agents, asked.agent_id)) {
+      if (!asked.agent_id.empty() && !granted(p->agents, asked.agent_id)) {
         return denied(principal, std::string(action == Action::VOTE ? "vote as" : "act as") + " agent " + asked.agent_id +
                                      " (granted: " + joined(p->agents) + ")");
       }

@@ -8,7 +8,8 @@
 //     services:  {key: "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7", roles: [service]}
 //     alice:     {key: "...", roles: [admin]}
 //     ops:       {key: "...", roles: [operator]}
-//     ci:        {key: "...", roles: [submitter], capabilities: [build, test], task_types: [compile]}
+//     ci:        {key: "...", roles: [submitter], capabilities: [build, test], task_types: [compile],
+//                 namespaces: [ci, "team-a-*"]}
 //     gpu-boxes: {key: "...", roles: [agent], agents: ["gpu-*"], capabilities: [gpu, work],
 //                 vote_keys: {gpu-1: "3f9a...(64 hex digits)", gpu-2: "..."}}
 //     dashboard: {key: "...", roles: [reader]}
@@ -29,6 +30,9 @@
 //   reader     READ (status, list, wait, stats, watch, decisions)
 //   service    what services do for each other: ANNOUNCE, PROPOSE, PUBLISH, and READ
 // PROPOSE is also the admin's; ADMIN (replica membership, policy reload) only the admin's.
+// Namespaces: a principal with `namespaces` (exact names, or prefixes ending in *) submits,
+// cancels and controls only tasks of those namespaces, and sets only their settings; none
+// listed: any namespace. Reading is not limited by namespace.
 //
 // Vote keys: an agent principal's vote_keys map each of its granted agent ids (exact ids) to the
 // Ed25519 public key that agent signs its votes with (`orionctl keygen --vote FILE`). With a
@@ -65,6 +69,7 @@ const char* to_string(Action a);
 struct Asked {
   std::vector<std::string> capabilities;  // SUBMIT: the task's; AGENT: the agent's
   std::string task_type;                  // SUBMIT
+  std::string ns;                         // SUBMIT, CANCEL, CONTROL: the namespace acted in; "" = none
   std::string agent_id;                   // AGENT, VOTE; "" = the role alone (a message on a
                                           // connection whose ATTACH or REGISTER was checked)
 };
@@ -77,6 +82,7 @@ class Policy {
     std::vector<std::string> agents;        // agent ids or prefixes ending in '*'
     std::vector<std::string> capabilities;  // empty: any
     std::vector<std::string> task_types;    // empty: any
+    std::vector<std::string> namespaces;    // names or prefixes ending in '*'; empty: any
   };
   enum Role : std::uint32_t { ADMIN = 1, OPERATOR = 2, SUBMITTER = 4, AGENT = 8, READER = 16, SERVICE = 32 };
 

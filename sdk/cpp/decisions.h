@@ -34,7 +34,7 @@ struct DecisionRequest {
   // How long the decided proposal is kept (then NOT_FOUND "expired"); 0 = the service's
   // --retention, else 1 s..10 years (docs/protocol.md section 13.10).
   std::int64_t result_ttl_ms = 0;
-  std::string ns = "default";  // the proposal's namespace (docs/protocol.md section 18), shown in its view
+  std::string ns = "default";  // the proposal's namespace (docs/protocol.md section 19), shown in its view
 };
 
 struct Decision {

@@ -89,7 +89,8 @@ void SchedulerCore::mark(TaskRecord& t, const char* topic, bool durable) {
   const TaskRecord::Cold& c = t.cold();
   MsgWriter w;
   w.reserve(128);  // the usual event is about 100 bytes
-  w.map(c.error.empty() ? 8 : 9);
+  const bool named_ns = t.spec.ns != "default";  // the namespace, when not the default (section 19)
+  w.map(8 + (c.error.empty() ? 0 : 1) + (named_ns ? 1 : 0));
   w.key("task_id"), w.str(t.task_id());
   w.key("state"), w.str(to_string(t.state));
   w.key("type"), w.str(t.spec.type);
@@ -99,6 +100,7 @@ void SchedulerCore::mark(TaskRecord& t, const char* topic, bool durable) {
   w.key("priority"), w.str(to_string(t.effective_priority));
   w.key("progress"), w.number(c.progress);
   if (!c.error.empty()) w.key("error"), w.str(c.error);
+  if (named_ns) w.key("namespace"), w.str(t.spec.ns);
   outbox_.events.push_back({topic, w.take()});
 }
 

@@ -287,6 +287,7 @@ Asked asked_of(const TaskSpec& spec) {
   Asked a;
   a.capabilities = spec.capabilities;
   a.task_type = spec.type;
+  a.ns = spec.ns;
   return a;
 }
 
@@ -301,6 +302,17 @@ Status authorize_specs(const std::string& principal, const Specs& specs) {
 }
 
 }  // namespace
+
+// A request on one task, by a principal whose policy may limit it to some namespaces: checked
+// against the task's namespace (an unknown task is left to the handler's NOT_FOUND).
+Status SchedulerService::authorize_in_namespace(const std::string& principal, Action action, const std::string& task_id) const {
+  if (!service_policy()) return {};
+  Asked asked;
+  if (auto seq = core_.seq_of(task_id)) {
+    if (const TaskRecord* t = core_.task(*seq)) asked.ns = t->spec.ns;
+  }
+  return authorize(principal, action, asked);
+}
 
 void SchedulerService::handle_client(Incoming& in) {
   client_watch_.seen(in.identity, in.fd);
@@ -419,6 +431,7 @@ void SchedulerService::handle_client(Incoming& in) {
     case MsgType::CANCEL: {
       auto m = Cancel::from_body(e.body);
       if (!m) return reply_error(m.error());
+      if (auto s = authorize_in_namespace(in.principal, Action::CANCEL, m->task_id); !s) return reply_error(s.error());
       auto ok = core_.cancel(*m);
       if (!ok) return reply_error(ok.error());
       client_replies_.push_back({in.identity, Envelope{MsgType::CANCEL_OK, e.request_id, ok->to_body()}});
@@ -427,6 +440,7 @@ void SchedulerService::handle_client(Incoming& in) {
     case MsgType::REPRIORITIZE: {
       auto m = Reprioritize::from_body(e.body);
       if (!m) return reply_error(m.error());
+      if (auto s = authorize_in_namespace(in.principal, Action::CONTROL, m->task_id); !s) return reply_error(s.error());
       auto ok = core_.reprioritize(*m);
       if (!ok) return reply_error(ok.error());
       client_replies_.push_back({in.identity, Envelope{MsgType::REPRIORITIZE_OK, e.request_id, ok->to_body()}});
@@ -512,9 +526,21 @@ void SchedulerService::handle_client(Incoming& in) {
     case MsgType::LIST_LIMITS:
       // Limits: services/scheduler/limit_book.h (the rules), scheduler_core.h (the counts).
       client_replies_.push_back({in.identity, limits_.handle(e)});
+      return;
     case MsgType::SET_NAMESPACE:
-    case MsgType::LIST_NAMESPACES:
     case MsgType::DELETE_NAMESPACE:
+      if (service_policy()) {  // an operator of this namespace (read again by the book; refused there when bad)
+        Asked asked;
+        if (e.type == MsgType::SET_NAMESPACE) {
+          if (auto m = SetNamespace::from_body(e.body)) asked.ns = m->ns;
+        } else if (auto m = DeleteNamespace::from_body(e.body)) {
+          asked.ns = m->ns;
+        }
+        if (auto s = authorize(in.principal, Action::CONTROL, asked); !s) return reply_error(s.error());
+      }
+      client_replies_.push_back({in.identity, namespaces_.handle(e)});
+      return;
+    case MsgType::LIST_NAMESPACES:
       // Namespace settings: services/scheduler/namespace_book.h.
       client_replies_.push_back({in.identity, namespaces_.handle(e)});
       return;

@@ -31,6 +31,7 @@
 #include "common/http_endpoint.h"
 #include "common/metrics_bind.h"
 #include "common/peer_watch.h"
+#include "common/policy.h"
 #include "common/raft_config.h"
 #include "common/registry_link.h"
 #include "common/sockets.h"
@@ -106,6 +107,8 @@ class SchedulerService {
   };
   void turn(int poll_ms);
   void handle_client(Incoming& in);
+  // The policy's answer for a request on task_id by principal, in the task's namespace.
+  Status authorize_in_namespace(const std::string& principal, Action action, const std::string& task_id) const;
   // Counts and logs a message that did not decode (stats_.bad_frames).
   void bad_frame(const char* socket, const Error& error);
   void handle_agent(Incoming& in);

@@ -88,6 +88,35 @@ TEST_F(PolicyTest, AConnectionWithoutAKnownKeyIsRefusedEverything) {
   EXPECT_EQ(*ring.find(z85_key_bytes(ci).value()), "ci");
 }
 
+TEST(PolicyNamespaceTest, APrincipalGrantedNamespacesActsOnlyInThem) {
+  const std::string team = generate_curve_key_pair().public_key, anyone = generate_curve_key_pair().public_key;
+  auto p = Policy::parse("principals:\n"
+                         "  team: {key: \"" + team + "\", roles: [submitter, operator], namespaces: [team-a, \"lab-*\"]}\n"
+                         "  anyone: {key: \"" + anyone + "\", roles: [submitter]}\n");
+  ASSERT_TRUE(p.ok()) << p.error().to_string();
+  Asked in;
+  for (const char* ns : {"team-a", "lab-1", "lab-"}) {
+    in.ns = ns;
+    EXPECT_TRUE(p->allow("team", Action::SUBMIT, in).ok()) << ns;
+    EXPECT_TRUE(p->allow("team", Action::CANCEL, in).ok()) << ns;
+    EXPECT_TRUE(p->allow("team", Action::CONTROL, in).ok()) << ns;
+  }
+  for (const char* ns : {"default", "team-b", "team-a2", "la"}) {
+    in.ns = ns;
+    for (Action a : {Action::SUBMIT, Action::CANCEL, Action::CONTROL}) {
+      auto s = p->allow("team", a, in);
+      ASSERT_FALSE(s.ok()) << ns;
+      EXPECT_EQ(s.error().code, ErrorCode::PERMISSION_DENIED);
+      EXPECT_NE(s.error().message.find(std::string("act in namespace ") + ns + " (granted: team-a, lab-*)"), std::string::npos)
+          << s.error().message;
+    }
+    EXPECT_TRUE(p->allow("team", Action::READ, in).ok()) << "reading is not limited by namespace";
+    EXPECT_TRUE(p->allow("anyone", Action::SUBMIT, in).ok()) << "no namespaces listed: any";
+  }
+  EXPECT_FALSE(Policy::parse("principals:\n  x: {key: \"" + team + "\", roles: [submitter], namespaces: team-a}\n").ok())
+      << "namespaces is a list";
+}
+
 TEST(PolicyParseTest, AFileThatIsNotAPolicyIsRefusedNamingTheEntry) {
   const std::string k = generate_curve_key_pair().public_key, k2 = generate_curve_key_pair().public_key;
   const std::vector<std::pair<std::string, std::string>> bad = {
