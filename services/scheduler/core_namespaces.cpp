@@ -66,18 +66,7 @@ SchedulerStatsOk SchedulerCore::stats(std::int64_t now_ms, const std::string& ns
   out.by_state = state_counts(counts);
   for (auto n : counts) out.total += n;
   if (out.total > 0) out.by_namespace[ns] = out.by_state;
-  std::map<std::vector<std::string>, WaitingClass> waiting;
-  for (const auto& [key, qc] : ready_.classes()) {
-    if (qc.empty() || qc.ns() != ns) continue;
-    WaitingClass& w = waiting[qc.capabilities()];
-    w.tasks += static_cast<std::int64_t>(qc.size());
-    w.oldest_wait_ms = std::max(w.oldest_wait_ms, ready_.oldest_wait(qc, tasks_, now_ms));
-  }
-  for (auto& [caps, w] : waiting) {
-    w.capabilities = caps;
-    out.waiting.push_back(std::move(w));
-  }
-  keep_largest(out.waiting);
+  out.waiting = waiting_classes(now_ms, &ns);
   return out;
 }
 

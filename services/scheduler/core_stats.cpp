@@ -8,23 +8,30 @@
 
 namespace orion::scheduler {
 
-SchedulerStatsOk SchedulerCore::stats(std::int64_t now_ms) const {
-  SchedulerStatsOk out;
-  live_.fill(out);
-  out.retention_ms = options_.retention_ms;
-  // Classes differ by exclusions too; the answer groups them by capabilities alone.
+// Classes differ by exclusions (and namespaces) too; the answer groups them by capabilities
+// alone, the largest kept. ns: only the classes of that namespace; nullptr: every class.
+std::vector<WaitingClass> SchedulerCore::waiting_classes(std::int64_t now_ms, const std::string* ns) const {
   std::map<std::vector<std::string>, WaitingClass> waiting;
   for (const auto& [key, qc] : ready_.classes()) {
-    if (qc.empty()) continue;
+    if (qc.empty() || (ns && qc.ns() != *ns)) continue;
     WaitingClass& w = waiting[qc.capabilities()];
     w.tasks += static_cast<std::int64_t>(qc.size());
     w.oldest_wait_ms = std::max(w.oldest_wait_ms, ready_.oldest_wait(qc, tasks_, now_ms));
   }
+  std::vector<WaitingClass> out;
   for (auto& [caps, w] : waiting) {
     w.capabilities = caps;
-    out.waiting.push_back(std::move(w));
+    out.push_back(std::move(w));
   }
-  keep_largest(out.waiting);
+  keep_largest(out);
+  return out;
+}
+
+SchedulerStatsOk SchedulerCore::stats(std::int64_t now_ms) const {
+  SchedulerStatsOk out;
+  live_.fill(out);
+  out.retention_ms = options_.retention_ms;
+  out.waiting = waiting_classes(now_ms, nullptr);
   // Per namespace, the kMaxNamespacesListed holding most tasks.
   std::vector<std::pair<std::int64_t, const std::string*>> sizes;
   for (const auto& [ns, c] : live_.by_namespace()) {

@@ -556,6 +556,8 @@ class SchedulerCore {
   bool hold_until_due(TaskRecord& t);
   bool not_before_ahead(const TaskRecord& t) const;
   std::string explain_delay(const TaskRecord& t) const;  // "scheduled for <ISO-8601 UTC>"
+  // SCHEDULER_STATS' `waiting`: ready tasks by capabilities (core_stats.cpp); ns: of it only.
+  std::vector<WaitingClass> waiting_classes(std::int64_t now_ms, const std::string* ns) const;
   // The input to assign t with: nullopt for its spec's, else its step references resolved
   // (resolve_input_from); an error when one cannot be.
   Result<std::optional<Json>> input_for(const TaskRecord& t) const;
