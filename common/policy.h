@@ -31,8 +31,8 @@
 //   service    what services do for each other: ANNOUNCE, PROPOSE, PUBLISH, and READ
 // PROPOSE is also the admin's; ADMIN (replica membership, policy reload) only the admin's.
 // Namespaces: a principal with `namespaces` (exact names, or prefixes ending in *) submits,
-// cancels and controls only tasks of those namespaces, and sets only their settings; none
-// listed: any namespace. Reading is not limited by namespace.
+// cancels and controls only tasks (and workflow runs) of those namespaces, and sets only their
+// settings; none listed: any namespace. Reading is not limited by namespace.
 //
 // Vote keys: an agent principal's vote_keys map each of its granted agent ids (exact ids) to the
 // Ed25519 public key that agent signs its votes with (`orionctl keygen --vote FILE`). With a

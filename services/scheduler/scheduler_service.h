@@ -109,6 +109,8 @@ class SchedulerService {
   void handle_client(Incoming& in);
   // The policy's answer for a request on task_id by principal, in the task's namespace.
   Status authorize_in_namespace(const std::string& principal, Action action, const std::string& task_id) const;
+  // RETRY_PARKED, DISCARD_PARKED: by id, each task's namespace; by type, every namespace granted.
+  Status authorize_parked(const std::string& principal, const std::vector<std::string>& task_ids) const;
   // Counts and logs a message that did not decode (stats_.bad_frames).
   void bad_frame(const char* socket, const Error& error);
   void handle_agent(Incoming& in);

@@ -38,6 +38,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -113,6 +114,12 @@ class WorkflowManager {
   // Holds between turns (once on_task has seen every changed task): every documented
   // invariant; the first broken one.
   Status check_invariants() const;
+
+  // The namespace of a workflow run this manager holds; nullopt for an unknown id.
+  std::optional<std::string> namespace_of(const std::string& workflow_id) const {
+    const WorkflowRecord* w = find(workflow_id);
+    return w ? std::optional<std::string>(w->spec.ns) : std::nullopt;
+  }
 
  private:
   WorkflowRecord* find(const std::string& workflow_id);

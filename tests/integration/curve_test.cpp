@@ -180,6 +180,55 @@ TEST_F(CurveClusterTest, EachRequestIsCheckedAgainstItsPrincipalsRolesAndGrants)
   EXPECT_EQ(not_allowed.error().code, ErrorCode::PERMISSION_DENIED);
 }
 
+// A principal granted a namespace submits, cancels, reprioritizes, retries parked work and
+// sets settings only there; another namespace's task is left as it was.
+TEST_F(CurveClusterTest, APrincipalGrantedANamespaceActsOnlyInIt) {
+  const std::string services = keygen("services"), boss = keygen("boss"), team = keygen("team");
+  const std::string policy = cluster.dir().file("policy.yaml");
+  std::ofstream(policy) << "principals:\n"
+                        << "  services: {key: \"" << public_key(services) << "\", roles: [service]}\n"
+                        << "  alice: {key: \"" << public_key(boss) << "\", roles: [admin]}\n"
+                        << "  team: {key: \"" << public_key(team) << "\", roles: [submitter, operator], namespaces: [team-a]}\n";
+  const std::vector<std::string> service_flags{"--curve-key", services, "--policy", policy};
+  auto as = [&](const std::string& key) {
+    auto sec = load_transport_security(key, services + ".pub");
+    EXPECT_TRUE(sec.ok()) << sec.error().to_string();
+    set_transport_security(*sec);
+  };
+  as(boss);
+  cluster.start_registry(service_flags);
+  cluster.start_scheduler(service_flags);
+  TaskSpec spec;
+  spec.type = "echo";
+  spec.capabilities = {"nobody"};  // no agent: the tasks stay PENDING
+  spec.ns = "team-b";
+  sdk::Client admin(cluster.client_options());
+  auto theirs = admin.submit(spec);
+  ASSERT_TRUE(theirs.ok()) << theirs.error().to_string();
+
+  as(team);
+  sdk::Client c(cluster.client_options());
+  auto denied = [](const auto& r, const std::string& words) {
+    ASSERT_FALSE(r.ok()) << words;
+    EXPECT_EQ(r.error().code, ErrorCode::PERMISSION_DENIED);
+    EXPECT_NE(r.error().message.find(words), std::string::npos) << r.error().message;
+  };
+  denied(c.submit(spec), "principal team may not act in namespace team-b (granted: team-a)");
+  denied(c.cancel(*theirs, "not mine"), "may not act in namespace team-b");
+  denied(c.reprioritize(*theirs, Priority::HIGH), "may not act in namespace team-b");
+  denied(c.set_namespace("team-b", 5), "may not act in namespace team-b");
+  denied(c.retry_parked({}, "echo"), "may not act on parked tasks by type across namespaces");
+  spec.ns = "team-a";
+  auto mine = c.submit(spec);
+  ASSERT_TRUE(mine.ok()) << mine.error().to_string();
+  EXPECT_TRUE(c.reprioritize(*mine, Priority::HIGH).ok());
+  EXPECT_TRUE(c.set_namespace("team-a", 2).ok());
+  EXPECT_TRUE(c.cancel(*mine, "mine").ok());
+  auto v = c.status(*theirs);
+  ASSERT_TRUE(v.ok()) << v.error().to_string();
+  EXPECT_EQ(v->state, TaskState::PENDING) << "another namespace's task is left as it was";
+}
+
 TEST_F(CurveClusterTest, AServiceGivenKeysWithoutAPolicyOrAnUnreadableKeyRefusesToStart) {
   const std::string services = keygen("services");
   auto no_policy = run_command(bin("orion-registry"), {"--bind", "tcp://127.0.0.1:0", "--curve-key", services},
