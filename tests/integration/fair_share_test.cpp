@@ -5,11 +5,9 @@
 // and a task's namespace across a kill -9 of the scheduler.
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <thread>
-
 #include "common/namespace_messages.h"
 #include "tests/integration/cluster.h"
+#include "tests/wait_until.h"
 
 namespace orion::testing {
 namespace {
@@ -56,13 +54,14 @@ TEST_F(FairShareTest, AScarceAgentsSlotsAreSharedThreeToOneByWeight) {
   ASSERT_TRUE(cluster.wait_agents_up(1));
   // Gold runs out after about 533 completions in all; measure at 400 (both still have a backlog).
   std::int64_t gold = 0, bronze = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (gold + bronze < backlog) {
-    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << gold << " gold, " << bronze << " bronze completed";
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the polling interval
-    gold = completed(client, "gold");
-    bronze = completed(client, "bronze");
-  }
+  ASSERT_TRUE(wait_until(
+      [&] {
+        gold = completed(client, "gold");
+        bronze = completed(client, "bronze");
+        return gold + bronze >= backlog;
+      },
+      60'000, 20))
+      << gold << " gold, " << bronze << " bronze completed";
   ASSERT_LT(gold, backlog);
   ASSERT_LT(bronze, backlog);
   ASSERT_GT(bronze, 0);
