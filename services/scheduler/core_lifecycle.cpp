@@ -393,7 +393,10 @@ void SchedulerCore::assign(TaskRecord& t, AgentSession& a, const std::string& wh
     return;
   }
   if (!transition(v, TaskState::ASSIGNED, Cause::ASSIGN)) return;
-  v.attempt += 1;
+  // After a restart or a change of leader one number is skipped (scheduler_core.h, "Attempt numbers").
+  const bool skipped = t.skip_attempt;
+  v.attempt += skipped ? 2 : 1;
+  t.skip_attempt = false;
   v.mutable_cold().assigned_agent = a.spec.agent_id;
   v.mutable_cold().assigned_ms = clock_.wall_ms();
   v.mutable_cold().started_ms = 0;
@@ -406,7 +409,8 @@ void SchedulerCore::assign(TaskRecord& t, AgentSession& a, const std::string& wh
   deps.reserve(t.deps.size());
   for (auto d : t.deps) deps.emplace_back(task_id_for(d), &tasks_.at(d).cold().output);
   std::string body = pack_assign(t.task_id(), v.attempt, v.spec, *input ? **input : v.spec.input, deps);
-  outbox_.to_agents.push_back({a.identity, a.spec.agent_id, packed_envelope(MsgType::ASSIGN, "", std::move(body))});
+  outbox_.to_agents.push_back(
+      {a.identity, a.spec.agent_id, packed_envelope(MsgType::ASSIGN, "", std::move(body)), t.seq, !skipped});
   mark(t, "task.assigned");
 }
 

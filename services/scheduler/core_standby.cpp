@@ -116,6 +116,8 @@ Status SchedulerCore::apply_batch_record(const BatchIntake& intake, BatchEntries
 }
 
 void SchedulerCore::promote() {
+  // The previous leader may have sent an attempt past the durable one (scheduler_core.h, "Attempt numbers").
+  for (auto& [seq, t] : tasks_) t.skip_attempt = !is_terminal(t.state);
   for (auto seq : standby_gated_) {
     TaskRecord& t = tasks_.at(seq);
     if (!is_terminal(t.state) && t.cold().gate.pending()) open_gate(t, t.cold().gate.id);

@@ -38,7 +38,7 @@ LogBatch drain_turn_records(SchedulerCore& core, WorkflowManager& workflows, Log
 }
 
 std::string retention_mark_record(const SchedulerCore& core, const WorkflowManager& workflows) {
-  return encode_retention_mark(RetentionMark{core.next_seq(), workflows.next_seq()});
+  return encode_retention_mark(RetentionMark{core.seq_floor(), workflows.next_seq()});
 }
 
 Status restore_retention_mark(SchedulerCore& core, WorkflowManager& workflows, std::string_view bytes) {

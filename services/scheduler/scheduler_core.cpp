@@ -740,6 +740,7 @@ void SchedulerCore::finish_restore() {
   for (auto& [seq, t] : tasks_) {
     auto& v = t;
     if (is_terminal(v.state)) continue;
+    t.skip_attempt = true;  // an attempt past the durable one may be out (scheduler_core.h, "Attempt numbers")
     t.unmet = 0;
     for (auto d : t.deps) t.unmet += tasks_.count(d) && tasks_.at(d).state != TaskState::COMPLETED;
     if (v.cold().gate.pending()) {

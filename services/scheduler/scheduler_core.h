@@ -41,6 +41,14 @@
 // steady stream of URGENT work. Ready tasks are queued per class (same capabilities and
 // exclusions), so a class no agent can serve costs one check per dispatch, not one per task.
 //
+// Attempt numbers. An ASSIGN may reach its agent before the records of its turn are durable
+// (SchedulerService::hold: the agent works while the commit is on its way), but never two
+// attempts of one task at once: the ASSIGN of an attempt goes early only when the record of the
+// task's previous assignment is durable, and a task's own record, when not durable, only below
+// the durable seq_floor(). So an agent holds at most one attempt past the durable one, and the
+// first assignment after a restart or a change of leader skips one number (skip_attempt) and
+// waits for its commit: no attempt number is ever leased twice, and no task id is reused.
+//
 // Parts, each owning its data and checking its own invariants (check_invariants() runs theirs):
 // ReadyQueues (ready_queues.h: the ready queues and the retry wait), Waiters (waiters.h: held
 // WAIT_TASK / WAIT_TASKS), BatchLedger (batch_ledger.h: SUBMIT_BATCH's books), ConsensusGates
@@ -114,6 +122,10 @@ struct Outbox {
     std::string identity;
     std::string agent_id;  // for agent messages, so a failed send can expire the agent
     Envelope envelope;
+    // ASSIGN only: its task, and whether it may go before its turn's records are durable (false
+    // for an assignment that skipped an attempt number: Attempt numbers, below).
+    std::uint64_t seq{};
+    bool early{};
   };
   struct EventOut {
     std::string topic;
@@ -343,6 +355,11 @@ class SchedulerCore {
   // restarted: the next seq is stored (retention_mark.h) and restored with this.
   std::uint64_t next_seq() const { return next_seq_; }
   void restore_next_seq(std::uint64_t next) { next_seq_ = std::max(next_seq_, next); }
+  // Seqs below the floor may have been handed out (the retention mark stores it, so a restart or
+  // a new leader starts its seqs there): raised by the service ahead of next_seq(), written
+  // before an ASSIGN of a task whose own record is not durable yet may go out.
+  std::uint64_t seq_floor() const { return std::max(seq_floor_, next_seq_); }
+  void raise_seq_floor(std::uint64_t floor) { seq_floor_ = std::max(seq_floor_, floor); }
   // True for a task id that was handed out and whose task expired.
   bool expired_id(const std::string& task_id) const;
   // A standby decides no expiry of its own: what its applying noted is dropped, not written.
@@ -632,6 +649,7 @@ class SchedulerCore {
   // request ids and their spans, idempotent hits.
   BatchLedger books_;
   std::uint64_t next_seq_ = 1;  // Invariant: > every seq in tasks_
+  std::uint64_t seq_floor_ = 0;  // seq_floor()
   // Ready tasks by class, and PENDING tasks waiting out a retry backoff (ready_queues.h: a task
   // is in its class's queue iff is_queued(), in the retry wait iff retry_due_ms != 0).
   ReadyQueues ready_;

@@ -721,8 +721,17 @@ void SchedulerService::hold() {
     history_.drain([&](std::uint64_t pos, std::string bytes) { batch.put(event_history_key(pos), std::move(bytes)); },
                    [&](std::uint64_t pos) { batch.erase(event_history_key(pos)); });
   }
+  // The seq floor (early_assigns.h): raised in this turn's batch once the next seq nears it.
+  bool floor_raised = false;
+  if (serving() && core_.next_seq() + EarlyAssigns::kSeqMargin > core_.seq_floor()) {
+    core_.raise_seq_floor(core_.next_seq() + EarlyAssigns::kSeqBlock);
+    batch.put(kRetentionMarkKey, retention_mark_record(core_, workflows_));
+    floor_raised = true;
+  }
   if (!batch.empty()) last_batch_ = persist(std::move(batch));
+  if (floor_raised) early_.floor_written(last_batch_, core_.seq_floor());
   Outbox& out = core_.outbox();
+  if (serving()) send_early(out);
   if (client_replies_.empty() && agent_replies_.empty() && out.to_agents.empty() && out.to_clients.empty() &&
       out.events.empty() && out.to_consensus.empty()) {
     return;
@@ -738,6 +747,31 @@ void SchedulerService::hold() {
   held_.push_back(std::move(h));
 }
 
+void SchedulerService::send_early(Outbox& out) {
+  for (const auto& r : agent_replies_) {
+    if (r.envelope.type == MsgType::ATTACH_OK) early_.attached(r.identity, last_batch_);
+  }
+  auto& to = out.to_agents;
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < to.size(); ++i) {
+    Outbox::ToPeer& m = to[i];
+    if (m.seq != 0) {
+      const bool go = early_.may_go(m);
+      early_.assigned(m.seq, last_batch_);  // held or not: the next attempt waits for this record
+      if (go) {
+        if (!send_envelope(agent_, m.identity, m.envelope)) {
+          ++stats_.send_failures;
+          early_unreachable_.push_back(m.agent_id);
+        }
+        continue;
+      }
+    }
+    if (kept != i) to[kept] = std::move(m);
+    ++kept;
+  }
+  to.erase(to.begin() + static_cast<std::ptrdiff_t>(kept), to.end());
+}
+
 void SchedulerService::release() {
   if (commit_) {
     commit_->drain_wakeups();
@@ -749,7 +783,9 @@ void SchedulerService::release() {
     }
   }
   auto committed = this->committed();
+  early_.committed(committed);
   std::vector<std::string> unreachable;
+  unreachable.swap(early_unreachable_);
   while (!held_.empty() && held_.front().batch <= committed) {
     Held& h = held_.front();
     for (auto& r : h.client) {

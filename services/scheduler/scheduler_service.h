@@ -37,6 +37,7 @@
 #include "common/sockets.h"
 #include "services/scheduler/consensus_link.h"
 #include "services/scheduler/scheduler_core.h"
+#include "services/scheduler/early_assigns.h"
 #include "services/scheduler/replica_entry.h"
 #include "services/scheduler/limit_book.h"
 #include "services/scheduler/namespace_book.h"
@@ -130,6 +131,9 @@ class SchedulerService {
   void on_discovery(const Discovery& d);
   void hold();
   void release();
+  // The turn's ASSIGNs that may go before its batch is durable (early_assigns.h) go now; the
+  // rest stay in `out`, held with the turn's answers.
+  void send_early(Outbox& out);
   void handle_bus(const Event& ev);
   void handle_consensus(const Outbox::ToConsensus& request, const Result<Envelope>& answer);
   // Hands a turn's records to the log (GroupCommit, or a Raft entry); returns its number.
@@ -203,6 +207,8 @@ class SchedulerService {
   std::uint64_t last_batch_ = 0;  // number of the latest batch handed to commit_
   LogBatch batch_records_;        // batch records of this turn's SUBMIT_BATCHes (batch_record.h)
   std::deque<Held> held_;
+  EarlyAssigns early_;                  // ASSIGNs sent before their batch is durable
+  std::vector<std::string> early_unreachable_;  // agents an early ASSIGN did not reach (release())
   SchedulerCore core_;
   ConsensusLink consensus_;  // consensus gates' requests to orion-consensus
   WorkflowManager workflows_{core_, clock_};  // workflows over core_ (after it: built from it)

@@ -185,6 +185,7 @@ void SchedulerService::check_role() {
 void SchedulerService::promote() {
   core_.promote();
   workflows_.promote();
+  early_.reset();  // nothing of this term is durable yet (early_assigns.h)
   serving_ = true;
   registry_link_.announce_now();
   spdlog::info("event=leader_ready replica={} term={} tasks={} ready={} workflows={}", options_.raft.id, role_.term,
@@ -193,6 +194,7 @@ void SchedulerService::promote() {
 
 void SchedulerService::deposed(const std::string& why) {
   release();  // what is known committed still goes out
+  early_.reset();
   if (held_.empty() && own_applied_ >= last_batch_ && !core_.applying()) {
     // Every turn of ours is committed: the core holds committed state only. Stay up, a follower.
     spdlog::warn("event=deposed replica={} reason={} action=follow", options_.raft.id, orion::logfmt_value(why));

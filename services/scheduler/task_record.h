@@ -55,6 +55,11 @@ struct TaskRecord {
   std::vector<std::uint64_t> deps;        // seqs this task waits on (persisted)
   std::vector<std::uint64_t> dependants;  // seqs waiting on this one (derived)
   std::uint32_t unmet = 0;     // deps not yet COMPLETED (derived). Invariant: 0 before assignment
+  // The next assignment skips an attempt number (derived, leader only; in unmet's padding): set
+  // for every unended task at a restart and when this replica becomes the leader, since an
+  // attempt past the durable one may have reached an agent before its record was durable
+  // (scheduler_core.h, "Attempt numbers"). Such an assignment goes out only once durable.
+  bool skip_attempt = false;
   std::int64_t ready_ms = 0;   // wall clock when it last became ready: the base of its ageing
   std::int64_t deadline_ms = 0;   // monotonic end of the running attempt; 0 = none (derived)
   std::int64_t retry_due_ms = 0;  // monotonic time its retry becomes ready; 0 = none (derived)

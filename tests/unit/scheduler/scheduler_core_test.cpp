@@ -480,7 +480,8 @@ TEST_F(SchedulerCoreTest, RestoredLeasesAreKeptForTheGraceThenRequeuedAndTermina
   core.tick();
   auto a = assigned();
   ASSERT_EQ(a.size(), 1u);
-  EXPECT_EQ(a[0], std::make_tuple(std::string("a1"), std::string("t7"), std::int64_t{2}));
+  // Attempt 3: the first assignment after a restart skips a number (2 may have been sent before the crash).
+  EXPECT_EQ(a[0], std::make_tuple(std::string("a1"), std::string("t7"), std::int64_t{3}));
 }
 
 TEST_F(SchedulerCoreTest, ADetachedAgentsTasksGoToAnotherAgent) {
