@@ -242,12 +242,14 @@ void bench_submit(bool quick, Reporter& out, int replicas = 1, const std::string
 
 // ---- roundtrip_p50_ms, roundtrip_p99_ms -----------------------------------------------------
 
-// curve: with CURVE on every socket; the figures' names then start with `prefix`. Returns the p50.
-double bench_roundtrip(bool quick, Reporter& out, bool curve = false, const std::string& prefix = "") {
+// curve: with CURVE on every socket; replicas: 1 (SQLite) or 3 (Raft); the figures' names then
+// start with `prefix` ("curve_", "raft3_"). Returns the p50.
+double bench_roundtrip(bool quick, Reporter& out, bool curve = false, const std::string& prefix = "", int replicas = 1) {
   const int n = quick ? 100 : 1'000, warmup = quick ? 10 : 50;
-  progress(prefix + "roundtrip: fresh stack" + (curve ? " with CURVE" : "") + ", 1 agent, " + std::to_string(n) +
-           " submit+wait (plus " + std::to_string(warmup) + " warm-up)");
-  StackConfig config{1, 4, {"echo"}};
+  progress(prefix + "roundtrip: fresh stack" + (curve ? " with CURVE" : "") + ", " + std::to_string(replicas) +
+           " scheduler replica(s), 1 agent, " + std::to_string(n) + " submit+wait (plus " + std::to_string(warmup) +
+           " warm-up)");
+  StackConfig config{1, 4, {"echo"}, replicas};
   config.curve = curve;
   Stack stack(prefix + "roundtrip", config);
   sdk::Client client(stack.client_options());
@@ -843,6 +845,8 @@ const std::vector<Group>& groups() {
       {"restart", {"restart_2m_s"}, bench_restart},
       {"raft3_submit", {"raft3_submit_p50_ms", "raft3_submit_p99_ms"},
        [](bool quick, Reporter& out) { bench_submit(quick, out, 3, "raft3_"); }},
+      {"raft3_roundtrip", {"raft3_roundtrip_p50_ms", "raft3_roundtrip_p99_ms"},
+       [](bool quick, Reporter& out) { bench_roundtrip(quick, out, false, "raft3_", 3); }},
       {"raft3_throughput",
        {"raft3_throughput_tasks_per_s", "raft3_throughput_cpu_us_per_task", "raft3_throughput_cpu_us_per_task_scheduler",
         "raft3_throughput_cpu_us_per_task_agent", "raft3_throughput_cpu_us_per_task_registry",
