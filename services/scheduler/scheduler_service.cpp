@@ -758,7 +758,9 @@ void SchedulerService::send_early(Outbox& out) {
     if (m.seq != 0) {
       const bool go = early_.may_go(m);
       early_.assigned(m.seq, last_batch_);  // held or not: the next attempt waits for this record
+      ++stats_.assigns;
       if (go) {
+        ++stats_.early_assigns;
         if (!send_envelope(agent_, m.identity, m.envelope)) {
           ++stats_.send_failures;
           early_unreachable_.push_back(m.agent_id);

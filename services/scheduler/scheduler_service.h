@@ -73,6 +73,7 @@ struct ServiceOptions {
 struct ServiceStats {
   std::uint64_t send_failures = 0;
   std::uint64_t bad_frames = 0;
+  std::uint64_t assigns = 0, early_assigns = 0;  // ASSIGNs sent; those sent before their commit
 };
 
 class SchedulerService {

@@ -183,6 +183,9 @@ HttpAnswer SchedulerService::http(const HttpRequest& r) const {
   }
   m.family("orion_events_published_total", "counter", "Events this process numbered and handed to the event buses.");
   m.sample("orion_events_published_total", static_cast<double>(registry_link_.published()));
+  m.family("orion_scheduler_assigns_total", "counter", "ASSIGNs this leader sent (early: before its turn's commit).");
+  m.sample("orion_scheduler_assigns_total", {{"sent", "after_commit"}}, static_cast<double>(stats_.assigns - stats_.early_assigns));
+  m.sample("orion_scheduler_assigns_total", {{"sent", "early"}}, static_cast<double>(stats_.early_assigns));
   m.family("orion_send_failures_total", "counter", "Messages this process could not hand to a socket (peer gone or full).");
   m.sample("orion_send_failures_total", static_cast<double>(stats_.send_failures));
   m.family("orion_bad_frames_total", "counter", "Messages received that did not decode (answered MALFORMED or dropped).");

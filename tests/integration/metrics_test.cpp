@@ -107,6 +107,11 @@ TEST_F(MetricsTest, EveryServiceServesPrometheusTextThatAgreesWithStats) {
   // What this scheduler did.
   EXPECT_EQ(value(sched, "orion_scheduler_tasks_submitted_total"), 7);
   EXPECT_EQ(value(sched, "orion_scheduler_tasks_assigned_total"), 6);
+  // Every ASSIGN went out, early (before its commit) or after it; the first at least is early.
+  EXPECT_EQ(value(sched, "orion_scheduler_assigns_total", {{"sent", "early"}}) +
+                value(sched, "orion_scheduler_assigns_total", {{"sent", "after_commit"}}),
+            6);
+  EXPECT_GE(value(sched, "orion_scheduler_assigns_total", {{"sent", "early"}}), 1);
   EXPECT_EQ(value(sched, "orion_scheduler_tasks_completed_total"), 5);
   EXPECT_EQ(value(sched, "orion_scheduler_tasks_failed_total"), 1);
   EXPECT_EQ(value(sched, "orion_scheduler_task_queue_wait_seconds_count", {{"type", "sleep"}}), 5);
