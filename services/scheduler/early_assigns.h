@@ -45,6 +45,8 @@ class EarlyAssigns {
   void reset();
 
   std::uint64_t durable_floor() const { return durable_floor_; }
+  // No floor written in this term yet: the next turn writes one, whatever the next seq.
+  bool floor_wanted() const { return durable_floor_ == 0 && floors_.empty(); }
   std::size_t open() const { return open_assigns_.size() + open_attaches_.size(); }
 
  private:

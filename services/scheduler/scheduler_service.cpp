@@ -723,7 +723,7 @@ void SchedulerService::hold() {
   }
   // The seq floor (early_assigns.h): raised in this turn's batch once the next seq nears it.
   bool floor_raised = false;
-  if (serving() && core_.next_seq() + EarlyAssigns::kSeqMargin > core_.seq_floor()) {
+  if (serving() && (early_.floor_wanted() || core_.next_seq() + EarlyAssigns::kSeqMargin > core_.seq_floor())) {
     core_.raise_seq_floor(core_.next_seq() + EarlyAssigns::kSeqBlock);
     batch.put(kRetentionMarkKey, retention_mark_record(core_, workflows_));
     floor_raised = true;

@@ -20,7 +20,9 @@ Outbox::ToPeer assign_to(const std::string& identity, std::uint64_t seq, bool ea
 TEST(EarlyAssignsTest, NothingGoesEarlyBelowAFloorNotYetDurable) {
   EarlyAssigns e;
   EXPECT_FALSE(e.may_go(assign_to("c1", 5)));
+  EXPECT_TRUE(e.floor_wanted());
   e.floor_written(1, 100);
+  EXPECT_FALSE(e.floor_wanted());
   EXPECT_FALSE(e.may_go(assign_to("c1", 5))) << "the floor's batch is not durable yet";
   e.committed(1);
   EXPECT_EQ(e.durable_floor(), 100u);
@@ -60,6 +62,7 @@ TEST(EarlyAssignsTest, ANewTermKnowsNothingDurable) {
   e.floor_written(1, 100);
   e.committed(1);
   e.reset();
+  EXPECT_TRUE(e.floor_wanted()) << "a new leader writes its own floor at once";
   EXPECT_FALSE(e.may_go(assign_to("c1", 5)));
   EXPECT_EQ(e.durable_floor(), 0u);
 }
