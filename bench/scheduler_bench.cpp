@@ -264,6 +264,9 @@ double bench_roundtrip(bool quick, Reporter& out, bool curve = false, const std:
     expect_completed(v, id);
     if (i >= warmup) ms.push_back(took);
   }
+  progress(prefix + "roundtrip: p90 " + std::to_string(percentile(ms, 90)) + " ms, p95 " +
+           std::to_string(percentile(ms, 95)) + " ms, p98 " + std::to_string(percentile(ms, 98)) + " ms, max " +
+           std::to_string(percentile(ms, 100)) + " ms");
   out.print({prefix + "roundtrip_p50_ms", percentile(ms, 50), "ms"});
   out.print({prefix + "roundtrip_p99_ms", percentile(ms, 99), "ms"});
   return percentile(ms, 50);

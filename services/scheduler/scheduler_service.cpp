@@ -183,6 +183,10 @@ void SchedulerService::turn(int poll_ms) {
     take_log();
     check_role();
     if (stopping_) return;
+    // What the log committed since the last turn goes out now, not after the poll below: its
+    // wakeup is drained already, so the poll would sleep its whole timeout on it.
+    release();
+    if (!client_replies_.empty()) poll_ms = 0;  // a replica change answered by the log
   }
   zmq::pollitem_t items[] = {{client_.handle(), 0, ZMQ_POLLIN, 0},
                              {agent_.handle(), 0, ZMQ_POLLIN, 0},
