@@ -278,14 +278,16 @@ class Demo:
         self.ctl("workflow", "wait", wid, "--timeout", "60", check=False)
         w = self.ctl("workflow", "status", wid)
         print(f"    {wid} {w['name']} {w['state']}; the cluster had no leader for {without:.0f} ms")
-        attempts = {}
+        # Attempt numbers are no count of runs: a new leader's first assignment of a task skips
+        # one (protocol.md 6.4). The history says how often each step was assigned.
+        assigned = {}
         for st in w["steps"]:
             v = self.ctl("status", st["task_id"])
-            attempts[st["name"]] = v["attempt"]
+            assigned[st["name"]] = sum(1 for h in v.get("history", []) if h.get("state") == "ASSIGNED")
             print(f"      {st['name']:<10} {st['task_id']:<6} {st['state']:<10} agent={st['agent'] or '-':<10} "
-                  f"attempt {v['attempt']}")
+                  f"attempt {v['attempt']}, assigned {assigned[st['name']]}x")
         self.check(w["state"] == "COMPLETED", "the workflow COMPLETED across the failover")
-        self.check(all(a == 1 for a in attempts.values()), "no step ran twice (every step on its first attempt)")
+        self.check(all(n == 1 for n in assigned.values()), "no step ran twice (each step assigned once across the failover)")
         # The event history is replicated state: the new leader answers for what the killed one
         # published (protocol.md section 16).
         r = subprocess.run([f"{self.bin}/orionctl", "watch", "--since", "scheduler", "--topic", "workflow.", "--json",
