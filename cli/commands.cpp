@@ -58,15 +58,7 @@ void read_delay_flags(const cxxopts::ParseResult& args, TaskSpec& spec) {
 
 TaskSpec spec_from_flags(const cxxopts::ParseResult& args) {
   if (!args.count("type")) throw UsageError("--type is required");
-  TaskSpec spec;
-  spec.name = args["name"].as<std::string>();
-  spec.type = args["type"].as<std::string>();
-  spec.capabilities = strings(args, "cap");
-  auto p = priority_from_string(args["priority"].as<std::string>());
-  if (!p) throw UsageError("--priority must be one of low, normal, high, critical, urgent");
-  spec.priority = *p;
-  spec.timeout_ms = flag_ms(args, "timeout");
-  spec.input = parse_json_arg("input", args["input"].as<std::string>());
+  TaskSpec spec = task_spec_from_flags(args);
   spec.metadata = parse_json_arg("metadata", args["metadata"].as<std::string>());
   if (!spec.metadata.is_object()) throw UsageError("--metadata must be a JSON object");
   spec.depends_on = strings(args, "depends-on");

@@ -42,9 +42,7 @@ int list(int argc, char** argv) {
   auto r = client.list(q);
   if (!r) return fail(r.error());
   if (args.count("json")) {
-    Json a = Json::array();
-    for (const auto& v : r->tasks) a.push_back(view_json(v));
-    std::cout << text(Json{{"tasks", std::move(a)}, {"next", r->next}}) << "\n";
+    std::cout << text(task_page_json(*r)) << "\n";
     return 0;
   }
   std::printf("%-12s %-12s %-8s %-7s %s\n", "ID", "TYPE", "FAILURES", "ATTEMPT", "LAST ERROR");

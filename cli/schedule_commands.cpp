@@ -74,16 +74,7 @@ TaskSpec task_from_flags(const cxxopts::ParseResult& args) {
     return std::move(*t);
   }
   if (!args.count("type")) throw UsageError("give --type (the task to fire), --task JSON or --workflow FILE");
-  TaskSpec spec;
-  spec.name = args["name"].as<std::string>();
-  spec.type = args["type"].as<std::string>();
-  spec.capabilities = strings(args, "cap");
-  auto p = priority_from_string(args["priority"].as<std::string>());
-  if (!p) throw UsageError("--priority must be one of low, normal, high, critical, urgent");
-  spec.priority = *p;
-  spec.timeout_ms = duration_ms(args, "timeout", 0, kWeekMs);
-  spec.input = parse_json_arg("input", args["input"].as<std::string>());
-  return spec;
+  return task_spec_from_flags(args);
 }
 
 int create(int argc, char** argv) {

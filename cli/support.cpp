@@ -108,6 +108,25 @@ std::vector<std::string> strings(const cxxopts::ParseResult& args, const char* f
   return args[flag].as<std::vector<std::string>>();
 }
 
+Json task_page_json(const TaskList& page) {
+  Json a = Json::array();
+  for (const auto& v : page.tasks) a.push_back(view_json(v));
+  return Json{{"tasks", std::move(a)}, {"next", page.next}};
+}
+
+TaskSpec task_spec_from_flags(const cxxopts::ParseResult& args) {
+  TaskSpec spec;
+  spec.name = args["name"].as<std::string>();
+  spec.type = args["type"].as<std::string>();
+  spec.capabilities = strings(args, "cap");
+  auto p = priority_from_string(args["priority"].as<std::string>());
+  if (!p) throw UsageError("--priority must be one of low, normal, high, critical, urgent");
+  spec.priority = *p;
+  spec.timeout_ms = duration_ms(args, "timeout", 0, kWeekMs);
+  spec.input = parse_json_arg("input", args["input"].as<std::string>());
+  return spec;
+}
+
 namespace {
 
 Json history_json(const std::vector<StateChange>& history) {

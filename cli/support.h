@@ -46,7 +46,12 @@ Json parse_json_arg(const std::string& flag, const std::string& text);
 std::string positional_id(const cxxopts::ParseResult& args, const char* what);
 // A repeatable string flag's values (empty when absent).
 std::vector<std::string> strings(const cxxopts::ParseResult& args, const char* flag);
+// The task flags `submit` and `schedule create` share: --name, --type (the caller checks it is
+// given), --cap, --priority, --timeout and --input.
+TaskSpec task_spec_from_flags(const cxxopts::ParseResult& args);
 
+// A LIST_TASKS page as `list --json` and `parked list --json` print it: {tasks, next}.
+Json task_page_json(const TaskList& page);
 // A task as `status --json` prints it (and each item of `list --json`).
 Json view_json(const TaskView& v);
 // `status` without --json: a few aligned lines, then the history.

@@ -125,9 +125,7 @@ int cmd_list(int argc, char** argv) {
     auto r = client.list(q);
     if (!r) return fail(r.error());
     if (args.count("json")) {
-      Json a = Json::array();
-      for (const auto& v : r->tasks) a.push_back(view_json(v));
-      std::cout << text(Json{{"tasks", std::move(a)}, {"next", r->next}}) << "\n";
+      std::cout << text(task_page_json(*r)) << "\n";
       return 0;
     }
     std::printf("%-12s %-9s %-8s %-12s %-16s %-7s %s\n", "ID", "STATE", "PRIORITY", "TYPE", "AGENT", "ATTEMPT",
