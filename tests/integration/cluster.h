@@ -74,6 +74,11 @@ class ClusterTest : public ::testing::Test {
     if (HasFailure()) std::cerr << cluster.logs() << extra_logs();
   }
   virtual std::string extra_logs() const { return ""; }
+  // orionctl with these arguments, against this cluster's registry.
+  CommandResult ctl(std::vector<std::string> args) {
+    args.insert(args.end(), {"--registry", cluster.registry_endpoint});
+    return run_command(bin("orionctl"), args, cluster.dir().path());
+  }
   // A registry, a scheduler, a consensus replica and one agent "worker" (capability "text",
   // capacity 2), waited for until the registry lists it UP.
   void start_full_stack() {

@@ -20,10 +20,6 @@ class FairShareTest : public ClusterTest {
     cluster.start_registry();
     cluster.start_scheduler();
   }
-  CommandResult ctl(std::vector<std::string> args) {
-    args.insert(args.end(), {"--registry", cluster.registry_endpoint});
-    return run_command(bin("orionctl"), args, cluster.dir().path());
-  }
   static TaskSpec echo(const std::string& ns, int i) {
     TaskSpec s;
     s.type = "echo";

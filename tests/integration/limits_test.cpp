@@ -12,20 +12,12 @@
 namespace orion::testing {
 namespace {
 
-class LimitsTest : public ::testing::Test {
+class LimitsTest : public ClusterTest {
  protected:
   void SetUp() override {
     cluster.start_registry();
     cluster.start_scheduler();
   }
-  void TearDown() override {
-    if (HasFailure()) std::cerr << cluster.logs();
-  }
-  CommandResult ctl(std::vector<std::string> args) {
-    args.insert(args.end(), {"--registry", cluster.registry_endpoint});
-    return run_command(bin("orionctl"), args, cluster.dir().path());
-  }
-  Cluster cluster;
 };
 
 TEST_F(LimitsTest, ALimitOfTwoHoldsAcrossThreeAgentsAndEveryTaskCompletes) {

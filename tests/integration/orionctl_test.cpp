@@ -17,10 +17,6 @@ class OrionctlTest : public ClusterTest {
     cluster.start_scheduler();
     cluster.start_agent("cli-agent", {"text"}, 2);
   }
-  CommandResult ctl(std::vector<std::string> args) {
-    args.insert(args.end(), {"--registry", cluster.registry_endpoint});
-    return run_command(bin("orionctl"), args, cluster.dir().path());
-  }
 };
 
 // Needs no stack: every binary answers --version on stdout with its name and exits 0.

@@ -14,20 +14,12 @@ namespace {
 
 const char* const kPython = "/usr/bin/python3";  // Debian's, with python3-zmq and python3-msgpack
 
-class ScheduleClientsTest : public ::testing::Test {
+class ScheduleClientsTest : public ClusterTest {
  protected:
   void SetUp() override {
     cluster.start_registry();
     cluster.start_scheduler();
   }
-  void TearDown() override {
-    if (HasFailure()) std::cerr << cluster.logs();
-  }
-  CommandResult ctl(std::vector<std::string> args) {
-    args.insert(args.end(), {"--registry", cluster.registry_endpoint});
-    return run_command(bin("orionctl"), args, cluster.dir().path());
-  }
-  Cluster cluster;
 };
 
 TEST_F(ScheduleClientsTest, TheCppClientGetsBadSchedulesRefusedWithCodesAndManagesGoodOnes) {

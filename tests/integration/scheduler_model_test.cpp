@@ -55,10 +55,6 @@ class SchedulerModelTest : public ClusterTest {
     return *v;
   }
 
-  CommandResult ctl(std::vector<std::string> args) {
-    args.insert(args.end(), {"--registry", cluster.registry_endpoint});
-    return run_command(bin("orionctl"), args, cluster.dir().path());
-  }
 
   // Every task the scheduler lists, following `next` page by page.
   std::vector<TaskView> all_tasks() {

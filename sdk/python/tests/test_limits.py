@@ -15,14 +15,7 @@ from orion_sdk import limits as lm  # noqa: E402
 from orion_sdk import protocol as p  # noqa: E402
 from orion_sdk.client import Client  # noqa: E402
 from orion_sdk.protocol import ErrorCode, MsgType, OrionError  # noqa: E402
-
-
-def code_of(fn, *args, **kwargs):
-    try:
-        fn(*args, **kwargs)
-    except OrionError as e:
-        return e.code
-    return None
+from raises import code_of  # noqa: E402
 
 
 class Reply:

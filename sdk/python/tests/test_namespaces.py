@@ -17,7 +17,8 @@ from orion_sdk import protocol as p  # noqa: E402
 from orion_sdk import schedules as sc  # noqa: E402
 from orion_sdk import workflow as wf  # noqa: E402
 from orion_sdk.client import Client  # noqa: E402
-from orion_sdk.protocol import ErrorCode, MsgType, OrionError  # noqa: E402
+from orion_sdk.protocol import ErrorCode, MsgType  # noqa: E402
+from raises import code_of  # noqa: E402
 
 
 class Reply:
@@ -41,14 +42,6 @@ def client_with(answers):
     c.request_timeout_ms = 1000
     c.call = Recorder(answers)
     return c
-
-
-def code_of(fn, *args, **kwargs):
-    try:
-        fn(*args, **kwargs)
-    except OrionError as e:
-        return e.code
-    return None
 
 
 VIEW = {"namespace": "tenant-a", "weight": 2.0, "on_exhausted": "park", "configured": True,

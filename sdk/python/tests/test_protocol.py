@@ -14,17 +14,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from orion_sdk import protocol as p  # noqa: E402
 from orion_sdk.protocol import ErrorCode, MsgType, OrionError  # noqa: E402
+from raises import code_of  # noqa: E402
 
 UNICODE = "\u00e9t\u00e9 \u4e16\u754c \U0001F680"  # été 世界 🚀
-
-
-def code_of(fn, *args, **kwargs):
-    """The ErrorCode fn raises, or None when it returns."""
-    try:
-        fn(*args, **kwargs)
-    except OrionError as e:
-        return e.code
-    return None
 
 
 def every_kind():

@@ -14,14 +14,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from orion_sdk import protocol as p  # noqa: E402
 from orion_sdk import workflow as wf  # noqa: E402
 from orion_sdk.protocol import ErrorCode, MsgType, OrionError, TaskState  # noqa: E402
-
-
-def code_of(fn, *args, **kwargs):
-    try:
-        fn(*args, **kwargs)
-    except OrionError as e:
-        return e.code
-    return None
+from raises import code_of  # noqa: E402
 
 
 class WorkflowBodies(unittest.TestCase):
